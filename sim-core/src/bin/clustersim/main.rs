@@ -1,0 +1,275 @@
+//! `clustersim`: the command-line front end. A thin layer over `sim_core`:
+//! parse arguments, load the scenario, run it, print and write results.
+//!
+//! Exit codes: 0 success, 2 bad input (scenario, overrides, arguments),
+//! 1 internal error (I/O failure, or a bug: a panic is reported as one).
+//! Anything non-deterministic (wall-clock time, speed) goes to stderr only.
+
+mod catalog;
+mod progress;
+mod report;
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use sim_core::metrics::{self, JsonlTraceWriter, TraceSink};
+use sim_core::scenario::{self, Loaded, ScenarioError};
+use sim_core::simulation::{self, RunResult};
+
+const EXAMPLES: &str = "\
+Examples:
+  clustersim run scenarios/quickstart.ron
+  clustersim run scenarios/quickstart.ron --set seed=7 --format json
+  clustersim run scenarios/h100-128-nodes-day.ron --out out/day
+  clustersim run scenarios/mmc-queue.ron --set workload.generators[0].count=100000
+  clustersim validate scenarios/quickstart.ron --set cluster.node_groups[0].count=64
+  clustersim catalog";
+
+#[derive(Parser)]
+#[command(
+    name = "clustersim",
+    version,
+    about = "A deterministic discrete-event simulator of GPU clusters for AI training",
+    after_help = EXAMPLES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and report what happened.
+    #[command(after_help = EXAMPLES)]
+    Run {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
+        /// Write summary.json, jobs.csv, timeseries.csv and trace.jsonl here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// How to print the summary on stdout.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// No progress bar and no timing on stderr.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a scenario without running it.
+    Validate {
+        scenario: PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Print the GPU and node models a scenario can use.
+    Catalog {
+        /// Include the models this scenario adds or overrides.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(clap::Args)]
+struct Overrides {
+    /// Override any field: `--set seed=7`, `--set stop.horizon=36h`,
+    /// `--set cluster.node_groups[0].count=64`. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// Why the command failed, deciding the exit code.
+enum Failure {
+    BadInput(String),
+    Internal(String),
+}
+
+impl From<ScenarioError> for Failure {
+    fn from(e: ScenarioError) -> Self {
+        Failure::BadInput(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "internal error: {info}\nThis is a bug in clustersim; please report it with the scenario that triggered it."
+        );
+        std::process::exit(1);
+    }));
+    let cli = Cli::parse(); // exits with 2 on bad arguments
+    let outcome = match cli.command {
+        Command::Run {
+            scenario,
+            overrides,
+            out,
+            format,
+            quiet,
+        } => run(&scenario, &overrides.set, out.as_deref(), format, quiet),
+        Command::Validate {
+            scenario,
+            overrides,
+        } => validate(&scenario, &overrides.set),
+        Command::Catalog { scenario, format } => {
+            catalog::print(scenario.as_deref(), format == Format::Json)
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::BadInput(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Internal(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn load(path: &Path, overrides: &[String]) -> Result<Loaded, Failure> {
+    let loaded = scenario::load_file(path, overrides)?;
+    for warning in &loaded.warnings {
+        eprintln!("{warning}");
+    }
+    Ok(loaded)
+}
+
+fn validate(path: &Path, overrides: &[String]) -> Result<(), Failure> {
+    let loaded = load(path, overrides)?;
+    let s = &loaded.scenario;
+    println!(
+        "ok: {}: scenario \"{}\", {} nodes, {} GPUs, about {} jobs{}",
+        path.display(),
+        s.name,
+        s.cluster.node_count(),
+        s.cluster.total_gpus(),
+        s.workload.expected_job_count(),
+        match loaded.warnings.len() {
+            0 => String::new(),
+            n => format!(", {n} warning(s) above"),
+        }
+    );
+    Ok(())
+}
+
+fn run(
+    path: &Path,
+    overrides: &[String],
+    out: Option<&Path>,
+    format: Format,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let loaded = load(path, overrides)?;
+    let scenario = &loaded.scenario;
+    let io_error = |what: &str, p: &Path, e: std::io::Error| {
+        Failure::Internal(format!("{what} {}: {e}", p.display()))
+    };
+
+    let mut trace_writer = match out {
+        Some(dir) => {
+            fs::create_dir_all(dir)
+                .map_err(|e| io_error("cannot create the output directory", dir, e))?;
+            let trace_path = dir.join("trace.jsonl");
+            let file =
+                File::create(&trace_path).map_err(|e| io_error("cannot create", &trace_path, e))?;
+            let writer = JsonlTraceWriter::new(
+                BufWriter::new(file),
+                &scenario.name,
+                scenario.seed,
+                &scenario.cluster,
+            )
+            .map_err(|e| io_error("cannot write", &trace_path, e))?;
+            Some(writer)
+        }
+        None => None,
+    };
+
+    let started = Instant::now();
+    let mut bar = progress::DelayedBar::new(!quiet);
+    let sink: &mut dyn TraceSink = match trace_writer.as_mut() {
+        Some(w) => w,
+        None => &mut (),
+    };
+    let result = simulation::run(scenario, sink, &mut |p| bar.update(p));
+    bar.finish();
+    let elapsed = started.elapsed();
+
+    if let (Some(dir), Some(writer)) = (out, trace_writer) {
+        let trace_path = dir.join("trace.jsonl");
+        writer
+            .finish(result.end, result.summary.stop_reason)
+            .map_err(|e| io_error("cannot write", &trace_path, e))?;
+        write_outputs(dir, scenario, &result)?;
+    }
+
+    let stdout = std::io::stdout();
+    let mut stdout = stdout.lock();
+    let printed = match format {
+        Format::Json => metrics::write_summary_json(&mut stdout, &result.summary),
+        Format::Text => report::write_text(&mut stdout, &result, out),
+    };
+    printed
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::Internal(format!("cannot write to stdout: {e}")))?;
+    if !quiet {
+        let secs = elapsed.as_secs_f64();
+        eprintln!(
+            "simulated {} events in {:.3} s wall time ({:.1} M events/s)",
+            result.summary.events,
+            secs,
+            result.summary.events as f64 / secs.max(1e-9) / 1e6
+        );
+    }
+    Ok(())
+}
+
+fn write_outputs(
+    dir: &Path,
+    scenario: &scenario::Scenario,
+    result: &RunResult,
+) -> Result<(), Failure> {
+    let create = |name: &str| {
+        let path = dir.join(name);
+        File::create(&path)
+            .map(BufWriter::new)
+            .map_err(|e| Failure::Internal(format!("cannot create {}: {e}", path.display())))
+    };
+    let written = |name: &str, r: std::io::Result<()>| {
+        r.map_err(|e| Failure::Internal(format!("cannot write {}: {e}", dir.join(name).display())))
+    };
+    written(
+        "summary.json",
+        metrics::write_summary_json(create("summary.json")?, &result.summary),
+    )?;
+    written(
+        "jobs.csv",
+        metrics::write_jobs_csv(
+            create("jobs.csv")?,
+            &result.jobs,
+            &scenario.workload.directory,
+        ),
+    )?;
+    written(
+        "timeseries.csv",
+        metrics::write_timeseries_csv(
+            create("timeseries.csv")?,
+            &result.timeseries,
+            scenario.cluster.total_gpus(),
+        ),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! The human-readable run summary printed by `clustersim run`.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use sim_core::engine::SimDuration;
+use sim_core::metrics::OUTPUT_FILES;
+use sim_core::simulation::RunResult;
+use sim_core::units::format_duration;
+
+/// Seconds as a short human duration: `1d3h`, `12m30s`, `0.25s`.
+fn human(secs: Option<f64>) -> String {
+    match secs {
+        None => "-".into(),
+        Some(s) if s < 60.0 => format!("{s:.2}s"),
+        Some(s) => {
+            // Round to the second, then show at most the two largest units.
+            let d = format_duration(SimDuration::from_secs(s.round() as u64));
+            let mut units = 0;
+            let mut end = d.len();
+            for (i, c) in d.char_indices() {
+                if c.is_ascii_alphabetic()
+                    && !d[i + 1..].starts_with(|c: char| c.is_ascii_alphabetic())
+                {
+                    units += 1;
+                    if units == 2 {
+                        end = i + 1;
+                        break;
+                    }
+                }
+            }
+            d[..end].to_string()
+        }
+    }
+}
+
+pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) -> io::Result<()> {
+    let s = &result.summary;
+    let j = &s.jobs;
+    writeln!(out, "scenario     {} (seed {})", s.scenario, s.seed)?;
+    writeln!(out, "cluster      {} nodes, {} GPUs", s.nodes, s.gpus)?;
+    write!(
+        out,
+        "jobs         {} submitted: {} completed, {} killed at their limit, {} refused",
+        j.submitted, j.completed, j.killed, j.refused
+    )?;
+    if j.running_at_end + j.pending_at_end > 0 {
+        write!(
+            out,
+            "; {} running and {} pending at the end",
+            j.running_at_end, j.pending_at_end
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "stopped      {} at {}",
+        s.stop_reason.replace('_', " "),
+        human(Some(result.end.as_secs_f64()))
+    )?;
+    writeln!(out, "makespan     {}", human(Some(s.makespan_s)))?;
+    writeln!(
+        out,
+        "utilization  {:.1}% of GPU time",
+        s.gpu_utilization * 100.0
+    )?;
+    writeln!(
+        out,
+        "wait         mean {}, median {}, p95 {}, max {}",
+        human(s.wait_s.mean),
+        human(s.wait_s.median),
+        human(s.wait_s.p95),
+        human(s.wait_s.max)
+    )?;
+    match s.bounded_slowdown_mean {
+        Some(bsld) => writeln!(out, "slowdown     {bsld:.2} (bounded, tau = 10 s, mean)")?,
+        None => writeln!(out, "slowdown     - (no job finished)")?,
+    }
+    writeln!(
+        out,
+        "throughput   {:.2} jobs/hour",
+        s.throughput_jobs_per_hour
+    )?;
+    writeln!(out, "events       {}", s.events)?;
+    if let Some(dir) = dir {
+        let files: Vec<String> = OUTPUT_FILES
+            .iter()
+            .map(|f| dir.join(f).display().to_string())
+            .collect();
+        writeln!(out, "written      {}", files.join(", "))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human;
+
+    #[test]
+    fn human_durations_keep_two_units() {
+        assert_eq!(human(Some(0.25)), "0.25s");
+        assert_eq!(human(Some(90.0)), "1m30s");
+        assert_eq!(human(Some(93_784.0)), "1d2h");
+        assert_eq!(human(Some(3_600.0)), "1h");
+        assert_eq!(human(None), "-");
+    }
+}

@@ -1,0 +1,189 @@
+//! The summary of a run: the figures scripts and studies read.
+//!
+//! The JSON keys are a public contract (`scenario`, `seed`, `jobs`,
+//! `makespan_s`, `gpu_utilization`, `wait_s`, `bounded_slowdown_mean`,
+//! `throughput_jobs_per_hour`, `events`); add keys, never rename them.
+//!
+//! Definitions:
+//! - makespan: from the first submission to the end of the run (the last
+//!   event handled, or the horizon when the run stopped there);
+//! - GPU utilization: busy GPU-time over (all GPUs x makespan);
+//! - wait: start - submit, over jobs that started;
+//! - bounded slowdown (Feitelson et al., "Theory and practice in parallel
+//!   job scheduling", JSSPP 1997): max(1, (wait + run) / max(run, tau)) with
+//!   tau = 10 s, averaged over jobs that finished;
+//! - percentiles: linear interpolation between closest ranks (Hyndman &
+//!   Fan's type 7, numpy's default), so the median of an even count is the
+//!   mean of the middle two;
+//! - throughput: finished jobs per hour of makespan.
+//!
+//! Statistics over an empty set are `null`, not zero.
+
+use serde::Serialize;
+
+use super::{JobRecord, JobState, Recorder};
+use crate::engine::{SimDuration, SimTime, StopReason};
+
+/// tau of the bounded slowdown, in seconds.
+pub const BOUNDED_SLOWDOWN_TAU_S: f64 = 10.0;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub jobs: JobCounts,
+    pub makespan_s: f64,
+    pub gpu_utilization: f64,
+    pub wait_s: WaitStats,
+    pub bounded_slowdown_mean: Option<f64>,
+    pub throughput_jobs_per_hour: f64,
+    pub events: u64,
+    /// `"all_work_done"`, `"horizon"` or `"event_budget"`.
+    pub stop_reason: &'static str,
+    pub nodes: u64,
+    pub gpus: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct JobCounts {
+    pub submitted: u64,
+    pub completed: u64,
+    /// Killed at their time limit (TIMEOUT).
+    pub killed: u64,
+    /// Could never fit on the cluster.
+    pub refused: u64,
+    /// Still running when the run stopped (horizon or event budget).
+    pub running_at_end: u64,
+    /// Still queued when the run stopped.
+    pub pending_at_end: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct WaitStats {
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+    pub p95: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// The `q`-quantile (0..=1) of sorted `values`, type 7; `None` if empty.
+pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    let last = sorted.len().checked_sub(1)?;
+    let rank = q.clamp(0.0, 1.0) * last as f64;
+    let lo = rank.floor() as usize;
+    let hi = rank.ceil() as usize;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64))
+}
+
+/// max(1, (wait + run) / max(run, 10 s)).
+pub fn bounded_slowdown(wait: SimDuration, run: SimDuration) -> f64 {
+    let wait_s = wait.as_secs_f64();
+    let run_s = run.as_secs_f64();
+    ((wait_s + run_s) / run_s.max(BOUNDED_SLOWDOWN_TAU_S)).max(1.0)
+}
+
+/// Everything the summary needs besides the job records.
+pub struct RunTotals<'a> {
+    pub scenario: &'a str,
+    pub seed: u64,
+    pub end: SimTime,
+    pub events: u64,
+    pub stop_reason: StopReason,
+    pub nodes: u64,
+    pub gpus: u64,
+}
+
+pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>) -> Summary {
+    let mut counts = JobCounts {
+        submitted: jobs.len() as u64,
+        ..JobCounts::default()
+    };
+    let mut waits = Vec::with_capacity(jobs.len());
+    let mut slowdown_sum = 0.0;
+    for job in jobs {
+        match job.state {
+            JobState::Completed => counts.completed += 1,
+            JobState::Timeout => counts.killed += 1,
+            JobState::Refused => counts.refused += 1,
+            JobState::Running => counts.running_at_end += 1,
+            JobState::Pending => counts.pending_at_end += 1,
+        }
+        if let Some(wait) = job.wait() {
+            waits.push(wait.as_secs_f64());
+        }
+        if job.state.is_finished() {
+            let run = job.run().expect("a finished job has a start and an end");
+            slowdown_sum += bounded_slowdown(job.wait().expect("finished jobs started"), run);
+        }
+    }
+    let finished = counts.completed + counts.killed;
+    waits.sort_by(f64::total_cmp);
+
+    let first_submit = jobs
+        .iter()
+        .map(|j| j.job.submit)
+        .min()
+        .unwrap_or(SimTime::ZERO);
+    let makespan = totals.end.saturating_since(first_submit);
+    let makespan_s = makespan.as_secs_f64();
+    let capacity_gpu_ns = u128::from(totals.gpus) * u128::from(makespan.as_ns());
+    let gpu_utilization = if capacity_gpu_ns == 0 {
+        0.0
+    } else {
+        (recorder.busy_gpu_ns() as f64 / capacity_gpu_ns as f64).min(1.0)
+    };
+
+    Summary {
+        scenario: totals.scenario.to_string(),
+        seed: totals.seed,
+        jobs: counts,
+        makespan_s,
+        gpu_utilization,
+        wait_s: WaitStats {
+            mean: (!waits.is_empty()).then(|| waits.iter().sum::<f64>() / waits.len() as f64),
+            median: percentile(&waits, 0.5),
+            p95: percentile(&waits, 0.95),
+            max: waits.last().copied(),
+        },
+        bounded_slowdown_mean: (finished > 0).then(|| slowdown_sum / finished as f64),
+        throughput_jobs_per_hour: if makespan_s > 0.0 {
+            finished as f64 / (makespan_s / 3_600.0)
+        } else {
+            0.0
+        },
+        events: totals.events,
+        stop_reason: match totals.stop_reason {
+            StopReason::AllWorkDone => "all_work_done",
+            StopReason::Horizon => "horizon",
+            StopReason::EventBudget => "event_budget",
+        },
+        nodes: totals.nodes,
+        gpus: totals.gpus,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_like_numpy() {
+        // numpy.percentile([1, 2, 3, 4], [50, 95]) == [2.5, 3.85]
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(percentile(&v, 0.5), Some(2.5));
+        assert!((percentile(&v, 0.95).unwrap() - 3.85).abs() < 1e-12);
+        assert_eq!(percentile(&[7.0], 0.95), Some(7.0));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn bounded_slowdown_follows_its_definition() {
+        let s = SimDuration::from_secs;
+        // A 1 s job that waited 9 s: (9 + 1) / max(1, 10) = 1, not 10.
+        assert_eq!(bounded_slowdown(s(9), s(1)), 1.0);
+        // A 100 s job that waited 300 s: (300 + 100) / 100 = 4.
+        assert_eq!(bounded_slowdown(s(300), s(100)), 4.0);
+        // Never below 1.
+        assert_eq!(bounded_slowdown(s(0), s(0)), 1.0);
+    }
+}

@@ -1,0 +1,100 @@
+//! Writers for the run's output files.
+//!
+//! | file | content |
+//! | --- | --- |
+//! | `summary.json` | [`Summary`], pretty-printed |
+//! | `jobs.csv` | one row per job: `id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,state` |
+//! | `timeseries.csv` | `time_s,busy_gpus,gpu_utilization,queue_length,running_jobs` every sampling interval |
+//! | `trace.jsonl` | every state change (see `trace`) |
+//!
+//! Times are seconds written as exact decimals (`3600`, `0.25`), so they
+//! convert back to the simulated nanoseconds without loss; a time that does
+//! not exist (a job that never started) is an empty cell.
+
+use std::io::{self, Write};
+
+use super::{JobRecord, Summary, TimeSample};
+use crate::engine::exact_seconds;
+use crate::workload::Directory;
+
+/// The files `clustersim run --out DIR` writes.
+pub const OUTPUT_FILES: [&str; 4] = ["summary.json", "jobs.csv", "timeseries.csv", "trace.jsonl"];
+
+pub fn write_summary_json(out: impl Write, summary: &Summary) -> io::Result<()> {
+    let mut out = out;
+    serde_json::to_writer_pretty(&mut out, summary)?;
+    out.write_all(b"\n")
+}
+
+pub fn write_jobs_csv(
+    out: impl Write,
+    jobs: &[JobRecord],
+    directory: &Directory,
+) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record([
+        "id",
+        "name",
+        "user",
+        "account",
+        "submit_s",
+        "start_s",
+        "end_s",
+        "wait_s",
+        "run_s",
+        "time_limit_s",
+        "gpus",
+        "nodes",
+        "state",
+    ])?;
+    let secs = |ns: Option<u64>| ns.map(exact_seconds).unwrap_or_default();
+    for job in jobs {
+        let j = &job.job;
+        csv.write_record([
+            job.id.to_string().as_str(),
+            &directory.job_names[j.name as usize],
+            &directory.users[j.user as usize],
+            &directory.accounts[j.account as usize],
+            &exact_seconds(j.submit.as_ns()),
+            &secs(job.start.map(|t| t.as_ns())),
+            &secs(job.end.map(|t| t.as_ns())),
+            &secs(job.wait().map(|d| d.as_ns())),
+            &secs(job.run().map(|d| d.as_ns())),
+            &exact_seconds(j.time_limit.as_ns()),
+            &j.request.total_gpus().to_string(),
+            &job.nodes.to_string(),
+            job.state.as_str(),
+        ])?;
+    }
+    csv.flush()
+}
+
+pub fn write_timeseries_csv(
+    out: impl Write,
+    samples: &[TimeSample],
+    total_gpus: u64,
+) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record([
+        "time_s",
+        "busy_gpus",
+        "gpu_utilization",
+        "queue_length",
+        "running_jobs",
+    ])?;
+    for s in samples {
+        let utilization = if total_gpus == 0 {
+            0.0
+        } else {
+            s.busy_gpus as f64 / total_gpus as f64
+        };
+        csv.write_record([
+            exact_seconds(s.time.as_ns()),
+            s.busy_gpus.to_string(),
+            format!("{utilization:.6}"),
+            s.queue_length.to_string(),
+            s.running_jobs.to_string(),
+        ])?;
+    }
+    csv.flush()
+}

@@ -1,0 +1,348 @@
+//! Scenario files: reading, overriding, validating, and turning them into
+//! the model a run needs.
+//!
+//! Pipeline: text -> `--set` overrides applied to the text ([`source`]) ->
+//! serde types of the schema ([`file`], via `ron`) -> checks and conversion
+//! ([`validate`]) -> [`Scenario`]. Each step reports problems as
+//! [`Diagnostic`]s located at file:line:column (positions of values come
+//! from [`spans`]), and all problems of the last step are reported at once.
+//!
+//! Invariants:
+//! - a [`Scenario`] is valid: every run of it either completes or stops at
+//!   its stop condition, with no panic on any input;
+//! - the file types never leak: the rest of the crate sees only model
+//!   types, so the file format can evolve without touching the simulator;
+//! - loading never reads the clock or the environment: the same text and
+//!   overrides give the same scenario.
+
+mod error;
+pub mod file;
+mod source;
+mod spans;
+mod validate;
+
+pub use error::{Diagnostic, Location, ScenarioError, Severity, did_you_mean};
+pub use source::{Override, parse_override};
+
+use std::path::Path;
+
+use ron::extensions::Extensions;
+
+use crate::engine::{SimDuration, StopCondition};
+use crate::hardware::{Catalog, Cluster};
+use crate::scheduler::SchedulerConfig;
+use crate::workload::WorkloadSpec;
+use error::split_structured;
+use source::Source;
+use spans::SpanIndex;
+
+/// A validated scenario: everything a run needs.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    /// The built-in catalog plus the scenario's additions.
+    pub catalog: Catalog,
+    pub cluster: Cluster,
+    pub workload: WorkloadSpec,
+    pub scheduler: SchedulerConfig,
+    pub stop: StopCondition,
+    pub outputs: OutputConfig,
+}
+
+/// What the run records besides per-job data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputConfig {
+    pub timeseries_interval: SimDuration,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            timeseries_interval: SimDuration::from_secs(600),
+        }
+    }
+}
+
+/// A scenario and the warnings found while loading it.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads, overrides and validates a scenario file.
+pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioError::single(Diagnostic {
+            severity: Severity::Error,
+            location: Location::WholeFile { file: file.clone() },
+            path: None,
+            message: format!("cannot read the scenario file: {e}"),
+            found: None,
+            expected: Some("a readable RON scenario file".into()),
+            fix: Some("check the path; the bundled scenarios are in scenarios/ (try scenarios/quickstart.ron)".into()),
+        })
+    })?;
+    load_str(&file, &text, overrides)
+}
+
+/// Like [`load_file`] for text in memory; `file` names it in diagnostics.
+pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, ScenarioError> {
+    let mut source = Source::new(file, text.to_string());
+    if !overrides.is_empty() {
+        if SpanIndex::build(&source.text).is_none() {
+            // The file does not parse; report why before trying overrides.
+            parse(&source)?;
+            return Err(ScenarioError::single(Diagnostic {
+                severity: Severity::Error,
+                location: Location::WholeFile { file: file.to_string() },
+                path: None,
+                message: "--set cannot find its way around this file".into(),
+                found: None,
+                expected: None,
+                fix: Some("please report this file; meanwhile edit the value in the file instead of using --set".into()),
+            }));
+        }
+        let mut problems = Vec::new();
+        for argument in overrides {
+            match parse_override(argument).and_then(|ov| source.apply(ov)) {
+                Ok(()) => {}
+                Err(d) => problems.push(d),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ScenarioError {
+                diagnostics: problems,
+            });
+        }
+    }
+    let parsed = parse(&source)?;
+    let spans = SpanIndex::build(&source.text).unwrap_or_default();
+    let locate = |issue: validate::Issue, severity: Severity| {
+        let (path, offset) = match spans.nearest(&issue.path) {
+            Some((_, span)) => (issue.path, span.start),
+            None => (issue.path, 0),
+        };
+        Diagnostic {
+            severity,
+            location: source.locate(offset),
+            message: issue.message,
+            path: Some(path),
+            found: issue.found,
+            expected: issue.expected,
+            fix: issue.fix,
+        }
+    };
+    match validate::convert(parsed) {
+        Ok((scenario, warnings)) => Ok(Loaded {
+            scenario,
+            warnings: warnings
+                .into_iter()
+                .map(|w| locate(w, Severity::Warning))
+                .collect(),
+        }),
+        Err(issues) => Err(ScenarioError {
+            diagnostics: issues
+                .into_iter()
+                .map(|i| locate(i, Severity::Error))
+                .collect(),
+        }),
+    }
+}
+
+fn parse(source: &Source) -> Result<file::Scenario, ScenarioError> {
+    ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME)
+        .from_str::<file::Scenario>(&source.text)
+        .map_err(|e| ScenarioError::single(ron_diagnostic(&e, source)))
+}
+
+/// Turns `ron`'s error into a diagnostic with a fix.
+fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic {
+    use ron::error::Error as E;
+    // ron sometimes reports the position just before the token; point at
+    // the token itself.
+    let mut offset = source.offset_of(err.span.start.line, err.span.start.col);
+    offset += source.text[offset..].len() - source.text[offset..].trim_start().len();
+    // For values rejected after being read (a bad unit, a negative count),
+    // ron points just past the opening quote or the minus sign.
+    let value_error = matches!(
+        err.code,
+        E::Message(_) | E::IntegerOutOfBounds | E::InvalidValueForType { .. }
+    );
+    if value_error && offset > 0 && matches!(source.text.as_bytes()[offset - 1], b'"' | b'-') {
+        offset -= 1;
+    }
+    let token = token_at(&source.text, offset);
+    let one_of = |names: &[&str]| {
+        if names.is_empty() {
+            "nothing here".to_string()
+        } else {
+            format!(
+                "one of {}",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    };
+    let inside = |outer: &Option<String>| {
+        outer
+            .as_ref()
+            .map(|o| format!(" in `{o}`"))
+            .unwrap_or_default()
+    };
+    let (message, found, expected, fix): (String, Option<String>, Option<String>, String) =
+        match &err.code {
+            E::NoSuchStructField {
+                expected,
+                found,
+                outer,
+            } => (
+                format!("unknown field `{found}`{}", inside(outer)),
+                Some(format!("`{found}`")),
+                Some(one_of(expected)),
+                match did_you_mean(found, expected.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "remove it, or use one of the expected fields".into(),
+                },
+            ),
+            E::NoSuchEnumVariant {
+                expected,
+                found,
+                outer,
+            } => (
+                format!("unknown variant `{found}`{}", inside(outer)),
+                Some(format!("`{found}`")),
+                Some(one_of(expected)),
+                match did_you_mean(found, expected.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "use one of the expected variants".into(),
+                },
+            ),
+            E::MissingStructField { field, outer } => (
+                format!("missing field `{field}`{}", inside(outer)),
+                None,
+                Some(format!("a value for `{field}`")),
+                format!("add `{field}: ...` (see scenarios/quickstart.ron for an example)"),
+            ),
+            E::DuplicateStructField { field, outer } => (
+                format!("field `{field}` is given twice{}", inside(outer)),
+                None,
+                None,
+                "keep one of them".into(),
+            ),
+            E::InvalidValueForType { expected, found } => (
+                "wrong type of value".into(),
+                Some(found.clone()),
+                Some(plain_type(expected)),
+                format!("write {} here", plain_type(expected)),
+            ),
+            E::Message(message) => match split_structured(message) {
+                Some(m) => (m.headline, Some(m.found), Some(m.expected), m.fix),
+                None => (message.clone(), None, None, "see the message above".into()),
+            },
+            E::IntegerOutOfBounds => (
+                "number out of range".into(),
+                None,
+                Some(
+                    "a number that fits the field (counts are whole numbers of zero or more)"
+                        .into(),
+                ),
+                "use a smaller, non-negative whole number".into(),
+            ),
+            E::ExpectedDifferentStructName { expected, found } => (
+                format!("this should be a `{expected}`, not a `{found}`"),
+                Some(format!("`{found}`")),
+                Some(format!("`{expected}(...)` or just `(...)`")),
+                format!("rename `{found}` to `{expected}`, or leave the name out"),
+            ),
+            E::ExpectedInteger | E::ExpectedFloat | E::ExpectedBoolean | E::ExpectedString
+                if !token.is_empty() =>
+            {
+                let expected = match &err.code {
+                    E::ExpectedInteger => "a whole number, like 8",
+                    E::ExpectedFloat => "a number, like 1.5",
+                    E::ExpectedBoolean => "true or false",
+                    _ => "text in double quotes, like \"alice\"",
+                };
+                (
+                    "wrong type of value".into(),
+                    Some(token),
+                    Some(expected.into()),
+                    format!("write {expected} here"),
+                )
+            }
+            other => {
+                let fix = match other {
+                    E::ExpectedComma => "add a `,` between fields and between list items",
+                    E::Eof => "the file ends too early: a closing `)` or `]` is probably missing",
+                    E::ExpectedStructLikeEnd => {
+                        "close the struct with `)`, or add the missing `,` before the next field"
+                    }
+                    E::ExpectedArrayEnd => {
+                        "close the list with `]`, or add the missing `,` between items"
+                    }
+                    E::ExpectedMapEnd => "close the map with `}`",
+                    E::ExpectedStringEnd => "close the string with `\"`",
+                    E::ExpectedString => "write text in double quotes, like \"alice\"",
+                    E::ExpectedInteger => "write a whole number, like 8",
+                    E::ExpectedFloat => "write a number, like 1.5",
+                    E::ExpectedBoolean => "write true or false",
+                    E::ExpectedMapColon => "put a `:` between a field name and its value",
+                    E::TrailingCharacters => "remove what follows the scenario's closing `)`",
+                    E::UnclosedBlockComment => "close the comment with `*/`",
+                    E::UnexpectedChar(_) => "remove or correct this character",
+                    _ => "compare the syntax here with scenarios/quickstart.ron",
+                };
+                (format!("syntax error: {other}"), None, None, fix.into())
+            }
+        };
+    Diagnostic {
+        severity: Severity::Error,
+        location: source.locate(offset),
+        path: None,
+        message,
+        found,
+        expected,
+        fix: Some(fix),
+    }
+}
+
+/// The value token starting at `offset`: a string literal, or text up to
+/// the next delimiter.
+fn token_at(text: &str, offset: usize) -> String {
+    let rest = &text[offset.min(text.len())..];
+    if let Some(body) = rest.strip_prefix('"') {
+        return match body.find('"') {
+            Some(end) => rest[..end + 2].to_string(),
+            None => rest.lines().next().unwrap_or_default().to_string(),
+        };
+    }
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ')' | ']' | '}'))
+        .unwrap_or(rest.len());
+    rest[..end].to_string()
+}
+
+/// Rust type names in serde's messages, said for people.
+fn plain_type(expected: &str) -> String {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" | "an unsigned integer" => {
+            "a whole number of zero or more, like 8".into()
+        }
+        "i8" | "i16" | "i32" | "i64" | "an integer" => "a whole number, like 8".into(),
+        "f32" | "f64" | "a float" => "a number, like 1.5".into(),
+        "a string" => "text in double quotes, like \"alice\"".into(),
+        "a boolean" => "true or false".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

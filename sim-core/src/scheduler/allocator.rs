@@ -1,0 +1,486 @@
+//! Which GPUs are free, and the placement of a request onto them.
+//!
+//! Invariants:
+//! - a GPU is in at most one allocation: `try_allocate` only hands out bits
+//!   set in `free_mask`, and `release` panics if asked to free a GPU that is
+//!   already free (that would be a double release, a bug in the caller);
+//! - `free_count[n] == free_mask[n].count_ones()`, `free_total` is their
+//!   sum, and `nodes_with_free[k]` counts nodes with exactly `k` free GPUs;
+//! - allocation is all or nothing (gang): either every GPU of the request is
+//!   granted or the pool is left unchanged;
+//! - placement is deterministic: ties are broken by the lowest node id, and
+//!   within a node by the lowest GPU index;
+//! - no allocation in the hot path: scratch space is kept between calls and
+//!   the caller provides the output vector.
+
+use serde::Serialize;
+
+use crate::hardware::{Cluster, NodeId};
+use crate::workload::JobRequest;
+
+/// Some GPUs of one node, as a bit mask over the node's GPU indices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeGpus {
+    pub node: NodeId,
+    pub mask: u64,
+}
+
+impl NodeGpus {
+    pub fn gpu_count(self) -> u32 {
+        self.mask.count_ones()
+    }
+}
+
+/// Why a request can never be placed, even on an idle cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeverFits {
+    pub reason: String,
+}
+
+/// The free GPUs of a cluster.
+#[derive(Clone, Debug)]
+pub struct GpuPool {
+    capacity: Vec<u32>,
+    free_mask: Vec<u64>,
+    free_count: Vec<u32>,
+    free_total: u64,
+    nodes_with_free: Vec<u32>,
+    max_node_gpus: u32,
+    total_gpus: u64,
+    scratch: Vec<(u32, NodeId)>,
+}
+
+impl GpuPool {
+    pub fn new(cluster: &Cluster) -> Self {
+        let capacity: Vec<u32> = cluster.nodes.iter().map(|n| n.gpus).collect();
+        let max_node_gpus = capacity.iter().copied().max().unwrap_or(0);
+        let mut nodes_with_free = vec![0u32; max_node_gpus as usize + 1];
+        for &c in &capacity {
+            nodes_with_free[c as usize] += 1;
+        }
+        let total_gpus = capacity.iter().map(|&c| u64::from(c)).sum();
+        GpuPool {
+            free_mask: capacity.iter().map(|&c| full_mask(c)).collect(),
+            free_count: capacity.clone(),
+            free_total: total_gpus,
+            nodes_with_free,
+            max_node_gpus,
+            total_gpus,
+            scratch: Vec::with_capacity(capacity.len()),
+            capacity,
+        }
+    }
+
+    pub fn free_gpus(&self) -> u64 {
+        self.free_total
+    }
+
+    pub fn total_gpus(&self) -> u64 {
+        self.total_gpus
+    }
+
+    pub fn free_mask(&self, node: NodeId) -> u64 {
+        self.free_mask[node as usize]
+    }
+
+    /// Whether `request` could run on this cluster if it were idle.
+    pub fn check_fits_when_idle(&self, request: JobRequest) -> Result<(), NeverFits> {
+        match request {
+            JobRequest::Gpus(0)
+            | JobRequest::Nodes { count: 0, .. }
+            | JobRequest::Nodes {
+                gpus_per_node: 0, ..
+            } => Err(NeverFits {
+                reason: "the request is for zero GPUs".into(),
+            }),
+            JobRequest::Gpus(n) if u64::from(n) > self.total_gpus => Err(NeverFits {
+                reason: format!("it asks for {n} GPUs; the cluster has {}", self.total_gpus),
+            }),
+            JobRequest::Gpus(_) => Ok(()),
+            JobRequest::Nodes {
+                count,
+                gpus_per_node,
+            } => {
+                let eligible = self
+                    .capacity
+                    .iter()
+                    .filter(|&&c| c >= gpus_per_node)
+                    .count();
+                if eligible >= count as usize {
+                    Ok(())
+                } else {
+                    Err(NeverFits {
+                        reason: format!(
+                            "it asks for {count} nodes with {gpus_per_node} GPUs each; the cluster has {eligible} such nodes"
+                        ),
+                    })
+                }
+            }
+        }
+    }
+
+    /// Grants `request` now if it fits, writing the placement into `out`
+    /// (cleared first). Returns false, leaving the pool unchanged, if not.
+    pub fn try_allocate(&mut self, request: JobRequest, out: &mut Vec<NodeGpus>) -> bool {
+        out.clear();
+        match request {
+            JobRequest::Gpus(0) => false,
+            JobRequest::Gpus(n) if n <= self.max_node_gpus => self.place_on_one_node(n, out),
+            JobRequest::Gpus(n) => self.spread(u64::from(n), out),
+            JobRequest::Nodes {
+                count,
+                gpus_per_node,
+            } => self.place_on_nodes(count, gpus_per_node, out),
+        }
+    }
+
+    /// Returns the GPUs of an allocation to the pool.
+    pub fn release(&mut self, allocation: &[NodeGpus]) {
+        for part in allocation {
+            let n = part.node as usize;
+            assert_eq!(
+                self.free_mask[n] & part.mask,
+                0,
+                "double release of GPUs {:#x} on node {}",
+                part.mask,
+                part.node
+            );
+            self.set_free(n, self.free_mask[n] | part.mask);
+        }
+    }
+
+    fn set_free(&mut self, node: usize, mask: u64) {
+        let before = self.free_count[node];
+        let after = mask.count_ones();
+        self.nodes_with_free[before as usize] -= 1;
+        self.nodes_with_free[after as usize] += 1;
+        self.free_total = self.free_total - u64::from(before) + u64::from(after);
+        self.free_mask[node] = mask;
+        self.free_count[node] = after;
+    }
+
+    /// Takes the `k` lowest free GPUs of `node`.
+    fn take(&mut self, node: usize, k: u32, out: &mut Vec<NodeGpus>) {
+        let mut remaining = self.free_mask[node];
+        let mut taken = 0u64;
+        for _ in 0..k {
+            let lowest = remaining & remaining.wrapping_neg();
+            taken |= lowest;
+            remaining ^= lowest;
+        }
+        debug_assert_eq!(taken.count_ones(), k, "took more GPUs than were free");
+        self.set_free(node, remaining);
+        out.push(NodeGpus {
+            node: node as NodeId,
+            mask: taken,
+        });
+    }
+
+    fn nodes_with_at_least(&self, k: u32) -> u64 {
+        self.nodes_with_free
+            .iter()
+            .skip(k as usize)
+            .map(|&c| u64::from(c))
+            .sum()
+    }
+
+    /// Best fit: the node with the fewest free GPUs that still has `n`.
+    fn place_on_one_node(&mut self, n: u32, out: &mut Vec<NodeGpus>) -> bool {
+        if self.nodes_with_at_least(n) == 0 {
+            return false;
+        }
+        let mut best: Option<(u32, usize)> = None;
+        for (node, &free) in self.free_count.iter().enumerate() {
+            if free >= n && best.is_none_or(|(best_free, _)| free < best_free) {
+                best = Some((free, node));
+                if free == n {
+                    break; // a perfect fit cannot be beaten
+                }
+            }
+        }
+        let (_, node) = best.expect("counted a node with enough free GPUs");
+        self.take(node, n, out);
+        true
+    }
+
+    /// On as few nodes as possible: the emptiest nodes whole, then the
+    /// remainder on the best-fitting node.
+    fn spread(&mut self, n: u64, out: &mut Vec<NodeGpus>) -> bool {
+        if self.free_total < n {
+            return false;
+        }
+        let mut candidates = std::mem::take(&mut self.scratch);
+        candidates.clear();
+        candidates.extend(
+            self.free_count
+                .iter()
+                .enumerate()
+                .filter(|&(_, &f)| f > 0)
+                .map(|(node, &f)| (f, node as NodeId)),
+        );
+        // Most free first; lowest id among equals.
+        candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut remaining = n;
+        let mut i = 0;
+        while remaining > 0 {
+            let (free, node) = candidates[i];
+            if u64::from(free) < remaining {
+                self.take(node as usize, free, out);
+                remaining -= u64::from(free);
+                i += 1;
+                continue;
+            }
+            // The last piece: among the nodes from here on (sorted by free
+            // GPUs, descending), the last one that still holds `remaining`.
+            let last_fit = candidates[i..]
+                .iter()
+                .rposition(|&(f, _)| u64::from(f) >= remaining)
+                .expect("the current candidate fits");
+            let (_, node) = candidates[i + last_fit];
+            self.take(node as usize, remaining as u32, out);
+            remaining = 0;
+        }
+        self.scratch = candidates;
+        true
+    }
+
+    /// `count` distinct nodes, `per_node` GPUs each, best fit first.
+    fn place_on_nodes(&mut self, count: u32, per_node: u32, out: &mut Vec<NodeGpus>) -> bool {
+        if per_node == 0 || count == 0 || self.nodes_with_at_least(per_node) < u64::from(count) {
+            return false;
+        }
+        let mut candidates = std::mem::take(&mut self.scratch);
+        candidates.clear();
+        candidates.extend(
+            self.free_count
+                .iter()
+                .enumerate()
+                .filter(|&(_, &f)| f >= per_node)
+                .map(|(node, &f)| (f, node as NodeId)),
+        );
+        let count = count as usize;
+        if candidates.len() > count {
+            candidates.select_nth_unstable(count - 1);
+            candidates.truncate(count);
+        }
+        candidates.sort_unstable();
+        for &(_, node) in &candidates {
+            self.take(node as usize, per_node, out);
+        }
+        self.scratch = candidates;
+        true
+    }
+
+    /// Checks the internal counters against the masks (for tests).
+    pub fn check_invariants(&self) {
+        let mut by_free = vec![0u32; self.max_node_gpus as usize + 1];
+        let mut total = 0;
+        for (n, &mask) in self.free_mask.iter().enumerate() {
+            assert_eq!(
+                mask & !full_mask(self.capacity[n]),
+                0,
+                "node {n} has GPUs beyond its capacity"
+            );
+            assert_eq!(mask.count_ones(), self.free_count[n]);
+            by_free[mask.count_ones() as usize] += 1;
+            total += u64::from(mask.count_ones());
+        }
+        assert_eq!(by_free, self.nodes_with_free);
+        assert_eq!(total, self.free_total);
+    }
+}
+
+fn full_mask(gpus: u32) -> u64 {
+    if gpus >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << gpus) - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hardware::{Catalog, NodeGroup};
+    use proptest::prelude::*;
+
+    fn cluster(shapes: &[(u32, u32)]) -> Cluster {
+        let catalog = Catalog::builtin();
+        let node_model = catalog.node("DGX-H100").unwrap().clone();
+        let gpu_model = catalog.gpu(&node_model.gpu_model).unwrap().clone();
+        Cluster::from_groups(
+            shapes
+                .iter()
+                .enumerate()
+                .map(|(i, &(count, gpus))| NodeGroup {
+                    name: format!("g{i}"),
+                    node_model: node_model.clone(),
+                    gpu_model: gpu_model.clone(),
+                    gpus_per_node: gpus,
+                    first_node: 0,
+                    node_count: count,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn small_requests_stay_on_one_node_and_prefer_the_fullest() {
+        let mut pool = GpuPool::new(&cluster(&[(3, 8)]));
+        let mut out = Vec::new();
+        assert!(pool.try_allocate(JobRequest::Gpus(6), &mut out));
+        assert_eq!(
+            out,
+            [NodeGpus {
+                node: 0,
+                mask: 0b11_1111
+            }]
+        );
+        // Node 0 has 2 free: a 2-GPU job fits there exactly (best fit).
+        assert!(pool.try_allocate(JobRequest::Gpus(2), &mut out));
+        assert_eq!(
+            out,
+            [NodeGpus {
+                node: 0,
+                mask: 0b1100_0000
+            }]
+        );
+        // A 3-GPU job goes to node 1, lowest GPUs.
+        assert!(pool.try_allocate(JobRequest::Gpus(3), &mut out));
+        assert_eq!(
+            out,
+            [NodeGpus {
+                node: 1,
+                mask: 0b111
+            }]
+        );
+        pool.check_invariants();
+    }
+
+    #[test]
+    fn gang_allocation_is_all_or_nothing() {
+        let mut pool = GpuPool::new(&cluster(&[(2, 8)]));
+        let mut out = Vec::new();
+        assert!(pool.try_allocate(JobRequest::Gpus(4), &mut out));
+        let before = pool.free_gpus();
+        // 2 whole nodes are not free any more: refuse without side effects.
+        assert!(!pool.try_allocate(
+            JobRequest::Nodes {
+                count: 2,
+                gpus_per_node: 8
+            },
+            &mut out
+        ));
+        assert!(!pool.try_allocate(JobRequest::Gpus(13), &mut out));
+        assert_eq!(pool.free_gpus(), before);
+        assert!(pool.try_allocate(JobRequest::Gpus(12), &mut out));
+        assert_eq!(out.iter().map(|p| p.gpu_count()).sum::<u32>(), 12);
+        assert_eq!(pool.free_gpus(), 0);
+        pool.check_invariants();
+    }
+
+    #[test]
+    fn spread_uses_the_fewest_nodes_and_best_fits_the_remainder() {
+        let mut pool = GpuPool::new(&cluster(&[(4, 8)]));
+        let mut out = Vec::new();
+        assert!(pool.try_allocate(
+            JobRequest::Nodes {
+                count: 1,
+                gpus_per_node: 5
+            },
+            &mut out
+        ));
+        assert_eq!(out[0].node, 0);
+        assert!(pool.try_allocate(
+            JobRequest::Nodes {
+                count: 1,
+                gpus_per_node: 4
+            },
+            &mut out
+        ));
+        assert_eq!(out[0].node, 1);
+        // Free per node: 3, 4, 8, 8. Nineteen GPUs: the two empty nodes
+        // whole, then the remaining 3 on node 0, which fits them exactly.
+        assert!(pool.try_allocate(JobRequest::Gpus(19), &mut out));
+        let placed: Vec<(NodeId, u32)> = out.iter().map(|p| (p.node, p.gpu_count())).collect();
+        assert_eq!(placed, [(2, 8), (3, 8), (0, 3)]);
+        assert_eq!(pool.free_gpus(), 4);
+        pool.check_invariants();
+    }
+
+    #[test]
+    fn never_fits_is_explained() {
+        let pool = GpuPool::new(&cluster(&[(2, 8), (1, 4)]));
+        assert!(pool.check_fits_when_idle(JobRequest::Gpus(20)).is_ok());
+        let err = pool.check_fits_when_idle(JobRequest::Gpus(21)).unwrap_err();
+        assert!(err.reason.contains("cluster has 20"), "{}", err.reason);
+        let err = pool
+            .check_fits_when_idle(JobRequest::Nodes {
+                count: 3,
+                gpus_per_node: 8,
+            })
+            .unwrap_err();
+        assert!(err.reason.contains("2 such nodes"), "{}", err.reason);
+        assert!(
+            pool.check_fits_when_idle(JobRequest::Nodes {
+                count: 3,
+                gpus_per_node: 4
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "double release")]
+    fn double_release_is_caught() {
+        let mut pool = GpuPool::new(&cluster(&[(1, 8)]));
+        let mut out = Vec::new();
+        pool.try_allocate(JobRequest::Gpus(2), &mut out);
+        pool.release(&out);
+        pool.release(&out);
+    }
+
+    fn request() -> impl Strategy<Value = JobRequest> {
+        prop_oneof![
+            (1u32..40).prop_map(JobRequest::Gpus),
+            (1u32..4, 1u32..9).prop_map(|(count, gpus_per_node)| JobRequest::Nodes {
+                count,
+                gpus_per_node
+            }),
+        ]
+    }
+
+    proptest! {
+        /// Random allocate/release sequences never hand a GPU out twice,
+        /// always grant exactly what was asked, and keep the counters true.
+        #[test]
+        fn allocations_are_disjoint_and_exact(ops in proptest::collection::vec((request(), any::<bool>()), 1..60)) {
+            let mut pool = GpuPool::new(&cluster(&[(3, 8), (2, 4)]));
+            let mut held: Vec<Vec<NodeGpus>> = Vec::new();
+            let mut out = Vec::new();
+            for (req, release_one) in ops {
+                if release_one && !held.is_empty() {
+                    let alloc = held.remove(0);
+                    pool.release(&alloc);
+                }
+                if pool.try_allocate(req, &mut out) {
+                    let granted: u64 = out.iter().map(|p| u64::from(p.gpu_count())).sum();
+                    prop_assert_eq!(granted, req.total_gpus());
+                    if let JobRequest::Nodes { count, gpus_per_node } = req {
+                        prop_assert_eq!(out.len(), count as usize);
+                        prop_assert!(out.iter().all(|p| p.gpu_count() == gpus_per_node));
+                    }
+                    for held_alloc in &held {
+                        for a in held_alloc {
+                            for b in &out {
+                                prop_assert!(a.node != b.node || a.mask & b.mask == 0);
+                            }
+                        }
+                    }
+                    held.push(out.clone());
+                }
+                pool.check_invariants();
+            }
+        }
+    }
+}

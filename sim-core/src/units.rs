@@ -1,0 +1,732 @@
+//! Quantities with units, and the human spellings scenarios use for them.
+//!
+//! | type | stored as | accepted spellings |
+//! | --- | --- | --- |
+//! | [`SimDuration`] | integer ns | `"90s"`, `"36h"`, `"7d"`, `"1h30m"`, `"1.5h"`, `"250ms"` |
+//! | [`Bytes`] | integer bytes | `"80GiB"`, `"141GB"`, `"512MiB"`, `"1.5TB"` |
+//! | [`Bandwidth`] | integer bits/s | `"400Gbps"`, `"900GB/s"`, `"3.35TB/s"` |
+//! | [`Usd`] | integer micro-dollars | `"$2.50"`, `"$0.0004"` |
+//!
+//! Invariants:
+//! - Parsing is exact: decimal fractions are parsed digit by digit, never
+//!   through `f64`, and a value that is not a whole number of the base unit
+//!   (e.g. `"1.5ns"`) is refused rather than rounded.
+//! - `parse(x.to_string()) == x` for every value (tested by property tests),
+//!   so outputs and `--set` round-trip.
+//! - Quantities are never negative; `"-1h"` is an error that says so.
+//!
+//! Parse errors are [`UnitError`]s carrying what was found, what was expected
+//! and how to fix it; the scenario loader shows them with file:line:column.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::engine::{NS_PER_SEC, SimDuration};
+
+/// A unit-parsing failure.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitError {
+    /// What kind of quantity was being parsed ("duration", "size", ...).
+    pub quantity: &'static str,
+    pub found: String,
+    pub expected: String,
+    pub fix: String,
+}
+
+impl fmt::Display for UnitError {
+    /// A headline and three `key: value` lines; the scenario error
+    /// renderer splits them back apart (see `scenario::error`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid {}\nfound: {}\nexpected: {}\nfix: {}",
+            self.quantity, self.found, self.expected, self.fix
+        )
+    }
+}
+
+impl std::error::Error for UnitError {}
+
+/// A number of bytes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Bytes(pub u64);
+
+/// A data rate in bits per second.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Bandwidth {
+    bits_per_s: u64,
+}
+
+/// An amount of US dollars, in micro-dollars.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Usd {
+    micros: u64,
+}
+
+impl Bytes {
+    pub const fn kib(n: u64) -> Self {
+        Bytes(n << 10)
+    }
+    pub const fn mib(n: u64) -> Self {
+        Bytes(n << 20)
+    }
+    pub const fn gib(n: u64) -> Self {
+        Bytes(n << 30)
+    }
+    pub const fn tib(n: u64) -> Self {
+        Bytes(n << 40)
+    }
+    /// Decimal gigabytes (10^9 bytes), as vendors quote HBM capacity.
+    pub const fn gb(n: u64) -> Self {
+        Bytes(n * 1_000_000_000)
+    }
+    pub const fn as_u64(self) -> u64 {
+        self.0
+    }
+    pub fn as_gib_f64(self) -> f64 {
+        self.0 as f64 / (1u64 << 30) as f64
+    }
+    pub fn as_gb_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+}
+
+impl Bandwidth {
+    pub const fn from_bits_per_s(bits_per_s: u64) -> Self {
+        Bandwidth { bits_per_s }
+    }
+    /// Gigabits per second (10^9 bit/s), as network links are quoted.
+    pub const fn gbps(n: u64) -> Self {
+        Bandwidth {
+            bits_per_s: n * 1_000_000_000,
+        }
+    }
+    /// Gigabytes per second (10^9 B/s), as memory and NVLink are quoted.
+    pub const fn gbytes_per_s(n: u64) -> Self {
+        Bandwidth {
+            bits_per_s: n * 8_000_000_000,
+        }
+    }
+    pub const fn bits_per_s(self) -> u64 {
+        self.bits_per_s
+    }
+    pub fn bytes_per_s_f64(self) -> f64 {
+        self.bits_per_s as f64 / 8.0
+    }
+    pub fn as_gbps_f64(self) -> f64 {
+        self.bits_per_s as f64 / 1e9
+    }
+    pub fn as_gbytes_per_s_f64(self) -> f64 {
+        self.bits_per_s as f64 / 8e9
+    }
+}
+
+impl Usd {
+    pub const fn from_micros(micros: u64) -> Self {
+        Usd { micros }
+    }
+    /// Whole cents, e.g. `Usd::cents(250)` is $2.50.
+    pub const fn cents(cents: u64) -> Self {
+        Usd {
+            micros: cents * 10_000,
+        }
+    }
+    pub const fn dollars(dollars: u64) -> Self {
+        Usd {
+            micros: dollars * 1_000_000,
+        }
+    }
+    pub const fn as_micros(self) -> u64 {
+        self.micros
+    }
+    pub fn as_f64(self) -> f64 {
+        self.micros as f64 / 1e6
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+/// A non-negative decimal number as integer and fractional digit strings.
+struct Decimal<'a> {
+    int_digits: &'a str,
+    frac_digits: &'a str,
+}
+
+impl Decimal<'_> {
+    /// `self * scale`, exactly; `None` on overflow or if the product is not
+    /// a whole number.
+    fn times(&self, scale: u64) -> Option<u64> {
+        let int: u64 = if self.int_digits.is_empty() {
+            0
+        } else {
+            self.int_digits.parse().ok()?
+        };
+        let mut total = int.checked_mul(scale)?;
+        if !self.frac_digits.is_empty() {
+            let frac: u128 = self.frac_digits.parse().ok()?;
+            let denom = 10u128.checked_pow(u32::try_from(self.frac_digits.len()).ok()?)?;
+            let scaled = frac * u128::from(scale);
+            if scaled % denom != 0 {
+                return None;
+            }
+            total = total.checked_add(u64::try_from(scaled / denom).ok()?)?;
+        }
+        Some(total)
+    }
+}
+
+/// Splits `"1.5GiB"` into the number and the rest.
+fn split_number(s: &str) -> Option<(Decimal<'_>, &str)> {
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, rest) = s.split_at(end);
+    let (int_digits, frac_digits) = match number.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (number, ""),
+    };
+    let valid = !(int_digits.is_empty() && frac_digits.is_empty()) && !frac_digits.contains('.');
+    valid.then_some((
+        Decimal {
+            int_digits,
+            frac_digits,
+        },
+        rest.trim_start(),
+    ))
+}
+
+fn unit_error(
+    quantity: &'static str,
+    input: &str,
+    why: &str,
+    expected: &str,
+    fix: &str,
+) -> UnitError {
+    let found = if why.is_empty() {
+        format!("\"{input}\"")
+    } else {
+        format!("\"{input}\" ({why})")
+    };
+    UnitError {
+        quantity,
+        found,
+        expected: expected.to_string(),
+        fix: fix.to_string(),
+    }
+}
+
+const DURATION_UNITS: &[(&str, u64)] = &[
+    ("ns", 1),
+    ("us", 1_000),
+    ("µs", 1_000),
+    ("ms", 1_000_000),
+    ("s", NS_PER_SEC),
+    ("min", 60 * NS_PER_SEC),
+    ("m", 60 * NS_PER_SEC),
+    ("h", 3_600 * NS_PER_SEC),
+    ("d", 86_400 * NS_PER_SEC),
+    ("w", 7 * 86_400 * NS_PER_SEC),
+];
+const DURATION_EXPECTED: &str =
+    "a duration: a number and a unit (ns, us, ms, s, m, h, d, w), or several, like \"1h30m\"";
+const DURATION_FIX: &str = "write it like \"90s\", \"36h\", \"7d\" or \"1h30m\"";
+
+/// Parses a duration such as `"90s"`, `"1.5h"` or `"1d12h"`.
+pub fn parse_duration(input: &str) -> Result<SimDuration, UnitError> {
+    let err = |why: &str| unit_error("duration", input, why, DURATION_EXPECTED, DURATION_FIX);
+    let s = input.trim();
+    if s.starts_with('-') {
+        return Err(unit_error(
+            "duration",
+            input,
+            "negative",
+            "a duration of zero or more",
+            "durations cannot be negative; use a positive value like \"1h\"",
+        ));
+    }
+    if s.is_empty() {
+        return Err(err("empty"));
+    }
+    let mut rest = s;
+    let mut total: u64 = 0;
+    while !rest.is_empty() {
+        let (number, after) = split_number(rest).ok_or_else(|| err("no number"))?;
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace())
+            .unwrap_or(after.len());
+        let (unit, after_unit) = after.split_at(unit_len);
+        if unit.is_empty() {
+            return Err(err("no unit"));
+        }
+        let &(_, scale) = DURATION_UNITS
+            .iter()
+            .find(|(name, _)| *name == unit)
+            .ok_or_else(|| err(&format!("unknown unit \"{unit}\"")))?;
+        let ns = number
+            .times(scale)
+            .ok_or_else(|| err("too large, or finer than a nanosecond"))?;
+        total = total.checked_add(ns).ok_or_else(|| err("too large"))?;
+        rest = after_unit.trim_start();
+    }
+    Ok(SimDuration::from_ns(total))
+}
+
+/// Formats a duration as the shortest exact compound form: `"1d12h"`,
+/// `"1m30s"`, `"250ms"`, `"0s"`.
+pub fn format_duration(d: SimDuration) -> String {
+    let mut ns = d.as_ns();
+    if ns == 0 {
+        return "0s".to_string();
+    }
+    const PARTS: &[(&str, u64)] = &[
+        ("d", 86_400 * NS_PER_SEC),
+        ("h", 3_600 * NS_PER_SEC),
+        ("m", 60 * NS_PER_SEC),
+        ("s", NS_PER_SEC),
+        ("ms", 1_000_000),
+        ("us", 1_000),
+        ("ns", 1),
+    ];
+    let mut out = String::new();
+    for &(unit, scale) in PARTS {
+        if ns >= scale {
+            out.push_str(&format!("{}{unit}", ns / scale));
+            ns %= scale;
+        }
+    }
+    out
+}
+
+const SIZE_UNITS: &[(&str, u64)] = &[
+    ("B", 1),
+    ("kB", 1_000),
+    ("KB", 1_000),
+    ("MB", 1_000_000),
+    ("GB", 1_000_000_000),
+    ("TB", 1_000_000_000_000),
+    ("PB", 1_000_000_000_000_000),
+    ("KiB", 1 << 10),
+    ("MiB", 1 << 20),
+    ("GiB", 1 << 30),
+    ("TiB", 1 << 40),
+    ("PiB", 1 << 50),
+];
+
+fn parse_scaled(
+    input: &str,
+    quantity: &'static str,
+    units: &[(&str, u64)],
+    expected: &str,
+    fix: &str,
+) -> Result<u64, UnitError> {
+    let err = |why: &str| unit_error(quantity, input, why, expected, fix);
+    let s = input.trim();
+    if s.starts_with('-') {
+        return Err(unit_error(
+            quantity,
+            input,
+            "negative",
+            &format!("a {quantity} of zero or more"),
+            fix,
+        ));
+    }
+    let (number, unit) = split_number(s).ok_or_else(|| err("no number"))?;
+    if unit.is_empty() {
+        return Err(err("no unit"));
+    }
+    let &(_, scale) = units
+        .iter()
+        .find(|(name, _)| *name == unit)
+        .ok_or_else(|| err(&format!("unknown unit \"{unit}\"")))?;
+    number
+        .times(scale)
+        .ok_or_else(|| err("too large, or not a whole number of the base unit"))
+}
+
+/// Parses a size such as `"80GiB"` (binary) or `"141GB"` (decimal).
+pub fn parse_bytes(input: &str) -> Result<Bytes, UnitError> {
+    parse_scaled(
+        input,
+        "size",
+        SIZE_UNITS,
+        "a size: a number and a unit (B, KB, MB, GB, TB, PB decimal; KiB, MiB, GiB, TiB, PiB binary)",
+        "write it like \"80GiB\" or \"141GB\"",
+    )
+    .map(Bytes)
+}
+
+/// Writes `value / scale` as an exact decimal without trailing zeros.
+fn exact_decimal(value: u64, scale: u64) -> String {
+    let int = value / scale;
+    let frac = value % scale;
+    if frac == 0 {
+        return int.to_string();
+    }
+    let width = scale.ilog10() as usize;
+    let digits = format!("{frac:0width$}");
+    format!("{int}.{}", digits.trim_end_matches('0'))
+}
+
+impl fmt::Display for Bytes {
+    /// The largest binary unit that divides exactly, else the largest
+    /// decimal unit not above the value: `"80GiB"`, `"141GB"`, `"1.5GB"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0;
+        if b == 0 {
+            return f.write_str("0B");
+        }
+        for (unit, scale) in [
+            ("PiB", 1u64 << 50),
+            ("TiB", 1 << 40),
+            ("GiB", 1 << 30),
+            ("MiB", 1 << 20),
+            ("KiB", 1 << 10),
+        ] {
+            if b % scale == 0 {
+                return write!(f, "{}{unit}", b / scale);
+            }
+        }
+        for (unit, scale) in [
+            ("PB", 1_000_000_000_000_000u64),
+            ("TB", 1_000_000_000_000),
+            ("GB", 1_000_000_000),
+            ("MB", 1_000_000),
+            ("KB", 1_000),
+        ] {
+            if b >= scale {
+                return write!(f, "{}{unit}", exact_decimal(b, scale));
+            }
+        }
+        write!(f, "{b}B")
+    }
+}
+
+const BANDWIDTH_UNITS: &[(&str, u64)] = &[
+    ("bps", 1),
+    ("Kbps", 1_000),
+    ("Mbps", 1_000_000),
+    ("Gbps", 1_000_000_000),
+    ("Tbps", 1_000_000_000_000),
+    ("B/s", 8),
+    ("KB/s", 8_000),
+    ("MB/s", 8_000_000),
+    ("GB/s", 8_000_000_000),
+    ("TB/s", 8_000_000_000_000),
+];
+
+/// Parses a data rate: bits (`"400Gbps"`) or bytes (`"900GB/s"`) per second.
+pub fn parse_bandwidth(input: &str) -> Result<Bandwidth, UnitError> {
+    parse_scaled(
+        input,
+        "bandwidth",
+        BANDWIDTH_UNITS,
+        "a bandwidth: a number and a unit (bps, Kbps, Mbps, Gbps, Tbps for bits; B/s, KB/s, MB/s, GB/s, TB/s for bytes)",
+        "write it like \"400Gbps\" or \"900GB/s\"",
+    )
+    .map(Bandwidth::from_bits_per_s)
+}
+
+impl fmt::Display for Bandwidth {
+    /// In bits per second with the largest decimal prefix not above the
+    /// value, exact: `"400Gbps"`, `"7.2Tbps"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.bits_per_s;
+        for (unit, scale) in [
+            ("Tbps", 1_000_000_000_000u64),
+            ("Gbps", 1_000_000_000),
+            ("Mbps", 1_000_000),
+            ("Kbps", 1_000),
+        ] {
+            if b >= scale {
+                return write!(f, "{}{unit}", exact_decimal(b, scale));
+            }
+        }
+        write!(f, "{b}bps")
+    }
+}
+
+/// Parses money in US dollars: `"$2.50"`. At most six decimals.
+pub fn parse_usd(input: &str) -> Result<Usd, UnitError> {
+    const EXPECTED: &str = "an amount of US dollars starting with $, like \"$2.50\"";
+    const FIX: &str = "write it like \"$2.50\" (at most 6 decimals)";
+    let s = input.trim();
+    if s.starts_with('-') || s.starts_with("$-") {
+        return Err(unit_error(
+            "amount",
+            input,
+            "negative",
+            "an amount of zero or more",
+            "prices cannot be negative",
+        ));
+    }
+    let Some(number) = s.strip_prefix('$') else {
+        return Err(unit_error("amount", input, "no leading $", EXPECTED, FIX));
+    };
+    match split_number(number.trim()) {
+        Some((decimal, "")) => decimal
+            .times(1_000_000)
+            .map(Usd::from_micros)
+            .ok_or_else(|| {
+                unit_error(
+                    "amount",
+                    input,
+                    "too large or more than 6 decimals",
+                    EXPECTED,
+                    FIX,
+                )
+            }),
+        _ => Err(unit_error("amount", input, "not a number", EXPECTED, FIX)),
+    }
+}
+
+impl fmt::Display for Usd {
+    /// `"$2.50"`, `"$0.0004"`: at least two decimals, no trailing zeros after.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let int = self.micros / 1_000_000;
+        let frac = format!("{:06}", self.micros % 1_000_000);
+        let trimmed = frac.trim_end_matches('0');
+        let shown = if trimmed.len() < 2 {
+            &frac[..2]
+        } else {
+            trimmed
+        };
+        write!(f, "${int}.{shown}")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// FromStr / serde: every quantity is a string in scenario files.
+
+impl FromStr for Bytes {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, UnitError> {
+        parse_bytes(s)
+    }
+}
+
+impl FromStr for Bandwidth {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, UnitError> {
+        parse_bandwidth(s)
+    }
+}
+
+impl FromStr for Usd {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, UnitError> {
+        parse_usd(s)
+    }
+}
+
+/// A serde visitor for a quantity written as a string, which explains what
+/// to write when it finds a bare number instead.
+struct QuantityVisitor<T> {
+    parse: fn(&str) -> Result<T, UnitError>,
+    what: &'static str,
+    example: &'static str,
+}
+
+impl<T> QuantityVisitor<T> {
+    fn bare_number<E: de::Error>(&self, shown: String) -> E {
+        E::custom(format!(
+            "{} needs a unit\nfound: the bare number {shown}\nexpected: {} as a quoted string with a unit\nfix: write it like {}",
+            self.what, self.what, self.example
+        ))
+    }
+}
+
+impl<T> Visitor<'_> for QuantityVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} as a string like {}", self.what, self.example)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        (self.parse)(v).map_err(E::custom)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        Err(self.bare_number(v.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        Err(self.bare_number(v.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        Err(self.bare_number(v.to_string()))
+    }
+}
+
+macro_rules! string_quantity_serde {
+    ($ty:ty, $parse:expr, $what:literal, $example:literal) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_any(QuantityVisitor {
+                    parse: $parse,
+                    what: $what,
+                    example: $example,
+                })
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    };
+}
+
+string_quantity_serde!(Bytes, parse_bytes, "a size", "\"80GiB\"");
+string_quantity_serde!(
+    Bandwidth,
+    parse_bandwidth,
+    "a bandwidth",
+    "\"400Gbps\" or \"900GB/s\""
+);
+string_quantity_serde!(Usd, parse_usd, "an amount of money", "\"$2.50\"");
+string_quantity_serde!(
+    HumanDuration,
+    |s| parse_duration(s).map(HumanDuration),
+    "a duration",
+    "\"90s\", \"36h\" or \"7d\""
+);
+
+/// A [`SimDuration`] as written in scenario files (`"36h"`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct HumanDuration(pub SimDuration);
+
+impl fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_duration(self.0))
+    }
+}
+
+impl FromStr for HumanDuration {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, UnitError> {
+        parse_duration(s).map(HumanDuration)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const H: u64 = 3_600 * NS_PER_SEC;
+
+    #[test]
+    fn durations_parse_to_exact_nanoseconds() {
+        let cases = [
+            ("90s", 90 * NS_PER_SEC),
+            ("36h", 36 * H),
+            ("7d", 7 * 24 * H),
+            ("1h30m", 90 * 60 * NS_PER_SEC),
+            ("1.5h", 90 * 60 * NS_PER_SEC),
+            ("250ms", 250_000_000),
+            ("2w", 14 * 24 * H),
+            ("10min", 600 * NS_PER_SEC),
+            ("1 h 30 m", 90 * 60 * NS_PER_SEC),
+            ("0s", 0),
+            (".5s", 500_000_000),
+            ("1ns", 1),
+        ];
+        for (text, ns) in cases {
+            assert_eq!(parse_duration(text).unwrap().as_ns(), ns, "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_durations_say_what_is_wrong() {
+        for (text, why) in [
+            ("90", "no unit"),
+            ("90x", "unknown unit \"x\""),
+            ("-1h", "negative"),
+            ("1.5ns", "finer than a nanosecond"),
+            ("", "empty"),
+            ("h", "no number"),
+            ("1..5h", "no number"),
+            ("99999999999d", "too large"),
+        ] {
+            let e = parse_duration(text).unwrap_err();
+            assert!(e.found.contains(why), "{text}: {e}");
+            assert!(!e.fix.is_empty());
+        }
+    }
+
+    #[test]
+    fn sizes_bandwidths_and_money() {
+        assert_eq!(parse_bytes("80GiB").unwrap(), Bytes::gib(80));
+        assert_eq!(parse_bytes("141GB").unwrap(), Bytes::gb(141));
+        assert_eq!(parse_bytes("1.5KiB").unwrap(), Bytes(1536));
+        assert_eq!(parse_bandwidth("400Gbps").unwrap(), Bandwidth::gbps(400));
+        assert_eq!(
+            parse_bandwidth("900GB/s").unwrap(),
+            Bandwidth::gbytes_per_s(900)
+        );
+        assert_eq!(
+            parse_bandwidth("3.35TB/s").unwrap().bits_per_s(),
+            26_800_000_000_000
+        );
+        assert_eq!(parse_usd("$2.50").unwrap(), Usd::cents(250));
+        assert_eq!(parse_usd("$0.000001").unwrap(), Usd::from_micros(1));
+        assert!(parse_usd("2.50").is_err());
+        assert!(parse_usd("$0.0000001").is_err());
+        assert!(parse_bytes("-1GB").unwrap_err().found.contains("negative"));
+        assert!(parse_bytes("0.5B").is_err());
+    }
+
+    #[test]
+    fn canonical_spellings() {
+        assert_eq!(format_duration(SimDuration::from_secs(36 * 3600)), "1d12h");
+        assert_eq!(format_duration(SimDuration::from_secs(90)), "1m30s");
+        assert_eq!(format_duration(SimDuration::ZERO), "0s");
+        assert_eq!(Bytes::gib(80).to_string(), "80GiB");
+        assert_eq!(Bytes::gb(141).to_string(), "141GB");
+        assert_eq!(Bandwidth::gbps(400).to_string(), "400Gbps");
+        assert_eq!(Bandwidth::gbytes_per_s(900).to_string(), "7.2Tbps");
+        assert_eq!(Usd::cents(250).to_string(), "$2.50");
+        assert_eq!(Usd::from_micros(400).to_string(), "$0.0004");
+        assert_eq!(Usd::dollars(3).to_string(), "$3.00");
+    }
+
+    proptest! {
+        #[test]
+        fn duration_round_trip(ns in any::<u64>()) {
+            let d = SimDuration::from_ns(ns);
+            prop_assert_eq!(parse_duration(&format_duration(d)).unwrap(), d);
+        }
+
+        #[test]
+        fn bytes_round_trip(b in any::<u64>()) {
+            prop_assert_eq!(parse_bytes(&Bytes(b).to_string()).unwrap(), Bytes(b));
+        }
+
+        #[test]
+        fn bandwidth_round_trip(b in any::<u64>()) {
+            let bw = Bandwidth::from_bits_per_s(b);
+            prop_assert_eq!(parse_bandwidth(&bw.to_string()).unwrap(), bw);
+        }
+
+        #[test]
+        fn usd_round_trip(m in any::<u64>()) {
+            let usd = Usd::from_micros(m);
+            prop_assert_eq!(parse_usd(&usd.to_string()).unwrap(), usd);
+        }
+
+        #[test]
+        fn parsing_arbitrary_text_never_panics(s in ".{0,24}") {
+            let _ = parse_duration(&s);
+            let _ = parse_bytes(&s);
+            let _ = parse_bandwidth(&s);
+            let _ = parse_usd(&s);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Jobs and where they come from.
+//!
+//! A [`WorkloadSpec`] is the validated description (explicit jobs plus
+//! synthetic generators); a [`JobSource`] turns it into a stream of
+//! [`SubmittedJob`]s in submission order, generating synthetic jobs lazily so
+//! a million-job run never holds a million future arrivals.
+//!
+//! Invariants:
+//! - jobs come out sorted by submit time; ties keep the order explicit jobs
+//!   (in file order) first, then generators in declaration order;
+//! - each generator draws arrivals, sizes, durations and users from its own
+//!   RNG streams (`workload.<name>.arrivals`, `.sizes`, `.durations`,
+//!   `.users`), so changing a generator's size mix never moves its arrival
+//!   times, and adding a generator never changes another one's jobs;
+//! - a job's time limit is never zero, and user, account and name indices
+//!   are valid in the [`Directory`].
+
+mod synthetic;
+
+pub use synthetic::{Arrival, DurationDist, GeneratorSpec, WeightedUser};
+
+use serde::Serialize;
+
+use crate::engine::{RngStreams, SimDuration, SimTime};
+
+/// What a job asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum JobRequest {
+    /// `n` GPUs: on one node when some node has that many GPUs, otherwise
+    /// spread over as few nodes as possible.
+    Gpus(u32),
+    /// `count` distinct nodes with `gpus_per_node` GPUs on each.
+    Nodes { count: u32, gpus_per_node: u32 },
+}
+
+impl JobRequest {
+    pub fn total_gpus(self) -> u64 {
+        match self {
+            JobRequest::Gpus(n) => u64::from(n),
+            JobRequest::Nodes {
+                count,
+                gpus_per_node,
+            } => u64::from(count) * u64::from(gpus_per_node),
+        }
+    }
+}
+
+impl std::fmt::Display for JobRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            JobRequest::Gpus(n) => write!(f, "{n} GPU{}", if n == 1 { "" } else { "s" }),
+            JobRequest::Nodes {
+                count,
+                gpus_per_node,
+            } => write!(
+                f,
+                "{count} node{} x {gpus_per_node} GPUs",
+                if count == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+/// A job as its user submitted it: what it asks for and how long it really
+/// runs. What happens to it is recorded elsewhere (`metrics::JobRecord`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SubmittedJob {
+    /// Index into [`Directory::job_names`].
+    pub name: u32,
+    /// Index into [`Directory::users`].
+    pub user: u32,
+    /// Index into [`Directory::accounts`].
+    pub account: u32,
+    pub submit: SimTime,
+    pub request: JobRequest,
+    /// The true run time, unknown to the scheduler.
+    pub runtime: SimDuration,
+    /// What the user asked for; the scheduler sees only this.
+    pub time_limit: SimDuration,
+}
+
+/// The names jobs refer to by index, so that a job is a few plain words.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Directory {
+    pub users: Vec<String>,
+    pub accounts: Vec<String>,
+    /// Explicit job names and generator names.
+    pub job_names: Vec<String>,
+}
+
+impl Directory {
+    fn intern(list: &mut Vec<String>, name: &str) -> u32 {
+        match list.iter().position(|n| n == name) {
+            Some(i) => i as u32,
+            None => {
+                list.push(name.to_string());
+                (list.len() - 1) as u32
+            }
+        }
+    }
+
+    pub fn user(&mut self, name: &str) -> u32 {
+        Self::intern(&mut self.users, name)
+    }
+
+    pub fn account(&mut self, name: &str) -> u32 {
+        Self::intern(&mut self.accounts, name)
+    }
+
+    pub fn job_name(&mut self, name: &str) -> u32 {
+        Self::intern(&mut self.job_names, name)
+    }
+}
+
+/// A validated workload.
+#[derive(Clone, Debug, Default)]
+pub struct WorkloadSpec {
+    /// Explicit jobs, in file order (not necessarily sorted by submit time).
+    pub jobs: Vec<SubmittedJob>,
+    pub generators: Vec<GeneratorSpec>,
+    pub directory: Directory,
+}
+
+impl WorkloadSpec {
+    /// The number of jobs the workload will submit, when it is known in
+    /// advance (every generator has a `count` and no `until`).
+    pub fn known_job_count(&self) -> Option<u64> {
+        self.generators
+            .iter()
+            .try_fold(self.jobs.len() as u64, |total, g| {
+                match (g.count, g.until) {
+                    (Some(count), None) => Some(total + count),
+                    _ => None,
+                }
+            })
+    }
+
+    /// An estimate of how many jobs will be submitted, for progress bars.
+    pub fn expected_job_count(&self) -> u64 {
+        self.jobs.len() as u64
+            + self
+                .generators
+                .iter()
+                .map(GeneratorSpec::expected_count)
+                .sum::<u64>()
+    }
+}
+
+/// Produces the jobs of a workload in submission order.
+pub struct JobSource {
+    explicit: std::vec::IntoIter<SubmittedJob>,
+    generators: Vec<synthetic::GeneratorState>,
+    /// The next job of each input: explicit list first, then generators.
+    heads: Vec<Option<SubmittedJob>>,
+}
+
+impl JobSource {
+    pub fn new(spec: &WorkloadSpec, streams: &RngStreams) -> Self {
+        let mut explicit = spec.jobs.clone();
+        explicit.sort_by_key(|job| job.submit); // stable: file order breaks ties
+        let mut explicit = explicit.into_iter();
+        let mut generators: Vec<_> = spec
+            .generators
+            .iter()
+            .map(|g| synthetic::GeneratorState::new(g.clone(), streams))
+            .collect();
+        let mut heads = Vec::with_capacity(1 + generators.len());
+        heads.push(explicit.next());
+        heads.extend(
+            generators
+                .iter_mut()
+                .map(synthetic::GeneratorState::next_job),
+        );
+        JobSource {
+            explicit,
+            generators,
+            heads,
+        }
+    }
+
+    /// The next job to be submitted, or `None` when the workload is spent.
+    pub fn next_job(&mut self) -> Option<SubmittedJob> {
+        // A handful of inputs: a linear scan beats a heap. `min_by_key`
+        // returns the first minimum, which gives the documented tie order.
+        let (input, _) = self
+            .heads
+            .iter()
+            .enumerate()
+            .filter_map(|(i, head)| head.map(|job| (i, job.submit)))
+            .min_by_key(|&(_, submit)| submit)?;
+        let job = self.heads[input].take();
+        self.heads[input] = if input == 0 {
+            self.explicit.next()
+        } else {
+            self.generators[input - 1].next_job()
+        };
+        job
+    }
+}
+
+impl Iterator for JobSource {
+    type Item = SubmittedJob;
+    fn next(&mut self) -> Option<SubmittedJob> {
+        self.next_job()
+    }
+}
