@@ -170,7 +170,7 @@ impl Decimal<'_> {
             let frac: u128 = self.frac_digits.parse().ok()?;
             let denom = 10u128.checked_pow(u32::try_from(self.frac_digits.len()).ok()?)?;
             let scaled = frac * u128::from(scale);
-            if scaled % denom != 0 {
+            if !scaled.is_multiple_of(denom) {
                 return None;
             }
             total = total.checked_add(u64::try_from(scaled / denom).ok()?)?;
@@ -189,7 +189,8 @@ fn split_number(s: &str) -> Option<(Decimal<'_>, &str)> {
         Some((i, f)) => (i, f),
         None => (number, ""),
     };
-    let valid = !(int_digits.is_empty() && frac_digits.is_empty()) && !frac_digits.contains('.');
+    let has_digits = !int_digits.is_empty() || !frac_digits.is_empty();
+    let valid = has_digits && !frac_digits.contains('.');
     valid.then_some((
         Decimal {
             int_digits,
@@ -386,7 +387,7 @@ impl fmt::Display for Bytes {
             ("MiB", 1 << 20),
             ("KiB", 1 << 10),
         ] {
-            if b % scale == 0 {
+            if b.is_multiple_of(scale) {
                 return write!(f, "{}{unit}", b / scale);
             }
         }

@@ -119,7 +119,7 @@ impl<E: Copy> Engine<E> {
             self.now = event.time;
             self.events_handled += 1;
             model.handle(event.payload, self);
-            if self.events_handled % PROGRESS_EVERY_EVENTS == 0 {
+            if self.events_handled.is_multiple_of(PROGRESS_EVERY_EVENTS) {
                 model.progress(Progress {
                     now: self.now,
                     events_handled: self.events_handled,

@@ -15,6 +15,9 @@
 //! - loading never reads the clock or the environment: the same text and
 //!   overrides give the same scenario.
 
+// Diagnostics are large but built only on the error path, once per problem.
+#![allow(clippy::result_large_err)]
+
 mod error;
 pub mod file;
 mod source;
@@ -262,11 +265,15 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
                 Some(format!("`{expected}(...)` or just `(...)`")),
                 format!("rename `{found}` to `{expected}`, or leave the name out"),
             ),
-            E::ExpectedInteger | E::ExpectedFloat | E::ExpectedBoolean | E::ExpectedString
+            E::ExpectedInteger
+            | E::InvalidIntegerDigit { .. }
+            | E::ExpectedFloat
+            | E::ExpectedBoolean
+            | E::ExpectedString
                 if !token.is_empty() =>
             {
                 let expected = match &err.code {
-                    E::ExpectedInteger => "a whole number, like 8",
+                    E::ExpectedInteger | E::InvalidIntegerDigit { .. } => "a whole number, like 8",
                     E::ExpectedFloat => "a number, like 1.5",
                     E::ExpectedBoolean => "true or false",
                     _ => "text in double quotes, like \"alice\"",

@@ -1,1 +1,106 @@
+//! Loader behaviour that is easier to state on small texts than with files.
 
+use super::*;
+use crate::units::Usd;
+
+const MINIMAL: &str = r#"(
+    name: "minimal",
+    seed: 3,
+    cluster: (node_groups: [(name: "a", count: 2, node_model: "DGX-A100")]),
+    workload: (jobs: [(submit: "0s", request: Gpus(1), runtime: "1m")]),
+)"#;
+
+#[test]
+fn defaults_fill_what_the_file_leaves_out() {
+    let s = load_str("m.ron", MINIMAL, &[]).unwrap().scenario;
+    assert_eq!(s.scheduler, SchedulerConfig::default());
+    assert!(s.scheduler.kill_at_time_limit);
+    assert_eq!(s.stop, StopCondition::default());
+    assert_eq!(s.outputs, OutputConfig::default());
+    assert_eq!(s.workload.directory.users, ["user"]);
+    assert_eq!(s.workload.directory.accounts, ["default"]);
+    // No limit given: the limit is the runtime, so the job is never killed.
+    assert_eq!(s.workload.jobs[0].time_limit, s.workload.jobs[0].runtime);
+    assert_eq!(s.cluster.nodes[1].name, "a-001");
+    assert_eq!(s.cluster.total_gpus(), 16);
+}
+
+#[test]
+fn scenarios_amend_and_extend_the_catalog() {
+    let text = MINIMAL.replace(
+        "seed: 3,",
+        r#"seed: 3,
+    catalog: (
+        gpus: [
+            (name: "A100-SXM-80GB", price_per_gpu_hour: "$1.10"),
+            (name: "MI300X", memory: "192GiB", memory_bandwidth: "5.3TB/s", tdp_watts: 750,
+             price_per_gpu_hour: "$3.00", bf16_tflops: 1307.4),
+        ],
+        nodes: [(name: "MI300X-8", gpu_model: "MI300X", gpus_per_node: 8, compute_nics: 8,
+                 nic_bandwidth: "400Gbps", max_power_watts: 11000)],
+    ),"#,
+    )
+    .replace(
+        r#"(name: "a", count: 2, node_model: "DGX-A100")"#,
+        r#"(name: "a", count: 2, node_model: "DGX-A100"), (name: "amd", count: 1, node_model: "MI300X-8", gpus_per_node: 4)"#,
+    );
+    let s = load_str("m.ron", &text, &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let a100 = s.catalog.gpu("A100-SXM-80GB").unwrap();
+    assert_eq!(a100.price_per_gpu_hour, Usd::cents(110));
+    assert_eq!(
+        a100.tdp_watts, 400,
+        "fields not given keep their built-in values"
+    );
+    assert_eq!(
+        s.cluster.groups[0].gpu_model.price_per_gpu_hour,
+        Usd::cents(110)
+    );
+    assert_eq!(s.cluster.groups[1].gpu_model.name, "MI300X");
+    assert_eq!(s.cluster.groups[1].gpus_per_node, 4, "per-group override");
+    assert_eq!(s.cluster.total_gpus(), 20);
+}
+
+#[test]
+fn some_is_optional_and_struct_names_are_checked() {
+    let with_some = MINIMAL.replace("seed: 3,", "seed: 3, stop: Some((horizon: \"1d\")),");
+    let without = MINIMAL.replace("seed: 3,", "seed: 3, stop: (horizon: \"1d\"),");
+    let a = load_str("m.ron", &with_some, &[]).unwrap().scenario.stop;
+    let b = load_str("m.ron", &without, &[]).unwrap().scenario.stop;
+    assert_eq!(a, b);
+    let named = format!("Scenario{MINIMAL}");
+    assert!(load_str("m.ron", &named, &[]).is_ok());
+    let misnamed = format!("Scenaro{MINIMAL}");
+    let err = load_str("m.ron", &misnamed, &[]).unwrap_err();
+    assert!(
+        err.first().message.contains("should be a `Scenario`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn overrides_can_add_whole_sections() {
+    let s = load_str(
+        "m.ron",
+        MINIMAL,
+        &[
+            "stop.horizon=2d".into(),
+            "scheduler.kill_at_time_limit=false".into(),
+        ],
+    )
+    .unwrap()
+    .scenario;
+    assert_eq!(s.stop.horizon.unwrap().as_secs_f64(), 2.0 * 86_400.0);
+    assert!(!s.scheduler.kill_at_time_limit);
+}
+
+#[test]
+fn a_future_schema_version_is_refused() {
+    let text = MINIMAL.replace("seed: 3,", "seed: 3, version: 2,");
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    assert!(
+        err.first().message.contains("unsupported schema version"),
+        "{err}"
+    );
+}

@@ -187,10 +187,10 @@ pub fn convert(f: file::Scenario) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> 
     };
     let stop = build_stop(f.stop.unwrap_or_default(), &mut issues);
     let outputs = build_outputs(f.outputs.unwrap_or_default(), &mut issues);
-    let workload = cluster
-        .as_ref()
-        .map(|cluster| build_workload(&f.workload, cluster, &mut issues))
-        .unwrap_or_default();
+    // Without a valid cluster the workload is still checked, minus the
+    // "does it fit" rules, so that all mistakes are reported in one go.
+    let pool = cluster.as_ref().map(GpuPool::new);
+    let workload = build_workload(&f.workload, pool.as_ref(), &mut issues);
 
     match cluster {
         Some(cluster) if issues.errors.is_empty() => Ok((
@@ -599,8 +599,7 @@ fn check_request(path: &str, request: file::Request, issues: &mut Issues) -> Opt
     }
 }
 
-fn build_workload(w: &file::Workload, cluster: &Cluster, issues: &mut Issues) -> WorkloadSpec {
-    let pool = GpuPool::new(cluster);
+fn build_workload(w: &file::Workload, pool: Option<&GpuPool>, issues: &mut Issues) -> WorkloadSpec {
     let mut directory = Directory::default();
     let mut spec = WorkloadSpec::default();
     if w.jobs.is_empty() && w.generators.is_empty() {
@@ -618,7 +617,7 @@ fn build_workload(w: &file::Workload, cluster: &Cluster, issues: &mut Issues) ->
         let Some(request) = check_request(&request_path, job.request, issues) else {
             continue;
         };
-        if let Err(never) = pool.check_fits_when_idle(request) {
+        if let Some(Err(never)) = pool.map(|p| p.check_fits_when_idle(request)) {
             issues.error(
                 &request_path,
                 "this job can never fit on the cluster",
@@ -670,7 +669,7 @@ fn build_workload(w: &file::Workload, cluster: &Cluster, issues: &mut Issues) ->
                 "rename one; equal names would give both the same random draws",
             );
         }
-        if let Some(spec_g) = build_generator(&path, g, &pool, &mut directory, issues) {
+        if let Some(spec_g) = build_generator(&path, g, pool, &mut directory, issues) {
             spec.generators.push(spec_g);
         }
     }
@@ -681,7 +680,7 @@ fn build_workload(w: &file::Workload, cluster: &Cluster, issues: &mut Issues) ->
 fn build_generator(
     path: &str,
     g: &file::Generator,
-    pool: &GpuPool,
+    pool: Option<&GpuPool>,
     directory: &mut Directory,
     issues: &mut Issues,
 ) -> Option<GeneratorSpec> {
@@ -751,7 +750,7 @@ fn build_generator(
     for (j, s) in g.sizes.iter().enumerate() {
         let p = field_path(&index_path(&sizes_path, j), "request");
         if let Some(request) = check_request(&p, s.request, issues) {
-            if let Err(never) = pool.check_fits_when_idle(request)
+            if let Some(Err(never)) = pool.map(|p| p.check_fits_when_idle(request))
                 && s.weight > 0.0
             {
                 issues.warning(&p, format!("{request} can never fit on this cluster ({}); such jobs will be refused and counted", never.reason), "shrink the size, give it weight 0, or add nodes");

@@ -1,0 +1,253 @@
+//! Every bundled scenario loads, runs, and keeps the simulator's invariants:
+//! no GPU given to two jobs, every job in exactly one final state, times in
+//! order, utilization in [0, 1], and a trace that agrees with the records.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sim_core::engine::SimTime;
+use sim_core::metrics::{JobState, TraceEvent, TraceSink};
+use sim_core::scenario::{Scenario, load_file};
+use sim_core::simulation::{RunResult, run};
+
+fn bundled_scenarios() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "ron") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios"),
+        &mut files,
+    );
+    files.sort();
+    files
+}
+
+/// Replays the trace as it is emitted and checks it against the cluster.
+struct CheckingSink {
+    busy: Vec<u64>,
+    holdings: HashMap<u64, Vec<(u32, u64)>>,
+    last_time: SimTime,
+    submitted: u64,
+    ended: HashMap<u64, JobState>,
+    refused: u64,
+}
+
+impl CheckingSink {
+    fn new(scenario: &Scenario) -> Self {
+        CheckingSink {
+            busy: vec![0; scenario.cluster.node_count()],
+            holdings: HashMap::new(),
+            last_time: SimTime::ZERO,
+            submitted: 0,
+            ended: HashMap::new(),
+            refused: 0,
+        }
+    }
+}
+
+impl TraceSink for CheckingSink {
+    fn record(&mut self, event: &TraceEvent<'_>) {
+        let time = match *event {
+            TraceEvent::Submit { time, .. }
+            | TraceEvent::Refuse { time, .. }
+            | TraceEvent::Start { time, .. }
+            | TraceEvent::End { time, .. } => time,
+        };
+        assert!(time >= self.last_time, "trace went back in time");
+        self.last_time = time;
+        match *event {
+            TraceEvent::Submit { .. } => self.submitted += 1,
+            TraceEvent::Refuse { .. } => self.refused += 1,
+            TraceEvent::Start { job, alloc, .. } => {
+                for part in alloc {
+                    let node = part.node as usize;
+                    assert_eq!(
+                        self.busy[node] & part.mask,
+                        0,
+                        "GPU given twice on node {node}"
+                    );
+                    self.busy[node] |= part.mask;
+                }
+                let parts = alloc.iter().map(|p| (p.node, p.mask)).collect();
+                assert!(
+                    self.holdings.insert(job, parts).is_none(),
+                    "job {job} started twice"
+                );
+            }
+            TraceEvent::End { job, state, .. } => {
+                let parts = self
+                    .holdings
+                    .remove(&job)
+                    .expect("ended a job that was not running");
+                for (node, mask) in parts {
+                    self.busy[node as usize] &= !mask;
+                }
+                assert!(
+                    self.ended.insert(job, state).is_none(),
+                    "job {job} ended twice"
+                );
+            }
+        }
+    }
+}
+
+fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: &CheckingSink) {
+    let name = path.display();
+    let s = &result.summary;
+    let j = &s.jobs;
+    assert_eq!(
+        j.submitted,
+        j.completed + j.killed + j.refused + j.running_at_end + j.pending_at_end,
+        "{name}: job states do not add up"
+    );
+    assert_eq!(j.submitted, result.jobs.len() as u64);
+    assert_eq!(
+        sink.submitted, j.submitted,
+        "{name}: trace and records disagree"
+    );
+    assert_eq!(sink.refused, j.refused);
+    assert!(
+        (0.0..=1.0).contains(&s.gpu_utilization),
+        "{name}: utilization {}",
+        s.gpu_utilization
+    );
+    let kill = scenario.scheduler.kill_at_time_limit;
+    for job in &result.jobs {
+        let submitted = job.job;
+        if let Some(start) = job.start {
+            assert!(
+                start >= submitted.submit,
+                "{name}: job {} started before submission",
+                job.id
+            );
+        }
+        match job.state {
+            JobState::Completed => {
+                assert_eq!(
+                    job.run(),
+                    Some(submitted.runtime),
+                    "{name}: job {} ran the wrong time",
+                    job.id
+                );
+                assert!(!kill || submitted.runtime <= submitted.time_limit);
+            }
+            JobState::Timeout => {
+                assert!(kill);
+                assert_eq!(
+                    job.run(),
+                    Some(submitted.time_limit),
+                    "{name}: job {} killed off its limit",
+                    job.id
+                );
+            }
+            JobState::Refused => assert!(job.start.is_none()),
+            JobState::Running | JobState::Pending => assert_ne!(s.stop_reason, "all_work_done"),
+        }
+        if job.state.is_finished() {
+            assert_eq!(
+                sink.ended.get(&job.id),
+                Some(&job.state),
+                "{name}: trace state of job {}",
+                job.id
+            );
+        }
+    }
+    // Samples: sorted, within capacity, consistent with the final state.
+    let gpus = scenario.cluster.total_gpus();
+    assert!(result.timeseries.windows(2).all(|w| w[0].time < w[1].time));
+    assert!(result.timeseries.iter().all(|t| t.busy_gpus <= gpus));
+    // One sample per interval from t=0 up to the end of the run.
+    let interval = scenario.outputs.timeseries_interval.as_ns();
+    assert_eq!(
+        result.timeseries.len() as u64,
+        result.end.as_ns() / interval + 1,
+        "{name}"
+    );
+    assert!(
+        result
+            .timeseries
+            .iter()
+            .all(|t| t.time.as_ns() % interval == 0)
+    );
+    if s.stop_reason == "all_work_done" {
+        assert!(
+            sink.holdings.is_empty(),
+            "{name}: jobs still hold GPUs after all work is done"
+        );
+    }
+}
+
+#[test]
+fn every_bundled_scenario_runs_and_keeps_the_invariants() {
+    let files = bundled_scenarios();
+    assert!(
+        files.len() >= 3,
+        "scenarios/ should hold at least quickstart, mmc-queue and h100-128-nodes-day"
+    );
+    for path in files {
+        let loaded = load_file(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let mut sink = CheckingSink::new(&loaded.scenario);
+        let result = run(&loaded.scenario, &mut sink, &mut |_| {});
+        check_invariants(&path, &loaded.scenario, &result, &sink);
+    }
+}
+
+#[test]
+fn stopping_early_leaves_jobs_running_or_pending_and_counts_them() {
+    let day = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/h100-128-nodes-day.ron");
+    for stop in ["stop.horizon=12h", "stop.max_events=500"] {
+        let loaded = load_file(&day, &[stop.to_string()]).unwrap();
+        let mut sink = CheckingSink::new(&loaded.scenario);
+        let result = run(&loaded.scenario, &mut sink, &mut |_| {});
+        assert_ne!(result.summary.stop_reason, "all_work_done", "{stop}");
+        assert!(result.summary.jobs.running_at_end > 0, "{stop}");
+        check_invariants(&day, &loaded.scenario, &result, &sink);
+    }
+    let horizon = load_file(&day, &["stop.horizon=12h".into()])
+        .unwrap()
+        .scenario;
+    let result = run(&horizon, &mut (), &mut |_| {});
+    assert_eq!(result.end.as_secs_f64(), 12.0 * 3600.0);
+    let budget = load_file(&day, &["stop.max_events=500".into()])
+        .unwrap()
+        .scenario;
+    assert_eq!(run(&budget, &mut (), &mut |_| {}).summary.events, 500);
+}
+
+#[test]
+fn jobs_over_their_limit_are_killed_unless_replaying_true_lengths() {
+    let quick = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/quickstart.ron");
+    // quickstart's `eval-sweep` asks for 1h30m and needs 2h.
+    let killed = run(
+        &load_file(&quick, &[]).unwrap().scenario,
+        &mut (),
+        &mut |_| {},
+    );
+    let replay = run(
+        &load_file(&quick, &["scheduler.kill_at_time_limit=false".into()])
+            .unwrap()
+            .scenario,
+        &mut (),
+        &mut |_| {},
+    );
+    let eval = |r: &RunResult| {
+        *r.jobs
+            .iter()
+            .find(|j| j.job.runtime.as_secs_f64() == 7200.0)
+            .unwrap()
+    };
+    assert_eq!(eval(&killed).state, JobState::Timeout);
+    assert_eq!(eval(&killed).run().unwrap().as_secs_f64(), 5400.0);
+    assert_eq!(eval(&replay).state, JobState::Completed);
+    assert_eq!(eval(&replay).run().unwrap().as_secs_f64(), 7200.0);
+    assert_eq!(replay.summary.jobs.killed, 0);
+}
