@@ -1,11 +1,11 @@
 //! Scenario files: reading, overriding, validating, and turning them into
 //! the model a run needs.
 //!
-//! Pipeline: text -> `--set` overrides applied to the text ([`source`]) ->
-//! serde types of the schema ([`file`], via `ron`) -> checks and conversion
-//! ([`validate`]) -> [`Scenario`]. Each step reports problems as
+//! Pipeline: text -> `--set` overrides applied to the text (`source.rs`) ->
+//! serde types of the schema (`file.rs`, via `ron`) -> checks and conversion
+//! (`validate.rs`) -> [`Scenario`]. Each step reports problems as
 //! [`Diagnostic`]s located at file:line:column (positions of values come
-//! from [`spans`]), and all problems of the last step are reported at once.
+//! from `spans.rs`), and all problems of the last step are reported at once.
 //!
 //! Invariants:
 //! - a [`Scenario`] is valid: every run of it either completes or stops at
