@@ -21,7 +21,7 @@
 //! - running jobs hold a slot whose allocation vector is reused, so the
 //!   steady state allocates nothing per event.
 
-use crate::engine::{Engine, Model, Progress, RngStreams, SimDuration, SimTime, StopReason};
+use crate::engine::{Engine, Model, Progress, RngStreams, SimTime, StopReason};
 use crate::metrics::{
     JobRecord, JobState, Recorder, RunTotals, Summary, TimeSample, TraceEvent, TraceSink, summarize,
 };
@@ -255,8 +255,7 @@ impl ClusterSim<'_> {
             record.nodes = running.allocation.len() as u32;
             record.state = JobState::Running;
             let job = record.job;
-            let kill = self.scheduler.config().kill_at_time_limit && job.time_limit < job.runtime;
-            let duration: SimDuration = if kill { job.time_limit } else { job.runtime };
+            let (duration, _) = job.occupancy(self.scheduler.config().kill_at_time_limit);
             engine.schedule_at(now + duration, Event::JobEnd { slot });
             self.recorder.queue_length -= 1;
             self.recorder.running_jobs += 1;
@@ -274,7 +273,7 @@ impl ClusterSim<'_> {
         self.scheduler.release(&running.allocation);
         let record = &mut self.jobs[running.job as usize];
         let job = record.job;
-        let killed = self.scheduler.config().kill_at_time_limit && job.time_limit < job.runtime;
+        let (_, killed) = job.occupancy(self.scheduler.config().kill_at_time_limit);
         record.end = Some(now);
         record.state = if killed {
             JobState::Timeout

@@ -67,9 +67,6 @@ pub struct Usd {
 }
 
 impl Bytes {
-    pub const fn kib(n: u64) -> Self {
-        Bytes(n << 10)
-    }
     pub const fn mib(n: u64) -> Self {
         Bytes(n << 20)
     }
@@ -88,9 +85,6 @@ impl Bytes {
     }
     pub fn as_gib_f64(self) -> f64 {
         self.0 as f64 / (1u64 << 30) as f64
-    }
-    pub fn as_gb_f64(self) -> f64 {
-        self.0 as f64 / 1e9
     }
 }
 
@@ -115,9 +109,6 @@ impl Bandwidth {
     }
     pub fn bytes_per_s_f64(self) -> f64 {
         self.bits_per_s as f64 / 8.0
-    }
-    pub fn as_gbps_f64(self) -> f64 {
-        self.bits_per_s as f64 / 1e9
     }
     pub fn as_gbytes_per_s_f64(self) -> f64 {
         self.bits_per_s as f64 / 8e9

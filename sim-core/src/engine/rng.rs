@@ -29,10 +29,6 @@ impl RngStreams {
         RngStreams { master_seed }
     }
 
-    pub fn master_seed(&self) -> u64 {
-        self.master_seed
-    }
-
     /// A fresh generator for `name`. Calling twice with the same name gives
     /// two generators that produce the same sequence.
     pub fn stream(&self, name: &str) -> StreamRng {

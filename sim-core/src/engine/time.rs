@@ -44,11 +44,6 @@ impl SimTime {
     pub const fn saturating_since(self, earlier: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(earlier.0))
     }
-
-    /// The duration since time zero.
-    pub const fn since_start(self) -> SimDuration {
-        SimDuration(self.0)
-    }
 }
 
 impl SimDuration {

@@ -192,11 +192,6 @@ impl Cluster {
         self.nodes.iter().map(|n| n.gpus).max().unwrap_or(0)
     }
 
-    /// How many nodes have at least `gpus` GPUs.
-    pub fn nodes_with_at_least(&self, gpus: u32) -> usize {
-        self.nodes.iter().filter(|n| n.gpus >= gpus).count()
-    }
-
     pub fn group_of(&self, node: NodeId) -> &NodeGroup {
         &self.groups[self.nodes[node as usize].group as usize]
     }

@@ -23,7 +23,7 @@ pub use writers::{OUTPUT_FILES, write_jobs_csv, write_summary_json, write_timese
 use serde::Serialize;
 
 use crate::engine::{SimDuration, SimTime};
-use crate::workload::{JobRequest, SubmittedJob};
+use crate::workload::SubmittedJob;
 
 /// Where a job is in its life. Names follow Slurm's job states.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -79,10 +79,6 @@ impl JobRecord {
             nodes: 0,
             state: JobState::Pending,
         }
-    }
-
-    pub fn request(&self) -> JobRequest {
-        self.job.request
     }
 
     pub fn wait(&self) -> Option<SimDuration> {

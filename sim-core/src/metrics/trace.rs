@@ -15,6 +15,7 @@
 //! {"t_ns":60,"event":"refuse","job":2,"reason":"..."}
 //! ```
 //! and a last line `{"event":"end_of_run","t_ns":...,"reason":"all_work_done"}`.
+//! A job killed at its time limit is an `end` with state `TIMEOUT`.
 //!
 //! Invariant: sinks see events in handling order, which is `(time, seq)`
 //! order, so `t_ns` never decreases down the file.

@@ -125,15 +125,12 @@ pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, 
     let parsed = parse(&source)?;
     let spans = SpanIndex::build(&source.text).unwrap_or_default();
     let locate = |issue: validate::Issue, severity: Severity| {
-        let (path, offset) = match spans.nearest(&issue.path) {
-            Some((_, span)) => (issue.path, span.start),
-            None => (issue.path, 0),
-        };
+        let offset = spans.nearest(&issue.path).map_or(0, |(_, span)| span.start);
         Diagnostic {
             severity,
             location: source.locate(offset),
             message: issue.message,
-            path: Some(path),
+            path: Some(issue.path),
             found: issue.found,
             expected: issue.expected,
             fix: issue.fix,

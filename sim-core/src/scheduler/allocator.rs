@@ -79,10 +79,6 @@ impl GpuPool {
         self.total_gpus
     }
 
-    pub fn free_mask(&self, node: NodeId) -> u64 {
-        self.free_mask[node as usize]
-    }
-
     /// Whether `request` could run on this cluster if it were idle.
     pub fn check_fits_when_idle(&self, request: JobRequest) -> Result<(), NeverFits> {
         match request {

@@ -70,17 +70,8 @@ impl Scheduler {
         &self.config
     }
 
-    pub fn pool(&self) -> &GpuPool {
-        &self.pool
-    }
-
     pub fn queue_len(&self) -> usize {
         self.queue.len()
-    }
-
-    /// Jobs waiting, in the order they will be considered.
-    pub fn queued(&self) -> impl Iterator<Item = JobIndex> + '_ {
-        self.queue.iter().copied()
     }
 
     /// Whether `request` could ever run on this cluster.

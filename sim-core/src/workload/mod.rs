@@ -79,6 +79,18 @@ pub struct SubmittedJob {
     pub time_limit: SimDuration,
 }
 
+impl SubmittedJob {
+    /// How long the job holds its GPUs once started, and whether it ends by
+    /// being killed at its time limit (only when limits are enforced).
+    pub fn occupancy(&self, kill_at_time_limit: bool) -> (SimDuration, bool) {
+        if kill_at_time_limit && self.time_limit < self.runtime {
+            (self.time_limit, true)
+        } else {
+            (self.runtime, false)
+        }
+    }
+}
+
 /// The names jobs refer to by index, so that a job is a few plain words.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Directory {
