@@ -199,21 +199,29 @@ impl GpuPool {
         true
     }
 
-    /// On as few nodes as possible: the emptiest nodes whole, then the
-    /// remainder on the best-fitting node.
-    fn spread(&mut self, n: u64, out: &mut Vec<NodeGpus>) -> bool {
-        if self.free_total < n {
-            return false;
-        }
+    /// `(free GPUs, node)` of every node with at least `min_free` free
+    /// GPUs, in node order, in the reused scratch vector (give it back by
+    /// assigning `self.scratch` when done).
+    fn nodes_with_free_at_least(&mut self, min_free: u32) -> Vec<(u32, NodeId)> {
         let mut candidates = std::mem::take(&mut self.scratch);
         candidates.clear();
         candidates.extend(
             self.free_count
                 .iter()
                 .enumerate()
-                .filter(|&(_, &f)| f > 0)
+                .filter(|&(_, &f)| f >= min_free)
                 .map(|(node, &f)| (f, node as NodeId)),
         );
+        candidates
+    }
+
+    /// On as few nodes as possible: the emptiest nodes whole, then the
+    /// remainder on the best-fitting node.
+    fn spread(&mut self, n: u64, out: &mut Vec<NodeGpus>) -> bool {
+        if self.free_total < n {
+            return false;
+        }
+        let mut candidates = self.nodes_with_free_at_least(1);
         // Most free first; lowest id among equals.
         candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut remaining = n;
@@ -245,15 +253,7 @@ impl GpuPool {
         if per_node == 0 || count == 0 || self.nodes_with_at_least(per_node) < u64::from(count) {
             return false;
         }
-        let mut candidates = std::mem::take(&mut self.scratch);
-        candidates.clear();
-        candidates.extend(
-            self.free_count
-                .iter()
-                .enumerate()
-                .filter(|&(_, &f)| f >= per_node)
-                .map(|(node, &f)| (f, node as NodeId)),
-        );
+        let mut candidates = self.nodes_with_free_at_least(per_node);
         let count = count as usize;
         if candidates.len() > count {
             candidates.select_nth_unstable(count - 1);
