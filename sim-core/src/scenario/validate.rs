@@ -728,6 +728,22 @@ fn build_generator(
             "make until later than start (start defaults to 0s)",
         );
     }
+    if let Some(until) = g.until
+        && !mean_interarrival.0.is_zero()
+        && g.count.is_none_or(|c| c > MAX_JOBS_PER_GENERATOR)
+    {
+        let window_ns = until.0.as_ns().saturating_sub(start.as_ns());
+        let expected = window_ns / mean_interarrival.0.as_ns();
+        if expected > MAX_JOBS_PER_GENERATOR {
+            issues.error(
+                &field_path(path, "until"),
+                format!("this generator would submit about {expected} jobs, more than {MAX_JOBS_PER_GENERATOR}"),
+                format!("until \"{until}\" with one job every \"{mean_interarrival}\""),
+                "a plausible number of jobs",
+                "shorten `until`, lengthen the mean gap, or cap it with `count`",
+            );
+        }
+    }
 
     let sizes_path = field_path(path, "sizes");
     if g.sizes.is_empty() {
