@@ -49,29 +49,21 @@ fn summary_json_has_the_documented_keys() {
     assert!((0.0..=1.0).contains(&u));
 }
 
+/// The summary JSON of quickstart run with one `--set` override.
+fn summary_with(set: &str) -> serde_json::Value {
+    let out = clustersim(&["run", &quickstart(), "--format", "json", "-q", "--set", set]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn set_overrides_reach_the_run() {
-    let out = clustersim(&[
-        "run",
-        &quickstart(),
-        "--format",
-        "json",
-        "-q",
-        "--set",
-        "seed=7",
-    ]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["seed"], 7);
-    let out = clustersim(&[
-        "run",
-        &quickstart(),
-        "--format",
-        "json",
-        "-q",
-        "--set",
-        "workload.generators[0].count=10",
-    ]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary_with("seed=7")["seed"], 7);
+    let v = summary_with("workload.generators[0].count=10");
     assert_eq!(v["jobs"]["submitted"], 12, "2 explicit jobs + 10 generated");
 }
 

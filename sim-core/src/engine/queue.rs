@@ -140,10 +140,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn seq_payload(reference: &[(u64, u64)]) -> usize {
-        reference.len()
-    }
-
     #[test]
     fn earlier_time_first_regardless_of_insertion_order() {
         let mut q = EventQueue::new();
@@ -181,7 +177,7 @@ mod tests {
             for op in ops {
                 match op {
                     Some(t) => {
-                        let seq = q.push(SimTime::from_ns(t), seq_payload(&reference));
+                        let seq = q.push(SimTime::from_ns(t), reference.len());
                         reference.push((t, seq));
                         reference.sort();
                     }
