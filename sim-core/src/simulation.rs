@@ -3,30 +3,40 @@
 //!
 //! Event handling (all at the event's instant):
 //! - `Arrival`: the next job of the [`JobSource`] is submitted: refused if it
-//!   can never fit, queued otherwise; the following arrival is scheduled.
+//!   can never run (too big for its partition, over a limit), queued
+//!   otherwise; the following arrival is scheduled.
 //! - `JobEnd`: the job's GPUs are freed; it ends COMPLETED, or TIMEOUT when
 //!   it was killed at its limit.
-//! - `SchedulePass`: the scheduler starts what it can. Arrivals and ends
-//!   request a pass instead of scheduling inline, and a pass is scheduled
-//!   at most once per instant; because it is queued behind everything
-//!   already due at that instant, all completions and arrivals of an instant
-//!   are seen before one scheduling decision is made (as Slurm's scheduler
-//!   and the trace-replay literature do).
+//! - `PreemptStop`: a preempted job's grace time is over: it is stopped,
+//!   its work so far counted as lost, and it is requeued or ends PREEMPTED.
+//! - `SchedulePass`: the scheduler decides. Arrivals and ends request a
+//!   pass instead of scheduling inline, and a pass is scheduled at most
+//!   once per instant; because it is queued behind everything already due
+//!   at that instant, all completions and arrivals of an instant are seen
+//!   before one scheduling decision is made (as Slurm's scheduler and the
+//!   trace-replay literature do).
+//! - `BackfillTick` (every `bf_interval`, when it is not zero) and
+//!   `PriorityCalc` (every `PriorityCalcPeriod`, with multifactor
+//!   priority) run while there are jobs; both are aligned to multiples of
+//!   their period from time zero.
 //!
 //! Invariants:
 //! - at most one `Arrival` is pending, so memory does not grow with the
 //!   number of future jobs;
 //! - every job reaches exactly one final state, or is reported as running
 //!   or pending when a stop condition ends the run;
+//! - events for a running job carry its slot's generation; an event whose
+//!   job has already left the slot (ended, preempted) is ignored;
 //! - running jobs hold a slot whose allocation vector is reused, so the
 //!   steady state allocates nothing per event.
 
-use crate::engine::{Engine, Model, Progress, RngStreams, SimTime, StopReason};
+use crate::engine::{Engine, Model, Progress, RngStreams, SimDuration, SimTime, StopReason};
 use crate::metrics::{
-    JobRecord, JobState, Recorder, RunTotals, Summary, TimeSample, TraceEvent, TraceSink, summarize,
+    JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, Summary, TimeSample, TraceEvent,
+    TraceSink, fairness, summarize,
 };
 use crate::scenario::Scenario;
-use crate::scheduler::{JobIndex, NodeGpus, Scheduler};
+use crate::scheduler::{Decision, JobIndex, Scheduler, SchedulerConfig};
 use crate::workload::{Directory, JobSource, SubmittedJob};
 
 /// What a run produced.
@@ -71,13 +81,11 @@ impl RunProgress {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Arrival,
-    JobEnd { slot: u32 },
+    JobEnd { slot: u32, generation: u32 },
+    PreemptStop { slot: u32, generation: u32 },
     SchedulePass,
-}
-
-struct RunningSlot {
-    job: JobIndex,
-    allocation: Vec<NodeGpus>,
+    BackfillTick,
+    PriorityCalc,
 }
 
 struct ClusterSim<'a> {
@@ -85,16 +93,19 @@ struct ClusterSim<'a> {
     next_arrival: Option<SubmittedJob>,
     jobs: Vec<JobRecord>,
     scheduler: Scheduler,
-    slots: Vec<RunningSlot>,
-    free_slots: Vec<u32>,
+    decisions: Vec<Decision>,
     recorder: Recorder,
     directory: &'a Directory,
     trace: &'a mut dyn TraceSink,
     on_progress: &'a mut dyn FnMut(&RunProgress),
     pass_pending: bool,
+    backfill_tick_pending: bool,
+    priority_calc_pending: bool,
     jobs_finished: u64,
     jobs_expected: u64,
     horizon: Option<SimTime>,
+    requeues: u64,
+    lost_gpu_ns: u128,
 }
 
 /// Runs `scenario` to its stop condition. State changes go to `trace`;
@@ -107,33 +118,64 @@ pub fn run(
     let streams = RngStreams::new(scenario.seed);
     let mut source = JobSource::new(&scenario.workload, &streams);
     let total_gpus = scenario.cluster.total_gpus();
-    // Pending events: one per running job (at most one per GPU), one
-    // arrival and one scheduling pass.
-    let mut engine = Engine::with_capacity(total_gpus.min(1 << 20) as usize + 2);
+    // Pending events: one or two per running job (at most two per GPU),
+    // one arrival, one pass and two periodic ticks.
+    let mut engine = Engine::with_capacity(total_gpus.min(1 << 20) as usize + 4);
     let next_arrival = source.next_job();
     if let Some(job) = next_arrival {
         engine.schedule_at(job.submit, Event::Arrival);
     }
     let jobs_expected = scenario.workload.expected_job_count();
+    let directory = &scenario.workload.directory;
     let mut sim = ClusterSim {
         source,
         next_arrival,
         jobs: Vec::with_capacity(jobs_expected.min(1 << 24) as usize),
-        scheduler: Scheduler::new(scenario.scheduler, &scenario.cluster),
-        slots: Vec::new(),
-        free_slots: Vec::new(),
+        scheduler: Scheduler::new(
+            scenario.scheduler.clone(),
+            &scenario.cluster,
+            directory,
+            &scenario.workload.associations,
+        ),
+        decisions: Vec::new(),
         recorder: Recorder::new(scenario.outputs.timeseries_interval),
-        directory: &scenario.workload.directory,
+        directory,
         trace,
         on_progress,
         pass_pending: false,
+        backfill_tick_pending: false,
+        priority_calc_pending: false,
         jobs_finished: 0,
         jobs_expected,
         horizon: scenario.stop.horizon,
+        requeues: 0,
+        lost_gpu_ns: 0,
     };
     let stop_reason = engine.run(&mut sim, scenario.stop);
     let end = engine.now();
     sim.recorder.finish(end);
+    let stats = sim.scheduler.stats();
+    let held_gpus_at_end = sim.scheduler.held_gpus();
+    let multi_node: Vec<u32> = sim
+        .jobs
+        .iter()
+        .filter(|j| j.nodes > 1 && j.leaf_switches > 0)
+        .map(|j| j.leaf_switches)
+        .collect();
+    let scheduling = SchedulingSummary {
+        backfill_cycles: stats.backfill_cycles,
+        backfilled_jobs: stats.backfilled_jobs,
+        preemptions: stats.preemptions,
+        requeues: sim.requeues,
+        lost_gpu_hours: sim.lost_gpu_ns as f64 / 3.6e12,
+        multi_node_mean_leaf_switches: (!multi_node.is_empty()).then(|| {
+            multi_node.iter().map(|&s| f64::from(s)).sum::<f64>() / multi_node.len() as f64
+        }),
+        held_gpus_at_end,
+    };
+    let shares = configured_shares(&scenario.scheduler, directory);
+    let fairness = fairness(&sim.jobs, &directory.accounts, &shares);
+    let pending = sim.jobs.iter().any(|j| j.state == JobState::Pending);
     let summary = summarize(
         &sim.jobs,
         &sim.recorder,
@@ -145,6 +187,9 @@ pub fn run(
             stop_reason,
             nodes: scenario.cluster.node_count() as u64,
             gpus: total_gpus,
+            deadlocked: pending,
+            scheduling,
+            fairness,
         },
     );
     RunResult {
@@ -156,23 +201,86 @@ pub fn run(
     }
 }
 
+/// Each directory account's configured share: its top-level account's
+/// normalised shares (accounts the tree does not name count as
+/// `Fairshare=1`, Slurm's default); equal shares without a tree.
+fn configured_shares(config: &SchedulerConfig, directory: &Directory) -> Vec<f64> {
+    let top_of = |name: &str| -> String {
+        let mut current = name.to_string();
+        for _ in 0..config.accounts.len() {
+            match config
+                .accounts
+                .iter()
+                .find(|a| a.name == current)
+                .and_then(|a| a.parent.clone())
+            {
+                Some(parent) => current = parent,
+                None => break,
+            }
+        }
+        current
+    };
+    let tops: Vec<String> = directory.accounts.iter().map(|a| top_of(a)).collect();
+    let shares_of = |top: &str| -> f64 {
+        config
+            .accounts
+            .iter()
+            .find(|a| a.name == top)
+            .map_or(1.0, |a| f64::from(a.shares))
+    };
+    let mut distinct: Vec<&String> = tops.iter().collect();
+    distinct.sort();
+    distinct.dedup();
+    let total: f64 = distinct.iter().map(|t| shares_of(t)).sum();
+    tops.iter()
+        .map(|top| {
+            // Accounts under one top-level account split its share by
+            // their number, as far as delivered-share reporting goes.
+            let siblings = tops.iter().filter(|t| *t == top).count() as f64;
+            shares_of(top) / total / siblings
+        })
+        .collect()
+}
+
 impl Model<Event> for ClusterSim<'_> {
     fn handle(&mut self, event: Event, engine: &mut Engine<Event>) {
         let now = engine.now();
         self.recorder.advance(now);
         match event {
             Event::Arrival => self.arrive(engine),
-            Event::JobEnd { slot } => self.end_job(slot, now),
+            Event::JobEnd { slot, generation } => {
+                if !self.scheduler.is_current(slot, generation) {
+                    return;
+                }
+                self.end_job(slot, now);
+            }
+            Event::PreemptStop { slot, generation } => {
+                if !self.scheduler.is_current(slot, generation) {
+                    return;
+                }
+                self.stop_preempted(slot, now);
+            }
             Event::SchedulePass => {
                 self.pass_pending = false;
-                self.schedule(engine);
+                self.schedule(engine, false);
                 return;
+            }
+            Event::BackfillTick => {
+                self.backfill_tick_pending = false;
+                self.schedule(engine, true);
+                self.keep_ticking(engine);
+                return;
+            }
+            Event::PriorityCalc => {
+                self.priority_calc_pending = false;
+                self.scheduler.recalculate_priorities(now);
             }
         }
         if !self.pass_pending && self.scheduler.queue_len() > 0 {
             self.pass_pending = true;
             engine.schedule_at(now, Event::SchedulePass);
         }
+        self.keep_ticking(engine);
     }
 
     fn progress(&mut self, progress: Progress) {
@@ -187,7 +295,36 @@ impl Model<Event> for ClusterSim<'_> {
     }
 }
 
+/// The first multiple of `period` strictly after `now`.
+fn next_multiple(now: SimTime, period: SimDuration) -> SimTime {
+    let p = period.as_ns().max(1);
+    SimTime::from_ns((now.as_ns() / p).saturating_add(1).saturating_mul(p))
+}
+
 impl ClusterSim<'_> {
+    /// Keeps the periodic events going while jobs wait (backfill) or
+    /// while jobs wait or run (priority recalculation).
+    fn keep_ticking(&mut self, engine: &mut Engine<Event>) {
+        let now = engine.now();
+        let waiting = self.scheduler.queue_len() > 0;
+        if let Some(interval) = self.scheduler.backfill_interval()
+            && waiting
+            && !self.backfill_tick_pending
+        {
+            self.backfill_tick_pending = true;
+            engine.schedule_at(next_multiple(now, interval), Event::BackfillTick);
+        }
+        let config = self.scheduler.config();
+        if config.order == crate::scheduler::QueueOrder::Multifactor
+            && (waiting || self.recorder.running_jobs > 0)
+            && !self.priority_calc_pending
+        {
+            self.priority_calc_pending = true;
+            let period = config.priority.calc_period;
+            engine.schedule_at(next_multiple(now, period), Event::PriorityCalc);
+        }
+    }
+
     fn arrive(&mut self, engine: &mut Engine<Event>) {
         let now = engine.now();
         let job = self
@@ -207,9 +344,9 @@ impl ClusterSim<'_> {
             gpus: job.request.total_gpus(),
             time_limit: job.time_limit,
         });
-        match self.scheduler.check_fits_when_idle(job.request) {
+        match self.scheduler.admit(&job) {
             Ok(()) => {
-                self.scheduler.enqueue(index);
+                self.scheduler.enqueue(index, job, now);
                 self.recorder.queue_length += 1;
             }
             Err(never) => {
@@ -227,53 +364,57 @@ impl ClusterSim<'_> {
         }
     }
 
-    fn schedule(&mut self, engine: &mut Engine<Event>) {
+    fn schedule(&mut self, engine: &mut Engine<Event>, backfill_tick: bool) {
         let now = engine.now();
-        loop {
-            let slot = match self.free_slots.pop() {
-                Some(slot) => slot,
-                None => {
-                    self.slots.push(RunningSlot {
-                        job: 0,
-                        allocation: Vec::new(),
-                    });
-                    (self.slots.len() - 1) as u32
+        let mut decisions = std::mem::take(&mut self.decisions);
+        decisions.clear();
+        self.scheduler.schedule(now, backfill_tick, &mut decisions);
+        for &decision in &decisions {
+            match decision {
+                Decision::Start { slot } => self.start_job(slot, engine),
+                Decision::Preempt { slot, grace } => {
+                    let generation = self.scheduler.running(slot).generation;
+                    engine.schedule_at(now + grace, Event::PreemptStop { slot, generation });
                 }
-            };
-            let jobs = &self.jobs;
-            let running = &mut self.slots[slot as usize];
-            let Some(index) = self
-                .scheduler
-                .next_start(|j| jobs[j as usize].job.request, &mut running.allocation)
-            else {
-                self.free_slots.push(slot);
-                return;
-            };
-            running.job = index;
-            let record = &mut self.jobs[index as usize];
-            record.start = Some(now);
-            record.nodes = running.allocation.len() as u32;
-            record.state = JobState::Running;
-            let job = record.job;
-            let (duration, _) = job.occupancy(self.scheduler.config().kill_at_time_limit);
-            engine.schedule_at(now + duration, Event::JobEnd { slot });
-            self.recorder.queue_length -= 1;
-            self.recorder.running_jobs += 1;
-            self.recorder.busy_gpus += job.request.total_gpus();
-            self.trace.record(&TraceEvent::Start {
-                time: now,
-                job: record.id,
-                alloc: &running.allocation,
-            });
+            }
         }
+        self.decisions = decisions;
+    }
+
+    fn start_job(&mut self, slot: u32, engine: &mut Engine<Event>) {
+        let now = engine.now();
+        let running = self.scheduler.running(slot);
+        let record = &mut self.jobs[running.job as usize];
+        record.start = Some(now);
+        record.nodes = running.allocation.len() as u32;
+        record.leaf_switches = running.leaf_switches;
+        record.backfilled = running.backfilled;
+        record.state = JobState::Running;
+        let job = record.job;
+        let (duration, _) = job.occupancy(self.scheduler.config().kill_at_time_limit);
+        engine.schedule_at(
+            now + duration,
+            Event::JobEnd {
+                slot,
+                generation: running.generation,
+            },
+        );
+        self.recorder.queue_length -= 1;
+        self.recorder.running_jobs += 1;
+        self.recorder.busy_gpus += job.request.total_gpus();
+        self.trace.record(&TraceEvent::Start {
+            time: now,
+            job: record.id,
+            alloc: &running.allocation,
+        });
     }
 
     fn end_job(&mut self, slot: u32, now: SimTime) {
-        let running = &self.slots[slot as usize];
-        self.scheduler.release(&running.allocation);
-        let record = &mut self.jobs[running.job as usize];
-        let job = record.job;
-        let (_, killed) = job.occupancy(self.scheduler.config().kill_at_time_limit);
+        let ended = self.scheduler.end(slot, now);
+        let record = &mut self.jobs[ended.job as usize];
+        let (_, killed) = record
+            .job
+            .occupancy(self.scheduler.config().kill_at_time_limit);
         record.end = Some(now);
         record.state = if killed {
             JobState::Timeout
@@ -281,13 +422,50 @@ impl ClusterSim<'_> {
             JobState::Completed
         };
         self.recorder.running_jobs -= 1;
-        self.recorder.busy_gpus -= job.request.total_gpus();
+        self.recorder.busy_gpus -= ended.gpus;
         self.jobs_finished += 1;
         self.trace.record(&TraceEvent::End {
             time: now,
             job: record.id,
             state: record.state,
         });
-        self.free_slots.push(slot);
+    }
+
+    /// A preempted job's grace time is over: stop it, count the lost work,
+    /// and requeue it or end it PREEMPTED.
+    fn stop_preempted(&mut self, slot: u32, now: SimTime) {
+        let ended = self.scheduler.end(slot, now);
+        let lost_gpu_ns =
+            u128::from(now.saturating_since(ended.start).as_ns()) * u128::from(ended.gpus);
+        self.lost_gpu_ns += lost_gpu_ns;
+        self.recorder.running_jobs -= 1;
+        self.recorder.busy_gpus -= ended.gpus;
+        let requeue =
+            self.scheduler.config().preempt_mode == crate::scheduler::PreemptMode::Requeue;
+        let record = &mut self.jobs[ended.job as usize];
+        record.lost_gpu_ns += lost_gpu_ns;
+        self.trace.record(&TraceEvent::Preempt {
+            time: now,
+            job: record.id,
+            requeued: requeue,
+            lost_gpu_s: lost_gpu_ns as f64 / 1e9,
+        });
+        if requeue {
+            record.requeues += 1;
+            record.start = None;
+            record.state = JobState::Pending;
+            self.requeues += 1;
+            self.recorder.queue_length += 1;
+            self.scheduler.enqueue(ended.job, ended.ticket, now);
+        } else {
+            record.end = Some(now);
+            record.state = JobState::Preempted;
+            self.jobs_finished += 1;
+            self.trace.record(&TraceEvent::End {
+                time: now,
+                job: record.id,
+                state: JobState::Preempted,
+            });
+        }
     }
 }

@@ -39,6 +39,19 @@ struct CheckingSink {
     submitted: u64,
     ended: HashMap<u64, JobState>,
     refused: u64,
+    preempted: u64,
+}
+
+impl CheckingSink {
+    fn release(&mut self, job: u64) {
+        let parts = self
+            .holdings
+            .remove(&job)
+            .expect("ended a job that was not running");
+        for (node, mask) in parts {
+            self.busy[node as usize] &= !mask;
+        }
+    }
 }
 
 impl CheckingSink {
@@ -50,6 +63,7 @@ impl CheckingSink {
             submitted: 0,
             ended: HashMap::new(),
             refused: 0,
+            preempted: 0,
         }
     }
 }
@@ -60,7 +74,8 @@ impl TraceSink for CheckingSink {
             TraceEvent::Submit { time, .. }
             | TraceEvent::Refuse { time, .. }
             | TraceEvent::Start { time, .. }
-            | TraceEvent::End { time, .. } => time,
+            | TraceEvent::End { time, .. }
+            | TraceEvent::Preempt { time, .. } => time,
         };
         assert!(time >= self.last_time, "trace went back in time");
         self.last_time = time;
@@ -84,17 +99,19 @@ impl TraceSink for CheckingSink {
                 );
             }
             TraceEvent::End { job, state, .. } => {
-                let parts = self
-                    .holdings
-                    .remove(&job)
-                    .expect("ended a job that was not running");
-                for (node, mask) in parts {
-                    self.busy[node as usize] &= !mask;
+                // A cancelled preemption victim released its GPUs at its
+                // `preempt` event already.
+                if state != JobState::Preempted {
+                    self.release(job);
                 }
                 assert!(
                     self.ended.insert(job, state).is_none(),
                     "job {job} ended twice"
                 );
+            }
+            TraceEvent::Preempt { job, .. } => {
+                self.release(job);
+                self.preempted += 1;
             }
         }
     }
@@ -106,7 +123,7 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
     let j = &s.jobs;
     assert_eq!(
         j.submitted,
-        j.completed + j.killed + j.refused + j.running_at_end + j.pending_at_end,
+        j.completed + j.killed + j.refused + j.preempted + j.running_at_end + j.pending_at_end,
         "{name}: job states do not add up"
     );
     assert_eq!(j.submitted, result.jobs.len() as u64);
@@ -115,6 +132,12 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
         "{name}: trace and records disagree"
     );
     assert_eq!(sink.refused, j.refused);
+    assert_eq!(
+        sink.preempted, s.scheduling.preemptions,
+        "{name}: preemptions"
+    );
+    let requeues: u64 = result.jobs.iter().map(|j| u64::from(j.requeues)).sum();
+    assert_eq!(requeues, s.scheduling.requeues, "{name}: requeues");
     assert!(
         (0.0..=1.0).contains(&s.gpu_utilization),
         "{name}: utilization {}",
@@ -132,6 +155,7 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
         }
         match job.state {
             JobState::Completed => {
+                // Requeued jobs restart from scratch: their last run is whole.
                 assert_eq!(
                     job.run(),
                     Some(submitted.runtime),
@@ -150,6 +174,7 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
                 );
             }
             JobState::Refused => assert!(job.start.is_none()),
+            JobState::Preempted => assert!(job.end.is_some() && job.requeues == 0),
             JobState::Running | JobState::Pending => assert_ne!(s.stop_reason, "all_work_done"),
         }
         if job.state.is_finished() {

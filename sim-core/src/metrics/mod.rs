@@ -4,7 +4,7 @@
 //! Invariants:
 //! - every submitted job has exactly one [`JobRecord`] and ends the run in
 //!   exactly one state; `submitted == completed + killed + refused +
-//!   running_at_end + pending_at_end`;
+//!   preempted + running_at_end + pending_at_end`;
 //! - busy GPUs never exceed the cluster's GPUs, so utilization is in [0, 1];
 //! - outputs contain only simulated quantities: nothing here reads a wall
 //!   clock, so the same run always writes the same bytes.
@@ -14,8 +14,8 @@ mod trace;
 mod writers;
 
 pub use summary::{
-    BOUNDED_SLOWDOWN_TAU_S, JobCounts, RunTotals, Summary, WaitStats, bounded_slowdown, percentile,
-    summarize,
+    AccountShare, BOUNDED_SLOWDOWN_TAU_S, FairnessSummary, JobCounts, RunTotals, SchedulingSummary,
+    Summary, WaitStats, bounded_slowdown, fairness, percentile, summarize,
 };
 pub use trace::{JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceEvent, TraceSink};
 pub use writers::{OUTPUT_FILES, write_jobs_csv, write_summary_json, write_timeseries_csv};
@@ -37,6 +37,9 @@ pub enum JobState {
     Timeout,
     /// Could never fit on the cluster; never queued.
     Refused,
+    /// Stopped to make room for a higher-priority job and not requeued
+    /// (Slurm's `PreemptMode=CANCEL`).
+    Preempted,
 }
 
 impl JobState {
@@ -47,6 +50,7 @@ impl JobState {
             JobState::Completed => "COMPLETED",
             JobState::Timeout => "TIMEOUT",
             JobState::Refused => "REFUSED",
+            JobState::Preempted => "PREEMPTED",
         }
     }
 
@@ -66,6 +70,14 @@ pub struct JobRecord {
     pub end: Option<SimTime>,
     /// Nodes the job ran on (0 if it never started).
     pub nodes: u32,
+    /// Leaf switches its last allocation spanned (0 without a topology).
+    pub leaf_switches: u32,
+    /// Times it was preempted and requeued.
+    pub requeues: u32,
+    /// GPU-time of work thrown away by preemption, in GPU-nanoseconds.
+    pub lost_gpu_ns: u128,
+    /// Started by backfilling, ahead of a higher-priority job.
+    pub backfilled: bool,
     pub state: JobState,
 }
 
@@ -77,6 +89,10 @@ impl JobRecord {
             start: None,
             end: None,
             nodes: 0,
+            leaf_switches: 0,
+            requeues: 0,
+            lost_gpu_ns: 0,
+            backfilled: false,
             state: JobState::Pending,
         }
     }

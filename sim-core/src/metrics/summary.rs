@@ -15,7 +15,14 @@
 //! - percentiles: linear interpolation between closest ranks (Hyndman &
 //!   Fan's type 7, numpy's default), so the median of an even count is the
 //!   mean of the middle two;
-//! - throughput: finished jobs per hour of makespan.
+//! - throughput: finished jobs per hour of makespan;
+//! - delivered GPU-hours of an account: GPU-time its jobs held, including
+//!   work later lost to preemption; an account's delivered share is its
+//!   part of all delivered GPU-hours, set against its configured share
+//!   (normalised top-level fairshare shares);
+//! - Jain's fairness index (Jain, Chiu & Hawe, DEC-TR-301, 1984) over the
+//!   accounts' delivered / configured share ratios: 1 when every account
+//!   got exactly its share, 1/n when one account got everything.
 //!
 //! Statistics over an empty set are `null`, not zero.
 
@@ -23,6 +30,7 @@ use serde::Serialize;
 
 use super::{JobRecord, JobState, Recorder};
 use crate::engine::{SimDuration, SimTime, StopReason};
+use crate::scheduler::fairshare::jain_index;
 
 /// tau of the bounded slowdown, in seconds.
 pub const BOUNDED_SLOWDOWN_TAU_S: f64 = 10.0;
@@ -38,10 +46,90 @@ pub struct Summary {
     pub bounded_slowdown_mean: Option<f64>,
     pub throughput_jobs_per_hour: f64,
     pub events: u64,
-    /// `"all_work_done"`, `"horizon"` or `"event_budget"`.
+    /// `"all_work_done"`, `"horizon"`, `"event_budget"`, or `"deadlock"`
+    /// when nothing could run any more while jobs still waited.
     pub stop_reason: &'static str,
     pub nodes: u64,
     pub gpus: u64,
+    pub scheduling: SchedulingSummary,
+    /// Per-account shares; present when the workload has 2+ accounts.
+    pub fairness: Option<FairnessSummary>,
+}
+
+/// What the scheduler did beyond starting jobs in order.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SchedulingSummary {
+    pub backfill_cycles: u64,
+    /// Jobs started by backfilling ahead of a higher-priority job.
+    pub backfilled_jobs: u64,
+    pub preemptions: u64,
+    pub requeues: u64,
+    /// GPU-hours of work thrown away by preemption.
+    pub lost_gpu_hours: f64,
+    /// Mean leaf switches spanned by multi-node jobs (with a topology).
+    pub multi_node_mean_leaf_switches: Option<f64>,
+    /// GPUs held at the end by jobs that placed only some of their pods
+    /// (non-gang scheduling); non-zero with `"deadlock"`.
+    pub held_gpus_at_end: u64,
+}
+
+/// Each account's delivered GPU-hours against its configured share.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FairnessSummary {
+    pub accounts: Vec<AccountShare>,
+    pub jain_index: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccountShare {
+    pub account: String,
+    pub configured_share: f64,
+    pub delivered_gpu_hours: f64,
+    pub delivered_share: f64,
+}
+
+/// Delivered GPU-hours per account against `configured_shares` (one per
+/// entry of `accounts`, summing to 1). `None` with fewer than two
+/// accounts.
+pub fn fairness(
+    jobs: &[JobRecord],
+    accounts: &[String],
+    configured_shares: &[f64],
+) -> Option<FairnessSummary> {
+    if accounts.len() < 2 {
+        return None;
+    }
+    let mut gpu_ns = vec![0u128; accounts.len()];
+    for job in jobs {
+        let held =
+            job.run().map_or(0, |r| r.as_ns() as u128) * u128::from(job.job.request.total_gpus());
+        gpu_ns[job.job.account as usize] += held + job.lost_gpu_ns;
+    }
+    let total: u128 = gpu_ns.iter().sum();
+    let shares: Vec<AccountShare> = accounts
+        .iter()
+        .zip(&gpu_ns)
+        .zip(configured_shares)
+        .map(|((account, &ns), &configured)| AccountShare {
+            account: account.clone(),
+            configured_share: configured,
+            delivered_gpu_hours: ns as f64 / 3.6e12,
+            delivered_share: if total == 0 {
+                0.0
+            } else {
+                ns as f64 / total as f64
+            },
+        })
+        .collect();
+    let ratios: Vec<f64> = shares
+        .iter()
+        .filter(|s| s.configured_share > 0.0)
+        .map(|s| s.delivered_share / s.configured_share)
+        .collect();
+    Some(FairnessSummary {
+        jain_index: jain_index(&ratios),
+        accounts: shares,
+    })
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -52,6 +140,8 @@ pub struct JobCounts {
     pub killed: u64,
     /// Could never fit on the cluster.
     pub refused: u64,
+    /// Preempted and cancelled (not requeued).
+    pub preempted: u64,
     /// Still running when the run stopped (horizon or event budget).
     pub running_at_end: u64,
     /// Still queued when the run stopped.
@@ -91,6 +181,10 @@ pub struct RunTotals<'a> {
     pub stop_reason: StopReason,
     pub nodes: u64,
     pub gpus: u64,
+    /// Jobs waited while nothing could ever start again.
+    pub deadlocked: bool,
+    pub scheduling: SchedulingSummary,
+    pub fairness: Option<FairnessSummary>,
 }
 
 pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>) -> Summary {
@@ -107,6 +201,7 @@ pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>)
             JobState::Refused => counts.refused += 1,
             JobState::Running => counts.running_at_end += 1,
             JobState::Pending => counts.pending_at_end += 1,
+            JobState::Preempted => counts.preempted += 1,
         }
         if let Some(wait) = job.wait() {
             waits.push(wait.as_secs_f64());
@@ -153,12 +248,15 @@ pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>)
         },
         events: totals.events,
         stop_reason: match totals.stop_reason {
+            StopReason::AllWorkDone if totals.deadlocked => "deadlock",
             StopReason::AllWorkDone => "all_work_done",
             StopReason::Horizon => "horizon",
             StopReason::EventBudget => "event_budget",
         },
         nodes: totals.nodes,
         gpus: totals.gpus,
+        scheduling: totals.scheduling,
+        fairness: totals.fairness,
     }
 }
 

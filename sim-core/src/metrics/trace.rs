@@ -15,7 +15,10 @@
 //! {"t_ns":60,"event":"refuse","job":2,"reason":"..."}
 //! ```
 //! and a last line `{"event":"end_of_run","t_ns":...,"reason":"all_work_done"}`.
-//! A job killed at its time limit is an `end` with state `TIMEOUT`.
+//! A job killed at its time limit is an `end` with state `TIMEOUT`. A
+//! preempted job gets `{"event":"preempt","job":..,"requeued":true,"lost_gpu_s":..}`:
+//! when requeued it is queued again (and later has another `start`);
+//! otherwise an `end` with state `PREEMPTED` follows.
 //!
 //! Invariant: sinks see events in handling order, which is `(time, seq)`
 //! order, so `t_ns` never decreases down the file.
@@ -30,7 +33,7 @@ use crate::hardware::Cluster;
 use crate::scheduler::NodeGpus;
 
 /// Bumped whenever a reader of older traces would misread newer ones.
-pub const TRACE_FORMAT_VERSION: u32 = 1;
+pub const TRACE_FORMAT_VERSION: u32 = 2;
 
 /// A state change, borrowing from the simulation (no allocation to emit).
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -64,6 +67,13 @@ pub enum TraceEvent<'a> {
         time: SimTime,
         job: u64,
         state: JobState,
+    },
+    Preempt {
+        #[serde(rename = "t_ns", serialize_with = "ns")]
+        time: SimTime,
+        job: u64,
+        requeued: bool,
+        lost_gpu_s: f64,
     },
 }
 

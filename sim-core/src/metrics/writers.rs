@@ -3,7 +3,7 @@
 //! | file | content |
 //! | --- | --- |
 //! | `summary.json` | [`Summary`], pretty-printed |
-//! | `jobs.csv` | one row per job: `id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,state` |
+//! | `jobs.csv` | one row per job: `id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state` |
 //! | `timeseries.csv` | `time_s,busy_gpus,gpu_utilization,queue_length,running_jobs` every sampling interval |
 //! | `trace.jsonl` | every state change (see `trace`) |
 //!
@@ -45,6 +45,10 @@ pub fn write_jobs_csv(
         "time_limit_s",
         "gpus",
         "nodes",
+        "leaf_switches",
+        "requeues",
+        "lost_gpu_s",
+        "backfilled",
         "state",
     ])?;
     let secs = |ns: Option<u64>| ns.map(exact_seconds).unwrap_or_default();
@@ -63,6 +67,10 @@ pub fn write_jobs_csv(
             &exact_seconds(j.time_limit.as_ns()),
             &j.request.total_gpus().to_string(),
             &job.nodes.to_string(),
+            &job.leaf_switches.to_string(),
+            &job.requeues.to_string(),
+            &exact_seconds_u128(job.lost_gpu_ns),
+            if job.backfilled { "true" } else { "false" },
             job.state.as_str(),
         ])?;
     }
@@ -97,4 +105,12 @@ pub fn write_timeseries_csv(
         ])?;
     }
     csv.flush()
+}
+
+/// GPU-nanoseconds as exact GPU-seconds (they can exceed `u64`).
+fn exact_seconds_u128(ns: u128) -> String {
+    match u64::try_from(ns) {
+        Ok(ns) => exact_seconds(ns),
+        Err(_) => format!("{}", ns / 1_000_000_000),
+    }
 }

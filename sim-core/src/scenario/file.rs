@@ -133,6 +133,93 @@ pub struct Workload {
     /// Synthetic job streams.
     #[serde(default)]
     pub generators: Vec<Generator>,
+    /// Jobs replayed from a workload trace (SWF or `sacct`).
+    #[serde(default)]
+    pub trace: Option<Trace>,
+}
+
+/// A trace to replay. Paths are relative to the scenario file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trace {
+    pub file: String,
+    /// `Swf` (Standard Workload Format, plain or gzip) or `Sacct`
+    /// (`sacct --parsable2` output).
+    pub format: TraceFormat,
+    /// Which field gives a job's size. Default `Requested` (requested
+    /// processors if > 0, else allocated).
+    #[serde(default)]
+    pub size: Option<SizeField>,
+    /// Jobs whose run time is unknown or negative. Default `Drop`.
+    #[serde(default)]
+    pub negative_runtime: Option<BadRuntime>,
+    /// Jobs whose run time is zero. Default `Keep`.
+    #[serde(default)]
+    pub zero_runtime: Option<ZeroRuntime>,
+    /// The estimate when the requested time is missing. Default `RunTime`.
+    #[serde(default)]
+    pub missing_estimate: Option<MissingEstimate>,
+    /// Skip this many usable jobs first. Default 0.
+    #[serde(default)]
+    pub skip: Option<u64>,
+    /// Order in which `skip` and `take` count jobs. Default `Submit`.
+    #[serde(default)]
+    pub skip_by: Option<WindowOrder>,
+    /// Then take at most this many.
+    #[serde(default)]
+    pub take: Option<u64>,
+    /// Multiply inter-arrival gaps by this (0.8 = 25% more load). Default 1.
+    #[serde(default)]
+    pub interarrival_scale: Option<f64>,
+    /// GPU slots one trace processor takes. Default 1.
+    #[serde(default)]
+    pub gpus_per_processor: Option<u32>,
+    /// Partition and QOS of every replayed job (default ones if omitted;
+    /// a `sacct` job's own partition and QOS are kept when the scenario
+    /// defines them).
+    #[serde(default)]
+    pub partition: Option<String>,
+    #[serde(default)]
+    pub qos: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub enum TraceFormat {
+    Swf,
+    Sacct,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub enum SizeField {
+    Requested,
+    Allocated,
+    Larger,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub enum BadRuntime {
+    Drop,
+    Replace(HumanDuration),
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub enum ZeroRuntime {
+    Keep,
+    Drop,
+    Replace(HumanDuration),
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub enum MissingEstimate {
+    RunTime,
+    Fixed(HumanDuration),
+    Factor(f64),
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub enum WindowOrder {
+    JobId,
+    Submit,
 }
 
 /// What a job asks for.
@@ -159,9 +246,19 @@ pub struct Job {
     pub request: Request,
     /// How long the job really runs.
     pub runtime: HumanDuration,
-    /// The limit the user asked for; the runtime if omitted.
+    /// The limit the user asked for; the partition's `default_time`, else
+    /// the runtime, if omitted.
     #[serde(default)]
     pub time_limit: Option<HumanDuration>,
+    /// The default partition if omitted.
+    #[serde(default)]
+    pub partition: Option<String>,
+    /// The default QOS if omitted.
+    #[serde(default)]
+    pub qos: Option<String>,
+    /// Slurm's `--nice`: lowers the multifactor priority by this much.
+    #[serde(default)]
+    pub nice: Option<i32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -187,6 +284,12 @@ pub struct Generator {
     /// Who submits; one user "user" in account "default" if empty.
     #[serde(default)]
     pub users: Vec<WeightedUser>,
+    /// The default partition if omitted.
+    #[serde(default)]
+    pub partition: Option<String>,
+    /// The default QOS if omitted.
+    #[serde(default)]
+    pub qos: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -234,22 +337,218 @@ pub enum DurationDistribution {
     },
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scheduler {
+    /// `Fcfs` (default), `Multifactor` or `Sjf`.
     #[serde(default)]
     pub order: Option<QueueOrder>,
+    /// `None` (default), `Easy` or `Conservative`.
+    #[serde(default)]
+    pub backfill: Backfill,
+    /// Slurm `bf_interval`, default 30 s; "0s" backfills at every pass.
+    #[serde(default)]
+    pub bf_interval: Option<HumanDuration>,
+    /// Slurm `bf_window`, default 1 day.
+    #[serde(default)]
+    pub bf_window: Option<HumanDuration>,
+    /// Slurm `bf_resolution`, default 60 s.
+    #[serde(default)]
+    pub bf_resolution: Option<HumanDuration>,
+    /// Slurm `bf_max_job_test`, default 500.
+    #[serde(default)]
+    pub bf_max_job_test: Option<u32>,
+    /// Slurm `bf_continue`, default false.
+    #[serde(default)]
+    pub bf_continue: Option<bool>,
     /// Kill jobs at their time limit (state TIMEOUT). `false` replays jobs to
     /// their true length, as trace replays do. Default `true`.
     #[serde(default)]
     pub kill_at_time_limit: Option<bool>,
+    /// All of a job's GPUs at once. Default `true`.
+    #[serde(default)]
+    pub gang: Option<bool>,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    #[serde(default)]
+    pub partitions: Vec<Partition>,
+    #[serde(default)]
+    pub qos: Vec<Qos>,
+    /// Slurm `PreemptType`: `None` (default), `Qos` or `PartitionPriority`.
+    #[serde(default)]
+    pub preempt_type: PreemptType,
+    /// Slurm `PreemptMode`: `Requeue` (default) or `Cancel`.
+    #[serde(default)]
+    pub preempt_mode: Option<PreemptMode>,
+    /// Leaf switches and their nodes (Slurm's topology.conf, tree plugin).
+    #[serde(default)]
+    pub topology: Vec<Switch>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
 pub enum QueueOrder {
-    /// Strict first come, first served: the oldest job blocks the rest.
+    /// First come, first served (Slurm `priority/basic`).
     Fcfs,
+    /// Slurm `priority/multifactor`.
+    Multifactor,
+    /// Shortest requested time first.
+    Sjf,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+pub enum Backfill {
+    #[default]
+    None,
+    Easy,
+    Conservative,
+}
+
+/// Slurm's multifactor knobs (`PriorityWeight*`, all 0 by default).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Priority {
+    #[serde(default)]
+    pub weight_age: Option<u32>,
+    #[serde(default)]
+    pub weight_fairshare: Option<u32>,
+    #[serde(default)]
+    pub weight_job_size: Option<u32>,
+    #[serde(default)]
+    pub weight_partition: Option<u32>,
+    #[serde(default)]
+    pub weight_qos: Option<u32>,
+    /// `PriorityMaxAge`, default 7 days.
+    #[serde(default)]
+    pub max_age: Option<HumanDuration>,
+    /// `PriorityFavorSmall`, default false.
+    #[serde(default)]
+    pub favor_small: Option<bool>,
+    /// `PriorityCalcPeriod`, default 5 minutes.
+    #[serde(default)]
+    pub calc_period: Option<HumanDuration>,
+    /// `PriorityDecayHalfLife`, default 7 days; "0s" disables decay.
+    #[serde(default)]
+    pub decay_half_life: Option<HumanDuration>,
+    /// `PriorityUsageResetPeriod`: `None` (default), `Daily`, `Weekly`,
+    /// `Monthly`, `Quarterly`, `Yearly`.
+    #[serde(default)]
+    pub usage_reset: UsageReset,
+    /// `FairTree` (Slurm's default) or `Classic`.
+    #[serde(default)]
+    pub fairshare: Option<FairshareAlgorithm>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+pub enum UsageReset {
+    #[default]
+    None,
+    Daily,
+    Weekly,
+    Monthly,
+    Quarterly,
+    Yearly,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub enum FairshareAlgorithm {
+    FairTree,
+    Classic,
+}
+
+/// An account of the association tree (`sacctmgr add account`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    pub name: String,
+    /// The parent account; the root if omitted.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Raw `Fairshare=` shares, default 1.
+    #[serde(default)]
+    pub shares: Option<u32>,
+    #[serde(default)]
+    pub users: Vec<AccountUser>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountUser {
+    pub name: String,
+    #[serde(default)]
+    pub shares: Option<u32>,
+}
+
+/// A Slurm partition.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Partition {
+    pub name: String,
+    /// Node group names, node names, or ranges like "dgx-[000-015]".
+    pub nodes: Vec<String>,
+    /// `Default=YES`: jobs that name no partition go here (else the first).
+    #[serde(default)]
+    pub default: Option<bool>,
+    #[serde(default)]
+    pub default_time: Option<HumanDuration>,
+    #[serde(default)]
+    pub max_time: Option<HumanDuration>,
+    #[serde(default)]
+    pub max_nodes: Option<u32>,
+    /// Default 1.
+    #[serde(default)]
+    pub priority_job_factor: Option<u32>,
+    /// Default 1.
+    #[serde(default)]
+    pub priority_tier: Option<u32>,
+    /// Default 0 s.
+    #[serde(default)]
+    pub grace_time: Option<HumanDuration>,
+}
+
+/// A Slurm QOS.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Qos {
+    pub name: String,
+    /// Default 0.
+    #[serde(default)]
+    pub priority: Option<u32>,
+    /// `MaxTRESPerUser=gres/gpu=N`.
+    #[serde(default)]
+    pub max_gpus_per_user: Option<u64>,
+    /// `GrpTRES=gres/gpu=N`.
+    #[serde(default)]
+    pub grp_gpus: Option<u64>,
+    /// QOS names this one may preempt.
+    #[serde(default)]
+    pub preempt: Vec<String>,
+    /// Default 0 s.
+    #[serde(default)]
+    pub grace_time: Option<HumanDuration>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+pub enum PreemptType {
+    #[default]
+    None,
+    Qos,
+    PartitionPriority,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+pub enum PreemptMode {
+    Requeue,
+    Cancel,
+}
+
+/// A leaf switch (`SwitchName=... Nodes=...` in topology.conf).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Switch {
+    pub name: String,
+    pub nodes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]

@@ -13,7 +13,7 @@ const MINIMAL: &str = r#"(
 #[test]
 fn defaults_fill_what_the_file_leaves_out() {
     let s = load_str("m.ron", MINIMAL, &[]).unwrap().scenario;
-    assert_eq!(s.scheduler, SchedulerConfig::default());
+    assert_eq!(s.scheduler, SchedulerConfig::fcfs(s.cluster.node_count()));
     assert!(s.scheduler.kill_at_time_limit);
     assert_eq!(s.stop, StopCondition::default());
     assert_eq!(s.outputs, OutputConfig::default());

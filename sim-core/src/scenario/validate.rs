@@ -17,12 +17,14 @@
 //! - absurd magnitudes (a billion nodes, sigma of 50) are refused with the
 //!   limit, because they are typos, not experiments.
 
+mod scheduling;
+
 use super::file;
 use super::spans::{field_path, index_path};
 use super::{OutputConfig, Scenario, did_you_mean};
 use crate::engine::{SimDuration, SimTime, StopCondition};
 use crate::hardware::{Catalog, Cluster, GpuModel, MAX_GPUS_PER_NODE, NodeGroup, NodeModel};
-use crate::scheduler::{GpuPool, QueueOrder, SchedulerConfig};
+use crate::scheduler::{GpuPool, SchedulerConfig};
 use crate::units::HumanDuration;
 use crate::workload::{
     Arrival, Directory, DurationDist, GeneratorSpec, JobRequest, SubmittedJob, WeightedUser,
@@ -175,22 +177,17 @@ pub fn convert(f: file::Scenario) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> 
 
     let catalog = build_catalog(f.catalog.unwrap_or_default(), &mut issues);
     let cluster = build_cluster(&f.cluster, &catalog, &mut issues);
-    let scheduler = SchedulerConfig {
-        order: match f.scheduler.as_ref().and_then(|s| s.order) {
-            None | Some(file::QueueOrder::Fcfs) => QueueOrder::Fcfs,
-        },
-        kill_at_time_limit: f
-            .scheduler
-            .as_ref()
-            .and_then(|s| s.kill_at_time_limit)
-            .unwrap_or(true),
-    };
+    let scheduler = scheduling::build_scheduler(
+        &f.scheduler.clone().unwrap_or_default(),
+        cluster.as_ref(),
+        &mut issues,
+    );
     let stop = build_stop(f.stop.unwrap_or_default(), &mut issues);
     let outputs = build_outputs(f.outputs.unwrap_or_default(), &mut issues);
     // Without a valid cluster the workload is still checked, minus the
     // "does it fit" rules, so that all mistakes are reported in one go.
     let pool = cluster.as_ref().map(GpuPool::new);
-    let workload = build_workload(&f.workload, pool.as_ref(), &mut issues);
+    let workload = build_workload(&f.workload, pool.as_ref(), &scheduler, &mut issues);
 
     match cluster {
         Some(cluster) if issues.errors.is_empty() => Ok((
@@ -599,7 +596,46 @@ fn check_request(path: &str, request: file::Request, issues: &mut Issues) -> Opt
     }
 }
 
-fn build_workload(w: &file::Workload, pool: Option<&GpuPool>, issues: &mut Issues) -> WorkloadSpec {
+/// Partition and QOS names, for job lookups.
+struct Names<'a> {
+    partitions: Vec<&'a str>,
+    qos: Vec<&'a str>,
+}
+
+impl<'a> Names<'a> {
+    fn of(config: &'a SchedulerConfig) -> Self {
+        Names {
+            partitions: config.partitions.iter().map(|p| p.name.as_str()).collect(),
+            qos: config.qos.iter().map(|q| q.name.as_str()).collect(),
+        }
+    }
+
+    fn resolve(
+        &self,
+        path: &str,
+        partition: Option<&str>,
+        qos: Option<&str>,
+        issues: &mut Issues,
+    ) -> Option<(u16, u16)> {
+        let p = scheduling::lookup(
+            &field_path(path, "partition"),
+            "partition",
+            partition,
+            &self.partitions,
+            issues,
+        );
+        let q = scheduling::lookup(&field_path(path, "qos"), "qos", qos, &self.qos, issues);
+        Some((p?, q?))
+    }
+}
+
+fn build_workload(
+    w: &file::Workload,
+    pool: Option<&GpuPool>,
+    scheduler: &SchedulerConfig,
+    issues: &mut Issues,
+) -> WorkloadSpec {
+    let names = Names::of(scheduler);
     let mut directory = Directory::default();
     let mut spec = WorkloadSpec::default();
     if w.jobs.is_empty() && w.generators.is_empty() {
@@ -617,17 +653,27 @@ fn build_workload(w: &file::Workload, pool: Option<&GpuPool>, issues: &mut Issue
         let Some(request) = check_request(&request_path, job.request, issues) else {
             continue;
         };
-        if let Some(Err(never)) = pool.map(|p| p.check_fits_when_idle(request)) {
+        let Some((partition, qos)) =
+            names.resolve(&path, job.partition.as_deref(), job.qos.as_deref(), issues)
+        else {
+            continue;
+        };
+        let part = &scheduler.partitions[partition as usize];
+        if let Some(Err(never)) = pool.map(|p| p.check_fits_when_idle_in(request, &part.nodes)) {
             issues.error(
                 &request_path,
                 "this job can never fit on the cluster",
                 format!("{request}: {}", never.reason),
-                "a request the cluster can hold when idle",
-                "shrink the request, or add nodes to the cluster",
+                "a request the cluster (or its partition) can hold when idle",
+                "shrink the request, or add nodes to the cluster or the partition",
             );
             continue;
         }
-        let time_limit = job.time_limit.unwrap_or(job.runtime);
+        let time_limit = job
+            .time_limit
+            .map(|l| l.0)
+            .or(part.default_time)
+            .unwrap_or(job.runtime.0);
         if job.time_limit.is_some_and(|l| l.0.is_zero()) {
             issues.error(
                 &field_path(&path, "time_limit"),
@@ -647,7 +693,10 @@ fn build_workload(w: &file::Workload, pool: Option<&GpuPool>, issues: &mut Issue
             request,
             runtime: job.runtime.0,
             // A zero runtime with no limit given: the job ends at once.
-            time_limit: time_limit.0.max(SimDuration::from_ns(1)),
+            time_limit: time_limit.max(SimDuration::from_ns(1)),
+            partition,
+            qos,
+            nice: job.nice.unwrap_or(0),
         });
     }
     for (i, g) in w.generators.iter().enumerate() {
@@ -669,10 +718,30 @@ fn build_workload(w: &file::Workload, pool: Option<&GpuPool>, issues: &mut Issue
                 "rename one; equal names would give both the same random draws",
             );
         }
-        if let Some(spec_g) = build_generator(&path, g, pool, &mut directory, issues) {
+        let Some((partition, qos)) =
+            names.resolve(&path, g.partition.as_deref(), g.qos.as_deref(), issues)
+        else {
+            continue;
+        };
+        if let Some(mut spec_g) = build_generator(&path, g, pool, &mut directory, issues) {
+            spec_g.partition = partition;
+            spec_g.qos = qos;
             spec.generators.push(spec_g);
         }
     }
+    let mut associations: Vec<(u32, u32)> = spec
+        .jobs
+        .iter()
+        .map(|j| (j.account, j.user))
+        .chain(
+            spec.generators
+                .iter()
+                .flat_map(|g| g.users.iter().map(|u| (u.account, u.user))),
+        )
+        .collect();
+    associations.sort_unstable();
+    associations.dedup();
+    spec.associations = associations;
     spec.directory = directory;
     spec
 }
@@ -841,6 +910,8 @@ fn build_generator(
         duration: duration?,
         time_limit_factor,
         users,
+        partition: 0,
+        qos: 0,
     })
 }
 

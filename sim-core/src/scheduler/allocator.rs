@@ -1,5 +1,11 @@
 //! Which GPUs are free, and the placement of a request onto them.
 //!
+//! Placement can be restricted to a set of nodes (a partition), and when
+//! the scenario describes leaf switches, multi-node requests are placed on
+//! as few leaf switches as possible, as Slurm's `topology/tree` plugin
+//! does: the best-fitting single leaf that can hold the job, otherwise the
+//! leaves with the most free capacity first.
+//!
 //! Invariants:
 //! - a GPU is in at most one allocation: `try_allocate` only hands out bits
 //!   set in `free_mask`, and `release` panics if asked to free a GPU that is
@@ -37,10 +43,58 @@ pub struct NeverFits {
     pub reason: String,
 }
 
+/// Nodes a job may be placed on (a partition's nodes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeSet {
+    member: Vec<bool>,
+    all: bool,
+}
+
+impl NodeSet {
+    pub fn all(node_count: usize) -> Self {
+        NodeSet {
+            member: vec![true; node_count],
+            all: true,
+        }
+    }
+
+    pub fn from_members(member: Vec<bool>) -> Self {
+        let all = member.iter().all(|&m| m);
+        NodeSet { member, all }
+    }
+
+    pub fn contains(&self, node: NodeId) -> bool {
+        self.member[node as usize]
+    }
+
+    pub fn is_all(&self) -> bool {
+        self.all
+    }
+
+    pub fn len(&self) -> usize {
+        self.member.iter().filter(|&&m| m).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn overlaps(&self, other: &NodeSet) -> bool {
+        self.member.iter().zip(&other.member).any(|(&a, &b)| a && b)
+    }
+}
+
 /// The free GPUs of a cluster.
 #[derive(Clone, Debug)]
 pub struct GpuPool {
     capacity: Vec<u32>,
+    /// Leaf switch of each node; empty without a topology.
+    leaf_of: Vec<u32>,
+    leaf_count: usize,
+    /// Per call: which leaves placement may use (scratch).
+    leaf_ok: Vec<bool>,
+    /// Per call: candidate capacity per leaf (scratch).
+    leaf_capacity: Vec<(u64, u32)>,
     free_mask: Vec<u64>,
     free_count: Vec<u32>,
     free_total: u64,
@@ -52,7 +106,10 @@ pub struct GpuPool {
 
 impl GpuPool {
     pub fn new(cluster: &Cluster) -> Self {
-        let capacity: Vec<u32> = cluster.nodes.iter().map(|n| n.gpus).collect();
+        Self::new_from_capacity(cluster.nodes.iter().map(|n| n.gpus).collect())
+    }
+
+    fn new_from_capacity(capacity: Vec<u32>) -> Self {
         let max_node_gpus = capacity.iter().copied().max().unwrap_or(0);
         let mut nodes_with_free = vec![0u32; max_node_gpus as usize + 1];
         for &c in &capacity {
@@ -60,6 +117,10 @@ impl GpuPool {
         }
         let total_gpus = capacity.iter().map(|&c| u64::from(c)).sum();
         GpuPool {
+            leaf_of: Vec::new(),
+            leaf_count: 0,
+            leaf_ok: Vec::new(),
+            leaf_capacity: Vec::new(),
             free_mask: capacity.iter().map(|&c| full_mask(c)).collect(),
             free_count: capacity.clone(),
             free_total: total_gpus,
@@ -71,12 +132,105 @@ impl GpuPool {
         }
     }
 
+    /// Places multi-node jobs on as few leaf switches as possible.
+    /// `leaf_of[node]` is the node's leaf switch (`0..leaf_count`).
+    pub fn with_topology(mut self, leaf_of: Vec<u32>) -> Self {
+        assert_eq!(leaf_of.len(), self.capacity.len(), "one leaf per node");
+        self.leaf_count = leaf_of.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
+        self.leaf_ok = vec![true; self.leaf_count];
+        self.leaf_capacity = Vec::with_capacity(self.leaf_count);
+        self.leaf_of = leaf_of;
+        self
+    }
+
+    /// Number of distinct leaf switches an allocation spans (0 without a
+    /// topology).
+    pub fn leaves_spanned(&self, allocation: &[NodeGpus]) -> u32 {
+        if self.leaf_of.is_empty() {
+            return 0;
+        }
+        let mut seen = 0u32;
+        for (i, part) in allocation.iter().enumerate() {
+            let leaf = self.leaf_of[part.node as usize];
+            if !allocation[..i]
+                .iter()
+                .any(|p| self.leaf_of[p.node as usize] == leaf)
+            {
+                seen += 1;
+            }
+        }
+        seen
+    }
+
     pub fn free_gpus(&self) -> u64 {
         self.free_total
     }
 
+    /// Free GPUs on the nodes of `set`.
+    pub fn free_gpus_in(&self, set: &NodeSet) -> u64 {
+        if set.is_all() {
+            return self.free_total;
+        }
+        self.free_count
+            .iter()
+            .enumerate()
+            .filter(|&(n, _)| set.member[n])
+            .map(|(_, &f)| u64::from(f))
+            .sum()
+    }
+
+    /// GPUs of `allocation` that lie in `set`.
+    pub fn gpus_in(allocation: &[NodeGpus], set: &NodeSet) -> u64 {
+        allocation
+            .iter()
+            .filter(|p| set.is_all() || set.member[p.node as usize])
+            .map(|p| u64::from(p.gpu_count()))
+            .sum()
+    }
+
+    /// Total GPUs of the nodes of `set`.
+    pub fn capacity_in(&self, set: &NodeSet) -> u64 {
+        self.capacity
+            .iter()
+            .enumerate()
+            .filter(|&(n, _)| set.member[n])
+            .map(|(_, &c)| u64::from(c))
+            .sum()
+    }
+
     pub fn total_gpus(&self) -> u64 {
         self.total_gpus
+    }
+
+    /// Whether `request` could run on the nodes of `set` if they were idle.
+    pub fn check_fits_when_idle_in(
+        &self,
+        request: JobRequest,
+        set: &NodeSet,
+    ) -> Result<(), NeverFits> {
+        if set.is_all() {
+            return self.check_fits_when_idle(request);
+        }
+        let mut idle = GpuPool::new_from_capacity(
+            self.capacity
+                .iter()
+                .enumerate()
+                .map(|(n, &c)| if set.member[n] { c } else { 0 })
+                .collect(),
+        );
+        let mut out = Vec::new();
+        self.check_fits_when_idle(request)?;
+        if idle.try_allocate(request, &mut out) {
+            Ok(())
+        } else {
+            Err(NeverFits {
+                reason: format!(
+                    "it asks for {request}; its partition has {} nodes with {} GPUs in all",
+                    set.len(),
+                    self.capacity_in(set)
+                ),
+            })
+        }
     }
 
     /// Whether `request` could run on this cluster if it were idle.
@@ -118,15 +272,27 @@ impl GpuPool {
     /// Grants `request` now if it fits, writing the placement into `out`
     /// (cleared first). Returns false, leaving the pool unchanged, if not.
     pub fn try_allocate(&mut self, request: JobRequest, out: &mut Vec<NodeGpus>) -> bool {
+        self.try_allocate_in(request, None, out)
+    }
+
+    /// [`GpuPool::try_allocate`] restricted to the nodes of `set` (`None`:
+    /// every node).
+    pub fn try_allocate_in(
+        &mut self,
+        request: JobRequest,
+        set: Option<&NodeSet>,
+        out: &mut Vec<NodeGpus>,
+    ) -> bool {
         out.clear();
+        let set = set.filter(|s| !s.is_all());
         match request {
             JobRequest::Gpus(0) => false,
-            JobRequest::Gpus(n) if n <= self.max_node_gpus => self.place_on_one_node(n, out),
-            JobRequest::Gpus(n) => self.spread(u64::from(n), out),
+            JobRequest::Gpus(n) if n <= self.max_node_gpus => self.place_on_one_node(n, set, out),
+            JobRequest::Gpus(n) => self.spread(u64::from(n), set, out),
             JobRequest::Nodes {
                 count,
                 gpus_per_node,
-            } => self.place_on_nodes(count, gpus_per_node, out),
+            } => self.place_on_nodes(count, gpus_per_node, set, out),
         }
     }
 
@@ -181,20 +347,30 @@ impl GpuPool {
     }
 
     /// Best fit: the node with the fewest free GPUs that still has `n`.
-    fn place_on_one_node(&mut self, n: u32, out: &mut Vec<NodeGpus>) -> bool {
+    fn place_on_one_node(
+        &mut self,
+        n: u32,
+        set: Option<&NodeSet>,
+        out: &mut Vec<NodeGpus>,
+    ) -> bool {
         if self.nodes_with_at_least(n) == 0 {
             return false;
         }
         let mut best: Option<(u32, usize)> = None;
         for (node, &free) in self.free_count.iter().enumerate() {
-            if free >= n && best.is_none_or(|(best_free, _)| free < best_free) {
+            if free >= n
+                && set.is_none_or(|s| s.member[node])
+                && best.is_none_or(|(best_free, _)| free < best_free)
+            {
                 best = Some((free, node));
                 if free == n {
                     break; // a perfect fit cannot be beaten
                 }
             }
         }
-        let (_, node) = best.expect("counted a node with enough free GPUs");
+        let Some((_, node)) = best else {
+            return false; // only nodes outside the set have room
+        };
         self.take(node, n, out);
         true
     }
@@ -202,26 +378,91 @@ impl GpuPool {
     /// `(free GPUs, node)` of every node with at least `min_free` free
     /// GPUs, in node order, in the reused scratch vector (give it back by
     /// assigning `self.scratch` when done).
-    fn nodes_with_free_at_least(&mut self, min_free: u32) -> Vec<(u32, NodeId)> {
+    fn nodes_with_free_at_least(
+        &mut self,
+        min_free: u32,
+        set: Option<&NodeSet>,
+    ) -> Vec<(u32, NodeId)> {
         let mut candidates = std::mem::take(&mut self.scratch);
         candidates.clear();
+        let leaf_of = &self.leaf_of;
+        let leaf_ok = &self.leaf_ok;
         candidates.extend(
             self.free_count
                 .iter()
                 .enumerate()
-                .filter(|&(_, &f)| f >= min_free)
+                .filter(|&(node, &f)| {
+                    f >= min_free
+                        && set.is_none_or(|s| s.member[node])
+                        && (leaf_of.is_empty() || leaf_ok[leaf_of[node] as usize])
+                })
                 .map(|(node, &f)| (f, node as NodeId)),
         );
         candidates
     }
 
+    /// With a topology: keeps in `leaf_ok` only the leaves placement may
+    /// use for a job needing `need` units, where a node offers
+    /// `units(free GPUs)` units. One leaf if any can hold the job (the
+    /// one with the least capacity that suffices), else the leaves with
+    /// the most capacity until the job fits. Returns false if even all
+    /// leaves together cannot hold it.
+    fn choose_leaves(
+        &mut self,
+        need: u64,
+        set: Option<&NodeSet>,
+        units: impl Fn(u32) -> u64,
+    ) -> bool {
+        self.leaf_ok.iter_mut().for_each(|ok| *ok = true);
+        if self.leaf_of.is_empty() {
+            return true;
+        }
+        let mut per_leaf = std::mem::take(&mut self.leaf_capacity);
+        per_leaf.clear();
+        per_leaf.extend((0..self.leaf_count as u32).map(|leaf| (0u64, leaf)));
+        for (node, &free) in self.free_count.iter().enumerate() {
+            if set.is_none_or(|s| s.member[node]) {
+                per_leaf[self.leaf_of[node] as usize].0 += units(free);
+            }
+        }
+        let total: u64 = per_leaf.iter().map(|p| p.0).sum();
+        let fits = total >= need;
+        if fits {
+            let single = per_leaf
+                .iter()
+                .filter(|p| p.0 >= need)
+                .min_by_key(|p| (p.0, p.1))
+                .copied();
+            self.leaf_ok.iter_mut().for_each(|ok| *ok = false);
+            if let Some((_, leaf)) = single {
+                self.leaf_ok[leaf as usize] = true;
+            } else {
+                per_leaf.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                let mut gathered = 0;
+                for &(cap, leaf) in per_leaf.iter() {
+                    if gathered >= need {
+                        break;
+                    }
+                    self.leaf_ok[leaf as usize] = true;
+                    gathered += cap;
+                }
+            }
+        }
+        self.leaf_capacity = per_leaf;
+        fits
+    }
+
     /// On as few nodes as possible: the emptiest nodes whole, then the
     /// remainder on the best-fitting node.
-    fn spread(&mut self, n: u64, out: &mut Vec<NodeGpus>) -> bool {
-        if self.free_total < n {
+    fn spread(&mut self, n: u64, set: Option<&NodeSet>, out: &mut Vec<NodeGpus>) -> bool {
+        if self.free_total < n || !self.choose_leaves(n, set, u64::from) {
             return false;
         }
-        let mut candidates = self.nodes_with_free_at_least(1);
+        let mut candidates = self.nodes_with_free_at_least(1, set);
+        if candidates.iter().map(|c| u64::from(c.0)).sum::<u64>() < n {
+            self.scratch = candidates;
+            return false;
+        }
         // Most free first; lowest id among equals.
         candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut remaining = n;
@@ -249,12 +490,26 @@ impl GpuPool {
     }
 
     /// `count` distinct nodes, `per_node` GPUs each, best fit first.
-    fn place_on_nodes(&mut self, count: u32, per_node: u32, out: &mut Vec<NodeGpus>) -> bool {
-        if per_node == 0 || count == 0 || self.nodes_with_at_least(per_node) < u64::from(count) {
+    fn place_on_nodes(
+        &mut self,
+        count: u32,
+        per_node: u32,
+        set: Option<&NodeSet>,
+        out: &mut Vec<NodeGpus>,
+    ) -> bool {
+        if per_node == 0
+            || count == 0
+            || self.nodes_with_at_least(per_node) < u64::from(count)
+            || !self.choose_leaves(u64::from(count), set, |free| u64::from(free >= per_node))
+        {
             return false;
         }
-        let mut candidates = self.nodes_with_free_at_least(per_node);
+        let mut candidates = self.nodes_with_free_at_least(per_node, set);
         let count = count as usize;
+        if candidates.len() < count {
+            self.scratch = candidates;
+            return false;
+        }
         if candidates.len() > count {
             candidates.select_nth_unstable(count - 1);
             candidates.truncate(count);

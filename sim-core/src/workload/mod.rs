@@ -33,6 +33,14 @@ pub enum JobRequest {
     Nodes { count: u32, gpus_per_node: u32 },
 }
 
+/// `Gpus(0)`: a placeholder for vacant slots; validation never lets a job
+/// ask for zero GPUs.
+impl Default for JobRequest {
+    fn default() -> Self {
+        JobRequest::Gpus(0)
+    }
+}
+
 impl JobRequest {
     pub fn total_gpus(self) -> u64 {
         match self {
@@ -63,7 +71,7 @@ impl std::fmt::Display for JobRequest {
 
 /// A job as its user submitted it: what it asks for and how long it really
 /// runs. What happens to it is recorded elsewhere (`metrics::JobRecord`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SubmittedJob {
     /// Index into [`Directory::job_names`].
     pub name: u32,
@@ -77,6 +85,12 @@ pub struct SubmittedJob {
     pub runtime: SimDuration,
     /// What the user asked for; the scheduler sees only this.
     pub time_limit: SimDuration,
+    /// Index into the scheduler's partitions (0: the default partition).
+    pub partition: u16,
+    /// Index into the scheduler's QOS list (0: the default QOS).
+    pub qos: u16,
+    /// Slurm's `--nice`: subtracted from the multifactor priority.
+    pub nice: i32,
 }
 
 impl SubmittedJob {
@@ -131,6 +145,9 @@ pub struct WorkloadSpec {
     pub jobs: Vec<SubmittedJob>,
     pub generators: Vec<GeneratorSpec>,
     pub directory: Directory,
+    /// Every (account, user) pair jobs can carry, sorted: the fairshare
+    /// associations.
+    pub associations: Vec<(u32, u32)>,
 }
 
 impl WorkloadSpec {

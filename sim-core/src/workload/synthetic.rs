@@ -94,6 +94,9 @@ pub struct GeneratorSpec {
     pub time_limit_factor: f64,
     /// Never empty.
     pub users: Vec<WeightedUser>,
+    /// Partition and QOS indices of every job.
+    pub partition: u16,
+    pub qos: u16,
 }
 
 impl GeneratorSpec {
@@ -224,6 +227,9 @@ impl GeneratorState {
             request,
             runtime,
             time_limit,
+            partition: self.spec.partition,
+            qos: self.spec.qos,
+            nice: 0,
         })
     }
 }
@@ -252,6 +258,8 @@ mod tests {
                 account: 0,
                 weight: 1.0,
             }],
+            partition: 0,
+            qos: 0,
         }
     }
 

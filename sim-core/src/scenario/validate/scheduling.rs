@@ -1,0 +1,570 @@
+//! Rules for the `scheduler` section: backfill knobs, priority weights,
+//! the account tree, partitions, QOS, preemption and the switch topology.
+//!
+//! Node references (partitions, switches) accept a node group name (all
+//! its nodes), a node name (`dgx-003`) or a Slurm hostlist range
+//! (`dgx-[000-015,020]`); each is checked against the cluster.
+
+use super::super::did_you_mean;
+use super::super::file;
+use super::super::spans::{field_path, index_path};
+use super::Issues;
+use crate::engine::SimDuration;
+use crate::hardware::Cluster;
+use crate::scheduler::fairshare::{AccountSpec, AccountTree, FairshareAlgorithm, UsageReset};
+use crate::scheduler::priority::MultifactorWeights;
+use crate::scheduler::{
+    Backfill, BackfillParams, LeafSwitch, NodeSet, Partition, PreemptMode, PreemptType,
+    PriorityParams, Qos, QueueOrder, SchedulerConfig,
+};
+
+pub(super) fn build_scheduler(
+    s: &file::Scheduler,
+    cluster: Option<&Cluster>,
+    issues: &mut Issues,
+) -> SchedulerConfig {
+    let node_count = cluster.map_or(0, |c| c.node_count());
+    let mut config = SchedulerConfig::fcfs(node_count);
+    config.order = match s.order {
+        None | Some(file::QueueOrder::Fcfs) => QueueOrder::Fcfs,
+        Some(file::QueueOrder::Multifactor) => QueueOrder::Multifactor,
+        Some(file::QueueOrder::Sjf) => QueueOrder::Sjf,
+    };
+    config.backfill = match s.backfill {
+        file::Backfill::None => Backfill::None,
+        file::Backfill::Easy => Backfill::Easy,
+        file::Backfill::Conservative => Backfill::Conservative,
+    };
+    config.backfill_params = backfill_params(s, issues);
+    config.kill_at_time_limit = s.kill_at_time_limit.unwrap_or(true);
+    config.gang = s.gang.unwrap_or(true);
+    if !config.gang && config.backfill != Backfill::None {
+        issues.error(
+            "scheduler.gang",
+            "non-gang placement cannot be combined with backfilling",
+            "gang: false with a backfill policy",
+            "gang: false with backfill: None",
+            "the default Kubernetes scheduler places pods one by one and makes no reservations; set backfill: None, or gang: true",
+        );
+    }
+    config.priority = priority_params(s.priority.as_ref(), issues);
+    config.accounts = accounts(&s.accounts, issues);
+    if let Some(cluster) = cluster {
+        if !s.partitions.is_empty() {
+            config.partitions = partitions(&s.partitions, cluster, issues);
+        }
+        config.topology = topology(&s.topology, cluster, issues);
+    }
+    if !s.qos.is_empty() {
+        config.qos = qos_list(&s.qos, issues);
+    }
+    config.preempt_type = match s.preempt_type {
+        file::PreemptType::None => PreemptType::None,
+        file::PreemptType::Qos => PreemptType::Qos,
+        file::PreemptType::PartitionPriority => PreemptType::PartitionPriority,
+    };
+    config.preempt_mode = match s.preempt_mode {
+        None | Some(file::PreemptMode::Requeue) => PreemptMode::Requeue,
+        Some(file::PreemptMode::Cancel) => PreemptMode::Cancel,
+    };
+    if config.preempt_type != PreemptType::None && !config.gang {
+        issues.error(
+            "scheduler.preempt_type",
+            "preemption needs gang scheduling",
+            "preemption with gang: false",
+            "gang: true, or preempt_type: None",
+            "set gang: true; partially placed jobs cannot be preempted cleanly",
+        );
+    }
+    if config.preempt_type == PreemptType::Qos && config.qos.iter().all(|q| q.preempt.is_empty()) {
+        issues.warning(
+            "scheduler.preempt_type",
+            "preempt_type: Qos, but no QOS lists others to preempt; nothing will be preempted",
+            "add preempt: [\"low\"] to the QOS that may preempt",
+        );
+    }
+    config
+}
+
+fn backfill_params(s: &file::Scheduler, issues: &mut Issues) -> BackfillParams {
+    let mut p = BackfillParams::default();
+    if let Some(interval) = s.bf_interval {
+        p.interval = interval.0;
+    }
+    if let Some(window) = s.bf_window
+        && issues.positive_duration(
+            "scheduler.bf_window",
+            window,
+            "bf_window",
+            "plan at least as far ahead as your longest time limit, e.g. \"2d\"",
+        )
+    {
+        p.window = window.0;
+    }
+    if let Some(resolution) = s.bf_resolution
+        && issues.positive_duration(
+            "scheduler.bf_resolution",
+            resolution,
+            "bf_resolution",
+            "use \"1s\" for exact planning or Slurm's default \"60s\"",
+        )
+    {
+        p.resolution = resolution.0;
+    }
+    if let Some(n) = s.bf_max_job_test
+        && issues.positive_u32(
+            "scheduler.bf_max_job_test",
+            n,
+            "bf_max_job_test",
+            "test at least one job per cycle (Slurm's default is 500)",
+        )
+    {
+        p.max_job_test = n;
+    }
+    p.continue_after_limit = s.bf_continue.unwrap_or(false);
+    p
+}
+
+fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityParams {
+    let mut out = PriorityParams::default();
+    let Some(p) = p else {
+        return out;
+    };
+    let w = &mut out.weights;
+    let defaults = MultifactorWeights::default();
+    w.age = p.weight_age.unwrap_or(defaults.age);
+    w.fairshare = p.weight_fairshare.unwrap_or(defaults.fairshare);
+    w.job_size = p.weight_job_size.unwrap_or(defaults.job_size);
+    w.partition = p.weight_partition.unwrap_or(defaults.partition);
+    w.qos = p.weight_qos.unwrap_or(defaults.qos);
+    w.favor_small = p.favor_small.unwrap_or(defaults.favor_small);
+    if let Some(max_age) = p.max_age
+        && issues.positive_duration(
+            "scheduler.priority.max_age",
+            max_age,
+            "PriorityMaxAge",
+            "use Slurm's default \"7d\" or another positive age",
+        )
+    {
+        w.max_age = max_age.0;
+    }
+    if let Some(period) = p.calc_period
+        && issues.positive_duration(
+            "scheduler.priority.calc_period",
+            period,
+            "PriorityCalcPeriod",
+            "use Slurm's default \"5m\"",
+        )
+    {
+        out.calc_period = period.0;
+    }
+    if let Some(half_life) = p.decay_half_life {
+        out.decay_half_life = half_life.0;
+    }
+    out.usage_reset = match p.usage_reset {
+        file::UsageReset::None => UsageReset::None,
+        file::UsageReset::Daily => UsageReset::Daily,
+        file::UsageReset::Weekly => UsageReset::Weekly,
+        file::UsageReset::Monthly => UsageReset::Monthly,
+        file::UsageReset::Quarterly => UsageReset::Quarterly,
+        file::UsageReset::Yearly => UsageReset::Yearly,
+    };
+    out.fairshare = match p.fairshare {
+        None | Some(file::FairshareAlgorithm::FairTree) => FairshareAlgorithm::FairTree,
+        Some(file::FairshareAlgorithm::Classic) => FairshareAlgorithm::Classic,
+    };
+    out
+}
+
+fn accounts(list: &[file::Account], issues: &mut Issues) -> Vec<AccountSpec> {
+    let specs: Vec<AccountSpec> = list
+        .iter()
+        .map(|a| AccountSpec {
+            name: a.name.clone(),
+            parent: a.parent.clone(),
+            shares: a.shares.unwrap_or(1),
+            users: a
+                .users
+                .iter()
+                .map(|u| (u.name.clone(), u.shares.unwrap_or(1)))
+                .collect(),
+        })
+        .collect();
+    for (i, a) in list.iter().enumerate() {
+        let path = index_path("scheduler.accounts", i);
+        if let Some(parent) = &a.parent
+            && !list.iter().any(|other| &other.name == parent)
+        {
+            let fix = match did_you_mean(parent, list.iter().map(|a| a.name.as_str())) {
+                Some(s) => {
+                    format!("did you mean `{s}`? Or leave `parent` out for a top-level account")
+                }
+                None => {
+                    "name an account of this list, or leave `parent` out for a top-level account"
+                        .into()
+                }
+            };
+            issues.error(
+                &field_path(&path, "parent"),
+                format!("unknown parent account `{parent}`"),
+                format!("\"{parent}\""),
+                "the name of another account",
+                fix,
+            );
+        }
+    }
+    if !specs.is_empty()
+        && let Err(problem) = AccountTree::new(&specs)
+    {
+        issues.error(
+            "scheduler.accounts",
+            "the account tree is not valid",
+            problem,
+            "a tree of uniquely named accounts with positive shares",
+            "fix the accounts as the message says",
+        );
+    }
+    specs
+}
+
+/// Resolves node references to a membership vector.
+fn node_set(
+    path: &str,
+    references: &[String],
+    cluster: &Cluster,
+    issues: &mut Issues,
+) -> Option<Vec<bool>> {
+    let mut member = vec![false; cluster.node_count()];
+    let mut ok = true;
+    for (i, reference) in references.iter().enumerate() {
+        match resolve_nodes(reference, cluster) {
+            Ok(nodes) => nodes.into_iter().for_each(|n| member[n as usize] = true),
+            Err(problem) => {
+                issues.error(
+                    &index_path(path, i),
+                    problem,
+                    format!("\"{reference}\""),
+                    "a node group name, a node name, or a range like \"dgx-[000-015]\"",
+                    format!(
+                        "use the names of cluster.node_groups ({}) or their nodes (`clustersim validate` lists none; node names are <group>-<index>, e.g. {})",
+                        cluster
+                            .groups
+                            .iter()
+                            .map(|g| g.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        cluster.nodes.first().map_or("", |n| n.name.as_str())
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(member)
+}
+
+/// A group name, a node name, or `prefix[a-b,c]` (zero-padded ranges).
+fn resolve_nodes(reference: &str, cluster: &Cluster) -> Result<Vec<u32>, String> {
+    if let Some(group) = cluster.groups.iter().find(|g| g.name == reference) {
+        return Ok((group.first_node..group.first_node + group.node_count).collect());
+    }
+    let names: Vec<String> = match reference.split_once('[') {
+        None => vec![reference.to_string()],
+        Some((prefix, rest)) => {
+            let inner = rest
+                .strip_suffix(']')
+                .ok_or_else(|| format!("the range `{reference}` lacks its closing `]`"))?;
+            let mut names = Vec::new();
+            for part in inner.split(',') {
+                let (lo, hi) = part.split_once('-').unwrap_or((part, part));
+                let width = lo.len();
+                let (Ok(a), Ok(b)) = (lo.parse::<u32>(), hi.parse::<u32>()) else {
+                    return Err(format!(
+                        "`{part}` in `{reference}` is not a number or a range"
+                    ));
+                };
+                if a > b || b - a > 1_000_000 {
+                    return Err(format!(
+                        "the range `{part}` in `{reference}` is empty or huge"
+                    ));
+                }
+                names.extend((a..=b).map(|n| format!("{prefix}{n:0width$}")));
+            }
+            names
+        }
+    };
+    names
+        .iter()
+        .map(|name| {
+            cluster
+                .nodes
+                .iter()
+                .position(|n| &n.name == name)
+                .map(|i| i as u32)
+                .ok_or_else(|| format!("no node or node group is named `{name}`"))
+        })
+        .collect()
+}
+
+fn partitions(list: &[file::Partition], cluster: &Cluster, issues: &mut Issues) -> Vec<Partition> {
+    let mut out = Vec::new();
+    for (i, p) in list.iter().enumerate() {
+        let path = index_path("scheduler.partitions", i);
+        if list[..i].iter().any(|other| other.name == p.name) {
+            issues.error(
+                &field_path(&path, "name"),
+                format!("two partitions are named `{}`", p.name),
+                format!("\"{}\"", p.name),
+                "unique partition names",
+                "rename one of them",
+            );
+        }
+        let Some(member) = node_set(&field_path(&path, "nodes"), &p.nodes, cluster, issues) else {
+            continue;
+        };
+        let nodes = NodeSet::from_members(member);
+        if nodes.is_empty() {
+            issues.error(
+                &field_path(&path, "nodes"),
+                "a partition needs nodes",
+                "[]",
+                "at least one node group or node",
+                "list the node groups of this partition",
+            );
+        }
+        for (field, value) in [("default_time", p.default_time), ("max_time", p.max_time)] {
+            if let Some(v) = value {
+                issues.positive_duration(
+                    &field_path(&path, field),
+                    v,
+                    field,
+                    "give a positive time like \"1d\", or leave it out for no limit",
+                );
+            }
+        }
+        if let (Some(d), Some(m)) = (p.default_time, p.max_time)
+            && d.0 > m.0
+        {
+            issues.error(
+                &field_path(&path, "default_time"),
+                "the default time exceeds the partition's MaxTime",
+                format!("\"{d}\" > \"{m}\""),
+                "default_time <= max_time",
+                "lower default_time or raise max_time",
+            );
+        }
+        if let Some(n) = p.max_nodes {
+            issues.positive_u32(
+                &field_path(&path, "max_nodes"),
+                n,
+                "max_nodes",
+                "allow at least one node per job, or leave it out",
+            );
+        }
+        out.push(Partition {
+            name: p.name.clone(),
+            nodes,
+            default_time: p.default_time.map(|d| d.0),
+            max_time: p.max_time.map(|d| d.0),
+            max_nodes: p.max_nodes,
+            priority_job_factor: p.priority_job_factor.unwrap_or(1),
+            priority_tier: p.priority_tier.unwrap_or(1),
+            grace_time: p.grace_time.map_or(SimDuration::ZERO, |d| d.0),
+        });
+    }
+    // `Default=YES` goes first: index 0 is where jobs without a partition go.
+    let defaults: Vec<usize> = list
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.default == Some(true))
+        .map(|(i, _)| i)
+        .collect();
+    if defaults.len() > 1 {
+        issues.error(
+            &field_path(&index_path("scheduler.partitions", defaults[1]), "default"),
+            "two partitions are marked default",
+            "default: true",
+            "at most one default partition",
+            "keep default: true on one partition only",
+        );
+    } else if let Some(&d) = defaults.first()
+        && d < out.len()
+    {
+        let default = out.remove(d);
+        out.insert(0, default);
+    }
+    if out.is_empty() {
+        out = SchedulerConfig::fcfs(cluster.node_count()).partitions;
+    }
+    out
+}
+
+fn qos_list(list: &[file::Qos], issues: &mut Issues) -> Vec<Qos> {
+    let mut out = Vec::new();
+    for (i, q) in list.iter().enumerate() {
+        let path = index_path("scheduler.qos", i);
+        if list[..i].iter().any(|other| other.name == q.name) {
+            issues.error(
+                &field_path(&path, "name"),
+                format!("two QOS are named `{}`", q.name),
+                format!("\"{}\"", q.name),
+                "unique QOS names",
+                "rename one of them",
+            );
+        }
+        for (field, value) in [
+            ("max_gpus_per_user", q.max_gpus_per_user),
+            ("grp_gpus", q.grp_gpus),
+        ] {
+            if value == Some(0) {
+                issues.error(
+                    &field_path(&path, field),
+                    format!("{field} of 0 would keep every job of this QOS waiting forever"),
+                    "0",
+                    "a positive GPU count, or no limit",
+                    "raise the limit or leave it out",
+                );
+            }
+        }
+        let mut preempt = Vec::new();
+        for (k, name) in q.preempt.iter().enumerate() {
+            match list.iter().position(|other| &other.name == name) {
+                Some(j) if j == i => issues.error(
+                    &index_path(&field_path(&path, "preempt"), k),
+                    "a QOS cannot preempt itself",
+                    format!("\"{name}\""),
+                    "names of other QOS",
+                    "remove it from the list",
+                ),
+                Some(j) => preempt.push(j as u16),
+                None => {
+                    let fix = match did_you_mean(name, list.iter().map(|q| q.name.as_str())) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "name a QOS defined under scheduler.qos".into(),
+                    };
+                    issues.error(
+                        &index_path(&field_path(&path, "preempt"), k),
+                        format!("unknown QOS `{name}`"),
+                        format!("\"{name}\""),
+                        "the name of another QOS",
+                        fix,
+                    );
+                }
+            }
+        }
+        out.push(Qos {
+            name: q.name.clone(),
+            priority: q.priority.unwrap_or(0),
+            max_gpus_per_user: q.max_gpus_per_user,
+            grp_gpus: q.grp_gpus,
+            preempt,
+            grace_time: q.grace_time.map_or(SimDuration::ZERO, |d| d.0),
+        });
+    }
+    // Slurm's default QOS is `normal`: put it first when it exists.
+    if let Some(normal) = out.iter().position(|q| q.name == "normal")
+        && normal != 0
+    {
+        let q = out.remove(normal);
+        out.insert(0, q);
+        for q in &mut out {
+            for p in &mut q.preempt {
+                *p = match *p as usize {
+                    x if x == normal => 0,
+                    x if x < normal => (x + 1) as u16,
+                    x => x as u16,
+                };
+            }
+        }
+    }
+    out
+}
+
+fn topology(list: &[file::Switch], cluster: &Cluster, issues: &mut Issues) -> Vec<LeafSwitch> {
+    if list.is_empty() {
+        return Vec::new();
+    }
+    let mut owner: Vec<Option<usize>> = vec![None; cluster.node_count()];
+    let mut out = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let path = index_path("scheduler.topology", i);
+        let Some(member) = node_set(&field_path(&path, "nodes"), &s.nodes, cluster, issues) else {
+            continue;
+        };
+        let mut nodes = Vec::new();
+        for (n, &m) in member.iter().enumerate() {
+            if !m {
+                continue;
+            }
+            if let Some(other) = owner[n] {
+                issues.error(
+                    &field_path(&path, "nodes"),
+                    format!(
+                        "node {} is under two leaf switches ({} and {})",
+                        cluster.nodes[n].name, list[other].name, s.name
+                    ),
+                    format!("{:?}", s.nodes),
+                    "each node under exactly one leaf switch",
+                    "remove the node from one of the switches",
+                );
+            }
+            owner[n] = Some(i);
+            nodes.push(n as u32);
+        }
+        out.push(LeafSwitch {
+            name: s.name.clone(),
+            nodes,
+        });
+    }
+    if let Some(n) = owner.iter().position(Option::is_none) {
+        issues.error(
+            "scheduler.topology",
+            format!("node {} is under no leaf switch", cluster.nodes[n].name),
+            format!(
+                "{} of {} nodes placed",
+                owner.iter().filter(|o| o.is_some()).count(),
+                owner.len()
+            ),
+            "every node under a leaf switch",
+            "add the missing nodes to a switch, e.g. a range like \"dgx-[016-031]\"",
+        );
+    }
+    out
+}
+
+/// The index of a named partition or QOS for a job, or an error.
+pub(super) fn lookup(
+    path: &str,
+    kind: &str,
+    name: Option<&str>,
+    names: &[&str],
+    issues: &mut Issues,
+) -> Option<u16> {
+    let Some(name) = name else {
+        return Some(0);
+    };
+    match names.iter().position(|n| *n == name) {
+        Some(i) => Some(i as u16),
+        None => {
+            let fix = match did_you_mean(name, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "define it under scheduler.{}, or leave it out for the default",
+                    if kind == "partition" {
+                        "partitions"
+                    } else {
+                        "qos"
+                    }
+                ),
+            };
+            issues.error(
+                path,
+                format!("unknown {kind} `{name}`"),
+                format!("\"{name}\""),
+                &format!("one of {}", names.join(", ")),
+                fix,
+            );
+            None
+        }
+    }
+}

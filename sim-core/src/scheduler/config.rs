@@ -1,0 +1,235 @@
+//! The scheduler's settings, in Slurm's vocabulary.
+//!
+//! Every knob that Slurm has carries Slurm's name (in `slurm.conf` or
+//! `sacctmgr`) in its doc comment, with Slurm's default. The scenario
+//! layer fills these from the file and checks them; the types here hold
+//! only valid values (non-empty node sets, known QOS indices, ...).
+
+use super::allocator::NodeSet;
+use super::fairshare::{AccountSpec, FairshareAlgorithm, UsageReset};
+use super::priority::MultifactorWeights;
+use crate::engine::SimDuration;
+
+/// The order in which queued jobs are considered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum QueueOrder {
+    /// By submission (Slurm's `PriorityType=priority/basic`).
+    #[default]
+    Fcfs,
+    /// Slurm's `priority/multifactor`: highest priority first, ties by
+    /// submission.
+    Multifactor,
+    /// Shortest requested time first, ties by submission.
+    Sjf,
+}
+
+/// Which backfilling the scheduler does behind its priority order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Backfill {
+    /// The first job that cannot start blocks every later one (in its
+    /// partition).
+    #[default]
+    None,
+    /// EASY (Lifka 1995): only the first blocked job gets a reservation;
+    /// later jobs may start now if they do not delay it.
+    Easy,
+    /// Conservative: every blocked job, in priority order, gets the
+    /// earliest reservation that delays no earlier one (Mu'alem &
+    /// Feitelson 2001). This is what Slurm's `sched/backfill` does for the
+    /// jobs it tests.
+    Conservative,
+}
+
+/// Slurm's `SchedulerParameters` for `sched/backfill`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BackfillParams {
+    /// `bf_interval` (Slurm default 30 s): time between backfill cycles.
+    /// Zero runs a cycle at every scheduling pass, as trace-replay studies
+    /// assume.
+    pub interval: SimDuration,
+    /// `bf_window` (Slurm default 1440 min = 1 day): how far ahead
+    /// reservations are planned; a job that cannot start within it gets no
+    /// reservation.
+    pub window: SimDuration,
+    /// `bf_resolution` (Slurm default 60 s): time limits and expected ends
+    /// are rounded up to a multiple of this.
+    pub resolution: SimDuration,
+    /// `bf_max_job_test` (Slurm default 500): jobs tested per cycle.
+    pub max_job_test: u32,
+    /// `bf_continue` (Slurm default off): a cycle that hit `max_job_test`
+    /// resumes, next cycle, after the last job it tested instead of at the
+    /// top of the queue. (In Slurm the flag lets a cycle continue after it
+    /// releases its locks; cycles here are instantaneous, so its effect is
+    /// modelled as reaching deeper into the queue over successive cycles.)
+    pub continue_after_limit: bool,
+}
+
+impl Default for BackfillParams {
+    fn default() -> Self {
+        BackfillParams {
+            interval: SimDuration::from_secs(30),
+            window: SimDuration::from_secs(24 * 3600),
+            resolution: SimDuration::from_secs(60),
+            max_job_test: 500,
+            continue_after_limit: false,
+        }
+    }
+}
+
+/// Multifactor priority and fairshare settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriorityParams {
+    pub weights: MultifactorWeights,
+    /// `PriorityCalcPeriod` (Slurm default 5 min): how often usage is
+    /// charged and decayed and priorities are recomputed.
+    pub calc_period: SimDuration,
+    /// `PriorityDecayHalfLife` (Slurm default 7 days; 0 = no decay).
+    pub decay_half_life: SimDuration,
+    /// `PriorityUsageResetPeriod` (Slurm default NONE).
+    pub usage_reset: UsageReset,
+    /// Fair Tree (Slurm's default since 19.05) or the classic algorithm.
+    pub fairshare: FairshareAlgorithm,
+}
+
+impl Default for PriorityParams {
+    fn default() -> Self {
+        PriorityParams {
+            weights: MultifactorWeights::default(),
+            calc_period: SimDuration::from_secs(300),
+            decay_half_life: SimDuration::from_secs(7 * 24 * 3600),
+            usage_reset: UsageReset::None,
+            fairshare: FairshareAlgorithm::FairTree,
+        }
+    }
+}
+
+/// A Slurm partition: a set of nodes with limits and a priority.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Partition {
+    pub name: String,
+    pub nodes: NodeSet,
+    /// `DefaultTime`: the time limit of a job that gives none.
+    pub default_time: Option<SimDuration>,
+    /// `MaxTime`: jobs asking for more are refused at submission
+    /// (Slurm's `EnforcePartLimits=ALL`).
+    pub max_time: Option<SimDuration>,
+    /// `MaxNodes`: per job.
+    pub max_nodes: Option<u32>,
+    /// `PriorityJobFactor` (Slurm default 1): the partition factor of the
+    /// multifactor priority, normalised by the largest one.
+    pub priority_job_factor: u32,
+    /// `PriorityTier` (Slurm default 1): with `PreemptType=partition_prio`,
+    /// jobs in a higher tier preempt jobs in lower tiers.
+    pub priority_tier: u32,
+    /// `GraceTime` for jobs of this partition when they are preempted.
+    pub grace_time: SimDuration,
+}
+
+/// A Slurm QOS.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Qos {
+    pub name: String,
+    /// `Priority` (default 0): the QOS factor, normalised by the largest.
+    pub priority: u32,
+    /// `MaxTRESPerUser=gres/gpu=N`: GPUs one user may hold at once.
+    pub max_gpus_per_user: Option<u64>,
+    /// `GrpTRES=gres/gpu=N`: GPUs all jobs of the QOS may hold at once.
+    pub grp_gpus: Option<u64>,
+    /// `Preempt`: indices of the QOS this one may preempt.
+    pub preempt: Vec<u16>,
+    /// `GraceTime` for jobs of this QOS when they are preempted.
+    pub grace_time: SimDuration,
+}
+
+/// Slurm's `PreemptType`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PreemptType {
+    /// `preempt/none` (Slurm default).
+    #[default]
+    None,
+    /// `preempt/qos`: a job may preempt jobs of the QOS its QOS lists.
+    Qos,
+    /// `preempt/partition_prio`: a job may preempt jobs of partitions with
+    /// a lower `PriorityTier` on the nodes it needs.
+    PartitionPriority,
+}
+
+/// Slurm's `PreemptMode`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PreemptMode {
+    /// The victim goes back to the queue and restarts from scratch; the
+    /// work it had done is lost (and counted).
+    #[default]
+    Requeue,
+    /// The victim ends in state PREEMPTED.
+    Cancel,
+}
+
+/// A leaf switch and the nodes cabled to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeafSwitch {
+    pub name: String,
+    pub nodes: Vec<u32>,
+}
+
+/// Everything the scheduler is configured with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SchedulerConfig {
+    pub order: QueueOrder,
+    pub backfill: Backfill,
+    pub backfill_params: BackfillParams,
+    /// Kill a job when it reaches its time limit (Slurm state TIMEOUT).
+    /// `false` lets jobs run their true length, as trace replays need.
+    pub kill_at_time_limit: bool,
+    /// All of a job's GPUs at once (Slurm, Volcano, Kueue). `false` places
+    /// a multi-node job's pods one at a time as they fit, holding what they
+    /// get, as the default Kubernetes scheduler does.
+    pub gang: bool,
+    pub priority: PriorityParams,
+    /// Never empty: a scenario without partitions gets one over all nodes.
+    pub partitions: Vec<Partition>,
+    /// Never empty: a scenario without QOS gets `normal`.
+    pub qos: Vec<Qos>,
+    /// The association tree; empty means flat (every account equal).
+    pub accounts: Vec<AccountSpec>,
+    pub preempt_type: PreemptType,
+    pub preempt_mode: PreemptMode,
+    /// Leaf switches; empty means no topology-aware placement.
+    pub topology: Vec<LeafSwitch>,
+}
+
+impl SchedulerConfig {
+    /// Strict FCFS over one partition of `node_count` nodes.
+    pub fn fcfs(node_count: usize) -> Self {
+        SchedulerConfig {
+            order: QueueOrder::Fcfs,
+            backfill: Backfill::None,
+            backfill_params: BackfillParams::default(),
+            kill_at_time_limit: true,
+            gang: true,
+            priority: PriorityParams::default(),
+            partitions: vec![Partition {
+                name: "default".into(),
+                nodes: NodeSet::all(node_count),
+                default_time: None,
+                max_time: None,
+                max_nodes: None,
+                priority_job_factor: 1,
+                priority_tier: 1,
+                grace_time: SimDuration::ZERO,
+            }],
+            qos: vec![Qos {
+                name: "normal".into(),
+                priority: 0,
+                max_gpus_per_user: None,
+                grp_gpus: None,
+                preempt: Vec::new(),
+                grace_time: SimDuration::ZERO,
+            }],
+            accounts: Vec::new(),
+            preempt_type: PreemptType::None,
+            preempt_mode: PreemptMode::Requeue,
+            topology: Vec::new(),
+        }
+    }
+}
