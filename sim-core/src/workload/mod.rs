@@ -16,6 +16,7 @@
 //!   are valid in the [`Directory`].
 
 mod synthetic;
+pub mod trace;
 
 pub use synthetic::{Arrival, DurationDist, GeneratorSpec, WeightedUser};
 

@@ -1,0 +1,830 @@
+//! Importing job traces recorded on real machines: the Standard Workload
+//! Format (SWF) of the Parallel Workloads Archive and Slurm's
+//! `sacct --parsable2` output.
+//!
+//! Job: turn a trace file (plain or gzip, detected by the magic bytes
+//! `1f 8b`, never by the extension) into a list of [`TraceJob`]s ready to be
+//! replayed on an empty cluster, and an [`ImportReport`] that accounts for
+//! every record.
+//!
+//! The pipeline, in this order:
+//! 1. parse every record (`swf.rs`, `sacct.rs`); a malformed record is a
+//!    [`TraceError`] naming the exact line and column, never a panic;
+//! 2. drop filters, each job counted under the first reason that applies, in
+//!    this fixed order: never started (sacct), submit time unknown, run time
+//!    unknown or < 0 ([`ImportOptions::negative_runtime`]), run time 0
+//!    ([`ImportOptions::zero_runtime`]), no size (`size <= 0`, or no GPUs
+//!    for sacct), larger than the machine, size overflowing a `u32` GPU
+//!    count;
+//! 3. the window: over the jobs that survived step 2 ("the first K usable
+//!    jobs"), ordered by job id or by submit time ([`WindowOrder`]), skip
+//!    `skip`, then keep `take`; the others are dropped as "outside the
+//!    window";
+//! 4. times are shifted so that the first kept job submits at 0, and the
+//!    gaps from it are multiplied by [`ImportOptions::interarrival_scale`]
+//!    with exact integer arithmetic, rounded to the nearest nanosecond
+//!    (halves up);
+//! 5. the jobs are sorted by (submit, id, line in the file).
+//!
+//! Invariants:
+//! - `report.kept + report.dropped_total() == report.records_read`, and
+//!   `report.kept == jobs.len()`;
+//! - every dropped job is counted under exactly one reason; every change
+//!   made to a kept job (size from the other field, a replaced run time, an
+//!   estimate that was missing or zero) is counted in `report.altered`, one
+//!   count per job and kind of change;
+//! - a kept job has a size of at least one GPU, at most the machine's
+//!   capacity when that is known, and an estimate of at least one second;
+//! - reasons are listed in a fixed order, and no hash map decides anything:
+//!   the same input and options always give the same output.
+
+mod sacct;
+mod swf;
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+use crate::engine::{NS_PER_SEC, SimDuration, SimTime};
+use crate::units::format_duration;
+
+/// The format of a trace file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceFormat {
+    /// The Standard Workload Format of the Parallel Workloads Archive.
+    Swf,
+    /// `sacct --parsable2` output with a header line.
+    Sacct,
+}
+
+/// Which field gives a job's size (SWF: requested or allocated processors;
+/// sacct: `ReqTRES` or `AllocTRES`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SizeField {
+    /// Requested if > 0, else allocated: the literature's default.
+    #[default]
+    Requested,
+    /// Allocated if > 0, else requested.
+    Allocated,
+    /// The larger of the two.
+    Larger,
+}
+
+/// What to do with a job whose run time is unknown (SWF `-1`, sacct: never
+/// ended) or negative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadRuntime {
+    /// Drop the job and count it.
+    Drop,
+    /// Keep the job with this run time, and count it as altered.
+    Replace(SimDuration),
+}
+
+/// What to do with a job whose run time is exactly 0 (legal: a job that
+/// failed at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ZeroRuntime {
+    /// Keep it with run time 0.
+    #[default]
+    Keep,
+    /// Drop the job and count it.
+    Drop,
+    /// Keep the job with this run time, and count it as altered.
+    Replace(SimDuration),
+}
+
+/// Where a job's estimate (time limit) comes from when the trace has none
+/// (SWF requested time `-1` or `0`; sacct `Timelimit` missing, `UNLIMITED`
+/// or `Partition_Limit`).
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum MissingEstimate {
+    /// The job's run time (a perfect estimate).
+    #[default]
+    RunTime,
+    /// This fixed estimate.
+    Fixed(SimDuration),
+    /// The run time times this factor (finite, > 0), rounded up to the
+    /// next nanosecond.
+    Factor(f64),
+}
+
+/// The order in which the window's `skip` and `take` count jobs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum WindowOrder {
+    /// By job id (ties: submit time, then line in the file).
+    #[default]
+    JobId,
+    /// By submit time (ties: job id, then line in the file).
+    Submit,
+}
+
+/// How to turn records into jobs. [`ImportOptions::default`] gives the
+/// replay semantics of the literature.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportOptions {
+    /// Which field gives a job's size. Default [`SizeField::Requested`].
+    pub size: SizeField,
+    /// Jobs whose run time is 0. Default [`ZeroRuntime::Keep`].
+    pub zero_runtime: ZeroRuntime,
+    /// Jobs whose run time is unknown or negative. Default
+    /// [`BadRuntime::Drop`].
+    pub negative_runtime: BadRuntime,
+    /// Where a missing estimate comes from. Default
+    /// [`MissingEstimate::RunTime`].
+    pub missing_estimate: MissingEstimate,
+    /// How many usable jobs to skip (in `skip_by` order). Default 0.
+    pub skip: u64,
+    /// The order of the window. Default [`WindowOrder::JobId`].
+    pub skip_by: WindowOrder,
+    /// How many usable jobs to keep after the skipped ones; `None` keeps
+    /// all. Default `None`.
+    pub take: Option<u64>,
+    /// Factor applied to the gaps between submit times (finite, > 0);
+    /// 0.5 doubles the arrival rate. Default 1.
+    pub interarrival_scale: f64,
+    /// GPU slots one SWF processor takes (and one sacct CPU, when the whole
+    /// sacct trace has no `gres/gpu`). At least 1. Default 1.
+    pub gpus_per_processor: u32,
+    /// The machine's capacity in GPUs: larger jobs are dropped and counted.
+    /// `None` (the default) takes the SWF header's machine size
+    /// ([`SwfHeader::machine_processors`]) times `gpus_per_processor`, and
+    /// means no limit for sacct or an SWF trace without a size in its
+    /// header.
+    pub machine_gpus: Option<u64>,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            size: SizeField::Requested,
+            zero_runtime: ZeroRuntime::Keep,
+            negative_runtime: BadRuntime::Drop,
+            missing_estimate: MissingEstimate::RunTime,
+            skip: 0,
+            skip_by: WindowOrder::JobId,
+            take: None,
+            interarrival_scale: 1.0,
+            gpus_per_processor: 1,
+            machine_gpus: None,
+        }
+    }
+}
+
+impl ImportOptions {
+    /// Checks the options that have a legal range: the scale and estimate
+    /// factor must be finite and > 0, a fixed estimate > 0, the machine and
+    /// `gpus_per_processor` at least 1.
+    pub fn validate(&self) -> Result<(), String> {
+        let scale = self.interarrival_scale;
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(format!(
+                "interarrival_scale is {scale}; it must be a finite number > 0"
+            ));
+        }
+        if self.gpus_per_processor == 0 {
+            return Err("gpus_per_processor is 0; it must be at least 1".to_string());
+        }
+        if self.machine_gpus == Some(0) {
+            return Err("machine_gpus is 0; it must be at least 1 (or None)".to_string());
+        }
+        match self.missing_estimate {
+            MissingEstimate::Factor(f) if !(f.is_finite() && f > 0.0) => Err(format!(
+                "missing_estimate factor is {f}; it must be a finite number > 0"
+            )),
+            MissingEstimate::Fixed(d) if d.is_zero() => {
+                Err("missing_estimate fixed estimate is 0; it must be > 0".to_string())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A job of the trace, ready to replay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceJob {
+    /// SWF job number; sacct `JobID` without its array (`123_4`) or
+    /// heterogeneous (`123+0`) suffix, so the tasks of an array share an id.
+    pub id: u64,
+    /// Relative: the first kept job submits at 0.
+    pub submit: SimTime,
+    /// The true run time.
+    pub runtime: SimDuration,
+    /// What the user asked for (or per [`MissingEstimate`]); at least 1 s.
+    pub estimate: SimDuration,
+    /// Size times the GPUs per processor (SWF, sacct without GPUs) or the
+    /// `gres/gpu` count (sacct); at least 1.
+    pub gpus: u32,
+    /// SWF: `u<user id>`, or `u?` when unknown; sacct: `User` (`?` when
+    /// empty).
+    pub user: String,
+    /// SWF: `g<group id>`, or `g?` when unknown; sacct: `Account` (`?` when
+    /// empty).
+    pub account: String,
+    /// SWF: `p<partition>` when known; sacct: `Partition` when not empty.
+    pub partition: Option<String>,
+    /// sacct `QOS` when not empty; SWF: `None`.
+    pub qos: Option<String>,
+    /// SWF: `q<queue number>` when known; sacct: `None`.
+    pub queue: Option<String>,
+    /// The 1-based line of the record in the (decompressed) file.
+    pub source_line: usize,
+}
+
+/// The header of an SWF file (`; Key: value` lines); all `None` for sacct.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SwfHeader {
+    pub max_procs: Option<u64>,
+    pub max_nodes: Option<u64>,
+    /// `MaxJobs`: jobs in the original log.
+    pub max_jobs: Option<u64>,
+    /// `MaxRecords`: records in the original log (a cleaned log may hold
+    /// fewer).
+    pub max_records: Option<u64>,
+    pub unix_start_time: Option<i64>,
+    pub version: Option<String>,
+    pub computer: Option<String>,
+    pub installation: Option<String>,
+}
+
+impl SwfHeader {
+    /// The machine's size in processors: `MaxProcs`, else `MaxNodes`.
+    pub fn machine_processors(&self) -> Option<u64> {
+        self.max_procs.or(self.max_nodes)
+    }
+}
+
+/// What the import did with every record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Job records in the file: SWF data lines; sacct lines that are jobs
+    /// (job steps are not records, see `steps_skipped`).
+    pub records_read: u64,
+    /// Jobs returned.
+    pub kept: u64,
+    /// (reason, count) in a fixed order, only non-zero counts; each dropped
+    /// record is counted once, under the first reason that applies.
+    pub dropped: Vec<(String, u64)>,
+    /// (what was changed, count) in a fixed order, only non-zero counts;
+    /// only kept jobs are counted, once per kind of change.
+    pub altered: Vec<(String, u64)>,
+    /// The SWF header; empty for sacct.
+    pub header: SwfHeader,
+    /// The capacity that jobs were checked against, if any.
+    pub machine_gpus: Option<u64>,
+    /// sacct job steps (`123.batch`, `123.0`) skipped: they belong to their
+    /// job. Always 0 for SWF.
+    pub steps_skipped: u64,
+    /// sacct only: the trace has no `gres/gpu` at all, so sizes are CPUs
+    /// times `gpus_per_processor`.
+    pub sizes_from_cpus: bool,
+}
+
+impl ImportReport {
+    /// All dropped records.
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.iter().map(|(_, n)| n).sum()
+    }
+
+    /// All alterations (a job altered in two ways counts twice).
+    pub fn altered_total(&self) -> u64 {
+        self.altered.iter().map(|(_, n)| n).sum()
+    }
+
+    /// The count for a drop reason, 0 if absent.
+    pub fn dropped_for(&self, reason: &str) -> u64 {
+        count_for(&self.dropped, reason)
+    }
+
+    /// The count for an alteration, 0 if absent.
+    pub fn altered_for(&self, what: &str) -> u64 {
+        count_for(&self.altered, what)
+    }
+}
+
+fn count_for(list: &[(String, u64)], key: &str) -> u64 {
+    list.iter().find(|(k, _)| k == key).map_or(0, |&(_, n)| n)
+}
+
+/// A trace that cannot be imported: where, what, what was expected and how
+/// to fix it. `line` and `column` are 1-based; 0 means the whole file (an
+/// I/O problem or invalid options).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceError {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub expected: String,
+    pub fix: String,
+}
+
+impl fmt::Display for TraceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.path, self.message)?;
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.path, self.line, self.column, self.message
+            )?;
+        }
+        write!(f, "\n  expected {}\n  fix: {}", self.expected, self.fix)
+    }
+}
+
+impl std::error::Error for TraceError {}
+
+impl TraceError {
+    pub(crate) fn at(
+        path: &str,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+        expected: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        TraceError {
+            path: path.to_string(),
+            line,
+            column,
+            message: message.into(),
+            expected: expected.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+/// Reads `path` (gzip if it starts with `1f 8b`) and imports it.
+pub fn import_file(
+    path: &Path,
+    format: TraceFormat,
+    options: &ImportOptions,
+) -> Result<(Vec<TraceJob>, ImportReport), TraceError> {
+    let shown = path.display().to_string();
+    check_options(&shown, options)?;
+    let bytes = std::fs::read(path).map_err(|e| {
+        TraceError::at(
+            &shown,
+            0,
+            0,
+            format!("cannot read the file: {e}"),
+            "a readable trace file, plain or gzip",
+            "check the path and the file's permissions",
+        )
+    })?;
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                TraceError::at(
+                    &shown,
+                    0,
+                    0,
+                    format!("cannot decompress the gzip data: {e}"),
+                    "a complete gzip file (it starts with the gzip magic bytes 1f 8b)",
+                    "download the file again, or check it with `gzip -t`",
+                )
+            })?;
+        out
+    } else {
+        bytes
+    };
+    // Some archive headers carry Latin-1 names in comments; invalid UTF-8 is
+    // replaced, and a replaced byte in a data field fails that field's parse.
+    let text = String::from_utf8_lossy(&bytes);
+    import_str(&shown, &text, format, options)
+}
+
+/// Imports a trace held in memory; `path_for_messages` names it in errors.
+pub fn import_str(
+    path_for_messages: &str,
+    text: &str,
+    format: TraceFormat,
+    options: &ImportOptions,
+) -> Result<(Vec<TraceJob>, ImportReport), TraceError> {
+    check_options(path_for_messages, options)?;
+    let parsed = match format {
+        TraceFormat::Swf => swf::parse(path_for_messages, text)?,
+        TraceFormat::Sacct => sacct::parse(path_for_messages, text)?,
+    };
+    Ok(convert(parsed, options))
+}
+
+fn check_options(path: &str, options: &ImportOptions) -> Result<(), TraceError> {
+    options.validate().map_err(|message| {
+        TraceError::at(
+            path,
+            0,
+            0,
+            format!("invalid import options: {message}"),
+            "options within their documented ranges",
+            "correct the option named above",
+        )
+    })
+}
+
+/// How a record's id was derived from the trace's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IdOrigin {
+    Plain,
+    /// sacct `123_4`: the array's id.
+    ArrayTask,
+    /// sacct `123+0`: the heterogeneous job's id.
+    HetComponent,
+}
+
+/// One job record as the trace states it, before any option is applied.
+#[derive(Clone, Debug)]
+pub(crate) struct RawJob {
+    pub line: usize,
+    pub id: u64,
+    pub id_origin: IdOrigin,
+    /// Absolute submit time; `None` when unknown.
+    pub submit_ns: Option<i64>,
+    /// `None` when unknown; may be negative.
+    pub runtime_ns: Option<i64>,
+    /// Requested and allocated size in the format's unit (processors, GPUs
+    /// or CPUs); `<= 0` means unknown.
+    pub requested_size: i64,
+    pub allocated_size: i64,
+    /// `None` (or `<= 0`) when the trace gives no estimate.
+    pub requested_time_ns: Option<i64>,
+    /// sacct: the job never started (pending, or cancelled before start).
+    pub never_started: bool,
+    pub user: String,
+    pub account: String,
+    pub partition: Option<String>,
+    pub qos: Option<String>,
+    pub queue: Option<String>,
+}
+
+/// A parsed trace: its records and what the format says about them.
+pub(crate) struct Parsed {
+    pub jobs: Vec<RawJob>,
+    pub header: SwfHeader,
+    /// GPUs per unit of size: options' `gpus_per_processor` when the size is
+    /// in processors or CPUs, otherwise the size is already in GPUs.
+    pub size_in_processors: bool,
+    pub sizes_from_cpus: bool,
+    pub steps_skipped: u64,
+    /// The reason for `size <= 0`, worded for the format.
+    pub no_size_reason: &'static str,
+}
+
+/// Drop reasons, in report order.
+#[derive(Clone, Copy)]
+enum DropReason {
+    NeverStarted,
+    SubmitUnknown,
+    RuntimeBad,
+    RuntimeZero,
+    NoSize,
+    TooLarge,
+    SizeOverflow,
+    OutsideWindow,
+}
+const DROP_KINDS: usize = 8;
+
+/// Alterations, in report order.
+#[derive(Clone, Copy)]
+enum AlterKind {
+    SizeFromAllocated,
+    SizeFromRequested,
+    SizeFromCpus,
+    RuntimeBadReplaced,
+    RuntimeZeroReplaced,
+    EstimateMissing,
+    EstimateRaised,
+    ArrayTaskId,
+    HetComponentId,
+}
+const ALTER_KINDS: usize = 9;
+
+/// A job that passed the drop filters, with what was changed.
+struct Usable {
+    raw: RawJob,
+    submit_ns: i64,
+    runtime: SimDuration,
+    estimate: SimDuration,
+    gpus: u32,
+    /// Bit per [`Alter`].
+    altered: u16,
+}
+
+fn convert(parsed: Parsed, options: &ImportOptions) -> (Vec<TraceJob>, ImportReport) {
+    let Parsed {
+        jobs,
+        header,
+        size_in_processors,
+        sizes_from_cpus,
+        steps_skipped,
+        no_size_reason,
+    } = parsed;
+    let per_unit = if size_in_processors {
+        u64::from(options.gpus_per_processor)
+    } else {
+        1
+    };
+    let machine_gpus = options.machine_gpus.or_else(|| {
+        header
+            .machine_processors()
+            .map(|p| p.saturating_mul(u64::from(options.gpus_per_processor)))
+    });
+    let records_read = jobs.len() as u64;
+    let mut dropped = [0u64; DROP_KINDS];
+
+    let mut usable: Vec<Usable> = Vec::with_capacity(jobs.len());
+    for raw in jobs {
+        match usable_job(raw, options, per_unit, machine_gpus, sizes_from_cpus) {
+            Ok(u) => usable.push(u),
+            Err(reason) => dropped[reason as usize] += 1,
+        }
+    }
+
+    // The window, over the usable jobs.
+    match options.skip_by {
+        WindowOrder::JobId => {
+            usable.sort_by_key(|u| (u.raw.id, u.submit_ns, u.raw.line));
+        }
+        WindowOrder::Submit => {
+            usable.sort_by_key(|u| (u.submit_ns, u.raw.id, u.raw.line));
+        }
+    }
+    let total = usable.len() as u64;
+    let start = options.skip.min(total);
+    let end = options
+        .take
+        .map_or(total, |t| start.saturating_add(t).min(total));
+    dropped[DropReason::OutsideWindow as usize] += total - (end - start);
+    // Both bounds are at most `usable.len()`, so they fit in usize.
+    let window: Vec<Usable> = usable
+        .into_iter()
+        .skip(start as usize)
+        .take((end - start) as usize)
+        .collect();
+
+    let first_ns = window.iter().map(|u| u.submit_ns).min().unwrap_or(0);
+    let mut altered = [0u64; ALTER_KINDS];
+    let mut out: Vec<TraceJob> = window
+        .into_iter()
+        .map(|u| {
+            for (kind, count) in altered.iter_mut().enumerate() {
+                if u.altered & (1 << kind) != 0 {
+                    *count += 1;
+                }
+            }
+            // Every submit is >= first_ns, so the gap is non-negative.
+            let gap_ns = u.submit_ns.abs_diff(first_ns);
+            TraceJob {
+                id: u.raw.id,
+                submit: SimTime::from_ns(scale_ns(gap_ns, options.interarrival_scale)),
+                runtime: u.runtime,
+                estimate: u.estimate,
+                gpus: u.gpus,
+                user: u.raw.user,
+                account: u.raw.account,
+                partition: u.raw.partition,
+                qos: u.raw.qos,
+                queue: u.raw.queue,
+                source_line: u.raw.line,
+            }
+        })
+        .collect();
+    out.sort_by_key(|j| (j.submit, j.id, j.source_line));
+
+    let drop_names: [String; DROP_KINDS] = [
+        "never started".to_string(),
+        "submit time unknown".to_string(),
+        "run time unknown or < 0".to_string(),
+        "run time 0 dropped".to_string(),
+        no_size_reason.to_string(),
+        format!(
+            "larger than the machine ({} GPUs)",
+            machine_gpus.unwrap_or(u64::MAX)
+        ),
+        "size overflows a 32-bit GPU count".to_string(),
+        "outside the window".to_string(),
+    ];
+    let replaced = |d: &BadRuntime| match d {
+        BadRuntime::Replace(r) => format_duration(*r),
+        BadRuntime::Drop => String::new(),
+    };
+    let zero_replaced = match options.zero_runtime {
+        ZeroRuntime::Replace(r) => format_duration(r),
+        _ => String::new(),
+    };
+    let estimate_from = match options.missing_estimate {
+        MissingEstimate::RunTime => "run time".to_string(),
+        MissingEstimate::Fixed(d) => format_duration(d),
+        MissingEstimate::Factor(f) => format!("run time x {f}"),
+    };
+    let alter_names: [String; ALTER_KINDS] = [
+        "size from allocated (requested missing)".to_string(),
+        "size from requested (allocated missing)".to_string(),
+        format!(
+            "size from CPUs x {} (trace has no gres/gpu)",
+            options.gpus_per_processor
+        ),
+        format!(
+            "run time unknown or < 0 replaced by {}",
+            replaced(&options.negative_runtime)
+        ),
+        format!("run time 0 replaced by {zero_replaced}"),
+        format!("estimate missing: used {estimate_from}"),
+        "estimate 0 raised to 1s".to_string(),
+        "array task: id is the array's job id".to_string(),
+        "heterogeneous job component: id is the job's id".to_string(),
+    ];
+    let nonzero = |names: &[String], counts: &[u64]| -> Vec<(String, u64)> {
+        names
+            .iter()
+            .zip(counts)
+            .filter(|&(_, &n)| n > 0)
+            .map(|(s, &n)| (s.clone(), n))
+            .collect()
+    };
+
+    let report = ImportReport {
+        records_read,
+        kept: out.len() as u64,
+        dropped: nonzero(&drop_names, &dropped),
+        altered: nonzero(&alter_names, &altered),
+        header,
+        machine_gpus,
+        steps_skipped,
+        sizes_from_cpus,
+    };
+    (out, report)
+}
+
+/// Applies the drop filters and options to one record.
+fn usable_job(
+    raw: RawJob,
+    options: &ImportOptions,
+    per_unit: u64,
+    machine_gpus: Option<u64>,
+    sizes_from_cpus: bool,
+) -> Result<Usable, DropReason> {
+    let mut altered = 0u16;
+    let mut mark = |a: AlterKind| altered |= 1 << (a as u16);
+    if raw.never_started {
+        return Err(DropReason::NeverStarted);
+    }
+    let submit_ns = raw.submit_ns.ok_or(DropReason::SubmitUnknown)?;
+
+    let runtime = match raw.runtime_ns {
+        Some(ns) if ns > 0 => SimDuration::from_ns(ns.unsigned_abs()),
+        Some(0) => match options.zero_runtime {
+            ZeroRuntime::Keep => SimDuration::ZERO,
+            ZeroRuntime::Drop => return Err(DropReason::RuntimeZero),
+            ZeroRuntime::Replace(d) => {
+                mark(AlterKind::RuntimeZeroReplaced);
+                d
+            }
+        },
+        _ => match options.negative_runtime {
+            BadRuntime::Drop => return Err(DropReason::RuntimeBad),
+            BadRuntime::Replace(d) => {
+                mark(AlterKind::RuntimeBadReplaced);
+                d
+            }
+        },
+    };
+
+    let (req, alloc) = (raw.requested_size, raw.allocated_size);
+    let size = match options.size {
+        SizeField::Requested if req > 0 => req,
+        SizeField::Allocated if alloc > 0 => alloc,
+        SizeField::Larger if req > 0 && alloc > 0 => req.max(alloc),
+        SizeField::Requested | SizeField::Larger if alloc > 0 => {
+            mark(AlterKind::SizeFromAllocated);
+            alloc
+        }
+        SizeField::Allocated | SizeField::Larger if req > 0 => {
+            mark(AlterKind::SizeFromRequested);
+            req
+        }
+        _ => return Err(DropReason::NoSize),
+    };
+    if sizes_from_cpus {
+        mark(AlterKind::SizeFromCpus);
+    }
+    let gpus = size.unsigned_abs().saturating_mul(per_unit);
+    if machine_gpus.is_some_and(|m| gpus > m) {
+        return Err(DropReason::TooLarge);
+    }
+    let gpus = u32::try_from(gpus).map_err(|_| DropReason::SizeOverflow)?;
+
+    let mut estimate = match raw.requested_time_ns {
+        Some(ns) if ns > 0 => SimDuration::from_ns(ns.unsigned_abs()),
+        _ => {
+            mark(AlterKind::EstimateMissing);
+            match options.missing_estimate {
+                MissingEstimate::RunTime => runtime,
+                MissingEstimate::Fixed(d) => d,
+                MissingEstimate::Factor(f) => runtime.mul_f64_ceil(f),
+            }
+        }
+    };
+    if estimate < SimDuration::from_secs(1) {
+        mark(AlterKind::EstimateRaised);
+        estimate = SimDuration::from_secs(1);
+    }
+    match raw.id_origin {
+        IdOrigin::Plain => {}
+        IdOrigin::ArrayTask => mark(AlterKind::ArrayTaskId),
+        IdOrigin::HetComponent => mark(AlterKind::HetComponentId),
+    }
+    Ok(Usable {
+        raw,
+        submit_ns,
+        runtime,
+        estimate,
+        gpus,
+        altered,
+    })
+}
+
+/// `gap_ns * scale`, rounded to the nearest nanosecond (halves up), exact:
+/// a finite `f64` is `mantissa * 2^exponent`, so the product is an integer
+/// multiplication and a shift. Saturates at `u64::MAX`.
+fn scale_ns(gap_ns: u64, scale: f64) -> u64 {
+    if scale == 1.0 {
+        return gap_ns;
+    }
+    if !(scale.is_finite() && scale > 0.0) {
+        // Unreachable after validation; keep the gap rather than panic.
+        return gap_ns;
+    }
+    let bits = scale.to_bits();
+    let raw_exp = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (mantissa, exp) = if raw_exp == 0 {
+        (fraction, -1074) // subnormal
+    } else {
+        (fraction | (1u64 << 52), raw_exp - 1075)
+    };
+    let product = u128::from(gap_ns) * u128::from(mantissa);
+    let result = if exp >= 0 {
+        // Only for scales >= 2^52: saturate unless the gap is 0.
+        match u32::try_from(exp) {
+            Ok(e) if product.leading_zeros() > e => product << e,
+            _ if product == 0 => 0,
+            _ => u128::MAX,
+        }
+    } else {
+        let shift = exp.unsigned_abs();
+        if shift >= 128 {
+            0
+        } else {
+            let mask = u128::MAX >> (128 - shift);
+            let half = 1u128 << (shift - 1);
+            (product >> shift) + u128::from(product & mask >= half)
+        }
+    };
+    u64::try_from(result).unwrap_or(u64::MAX)
+}
+
+/// Parses a decimal number (`-1`, `3600`, `12.5`) exactly into billionths:
+/// `12.5` gives `12_500_000_000`. At most 9 decimals; no exponent.
+pub(crate) fn parse_nano(token: &str) -> Option<i128> {
+    let (negative, digits) = match token.as_bytes().first()? {
+        b'-' => (true, &token[1..]),
+        b'+' => (false, &token[1..]),
+        _ => (false, token),
+    };
+    let (int_part, frac_part) = match digits.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (digits, ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty()
+        || int_part.len() > 20
+        || frac_part.len() > 9
+        || !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut value: i128 = 0;
+    for b in int_part.bytes() {
+        value = value * 10 + i128::from(b - b'0');
+    }
+    let mut frac: i128 = 0;
+    for i in 0..9 {
+        let digit = frac_part.as_bytes().get(i).map_or(0, |b| b - b'0');
+        frac = frac * 10 + i128::from(digit);
+    }
+    let v = value * i128::from(NS_PER_SEC) + frac;
+    Some(if negative { -v } else { v })
+}
+
+/// The 1-based column of byte offset `offset` in `line`, counted in
+/// characters.
+pub(crate) fn column_of(line: &str, offset: usize) -> usize {
+    line.get(..offset).map_or(offset, |s| s.chars().count()) + 1
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,297 @@
+//! The Standard Workload Format (SWF) of the Parallel Workloads Archive.
+//!
+//! Job: read an SWF text into records ([`RawJob`]) and its header
+//! ([`SwfHeader`]); the replay semantics (drops, window, scaling) are applied
+//! by the parent module.
+//!
+//! Format: header lines start with `;` and read `; Key: value`, where a
+//! value may be followed by a comment (`; MaxNodes: 338 (batch partition;
+//! 512 total)` gives 338); other comment lines are ignored, and the first
+//! occurrence of a key wins. Blank lines are ignored. Every other line has
+//! exactly 18 whitespace-separated fields, `-1` meaning unknown:
+//! 1 job number, 2 submit time (s), 3 wait time (s), 4 run time (s),
+//! 5 allocated processors, 6 average CPU time (s), 7 used memory (KB),
+//! 8 requested processors, 9 requested time (s), 10 requested memory (KB),
+//! 11 status, 12 user id, 13 group id, 14 executable number, 15 queue
+//! number, 16 partition number, 17 preceding job number, 18 think time (s).
+//!
+//! Invariants:
+//! - every one of the 18 fields is checked, so a shifted or merged column is
+//!   an error at its exact line and column rather than a silently wrong job;
+//! - times (fields 2, 3, 4, 9, 18) are decimal seconds, read exactly (up to
+//!   nanoseconds, never through `f64`); counts and ids must be whole numbers
+//!   (`12` or `12.0`); fields 6, 7 and 10 may be any finite decimal number;
+//! - a record becomes a [`RawJob`] unchanged: unknown values stay unknown
+//!   for the parent module to drop or replace and count.
+
+use super::{IdOrigin, Parsed, RawJob, SwfHeader, TraceError, column_of, parse_nano};
+use crate::engine::NS_PER_SEC;
+
+/// How a field is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Decimal seconds, exact to the nanosecond.
+    Seconds,
+    /// A whole number.
+    Whole,
+    /// Any finite decimal number (averages and memory sizes).
+    Real,
+}
+
+const FIELDS: [(&str, Kind); 18] = [
+    ("job number", Kind::Whole),
+    ("submit time", Kind::Seconds),
+    ("wait time", Kind::Seconds),
+    ("run time", Kind::Seconds),
+    ("allocated processors", Kind::Whole),
+    ("average CPU time", Kind::Real),
+    ("used memory", Kind::Real),
+    ("requested processors", Kind::Whole),
+    ("requested time", Kind::Seconds),
+    ("requested memory", Kind::Real),
+    ("status", Kind::Whole),
+    ("user id", Kind::Whole),
+    ("group id", Kind::Whole),
+    ("executable number", Kind::Whole),
+    ("queue number", Kind::Whole),
+    ("partition number", Kind::Whole),
+    ("preceding job number", Kind::Whole),
+    ("think time", Kind::Seconds),
+];
+
+const EXPECTED_LINE: &str = "18 whitespace-separated numbers (SWF): job number, submit, wait, \
+     run time, allocated processors, average CPU time, used memory, requested processors, \
+     requested time, requested memory, status, user, group, executable, queue, partition, \
+     preceding job, think time";
+const FIX_LINE: &str = "repair the line (an unknown value is written -1), or comment it out \
+     with a leading ';'";
+
+/// Parses an SWF text.
+pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, TraceError> {
+    let mut header = SwfHeader::default();
+    let mut jobs = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_no = index + 1;
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix(';') {
+            let rest_offset = line.len() - rest.len();
+            header_line(path, line_no, line, rest, rest_offset, &mut header)?;
+            continue;
+        }
+        jobs.push(record(path, line_no, line)?);
+    }
+    Ok(Parsed {
+        jobs,
+        header,
+        size_in_processors: true,
+        sizes_from_cpus: false,
+        steps_skipped: 0,
+        no_size_reason: "size <= 0",
+    })
+}
+
+/// Reads one `; Key: value` line into the header; other comments are
+/// ignored.
+fn header_line(
+    path: &str,
+    line_no: usize,
+    line: &str,
+    rest: &str,
+    rest_offset: usize,
+    header: &mut SwfHeader,
+) -> Result<(), TraceError> {
+    let Some((key, value)) = rest.split_once(':') else {
+        return Ok(());
+    };
+    let key = key.trim();
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Ok(()); // a comment that happens to contain a colon
+    }
+    let value_offset = rest_offset + rest.len() - value.len();
+    let value_trimmed = value.trim();
+    let value_col = column_of(
+        line,
+        value_offset + (value.len() - value.trim_start().len()),
+    );
+    let number = |negative_ok: bool| -> Result<i64, TraceError> {
+        leading_integer(value_trimmed, negative_ok).ok_or_else(|| {
+            TraceError::at(
+                path,
+                line_no,
+                value_col,
+                format!("header `{key}` has no usable number: `{value_trimmed}`"),
+                format!(
+                    "`; {key}: <{}whole number>`, optionally followed by a comment",
+                    if negative_ok { "" } else { "non-negative " }
+                ),
+                "correct the header line, or delete it (the value is then unknown)",
+            )
+        })
+    };
+    let text = || Some(value_trimmed.to_string());
+    match key {
+        "MaxProcs" if header.max_procs.is_none() => {
+            header.max_procs = Some(number(false)?.unsigned_abs());
+        }
+        "MaxNodes" if header.max_nodes.is_none() => {
+            header.max_nodes = Some(number(false)?.unsigned_abs());
+        }
+        "MaxJobs" if header.max_jobs.is_none() => {
+            header.max_jobs = Some(number(false)?.unsigned_abs());
+        }
+        "MaxRecords" if header.max_records.is_none() => {
+            header.max_records = Some(number(false)?.unsigned_abs());
+        }
+        "UnixStartTime" if header.unix_start_time.is_none() => {
+            header.unix_start_time = Some(number(true)?);
+        }
+        "Version" if header.version.is_none() => header.version = text(),
+        "Computer" if header.computer.is_none() => header.computer = text(),
+        "Installation" if header.installation.is_none() => header.installation = text(),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The whole number at the start of `value`, which must end there or be
+/// followed by white space (a comment): `338 (batch partition)` gives 338.
+fn leading_integer(value: &str, negative_ok: bool) -> Option<i64> {
+    let end = value.find(char::is_whitespace).unwrap_or(value.len());
+    let token = &value[..end];
+    if !negative_ok && token.starts_with('-') {
+        return None;
+    }
+    token.parse().ok()
+}
+
+/// The whitespace-separated tokens of `line` with their byte offsets.
+fn tokens(line: &str) -> impl Iterator<Item = (usize, &str)> {
+    line.split_ascii_whitespace()
+        .map(move |t| (t.as_ptr() as usize - line.as_ptr() as usize, t))
+}
+
+/// Parses one data line.
+fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, TraceError> {
+    let mut values = [0i64; 18];
+    let mut count = 0;
+    for (offset, token) in tokens(line) {
+        let column = column_of(line, offset);
+        let Some(&(name, kind)) = FIELDS.get(count) else {
+            return Err(TraceError::at(
+                path,
+                line_no,
+                column,
+                format!(
+                    "{} fields on this line, more than the 18 of SWF (`{token}` is field {})",
+                    tokens(line).count(),
+                    count + 1
+                ),
+                EXPECTED_LINE,
+                FIX_LINE,
+            ));
+        };
+        values[count] = field(token, kind).ok_or_else(|| {
+            TraceError::at(
+                path,
+                line_no,
+                column,
+                format!("field {} ({name}) is `{token}`", count + 1),
+                match kind {
+                    Kind::Seconds => "seconds as a decimal number (at most 9 decimals), or -1",
+                    Kind::Whole => "a whole number, or -1",
+                    Kind::Real => "a finite decimal number, or -1",
+                },
+                FIX_LINE,
+            )
+        })?;
+        count += 1;
+    }
+    if count < FIELDS.len() {
+        return Err(TraceError::at(
+            path,
+            line_no,
+            column_of(line, line.trim_end().len()),
+            format!(
+                "{count} fields on this line, fewer than the 18 of SWF (field {}, {}, is missing)",
+                count + 1,
+                FIELDS[count].0
+            ),
+            EXPECTED_LINE,
+            FIX_LINE,
+        ));
+    }
+    let [
+        job,
+        submit_ns,
+        _wait_ns,
+        runtime_ns,
+        allocated,
+        _cpu,
+        _memory,
+        requested,
+        requested_time_ns,
+        _requested_memory,
+        _status,
+        user,
+        group,
+        _executable,
+        queue,
+        partition,
+        _preceding,
+        _think_ns,
+    ] = values;
+    let Ok(id) = u64::try_from(job) else {
+        let (offset, token) = tokens(line).next().unwrap_or((0, ""));
+        return Err(TraceError::at(
+            path,
+            line_no,
+            column_of(line, offset),
+            format!("the job number is `{token}`"),
+            "a job number >= 0",
+            FIX_LINE,
+        ));
+    };
+    let known = |v: i64| (v >= 0).then_some(v);
+    Ok(RawJob {
+        line: line_no,
+        id,
+        id_origin: IdOrigin::Plain,
+        submit_ns: known(submit_ns),
+        runtime_ns: (runtime_ns != -(NS_PER_SEC as i64)).then_some(runtime_ns),
+        requested_size: requested,
+        allocated_size: allocated,
+        requested_time_ns: Some(requested_time_ns),
+        never_started: false,
+        user: known(user).map_or_else(|| "u?".to_string(), |u| format!("u{u}")),
+        account: known(group).map_or_else(|| "g?".to_string(), |g| format!("g{g}")),
+        partition: known(partition).map(|p| format!("p{p}")),
+        qos: None,
+        queue: known(queue).map(|q| format!("q{q}")),
+    })
+}
+
+/// Reads one field: seconds in nanoseconds, other kinds as whole numbers
+/// (a real number's value is checked, then stored as 0: it is not used).
+fn field(token: &str, kind: Kind) -> Option<i64> {
+    match kind {
+        Kind::Seconds => parse_nano(token).and_then(|ns| i64::try_from(ns).ok()),
+        Kind::Whole => {
+            let ns = parse_nano(token)?;
+            let whole = i128::from(NS_PER_SEC);
+            if ns % whole != 0 {
+                return None;
+            }
+            i64::try_from(ns / whole).ok()
+        }
+        Kind::Real => {
+            let plain = token
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+            let value: f64 = token.parse().ok()?;
+            (plain && value.is_finite()).then_some(0)
+        }
+    }
+}
