@@ -190,6 +190,7 @@ pub fn run(
             deadlocked: pending,
             scheduling,
             fairness,
+            trace_import: scenario.workload.trace_import.clone(),
         },
     );
     RunResult {

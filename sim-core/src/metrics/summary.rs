@@ -31,6 +31,7 @@ use serde::Serialize;
 use super::{JobRecord, JobState, Recorder};
 use crate::engine::{SimDuration, SimTime, StopReason};
 use crate::scheduler::fairshare::jain_index;
+use crate::workload::TraceImport;
 
 /// tau of the bounded slowdown, in seconds.
 pub const BOUNDED_SLOWDOWN_TAU_S: f64 = 10.0;
@@ -54,6 +55,8 @@ pub struct Summary {
     pub scheduling: SchedulingSummary,
     /// Per-account shares; present when the workload has 2+ accounts.
     pub fairness: Option<FairnessSummary>,
+    /// What the trace import kept, dropped and changed (trace replays).
+    pub trace_import: Option<TraceImport>,
 }
 
 /// What the scheduler did beyond starting jobs in order.
@@ -185,6 +188,7 @@ pub struct RunTotals<'a> {
     pub deadlocked: bool,
     pub scheduling: SchedulingSummary,
     pub fairness: Option<FairnessSummary>,
+    pub trace_import: Option<TraceImport>,
 }
 
 pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>) -> Summary {
@@ -257,6 +261,7 @@ pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>)
         gpus: totals.gpus,
         scheduling: totals.scheduling,
         fairness: totals.fairness,
+        trace_import: totals.trace_import,
     }
 }
 

@@ -162,7 +162,8 @@ pub struct Trace {
     /// Skip this many usable jobs first. Default 0.
     #[serde(default)]
     pub skip: Option<u64>,
-    /// Order in which `skip` and `take` count jobs. Default `Submit`.
+    /// Order in which `skip` and `take` count jobs: `JobId` (default) or
+    /// `Submit`.
     #[serde(default)]
     pub skip_by: Option<WindowOrder>,
     /// Then take at most this many.

@@ -136,7 +136,8 @@ pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, 
             fix: issue.fix,
         }
     };
-    match validate::convert(parsed) {
+    let base_dir = Path::new(file).parent().unwrap_or(Path::new("."));
+    match validate::convert(parsed, base_dir) {
         Ok((scenario, warnings)) => Ok(Loaded {
             scenario,
             warnings: warnings

@@ -154,7 +154,11 @@ impl Issues {
 }
 
 /// Converts a parsed file into a [`Scenario`], or lists all its problems.
-pub fn convert(f: file::Scenario) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> {
+/// `base_dir` is where relative paths in the file (a trace) start from.
+pub fn convert(
+    f: file::Scenario,
+    base_dir: &std::path::Path,
+) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> {
     let mut issues = Issues::default();
     if let Some(version) = f.version.filter(|&v| v != file::SCHEMA_VERSION) {
         issues.error(
@@ -177,17 +181,32 @@ pub fn convert(f: file::Scenario) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> 
 
     let catalog = build_catalog(f.catalog.unwrap_or_default(), &mut issues);
     let cluster = build_cluster(&f.cluster, &catalog, &mut issues);
-    let scheduler = scheduling::build_scheduler(
+    let mut scheduler = scheduling::build_scheduler(
         &f.scheduler.clone().unwrap_or_default(),
         cluster.as_ref(),
         &mut issues,
     );
+    // Trace replays run jobs to their recorded length unless told otherwise.
+    if f.workload.trace.is_some()
+        && f.scheduler
+            .as_ref()
+            .and_then(|s| s.kill_at_time_limit)
+            .is_none()
+    {
+        scheduler.kill_at_time_limit = false;
+    }
     let stop = build_stop(f.stop.unwrap_or_default(), &mut issues);
     let outputs = build_outputs(f.outputs.unwrap_or_default(), &mut issues);
     // Without a valid cluster the workload is still checked, minus the
     // "does it fit" rules, so that all mistakes are reported in one go.
     let pool = cluster.as_ref().map(GpuPool::new);
-    let workload = build_workload(&f.workload, pool.as_ref(), &scheduler, &mut issues);
+    let workload = build_workload(
+        &f.workload,
+        pool.as_ref(),
+        &scheduler,
+        base_dir,
+        &mut issues,
+    );
 
     match cluster {
         Some(cluster) if issues.errors.is_empty() => Ok((
@@ -633,18 +652,31 @@ fn build_workload(
     w: &file::Workload,
     pool: Option<&GpuPool>,
     scheduler: &SchedulerConfig,
+    base_dir: &std::path::Path,
     issues: &mut Issues,
 ) -> WorkloadSpec {
     let names = Names::of(scheduler);
     let mut directory = Directory::default();
     let mut spec = WorkloadSpec::default();
-    if w.jobs.is_empty() && w.generators.is_empty() {
+    if w.jobs.is_empty() && w.generators.is_empty() && w.trace.is_none() {
         issues.error(
             "workload",
             "the workload is empty",
-            "no jobs and no generators",
-            "at least one job or generator",
-            "add a job under workload.jobs or a generator under workload.generators",
+            "no jobs, generators or trace",
+            "at least one job, generator or trace",
+            "add a job under workload.jobs, a generator under workload.generators, or a trace under workload.trace",
+        );
+    }
+    if let Some(trace) = &w.trace {
+        build_trace(
+            trace,
+            pool,
+            scheduler,
+            &names,
+            base_dir,
+            &mut directory,
+            &mut spec,
+            issues,
         );
     }
     for (i, job) in w.jobs.iter().enumerate() {
@@ -1003,4 +1035,159 @@ fn build_duration(
         }
     };
     (issues.errors.len() == errors_before).then_some(dist)
+}
+
+/// Imports `workload.trace`; its jobs join the explicit jobs.
+#[allow(clippy::too_many_arguments)]
+fn build_trace(
+    t: &file::Trace,
+    pool: Option<&GpuPool>,
+    scheduler: &SchedulerConfig,
+    names: &Names<'_>,
+    base_dir: &std::path::Path,
+    directory: &mut Directory,
+    spec: &mut WorkloadSpec,
+    issues: &mut Issues,
+) {
+    use crate::workload::trace;
+    let path = "workload.trace";
+    let Some((partition, qos)) =
+        names.resolve(path, t.partition.as_deref(), t.qos.as_deref(), issues)
+    else {
+        return;
+    };
+    let defaults = trace::ImportOptions::default();
+    let part = &scheduler.partitions[partition as usize];
+    let options = trace::ImportOptions {
+        size: match t.size {
+            None => defaults.size,
+            Some(file::SizeField::Requested) => trace::SizeField::Requested,
+            Some(file::SizeField::Allocated) => trace::SizeField::Allocated,
+            Some(file::SizeField::Larger) => trace::SizeField::Larger,
+        },
+        negative_runtime: match t.negative_runtime {
+            None => defaults.negative_runtime,
+            Some(file::BadRuntime::Drop) => trace::BadRuntime::Drop,
+            Some(file::BadRuntime::Replace(d)) => trace::BadRuntime::Replace(d.0),
+        },
+        zero_runtime: match t.zero_runtime {
+            None => defaults.zero_runtime,
+            Some(file::ZeroRuntime::Keep) => trace::ZeroRuntime::Keep,
+            Some(file::ZeroRuntime::Drop) => trace::ZeroRuntime::Drop,
+            Some(file::ZeroRuntime::Replace(d)) => trace::ZeroRuntime::Replace(d.0),
+        },
+        missing_estimate: match t.missing_estimate {
+            None => defaults.missing_estimate,
+            Some(file::MissingEstimate::RunTime) => trace::MissingEstimate::RunTime,
+            Some(file::MissingEstimate::Fixed(d)) => trace::MissingEstimate::Fixed(d.0),
+            Some(file::MissingEstimate::Factor(f)) => trace::MissingEstimate::Factor(f),
+        },
+        skip: t.skip.unwrap_or(defaults.skip),
+        skip_by: match t.skip_by {
+            None => defaults.skip_by,
+            Some(file::WindowOrder::JobId) => trace::WindowOrder::JobId,
+            Some(file::WindowOrder::Submit) => trace::WindowOrder::Submit,
+        },
+        take: t.take.or(defaults.take),
+        interarrival_scale: t.interarrival_scale.unwrap_or(defaults.interarrival_scale),
+        gpus_per_processor: t.gpus_per_processor.unwrap_or(defaults.gpus_per_processor),
+        // Larger than the partition the jobs go to: dropped and counted.
+        machine_gpus: pool.map(|p| p.capacity_in(&part.nodes)),
+    };
+    if let Err(problem) = options.validate() {
+        issues.error(
+            path,
+            "the trace import options are not valid",
+            problem,
+            "finite positive scale and factors, at least one GPU per processor",
+            "fix the option the message names",
+        );
+        return;
+    }
+    let format = match t.format {
+        file::TraceFormat::Swf => trace::TraceFormat::Swf,
+        file::TraceFormat::Sacct => trace::TraceFormat::Sacct,
+    };
+    let file_path = base_dir.join(&t.file);
+    let (jobs, report) = match trace::import_file(&file_path, format, &options) {
+        Ok(imported) => imported,
+        Err(e) => {
+            issues.error(
+                &field_path(path, "file"),
+                format!("cannot import the trace: {}", e.message),
+                if e.line == 0 {
+                    e.path.clone()
+                } else {
+                    format!("{}:{}:{}", e.path, e.line, e.column)
+                },
+                &e.expected,
+                e.fix,
+            );
+            return;
+        }
+    };
+    let job_name = directory.job_name("trace");
+    let mut unknown = [0u64; 2];
+    // Traces have hundreds of users and up to millions of jobs: look names
+    // up in an index rather than by the directory's linear search.
+    let mut users = std::collections::BTreeMap::new();
+    let mut accounts = std::collections::BTreeMap::new();
+    for job in jobs {
+        // A sacct job keeps its own partition and QOS when the scenario
+        // defines them; otherwise it goes to the trace's (counted below).
+        let own = |name: &Option<String>, list: &[&str], fallback: u16, miss: &mut u64| match name {
+            None => fallback,
+            Some(n) => list.iter().position(|x| x == n).map_or_else(
+                || {
+                    *miss += 1;
+                    fallback
+                },
+                |i| i as u16,
+            ),
+        };
+        let (job_partition, job_qos) = if matches!(format, trace::TraceFormat::Sacct) {
+            let [miss_p, miss_q] = &mut unknown;
+            (
+                own(&job.partition, &names.partitions, partition, miss_p),
+                own(&job.qos, &names.qos, qos, miss_q),
+            )
+        } else {
+            (partition, qos)
+        };
+        let user = *users
+            .entry(job.user.clone())
+            .or_insert_with(|| directory.user(&job.user));
+        let account = *accounts
+            .entry(job.account.clone())
+            .or_insert_with(|| directory.account(&job.account));
+        spec.jobs.push(SubmittedJob {
+            name: job_name,
+            user,
+            account,
+            submit: job.submit,
+            request: JobRequest::Gpus(job.gpus),
+            runtime: job.runtime,
+            time_limit: job.estimate,
+            partition: job_partition,
+            qos: job_qos,
+            nice: 0,
+        });
+    }
+    let mut altered = report.altered.clone();
+    if unknown[0] > 0 {
+        altered.push((
+            "partition not in the scenario: default used".into(),
+            unknown[0],
+        ));
+    }
+    if unknown[1] > 0 {
+        altered.push(("QOS not in the scenario: default used".into(), unknown[1]));
+    }
+    spec.trace_import = Some(crate::workload::TraceImport {
+        file: t.file.clone(),
+        records_read: report.records_read,
+        kept: report.kept,
+        dropped: report.dropped.clone(),
+        altered,
+    });
 }

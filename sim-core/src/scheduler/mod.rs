@@ -149,6 +149,7 @@ pub struct Scheduler {
     max_partition_factor: u32,
     max_qos_priority: u32,
     victims: Vec<u32>,
+    has_qos_limits: bool,
     stats: SchedulerStats,
 }
 
@@ -203,6 +204,10 @@ impl Scheduler {
                 .unwrap_or(1),
             max_qos_priority: config.qos.iter().map(|q| q.priority).max().unwrap_or(0),
             victims: Vec::new(),
+            has_qos_limits: config
+                .qos
+                .iter()
+                .any(|q| q.max_gpus_per_user.is_some() || q.grp_gpus.is_some()),
             stats: SchedulerStats::default(),
             config,
         }
@@ -311,9 +316,10 @@ impl Scheduler {
     /// (`bf_interval` > 0); with a zero interval every pass backfills.
     pub fn schedule(&mut self, now: SimTime, backfill_tick: bool, out: &mut Vec<Decision>) {
         self.stats.passes += 1;
+        let decided_before = out.len();
         if !self.config.gang {
             self.place_pods(now, out);
-            self.queue.retain(|q| !q.started);
+            self.drop_started(out.len() > decided_before);
             return;
         }
         self.blocked_partition.iter_mut().for_each(|b| *b = false);
@@ -343,7 +349,15 @@ impl Scheduler {
         {
             self.backfill(now, from, out);
         }
-        self.queue.retain(|q| !q.started);
+        self.drop_started(out.len() > decided_before);
+    }
+
+    /// Removes started jobs from the queue (only scanned when a pass made
+    /// decisions, since most passes start nothing).
+    fn drop_started(&mut self, decided: bool) {
+        if decided {
+            self.queue.retain(|q| !q.started);
+        }
     }
 
     /// Whether periodic backfill ticks are needed (`bf_interval` > 0).
@@ -491,6 +505,9 @@ impl Scheduler {
     }
 
     fn within_limits(&self, ticket: &SubmittedJob) -> bool {
+        if !self.has_qos_limits {
+            return true;
+        }
         let qos = &self.config.qos[ticket.qos as usize];
         let gpus = ticket.request.total_gpus();
         if qos
@@ -583,11 +600,23 @@ impl Scheduler {
     }
 
     /// The backfill phase, from the first blocked queue entry on.
+    ///
+    /// Conservative: every tested job, in queue order, is planned at its
+    /// earliest start in the profile (which then holds its reservation);
+    /// those planned for now start. EASY: only the first blocked job (the
+    /// head) is planned; a later job starts if it fits in the profile from
+    /// now until its requested end, which is Lifka's rule: it ends before
+    /// the head's reserved start, or it uses only GPUs the head leaves
+    /// free. The head is planned lazily, when the first later job could
+    /// start by count, so cycles where nothing fits cost one pass over the
+    /// queue.
     fn backfill(&mut self, now: SimTime, from: usize, out: &mut Vec<Decision>) {
         self.stats.backfill_cycles += 1;
         self.last_backfill = Some(now);
         self.profile_ready.iter_mut().for_each(|r| *r = false);
         let params = self.config.backfill_params;
+        let conservative = self.config.backfill == Backfill::Conservative;
+        let single_partition = self.profiles.len() == 1;
         let latest_start = now + params.window;
         let resume_from = match self.resume_after.take() {
             Some(after) if params.continue_after_limit => {
@@ -597,44 +626,75 @@ impl Scheduler {
         }
         .max(from + 1);
         let mut tested = 0u32;
-        let mut reservations = 0u32;
-        let mut last_tested = None;
+        let mut last_tested: Option<usize> = None;
+        // EASY: the head, until its reservation is planned.
+        let mut unplanned_head: Option<usize> = None;
         let order = std::iter::once(from).chain(resume_from..self.queue.len());
         for i in order {
             if self.queue[i].started || !self.within_limits(&self.queue[i].ticket) {
                 continue;
             }
             if tested == params.max_job_test {
-                self.resume_after = last_tested;
+                self.resume_after = last_tested.map(|t| self.key(&self.queue[t]));
                 break;
             }
             tested += 1;
-            last_tested = Some(self.key(&self.queue[i]));
+            last_tested = Some(i);
+            if !conservative && i == from {
+                unplanned_head = Some(i);
+                continue;
+            }
             let ticket = self.queue[i].ticket;
             let partition = ticket.partition as usize;
-            self.ensure_profile(partition, now);
             let gpus = ticket.request.total_gpus();
+            let free_now = if self.profile_ready[partition] {
+                self.profiles[partition].free_now()
+            } else {
+                self.pool
+                    .free_gpus_in(&self.config.partitions[partition].nodes)
+            };
+            if free_now == 0 && single_partition {
+                // Nothing can start now; later reservations could only
+                // hold back jobs that cannot start now either.
+                break;
+            }
+            if !conservative && gpus > free_now {
+                continue; // EASY: cannot start now, gets no reservation
+            }
+            if let Some(head) = unplanned_head.take() {
+                self.plan(head, now, latest_start);
+            }
+            self.ensure_profile(partition, now);
             let duration = round_up(ticket.time_limit, params.resolution);
             let Some(start) = self.profiles[partition].earliest_start(gpus, duration, latest_start)
             else {
                 continue;
             };
-            let may_reserve = self.config.backfill == Backfill::Conservative || reservations == 0;
             if start == now {
-                // Ahead of a blocked job unless it is the blocked job itself.
-                if self.try_start(i, now, i != from, out) {
+                if self.try_start(i, now, true, out) {
                     self.profiles[partition].reserve(now, duration, gpus);
                     continue;
                 }
                 // Enough GPUs by count, but fragmented: hold them.
-                if may_reserve {
+                if conservative {
                     self.profiles[partition].reserve(now, duration, gpus);
-                    reservations += 1;
                 }
-            } else if may_reserve {
+            } else if conservative {
                 self.profiles[partition].reserve(start, duration, gpus);
-                reservations += 1;
             }
+        }
+    }
+
+    /// Reserves queue entry `i` at its earliest start in its partition's
+    /// profile (no reservation if that is beyond the window).
+    fn plan(&mut self, i: usize, now: SimTime, latest_start: SimTime) {
+        let ticket = self.queue[i].ticket;
+        let partition = ticket.partition as usize;
+        self.ensure_profile(partition, now);
+        let gpus = ticket.request.total_gpus();
+        let duration = round_up(ticket.time_limit, self.config.backfill_params.resolution);
+        if let Some(start) = self.profiles[partition].earliest_start(gpus, duration, latest_start) {
+            self.profiles[partition].reserve(start, duration, gpus);
         }
     }
 
@@ -651,7 +711,11 @@ impl Scheduler {
             if !r.active {
                 continue;
             }
-            let gpus = GpuPool::gpus_in(&r.allocation, set);
+            let gpus = if set.is_all() {
+                r.ticket.request.total_gpus()
+            } else {
+                GpuPool::gpus_in(&r.allocation, set)
+            };
             if gpus > 0 {
                 let planned = if r.preempting {
                     SimDuration::ZERO

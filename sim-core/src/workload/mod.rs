@@ -149,6 +149,20 @@ pub struct WorkloadSpec {
     /// Every (account, user) pair jobs can carry, sorted: the fairshare
     /// associations.
     pub associations: Vec<(u32, u32)>,
+    /// What importing the trace kept, dropped and changed, if there is one.
+    pub trace_import: Option<TraceImport>,
+}
+
+/// The account of a trace import, for reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceImport {
+    pub file: String,
+    pub records_read: u64,
+    pub kept: u64,
+    /// `(reason, jobs)`, in a fixed order.
+    pub dropped: Vec<(String, u64)>,
+    /// `(what was changed, jobs)`, in a fixed order.
+    pub altered: Vec<(String, u64)>,
 }
 
 impl WorkloadSpec {

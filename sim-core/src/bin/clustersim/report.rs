@@ -39,11 +39,27 @@ pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) 
     let j = &s.jobs;
     writeln!(out, "scenario     {} (seed {})", s.scenario, s.seed)?;
     writeln!(out, "cluster      {} nodes, {} GPUs", s.nodes, s.gpus)?;
+    if let Some(t) = &s.trace_import {
+        writeln!(
+            out,
+            "trace        {}: {} records, {} replayed",
+            t.file, t.records_read, t.kept
+        )?;
+        for (reason, n) in &t.dropped {
+            writeln!(out, "               dropped {n}: {reason}")?;
+        }
+        for (what, n) in &t.altered {
+            writeln!(out, "               altered {n}: {what}")?;
+        }
+    }
     write!(
         out,
         "jobs         {} submitted: {} completed, {} killed at their limit, {} refused",
         j.submitted, j.completed, j.killed, j.refused
     )?;
+    if j.preempted > 0 {
+        write!(out, ", {} preempted", j.preempted)?;
+    }
     if j.running_at_end + j.pending_at_end > 0 {
         write!(
             out,
@@ -81,6 +97,66 @@ pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) 
         "throughput   {:.2} jobs/hour",
         s.throughput_jobs_per_hour
     )?;
+    let sched = &s.scheduling;
+    if sched.backfilled_jobs > 0 {
+        writeln!(
+            out,
+            "backfill     {} jobs started ahead of a blocked job ({} cycles)",
+            sched.backfilled_jobs, sched.backfill_cycles
+        )?;
+    }
+    if sched.preemptions > 0 {
+        writeln!(
+            out,
+            "preemption   {} jobs preempted, {} requeued, {:.1} GPU-hours of work lost",
+            sched.preemptions, sched.requeues, sched.lost_gpu_hours
+        )?;
+    }
+    if let Some(switches) = sched.multi_node_mean_leaf_switches {
+        writeln!(
+            out,
+            "placement    multi-node jobs span {switches:.2} leaf switches on average"
+        )?;
+    }
+    if sched.held_gpus_at_end > 0 {
+        writeln!(
+            out,
+            "deadlock     {} GPUs held by partially placed jobs that can never complete",
+            sched.held_gpus_at_end
+        )?;
+    }
+    if let Some(f) = &s.fairness {
+        // The largest consumers first; a trace can have hundreds of accounts.
+        let mut accounts: Vec<_> = f.accounts.iter().collect();
+        accounts.sort_by(|a, b| b.delivered_share.total_cmp(&a.delivered_share));
+        const SHOWN: usize = 6;
+        let mut shares: Vec<String> = accounts
+            .iter()
+            .take(SHOWN)
+            .map(|a| {
+                format!(
+                    "{} {:.0}% (share {:.0}%)",
+                    a.account,
+                    a.delivered_share * 100.0,
+                    a.configured_share * 100.0
+                )
+            })
+            .collect();
+        if accounts.len() > SHOWN {
+            shares.push(format!("{} more in summary.json", accounts.len() - SHOWN));
+        }
+        writeln!(
+            out,
+            "fairness     GPU-hours by account: {}",
+            shares.join(", ")
+        )?;
+        if let Some(jain) = f.jain_index {
+            writeln!(
+                out,
+                "             Jain's index {jain:.3} over delivered/configured shares"
+            )?;
+        }
+    }
     writeln!(out, "events       {}", s.events)?;
     if let Some(dir) = dir {
         let files: Vec<String> = OUTPUT_FILES

@@ -178,12 +178,14 @@ fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, TraceError> 
     let mut values = [0i64; 18];
     let mut count = 0;
     for (offset, token) in tokens(line) {
-        let column = column_of(line, offset);
+        // Columns are counted only for errors: counting characters of
+        // every token would make a large trace's import quadratic per line.
+        let column = || column_of(line, offset);
         let Some(&(name, kind)) = FIELDS.get(count) else {
             return Err(TraceError::at(
                 path,
                 line_no,
-                column,
+                column(),
                 format!(
                     "{} fields on this line, more than the 18 of SWF (`{token}` is field {})",
                     tokens(line).count(),
@@ -197,7 +199,7 @@ fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, TraceError> 
             TraceError::at(
                 path,
                 line_no,
-                column,
+                column(),
                 format!("field {} ({name}) is `{token}`", count + 1),
                 match kind {
                     Kind::Seconds => "seconds as a decimal number (at most 9 decimals), or -1",
