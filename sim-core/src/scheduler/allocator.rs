@@ -682,6 +682,53 @@ mod tests {
     }
 
     #[test]
+    fn multi_node_jobs_use_as_few_leaf_switches_as_possible() {
+        // Slurm topology/tree: the best-fitting single leaf when one can
+        // hold the job, else the leaves with the most free nodes first.
+        // Four leaves of four 8-GPU nodes: leaf l has nodes 4l..4l+3.
+        let leaf_of = (0..16).map(|n| n / 4).collect();
+        let mut pool = GpuPool::new(&cluster(&[(16, 8)])).with_topology(leaf_of);
+        let mut out = Vec::new();
+        let nodes = |count| JobRequest::Nodes {
+            count,
+            gpus_per_node: 8,
+        };
+        let placed = |out: &Vec<NodeGpus>| out.iter().map(|p| p.node).collect::<Vec<_>>();
+        // Empty: every leaf fits 4; the lowest id wins.
+        assert!(pool.try_allocate(nodes(4), &mut out));
+        assert_eq!(placed(&out), [0, 1, 2, 3]);
+        assert_eq!(pool.leaves_spanned(&out), 1);
+        assert!(pool.try_allocate(nodes(3), &mut out));
+        assert_eq!(placed(&out), [4, 5, 6]);
+        // Free nodes per leaf: 0, 1, 4, 4. Two nodes: leaf 1 is too small,
+        // leaves 2 and 3 tie, the lowest wins.
+        assert!(pool.try_allocate(nodes(2), &mut out));
+        assert_eq!(placed(&out), [8, 9]);
+        // Free: 0, 1, 2, 4. Six nodes fit in no leaf: leaf 3 (4) then
+        // leaf 2 (2), two leaves, not three.
+        assert!(pool.try_allocate(nodes(6), &mut out));
+        assert_eq!(placed(&out), [10, 11, 12, 13, 14, 15]);
+        assert_eq!(pool.leaves_spanned(&out), 2);
+        pool.check_invariants();
+    }
+
+    #[test]
+    fn partitions_restrict_placement_to_their_nodes() {
+        let mut pool = GpuPool::new(&cluster(&[(4, 8)]));
+        let set = NodeSet::from_members(vec![false, false, true, true]);
+        let mut out = Vec::new();
+        assert!(pool.try_allocate_in(JobRequest::Gpus(8), Some(&set), &mut out));
+        assert_eq!(out[0].node, 2);
+        assert!(pool.try_allocate_in(JobRequest::Gpus(12), None, &mut out));
+        assert!(!pool.try_allocate_in(JobRequest::Gpus(9), Some(&set), &mut out));
+        assert_eq!(pool.free_gpus_in(&set), 8 - 4);
+        assert!(
+            pool.check_fits_when_idle_in(JobRequest::Gpus(17), &set)
+                .is_err()
+        );
+    }
+
+    #[test]
     #[should_panic(expected = "double release")]
     fn double_release_is_caught() {
         let mut pool = GpuPool::new(&cluster(&[(1, 8)]));

@@ -863,6 +863,9 @@ fn pod_request(request: JobRequest, max_node_gpus: u32, k: u32) -> JobRequest {
     }
 }
 
+#[cfg(test)]
+mod tests;
+
 /// The association tree of a multifactor run: the configured accounts,
 /// plus every (account, user) pair of the workload that the
 /// configuration does not list, with Slurm's default `Fairshare=1`.
