@@ -1121,7 +1121,14 @@ fn build_trace(
                     format!("{}:{}:{}", e.path, e.line, e.column)
                 },
                 &e.expected,
-                e.fix,
+                if e.line == 0 {
+                    format!(
+                        "{} (a relative path starts at the scenario file's folder)",
+                        e.fix
+                    )
+                } else {
+                    e.fix
+                },
             );
             return;
         }

@@ -190,6 +190,7 @@ fn accounts(list: &[file::Account], issues: &mut Issues) -> Vec<AccountSpec> {
                 .collect(),
         })
         .collect();
+    let errors_before = issues.errors.len();
     for (i, a) in list.iter().enumerate() {
         let path = index_path("scheduler.accounts", i);
         if let Some(parent) = &a.parent
@@ -213,7 +214,9 @@ fn accounts(list: &[file::Account], issues: &mut Issues) -> Vec<AccountSpec> {
             );
         }
     }
+    // An unknown parent is reported above, where it is written.
     if !specs.is_empty()
+        && issues.errors.len() == errors_before
         && let Err(problem) = AccountTree::new(&specs)
     {
         issues.error(
@@ -246,7 +249,7 @@ fn node_set(
                     format!("\"{reference}\""),
                     "a node group name, a node name, or a range like \"dgx-[000-015]\"",
                     format!(
-                        "use the names of cluster.node_groups ({}) or their nodes (`clustersim validate` lists none; node names are <group>-<index>, e.g. {})",
+                        "use a node group ({}), a node name (<group>-<index>, e.g. {}) or a range of them",
                         cluster
                             .groups
                             .iter()
