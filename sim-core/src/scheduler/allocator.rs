@@ -452,41 +452,64 @@ impl GpuPool {
         fits
     }
 
-    /// On as few nodes as possible: the emptiest nodes whole, then the
-    /// remainder on the best-fitting node.
+    /// Whether `node` may be used by the current request.
+    fn eligible(&self, node: usize, set: Option<&NodeSet>) -> bool {
+        set.is_none_or(|s| s.member[node])
+            && (self.leaf_of.is_empty() || self.leaf_ok[self.leaf_of[node] as usize])
+    }
+
+    /// On as few nodes as possible: the emptiest nodes whole (most free
+    /// GPUs first, lowest id among equals), then the remainder on the
+    /// best-fitting node (the fewest free GPUs that hold it; the highest id
+    /// among equals). Nodes are visited by free-GPU count, bucket by bucket,
+    /// and the walk stops as soon as the request is placed: no sorting, so
+    /// placing a job costs about as many steps as the nodes it gets.
     fn spread(&mut self, n: u64, set: Option<&NodeSet>, out: &mut Vec<NodeGpus>) -> bool {
         if self.free_total < n || !self.choose_leaves(n, set, u64::from) {
             return false;
         }
-        let mut candidates = self.nodes_with_free_at_least(1, set);
-        if candidates.iter().map(|c| u64::from(c.0)).sum::<u64>() < n {
-            self.scratch = candidates;
-            return false;
+        let nodes = self.free_count.len();
+        if set.is_some() || !self.leaf_of.is_empty() {
+            let available: u64 = (0..nodes)
+                .filter(|&m| self.eligible(m, set))
+                .map(|m| u64::from(self.free_count[m]))
+                .sum();
+            if available < n {
+                return false;
+            }
         }
-        // Most free first; lowest id among equals.
-        candidates.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut remaining = n;
-        let mut i = 0;
-        while remaining > 0 {
-            let (free, node) = candidates[i];
-            if u64::from(free) < remaining {
-                self.take(node as usize, free, out);
-                remaining -= u64::from(free);
-                i += 1;
+        for k in (1..=self.max_node_gpus).rev() {
+            if self.nodes_with_free[k as usize] == 0 {
                 continue;
             }
-            // The last piece: among the nodes from here on (sorted by free
-            // GPUs, descending), the last one that still holds `remaining`.
-            let last_fit = candidates[i..]
-                .iter()
-                .rposition(|&(f, _)| u64::from(f) >= remaining)
-                .expect("the current candidate fits");
-            let (_, node) = candidates[i + last_fit];
-            self.take(node as usize, remaining as u32, out);
-            remaining = 0;
+            for node in 0..nodes {
+                if self.free_count[node] != k || !self.eligible(node, set) {
+                    continue;
+                }
+                if u64::from(k) < remaining {
+                    self.take(node, k, out);
+                    remaining -= u64::from(k);
+                    continue;
+                }
+                // The last piece fits on this node; find the best fit.
+                let last = remaining as u32;
+                for fit in last..=k {
+                    if self.nodes_with_free[fit as usize] == 0 {
+                        continue;
+                    }
+                    if let Some(best) = (0..nodes)
+                        .rev()
+                        .find(|&m| self.free_count[m] == fit && self.eligible(m, set))
+                    {
+                        self.take(best, last, out);
+                        return true;
+                    }
+                }
+                unreachable!("node {node} itself holds the last piece");
+            }
         }
-        self.scratch = candidates;
-        true
+        unreachable!("the eligible nodes were counted to hold the request")
     }
 
     /// `count` distinct nodes, `per_node` GPUs each, best fit first.

@@ -75,6 +75,9 @@ pub struct RunningJob {
     pub leaf_switches: u32,
     /// Started by the backfill phase, ahead of a higher-priority job.
     pub backfilled: bool,
+    /// Start + time limit rounded up to `bf_resolution`: when the
+    /// backfill profile expects the GPUs back.
+    planned_end: SimTime,
     active: bool,
     preempting: bool,
     preempted_for: Option<JobIndex>,
@@ -112,6 +115,10 @@ struct Queued {
     pods_placed: u32,
     /// Victims this job is waiting for; no new preemption meanwhile.
     awaiting_victims: u32,
+    /// It preempted jobs and has not started yet: it goes first, so the
+    /// GPUs it freed are not taken by jobs ahead of it in the queue order
+    /// (such as its own requeued victims under FCFS).
+    preemptor: bool,
     started: bool,
 }
 
@@ -149,6 +156,13 @@ pub struct Scheduler {
     max_partition_factor: u32,
     max_qos_priority: u32,
     victims: Vec<u32>,
+    /// Queued jobs that preempted others and have not started.
+    preemptors_waiting: u32,
+    /// `(planned end, slot)` of running jobs, sorted, so that building a
+    /// profile over the whole cluster needs no sort.
+    planned_ends: Vec<(SimTime, u32)>,
+    /// Backfill scratch: the smallest request from each queue position on.
+    smallest_after: Vec<u64>,
     has_qos_limits: bool,
     stats: SchedulerStats,
 }
@@ -204,6 +218,9 @@ impl Scheduler {
                 .unwrap_or(1),
             max_qos_priority: config.qos.iter().map(|q| q.priority).max().unwrap_or(0),
             victims: Vec::new(),
+            preemptors_waiting: 0,
+            planned_ends: Vec::new(),
+            smallest_after: Vec::new(),
             has_qos_limits: config
                 .qos
                 .iter()
@@ -303,6 +320,7 @@ impl Scheduler {
             held: Vec::new(),
             pods_placed: 0,
             awaiting_victims: 0,
+            preemptor: false,
             started: false,
         };
         entry.priority = self.priority_of(&entry, now);
@@ -322,11 +340,21 @@ impl Scheduler {
             self.drop_started(out.len() > decided_before);
             return;
         }
+        if self.preemptors_waiting > 0 {
+            for i in 0..self.queue.len() {
+                if self.queue[i].preemptor && self.try_start(i, now, false, out) {
+                    self.preemptors_waiting -= 1;
+                }
+            }
+        }
         self.blocked_partition.iter_mut().for_each(|b| *b = false);
         let mut first_blocked = None;
         for i in 0..self.queue.len() {
             let partition = self.queue[i].ticket.partition as usize;
-            if self.blocked_partition[partition] || !self.within_limits(&self.queue[i].ticket) {
+            if self.queue[i].started
+                || self.blocked_partition[partition]
+                || !self.within_limits(&self.queue[i].ticket)
+            {
                 continue;
             }
             if self.try_start(i, now, false, out) {
@@ -383,6 +411,10 @@ impl Scheduler {
         };
         let charged_from = r.charged_until;
         let preempted_for = r.preempted_for.take();
+        let planned = (r.planned_end, slot);
+        if let Ok(at) = self.planned_ends.binary_search(&planned) {
+            self.planned_ends.remove(at);
+        }
         self.pool.release(&r.allocation);
         self.charge(ended.ticket, gpus, charged_from, now);
         self.qos_gpus[ended.ticket.qos as usize] -= gpus;
@@ -544,9 +576,13 @@ impl Scheduler {
         backfilled: bool,
         out: &mut Vec<Decision>,
     ) -> bool {
+        let ticket = self.queue[i].ticket;
+        let set = &self.config.partitions[ticket.partition as usize].nodes;
+        if set.is_all() && ticket.request.total_gpus() > self.pool.free_gpus() {
+            return false; // the common case of a busy cluster, decided in O(1)
+        }
         let slot = self.take_slot();
         let mut allocation = std::mem::take(&mut self.running[slot as usize].allocation);
-        let ticket = self.queue[i].ticket;
         let set = &self.config.partitions[ticket.partition as usize].nodes;
         if !self
             .pool
@@ -582,7 +618,13 @@ impl Scheduler {
                 .or_insert(0) += gpus;
         }
         let leaf_switches = self.pool.leaves_spanned(&allocation);
+        let planned_end = now + round_up(ticket.time_limit, self.config.backfill_params.resolution);
+        let at = self
+            .planned_ends
+            .partition_point(|&e| e < (planned_end, slot));
+        self.planned_ends.insert(at, (planned_end, slot));
         let r = &mut self.running[slot as usize];
+        r.planned_end = planned_end;
         r.job = q.job;
         r.ticket = ticket;
         r.start = now;
@@ -629,8 +671,43 @@ impl Scheduler {
         let mut last_tested: Option<usize> = None;
         // EASY: the head, until its reservation is planned.
         let mut unplanned_head: Option<usize> = None;
+        // The smallest request from each queue position on: once no later
+        // job could start now even by count, planning more reservations
+        // cannot change this pass's decisions (one partition only; with
+        // several, free GPUs differ by partition).
+        let mut smallest_after = std::mem::take(&mut self.smallest_after);
+        smallest_after.clear();
+        if single_partition {
+            smallest_after.resize(self.queue.len() + 1, u64::MAX);
+            for i in (0..self.queue.len()).rev() {
+                let q = &self.queue[i];
+                let gpus = if q.started {
+                    u64::MAX
+                } else {
+                    q.ticket.request.total_gpus()
+                };
+                smallest_after[i] = smallest_after[i + 1].min(gpus);
+            }
+        }
         let order = std::iter::once(from).chain(resume_from..self.queue.len());
         for i in order {
+            if single_partition {
+                let free_now = if self.profile_ready[0] {
+                    self.profiles[0].free_now()
+                } else {
+                    self.pool.free_gpus()
+                };
+                // The jobs still to test: this one and those after it.
+                let smallest_left = if i == from {
+                    smallest_after[resume_from.min(self.queue.len())]
+                        .min(self.queue[from].ticket.request.total_gpus())
+                } else {
+                    smallest_after[i]
+                };
+                if smallest_left > free_now {
+                    break;
+                }
+            }
             if self.queue[i].started || !self.within_limits(&self.queue[i].ticket) {
                 continue;
             }
@@ -683,6 +760,7 @@ impl Scheduler {
                 self.profiles[partition].reserve(start, duration, gpus);
             }
         }
+        self.smallest_after = smallest_after;
     }
 
     /// Reserves queue entry `i` at its earliest start in its partition's
@@ -707,22 +785,17 @@ impl Scheduler {
         let resolution = self.config.backfill_params.resolution;
         let profile = &mut self.profiles[partition];
         profile.begin(now, self.pool.free_gpus_in(set));
-        for r in &self.running {
-            if !r.active {
-                continue;
-            }
+        for &(planned_end, slot) in &self.planned_ends {
+            let r = &self.running[slot as usize];
             let gpus = if set.is_all() {
                 r.ticket.request.total_gpus()
             } else {
                 GpuPool::gpus_in(&r.allocation, set)
             };
             if gpus > 0 {
-                let planned = if r.preempting {
-                    SimDuration::ZERO
-                } else {
-                    round_up(r.ticket.time_limit, resolution)
-                };
-                profile.add_release(r.start + planned, gpus);
+                // A job being preempted frees its GPUs within its grace time.
+                let at = if r.preempting { r.start } else { planned_end };
+                profile.add_release(at, gpus);
             }
         }
         profile.build(resolution);
@@ -795,6 +868,10 @@ impl Scheduler {
                 out.push(Decision::Preempt { slot, grace });
             }
             self.queue[i].awaiting_victims = n as u32;
+            if !self.queue[i].preemptor {
+                self.queue[i].preemptor = true;
+                self.preemptors_waiting += 1;
+            }
             self.stats.preemptions += n as u64;
         }
         self.victims = victims;
