@@ -145,3 +145,109 @@ fn validate_and_catalog_and_help() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("Examples:") && help.contains("clustersim run scenarios/quickstart.ron"));
 }
+
+/// `clustersim compare` of quickstart with the given extra arguments.
+fn compare(extra: &[&str]) -> Output {
+    let q = quickstart();
+    let mut args = vec!["compare", q.as_str(), "-q"];
+    args.extend_from_slice(extra);
+    clustersim(&args)
+}
+
+#[test]
+fn compare_runs_each_variant_as_run_does() {
+    let out = compare(&["--b-set", "seed=7", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let run_a = clustersim(&["run", &quickstart(), "--format", "json", "-q"]);
+    let run_a: serde_json::Value = serde_json::from_slice(&run_a.stdout).unwrap();
+    assert_eq!(v["a"]["summary"], run_a);
+    assert_eq!(v["b"]["summary"], summary_with("seed=7"));
+    assert_eq!(v["a"]["label"], "quickstart");
+    assert_eq!(v["b"]["label"], "quickstart [seed=7]");
+    assert_eq!(v["identical"], false);
+
+    let keys: Vec<&str> = v["diff"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert!(keys.contains(&"makespan_s") && keys.contains(&"stop_reason"));
+    let m = &v["diff"]["makespan_s"];
+    let (a, b) = (m["a"].as_f64().unwrap(), m["b"].as_f64().unwrap());
+    assert_eq!(a, v["a"]["summary"]["makespan_s"].as_f64().unwrap());
+    assert_eq!(b, v["b"]["summary"]["makespan_s"].as_f64().unwrap());
+    assert_ne!(a, b, "seed 7 should change the makespan");
+    assert_eq!(m["delta"].as_f64().unwrap(), b - a);
+    assert_eq!(m["ratio"].as_f64().unwrap(), b / a);
+    // serde_json's default float parser may be one ulp off, so b - a of the
+    // parsed values can differ from the printed delta in the last digit.
+    let w = &v["diff"]["wait_s.mean"];
+    let (a, b) = (w["a"].as_f64().unwrap(), w["b"].as_f64().unwrap());
+    assert_ne!(a, b);
+    assert!((w["delta"].as_f64().unwrap() - (b - a)).abs() <= 1e-12 * b.abs().max(a.abs()));
+    let c = &v["diff"]["jobs.submitted"];
+    assert_eq!(
+        c["delta"].as_i64().unwrap(),
+        c["b"].as_i64().unwrap() - c["a"].as_i64().unwrap()
+    );
+
+    // Same figures as a text table.
+    let out = compare(&["--b-set", "seed=7", "--b-label", "seven"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("B  seven:"), "{text}");
+    assert!(text.contains("metric") && text.contains("change %") && text.contains("better"));
+    assert!(!text.contains("identical"), "{text}");
+}
+
+#[test]
+fn compare_of_a_file_with_itself_is_all_zero_and_says_so() {
+    let out = compare(&[&quickstart(), "--format", "json"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("identical"));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["identical"], true);
+    assert_eq!(v["a"]["summary"], v["b"]["summary"]);
+    for (key, d) in v["diff"].as_object().unwrap() {
+        if key == "stop_reason" {
+            assert_eq!(d["a"], d["b"]);
+        } else {
+            assert_eq!(d["delta"].as_f64(), Some(0.0), "{key}: {d}");
+        }
+    }
+
+    let out = compare(&[]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("note:") && text.contains("identical"),
+        "{text}"
+    );
+    let makespan = text.lines().find(|l| l.starts_with("makespan")).unwrap();
+    let cells: Vec<&str> = makespan.split_whitespace().collect();
+    assert_eq!(cells[1], cells[2], "{makespan}");
+    assert_eq!(&cells[3..], ["0", "0.0%", "="], "{makespan}");
+}
+
+#[test]
+fn compare_refuses_a_broken_override_like_run() {
+    let out = compare(&["--b-set", "stop.horizon=-1d"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "nothing runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--set stop.horizon=-1d (column"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("negative"), "{stderr}");
+    assert!(stderr.contains("variant B"), "{stderr}");
+
+    let out = compare(&["no/such/b.ron"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the scenario file"));
+}

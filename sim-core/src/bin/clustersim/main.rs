@@ -6,6 +6,7 @@
 //! Anything non-deterministic (wall-clock time, speed) goes to stderr only.
 
 mod catalog;
+mod compare;
 mod progress;
 mod report;
 
@@ -27,6 +28,7 @@ Examples:
   clustersim run scenarios/quickstart.ron --set seed=7 --format json
   clustersim run scenarios/h100-128-nodes-day.ron --out out/day
   clustersim run scenarios/mmc-queue.ron --set workload.generators[0].count=100000
+  clustersim compare scenarios/traces/sdsc-sp2.ron --a-set scheduler.backfill=None --b-set scheduler.backfill=Easy
   clustersim validate scenarios/quickstart.ron --set cluster.node_groups[0].count=64
   clustersim catalog";
 
@@ -61,6 +63,14 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Run two variants of a scenario and print their metrics side by side.
+    ///
+    /// `compare A.ron B.ron`, or `compare A.ron --b-set PATH=VALUE` for B =
+    /// A with extra overrides. The `better` column names the side with the
+    /// better value (lower waits, slowdown, makespan, losses; higher
+    /// completions, utilization, throughput, Jain's index), `=` when equal.
+    #[command(after_help = EXAMPLES)]
+    Compare(compare::CompareArgs),
     /// Check a scenario without running it.
     Validate {
         scenario: PathBuf,
@@ -119,6 +129,7 @@ fn main() -> ExitCode {
             format,
             quiet,
         } => run(&scenario, &overrides.set, out.as_deref(), format, quiet),
+        Command::Compare(args) => compare::compare(args),
         Command::Validate {
             scenario,
             overrides,

@@ -9,7 +9,7 @@ use sim_core::simulation::RunResult;
 use sim_core::units::format_duration;
 
 /// Seconds as a short human duration: `1d3h`, `12m30s`, `0.25s`.
-fn human(secs: Option<f64>) -> String {
+pub(crate) fn human(secs: Option<f64>) -> String {
     match secs {
         None => "-".into(),
         Some(s) if s < 60.0 => format!("{s:.2}s"),
