@@ -312,11 +312,10 @@ fn high_qos_preempts_and_requeues_low_jobs() {
     assert_eq!(none.summary.scheduling.preemptions, 0);
 }
 
+/// Under FCFS the requeued victims (submitted at 0) sort ahead of the
+/// preemptor (submitted at 1h); the GPUs they free must still go to it,
+/// or it would preempt them again every grace period.
 #[test]
-#[ignore = "simulator bug: under FCFS order requeued victims keep their submit \
-            time, sort ahead of the preemptor and take back the GPUs freed for \
-            it; urgent preempts them again every grace period (72 preemptions) \
-            and only starts at 4h"]
 fn preemptor_gets_the_gpus_it_freed_under_fcfs_order() {
     // Same hand computation as the multifactor case: once urgent has
     // preempted low-3 and low-4, the GPUs they free at 1h05m are urgent's.
