@@ -41,7 +41,7 @@ pub use config::{
 };
 pub use profile::{Profile, round_up};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
@@ -138,7 +138,7 @@ pub struct Scheduler {
     pool: GpuPool,
     scratch_pool: GpuPool,
     scratch_alloc: Vec<NodeGpus>,
-    queue: Vec<Queued>,
+    queue: VecDeque<Queued>,
     running: Vec<RunningJob>,
     free_slots: Vec<u32>,
     profiles: Vec<Profile>,
@@ -159,7 +159,7 @@ pub struct Scheduler {
     /// Queued jobs that preempted others and have not started.
     preemptors_waiting: u32,
     /// `(planned end, slot)` of running jobs, sorted, so that building a
-    /// profile over the whole cluster needs no sort.
+    /// profile needs no sort (kept only when backfilling).
     planned_ends: Vec<(SimTime, u32)>,
     /// Backfill scratch: the smallest request from each queue position on.
     smallest_after: Vec<u64>,
@@ -199,7 +199,7 @@ impl Scheduler {
             max_node_gpus: cluster.nodes.iter().map(|n| n.gpus).max().unwrap_or(0),
             pool,
             scratch_alloc: Vec::new(),
-            queue: Vec::new(),
+            queue: VecDeque::new(),
             running: Vec::new(),
             free_slots: Vec::new(),
             profiles: vec![Profile::default(); partitions],
@@ -337,7 +337,7 @@ impl Scheduler {
         let decided_before = out.len();
         if !self.config.gang {
             self.place_pods(now, out);
-            self.drop_started(out.len() > decided_before);
+            self.drop_started(&out[decided_before..]);
             return;
         }
         if self.preemptors_waiting > 0 {
@@ -377,13 +377,23 @@ impl Scheduler {
         {
             self.backfill(now, from, out);
         }
-        self.drop_started(out.len() > decided_before);
+        self.drop_started(&out[decided_before..]);
     }
 
-    /// Removes started jobs from the queue (only scanned when a pass made
-    /// decisions, since most passes start nothing).
-    fn drop_started(&mut self, decided: bool) {
-        if decided {
+    /// Removes the jobs this pass started from the queue: popped from the
+    /// front when they lead it (as under FCFS), else by one scan.
+    fn drop_started(&mut self, decisions: &[Decision]) {
+        let started = decisions
+            .iter()
+            .filter(|d| matches!(d, Decision::Start { .. }))
+            .count();
+        // In queue order, started jobs are mostly at the front.
+        let mut removed = 0;
+        while self.queue.front().is_some_and(|q| q.started) {
+            self.queue.pop_front();
+            removed += 1;
+        }
+        if removed < started {
             self.queue.retain(|q| !q.started);
         }
     }
@@ -469,7 +479,7 @@ impl Scheduler {
         for q in &mut queue {
             q.priority = self.priority_of(q, now);
         }
-        queue.sort_by_key(|q| self.key(q));
+        queue.make_contiguous().sort_by_key(|q| self.key(q));
         self.queue = queue;
     }
 
