@@ -421,8 +421,9 @@ impl Scheduler {
         };
         let charged_from = r.charged_until;
         let preempted_for = r.preempted_for.take();
-        let planned = (r.planned_end, slot);
-        if let Ok(at) = self.planned_ends.binary_search(&planned) {
+        if r.planned_end != SimTime::MAX
+            && let Ok(at) = self.planned_ends.binary_search(&(r.planned_end, slot))
+        {
             self.planned_ends.remove(at);
         }
         self.pool.release(&r.allocation);
@@ -628,11 +629,16 @@ impl Scheduler {
                 .or_insert(0) += gpus;
         }
         let leaf_switches = self.pool.leaves_spanned(&allocation);
-        let planned_end = now + round_up(ticket.time_limit, self.config.backfill_params.resolution);
-        let at = self
-            .planned_ends
-            .partition_point(|&e| e < (planned_end, slot));
-        self.planned_ends.insert(at, (planned_end, slot));
+        // Only backfilling plans with expected ends; FCFS would pay an
+        // O(running jobs) insertion per start for nothing.
+        let mut planned_end = SimTime::MAX;
+        if self.config.backfill != Backfill::None {
+            planned_end = now + round_up(ticket.time_limit, self.config.backfill_params.resolution);
+            let at = self
+                .planned_ends
+                .partition_point(|&e| e < (planned_end, slot));
+            self.planned_ends.insert(at, (planned_end, slot));
+        }
         let r = &mut self.running[slot as usize];
         r.planned_end = planned_end;
         r.job = q.job;
