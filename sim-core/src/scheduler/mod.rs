@@ -52,6 +52,9 @@ use priority::JobFactorsInput;
 /// Index of a job in the simulation's job table.
 pub type JobIndex = u32;
 
+/// `queue_gpus` entry of a job that started in the current pass.
+const STARTED: u64 = u64::MAX;
+
 /// What a pass decided; the simulation carries it out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -139,6 +142,11 @@ pub struct Scheduler {
     scratch_pool: GpuPool,
     scratch_alloc: Vec<NodeGpus>,
     queue: VecDeque<Queued>,
+    /// The GPUs each queue entry asks for ([`STARTED`] once started), in
+    /// queue order: backfill scans this compact copy, not the entries.
+    queue_gpus: VecDeque<u64>,
+    /// Queue positions started in the current pass.
+    started_this_pass: Vec<usize>,
     running: Vec<RunningJob>,
     free_slots: Vec<u32>,
     profiles: Vec<Profile>,
@@ -161,8 +169,8 @@ pub struct Scheduler {
     /// `(planned end, slot)` of running jobs, sorted, so that building a
     /// profile needs no sort (kept only when backfilling).
     planned_ends: Vec<(SimTime, u32)>,
-    /// Backfill scratch: the smallest request from each queue position on.
-    smallest_after: Vec<u64>,
+    /// How many queued, not yet started jobs ask for each GPU count.
+    queued_sizes: BTreeMap<u64, u32>,
     has_qos_limits: bool,
     stats: SchedulerStats,
 }
@@ -200,6 +208,8 @@ impl Scheduler {
             pool,
             scratch_alloc: Vec::new(),
             queue: VecDeque::new(),
+            queue_gpus: VecDeque::new(),
+            started_this_pass: Vec::new(),
             running: Vec::new(),
             free_slots: Vec::new(),
             profiles: vec![Profile::default(); partitions],
@@ -220,7 +230,7 @@ impl Scheduler {
             victims: Vec::new(),
             preemptors_waiting: 0,
             planned_ends: Vec::new(),
-            smallest_after: Vec::new(),
+            queued_sizes: BTreeMap::new(),
             has_qos_limits: config
                 .qos
                 .iter()
@@ -324,9 +334,14 @@ impl Scheduler {
             started: false,
         };
         entry.priority = self.priority_of(&entry, now);
+        *self
+            .queued_sizes
+            .entry(ticket.request.total_gpus())
+            .or_insert(0) += 1;
         let key = self.key(&entry);
         let at = self.queue.partition_point(|q| self.key(q) < key);
         self.queue.insert(at, entry);
+        self.queue_gpus.insert(at, ticket.request.total_gpus());
     }
 
     /// One scheduling pass at `now`; decisions are appended to `out`.
@@ -334,10 +349,9 @@ impl Scheduler {
     /// (`bf_interval` > 0); with a zero interval every pass backfills.
     pub fn schedule(&mut self, now: SimTime, backfill_tick: bool, out: &mut Vec<Decision>) {
         self.stats.passes += 1;
-        let decided_before = out.len();
         if !self.config.gang {
             self.place_pods(now, out);
-            self.drop_started(&out[decided_before..]);
+            self.drop_started();
             return;
         }
         if self.preemptors_waiting > 0 {
@@ -377,25 +391,32 @@ impl Scheduler {
         {
             self.backfill(now, from, out);
         }
-        self.drop_started(&out[decided_before..]);
+        self.drop_started();
     }
 
-    /// Removes the jobs this pass started from the queue: popped from the
-    /// front when they lead it (as under FCFS), else by one scan.
-    fn drop_started(&mut self, decisions: &[Decision]) {
-        let started = decisions
-            .iter()
-            .filter(|d| matches!(d, Decision::Start { .. }))
-            .count();
-        // In queue order, started jobs are mostly at the front.
-        let mut removed = 0;
-        while self.queue.front().is_some_and(|q| q.started) {
-            self.queue.pop_front();
-            removed += 1;
-        }
-        if removed < started {
+    /// Removes the jobs this pass started from the queue.
+    fn drop_started(&mut self) {
+        let mut started = std::mem::take(&mut self.started_this_pass);
+        if started.len() <= 8 {
+            // A few removals shift less than one retain pass over the queue.
+            started.sort_unstable_by(|a, b| b.cmp(a));
+            for &i in &started {
+                self.queue.remove(i);
+                self.queue_gpus.remove(i);
+            }
+        } else {
             self.queue.retain(|q| !q.started);
+            self.queue_gpus.retain(|&gpus| gpus != STARTED);
         }
+        started.clear();
+        self.started_this_pass = started;
+    }
+
+    /// The smallest request among queued jobs not yet started.
+    fn smallest_queued(&self) -> u64 {
+        self.queued_sizes
+            .first_key_value()
+            .map_or(u64::MAX, |(&gpus, _)| gpus)
     }
 
     /// Whether periodic backfill ticks are needed (`bf_interval` > 0).
@@ -481,6 +502,9 @@ impl Scheduler {
             q.priority = self.priority_of(q, now);
         }
         queue.make_contiguous().sort_by_key(|q| self.key(q));
+        self.queue_gpus.clear();
+        self.queue_gpus
+            .extend(queue.iter().map(|q| q.ticket.request.total_gpus()));
         self.queue = queue;
     }
 
@@ -616,10 +640,18 @@ impl Scheduler {
         backfilled: bool,
         out: &mut Vec<Decision>,
     ) {
+        self.queue_gpus[i] = STARTED;
+        self.started_this_pass.push(i);
         let q = &mut self.queue[i];
         q.started = true;
         let ticket = q.ticket;
         let gpus = ticket.request.total_gpus();
+        if let Some(count) = self.queued_sizes.get_mut(&gpus) {
+            *count -= 1;
+            if *count == 0 {
+                self.queued_sizes.remove(&gpus);
+            }
+        }
         self.qos_gpus[ticket.qos as usize] += gpus;
         let qos = &self.config.qos[ticket.qos as usize];
         if qos.max_gpus_per_user.is_some() {
@@ -687,44 +719,41 @@ impl Scheduler {
         let mut last_tested: Option<usize> = None;
         // EASY: the head, until its reservation is planned.
         let mut unplanned_head: Option<usize> = None;
-        // The smallest request from each queue position on: once no later
-        // job could start now even by count, planning more reservations
-        // cannot change this pass's decisions (one partition only; with
-        // several, free GPUs differ by partition).
-        let mut smallest_after = std::mem::take(&mut self.smallest_after);
-        smallest_after.clear();
-        if single_partition {
-            smallest_after.resize(self.queue.len() + 1, u64::MAX);
-            for i in (0..self.queue.len()).rev() {
-                let q = &self.queue[i];
-                let gpus = if q.started {
-                    u64::MAX
-                } else {
-                    q.ticket.request.total_gpus()
-                };
-                smallest_after[i] = smallest_after[i + 1].min(gpus);
-            }
-        }
+        // Once no queued job could start now even by count, planning more
+        // reservations cannot change this pass's decisions (checked with
+        // one partition only; with several, free GPUs differ by partition).
+        // The smallest queued request includes jobs already tested in this
+        // cycle, so the test is conservative: it never stops too early.
+        // EASY over one partition, when bf_max_job_test cannot bind: jobs
+        // too big to start now are skipped by a scan of the compact sizes
+        // (free GPUs only shrink during a cycle, so a skipped job could not
+        // have started later in it either).
+        let easy_skipping = !conservative
+            && single_partition
+            && !self.has_qos_limits
+            && params.max_job_test as usize >= self.queue.len();
+        self.queue_gpus.make_contiguous();
+        let mut skip_until = 0;
+        let mut smallest = self.smallest_queued();
         let order = std::iter::once(from).chain(resume_from..self.queue.len());
         for i in order {
+            if i < skip_until {
+                continue;
+            }
             if single_partition {
                 let free_now = if self.profile_ready[0] {
                     self.profiles[0].free_now()
                 } else {
                     self.pool.free_gpus()
                 };
-                // The jobs still to test: this one and those after it.
-                let smallest_left = if i == from {
-                    smallest_after[resume_from.min(self.queue.len())]
-                        .min(self.queue[from].ticket.request.total_gpus())
-                } else {
-                    smallest_after[i]
-                };
-                if smallest_left > free_now {
+                if smallest > free_now {
                     break;
                 }
             }
-            if self.queue[i].started || !self.within_limits(&self.queue[i].ticket) {
+            let requested = self.queue_gpus[i];
+            if requested == STARTED
+                || (self.has_qos_limits && !self.within_limits(&self.queue[i].ticket))
+            {
                 continue;
             }
             if tested == params.max_job_test {
@@ -736,6 +765,27 @@ impl Scheduler {
             if !conservative && i == from {
                 unplanned_head = Some(i);
                 continue;
+            }
+            if !conservative && single_partition {
+                // EASY: a job that cannot start now gets no reservation;
+                // decided from the compact copy without touching the entry.
+                let free_now = if self.profile_ready[0] {
+                    self.profiles[0].free_now()
+                } else {
+                    self.pool.free_gpus()
+                };
+                if requested > free_now {
+                    if easy_skipping {
+                        let rest = &self.queue_gpus.as_slices().0[i + 1..];
+                        skip_until = i
+                            + 1
+                            + rest
+                                .iter()
+                                .position(|&g| g <= free_now)
+                                .unwrap_or(rest.len());
+                    }
+                    continue;
+                }
             }
             let ticket = self.queue[i].ticket;
             let partition = ticket.partition as usize;
@@ -766,6 +816,7 @@ impl Scheduler {
             if start == now {
                 if self.try_start(i, now, true, out) {
                     self.profiles[partition].reserve(now, duration, gpus);
+                    smallest = self.smallest_queued();
                     continue;
                 }
                 // Enough GPUs by count, but fragmented: hold them.
@@ -776,7 +827,6 @@ impl Scheduler {
                 self.profiles[partition].reserve(start, duration, gpus);
             }
         }
-        self.smallest_after = smallest_after;
     }
 
     /// Reserves queue entry `i` at its earliest start in its partition's
