@@ -43,6 +43,27 @@ fn job(gpus: u32, time_limit_s: u64) -> SubmittedJob {
     }
 }
 
+/// One user in one account.
+fn directory() -> Directory {
+    Directory {
+        users: vec!["user".into()],
+        accounts: vec!["default".into()],
+        job_names: vec!["job".into()],
+    }
+}
+
+/// A QOS without limits.
+fn qos(name: &str, priority: u32, preempt: Vec<u16>, grace_time: SimDuration) -> Qos {
+    Qos {
+        name: name.into(),
+        priority,
+        max_gpus_per_user: None,
+        grp_gpus: None,
+        preempt,
+        grace_time,
+    }
+}
+
 /// A scheduler over `nodes` one-GPU nodes (so any GPU count fits by
 /// count, as in the trace-replay literature), exact times.
 fn scheduler(nodes: u32, backfill: Backfill) -> Scheduler {
@@ -51,12 +72,7 @@ fn scheduler(nodes: u32, backfill: Backfill) -> Scheduler {
     config.backfill_params.interval = SimDuration::ZERO;
     config.backfill_params.resolution = s(1);
     config.backfill_params.window = s(1_000_000);
-    let directory = Directory {
-        users: vec!["user".into()],
-        accounts: vec!["default".into()],
-        job_names: vec!["job".into()],
-    };
-    Scheduler::new(config, &cluster(nodes, 1), &directory, &[(0, 0)])
+    Scheduler::new(config, &cluster(nodes, 1), &directory(), &[(0, 0)])
 }
 
 /// Queues `jobs` (indices from `first`) at `now` and runs one pass;
@@ -207,20 +223,10 @@ fn multifactor_puts_the_higher_qos_first_and_fcfs_does_not() {
         let mut config = SchedulerConfig::fcfs(4);
         config.order = queue_order;
         config.priority.weights.qos = 1000;
-        config.qos.push(Qos {
-            name: "high".into(),
-            priority: 100,
-            max_gpus_per_user: None,
-            grp_gpus: None,
-            preempt: Vec::new(),
-            grace_time: SimDuration::ZERO,
-        });
-        let directory = Directory {
-            users: vec!["u".into()],
-            accounts: vec!["a".into()],
-            job_names: vec!["j".into()],
-        };
-        let mut sched = Scheduler::new(config, &cluster(4, 1), &directory, &[(0, 0)]);
+        config
+            .qos
+            .push(qos("high", 100, Vec::new(), SimDuration::ZERO));
+        let mut sched = Scheduler::new(config, &cluster(4, 1), &directory(), &[(0, 0)]);
         let mut high = job(4, 10);
         high.qos = 1;
         high.submit = at(5);
@@ -241,29 +247,10 @@ fn qos_preemption_picks_the_youngest_low_job_and_waits_for_it() {
     let mut config = SchedulerConfig::fcfs(4);
     config.preempt_type = PreemptType::Qos;
     config.qos = vec![
-        Qos {
-            name: "low".into(),
-            priority: 0,
-            max_gpus_per_user: None,
-            grp_gpus: None,
-            preempt: Vec::new(),
-            grace_time: s(30),
-        },
-        Qos {
-            name: "high".into(),
-            priority: 10,
-            max_gpus_per_user: None,
-            grp_gpus: None,
-            preempt: vec![0],
-            grace_time: SimDuration::ZERO,
-        },
+        qos("low", 0, Vec::new(), s(30)),
+        qos("high", 10, vec![0], SimDuration::ZERO),
     ];
-    let directory = Directory {
-        users: vec!["u".into()],
-        accounts: vec!["a".into()],
-        job_names: vec!["j".into()],
-    };
-    let mut sched = Scheduler::new(config, &cluster(4, 1), &directory, &[(0, 0)]);
+    let mut sched = Scheduler::new(config, &cluster(4, 1), &directory(), &[(0, 0)]);
     assert_eq!(pass(&mut sched, at(0), 0, &[job(2, 1000)]), [0]);
     assert_eq!(pass(&mut sched, at(10), 1, &[job(2, 1000)]), [1]);
     // A high job needing 2 GPUs: one victim suffices, the youngest (1).
@@ -296,11 +283,6 @@ fn without_gang_pods_are_placed_round_robin_and_can_deadlock() {
     // holds 3 nodes (24 GPUs) and neither can start.
     let mut config = SchedulerConfig::fcfs(6);
     config.gang = false;
-    let directory = Directory {
-        users: vec!["u".into()],
-        accounts: vec!["a".into()],
-        job_names: vec!["j".into()],
-    };
     let four_nodes = SubmittedJob {
         request: JobRequest::Nodes {
             count: 4,
@@ -310,12 +292,12 @@ fn without_gang_pods_are_placed_round_robin_and_can_deadlock() {
         time_limit: s(100),
         ..SubmittedJob::default()
     };
-    let mut sched = Scheduler::new(config.clone(), &cluster(6, 8), &directory, &[(0, 0)]);
+    let mut sched = Scheduler::new(config.clone(), &cluster(6, 8), &directory(), &[(0, 0)]);
     assert_eq!(pass(&mut sched, at(0), 0, &[four_nodes, four_nodes]), NONE);
     assert_eq!(sched.held_gpus(), 48);
     // Gang scheduling starts the first and queues the second.
     config.gang = true;
-    let mut sched = Scheduler::new(config, &cluster(6, 8), &directory, &[(0, 0)]);
+    let mut sched = Scheduler::new(config, &cluster(6, 8), &directory(), &[(0, 0)]);
     assert_eq!(pass(&mut sched, at(0), 0, &[four_nodes, four_nodes]), [0]);
     assert_eq!(sched.held_gpus(), 0);
 }
@@ -325,8 +307,7 @@ fn partition_and_qos_limits_refuse_what_can_never_run() {
     let mut config = SchedulerConfig::fcfs(4);
     config.partitions[0].max_time = Some(s(3600));
     config.qos[0].max_gpus_per_user = Some(2);
-    let directory = Directory::default();
-    let sched = Scheduler::new(config, &cluster(4, 1), &directory, &[]);
+    let sched = Scheduler::new(config, &cluster(4, 1), &Directory::default(), &[]);
     assert!(sched.admit(&job(2, 3600)).is_ok());
     let err = sched.admit(&job(2, 3601)).unwrap_err();
     assert!(err.reason.contains("MaxTime"), "{}", err.reason);
