@@ -321,3 +321,23 @@ fn preemptor_gets_the_gpus_it_freed_under_fcfs_order() {
     // preempted low-3 and low-4, the GPUs they free at 1h05m are urgent's.
     check_requeue(&run_with("preemption.ron", &["scheduler.order=Fcfs"]));
 }
+
+#[test]
+fn with_a_backfill_interval_small_jobs_wait_for_the_next_cycle() {
+    // Slurm's bf_interval: backfilling runs on a timer, not at every event.
+    // With bf_interval = 7m the first cycle after the small jobs arrive
+    // (2m..5m) is at 7m = 420 s; the main scheduler alone cannot start them
+    // (job 2 blocks the queue). At 420 s the 16 idle GPUs take all four:
+    // they end at 420 s + 40m = 2820 s, before job 2's reservation at 1h.
+    let r = run_with(
+        "fcfs-vs-easy.ron",
+        &["scheduler.backfill=Easy", "scheduler.bf_interval=7m"],
+    );
+    let seven = 7 * MIN;
+    assert_eq!(
+        starts(&r),
+        [0, HOUR, seven, seven, seven, seven].map(Some).to_vec()
+    );
+    assert_eq!(r.summary.scheduling.backfilled_jobs, 4);
+    assert!(all_completed(&r));
+}

@@ -314,3 +314,46 @@ fn partition_and_qos_limits_refuse_what_can_never_run() {
     let err = sched.admit(&job(3, 60)).unwrap_err();
     assert!(err.reason.contains("MaxTRESPerUser"), "{}", err.reason);
 }
+
+#[test]
+fn partition_priority_preemption_uses_the_victims_partition_grace_time() {
+    // Slurm PreemptType=preempt/partition_prio: a job of a partition with
+    // a higher PriorityTier preempts jobs of lower tiers on shared nodes.
+    let mut config = SchedulerConfig::fcfs(4);
+    config.preempt_type = PreemptType::PartitionPriority;
+    let mut high = config.partitions[0].clone();
+    high.name = "urgent".into();
+    high.priority_tier = 2;
+    high.grace_time = s(1);
+    config.partitions[0].grace_time = s(120);
+    config.partitions.push(high);
+    let mut sched = Scheduler::new(config, &cluster(4, 1), &directory(), &[(0, 0)]);
+    assert_eq!(pass(&mut sched, at(0), 0, &[job(2, 1000)]), [0]);
+    assert_eq!(pass(&mut sched, at(10), 1, &[job(2, 1000)]), [1]);
+    let mut urgent = job(2, 100);
+    urgent.partition = 1;
+    sched.enqueue(2, urgent, at(20));
+    let mut out = Vec::new();
+    sched.schedule(at(20), false, &mut out);
+    let [Decision::Preempt { slot, grace }] = out[..] else {
+        panic!("expected one preemption, got {out:?}");
+    };
+    assert_eq!(sched.running(slot).job, 1, "the youngest low-tier job");
+    assert_eq!(grace, s(120), "the victim's partition GraceTime");
+    // A job of the same tier preempts nobody.
+    let mut sched = Scheduler::new(
+        {
+            let mut c = SchedulerConfig::fcfs(4);
+            c.preempt_type = PreemptType::PartitionPriority;
+            c
+        },
+        &cluster(4, 1),
+        &directory(),
+        &[(0, 0)],
+    );
+    assert_eq!(pass(&mut sched, at(0), 0, &[job(4, 1000)]), [0]);
+    out.clear();
+    sched.enqueue(1, job(2, 100), at(5));
+    sched.schedule(at(5), false, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+}
