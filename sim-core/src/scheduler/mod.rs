@@ -356,7 +356,10 @@ impl Scheduler {
         }
         if self.preemptors_waiting > 0 {
             for i in 0..self.queue.len() {
-                if self.queue[i].preemptor && self.try_start(i, now, false, out) {
+                if self.queue[i].preemptor
+                    && self.within_limits(&self.queue[i].ticket)
+                    && self.try_start(i, now, false, out)
+                {
                     self.preemptors_waiting -= 1;
                 }
             }
