@@ -693,68 +693,172 @@ impl Scheduler {
     }
 
     /// The backfill phase, from the first blocked queue entry on.
-    ///
-    /// Conservative: every tested job, in queue order, is planned at its
-    /// earliest start in the profile (which then holds its reservation);
-    /// those planned for now start. EASY: only the first blocked job (the
-    /// head) is planned; a later job starts if it fits in the profile from
-    /// now until its requested end, which is Lifka's rule: it ends before
-    /// the head's reserved start, or it uses only GPUs the head leaves
-    /// free. The head is planned lazily, when the first later job could
-    /// start by count, so cycles where nothing fits cost one pass over the
-    /// queue.
     fn backfill(&mut self, now: SimTime, from: usize, out: &mut Vec<Decision>) {
         self.stats.backfill_cycles += 1;
         self.last_backfill = Some(now);
         self.profile_ready.iter_mut().for_each(|r| *r = false);
-        let params = self.config.backfill_params;
-        let conservative = self.config.backfill == Backfill::Conservative;
-        let single_partition = self.profiles.len() == 1;
-        let latest_start = now + params.window;
-        let resume_from = match self.resume_after.take() {
-            Some(after) if params.continue_after_limit => {
+        match self.config.backfill {
+            Backfill::None => {}
+            Backfill::Easy => self.backfill_easy(now, from, out),
+            Backfill::Conservative => self.backfill_conservative(now, from, out),
+        }
+    }
+
+    /// Where testing resumes after the first blocked job: right after it,
+    /// or with `bf_continue`, after the last job the previous cycle tested.
+    fn resume_point(&mut self, from: usize) -> usize {
+        match self.resume_after.take() {
+            Some(after) if self.config.backfill_params.continue_after_limit => {
                 self.queue.partition_point(|q| self.key(q) <= after)
             }
             _ => from + 1,
         }
-        .max(from + 1);
-        let mut tested = 0u32;
-        let mut last_tested: Option<usize> = None;
-        // EASY: the head, until its reservation is planned.
-        let mut unplanned_head: Option<usize> = None;
-        // Once no queued job could start now even by count, planning more
-        // reservations cannot change this pass's decisions (checked with
-        // one partition only; with several, free GPUs differ by partition).
-        // The smallest queued request includes jobs already tested in this
-        // cycle, so the test is conservative: it never stops too early.
-        // EASY over one partition, when bf_max_job_test cannot bind: jobs
-        // too big to start now are skipped by a scan of the compact sizes
-        // (free GPUs only shrink during a cycle, so a skipped job could not
-        // have started later in it either).
-        let easy_skipping = !conservative
-            && single_partition
+        .max(from + 1)
+    }
+
+    /// EASY (Lifka 1995; Mu'alem & Feitelson 2001): the head (the first
+    /// blocked job) is reserved at its shadow time, the earliest time the
+    /// profile of requested time limits frees enough GPUs for it; the GPUs
+    /// free then beyond its need are the extra GPUs. A later job starts now
+    /// if it fits now and either ends (by its limit) by the shadow time or
+    /// takes only extra GPUs, which it then uses up.
+    ///
+    /// That rule is exactly "fits in the profile holding the head's
+    /// reservation" (free GPUs only grow after the shadow time), so it is
+    /// applied in O(1) per job from two numbers. The shadow time is
+    /// computed lazily, when some later job fits now at all, so a cycle
+    /// where nothing fits costs one scan of the compact request sizes.
+    fn backfill_easy(&mut self, now: SimTime, from: usize, out: &mut Vec<Decision>) {
+        let params = self.config.backfill_params;
+        let single_partition = self.profiles.len() == 1;
+        let latest_start = now + params.window;
+        let resume_from = self.resume_point(from);
+        let head_partition = self.queue[from].ticket.partition;
+        // Jobs too big to start now are skipped by scanning the compact
+        // sizes when bf_max_job_test cannot bind (free GPUs only shrink
+        // during a cycle, so a skipped job could not start later in it).
+        let skipping = single_partition
             && !self.has_qos_limits
             && params.max_job_test as usize >= self.queue.len();
         self.queue_gpus.make_contiguous();
+        // The head counts as tested.
+        let mut tested = 1u32;
+        let mut last_tested = from;
+        // `None` until planned; then the shadow time and extra GPUs, or
+        // `Some(None)` when the head cannot start within `bf_window`.
+        let mut guard: Option<Option<(SimTime, u64)>> = None;
         let mut skip_until = 0;
         let mut smallest = self.smallest_queued();
-        let order = std::iter::once(from).chain(resume_from..self.queue.len());
-        for i in order {
+        for i in resume_from..self.queue.len() {
             if i < skip_until {
                 continue;
             }
+            if single_partition && smallest > self.pool.free_gpus() {
+                break; // no queued job fits now, even by count
+            }
+            let requested = self.queue_gpus[i];
+            if requested == STARTED
+                || (self.has_qos_limits && !self.within_limits(&self.queue[i].ticket))
+            {
+                continue;
+            }
+            if tested == params.max_job_test {
+                self.resume_after = Some(self.key(&self.queue[last_tested]));
+                break;
+            }
+            tested += 1;
+            last_tested = i;
+            let partition = if single_partition {
+                0
+            } else {
+                self.queue[i].ticket.partition
+            };
+            let free_now = self
+                .pool
+                .free_gpus_in(&self.config.partitions[partition as usize].nodes);
+            if requested > free_now {
+                if skipping {
+                    let rest = &self.queue_gpus.as_slices().0[i + 1..];
+                    skip_until = i
+                        + 1
+                        + rest
+                            .iter()
+                            .position(|&g| g <= free_now)
+                            .unwrap_or(rest.len());
+                }
+                continue;
+            }
+            let ends_by = now + round_up(self.queue[i].ticket.time_limit, params.resolution);
+            if partition == head_partition {
+                let guard = match guard {
+                    Some(g) => g,
+                    None => *guard.insert(self.shadow(from, now, latest_start)),
+                };
+                if let Some((shadow, extra)) = guard
+                    && ends_by > shadow
+                    && requested > extra
+                {
+                    continue; // it would delay the head
+                }
+            }
+            if self.try_start(i, now, true, out) {
+                smallest = self.smallest_queued();
+                if partition == head_partition
+                    && let Some(Some((shadow, extra))) = &mut guard
+                    && ends_by > *shadow
+                {
+                    *extra -= requested;
+                }
+            }
+        }
+    }
+
+    /// The head's shadow time and extra GPUs, or `None` when it cannot
+    /// start within `bf_window`.
+    fn shadow(
+        &mut self,
+        head: usize,
+        now: SimTime,
+        latest_start: SimTime,
+    ) -> Option<(SimTime, u64)> {
+        let ticket = self.queue[head].ticket;
+        let partition = ticket.partition as usize;
+        self.ensure_profile(partition, now);
+        let gpus = ticket.request.total_gpus();
+        let duration = round_up(ticket.time_limit, self.config.backfill_params.resolution);
+        let profile = &self.profiles[partition];
+        let shadow = profile.earliest_start(gpus, duration, latest_start)?;
+        Some((shadow, profile.free_at(shadow) - gpus))
+    }
+
+    /// Conservative (Mu'alem & Feitelson 2001): every tested job, in queue
+    /// order, is reserved at its earliest start in the profile, which then
+    /// holds the reservation; those whose earliest start is now start.
+    fn backfill_conservative(&mut self, now: SimTime, from: usize, out: &mut Vec<Decision>) {
+        let params = self.config.backfill_params;
+        let single_partition = self.profiles.len() == 1;
+        let latest_start = now + params.window;
+        let resume_from = self.resume_point(from);
+        let mut tested = 0u32;
+        let mut last_tested: Option<usize> = None;
+        let mut smallest = self.smallest_queued();
+        let order = std::iter::once(from).chain(resume_from..self.queue.len());
+        for i in order {
             if single_partition {
                 let free_now = if self.profile_ready[0] {
                     self.profiles[0].free_now()
                 } else {
                     self.pool.free_gpus()
                 };
+                // No queued job fits now even by count: more reservations
+                // could only hold back jobs that cannot start now either.
+                // (The smallest request includes jobs tested in this cycle,
+                // so this never stops too early.)
                 if smallest > free_now {
                     break;
                 }
             }
-            let requested = self.queue_gpus[i];
-            if requested == STARTED
+            if self.queue_gpus[i] == STARTED
                 || (self.has_qos_limits && !self.within_limits(&self.queue[i].ticket))
             {
                 continue;
@@ -765,82 +869,19 @@ impl Scheduler {
             }
             tested += 1;
             last_tested = Some(i);
-            if !conservative && i == from {
-                unplanned_head = Some(i);
-                continue;
-            }
-            if !conservative && single_partition {
-                // EASY: a job that cannot start now gets no reservation;
-                // decided from the compact copy without touching the entry.
-                let free_now = if self.profile_ready[0] {
-                    self.profiles[0].free_now()
-                } else {
-                    self.pool.free_gpus()
-                };
-                if requested > free_now {
-                    if easy_skipping {
-                        let rest = &self.queue_gpus.as_slices().0[i + 1..];
-                        skip_until = i
-                            + 1
-                            + rest
-                                .iter()
-                                .position(|&g| g <= free_now)
-                                .unwrap_or(rest.len());
-                    }
-                    continue;
-                }
-            }
             let ticket = self.queue[i].ticket;
             let partition = ticket.partition as usize;
             let gpus = ticket.request.total_gpus();
-            let free_now = if self.profile_ready[partition] {
-                self.profiles[partition].free_now()
-            } else {
-                self.pool
-                    .free_gpus_in(&self.config.partitions[partition].nodes)
-            };
-            if free_now == 0 && single_partition {
-                // Nothing can start now; later reservations could only
-                // hold back jobs that cannot start now either.
-                break;
-            }
-            if !conservative && gpus > free_now {
-                continue; // EASY: cannot start now, gets no reservation
-            }
-            if let Some(head) = unplanned_head.take() {
-                self.plan(head, now, latest_start);
-            }
             self.ensure_profile(partition, now);
             let duration = round_up(ticket.time_limit, params.resolution);
             let Some(start) = self.profiles[partition].earliest_start(gpus, duration, latest_start)
             else {
                 continue;
             };
-            if start == now {
-                if self.try_start(i, now, true, out) {
-                    self.profiles[partition].reserve(now, duration, gpus);
-                    smallest = self.smallest_queued();
-                    continue;
-                }
-                // Enough GPUs by count, but fragmented: hold them.
-                if conservative {
-                    self.profiles[partition].reserve(now, duration, gpus);
-                }
-            } else if conservative {
-                self.profiles[partition].reserve(start, duration, gpus);
+            // At `now` but not placeable (fragmentation): hold the GPUs.
+            if start != now || self.try_start(i, now, i != from, out) {
+                smallest = self.smallest_queued();
             }
-        }
-    }
-
-    /// Reserves queue entry `i` at its earliest start in its partition's
-    /// profile (no reservation if that is beyond the window).
-    fn plan(&mut self, i: usize, now: SimTime, latest_start: SimTime) {
-        let ticket = self.queue[i].ticket;
-        let partition = ticket.partition as usize;
-        self.ensure_profile(partition, now);
-        let gpus = ticket.request.total_gpus();
-        let duration = round_up(ticket.time_limit, self.config.backfill_params.resolution);
-        if let Some(start) = self.profiles[partition].earliest_start(gpus, duration, latest_start) {
             self.profiles[partition].reserve(start, duration, gpus);
         }
     }

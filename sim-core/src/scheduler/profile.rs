@@ -73,6 +73,12 @@ impl Profile {
         self.free[0].max(0) as u64
     }
 
+    /// GPUs free at `t` (>= now) according to the profile.
+    pub fn free_at(&self, t: SimTime) -> u64 {
+        let step = self.times.partition_point(|&x| x <= t).max(1) - 1;
+        self.free[step].max(0) as u64
+    }
+
     /// The earliest instant `t >= now`, no later than `latest_start`, at
     /// which `gpus` GPUs stay free for all of `[t, t + duration)`.
     pub fn earliest_start(
