@@ -16,6 +16,8 @@
 //!   granted or the pool is left unchanged;
 //! - placement is deterministic: ties are broken by the lowest node id, and
 //!   within a node by the lowest GPU index;
+//! - a node is in exactly one `by_free` bucket, the one of its free-GPU
+//!   count, so placement walks only the nodes that can take part;
 //! - no allocation in the hot path: scratch space is kept between calls and
 //!   the caller provides the output vector.
 
@@ -102,6 +104,11 @@ pub struct GpuPool {
     max_node_gpus: u32,
     total_gpus: u64,
     scratch: Vec<(u32, NodeId)>,
+    /// Bit sets of the nodes with exactly `k` free GPUs, one after the
+    /// other (`words` words each), so placement visits only nodes that can
+    /// take part, 64 nodes a word.
+    by_free: Vec<u64>,
+    words: usize,
 }
 
 impl GpuPool {
@@ -128,6 +135,15 @@ impl GpuPool {
             max_node_gpus,
             total_gpus,
             scratch: Vec::with_capacity(capacity.len()),
+            words: capacity.len().div_ceil(64),
+            by_free: {
+                let words = capacity.len().div_ceil(64);
+                let mut by_free = vec![0u64; words * (max_node_gpus as usize + 1)];
+                for (node, &c) in capacity.iter().enumerate() {
+                    by_free[c as usize * words + node / 64] |= 1 << (node % 64);
+                }
+                by_free
+            },
             capacity,
         }
     }
@@ -314,6 +330,9 @@ impl GpuPool {
     fn set_free(&mut self, node: usize, mask: u64) {
         let before = self.free_count[node];
         let after = mask.count_ones();
+        let (word, bit) = (node / 64, 1u64 << (node % 64));
+        self.by_free[before as usize * self.words + word] &= !bit;
+        self.by_free[after as usize * self.words + word] |= bit;
         self.nodes_with_free[before as usize] -= 1;
         self.nodes_with_free[after as usize] += 1;
         self.free_total = self.free_total - u64::from(before) + u64::from(after);
@@ -353,52 +372,53 @@ impl GpuPool {
         set: Option<&NodeSet>,
         out: &mut Vec<NodeGpus>,
     ) -> bool {
-        if self.nodes_with_at_least(n) == 0 {
-            return false;
-        }
-        let mut best: Option<(u32, usize)> = None;
-        for (node, &free) in self.free_count.iter().enumerate() {
-            if free >= n
-                && set.is_none_or(|s| s.member[node])
-                && best.is_none_or(|(best_free, _)| free < best_free)
-            {
-                best = Some((free, node));
-                if free == n {
-                    break; // a perfect fit cannot be beaten
-                }
+        for k in n..=self.max_node_gpus {
+            if self.nodes_with_free[k as usize] == 0 {
+                continue;
+            }
+            if let Some(node) = self.first_with_free(k, |node| set.is_none_or(|s| s.member[node])) {
+                self.take(node, n, out);
+                return true;
             }
         }
-        let Some((_, node)) = best else {
-            return false; // only nodes outside the set have room
-        };
-        self.take(node, n, out);
-        true
+        false
     }
 
-    /// `(free GPUs, node)` of every node with at least `min_free` free
-    /// GPUs, in node order, in the reused scratch vector (give it back by
-    /// assigning `self.scratch` when done).
-    fn nodes_with_free_at_least(
-        &mut self,
-        min_free: u32,
-        set: Option<&NodeSet>,
-    ) -> Vec<(u32, NodeId)> {
-        let mut candidates = std::mem::take(&mut self.scratch);
-        candidates.clear();
-        let leaf_of = &self.leaf_of;
-        let leaf_ok = &self.leaf_ok;
-        candidates.extend(
-            self.free_count
-                .iter()
-                .enumerate()
-                .filter(|&(node, &f)| {
-                    f >= min_free
-                        && set.is_none_or(|s| s.member[node])
-                        && (leaf_of.is_empty() || leaf_ok[leaf_of[node] as usize])
-                })
-                .map(|(node, &f)| (f, node as NodeId)),
-        );
-        candidates
+    /// The bit set of the nodes with exactly `k` free GPUs.
+    fn bucket(&self, k: u32) -> &[u64] {
+        let start = k as usize * self.words;
+        &self.by_free[start..start + self.words]
+    }
+
+    /// The lowest-id node with exactly `k` free GPUs that `ok` accepts.
+    fn first_with_free(&self, k: u32, ok: impl Fn(usize) -> bool) -> Option<usize> {
+        for (w, &word) in self.bucket(k).iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let node = w * 64 + bits.trailing_zeros() as usize;
+                if ok(node) {
+                    return Some(node);
+                }
+                bits &= bits - 1;
+            }
+        }
+        None
+    }
+
+    /// The highest-id node with exactly `k` free GPUs that `ok` accepts.
+    fn last_with_free(&self, k: u32, ok: impl Fn(usize) -> bool) -> Option<usize> {
+        for (w, &word) in self.bucket(k).iter().enumerate().rev() {
+            let mut bits = word;
+            while bits != 0 {
+                let top = 63 - bits.leading_zeros() as usize;
+                let node = w * 64 + top;
+                if ok(node) {
+                    return Some(node);
+                }
+                bits &= !(1u64 << top);
+            }
+        }
+        None
     }
 
     /// With a topology: keeps in `leaf_ok` only the leaves placement may
@@ -483,30 +503,33 @@ impl GpuPool {
             if self.nodes_with_free[k as usize] == 0 {
                 continue;
             }
-            for node in 0..nodes {
-                if self.free_count[node] != k || !self.eligible(node, set) {
-                    continue;
-                }
-                if u64::from(k) < remaining {
-                    self.take(node, k, out);
-                    remaining -= u64::from(k);
-                    continue;
-                }
-                // The last piece fits on this node; find the best fit.
-                let last = remaining as u32;
-                for fit in last..=k {
-                    if self.nodes_with_free[fit as usize] == 0 {
+            for w in 0..self.words {
+                // A copy: taking a node moves it to another bucket.
+                let mut bits = self.bucket(k)[w];
+                while bits != 0 {
+                    let node = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if !self.eligible(node, set) {
                         continue;
                     }
-                    if let Some(best) = (0..nodes)
-                        .rev()
-                        .find(|&m| self.free_count[m] == fit && self.eligible(m, set))
-                    {
-                        self.take(best, last, out);
-                        return true;
+                    if u64::from(k) < remaining {
+                        self.take(node, k, out);
+                        remaining -= u64::from(k);
+                        continue;
                     }
+                    // The last piece fits on this node; find the best fit.
+                    let last = remaining as u32;
+                    for fit in last..=k {
+                        if self.nodes_with_free[fit as usize] == 0 {
+                            continue;
+                        }
+                        if let Some(best) = self.last_with_free(fit, |m| self.eligible(m, set)) {
+                            self.take(best, last, out);
+                            return true;
+                        }
+                    }
+                    unreachable!("node {node} itself holds the last piece");
                 }
-                unreachable!("node {node} itself holds the last piece");
             }
         }
         unreachable!("the eligible nodes were counted to hold the request")
@@ -527,22 +550,37 @@ impl GpuPool {
         {
             return false;
         }
-        let mut candidates = self.nodes_with_free_at_least(per_node, set);
+        // Best fit: the nodes with the fewest free GPUs that suffice,
+        // lowest ids first, chosen before any is taken (all or nothing).
+        let mut chosen = std::mem::take(&mut self.scratch);
+        chosen.clear();
         let count = count as usize;
-        if candidates.len() < count {
-            self.scratch = candidates;
-            return false;
+        'buckets: for k in per_node..=self.max_node_gpus {
+            if self.nodes_with_free[k as usize] == 0 {
+                continue;
+            }
+            for (w, &word) in self.bucket(k).iter().enumerate() {
+                let mut bits = word;
+                while bits != 0 {
+                    let node = w * 64 + bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    if self.eligible(node, set) {
+                        chosen.push((k, node as NodeId));
+                        if chosen.len() == count {
+                            break 'buckets;
+                        }
+                    }
+                }
+            }
         }
-        if candidates.len() > count {
-            candidates.select_nth_unstable(count - 1);
-            candidates.truncate(count);
+        let placed = chosen.len() == count;
+        if placed {
+            for &(_, node) in &chosen {
+                self.take(node as usize, per_node, out);
+            }
         }
-        candidates.sort_unstable();
-        for &(_, node) in &candidates {
-            self.take(node as usize, per_node, out);
-        }
-        self.scratch = candidates;
-        true
+        self.scratch = chosen;
+        placed
     }
 
     /// Checks the internal counters against the masks (for tests).
@@ -560,6 +598,12 @@ impl GpuPool {
             total += u64::from(mask.count_ones());
         }
         assert_eq!(by_free, self.nodes_with_free);
+        for (n, &count) in self.free_count.iter().enumerate() {
+            for k in 0..=self.max_node_gpus {
+                let member = self.bucket(k)[n / 64] & (1 << (n % 64)) != 0;
+                assert_eq!(member, k == count, "node {n} in bucket {k}");
+            }
+        }
         assert_eq!(total, self.free_total);
     }
 }
