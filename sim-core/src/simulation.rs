@@ -10,11 +10,12 @@
 //! - `PreemptStop`: a preempted job's grace time is over: it is stopped,
 //!   its work so far counted as lost, and it is requeued or ends PREEMPTED.
 //! - `SchedulePass`: the scheduler decides. Arrivals and ends request a
-//!   pass instead of scheduling inline, and a pass is scheduled at most
-//!   once per instant; because it is queued behind everything already due
-//!   at that instant, all completions and arrivals of an instant are seen
+//!   pass, at most one per instant, run after everything already due at
+//!   that instant, so all completions and arrivals of an instant are seen
 //!   before one scheduling decision is made (as Slurm's scheduler and the
-//!   trace-replay literature do).
+//!   trace-replay literature do). When the requesting event is the last
+//!   one due at its instant the pass runs right away, which is the same
+//!   point in the order without the round trip through the event heap.
 //! - `BackfillTick` (every `bf_interval`, when it is not zero) and
 //!   `PriorityCalc` (every `PriorityCalcPeriod`, with multifactor
 //!   priority) run while there are jobs; both are aligned to multiples of
@@ -278,8 +279,15 @@ impl Model<Event> for ClusterSim<'_> {
             }
         }
         if !self.pass_pending && self.scheduler.queue_len() > 0 {
-            self.pass_pending = true;
-            engine.schedule_at(now, Event::SchedulePass);
+            if engine.more_due_now() {
+                self.pass_pending = true;
+                engine.schedule_at(now, Event::SchedulePass);
+            } else {
+                // The last event of this instant: the pass can run now,
+                // which is where the queued pass would run, minus the
+                // round trip through the event heap.
+                self.schedule(engine, false);
+            }
         }
         self.keep_ticking(engine);
     }

@@ -84,6 +84,12 @@ impl<E: Copy> Engine<E> {
         self.queue.len()
     }
 
+    /// Whether another event is due at the current instant, i.e. whether
+    /// the event being handled is not the last one of its instant.
+    pub fn more_due_now(&self) -> bool {
+        self.queue.peek_time() == Some(self.now)
+    }
+
     /// Schedules `event` at `time`, which must not be in the past.
     pub fn schedule_at(&mut self, time: SimTime, event: E) {
         assert!(

@@ -323,13 +323,17 @@ impl GpuPool {
                 part.mask,
                 part.node
             );
-            self.set_free(n, self.free_mask[n] | part.mask);
+            let after = self.free_count[n] + part.gpu_count();
+            self.set_free(n, self.free_mask[n] | part.mask, after);
         }
     }
 
-    fn set_free(&mut self, node: usize, mask: u64) {
+    /// Sets `node`'s free GPUs to `mask`, which has `after` bits (passed
+    /// in because callers know it, and a population count is not free on
+    /// baseline x86-64).
+    fn set_free(&mut self, node: usize, mask: u64, after: u32) {
+        debug_assert_eq!(mask.count_ones(), after);
         let before = self.free_count[node];
-        let after = mask.count_ones();
         let (word, bit) = (node / 64, 1u64 << (node % 64));
         self.by_free[before as usize * self.words + word] &= !bit;
         self.by_free[after as usize * self.words + word] |= bit;
@@ -350,7 +354,7 @@ impl GpuPool {
             remaining ^= lowest;
         }
         debug_assert_eq!(taken.count_ones(), k, "took more GPUs than were free");
-        self.set_free(node, remaining);
+        self.set_free(node, remaining, self.free_count[node] - k);
         out.push(NodeGpus {
             node: node as NodeId,
             mask: taken,

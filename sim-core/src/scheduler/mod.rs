@@ -116,6 +116,9 @@ struct Queued {
     /// Without gang scheduling: GPUs of the pods placed so far.
     held: Vec<NodeGpus>,
     pods_placed: u32,
+    /// Its time limit rounded up to `bf_resolution`: how long backfilling
+    /// plans for it (computed once; the rounding divides).
+    planned: SimDuration,
     /// Victims this job is waiting for; no new preemption meanwhile.
     awaiting_victims: u32,
     /// It preempted jobs and has not started yet: it goes first, so the
@@ -329,6 +332,7 @@ impl Scheduler {
             priority: 0,
             held: Vec::new(),
             pods_placed: 0,
+            planned: round_up(ticket.time_limit, self.config.backfill_params.resolution),
             awaiting_victims: 0,
             preemptor: false,
             started: false,
@@ -339,7 +343,12 @@ impl Scheduler {
             .entry(ticket.request.total_gpus())
             .or_insert(0) += 1;
         let key = self.key(&entry);
-        let at = self.queue.partition_point(|q| self.key(q) < key);
+        // Most jobs go last (FCFS order, or the latest submission).
+        let at = if self.queue.back().is_none_or(|q| self.key(q) < key) {
+            self.queue.len()
+        } else {
+            self.queue.partition_point(|q| self.key(q) < key)
+        };
         self.queue.insert(at, entry);
         self.queue_gpus.insert(at, ticket.request.total_gpus());
     }
@@ -648,6 +657,7 @@ impl Scheduler {
         let q = &mut self.queue[i];
         q.started = true;
         let ticket = q.ticket;
+        let planned = q.planned;
         let gpus = ticket.request.total_gpus();
         if let Some(count) = self.queued_sizes.get_mut(&gpus) {
             *count -= 1;
@@ -668,7 +678,7 @@ impl Scheduler {
         // O(running jobs) insertion per start for nothing.
         let mut planned_end = SimTime::MAX;
         if self.config.backfill != Backfill::None {
-            planned_end = now + round_up(ticket.time_limit, self.config.backfill_params.resolution);
+            planned_end = now + planned;
             let at = self
                 .planned_ends
                 .partition_point(|&e| e < (planned_end, slot));
@@ -749,10 +759,14 @@ impl Scheduler {
         let mut guard: Option<Option<(SimTime, u64)>> = None;
         let mut skip_until = 0;
         let mut smallest = self.smallest_queued();
-        for i in resume_from..self.queue.len() {
-            if i < skip_until {
-                continue;
+        let mut next = resume_from;
+        loop {
+            // Jump over the jobs the last scan showed too big to start now.
+            let i = next.max(skip_until);
+            if i >= self.queue.len() {
+                break;
             }
+            next = i + 1;
             if single_partition && smallest > self.pool.free_gpus() {
                 break; // no queued job fits now, even by count
             }
@@ -788,7 +802,7 @@ impl Scheduler {
                 }
                 continue;
             }
-            let ends_by = now + round_up(self.queue[i].ticket.time_limit, params.resolution);
+            let ends_by = now + self.queue[i].planned;
             if partition == head_partition {
                 let guard = match guard {
                     Some(g) => g,
@@ -822,13 +836,65 @@ impl Scheduler {
         latest_start: SimTime,
     ) -> Option<(SimTime, u64)> {
         let ticket = self.queue[head].ticket;
+        if self.profiles.len() == 1 && self.config.preempt_type == PreemptType::None {
+            return self.shadow_from_planned_ends(ticket.request.total_gpus(), now, latest_start);
+        }
         let partition = ticket.partition as usize;
         self.ensure_profile(partition, now);
         let gpus = ticket.request.total_gpus();
-        let duration = round_up(ticket.time_limit, self.config.backfill_params.resolution);
+        let duration = self.queue[head].planned;
         let profile = &self.profiles[partition];
         let shadow = profile.earliest_start(gpus, duration, latest_start)?;
         Some((shadow, profile.free_at(shadow) - gpus))
+    }
+
+    /// [`Scheduler::shadow`] over the whole cluster without building a
+    /// profile: walk the running jobs by planned end, adding up the GPUs
+    /// they give back, until the head fits. Free GPUs only grow along the
+    /// walk, so the first instant the head fits is its shadow time, and the
+    /// free GPUs then beyond its need are the extra GPUs. Jobs past their
+    /// planned end count as ending one `bf_resolution` from now, as in the
+    /// profile.
+    fn shadow_from_planned_ends(
+        &self,
+        head_gpus: u64,
+        now: SimTime,
+        latest_start: SimTime,
+    ) -> Option<(SimTime, u64)> {
+        let mut free = self.pool.free_gpus();
+        let ends = &self.planned_ends;
+        let gpus_of = |k: usize| self.running[ends[k].1 as usize].ticket.request.total_gpus();
+        let overdue_at = now
+            + self
+                .config
+                .backfill_params
+                .resolution
+                .max(SimDuration::from_ns(1));
+        let mut next = 0;
+        let mut overdue = 0;
+        while next < ends.len() && ends[next].0 <= now {
+            overdue += gpus_of(next);
+            next += 1;
+        }
+        let mut at = now;
+        loop {
+            if free >= head_gpus {
+                return (at <= latest_start).then_some((at, free - head_gpus));
+            }
+            let upcoming = ends.get(next).map(|e| e.0);
+            at = match upcoming {
+                Some(t) if overdue == 0 || t < overdue_at => t,
+                _ if overdue > 0 => overdue_at,
+                _ => return None,
+            };
+            if at == overdue_at {
+                free += std::mem::take(&mut overdue);
+            }
+            while next < ends.len() && ends[next].0 == at {
+                free += gpus_of(next);
+                next += 1;
+            }
+        }
     }
 
     /// Conservative (Mu'alem & Feitelson 2001): every tested job, in queue
@@ -873,7 +939,7 @@ impl Scheduler {
             let partition = ticket.partition as usize;
             let gpus = ticket.request.total_gpus();
             self.ensure_profile(partition, now);
-            let duration = round_up(ticket.time_limit, params.resolution);
+            let duration = self.queue[i].planned;
             let Some(start) = self.profiles[partition].earliest_start(gpus, duration, latest_start)
             else {
                 continue;
