@@ -8,8 +8,9 @@
 //!    its partition (and may trigger preemption);
 //! 2. the backfill phase (EASY or conservative, every pass when
 //!    `bf_interval` is zero, else at most once per interval) plans
-//!    reservations in an availability [`profile`] built from requested
-//!    time limits and starts later jobs that delay no reservation.
+//!    reservations in an availability profile (`profile.rs`) built from
+//!    requested time limits and starts later jobs that delay no
+//!    reservation.
 //!
 //! Without gang scheduling (`gang: false`) a pass instead places one pod
 //! per job per round, round-robin over the queue, and a job starts once all
@@ -39,7 +40,7 @@ pub use config::{
     Backfill, BackfillParams, LeafSwitch, Partition, PreemptMode, PreemptType, PriorityParams, Qos,
     QueueOrder, SchedulerConfig,
 };
-pub use profile::{Profile, round_up};
+use profile::{Profile, round_up};
 
 use std::collections::{BTreeMap, VecDeque};
 

@@ -118,11 +118,6 @@ impl Profile {
         None
     }
 
-    /// Whether `gpus` GPUs stay free over `[now, now + duration)`.
-    pub fn fits_now(&self, gpus: u64, duration: SimDuration) -> bool {
-        self.earliest_start(gpus, duration, self.times[0]).is_some()
-    }
-
     /// Takes `gpus` GPUs over `[start, start + duration)`.
     pub fn reserve(&mut self, start: SimTime, duration: SimDuration, gpus: u64) {
         let end = start + duration;
