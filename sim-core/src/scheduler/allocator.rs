@@ -80,10 +80,6 @@ impl NodeSet {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    pub fn overlaps(&self, other: &NodeSet) -> bool {
-        self.member.iter().zip(&other.member).any(|(&a, &b)| a && b)
-    }
 }
 
 /// The free GPUs of a cluster.

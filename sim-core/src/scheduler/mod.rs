@@ -101,7 +101,6 @@ pub struct Ended {
 /// Counters a run reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SchedulerStats {
-    pub passes: u64,
     pub backfill_cycles: u64,
     /// Jobs started by the backfill phase ahead of a blocked job.
     pub backfilled_jobs: u64,
@@ -126,7 +125,6 @@ struct Queued {
     /// GPUs it freed are not taken by jobs ahead of it in the queue order
     /// (such as its own requeued victims under FCFS).
     preemptor: bool,
-    started: bool,
 }
 
 /// The fairshare state of a multifactor scheduler.
@@ -161,7 +159,6 @@ pub struct Scheduler {
     user_qos_gpus: BTreeMap<(u16, u32), u64>,
     /// `bf_continue`: the queue key after which the next cycle resumes.
     resume_after: Option<(u64, u64, u32)>,
-    last_backfill: Option<SimTime>,
     fairshare: Option<Fairshare>,
     cluster_gpus: u64,
     max_node_gpus: u32,
@@ -222,7 +219,6 @@ impl Scheduler {
             qos_gpus: vec![0; config.qos.len()],
             user_qos_gpus: BTreeMap::new(),
             resume_after: None,
-            last_backfill: None,
             fairshare,
             max_partition_factor: config
                 .partitions
@@ -336,7 +332,6 @@ impl Scheduler {
             planned: round_up(ticket.time_limit, self.config.backfill_params.resolution),
             awaiting_victims: 0,
             preemptor: false,
-            started: false,
         };
         entry.priority = self.priority_of(&entry, now);
         *self
@@ -358,7 +353,6 @@ impl Scheduler {
     /// `backfill_tick` is true when a periodic backfill cycle is due
     /// (`bf_interval` > 0); with a zero interval every pass backfills.
     pub fn schedule(&mut self, now: SimTime, backfill_tick: bool, out: &mut Vec<Decision>) {
-        self.stats.passes += 1;
         if !self.config.gang {
             self.place_pods(now, out);
             self.drop_started();
@@ -378,7 +372,7 @@ impl Scheduler {
         let mut first_blocked = None;
         for i in 0..self.queue.len() {
             let partition = self.queue[i].ticket.partition as usize;
-            if self.queue[i].started
+            if self.queue_gpus[i] == STARTED
                 || self.blocked_partition[partition]
                 || !self.within_limits(&self.queue[i].ticket)
             {
@@ -418,7 +412,13 @@ impl Scheduler {
                 self.queue_gpus.remove(i);
             }
         } else {
-            self.queue.retain(|q| !q.started);
+            // `retain` visits in order: the sizes say which entries started.
+            let sizes = &self.queue_gpus;
+            let mut position = 0;
+            self.queue.retain(|_| {
+                position += 1;
+                sizes[position - 1] != STARTED
+            });
             self.queue_gpus.retain(|&gpus| gpus != STARTED);
         }
         started.clear();
@@ -519,15 +519,6 @@ impl Scheduler {
         self.queue_gpus
             .extend(queue.iter().map(|q| q.ticket.request.total_gpus()));
         self.queue = queue;
-    }
-
-    /// The fairshare factor of each association, by account and user
-    /// name, for reporting (empty unless the order is multifactor).
-    pub fn fairshare_factors(&self) -> Vec<f64> {
-        self.fairshare
-            .as_ref()
-            .map(|fs| fs.factors.clone())
-            .unwrap_or_default()
     }
 
     fn assoc_of(&self, ticket: &SubmittedJob) -> u32 {
@@ -655,8 +646,7 @@ impl Scheduler {
     ) {
         self.queue_gpus[i] = STARTED;
         self.started_this_pass.push(i);
-        let q = &mut self.queue[i];
-        q.started = true;
+        let q = &self.queue[i];
         let ticket = q.ticket;
         let planned = q.planned;
         let gpus = ticket.request.total_gpus();
@@ -706,7 +696,6 @@ impl Scheduler {
     /// The backfill phase, from the first blocked queue entry on.
     fn backfill(&mut self, now: SimTime, from: usize, out: &mut Vec<Decision>) {
         self.stats.backfill_cycles += 1;
-        self.last_backfill = Some(now);
         self.profile_ready.iter_mut().for_each(|r| *r = false);
         match self.config.backfill {
             Backfill::None => {}
@@ -1062,7 +1051,8 @@ impl Scheduler {
             for i in 0..self.queue.len() {
                 let q = &self.queue[i];
                 let (pods, _) = pods_of(q.ticket.request, self.max_node_gpus);
-                if q.started || q.pods_placed == pods || !self.within_limits(&q.ticket) {
+                // All pods placed means started.
+                if q.pods_placed == pods || !self.within_limits(&q.ticket) {
                     continue;
                 }
                 let pod = pod_request(q.ticket.request, self.max_node_gpus, q.pods_placed);
