@@ -17,6 +17,7 @@
 //!
 //! See ARCHITECTURE.md for the invariants each module keeps.
 
+pub mod collective;
 pub mod engine;
 pub mod hardware;
 pub mod metrics;
