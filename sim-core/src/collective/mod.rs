@@ -1,10 +1,32 @@
 //! Collective operations (all-reduce, all-gather, ...) over a set of GPUs:
-//! what they are, how big they are, and how long they take.
+//! what they are, how they are carried out, and how long they take.
+//!
+//! Two fidelity modes share the vocabulary of this module:
+//! - [`analytic`]: NCCL's own cost model (latency + bytes / bandwidth of
+//!   the bottleneck), with the algorithm and protocol picked by size as
+//!   NCCL's tuner picks them. Cheap enough to call for every step of every
+//!   training job.
+//! - [`flows`]: the collective becomes flows on the fabric, so it shares
+//!   links with whatever else runs ([`crate::fabric::FlowModel`]).
 //!
 //! Sizes follow nccl-tests' `size` column: for all-reduce, broadcast and
 //! send/recv the buffer each rank holds; for all-gather and reduce-scatter
 //! the full (gathered) buffer; for all-to-all the whole buffer each rank
 //! sends (its `n` slices together).
+//!
+//! Invariants:
+//! - every time is finite and positive for a group of two or more ranks,
+//!   and zero for a single rank (nothing moves);
+//! - `bus_bandwidth = algorithm_bandwidth × bus_factor(op, n)` with
+//!   nccl-tests' factors, so printed figures compare one to one with
+//!   nccl-tests output.
+
+pub mod analytic;
+pub mod flows;
+pub mod sweep;
+
+use std::fmt;
+use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +40,160 @@ pub enum CollectiveOp {
     AllToAll,
     Broadcast,
     SendRecv,
+}
+
+impl CollectiveOp {
+    pub const ALL: [CollectiveOp; 6] = [
+        CollectiveOp::AllReduce,
+        CollectiveOp::AllGather,
+        CollectiveOp::ReduceScatter,
+        CollectiveOp::AllToAll,
+        CollectiveOp::Broadcast,
+        CollectiveOp::SendRecv,
+    ];
+
+    /// nccl-tests' name (`all_reduce`, ...), also the CLI spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            CollectiveOp::AllReduce => "all_reduce",
+            CollectiveOp::AllGather => "all_gather",
+            CollectiveOp::ReduceScatter => "reduce_scatter",
+            CollectiveOp::AllToAll => "all_to_all",
+            CollectiveOp::Broadcast => "broadcast",
+            CollectiveOp::SendRecv => "sendrecv",
+        }
+    }
+
+    /// nccl-tests' busbw factor (doc/PERFORMANCE.md of nccl-tests): the
+    /// ratio of bus bandwidth to algorithm bandwidth over `ranks` GPUs.
+    /// All-reduce moves 2(n-1)/n of the buffer through each rank's link;
+    /// all-gather, reduce-scatter and all-to-all (n-1)/n; broadcast and
+    /// send/recv the buffer once.
+    pub fn bus_factor(self, ranks: u32) -> f64 {
+        let n = f64::from(ranks.max(1));
+        match self {
+            CollectiveOp::AllReduce => 2.0 * (n - 1.0) / n,
+            CollectiveOp::AllGather | CollectiveOp::ReduceScatter | CollectiveOp::AllToAll => {
+                (n - 1.0) / n
+            }
+            CollectiveOp::Broadcast | CollectiveOp::SendRecv => 1.0,
+        }
+    }
+}
+
+impl fmt::Display for CollectiveOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for CollectiveOp {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let wanted = s.replace('-', "_").to_ascii_lowercase();
+        CollectiveOp::ALL
+            .into_iter()
+            .find(|op| op.name() == wanted || op.name().replace('_', "") == wanted)
+            .ok_or_else(|| {
+                let names: Vec<&str> = CollectiveOp::ALL.iter().map(|op| op.name()).collect();
+                format!("unknown collective `{s}`; use one of {}", names.join(", "))
+            })
+    }
+}
+
+/// How a collective is carried out.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// A ring through every rank (NCCL's rings run inside a node over
+    /// NVLink and leave it through one NIC per channel).
+    Ring,
+    /// NCCL's double binary tree across nodes, a chain inside each node;
+    /// all-reduce only, latency logarithmic in the node count.
+    Tree,
+    /// NVLink SHARP: the NVSwitch reduces in the switch (Hopper and
+    /// later); all-reduce inside one NVLink domain.
+    Nvls,
+    /// Reduce-scatter over NVLink inside each node, the operation across
+    /// nodes on each GPU's rail, all-gather over NVLink.
+    Hierarchical,
+}
+
+impl Algorithm {
+    pub const ALL: [Algorithm; 4] = [
+        Algorithm::Ring,
+        Algorithm::Tree,
+        Algorithm::Nvls,
+        Algorithm::Hierarchical,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Ring => "ring",
+            Algorithm::Tree => "tree",
+            Algorithm::Nvls => "nvls",
+            Algorithm::Hierarchical => "hierarchical",
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let wanted = s.to_ascii_lowercase();
+        Algorithm::ALL
+            .into_iter()
+            .find(|a| a.name() == wanted)
+            .ok_or_else(|| {
+                format!("unknown algorithm `{s}`; use one of ring, tree, nvls, hierarchical")
+            })
+    }
+}
+
+/// NCCL's wire protocols: LL (8-byte stores with a 4-byte flag, lowest
+/// latency, half the bandwidth), LL128 (128-byte lines with 8 bytes of
+/// flags) and Simple (bulk copies with fences, full bandwidth, highest
+/// latency).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    Ll,
+    Ll128,
+    Simple,
+}
+
+impl Protocol {
+    pub const ALL: [Protocol; 3] = [Protocol::Ll, Protocol::Ll128, Protocol::Simple];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Ll => "LL",
+            Protocol::Ll128 => "LL128",
+            Protocol::Simple => "Simple",
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Protocol {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Protocol::ALL
+            .into_iter()
+            .find(|p| p.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown protocol `{s}`; use one of LL, LL128, Simple"))
+    }
 }
 
 /// Where a collective's ranks sit, as far as its cost is concerned.
@@ -35,8 +211,36 @@ pub struct GroupShape {
 }
 
 impl GroupShape {
+    /// `nodes` whole nodes of `gpus_per_node` GPUs each, one collective.
+    pub fn whole_nodes(nodes: u32, gpus_per_node: u32) -> Self {
+        GroupShape {
+            ranks: nodes * gpus_per_node,
+            ranks_per_node: gpus_per_node,
+            concurrent_per_node: 1,
+        }
+    }
+
     /// Nodes the group spans.
     pub fn nodes(&self) -> u32 {
         self.ranks.div_ceil(self.ranks_per_node.max(1))
+    }
+}
+
+/// One collective's cost and how it was carried out.
+#[derive(Copy, Clone, Debug, PartialEq, Serialize)]
+pub struct Estimate {
+    pub time_s: f64,
+    pub algorithm: Algorithm,
+    pub protocol: Protocol,
+}
+
+impl Estimate {
+    /// nccl-tests' algbw: size / time, in bytes per second.
+    pub fn algorithm_bandwidth(&self, size_bytes: f64) -> f64 {
+        if self.time_s > 0.0 {
+            size_bytes / self.time_s
+        } else {
+            0.0
+        }
     }
 }

@@ -6,6 +6,7 @@
 //! Anything non-deterministic (wall-clock time, speed) goes to stderr only.
 
 mod catalog;
+mod collective;
 mod compare;
 mod progress;
 mod report;
@@ -71,6 +72,12 @@ enum Command {
     /// completions, utilization, throughput, Jain's index), `=` when equal.
     #[command(after_help = EXAMPLES)]
     Compare(compare::CompareArgs),
+    /// nccl-tests on a scenario's cluster: time, algbw and busbw of a
+    /// collective over a sweep of sizes.
+    #[command(
+        after_help = "Examples:\n  clustersim collective scenarios/hardware/h100-ib-ndr.ron --nodes 2 -b 8 -e 16G -f 2\n  clustersim collective scenarios/hardware/h100-ib-ndr.ron --op all_gather --algo ring"
+    )]
+    Collective(collective::CollectiveArgs),
     /// Check a scenario without running it.
     Validate {
         scenario: PathBuf,
@@ -130,6 +137,7 @@ fn main() -> ExitCode {
             quiet,
         } => run(&scenario, &overrides.set, out.as_deref(), format, quiet),
         Command::Compare(args) => compare::compare(args),
+        Command::Collective(args) => collective::run(args),
         Command::Validate {
             scenario,
             overrides,

@@ -1,0 +1,190 @@
+//! `clustersim collective`: an nccl-tests look-alike on a scenario's
+//! cluster. Sweeps sizes like `all_reduce_perf -b 8 -e 16G -f 2` and
+//! prints size, count, time, algbw and busbw with nccl-tests' definitions.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use sim_core::collective::analytic::{self, Choice, Links, Params};
+use sim_core::collective::sweep::{self, Row};
+use sim_core::collective::{Algorithm, CollectiveOp, GroupShape, Protocol};
+
+use super::{Failure, Format, Overrides, load};
+
+#[derive(Args)]
+pub struct CollectiveArgs {
+    /// The scenario whose cluster to use.
+    scenario: PathBuf,
+    #[command(flatten)]
+    overrides: Overrides,
+    /// The operation: all_reduce, all_gather, reduce_scatter, all_to_all,
+    /// broadcast or sendrecv.
+    #[arg(long, default_value = "all_reduce", value_parser = parse_op)]
+    op: CollectiveOp,
+    /// Nodes taking part (the first ones of the node group).
+    #[arg(long, default_value_t = 1)]
+    nodes: u32,
+    /// GPUs taking part on each node [default: all of the node's].
+    #[arg(long)]
+    gpus_per_node: Option<u32>,
+    /// The node group to run on [default: the first].
+    #[arg(long)]
+    group: Option<String>,
+    /// Smallest size, nccl-tests style (K, M, G = powers of 1024).
+    #[arg(short = 'b', long = "minbytes", default_value = "8", value_parser = sweep::parse_size)]
+    min_bytes: u64,
+    /// Largest size.
+    #[arg(short = 'e', long = "maxbytes", default_value = "16G", value_parser = sweep::parse_size)]
+    max_bytes: u64,
+    /// Multiply the size by this factor from one line to the next.
+    #[arg(short = 'f', long = "stepfactor", default_value_t = 2)]
+    step_factor: u64,
+    /// Or add this many bytes (used when the factor is 1).
+    #[arg(short = 'i', long = "stepbytes", default_value = "0", value_parser = sweep::parse_size)]
+    step_bytes: u64,
+    /// Force an algorithm (ring, tree, nvls, hierarchical) as NCCL_ALGO
+    /// does [default: the tuner's choice per size].
+    #[arg(long, value_parser = parse_algorithm)]
+    algo: Option<Algorithm>,
+    /// Force a protocol (LL, LL128, Simple) as NCCL_PROTO does.
+    #[arg(long, value_parser = parse_protocol)]
+    proto: Option<Protocol>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+fn parse_op(s: &str) -> Result<CollectiveOp, String> {
+    s.parse()
+}
+fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
+    s.parse()
+}
+fn parse_protocol(s: &str) -> Result<Protocol, String> {
+    s.parse()
+}
+
+pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
+    let loaded = load(&args.scenario, &args.overrides.set)?;
+    let cluster = &loaded.scenario.cluster;
+    let group = match &args.group {
+        Some(name) => cluster
+            .groups
+            .iter()
+            .find(|g| &g.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = cluster.groups.iter().map(|g| g.name.as_str()).collect();
+                Failure::BadInput(format!(
+                    "no node group `{name}` in {}; use one of: {}",
+                    args.scenario.display(),
+                    names.join(", ")
+                ))
+            })?,
+        None => &cluster.groups[0],
+    };
+    let gpus_per_node = args.gpus_per_node.unwrap_or(group.gpus_per_node);
+    if args.nodes == 0 || args.nodes > group.node_count {
+        return Err(Failure::BadInput(format!(
+            "--nodes {} does not fit node group `{}`, which has {} nodes; use 1 to {}",
+            args.nodes, group.name, group.node_count, group.node_count
+        )));
+    }
+    if gpus_per_node == 0 || gpus_per_node > group.gpus_per_node {
+        return Err(Failure::BadInput(format!(
+            "--gpus-per-node {gpus_per_node} does not fit `{}` nodes, which have {} GPUs; use 1 to {}",
+            group.name, group.gpus_per_node, group.gpus_per_node
+        )));
+    }
+    let shape = GroupShape::whole_nodes(args.nodes, gpus_per_node);
+    if args.op == CollectiveOp::SendRecv && shape.ranks != 2 {
+        return Err(Failure::BadInput(format!(
+            "sendrecv is between two GPUs, but --nodes {} --gpus-per-node {gpus_per_node} gives {}; use --nodes 2 --gpus-per-node 1 (across nodes) or --nodes 1 --gpus-per-node 2",
+            args.nodes, shape.ranks
+        )));
+    }
+    let links = Links::for_node_group(group);
+    let params = Params::default();
+    let choice = Choice {
+        algorithm: args.algo,
+        protocol: args.proto,
+    };
+    if let Some(algorithm) = args.algo
+        && !analytic::applies(args.op, algorithm, shape, &links)
+    {
+        return Err(Failure::BadInput(format!(
+            "algorithm {algorithm} cannot run {} on {} node(s) × {gpus_per_node} {} GPU(s): trees need several nodes and all_reduce, NVLS needs NVLink SHARP (H100 and later) and all_reduce, hierarchical several nodes with several GPUs each",
+            args.op, args.nodes, group.gpu_model.name
+        )));
+    }
+    let sizes = sweep::sizes(
+        args.min_bytes,
+        args.max_bytes,
+        args.step_factor,
+        args.step_bytes,
+    )
+    .map_err(Failure::BadInput)?;
+    let rows: Vec<Row> = sizes
+        .iter()
+        .filter_map(|&size| {
+            analytic::estimate(args.op, size as f64, shape, &links, &params, choice)
+                .map(|e| Row::new(args.op, shape.ranks, size, e))
+        })
+        .collect();
+
+    if args.format == Format::Json {
+        let doc = serde_json::json!({
+            "op": args.op,
+            "group": group.name,
+            "gpu": group.gpu_model.name,
+            "nodes": args.nodes,
+            "gpus_per_node": gpus_per_node,
+            "ranks": shape.ranks,
+            "mode": "analytic",
+            "rows": rows,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).map_err(|e| Failure::Internal(e.to_string()))?
+        );
+        return Ok(());
+    }
+    println!(
+        "# clustersim collective: {} on {} × {} ({} ranks: {} per node, {}), analytic mode",
+        args.op,
+        args.nodes,
+        group.node_model.name,
+        shape.ranks,
+        gpus_per_node,
+        group.gpu_model.name
+    );
+    println!("#");
+    println!(
+        "# {:>12} {:>12} {:>6} {:>6} {:>10} {:>8} {:>8}  algorithm",
+        "size", "count", "type", "redop", "time", "algbw", "busbw"
+    );
+    println!(
+        "# {:>12} {:>12} {:>6} {:>6} {:>10} {:>8} {:>8}",
+        "(B)", "(elements)", "", "", "(us)", "(GB/s)", "(GB/s)"
+    );
+    let redop = match args.op {
+        CollectiveOp::AllReduce | CollectiveOp::ReduceScatter => "sum",
+        _ => "none",
+    };
+    for row in &rows {
+        println!(
+            "  {:>12} {:>12} {:>6} {:>6} {:>10.2} {:>8.2} {:>8.2}  {}/{}",
+            row.size_bytes,
+            row.count,
+            "float",
+            redop,
+            row.time_us,
+            row.algbw_gbytes_per_s,
+            row.busbw_gbytes_per_s,
+            row.algorithm,
+            row.protocol
+        );
+    }
+    let average = rows.iter().map(|r| r.busbw_gbytes_per_s).sum::<f64>() / rows.len().max(1) as f64;
+    println!("# Avg bus bandwidth    : {average:.3}");
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Flow mode: a collective as flows on the fabric (filled in with the fabric).
