@@ -260,6 +260,22 @@ pub fn time_s(
     estimate(op, size_bytes, shape, links, params, Choice::default()).map_or(0.0, |e| e.time_s)
 }
 
+/// The latency term of one (algorithm, protocol) pair: its time for an
+/// empty buffer. Flow mode adds it to the flows' time.
+pub fn latency_s(
+    op: CollectiveOp,
+    algorithm: Algorithm,
+    protocol: Protocol,
+    shape: GroupShape,
+    links: &Links,
+    params: &Params,
+) -> f64 {
+    if shape.ranks <= 1 {
+        return 0.0;
+    }
+    time_of(op, algorithm, protocol, 0.0, shape, links, params)
+}
+
 /// Effective rates of one group on its links, after efficiencies.
 struct Rates {
     /// Per GPU inside the node.

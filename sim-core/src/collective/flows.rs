@@ -1,1 +1,362 @@
-//! Flow mode: a collective as flows on the fabric (filled in with the fabric).
+//! Flow mode: a collective as transfers between GPUs on the fabric.
+//!
+//! [`plan`] turns a collective over concrete GPUs into phases of
+//! transfers (source GPU, destination GPU, bytes), the way NCCL moves the
+//! data: rings run one channel per NIC, each channel's ring visiting the
+//! GPUs of a node in a rotated order and leaving it through the last
+//! GPU's NIC; trees exchange half the buffer per tree edge across nodes on
+//! every rail; NVLS sends each GPU's buffer to the NVSwitch and back;
+//! hierarchical runs its intra-node and inter-node phases one after the
+//! other. Transfers of a phase run at the same time; a phase ends when its
+//! last transfer ends. Bytes are inflated by the protocol efficiency of
+//! the link they are bound by (see [`analytic::Params`]), so an
+//! uncontended collective in flow mode takes what the analytic model says
+//! up to where the two models differ in structure (the GPU whose ring
+//! channel leaves the node sends over PCIe, not NVLink).
+//!
+//! The fixed latency term (NCCL's per-step latencies) is not a flow: it
+//! is [`FlowPlan::latency_s`], added once by whoever runs the plan.
+//!
+//! Invariants: every transfer has distinct endpoints and positive bytes;
+//! the plan depends only on its inputs (no randomness, no hash order).
+
+use crate::fabric::{Fabric, LinkId, VertexId};
+
+use super::analytic::{self, Links, Params};
+use super::{Algorithm, CollectiveOp, GroupShape, Protocol};
+
+/// One transfer of a phase.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Transfer {
+    pub src: VertexId,
+    pub dst: VertexId,
+    pub bytes: f64,
+}
+
+/// A collective as flows: phases run one after the other.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FlowPlan {
+    pub phases: Vec<Vec<Transfer>>,
+    pub latency_s: f64,
+}
+
+/// A rank: GPU `local` of node `node`.
+pub type Rank = (u32, u32);
+
+/// The ranks grouped by node, in order; ranks of one node must be
+/// contiguous in `ranks`.
+fn by_node(ranks: &[Rank]) -> Vec<Vec<Rank>> {
+    let mut nodes: Vec<Vec<Rank>> = Vec::new();
+    for &r in ranks {
+        match nodes.last_mut() {
+            Some(last) if last[0].0 == r.0 => last.push(r),
+            _ => nodes.push(vec![r]),
+        }
+    }
+    nodes
+}
+
+/// The shape of `ranks` for the latency term.
+pub fn shape_of(ranks: &[Rank]) -> GroupShape {
+    let nodes = by_node(ranks);
+    GroupShape {
+        ranks: ranks.len() as u32,
+        ranks_per_node: nodes.iter().map(Vec::len).max().unwrap_or(1) as u32,
+        concurrent_per_node: 1,
+    }
+}
+
+/// Plans `op` of `size_bytes` over `ranks` with `algorithm` and
+/// `protocol`. The algorithm must apply ([`analytic::applies`]).
+pub fn plan(
+    op: CollectiveOp,
+    algorithm: Algorithm,
+    protocol: Protocol,
+    size_bytes: f64,
+    ranks: &[Rank],
+    fabric: &Fabric,
+    links: &Links,
+    params: &Params,
+) -> FlowPlan {
+    let shape = shape_of(ranks);
+    let latency_s = analytic::latency_s(op, algorithm, protocol, shape, links, params);
+    let mut planner = Planner {
+        fabric,
+        params,
+        protocol,
+        phases: Vec::new(),
+    };
+    if ranks.len() > 1 {
+        let nodes = by_node(ranks);
+        match (op, algorithm) {
+            (CollectiveOp::AllToAll, _) => planner.all_to_all(ranks, size_bytes),
+            (CollectiveOp::SendRecv, _) => {
+                let phase = vec![planner.transfer(ranks[0], ranks[1], size_bytes)];
+                planner.phases.push(phase);
+            }
+            (_, Algorithm::Ring) => {
+                let volume = match op {
+                    CollectiveOp::AllReduce => op.bus_factor(shape.ranks),
+                    CollectiveOp::AllGather | CollectiveOp::ReduceScatter => {
+                        op.bus_factor(shape.ranks)
+                    }
+                    _ => 1.0,
+                };
+                planner.ring(&nodes, volume * size_bytes);
+            }
+            (_, Algorithm::Tree) => planner.tree(&nodes, size_bytes),
+            (_, Algorithm::Nvls) => {
+                planner.nvls(&nodes, size_bytes, links);
+                if nodes.len() > 1 {
+                    planner.tree_across(&nodes, size_bytes / nodes[0].len() as f64);
+                }
+            }
+            (_, Algorithm::Hierarchical) => planner.hierarchical(op, &nodes, size_bytes),
+        }
+    }
+    FlowPlan {
+        phases: planner.phases.into_iter().filter(|p| !p.is_empty()).collect(),
+        latency_s,
+    }
+}
+
+struct Planner<'a> {
+    fabric: &'a Fabric,
+    params: &'a Params,
+    protocol: Protocol,
+    phases: Vec<Vec<Transfer>>,
+}
+
+impl Planner<'_> {
+    /// A transfer of `payload` bytes, inflated by the efficiency of the
+    /// link that binds it: the NIC across nodes, NVLink (or PCIe) inside.
+    fn transfer(&self, from: Rank, to: Rank, payload: f64) -> Transfer {
+        let efficiency = if from.0 != to.0 {
+            self.params.nic_efficiency
+        } else if self.fabric.has_nvlink(from.0) {
+            self.params.nvlink_efficiency
+        } else {
+            self.params.pcie_efficiency
+        };
+        let protocol = match self.protocol {
+            Protocol::Ll => self.params.ll_factor,
+            Protocol::Ll128 => self.params.ll128_factor,
+            Protocol::Simple => 1.0,
+        };
+        Transfer {
+            src: self.fabric.gpu(from.0, from.1),
+            dst: self.fabric.gpu(to.0, to.1),
+            bytes: payload / (efficiency * protocol),
+        }
+    }
+
+    /// Ring channels: one per NIC the group's GPUs can use on a node (one
+    /// on a single node); each moves `per_rank_bytes / channels` along
+    /// every edge of its ring.
+    fn ring(&mut self, nodes: &[Vec<Rank>], per_rank_bytes: f64) {
+        let ppn = nodes[0].len();
+        let channels = if nodes.len() > 1 {
+            let nics = self.fabric.nics_of(nodes[0][0].0) as usize;
+            ppn.min(nics).max(1)
+        } else {
+            1
+        };
+        let share = per_rank_bytes / channels as f64;
+        let mut phase = Vec::new();
+        for c in 0..channels {
+            // Channel c visits each node's GPUs starting at the c-th.
+            let order: Vec<Rank> = nodes
+                .iter()
+                .flat_map(|n| (0..n.len()).map(move |i| n[(i + c) % n.len()]))
+                .collect();
+            for i in 0..order.len() {
+                let next = order[(i + 1) % order.len()];
+                if next != order[i] {
+                    phase.push(self.transfer(order[i], next, share));
+                }
+            }
+        }
+        self.phases.push(phase);
+    }
+
+    /// NCCL's double binary tree over nodes, each tree carrying half the
+    /// buffer up (reduce) and down (broadcast) every edge, spread over the
+    /// node's rails; inside each node a chain carries the whole buffer
+    /// both ways.
+    fn tree(&mut self, nodes: &[Vec<Rank>], size: f64) {
+        let mut phase = Vec::new();
+        for n in nodes {
+            for w in n.windows(2) {
+                phase.push(self.transfer(w[0], w[1], size));
+                phase.push(self.transfer(w[1], w[0], size));
+            }
+        }
+        self.phases.push(phase);
+        self.tree_across(nodes, size);
+    }
+
+    /// The two trees across nodes, on every rail at once.
+    fn tree_across(&mut self, nodes: &[Vec<Rank>], size: f64) {
+        let count = nodes.len();
+        if count < 2 {
+            return;
+        }
+        let rails = nodes[0].len();
+        let mut phase = Vec::new();
+        for tree in 0..2 {
+            for (child, parent) in binary_tree_edges(count, tree) {
+                for rail in 0..rails {
+                    let a = nodes[child][rail % nodes[child].len()];
+                    let b = nodes[parent][rail % nodes[parent].len()];
+                    let half = size / 2.0 / rails as f64;
+                    phase.push(self.transfer(a, b, half));
+                    phase.push(self.transfer(b, a, half));
+                }
+            }
+        }
+        self.phases.push(phase);
+    }
+
+    /// NVLink SHARP: every GPU sends its buffer to the NVSwitch, which
+    /// reduces and multicasts the result back. Modelled as a ring-free
+    /// exchange whose per-GPU volume gives NVLS's algorithm bandwidth.
+    fn nvls(&mut self, nodes: &[Vec<Rank>], size: f64, links: &Links) {
+        let mut phase = Vec::new();
+        // The NVSwitch is not an endpoint of a transfer; a GPU's buffer
+        // reaching all its peers at the NVLS rate is the same load on its
+        // NVLink as one transfer of size / nvls_efficiency to a neighbour.
+        let scale = self.params.nvlink_efficiency / self.params.nvls_efficiency;
+        let _ = links;
+        for n in nodes {
+            for i in 0..n.len() {
+                let next = n[(i + 1) % n.len()];
+                if next != n[i] {
+                    phase.push(self.transfer(n[i], next, size * scale));
+                }
+            }
+        }
+        self.phases.push(phase);
+    }
+
+    /// Reduce-scatter inside nodes, the op across nodes on each rail with
+    /// 1/ppn of the data, all-gather inside nodes.
+    fn hierarchical(&mut self, op: CollectiveOp, nodes: &[Vec<Rank>], size: f64) {
+        let ppn = nodes[0].len();
+        let k = ppn as f64;
+        let intra_volume = (k - 1.0) / k * size;
+        let single: Vec<Vec<Rank>> = nodes.iter().map(|n| n.to_vec()).collect();
+        let intra = |planner: &mut Planner| {
+            for n in &single {
+                planner.ring(std::slice::from_ref(n), intra_volume);
+            }
+            // The per-node rings run at the same time: merge them.
+            let merged: Vec<Transfer> = planner
+                .phases
+                .drain(planner.phases.len() - single.len()..)
+                .flatten()
+                .collect();
+            planner.phases.push(merged);
+        };
+        let across = |planner: &mut Planner| {
+            let nn = nodes.len() as f64;
+            let volume = match op {
+                CollectiveOp::AllReduce => 2.0 * (nn - 1.0) / nn,
+                _ => (nn - 1.0) / nn,
+            } * size
+                / k;
+            let mut phase = Vec::new();
+            for rail in 0..ppn {
+                for i in 0..nodes.len() {
+                    let a = nodes[i][rail];
+                    let b = nodes[(i + 1) % nodes.len()][rail];
+                    phase.push(planner.transfer(a, b, volume));
+                }
+            }
+            planner.phases.push(phase);
+        };
+        match op {
+            CollectiveOp::AllReduce => {
+                intra(self);
+                across(self);
+                intra(self);
+            }
+            CollectiveOp::ReduceScatter => {
+                intra(self);
+                across(self);
+            }
+            _ => {
+                across(self);
+                intra(self);
+            }
+        }
+    }
+
+    /// Every rank sends 1/n of its buffer to every other rank.
+    fn all_to_all(&mut self, ranks: &[Rank], size: f64) {
+        let slice = size / ranks.len() as f64;
+        let mut phase = Vec::with_capacity(ranks.len() * ranks.len());
+        for &a in ranks {
+            for &b in ranks {
+                if a != b {
+                    phase.push(self.transfer(a, b, slice));
+                }
+            }
+        }
+        self.phases.push(phase);
+    }
+}
+
+/// Edges (child, parent) of NCCL-style double binary trees over `n`
+/// nodes: tree 0 is the in-order binary tree over 0..n, tree 1 the same
+/// tree shifted by one node (NCCL's "mirrored/shifted" second tree), so
+/// most nodes are interior in one tree and a leaf in the other.
+pub fn binary_tree_edges(n: usize, tree: usize) -> Vec<(usize, usize)> {
+    fn build(lo: usize, hi: usize, parent: Option<usize>, out: &mut Vec<(usize, usize)>) {
+        if lo >= hi {
+            return;
+        }
+        let mid = lo + (hi - lo) / 2;
+        if let Some(p) = parent {
+            out.push((mid, p));
+        }
+        build(lo, mid, Some(mid), out);
+        build(mid + 1, hi, Some(mid), out);
+    }
+    let mut edges = Vec::with_capacity(n);
+    build(0, n, None, &mut edges);
+    if tree == 1 {
+        for e in &mut edges {
+            *e = ((e.0 + 1) % n, (e.1 + 1) % n);
+        }
+    }
+    edges
+}
+
+/// Routes every transfer of a phase: the links of each, in order.
+pub fn route_phase(fabric: &Fabric, phase: &[Transfer], salt: u64, out: &mut Vec<Vec<LinkId>>) {
+    out.clear();
+    for (i, t) in phase.iter().enumerate() {
+        let mut path = Vec::new();
+        fabric.route(t.src, t.dst, salt.wrapping_add(i as u64), &mut path);
+        out.push(path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn double_binary_trees_span_every_node_once() {
+        for n in 2..40 {
+            for tree in 0..2 {
+                let edges = binary_tree_edges(n, tree);
+                assert_eq!(edges.len(), n - 1, "a tree over {n} nodes");
+                let mut children: Vec<usize> = edges.iter().map(|e| e.0).collect();
+                children.sort_unstable();
+                children.dedup();
+                assert_eq!(children.len(), n - 1, "each node has one parent");
+            }
+        }
+    }
+}

@@ -32,6 +32,10 @@ pub struct Scenario {
     #[serde(default)]
     pub catalog: Option<CatalogAdditions>,
     pub cluster: Cluster,
+    /// The compute (east-west) network. Without one, every node hangs off
+    /// one non-blocking switch.
+    #[serde(default)]
+    pub fabric: Option<Fabric>,
     pub workload: Workload,
     #[serde(default)]
     pub scheduler: Option<Scheduler>,
@@ -550,6 +554,89 @@ pub enum PreemptMode {
 pub struct Switch {
     pub name: String,
     pub nodes: Vec<String>,
+}
+
+/// The compute fabric.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fabric {
+    pub topology: Topology,
+    /// Link technology: `"ib-hdr"`, `"ib-ndr"` (default), `"ib-xdr"`,
+    /// `"roce-400g"`, `"roce-200g"`. NICs run at the slower of their own
+    /// rate and the preset's.
+    #[serde(default)]
+    pub links: Option<String>,
+    /// How training jobs' collectives are simulated: `Analytic` (default:
+    /// NCCL's cost model on the job's placement) or `Flow` (as flows on
+    /// the fabric, sharing links with other jobs).
+    #[serde(default)]
+    pub collectives: Option<Fidelity>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub enum Topology {
+    /// Every NIC on one non-blocking switch.
+    SingleSwitch,
+    /// Leaves with host ports and uplinks to a spine tier.
+    LeafSpine {
+        /// Ports per switch; the preset's typical switch if omitted.
+        #[serde(default)]
+        radix: Option<u32>,
+        /// Host ports over uplinks per leaf: 1.0 (default) is 1:1.
+        #[serde(default)]
+        oversubscription: Option<f64>,
+    },
+    /// A three-tier k-ary fat-tree (Al-Fares et al., SIGCOMM 2008).
+    FatTree {
+        k: u32,
+        #[serde(default)]
+        oversubscription: Option<f64>,
+    },
+    /// NVIDIA DGX SuperPOD rail-optimized scalable units: NIC k of every
+    /// node of a unit on the unit's leaf k.
+    RailOptimized {
+        /// 32 if omitted.
+        #[serde(default)]
+        nodes_per_unit: Option<u32>,
+        #[serde(default)]
+        radix: Option<u32>,
+    },
+    /// Switches and cables listed one by one.
+    Explicit {
+        switches: Vec<FabricSwitch>,
+        links: Vec<FabricLink>,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FabricSwitch {
+    pub name: String,
+    /// 0 for leaves; worked out from the cabling if omitted.
+    #[serde(default)]
+    pub tier: Option<u8>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FabricLink {
+    /// A switch (`"leaf3"`), a NIC (`"dgx-000:nic0"`) or a whole node
+    /// (`"dgx-000"`: each of its NICs to the other end).
+    pub a: String,
+    pub b: String,
+    /// Parallel cables between two switches; 1 if omitted.
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// Per-direction rate; the NIC's or the preset's if omitted.
+    #[serde(default)]
+    pub bandwidth: Option<Bandwidth>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Fidelity {
+    Analytic,
+    Flow,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
