@@ -9,6 +9,7 @@
 //!   file:line:column errors, conversion to model types;
 //! - [`units`]: durations, sizes, bandwidths and money in human spellings;
 //! - [`hardware`]: GPU and node models (the catalog) and the cluster;
+//! - [`fabric`]: the network as a graph, routing, max-min fair flows;
 //! - [`workload`]: jobs, synthetic generators, the submission stream;
 //! - [`scheduler`]: the queue, the policy and GPU allocation;
 //! - [`simulation`]: one run, tying the above together on the engine;
@@ -19,6 +20,7 @@
 
 pub mod collective;
 pub mod engine;
+pub mod fabric;
 pub mod hardware;
 pub mod metrics;
 pub mod scenario;
