@@ -329,6 +329,12 @@ impl FlowModel {
         self.stalled_count
     }
 
+    /// Flows re-solved by the last [`FlowModel::recompute`]: the size of
+    /// the dirty components, for tests and profiling.
+    pub fn last_component_flows(&self) -> usize {
+        self.comp_flows.len()
+    }
+
     /// Flows crossing a link.
     pub fn flows_on_link(&self, link: LinkId) -> usize {
         self.link_flows[link.index()].len()
@@ -512,5 +518,236 @@ impl FlowModel {
                 self.finish_ns[i] = NEVER;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GB: f64 = 1e9;
+
+    fn t(ns: u64) -> SimTime {
+        SimTime::from_ns(ns)
+    }
+
+    fn links(ids: &[u32]) -> Vec<LinkId> {
+        ids.iter().map(|&l| LinkId(l)).collect()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn one_flow_gets_the_link_and_finishes_in_bytes_over_bandwidth() {
+        let mut m = FlowModel::with_capacities([50.0 * GB]);
+        let f = m.add_flow(t(0), &links(&[0]), 100.0 * GB, 7);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(f), 50.0 * GB);
+        // 100 GB at 50 GB/s: 2 s.
+        assert_eq!(m.next_completion(), Some(t(2_000_000_000)));
+        assert_eq!(m.pop_completed(t(1_999_999_999)), None);
+        let done = m.pop_completed(t(2_000_000_000)).unwrap();
+        assert_eq!((done.id, done.tag, done.finish), (f, 7, t(2_000_000_000)));
+        assert_eq!(m.active_flows(), 0);
+        assert!(!m.is_active(f));
+    }
+
+    #[test]
+    fn two_flows_halve_a_link_and_the_survivor_speeds_up() {
+        // Capacity 1 GB/s. A: 1 GB, B: 2 GB, both from t = 0 at 0.5 GB/s.
+        // A ends at 1 / 0.5 = 2 s, when B has 2 - 1 = 1 GB left; alone at
+        // 1 GB/s it ends 1 s later, at 3 s.
+        let mut m = FlowModel::with_capacities([GB]);
+        let a = m.add_flow(t(0), &links(&[0]), GB, 1);
+        let b = m.add_flow(t(0), &links(&[0]), 2.0 * GB, 2);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(a), 0.5 * GB);
+        assert_eq!(m.rate_bytes_per_s(b), 0.5 * GB);
+        let first = m.next_completion().unwrap();
+        assert_eq!(first, t(2_000_000_000));
+        assert_eq!(m.pop_completed(first).unwrap().id, a);
+        assert_eq!(m.pop_completed(first), None);
+        m.recompute(first);
+        assert_eq!(m.rate_bytes_per_s(b), GB);
+        assert!(close(m.remaining_bytes(b, first), GB));
+        assert_eq!(m.next_completion(), Some(t(3_000_000_000)));
+        assert_eq!(m.pop_completed(t(3_000_000_000)).unwrap().id, b);
+    }
+
+    #[test]
+    fn a_flow_joining_late_slows_the_first() {
+        // Capacity 1 GB/s, A: 2 GB from 0; B: 0.5 GB from 1 s. At 1 s A
+        // has 1 GB left; both at 0.5 GB/s, B ends at 1 + 1 = 2 s with A at
+        // 0.5 GB left; A alone ends at 2.5 s.
+        let mut m = FlowModel::with_capacities([GB]);
+        let a = m.add_flow(t(0), &links(&[0]), 2.0 * GB, 1);
+        m.recompute(t(0));
+        let b = m.add_flow(t(1_000_000_000), &links(&[0]), 0.5 * GB, 2);
+        m.recompute(t(1_000_000_000));
+        assert_eq!(m.finish_time(b), Some(t(2_000_000_000)));
+        assert_eq!(m.pop_completed(t(2_000_000_000)).unwrap().id, b);
+        m.recompute(t(2_000_000_000));
+        assert_eq!(m.finish_time(a), Some(t(2_500_000_000)));
+    }
+
+    #[test]
+    fn textbook_max_min_examples() {
+        // Links A (0) and B (1) of capacity 1; f1 over A and B, f2 over A,
+        // f3 over B: every link has two flows, all get 1/2.
+        let mut m = FlowModel::with_capacities([1.0, 1.0]);
+        let f1 = m.add_flow(t(0), &links(&[0, 1]), 1.0, 0);
+        let f2 = m.add_flow(t(0), &links(&[0]), 1.0, 0);
+        let f3 = m.add_flow(t(0), &links(&[1]), 1.0, 0);
+        m.recompute(t(0));
+        for f in [f1, f2, f3] {
+            assert_eq!(m.rate_bytes_per_s(f), 0.5);
+        }
+        // B of capacity 2: A is the bottleneck (share 1/2 < 2/2), f1 and
+        // f2 freeze at 1/2; B has 2 - 1/2 = 3/2 left for f3 alone.
+        let mut m = FlowModel::with_capacities([1.0, 2.0]);
+        let f1 = m.add_flow(t(0), &links(&[0, 1]), 1.0, 0);
+        let f2 = m.add_flow(t(0), &links(&[0]), 1.0, 0);
+        let f3 = m.add_flow(t(0), &links(&[1]), 1.0, 0);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(f1), 0.5);
+        assert_eq!(m.rate_bytes_per_s(f2), 0.5);
+        assert_eq!(m.rate_bytes_per_s(f3), 1.5);
+    }
+
+    #[test]
+    fn progressive_filling_on_three_links() {
+        // Progressive filling as in Bertsekas & Gallager, Data Networks
+        // (2nd ed.), §6.5.2, computed by hand. Links L1 = 10, L2 = 4,
+        // L3 = 6; flows a: L1, b: L1+L2, c: L2, d: L2+L3, e: L3. Shares
+        // 10/2, 4/3, 6/2: L2 saturates first, b = c = d = 4/3. Then L1 has
+        // 10 - 4/3 = 26/3 for a, L3 has 6 - 4/3 = 14/3 for e.
+        let mut m = FlowModel::with_capacities([10.0, 4.0, 6.0]);
+        let a = m.add_flow(t(0), &links(&[0]), 1.0, 0);
+        let b = m.add_flow(t(0), &links(&[0, 1]), 1.0, 0);
+        let c = m.add_flow(t(0), &links(&[1]), 1.0, 0);
+        let d = m.add_flow(t(0), &links(&[1, 2]), 1.0, 0);
+        let e = m.add_flow(t(0), &links(&[2]), 1.0, 0);
+        m.recompute(t(0));
+        for (f, want) in [
+            (a, 26.0 / 3.0),
+            (b, 4.0 / 3.0),
+            (c, 4.0 / 3.0),
+            (d, 4.0 / 3.0),
+            (e, 14.0 / 3.0),
+        ] {
+            assert!(
+                close(m.rate_bytes_per_s(f), want),
+                "{} vs {want}",
+                m.rate_bytes_per_s(f)
+            );
+        }
+        for l in 0..3 {
+            assert!(
+                m.link_load_bytes_per_s(LinkId(l))
+                    <= m.link_capacity_bytes_per_s(LinkId(l)) * (1.0 + 1e-12)
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_touched_component_is_recomputed() {
+        let mut m = FlowModel::with_capacities([GB, GB, GB]);
+        let a = m.add_flow(t(0), &links(&[0]), GB, 0);
+        let b = m.add_flow(t(0), &links(&[0, 1]), GB, 0);
+        m.recompute(t(0));
+        assert_eq!(m.last_component_flows(), 2);
+        let a_finish = m.finish_time(a);
+        // Link 2 shares nothing with a or b.
+        let c = m.add_flow(t(10), &links(&[2]), GB, 0);
+        m.recompute(t(10));
+        assert_eq!(m.last_component_flows(), 1);
+        assert_eq!(m.finish_time(a), a_finish);
+        // Link 1 is b's: a, b and the new flow are one component.
+        let _d = m.add_flow(t(20), &links(&[1]), GB, 0);
+        m.recompute(t(20));
+        assert_eq!(m.last_component_flows(), 3);
+        assert_eq!(m.rate_bytes_per_s(c), GB);
+        // Removing b frees link 0 for a.
+        assert!(m.remove_flow(t(30), b).is_some());
+        m.recompute(t(30));
+        assert_eq!(m.rate_bytes_per_s(a), GB);
+        assert_eq!(m.remove_flow(t(30), b), None, "stale id");
+    }
+
+    #[test]
+    fn zero_capacity_stalls_without_looping() {
+        let mut m = FlowModel::with_capacities([GB, 0.0]);
+        let stuck = m.add_flow(t(0), &links(&[0, 1]), GB, 0);
+        let ok = m.add_flow(t(0), &links(&[0]), GB, 0);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(stuck), 0.0);
+        assert_eq!(m.stalled_flows(), 1);
+        assert_eq!(m.finish_time(stuck), None);
+        // The stalled flow takes nothing: the other gets the whole link.
+        assert_eq!(m.rate_bytes_per_s(ok), GB);
+        assert_eq!(m.next_completion(), Some(t(1_000_000_000)));
+        m.pop_completed(t(1_000_000_000)).unwrap();
+        m.recompute(t(1_000_000_000));
+        assert_eq!(m.next_completion(), None);
+        assert_eq!(m.remove_flow(t(5), stuck), Some(GB));
+        assert_eq!(m.stalled_flows(), 0);
+    }
+
+    #[test]
+    fn empty_paths_and_empty_flows_finish_at_once() {
+        let mut m = FlowModel::with_capacities([GB]);
+        let local = m.add_flow(t(5), &[], GB, 1);
+        let nothing = m.add_flow(t(5), &links(&[0]), 0.0, 2);
+        m.recompute(t(5));
+        assert!(m.rate_bytes_per_s(local).is_infinite());
+        assert_eq!(m.finish_time(local), Some(t(5)));
+        assert_eq!(m.finish_time(nothing), Some(t(5)));
+        let mut tags = vec![
+            m.pop_completed(t(5)).unwrap().tag,
+            m.pop_completed(t(5)).unwrap().tag,
+        ];
+        tags.sort_unstable();
+        assert_eq!(tags, [1, 2]);
+    }
+
+    #[test]
+    fn finish_times_round_up_to_the_nanosecond() {
+        // 1 byte at 3 B/s: 333,333,333.3 ns, rounded up so the flow is
+        // never reported done before its last byte.
+        let mut m = FlowModel::with_capacities([3.0]);
+        let f = m.add_flow(t(0), &links(&[0]), 1.0, 0);
+        m.recompute(t(0));
+        assert_eq!(m.finish_time(f), Some(t(333_333_334)));
+    }
+
+    #[test]
+    fn slots_are_recycled_with_a_new_generation() {
+        let mut m = FlowModel::with_capacities([GB]);
+        let a = m.add_flow(t(0), &links(&[0]), GB, 0);
+        m.remove_flow(t(0), a);
+        let b = m.add_flow(t(0), &links(&[0]), GB, 0);
+        assert_eq!(a.slot(), b.slot());
+        assert_ne!(a, b);
+        assert!(!m.is_active(a) && m.is_active(b));
+    }
+
+    #[test]
+    fn stale_heap_entries_are_dropped_when_they_pile_up() {
+        // A long flow whose rate changes every time a short one comes and
+        // goes leaves one stale completion per change behind.
+        let mut m = FlowModel::with_capacities([GB]);
+        let long = m.add_flow(t(0), &links(&[0]), 1e6 * GB, 0);
+        m.recompute(t(0));
+        for i in 1..5000u64 {
+            let short = m.add_flow(t(i), &links(&[0]), GB, 0);
+            m.recompute(t(i));
+            m.remove_flow(t(i), short);
+            m.recompute(t(i));
+        }
+        assert!(m.completions.len() <= 2 * m.active_flows() + 1024 + 2);
+        assert!(m.finish_time(long).is_some());
+        assert_eq!(m.next_completion(), m.finish_time(long));
     }
 }

@@ -758,3 +758,32 @@ fn leaf_groups(a: &Assembly) -> Vec<LeafGroup> {
     }
     groups
 }
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::hardware::{Catalog, Cluster, NodeGroup};
+    use crate::units::Bandwidth;
+
+    /// `count` nodes of a built-in node model.
+    pub(crate) fn cluster(node_model: &str, count: u32) -> Cluster {
+        let catalog = Catalog::builtin();
+        let node_model = catalog.node(node_model).expect("built-in node").clone();
+        let gpu_model = catalog.gpu(&node_model.gpu_model).expect("its GPU").clone();
+        Cluster::from_groups(vec![NodeGroup {
+            name: "n".into(),
+            gpus_per_node: node_model.gpus_per_node,
+            node_model,
+            gpu_model,
+            first_node: 0,
+            node_count: count,
+        }])
+    }
+
+    /// `count` DGX-H100-like nodes with `nics` NICs of `gbps` each.
+    pub(crate) fn cluster_with_nics(count: u32, nics: u32, gbps: u64) -> Cluster {
+        let mut c = cluster("DGX-H100", count);
+        c.groups[0].node_model.compute_nics = nics;
+        c.groups[0].node_model.nic_bandwidth = Bandwidth::gbps(gbps);
+        c
+    }
+}
