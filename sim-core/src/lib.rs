@@ -12,6 +12,8 @@
 //! - [`workload`]: jobs, synthetic generators, the submission stream;
 //! - [`scheduler`]: the queue, the policy and GPU allocation;
 //! - [`simulation`]: one run, tying the above together on the engine;
+//! - [`training`]: an LLM training step (FLOPs, memory, time, MFU) from
+//!   the model, the parallel layout and the hardware;
 //! - [`metrics`]: job records, time series, the summary, output writers;
 //! - [`engine`]: simulated time, the event queue, the run loop, RNG streams.
 //!
@@ -24,5 +26,6 @@ pub mod metrics;
 pub mod scenario;
 pub mod scheduler;
 pub mod simulation;
+pub mod training;
 pub mod units;
 pub mod workload;
