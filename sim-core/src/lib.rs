@@ -9,9 +9,12 @@
 //!   file:line:column errors, conversion to model types;
 //! - [`units`]: durations, sizes, bandwidths and money in human spellings;
 //! - [`hardware`]: GPU and node models (the catalog) and the cluster;
+//! - [`fabric`]: the network as a graph, routing, max-min fair flows;
 //! - [`workload`]: jobs, synthetic generators, the submission stream;
 //! - [`scheduler`]: the queue, the policy and GPU allocation;
 //! - [`simulation`]: one run, tying the above together on the engine;
+//! - [`training`]: an LLM training step (FLOPs, memory, time, MFU) from
+//!   the model, the parallel layout and the hardware;
 //! - [`metrics`]: job records, time series, the summary, output writers;
 //! - [`engine`]: simulated time, the event queue, the run loop, RNG streams.
 //!
@@ -19,10 +22,12 @@
 
 pub mod collective;
 pub mod engine;
+pub mod fabric;
 pub mod hardware;
 pub mod metrics;
 pub mod scenario;
 pub mod scheduler;
 pub mod simulation;
+pub mod training;
 pub mod units;
 pub mod workload;

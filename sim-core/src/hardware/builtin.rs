@@ -44,6 +44,27 @@
 use super::{GpuModel, NodeModel};
 use crate::units::{Bandwidth, Bytes, Usd};
 
+// `matmul_efficiency` (see `GpuModel`): the sustained fraction of dense
+// peak that a transformer's matmul FLOPs reach in training, with the
+// non-matmul kernels charged to them. It is calibrated on ONE published
+// end-to-end training point per GPU generation, solving `training::step`
+// (with `training::AlphaBeta` communication) for the published throughput;
+// every other published point is validation only
+// (sim-core/tests/validation_training.rs). These are not GEMM benchmark
+// figures: large cuBLAS BF16 GEMMs alone run well above them.
+
+/// Ampere (A100): calibrated on Narayanan et al. SC'21, Table 1, the
+/// 145.6B row (h 12288, 80 layers, TP 8, PP 8, 1,536 GPUs, batch 2,304):
+/// 148 teraFLOP/s per GPU with recomputation counted. The solve gives
+/// 0.586.
+pub(super) const AMPERE_MATMUL_EFFICIENCY: f64 = 0.59;
+/// Hopper (H100, H200): calibrated on Dubey et al. 2024 (Llama 3), Table
+/// 4, first row (405B, 8,192 GPUs, TP 8, CP 1, PP 16, DP 64, 8K sequence):
+/// 430 TFLOPs/GPU. The solve gives 0.532. Also used, unvalidated, for
+/// GPUs without a published training point of their own (B200, L40S,
+/// RTX 4090, and GPU models a scenario adds without a value).
+pub(super) const HOPPER_MATMUL_EFFICIENCY: f64 = 0.53;
+
 /// The built-in GPU models.
 pub(super) fn gpus() -> Vec<GpuModel> {
     vec![
@@ -76,6 +97,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // third-party snapshot (techbytes.app) reports Lambda's 1x H100
             // SXM instance at $3.78/h.
             price_per_gpu_hour: Usd::cents(299),
+            matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
         },
         // Source: "NVIDIA H200 Tensor Core GPU" datasheet, H200 SXM column
         // (nvidia.com/en-us/data-center/h200/). Same GH100 compute as H100
@@ -105,6 +127,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // on-demand H200). Not re-checked against a stored copy of the
             // page; third-party snapshots for 2026 range from $3.59 to $6.35.
             price_per_gpu_hour: Usd::cents(399),
+            matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
         },
         // Source: "NVIDIA A100 Tensor Core GPU" datasheet, A100 80GB SXM
         // column (nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/
@@ -133,6 +156,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // on-demand 8x A100 SXM 80GB instance, $1.79 per GPU-hour, 2025.
             // Not re-checked against a stored copy of the page.
             price_per_gpu_hour: Usd::cents(179),
+            matmul_efficiency: AMPERE_MATMUL_EFFICIENCY,
         },
         // Source: the same A100 datasheet, A100 40GB SXM column. Compute is
         // identical to the 80GB part; memory and bandwidth differ.
@@ -161,6 +185,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // Not re-checked against a stored copy of the page; a May 2026
             // third-party snapshot reports Lambda's 1x A100 40GB at $1.48/h.
             price_per_gpu_hour: Usd::cents(129),
+            matmul_efficiency: AMPERE_MATMUL_EFFICIENCY,
         },
         // Source: "NVIDIA L40S" datasheet (nvidia.com/en-us/data-center/l40s/),
         // which prints dense and sparse side by side ("183 | 366*").
@@ -191,6 +216,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // against a stored copy of the page; third-party 2025-2026
             // snapshots range from $0.79 to $1.40.
             price_per_gpu_hour: Usd::cents(86),
+            matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
         },
         // Sources: "NVIDIA DGX B200" datasheet and user guide (docs.nvidia.com/
         // dgx/dgxb200-user-guide/introduction-to-dgxb200.html) for memory,
@@ -228,6 +254,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // re-checked against a stored copy of the page (Lambda's site
             // does announce on-demand 8x B200 instances).
             price_per_gpu_hour: Usd::cents(499),
+            matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
         },
         // Source: "NVIDIA ADA GPU ARCHITECTURE" whitepaper (v2.01), Appendix A
         // table for GeForce RTX 4090, which prints "dense/sparse" pairs.
@@ -257,6 +284,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // against a stored copy of the page; community-cloud listings
             // run lower ($0.34-$0.60 in 2026 third-party snapshots).
             price_per_gpu_hour: Usd::cents(69),
+            matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
         },
     ]
 }

@@ -47,7 +47,20 @@ pub struct GpuModel {
     pub tdp_watts: u32,
     /// An indicative on-demand cloud price per GPU-hour.
     pub price_per_gpu_hour: Usd,
+    /// The fraction of the dense peak (of the training precision) that a
+    /// large transformer layer's matmul FLOPs sustain in training: the GEMMs
+    /// themselves plus the non-matmul kernels (norms, activations, softmax,
+    /// optimizer) whose time `training` charges to them, since its FLOP
+    /// count covers matmuls only. A hardware (and software-stack) parameter,
+    /// not an MFU: pipeline bubbles and communication are modelled apart.
+    /// `builtin.rs` says which published point each value is calibrated on.
+    pub matmul_efficiency: f64,
 }
+
+/// The `matmul_efficiency` of a GPU model a scenario adds without giving
+/// one: the Hopper calibration (see `builtin.rs`), an assumption, not a
+/// measurement of that GPU.
+pub const DEFAULT_MATMUL_EFFICIENCY: f64 = builtin::HOPPER_MATMUL_EFFICIENCY;
 
 /// A server model: how many GPUs of which kind, its NICs, power and price.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -80,6 +80,10 @@ pub struct GpuEntry {
     pub tdp_watts: Option<u32>,
     #[serde(default)]
     pub price_per_gpu_hour: Option<Usd>,
+    /// Fraction of dense peak a transformer's matmuls sustain in training
+    /// (see `hardware::GpuModel::matmul_efficiency`), in (0, 1].
+    #[serde(default)]
+    pub matmul_efficiency: Option<f64>,
 }
 
 /// A node model to add (all fields required) or a built-in one to amend.

@@ -288,6 +288,18 @@ fn gpu_from_entry(
             "give the memory size from the datasheet",
         );
     }
+    if let Some(v) = e
+        .matmul_efficiency
+        .filter(|v| !v.is_finite() || *v <= 0.0 || *v > 1.0)
+    {
+        issues.error(
+            &field_path(path, "matmul_efficiency"),
+            "matmul efficiency must be a fraction of peak in (0, 1]",
+            v.to_string(),
+            "a number like 0.6",
+            "give the sustained fraction of dense peak, or leave the field out",
+        );
+    }
     if let Some(base) = catalog.gpu(&e.name) {
         let b = base.clone();
         return Some(GpuModel {
@@ -302,6 +314,7 @@ fn gpu_from_entry(
             nvlink_bandwidth: e.nvlink_bandwidth.or(b.nvlink_bandwidth),
             tdp_watts: e.tdp_watts.unwrap_or(b.tdp_watts),
             price_per_gpu_hour: e.price_per_gpu_hour.unwrap_or(b.price_per_gpu_hour),
+            matmul_efficiency: e.matmul_efficiency.unwrap_or(b.matmul_efficiency),
         });
     }
     let missing: Vec<&str> = [
@@ -338,6 +351,9 @@ fn gpu_from_entry(
         nvlink_bandwidth: e.nvlink_bandwidth,
         tdp_watts: e.tdp_watts?,
         price_per_gpu_hour: e.price_per_gpu_hour?,
+        matmul_efficiency: e
+            .matmul_efficiency
+            .unwrap_or(crate::hardware::DEFAULT_MATMUL_EFFICIENCY),
     })
 }
 

@@ -1,0 +1,751 @@
+//! Topology builders: from the cluster's nodes (or bare hosts) and a small
+//! config to a [`Fabric`].
+//!
+//! Every builder wires the inside of each node the same way (see
+//! [`HostLinks`]) and differs only in the switches: one switch; a two-tier
+//! leaf-spine; a three-tier k-ary fat-tree (Al-Fares, Loukissas, Vahdat, "A
+//! Scalable, Commodity Data Center Network Architecture", SIGCOMM 2008);
+//! NVIDIA's rail-optimized scalable units; or an explicit list.
+//!
+//! Invariants: nodes are placed on leaves in id order and all NICs of a
+//! node land on one leaf (except rail-optimized, where NIC `k` goes to rail
+//! leaf `k` of the node's unit); a builder refuses (never panics on) a
+//! config it cannot build, saying what to change.
+
+use std::collections::BTreeMap;
+
+use crate::hardware::{Cluster, GpuModel};
+use crate::units::Bandwidth;
+
+use super::{Assembly, ErrorItem, Fabric, FabricError, LinkPreset};
+
+/// PCIe generation of a GPU's x16 link to its NIC (and, without NVLink, to
+/// the other GPUs).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PcieGen {
+    Gen4,
+    Gen5,
+}
+
+impl PcieGen {
+    /// Per-direction bandwidth of an x16 link: 16 lanes at 16 GT/s (Gen4)
+    /// or 32 GT/s (Gen5) with 128b/130b encoding (PCI Express Base
+    /// Specification 4.0 and 5.0): 31.5 and 63.0 GB/s. Protocol (TLP)
+    /// overhead is not deducted.
+    pub fn x16_bytes_per_s(self) -> f64 {
+        let gt_per_s = match self {
+            PcieGen::Gen4 => 16e9,
+            PcieGen::Gen5 => 32e9,
+        };
+        gt_per_s * 16.0 * (128.0 / 130.0) / 8.0
+    }
+
+    /// The host interface of a GPU model: PCIe Gen4 for Ampere and Ada
+    /// (A100, L40S, RTX 4090 datasheets), Gen5 for Hopper and Blackwell
+    /// (H100, H200, B200). Unknown names get Gen5. A heuristic on the
+    /// catalog name; set [`HostLinks::pcie`] to override.
+    pub fn for_gpu(gpu: &GpuModel) -> PcieGen {
+        let name = gpu.name.to_ascii_uppercase();
+        if [
+            "A100", "A10", "A30", "A40", "L40", "L4", "RTX-4090", "RTX-3090", "V100",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
+        {
+            PcieGen::Gen4
+        } else {
+            PcieGen::Gen5
+        }
+    }
+}
+
+/// How the inside of a node is wired.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostLinks {
+    /// PCIe generation of GPU-NIC links; `None` picks by GPU model
+    /// ([`PcieGen::for_gpu`]).
+    pub pcie: Option<PcieGen>,
+    /// Latency of one GPU-NVSwitch link. Estimate: NVLink GPU-to-GPU
+    /// latency through NVSwitch is below 1 µs; 250 ns per link.
+    pub nvlink_latency_ns: u64,
+    /// Latency of one PCIe link (GPU-NIC, GPU-host bridge). Estimate: a
+    /// PCIe switch hop plus the link, 250 ns.
+    pub pcie_latency_ns: u64,
+}
+
+impl Default for HostLinks {
+    fn default() -> Self {
+        HostLinks {
+            pcie: None,
+            nvlink_latency_ns: 250,
+            pcie_latency_ns: 250,
+        }
+    }
+}
+
+/// Every NIC on one switch: an ideal non-blocking crossbar (a director
+/// switch), whatever the port count.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SingleSwitchConfig {
+    pub preset: LinkPreset,
+    pub host: HostLinks,
+}
+
+/// Two tiers: leaves with host ports and uplinks, spines above.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeafSpineConfig {
+    /// Ports per switch (leaf and spine).
+    pub radix: u32,
+    /// Host ports over uplinks per leaf: 1.0 is 1:1, 2.0 is 2:1.
+    pub oversubscription: f64,
+    pub preset: LinkPreset,
+    pub host: HostLinks,
+}
+
+impl Default for LeafSpineConfig {
+    /// 64-port NDR switches (QM9700), 1:1.
+    fn default() -> Self {
+        LeafSpineConfig {
+            radix: 64,
+            oversubscription: 1.0,
+            preset: LinkPreset::IB_NDR,
+            host: HostLinks::default(),
+        }
+    }
+}
+
+/// A three-tier k-ary fat-tree: `k` pods of `k/2` edge and `k/2`
+/// aggregation switches, `(k/2)^2` core switches.
+///
+/// Oversubscription is taken at the edge by giving each edge switch more
+/// host ports: `round(oversubscription * k/2)` hosts over its `k/2`
+/// uplinks, all ports at the preset's rate (the edge switch then has more
+/// than `k` ports; aggregation and core are the paper's k-port switches).
+/// At 1.0 this is the paper's tree with `k^3/4` hosts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FatTreeConfig {
+    pub k: u32,
+    pub oversubscription: f64,
+    pub preset: LinkPreset,
+    pub host: HostLinks,
+}
+
+impl Default for FatTreeConfig {
+    fn default() -> Self {
+        FatTreeConfig {
+            k: 16,
+            oversubscription: 1.0,
+            preset: LinkPreset::IB_NDR,
+            host: HostLinks::default(),
+        }
+    }
+}
+
+/// NVIDIA DGX SuperPOD's rail-optimized compute fabric: scalable units
+/// (SUs) of `nodes_per_unit` nodes; NIC `k` of every node of a unit goes to
+/// leaf `k` (rail `k`) of that unit; each leaf has `nodes_per_unit` host
+/// ports and as many uplinks to a spine tier shared by all units.
+///
+/// Source: NVIDIA DGX SuperPOD Reference Architecture (DGX H100 / B200),
+/// "DGX SuperPOD Architecture", table of component counts: 2 SUs (64
+/// nodes) use 16 leaf and 8 spine switches, 4 SUs (128 nodes) 32 and 16,
+/// 8 SUs (256 nodes) 64 and 32, all with as many leaf-spine cables as
+/// node-leaf cables (1:1); 16 SUs and more add a core tier
+/// (<https://docs.nvidia.com/dgx-superpod/reference-architecture-scalable-infrastructure-b200/latest/dgx-superpod-architecture.html>).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RailOptimizedConfig {
+    pub nodes_per_unit: u32,
+    /// Ports per switch (QM9700: 64).
+    pub radix: u32,
+    pub preset: LinkPreset,
+    pub host: HostLinks,
+}
+
+impl Default for RailOptimizedConfig {
+    fn default() -> Self {
+        RailOptimizedConfig {
+            nodes_per_unit: 32,
+            radix: 64,
+            preset: LinkPreset::IB_NDR,
+            host: HostLinks::default(),
+        }
+    }
+}
+
+/// A switch of an explicit fabric.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExplicitSwitch {
+    /// Unique; may not contain `:` or equal a node's name.
+    pub name: String,
+    /// 0 = leaf; `None` = distance in hops from the nearest switch with
+    /// NICs attached.
+    pub tier: Option<u8>,
+}
+
+/// A cable (or `count` parallel cables) of an explicit fabric.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExplicitLink {
+    /// Endpoint names: a switch (`"leaf3"`), a NIC (`"dgx-000:nic0"`) or a
+    /// whole node (`"dgx-000"`: each of its NICs to the other end, which
+    /// must then be a switch).
+    pub a: String,
+    pub b: String,
+    /// Parallel cables between two switches (1 for NIC links).
+    pub count: u32,
+    /// Per-direction rate; `None` = the NIC's rate for host links, the
+    /// preset's for switch links.
+    pub bandwidth: Option<Bandwidth>,
+}
+
+/// Switches and links given as lists.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExplicitConfig {
+    pub switches: Vec<ExplicitSwitch>,
+    pub links: Vec<ExplicitLink>,
+    pub preset: LinkPreset,
+    pub host: HostLinks,
+}
+
+/// Adds every node of the cluster; returns each node's NIC rate.
+fn add_cluster(asm: &mut Assembly, cluster: &Cluster, host: &HostLinks) -> Vec<f64> {
+    let mut nic_rates = Vec::with_capacity(cluster.node_count());
+    for (id, node) in cluster.nodes.iter().enumerate() {
+        let group = cluster.group_of(id as u32);
+        let pcie = host
+            .pcie
+            .unwrap_or_else(|| PcieGen::for_gpu(&group.gpu_model))
+            .x16_bytes_per_s();
+        // NVIDIA quotes NVLink both directions summed (H100: 900 GB/s =
+        // 450 GB/s each way); a link carries one direction.
+        let nvlink = group
+            .gpu_model
+            .nvlink_bandwidth
+            .map(|b| b.bytes_per_s_f64() / 2.0);
+        asm.add_node(
+            node.name.clone(),
+            node.gpus,
+            group.node_model.compute_nics,
+            nvlink,
+            host,
+            pcie,
+        );
+        nic_rates.push(group.node_model.nic_bandwidth.bytes_per_s_f64());
+    }
+    nic_rates
+}
+
+/// Adds `hosts` bare hosts (one NIC, no GPUs) at the preset's rate.
+fn add_bare_hosts(asm: &mut Assembly, hosts: u32) -> Vec<f64> {
+    let rate = asm.preset().bytes_per_s();
+    let host = HostLinks::default();
+    for i in 0..hosts {
+        asm.add_node(format!("host-{i:05}"), 0, 1, None, &host, 0.0);
+    }
+    vec![rate; hosts as usize]
+}
+
+fn check_ratio(oversubscription: f64) -> Result<(), FabricError> {
+    if !(oversubscription.is_finite() && oversubscription > 0.0) {
+        return Err(FabricError::new(
+            format!("oversubscription {oversubscription} is not a positive number"),
+            "write 1.0 for 1:1 (non-blocking), 2.0 for 2:1",
+        ));
+    }
+    Ok(())
+}
+
+/// Places nodes in id order on leaves with `ports` host ports each, all
+/// NICs of a node on one leaf. Returns the node ids of each leaf.
+fn pack_nodes(asm: &Assembly, ports: u32, what: &str) -> Result<Vec<Vec<u32>>, FabricError> {
+    let mut leaves: Vec<Vec<u32>> = Vec::new();
+    let mut used = ports; // forces a first leaf
+    for node in 0..asm.node_count() as u32 {
+        let nics = asm.nic_count_of(node);
+        if nics > ports {
+            return Err(FabricError::new(
+                format!(
+                    "node {} has {nics} NICs but a {what} has only {ports} host ports",
+                    asm.node_name(node)
+                ),
+                "raise the switch radix or lower the oversubscription",
+            ));
+        }
+        if used + nics > ports {
+            leaves.push(Vec::new());
+            used = 0;
+        }
+        used += nics;
+        leaves.last_mut().expect("a leaf exists").push(node);
+    }
+    Ok(leaves)
+}
+
+/// The number of spines for `leaves` leaves with `up` uplinks each on
+/// `radix`-port spines: the fewest that divide `up` (so each leaf has the
+/// same number of parallel cables to every spine) and leave no spine with
+/// more than `radix` cables.
+fn spine_count(leaves: u32, up: u32, radix: u32) -> Option<u32> {
+    let least = (u64::from(leaves) * u64::from(up))
+        .div_ceil(u64::from(radix))
+        .max(1) as u32;
+    (least..=up).find(|&s| {
+        up.is_multiple_of(s) && u64::from(leaves) * u64::from(up / s) <= u64::from(radix)
+    })
+}
+
+/// Host ports and uplinks of a leaf with `radix` ports at `oversubscription`.
+fn leaf_ports(radix: u32, oversubscription: f64) -> Result<(u32, u32), FabricError> {
+    check_ratio(oversubscription)?;
+    let down = (f64::from(radix) * oversubscription / (1.0 + oversubscription)).floor() as u32;
+    let up = (f64::from(down) / oversubscription).ceil() as u32;
+    if down == 0 || up == 0 || down + up > radix {
+        return Err(FabricError::new(
+            format!(
+                "a {radix}-port leaf cannot split its ports {oversubscription}:1 between hosts and uplinks"
+            ),
+            "use a radix of at least 2 and an oversubscription between 1/radix and radix",
+        ));
+    }
+    Ok((down, up))
+}
+
+/// Every NIC of the cluster on one switch.
+pub fn single_switch(
+    cluster: &Cluster,
+    config: &SingleSwitchConfig,
+) -> Result<Fabric, FabricError> {
+    let mut asm = Assembly::new(config.preset.clone());
+    let rates = add_cluster(&mut asm, cluster, &config.host);
+    let sw = asm.add_switch(0, "switch0".into(), None);
+    for node in 0..asm.node_count() as u32 {
+        for k in 0..asm.nic_count_of(node) {
+            let nic = asm.nic_index(node, k);
+            asm.attach_nic(nic, sw, rates[node as usize]);
+        }
+    }
+    asm.finish()
+}
+
+/// Two tiers. A leaf has `down = floor(radix * o / (1 + o))` host ports and
+/// `up = ceil(down / o)` uplinks (64 ports at 1:1: 32 and 32; at 2:1: 42
+/// and 21), spread evenly over the fewest spines that take them all.
+pub fn leaf_spine(cluster: &Cluster, config: &LeafSpineConfig) -> Result<Fabric, FabricError> {
+    let mut asm = Assembly::new(config.preset.clone());
+    let rates = add_cluster(&mut asm, cluster, &config.host);
+    build_leaf_spine(asm, &rates, config.radix, config.oversubscription)
+}
+
+fn build_leaf_spine(
+    mut asm: Assembly,
+    rates: &[f64],
+    radix: u32,
+    oversubscription: f64,
+) -> Result<Fabric, FabricError> {
+    let (down, up) = leaf_ports(radix, oversubscription)?;
+    let placement = pack_nodes(&asm, down, "leaf")?;
+    let leaves = placement.len() as u32;
+    let spines = spine_count(leaves, up, radix).ok_or_else(|| {
+        FabricError::new(
+            format!(
+                "{leaves} leaves with {up} uplinks each do not fit on {radix}-port spines (a two-tier leaf-spine holds at most {radix} leaves)"
+            ),
+            "use a fat_tree (three tiers), a higher radix, or fewer nodes",
+        )
+    })?;
+    let rate = asm.preset().bytes_per_s();
+    let leaf_ids: Vec<u32> = (0..leaves)
+        .map(|l| asm.add_switch(0, format!("leaf{l}"), None))
+        .collect();
+    let spine_ids: Vec<u32> = (0..spines)
+        .map(|s| asm.add_switch(1, format!("spine{s}"), None))
+        .collect();
+    for (leaf, nodes) in leaf_ids.iter().zip(&placement) {
+        for &node in nodes {
+            for k in 0..asm.nic_count_of(node) {
+                let nic = asm.nic_index(node, k);
+                asm.attach_nic(nic, *leaf, rates[node as usize]);
+            }
+        }
+        for &spine in &spine_ids {
+            asm.connect_switches(*leaf, spine, up / spines, rate);
+        }
+    }
+    asm.finish()
+}
+
+/// The k-ary fat-tree over the cluster's nodes (see [`FatTreeConfig`]).
+pub fn fat_tree(cluster: &Cluster, config: &FatTreeConfig) -> Result<Fabric, FabricError> {
+    let mut asm = Assembly::new(config.preset.clone());
+    let rates = add_cluster(&mut asm, cluster, &config.host);
+    build_fat_tree(asm, &rates, config.k, config.oversubscription)
+}
+
+/// The k-ary fat-tree with every host port used by a bare host (one NIC at
+/// the preset's rate, no GPUs): `k^3/4` hosts at 1:1. For benchmarks and
+/// tests of the network alone.
+pub fn fat_tree_hosts(config: &FatTreeConfig) -> Result<Fabric, FabricError> {
+    let hosts_per_edge = fat_tree_hosts_per_edge(config.k, config.oversubscription)?;
+    let mut asm = Assembly::new(config.preset.clone());
+    let rates = add_bare_hosts(&mut asm, config.k * config.k / 2 * hosts_per_edge);
+    build_fat_tree(asm, &rates, config.k, config.oversubscription)
+}
+
+/// Largest k accepted: k = 64 has 65,536 host ports and 5,120 switches.
+pub const MAX_FAT_TREE_K: u32 = 64;
+
+fn fat_tree_hosts_per_edge(k: u32, oversubscription: f64) -> Result<u32, FabricError> {
+    if k < 2 || !k.is_multiple_of(2) || k > MAX_FAT_TREE_K {
+        return Err(FabricError::new(
+            format!("fat-tree k = {k} is not an even number between 2 and {MAX_FAT_TREE_K}"),
+            "k is the switch port count of the k-ary fat-tree: use an even number such as 8, 16, 32 or 64",
+        ));
+    }
+    check_ratio(oversubscription)?;
+    let hosts = (oversubscription * f64::from(k / 2)).round() as u32;
+    if hosts == 0 {
+        return Err(FabricError::new(
+            format!(
+                "oversubscription {oversubscription} leaves no host port on a k = {k} edge switch"
+            ),
+            "use an oversubscription of at least 1.0",
+        ));
+    }
+    Ok(hosts)
+}
+
+fn build_fat_tree(
+    mut asm: Assembly,
+    rates: &[f64],
+    k: u32,
+    oversubscription: f64,
+) -> Result<Fabric, FabricError> {
+    let hosts_per_edge = fat_tree_hosts_per_edge(k, oversubscription)?;
+    let half = k / 2;
+    let edges_total = k * half;
+    let placement = pack_nodes(&asm, hosts_per_edge, "fat-tree edge switch")?;
+    if placement.len() as u32 > edges_total {
+        return Err(FabricError::new(
+            format!(
+                "{} nodes need {} edge switches but a k = {k} fat-tree has {edges_total} ({} host ports)",
+                asm.node_count(),
+                placement.len(),
+                edges_total * hosts_per_edge
+            ),
+            format!("use a larger k (k = {} or more)", k + 2),
+        ));
+    }
+    let rate = asm.preset().bytes_per_s();
+    // Ordinals: edges 0..k*half, aggregations next, cores last.
+    for p in 0..k {
+        for e in 0..half {
+            asm.add_switch(0, format!("pod{p}-edge{e}"), None);
+        }
+    }
+    for p in 0..k {
+        for a in 0..half {
+            asm.add_switch(1, format!("pod{p}-agg{a}"), None);
+        }
+    }
+    let first_core = 2 * edges_total;
+    for c in 0..half * half {
+        asm.add_switch(2, format!("core{c}"), None);
+    }
+    for (edge, nodes) in placement.iter().enumerate() {
+        for &node in nodes {
+            for n in 0..asm.nic_count_of(node) {
+                let nic = asm.nic_index(node, n);
+                asm.attach_nic(nic, edge as u32, rates[node as usize]);
+            }
+        }
+    }
+    for p in 0..k {
+        for e in 0..half {
+            for a in 0..half {
+                asm.connect_switches(p * half + e, edges_total + p * half + a, 1, rate);
+            }
+        }
+        // Aggregation switch a of every pod reaches cores a*half..a*half+half.
+        for a in 0..half {
+            for c in 0..half {
+                asm.connect_switches(
+                    edges_total + p * half + a,
+                    first_core + a * half + c,
+                    1,
+                    rate,
+                );
+            }
+        }
+    }
+    asm.finish()
+}
+
+/// NVIDIA's rail-optimized scalable units (see [`RailOptimizedConfig`]).
+pub fn rail_optimized(
+    cluster: &Cluster,
+    config: &RailOptimizedConfig,
+) -> Result<Fabric, FabricError> {
+    let npu = config.nodes_per_unit;
+    if npu == 0 || 2 * npu > config.radix {
+        return Err(FabricError::new(
+            format!(
+                "a rail leaf needs {npu} host ports and {npu} uplinks but has {} ports",
+                config.radix
+            ),
+            format!(
+                "use at most {} nodes per unit or a larger radix",
+                config.radix / 2
+            ),
+        ));
+    }
+    let mut asm = Assembly::new(config.preset.clone());
+    let rates = add_cluster(&mut asm, cluster, &config.host);
+    let nodes = asm.node_count() as u32;
+    let rails = (0..nodes).map(|n| asm.nic_count_of(n)).max().unwrap_or(0);
+    if rails == 0 {
+        return Err(FabricError::new(
+            "no node has a compute NIC",
+            "give the node model compute_nics > 0",
+        ));
+    }
+    let units = nodes.div_ceil(npu);
+    let leaves = units * rails;
+    let spines = spine_count(leaves, npu, config.radix).ok_or_else(|| {
+        FabricError::new(
+            format!(
+                "{units} scalable units ({leaves} rail leaves) do not fit under one tier of {}-port spines",
+                config.radix
+            ),
+            "larger SuperPODs add a core tier: describe it with an explicit fabric, or use fewer nodes",
+        )
+    })?;
+    let rate = asm.preset().bytes_per_s();
+    for su in 0..units {
+        for r in 0..rails {
+            asm.add_switch(0, format!("su{su}-leaf{r}"), Some(format!("su{su}")));
+        }
+    }
+    for s in 0..spines {
+        asm.add_switch(1, format!("spine{s}"), None);
+    }
+    for node in 0..nodes {
+        let su = node / npu;
+        for r in 0..asm.nic_count_of(node) {
+            let nic = asm.nic_index(node, r);
+            asm.attach_nic(nic, su * rails + r, rates[node as usize]);
+        }
+    }
+    for leaf in 0..leaves {
+        for s in 0..spines {
+            asm.connect_switches(leaf, leaves + s, npu / spines, rate);
+        }
+    }
+    asm.finish()
+}
+
+/// An endpoint of an explicit link, resolved.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum End {
+    Switch(u32),
+    Nic { node: u32, k: u32 },
+    Node(u32),
+}
+
+/// Switches and links as listed (see [`ExplicitConfig`]).
+pub fn explicit(cluster: &Cluster, config: &ExplicitConfig) -> Result<Fabric, FabricError> {
+    let mut asm = Assembly::new(config.preset.clone());
+    let rates = add_cluster(&mut asm, cluster, &config.host);
+
+    // Names: switches first (checked), then nodes, in one ordered map.
+    let mut names: BTreeMap<String, End> = BTreeMap::new();
+    for node in 0..asm.node_count() as u32 {
+        names.insert(asm.node_name(node).to_string(), End::Node(node));
+    }
+    for (i, sw) in config.switches.iter().enumerate() {
+        let item = ErrorItem::Switch(i);
+        if sw.name.is_empty() || sw.name.contains(':') || sw.name.contains(char::is_whitespace) {
+            return Err(FabricError::new(
+                format!(
+                    "switch name `{}` is empty or contains `:` or spaces",
+                    sw.name
+                ),
+                "name switches like \"leaf0\" or \"spine-a\"",
+            )
+            .at(item));
+        }
+        match names.get(&sw.name) {
+            Some(End::Switch(_)) => {
+                return Err(FabricError::new(
+                    format!("switch `{}` is declared twice", sw.name),
+                    "give every switch a unique name",
+                )
+                .at(item));
+            }
+            Some(_) => {
+                return Err(FabricError::new(
+                    format!("switch `{}` has the name of a node", sw.name),
+                    "rename the switch",
+                )
+                .at(item));
+            }
+            None => {
+                names.insert(sw.name.clone(), End::Switch(i as u32));
+            }
+        }
+    }
+
+    let resolve = |name: &str, item: ErrorItem| -> Result<End, FabricError> {
+        if let Some(&end) = names.get(name) {
+            return Ok(end);
+        }
+        if let Some((node_name, nic)) = name.split_once(':') {
+            if let Some(&End::Node(node)) = names.get(node_name) {
+                let count = asm.nic_count_of(node);
+                return match nic.strip_prefix("nic").and_then(|k| k.parse::<u32>().ok()) {
+                    Some(k) if k < count => Ok(End::Nic { node, k }),
+                    _ => Err(FabricError::new(
+                        format!("`{name}`: node {node_name} has no NIC `{nic}`"),
+                        format!(
+                            "use {node_name}:nic0 to {node_name}:nic{}",
+                            count.saturating_sub(1)
+                        ),
+                    )
+                    .at(item)),
+                };
+            }
+        }
+        let mut best: Option<(f64, &str)> = None;
+        for candidate in names.keys() {
+            let score = strsim::jaro_winkler(name, candidate);
+            if best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, candidate));
+            }
+        }
+        let fix = match best {
+            Some((score, candidate)) if score > 0.8 => format!("did you mean `{candidate}`?"),
+            _ => "name a declared switch, a node (\"dgx-000\") or a NIC (\"dgx-000:nic0\")".into(),
+        };
+        Err(FabricError::new(format!("unknown endpoint `{name}`"), fix).at(item))
+    };
+
+    // Resolve and check every link before building anything.
+    let s = config.switches.len();
+    let mut switch_links: Vec<(u32, u32, u32, f64)> = Vec::new();
+    let mut host_links: Vec<(u32, u32, f64)> = Vec::new(); // (flat nic, switch, rate)
+    let mut nic_link: Vec<Option<usize>> = vec![
+        None;
+        (0..asm.node_count() as u32)
+            .map(|n| asm.nic_count_of(n) as usize)
+            .sum()
+    ];
+    for (i, link) in config.links.iter().enumerate() {
+        let item = ErrorItem::Link(i);
+        let a = resolve(&link.a, item)?;
+        let b = resolve(&link.b, item)?;
+        if link.count == 0 {
+            return Err(FabricError::new("link count is 0", "use 1 or more cables").at(item));
+        }
+        let rate = link.bandwidth.map(|b| b.bytes_per_s_f64());
+        if rate.is_some_and(|r| r <= 0.0) {
+            return Err(FabricError::new(
+                "link bandwidth is zero",
+                "give a positive rate such as \"400Gbps\"",
+            )
+            .at(item));
+        }
+        let (sw, host) = match (a, b) {
+            (End::Switch(x), End::Switch(y)) => {
+                if x == y {
+                    return Err(FabricError::new(
+                        format!("link joins switch `{}` to itself", link.a),
+                        "connect two different switches",
+                    )
+                    .at(item));
+                }
+                switch_links.push((
+                    x,
+                    y,
+                    link.count,
+                    rate.unwrap_or(config.preset.bytes_per_s()),
+                ));
+                continue;
+            }
+            (End::Switch(x), other) | (other, End::Switch(x)) => (x, other),
+            _ => {
+                return Err(FabricError::new(
+                    format!("link `{}` - `{}` joins two hosts", link.a, link.b),
+                    "every link needs a switch on at least one end",
+                )
+                .at(item));
+            }
+        };
+        if link.count != 1 {
+            return Err(FabricError::new(
+                "a NIC has one port: a host link's count must be 1",
+                "remove `count` or set it to 1",
+            )
+            .at(item));
+        }
+        let nics: Vec<(u32, u32)> = match host {
+            End::Nic { node, k } => vec![(node, k)],
+            End::Node(node) => (0..asm.nic_count_of(node)).map(|k| (node, k)).collect(),
+            End::Switch(_) => unreachable!("handled above"),
+        };
+        for (node, k) in nics {
+            let flat = asm.nic_index(node, k) as usize;
+            if let Some(previous) = nic_link[flat] {
+                return Err(FabricError::new(
+                    format!(
+                        "{}:nic{k} is already connected (by link {previous})",
+                        asm.node_name(node)
+                    ),
+                    "a NIC has one port: connect it once",
+                )
+                .at(item));
+            }
+            nic_link[flat] = Some(i);
+            host_links.push((flat as u32, sw, rate.unwrap_or(rates[node as usize])));
+        }
+    }
+
+    // Tiers: given, or hops from the nearest switch with NICs.
+    let mut tier: Vec<u32> = vec![u32::MAX; s];
+    let mut queue: Vec<u32> = Vec::new();
+    for &(_, sw, _) in &host_links {
+        if tier[sw as usize] == u32::MAX {
+            tier[sw as usize] = 0;
+            queue.push(sw);
+        }
+    }
+    let mut head = 0;
+    while head < queue.len() {
+        let x = queue[head];
+        head += 1;
+        for &(a, b, _, _) in &switch_links {
+            let y = if a == x {
+                b
+            } else if b == x {
+                a
+            } else {
+                continue;
+            };
+            if tier[y as usize] == u32::MAX {
+                tier[y as usize] = tier[x as usize] + 1;
+                queue.push(y);
+            }
+        }
+    }
+    for (i, sw) in config.switches.iter().enumerate() {
+        let t = match sw.tier {
+            Some(t) => t,
+            None => tier[i].min(u32::from(u8::MAX)) as u8,
+        };
+        asm.add_switch(t, sw.name.clone(), None);
+    }
+    for (a, b, count, rate) in switch_links {
+        asm.connect_switches(a, b, count, rate);
+    }
+    for (nic, sw, rate) in host_links {
+        asm.attach_nic(nic, sw, rate);
+    }
+    asm.finish()
+}

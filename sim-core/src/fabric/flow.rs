@@ -1,0 +1,753 @@
+//! Max-min fair sharing of link bandwidth between flows, recomputed only
+//! where flows changed.
+//!
+//! A flow is a transfer of some bytes along a fixed path of links. Its rate
+//! is its max-min fair share, found by progressive filling (Bertsekas &
+//! Gallager, *Data Networks*, 2nd ed., §6.5.2): raise all rates together
+//! until some link is full; freeze the flows through it at that link's fair
+//! share `remaining capacity / unfrozen flows`; repeat on the rest. A
+//! heap of links keyed by fair share finds the next bottleneck; since a
+//! link's share only grows as other flows freeze below it, a stale key is a
+//! lower bound and is re-pushed when popped rather than updated each time.
+//!
+//! Incremental: adding or removing a flow only marks it (or its links)
+//! dirty; [`FlowModel::recompute`] re-solves the *component* of the dirty
+//! flows: every flow transitively sharing a link with one. Max-min rates of
+//! one component do not depend on any other, so flows elsewhere keep their
+//! rates, and a flow whose rate comes out bit-identical keeps its scheduled
+//! completion.
+//!
+//! Time is integer nanoseconds. A flow's progress is lazy: bytes remaining
+//! at its last rate change plus the rate; its finish time is
+//! `updated + ceil(remaining / rate)` in ns. Completions sit in a binary
+//! heap of `(finish, slot, version)`; a rate change bumps the version, so a
+//! popped entry whose version is stale is skipped.
+//!
+//! Invariants:
+//! - after `recompute`, rates are max-min fair on every component and no
+//!   link carries more than its capacity (up to float rounding);
+//! - a flow on a path with a zero-capacity link gets rate 0 and never
+//!   completes; it is counted by [`FlowModel::stalled_flows`], never
+//!   looped on;
+//! - the same calls in the same order give the same rates and finish
+//!   times (slots are recycled LIFO, ties in the heap break on slot then
+//!   version);
+//! - in the steady state (slots, link lists and scratch buffers at their
+//!   high-water mark) no call allocates.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use crate::engine::{NS_PER_SEC, SimTime};
+
+use super::{Fabric, LinkId};
+
+/// A flow of a [`FlowModel`]: a slot and its generation, so an id kept
+/// after its flow ended is recognised as stale.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FlowId {
+    index: u32,
+    generation: u32,
+}
+
+impl FlowId {
+    /// The slot, dense in `0..slots`; reused after the flow ends.
+    pub fn slot(self) -> u32 {
+        self.index
+    }
+}
+
+/// A finished flow, as [`FlowModel::pop_completed`] returns it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Completed {
+    pub id: FlowId,
+    pub tag: u64,
+    pub finish: SimTime,
+}
+
+const NEVER: u64 = u64::MAX;
+/// Rate of a flow added but not yet solved.
+const UNSOLVED: f64 = -1.0;
+
+/// Flows on a fabric's links; see the module documentation.
+#[derive(Clone, Debug)]
+pub struct FlowModel {
+    // Per link.
+    capacity: Vec<f64>,
+    link_flows: Vec<Vec<u32>>,
+    link_stamp: Vec<u32>,
+    residual: Vec<f64>,
+    unfrozen: Vec<u32>,
+
+    // Per flow slot.
+    path: Vec<Vec<LinkId>>,
+    remaining_bytes: Vec<f64>,
+    updated_ns: Vec<u64>,
+    rate: Vec<f64>,
+    new_rate: Vec<f64>,
+    finish_ns: Vec<u64>,
+    tag: Vec<u64>,
+    generation: Vec<u32>,
+    version: Vec<u32>,
+    active: Vec<bool>,
+    stamp: Vec<u32>,
+    frozen: Vec<u32>,
+    free: Vec<u32>,
+
+    active_count: usize,
+    stalled_count: usize,
+    dirty_flows: Vec<u32>,
+    dirty_links: Vec<u32>,
+    epoch: u32,
+    completions: BinaryHeap<Reverse<(u64, u32, u32)>>,
+
+    // Scratch, reused by every recompute.
+    comp_links: Vec<u32>,
+    comp_flows: Vec<u32>,
+    fill: BinaryHeap<Reverse<(u64, u32)>>,
+}
+
+impl FlowModel {
+    /// An empty model over the fabric's link capacities.
+    pub fn new(fabric: &Fabric) -> FlowModel {
+        FlowModel::with_capacities(fabric.links().iter().map(|l| l.bandwidth_bytes_per_s))
+    }
+
+    /// An empty model over bare link capacities (bytes/s), indexed by
+    /// [`LinkId`]; for tests and for callers that derate links.
+    pub fn with_capacities(capacities: impl IntoIterator<Item = f64>) -> FlowModel {
+        let capacity: Vec<f64> = capacities
+            .into_iter()
+            .map(|c| if c.is_finite() && c > 0.0 { c } else { 0.0 })
+            .collect();
+        let n = capacity.len();
+        FlowModel {
+            capacity,
+            link_flows: vec![Vec::new(); n],
+            link_stamp: vec![0; n],
+            residual: vec![0.0; n],
+            unfrozen: vec![0; n],
+            path: Vec::new(),
+            remaining_bytes: Vec::new(),
+            updated_ns: Vec::new(),
+            rate: Vec::new(),
+            new_rate: Vec::new(),
+            finish_ns: Vec::new(),
+            tag: Vec::new(),
+            generation: Vec::new(),
+            version: Vec::new(),
+            active: Vec::new(),
+            stamp: Vec::new(),
+            frozen: Vec::new(),
+            free: Vec::new(),
+            active_count: 0,
+            stalled_count: 0,
+            dirty_flows: Vec::new(),
+            dirty_links: Vec::new(),
+            epoch: 0,
+            completions: BinaryHeap::new(),
+            comp_links: Vec::new(),
+            comp_flows: Vec::new(),
+            fill: BinaryHeap::new(),
+        }
+    }
+
+    /// Starts a flow of `bytes` along `path` at `now`. Its rate is set by
+    /// the next [`FlowModel::recompute`]. An empty path (source = sink)
+    /// completes at once; negative or NaN byte counts count as 0.
+    pub fn add_flow(&mut self, now: SimTime, path: &[LinkId], bytes: f64, tag: u64) -> FlowId {
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                let i = self.path.len() as u32;
+                self.path.push(Vec::new());
+                self.remaining_bytes.push(0.0);
+                self.updated_ns.push(0);
+                self.rate.push(UNSOLVED);
+                self.new_rate.push(0.0);
+                self.finish_ns.push(NEVER);
+                self.tag.push(0);
+                self.generation.push(0);
+                self.version.push(0);
+                self.active.push(false);
+                self.stamp.push(0);
+                self.frozen.push(0);
+                i
+            }
+        };
+        let i = index as usize;
+        self.path[i].clear();
+        self.path[i].extend_from_slice(path);
+        for l in path {
+            self.link_flows[l.index()].push(index);
+        }
+        self.remaining_bytes[i] = if bytes > 0.0 { bytes } else { 0.0 };
+        self.updated_ns[i] = now.as_ns();
+        self.rate[i] = UNSOLVED;
+        self.finish_ns[i] = NEVER;
+        self.tag[i] = tag;
+        self.active[i] = true;
+        self.active_count += 1;
+        self.dirty_flows.push(index);
+        FlowId {
+            index,
+            generation: self.generation[i],
+        }
+    }
+
+    /// Ends a flow early (cancelled, or its job died). Returns the bytes it
+    /// had left at `now`, or `None` if the id is stale (the flow already
+    /// completed or was removed). Marks its links dirty.
+    pub fn remove_flow(&mut self, now: SimTime, id: FlowId) -> Option<f64> {
+        if !self.is_active(id) {
+            return None;
+        }
+        let left = self.remaining_at(id.index as usize, now.as_ns());
+        self.release(id.index);
+        Some(left)
+    }
+
+    /// Recomputes the rates of every component touched since the last call.
+    pub fn recompute(&mut self, now: SimTime) {
+        if self.dirty_flows.is_empty() && self.dirty_links.is_empty() {
+            return;
+        }
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            // Stamps wrapped: clear them so no old stamp equals a new epoch.
+            self.link_stamp.fill(0);
+            self.stamp.fill(0);
+            self.frozen.fill(0);
+            self.epoch = 1;
+        }
+        self.collect_component();
+        self.water_fill();
+        self.apply(now.as_ns());
+        self.dirty_flows.clear();
+        self.dirty_links.clear();
+        // Stale completion entries pile up as rates change; drop them when
+        // they outnumber the live ones.
+        if self.completions.len() > 2 * self.active_count + 1024 {
+            let (active, version) = (&self.active, &self.version);
+            self.completions
+                .retain(|Reverse((_, i, v))| active[*i as usize] && version[*i as usize] == *v);
+        }
+    }
+
+    /// Re-solves every flow, as if all were new (for benchmarks and checks;
+    /// simulations call [`FlowModel::recompute`]).
+    pub fn recompute_all(&mut self, now: SimTime) {
+        for i in 0..self.path.len() {
+            if self.active[i] {
+                self.dirty_flows.push(i as u32);
+            }
+        }
+        self.recompute(now);
+    }
+
+    /// The earliest scheduled completion, skipping stale entries. Flows not
+    /// yet solved (added since the last recompute) are not included.
+    pub fn next_completion(&mut self) -> Option<SimTime> {
+        while let Some(&Reverse((t, i, v))) = self.completions.peek() {
+            if self.active[i as usize] && self.version[i as usize] == v {
+                return Some(SimTime::from_ns(t));
+            }
+            self.completions.pop();
+        }
+        None
+    }
+
+    /// A flow finished by `now`, removed from the model (its links become
+    /// dirty: call [`FlowModel::recompute`] after popping all of an
+    /// instant's completions). `None` when no flow has finished by `now`.
+    pub fn pop_completed(&mut self, now: SimTime) -> Option<Completed> {
+        while let Some(&Reverse((t, i, v))) = self.completions.peek() {
+            if t > now.as_ns() {
+                return None;
+            }
+            self.completions.pop();
+            let s = i as usize;
+            if !(self.active[s] && self.version[s] == v) {
+                continue;
+            }
+            let done = Completed {
+                id: FlowId {
+                    index: i,
+                    generation: self.generation[s],
+                },
+                tag: self.tag[s],
+                finish: SimTime::from_ns(t),
+            };
+            self.release(i);
+            return Some(done);
+        }
+        None
+    }
+
+    /// Whether the id names a flow still in the model.
+    pub fn is_active(&self, id: FlowId) -> bool {
+        let i = id.index as usize;
+        i < self.active.len() && self.active[i] && self.generation[i] == id.generation
+    }
+
+    /// The flow's current rate; 0 before its first recompute or when
+    /// stalled; infinite for an empty path. Panics on a stale id.
+    pub fn rate_bytes_per_s(&self, id: FlowId) -> f64 {
+        let i = self.live(id);
+        self.rate[i].max(0.0)
+    }
+
+    /// Bytes the flow still has to move at `now` (at or after its last rate
+    /// change). Panics on a stale id.
+    pub fn remaining_bytes(&self, id: FlowId, now: SimTime) -> f64 {
+        let i = self.live(id);
+        self.remaining_at(i, now.as_ns())
+    }
+
+    /// The flow's scheduled completion; `None` before its first recompute
+    /// or when stalled. Panics on a stale id.
+    pub fn finish_time(&self, id: FlowId) -> Option<SimTime> {
+        let i = self.live(id);
+        (self.finish_ns[i] != NEVER).then(|| SimTime::from_ns(self.finish_ns[i]))
+    }
+
+    pub fn tag(&self, id: FlowId) -> u64 {
+        self.tag[self.live(id)]
+    }
+
+    pub fn path(&self, id: FlowId) -> &[LinkId] {
+        &self.path[self.live(id)]
+    }
+
+    pub fn active_flows(&self) -> usize {
+        self.active_count
+    }
+
+    /// Flows solved to rate 0 (a zero-capacity link on their path): they
+    /// will never complete unless removed.
+    pub fn stalled_flows(&self) -> usize {
+        self.stalled_count
+    }
+
+    /// Flows re-solved by the last [`FlowModel::recompute`]: the size of
+    /// the dirty components, for tests and profiling.
+    pub fn last_component_flows(&self) -> usize {
+        self.comp_flows.len()
+    }
+
+    /// Flows crossing a link.
+    pub fn flows_on_link(&self, link: LinkId) -> usize {
+        self.link_flows[link.index()].len()
+    }
+
+    /// Sum of the rates of the solved flows crossing a link.
+    pub fn link_load_bytes_per_s(&self, link: LinkId) -> f64 {
+        self.link_flows[link.index()]
+            .iter()
+            .map(|&f| self.rate[f as usize].max(0.0))
+            .sum()
+    }
+
+    pub fn link_capacity_bytes_per_s(&self, link: LinkId) -> f64 {
+        self.capacity[link.index()]
+    }
+
+    fn live(&self, id: FlowId) -> usize {
+        assert!(self.is_active(id), "flow {id:?} is not active");
+        id.index as usize
+    }
+
+    fn remaining_at(&self, i: usize, now_ns: u64) -> f64 {
+        let rate = self.rate[i];
+        if rate <= 0.0 {
+            return self.remaining_bytes[i];
+        }
+        if rate.is_infinite() {
+            return 0.0;
+        }
+        let elapsed_s = now_ns.saturating_sub(self.updated_ns[i]) as f64 / NS_PER_SEC as f64;
+        (self.remaining_bytes[i] - rate * elapsed_s).max(0.0)
+    }
+
+    /// Takes a flow out of its links and frees its slot.
+    fn release(&mut self, index: u32) {
+        let i = index as usize;
+        for l in &self.path[i] {
+            let list = &mut self.link_flows[l.index()];
+            let at = list
+                .iter()
+                .position(|&f| f == index)
+                .expect("a flow is listed on every link of its path");
+            list.swap_remove(at);
+            self.dirty_links.push(l.0);
+        }
+        if self.rate[i] == 0.0 {
+            self.stalled_count -= 1;
+        }
+        self.active[i] = false;
+        self.generation[i] = self.generation[i].wrapping_add(1);
+        self.version[i] = self.version[i].wrapping_add(1);
+        self.rate[i] = UNSOLVED;
+        self.finish_ns[i] = NEVER;
+        self.active_count -= 1;
+        self.free.push(index);
+    }
+
+    /// Gathers into `comp_flows`/`comp_links` every flow and link reachable
+    /// from the dirty ones through shared links.
+    fn collect_component(&mut self) {
+        let epoch = self.epoch;
+        self.comp_links.clear();
+        self.comp_flows.clear();
+        for &f in &self.dirty_flows {
+            let fi = f as usize;
+            if !self.active[fi] || self.stamp[fi] == epoch {
+                continue;
+            }
+            self.stamp[fi] = epoch;
+            self.comp_flows.push(f);
+            for l in &self.path[fi] {
+                if self.link_stamp[l.index()] != epoch {
+                    self.link_stamp[l.index()] = epoch;
+                    self.comp_links.push(l.0);
+                }
+            }
+        }
+        for &l in &self.dirty_links {
+            if self.link_stamp[l as usize] != epoch {
+                self.link_stamp[l as usize] = epoch;
+                self.comp_links.push(l);
+            }
+        }
+        let mut next = 0;
+        while next < self.comp_links.len() {
+            let l = self.comp_links[next] as usize;
+            next += 1;
+            for &f in &self.link_flows[l] {
+                let fi = f as usize;
+                if self.stamp[fi] == epoch {
+                    continue;
+                }
+                self.stamp[fi] = epoch;
+                self.comp_flows.push(f);
+                for l2 in &self.path[fi] {
+                    if self.link_stamp[l2.index()] != epoch {
+                        self.link_stamp[l2.index()] = epoch;
+                        self.comp_links.push(l2.0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Progressive filling over the component; rates land in `new_rate`.
+    fn water_fill(&mut self) {
+        let epoch = self.epoch;
+        let mut heap = std::mem::take(&mut self.fill).into_vec();
+        heap.clear();
+        for &l in &self.comp_links {
+            let li = l as usize;
+            let n = self.link_flows[li].len() as u32;
+            self.residual[li] = self.capacity[li];
+            self.unfrozen[li] = n;
+            if n > 0 {
+                heap.push(Reverse(((self.capacity[li] / f64::from(n)).to_bits(), l)));
+            }
+        }
+        // Shares are non-negative finite floats, whose bit patterns order
+        // like the values.
+        let mut heap = BinaryHeap::from(heap);
+        while let Some(Reverse((key, l))) = heap.pop() {
+            let li = l as usize;
+            let n = self.unfrozen[li];
+            if n == 0 {
+                continue;
+            }
+            let share = self.residual[li].max(0.0) / f64::from(n);
+            let bits = share.to_bits();
+            if bits > key {
+                // Flows elsewhere froze below this link's share since the
+                // key was pushed: the key was a lower bound. Try again.
+                heap.push(Reverse((bits, l)));
+                continue;
+            }
+            for &f in &self.link_flows[li] {
+                let fi = f as usize;
+                if self.frozen[fi] == epoch {
+                    continue;
+                }
+                self.frozen[fi] = epoch;
+                self.new_rate[fi] = share;
+                for l2 in &self.path[fi] {
+                    self.residual[l2.index()] -= share;
+                    self.unfrozen[l2.index()] -= 1;
+                }
+            }
+        }
+        self.fill = heap;
+    }
+
+    /// Installs new rates; reschedules the flows whose rate changed.
+    fn apply(&mut self, now_ns: u64) {
+        for &f in &self.comp_flows {
+            let i = f as usize;
+            let new = if self.path[i].is_empty() {
+                f64::INFINITY
+            } else {
+                self.new_rate[i]
+            };
+            let old = self.rate[i];
+            if old.to_bits() == new.to_bits() {
+                continue;
+            }
+            self.remaining_bytes[i] = self.remaining_at(i, now_ns);
+            self.updated_ns[i] = now_ns;
+            if old == 0.0 {
+                self.stalled_count -= 1;
+            }
+            self.rate[i] = new;
+            self.version[i] = self.version[i].wrapping_add(1);
+            if new > 0.0 {
+                let ns = (self.remaining_bytes[i] / new * NS_PER_SEC as f64).ceil();
+                // `as` saturates: an absurdly long transfer ends at the end of time.
+                let finish = now_ns.saturating_add(ns as u64);
+                self.finish_ns[i] = finish;
+                self.completions.push(Reverse((finish, f, self.version[i])));
+            } else {
+                self.stalled_count += 1;
+                self.finish_ns[i] = NEVER;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GB: f64 = 1e9;
+
+    fn t(ns: u64) -> SimTime {
+        SimTime::from_ns(ns)
+    }
+
+    fn links(ids: &[u32]) -> Vec<LinkId> {
+        ids.iter().map(|&l| LinkId(l)).collect()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn one_flow_gets_the_link_and_finishes_in_bytes_over_bandwidth() {
+        let mut m = FlowModel::with_capacities([50.0 * GB]);
+        let f = m.add_flow(t(0), &links(&[0]), 100.0 * GB, 7);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(f), 50.0 * GB);
+        // 100 GB at 50 GB/s: 2 s.
+        assert_eq!(m.next_completion(), Some(t(2_000_000_000)));
+        assert_eq!(m.pop_completed(t(1_999_999_999)), None);
+        let done = m.pop_completed(t(2_000_000_000)).unwrap();
+        assert_eq!((done.id, done.tag, done.finish), (f, 7, t(2_000_000_000)));
+        assert_eq!(m.active_flows(), 0);
+        assert!(!m.is_active(f));
+    }
+
+    #[test]
+    fn two_flows_halve_a_link_and_the_survivor_speeds_up() {
+        // Capacity 1 GB/s. A: 1 GB, B: 2 GB, both from t = 0 at 0.5 GB/s.
+        // A ends at 1 / 0.5 = 2 s, when B has 2 - 1 = 1 GB left; alone at
+        // 1 GB/s it ends 1 s later, at 3 s.
+        let mut m = FlowModel::with_capacities([GB]);
+        let a = m.add_flow(t(0), &links(&[0]), GB, 1);
+        let b = m.add_flow(t(0), &links(&[0]), 2.0 * GB, 2);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(a), 0.5 * GB);
+        assert_eq!(m.rate_bytes_per_s(b), 0.5 * GB);
+        let first = m.next_completion().unwrap();
+        assert_eq!(first, t(2_000_000_000));
+        assert_eq!(m.pop_completed(first).unwrap().id, a);
+        assert_eq!(m.pop_completed(first), None);
+        m.recompute(first);
+        assert_eq!(m.rate_bytes_per_s(b), GB);
+        assert!(close(m.remaining_bytes(b, first), GB));
+        assert_eq!(m.next_completion(), Some(t(3_000_000_000)));
+        assert_eq!(m.pop_completed(t(3_000_000_000)).unwrap().id, b);
+    }
+
+    #[test]
+    fn a_flow_joining_late_slows_the_first() {
+        // Capacity 1 GB/s, A: 2 GB from 0; B: 0.5 GB from 1 s. At 1 s A
+        // has 1 GB left; both at 0.5 GB/s, B ends at 1 + 1 = 2 s with A at
+        // 0.5 GB left; A alone ends at 2.5 s.
+        let mut m = FlowModel::with_capacities([GB]);
+        let a = m.add_flow(t(0), &links(&[0]), 2.0 * GB, 1);
+        m.recompute(t(0));
+        let b = m.add_flow(t(1_000_000_000), &links(&[0]), 0.5 * GB, 2);
+        m.recompute(t(1_000_000_000));
+        assert_eq!(m.finish_time(b), Some(t(2_000_000_000)));
+        assert_eq!(m.pop_completed(t(2_000_000_000)).unwrap().id, b);
+        m.recompute(t(2_000_000_000));
+        assert_eq!(m.finish_time(a), Some(t(2_500_000_000)));
+    }
+
+    #[test]
+    fn textbook_max_min_examples() {
+        // Links A (0) and B (1) of capacity 1; f1 over A and B, f2 over A,
+        // f3 over B: every link has two flows, all get 1/2.
+        let mut m = FlowModel::with_capacities([1.0, 1.0]);
+        let f1 = m.add_flow(t(0), &links(&[0, 1]), 1.0, 0);
+        let f2 = m.add_flow(t(0), &links(&[0]), 1.0, 0);
+        let f3 = m.add_flow(t(0), &links(&[1]), 1.0, 0);
+        m.recompute(t(0));
+        for f in [f1, f2, f3] {
+            assert_eq!(m.rate_bytes_per_s(f), 0.5);
+        }
+        // B of capacity 2: A is the bottleneck (share 1/2 < 2/2), f1 and
+        // f2 freeze at 1/2; B has 2 - 1/2 = 3/2 left for f3 alone.
+        let mut m = FlowModel::with_capacities([1.0, 2.0]);
+        let f1 = m.add_flow(t(0), &links(&[0, 1]), 1.0, 0);
+        let f2 = m.add_flow(t(0), &links(&[0]), 1.0, 0);
+        let f3 = m.add_flow(t(0), &links(&[1]), 1.0, 0);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(f1), 0.5);
+        assert_eq!(m.rate_bytes_per_s(f2), 0.5);
+        assert_eq!(m.rate_bytes_per_s(f3), 1.5);
+    }
+
+    #[test]
+    fn progressive_filling_on_three_links() {
+        // Progressive filling as in Bertsekas & Gallager, Data Networks
+        // (2nd ed.), §6.5.2, computed by hand. Links L1 = 10, L2 = 4,
+        // L3 = 6; flows a: L1, b: L1+L2, c: L2, d: L2+L3, e: L3. Shares
+        // 10/2, 4/3, 6/2: L2 saturates first, b = c = d = 4/3. Then L1 has
+        // 10 - 4/3 = 26/3 for a, L3 has 6 - 4/3 = 14/3 for e.
+        let mut m = FlowModel::with_capacities([10.0, 4.0, 6.0]);
+        let a = m.add_flow(t(0), &links(&[0]), 1.0, 0);
+        let b = m.add_flow(t(0), &links(&[0, 1]), 1.0, 0);
+        let c = m.add_flow(t(0), &links(&[1]), 1.0, 0);
+        let d = m.add_flow(t(0), &links(&[1, 2]), 1.0, 0);
+        let e = m.add_flow(t(0), &links(&[2]), 1.0, 0);
+        m.recompute(t(0));
+        for (f, want) in [
+            (a, 26.0 / 3.0),
+            (b, 4.0 / 3.0),
+            (c, 4.0 / 3.0),
+            (d, 4.0 / 3.0),
+            (e, 14.0 / 3.0),
+        ] {
+            assert!(
+                close(m.rate_bytes_per_s(f), want),
+                "{} vs {want}",
+                m.rate_bytes_per_s(f)
+            );
+        }
+        for l in 0..3 {
+            assert!(
+                m.link_load_bytes_per_s(LinkId(l))
+                    <= m.link_capacity_bytes_per_s(LinkId(l)) * (1.0 + 1e-12)
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_touched_component_is_recomputed() {
+        let mut m = FlowModel::with_capacities([GB, GB, GB]);
+        let a = m.add_flow(t(0), &links(&[0]), GB, 0);
+        let b = m.add_flow(t(0), &links(&[0, 1]), GB, 0);
+        m.recompute(t(0));
+        assert_eq!(m.last_component_flows(), 2);
+        let a_finish = m.finish_time(a);
+        // Link 2 shares nothing with a or b.
+        let c = m.add_flow(t(10), &links(&[2]), GB, 0);
+        m.recompute(t(10));
+        assert_eq!(m.last_component_flows(), 1);
+        assert_eq!(m.finish_time(a), a_finish);
+        // Link 1 is b's: a, b and the new flow are one component.
+        let _d = m.add_flow(t(20), &links(&[1]), GB, 0);
+        m.recompute(t(20));
+        assert_eq!(m.last_component_flows(), 3);
+        assert_eq!(m.rate_bytes_per_s(c), GB);
+        // Removing b frees link 0 for a.
+        assert!(m.remove_flow(t(30), b).is_some());
+        m.recompute(t(30));
+        assert_eq!(m.rate_bytes_per_s(a), GB);
+        assert_eq!(m.remove_flow(t(30), b), None, "stale id");
+    }
+
+    #[test]
+    fn zero_capacity_stalls_without_looping() {
+        let mut m = FlowModel::with_capacities([GB, 0.0]);
+        let stuck = m.add_flow(t(0), &links(&[0, 1]), GB, 0);
+        let ok = m.add_flow(t(0), &links(&[0]), GB, 0);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(stuck), 0.0);
+        assert_eq!(m.stalled_flows(), 1);
+        assert_eq!(m.finish_time(stuck), None);
+        // The stalled flow takes nothing: the other gets the whole link.
+        assert_eq!(m.rate_bytes_per_s(ok), GB);
+        assert_eq!(m.next_completion(), Some(t(1_000_000_000)));
+        m.pop_completed(t(1_000_000_000)).unwrap();
+        m.recompute(t(1_000_000_000));
+        assert_eq!(m.next_completion(), None);
+        assert_eq!(m.remove_flow(t(5), stuck), Some(GB));
+        assert_eq!(m.stalled_flows(), 0);
+    }
+
+    #[test]
+    fn empty_paths_and_empty_flows_finish_at_once() {
+        let mut m = FlowModel::with_capacities([GB]);
+        let local = m.add_flow(t(5), &[], GB, 1);
+        let nothing = m.add_flow(t(5), &links(&[0]), 0.0, 2);
+        m.recompute(t(5));
+        assert!(m.rate_bytes_per_s(local).is_infinite());
+        assert_eq!(m.finish_time(local), Some(t(5)));
+        assert_eq!(m.finish_time(nothing), Some(t(5)));
+        let mut tags = vec![
+            m.pop_completed(t(5)).unwrap().tag,
+            m.pop_completed(t(5)).unwrap().tag,
+        ];
+        tags.sort_unstable();
+        assert_eq!(tags, [1, 2]);
+    }
+
+    #[test]
+    fn finish_times_round_up_to_the_nanosecond() {
+        // 1 byte at 3 B/s: 333,333,333.3 ns, rounded up so the flow is
+        // never reported done before its last byte.
+        let mut m = FlowModel::with_capacities([3.0]);
+        let f = m.add_flow(t(0), &links(&[0]), 1.0, 0);
+        m.recompute(t(0));
+        assert_eq!(m.finish_time(f), Some(t(333_333_334)));
+    }
+
+    #[test]
+    fn slots_are_recycled_with_a_new_generation() {
+        let mut m = FlowModel::with_capacities([GB]);
+        let a = m.add_flow(t(0), &links(&[0]), GB, 0);
+        m.remove_flow(t(0), a);
+        let b = m.add_flow(t(0), &links(&[0]), GB, 0);
+        assert_eq!(a.slot(), b.slot());
+        assert_ne!(a, b);
+        assert!(!m.is_active(a) && m.is_active(b));
+    }
+
+    #[test]
+    fn stale_heap_entries_are_dropped_when_they_pile_up() {
+        // A long flow whose rate changes every time a short one comes and
+        // goes leaves one stale completion per change behind.
+        let mut m = FlowModel::with_capacities([GB]);
+        let long = m.add_flow(t(0), &links(&[0]), 1e6 * GB, 0);
+        m.recompute(t(0));
+        for i in 1..5000u64 {
+            let short = m.add_flow(t(i), &links(&[0]), GB, 0);
+            m.recompute(t(i));
+            m.remove_flow(t(i), short);
+            m.recompute(t(i));
+        }
+        assert!(m.completions.len() <= 2 * m.active_flows() + 1024 + 2);
+        assert!(m.finish_time(long).is_some());
+        assert_eq!(m.next_completion(), m.finish_time(long));
+    }
+}

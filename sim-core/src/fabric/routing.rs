@@ -1,0 +1,272 @@
+//! Deterministic ECMP over shortest paths.
+//!
+//! At build time, a breadth-first search from every leaf that has NICs
+//! (over the switch-to-switch links, backwards) gives every switch its hop
+//! distance to that leaf; the switch's equal-cost next hops towards it are
+//! its links to neighbours one hop closer. Identical next-hop sets are
+//! stored once, so a table entry is one `u32` per (switch, destination
+//! leaf): 2.6 MB for the 1,280 switches and 512 leaves of a k = 32
+//! fat-tree. Hosts hang off one leaf each, so no per-host table is needed.
+//!
+//! A flow's path: source GPU to its NIC (PCIe), NIC to its leaf, switch by
+//! switch to the destination's leaf, down to the NIC and its GPU. At each
+//! switch with several next hops the choice is a hash (splitmix64) of
+//! (source, destination, salt, switch): the same inputs always give the
+//! same path, different salts spread flows of one pair over the equal-cost
+//! paths, and no `RandomState` is involved. Two GPUs of one node talk over
+//! their NVSwitch (or host bridge) and never touch the network.
+//!
+//! Invariants: every leaf with NICs reaches every other (the build fails
+//! otherwise); routing allocates nothing beyond growing the caller's path
+//! buffer.
+
+use std::collections::HashMap;
+
+use petgraph::graph::DiGraph;
+
+use super::{Fabric, FabricError, Link, LinkId, NicAttach, Role, Vertex, VertexId};
+
+const NONE: u32 = u32::MAX;
+
+/// Next-hop tables; see the module documentation.
+#[derive(Clone, Debug)]
+pub(crate) struct Routing {
+    /// Switch ordinal to destination index (leaves with NICs), or NONE.
+    dest_of_switch: Vec<u32>,
+    dests: usize,
+    /// `[switch * dests + dest]`: next-hop set id, NONE at the leaf itself.
+    table: Vec<u32>,
+    /// Set id to its range in `set_links` (`set_start[id]..set_start[id+1]`).
+    set_start: Vec<u32>,
+    set_links: Vec<LinkId>,
+    /// Switch a link enters, for following a path (NONE if not a switch).
+    link_dst_switch: Vec<u32>,
+}
+
+impl Routing {
+    pub(crate) fn build(
+        graph: &DiGraph<Vertex, Link, u32>,
+        links: &[Link],
+        roles: &[Role],
+        switches: &[VertexId],
+        nics: &[NicAttach],
+    ) -> Result<Routing, FabricError> {
+        let s = switches.len();
+        let switch_of = |v: VertexId| match roles[v.index()] {
+            Role::Switch(o) => Some(o),
+            _ => None,
+        };
+        let link_dst_switch: Vec<u32> = links
+            .iter()
+            .map(|l| switch_of(l.dst).unwrap_or(NONE))
+            .collect();
+        // Switch-to-switch adjacency as flat arrays (CSR), in link id order.
+        let mut out_start = vec![0u32; s + 1];
+        let mut in_start = vec![0u32; s + 1];
+        for l in links {
+            if let (Some(a), Some(b)) = (switch_of(l.src), switch_of(l.dst)) {
+                out_start[a as usize + 1] += 1;
+                in_start[b as usize + 1] += 1;
+            }
+        }
+        for i in 0..s {
+            out_start[i + 1] += out_start[i];
+            in_start[i + 1] += in_start[i];
+        }
+        let mut out_links = vec![(LinkId(0), 0u32); out_start[s] as usize];
+        let mut in_from = vec![0u32; in_start[s] as usize];
+        let (mut out_fill, mut in_fill) = (out_start.clone(), in_start.clone());
+        for (id, l) in links.iter().enumerate() {
+            if let (Some(a), Some(b)) = (switch_of(l.src), switch_of(l.dst)) {
+                out_links[out_fill[a as usize] as usize] = (LinkId(id as u32), b);
+                out_fill[a as usize] += 1;
+                in_from[in_fill[b as usize] as usize] = a;
+                in_fill[b as usize] += 1;
+            }
+        }
+
+        let mut dest_of_switch = vec![NONE; s];
+        let mut dest_leaves: Vec<u32> = Vec::new();
+        for nic in nics {
+            if dest_of_switch[nic.leaf as usize] == NONE {
+                dest_of_switch[nic.leaf as usize] = 0; // mark; numbered below
+            }
+        }
+        for (o, d) in dest_of_switch.iter_mut().enumerate() {
+            if *d != NONE {
+                *d = dest_leaves.len() as u32;
+                dest_leaves.push(o as u32);
+            }
+        }
+        let dests = dest_leaves.len();
+        let mut table = vec![NONE; s * dests];
+        let mut set_start: Vec<u32> = vec![0];
+        let mut set_links: Vec<LinkId> = Vec::new();
+        // Interning by content; looked up, never iterated.
+        let mut interned: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut scratch: Vec<u32> = Vec::new();
+        let mut dist = vec![NONE; s];
+        let mut queue: Vec<u32> = Vec::with_capacity(s);
+        for (d, &leaf) in dest_leaves.iter().enumerate() {
+            dist.fill(NONE);
+            queue.clear();
+            dist[leaf as usize] = 0;
+            queue.push(leaf);
+            let mut head = 0;
+            while head < queue.len() {
+                let x = queue[head] as usize;
+                head += 1;
+                for &y in &in_from[in_start[x] as usize..in_start[x + 1] as usize] {
+                    if dist[y as usize] == NONE {
+                        dist[y as usize] = dist[x] + 1;
+                        queue.push(y);
+                    }
+                }
+            }
+            if let Some(&cut) = dest_leaves.iter().find(|&&l| dist[l as usize] == NONE) {
+                let name = |o: u32| {
+                    graph[petgraph::graph::NodeIndex::new(switches[o as usize].index())]
+                        .switch_name()
+                        .unwrap_or("?")
+                        .to_string()
+                };
+                return Err(FabricError::new(
+                    format!(
+                        "switch `{}` cannot reach switch `{}`: the hosts under them cannot talk",
+                        name(cut),
+                        name(leaf)
+                    ),
+                    "add links so that every leaf switch reaches every other",
+                ));
+            }
+            for sw in 0..s {
+                let here = dist[sw];
+                if here == NONE || here == 0 {
+                    continue;
+                }
+                scratch.clear();
+                for &(link, t) in &out_links[out_start[sw] as usize..out_start[sw + 1] as usize] {
+                    if dist[t as usize] + 1 == here {
+                        scratch.push(link.0);
+                    }
+                }
+                let id = match interned.get(scratch.as_slice()) {
+                    Some(&id) => id,
+                    None => {
+                        let id = (set_start.len() - 1) as u32;
+                        set_links.extend(scratch.iter().map(|&l| LinkId(l)));
+                        set_start.push(set_links.len() as u32);
+                        interned.insert(scratch.clone(), id);
+                        id
+                    }
+                };
+                table[sw * dests + d] = id;
+            }
+        }
+        Ok(Routing {
+            dest_of_switch,
+            dests,
+            table,
+            set_start,
+            set_links,
+            link_dst_switch,
+        })
+    }
+
+    /// Equal-cost next hops from switch `sw` towards leaf `dest_leaf`
+    /// (switch ordinals); empty at the leaf itself.
+    fn next_hops(&self, sw: u32, dest_leaf: u32) -> &[LinkId] {
+        let d = self.dest_of_switch[dest_leaf as usize];
+        let id = self.table[sw as usize * self.dests + d as usize];
+        if id == NONE {
+            return &[];
+        }
+        &self.set_links
+            [self.set_start[id as usize] as usize..self.set_start[id as usize + 1] as usize]
+    }
+}
+
+/// splitmix64's finaliser (Steele, Lea, Flood, "Fast splittable
+/// pseudorandom number generators", OOPSLA 2014).
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Fabric {
+    /// Writes into `out` (cleared first) the links of the path from `src`
+    /// to `dst`, two GPUs or NICs. Among equal-cost next hops the choice
+    /// hashes (src, dst, salt, switch). Returns false, with `out` empty,
+    /// when no path exists (a GPU of a node without compute NICs talking
+    /// off its node). `src == dst` gives an empty path and true.
+    ///
+    /// Panics if `src` or `dst` is a switch or a node's hub: only GPUs and
+    /// NICs send and receive.
+    pub fn route(&self, src: VertexId, dst: VertexId, salt: u64, out: &mut Vec<LinkId>) -> bool {
+        out.clear();
+        if src == dst {
+            return true;
+        }
+        let (src_gpu, src_nic) = self.endpoint(src);
+        let (dst_gpu, dst_nic) = self.endpoint(dst);
+        if let (Some(a), Some(b)) = (src_gpu, dst_gpu) {
+            let (a, b) = (&self.gpus[a as usize], &self.gpus[b as usize]);
+            if a.node == b.node {
+                out.push(a.to_hub);
+                out.push(b.from_hub);
+                return true;
+            }
+        }
+        if src_nic == u32::MAX || dst_nic == u32::MAX {
+            return false;
+        }
+        if let Some(g) = src_gpu {
+            out.push(self.gpus[g as usize].to_nic);
+        }
+        if src_nic != dst_nic {
+            let (from, to) = (&self.nics[src_nic as usize], &self.nics[dst_nic as usize]);
+            out.push(from.up);
+            let key = splitmix64((u64::from(src.0) << 32 | u64::from(dst.0)) ^ salt);
+            let mut sw = from.leaf;
+            while sw != to.leaf {
+                let hops = self.routing.next_hops(sw, to.leaf);
+                debug_assert!(!hops.is_empty(), "build checked leaves reach each other");
+                let pick = if hops.len() == 1 {
+                    hops[0]
+                } else {
+                    let h = splitmix64(key ^ u64::from(sw));
+                    // Multiply-shift maps the hash onto 0..len without a division.
+                    hops[((h >> 32) * hops.len() as u64 >> 32) as usize]
+                };
+                out.push(pick);
+                sw = self.routing.link_dst_switch[pick.index()];
+            }
+            out.push(to.down);
+        }
+        if let Some(g) = dst_gpu {
+            out.push(self.gpus[g as usize].from_nic);
+        }
+        true
+    }
+
+    /// [`Fabric::route`] into a new vector (allocates; for tests and tools).
+    pub fn route_vec(&self, src: VertexId, dst: VertexId, salt: u64) -> Vec<LinkId> {
+        let mut out = Vec::new();
+        self.route(src, dst, salt, &mut out);
+        out
+    }
+
+    /// (GPU index, NIC index) of an endpoint; NIC is `u32::MAX` for a GPU
+    /// without one.
+    fn endpoint(&self, v: VertexId) -> (Option<u32>, u32) {
+        match self.roles[v.index()] {
+            Role::Gpu(g) => (Some(g), self.gpus[g as usize].nic),
+            Role::Nic(k) => (None, k),
+            Role::Switch(_) | Role::Hub => {
+                panic!("vertex {} is not a GPU or NIC and cannot send", v.0)
+            }
+        }
+    }
+}

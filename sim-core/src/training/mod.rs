@@ -1,0 +1,465 @@
+//! An LLM training job's step, simulated from the model's shapes, the
+//! layout and the hardware, not assumed: MFU is an output.
+//!
+//! [`step`] composes, on the pipeline rank that is slowest:
+//! - **compute**: executed FLOPs (see [`flops`]) / (peak for the precision
+//!   × the GPU's `matmul_efficiency`);
+//! - **TP**: per layer and micro-batch, Megatron's two all-reduces forward
+//!   and two backward of s·b·h·2 bytes (with sequence parallelism the
+//!   equivalent all-gather + reduce-scatter pairs; one more forward's worth
+//!   with full recomputation), on the node's NVLink, not overlapped;
+//! - **CP**: per layer, an all-gather of K and V forward and a
+//!   reduce-scatter of their gradients backward, exposed (Llama 3's
+//!   all-gather form of context parallelism, Dubey et al. 2024 §3.3.2);
+//! - **MoE**: per MoE layer and micro-batch an all-to-all dispatch and
+//!   combine forward and again backward, over the EP group, exposed;
+//! - **PP**: per micro-batch and model chunk one activation send forward
+//!   and one gradient send backward of s·b·h·2/t bytes (Megatron's
+//!   scatter/gather over TP, Narayanan et al. SC'21 §4.1), exposed; and
+//!   the pipeline bubble of the interleaved 1F1B schedule,
+//!   t_pb = (p − 1)·(t_f + t_b)/v (SC'21 §2.2.2), where t_f + t_b is the
+//!   slowest rank's time per micro-batch including its TP/CP/MoE/PP
+//!   communication;
+//! - **DP**: the gradient all-reduce (ZeRO 0) or reduce-scatter plus
+//!   all-gather of the weights (ZeRO 1, 2; per micro-batch and twice the
+//!   gather for ZeRO 3) over the DP·CP group. With `overlap_grad_reduce`
+//!   it is bucketed and overlaps the last micro-batch's backward (plus the
+//!   next step's first forward for the weight all-gather of ZeRO 1/2, and
+//!   every micro-batch's compute for ZeRO 3's prefetches); at least the
+//!   last bucket is exposed: exposed = max(comm / buckets, comm − window).
+//!   Without it, all of it is exposed.
+//!
+//! Not modelled: the optimizer step's own time (a memory-bound pass over
+//! the sharded state, under 1% of a step for the validated layouts), the
+//! vocabulary-parallel embedding and loss all-reduces, data loading, and
+//! stragglers; `matmul_efficiency` absorbs what is systematic in them.
+//!
+//! Invariants: the report's parts sum to `step_s`; a layout that does not
+//! fit in memory or breaks a rule of [`Layout::validate`] is an error,
+//! never a report; communication times come only from the [`CommModel`].
+
+pub mod comm;
+pub mod flops;
+pub mod layout;
+pub mod memory;
+pub mod model;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use comm::{AlphaBeta, CommModel};
+pub use flops::{StepFlops, megatron_iteration_flops, step_flops};
+pub use layout::{AttentionKernel, Layout, Recompute, group_shape};
+pub use memory::{MemoryBreakdown, memory_per_gpu};
+pub use model::{Ffn, ModelSpec, Moe};
+
+use crate::collective::CollectiveOp;
+use crate::hardware::GpuModel;
+
+/// A training job's problem, said in plain words with what to change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrainingError {
+    pub message: String,
+}
+
+impl TrainingError {
+    pub fn new(message: impl Into<String>) -> Self {
+        TrainingError {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for TrainingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TrainingError {}
+
+/// The precision the matmuls run in.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Precision {
+    Bf16,
+    Fp8,
+}
+
+impl Precision {
+    /// The GPU's dense peak in FLOP/s for this precision.
+    pub fn peak_flops(self, gpu: &GpuModel) -> Result<f64, TrainingError> {
+        let (tflops, name) = match self {
+            Precision::Bf16 => (gpu.bf16_tflops, "BF16"),
+            Precision::Fp8 => (gpu.fp8_tflops, "FP8"),
+        };
+        tflops.map(|t| t * 1e12).ok_or_else(|| {
+            TrainingError::new(format!(
+                "{} has no {name} peak in the catalog; use another precision or add {}_tflops to its catalog entry",
+                gpu.name,
+                name.to_ascii_lowercase()
+            ))
+        })
+    }
+}
+
+/// One step of a training job, and what it is made of. Times in seconds;
+/// the `exposed_*` parts are communication on the critical path.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StepReport {
+    pub step_s: f64,
+    /// The slowest pipeline rank's compute over all micro-batches.
+    pub compute_s: f64,
+    pub exposed_tp_s: f64,
+    pub exposed_cp_s: f64,
+    pub exposed_pp_s: f64,
+    pub exposed_dp_s: f64,
+    pub exposed_moe_s: f64,
+    pub bubble_s: f64,
+    pub tokens_per_s: f64,
+    /// Model FLOPs (no recomputation; PaLM's MFU numerator) per second per GPU, in TFLOP/s.
+    pub model_tflops_per_gpu: f64,
+    /// Hardware FLOPs (with recomputation; what Megatron-LM reports) per second per GPU, in TFLOP/s.
+    pub hardware_tflops_per_gpu: f64,
+    /// Model FLOPs utilisation of the precision's dense peak.
+    pub mfu: f64,
+    pub gpus: u64,
+    /// Micro-batches per pipeline per step (m).
+    pub micro_batches: u32,
+    pub flops: StepFlops,
+    pub memory: MemoryBreakdown,
+}
+
+/// Simulates one step of `model` trained with `layout` in `precision` on
+/// `gpu`s, `gpus_per_node` to a node, with communication from `comm`.
+pub fn step(
+    model: &ModelSpec,
+    layout: &Layout,
+    precision: Precision,
+    gpu: &GpuModel,
+    gpus_per_node: u32,
+    comm: &dyn CommModel,
+) -> Result<StepReport, TrainingError> {
+    model.validate()?;
+    layout.validate(model, gpus_per_node, None)?;
+    let peak = precision.peak_flops(gpu)?;
+    if !(gpu.matmul_efficiency > 0.0 && gpu.matmul_efficiency <= 1.0) {
+        return Err(TrainingError::new(format!(
+            "{}: matmul_efficiency {} is not in (0, 1]",
+            gpu.name, gpu.matmul_efficiency
+        )));
+    }
+    let memory = memory_per_gpu(model, layout, gpu.memory.as_u64() as f64);
+    if !memory.fits() {
+        return Err(TrainingError::new(format!(
+            "{} — raise tp/pp, use zero_stage >= 1, or full recompute",
+            memory.describe()
+        )));
+    }
+
+    let rate = peak * gpu.matmul_efficiency;
+    let tp = f64::from(layout.tp);
+    let cp = f64::from(layout.cp);
+    let v = f64::from(layout.virtual_stages);
+    let p = f64::from(layout.pp);
+    let m = f64::from(layout.micro_batches());
+    let h = f64::from(model.hidden);
+    let tokens = f64::from(layout.micro_batch) * f64::from(model.seq_len) / cp;
+    let shape_tp = layout.tp_shape(gpus_per_node);
+
+    // Per micro-batch, per GPU, on a rank holding `layers` (and maybe the
+    // output layer): (forward s, backward s).
+    let exec = flops::layer_executed(model, layout);
+    let logit = model.logit_flops_per_token();
+    let compute = |layers: u32, output: bool| {
+        let l = f64::from(layers);
+        let out = if output { logit } else { 0.0 };
+        (
+            tokens * (l * exec.forward + out) / tp / rate,
+            tokens * (l * exec.backward + 2.0 * out) / tp / rate,
+        )
+    };
+    let passes = if layout.recompute == Recompute::Full {
+        3.0
+    } else {
+        2.0
+    };
+    let act_bytes = tokens * h * 2.0;
+    let tp_per_layer = if layout.tp > 1 {
+        let one = if layout.sequence_parallel {
+            comm.collective_s(CollectiveOp::AllGather, act_bytes, shape_tp)
+                + comm.collective_s(CollectiveOp::ReduceScatter, act_bytes, shape_tp)
+        } else {
+            comm.collective_s(CollectiveOp::AllReduce, act_bytes, shape_tp)
+        };
+        2.0 * passes * one
+    } else {
+        0.0
+    };
+    let cp_per_layer = if layout.cp > 1 {
+        let kv_split = f64::from(layout.tp.min(model.kv_heads()));
+        let kv_bytes = 2.0 * f64::from(layout.micro_batch) * f64::from(model.seq_len)
+            * model.kv_hidden()
+            / kv_split
+            * 2.0;
+        let shape = layout.cp_shape(gpus_per_node);
+        let gather = comm.collective_s(CollectiveOp::AllGather, kv_bytes, shape);
+        let scatter = comm.collective_s(CollectiveOp::ReduceScatter, kv_bytes, shape);
+        gather * (passes - 1.0) + scatter
+    } else {
+        0.0
+    };
+    let moe_per_layer = match &model.moe {
+        Some(moe) if layout.ep > 1 => {
+            let sp = if layout.sequence_parallel { tp } else { 1.0 };
+            let bytes = tokens / sp * f64::from(moe.top_k) * h * 2.0;
+            let a2a =
+                comm.collective_s(CollectiveOp::AllToAll, bytes, layout.ep_shape(gpus_per_node));
+            2.0 * passes * a2a
+        }
+        _ => 0.0,
+    };
+    let pp_per_mb = if layout.pp > 1 {
+        2.0 * v
+            * comm.collective_s(
+                CollectiveOp::SendRecv,
+                act_bytes / tp,
+                layout.pp_shape(gpus_per_node),
+            )
+    } else {
+        0.0
+    };
+
+    let (first, middle, last) = layout.stage_layers(model);
+    let mut ranks = vec![(first, layout.pp == 1)];
+    if layout.pp > 2 {
+        ranks.push((middle, false));
+    }
+    if layout.pp > 1 {
+        ranks.push((last, true));
+    }
+    // The slowest rank sets the pace of the pipeline.
+    let per_mb = |&(layers, output): &(u32, bool)| {
+        let (f, b) = compute(layers, output);
+        let l = f64::from(layers);
+        let parts = [
+            f + b,
+            l * tp_per_layer,
+            l * cp_per_layer,
+            l * moe_per_layer,
+            pp_per_mb,
+        ];
+        (parts, f, b)
+    };
+    let (parts, t_f, t_b) = ranks
+        .iter()
+        .map(per_mb)
+        .max_by(|a, b| a.0.iter().sum::<f64>().total_cmp(&b.0.iter().sum::<f64>()))
+        .expect("at least one rank");
+    let t_mb: f64 = parts.iter().sum();
+    let bubble_s = (p - 1.0) / v * t_mb;
+
+    // Data parallelism over DP·CP, on the rank with the most parameters.
+    let dp_ranks = layout.dp * layout.cp;
+    let exposed_dp_s = if dp_ranks > 1 {
+        let stage_params = |layers: u32, first: bool, output: bool| {
+            let (mut d, e) = memory::layer_params_per_gpu(model, layout, layers);
+            if first {
+                d += model.input_embedding_params() / tp;
+            }
+            if output {
+                d += model.output_params() / tp;
+            }
+            (d, e)
+        };
+        let (dense, expert) = [
+            stage_params(first, true, layout.pp == 1),
+            stage_params(middle, false, false),
+            stage_params(last, layout.pp == 1, true),
+        ]
+        .into_iter()
+        .max_by(|a, b| (a.0 + a.1).total_cmp(&(b.0 + b.1)))
+        .expect("three ranks");
+        let grad = |params: f64| params * memory::GRADIENT_BYTES_PER_PARAM;
+        let dp_shape = layout.dp_shape(gpus_per_node);
+        let edp_shape = layout.expert_dp_shape(gpus_per_node);
+        let sync = |op: CollectiveOp, d: f64, e: f64| {
+            comm.collective_s(op, grad(d), dp_shape) + comm.collective_s(op, grad(e), edp_shape)
+        };
+        let (comm_s, window) = match layout.zero_stage {
+            0 => (sync(CollectiveOp::AllReduce, dense, expert), t_b),
+            1 | 2 => (
+                sync(CollectiveOp::ReduceScatter, dense, expert)
+                    + sync(CollectiveOp::AllGather, dense, expert),
+                t_b + t_f,
+            ),
+            _ => (
+                m * (2.0 * sync(CollectiveOp::AllGather, dense, expert)
+                    + sync(CollectiveOp::ReduceScatter, dense, expert)),
+                m * (t_f + t_b),
+            ),
+        };
+        if layout.overlap_grad_reduce {
+            let buckets = (grad(dense + expert) / DP_BUCKET_BYTES).ceil().max(1.0);
+            (comm_s / buckets).max(comm_s - window)
+        } else {
+            comm_s
+        }
+    } else {
+        0.0
+    };
+
+    let step_s = m * t_mb + bubble_s + exposed_dp_s;
+    let gpus = layout.gpus();
+    let n = gpus as f64;
+    let flops = step_flops(model, layout);
+    let tokens_step = f64::from(layout.global_batch) * f64::from(model.seq_len);
+    Ok(StepReport {
+        step_s,
+        compute_s: m * parts[0],
+        exposed_tp_s: m * parts[1],
+        exposed_cp_s: m * parts[2],
+        exposed_moe_s: m * parts[3],
+        exposed_pp_s: m * parts[4],
+        exposed_dp_s,
+        bubble_s,
+        tokens_per_s: tokens_step / step_s,
+        model_tflops_per_gpu: flops.model_flops / step_s / n / 1e12,
+        hardware_tflops_per_gpu: flops.hardware_flops / step_s / n / 1e12,
+        mfu: flops.model_flops / step_s / n / peak,
+        gpus,
+        micro_batches: layout.micro_batches(),
+        flops,
+        memory,
+    })
+}
+
+/// Gradient bucket size for the overlapped DP reduction: Megatron-LM's
+/// default DDP bucket of 40M elements, in bf16.
+pub const DP_BUCKET_BYTES: f64 = 40e6 * 2.0;
+
+/// Pipeline bubble over ideal time, Narayanan et al. SC'21 §2.2.2: with v
+/// model chunks per rank (interleaved schedule),
+/// t_pb / t_id = (1/v)·(p − 1)/m; v = 1 is plain 1F1B, (p − 1)/m.
+pub fn bubble_over_ideal(p: u32, m: u32, v: u32) -> f64 {
+    (f64::from(p) - 1.0) / (f64::from(v) * f64::from(m))
+}
+
+/// The 1F1B bubble as a share of the whole pipeline time: (p − 1)/(m + p − 1).
+pub fn bubble_fraction_1f1b(p: u32, m: u32) -> f64 {
+    (f64::from(p) - 1.0) / (f64::from(m) + f64::from(p) - 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collective::GroupShape;
+    use crate::hardware::Catalog;
+
+    /// Test double: every collective is free.
+    struct FreeComm;
+    impl CommModel for FreeComm {
+        fn collective_s(&self, _: CollectiveOp, _: f64, _: GroupShape) -> f64 {
+            0.0
+        }
+    }
+
+    /// Test double: every collective costs one millisecond.
+    struct MillisecondComm;
+    impl CommModel for MillisecondComm {
+        fn collective_s(&self, _: CollectiveOp, _: f64, shape: GroupShape) -> f64 {
+            if shape.ranks > 1 { 1e-3 } else { 0.0 }
+        }
+    }
+
+    fn h100() -> GpuModel {
+        Catalog::builtin().gpu("H100-SXM-80GB").unwrap().clone()
+    }
+
+    #[test]
+    fn with_free_communication_a_1f1b_step_is_compute_plus_bubble() {
+        // Llama 3 8B on 4 pipeline stages, no TP: p = 4, m = 8.
+        let model = model::llama3_8b();
+        let layout = Layout {
+            recompute: Recompute::Selective,
+            ..Layout::new(1, 4, 2, 1, 16)
+        };
+        let gpu = h100();
+        let r = step(&model, &layout, Precision::Bf16, &gpu, 8, &FreeComm).unwrap();
+        assert_eq!(r.micro_batches, 8);
+        // The bubble is (p - 1)/(m + p - 1) of the pipeline time.
+        let pipeline = r.compute_s + r.bubble_s;
+        assert!((r.bubble_s / pipeline - bubble_fraction_1f1b(4, 8)).abs() < 1e-12);
+        assert!((r.bubble_s / r.compute_s - bubble_over_ideal(4, 8, 1)).abs() < 1e-12);
+        assert_eq!(r.exposed_dp_s + r.exposed_tp_s + r.exposed_pp_s, 0.0);
+        assert!((r.step_s - pipeline).abs() < 1e-12);
+    }
+
+    #[test]
+    fn report_parts_sum_to_the_step() {
+        let model = model::mixtral_8x7b();
+        let layout = Layout {
+            ep: 4,
+            cp: 2,
+            sequence_parallel: true,
+            zero_stage: 1,
+            virtual_stages: 2,
+            ..Layout::new(4, 2, 8, 1, 64)
+        };
+        let r = step(&model, &layout, Precision::Bf16, &h100(), 8, &MillisecondComm).unwrap();
+        let sum = r.compute_s
+            + r.exposed_tp_s
+            + r.exposed_cp_s
+            + r.exposed_pp_s
+            + r.exposed_dp_s
+            + r.exposed_moe_s
+            + r.bubble_s;
+        assert!((sum - r.step_s).abs() < 1e-9 * r.step_s);
+        assert!(r.exposed_moe_s > 0.0 && r.exposed_cp_s > 0.0 && r.exposed_tp_s > 0.0);
+        assert!(r.mfu > 0.0 && r.mfu < 1.0);
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains("\"hardware_tflops_per_gpu\""));
+    }
+
+    #[test]
+    fn interleaving_shrinks_the_bubble_by_v() {
+        // Narayanan et al. SC'21 §2.2.2: the bubble is divided by v.
+        let model = model::llama3_8b();
+        let flat = Layout {
+            recompute: Recompute::Full,
+            ..Layout::new(1, 4, 1, 1, 8)
+        };
+        let inter = Layout {
+            virtual_stages: 2,
+            ..flat.clone()
+        };
+        let gpu = h100();
+        let a = step(&model, &flat, Precision::Bf16, &gpu, 8, &FreeComm).unwrap();
+        let b = step(&model, &inter, Precision::Bf16, &gpu, 8, &FreeComm).unwrap();
+        assert!((a.bubble_s / b.bubble_s - 2.0).abs() < 1e-12);
+        assert_eq!(bubble_over_ideal(16, 32, 8), 15.0 / 256.0);
+    }
+
+    #[test]
+    fn a_layout_too_big_for_memory_is_refused_with_its_breakdown() {
+        // Llama 3 70B on 8 GPUs with TP 8 and no sharding: 16 bytes x 70.6B
+        // / 8 = 141 GB of model state alone.
+        let model = model::llama3_70b();
+        let layout = Layout::new(8, 1, 1, 1, 8);
+        let e = step(&model, &layout, Precision::Bf16, &h100(), 8, &FreeComm).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("needs "), "{msg}");
+        for part in ["of 80 GiB", "weights", "optimizer", "activations", "overhead", "zero_stage"] {
+            assert!(msg.contains(part), "{msg}");
+        }
+    }
+
+    #[test]
+    fn fp8_on_a_gpu_without_fp8_is_an_error() {
+        let a100 = Catalog::builtin().gpu("A100-SXM-80GB").unwrap().clone();
+        let model = model::llama3_8b();
+        let layout = Layout::new(8, 1, 1, 1, 8);
+        let e = step(&model, &layout, Precision::Fp8, &a100, 8, &FreeComm).unwrap_err();
+        assert!(e.to_string().contains("FP8"));
+    }
+}
