@@ -20,7 +20,8 @@
 //! Invariants: every transfer has distinct endpoints and positive bytes;
 //! the plan depends only on its inputs (no randomness, no hash order).
 
-use crate::fabric::{Fabric, LinkId, VertexId};
+use crate::engine::SimTime;
+use crate::fabric::{Fabric, FlowModel, LinkId, VertexId};
 
 use super::analytic::{self, Links, Params};
 use super::{Algorithm, CollectiveOp, GroupShape, Protocol};
@@ -84,6 +85,7 @@ pub fn plan(
         fabric,
         params,
         protocol,
+        nvlink: links.nvlink,
         phases: Vec::new(),
     };
     if ranks.len() > 1 {
@@ -124,6 +126,7 @@ struct Planner<'a> {
     fabric: &'a Fabric,
     params: &'a Params,
     protocol: Protocol,
+    nvlink: bool,
     phases: Vec<Vec<Transfer>>,
 }
 
@@ -133,7 +136,7 @@ impl Planner<'_> {
     fn transfer(&self, from: Rank, to: Rank, payload: f64) -> Transfer {
         let efficiency = if from.0 != to.0 {
             self.params.nic_efficiency
-        } else if self.fabric.has_nvlink(from.0) {
+        } else if self.nvlink {
             self.params.nvlink_efficiency
         } else {
             self.params.pcie_efficiency
@@ -164,10 +167,21 @@ impl Planner<'_> {
         let share = per_rank_bytes / channels as f64;
         let mut phase = Vec::new();
         for c in 0..channels {
-            // Channel c visits each node's GPUs starting at the c-th.
+            // Channel c enters even nodes at their c-th GPU and walks them
+            // forward, odd nodes backward, so every hop between nodes
+            // joins two GPUs of one rail (NIC k to NIC k) as NCCL's rings
+            // on rail-optimized fabrics do; with an odd node count the
+            // hop closing the ring changes rail.
             let order: Vec<Rank> = nodes
                 .iter()
-                .flat_map(|n| (0..n.len()).map(move |i| n[(i + c) % n.len()]))
+                .enumerate()
+                .flat_map(|(i, n)| {
+                    let len = n.len();
+                    (0..len).map(move |j| {
+                        let step = if i % 2 == 0 { j + c } else { c + len - 1 - j };
+                        n[step % len]
+                    })
+                })
                 .collect();
             for i in 0..order.len() {
                 let next = order[(i + 1) % order.len()];
@@ -332,14 +346,51 @@ pub fn binary_tree_edges(n: usize, tree: usize) -> Vec<(usize, usize)> {
     edges
 }
 
-/// Routes every transfer of a phase: the links of each, in order.
-pub fn route_phase(fabric: &Fabric, phase: &[Transfer], salt: u64, out: &mut Vec<Vec<LinkId>>) {
-    out.clear();
+/// Adds a phase's transfers to `model` at `now` as flows tagged `tag`,
+/// routed with ECMP salts derived from `salt`. Returns how many flows were
+/// added (transfers with no route are skipped: the caller's plan only
+/// holds GPUs with NICs when it crosses nodes).
+pub fn start_phase(
+    model: &mut FlowModel,
+    fabric: &Fabric,
+    phase: &[Transfer],
+    now: SimTime,
+    salt: u64,
+    tag: u64,
+    path: &mut Vec<LinkId>,
+) -> usize {
+    let mut added = 0;
     for (i, t) in phase.iter().enumerate() {
-        let mut path = Vec::new();
-        fabric.route(t.src, t.dst, salt.wrapping_add(i as u64), &mut path);
-        out.push(path);
+        if fabric.route(t.src, t.dst, salt.wrapping_add(i as u64), path) {
+            model.add_flow(now, path, t.bytes, tag);
+            added += 1;
+        }
     }
+    added
+}
+
+/// Runs a plan alone on an idle fabric: phases one after the other, each
+/// ending with its last flow. Returns seconds, latency term included.
+pub fn time_alone(plan: &FlowPlan, fabric: &Fabric, salt: u64) -> f64 {
+    let mut model = FlowModel::new(fabric);
+    let mut now = SimTime::ZERO;
+    let mut path = Vec::new();
+    for (p, phase) in plan.phases.iter().enumerate() {
+        let salt = salt.wrapping_add((p as u64) << 32);
+        let mut left = start_phase(&mut model, fabric, phase, now, salt, 0, &mut path);
+        model.recompute(now);
+        while left > 0 {
+            let Some(at) = model.next_completion() else {
+                return f64::INFINITY; // a stalled flow: a zero-capacity link
+            };
+            now = at;
+            while model.pop_completed(now).is_some() {
+                left -= 1;
+            }
+            model.recompute(now);
+        }
+    }
+    now.as_secs_f64() + plan.latency_s
 }
 
 #[cfg(test)]

@@ -101,6 +101,16 @@ impl FromStr for CollectiveOp {
     }
 }
 
+/// How a run simulates training jobs' collectives.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fidelity {
+    /// NCCL's cost model on the job's placement: cheap, no contention
+    /// between jobs.
+    Analytic,
+    /// Flows on the fabric, max-min fair with every other job's flows.
+    Flow,
+}
+
 /// How a collective is carried out.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

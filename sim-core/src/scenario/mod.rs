@@ -26,6 +26,7 @@ mod validate;
 
 pub use error::{Diagnostic, Location, ScenarioError, Severity, did_you_mean};
 pub use source::{Override, parse_override};
+pub use validate::Network;
 
 use std::path::Path;
 
@@ -48,6 +49,8 @@ pub struct Scenario {
     /// The built-in catalog plus the scenario's additions.
     pub catalog: Catalog,
     pub cluster: Cluster,
+    /// The compute fabric and how collectives run on it.
+    pub network: Network,
     pub workload: WorkloadSpec,
     pub scheduler: SchedulerConfig,
     pub stop: StopCondition,

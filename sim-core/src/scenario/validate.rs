@@ -17,7 +17,10 @@
 //! - absurd magnitudes (a billion nodes, sigma of 50) are refused with the
 //!   limit, because they are typos, not experiments.
 
+mod network;
 mod scheduling;
+
+pub use network::Network;
 
 use super::file;
 use super::spans::{field_path, index_path};
@@ -195,6 +198,22 @@ pub fn convert(
     {
         scheduler.kill_at_time_limit = false;
     }
+    let network = network::build_network(f.fabric.as_ref(), cluster.as_ref(), &mut issues);
+    // Topology-aware placement follows the fabric's leaves unless the
+    // scheduler section lists its own switches.
+    if scheduler.topology.is_empty()
+        && let Some(fabric) = &network.fabric
+    {
+        scheduler.topology = fabric
+            .leaf_groups()
+            .into_iter()
+            .filter(|g| !g.nodes.is_empty())
+            .map(|g| crate::scheduler::LeafSwitch {
+                name: g.name,
+                nodes: g.nodes,
+            })
+            .collect();
+    }
     let stop = build_stop(f.stop.unwrap_or_default(), &mut issues);
     let outputs = build_outputs(f.outputs.unwrap_or_default(), &mut issues);
     // Without a valid cluster the workload is still checked, minus the
@@ -216,6 +235,7 @@ pub fn convert(
                 seed: f.seed,
                 catalog,
                 cluster,
+                network,
                 workload,
                 scheduler,
                 stop,

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use sim_core::collective::analytic::{self, Choice, Links, Params};
+use sim_core::collective::flows;
+use sim_core::fabric;
 use sim_core::collective::sweep::{self, Row};
 use sim_core::collective::{Algorithm, CollectiveOp, GroupShape, Protocol};
 
@@ -50,8 +52,27 @@ pub struct CollectiveArgs {
     /// Force a protocol (LL, LL128, Simple) as NCCL_PROTO does.
     #[arg(long, value_parser = parse_protocol)]
     proto: Option<Protocol>,
+    /// analytic: NCCL's cost model; flow: the collective's flows on the
+    /// scenario's fabric (a single non-blocking switch if it has none).
+    #[arg(long, value_enum, default_value_t = Mode::Analytic)]
+    mode: Mode,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Mode {
+    Analytic,
+    Flow,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Analytic => "analytic",
+            Mode::Flow => "flow",
+        }
+    }
 }
 
 fn parse_op(s: &str) -> Result<CollectiveOp, String> {
@@ -123,11 +144,37 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
         args.step_bytes,
     )
     .map_err(Failure::BadInput)?;
+    let single_switch;
+    let fabric = match (&loaded.scenario.network.fabric, args.mode) {
+        (_, Mode::Analytic) => None,
+        (Some(fabric), Mode::Flow) => Some(fabric),
+        (None, Mode::Flow) => {
+            single_switch = fabric::builders::single_switch(cluster, &Default::default())
+                .map_err(|e| Failure::BadInput(e.to_string()))?;
+            Some(&single_switch)
+        }
+    };
+    let ranks: Vec<flows::Rank> = (group.first_node..group.first_node + args.nodes)
+        .flat_map(|node| (0..gpus_per_node).map(move |local| (node, local)))
+        .collect();
     let rows: Vec<Row> = sizes
         .iter()
         .filter_map(|&size| {
-            analytic::estimate(args.op, size as f64, shape, &links, &params, choice)
-                .map(|e| Row::new(args.op, shape.ranks, size, e))
+            let mut e = analytic::estimate(args.op, size as f64, shape, &links, &params, choice)?;
+            if let Some(fabric) = fabric {
+                let plan = flows::plan(
+                    args.op,
+                    e.algorithm,
+                    e.protocol,
+                    size as f64,
+                    &ranks,
+                    fabric,
+                    &links,
+                    &params,
+                );
+                e.time_s = flows::time_alone(&plan, fabric, 0);
+            }
+            Some(Row::new(args.op, shape.ranks, size, e))
         })
         .collect();
 
@@ -139,7 +186,7 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
             "nodes": args.nodes,
             "gpus_per_node": gpus_per_node,
             "ranks": shape.ranks,
-            "mode": "analytic",
+            "mode": args.mode.name(),
             "rows": rows,
         });
         println!(

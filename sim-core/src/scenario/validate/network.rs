@@ -1,0 +1,203 @@
+//! Validation of the `fabric` section: builds the [`Fabric`] the run uses
+//! and reports what cannot be built at the field that says so.
+
+use super::super::file;
+use super::super::spans::{field_path, index_path};
+use super::Issues;
+use crate::collective::Fidelity;
+use crate::fabric::{
+    self, ErrorItem, ExplicitConfig, ExplicitLink, ExplicitSwitch, Fabric, FabricError,
+    FatTreeConfig, HostLinks, LeafSpineConfig, LinkPreset, RailOptimizedConfig,
+    SingleSwitchConfig,
+};
+use crate::hardware::Cluster;
+
+/// The compute network of a run.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// `None`: every node hangs off one non-blocking switch.
+    pub fabric: Option<Fabric>,
+    /// How training jobs' collectives are simulated.
+    pub collectives: Fidelity,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            fabric: None,
+            collectives: Fidelity::Analytic,
+        }
+    }
+}
+
+/// Largest oversubscription accepted; beyond it the fabric is a typo.
+const MAX_OVERSUBSCRIPTION: f64 = 64.0;
+
+pub(super) fn build_network(
+    section: Option<&file::Fabric>,
+    cluster: Option<&Cluster>,
+    issues: &mut Issues,
+) -> Network {
+    let Some(section) = section else {
+        return Network::default();
+    };
+    let collectives = match section.collectives.unwrap_or(file::Fidelity::Analytic) {
+        file::Fidelity::Analytic => Fidelity::Analytic,
+        file::Fidelity::Flow => Fidelity::Flow,
+    };
+    let preset = match section.links.as_deref() {
+        None => LinkPreset::IB_NDR,
+        Some(name) => match LinkPreset::by_name(name) {
+            Ok(p) => p,
+            Err(e) => {
+                issues.error(
+                    "fabric.links",
+                    e.message,
+                    format!("\"{name}\""),
+                    "a link preset name",
+                    e.fix,
+                );
+                return Network::default();
+            }
+        },
+    };
+    let host = HostLinks::default();
+    let ratio_ok = |path: &str, value: Option<f64>, issues: &mut Issues| -> Option<f64> {
+        let v = value.unwrap_or(1.0);
+        if !(v.is_finite() && (1.0..=MAX_OVERSUBSCRIPTION).contains(&v)) {
+            issues.error(
+                path,
+                "the oversubscription ratio must be between 1 and 64",
+                v.to_string(),
+                "1.0 for 1:1, 2.0 for 2:1, ...",
+                "host ports over uplinks per leaf: use 1.0 for a non-blocking fabric",
+            );
+            return None;
+        }
+        Some(v)
+    };
+    let Some(cluster) = cluster else {
+        return Network::default();
+    };
+    let topology_path = "fabric.topology";
+    let built: Result<Fabric, FabricError> = match &section.topology {
+        file::Topology::SingleSwitch => fabric::builders::single_switch(
+            cluster,
+            &SingleSwitchConfig {
+                preset: preset.clone(),
+                host,
+            },
+        ),
+        file::Topology::LeafSpine {
+            radix,
+            oversubscription,
+        } => {
+            let Some(oversubscription) = ratio_ok(
+                &field_path(topology_path, "oversubscription"),
+                *oversubscription,
+                issues,
+            ) else {
+                return Network::default();
+            };
+            fabric::builders::leaf_spine(
+                cluster,
+                &LeafSpineConfig {
+                    radix: radix.unwrap_or(preset.switch_radix),
+                    oversubscription,
+                    preset: preset.clone(),
+                    host,
+                },
+            )
+        }
+        file::Topology::FatTree {
+            k,
+            oversubscription,
+        } => {
+            let Some(oversubscription) = ratio_ok(
+                &field_path(topology_path, "oversubscription"),
+                *oversubscription,
+                issues,
+            ) else {
+                return Network::default();
+            };
+            fabric::builders::fat_tree(
+                cluster,
+                &FatTreeConfig {
+                    k: *k,
+                    oversubscription,
+                    preset: preset.clone(),
+                    host,
+                },
+            )
+        }
+        file::Topology::RailOptimized {
+            nodes_per_unit,
+            radix,
+        } => fabric::builders::rail_optimized(
+            cluster,
+            &RailOptimizedConfig {
+                nodes_per_unit: nodes_per_unit.unwrap_or(32),
+                radix: radix.unwrap_or(preset.switch_radix),
+                preset: preset.clone(),
+                host,
+            },
+        ),
+        file::Topology::Explicit { switches, links } => fabric::builders::explicit(
+            cluster,
+            &ExplicitConfig {
+                switches: switches
+                    .iter()
+                    .map(|s| ExplicitSwitch {
+                        name: s.name.clone(),
+                        tier: s.tier,
+                    })
+                    .collect(),
+                links: links
+                    .iter()
+                    .map(|l| ExplicitLink {
+                        a: l.a.clone(),
+                        b: l.b.clone(),
+                        count: l.count.unwrap_or(1),
+                        bandwidth: l.bandwidth,
+                    })
+                    .collect(),
+                preset: preset.clone(),
+                host,
+            },
+        ),
+    };
+    match built {
+        Ok(fabric) => Network {
+            fabric: Some(fabric),
+            collectives,
+        },
+        Err(e) => {
+            let path = match e.item {
+                Some(ErrorItem::Switch(i)) => {
+                    index_path(&field_path(topology_path, "switches"), i)
+                }
+                Some(ErrorItem::Link(i)) => index_path(&field_path(topology_path, "links"), i),
+                None => topology_path.to_string(),
+            };
+            issues.error(
+                &path,
+                format!("this fabric cannot be built: {}", e.message),
+                topology_name(&section.topology),
+                "a buildable fabric",
+                e.fix,
+            );
+            Network::default()
+        }
+    }
+}
+
+fn topology_name(t: &file::Topology) -> String {
+    match t {
+        file::Topology::SingleSwitch => "SingleSwitch",
+        file::Topology::LeafSpine { .. } => "LeafSpine(...)",
+        file::Topology::FatTree { .. } => "FatTree(...)",
+        file::Topology::RailOptimized { .. } => "RailOptimized(...)",
+        file::Topology::Explicit { .. } => "Explicit(...)",
+    }
+    .to_string()
+}
