@@ -47,7 +47,10 @@ fn run(model: &ModelSpec, layout: &Layout, gpu: &str, node: &str) -> StepReport 
 
 fn within(actual: f64, published: f64, tolerance: f64, what: &str) {
     let off = (actual - published) / published;
-    println!("{what}: {actual:.1} vs published {published} ({:+.1}%)", off * 100.0);
+    println!(
+        "{what}: {actual:.1} vs published {published} ({:+.1}%)",
+        off * 100.0
+    );
     assert!(
         off.abs() <= tolerance,
         "{what}: {actual:.1} vs published {published} ({:+.1}%)",
@@ -98,7 +101,12 @@ fn gpt3_175b_on_a100_matches_megatron_sc21() {
     // (recomputation counted, eq. 3), as the paper reports them.
     let m = training::model::gpt3_175b();
     for (gpus, published) in [(384, 153.0), (768, 149.0), (1536, 141.0)] {
-        let r = run(&m, &megatron(8, 12, gpus / 96, 1536), "A100-SXM-80GB", "DGX-A100");
+        let r = run(
+            &m,
+            &megatron(8, 12, gpus / 96, 1536),
+            "A100-SXM-80GB",
+            "DGX-A100",
+        );
         within(
             r.hardware_tflops_per_gpu,
             published,
@@ -113,7 +121,12 @@ fn gpt3_175b_on_a100_matches_megatron_sc21() {
     // layout for it; we use Megatron-LM's GPT-3 175B example script's TP 8,
     // PP 16 (so DP 8), micro-batch 1.
     let r = run(&m, &megatron(8, 16, 8, 1536), "A100-SXM-80GB", "DGX-A100");
-    within(r.hardware_tflops_per_gpu, 140.0, 0.15, "GPT-3 175B on 1,024 A100");
+    within(
+        r.hardware_tflops_per_gpu,
+        140.0,
+        0.15,
+        "GPT-3 175B on 1,024 A100",
+    );
     let days = 300e9 / r.tokens_per_s / 86_400.0;
     println!("GPT-3 175B, 300B tokens on 1,024 A100: {days:.1} days (paper: 34)");
     assert!((days - 34.0).abs() / 34.0 <= 0.15);
@@ -170,7 +183,12 @@ fn h100_calibration_point_is_reproduced() {
         "H100-SXM-80GB",
         "DGX-H100",
     );
-    within(r.model_tflops_per_gpu, 430.0, 0.02, "Llama 3 405B on 8,192 H100");
+    within(
+        r.model_tflops_per_gpu,
+        430.0,
+        0.02,
+        "Llama 3 405B on 8,192 H100",
+    );
     within(r.mfu * 100.0, 43.0, 0.05, "its MFU in %");
 }
 
@@ -180,11 +198,24 @@ fn llama3_405b_on_16k_h100_matches_table_4() {
     // 8,192, batch/DP 16: 400 TFLOPs/GPU, 41% MFU. The paper attributes
     // the drop from 43% to the smaller batch per DP group (§3.3.2).
     let m = training::model::llama3_405b();
-    let r = run(&m, &llama3_layout(128, 1, 2048), "H100-SXM-80GB", "DGX-H100");
-    within(r.model_tflops_per_gpu, 400.0, 0.15, "Llama 3 405B on 16,384 H100");
+    let r = run(
+        &m,
+        &llama3_layout(128, 1, 2048),
+        "H100-SXM-80GB",
+        "DGX-H100",
+    );
+    within(
+        r.model_tflops_per_gpu,
+        400.0,
+        0.15,
+        "Llama 3 405B on 16,384 H100",
+    );
     within(r.mfu * 100.0, 41.0, 0.15, "its MFU in %");
     let r8k = run(&m, &llama3_layout(64, 1, 2048), "H100-SXM-80GB", "DGX-H100");
-    assert!(r.mfu < r8k.mfu, "fewer micro-batches per pipeline must cost MFU");
+    assert!(
+        r.mfu < r8k.mfu,
+        "fewer micro-batches per pipeline must cost MFU"
+    );
     assert!(r.bubble_s / r.step_s > r8k.bubble_s / r8k.step_s);
 }
 
@@ -205,12 +236,14 @@ fn llama3_405b_long_context_row() {
     let layout = llama3_layout(8, 16, 128);
     let r = run(&m, &layout, "H100-SXM-80GB", "DGX-H100");
     let palm = r.model_tflops_per_gpu;
-    println!("Llama 3 405B 128K, PaLM convention: {palm:.1} vs 380 ({:+.1}%)", (palm / 380.0 - 1.0) * 100.0);
+    println!(
+        "Llama 3 405B 128K, PaLM convention: {palm:.1} vs 380 ({:+.1}%)",
+        (palm / 380.0 - 1.0) * 100.0
+    );
     let tokens = 128.0 * 131_072.0;
     let attention = 3.0 * tokens * 126.0 * m.layer_attention_flops_per_token();
-    let causal = (step_flops(&m, &layout).model_flops - attention / 2.0) / r.step_s
-        / r.gpus as f64
-        / 1e12;
+    let causal =
+        (step_flops(&m, &layout).model_flops - attention / 2.0) / r.step_s / r.gpus as f64 / 1e12;
     within(causal, 380.0, 0.15, "Llama 3 405B 128K, causal convention");
     assert!(r.exposed_cp_s > 0.0 && r.exposed_cp_s < 0.1 * r.step_s);
 }
@@ -248,7 +281,10 @@ fn too_big_and_invalid_layouts_are_refused() {
     };
     let e = training::step(&m, &no_zero, Precision::Bf16, g, 8, &comm).unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("GiB per GPU of 80 GiB") && msg.contains("optimizer"), "{msg}");
+    assert!(
+        msg.contains("GiB per GPU of 80 GiB") && msg.contains("optimizer"),
+        "{msg}"
+    );
     // TP across nodes is refused.
     let wide = Layout {
         tp: 16,

@@ -39,7 +39,11 @@ pub fn megatron_iteration_flops(
     } else {
         (72.0, 12.0)
     };
-    k * batch * seq * layers * hidden * hidden
+    k * batch
+        * seq
+        * layers
+        * hidden
+        * hidden
         * (1.0 + seq / (6.0 * hidden) + vocab / (d * layers * hidden))
 }
 
@@ -107,8 +111,7 @@ pub fn step_flops(model: &ModelSpec, layout: &Layout) -> StepFlops {
     let logit = model.logit_flops_per_token();
     let model_per_token = 3.0 * (l * (lin + attn) + logit);
     // The output layer is never recomputed (Megatron recomputes layers).
-    let recomputed =
-        l * (lin * recomputed_linear(layout) + attn * recomputed_attention(layout));
+    let recomputed = l * (lin * recomputed_linear(layout) + attn * recomputed_attention(layout));
     let exec = layer_executed(model, layout);
     StepFlops {
         model_flops: tokens * model_per_token,
@@ -139,7 +142,11 @@ mod tests {
             let f = step_flops(&m, &gpt3_layout(recompute));
             let closed = megatron_iteration_flops(1536.0, 2048.0, 96.0, 12_288.0, 51_200.0, full);
             let rel = (f.hardware_flops - closed).abs() / closed;
-            assert!(rel < 1e-12, "{recompute:?}: {} vs {closed}", f.hardware_flops);
+            assert!(
+                rel < 1e-12,
+                "{recompute:?}: {} vs {closed}",
+                f.hardware_flops
+            );
             // Unfused attention executes what it counts.
             assert!((f.executed_flops - f.hardware_flops).abs() / closed < 1e-12);
         }
@@ -147,10 +154,10 @@ mod tests {
 
     #[test]
     fn model_flops_are_six_n_d_plus_attention() {
-        // PaLM (Chowdhery et al. 2022), App. B: 6N + 12·L·H·Q·T per token,
-        // with N the non-embedding parameters... counted here from shapes:
-        // for Llama 3 405B the matmul weights per token are the layers'
-        // linear weights plus the output projection.
+        // PaLM (Chowdhery et al. 2022), App. B: 6N + 12·L·H·Q·T FLOPs per
+        // token, N the parameters the matmuls use: the layers' linear
+        // weights and the output projection (not the input embedding, a
+        // lookup, nor the RMSNorm weights).
         let m = llama3_405b();
         let layout = Layout::new(8, 16, 64, 1, 2048);
         let f = step_flops(&m, &layout);

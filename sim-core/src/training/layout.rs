@@ -165,7 +165,9 @@ impl Layout {
             ("global_batch", self.global_batch),
         ] {
             if v == 0 {
-                return err(format!("{name} is 0; every degree and batch size is at least 1"));
+                return err(format!(
+                    "{name} is 0; every degree and batch size is at least 1"
+                ));
             }
         }
         if let Some(n) = gpus
@@ -185,26 +187,26 @@ impl Layout {
                 }
             ));
         }
-        if self.tp > gpus_per_node || gpus_per_node % self.tp != 0 {
+        if self.tp > gpus_per_node || !gpus_per_node.is_multiple_of(self.tp) {
             return err(format!(
                 "tp {} does not fit the {gpus_per_node}-GPU node: TP must stay inside the NVLink domain, so use a tp that divides {gpus_per_node} and scale out with pp or dp",
                 self.tp
             ));
         }
-        if model.heads % self.tp != 0 {
+        if !model.heads.is_multiple_of(self.tp) {
             return err(format!(
                 "{} attention heads do not split over tp {}; use a tp that divides the head count",
                 model.heads, self.tp
             ));
         }
-        if model.kv_heads() % self.tp != 0 && self.tp % model.kv_heads() != 0 {
+        if !model.kv_heads().is_multiple_of(self.tp) && !self.tp.is_multiple_of(model.kv_heads()) {
             return err(format!(
                 "{} KV heads do not split over tp {} (nor replicate evenly); use a tp that divides or is a multiple of kv_heads",
                 model.kv_heads(),
                 self.tp
             ));
         }
-        if model.ffn_hidden % self.tp != 0 {
+        if !model.ffn_hidden.is_multiple_of(self.tp) {
             return err(format!(
                 "ffn_hidden {} does not split over tp {}",
                 model.ffn_hidden, self.tp
@@ -212,13 +214,13 @@ impl Layout {
         }
         let chunks = self.pp * self.virtual_stages;
         if self.balance_embedding_stages {
-            if (model.layers + 2) % chunks != 0 || (model.layers + 2) / self.pp < 2 {
+            if !(model.layers + 2).is_multiple_of(chunks) || (model.layers + 2) / self.pp < 2 {
                 return err(format!(
                     "with balance_embedding_stages, layers + 2 = {} must split evenly over pp·virtual_stages = {chunks} chunks",
                     model.layers + 2
                 ));
             }
-        } else if model.layers % chunks != 0 {
+        } else if !model.layers.is_multiple_of(chunks) {
             return err(format!(
                 "{} layers do not split evenly over pp·virtual_stages = {}·{} = {chunks} chunks; pick pp and virtual_stages whose product divides {}",
                 model.layers, self.pp, self.virtual_stages, model.layers
@@ -234,14 +236,14 @@ impl Layout {
                 self.global_batch, self.micro_batch, self.dp
             ));
         }
-        if self.cp > 1 && model.seq_len % (2 * self.cp) != 0 {
+        if self.cp > 1 && !model.seq_len.is_multiple_of(2 * self.cp) {
             return err(format!(
                 "seq_len {} does not split into 2·cp = {} chunks (load-balanced context parallelism, Llama 3 §3.3.2)",
                 model.seq_len,
                 2 * self.cp
             ));
         }
-        if self.sequence_parallel && model.seq_len % (self.tp * self.cp) != 0 {
+        if self.sequence_parallel && !model.seq_len.is_multiple_of(self.tp * self.cp) {
             return err(format!(
                 "sequence parallelism needs seq_len {} divisible by tp·cp = {}",
                 model.seq_len,
@@ -256,7 +258,7 @@ impl Layout {
                 ));
             }
             Some(moe) => {
-                if self.dp % self.ep != 0 {
+                if !self.dp.is_multiple_of(self.ep) {
                     return err(format!(
                         "ep {} must divide dp {} (expert groups are carved out of data parallelism)",
                         self.ep, self.dp
@@ -354,9 +356,15 @@ mod tests {
         // Table 4) on 8-GPU nodes.
         let l = Layout::new(8, 16, 128, 1, 2048);
         let tp = l.tp_shape(8);
-        assert_eq!((tp.ranks, tp.ranks_per_node, tp.concurrent_per_node), (8, 8, 1));
+        assert_eq!(
+            (tp.ranks, tp.ranks_per_node, tp.concurrent_per_node),
+            (8, 8, 1)
+        );
         let dp = l.dp_shape(8);
-        assert_eq!((dp.ranks, dp.ranks_per_node, dp.concurrent_per_node), (128, 1, 8));
+        assert_eq!(
+            (dp.ranks, dp.ranks_per_node, dp.concurrent_per_node),
+            (128, 1, 8)
+        );
         assert_eq!(dp.nodes(), 128);
         let pp = l.pp_shape(8);
         assert_eq!((pp.ranks, pp.ranks_per_node), (2, 1));
@@ -374,9 +382,29 @@ mod tests {
         let ok = Layout::new(8, 16, 8, 1, 1536);
         ok.validate(&m, 8, Some(1024)).unwrap();
         let msg = |l: Layout| l.validate(&m, 8, Some(1024)).unwrap_err().to_string();
-        assert!(msg(Layout { dp: 7, ..ok.clone() }).contains("change dp to 8"));
-        assert!(msg(Layout { tp: 16, dp: 4, ..ok.clone() }).contains("NVLink domain"));
-        assert!(msg(Layout { pp: 64, dp: 2, ..ok.clone() }).contains("split evenly"));
+        assert!(
+            msg(Layout {
+                dp: 7,
+                ..ok.clone()
+            })
+            .contains("change dp to 8")
+        );
+        assert!(
+            msg(Layout {
+                tp: 16,
+                dp: 4,
+                ..ok.clone()
+            })
+            .contains("NVLink domain")
+        );
+        assert!(
+            msg(Layout {
+                pp: 64,
+                dp: 2,
+                ..ok.clone()
+            })
+            .contains("split evenly")
+        );
         assert!(
             msg(Layout {
                 global_batch: 1500,
@@ -384,8 +412,20 @@ mod tests {
             })
             .contains("multiple of 8")
         );
-        assert!(msg(Layout { ep: 2, ..ok.clone() }).contains("MoE"));
-        assert!(msg(Layout { zero_stage: 4, ..ok.clone() }).contains("zero_stage"));
+        assert!(
+            msg(Layout {
+                ep: 2,
+                ..ok.clone()
+            })
+            .contains("MoE")
+        );
+        assert!(
+            msg(Layout {
+                zero_stage: 4,
+                ..ok.clone()
+            })
+            .contains("zero_stage")
+        );
         let l = Layout {
             tp: 8,
             dp: 32,

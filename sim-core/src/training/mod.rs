@@ -198,10 +198,10 @@ pub fn step(
     };
     let cp_per_layer = if layout.cp > 1 {
         let kv_split = f64::from(layout.tp.min(model.kv_heads()));
-        let kv_bytes = 2.0 * f64::from(layout.micro_batch) * f64::from(model.seq_len)
-            * model.kv_hidden()
-            / kv_split
-            * 2.0;
+        let kv_bytes =
+            2.0 * f64::from(layout.micro_batch) * f64::from(model.seq_len) * model.kv_hidden()
+                / kv_split
+                * 2.0;
         let shape = layout.cp_shape(gpus_per_node);
         let gather = comm.collective_s(CollectiveOp::AllGather, kv_bytes, shape);
         let scatter = comm.collective_s(CollectiveOp::ReduceScatter, kv_bytes, shape);
@@ -213,8 +213,11 @@ pub fn step(
         Some(moe) if layout.ep > 1 => {
             let sp = if layout.sequence_parallel { tp } else { 1.0 };
             let bytes = tokens / sp * f64::from(moe.top_k) * h * 2.0;
-            let a2a =
-                comm.collective_s(CollectiveOp::AllToAll, bytes, layout.ep_shape(gpus_per_node));
+            let a2a = comm.collective_s(
+                CollectiveOp::AllToAll,
+                bytes,
+                layout.ep_shape(gpus_per_node),
+            );
             2.0 * passes * a2a
         }
         _ => 0.0,
@@ -406,7 +409,15 @@ mod tests {
             virtual_stages: 2,
             ..Layout::new(4, 2, 8, 1, 64)
         };
-        let r = step(&model, &layout, Precision::Bf16, &h100(), 8, &MillisecondComm).unwrap();
+        let r = step(
+            &model,
+            &layout,
+            Precision::Bf16,
+            &h100(),
+            8,
+            &MillisecondComm,
+        )
+        .unwrap();
         let sum = r.compute_s
             + r.exposed_tp_s
             + r.exposed_cp_s
@@ -449,7 +460,14 @@ mod tests {
         let e = step(&model, &layout, Precision::Bf16, &h100(), 8, &FreeComm).unwrap_err();
         let msg = e.to_string();
         assert!(msg.starts_with("needs "), "{msg}");
-        for part in ["of 80 GiB", "weights", "optimizer", "activations", "overhead", "zero_stage"] {
+        for part in [
+            "of 80 GiB",
+            "weights",
+            "optimizer",
+            "activations",
+            "overhead",
+            "zero_stage",
+        ] {
             assert!(msg.contains(part), "{msg}");
         }
     }

@@ -189,7 +189,8 @@ impl ModelSpec {
             None => self.parameter_count(),
             Some((experts, top_k, _)) => {
                 let h = f64::from(self.hidden);
-                let per_expert = (self.ffn_params_per_layer() - h * experts
+                let per_expert = (self.ffn_params_per_layer()
+                    - h * experts
                     - if self.biases { 2.0 * h } else { h })
                     / experts;
                 self.parameter_count() - f64::from(self.layers) * (experts - top_k) * per_expert
@@ -247,13 +248,13 @@ impl ModelSpec {
                 )));
             }
         }
-        if self.hidden % self.heads != 0 {
+        if !self.hidden.is_multiple_of(self.heads) {
             return Err(TrainingError::new(format!(
                 "model `{}`: hidden {} is not divisible by heads {}; head_dim must be whole",
                 self.name, self.hidden, self.heads
             )));
         }
-        if self.heads % self.kv_heads() != 0 {
+        if !self.heads.is_multiple_of(self.kv_heads()) {
             return Err(TrainingError::new(format!(
                 "model `{}`: heads {} is not a multiple of kv_heads {}; each KV head serves a whole group of query heads",
                 self.name,

@@ -8,6 +8,7 @@
 mod catalog;
 mod collective;
 mod compare;
+mod plan;
 mod progress;
 mod report;
 
@@ -31,7 +32,8 @@ Examples:
   clustersim run scenarios/mmc-queue.ron --set workload.generators[0].count=100000
   clustersim compare scenarios/traces/sdsc-sp2.ron --a-set scheduler.backfill=None --b-set scheduler.backfill=Easy
   clustersim validate scenarios/quickstart.ron --set cluster.node_groups[0].count=64
-  clustersim catalog";
+  clustersim catalog
+  clustersim plan --model llama3-405b --tokens 15T --gpus 16384 --node DGX-H100 --tp 8 --pp 16 --virtual-stages 8 --global-batch 2048 --zero-stage 2 --recompute none --sequence-parallel --balance-embedding-stages";
 
 #[derive(Parser)]
 #[command(
@@ -84,6 +86,9 @@ enum Command {
         #[command(flatten)]
         overrides: Overrides,
     },
+    /// Plan an LLM training run: FLOPs, memory per GPU, step time, MFU,
+    /// days, GPU-hours and cost.
+    Plan(plan::PlanArgs),
     /// Print the GPU and node models a scenario can use.
     Catalog {
         /// Include the models this scenario adds or overrides.
@@ -138,6 +143,7 @@ fn main() -> ExitCode {
         } => run(&scenario, &overrides.set, out.as_deref(), format, quiet),
         Command::Compare(args) => compare::compare(args),
         Command::Collective(args) => collective::run(args),
+        Command::Plan(args) => plan::plan(args),
         Command::Validate {
             scenario,
             overrides,

@@ -1,0 +1,393 @@
+//! `clustersim plan`: capacity planning for one LLM training run. From a
+//! model, a token budget, a GPU/node model and a layout, it prints the
+//! total FLOPs, the per-GPU memory, the simulated step and the days, GPU
+//! hours and cost; with `--days` and no `--gpus` it finds the fewest GPUs
+//! (a multiple of tp·pp·cp) that finish in time.
+//!
+//! Communication comes from `training::AlphaBeta` built from the catalog;
+//! [`comm_model`] is the one place to swap in `crate::collective`'s model.
+
+use std::path::Path;
+
+use serde::Serialize;
+use sim_core::hardware::{Catalog, GpuModel, NodeModel};
+use sim_core::training::{
+    self, AlphaBeta, AttentionKernel, CommModel, Layout, ModelSpec, Precision, Recompute,
+    StepReport, TrainingError,
+};
+use sim_core::units::{Usd, parse_usd};
+
+use super::{Failure, Format};
+
+#[derive(clap::Args)]
+pub struct PlanArgs {
+    /// A preset (gpt3-175b, llama2-7b, llama3-8b, llama3-70b, llama3-405b,
+    /// mixtral-8x7b, megatron-145b) or a RON file holding a ModelSpec.
+    #[arg(long)]
+    model: String,
+    /// Training tokens: 15T, 300B, 2.5e12.
+    #[arg(long)]
+    tokens: String,
+    /// Target wall-clock days; with no --gpus, the GPU count is chosen to
+    /// meet it.
+    #[arg(long)]
+    days: Option<f64>,
+    /// GPU count (a multiple of tp·pp·cp).
+    #[arg(long)]
+    gpus: Option<u64>,
+    /// GPU model from the catalog [default: the node's].
+    #[arg(long)]
+    gpu: Option<String>,
+    /// Node model from the catalog [default: the first with --gpu].
+    #[arg(long)]
+    node: Option<String>,
+    #[arg(long, default_value_t = 8)]
+    tp: u32,
+    #[arg(long, default_value_t = 1)]
+    pp: u32,
+    /// Model chunks per pipeline rank (interleaved schedule).
+    #[arg(long, default_value_t = 1)]
+    virtual_stages: u32,
+    #[arg(long, default_value_t = 1)]
+    cp: u32,
+    #[arg(long, default_value_t = 1)]
+    ep: u32,
+    #[arg(long, default_value_t = 1)]
+    micro_batch: u32,
+    /// Sequences per step.
+    #[arg(long)]
+    global_batch: u32,
+    #[arg(long, default_value_t = 1)]
+    zero_stage: u8,
+    #[arg(long, value_enum, default_value_t = RecomputeArg::Selective)]
+    recompute: RecomputeArg,
+    #[arg(long)]
+    sequence_parallel: bool,
+    /// Materialise attention scores (Megatron-LM 2021) instead of FlashAttention.
+    #[arg(long)]
+    unfused_attention: bool,
+    /// First and last pipeline stage one layer fewer (Llama 3).
+    #[arg(long)]
+    balance_embedding_stages: bool,
+    /// Override the model's sequence length.
+    #[arg(long)]
+    seq_len: Option<u32>,
+    #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
+    precision: PrecisionArg,
+    /// Price per GPU-hour, e.g. '$2.50' [default: the catalog's].
+    #[arg(long)]
+    price_per_gpu_hour: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RecomputeArg {
+    None,
+    Selective,
+    Full,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PrecisionArg {
+    Bf16,
+    Fp8,
+}
+
+/// The communication model `plan` uses: the one seam to replace when
+/// `crate::collective` provides its analytic model.
+fn comm_model(gpu: &GpuModel, node: &NodeModel) -> impl CommModel {
+    AlphaBeta::from_catalog(gpu, node)
+}
+
+/// `15T`, `300B`, `2.5e12`, `1M` as a token count.
+fn parse_tokens(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (digits, scale) = match t.chars().last() {
+        Some('T' | 't') => (&t[..t.len() - 1], 1e12),
+        Some('B' | 'b' | 'G' | 'g') => (&t[..t.len() - 1], 1e9),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1e6),
+        Some('K' | 'k') => (&t[..t.len() - 1], 1e3),
+        _ => (t, 1.0),
+    };
+    match digits.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v * scale),
+        _ => Err(format!(
+            "--tokens {text:?} is not a token count; write e.g. 15T, 300B or 2.5e12"
+        )),
+    }
+}
+
+fn load_model(name: &str) -> Result<ModelSpec, String> {
+    if let Some(m) = training::model::preset(name) {
+        return Ok(m);
+    }
+    let path = Path::new(name);
+    if !path.exists() {
+        return Err(format!(
+            "--model {name:?} is neither a preset ({}) nor a file",
+            training::model::PRESETS.join(", ")
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    ron::from_str(&text).map_err(|e| format!("{}: not a ModelSpec: {e}", path.display()))
+}
+
+#[derive(Serialize)]
+struct Plan {
+    model: String,
+    gpu: String,
+    node: String,
+    gpus: u64,
+    tokens: f64,
+    /// 6·P·D with P the (active) parameters.
+    six_p_d_flops: f64,
+    /// Exact model FLOPs (no recomputation) for the whole run.
+    model_flops: f64,
+    /// With recomputation.
+    hardware_flops: f64,
+    layout: Layout,
+    step: StepReport,
+    steps: f64,
+    days: f64,
+    gpu_hours: f64,
+    price_per_gpu_hour_usd: f64,
+    cost_usd: f64,
+}
+
+pub fn plan(args: PlanArgs) -> Result<(), Failure> {
+    let bad = Failure::BadInput;
+    let catalog = Catalog::builtin();
+    let mut model = load_model(&args.model).map_err(bad)?;
+    if let Some(s) = args.seq_len {
+        model.seq_len = s;
+    }
+    let tokens = parse_tokens(&args.tokens).map_err(bad)?;
+    let (gpu, node) = resolve_hardware(&catalog, args.gpu.as_deref(), args.node.as_deref())
+        .map_err(Failure::BadInput)?;
+    let price = match &args.price_per_gpu_hour {
+        Some(p) => {
+            parse_usd(p).map_err(|e| Failure::BadInput(format!("--price-per-gpu-hour: {e}")))?
+        }
+        None => gpu.price_per_gpu_hour,
+    };
+    let precision = match args.precision {
+        PrecisionArg::Bf16 => Precision::Bf16,
+        PrecisionArg::Fp8 => Precision::Fp8,
+    };
+    let base = Layout {
+        tp: args.tp,
+        pp: args.pp,
+        virtual_stages: args.virtual_stages,
+        dp: 1,
+        cp: args.cp,
+        ep: args.ep,
+        micro_batch: args.micro_batch,
+        global_batch: args.global_batch,
+        zero_stage: args.zero_stage,
+        recompute: match args.recompute {
+            RecomputeArg::None => Recompute::None,
+            RecomputeArg::Selective => Recompute::Selective,
+            RecomputeArg::Full => Recompute::Full,
+        },
+        sequence_parallel: args.sequence_parallel,
+        attention: if args.unfused_attention {
+            AttentionKernel::Unfused
+        } else {
+            AttentionKernel::Flash
+        },
+        overlap_grad_reduce: true,
+        balance_embedding_stages: args.balance_embedding_stages,
+    };
+    let comm = comm_model(gpu, node);
+    let per_replica = u64::from(args.tp) * u64::from(args.pp) * u64::from(args.cp);
+    let simulate = |dp: u32| -> Result<(Layout, StepReport), TrainingError> {
+        let layout = Layout { dp, ..base.clone() };
+        let r = training::step(&model, &layout, precision, gpu, node.gpus_per_node, &comm)?;
+        Ok((layout, r))
+    };
+    let days_of = |r: &StepReport| tokens / r.tokens_per_s / 86_400.0;
+    let (layout, report) = match (args.gpus, args.days) {
+        (Some(n), _) => {
+            if n % per_replica != 0 {
+                return Err(bad(format!(
+                    "--gpus {n} is not a multiple of tp·pp·cp = {per_replica}"
+                )));
+            }
+            let dp =
+                u32::try_from(n / per_replica).map_err(|_| bad("--gpus is too large".into()))?;
+            simulate(dp).map_err(|e| bad(e.to_string()))?
+        }
+        (None, Some(target)) => {
+            // The smallest DP (so GPU count) that meets the target; DP
+            // must divide the global batch in whole micro-batches.
+            let max_dp = args.global_batch / args.micro_batch.max(1);
+            let mut last_err = None;
+            let mut found = None;
+            for dp in 1..=max_dp {
+                if !args.global_batch.is_multiple_of(args.micro_batch * dp) {
+                    continue;
+                }
+                match simulate(dp) {
+                    Ok((l, r)) if days_of(&r) <= target => {
+                        found = Some((l, r));
+                        break;
+                    }
+                    Ok((l, r)) => {
+                        last_err = Some(format!(
+                            "even {} GPUs (dp {}) need {:.1} days",
+                            l.gpus(),
+                            dp,
+                            days_of(&r)
+                        ))
+                    }
+                    Err(e) => last_err = Some(e.to_string()),
+                }
+            }
+            found.ok_or_else(|| {
+                bad(format!(
+                    "no GPU count meets {target} days with this layout ({}); raise --global-batch or the target",
+                    last_err.unwrap_or_default()
+                ))
+            })?
+        }
+        (None, None) => return Err(bad("give --gpus or --days".into())),
+    };
+    let flops = training::step_flops(&model, &layout);
+    let step_tokens = f64::from(layout.global_batch) * f64::from(model.seq_len);
+    let steps = tokens / step_tokens;
+    let days = days_of(&report);
+    let gpu_hours = report.gpus as f64 * days * 24.0;
+    let plan = Plan {
+        model: model.name.clone(),
+        gpu: gpu.name.clone(),
+        node: node.name.clone(),
+        gpus: report.gpus,
+        tokens,
+        six_p_d_flops: 6.0 * model.active_parameter_count() * tokens,
+        model_flops: flops.model_flops * steps,
+        hardware_flops: flops.hardware_flops * steps,
+        layout,
+        steps,
+        days,
+        gpu_hours,
+        price_per_gpu_hour_usd: price.as_f64(),
+        cost_usd: gpu_hours * price.as_f64(),
+        step: report,
+    };
+    match args.format {
+        Format::Json => {
+            let text = serde_json::to_string_pretty(&plan)
+                .map_err(|e| Failure::Internal(e.to_string()))?;
+            println!("{text}");
+        }
+        Format::Text => print_text(&plan, price),
+    }
+    Ok(())
+}
+
+fn resolve_hardware<'a>(
+    catalog: &'a Catalog,
+    gpu: Option<&str>,
+    node: Option<&str>,
+) -> Result<(&'a GpuModel, &'a NodeModel), String> {
+    let node = match (node, gpu) {
+        (Some(n), _) => catalog.node(n).ok_or_else(|| {
+            format!(
+                "--node {n:?} is not in the catalog ({})",
+                catalog.node_names().collect::<Vec<_>>().join(", ")
+            )
+        })?,
+        (None, Some(g)) => catalog
+            .nodes
+            .iter()
+            .find(|n| n.gpu_model == g)
+            .ok_or_else(|| format!("no catalog node carries GPU {g:?}; give --node"))?,
+        (None, None) => return Err("give --gpu or --node".into()),
+    };
+    let gpu_name = gpu.unwrap_or(&node.gpu_model);
+    let gpu = catalog.gpu(gpu_name).ok_or_else(|| {
+        format!(
+            "--gpu {gpu_name:?} is not in the catalog ({})",
+            catalog.gpu_names().collect::<Vec<_>>().join(", ")
+        )
+    })?;
+    Ok((gpu, node))
+}
+
+fn print_text(p: &Plan, price: Usd) {
+    let s = &p.step;
+    let gib = |b: f64| b / (1u64 << 30) as f64;
+    let l = &p.layout;
+    println!(
+        "{} on {} x {} ({}), {:.3e} tokens",
+        p.model, p.gpus, p.gpu, p.node, p.tokens
+    );
+    println!(
+        "layout: tp {} pp {} (v {}) cp {} dp {} ep {}, micro-batch {}, global batch {}, ZeRO {}, recompute {:?}",
+        l.tp,
+        l.pp,
+        l.virtual_stages,
+        l.cp,
+        l.dp,
+        l.ep,
+        l.micro_batch,
+        l.global_batch,
+        l.zero_stage,
+        l.recompute
+    );
+    println!(
+        "training FLOPs: 6PD {:.3e}; exact model {:.3e}; with recomputation {:.3e}",
+        p.six_p_d_flops, p.model_flops, p.hardware_flops
+    );
+    let m = &s.memory;
+    println!(
+        "memory per GPU (pipeline rank {}): {:.1} of {:.0} GiB = weights {:.1} + gradients {:.1} + optimizer {:.1} + activations {:.1} + overhead {:.1}",
+        m.pipeline_rank,
+        gib(m.total_bytes),
+        gib(m.capacity_bytes),
+        gib(m.weights_bytes),
+        gib(m.gradients_bytes),
+        gib(m.optimizer_bytes),
+        gib(m.activations_bytes),
+        gib(m.overhead_bytes)
+    );
+    println!(
+        "step {:.3} s = compute {:.3} + TP {:.3} + CP {:.3} + PP {:.3} + MoE {:.3} + bubble {:.3} + DP {:.3} ({} micro-batches)",
+        s.step_s,
+        s.compute_s,
+        s.exposed_tp_s,
+        s.exposed_cp_s,
+        s.exposed_pp_s,
+        s.exposed_moe_s,
+        s.bubble_s,
+        s.exposed_dp_s,
+        s.micro_batches
+    );
+    println!(
+        "throughput: {:.0} tokens/s; {:.1} model TFLOP/s per GPU (MFU {:.1}%), {:.1} hardware TFLOP/s per GPU (with recomputation)",
+        s.tokens_per_s,
+        s.model_tflops_per_gpu,
+        s.mfu * 100.0,
+        s.hardware_tflops_per_gpu
+    );
+    println!(
+        "run: {:.0} steps, {:.1} days, {:.0} GPU-hours, ${:.0} at {price}/GPU-hour",
+        p.steps, p.days, p.gpu_hours, p.cost_usd
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_counts_parse() {
+        assert_eq!(parse_tokens("15T").unwrap(), 15e12);
+        assert_eq!(parse_tokens("300B").unwrap(), 300e9);
+        assert_eq!(parse_tokens("2.5e12").unwrap(), 2.5e12);
+        assert!(parse_tokens("lots").is_err());
+        assert!(parse_tokens("-3T").is_err());
+    }
+}
