@@ -11,7 +11,8 @@
 //! Everything else here is validation only: the other Table 1 rows, the
 //! GPT-3 175B rows of SC'21 Table 2 and its §5.1 estimate, and the two
 //! 16,384-GPU rows of Llama 3's Table 4. Tolerance 15%. Communication is
-//! `training::AlphaBeta` from the catalog, as `clustersim plan` uses it.
+//! the analytic collective model (`collective::analytic::Nccl`) on the
+//! catalog's links, as `clustersim plan` uses it.
 //!
 //! Layout details the papers state, and what we assumed where they do not:
 //! - Megatron-LM 2021 (SC'21 §5.1): full activation recomputation, mixed
@@ -30,9 +31,10 @@
 //!   (the paper cites Korthikanti et al. for TP). Batch 16M tokens = 2,048
 //!   sequences of 8,192, or 128 of 131,072.
 
+use sim_core::collective::analytic::{Links, Nccl};
 use sim_core::hardware::Catalog;
 use sim_core::training::{
-    self, AlphaBeta, AttentionKernel, Layout, ModelSpec, Precision, Recompute, StepReport,
+    self, AttentionKernel, Layout, ModelSpec, Precision, Recompute, StepReport,
     bubble_fraction_1f1b, bubble_over_ideal, megatron_iteration_flops, step_flops,
 };
 
@@ -40,7 +42,7 @@ fn run(model: &ModelSpec, layout: &Layout, gpu: &str, node: &str) -> StepReport 
     let c = Catalog::builtin();
     let g = c.gpu(gpu).unwrap();
     let n = c.node(node).unwrap();
-    let comm = AlphaBeta::from_catalog(g, n);
+    let comm = Nccl::new(Links::for_models(g, n, n.gpus_per_node));
     training::step(model, layout, Precision::Bf16, g, n.gpus_per_node, &comm)
         .unwrap_or_else(|e| panic!("{}: {e}", model.name))
 }
@@ -271,7 +273,7 @@ fn too_big_and_invalid_layouts_are_refused() {
     let c = Catalog::builtin();
     let g = c.gpu("H100-SXM-80GB").unwrap();
     let n = c.node("DGX-H100").unwrap();
-    let comm = AlphaBeta::from_catalog(g, n);
+    let comm = Nccl::new(Links::for_models(g, n, n.gpus_per_node));
     let m = training::model::llama3_405b();
     // Llama 3 405B with no ZeRO at TP 8, PP 16: 16 bytes x ~3.2B params
     // per GPU is ~48 GiB of model state, plus the 8K activations.

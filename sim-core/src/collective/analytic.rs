@@ -20,7 +20,7 @@
 //! Invariants: times are finite and positive for two or more ranks, zero
 //! for one; for a fixed algorithm and protocol, time grows with size.
 
-use crate::hardware::NodeGroup;
+use crate::hardware::{GpuModel, NodeGroup, NodeModel};
 
 use super::{Algorithm, CollectiveOp, Estimate, GroupShape, Protocol};
 
@@ -56,26 +56,52 @@ pub const PCIE_GEN4_X16_BYTES_PER_S: f64 = 31.5e9;
 impl Links {
     /// The links of one node group's nodes on a non-blocking fabric.
     pub fn for_node_group(group: &NodeGroup) -> Links {
-        let gpu = &group.gpu_model;
+        Links::for_models(&group.gpu_model, &group.node_model, group.gpus_per_node)
+    }
+
+    /// The links of `node` servers holding `gpus_per_node` `gpu`s each, on
+    /// a non-blocking fabric.
+    pub fn for_models(gpu: &GpuModel, node: &NodeModel, gpus_per_node: u32) -> Links {
         let nvlink = gpu.nvlink_bandwidth.filter(|b| b.bytes_per_s_f64() > 0.0);
         Links {
             intra_bytes_per_s: nvlink
                 .map_or(PCIE_GEN4_X16_BYTES_PER_S, |b| b.bytes_per_s_f64() / 2.0),
             nvlink: nvlink.is_some(),
             nvls: supports_nvls(gpu),
-            gpus_per_node: group.gpus_per_node,
-            nics_per_node: group.node_model.compute_nics,
-            nic_bytes_per_s: group.node_model.nic_bandwidth.bytes_per_s_f64(),
+            gpus_per_node,
+            nics_per_node: node.compute_nics,
+            nic_bytes_per_s: node.nic_bandwidth.bytes_per_s_f64(),
             fabric_factor: 1.0,
             fabric_latency_s: 0.0,
         }
     }
 }
 
+/// The analytic model on one set of links, with the tuner choosing: what
+/// a training job's step asks of its collectives.
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Nccl {
+    pub links: Links,
+    pub params: Params,
+}
+
+impl Nccl {
+    pub fn new(links: Links) -> Nccl {
+        Nccl {
+            links,
+            params: Params::default(),
+        }
+    }
+
+    pub fn time_s(&self, op: CollectiveOp, size_bytes: f64, shape: GroupShape) -> f64 {
+        time_s(op, size_bytes, shape, &self.links, &self.params)
+    }
+}
+
 /// NVLink SHARP needs third-generation NVSwitch (Hopper) or later, which
 /// is where NVLink reached 900 GB/s per GPU; earlier NVLink generations
 /// (A100: 600 GB/s) reduce on the GPUs.
-pub fn supports_nvls(gpu: &crate::hardware::GpuModel) -> bool {
+pub fn supports_nvls(gpu: &GpuModel) -> bool {
     gpu.nvlink_bandwidth
         .is_some_and(|b| b.as_gbytes_per_s_f64() >= 900.0)
 }

@@ -117,7 +117,11 @@ pub fn plan(
         }
     }
     FlowPlan {
-        phases: planner.phases.into_iter().filter(|p| !p.is_empty()).collect(),
+        phases: planner
+            .phases
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect(),
         latency_s,
     }
 }

@@ -48,7 +48,7 @@ use crate::units::{Bandwidth, Bytes, Usd};
 // peak that a transformer's matmul FLOPs reach in training, with the
 // non-matmul kernels charged to them. It is calibrated on ONE published
 // end-to-end training point per GPU generation, solving `training::step`
-// (with `training::AlphaBeta` communication) for the published throughput;
+// (with the analytic collective model, `collective::analytic::Nccl`) for the published throughput;
 // every other published point is validation only
 // (sim-core/tests/validation_training.rs). These are not GEMM benchmark
 // figures: large cuBLAS BF16 GEMMs alone run well above them.

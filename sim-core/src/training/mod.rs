@@ -48,7 +48,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use comm::{AlphaBeta, CommModel};
+pub use comm::CommModel;
 pub use flops::{StepFlops, megatron_iteration_flops, step_flops};
 pub use layout::{AttentionKernel, Layout, Recompute, group_shape};
 pub use memory::{MemoryBreakdown, memory_per_gpu};

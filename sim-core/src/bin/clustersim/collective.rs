@@ -8,9 +8,9 @@ use clap::Args;
 
 use sim_core::collective::analytic::{self, Choice, Links, Params};
 use sim_core::collective::flows;
-use sim_core::fabric;
 use sim_core::collective::sweep::{self, Row};
 use sim_core::collective::{Algorithm, CollectiveOp, GroupShape, Protocol};
+use sim_core::fabric;
 
 use super::{Failure, Format, Overrides, load};
 

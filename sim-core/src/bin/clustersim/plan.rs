@@ -4,16 +4,18 @@
 //! hours and cost; with `--days` and no `--gpus` it finds the fewest GPUs
 //! (a multiple of tp·pp·cp) that finish in time.
 //!
-//! Communication comes from `training::AlphaBeta` built from the catalog;
-//! [`comm_model`] is the one place to swap in `crate::collective`'s model.
+//! Communication comes from the analytic collective model
+//! (`collective::analytic::Nccl`) on the catalog's NVLink and NICs, as on
+//! a non-blocking fabric.
 
 use std::path::Path;
 
 use serde::Serialize;
+use sim_core::collective::analytic::{Links, Nccl};
 use sim_core::hardware::{Catalog, GpuModel, NodeModel};
 use sim_core::training::{
-    self, AlphaBeta, AttentionKernel, CommModel, Layout, ModelSpec, Precision, Recompute,
-    StepReport, TrainingError,
+    self, AttentionKernel, CommModel, Layout, ModelSpec, Precision, Recompute, StepReport,
+    TrainingError,
 };
 use sim_core::units::{Usd, parse_usd};
 
@@ -94,10 +96,9 @@ enum PrecisionArg {
     Fp8,
 }
 
-/// The communication model `plan` uses: the one seam to replace when
-/// `crate::collective` provides its analytic model.
+/// NCCL's analytic model on the catalog's links, non-blocking fabric.
 fn comm_model(gpu: &GpuModel, node: &NodeModel) -> impl CommModel {
-    AlphaBeta::from_catalog(gpu, node)
+    Nccl::new(Links::for_models(gpu, node, node.gpus_per_node))
 }
 
 /// `15T`, `300B`, `2.5e12`, `1M` as a token count.

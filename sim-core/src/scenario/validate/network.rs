@@ -7,8 +7,7 @@ use super::Issues;
 use crate::collective::Fidelity;
 use crate::fabric::{
     self, ErrorItem, ExplicitConfig, ExplicitLink, ExplicitSwitch, Fabric, FabricError,
-    FatTreeConfig, HostLinks, LeafSpineConfig, LinkPreset, RailOptimizedConfig,
-    SingleSwitchConfig,
+    FatTreeConfig, HostLinks, LeafSpineConfig, LinkPreset, RailOptimizedConfig, SingleSwitchConfig,
 };
 use crate::hardware::Cluster;
 
@@ -173,9 +172,7 @@ pub(super) fn build_network(
         },
         Err(e) => {
             let path = match e.item {
-                Some(ErrorItem::Switch(i)) => {
-                    index_path(&field_path(topology_path, "switches"), i)
-                }
+                Some(ErrorItem::Switch(i)) => index_path(&field_path(topology_path, "switches"), i),
                 Some(ErrorItem::Link(i)) => index_path(&field_path(topology_path, "links"), i),
                 None => topology_path.to_string(),
             };
