@@ -54,7 +54,7 @@ pub use layout::{AttentionKernel, Layout, Recompute, group_shape};
 pub use memory::{MemoryBreakdown, memory_per_gpu};
 pub use model::{Ffn, ModelSpec, Moe};
 
-use crate::collective::CollectiveOp;
+use crate::collective::{CollectiveOp, GroupShape};
 use crate::hardware::GpuModel;
 
 /// A training job's problem, said in plain words with what to change.
@@ -128,6 +128,8 @@ pub struct StepReport {
     pub micro_batches: u32,
     pub flops: StepFlops,
     pub memory: MemoryBreakdown,
+    /// The data-parallel synchronisation, when DP·CP > 1.
+    pub dp_sync: Option<DpSync>,
 }
 
 /// Simulates one step of `model` trained with `layout` in `precision` on
@@ -264,6 +266,7 @@ pub fn step(
 
     // Data parallelism over DP·CP, on the rank with the most parameters.
     let dp_ranks = layout.dp * layout.cp;
+    let mut dp_sync = None;
     let exposed_dp_s = if dp_ranks > 1 {
         let stage_params = |layers: u32, first: bool, output: bool| {
             let (mut d, e) = memory::layer_params_per_gpu(model, layout, layers);
@@ -286,28 +289,46 @@ pub fn step(
         let grad = |params: f64| params * memory::GRADIENT_BYTES_PER_PARAM;
         let dp_shape = layout.dp_shape(gpus_per_node);
         let edp_shape = layout.expert_dp_shape(gpus_per_node);
-        let sync = |op: CollectiveOp, d: f64, e: f64| {
+        let sync_s = |op: CollectiveOp, d: f64, e: f64| {
             comm.collective_s(op, grad(d), dp_shape) + comm.collective_s(op, grad(e), edp_shape)
         };
-        let (comm_s, window) = match layout.zero_stage {
-            0 => (sync(CollectiveOp::AllReduce, dense, expert), t_b),
+        let (ops, repeat, window): (&[CollectiveOp], f64, f64) = match layout.zero_stage {
+            0 => (&[CollectiveOp::AllReduce], 1.0, t_b),
             1 | 2 => (
-                sync(CollectiveOp::ReduceScatter, dense, expert)
-                    + sync(CollectiveOp::AllGather, dense, expert),
+                &[CollectiveOp::ReduceScatter, CollectiveOp::AllGather],
+                1.0,
                 t_b + t_f,
             ),
             _ => (
-                m * (2.0 * sync(CollectiveOp::AllGather, dense, expert)
-                    + sync(CollectiveOp::ReduceScatter, dense, expert)),
+                &[
+                    CollectiveOp::AllGather,
+                    CollectiveOp::AllGather,
+                    CollectiveOp::ReduceScatter,
+                ],
+                m,
                 m * (t_f + t_b),
             ),
         };
-        if layout.overlap_grad_reduce {
-            let buckets = (grad(dense + expert) / DP_BUCKET_BYTES).ceil().max(1.0);
-            (comm_s / buckets).max(comm_s - window)
-        } else {
-            comm_s
-        }
+        let comm_s = repeat * ops.iter().map(|&op| sync_s(op, dense, expert)).sum::<f64>();
+        let sync = DpSync {
+            ops: ops.to_vec(),
+            repeat: repeat as u32,
+            dense_bytes: grad(dense),
+            expert_bytes: grad(expert),
+            shape: dp_shape,
+            expert_shape: edp_shape,
+            comm_s,
+            window_s: window,
+            buckets: if layout.overlap_grad_reduce {
+                (grad(dense + expert) / DP_BUCKET_BYTES).ceil().max(1.0)
+            } else {
+                1.0
+            },
+            overlapped: layout.overlap_grad_reduce,
+        };
+        let exposed = sync.exposed_s(comm_s);
+        dp_sync = Some(sync);
+        exposed
     } else {
         0.0
     };
@@ -334,7 +355,49 @@ pub fn step(
         micro_batches: layout.micro_batches(),
         flops,
         memory,
+        dp_sync,
     })
+}
+
+/// A step's data-parallel synchronisation, itemised so that flow mode can
+/// run it on the fabric and apply the same overlap rule to what it
+/// measures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DpSync {
+    /// The collectives, in order (all-reduce; reduce-scatter then
+    /// all-gather; ZeRO-3's two gathers and a scatter), each once over the
+    /// dense parameters' DP group and once over the experts' group...
+    pub ops: Vec<CollectiveOp>,
+    /// ...the whole list `repeat` times (ZeRO-3: per micro-batch).
+    pub repeat: u32,
+    /// Gradient bytes of the busiest pipeline rank's dense and expert
+    /// parameters.
+    pub dense_bytes: f64,
+    pub expert_bytes: f64,
+    #[serde(skip)]
+    pub shape: GroupShape,
+    #[serde(skip)]
+    pub expert_shape: GroupShape,
+    /// Their total time by the communication model, unoverlapped.
+    pub comm_s: f64,
+    /// Compute the reduction can hide behind.
+    pub window_s: f64,
+    /// Gradient buckets: at least the last one's share is exposed.
+    pub buckets: f64,
+    pub overlapped: bool,
+}
+
+impl DpSync {
+    /// The exposed part of `comm_s` seconds of synchronisation:
+    /// max(comm / buckets, comm − window) when overlapped, all of it
+    /// otherwise.
+    pub fn exposed_s(&self, comm_s: f64) -> f64 {
+        if self.overlapped {
+            (comm_s / self.buckets).max(comm_s - self.window_s)
+        } else {
+            comm_s
+        }
+    }
 }
 
 /// Gradient bucket size for the overlapped DP reduction: Megatron-LM's
