@@ -15,7 +15,8 @@ mod writers;
 
 pub use summary::{
     AccountShare, BOUNDED_SLOWDOWN_TAU_S, FairnessSummary, JobCounts, RunTotals, SchedulingSummary,
-    Summary, WaitStats, bounded_slowdown, fairness, percentile, summarize,
+    StepBreakdown, Summary, TrainingJobSummary, WaitStats, bounded_slowdown, fairness, percentile,
+    summarize,
 };
 pub use trace::{JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceEvent, TraceSink};
 pub use writers::{OUTPUT_FILES, write_jobs_csv, write_summary_json, write_timeseries_csv};

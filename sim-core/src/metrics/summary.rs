@@ -31,6 +31,7 @@ use serde::Serialize;
 use super::{JobRecord, JobState, Recorder};
 use crate::engine::{SimDuration, SimTime, StopReason};
 use crate::scheduler::fairshare::jain_index;
+use crate::training::StepReport;
 use crate::workload::TraceImport;
 
 /// tau of the bounded slowdown, in seconds.
@@ -57,6 +58,9 @@ pub struct Summary {
     pub fairness: Option<FairnessSummary>,
     /// What the trace import kept, dropped and changed (trace replays).
     pub trace_import: Option<TraceImport>,
+    /// Each training job's run: step time, throughput, MFU and cost.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub training: Vec<TrainingJobSummary>,
 }
 
 /// What the scheduler did beyond starting jobs in order.
@@ -189,6 +193,7 @@ pub struct RunTotals<'a> {
     pub scheduling: SchedulingSummary,
     pub fairness: Option<FairnessSummary>,
     pub trace_import: Option<TraceImport>,
+    pub training: Vec<TrainingJobSummary>,
 }
 
 pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>) -> Summary {
@@ -262,6 +267,7 @@ pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>)
         scheduling: totals.scheduling,
         fairness: totals.fairness,
         trace_import: totals.trace_import,
+        training: totals.training,
     }
 }
 
@@ -288,5 +294,57 @@ mod tests {
         assert_eq!(bounded_slowdown(s(300), s(100)), 4.0);
         // Never below 1.
         assert_eq!(bounded_slowdown(s(0), s(0)), 1.0);
+    }
+}
+
+/// What a training job did, for the summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrainingJobSummary {
+    /// The job's id (as in jobs.csv).
+    pub job: u64,
+    pub name: String,
+    pub model: String,
+    pub gpu: String,
+    pub gpus: u64,
+    pub nodes: u32,
+    pub leaf_switches: u32,
+    pub steps: u64,
+    pub steps_done: u64,
+    /// Mean step time as run; in flow mode it includes contention.
+    pub step_s: f64,
+    /// The step on a non-blocking fabric with nothing else running.
+    pub ideal_step_s: f64,
+    /// The step as simulated at its start on its placement (analytic).
+    pub breakdown: StepBreakdown,
+    pub tokens_per_s: f64,
+    pub model_tflops_per_gpu: f64,
+    pub mfu: f64,
+    pub gpu_hours: f64,
+    pub cost_usd: f64,
+}
+
+/// Where a step's time goes, in seconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StepBreakdown {
+    pub compute_s: f64,
+    pub exposed_tp_s: f64,
+    pub exposed_cp_s: f64,
+    pub exposed_pp_s: f64,
+    pub exposed_dp_s: f64,
+    pub exposed_moe_s: f64,
+    pub bubble_s: f64,
+}
+
+impl StepBreakdown {
+    pub fn of(r: &StepReport) -> Self {
+        StepBreakdown {
+            compute_s: r.compute_s,
+            exposed_tp_s: r.exposed_tp_s,
+            exposed_cp_s: r.exposed_cp_s,
+            exposed_pp_s: r.exposed_pp_s,
+            exposed_dp_s: r.exposed_dp_s,
+            exposed_moe_s: r.exposed_moe_s,
+            bubble_s: r.bubble_s,
+        }
     }
 }

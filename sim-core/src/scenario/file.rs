@@ -138,6 +138,13 @@ pub struct Workload {
     /// Jobs written out one by one.
     #[serde(default)]
     pub jobs: Vec<Job>,
+    /// LLM training jobs: their run time is simulated from the model, the
+    /// layout and where they are placed.
+    #[serde(default)]
+    pub training: Vec<TrainingJob>,
+    /// Model shapes training jobs may name besides the built-in presets.
+    #[serde(default)]
+    pub models: Vec<crate::training::ModelSpec>,
     /// Synthetic job streams.
     #[serde(default)]
     pub generators: Vec<Generator>,
@@ -266,6 +273,41 @@ pub struct Job {
     #[serde(default)]
     pub qos: Option<String>,
     /// Slurm's `--nice`: lowers the multifactor priority by this much.
+    #[serde(default)]
+    pub nice: Option<i32>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingJob {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub account: Option<String>,
+    pub submit: HumanDuration,
+    /// A preset (`"llama3-70b"`, `"gpt3-175b"`, ...) or the name of one of
+    /// `workload.models`.
+    pub model: String,
+    pub layout: crate::training::Layout,
+    /// `Bf16` if omitted.
+    #[serde(default)]
+    pub precision: Option<crate::training::Precision>,
+    /// The work, as optimizer steps or as tokens (`"20B"`, `"1.5T"`):
+    /// exactly one of the two.
+    #[serde(default)]
+    pub steps: Option<u64>,
+    #[serde(default)]
+    pub tokens: Option<String>,
+    /// Twice the run time on a non-blocking fabric if omitted (and no
+    /// partition default).
+    #[serde(default)]
+    pub time_limit: Option<HumanDuration>,
+    #[serde(default)]
+    pub partition: Option<String>,
+    #[serde(default)]
+    pub qos: Option<String>,
     #[serde(default)]
     pub nice: Option<i32>,
 }

@@ -19,6 +19,7 @@
 
 mod network;
 mod scheduling;
+mod training;
 
 pub use network::Network;
 
@@ -221,6 +222,7 @@ pub fn convert(
     let pool = cluster.as_ref().map(GpuPool::new);
     let workload = build_workload(
         &f.workload,
+        cluster.as_ref(),
         pool.as_ref(),
         &scheduler,
         base_dir,
@@ -686,6 +688,7 @@ impl<'a> Names<'a> {
 
 fn build_workload(
     w: &file::Workload,
+    cluster: Option<&Cluster>,
     pool: Option<&GpuPool>,
     scheduler: &SchedulerConfig,
     base_dir: &std::path::Path,
@@ -694,12 +697,12 @@ fn build_workload(
     let names = Names::of(scheduler);
     let mut directory = Directory::default();
     let mut spec = WorkloadSpec::default();
-    if w.jobs.is_empty() && w.generators.is_empty() && w.trace.is_none() {
+    if w.jobs.is_empty() && w.training.is_empty() && w.generators.is_empty() && w.trace.is_none() {
         issues.error(
             "workload",
             "the workload is empty",
-            "no jobs, generators or trace",
-            "at least one job, generator or trace",
+            "no jobs, training jobs, generators or trace",
+            "at least one job, training job, generator or trace",
             "add a job under workload.jobs, a generator under workload.generators, or a trace under workload.trace",
         );
     }
@@ -765,8 +768,19 @@ fn build_workload(
             partition,
             qos,
             nice: job.nice.unwrap_or(0),
+            training: None,
         });
     }
+    training::build_training_jobs(
+        w,
+        cluster,
+        pool,
+        scheduler,
+        &names,
+        &mut directory,
+        &mut spec,
+        issues,
+    );
     for (i, g) in w.generators.iter().enumerate() {
         let path = index_path("workload.generators", i);
         if !valid_label(&g.name) {
@@ -1214,6 +1228,7 @@ fn build_trace(
             partition: job_partition,
             qos: job_qos,
             nice: 0,
+            training: None,
         });
     }
     let mut altered = report.altered.clone();

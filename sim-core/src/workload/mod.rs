@@ -23,6 +23,8 @@ pub use synthetic::{Arrival, DurationDist, GeneratorSpec, WeightedUser};
 use serde::Serialize;
 
 use crate::engine::{RngStreams, SimDuration, SimTime};
+use crate::hardware::{GpuModel, NodeModel};
+use crate::training::{Layout, ModelSpec, Precision, StepReport};
 
 /// What a job asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -92,6 +94,10 @@ pub struct SubmittedJob {
     pub qos: u16,
     /// Slurm's `--nice`: subtracted from the multifactor priority.
     pub nice: i32,
+    /// Index into [`WorkloadSpec::training`] for a training job, whose
+    /// true run time is simulated when it starts (`runtime` is then the
+    /// estimate on an ideal fabric until the job is placed).
+    pub training: Option<u32>,
 }
 
 impl SubmittedJob {
@@ -151,6 +157,31 @@ pub struct WorkloadSpec {
     pub associations: Vec<(u32, u32)>,
     /// What importing the trace kept, dropped and changed, if there is one.
     pub trace_import: Option<TraceImport>,
+    /// The training jobs' definitions (explicit jobs refer to them).
+    pub training: Vec<TrainingSpec>,
+}
+
+/// A training job's definition, resolved against the hardware of its
+/// partition. The run simulates its steps on the GPUs it is given.
+#[derive(Clone, Debug)]
+pub struct TrainingSpec {
+    pub model: ModelSpec,
+    pub layout: Layout,
+    pub precision: Precision,
+    /// Optimizer steps to run.
+    pub steps: u64,
+    pub gpu: GpuModel,
+    pub node: NodeModel,
+    pub gpus_per_node: u32,
+    /// The step on a non-blocking fabric, from the analytic model.
+    pub ideal: StepReport,
+}
+
+impl TrainingSpec {
+    /// Tokens one step trains on.
+    pub fn tokens_per_step(&self) -> f64 {
+        f64::from(self.layout.global_batch) * f64::from(self.model.seq_len)
+    }
 }
 
 /// The account of a trace import, for reports.

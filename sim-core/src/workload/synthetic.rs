@@ -230,6 +230,7 @@ impl GeneratorState {
             partition: self.spec.partition,
             qos: self.spec.qos,
             nice: 0,
+            training: None,
         })
     }
 }

@@ -31,6 +31,8 @@
 //! - running jobs hold a slot whose allocation vector is reused, so the
 //!   steady state allocates nothing per event.
 
+mod training;
+
 use crate::engine::{Engine, Model, Progress, RngStreams, SimDuration, SimTime, StopReason};
 use crate::metrics::{
     JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, Summary, TimeSample, TraceEvent,
@@ -82,11 +84,24 @@ impl RunProgress {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Arrival,
-    JobEnd { slot: u32, generation: u32 },
-    PreemptStop { slot: u32, generation: u32 },
+    JobEnd {
+        slot: u32,
+        generation: u32,
+    },
+    PreemptStop {
+        slot: u32,
+        generation: u32,
+    },
     SchedulePass,
     BackfillTick,
     PriorityCalc,
+    /// A training job's step reached its next point (flow fidelity).
+    TrainingTimer {
+        slot: u32,
+        generation: u32,
+    },
+    /// Flows on the fabric finish now (flow fidelity).
+    FabricWake,
 }
 
 struct ClusterSim<'a> {
@@ -107,6 +122,7 @@ struct ClusterSim<'a> {
     horizon: Option<SimTime>,
     requeues: u64,
     lost_gpu_ns: u128,
+    training: training::Training<'a>,
 }
 
 /// Runs `scenario` to its stop condition. State changes go to `trace`;
@@ -151,6 +167,7 @@ pub fn run(
         horizon: scenario.stop.horizon,
         requeues: 0,
         lost_gpu_ns: 0,
+        training: training::Training::new(scenario),
     };
     let stop_reason = engine.run(&mut sim, scenario.stop);
     let end = engine.now();
@@ -192,6 +209,7 @@ pub fn run(
             scheduling,
             fairness,
             trace_import: scenario.workload.trace_import.clone(),
+            training: sim.training.summaries(&sim.jobs),
         },
     );
     RunResult {
@@ -276,6 +294,23 @@ impl Model<Event> for ClusterSim<'_> {
             Event::PriorityCalc => {
                 self.priority_calc_pending = false;
                 self.scheduler.recalculate_priorities(now);
+            }
+            Event::TrainingTimer { slot, generation } => {
+                if !self.scheduler.is_current(slot, generation) {
+                    return;
+                }
+                if !self.training.on_timer(slot, generation, engine) {
+                    return;
+                }
+                // All steps done: the job's true run time is now known.
+                let start = self.scheduler.running(slot).start;
+                let record = &mut self.jobs[self.scheduler.running(slot).job as usize];
+                record.job.runtime = now.saturating_since(start);
+                self.end_job(slot, now);
+            }
+            Event::FabricWake => {
+                self.training.on_fabric_wake(engine);
+                return;
             }
         }
         if !self.pass_pending && self.scheduler.queue_len() > 0 {
@@ -399,15 +434,27 @@ impl ClusterSim<'_> {
         record.leaf_switches = running.leaf_switches;
         record.backfilled = running.backfilled;
         record.state = JobState::Running;
-        let job = record.job;
-        let (duration, _) = job.occupancy(self.scheduler.config().kill_at_time_limit);
-        engine.schedule_at(
-            now + duration,
-            Event::JobEnd {
+        let kill_at_limit = self.scheduler.config().kill_at_time_limit;
+        let generation = running.generation;
+        if let Some(spec) = record.job.training {
+            let started = self.training.start(
                 slot,
-                generation: running.generation,
-            },
-        );
+                generation,
+                running.job,
+                spec,
+                &running.allocation,
+                running.leaf_switches,
+                engine,
+            );
+            // Flow fidelity: the steps end the job; until then its run
+            // time is unknown (longer than any limit).
+            record.job.runtime = started.unwrap_or(SimDuration::MAX);
+        }
+        let job = record.job;
+        if job.runtime != SimDuration::MAX || kill_at_limit {
+            let (duration, _) = job.occupancy(kill_at_limit);
+            engine.schedule_at(now + duration, Event::JobEnd { slot, generation });
+        }
         self.recorder.queue_length -= 1;
         self.recorder.running_jobs += 1;
         self.recorder.busy_gpus += job.request.total_gpus();
@@ -419,6 +466,8 @@ impl ClusterSim<'_> {
     }
 
     fn end_job(&mut self, slot: u32, now: SimTime) {
+        let started = self.scheduler.running(slot).start;
+        self.training.stop(slot, now, started);
         let ended = self.scheduler.end(slot, now);
         let record = &mut self.jobs[ended.job as usize];
         let (_, killed) = record
@@ -430,6 +479,10 @@ impl ClusterSim<'_> {
         } else {
             JobState::Completed
         };
+        if killed && record.job.training.is_some() {
+            self.training
+                .cut_short(ended.job, now.saturating_since(started));
+        }
         self.recorder.running_jobs -= 1;
         self.recorder.busy_gpus -= ended.gpus;
         self.jobs_finished += 1;
@@ -443,7 +496,13 @@ impl ClusterSim<'_> {
     /// A preempted job's grace time is over: stop it, count the lost work,
     /// and requeue it or end it PREEMPTED.
     fn stop_preempted(&mut self, slot: u32, now: SimTime) {
+        let started = self.scheduler.running(slot).start;
+        self.training.stop(slot, now, started);
         let ended = self.scheduler.end(slot, now);
+        if self.jobs[ended.job as usize].job.training.is_some() {
+            self.training
+                .cut_short(ended.job, now.saturating_since(started));
+        }
         let lost_gpu_ns =
             u128::from(now.saturating_since(ended.start).as_ns()) * u128::from(ended.gpus);
         self.lost_gpu_ns += lost_gpu_ns;

@@ -1,0 +1,307 @@
+//! Validation of `workload.training`: each training job's model, layout,
+//! precision and work, checked against the hardware of its partition
+//! (memory included) before the run starts.
+
+use super::super::did_you_mean;
+use super::super::file;
+use super::super::spans::{field_path, index_path};
+use super::{Issues, Names};
+use crate::collective::analytic::{Links, Nccl};
+use crate::engine::{SimDuration, SimTime};
+use crate::hardware::Cluster;
+use crate::scheduler::{GpuPool, SchedulerConfig};
+use crate::training::{self, ModelSpec, Precision};
+use crate::workload::{Directory, JobRequest, SubmittedJob, TrainingSpec, WorkloadSpec};
+
+/// Without a limit (from the job or its partition) a training job may run
+/// this many times its time on a non-blocking fabric.
+pub const DEFAULT_LIMIT_FACTOR: f64 = 2.0;
+
+/// Largest step count accepted; more is surely a typo.
+const MAX_STEPS: u64 = 1_000_000_000;
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn build_training_jobs(
+    w: &file::Workload,
+    cluster: Option<&Cluster>,
+    pool: Option<&GpuPool>,
+    scheduler: &SchedulerConfig,
+    names: &Names,
+    directory: &mut Directory,
+    spec: &mut WorkloadSpec,
+    issues: &mut Issues,
+) {
+    for (i, m) in w.models.iter().enumerate() {
+        let path = index_path("workload.models", i);
+        if let Err(e) = m.validate() {
+            issues.error(
+                &path,
+                "this model shape is invalid",
+                &m.name,
+                "a consistent model shape",
+                e.message,
+            );
+        }
+        if training::model::preset(&m.name).is_some()
+            || w.models[..i].iter().any(|o| o.name == m.name)
+        {
+            issues.error(
+                &field_path(&path, "name"),
+                format!("the model name `{}` is already taken", m.name),
+                format!("\"{}\"", m.name),
+                "a name no preset and no other model uses",
+                "rename the model; training jobs refer to it by name",
+            );
+        }
+    }
+    let Some(cluster) = cluster else {
+        return;
+    };
+    for (i, job) in w.training.iter().enumerate() {
+        let path = index_path("workload.training", i);
+        let Some(model) = resolve_model(&path, &job.model, &w.models, issues) else {
+            continue;
+        };
+        let Some((partition, qos)) =
+            names.resolve(&path, job.partition.as_deref(), job.qos.as_deref(), issues)
+        else {
+            continue;
+        };
+        let part = &scheduler.partitions[partition as usize];
+        // The partition's hardware: training jobs need one GPU model.
+        let mut groups = (0..cluster.node_count() as u32)
+            .filter(|&n| part.nodes.contains(n))
+            .map(|n| cluster.nodes[n as usize].group);
+        let Some(first) = groups.next() else {
+            continue;
+        };
+        let group = &cluster.groups[first as usize];
+        if groups.any(|g| cluster.groups[g as usize].gpu_model.name != group.gpu_model.name) {
+            issues.error(
+                &field_path(&path, "partition"),
+                "a training job needs nodes of one GPU model",
+                format!("partition `{}` mixes GPU models", part.name),
+                "a partition whose nodes share a GPU model",
+                "run training jobs in a partition of one node group",
+            );
+            continue;
+        }
+        let layout = &job.layout;
+        let layout_path = field_path(&path, "layout");
+        if let Err(e) = layout.validate(&model, group.gpus_per_node, None) {
+            issues.error(
+                &layout_path,
+                "this layout cannot run",
+                layout_summary(layout),
+                "a valid layout",
+                e.message,
+            );
+            continue;
+        }
+        let gpus = layout.gpus();
+        let gpn = u64::from(group.gpus_per_node);
+        let request = if gpus <= gpn {
+            JobRequest::Gpus(gpus as u32)
+        } else if gpus % gpn == 0 {
+            JobRequest::Nodes {
+                count: (gpus / gpn) as u32,
+                gpus_per_node: group.gpus_per_node,
+            }
+        } else {
+            issues.error(
+                &layout_path,
+                format!("the layout's {gpus} GPUs do not fill whole {gpn}-GPU nodes"),
+                layout_summary(layout),
+                &format!("tp·pp·cp·dp a multiple of {gpn}"),
+                "change dp (or tp, pp) so that the job takes whole nodes",
+            );
+            continue;
+        };
+        if let Some(Err(never)) = pool.map(|p| p.check_fits_when_idle_in(request, &part.nodes)) {
+            issues.error(
+                &layout_path,
+                "this training job can never fit on the cluster",
+                format!("{request}: {}", never.reason),
+                "a layout the cluster (or its partition) can hold when idle",
+                "lower dp, or add nodes to the cluster or the partition",
+            );
+            continue;
+        }
+        let precision = job.precision.unwrap_or(Precision::Bf16);
+        let comm = Nccl::new(Links::for_models(
+            &group.gpu_model,
+            &group.node_model,
+            group.gpus_per_node,
+        ));
+        let ideal = match training::step(
+            &model,
+            layout,
+            precision,
+            &group.gpu_model,
+            group.gpus_per_node,
+            &comm,
+        ) {
+            Ok(report) => report,
+            Err(e) => {
+                issues.error(
+                    &layout_path,
+                    format!(
+                        "this layout cannot train {} on {}",
+                        model.name, group.gpu_model.name
+                    ),
+                    layout_summary(layout),
+                    "a layout that fits in GPU memory",
+                    e.message,
+                );
+                continue;
+            }
+        };
+        let tokens_per_step = f64::from(layout.global_batch) * f64::from(model.seq_len);
+        let steps = match (job.steps, job.tokens.as_deref()) {
+            (Some(steps), None) if (1..=MAX_STEPS).contains(&steps) => steps,
+            (Some(steps), None) => {
+                issues.error(
+                    &field_path(&path, "steps"),
+                    "the step count must be between 1 and 10^9",
+                    steps.to_string(),
+                    "1 to 1000000000 steps",
+                    "give the number of optimizer steps to run",
+                );
+                continue;
+            }
+            (None, Some(text)) => match parse_tokens(text) {
+                Some(tokens) => ((tokens / tokens_per_step).ceil() as u64).clamp(1, MAX_STEPS),
+                None => {
+                    issues.error(
+                        &field_path(&path, "tokens"),
+                        "not a token count",
+                        format!("\"{text}\""),
+                        "a count like \"20B\", \"1.5T\" or \"300M\"",
+                        "write the number of tokens with K, M, B or T",
+                    );
+                    continue;
+                }
+            },
+            (Some(_), Some(_)) => {
+                issues.error(
+                    &path,
+                    "give the work as steps or as tokens, not both",
+                    "steps and tokens",
+                    "one of steps, tokens",
+                    "remove one of the two",
+                );
+                continue;
+            }
+            (None, None) => {
+                issues.error(
+                    &path,
+                    "a training job needs its work: steps or tokens",
+                    "neither steps nor tokens",
+                    "steps: 1000 or tokens: \"20B\"",
+                    "add steps or tokens",
+                );
+                continue;
+            }
+        };
+        let estimate = SimDuration::from_secs_f64(ideal.step_s * steps as f64);
+        let time_limit = match job.time_limit {
+            Some(l) if l.0.is_zero() => {
+                issues.error(
+                    &field_path(&path, "time_limit"),
+                    "a time limit of zero would kill the job at once",
+                    "\"0s\"",
+                    "a limit above zero",
+                    "give the limit the user asked for, or leave it out",
+                );
+                continue;
+            }
+            Some(l) => l.0,
+            None => part
+                .default_time
+                .unwrap_or_else(|| estimate.mul_f64_ceil(DEFAULT_LIMIT_FACTOR)),
+        };
+        let name = job
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("train{}", i + 1));
+        let index = spec.training.len() as u32;
+        spec.training.push(TrainingSpec {
+            model,
+            layout: layout.clone(),
+            precision,
+            steps,
+            gpu: group.gpu_model.clone(),
+            node: group.node_model.clone(),
+            gpus_per_node: group.gpus_per_node,
+            ideal,
+        });
+        spec.jobs.push(SubmittedJob {
+            name: directory.job_name(&name),
+            user: directory.user(job.user.as_deref().unwrap_or("user")),
+            account: directory.account(job.account.as_deref().unwrap_or("default")),
+            submit: SimTime::ZERO + job.submit.0,
+            request,
+            runtime: estimate,
+            time_limit: time_limit.max(SimDuration::from_ns(1)),
+            partition,
+            qos,
+            nice: job.nice.unwrap_or(0),
+            training: Some(index),
+        });
+    }
+}
+
+fn resolve_model(
+    path: &str,
+    name: &str,
+    custom: &[ModelSpec],
+    issues: &mut Issues,
+) -> Option<ModelSpec> {
+    if let Some(m) = custom.iter().find(|m| m.name == name) {
+        return Some(m.clone());
+    }
+    if let Some(m) = training::model::preset(name) {
+        return Some(m);
+    }
+    let known: Vec<&str> = training::model::PRESETS
+        .iter()
+        .copied()
+        .chain(custom.iter().map(|m| m.name.as_str()))
+        .collect();
+    let fix = match did_you_mean(name, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "name a preset, or describe the model under workload.models".to_string(),
+    };
+    issues.error(
+        &field_path(path, "model"),
+        format!("unknown model `{name}`"),
+        format!("\"{name}\""),
+        &format!("one of {}", known.join(", ")),
+        fix,
+    );
+    None
+}
+
+fn layout_summary(l: &training::Layout) -> String {
+    format!(
+        "tp {} pp {} dp {} cp {}, micro-batch {}, global batch {}",
+        l.tp, l.pp, l.dp, l.cp, l.micro_batch, l.global_batch
+    )
+}
+
+/// `"20B"`, `"1.5T"`, `"300M"`, `"2e12"`: a token count.
+pub fn parse_tokens(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let (digits, scale) = match t.chars().last()? {
+        'T' | 't' => (&t[..t.len() - 1], 1e12),
+        'B' | 'b' | 'G' | 'g' => (&t[..t.len() - 1], 1e9),
+        'M' | 'm' => (&t[..t.len() - 1], 1e6),
+        'K' | 'k' => (&t[..t.len() - 1], 1e3),
+        _ => (t, 1.0),
+    };
+    digits
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .map(|v| v * scale)
+}

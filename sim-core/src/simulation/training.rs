@@ -1,0 +1,527 @@
+//! Training jobs while they run.
+//!
+//! When a training job starts, its step is simulated on the GPUs it was
+//! given ([`crate::training::step`]) with the collectives costed on its
+//! placement:
+//! - **analytic** fidelity: NCCL's cost model on the job's links, with the
+//!   fabric's oversubscription applied when the job spans leaf switches;
+//!   the run time is then `steps × step`, known at the start;
+//! - **flow** fidelity: every step is simulated. The part of the step that
+//!   does not cross the fabric (compute, tensor- and pipeline-parallel
+//!   traffic, the bubble) is a timer; the data-parallel synchronisation
+//!   becomes flows on the fabric, started when the backward pass reaches
+//!   the point where it may overlap, and sharing links max-min fairly with
+//!   every other job's flows. The step ends when both are done, by the
+//!   same overlap rule the analytic step uses ([`DpSync::exposed_s`]), so
+//!   on an idle fabric the two fidelities agree up to where the flow plan
+//!   differs from the cost model.
+//!
+//! Invariants:
+//! - a run's flows carry its slot and generation in their tag, and a run
+//!   that ends early (killed, preempted) removes its flows at once, so no
+//!   completion is ever credited to a later occupant of the slot;
+//! - at most one `FabricWake` per distinct instant is pending;
+//! - nothing here decides by hash order or wall-clock time.
+
+use super::Event;
+use crate::collective::analytic::{self, Choice, Links, Nccl, Params};
+use crate::collective::flows::{self, Rank, Transfer};
+use crate::collective::{Fidelity, GroupShape};
+use crate::engine::{Engine, SimDuration, SimTime};
+use crate::fabric::{FlowId, FlowModel, LinkId};
+use crate::metrics::{StepBreakdown, TrainingJobSummary};
+use crate::scenario::Scenario;
+use crate::scheduler::{JobIndex, NodeGpus};
+use crate::training::{self, DpSync, StepReport};
+use crate::workload::TrainingSpec;
+
+/// Where a flow-mode step is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Computing; the timer fires when the DP flows may start (or at the
+    /// end of a step without them).
+    Compute,
+    /// DP flows of plan phase `k` in flight.
+    Sync(usize),
+    /// Waiting for the step's end after its flows finished.
+    Finish,
+}
+
+/// A running training job.
+struct Run {
+    job: JobIndex,
+    spec: u32,
+    generation: u32,
+    report: StepReport,
+    steps_done: u64,
+    step_start: SimTime,
+    /// Flow mode: the step minus its exposed DP part, and how much of that
+    /// the DP flows may overlap.
+    fixed: SimDuration,
+    window: SimDuration,
+    /// Flow mode: the DP synchronisation's phases of transfers, their
+    /// latency term, and the rule that exposes them.
+    sync_phases: Vec<Vec<Transfer>>,
+    sync_latency: SimDuration,
+    sync: Option<DpSync>,
+    phase: Phase,
+    sync_started: SimTime,
+    flows: Vec<FlowId>,
+    flows_left: usize,
+}
+
+/// A finished (or stopped) training job's record.
+struct Outcome {
+    job: JobIndex,
+    spec: u32,
+    report: StepReport,
+    steps_done: u64,
+    run_time: SimDuration,
+}
+
+/// The training jobs of one run.
+pub(super) struct Training<'a> {
+    specs: &'a [TrainingSpec],
+    scenario: &'a Scenario,
+    /// Flow fidelity with a fabric: the flows of every job.
+    flows: Option<FlowModel>,
+    /// Leaf-tier oversubscription of the fabric (1 without one).
+    oversubscription: f64,
+    /// One-way latency of the switch hops between leaves, in seconds.
+    cross_leaf_latency_s: f64,
+    runs: Vec<Option<Run>>,
+    outcomes: Vec<Outcome>,
+    wake_at: Option<SimTime>,
+    path: Vec<LinkId>,
+    salt: u64,
+}
+
+impl<'a> Training<'a> {
+    pub(super) fn new(scenario: &'a Scenario) -> Self {
+        let network = &scenario.network;
+        let fabric = network.fabric.as_ref();
+        let flows = match (fabric, network.collectives) {
+            (Some(f), Fidelity::Flow) if !scenario.workload.training.is_empty() => {
+                Some(FlowModel::new(f))
+            }
+            _ => None,
+        };
+        Training {
+            specs: &scenario.workload.training,
+            scenario,
+            flows,
+            oversubscription: fabric.map_or(1.0, |f| f.oversubscription().worst().max(1.0)),
+            cross_leaf_latency_s: fabric
+                .map_or(0.0, |f| 2.0 * f.preset().switch_latency_ns as f64 * 1e-9),
+            runs: Vec::new(),
+            outcomes: Vec::new(),
+            wake_at: None,
+            path: Vec::new(),
+            salt: 0,
+        }
+    }
+
+    /// The links under a job placed across `leaf_switches` leaves.
+    fn links(&self, spec: &TrainingSpec, leaf_switches: u32) -> Links {
+        let mut links = Links::for_models(&spec.gpu, &spec.node, spec.gpus_per_node);
+        if let Some(fabric) = &self.scenario.network.fabric {
+            links.nic_bytes_per_s = links.nic_bytes_per_s.min(fabric.preset().bytes_per_s());
+            if leaf_switches > 1 {
+                links.fabric_factor = 1.0 / self.oversubscription;
+                links.fabric_latency_s = self.cross_leaf_latency_s;
+            }
+        }
+        links
+    }
+
+    /// A training job started in `slot`. Returns its run time when the
+    /// fidelity knows it up front (analytic), `None` when its steps will
+    /// drive it (flow).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn start(
+        &mut self,
+        slot: u32,
+        generation: u32,
+        job: JobIndex,
+        spec_index: u32,
+        allocation: &[NodeGpus],
+        leaf_switches: u32,
+        engine: &mut Engine<Event>,
+    ) -> Option<SimDuration> {
+        let now = engine.now();
+        let spec = &self.specs[spec_index as usize];
+        let links = self.links(spec, leaf_switches);
+        let comm = Nccl::new(links);
+        // Validation ran the same step on an ideal fabric, so only the
+        // communication times can differ here.
+        let report = training::step(
+            &spec.model,
+            &spec.layout,
+            spec.precision,
+            &spec.gpu,
+            spec.gpus_per_node,
+            &comm,
+        )
+        .unwrap_or_else(|_| spec.ideal.clone());
+        let slot_index = slot as usize;
+        if self.runs.len() <= slot_index {
+            self.runs.resize_with(slot_index + 1, || None);
+        }
+        if self.flows.is_none() {
+            let run_time = SimDuration::from_secs_f64(report.step_s * spec.steps as f64);
+            self.outcomes.push(Outcome {
+                job,
+                spec: spec_index,
+                report,
+                steps_done: spec.steps,
+                run_time,
+            });
+            return Some(run_time);
+        }
+        let ranks = ranks_of(allocation, spec.gpus_per_node);
+        let (sync_phases, sync_latency_s) = match &report.dp_sync {
+            Some(sync) => plan_sync(spec, sync, &ranks, &links, self.scenario),
+            None => (Vec::new(), 0.0),
+        };
+        let fixed = SimDuration::from_secs_f64(report.step_s - report.exposed_dp_s);
+        let window = match &report.dp_sync {
+            Some(sync) if sync.overlapped && !sync_phases.is_empty() => {
+                SimDuration::from_secs_f64(sync.window_s).min(fixed)
+            }
+            _ => SimDuration::ZERO,
+        };
+        let sync = report.dp_sync.clone().filter(|_| !sync_phases.is_empty());
+        self.runs[slot_index] = Some(Run {
+            job,
+            spec: spec_index,
+            generation,
+            report,
+            steps_done: 0,
+            step_start: now,
+            fixed,
+            window,
+            sync_phases,
+            sync_latency: SimDuration::from_secs_f64(sync_latency_s),
+            sync,
+            phase: Phase::Compute,
+            sync_started: now,
+            flows: Vec::new(),
+            flows_left: 0,
+        });
+        self.begin_step(slot, engine);
+        None
+    }
+
+    fn begin_step(&mut self, slot: u32, engine: &mut Engine<Event>) {
+        let now = engine.now();
+        let run = self.runs[slot as usize].as_mut().expect("a running job");
+        run.step_start = now;
+        run.phase = Phase::Compute;
+        let until_sync = if run.sync.is_some() {
+            SimDuration::from_ns(run.fixed.as_ns().saturating_sub(run.window.as_ns()))
+        } else {
+            run.fixed
+        };
+        engine.schedule_at(
+            now + until_sync,
+            Event::TrainingTimer {
+                slot,
+                generation: run.generation,
+            },
+        );
+    }
+
+    /// A step timer fired. Returns true when the job has run all its
+    /// steps and must end now.
+    pub(super) fn on_timer(
+        &mut self,
+        slot: u32,
+        generation: u32,
+        engine: &mut Engine<Event>,
+    ) -> bool {
+        let Some(run) = self.runs.get_mut(slot as usize).and_then(Option::as_mut) else {
+            return false;
+        };
+        if run.generation != generation {
+            return false;
+        }
+        match run.phase {
+            Phase::Compute if run.sync.is_some() => {
+                run.sync_started = engine.now();
+                self.start_sync_phase(slot, 0, engine);
+                false
+            }
+            Phase::Compute | Phase::Finish => self.end_step(slot, engine),
+            Phase::Sync(_) => false,
+        }
+    }
+
+    fn start_sync_phase(&mut self, slot: u32, k: usize, engine: &mut Engine<Event>) {
+        let now = engine.now();
+        let model = self.flows.as_mut().expect("flow fidelity");
+        let fabric = self
+            .scenario
+            .network
+            .fabric
+            .as_ref()
+            .expect("flow fidelity");
+        let run = self.runs[slot as usize].as_mut().expect("a running job");
+        run.phase = Phase::Sync(k);
+        run.flows.clear();
+        let tag = (u64::from(slot) << 32) | u64::from(run.generation);
+        for (i, t) in run.sync_phases[k].iter().enumerate() {
+            self.salt = self.salt.wrapping_add(1);
+            if fabric.route(t.src, t.dst, self.salt ^ (i as u64) << 20, &mut self.path) {
+                run.flows
+                    .push(model.add_flow(now, &self.path, t.bytes, tag));
+            }
+        }
+        run.flows_left = run.flows.len();
+        model.recompute(now);
+        if run.flows_left == 0 {
+            self.sync_phase_done(slot, engine);
+        } else {
+            self.keep_awake(engine);
+        }
+    }
+
+    fn sync_phase_done(&mut self, slot: u32, engine: &mut Engine<Event>) {
+        let now = engine.now();
+        let run = self.runs[slot as usize].as_mut().expect("a running job");
+        let Phase::Sync(k) = run.phase else {
+            return;
+        };
+        if k + 1 < run.sync_phases.len() {
+            self.start_sync_phase(slot, k + 1, engine);
+            return;
+        }
+        // All phases done: apply the overlap rule to what the fabric gave.
+        let took = now.saturating_since(run.sync_started) + run.sync_latency;
+        let sync = run.sync.as_ref().expect("a run with flows has a sync");
+        let exposed = SimDuration::from_secs_f64(sync.exposed_s(took.as_secs_f64()));
+        let end = run.step_start + run.fixed + exposed;
+        run.phase = Phase::Finish;
+        engine.schedule_at(
+            end.max(now),
+            Event::TrainingTimer {
+                slot,
+                generation: run.generation,
+            },
+        );
+    }
+
+    /// Returns true when the job is done.
+    fn end_step(&mut self, slot: u32, engine: &mut Engine<Event>) -> bool {
+        let run = self.runs[slot as usize].as_mut().expect("a running job");
+        run.steps_done += 1;
+        if run.steps_done >= self.specs[run.spec as usize].steps {
+            return true;
+        }
+        self.begin_step(slot, engine);
+        false
+    }
+
+    /// Flows finished: advance the jobs they belong to.
+    pub(super) fn on_fabric_wake(&mut self, engine: &mut Engine<Event>) {
+        let now = engine.now();
+        if self.wake_at.is_some_and(|t| t <= now) {
+            self.wake_at = None;
+        }
+        let Some(model) = self.flows.as_mut() else {
+            return;
+        };
+        let mut finished_slots: Vec<u32> = Vec::new();
+        while let Some(done) = model.pop_completed(now) {
+            let slot = (done.tag >> 32) as u32;
+            let generation = done.tag as u32;
+            if let Some(run) = self.runs.get_mut(slot as usize).and_then(Option::as_mut)
+                && run.generation == generation
+            {
+                run.flows_left -= 1;
+                if run.flows_left == 0 {
+                    finished_slots.push(slot);
+                }
+            }
+        }
+        model.recompute(now);
+        for slot in finished_slots {
+            self.sync_phase_done(slot, engine);
+        }
+        self.keep_awake(engine);
+    }
+
+    /// Makes sure a `FabricWake` is pending for the next flow completion.
+    fn keep_awake(&mut self, engine: &mut Engine<Event>) {
+        let Some(model) = self.flows.as_mut() else {
+            return;
+        };
+        if let Some(next) = model.next_completion()
+            && self.wake_at.is_none_or(|w| next < w)
+        {
+            self.wake_at = Some(next);
+            engine.schedule_at(next, Event::FabricWake);
+        }
+    }
+
+    /// The job in `slot` left it (done, killed or preempted) at `now`:
+    /// record what it did and take its flows off the fabric.
+    pub(super) fn stop(&mut self, slot: u32, now: SimTime, started: SimTime) {
+        let Some(run) = self.runs.get_mut(slot as usize).and_then(Option::take) else {
+            return;
+        };
+        if let Some(model) = self.flows.as_mut() {
+            for &id in &run.flows {
+                model.remove_flow(now, id);
+            }
+            model.recompute(now);
+        }
+        self.outcomes.push(Outcome {
+            job: run.job,
+            spec: run.spec,
+            report: run.report,
+            steps_done: run.steps_done,
+            run_time: now.saturating_since(started),
+        });
+    }
+
+    /// A job killed or preempted in analytic fidelity did only part of its
+    /// steps: correct its outcome.
+    pub(super) fn cut_short(&mut self, job: JobIndex, ran: SimDuration) {
+        if self.flows.is_some() {
+            return;
+        }
+        if let Some(o) = self.outcomes.iter_mut().rev().find(|o| o.job == job) {
+            let step = o.report.step_s.max(1e-12);
+            o.steps_done = ((ran.as_secs_f64() / step).floor() as u64).min(o.steps_done);
+            o.run_time = ran;
+        }
+    }
+
+    /// One line per training job run, in start order.
+    pub(super) fn summaries(&self, jobs: &[crate::metrics::JobRecord]) -> Vec<TrainingJobSummary> {
+        let directory = &self.scenario.workload.directory;
+        self.outcomes
+            .iter()
+            .map(|o| {
+                let spec = &self.specs[o.spec as usize];
+                let record = &jobs[o.job as usize];
+                let secs = o.run_time.as_secs_f64();
+                let step_s = if o.steps_done > 0 {
+                    secs / o.steps_done as f64
+                } else {
+                    o.report.step_s
+                };
+                let slowdown = o.report.step_s / step_s.max(1e-12);
+                let gpus = spec.layout.gpus();
+                let gpu_hours = secs * gpus as f64 / 3600.0;
+                TrainingJobSummary {
+                    job: record.id,
+                    name: directory.job_names[record.job.name as usize].clone(),
+                    model: spec.model.name.clone(),
+                    gpu: spec.gpu.name.clone(),
+                    gpus,
+                    nodes: record.nodes,
+                    leaf_switches: record.leaf_switches,
+                    steps: spec.steps,
+                    steps_done: o.steps_done,
+                    step_s,
+                    ideal_step_s: spec.ideal.step_s,
+                    breakdown: StepBreakdown::of(&o.report),
+                    tokens_per_s: spec.tokens_per_step() / step_s.max(1e-12),
+                    model_tflops_per_gpu: o.report.model_tflops_per_gpu * slowdown,
+                    mfu: o.report.mfu * slowdown,
+                    gpu_hours,
+                    cost_usd: gpu_hours * spec.gpu.price_per_gpu_hour.as_f64(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The job's GPUs as ranks in Megatron order: rank `r` is the `r mod g`-th
+/// GPU of the `r / g`-th node of the allocation (`g` GPUs per node).
+fn ranks_of(allocation: &[NodeGpus], gpus_per_node: u32) -> Vec<Rank> {
+    let mut ranks = Vec::new();
+    for a in allocation {
+        let mut mask = a.mask;
+        while mask != 0 {
+            let local = mask.trailing_zeros();
+            mask &= mask - 1;
+            ranks.push((a.node, local));
+        }
+    }
+    debug_assert!(gpus_per_node > 0);
+    ranks
+}
+
+/// The DP synchronisation of one step as phases of transfers: every DP
+/// group's collectives at once, one collective after the other. Returns
+/// the phases and their total latency term.
+fn plan_sync(
+    spec: &TrainingSpec,
+    sync: &DpSync,
+    ranks: &[Rank],
+    links: &Links,
+    scenario: &Scenario,
+) -> (Vec<Vec<Transfer>>, f64) {
+    let fabric = scenario.network.fabric.as_ref().expect("flow fidelity");
+    let params = Params::default();
+    let l = &spec.layout;
+    let (tp, cp, dp, pp) = (l.tp as usize, l.cp as usize, l.dp as usize, l.pp as usize);
+    // Megatron's rank order: tp fastest, then cp, dp, pp. The DP·CP group
+    // of (tp rank, pp rank) holds every cp and dp index.
+    let mut groups: Vec<Vec<Rank>> = Vec::with_capacity(tp * pp);
+    for p in 0..pp {
+        for t in 0..tp {
+            let mut group = Vec::with_capacity(dp * cp);
+            for d in 0..dp {
+                for c in 0..cp {
+                    let r = t + tp * (c + cp * (d + dp * p));
+                    if let Some(&rank) = ranks.get(r) {
+                        group.push(rank);
+                    }
+                }
+            }
+            groups.push(group);
+        }
+    }
+    let shape: GroupShape = sync.shape;
+    let mut phases: Vec<Vec<Transfer>> = Vec::new();
+    let mut latency_s = 0.0;
+    for _ in 0..sync.repeat {
+        for &op in &sync.ops {
+            let Some(choice) = analytic::estimate(
+                op,
+                sync.dense_bytes,
+                shape,
+                links,
+                &params,
+                Choice::default(),
+            ) else {
+                continue;
+            };
+            latency_s +=
+                analytic::latency_s(op, choice.algorithm, choice.protocol, shape, links, &params);
+            let first = phases.len();
+            for group in &groups {
+                let plan = flows::plan(
+                    op,
+                    choice.algorithm,
+                    choice.protocol,
+                    sync.dense_bytes,
+                    group,
+                    fabric,
+                    links,
+                    &params,
+                );
+                for (k, phase) in plan.phases.into_iter().enumerate() {
+                    if phases.len() <= first + k {
+                        phases.push(Vec::new());
+                    }
+                    phases[first + k].extend(phase);
+                }
+            }
+        }
+    }
+    (phases, latency_s)
+}
