@@ -123,6 +123,8 @@ struct ClusterSim<'a> {
     requeues: u64,
     lost_gpu_ns: u128,
     training: training::Training<'a>,
+    /// When a job last arrived, started or ended.
+    last_change: SimTime,
 }
 
 /// Runs `scenario` to its stop condition. State changes go to `trace`;
@@ -168,9 +170,16 @@ pub fn run(
         requeues: 0,
         lost_gpu_ns: 0,
         training: training::Training::new(scenario),
+        last_change: SimTime::ZERO,
     };
     let stop_reason = engine.run(&mut sim, scenario.stop);
-    let end = engine.now();
+    // Events left behind by jobs that ended early (a time-limit end after
+    // the last step, a preempted job's planned end) advance the clock
+    // without changing anything: the run ends with its last change.
+    let end = match stop_reason {
+        StopReason::AllWorkDone => sim.last_change,
+        _ => engine.now(),
+    };
     sim.recorder.finish(end);
     let stats = sim.scheduler.stats();
     let held_gpus_at_end = sim.scheduler.held_gpus();
@@ -265,21 +274,20 @@ fn configured_shares(config: &SchedulerConfig, directory: &Directory) -> Vec<f64
 impl Model<Event> for ClusterSim<'_> {
     fn handle(&mut self, event: Event, engine: &mut Engine<Event>) {
         let now = engine.now();
+        // An event for a job that has left its slot changes nothing, not
+        // even the clock the time series follows.
+        if let Event::JobEnd { slot, generation }
+        | Event::PreemptStop { slot, generation }
+        | Event::TrainingTimer { slot, generation } = event
+            && !self.scheduler.is_current(slot, generation)
+        {
+            return;
+        }
         self.recorder.advance(now);
         match event {
             Event::Arrival => self.arrive(engine),
-            Event::JobEnd { slot, generation } => {
-                if !self.scheduler.is_current(slot, generation) {
-                    return;
-                }
-                self.end_job(slot, now);
-            }
-            Event::PreemptStop { slot, generation } => {
-                if !self.scheduler.is_current(slot, generation) {
-                    return;
-                }
-                self.stop_preempted(slot, now);
-            }
+            Event::JobEnd { slot, .. } => self.end_job(slot, now),
+            Event::PreemptStop { slot, .. } => self.stop_preempted(slot, now),
             Event::SchedulePass => {
                 self.pass_pending = false;
                 self.schedule(engine, false);
@@ -296,9 +304,6 @@ impl Model<Event> for ClusterSim<'_> {
                 self.scheduler.recalculate_priorities(now);
             }
             Event::TrainingTimer { slot, generation } => {
-                if !self.scheduler.is_current(slot, generation) {
-                    return;
-                }
                 if !self.training.on_timer(slot, generation, engine) {
                     return;
                 }
@@ -371,6 +376,7 @@ impl ClusterSim<'_> {
 
     fn arrive(&mut self, engine: &mut Engine<Event>) {
         let now = engine.now();
+        self.last_change = now;
         let job = self
             .next_arrival
             .take()
@@ -427,6 +433,7 @@ impl ClusterSim<'_> {
 
     fn start_job(&mut self, slot: u32, engine: &mut Engine<Event>) {
         let now = engine.now();
+        self.last_change = now;
         let running = self.scheduler.running(slot);
         let record = &mut self.jobs[running.job as usize];
         record.start = Some(now);
@@ -466,6 +473,7 @@ impl ClusterSim<'_> {
     }
 
     fn end_job(&mut self, slot: u32, now: SimTime) {
+        self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
         let ended = self.scheduler.end(slot, now);
@@ -496,6 +504,7 @@ impl ClusterSim<'_> {
     /// A preempted job's grace time is over: stop it, count the lost work,
     /// and requeue it or end it PREEMPTED.
     fn stop_preempted(&mut self, slot: u32, now: SimTime) {
+        self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
         let ended = self.scheduler.end(slot, now);
