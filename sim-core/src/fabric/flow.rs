@@ -104,7 +104,71 @@ pub struct FlowModel {
     // Scratch, reused by every recompute.
     comp_links: Vec<u32>,
     comp_flows: Vec<u32>,
-    fill: BinaryHeap<Reverse<(u64, u32)>>,
+    fill: RadixHeap,
+}
+
+/// A monotone priority queue of `(key, link)` (a radix heap: Ahuja,
+/// Mehlhorn, Orlin, Tarjan, "Faster algorithms for the shortest path
+/// problem", JACM 1990). Keys pushed must be at least the last key popped,
+/// which progressive filling guarantees: the fill level only rises. Item
+/// `k` sits in the bucket of the highest bit where it differs from the last
+/// popped key, so a push is O(1) and an item moves down at most 64 times.
+/// Buckets keep their capacity across solves.
+#[derive(Clone, Debug)]
+struct RadixHeap {
+    last: u64,
+    len: usize,
+    buckets: Vec<Vec<(u64, u32)>>,
+}
+
+impl RadixHeap {
+    fn new() -> Self {
+        RadixHeap {
+            last: 0,
+            len: 0,
+            buckets: vec![Vec::new(); 65],
+        }
+    }
+
+    fn clear(&mut self) {
+        for b in &mut self.buckets {
+            b.clear();
+        }
+        self.last = 0;
+        self.len = 0;
+    }
+
+    fn bucket(key: u64, last: u64) -> usize {
+        64 - (key ^ last).leading_zeros() as usize
+    }
+
+    /// Pushes `key`, raised to the last popped key if rounding put it a
+    /// few ulps below.
+    fn push(&mut self, key: u64, item: u32) {
+        let key = key.max(self.last);
+        self.buckets[Self::bucket(key, self.last)].push((key, item));
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<(u64, u32)> {
+        if self.len == 0 {
+            return None;
+        }
+        if self.buckets[0].is_empty() {
+            let i = (1..65)
+                .find(|&i| !self.buckets[i].is_empty())
+                .expect("len > 0");
+            let mut items = std::mem::take(&mut self.buckets[i]);
+            self.last = items.iter().map(|&(k, _)| k).min().expect("non-empty");
+            for &(k, v) in &items {
+                self.buckets[Self::bucket(k, self.last)].push((k, v));
+            }
+            items.clear();
+            self.buckets[i] = items;
+        }
+        self.len -= 1;
+        self.buckets[0].pop()
+    }
 }
 
 impl FlowModel {
@@ -148,7 +212,7 @@ impl FlowModel {
             completions: BinaryHeap::new(),
             comp_links: Vec::new(),
             comp_flows: Vec::new(),
-            fill: BinaryHeap::new(),
+            fill: RadixHeap::new(),
         }
     }
 
@@ -443,21 +507,20 @@ impl FlowModel {
     /// Progressive filling over the component; rates land in `new_rate`.
     fn water_fill(&mut self) {
         let epoch = self.epoch;
-        let mut heap = std::mem::take(&mut self.fill).into_vec();
-        heap.clear();
+        self.fill.clear();
         for &l in &self.comp_links {
             let li = l as usize;
             let n = self.link_flows[li].len() as u32;
             self.residual[li] = self.capacity[li];
             self.unfrozen[li] = n;
             if n > 0 {
-                heap.push(Reverse(((self.capacity[li] / f64::from(n)).to_bits(), l)));
+                // Shares are non-negative finite floats, whose bit patterns
+                // order like the values.
+                self.fill
+                    .push((self.capacity[li] / f64::from(n)).to_bits(), l);
             }
         }
-        // Shares are non-negative finite floats, whose bit patterns order
-        // like the values.
-        let mut heap = BinaryHeap::from(heap);
-        while let Some(Reverse((key, l))) = heap.pop() {
+        while let Some((key, l)) = self.fill.pop() {
             let li = l as usize;
             let n = self.unfrozen[li];
             if n == 0 {
@@ -468,7 +531,7 @@ impl FlowModel {
             if bits > key {
                 // Flows elsewhere froze below this link's share since the
                 // key was pushed: the key was a lower bound. Try again.
-                heap.push(Reverse((bits, l)));
+                self.fill.push(bits, l);
                 continue;
             }
             for &f in &self.link_flows[li] {
@@ -484,7 +547,6 @@ impl FlowModel {
                 }
             }
         }
-        self.fill = heap;
     }
 
     /// Installs new rates; reschedules the flows whose rate changed.
