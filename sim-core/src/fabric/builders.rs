@@ -597,21 +597,21 @@ pub fn explicit(cluster: &Cluster, config: &ExplicitConfig) -> Result<Fabric, Fa
         if let Some(&end) = names.get(name) {
             return Ok(end);
         }
-        if let Some((node_name, nic)) = name.split_once(':') {
-            if let Some(&End::Node(node)) = names.get(node_name) {
-                let count = asm.nic_count_of(node);
-                return match nic.strip_prefix("nic").and_then(|k| k.parse::<u32>().ok()) {
-                    Some(k) if k < count => Ok(End::Nic { node, k }),
-                    _ => Err(FabricError::new(
-                        format!("`{name}`: node {node_name} has no NIC `{nic}`"),
-                        format!(
-                            "use {node_name}:nic0 to {node_name}:nic{}",
-                            count.saturating_sub(1)
-                        ),
-                    )
-                    .at(item)),
-                };
-            }
+        if let Some((node_name, nic)) = name.split_once(':')
+            && let Some(&End::Node(node)) = names.get(node_name)
+        {
+            let count = asm.nic_count_of(node);
+            return match nic.strip_prefix("nic").and_then(|k| k.parse::<u32>().ok()) {
+                Some(k) if k < count => Ok(End::Nic { node, k }),
+                _ => Err(FabricError::new(
+                    format!("`{name}`: node {node_name} has no NIC `{nic}`"),
+                    format!(
+                        "use {node_name}:nic0 to {node_name}:nic{}",
+                        count.saturating_sub(1)
+                    ),
+                )
+                .at(item)),
+            };
         }
         let mut best: Option<(f64, &str)> = None;
         for candidate in names.keys() {

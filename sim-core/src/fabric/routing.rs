@@ -238,7 +238,7 @@ impl Fabric {
                 } else {
                     let h = splitmix64(key ^ u64::from(sw));
                     // Multiply-shift maps the hash onto 0..len without a division.
-                    hops[((h >> 32) * hops.len() as u64 >> 32) as usize]
+                    hops[(((h >> 32) * hops.len() as u64) >> 32) as usize]
                 };
                 out.push(pick);
                 sw = self.routing.link_dst_switch[pick.index()];
