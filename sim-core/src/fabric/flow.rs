@@ -75,9 +75,8 @@ pub struct FlowModel {
     // Per link.
     capacity: Vec<f64>,
     link_flows: Vec<Vec<u32>>,
-    link_stamp: Vec<u32>,
-    residual: Vec<f64>,
-    unfrozen: Vec<u32>,
+    /// Solver state of each link in one array: one cache miss per visit.
+    link_state: Vec<LinkState>,
 
     // Per flow slot.
     path: Vec<Vec<LinkId>>,
@@ -105,6 +104,14 @@ pub struct FlowModel {
     comp_links: Vec<u32>,
     comp_flows: Vec<u32>,
     fill: RadixHeap,
+}
+
+/// A link's solver state, packed so a visit touches one cache line.
+#[derive(Copy, Clone, Debug, Default)]
+struct LinkState {
+    residual: f64,
+    unfrozen: u32,
+    stamp: u32,
 }
 
 /// A monotone priority queue of `(key, link)` (a radix heap: Ahuja,
@@ -188,9 +195,7 @@ impl FlowModel {
         FlowModel {
             capacity,
             link_flows: vec![Vec::new(); n],
-            link_stamp: vec![0; n],
-            residual: vec![0.0; n],
-            unfrozen: vec![0; n],
+            link_state: vec![LinkState::default(); n],
             path: Vec::new(),
             remaining_bytes: Vec::new(),
             updated_ns: Vec::new(),
@@ -279,7 +284,7 @@ impl FlowModel {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             // Stamps wrapped: clear them so no old stamp equals a new epoch.
-            self.link_stamp.fill(0);
+            self.link_state.iter_mut().for_each(|s| s.stamp = 0);
             self.stamp.fill(0);
             self.frozen.fill(0);
             self.epoch = 1;
@@ -471,15 +476,15 @@ impl FlowModel {
             self.stamp[fi] = epoch;
             self.comp_flows.push(f);
             for l in &self.path[fi] {
-                if self.link_stamp[l.index()] != epoch {
-                    self.link_stamp[l.index()] = epoch;
+                if self.link_state[l.index()].stamp != epoch {
+                    self.link_state[l.index()].stamp = epoch;
                     self.comp_links.push(l.0);
                 }
             }
         }
         for &l in &self.dirty_links {
-            if self.link_stamp[l as usize] != epoch {
-                self.link_stamp[l as usize] = epoch;
+            if self.link_state[l as usize].stamp != epoch {
+                self.link_state[l as usize].stamp = epoch;
                 self.comp_links.push(l);
             }
         }
@@ -495,8 +500,8 @@ impl FlowModel {
                 self.stamp[fi] = epoch;
                 self.comp_flows.push(f);
                 for l2 in &self.path[fi] {
-                    if self.link_stamp[l2.index()] != epoch {
-                        self.link_stamp[l2.index()] = epoch;
+                    if self.link_state[l2.index()].stamp != epoch {
+                        self.link_state[l2.index()].stamp = epoch;
                         self.comp_links.push(l2.0);
                     }
                 }
@@ -511,8 +516,8 @@ impl FlowModel {
         for &l in &self.comp_links {
             let li = l as usize;
             let n = self.link_flows[li].len() as u32;
-            self.residual[li] = self.capacity[li];
-            self.unfrozen[li] = n;
+            self.link_state[li].residual = self.capacity[li];
+            self.link_state[li].unfrozen = n;
             if n > 0 {
                 // Shares are non-negative finite floats, whose bit patterns
                 // order like the values.
@@ -522,11 +527,13 @@ impl FlowModel {
         }
         while let Some((key, l)) = self.fill.pop() {
             let li = l as usize;
-            let n = self.unfrozen[li];
-            if n == 0 {
+            let LinkState {
+                residual, unfrozen, ..
+            } = self.link_state[li];
+            if unfrozen == 0 {
                 continue;
             }
-            let share = self.residual[li].max(0.0) / f64::from(n);
+            let share = residual.max(0.0) / f64::from(unfrozen);
             let bits = share.to_bits();
             if bits > key {
                 // Flows elsewhere froze below this link's share since the
@@ -542,8 +549,9 @@ impl FlowModel {
                 self.frozen[fi] = epoch;
                 self.new_rate[fi] = share;
                 for l2 in &self.path[fi] {
-                    self.residual[l2.index()] -= share;
-                    self.unfrozen[l2.index()] -= 1;
+                    let state = &mut self.link_state[l2.index()];
+                    state.residual -= share;
+                    state.unfrozen -= 1;
                 }
             }
         }
