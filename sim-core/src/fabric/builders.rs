@@ -597,21 +597,21 @@ pub fn explicit(cluster: &Cluster, config: &ExplicitConfig) -> Result<Fabric, Fa
         if let Some(&end) = names.get(name) {
             return Ok(end);
         }
-        if let Some((node_name, nic)) = name.split_once(':') {
-            if let Some(&End::Node(node)) = names.get(node_name) {
-                let count = asm.nic_count_of(node);
-                return match nic.strip_prefix("nic").and_then(|k| k.parse::<u32>().ok()) {
-                    Some(k) if k < count => Ok(End::Nic { node, k }),
-                    _ => Err(FabricError::new(
-                        format!("`{name}`: node {node_name} has no NIC `{nic}`"),
-                        format!(
-                            "use {node_name}:nic0 to {node_name}:nic{}",
-                            count.saturating_sub(1)
-                        ),
-                    )
-                    .at(item)),
-                };
-            }
+        if let Some((node_name, nic)) = name.split_once(':')
+            && let Some(&End::Node(node)) = names.get(node_name)
+        {
+            let count = asm.nic_count_of(node);
+            return match nic.strip_prefix("nic").and_then(|k| k.parse::<u32>().ok()) {
+                Some(k) if k < count => Ok(End::Nic { node, k }),
+                _ => Err(FabricError::new(
+                    format!("`{name}`: node {node_name} has no NIC `{nic}`"),
+                    format!(
+                        "use {node_name}:nic0 to {node_name}:nic{}",
+                        count.saturating_sub(1)
+                    ),
+                )
+                .at(item)),
+            };
         }
         let mut best: Option<(f64, &str)> = None;
         for candidate in names.keys() {
@@ -748,4 +748,275 @@ pub fn explicit(cluster: &Cluster, config: &ExplicitConfig) -> Result<Fabric, Fa
         asm.attach_nic(nic, sw, rate);
     }
     asm.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fabric::test_support::{cluster, cluster_with_nics};
+    use crate::fabric::{LinkKind, Vertex};
+
+    fn count_links(f: &Fabric, kind: LinkKind) -> usize {
+        f.links().iter().filter(|l| l.kind == kind).count()
+    }
+
+    #[test]
+    fn fat_tree_counts_match_al_fares() {
+        // k^3/4 hosts, k/2 edge + k/2 aggregation per pod, (k/2)^2 core:
+        // 5k^2/4 switches (Al-Fares et al., SIGCOMM 2008, §3).
+        for k in [4u32, 32] {
+            let f = fat_tree_hosts(&FatTreeConfig {
+                k,
+                ..FatTreeConfig::default()
+            })
+            .unwrap();
+            assert_eq!(f.node_count() as u32, k * k * k / 4);
+            assert_eq!(f.switch_count(0) as u32, k * k / 2);
+            assert_eq!(f.switch_count(1) as u32, k * k / 2);
+            assert_eq!(f.switch_count(2) as u32, k * k / 4);
+            assert_eq!(f.switch_vertices().len() as u32, 5 * k * k / 4);
+            // Cables: one per host, k/2 up from every edge and every
+            // aggregation switch; two directed links each.
+            assert_eq!(count_links(&f, LinkKind::Host) as u32, 2 * k * k * k / 4);
+            assert_eq!(
+                count_links(&f, LinkKind::Fabric) as u32,
+                2 * 2 * (k * k / 2) * (k / 2)
+            );
+            assert_eq!(f.oversubscription().worst(), 1.0);
+            assert_eq!(f.leaf_groups().len() as u32, k * k / 2);
+        }
+    }
+
+    #[test]
+    fn fat_tree_oversubscription_adds_hosts_per_edge() {
+        let f = fat_tree_hosts(&FatTreeConfig {
+            k: 8,
+            oversubscription: 2.0,
+            ..FatTreeConfig::default()
+        })
+        .unwrap();
+        // 8 hosts on each of the 32 edge switches, 4 uplinks each.
+        assert_eq!(f.node_count(), 256);
+        let o = f.oversubscription();
+        assert_eq!(o.tiers[0].ratio(), 2.0);
+        assert_eq!(o.tiers[1].ratio(), 1.0);
+        assert_eq!(o.to_string(), "leaf 2.00:1, spine 1.00:1");
+    }
+
+    #[test]
+    fn fat_tree_refuses_odd_k_and_too_many_nodes() {
+        let odd = FatTreeConfig {
+            k: 5,
+            ..FatTreeConfig::default()
+        };
+        assert!(fat_tree_hosts(&odd).unwrap_err().message.contains("k = 5"));
+        // k = 4: 8 edges of 2 host ports; a DGX has 8 NICs.
+        let small = FatTreeConfig {
+            k: 4,
+            ..FatTreeConfig::default()
+        };
+        let err = fat_tree(&cluster("DGX-H100", 1), &small).unwrap_err();
+        assert!(err.message.contains("8 NICs"), "{err}");
+        // k = 8: 32 edges of 4 ports hold 128 one-NIC nodes, not 129.
+        let k8 = FatTreeConfig {
+            k: 8,
+            ..FatTreeConfig::default()
+        };
+        assert!(fat_tree(&cluster_with_nics(128, 1, 400), &k8).is_ok());
+        let err = fat_tree(&cluster_with_nics(129, 1, 400), &k8).unwrap_err();
+        assert!(err.fix.contains("larger k"), "{err}");
+    }
+
+    #[test]
+    fn leaf_spine_splits_ports_by_oversubscription() {
+        // 64 ports at 2:1: 42 host ports and 21 uplinks per leaf. One-NIC
+        // nodes fill 42 ports exactly, so the as-built ratio is 2.
+        let two_to_one = LeafSpineConfig {
+            oversubscription: 2.0,
+            ..LeafSpineConfig::default()
+        };
+        let f = leaf_spine(&cluster_with_nics(84, 1, 400), &two_to_one).unwrap();
+        assert_eq!(f.switch_count(0), 2);
+        let leaf = f.switch_vertices()[0];
+        let uplinks = f
+            .links()
+            .iter()
+            .filter(|l| l.src == leaf && l.kind == LinkKind::Fabric)
+            .count();
+        assert_eq!(uplinks, 21);
+        assert_eq!(f.oversubscription().worst(), 2.0);
+        // 1:1: 32 and 32; 64 one-NIC nodes on two leaves, one spine with
+        // 32 cables from each (64 ports, full).
+        let f = leaf_spine(&cluster_with_nics(64, 1, 400), &LeafSpineConfig::default()).unwrap();
+        assert_eq!((f.switch_count(0), f.switch_count(1)), (2, 1));
+        assert_eq!(f.oversubscription().worst(), 1.0);
+        // DGX nodes keep their 8 NICs on one leaf: 4 per 32-port leaf.
+        let f = leaf_spine(&cluster("DGX-H100", 9), &LeafSpineConfig::default()).unwrap();
+        let groups = f.leaf_groups();
+        assert_eq!(groups.len(), 3);
+        assert_eq!(groups[0].nodes, [0, 1, 2, 3]);
+        assert_eq!(groups[2].nodes, [8]);
+    }
+
+    #[test]
+    fn leaf_spine_refuses_more_leaves_than_a_spine_has_ports() {
+        // 65 leaves of 32 one-NIC nodes cannot hang off 64-port spines.
+        let err = leaf_spine(
+            &cluster_with_nics(65 * 32, 1, 400),
+            &LeafSpineConfig::default(),
+        )
+        .unwrap_err();
+        assert!(err.fix.contains("fat_tree"), "{err}");
+        let bad = LeafSpineConfig {
+            oversubscription: f64::NAN,
+            ..LeafSpineConfig::default()
+        };
+        assert!(leaf_spine(&cluster("DGX-H100", 2), &bad).is_err());
+    }
+
+    #[test]
+    fn rail_optimized_superpod_counts() {
+        // DGX SuperPOD RA component table: 4 SUs = 128 nodes, 32 leaves,
+        // 16 spines, 1,024 node-leaf and 1,024 leaf-spine cables; 2 SUs:
+        // 16 and 8; 8 SUs: 64 and 32.
+        for (nodes, leaves, spines) in [(64u32, 16usize, 8usize), (128, 32, 16), (256, 64, 32)] {
+            let f = rail_optimized(&cluster("DGX-H100", nodes), &RailOptimizedConfig::default())
+                .unwrap();
+            assert_eq!(f.switch_count(0), leaves, "{nodes} nodes");
+            assert_eq!(f.switch_count(1), spines, "{nodes} nodes");
+            assert_eq!(count_links(&f, LinkKind::Host) as u32, 2 * nodes * 8);
+            assert_eq!(count_links(&f, LinkKind::Fabric) as u32, 2 * nodes * 8);
+            assert_eq!(f.oversubscription().worst(), 1.0);
+        }
+        let f = rail_optimized(&cluster("DGX-H100", 128), &RailOptimizedConfig::default()).unwrap();
+        let groups = f.leaf_groups();
+        assert_eq!(groups.len(), 4);
+        assert_eq!(groups[1].name, "su1");
+        assert_eq!(groups[1].nodes, (32..64).collect::<Vec<u32>>());
+        // NIC k of node 40 (SU 1) sits on leaf k of SU 1.
+        let leaf = f.leaf_of_nic(f.nic(40, 3));
+        assert_eq!(f.vertex(leaf).switch_name(), Some("su1-leaf3"));
+        // 16 SUs need a core tier.
+        assert!(
+            rail_optimized(&cluster("DGX-H100", 512), &RailOptimizedConfig::default()).is_err()
+        );
+    }
+
+    #[test]
+    fn nodes_are_wired_inside_by_nvlink_or_pcie() {
+        let f = single_switch(&cluster("DGX-H100", 2), &SingleSwitchConfig::default()).unwrap();
+        assert_eq!(f.gpus_of(1), 8);
+        assert_eq!(f.nics_of(1), 8);
+        let g = f.gpu(1, 5);
+        assert_eq!(f.vertex(g), &Vertex::Gpu { node: 1, local: 5 });
+        assert_eq!(f.nic_of_gpu(1, 5), f.nic(1, 5));
+        let out: Vec<_> = f.links().iter().filter(|l| l.src == g).collect();
+        // H100: 900 GB/s both directions = 450 GB/s each way; Gen5 x16 to the NIC.
+        assert!(
+            out.iter()
+                .any(|l| l.kind == LinkKind::NvLink && l.bandwidth_bytes_per_s == 450e9)
+        );
+        assert!(
+            out.iter()
+                .any(|l| l.kind == LinkKind::Pcie
+                    && (l.bandwidth_bytes_per_s - 63.015e9).abs() < 1e7)
+        );
+        // L40S nodes: no NVLink, a host bridge over PCIe Gen4; 4 NICs for
+        // 8 GPUs, so GPUs 6 and 7 share NIC 3.
+        let f = single_switch(&cluster("PCIe-8GPU", 1), &SingleSwitchConfig::default()).unwrap();
+        assert_eq!(f.nic_of_gpu(0, 6), f.nic(0, 3));
+        assert_eq!(f.nic_of_gpu(0, 7), f.nic(0, 3));
+        let g = f.gpu(0, 0);
+        assert!(
+            f.links()
+                .iter()
+                .any(|l| l.src == g && matches!(f.vertex(l.dst), Vertex::HostBridge { .. }))
+        );
+        assert!(f.links().iter().all(|l| l.kind != LinkKind::NvLink));
+    }
+
+    fn two_leaves() -> ExplicitConfig {
+        let sw = |name: &str| ExplicitSwitch {
+            name: name.into(),
+            tier: None,
+        };
+        let link = |a: &str, b: &str| ExplicitLink {
+            a: a.into(),
+            b: b.into(),
+            count: 1,
+            bandwidth: None,
+        };
+        ExplicitConfig {
+            switches: vec![sw("leaf0"), sw("leaf1"), sw("spine0")],
+            links: vec![
+                link("n-000", "leaf0"),
+                link("n-001:nic0", "leaf1"),
+                link("leaf0", "spine0"),
+                ExplicitLink {
+                    count: 2,
+                    ..link("spine0", "leaf1")
+                },
+            ],
+            ..ExplicitConfig::default()
+        }
+    }
+
+    #[test]
+    fn explicit_fabric_builds_and_infers_tiers() {
+        let f = explicit(&cluster_with_nics(2, 1, 400), &two_leaves()).unwrap();
+        assert_eq!((f.switch_count(0), f.switch_count(1)), (2, 1));
+        assert_eq!(count_links(&f, LinkKind::Fabric), 6);
+        let groups = f.leaf_groups();
+        assert_eq!(groups[0].name, "leaf0");
+        assert_eq!(groups[1].nodes, [1]);
+    }
+
+    #[test]
+    fn explicit_fabric_errors_say_what_to_fix() {
+        let c = cluster_with_nics(2, 1, 400);
+        let mut typo = two_leaves();
+        typo.links[2].b = "spien0".into();
+        let err = explicit(&c, &typo).unwrap_err();
+        assert_eq!(err.item, Some(ErrorItem::Link(2)));
+        assert!(err.fix.contains("spine0"), "{err}");
+
+        let mut twice = two_leaves();
+        twice.links.push(ExplicitLink {
+            a: "n-000:nic0".into(),
+            b: "leaf1".into(),
+            count: 1,
+            bandwidth: None,
+        });
+        let err = explicit(&c, &twice).unwrap_err();
+        assert!(err.message.contains("already connected"), "{err}");
+
+        let mut loose = two_leaves();
+        loose.links.remove(1);
+        let err = explicit(&c, &loose).unwrap_err();
+        assert!(err.message.contains("n-001:nic0"), "{err}");
+
+        let mut cut = two_leaves();
+        cut.links.truncate(3);
+        let err = explicit(&c, &cut).unwrap_err();
+        assert!(err.message.contains("cannot reach"), "{err}");
+
+        let mut dup = two_leaves();
+        dup.switches.push(ExplicitSwitch {
+            name: "leaf1".into(),
+            tier: None,
+        });
+        assert_eq!(
+            explicit(&c, &dup).unwrap_err().item,
+            Some(ErrorItem::Switch(3))
+        );
+
+        let mut bad_nic = two_leaves();
+        bad_nic.links[1].a = "n-001:nic4".into();
+        assert!(
+            explicit(&c, &bad_nic)
+                .unwrap_err()
+                .fix
+                .contains("n-001:nic0")
+        );
+    }
 }

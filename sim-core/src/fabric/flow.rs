@@ -75,9 +75,8 @@ pub struct FlowModel {
     // Per link.
     capacity: Vec<f64>,
     link_flows: Vec<Vec<u32>>,
-    link_stamp: Vec<u32>,
-    residual: Vec<f64>,
-    unfrozen: Vec<u32>,
+    /// Solver state of each link in one array: one cache miss per visit.
+    link_state: Vec<LinkState>,
 
     // Per flow slot.
     path: Vec<Vec<LinkId>>,
@@ -104,7 +103,79 @@ pub struct FlowModel {
     // Scratch, reused by every recompute.
     comp_links: Vec<u32>,
     comp_flows: Vec<u32>,
-    fill: BinaryHeap<Reverse<(u64, u32)>>,
+    fill: RadixHeap,
+}
+
+/// A link's solver state, packed so a visit touches one cache line.
+#[derive(Copy, Clone, Debug, Default)]
+struct LinkState {
+    residual: f64,
+    unfrozen: u32,
+    stamp: u32,
+}
+
+/// A monotone priority queue of `(key, link)` (a radix heap: Ahuja,
+/// Mehlhorn, Orlin, Tarjan, "Faster algorithms for the shortest path
+/// problem", JACM 1990). Keys pushed must be at least the last key popped,
+/// which progressive filling guarantees: the fill level only rises. Item
+/// `k` sits in the bucket of the highest bit where it differs from the last
+/// popped key, so a push is O(1) and an item moves down at most 64 times.
+/// Buckets keep their capacity across solves.
+#[derive(Clone, Debug)]
+struct RadixHeap {
+    last: u64,
+    len: usize,
+    buckets: Vec<Vec<(u64, u32)>>,
+}
+
+impl RadixHeap {
+    fn new() -> Self {
+        RadixHeap {
+            last: 0,
+            len: 0,
+            buckets: vec![Vec::new(); 65],
+        }
+    }
+
+    fn clear(&mut self) {
+        for b in &mut self.buckets {
+            b.clear();
+        }
+        self.last = 0;
+        self.len = 0;
+    }
+
+    fn bucket(key: u64, last: u64) -> usize {
+        64 - (key ^ last).leading_zeros() as usize
+    }
+
+    /// Pushes `key`, raised to the last popped key if rounding put it a
+    /// few ulps below.
+    fn push(&mut self, key: u64, item: u32) {
+        let key = key.max(self.last);
+        self.buckets[Self::bucket(key, self.last)].push((key, item));
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<(u64, u32)> {
+        if self.len == 0 {
+            return None;
+        }
+        if self.buckets[0].is_empty() {
+            let i = (1..65)
+                .find(|&i| !self.buckets[i].is_empty())
+                .expect("len > 0");
+            let mut items = std::mem::take(&mut self.buckets[i]);
+            self.last = items.iter().map(|&(k, _)| k).min().expect("non-empty");
+            for &(k, v) in &items {
+                self.buckets[Self::bucket(k, self.last)].push((k, v));
+            }
+            items.clear();
+            self.buckets[i] = items;
+        }
+        self.len -= 1;
+        self.buckets[0].pop()
+    }
 }
 
 impl FlowModel {
@@ -124,9 +195,7 @@ impl FlowModel {
         FlowModel {
             capacity,
             link_flows: vec![Vec::new(); n],
-            link_stamp: vec![0; n],
-            residual: vec![0.0; n],
-            unfrozen: vec![0; n],
+            link_state: vec![LinkState::default(); n],
             path: Vec::new(),
             remaining_bytes: Vec::new(),
             updated_ns: Vec::new(),
@@ -148,7 +217,7 @@ impl FlowModel {
             completions: BinaryHeap::new(),
             comp_links: Vec::new(),
             comp_flows: Vec::new(),
-            fill: BinaryHeap::new(),
+            fill: RadixHeap::new(),
         }
     }
 
@@ -215,7 +284,7 @@ impl FlowModel {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             // Stamps wrapped: clear them so no old stamp equals a new epoch.
-            self.link_stamp.fill(0);
+            self.link_state.iter_mut().for_each(|s| s.stamp = 0);
             self.stamp.fill(0);
             self.frozen.fill(0);
             self.epoch = 1;
@@ -407,15 +476,15 @@ impl FlowModel {
             self.stamp[fi] = epoch;
             self.comp_flows.push(f);
             for l in &self.path[fi] {
-                if self.link_stamp[l.index()] != epoch {
-                    self.link_stamp[l.index()] = epoch;
+                if self.link_state[l.index()].stamp != epoch {
+                    self.link_state[l.index()].stamp = epoch;
                     self.comp_links.push(l.0);
                 }
             }
         }
         for &l in &self.dirty_links {
-            if self.link_stamp[l as usize] != epoch {
-                self.link_stamp[l as usize] = epoch;
+            if self.link_state[l as usize].stamp != epoch {
+                self.link_state[l as usize].stamp = epoch;
                 self.comp_links.push(l);
             }
         }
@@ -431,8 +500,8 @@ impl FlowModel {
                 self.stamp[fi] = epoch;
                 self.comp_flows.push(f);
                 for l2 in &self.path[fi] {
-                    if self.link_stamp[l2.index()] != epoch {
-                        self.link_stamp[l2.index()] = epoch;
+                    if self.link_state[l2.index()].stamp != epoch {
+                        self.link_state[l2.index()].stamp = epoch;
                         self.comp_links.push(l2.0);
                     }
                 }
@@ -443,32 +512,33 @@ impl FlowModel {
     /// Progressive filling over the component; rates land in `new_rate`.
     fn water_fill(&mut self) {
         let epoch = self.epoch;
-        let mut heap = std::mem::take(&mut self.fill).into_vec();
-        heap.clear();
+        self.fill.clear();
         for &l in &self.comp_links {
             let li = l as usize;
             let n = self.link_flows[li].len() as u32;
-            self.residual[li] = self.capacity[li];
-            self.unfrozen[li] = n;
+            self.link_state[li].residual = self.capacity[li];
+            self.link_state[li].unfrozen = n;
             if n > 0 {
-                heap.push(Reverse(((self.capacity[li] / f64::from(n)).to_bits(), l)));
+                // Shares are non-negative finite floats, whose bit patterns
+                // order like the values.
+                self.fill
+                    .push((self.capacity[li] / f64::from(n)).to_bits(), l);
             }
         }
-        // Shares are non-negative finite floats, whose bit patterns order
-        // like the values.
-        let mut heap = BinaryHeap::from(heap);
-        while let Some(Reverse((key, l))) = heap.pop() {
+        while let Some((key, l)) = self.fill.pop() {
             let li = l as usize;
-            let n = self.unfrozen[li];
-            if n == 0 {
+            let LinkState {
+                residual, unfrozen, ..
+            } = self.link_state[li];
+            if unfrozen == 0 {
                 continue;
             }
-            let share = self.residual[li].max(0.0) / f64::from(n);
+            let share = residual.max(0.0) / f64::from(unfrozen);
             let bits = share.to_bits();
             if bits > key {
                 // Flows elsewhere froze below this link's share since the
                 // key was pushed: the key was a lower bound. Try again.
-                heap.push(Reverse((bits, l)));
+                self.fill.push(bits, l);
                 continue;
             }
             for &f in &self.link_flows[li] {
@@ -479,12 +549,12 @@ impl FlowModel {
                 self.frozen[fi] = epoch;
                 self.new_rate[fi] = share;
                 for l2 in &self.path[fi] {
-                    self.residual[l2.index()] -= share;
-                    self.unfrozen[l2.index()] -= 1;
+                    let state = &mut self.link_state[l2.index()];
+                    state.residual -= share;
+                    state.unfrozen -= 1;
                 }
             }
         }
-        self.fill = heap;
     }
 
     /// Installs new rates; reschedules the flows whose rate changed.

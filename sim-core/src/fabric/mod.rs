@@ -266,7 +266,7 @@ pub(crate) enum Role {
 }
 
 /// The network of a cluster. See the module documentation.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Fabric {
     /// Vertex index = [`VertexId`], edge index = [`LinkId`] (never removed).
     graph: DiGraph<Vertex, Link, u32>,
@@ -280,6 +280,19 @@ pub struct Fabric {
     pub(crate) routing: routing::Routing,
     leaf_groups: Vec<LeafGroup>,
     preset: LinkPreset,
+}
+
+impl fmt::Debug for Fabric {
+    /// A summary: the tables run to megabytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fabric")
+            .field("preset", &self.preset.name)
+            .field("nodes", &self.nodes.len())
+            .field("vertices", &self.graph.node_count())
+            .field("switches", &self.switches.len())
+            .field("links", &self.links.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Fabric {

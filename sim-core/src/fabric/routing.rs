@@ -238,7 +238,7 @@ impl Fabric {
                 } else {
                     let h = splitmix64(key ^ u64::from(sw));
                     // Multiply-shift maps the hash onto 0..len without a division.
-                    hops[((h >> 32) * hops.len() as u64 >> 32) as usize]
+                    hops[(((h >> 32) * hops.len() as u64) >> 32) as usize]
                 };
                 out.push(pick);
                 sw = self.routing.link_dst_switch[pick.index()];
@@ -268,5 +268,113 @@ impl Fabric {
                 panic!("vertex {} is not a GPU or NIC and cannot send", v.0)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::fabric::builders::{
+        FatTreeConfig, LeafSpineConfig, RailOptimizedConfig, fat_tree_hosts, leaf_spine,
+        rail_optimized,
+    };
+    use crate::fabric::test_support::cluster;
+    use crate::fabric::{LinkKind, Vertex};
+
+    #[test]
+    fn ecmp_uses_every_core_path_between_pods_deterministically() {
+        // k = 4: between pods, 2 aggregation choices x 2 cores each = 4
+        // paths, one per core switch.
+        let f = fat_tree_hosts(&FatTreeConfig {
+            k: 4,
+            ..FatTreeConfig::default()
+        })
+        .unwrap();
+        let (src, dst) = (f.nic(0, 0), f.nic(8, 0)); // pod 0, pod 2
+        let mut seen: Vec<(Vec<super::LinkId>, u32)> = Vec::new();
+        for salt in 0..256 {
+            let path = f.route_vec(src, dst, salt);
+            assert_eq!(path.len(), 6, "host-edge-agg-core-agg-edge-host");
+            assert_eq!(path, f.route_vec(src, dst, salt), "same input, same path");
+            match seen.iter_mut().find(|(p, _)| *p == path) {
+                Some((_, n)) => *n += 1,
+                None => seen.push((path, 1)),
+            }
+        }
+        assert_eq!(seen.len(), 4);
+        let mut cores: Vec<_> = seen
+            .iter()
+            .map(|(p, _)| {
+                f.vertex(f.link(p[2]).dst)
+                    .switch_name()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        cores.sort();
+        assert_eq!(cores, ["core0", "core1", "core2", "core3"]);
+        // Spread: no path takes fewer than 1/8 of 256 salts.
+        assert!(
+            seen.iter().all(|&(_, n)| n >= 32),
+            "{:?}",
+            seen.iter().map(|s| s.1).collect::<Vec<_>>()
+        );
+        // Within a pod: up to one of 2 aggregations and down, 4 links.
+        assert_eq!(f.route_vec(f.nic(0, 0), f.nic(2, 0), 0).len(), 4);
+        // Same edge switch: 2 links.
+        assert_eq!(f.route_vec(f.nic(0, 0), f.nic(1, 0), 0).len(), 2);
+    }
+
+    #[test]
+    fn gpu_paths_use_nvswitch_inside_and_nics_across() {
+        let f = leaf_spine(&cluster("DGX-H100", 8), &LeafSpineConfig::default()).unwrap();
+        let inside = f.route_vec(f.gpu(0, 0), f.gpu(0, 3), 9);
+        assert_eq!(inside.len(), 2);
+        assert!(inside.iter().all(|&l| f.link(l).kind == LinkKind::NvLink));
+        assert_eq!(f.link(inside[0]).dst, f.link(inside[1]).src);
+        assert!(matches!(
+            f.vertex(f.link(inside[0]).dst),
+            Vertex::NvSwitch { node: 0 }
+        ));
+        assert_eq!(f.path_latency_ns(&inside), 500);
+
+        // Nodes 0 and 1 share leaf0: GPU, NIC, leaf, NIC, GPU.
+        let near = f.route_vec(f.gpu(0, 2), f.gpu(1, 2), 0);
+        let kinds: Vec<_> = near.iter().map(|&l| f.link(l).kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                LinkKind::Pcie,
+                LinkKind::Host,
+                LinkKind::Host,
+                LinkKind::Pcie
+            ]
+        );
+        assert_eq!(f.link(near[0]).dst, f.nic(0, 2));
+        assert_eq!(f.link(near[3]).src, f.nic(1, 2));
+        // PCIe 250 + NIC 500 + switch 130 + NIC 500 + PCIe 250.
+        assert_eq!(f.path_latency_ns(&near), 1630);
+
+        // Node 4 is on leaf1: up through a spine, 6 links.
+        let far = f.route_vec(f.gpu(0, 2), f.gpu(4, 5), 0);
+        assert_eq!(far.len(), 6);
+        assert_eq!(f.link(far[5]).dst, f.gpu(4, 5));
+        assert!(matches!(
+            f.vertex(f.link(far[2]).dst),
+            Vertex::Switch { tier: 1, .. }
+        ));
+        for w in far.windows(2) {
+            assert_eq!(f.link(w[0]).dst, f.link(w[1]).src, "a path is connected");
+        }
+    }
+
+    #[test]
+    fn rail_traffic_stays_on_its_leaf() {
+        let f = rail_optimized(&cluster("DGX-H100", 64), &RailOptimizedConfig::default()).unwrap();
+        // Same rail, same SU: one leaf.
+        assert_eq!(f.route_vec(f.gpu(0, 3), f.gpu(31, 3), 0).len(), 4);
+        // Same rail, other SU: through a spine.
+        assert_eq!(f.route_vec(f.gpu(0, 3), f.gpu(32, 3), 0).len(), 6);
+        // Other rail (no PXN): through a spine too.
+        assert_eq!(f.route_vec(f.gpu(0, 3), f.gpu(1, 4), 0).len(), 6);
     }
 }

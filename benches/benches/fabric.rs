@@ -1,0 +1,87 @@
+//! The flow model at scale: a k = 32 fat-tree (8,192 hosts, 1,280
+//! switches, 49,152 directed links) carrying 10,000 concurrent flows
+//! between random host pairs, ECMP-routed.
+//!
+//! Two measurements (issue target: under 1 ms per recomputation):
+//! - `full_recompute_10k`: one max-min solve of all 10,000 flows;
+//! - `incremental_change_10k`: remove one flow, add another between a new
+//!   random pair, recompute, with 10,000 flows active. Random pairs on a
+//!   fat-tree share links transitively, so the dirty component is most of
+//!   the flows; this measures the steady state of a busy fabric.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rand::RngExt;
+use sim_core::engine::{RngStreams, SimTime};
+use sim_core::fabric::builders::fat_tree_hosts;
+use sim_core::fabric::{FatTreeConfig, FlowId, FlowModel, LinkId};
+
+const FLOWS: usize = 10_000;
+const SPARE_PATHS: usize = 4096;
+
+/// `n` ECMP paths between random distinct host pairs.
+fn random_paths(fabric: &sim_core::fabric::Fabric, n: usize, stream: &str) -> Vec<Vec<LinkId>> {
+    let mut rng = RngStreams::new(1).stream(stream);
+    let hosts = fabric.node_count() as u32;
+    (0..n)
+        .map(|i| {
+            let src = rng.random_range(0..hosts);
+            let mut dst = rng.random_range(0..hosts - 1);
+            if dst >= src {
+                dst += 1;
+            }
+            fabric.route_vec(fabric.nic(src, 0), fabric.nic(dst, 0), i as u64)
+        })
+        .collect()
+}
+
+fn bench_fabric(c: &mut Criterion) {
+    let fabric = fat_tree_hosts(&FatTreeConfig {
+        k: 32,
+        ..FatTreeConfig::default()
+    })
+    .expect("k = 32 builds");
+    let paths = random_paths(&fabric, FLOWS, "bench.fabric.flows");
+    let spare = random_paths(&fabric, SPARE_PATHS, "bench.fabric.spare");
+    // Long enough that nothing completes during the benchmark.
+    let bytes = 1e15;
+
+    let mut model = FlowModel::new(&fabric);
+    let mut ids: Vec<FlowId> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| model.add_flow(SimTime::ZERO, p, bytes, i as u64))
+        .collect();
+    model.recompute(SimTime::ZERO);
+    eprintln!(
+        "fabric: {} hosts, {} links, {} flows",
+        fabric.node_count(),
+        fabric.link_count(),
+        model.active_flows()
+    );
+
+    let mut group = c.benchmark_group("fabric");
+    group.bench_function("full_recompute_10k", |b| {
+        b.iter(|| model.recompute_all(SimTime::ZERO))
+    });
+
+    let mut step: usize = 0;
+    let mut now_ns: u64 = 0;
+    let mut component = 0usize;
+    group.bench_function("incremental_change_10k", |b| {
+        b.iter(|| {
+            now_ns += 1_000;
+            let now = SimTime::from_ns(now_ns);
+            let slot = step % FLOWS;
+            model.remove_flow(now, ids[slot]);
+            ids[slot] = model.add_flow(now, &spare[step % SPARE_PATHS], bytes, step as u64);
+            model.recompute(now);
+            component = model.last_component_flows();
+            step += 1;
+        })
+    });
+    group.finish();
+    eprintln!("fabric: last incremental change re-solved {component} flows");
+}
+
+criterion_group!(benches, bench_fabric);
+criterion_main!(benches);
