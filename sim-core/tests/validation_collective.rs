@@ -208,3 +208,187 @@ fn ring_times_follow_the_closed_forms() {
         }
     }
 }
+
+// ---- Flow mode: the same collectives as flows on a fabric. ----
+
+use sim_core::collective::flows::{self, FlowPlan, Rank};
+use sim_core::fabric::{self, Fabric, LeafSpineConfig, SingleSwitchConfig};
+use sim_core::hardware::Cluster;
+
+fn cluster(node_model: &str, nodes: u32) -> Cluster {
+    Cluster::from_groups(vec![group(node_model, nodes)])
+}
+
+fn ring_plan(op: CollectiveOp, m: f64, ranks: &[Rank], fabric: &Fabric, links: &Links) -> FlowPlan {
+    flows::plan(
+        op,
+        Algorithm::Ring,
+        Protocol::Simple,
+        m,
+        ranks,
+        fabric,
+        links,
+        &Params::default(),
+    )
+}
+
+/// An uncontended ring in flow mode takes the closed form: 2(n-1)/n·M/B
+/// (all-reduce) or (n-1)/n·M/B (all-gather, reduce-scatter) plus NCCL's
+/// latency term, within 1%, with B the bottleneck link after protocol
+/// efficiency: one NIC for one GPU per node across a switch, NVLink inside
+/// a node (Patarasuk & Yuan, "Bandwidth optimal all-reduce algorithms for
+/// clusters of workstations", JPDC 2009; nccl-tests' bus bandwidth).
+#[test]
+fn flow_mode_rings_take_the_closed_form_time() {
+    let p = Params::default();
+    let c = cluster("DGX-H100", 8);
+    let fabric = fabric::builders::single_switch(&c, &SingleSwitchConfig::default()).unwrap();
+    let links = Links::for_node_group(&c.groups[0]);
+    let m = 1e9;
+    let across: Vec<Rank> = (0..8).map(|n| (n, 0)).collect();
+    let inside: Vec<Rank> = (0..8).map(|g| (0, g)).collect();
+    for (ranks, b) in [
+        (&across, 50e9 * p.nic_efficiency),
+        (&inside, 450e9 * p.nvlink_efficiency),
+    ] {
+        let n = ranks.len() as f64;
+        for (op, volume) in [
+            (CollectiveOp::AllReduce, 2.0 * (n - 1.0) / n),
+            (CollectiveOp::AllGather, (n - 1.0) / n),
+            (CollectiveOp::ReduceScatter, (n - 1.0) / n),
+        ] {
+            let plan = ring_plan(op, m, ranks, &fabric, &links);
+            let t = flows::time_alone(&plan, &fabric, 0);
+            let expected = volume * m / b + plan.latency_s;
+            assert!(
+                (t - expected).abs() / expected < 0.01,
+                "{op} over {} ranks: flow {t} s vs closed form {expected} s",
+                ranks.len()
+            );
+        }
+    }
+}
+
+/// Flow mode agrees with the analytic model on a whole-node ring across
+/// DGX H100 nodes, up to the GPU whose channel leaves the node over PCIe
+/// rather than NVLink (under 5%).
+#[test]
+fn flow_mode_agrees_with_the_analytic_model_on_an_idle_fabric() {
+    let c = cluster("DGX-H100", 4);
+    let fabric = fabric::builders::single_switch(&c, &SingleSwitchConfig::default()).unwrap();
+    let links = Links::for_node_group(&c.groups[0]);
+    let ranks: Vec<Rank> = (0..4).flat_map(|n| (0..8).map(move |g| (n, g))).collect();
+    let m = 4e9;
+    let plan = ring_plan(CollectiveOp::AllReduce, m, &ranks, &fabric, &links);
+    let flow = flows::time_alone(&plan, &fabric, 0);
+    let choice = Choice {
+        algorithm: Some(Algorithm::Ring),
+        protocol: Some(Protocol::Simple),
+    };
+    let shape = GroupShape::whole_nodes(4, 8);
+    let analytic = analytic::estimate(
+        CollectiveOp::AllReduce,
+        m,
+        shape,
+        &links,
+        &Params::default(),
+        choice,
+    )
+    .unwrap()
+    .time_s;
+    assert!(
+        (flow - analytic).abs() / analytic < 0.05,
+        "flow {flow} s vs analytic {analytic} s"
+    );
+}
+
+/// A 2:1 leaf-spine of 64-port switches: 42 host ports and 21 uplinks per
+/// leaf, so five DGX H100 nodes (8 NICs each) per leaf; 20 nodes on 4
+/// leaves. Job A all-reduces over 5 nodes while job B, on the other 15
+/// nodes, does the same. Packed under one leaf, A's ring never leaves it;
+/// spread over the four leaves, its ring crosses the oversubscribed
+/// uplinks that B also uses.
+#[test]
+fn a_job_spread_over_leaves_of_a_2_to_1_fabric_is_slower_than_packed() {
+    let c = cluster("DGX-H100", 20);
+    let config = LeafSpineConfig {
+        oversubscription: 2.0,
+        ..LeafSpineConfig::default()
+    };
+    let fabric = fabric::builders::leaf_spine(&c, &config).unwrap();
+    let leaves = fabric.leaf_groups();
+    assert_eq!(leaves.len(), 4, "five nodes per leaf");
+    let links = Links::for_node_group(&c.groups[0]);
+    let whole = |nodes: &[u32]| -> Vec<Rank> {
+        nodes
+            .iter()
+            .flat_map(|&n| (0..8).map(move |g| (n, g)))
+            .collect()
+    };
+    let m = 2e9;
+    let packed_a = leaves[0].nodes.clone();
+    let mut spread_a: Vec<u32> = leaves.iter().map(|l| l.nodes[0]).collect();
+    spread_a.push(leaves[0].nodes[1]);
+    spread_a.sort_unstable();
+    let time_of_a = |a: &[u32]| {
+        let b: Vec<u32> = (0..20).filter(|n| !a.contains(n)).collect();
+        let plans = [
+            ring_plan(CollectiveOp::AllReduce, m, &whole(a), &fabric, &links),
+            ring_plan(CollectiveOp::AllReduce, m, &whole(&b), &fabric, &links),
+        ];
+        flows::time_together(&plans, &fabric, 7)[0]
+    };
+    let packed = time_of_a(&packed_a);
+    let spread = time_of_a(&spread_a);
+    println!(
+        "job A packed {packed:.4} s, spread {spread:.4} s ({:.2}x)",
+        spread / packed
+    );
+    assert!(
+        spread > packed * 1.2,
+        "spread {spread:.4} s should be well above packed {packed:.4} s"
+    );
+}
+
+/// On a non-blocking leaf-spine (64-port switches, four DGX H100 per
+/// leaf), a ring all-reduce over two nodes of each leaf slows down when a
+/// neighbour on the other two nodes of each leaf runs an all-to-all: they
+/// share the leaves' uplinks and the spines.
+#[test]
+fn a_neighbours_all_to_all_slows_a_job_down() {
+    let c = cluster("DGX-H100", 16);
+    let fabric = fabric::builders::leaf_spine(&c, &LeafSpineConfig::default()).unwrap();
+    let links = Links::for_node_group(&c.groups[0]);
+    let whole = |nodes: &[u32]| -> Vec<Rank> {
+        nodes
+            .iter()
+            .flat_map(|&n| (0..8).map(move |g| (n, g)))
+            .collect()
+    };
+    let leaves = fabric.leaf_groups();
+    assert_eq!(leaves.len(), 4);
+    let a: Vec<u32> = leaves.iter().flat_map(|l| l.nodes[..2].to_vec()).collect();
+    let b: Vec<u32> = leaves.iter().flat_map(|l| l.nodes[2..].to_vec()).collect();
+    let m = 2e9;
+    let ring_a = ring_plan(CollectiveOp::AllReduce, m, &whole(&a), &fabric, &links);
+    let alone = flows::time_alone(&ring_a, &fabric, 3);
+    let a2a_b = flows::plan(
+        CollectiveOp::AllToAll,
+        Algorithm::Ring,
+        Protocol::Simple,
+        8.0 * m,
+        &whole(&b),
+        &fabric,
+        &links,
+        &Params::default(),
+    );
+    let together = flows::time_together(&[ring_a, a2a_b], &fabric, 3)[0];
+    println!(
+        "ring alone {alone:.4} s, beside an all-to-all {together:.4} s ({:.2}x)",
+        together / alone
+    );
+    assert!(
+        together > alone * 1.1,
+        "with the all-to-all {together:.4} s vs alone {alone:.4} s"
+    );
+}

@@ -376,25 +376,72 @@ pub fn start_phase(
 /// Runs a plan alone on an idle fabric: phases one after the other, each
 /// ending with its last flow. Returns seconds, latency term included.
 pub fn time_alone(plan: &FlowPlan, fabric: &Fabric, salt: u64) -> f64 {
+    time_together(std::slice::from_ref(plan), fabric, salt)[0]
+}
+
+/// Runs plans at the same time on an idle fabric, all starting at zero,
+/// each going through its own phases; their flows share links max-min
+/// fairly. Returns each plan's time in seconds, latency term included
+/// (`f64::INFINITY` for a plan with a flow stalled on a zero-capacity
+/// link).
+pub fn time_together(plans: &[FlowPlan], fabric: &Fabric, salt: u64) -> Vec<f64> {
     let mut model = FlowModel::new(fabric);
-    let mut now = SimTime::ZERO;
     let mut path = Vec::new();
-    for (p, phase) in plan.phases.iter().enumerate() {
-        let salt = salt.wrapping_add((p as u64) << 32);
-        let mut left = start_phase(&mut model, fabric, phase, now, salt, 0, &mut path);
-        model.recompute(now);
-        while left > 0 {
-            let Some(at) = model.next_completion() else {
-                return f64::INFINITY; // a stalled flow: a zero-capacity link
-            };
-            now = at;
-            while model.pop_completed(now).is_some() {
-                left -= 1;
+    let mut phase = vec![0usize; plans.len()];
+    let mut left = vec![0usize; plans.len()];
+    let mut done = vec![f64::INFINITY; plans.len()];
+    let mut now = SimTime::ZERO;
+    // Starts plan `i`'s next non-empty phase, or records its end.
+    let advance = |i: usize,
+                   now: SimTime,
+                   model: &mut FlowModel,
+                   path: &mut Vec<LinkId>,
+                   phase: &mut [usize],
+                   left: &mut [usize],
+                   done: &mut [f64]| {
+        while phase[i] < plans[i].phases.len() {
+            let p = phase[i];
+            phase[i] += 1;
+            let salt = salt ^ ((i as u64) << 40) ^ ((p as u64) << 20);
+            left[i] = start_phase(
+                model,
+                fabric,
+                &plans[i].phases[p],
+                now,
+                salt,
+                i as u64,
+                path,
+            );
+            if left[i] > 0 {
+                return;
             }
-            model.recompute(now);
         }
+        done[i] = now.as_secs_f64() + plans[i].latency_s;
+    };
+    for i in 0..plans.len() {
+        advance(
+            i, now, &mut model, &mut path, &mut phase, &mut left, &mut done,
+        );
     }
-    now.as_secs_f64() + plan.latency_s
+    model.recompute(now);
+    while let Some(at) = model.next_completion() {
+        now = at;
+        let mut finished = Vec::new();
+        while let Some(c) = model.pop_completed(now) {
+            let i = c.tag as usize;
+            left[i] -= 1;
+            if left[i] == 0 {
+                finished.push(i);
+            }
+        }
+        for i in finished {
+            advance(
+                i, now, &mut model, &mut path, &mut phase, &mut left, &mut done,
+            );
+        }
+        model.recompute(now);
+    }
+    done
 }
 
 #[cfg(test)]

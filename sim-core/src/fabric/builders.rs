@@ -206,8 +206,11 @@ pub struct ExplicitConfig {
     pub host: HostLinks,
 }
 
-/// Adds every node of the cluster; returns each node's NIC rate.
+/// Adds every node of the cluster; returns each node's NIC rate: the
+/// slower of the NIC and the fabric's links (a 400G NIC on a 200G RoCE
+/// fabric negotiates 200G).
 fn add_cluster(asm: &mut Assembly, cluster: &Cluster, host: &HostLinks) -> Vec<f64> {
+    let fabric_rate = asm.preset().bytes_per_s();
     let mut nic_rates = Vec::with_capacity(cluster.node_count());
     for (id, node) in cluster.nodes.iter().enumerate() {
         let group = cluster.group_of(id as u32);
@@ -229,7 +232,13 @@ fn add_cluster(asm: &mut Assembly, cluster: &Cluster, host: &HostLinks) -> Vec<f
             host,
             pcie,
         );
-        nic_rates.push(group.node_model.nic_bandwidth.bytes_per_s_f64());
+        nic_rates.push(
+            group
+                .node_model
+                .nic_bandwidth
+                .bytes_per_s_f64()
+                .min(fabric_rate),
+        );
     }
     nic_rates
 }
