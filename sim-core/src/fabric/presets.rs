@@ -125,6 +125,12 @@ impl LinkPreset {
             })
     }
 
+    /// InfiniBand (routed per destination by the subnet manager) rather
+    /// than Ethernet/RoCE (hashed ECMP).
+    pub fn is_infiniband(&self) -> bool {
+        self.name.starts_with("ib-")
+    }
+
     /// Per-direction data rate in bytes per second.
     pub fn bytes_per_s(&self) -> f64 {
         self.data_rate.bytes_per_s_f64()

@@ -13,8 +13,17 @@
 //! switch with several next hops the choice is a hash (splitmix64) of
 //! (source, destination, salt, switch): the same inputs always give the
 //! same path, different salts spread flows of one pair over the equal-cost
-//! paths, and no `RandomState` is involved. Two GPUs of one node talk over
-//! their NVSwitch (or host bridge) and never touch the network.
+//! paths, and no `RandomState` is involved. That is Ethernet's ECMP, which
+//! RoCE fabrics use. InfiniBand fabrics are routed per destination by the
+//! subnet manager instead: its fat-tree routing engines spread
+//! destinations over the up-ports ("D-mod-K": at the i-th tier climbed,
+//! the port is the i-th base-k digit of the destination's number; Zahavi,
+//! "D-Mod-K Routing Providing Non-Blocking Traffic for Shift
+//! Permutations on Real Life Fat Trees", 2010), so a permutation such as a
+//! ring's neighbour exchange does not collide on uplinks. Fabrics built
+//! from an InfiniBand preset route that way and ignore the salt. Two GPUs
+//! of one node talk over their NVSwitch (or host bridge) and never touch
+//! the network.
 //!
 //! Invariants: every leaf with NICs reaches every other (the build fails
 //! otherwise); routing allocates nothing beyond growing the caller's path
@@ -229,12 +238,29 @@ impl Fabric {
             let (from, to) = (&self.nics[src_nic as usize], &self.nics[dst_nic as usize]);
             out.push(from.up);
             let key = splitmix64((u64::from(src.0) << 32 | u64::from(dst.0)) ^ salt);
+            let destination_routed = self.preset().is_infiniband();
+            let mut divisor = 1u64;
             let mut sw = from.leaf;
             while sw != to.leaf {
                 let hops = self.routing.next_hops(sw, to.leaf);
                 debug_assert!(!hops.is_empty(), "build checked leaves reach each other");
                 let pick = if hops.len() == 1 {
                     hops[0]
+                } else if destination_routed {
+                    // D-mod-k: climbing, the port is a digit of the
+                    // destination's number, one digit per tier; going down
+                    // over parallel cables, its number modulo their count.
+                    let len = hops.len() as u64;
+                    let climbing = self.switch_tier(self.routing.link_dst_switch[hops[0].index()])
+                        > self.switch_tier(sw);
+                    let digit = if climbing {
+                        let d = (u64::from(dst_nic) / divisor) % len;
+                        divisor = divisor.saturating_mul(len);
+                        d
+                    } else {
+                        u64::from(dst_nic) % len
+                    };
+                    hops[digit as usize]
                 } else {
                     let h = splitmix64(key ^ u64::from(sw));
                     // Multiply-shift maps the hash onto 0..len without a division.
@@ -249,6 +275,14 @@ impl Fabric {
             out.push(self.gpus[g as usize].from_nic);
         }
         true
+    }
+
+    /// The tier of switch ordinal `sw` (0 = leaf).
+    fn switch_tier(&self, sw: u32) -> u8 {
+        match self.vertex(self.switches[sw as usize]) {
+            Vertex::Switch { tier, .. } => *tier,
+            _ => 0,
+        }
     }
 
     /// [`Fabric::route`] into a new vector (allocates; for tests and tools).
@@ -283,9 +317,10 @@ mod tests {
     #[test]
     fn ecmp_uses_every_core_path_between_pods_deterministically() {
         // k = 4: between pods, 2 aggregation choices x 2 cores each = 4
-        // paths, one per core switch.
+        // paths, one per core switch. RoCE: hashed ECMP.
         let f = fat_tree_hosts(&FatTreeConfig {
             k: 4,
+            preset: crate::fabric::LinkPreset::ROCE_400G,
             ..FatTreeConfig::default()
         })
         .unwrap();
@@ -322,6 +357,33 @@ mod tests {
         assert_eq!(f.route_vec(f.nic(0, 0), f.nic(2, 0), 0).len(), 4);
         // Same edge switch: 2 links.
         assert_eq!(f.route_vec(f.nic(0, 0), f.nic(1, 0), 0).len(), 2);
+    }
+
+    #[test]
+    fn infiniband_routes_by_destination_over_every_core() {
+        // D-mod-k on a k = 4 fat-tree (16 hosts, 4 cores): the salt does
+        // not matter, and the four hosts of pod 2 are reached from pod 0
+        // through four different core switches (base-2 digits of the
+        // destination pick the aggregation, then the core).
+        let f = fat_tree_hosts(&FatTreeConfig {
+            k: 4,
+            ..FatTreeConfig::default()
+        })
+        .unwrap();
+        let src = f.nic(0, 0);
+        let mut cores: Vec<String> = (8..12)
+            .map(|host| {
+                let dst = f.nic(host, 0);
+                let path = f.route_vec(src, dst, 0);
+                assert_eq!(path, f.route_vec(src, dst, 12345), "salt ignored");
+                f.vertex(f.link(path[2]).dst)
+                    .switch_name()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        cores.sort();
+        assert_eq!(cores, ["core0", "core1", "core2", "core3"]);
     }
 
     #[test]
