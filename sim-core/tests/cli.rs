@@ -251,3 +251,162 @@ fn compare_refuses_a_broken_override_like_run() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the scenario file"));
 }
+
+fn hardware(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/hardware")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn collective_prints_an_nccl_tests_table() {
+    let scenario = hardware("ib-ndr-400g.ron");
+    let out = clustersim(&[
+        "collective",
+        &scenario,
+        "--nodes",
+        "2",
+        "-b",
+        "1M",
+        "-e",
+        "1G",
+        "-f",
+        "4",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("algbw") && text.contains("busbw"), "{text}");
+    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    // 1M, 4M, 16M, 64M, 256M, 1G
+    assert_eq!(rows.len(), 6, "{text}");
+    assert!(text.contains("# Avg bus bandwidth"));
+}
+
+#[test]
+fn collective_json_uses_nccl_tests_bus_factors_in_both_modes() {
+    let scenario = hardware("ib-ndr-400g.ron");
+    for mode in ["analytic", "flow"] {
+        for (op, factor) in [
+            ("all_reduce", 2.0 * 15.0 / 16.0),
+            ("all_gather", 15.0 / 16.0),
+        ] {
+            let out = clustersim(&[
+                "collective",
+                &scenario,
+                "--nodes",
+                "2",
+                "--op",
+                op,
+                "-b",
+                "8M",
+                "-e",
+                "8G",
+                "-f",
+                "32",
+                "--mode",
+                mode,
+                "--format",
+                "json",
+            ]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(v["ranks"], 16);
+            assert_eq!(v["mode"], mode);
+            let rows = v["rows"].as_array().unwrap();
+            assert_eq!(rows.len(), 3);
+            let mut last = 0.0;
+            for row in rows {
+                let alg = row["algbw_gbytes_per_s"].as_f64().unwrap();
+                let bus = row["busbw_gbytes_per_s"].as_f64().unwrap();
+                assert!(
+                    (bus - alg * factor).abs() < 1e-9 * bus.max(1.0),
+                    "{op}: {row}"
+                );
+                assert!(bus > last, "{op} {mode}: busbw grows with size: {row}");
+                last = bus;
+            }
+        }
+    }
+}
+
+#[test]
+fn collective_refuses_impossible_groups_with_a_fix() {
+    let scenario = hardware("ib-ndr-400g.ron");
+    for args in [
+        vec!["--nodes", "99"],
+        vec!["--gpus-per-node", "9"],
+        vec!["--op", "sendrecv", "--nodes", "2"],
+        vec!["--algo", "nvls", "--op", "all_gather"],
+        vec!["-b", "1G", "-e", "1M"],
+    ] {
+        let mut full = vec!["collective", scenario.as_str()];
+        full.extend(args.iter().copied());
+        let out = clustersim(&full);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn plan_reports_flops_memory_step_and_cost() {
+    let out = clustersim(&[
+        "plan",
+        "--model",
+        "llama3-8b",
+        "--tokens",
+        "10B",
+        "--gpus",
+        "64",
+        "--node",
+        "DGX-H100",
+        "--tp",
+        "1",
+        "--global-batch",
+        "256",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = v.to_string();
+    for key in ["memory", "step", "mfu", "cost"] {
+        assert!(text.contains(key), "plan JSON lacks `{key}`: {text}");
+    }
+    // A layout that cannot fit is refused with the breakdown.
+    let out = clustersim(&[
+        "plan",
+        "--model",
+        "llama3-70b",
+        "--tokens",
+        "10B",
+        "--gpus",
+        "8",
+        "--node",
+        "DGX-H100",
+        "--tp",
+        "8",
+        "--global-batch",
+        "64",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("optimizer") && stderr.contains("GiB"),
+        "{stderr}"
+    );
+}
