@@ -157,6 +157,46 @@ pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) 
             )?;
         }
     }
+    if !s.training.is_empty() {
+        const SHOWN: usize = 12;
+        let total_cost: f64 = s.training.iter().map(|t| t.cost_usd).sum();
+        let total_hours: f64 = s.training.iter().map(|t| t.gpu_hours).sum();
+        writeln!(
+            out,
+            "training     {} runs, {:.0} GPU-hours, ${:.0}; step = compute + exposed communication + bubble",
+            s.training.len(),
+            total_hours,
+            total_cost
+        )?;
+        for t in s.training.iter().take(SHOWN) {
+            let b = &t.breakdown;
+            let comm =
+                b.exposed_tp_s + b.exposed_cp_s + b.exposed_pp_s + b.exposed_dp_s + b.exposed_moe_s;
+            writeln!(
+                out,
+                "  {:<16} {:>5} GPUs {:<14} {:>6}/{:<6} steps  step {:>7.3}s ({:.2} + {:.2} + {:.2})  MFU {:>4.1}%  {:>8.0} tok/s  ${:.0}",
+                t.name,
+                t.gpus,
+                t.model,
+                t.steps_done,
+                t.steps,
+                t.step_s,
+                b.compute_s,
+                comm,
+                b.bubble_s,
+                t.mfu * 100.0,
+                t.tokens_per_s,
+                t.cost_usd
+            )?;
+        }
+        if s.training.len() > SHOWN {
+            writeln!(
+                out,
+                "  ... {} more in summary.json",
+                s.training.len() - SHOWN
+            )?;
+        }
+    }
     writeln!(out, "events       {}", s.events)?;
     if let Some(dir) = dir {
         let files: Vec<String> = OUTPUT_FILES
