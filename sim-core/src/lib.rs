@@ -10,6 +10,7 @@
 //! - [`units`]: durations, sizes, bandwidths and money in human spellings;
 //! - [`hardware`]: GPU and node models (the catalog) and the cluster;
 //! - [`fabric`]: the network as a graph, routing, max-min fair flows;
+//! - [`collective`]: NCCL's collectives, costed analytically or as flows;
 //! - [`workload`]: jobs, synthetic generators, the submission stream;
 //! - [`scheduler`]: the queue, the policy and GPU allocation;
 //! - [`simulation`]: one run, tying the above together on the engine;
