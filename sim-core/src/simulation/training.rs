@@ -26,20 +26,23 @@
 use super::Event;
 use crate::collective::analytic::{self, Choice, Links, Nccl, Params};
 use crate::collective::flows::{self, Rank, Transfer};
-use crate::collective::{Fidelity, GroupShape};
+use crate::collective::{CollectiveOp, Fidelity, GroupShape};
 use crate::engine::{Engine, SimDuration, SimTime};
 use crate::fabric::{FlowId, FlowModel, LinkId};
 use crate::metrics::{StepBreakdown, TrainingJobSummary};
 use crate::scenario::Scenario;
 use crate::scheduler::{JobIndex, NodeGpus};
-use crate::training::{self, DpSync, StepReport};
+use crate::training::{self, DpSync, MoeTraffic, StepReport};
 use crate::workload::TrainingSpec;
 
-/// Where a flow-mode step is.
+/// Where a flow-mode step is: the expert all-to-alls first (exposed),
+/// then compute, the DP synchronisation overlapping its end, the finish.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Phase {
-    /// Computing; the timer fires when the DP flows may start (or at the
-    /// end of a step without them).
+    /// MoE all-to-all flows of plan phase `k` in flight.
+    Moe(usize),
+    /// The latency term of the all-to-alls, or compute; the timer fires
+    /// when the DP flows may start (or at the end of a step without them).
     Compute,
     /// DP flows of plan phase `k` in flight.
     Sync(usize),
@@ -54,7 +57,8 @@ struct Run {
     generation: u32,
     report: StepReport,
     steps_done: u64,
-    step_start: SimTime,
+    /// When the current step's compute began.
+    compute_start: SimTime,
     /// Flow mode: the step minus its exposed DP part, and how much of that
     /// the DP flows may overlap.
     fixed: SimDuration,
@@ -64,6 +68,10 @@ struct Run {
     sync_phases: Vec<Vec<Transfer>>,
     sync_latency: SimDuration,
     sync: Option<DpSync>,
+    /// Flow mode: the step's expert all-to-alls across nodes, as phases of
+    /// transfers, and their latency term.
+    moe_phases: Vec<Vec<Transfer>>,
+    moe_latency: SimDuration,
     phase: Phase,
     sync_started: SimTime,
     flows: Vec<FlowId>,
@@ -93,6 +101,8 @@ pub(super) struct Training<'a> {
     outcomes: Vec<Outcome>,
     wake_at: Option<SimTime>,
     path: Vec<LinkId>,
+    /// Slots whose flows all finished at this wake (scratch).
+    finished: Vec<u32>,
     salt: u64,
 }
 
@@ -117,6 +127,7 @@ impl<'a> Training<'a> {
             outcomes: Vec::new(),
             wake_at: None,
             path: Vec::new(),
+            finished: Vec::new(),
             salt: 0,
         }
     }
@@ -183,7 +194,18 @@ impl<'a> Training<'a> {
             Some(sync) => plan_sync(spec, sync, &ranks, &links, self.scenario),
             None => (Vec::new(), 0.0),
         };
-        let fixed = SimDuration::from_secs_f64(report.step_s - report.exposed_dp_s);
+        let (moe_phases, moe_latency_s) = match &report.moe_traffic {
+            Some(moe) if moe.shape.nodes() > 1 => {
+                plan_moe(spec, moe, &ranks, &links, self.scenario)
+            }
+            _ => (Vec::new(), 0.0),
+        };
+        let moe_on_fabric = if moe_phases.is_empty() {
+            0.0
+        } else {
+            report.exposed_moe_s
+        };
+        let fixed = SimDuration::from_secs_f64(report.step_s - report.exposed_dp_s - moe_on_fabric);
         let window = match &report.dp_sync {
             Some(sync) if sync.overlapped && !sync_phases.is_empty() => {
                 SimDuration::from_secs_f64(sync.window_s).min(fixed)
@@ -197,12 +219,14 @@ impl<'a> Training<'a> {
             generation,
             report,
             steps_done: 0,
-            step_start: now,
+            compute_start: now,
             fixed,
             window,
             sync_phases,
             sync_latency: SimDuration::from_secs_f64(sync_latency_s),
             sync,
+            moe_phases,
+            moe_latency: SimDuration::from_secs_f64(moe_latency_s),
             phase: Phase::Compute,
             sync_started: now,
             flows: Vec::new(),
@@ -213,17 +237,28 @@ impl<'a> Training<'a> {
     }
 
     fn begin_step(&mut self, slot: u32, engine: &mut Engine<Event>) {
+        let run = self.runs[slot as usize].as_mut().expect("a running job");
+        if run.moe_phases.is_empty() {
+            self.start_compute(slot, SimDuration::ZERO, engine);
+        } else {
+            self.start_flow_phase(slot, Phase::Moe(0), engine);
+        }
+    }
+
+    /// Compute, after `delay` (the all-to-alls' latency term), until the
+    /// DP flows may start.
+    fn start_compute(&mut self, slot: u32, delay: SimDuration, engine: &mut Engine<Event>) {
         let now = engine.now();
         let run = self.runs[slot as usize].as_mut().expect("a running job");
-        run.step_start = now;
         run.phase = Phase::Compute;
+        run.compute_start = now + delay;
         let until_sync = if run.sync.is_some() {
             SimDuration::from_ns(run.fixed.as_ns().saturating_sub(run.window.as_ns()))
         } else {
             run.fixed
         };
         engine.schedule_at(
-            now + until_sync,
+            now + delay + until_sync,
             Event::TrainingTimer {
                 slot,
                 generation: run.generation,
@@ -248,15 +283,16 @@ impl<'a> Training<'a> {
         match run.phase {
             Phase::Compute if run.sync.is_some() => {
                 run.sync_started = engine.now();
-                self.start_sync_phase(slot, 0, engine);
+                self.start_flow_phase(slot, Phase::Sync(0), engine);
                 false
             }
             Phase::Compute | Phase::Finish => self.end_step(slot, engine),
-            Phase::Sync(_) => false,
+            Phase::Sync(_) | Phase::Moe(_) => false,
         }
     }
 
-    fn start_sync_phase(&mut self, slot: u32, k: usize, engine: &mut Engine<Event>) {
+    /// Puts the transfers of `phase` (`Moe(k)` or `Sync(k)`) on the fabric.
+    fn start_flow_phase(&mut self, slot: u32, phase: Phase, engine: &mut Engine<Event>) {
         let now = engine.now();
         let model = self.flows.as_mut().expect("flow fidelity");
         let fabric = self
@@ -266,10 +302,15 @@ impl<'a> Training<'a> {
             .as_ref()
             .expect("flow fidelity");
         let run = self.runs[slot as usize].as_mut().expect("a running job");
-        run.phase = Phase::Sync(k);
+        run.phase = phase;
         run.flows.clear();
+        let transfers = match phase {
+            Phase::Moe(k) => &run.moe_phases[k],
+            Phase::Sync(k) => &run.sync_phases[k],
+            Phase::Compute | Phase::Finish => unreachable!("not a flow phase"),
+        };
         let tag = (u64::from(slot) << 32) | u64::from(run.generation);
-        for (i, t) in run.sync_phases[k].iter().enumerate() {
+        for (i, t) in transfers.iter().enumerate() {
             self.salt = self.salt.wrapping_add(1);
             if fabric.route(t.src, t.dst, self.salt ^ (i as u64) << 20, &mut self.path) {
                 run.flows
@@ -279,35 +320,44 @@ impl<'a> Training<'a> {
         run.flows_left = run.flows.len();
         model.recompute(now);
         if run.flows_left == 0 {
-            self.sync_phase_done(slot, engine);
+            self.flow_phase_done(slot, engine);
         } else {
             self.keep_awake(engine);
         }
     }
 
-    fn sync_phase_done(&mut self, slot: u32, engine: &mut Engine<Event>) {
+    fn flow_phase_done(&mut self, slot: u32, engine: &mut Engine<Event>) {
         let now = engine.now();
         let run = self.runs[slot as usize].as_mut().expect("a running job");
-        let Phase::Sync(k) = run.phase else {
-            return;
-        };
-        if k + 1 < run.sync_phases.len() {
-            self.start_sync_phase(slot, k + 1, engine);
-            return;
+        match run.phase {
+            Phase::Moe(k) if k + 1 < run.moe_phases.len() => {
+                self.start_flow_phase(slot, Phase::Moe(k + 1), engine);
+            }
+            Phase::Moe(_) => {
+                let delay = run.moe_latency;
+                self.start_compute(slot, delay, engine);
+            }
+            Phase::Sync(k) if k + 1 < run.sync_phases.len() => {
+                self.start_flow_phase(slot, Phase::Sync(k + 1), engine);
+            }
+            Phase::Sync(_) => {
+                // All phases done: apply the overlap rule to what the
+                // fabric gave.
+                let took = now.saturating_since(run.sync_started) + run.sync_latency;
+                let sync = run.sync.as_ref().expect("a run with flows has a sync");
+                let exposed = SimDuration::from_secs_f64(sync.exposed_s(took.as_secs_f64()));
+                let end = run.compute_start + run.fixed + exposed;
+                run.phase = Phase::Finish;
+                engine.schedule_at(
+                    end.max(now),
+                    Event::TrainingTimer {
+                        slot,
+                        generation: run.generation,
+                    },
+                );
+            }
+            Phase::Compute | Phase::Finish => {}
         }
-        // All phases done: apply the overlap rule to what the fabric gave.
-        let took = now.saturating_since(run.sync_started) + run.sync_latency;
-        let sync = run.sync.as_ref().expect("a run with flows has a sync");
-        let exposed = SimDuration::from_secs_f64(sync.exposed_s(took.as_secs_f64()));
-        let end = run.step_start + run.fixed + exposed;
-        run.phase = Phase::Finish;
-        engine.schedule_at(
-            end.max(now),
-            Event::TrainingTimer {
-                slot,
-                generation: run.generation,
-            },
-        );
     }
 
     /// Returns true when the job is done.
@@ -330,7 +380,8 @@ impl<'a> Training<'a> {
         let Some(model) = self.flows.as_mut() else {
             return;
         };
-        let mut finished_slots: Vec<u32> = Vec::new();
+        let mut finished = std::mem::take(&mut self.finished);
+        finished.clear();
         while let Some(done) = model.pop_completed(now) {
             let slot = (done.tag >> 32) as u32;
             let generation = done.tag as u32;
@@ -339,14 +390,15 @@ impl<'a> Training<'a> {
             {
                 run.flows_left -= 1;
                 if run.flows_left == 0 {
-                    finished_slots.push(slot);
+                    finished.push(slot);
                 }
             }
         }
         model.recompute(now);
-        for slot in finished_slots {
-            self.sync_phase_done(slot, engine);
+        for &slot in &finished {
+            self.flow_phase_done(slot, engine);
         }
+        self.finished = finished;
         self.keep_awake(engine);
     }
 
@@ -452,6 +504,68 @@ fn ranks_of(allocation: &[NodeGpus], gpus_per_node: u32) -> Vec<Rank> {
     }
     debug_assert!(gpus_per_node > 0);
     ranks
+}
+
+/// The expert all-to-alls of one step as one phase of transfers: every EP
+/// group at once, each moving the step's all-to-all volume. Returns the
+/// phases and the latency term of all of them.
+fn plan_moe(
+    spec: &TrainingSpec,
+    moe: &MoeTraffic,
+    ranks: &[Rank],
+    links: &Links,
+    scenario: &Scenario,
+) -> (Vec<Vec<Transfer>>, f64) {
+    let fabric = scenario.network.fabric.as_ref().expect("flow fidelity");
+    let params = Params::default();
+    let l = &spec.layout;
+    let (tp, cp, dp, pp, ep) = (
+        l.tp as usize,
+        l.cp as usize,
+        l.dp as usize,
+        l.pp as usize,
+        l.ep.max(1) as usize,
+    );
+    let op = CollectiveOp::AllToAll;
+    let Some(choice) =
+        analytic::estimate(op, moe.bytes, moe.shape, links, &params, Choice::default())
+    else {
+        return (Vec::new(), 0.0);
+    };
+    let latency_s = moe.count
+        * analytic::latency_s(
+            op,
+            choice.algorithm,
+            choice.protocol,
+            moe.shape,
+            links,
+            &params,
+        );
+    let mut phase = Vec::new();
+    // EP groups: `ep` consecutive DP ranks at each (tp, cp, pp) position.
+    for p in 0..pp {
+        for c in 0..cp {
+            for t in 0..tp {
+                for block in 0..dp / ep {
+                    let group: Vec<Rank> = (block * ep..(block + 1) * ep)
+                        .filter_map(|d| ranks.get(t + tp * (c + cp * (d + dp * p))).copied())
+                        .collect();
+                    let plan = flows::plan(
+                        op,
+                        choice.algorithm,
+                        choice.protocol,
+                        moe.bytes * moe.count,
+                        &group,
+                        fabric,
+                        links,
+                        &params,
+                    );
+                    phase.extend(plan.phases.into_iter().flatten());
+                }
+            }
+        }
+    }
+    (vec![phase], latency_s)
 }
 
 /// The DP synchronisation of one step as phases of transfers: every DP

@@ -130,6 +130,8 @@ pub struct StepReport {
     pub memory: MemoryBreakdown,
     /// The data-parallel synchronisation, when DP·CP > 1.
     pub dp_sync: Option<DpSync>,
+    /// The expert-parallel all-to-alls, when EP > 1.
+    pub moe_traffic: Option<MoeTraffic>,
 }
 
 /// Simulates one step of `model` trained with `layout` in `precision` on
@@ -211,6 +213,8 @@ pub fn step(
     } else {
         0.0
     };
+    // One all-to-all of the expert-parallel group: (bytes, seconds).
+    let mut a2a_one = None;
     let moe_per_layer = match &model.moe {
         Some(moe) if layout.ep > 1 => {
             let sp = if layout.sequence_parallel { tp } else { 1.0 };
@@ -220,6 +224,7 @@ pub fn step(
                 bytes,
                 layout.ep_shape(gpus_per_node),
             );
+            a2a_one = Some((bytes, a2a));
             2.0 * passes * a2a
         }
         _ => 0.0,
@@ -334,6 +339,14 @@ pub fn step(
     };
 
     let step_s = m * t_mb + bubble_s + exposed_dp_s;
+    let exposed_moe_s = m * parts[3];
+    let moe_traffic = a2a_one
+        .filter(|&(_, a2a_s)| a2a_s > 0.0)
+        .map(|(bytes, a2a_s)| MoeTraffic {
+            bytes,
+            count: (exposed_moe_s / a2a_s).round(),
+            shape: layout.ep_shape(gpus_per_node),
+        });
     let gpus = layout.gpus();
     let n = gpus as f64;
     let flops = step_flops(model, layout);
@@ -343,7 +356,7 @@ pub fn step(
         compute_s: m * parts[0],
         exposed_tp_s: m * parts[1],
         exposed_cp_s: m * parts[2],
-        exposed_moe_s: m * parts[3],
+        exposed_moe_s,
         exposed_pp_s: m * parts[4],
         exposed_dp_s,
         bubble_s,
@@ -356,7 +369,21 @@ pub fn step(
         flops,
         memory,
         dp_sync,
+        moe_traffic,
     })
+}
+
+/// A step's expert-parallel all-to-alls (dispatch and combine, forward and
+/// backward, every MoE layer and micro-batch of the slowest rank), so that
+/// flow mode can run them on the fabric.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MoeTraffic {
+    /// nccl-tests size of one all-to-all.
+    pub bytes: f64,
+    /// All-to-alls per step, all exposed.
+    pub count: f64,
+    #[serde(skip)]
+    pub shape: GroupShape,
 }
 
 /// A step's data-parallel synchronisation, itemised so that flow mode can
