@@ -221,10 +221,12 @@ fn cluster(node_model: &str, nodes: u32) -> Cluster {
 
 fn ring_plan(op: CollectiveOp, m: f64, ranks: &[Rank], fabric: &Fabric, links: &Links) -> FlowPlan {
     flows::plan(
-        op,
-        Algorithm::Ring,
-        Protocol::Simple,
-        m,
+        flows::Call {
+            op,
+            algorithm: Algorithm::Ring,
+            protocol: Protocol::Simple,
+            size_bytes: m,
+        },
         ranks,
         fabric,
         links,
@@ -380,10 +382,12 @@ fn a_neighbours_all_to_all_slows_a_job_down() {
     let ring_a = ring_plan(CollectiveOp::AllReduce, m, &whole(&a), &fabric, &links);
     let alone = flows::time_alone(&ring_a, &fabric, 3);
     let a2a_b = flows::plan(
-        CollectiveOp::AllToAll,
-        Algorithm::Ring,
-        Protocol::Simple,
-        8.0 * m,
+        flows::Call {
+            op: CollectiveOp::AllToAll,
+            algorithm: Algorithm::Ring,
+            protocol: Protocol::Simple,
+            size_bytes: 8.0 * m,
+        },
         &whole(&b),
         &fabric,
         &links,

@@ -67,18 +67,30 @@ pub fn shape_of(ranks: &[Rank]) -> GroupShape {
     }
 }
 
-/// Plans `op` of `size_bytes` over `ranks` with `algorithm` and
-/// `protocol`. The algorithm must apply ([`analytic::applies`]).
+/// One collective call: what, how, and how big (nccl-tests' size).
+#[derive(Copy, Clone, Debug, PartialEq)]
+pub struct Call {
+    pub op: CollectiveOp,
+    pub algorithm: Algorithm,
+    pub protocol: Protocol,
+    pub size_bytes: f64,
+}
+
+/// Plans `call` over `ranks`. Its algorithm must apply
+/// ([`analytic::applies`]).
 pub fn plan(
-    op: CollectiveOp,
-    algorithm: Algorithm,
-    protocol: Protocol,
-    size_bytes: f64,
+    call: Call,
     ranks: &[Rank],
     fabric: &Fabric,
     links: &Links,
     params: &Params,
 ) -> FlowPlan {
+    let Call {
+        op,
+        algorithm,
+        protocol,
+        size_bytes,
+    } = call;
     let shape = shape_of(ranks);
     let latency_s = analytic::latency_s(op, algorithm, protocol, shape, links, params);
     let mut planner = Planner {

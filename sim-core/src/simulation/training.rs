@@ -551,10 +551,12 @@ fn plan_moe(
                         .filter_map(|d| ranks.get(t + tp * (c + cp * (d + dp * p))).copied())
                         .collect();
                     let plan = flows::plan(
-                        op,
-                        choice.algorithm,
-                        choice.protocol,
-                        moe.bytes * moe.count,
+                        flows::Call {
+                            op,
+                            algorithm: choice.algorithm,
+                            protocol: choice.protocol,
+                            size_bytes: moe.bytes * moe.count,
+                        },
                         &group,
                         fabric,
                         links,
@@ -619,10 +621,12 @@ fn plan_sync(
             let first = phases.len();
             for group in &groups {
                 let plan = flows::plan(
-                    op,
-                    choice.algorithm,
-                    choice.protocol,
-                    sync.dense_bytes,
+                    flows::Call {
+                        op,
+                        algorithm: choice.algorithm,
+                        protocol: choice.protocol,
+                        size_bytes: sync.dense_bytes,
+                    },
                     group,
                     fabric,
                     links,

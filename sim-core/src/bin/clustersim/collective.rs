@@ -163,10 +163,12 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
             let mut e = analytic::estimate(args.op, size as f64, shape, &links, &params, choice)?;
             if let Some(fabric) = fabric {
                 let plan = flows::plan(
-                    args.op,
-                    e.algorithm,
-                    e.protocol,
-                    size as f64,
+                    flows::Call {
+                        op: args.op,
+                        algorithm: e.algorithm,
+                        protocol: e.protocol,
+                        size_bytes: size as f64,
+                    },
                     &ranks,
                     fabric,
                     &links,

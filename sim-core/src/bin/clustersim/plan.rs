@@ -103,20 +103,9 @@ fn comm_model(gpu: &GpuModel, node: &NodeModel) -> impl CommModel {
 
 /// `15T`, `300B`, `2.5e12`, `1M` as a token count.
 fn parse_tokens(text: &str) -> Result<f64, String> {
-    let t = text.trim();
-    let (digits, scale) = match t.chars().last() {
-        Some('T' | 't') => (&t[..t.len() - 1], 1e12),
-        Some('B' | 'b' | 'G' | 'g') => (&t[..t.len() - 1], 1e9),
-        Some('M' | 'm') => (&t[..t.len() - 1], 1e6),
-        Some('K' | 'k') => (&t[..t.len() - 1], 1e3),
-        _ => (t, 1.0),
-    };
-    match digits.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v * scale),
-        _ => Err(format!(
-            "--tokens {text:?} is not a token count; write e.g. 15T, 300B or 2.5e12"
-        )),
-    }
+    training::parse_tokens(text).ok_or_else(|| {
+        format!("--tokens {text:?} is not a token count; write e.g. 15T, 300B or 2.5e12")
+    })
 }
 
 fn load_model(name: &str) -> Result<ModelSpec, String> {

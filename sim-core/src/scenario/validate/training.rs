@@ -169,7 +169,7 @@ pub(super) fn build_training_jobs(
                 );
                 continue;
             }
-            (None, Some(text)) => match parse_tokens(text) {
+            (None, Some(text)) => match training::parse_tokens(text) {
                 Some(tokens) => ((tokens / tokens_per_step).ceil() as u64).clamp(1, MAX_STEPS),
                 None => {
                     issues.error(
@@ -287,21 +287,4 @@ fn layout_summary(l: &training::Layout) -> String {
         "tp {} pp {} dp {} cp {}, micro-batch {}, global batch {}",
         l.tp, l.pp, l.dp, l.cp, l.micro_batch, l.global_batch
     )
-}
-
-/// `"20B"`, `"1.5T"`, `"300M"`, `"2e12"`: a token count.
-pub fn parse_tokens(text: &str) -> Option<f64> {
-    let t = text.trim();
-    let (digits, scale) = match t.chars().last()? {
-        'T' | 't' => (&t[..t.len() - 1], 1e12),
-        'B' | 'b' | 'G' | 'g' => (&t[..t.len() - 1], 1e9),
-        'M' | 'm' => (&t[..t.len() - 1], 1e6),
-        'K' | 'k' => (&t[..t.len() - 1], 1e3),
-        _ => (t, 1.0),
-    };
-    digits
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .map(|v| v * scale)
 }
