@@ -61,20 +61,28 @@ pub(super) fn build_network(
         },
     };
     let host = HostLinks::default();
-    let ratio_ok = |path: &str, value: Option<f64>, issues: &mut Issues| -> Option<f64> {
-        let v = value.unwrap_or(1.0);
-        if !(v.is_finite() && (1.0..=MAX_OVERSUBSCRIPTION).contains(&v)) {
-            issues.error(
-                path,
-                "the oversubscription ratio must be between 1 and 64",
-                v.to_string(),
-                "1.0 for 1:1, 2.0 for 2:1, ...",
-                "host ports over uplinks per leaf: use 1.0 for a non-blocking fabric",
-            );
-            return None;
+    let oversubscription = match &section.topology {
+        file::Topology::LeafSpine {
+            oversubscription, ..
         }
-        Some(v)
+        | file::Topology::FatTree {
+            oversubscription, ..
+        } => *oversubscription,
+        _ => None,
     };
+    if let Some(v) = oversubscription
+        && !(v.is_finite() && (1.0..=MAX_OVERSUBSCRIPTION).contains(&v))
+    {
+        issues.error(
+            &field_path("fabric.topology", "oversubscription"),
+            "the oversubscription ratio must be between 1 and 64",
+            v.to_string(),
+            "1.0 for 1:1, 2.0 for 2:1, ...",
+            "host ports over uplinks per leaf: use 1.0 for a non-blocking fabric",
+        );
+        return Network::default();
+    }
+    let ratio = |v: Option<f64>| v.unwrap_or(1.0);
     let Some(cluster) = cluster else {
         return Network::default();
     };
@@ -90,45 +98,27 @@ pub(super) fn build_network(
         file::Topology::LeafSpine {
             radix,
             oversubscription,
-        } => {
-            let Some(oversubscription) = ratio_ok(
-                &field_path(topology_path, "oversubscription"),
-                *oversubscription,
-                issues,
-            ) else {
-                return Network::default();
-            };
-            fabric::builders::leaf_spine(
-                cluster,
-                &LeafSpineConfig {
-                    radix: radix.unwrap_or(preset.switch_radix),
-                    oversubscription,
-                    preset: preset.clone(),
-                    host,
-                },
-            )
-        }
+        } => fabric::builders::leaf_spine(
+            cluster,
+            &LeafSpineConfig {
+                radix: radix.unwrap_or(preset.switch_radix),
+                oversubscription: ratio(*oversubscription),
+                preset: preset.clone(),
+                host,
+            },
+        ),
         file::Topology::FatTree {
             k,
             oversubscription,
-        } => {
-            let Some(oversubscription) = ratio_ok(
-                &field_path(topology_path, "oversubscription"),
-                *oversubscription,
-                issues,
-            ) else {
-                return Network::default();
-            };
-            fabric::builders::fat_tree(
-                cluster,
-                &FatTreeConfig {
-                    k: *k,
-                    oversubscription,
-                    preset: preset.clone(),
-                    host,
-                },
-            )
-        }
+        } => fabric::builders::fat_tree(
+            cluster,
+            &FatTreeConfig {
+                k: *k,
+                oversubscription: ratio(*oversubscription),
+                preset: preset.clone(),
+                host,
+            },
+        ),
         file::Topology::RailOptimized {
             nodes_per_unit,
             radix,
