@@ -179,3 +179,22 @@ fn in_flow_fidelity_a_neighbours_all_to_all_slows_a_job_down() {
     println!("dp job alone {alone:.3} s, beside the MoE job {beside:.3} s");
     assert!(beside > alone * 1.02, "alone {alone} s, beside {beside} s");
 }
+
+/// `fabric.algorithm` forces NCCL's algorithm as `NCCL_ALGO` does. Without
+/// sequence parallelism the 70B job's tensor parallelism all-reduces its
+/// activations, for which the tuner picks NVLink SHARP; with rings only the
+/// exposed TP time grows.
+#[test]
+fn forcing_rings_like_nccl_algo_ring_slows_tensor_parallelism() {
+    let no_sp = "workload.training[0].layout.sequence_parallel=false";
+    let tuned = summary("llama70b-h100.ron", &[no_sp]);
+    let rings = summary("llama70b-h100.ron", &[no_sp, "fabric.algorithm=Ring"]);
+    let (t, r) = (job(&tuned, "llama3-70b"), job(&rings, "llama3-70b"));
+    assert!(
+        r.breakdown.exposed_tp_s > t.breakdown.exposed_tp_s * 1.02,
+        "TP with rings {} s vs tuned {} s",
+        r.breakdown.exposed_tp_s,
+        t.breakdown.exposed_tp_s
+    );
+    assert_eq!(t.breakdown.compute_s, r.breakdown.compute_s);
+}

@@ -77,12 +77,16 @@ impl Links {
     }
 }
 
-/// The analytic model on one set of links, with the tuner choosing: what
-/// a training job's step asks of its collectives.
+/// The analytic model on one set of links: what a training job's step
+/// asks of its collectives. The tuner chooses, unless `forced` names an
+/// algorithm or protocol (a scenario's `NCCL_ALGO`/`NCCL_PROTO`); a forced
+/// choice that cannot carry an operation (a tree for an all-gather) falls
+/// back to the tuner for that operation, as NCCL does.
 #[derive(Copy, Clone, Debug, PartialEq)]
 pub struct Nccl {
     pub links: Links,
     pub params: Params,
+    pub forced: Choice,
 }
 
 impl Nccl {
@@ -90,11 +94,40 @@ impl Nccl {
         Nccl {
             links,
             params: Params::default(),
+            forced: Choice::default(),
         }
     }
 
+    /// The algorithm and protocol this collective runs with, and its time.
+    pub fn estimate(
+        &self,
+        op: CollectiveOp,
+        size_bytes: f64,
+        shape: GroupShape,
+    ) -> Option<Estimate> {
+        estimate(
+            op,
+            size_bytes,
+            shape,
+            &self.links,
+            &self.params,
+            self.forced,
+        )
+        .or_else(|| {
+            estimate(
+                op,
+                size_bytes,
+                shape,
+                &self.links,
+                &self.params,
+                Choice::default(),
+            )
+        })
+    }
+
     pub fn time_s(&self, op: CollectiveOp, size_bytes: f64, shape: GroupShape) -> f64 {
-        time_s(op, size_bytes, shape, &self.links, &self.params)
+        self.estimate(op, size_bytes, shape)
+            .map_or(0.0, |e| e.time_s)
     }
 }
 

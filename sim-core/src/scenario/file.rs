@@ -617,6 +617,33 @@ pub struct Fabric {
     /// the fabric, sharing links with other jobs).
     #[serde(default)]
     pub collectives: Option<Fidelity>,
+    /// Force NCCL's algorithm for training jobs' collectives, as
+    /// `NCCL_ALGO` does: `Ring`, `Tree`, `Nvls` or `Hierarchical`. The
+    /// tuner picks by size if omitted (and where the forced one cannot
+    /// carry an operation).
+    #[serde(default)]
+    pub algorithm: Option<NcclAlgorithm>,
+    /// Force NCCL's protocol, as `NCCL_PROTO` does: `LL`, `LL128` or
+    /// `Simple`.
+    #[serde(default)]
+    pub protocol: Option<NcclProtocol>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum NcclAlgorithm {
+    Ring,
+    Tree,
+    Nvls,
+    Hierarchical,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum NcclProtocol {
+    #[serde(rename = "LL")]
+    Ll,
+    #[serde(rename = "LL128")]
+    Ll128,
+    Simple,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

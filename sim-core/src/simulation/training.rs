@@ -24,7 +24,7 @@
 //! - nothing here decides by hash order or wall-clock time.
 
 use super::Event;
-use crate::collective::analytic::{self, Choice, Links, Nccl, Params};
+use crate::collective::analytic::{self, Links, Nccl};
 use crate::collective::flows::{self, Rank, Transfer};
 use crate::collective::{CollectiveOp, Fidelity, GroupShape};
 use crate::engine::{Engine, SimDuration, SimTime};
@@ -162,7 +162,10 @@ impl<'a> Training<'a> {
         let now = engine.now();
         let spec = &self.specs[spec_index as usize];
         let links = self.links(spec, leaf_switches);
-        let comm = Nccl::new(links);
+        let comm = Nccl {
+            forced: self.scenario.network.forced,
+            ..Nccl::new(links)
+        };
         // Validation ran the same step on an ideal fabric, so only the
         // communication times can differ here.
         let report = training::step(
@@ -191,13 +194,11 @@ impl<'a> Training<'a> {
         }
         let ranks = ranks_of(allocation, spec.gpus_per_node);
         let (sync_phases, sync_latency_s) = match &report.dp_sync {
-            Some(sync) => plan_sync(spec, sync, &ranks, &links, self.scenario),
+            Some(sync) => plan_sync(spec, sync, &ranks, &comm, self.scenario),
             None => (Vec::new(), 0.0),
         };
         let (moe_phases, moe_latency_s) = match &report.moe_traffic {
-            Some(moe) if moe.shape.nodes() > 1 => {
-                plan_moe(spec, moe, &ranks, &links, self.scenario)
-            }
+            Some(moe) if moe.shape.nodes() > 1 => plan_moe(spec, moe, &ranks, &comm, self.scenario),
             _ => (Vec::new(), 0.0),
         };
         let moe_on_fabric = if moe_phases.is_empty() {
@@ -513,11 +514,11 @@ fn plan_moe(
     spec: &TrainingSpec,
     moe: &MoeTraffic,
     ranks: &[Rank],
-    links: &Links,
+    comm: &Nccl,
     scenario: &Scenario,
 ) -> (Vec<Vec<Transfer>>, f64) {
     let fabric = scenario.network.fabric.as_ref().expect("flow fidelity");
-    let params = Params::default();
+    let (links, params) = (&comm.links, &comm.params);
     let l = &spec.layout;
     let (tp, cp, dp, pp, ep) = (
         l.tp as usize,
@@ -527,9 +528,7 @@ fn plan_moe(
         l.ep.max(1) as usize,
     );
     let op = CollectiveOp::AllToAll;
-    let Some(choice) =
-        analytic::estimate(op, moe.bytes, moe.shape, links, &params, Choice::default())
-    else {
+    let Some(choice) = comm.estimate(op, moe.bytes, moe.shape) else {
         return (Vec::new(), 0.0);
     };
     let latency_s = moe.count
@@ -539,7 +538,7 @@ fn plan_moe(
             choice.protocol,
             moe.shape,
             links,
-            &params,
+            params,
         );
     let mut phase = Vec::new();
     // EP groups: `ep` consecutive DP ranks at each (tp, cp, pp) position.
@@ -560,7 +559,7 @@ fn plan_moe(
                         &group,
                         fabric,
                         links,
-                        &params,
+                        params,
                     );
                     phase.extend(plan.phases.into_iter().flatten());
                 }
@@ -577,11 +576,11 @@ fn plan_sync(
     spec: &TrainingSpec,
     sync: &DpSync,
     ranks: &[Rank],
-    links: &Links,
+    comm: &Nccl,
     scenario: &Scenario,
 ) -> (Vec<Vec<Transfer>>, f64) {
     let fabric = scenario.network.fabric.as_ref().expect("flow fidelity");
-    let params = Params::default();
+    let (links, params) = (&comm.links, &comm.params);
     let l = &spec.layout;
     let (tp, cp, dp, pp) = (l.tp as usize, l.cp as usize, l.dp as usize, l.pp as usize);
     // Megatron's rank order: tp fastest, then cp, dp, pp. The DP·CP group
@@ -606,18 +605,11 @@ fn plan_sync(
     let mut latency_s = 0.0;
     for _ in 0..sync.repeat {
         for &op in &sync.ops {
-            let Some(choice) = analytic::estimate(
-                op,
-                sync.dense_bytes,
-                shape,
-                links,
-                &params,
-                Choice::default(),
-            ) else {
+            let Some(choice) = comm.estimate(op, sync.dense_bytes, shape) else {
                 continue;
             };
             latency_s +=
-                analytic::latency_s(op, choice.algorithm, choice.protocol, shape, links, &params);
+                analytic::latency_s(op, choice.algorithm, choice.protocol, shape, links, params);
             let first = phases.len();
             for group in &groups {
                 let plan = flows::plan(
@@ -630,7 +622,7 @@ fn plan_sync(
                     group,
                     fabric,
                     links,
-                    &params,
+                    params,
                 );
                 for (k, phase) in plan.phases.into_iter().enumerate() {
                     if phases.len() <= first + k {

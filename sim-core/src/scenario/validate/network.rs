@@ -4,7 +4,8 @@
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::Issues;
-use crate::collective::Fidelity;
+use crate::collective::analytic::Choice;
+use crate::collective::{Algorithm, Fidelity, Protocol};
 use crate::fabric::{
     self, ErrorItem, ExplicitConfig, ExplicitLink, ExplicitSwitch, Fabric, FabricError,
     FatTreeConfig, HostLinks, LeafSpineConfig, LinkPreset, RailOptimizedConfig, SingleSwitchConfig,
@@ -18,6 +19,8 @@ pub struct Network {
     pub fabric: Option<Fabric>,
     /// How training jobs' collectives are simulated.
     pub collectives: Fidelity,
+    /// NCCL_ALGO / NCCL_PROTO for training jobs; empty: the tuner's.
+    pub forced: Choice,
 }
 
 impl Default for Network {
@@ -25,6 +28,7 @@ impl Default for Network {
         Network {
             fabric: None,
             collectives: Fidelity::Analytic,
+            forced: Choice::default(),
         }
     }
 }
@@ -159,6 +163,19 @@ pub(super) fn build_network(
         Ok(fabric) => Network {
             fabric: Some(fabric),
             collectives,
+            forced: Choice {
+                algorithm: section.algorithm.map(|a| match a {
+                    file::NcclAlgorithm::Ring => Algorithm::Ring,
+                    file::NcclAlgorithm::Tree => Algorithm::Tree,
+                    file::NcclAlgorithm::Nvls => Algorithm::Nvls,
+                    file::NcclAlgorithm::Hierarchical => Algorithm::Hierarchical,
+                }),
+                protocol: section.protocol.map(|p| match p {
+                    file::NcclProtocol::Ll => Protocol::Ll,
+                    file::NcclProtocol::Ll128 => Protocol::Ll128,
+                    file::NcclProtocol::Simple => Protocol::Simple,
+                }),
+            },
         },
         Err(e) => {
             let path = match e.item {
