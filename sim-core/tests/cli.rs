@@ -387,6 +387,32 @@ fn plan_reports_flops_memory_step_and_cost() {
     for key in ["memory", "step", "mfu", "cost"] {
         assert!(text.contains(key), "plan JSON lacks `{key}`: {text}");
     }
+    // On a scenario's cluster: its hardware, and all of its GPUs by default.
+    let out = clustersim(&[
+        "plan",
+        "--scenario",
+        &hardware("roce-200g.ron"),
+        "--model",
+        "mixtral-8x7b",
+        "--tokens",
+        "10B",
+        "--tp",
+        "8",
+        "--ep",
+        "8",
+        "--global-batch",
+        "256",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["gpus"], 128, "the cluster's 16 DGX H100");
+    assert_eq!(v["node"], "DGX-H100");
     // A layout that cannot fit is refused with the breakdown.
     let out = clustersim(&[
         "plan",

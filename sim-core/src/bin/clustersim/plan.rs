@@ -37,6 +37,11 @@ pub struct PlanArgs {
     /// GPU count (a multiple of tp·pp·cp).
     #[arg(long)]
     gpus: Option<u64>,
+    /// Plan on this scenario's cluster: its first node group's GPU and
+    /// node models (with the scenario's catalog), its fabric's link rate,
+    /// and no more GPUs than it has.
+    #[arg(long, value_name = "SCENARIO.ron")]
+    scenario: Option<std::path::PathBuf>,
     /// GPU model from the catalog [default: the node's].
     #[arg(long)]
     gpu: Option<String>,
@@ -96,9 +101,14 @@ enum PrecisionArg {
     Fp8,
 }
 
-/// NCCL's analytic model on the catalog's links, non-blocking fabric.
-fn comm_model(gpu: &GpuModel, node: &NodeModel) -> impl CommModel {
-    Nccl::new(Links::for_models(gpu, node, node.gpus_per_node))
+/// NCCL's analytic model on the node's links, on a non-blocking fabric
+/// whose ports run at `fabric_bytes_per_s` (the NIC's rate if `None`).
+fn comm_model(gpu: &GpuModel, node: &NodeModel, fabric_bytes_per_s: Option<f64>) -> impl CommModel {
+    let mut links = Links::for_models(gpu, node, node.gpus_per_node);
+    if let Some(rate) = fabric_bytes_per_s {
+        links.nic_bytes_per_s = links.nic_bytes_per_s.min(rate);
+    }
+    Nccl::new(links)
 }
 
 /// `15T`, `300B`, `2.5e12`, `1M` as a token count.
@@ -148,13 +158,34 @@ struct Plan {
 
 pub fn plan(args: PlanArgs) -> Result<(), Failure> {
     let bad = Failure::BadInput;
-    let catalog = Catalog::builtin();
+    let loaded = match &args.scenario {
+        Some(path) => Some(super::load(path, &[])?),
+        None => None,
+    };
+    let cluster = loaded.as_ref().map(|l| &l.scenario.cluster);
+    let catalog = match &loaded {
+        Some(l) => l.scenario.catalog.clone(),
+        None => Catalog::builtin(),
+    };
+    // On a scenario's cluster: its first group's models, unless named.
+    let (gpu_name, node_name) = match cluster.map(|c| &c.groups[0]) {
+        Some(g) if args.gpu.is_none() && args.node.is_none() => (
+            Some(g.gpu_model.name.clone()),
+            Some(g.node_model.name.clone()),
+        ),
+        _ => (args.gpu.clone(), args.node.clone()),
+    };
+    let fabric_rate = loaded
+        .as_ref()
+        .and_then(|l| l.scenario.network.fabric.as_ref())
+        .map(|f| f.preset().bytes_per_s());
+    let cluster_gpus = cluster.map(|c| c.total_gpus());
     let mut model = load_model(&args.model).map_err(bad)?;
     if let Some(s) = args.seq_len {
         model.seq_len = s;
     }
     let tokens = parse_tokens(&args.tokens).map_err(bad)?;
-    let (gpu, node) = resolve_hardware(&catalog, args.gpu.as_deref(), args.node.as_deref())
+    let (gpu, node) = resolve_hardware(&catalog, gpu_name.as_deref(), node_name.as_deref())
         .map_err(Failure::BadInput)?;
     let price = match &args.price_per_gpu_hour {
         Some(p) => {
@@ -190,7 +221,7 @@ pub fn plan(args: PlanArgs) -> Result<(), Failure> {
         overlap_grad_reduce: true,
         balance_embedding_stages: args.balance_embedding_stages,
     };
-    let comm = comm_model(gpu, node);
+    let comm = comm_model(gpu, node, fabric_rate);
     let per_replica = u64::from(args.tp) * u64::from(args.pp) * u64::from(args.cp);
     let simulate = |dp: u32| -> Result<(Layout, StepReport), TrainingError> {
         let layout = Layout { dp, ..base.clone() };
@@ -198,7 +229,19 @@ pub fn plan(args: PlanArgs) -> Result<(), Failure> {
         Ok((layout, r))
     };
     let days_of = |r: &StepReport| tokens / r.tokens_per_s / 86_400.0;
+    let largest_dp = |max: u32| {
+        (1..=max).rev().find(|&dp| {
+            args.global_batch
+                .is_multiple_of(args.micro_batch.max(1) * dp)
+        })
+    };
     let (layout, report) = match (args.gpus, args.days) {
+        (Some(n), _) if cluster_gpus.is_some_and(|c| n > c) => {
+            return Err(bad(format!(
+                "--gpus {n} is more than the scenario's cluster has ({}); lower --gpus or drop --scenario",
+                cluster_gpus.unwrap_or(0)
+            )));
+        }
         (Some(n), _) => {
             if n % per_replica != 0 {
                 return Err(bad(format!(
@@ -212,7 +255,10 @@ pub fn plan(args: PlanArgs) -> Result<(), Failure> {
         (None, Some(target)) => {
             // The smallest DP (so GPU count) that meets the target; DP
             // must divide the global batch in whole micro-batches.
-            let max_dp = args.global_batch / args.micro_batch.max(1);
+            let mut max_dp = args.global_batch / args.micro_batch.max(1);
+            if let Some(c) = cluster_gpus {
+                max_dp = max_dp.min(u32::try_from(c / per_replica).unwrap_or(u32::MAX));
+            }
             let mut last_err = None;
             let mut found = None;
             for dp in 1..=max_dp {
@@ -237,12 +283,25 @@ pub fn plan(args: PlanArgs) -> Result<(), Failure> {
             }
             found.ok_or_else(|| {
                 bad(format!(
-                    "no GPU count meets {target} days with this layout ({}); raise --global-batch or the target",
+                    "no GPU count{} meets {target} days with this layout ({}); raise --global-batch or the target",
+                    cluster_gpus.map_or(String::new(), |c| format!(" up to the cluster's {c}")),
                     last_err.unwrap_or_default()
                 ))
             })?
         }
-        (None, None) => return Err(bad("give --gpus or --days".into())),
+        (None, None) => match cluster_gpus {
+            // The whole cluster, as far as the global batch splits.
+            Some(c) => {
+                let dp = largest_dp(u32::try_from(c / per_replica).unwrap_or(u32::MAX))
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "the cluster's {c} GPUs do not hold one tp·pp·cp = {per_replica} replica"
+                        ))
+                    })?;
+                simulate(dp).map_err(|e| bad(e.to_string()))?
+            }
+            None => return Err(bad("give --gpus, --days or --scenario".into())),
+        },
     };
     let flops = training::step_flops(&model, &layout);
     let step_tokens = f64::from(layout.global_batch) * f64::from(model.seq_len);
