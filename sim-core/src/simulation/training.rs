@@ -26,7 +26,7 @@
 use super::Event;
 use crate::collective::analytic::{self, Links, Nccl};
 use crate::collective::flows::{self, Rank, Transfer};
-use crate::collective::{CollectiveOp, Fidelity, GroupShape};
+use crate::collective::{CollectiveOp, Fidelity};
 use crate::engine::{Engine, SimDuration, SimTime};
 use crate::fabric::{FlowId, FlowModel, LinkId};
 use crate::metrics::{StepBreakdown, TrainingJobSummary};
@@ -582,55 +582,87 @@ fn plan_sync(
     let fabric = scenario.network.fabric.as_ref().expect("flow fidelity");
     let (links, params) = (&comm.links, &comm.params);
     let l = &spec.layout;
-    let (tp, cp, dp, pp) = (l.tp as usize, l.cp as usize, l.dp as usize, l.pp as usize);
-    // Megatron's rank order: tp fastest, then cp, dp, pp. The DP·CP group
-    // of (tp rank, pp rank) holds every cp and dp index.
-    let mut groups: Vec<Vec<Rank>> = Vec::with_capacity(tp * pp);
+    let (tp, cp, dp, pp, ep) = (
+        l.tp as usize,
+        l.cp as usize,
+        l.dp as usize,
+        l.pp as usize,
+        l.ep.max(1) as usize,
+    );
+    let rank = |t: usize, c: usize, d: usize, p: usize| {
+        ranks.get(t + tp * (c + cp * (d + dp * p))).copied()
+    };
+    // Megatron's rank order: tp fastest, then cp, dp, pp. Dense gradients
+    // are reduced over the DP·CP group of each (tp, pp) position; expert
+    // gradients over the DP ranks holding the same experts (every ep-th).
+    let mut dense: Vec<Vec<Rank>> = Vec::with_capacity(tp * pp);
+    let mut expert: Vec<Vec<Rank>> = Vec::new();
     for p in 0..pp {
         for t in 0..tp {
-            let mut group = Vec::with_capacity(dp * cp);
-            for d in 0..dp {
-                for c in 0..cp {
-                    let r = t + tp * (c + cp * (d + dp * p));
-                    if let Some(&rank) = ranks.get(r) {
-                        group.push(rank);
-                    }
+            dense.push(
+                (0..dp)
+                    .flat_map(|d| (0..cp).filter_map(move |c| rank(t, c, d, p)))
+                    .collect(),
+            );
+            if sync.expert_bytes > 0.0 && ep > 1 {
+                for e in 0..ep {
+                    expert.push(
+                        (e..dp)
+                            .step_by(ep)
+                            .flat_map(|d| (0..cp).filter_map(move |c| rank(t, c, d, p)))
+                            .collect(),
+                    );
                 }
             }
-            groups.push(group);
         }
     }
-    let shape: GroupShape = sync.shape;
     let mut phases: Vec<Vec<Transfer>> = Vec::new();
     let mut latency_s = 0.0;
     for _ in 0..sync.repeat {
         for &op in &sync.ops {
-            let Some(choice) = comm.estimate(op, sync.dense_bytes, shape) else {
-                continue;
-            };
-            latency_s +=
-                analytic::latency_s(op, choice.algorithm, choice.protocol, shape, links, params);
             let first = phases.len();
-            for group in &groups {
-                let plan = flows::plan(
-                    flows::Call {
+            // The dense and expert collectives run side by side: the
+            // slower latency term counts.
+            let mut op_latency_s: f64 = 0.0;
+            for (groups, bytes, shape) in [
+                (&dense, sync.dense_bytes, sync.shape),
+                (&expert, sync.expert_bytes, sync.expert_shape),
+            ] {
+                if groups.is_empty() || bytes <= 0.0 {
+                    continue;
+                }
+                let Some(choice) = comm.estimate(op, bytes, shape) else {
+                    continue;
+                };
+                op_latency_s = f64::max(
+                    op_latency_s,
+                    analytic::latency_s(
                         op,
-                        algorithm: choice.algorithm,
-                        protocol: choice.protocol,
-                        size_bytes: sync.dense_bytes,
-                    },
-                    group,
-                    fabric,
-                    links,
-                    params,
+                        choice.algorithm,
+                        choice.protocol,
+                        shape,
+                        links,
+                        params,
+                    ),
                 );
-                for (k, phase) in plan.phases.into_iter().enumerate() {
-                    if phases.len() <= first + k {
-                        phases.push(Vec::new());
+                let call = flows::Call {
+                    op,
+                    algorithm: choice.algorithm,
+                    protocol: choice.protocol,
+                    size_bytes: bytes,
+                };
+                // Groups of one collective run at once: merge their phases.
+                for group in groups.iter().filter(|g| g.len() > 1) {
+                    let plan = flows::plan(call, group, fabric, links, params);
+                    for (k, phase) in plan.phases.into_iter().enumerate() {
+                        if phases.len() <= first + k {
+                            phases.push(Vec::new());
+                        }
+                        phases[first + k].extend(phase);
                     }
-                    phases[first + k].extend(phase);
                 }
             }
+            latency_s += op_latency_s;
         }
     }
     (phases, latency_s)
