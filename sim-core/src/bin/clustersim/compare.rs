@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use sim_core::metrics::Summary;
+use sim_core::metrics::{Summary, TrainingJobSummary};
 use sim_core::simulation;
 
 use super::report::human;
@@ -288,7 +288,7 @@ fn rows(a: &Summary, b: &Summary) -> Vec<Row> {
     use Better::{Higher, Lower, Neither};
     use Style::{Count, Duration, Fixed, Percent, Text};
     type Get = fn(&Summary) -> Value;
-    let table: [(&str, &str, Style, Better, Get); 19] = [
+    let table: [(&str, &str, Style, Better, Get); 24] = [
         ("jobs submitted", "jobs.submitted", Count, Neither, |s| {
             Value::Count(s.jobs.submitted)
         }),
@@ -361,6 +361,41 @@ fn rows(a: &Summary, b: &Summary) -> Vec<Row> {
             |s| Value::Real(s.fairness.as_ref().and_then(|f| f.jain_index)),
         ),
         (
+            "training step (mean)",
+            "training[].step_s",
+            Fixed(3),
+            Lower,
+            |s| Value::Real(training_mean(s, |t| t.step_s)),
+        ),
+        (
+            "training MFU (mean)",
+            "training[].mfu",
+            Percent,
+            Higher,
+            |s| Value::Real(training_mean(s, |t| t.mfu)),
+        ),
+        (
+            "training tokens/s (sum)",
+            "training[].tokens_per_s",
+            Fixed(0),
+            Higher,
+            |s| Value::Real(training_sum(s, |t| t.tokens_per_s)),
+        ),
+        (
+            "training GPU-hours",
+            "training[].gpu_hours",
+            Fixed(1),
+            Lower,
+            |s| Value::Real(training_sum(s, |t| t.gpu_hours)),
+        ),
+        (
+            "training cost ($)",
+            "training[].cost_usd",
+            Fixed(0),
+            Lower,
+            |s| Value::Real(training_sum(s, |t| t.cost_usd)),
+        ),
+        (
             "running at end",
             "jobs.running_at_end",
             Count,
@@ -385,9 +420,10 @@ fn rows(a: &Summary, b: &Summary) -> Vec<Row> {
             a: get(a),
             b: get(b),
         })
-        // Jain's index only when both runs have one.
+        // Jain's index and training figures only when both runs have them.
         .filter(|r| {
-            r.key != "fairness.jain_index" || (r.a.number().is_some() && r.b.number().is_some())
+            !(r.key == "fairness.jain_index" || r.key.starts_with("training"))
+                || (r.a.number().is_some() && r.b.number().is_some())
         })
         .collect();
     rows.push(Row {
@@ -399,6 +435,17 @@ fn rows(a: &Summary, b: &Summary) -> Vec<Row> {
         b: Value::Text(b.stop_reason),
     });
     rows
+}
+
+/// Mean of a training figure over a run's training jobs (`None` without).
+fn training_mean(s: &Summary, f: fn(&TrainingJobSummary) -> f64) -> Option<f64> {
+    let n = s.training.len();
+    (n > 0).then(|| s.training.iter().map(f).sum::<f64>() / n as f64)
+}
+
+/// Sum of a training figure over a run's training jobs (`None` without).
+fn training_sum(s: &Summary, f: fn(&TrainingJobSummary) -> f64) -> Option<f64> {
+    (!s.training.is_empty()).then(|| s.training.iter().map(f).sum())
 }
 
 /// A value as the table shows it.
