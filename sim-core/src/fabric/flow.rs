@@ -5,23 +5,36 @@
 //! is its max-min fair share, found by progressive filling (Bertsekas &
 //! Gallager, *Data Networks*, 2nd ed., §6.5.2): raise all rates together
 //! until some link is full; freeze the flows through it at that link's fair
-//! share `remaining capacity / unfrozen flows`; repeat on the rest. A
-//! heap of links keyed by fair share finds the next bottleneck; since a
-//! link's share only grows as other flows freeze below it, a stale key is a
-//! lower bound and is re-pushed when popped rather than updated each time.
+//! share `remaining capacity / unfrozen flows`; repeat on the rest.
 //!
 //! Incremental: adding or removing a flow only marks it (or its links)
 //! dirty; [`FlowModel::recompute`] re-solves the *component* of the dirty
 //! flows: every flow transitively sharing a link with one. Max-min rates of
 //! one component do not depend on any other, so flows elsewhere keep their
-//! rates, and a flow whose rate comes out bit-identical keeps its scheduled
-//! completion.
+//! rates, and a flow whose finish time comes out unchanged keeps its
+//! completion entry (only its rate and progress are updated).
+//!
+//! How a recompute runs, for speed (the model's per-link and per-flow data
+//! are scattered heap allocations; chasing them during the filling was the
+//! cost):
+//! - gathering numbers the component's links and flows densely in the
+//!   order reached and copies both adjacencies into flat local arrays
+//!   ([`Local`]); the filling touches nothing else;
+//! - a link crossed by a single flow is not numbered: it only caps that
+//!   flow at its capacity (its share never changes), so the flow carries
+//!   the least such cap as one *private* entry of the filling order. On a
+//!   fat-tree with random pairs about half the links are such;
+//! - the next bottleneck is the least key of a list sorted once by initial
+//!   share, merged with a small heap of re-queued links: a link's share
+//!   only grows as flows freeze below it, so a key is a lower bound, and a
+//!   link whose share grew since is re-queued when reached rather than
+//!   updated each time.
 //!
 //! Time is integer nanoseconds. A flow's progress is lazy: bytes remaining
 //! at its last rate change plus the rate; its finish time is
 //! `updated + ceil(remaining / rate)` in ns. Completions sit in a binary
-//! heap of `(finish, slot, version)`; a rate change bumps the version, so a
-//! popped entry whose version is stale is skipped.
+//! heap of `(finish, slot, version)`; a change of finish time bumps the
+//! version, so a popped entry whose version is stale is skipped.
 //!
 //! Invariants:
 //! - after `recompute`, rates are max-min fair on every component and no
@@ -30,8 +43,9 @@
 //!   completes; it is counted by [`FlowModel::stalled_flows`], never
 //!   looped on;
 //! - the same calls in the same order give the same rates and finish
-//!   times (slots are recycled LIFO, ties in the heap break on slot then
-//!   version);
+//!   times (slots are recycled LIFO, local numbering follows the order
+//!   flows are reached, the filling order breaks ties on local index, ties
+//!   in the completion heap break on slot then version);
 //! - in the steady state (slots, link lists and scratch buffers at their
 //!   high-water mark) no call allocates.
 
@@ -73,24 +87,20 @@ const UNSOLVED: f64 = -1.0;
 #[derive(Clone, Debug)]
 pub struct FlowModel {
     // Per link.
-    capacity: Vec<f64>,
     link_flows: Vec<Vec<u32>>,
-    /// Solver state of each link in one array: one cache miss per visit.
-    link_state: Vec<LinkState>,
+    link_mark: Vec<LinkMark>,
 
     // Per flow slot.
     path: Vec<Vec<LinkId>>,
     remaining_bytes: Vec<f64>,
     updated_ns: Vec<u64>,
     rate: Vec<f64>,
-    new_rate: Vec<f64>,
     finish_ns: Vec<u64>,
     tag: Vec<u64>,
     generation: Vec<u32>,
     version: Vec<u32>,
     active: Vec<bool>,
     stamp: Vec<u32>,
-    frozen: Vec<u32>,
     free: Vec<u32>,
 
     active_count: usize,
@@ -101,80 +111,66 @@ pub struct FlowModel {
     completions: BinaryHeap<Reverse<(u64, u32, u32)>>,
 
     // Scratch, reused by every recompute.
-    comp_links: Vec<u32>,
-    comp_flows: Vec<u32>,
-    fill: RadixHeap,
+    local: Local,
 }
 
-/// A link's solver state, packed so a visit touches one cache line.
+/// A link as the gathering sees it, in one record so a visit costs one
+/// cache miss: its capacity, how many flows cross it, and where it stands
+/// in the current recompute (`local` is meaningful only while `stamp`
+/// equals the model's epoch).
 #[derive(Copy, Clone, Debug, Default)]
-struct LinkState {
-    residual: f64,
-    unfrozen: u32,
+struct LinkMark {
+    capacity: f64,
+    flows: u32,
     stamp: u32,
+    local: u32,
 }
 
-/// A monotone priority queue of `(key, link)` (a radix heap: Ahuja,
-/// Mehlhorn, Orlin, Tarjan, "Faster algorithms for the shortest path
-/// problem", JACM 1990). Keys pushed must be at least the last key popped,
-/// which progressive filling guarantees: the fill level only rises. Item
-/// `k` sits in the bucket of the highest bit where it differs from the last
-/// popped key, so a push is O(1) and an item moves down at most 64 times.
-/// Buckets keep their capacity across solves.
-#[derive(Clone, Debug)]
-struct RadixHeap {
-    last: u64,
-    len: usize,
-    buckets: Vec<Vec<(u64, u32)>>,
+/// Marks an entry of the filling order as a flow's private cap rather than
+/// a link.
+const PRIVATE: u32 = 1 << 31;
+
+/// The component being re-solved, renumbered densely: flows `0..flows.len()`
+/// in the order they were reached, links likewise. The filling then runs on
+/// these small contiguous arrays instead of chasing per-slot and per-link
+/// heap allocations all over the model.
+#[derive(Clone, Debug, Default)]
+struct Local {
+    /// Local flow -> slot.
+    flows: Vec<u32>,
+    /// Local link -> global link.
+    links: Vec<u32>,
+    /// Flow -> local links (CSR): flow `i` crosses
+    /// `path_links[path_start[i]..path_start[i + 1]]`.
+    path_start: Vec<u32>,
+    path_links: Vec<u32>,
+    /// Link -> local flows (CSR), the transpose of the above.
+    flow_start: Vec<u32>,
+    link_flows: Vec<u32>,
+    /// Per local link: capacity left for the unfrozen flows, and how many
+    /// flows are still unfrozen.
+    residual: Vec<f64>,
+    unfrozen: Vec<u32>,
+    /// Per local flow: its max-min rate once frozen, [`UNSOLVED`] before.
+    rate: Vec<f64>,
+    /// Per local flow: the least capacity of the links it has to itself
+    /// (infinite if none). Such links are left out of the local links.
+    private: Vec<f64>,
+    /// Flows of the component with a non-empty path.
+    to_solve: usize,
+    order: Vec<(u64, u32)>,
+    again: BinaryHeap<Reverse<(u64, u32)>>,
 }
 
-impl RadixHeap {
-    fn new() -> Self {
-        RadixHeap {
-            last: 0,
-            len: 0,
-            buckets: vec![Vec::new(); 65],
+impl Local {
+    /// Freezes local flow `f` at `share`, taking it out of its links.
+    fn freeze(&mut self, f: usize, share: f64) {
+        self.rate[f] = share;
+        let (a, b) = (self.path_start[f] as usize, self.path_start[f + 1] as usize);
+        for &l in &self.path_links[a..b] {
+            self.residual[l as usize] -= share;
+            self.unfrozen[l as usize] -= 1;
         }
-    }
-
-    fn clear(&mut self) {
-        for b in &mut self.buckets {
-            b.clear();
-        }
-        self.last = 0;
-        self.len = 0;
-    }
-
-    fn bucket(key: u64, last: u64) -> usize {
-        64 - (key ^ last).leading_zeros() as usize
-    }
-
-    /// Pushes `key`, raised to the last popped key if rounding put it a
-    /// few ulps below.
-    fn push(&mut self, key: u64, item: u32) {
-        let key = key.max(self.last);
-        self.buckets[Self::bucket(key, self.last)].push((key, item));
-        self.len += 1;
-    }
-
-    fn pop(&mut self) -> Option<(u64, u32)> {
-        if self.len == 0 {
-            return None;
-        }
-        if self.buckets[0].is_empty() {
-            let i = (1..65)
-                .find(|&i| !self.buckets[i].is_empty())
-                .expect("len > 0");
-            let mut items = std::mem::take(&mut self.buckets[i]);
-            self.last = items.iter().map(|&(k, _)| k).min().expect("non-empty");
-            for &(k, v) in &items {
-                self.buckets[Self::bucket(k, self.last)].push((k, v));
-            }
-            items.clear();
-            self.buckets[i] = items;
-        }
-        self.len -= 1;
-        self.buckets[0].pop()
     }
 }
 
@@ -193,21 +189,24 @@ impl FlowModel {
             .collect();
         let n = capacity.len();
         FlowModel {
-            capacity,
             link_flows: vec![Vec::new(); n],
-            link_state: vec![LinkState::default(); n],
+            link_mark: capacity
+                .into_iter()
+                .map(|capacity| LinkMark {
+                    capacity,
+                    ..LinkMark::default()
+                })
+                .collect(),
             path: Vec::new(),
             remaining_bytes: Vec::new(),
             updated_ns: Vec::new(),
             rate: Vec::new(),
-            new_rate: Vec::new(),
             finish_ns: Vec::new(),
             tag: Vec::new(),
             generation: Vec::new(),
             version: Vec::new(),
             active: Vec::new(),
             stamp: Vec::new(),
-            frozen: Vec::new(),
             free: Vec::new(),
             active_count: 0,
             stalled_count: 0,
@@ -215,9 +214,7 @@ impl FlowModel {
             dirty_links: Vec::new(),
             epoch: 0,
             completions: BinaryHeap::new(),
-            comp_links: Vec::new(),
-            comp_flows: Vec::new(),
-            fill: RadixHeap::new(),
+            local: Local::default(),
         }
     }
 
@@ -233,14 +230,12 @@ impl FlowModel {
                 self.remaining_bytes.push(0.0);
                 self.updated_ns.push(0);
                 self.rate.push(UNSOLVED);
-                self.new_rate.push(0.0);
                 self.finish_ns.push(NEVER);
                 self.tag.push(0);
                 self.generation.push(0);
                 self.version.push(0);
                 self.active.push(false);
                 self.stamp.push(0);
-                self.frozen.push(0);
                 i
             }
         };
@@ -249,6 +244,7 @@ impl FlowModel {
         self.path[i].extend_from_slice(path);
         for l in path {
             self.link_flows[l.index()].push(index);
+            self.link_mark[l.index()].flows += 1;
         }
         self.remaining_bytes[i] = if bytes > 0.0 { bytes } else { 0.0 };
         self.updated_ns[i] = now.as_ns();
@@ -284,9 +280,8 @@ impl FlowModel {
         self.epoch = self.epoch.wrapping_add(1);
         if self.epoch == 0 {
             // Stamps wrapped: clear them so no old stamp equals a new epoch.
-            self.link_state.iter_mut().for_each(|s| s.stamp = 0);
+            self.link_mark.iter_mut().for_each(|s| s.stamp = 0);
             self.stamp.fill(0);
-            self.frozen.fill(0);
             self.epoch = 1;
         }
         self.collect_component();
@@ -401,7 +396,7 @@ impl FlowModel {
     /// Flows re-solved by the last [`FlowModel::recompute`]: the size of
     /// the dirty components, for tests and profiling.
     pub fn last_component_flows(&self) -> usize {
-        self.comp_flows.len()
+        self.local.flows.len()
     }
 
     /// Flows crossing a link.
@@ -418,7 +413,7 @@ impl FlowModel {
     }
 
     pub fn link_capacity_bytes_per_s(&self, link: LinkId) -> f64 {
-        self.capacity[link.index()]
+        self.link_mark[link.index()].capacity
     }
 
     fn live(&self, id: FlowId) -> usize {
@@ -448,6 +443,7 @@ impl FlowModel {
                 .position(|&f| f == index)
                 .expect("a flow is listed on every link of its path");
             list.swap_remove(at);
+            self.link_mark[l.index()].flows -= 1;
             self.dirty_links.push(l.0);
         }
         if self.rate[i] == 0.0 {
@@ -462,109 +458,193 @@ impl FlowModel {
         self.free.push(index);
     }
 
-    /// Gathers into `comp_flows`/`comp_links` every flow and link reachable
-    /// from the dirty ones through shared links.
-    fn collect_component(&mut self) {
+    /// Reaches flow `f` for the first time: gives it the next local index
+    /// and records its path in local link indices, numbering links met for
+    /// the first time.
+    fn visit_flow(&mut self, f: u32) {
         let epoch = self.epoch;
-        self.comp_links.clear();
-        self.comp_flows.clear();
-        for &f in &self.dirty_flows {
-            let fi = f as usize;
-            if !self.active[fi] || self.stamp[fi] == epoch {
+        let fi = f as usize;
+        self.stamp[fi] = epoch;
+        let local = &mut self.local;
+        local.flows.push(f);
+        let mut private = f64::INFINITY;
+        for l in &self.path[fi] {
+            let mark = &mut self.link_mark[l.index()];
+            if mark.flows == 1 {
+                // This flow's alone here: the link caps it at its capacity
+                // and nothing else. One number per flow instead of a link
+                // to number, sort and update.
+                private = private.min(mark.capacity);
                 continue;
             }
-            self.stamp[fi] = epoch;
-            self.comp_flows.push(f);
-            for l in &self.path[fi] {
-                if self.link_state[l.index()].stamp != epoch {
-                    self.link_state[l.index()].stamp = epoch;
-                    self.comp_links.push(l.0);
+            if mark.stamp != epoch {
+                mark.stamp = epoch;
+                mark.local = local.links.len() as u32;
+                local.links.push(l.0);
+                local.residual.push(mark.capacity);
+            }
+            local.path_links.push(mark.local);
+        }
+        local.path_start.push(local.path_links.len() as u32);
+        local.private.push(private);
+        local.to_solve += usize::from(!self.path[fi].is_empty());
+    }
+
+    /// Gathers into [`Local`] every flow and link reachable from the dirty
+    /// ones through shared links, with both adjacency directions.
+    fn collect_component(&mut self) {
+        let epoch = self.epoch;
+        let local = &mut self.local;
+        local.flows.clear();
+        local.links.clear();
+        local.path_links.clear();
+        local.path_start.clear();
+        local.path_start.push(0);
+        local.residual.clear();
+        local.private.clear();
+        local.to_solve = 0;
+        for d in 0..self.dirty_flows.len() {
+            let f = self.dirty_flows[d];
+            let fi = f as usize;
+            if self.active[fi] && self.stamp[fi] != epoch {
+                self.visit_flow(f);
+            }
+        }
+        // A removed flow's links reach the flows it shared them with; the
+        // links themselves need no solving unless such a flow reaches them.
+        for d in 0..self.dirty_links.len() {
+            for k in 0..self.link_flows[self.dirty_links[d] as usize].len() {
+                let f = self.link_flows[self.dirty_links[d] as usize][k];
+                if self.stamp[f as usize] != epoch {
+                    self.visit_flow(f);
                 }
             }
         }
-        for &l in &self.dirty_links {
-            if self.link_state[l as usize].stamp != epoch {
-                self.link_state[l as usize].stamp = epoch;
-                self.comp_links.push(l);
-            }
-        }
+        // Breadth-first over links; stop early once every active flow is in
+        // (a full recompute, or a component spanning the fabric).
         let mut next = 0;
-        while next < self.comp_links.len() {
-            let l = self.comp_links[next] as usize;
+        while next < self.local.links.len() && self.local.flows.len() < self.active_count {
+            let l = self.local.links[next] as usize;
             next += 1;
-            for &f in &self.link_flows[l] {
-                let fi = f as usize;
-                if self.stamp[fi] == epoch {
-                    continue;
+            for k in 0..self.link_flows[l].len() {
+                let f = self.link_flows[l][k];
+                if self.stamp[f as usize] != epoch {
+                    self.visit_flow(f);
                 }
-                self.stamp[fi] = epoch;
-                self.comp_flows.push(f);
-                for l2 in &self.path[fi] {
-                    if self.link_state[l2.index()].stamp != epoch {
-                        self.link_state[l2.index()].stamp = epoch;
-                        self.comp_links.push(l2.0);
-                    }
-                }
+            }
+        }
+        // Transpose flow -> links into link -> flows.
+        let local = &mut self.local;
+        let n = local.links.len();
+        local.flow_start.clear();
+        local.flow_start.resize(n + 1, 0);
+        for &l in &local.path_links {
+            local.flow_start[l as usize + 1] += 1;
+        }
+        for i in 0..n {
+            local.flow_start[i + 1] += local.flow_start[i];
+        }
+        // `unfrozen` doubles as the fill cursor, then holds the counts.
+        local.unfrozen.clear();
+        local.unfrozen.resize(n, 0);
+        local.link_flows.clear();
+        local.link_flows.resize(local.path_links.len(), 0);
+        for f in 0..local.flows.len() {
+            let (a, b) = (
+                local.path_start[f] as usize,
+                local.path_start[f + 1] as usize,
+            );
+            for &l in &local.path_links[a..b] {
+                let l = l as usize;
+                let at = local.flow_start[l] + local.unfrozen[l];
+                local.link_flows[at as usize] = f as u32;
+                local.unfrozen[l] += 1;
             }
         }
     }
 
-    /// Progressive filling over the component; rates land in `new_rate`.
+    /// Progressive filling over the component; rates land in
+    /// `local.rate`.
     fn water_fill(&mut self) {
-        let epoch = self.epoch;
-        self.fill.clear();
-        for &l in &self.comp_links {
-            let li = l as usize;
-            let n = self.link_flows[li].len() as u32;
-            self.link_state[li].residual = self.capacity[li];
-            self.link_state[li].unfrozen = n;
-            if n > 0 {
-                // Shares are non-negative finite floats, whose bit patterns
-                // order like the values.
-                self.fill
-                    .push((self.capacity[li] / f64::from(n)).to_bits(), l);
+        let local = &mut self.local;
+        local.order.clear();
+        for (l, (&cap, &n)) in local.residual.iter().zip(&local.unfrozen).enumerate() {
+            // Every local link carries at least two flows of the component.
+            // Shares are non-negative finite floats, whose bit patterns
+            // order like the values.
+            local.order.push(((cap / f64::from(n)).to_bits(), l as u32));
+        }
+        for (f, &cap) in local.private.iter().enumerate() {
+            if cap.is_finite() {
+                local.order.push((cap.to_bits(), PRIVATE | f as u32));
             }
         }
-        while let Some((key, l)) = self.fill.pop() {
+        local.order.sort_unstable();
+        local.again.clear();
+        let mut cursor = 0;
+        local.rate.clear();
+        local.rate.resize(local.flows.len(), UNSOLVED);
+        // Flows with an empty path are never frozen here.
+        let mut left = local.to_solve;
+        while left > 0 {
+            let (key, l) = match local.again.peek() {
+                Some(&Reverse(top)) if cursor == local.order.len() || top < local.order[cursor] => {
+                    local.again.pop();
+                    top
+                }
+                _ => {
+                    cursor += 1;
+                    local.order[cursor - 1]
+                }
+            };
+            if l & PRIVATE != 0 {
+                // The flow's private link: its share is its capacity, and
+                // stays so, so the key is never stale.
+                let fi = (l & !PRIVATE) as usize;
+                if local.rate[fi] == UNSOLVED {
+                    left -= 1;
+                    local.freeze(fi, f64::from_bits(key));
+                }
+                continue;
+            }
             let li = l as usize;
-            let LinkState {
-                residual, unfrozen, ..
-            } = self.link_state[li];
+            let unfrozen = local.unfrozen[li];
             if unfrozen == 0 {
                 continue;
             }
-            let share = residual.max(0.0) / f64::from(unfrozen);
+            let share = local.residual[li].max(0.0) / f64::from(unfrozen);
             let bits = share.to_bits();
             if bits > key {
                 // Flows elsewhere froze below this link's share since the
                 // key was pushed: the key was a lower bound. Try again.
-                self.fill.push(bits, l);
+                local.again.push(Reverse((bits, l)));
                 continue;
             }
-            for &f in &self.link_flows[li] {
-                let fi = f as usize;
-                if self.frozen[fi] == epoch {
-                    continue;
-                }
-                self.frozen[fi] = epoch;
-                self.new_rate[fi] = share;
-                for l2 in &self.path[fi] {
-                    let state = &mut self.link_state[l2.index()];
-                    state.residual -= share;
-                    state.unfrozen -= 1;
+            let (a, b) = (
+                local.flow_start[li] as usize,
+                local.flow_start[li + 1] as usize,
+            );
+            for k in a..b {
+                let fi = local.link_flows[k] as usize;
+                if local.rate[fi] == UNSOLVED {
+                    left -= 1;
+                    local.freeze(fi, share);
                 }
             }
         }
     }
 
-    /// Installs new rates; reschedules the flows whose rate changed.
+    /// Installs new rates. A flow whose rate changed but whose finish time
+    /// did not keeps its completion entry: re-queuing it would only leave a
+    /// stale entry behind.
     fn apply(&mut self, now_ns: u64) {
-        for &f in &self.comp_flows {
+        for k in 0..self.local.flows.len() {
+            let f = self.local.flows[k];
             let i = f as usize;
             let new = if self.path[i].is_empty() {
                 f64::INFINITY
             } else {
-                self.new_rate[i]
+                self.local.rate[k]
             };
             let old = self.rate[i];
             if old.to_bits() == new.to_bits() {
@@ -576,15 +656,18 @@ impl FlowModel {
                 self.stalled_count -= 1;
             }
             self.rate[i] = new;
-            self.version[i] = self.version[i].wrapping_add(1);
             if new > 0.0 {
                 let ns = (self.remaining_bytes[i] / new * NS_PER_SEC as f64).ceil();
                 // `as` saturates: an absurdly long transfer ends at the end of time.
                 let finish = now_ns.saturating_add(ns as u64);
-                self.finish_ns[i] = finish;
-                self.completions.push(Reverse((finish, f, self.version[i])));
+                if finish != self.finish_ns[i] {
+                    self.finish_ns[i] = finish;
+                    self.version[i] = self.version[i].wrapping_add(1);
+                    self.completions.push(Reverse((finish, f, self.version[i])));
+                }
             } else {
                 self.stalled_count += 1;
+                self.version[i] = self.version[i].wrapping_add(1);
                 self.finish_ns[i] = NEVER;
             }
         }
@@ -719,6 +802,53 @@ mod tests {
                     <= m.link_capacity_bytes_per_s(LinkId(l)) * (1.0 + 1e-12)
             );
         }
+    }
+
+    #[test]
+    fn a_link_a_flow_has_to_itself_can_be_its_bottleneck() {
+        // Link 0 (10) is shared by a and b; link 1 (2) is a's alone and
+        // caps it at 2, so b gets the other 8. Link 2 (1) is c's alone and
+        // c crosses nothing else.
+        let mut m = FlowModel::with_capacities([10.0, 2.0, 1.0]);
+        let a = m.add_flow(t(0), &links(&[0, 1]), 1.0, 0);
+        let b = m.add_flow(t(0), &links(&[0]), 1.0, 0);
+        let c = m.add_flow(t(0), &links(&[2]), 1.0, 0);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(a), 2.0);
+        assert_eq!(m.rate_bytes_per_s(b), 8.0);
+        assert_eq!(m.rate_bytes_per_s(c), 1.0);
+        // A second flow on link 1 makes it shared: 1 each, b gets 9.
+        let d = m.add_flow(t(0), &links(&[1]), 1.0, 0);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(a), 1.0);
+        assert_eq!(m.rate_bytes_per_s(d), 1.0);
+        assert_eq!(m.rate_bytes_per_s(b), 9.0);
+        // And back.
+        m.remove_flow(t(0), d);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(a), 2.0);
+        assert_eq!(m.rate_bytes_per_s(b), 8.0);
+    }
+
+    #[test]
+    fn a_rate_change_that_keeps_the_finish_keeps_the_completion_entry() {
+        // 1 byte at 3 B/ns ends after ceil(1/3) = 1 ns; halved to 1.5 B/ns
+        // by a second flow it still ends after ceil(2/3) = 1 ns.
+        let mut m = FlowModel::with_capacities([3e9]);
+        let a = m.add_flow(t(0), &links(&[0]), 1.0, 1);
+        m.recompute(t(0));
+        assert_eq!(m.finish_time(a), Some(t(1)));
+        let queued = m.completions.len();
+        let b = m.add_flow(t(0), &links(&[0]), 1e9, 2);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(a), 1.5e9);
+        assert_eq!(m.finish_time(a), Some(t(1)));
+        // Only b's entry was added.
+        assert_eq!(m.completions.len(), queued + 1);
+        let done = m.pop_completed(t(1)).unwrap();
+        assert_eq!((done.id, done.tag, done.finish), (a, 1, t(1)));
+        m.recompute(t(1));
+        assert_eq!(m.rate_bytes_per_s(b), 3e9);
     }
 
     #[test]
