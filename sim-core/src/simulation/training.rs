@@ -6,15 +6,17 @@
 //! - **analytic** fidelity: NCCL's cost model on the job's links, with the
 //!   fabric's oversubscription applied when the job spans leaf switches;
 //!   the run time is then `steps × step`, known at the start;
-//! - **flow** fidelity: every step is simulated. The part of the step that
-//!   does not cross the fabric (compute, tensor- and pipeline-parallel
-//!   traffic, the bubble) is a timer; the data-parallel synchronisation
-//!   becomes flows on the fabric, started when the backward pass reaches
-//!   the point where it may overlap, and sharing links max-min fairly with
-//!   every other job's flows. The step ends when both are done, by the
-//!   same overlap rule the analytic step uses ([`DpSync::exposed_s`]), so
-//!   on an idle fabric the two fidelities agree up to where the flow plan
-//!   differs from the cost model.
+//! - **flow** fidelity: every step is simulated. Its expert-parallel
+//!   all-to-alls across nodes (aggregated into one all-to-all of the
+//!   step's volume) go first, as flows; the part of the step that does not
+//!   cross the fabric (compute, tensor- and pipeline-parallel traffic, the
+//!   bubble) is a timer; the data-parallel synchronisation (dense and
+//!   expert gradients over their own groups) becomes flows on the fabric,
+//!   started when the backward pass reaches the point where it may
+//!   overlap. All flows share links max-min fairly with every other job's.
+//!   The step ends by the same overlap rule the analytic step uses
+//!   ([`DpSync::exposed_s`]), so on an idle fabric the two fidelities agree
+//!   up to where the flow plan differs from the cost model.
 //!
 //! Invariants:
 //! - a run's flows carry its slot and generation in their tag, and a run
