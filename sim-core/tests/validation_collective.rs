@@ -306,27 +306,34 @@ fn flow_mode_agrees_with_the_analytic_model_on_an_idle_fabric() {
 
 /// A 2:1 leaf-spine of 64-port switches: 42 host ports and 21 uplinks per
 /// leaf, so five DGX H100 nodes (8 NICs each) per leaf; 20 nodes on 4
-/// leaves. Job A all-reduces over 5 nodes while job B, on the other 15
-/// nodes, does the same. Packed under one leaf, A's ring never leaves it;
-/// spread over the four leaves, its ring crosses the oversubscribed
-/// uplinks that B also uses.
-#[test]
-fn a_job_spread_over_leaves_of_a_2_to_1_fabric_is_slower_than_packed() {
+/// leaves.
+fn two_to_one_fabric() -> (Fabric, Links) {
     let c = cluster("DGX-H100", 20);
     let config = LeafSpineConfig {
         oversubscription: 2.0,
         ..LeafSpineConfig::default()
     };
     let fabric = fabric::builders::leaf_spine(&c, &config).unwrap();
+    assert_eq!(fabric.leaf_groups().len(), 4, "five nodes per leaf");
+    (fabric, Links::for_node_group(&c.groups[0]))
+}
+
+/// Every GPU of the given DGX nodes, node by node.
+fn whole(nodes: &[u32]) -> Vec<Rank> {
+    nodes
+        .iter()
+        .flat_map(|&n| (0..8).map(move |g| (n, g)))
+        .collect()
+}
+
+/// On [`two_to_one_fabric`], job A all-reduces over 5 nodes while job B, on the other 15
+/// nodes, does the same. Packed under one leaf, A's ring never leaves it;
+/// spread over the four leaves, its ring crosses the oversubscribed
+/// uplinks that B also uses.
+#[test]
+fn a_job_spread_over_leaves_of_a_2_to_1_fabric_is_slower_than_packed() {
+    let (fabric, links) = two_to_one_fabric();
     let leaves = fabric.leaf_groups();
-    assert_eq!(leaves.len(), 4, "five nodes per leaf");
-    let links = Links::for_node_group(&c.groups[0]);
-    let whole = |nodes: &[u32]| -> Vec<Rank> {
-        nodes
-            .iter()
-            .flat_map(|&n| (0..8).map(move |g| (n, g)))
-            .collect()
-    };
     let m = 2e9;
     let packed_a = leaves[0].nodes.clone();
     let mut spread_a: Vec<u32> = leaves.iter().map(|l| l.nodes[0]).collect();
@@ -352,7 +359,7 @@ fn a_job_spread_over_leaves_of_a_2_to_1_fabric_is_slower_than_packed() {
     );
 }
 
-/// The same 2:1 fabric (five DGX H100 per leaf, four leaves): job A's ring
+/// On [`two_to_one_fabric`] again: job A's ring
 /// all-reduce over one or two nodes of every leaf slows down when a
 /// neighbour on the other fifteen nodes runs an all-to-all, because both
 /// cross the leaves' oversubscribed uplinks. (On a 1:1 InfiniBand fabric
@@ -360,19 +367,7 @@ fn a_job_spread_over_leaves_of_a_2_to_1_fabric_is_slower_than_packed() {
 /// non-blocking fabric promises.)
 #[test]
 fn a_neighbours_all_to_all_slows_a_job_down() {
-    let c = cluster("DGX-H100", 20);
-    let config = LeafSpineConfig {
-        oversubscription: 2.0,
-        ..LeafSpineConfig::default()
-    };
-    let fabric = fabric::builders::leaf_spine(&c, &config).unwrap();
-    let links = Links::for_node_group(&c.groups[0]);
-    let whole = |nodes: &[u32]| -> Vec<Rank> {
-        nodes
-            .iter()
-            .flat_map(|&n| (0..8).map(move |g| (n, g)))
-            .collect()
-    };
+    let (fabric, links) = two_to_one_fabric();
     let leaves = fabric.leaf_groups();
     let mut a: Vec<u32> = leaves.iter().map(|l| l.nodes[0]).collect();
     a.push(leaves[0].nodes[1]);
