@@ -194,7 +194,7 @@ impl<'a> Training<'a> {
             });
             return Some(run_time);
         }
-        let ranks = ranks_of(allocation, spec.gpus_per_node);
+        let ranks = ranks_of(allocation);
         let (sync_phases, sync_latency_s) = match &report.dp_sync {
             Some(sync) => plan_sync(spec, sync, &ranks, &comm, self.scenario),
             None => (Vec::new(), 0.0),
@@ -493,9 +493,40 @@ impl<'a> Training<'a> {
     }
 }
 
-/// The job's GPUs as ranks in Megatron order: rank `r` is the `r mod g`-th
-/// GPU of the `r / g`-th node of the allocation (`g` GPUs per node).
-fn ranks_of(allocation: &[NodeGpus], gpus_per_node: u32) -> Vec<Rank> {
+/// A layout's parallel degrees, and Megatron's rank order over them: tp
+/// fastest, then cp, dp, pp (expert groups are `ep` consecutive DP ranks).
+#[derive(Copy, Clone)]
+struct Grid {
+    tp: usize,
+    cp: usize,
+    dp: usize,
+    pp: usize,
+    ep: usize,
+}
+
+impl Grid {
+    fn of(l: &training::Layout) -> Grid {
+        Grid {
+            tp: l.tp as usize,
+            cp: l.cp as usize,
+            dp: l.dp as usize,
+            pp: l.pp as usize,
+            ep: l.ep.max(1) as usize,
+        }
+    }
+
+    /// The GPU holding (tp rank `t`, cp rank `c`, dp rank `d`, pp rank `p`).
+    fn rank(&self, ranks: &[Rank], t: usize, c: usize, d: usize, p: usize) -> Option<Rank> {
+        ranks
+            .get(t + self.tp * (c + self.cp * (d + self.dp * p)))
+            .copied()
+    }
+}
+
+/// The job's GPUs as ranks: node by node in allocation order, GPUs of a
+/// node by index, so that consecutive ranks share a node as Megatron's
+/// placement assumes.
+fn ranks_of(allocation: &[NodeGpus]) -> Vec<Rank> {
     let mut ranks = Vec::new();
     for a in allocation {
         let mut mask = a.mask;
@@ -505,7 +536,6 @@ fn ranks_of(allocation: &[NodeGpus], gpus_per_node: u32) -> Vec<Rank> {
             ranks.push((a.node, local));
         }
     }
-    debug_assert!(gpus_per_node > 0);
     ranks
 }
 
@@ -521,14 +551,8 @@ fn plan_moe(
 ) -> (Vec<Vec<Transfer>>, f64) {
     let fabric = scenario.network.fabric.as_ref().expect("flow fidelity");
     let (links, params) = (&comm.links, &comm.params);
-    let l = &spec.layout;
-    let (tp, cp, dp, pp, ep) = (
-        l.tp as usize,
-        l.cp as usize,
-        l.dp as usize,
-        l.pp as usize,
-        l.ep.max(1) as usize,
-    );
+    let grid = Grid::of(&spec.layout);
+    let Grid { tp, cp, dp, pp, ep } = grid;
     let op = CollectiveOp::AllToAll;
     let Some(choice) = comm.estimate(op, moe.bytes, moe.shape) else {
         return (Vec::new(), 0.0);
@@ -549,7 +573,7 @@ fn plan_moe(
             for t in 0..tp {
                 for block in 0..dp / ep {
                     let group: Vec<Rank> = (block * ep..(block + 1) * ep)
-                        .filter_map(|d| ranks.get(t + tp * (c + cp * (d + dp * p))).copied())
+                        .filter_map(|d| grid.rank(ranks, t, c, d, p))
                         .collect();
                     let plan = flows::plan(
                         flows::Call {
@@ -583,17 +607,9 @@ fn plan_sync(
 ) -> (Vec<Vec<Transfer>>, f64) {
     let fabric = scenario.network.fabric.as_ref().expect("flow fidelity");
     let (links, params) = (&comm.links, &comm.params);
-    let l = &spec.layout;
-    let (tp, cp, dp, pp, ep) = (
-        l.tp as usize,
-        l.cp as usize,
-        l.dp as usize,
-        l.pp as usize,
-        l.ep.max(1) as usize,
-    );
-    let rank = |t: usize, c: usize, d: usize, p: usize| {
-        ranks.get(t + tp * (c + cp * (d + dp * p))).copied()
-    };
+    let grid = Grid::of(&spec.layout);
+    let Grid { tp, cp, dp, pp, ep } = grid;
+    let rank = |t: usize, c: usize, d: usize, p: usize| grid.rank(ranks, t, c, d, p);
     // Megatron's rank order: tp fastest, then cp, dp, pp. Dense gradients
     // are reduced over the DP·CP group of each (tp, pp) position; expert
     // gradients over the DP ranks holding the same experts (every ep-th).
