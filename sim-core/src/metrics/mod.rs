@@ -18,16 +18,19 @@ pub use summary::{
     StepBreakdown, Summary, TrainingJobSummary, WaitStats, bounded_slowdown, fairness, percentile,
     summarize,
 };
-pub use trace::{JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceEvent, TraceSink};
+pub use trace::{
+    JsonlTraceReader, JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceEvent, TraceGroup, TraceHeader,
+    TraceLeaf, TraceNode, TraceRecord, TraceSink,
+};
 pub use writers::{OUTPUT_FILES, write_jobs_csv, write_summary_json, write_timeseries_csv};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::{SimDuration, SimTime};
 use crate::workload::SubmittedJob;
 
 /// Where a job is in its life. Names follow Slurm's job states.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum JobState {
     Pending,

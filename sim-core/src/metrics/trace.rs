@@ -1,12 +1,14 @@
 //! The state-change trace: one record per submit, refusal, start and end,
 //! in the order the simulation handled them. The viewer replays it; scripts
-//! can grep it.
+//! can grep it. [`TraceEvent`] is what a run emits (borrowed, allocation
+//! free); [`TraceRecord`] is the owned form a reader gets back from
+//! [`JsonlTraceReader`].
 //!
 //! File format (JSON lines, `trace.jsonl`): the first line is a header
-//! `{"event":"header","format":"clustersim-trace","version":1,...}` that
-//! describes the cluster (node names, GPU counts, groups) so a trace can be
-//! shown without its scenario; then one object per state change, each with
-//! `t_ns` (integer nanoseconds) and `event`:
+//! `{"event":"header","format":"clustersim-trace","version":3,...}` that
+//! describes the cluster (node names, GPU counts, groups, leaf switches) so
+//! a trace can be shown without its scenario; then one object per state
+//! change, each with `t_ns` (integer nanoseconds) and `event`:
 //!
 //! ```text
 //! {"t_ns":0,"event":"submit","job":1,"name":"mixed","user":"alice","account":"nlp","gpus":8,"time_limit_ns":...}
@@ -21,19 +23,24 @@
 //! otherwise an `end` with state `PREEMPTED` follows.
 //!
 //! Invariant: sinks see events in handling order, which is `(time, seq)`
-//! order, so `t_ns` never decreases down the file.
+//! order, so `t_ns` never decreases down the file; [`JsonlTraceReader`] refuses a
+//! file where it does.
 
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::JobState;
 use crate::engine::{SimDuration, SimTime};
-use crate::hardware::Cluster;
+use crate::scenario::Scenario;
 use crate::scheduler::NodeGpus;
+use crate::workload::trace::TraceError;
 
 /// Bumped whenever a reader of older traces would misread newer ones.
-pub const TRACE_FORMAT_VERSION: u32 = 2;
+/// Version 3 added the header's `leaves`; version 2 files still read.
+pub const TRACE_FORMAT_VERSION: u32 = 3;
+const OLDEST_READABLE_VERSION: u32 = 2;
+const TRACE_FORMAT_NAME: &str = "clustersim-trace";
 
 /// A state change, borrowing from the simulation (no allocation to emit).
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -95,29 +102,87 @@ impl TraceSink for () {
     fn record(&mut self, _: &TraceEvent<'_>) {}
 }
 
-#[derive(Serialize)]
-struct Header<'a> {
-    event: &'static str,
-    format: &'static str,
+/// The trace's first line: enough of the cluster to draw it without the
+/// scenario file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceHeader {
+    pub scenario: String,
+    pub seed: u64,
+    pub groups: Vec<TraceGroup>,
+    /// Every node, indexed by the `node` of an allocation.
+    pub nodes: Vec<TraceNode>,
+    /// Leaf switches (racks) and their nodes, from the scheduler's topology
+    /// or the fabric; empty when the cluster has neither.
+    #[serde(default)]
+    pub leaves: Vec<TraceLeaf>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceGroup {
+    pub name: String,
+    pub node_model: String,
+    pub gpu_model: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceNode {
+    pub name: String,
+    /// Index into [`TraceHeader::groups`].
+    pub group: u32,
+    pub gpus: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TraceLeaf {
+    pub name: String,
+    pub nodes: Vec<u32>,
+}
+
+impl TraceHeader {
+    /// Describes `scenario`'s cluster.
+    pub fn of(scenario: &Scenario) -> Self {
+        let cluster = &scenario.cluster;
+        TraceHeader {
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            groups: cluster
+                .groups
+                .iter()
+                .map(|g| TraceGroup {
+                    name: g.name.clone(),
+                    node_model: g.node_model.name.clone(),
+                    gpu_model: g.gpu_model.name.clone(),
+                })
+                .collect(),
+            nodes: cluster
+                .nodes
+                .iter()
+                .map(|n| TraceNode {
+                    name: n.name.clone(),
+                    group: n.group,
+                    gpus: n.gpus,
+                })
+                .collect(),
+            leaves: scenario
+                .scheduler
+                .topology
+                .iter()
+                .map(|leaf| TraceLeaf {
+                    name: leaf.name.clone(),
+                    nodes: leaf.nodes.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct HeaderLine {
+    event: String,
+    format: String,
     version: u32,
-    scenario: &'a str,
-    seed: u64,
-    groups: Vec<GroupHeader<'a>>,
-    nodes: Vec<NodeHeader<'a>>,
-}
-
-#[derive(Serialize)]
-struct GroupHeader<'a> {
-    name: &'a str,
-    node_model: &'a str,
-    gpu_model: &'a str,
-}
-
-#[derive(Serialize)]
-struct NodeHeader<'a> {
-    name: &'a str,
-    group: u32,
-    gpus: u32,
+    #[serde(flatten)]
+    header: TraceHeader,
 }
 
 #[derive(Serialize)]
@@ -136,31 +201,12 @@ pub struct JsonlTraceWriter<W: Write> {
 
 impl<W: Write> JsonlTraceWriter<W> {
     /// Starts a trace with its header line.
-    pub fn new(mut out: W, scenario: &str, seed: u64, cluster: &Cluster) -> io::Result<Self> {
-        let header = Header {
-            event: "header",
-            format: "clustersim-trace",
+    pub fn new(mut out: W, scenario: &Scenario) -> io::Result<Self> {
+        let header = HeaderLine {
+            event: "header".into(),
+            format: TRACE_FORMAT_NAME.into(),
             version: TRACE_FORMAT_VERSION,
-            scenario,
-            seed,
-            groups: cluster
-                .groups
-                .iter()
-                .map(|g| GroupHeader {
-                    name: &g.name,
-                    node_model: &g.node_model.name,
-                    gpu_model: &g.gpu_model.name,
-                })
-                .collect(),
-            nodes: cluster
-                .nodes
-                .iter()
-                .map(|n| NodeHeader {
-                    name: &n.name,
-                    group: n.group,
-                    gpus: n.gpus,
-                })
-                .collect(),
+            header: TraceHeader::of(scenario),
         };
         serde_json::to_writer(&mut out, &header)?;
         out.write_all(b"\n")?;
@@ -195,5 +241,258 @@ impl<W: Write> TraceSink for JsonlTraceWriter<W> {
         if let Err(e) = written {
             self.error = Some(e);
         }
+    }
+}
+
+/// One line of a trace after the header, owned: what [`JsonlTraceReader`] hands
+/// its caller. Field names are the file's.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum TraceRecord {
+    Submit {
+        t_ns: u64,
+        job: u64,
+        name: String,
+        user: String,
+        account: String,
+        gpus: u64,
+        time_limit_ns: u64,
+    },
+    Refuse {
+        t_ns: u64,
+        job: u64,
+        reason: String,
+    },
+    Start {
+        t_ns: u64,
+        job: u64,
+        alloc: Vec<NodeGpus>,
+    },
+    End {
+        t_ns: u64,
+        job: u64,
+        state: JobState,
+    },
+    Preempt {
+        t_ns: u64,
+        job: u64,
+        requeued: bool,
+        lost_gpu_s: f64,
+    },
+    /// The last line: when and why the run stopped.
+    EndOfRun {
+        t_ns: u64,
+        reason: String,
+    },
+}
+
+impl TraceRecord {
+    pub fn t_ns(&self) -> u64 {
+        match *self {
+            TraceRecord::Submit { t_ns, .. }
+            | TraceRecord::Refuse { t_ns, .. }
+            | TraceRecord::Start { t_ns, .. }
+            | TraceRecord::End { t_ns, .. }
+            | TraceRecord::Preempt { t_ns, .. }
+            | TraceRecord::EndOfRun { t_ns, .. } => t_ns,
+        }
+    }
+}
+
+impl From<&TraceEvent<'_>> for TraceRecord {
+    fn from(event: &TraceEvent<'_>) -> Self {
+        match *event {
+            TraceEvent::Submit {
+                time,
+                job,
+                name,
+                user,
+                account,
+                gpus,
+                time_limit,
+            } => TraceRecord::Submit {
+                t_ns: time.as_ns(),
+                job,
+                name: name.to_string(),
+                user: user.to_string(),
+                account: account.to_string(),
+                gpus,
+                time_limit_ns: time_limit.as_ns(),
+            },
+            TraceEvent::Refuse { time, job, reason } => TraceRecord::Refuse {
+                t_ns: time.as_ns(),
+                job,
+                reason: reason.to_string(),
+            },
+            TraceEvent::Start { time, job, alloc } => TraceRecord::Start {
+                t_ns: time.as_ns(),
+                job,
+                alloc: alloc.to_vec(),
+            },
+            TraceEvent::End { time, job, state } => TraceRecord::End {
+                t_ns: time.as_ns(),
+                job,
+                state,
+            },
+            TraceEvent::Preempt {
+                time,
+                job,
+                requeued,
+                lost_gpu_s,
+            } => TraceRecord::Preempt {
+                t_ns: time.as_ns(),
+                job,
+                requeued,
+                lost_gpu_s,
+            },
+        }
+    }
+}
+
+const FIX_REWRITE: &str =
+    "write the trace again with `clustersim run SCENARIO --out DIR` and open DIR/trace.jsonl";
+
+/// Reads a `trace.jsonl` held in memory: [`JsonlTraceReader::open`] checks
+/// the header, then the reader yields the records in file order. A line
+/// that does not parse, or a time that goes backwards, is an error with
+/// its line and column; after an error the reader yields nothing more.
+pub struct JsonlTraceReader<'a> {
+    path: &'a str,
+    header: TraceHeader,
+    lines: std::iter::Enumerate<std::str::Lines<'a>>,
+    /// 1-based number of the line last read.
+    line: usize,
+    last_t_ns: u64,
+    failed: bool,
+}
+
+impl<'a> JsonlTraceReader<'a> {
+    /// Reads the header line of `text`; `path` names the file in errors.
+    pub fn open(text: &'a str, path: &'a str) -> Result<Self, TraceError> {
+        let mut lines = text.lines().enumerate();
+        let (index, line) = loop {
+            match lines.next() {
+                Some((_, line)) if line.trim().is_empty() => continue,
+                Some(found) => break found,
+                None => {
+                    return Err(TraceError::at(
+                        path,
+                        0,
+                        0,
+                        "the trace is empty",
+                        "a clustersim trace (its first line is a header)",
+                        FIX_REWRITE,
+                    ));
+                }
+            }
+        };
+        let header: HeaderLine = serde_json::from_str(line).map_err(|e| {
+            TraceError::at(
+                path,
+                index + 1,
+                e.column().max(1),
+                format!("this is not a clustersim trace header: {e}"),
+                r#"{"event":"header","format":"clustersim-trace","version":3,...}"#,
+                format!(
+                    "{FIX_REWRITE} (a workload trace such as SWF goes in a scenario's workload.trace instead)"
+                ),
+            )
+        })?;
+        if header.event != "header" || header.format != TRACE_FORMAT_NAME {
+            return Err(TraceError::at(
+                path,
+                index + 1,
+                1,
+                format!(
+                    "the first line is a `{}` of format `{}`",
+                    header.event, header.format
+                ),
+                "a header of format `clustersim-trace`",
+                FIX_REWRITE,
+            ));
+        }
+        if !(OLDEST_READABLE_VERSION..=TRACE_FORMAT_VERSION).contains(&header.version) {
+            return Err(TraceError::at(
+                path,
+                index + 1,
+                1,
+                format!(
+                    "trace format version {} is not readable by this build",
+                    header.version
+                ),
+                format!("version {OLDEST_READABLE_VERSION} to {TRACE_FORMAT_VERSION}"),
+                format!("open it with the clustersim that wrote it, or {FIX_REWRITE}"),
+            ));
+        }
+        Ok(JsonlTraceReader {
+            path,
+            header: header.header,
+            lines,
+            line: index + 1,
+            last_t_ns: 0,
+            failed: false,
+        })
+    }
+
+    pub fn header(&self) -> &TraceHeader {
+        &self.header
+    }
+
+    /// The 1-based line of the record last read.
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
+    /// An error at `line`, for a record the caller cannot accept (say, a
+    /// start for a job never submitted).
+    pub fn error_at(&self, line: usize, message: impl Into<String>) -> TraceError {
+        TraceError::at(
+            self.path,
+            line,
+            1,
+            message,
+            "a trace consistent with its earlier lines",
+            FIX_REWRITE,
+        )
+    }
+}
+
+impl Iterator for JsonlTraceReader<'_> {
+    type Item = Result<TraceRecord, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let (index, line) = self.lines.find(|(_, line)| !line.trim().is_empty())?;
+        self.line = index + 1;
+        let parsed = serde_json::from_str::<TraceRecord>(line)
+            .map_err(|e| {
+                TraceError::at(
+                    self.path,
+                    self.line,
+                    e.column().max(1),
+                    format!("this trace line does not parse: {e}"),
+                    "one JSON object per line with `t_ns` and `event` (submit, refuse, start, end, preempt, end_of_run)",
+                    FIX_REWRITE,
+                )
+            })
+            .and_then(|record| {
+                let t_ns = record.t_ns();
+                if t_ns < self.last_t_ns {
+                    return Err(TraceError::at(
+                        self.path,
+                        self.line,
+                        1,
+                        format!("time goes backwards: t_ns {t_ns} after {}", self.last_t_ns),
+                        "records in time order, as clustersim writes them",
+                        FIX_REWRITE,
+                    ));
+                }
+                self.last_t_ns = t_ns;
+                Ok(record)
+            });
+        self.failed = parsed.is_err();
+        Some(parsed)
     }
 }

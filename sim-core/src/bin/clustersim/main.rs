@@ -211,13 +211,8 @@ fn run(
             let trace_path = dir.join("trace.jsonl");
             let file =
                 File::create(&trace_path).map_err(|e| io_error("cannot create", &trace_path, e))?;
-            let writer = JsonlTraceWriter::new(
-                BufWriter::new(file),
-                &scenario.name,
-                scenario.seed,
-                &scenario.cluster,
-            )
-            .map_err(|e| io_error("cannot write", &trace_path, e))?;
+            let writer = JsonlTraceWriter::new(BufWriter::new(file), scenario)
+                .map_err(|e| io_error("cannot write", &trace_path, e))?;
             Some(writer)
         }
         None => None,

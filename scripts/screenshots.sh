@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Starts clustersim-gui under Xvfb on bundled scenarios and writes a PNG of
+# each main view, the way a user would see it (a real window, a real
+# renderer: wgpu on Mesa's software drivers, no GPU needed).
+#
+#   scripts/screenshots.sh [OUT_DIR]      (default: target/screenshots)
+#
+# Needs xvfb-run and Mesa; on Debian/Ubuntu:
+#   apt-get install xvfb mesa-vulkan-drivers libegl-mesa0 libgl1-mesa-dri
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-target/screenshots}
+mkdir -p "$out"
+
+if ! command -v xvfb-run >/dev/null; then
+    echo "screenshots.sh needs xvfb-run: apt-get install xvfb mesa-vulkan-drivers libegl-mesa0 libgl1-mesa-dri" >&2
+    exit 1
+fi
+cargo build --release --locked -p sim-gui
+gui=target/release/clustersim-gui
+# winit wants a runtime directory; a fresh one keeps runs independent.
+XDG_RUNTIME_DIR=$(mktemp -d)
+export XDG_RUNTIME_DIR
+trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
+
+shot() {
+    local name=$1
+    shift
+    # The window opens at the screen's top-left; Xvfb puts the pointer at
+    # the screen's centre, so a 3200x2000 screen keeps it off the window
+    # (no hover tooltips or plot crosshairs in the pictures).
+    xvfb-run -a -s "-screen 0 3200x2000x24" "$gui" "$@" --size 1600x1000 --screenshot "$out/$name.png"
+    echo "$out/$name.png"
+}
+
+# Teaching: FCFS leaves 16 GPUs idle for an hour while "big" waits.
+shot map-fcfs-vs-easy scenarios/teaching/fcfs-vs-easy.ron --view map --at 3000 --select-job 2
+# EASY backfills job 4 and so delays the second queued job (job 3).
+shot gantt-easy-vs-conservative scenarios/teaching/easy-vs-conservative.ron --view gantt --select-job 4
+# The same scenario under FCFS and EASY, side by side.
+shot compare-fcfs-vs-easy scenarios/teaching/fcfs-vs-easy.ron --set scheduler.backfill=None \
+    --compare-set scheduler.backfill=Easy --view compare
+# A day of an H100 cluster: utilization, queue and waits; the job table.
+shot plots-h100-day scenarios/h100-128-nodes-day.ron --view plots --at 43200
+shot jobs-h100-day scenarios/h100-128-nodes-day.ron --view jobs --at 43200 --select-job 40
+# Training jobs on a 2:1 leaf-spine: the map by leaf, the inspector's step breakdown.
+shot map-training scenarios/hardware/leaf-spine-2to1.ron --view map --at 5400 --select-job 2
+# 2,048 nodes and 10,000 jobs (the frame-time benchmark's scenario).
+shot map-2048-nodes sim-gui/benches/viewer-2048-nodes.ron --view map --at 200000 --select-job 5000
+shot gantt-2048-nodes sim-gui/benches/viewer-2048-nodes.ron --view gantt --at 200000 --select-job 5000
+# A malformed scenario: the CLI's error, in the window.
+shot error-bad-unit sim-core/tests/broken/03-bad-unit.ron

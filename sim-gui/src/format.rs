@@ -1,0 +1,105 @@
+//! Human spellings of simulated times and durations for labels.
+
+/// A duration in seconds as `45 s`, `12 min 03 s`, `3 h 04 min`, `2 d 03 h`.
+pub fn duration_s(s: f64) -> String {
+    if !s.is_finite() {
+        return "—".into();
+    }
+    let total = s.max(0.0).round() as u64;
+    let (d, h, m, sec) = (
+        total / 86_400,
+        total / 3_600 % 24,
+        total / 60 % 60,
+        total % 60,
+    );
+    if d > 0 {
+        format!("{d} d {h:02} h")
+    } else if h > 0 {
+        format!("{h} h {m:02} min")
+    } else if m > 0 {
+        format!("{m} min {sec:02} s")
+    } else if s < 10.0 && s > 0.0 && s.fract() != 0.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{sec} s")
+    }
+}
+
+/// A duration in one unit with a decimal, for axis ticks: `40 s`,
+/// `1.7 min`, `2.8 h`, `1.2 d`.
+pub fn compact_s(s: f64) -> String {
+    let (value, unit) = if s < 60.0 {
+        (s, "s")
+    } else if s < 3_600.0 {
+        (s / 60.0, "min")
+    } else if s < 86_400.0 {
+        (s / 3_600.0, "h")
+    } else {
+        (s / 86_400.0, "d")
+    };
+    if value >= 10.0 || value.fract() < 0.05 {
+        format!("{value:.0} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
+/// `1 job`, `2 jobs`.
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A simulated instant as a clock, `2d 03:04:05` or `03:04:05`.
+pub fn clock_ns(t_ns: u64) -> String {
+    let total = t_ns / 1_000_000_000;
+    let (d, h, m, s) = (
+        total / 86_400,
+        total / 3_600 % 24,
+        total / 60 % 60,
+        total % 60,
+    );
+    if d > 0 {
+        format!("{d}d {h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
+    }
+}
+
+/// A playback speed, `1x` to `1e6x`.
+pub fn speed(x: f64) -> String {
+    if x >= 10_000.0 {
+        format!("{:.0e}x", x)
+    } else {
+        format!("{x:.0}x")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_pick_the_two_largest_units() {
+        assert_eq!(duration_s(45.0), "45 s");
+        assert_eq!(duration_s(723.0), "12 min 03 s");
+        assert_eq!(duration_s(3.0 * 3600.0 + 240.0), "3 h 04 min");
+        assert_eq!(duration_s(2.0 * 86_400.0 + 3.0 * 3600.0), "2 d 03 h");
+        assert_eq!(duration_s(0.25), "0.25 s");
+    }
+
+    #[test]
+    fn compact_durations_use_one_unit() {
+        assert_eq!(compact_s(10.0), "10 s");
+        assert_eq!(compact_s(100.0), "1.7 min");
+        assert_eq!(compact_s(1000.0), "17 min");
+        assert_eq!(compact_s(10_000.0), "2.8 h");
+        assert_eq!(compact_s(172_800.0), "2 d");
+    }
+
+    #[test]
+    fn clocks_show_days_only_when_needed() {
+        assert_eq!(clock_ns(3_723_000_000_000), "01:02:03");
+        assert_eq!(clock_ns(90_000_000_000_000), "1d 01:00:00");
+    }
+}

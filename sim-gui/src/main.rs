@@ -1,0 +1,106 @@
+//! `clustersim-gui`: the viewer's command line; everything else is in the
+//! library.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use sim_gui::app::{Options, Tab, ViewerApp};
+
+/// Watch, scrub and compare simulated GPU clusters.
+///
+/// Opens a scenario (runs it on a background thread and shows it as it
+/// unfolds) or a trace written by `clustersim run SCENARIO --out DIR`
+/// (DIR/trace.jsonl). Files can also be opened from File > Open… or by
+/// dropping them on the window.
+#[derive(Parser, Debug)]
+#[command(name = "clustersim-gui", version)]
+struct Cli {
+    /// A scenario (.ron) or trace (.jsonl) to open.
+    file: Option<PathBuf>,
+    /// Override a scenario value, as `clustersim run --set` does (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    overrides: Vec<String>,
+    /// A second scenario or trace to compare with (the Compare tab).
+    #[arg(long, value_name = "FILE")]
+    compare: Option<PathBuf>,
+    /// Overrides for the second run; without --compare, FILE runs twice.
+    #[arg(long = "compare-set", value_name = "KEY=VALUE")]
+    compare_overrides: Vec<String>,
+    /// The view to start on.
+    #[arg(long, value_enum)]
+    view: Option<Tab>,
+    /// Put the playhead here once the run is loaded (simulated seconds).
+    #[arg(long, value_name = "SECONDS")]
+    at: Option<f64>,
+    /// Select this job (by id) once the run is loaded.
+    #[arg(long, value_name = "ID")]
+    select_job: Option<u64>,
+    /// Save a PNG of the window once the run is drawn, then quit (for
+    /// scripts and reports).
+    #[arg(long, value_name = "PNG")]
+    screenshot: Option<PathBuf>,
+    /// Window size in points, as WIDTHxHEIGHT.
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    size: Option<[f32; 2]>,
+}
+
+fn parse_size(s: &str) -> Result<[f32; 2], String> {
+    let (w, h) = s
+        .split_once('x')
+        .ok_or_else(|| format!("`{s}` is not WIDTHxHEIGHT; try 1600x1000"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<f32>()
+            .ok()
+            .filter(|v| (200.0..=10_000.0).contains(v))
+            .ok_or_else(|| {
+                format!("`{v}` is not a size between 200 and 10000 points; try 1600x1000")
+            })
+    };
+    Ok([parse(w)?, parse(h)?])
+}
+
+fn main() -> eframe::Result {
+    let cli = Cli::parse();
+    let scripted = cli.screenshot.is_some();
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("clustersim")
+        .with_inner_size(cli.size.unwrap_or([1400.0, 900.0]))
+        .with_drag_and_drop(true);
+    if scripted {
+        viewport = viewport.with_inner_size(cli.size.unwrap_or([1600.0, 1000.0]));
+    }
+    let native = eframe::NativeOptions {
+        viewport,
+        // A scripted screenshot must not depend on, or change, what a
+        // previous session left behind.
+        persist_window: !scripted,
+        ..Default::default()
+    };
+    let options = Options {
+        open: cli.file,
+        overrides: cli.overrides,
+        compare: cli.compare,
+        compare_overrides: cli.compare_overrides,
+        tab: cli.view,
+        at_s: cli.at,
+        select_job: cli.select_job,
+        screenshot: cli.screenshot,
+    };
+    eframe::run_native(
+        "clustersim-gui",
+        native,
+        Box::new(move |cc| {
+            let mut app = ViewerApp::new(cc, options);
+            if scripted {
+                // Pictures that do not depend on, or change, a user's settings.
+                app.settings = sim_gui::app::Settings {
+                    tab: app.settings.tab,
+                    ..Default::default()
+                };
+                app.persist = false;
+            }
+            Ok(Box::new(app))
+        }),
+    )
+}

@@ -1,0 +1,239 @@
+//! Side by side: two runs (two scenarios, or two `--set` variants of one)
+//! as a table of headline numbers with the relative change, and their
+//! utilization and queue curves on shared axes.
+
+use egui::{Color32, RichText};
+use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
+use sim_core::metrics::Summary;
+
+use super::plots::Series;
+use crate::format;
+use crate::timeline::{Stats, Timeline};
+
+/// One side of the comparison.
+pub struct Side<'a> {
+    pub label: String,
+    pub timeline: &'a Timeline,
+    pub summary: Option<&'a Summary>,
+}
+
+/// What the user asked for from the compare tab.
+#[derive(Debug, PartialEq)]
+pub enum CompareAction {
+    /// Pick a second file.
+    OpenFile,
+    /// Run the first scenario again with these `--set` overrides.
+    RunVariant(Vec<String>),
+    Close,
+}
+
+/// The variant being typed and the cached curves.
+#[derive(Default)]
+pub struct CompareState {
+    /// `key=value` overrides, one per line or separated by spaces.
+    pub variant: String,
+    series: [Series; 2],
+}
+
+pub const A_COLOR: Color32 = Color32::from_rgb(90, 160, 230);
+pub const B_COLOR: Color32 = Color32::from_rgb(240, 150, 60);
+
+/// Draws the tab. `b` is `None` until a second run is opened.
+pub fn show(
+    ui: &mut egui::Ui,
+    a: &Side<'_>,
+    b: Option<&Side<'_>>,
+    b_status: Option<String>,
+    now_ns: u64,
+    state: &mut CompareState,
+) -> Option<CompareAction> {
+    let mut action = None;
+    ui.horizontal(|ui| {
+        if ui.button("Open a second file…").clicked() {
+            action = Some(CompareAction::OpenFile);
+        }
+        ui.label("or run this scenario again with");
+        ui.add(
+            egui::TextEdit::singleline(&mut state.variant)
+                .hint_text("scheduler.backfill=None")
+                .desired_width(260.0),
+        );
+        let overrides: Vec<String> = state
+            .variant
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if ui
+            .add_enabled(!overrides.is_empty(), egui::Button::new("Run variant"))
+            .on_hover_text("the same as clustersim run FILE --set KEY=VALUE ...")
+            .clicked()
+        {
+            action = Some(CompareAction::RunVariant(overrides));
+        }
+        if b.is_some() && ui.button("Close B").clicked() {
+            action = Some(CompareAction::Close);
+        }
+    });
+    if let Some(status) = b_status {
+        ui.label(status);
+    }
+    let Some(b) = b else {
+        ui.label("Nothing to compare yet: open a second scenario or trace, or run a variant.");
+        return action;
+    };
+
+    ui.separator();
+    let (sa, sb) = (a.timeline.stats(), b.timeline.stats());
+    egui::Grid::new("compare-grid")
+        .num_columns(4)
+        .striped(true)
+        .show(ui, |ui| {
+            ui.label("");
+            ui.label(
+                RichText::new(format!("A: {}", a.label))
+                    .color(A_COLOR)
+                    .strong(),
+            );
+            ui.label(
+                RichText::new(format!("B: {}", b.label))
+                    .color(B_COLOR)
+                    .strong(),
+            );
+            ui.label(RichText::new("B vs A").strong());
+            ui.end_row();
+            for (name, va, vb, text) in rows(&sa, &sb, a.summary, b.summary) {
+                ui.label(name);
+                ui.label(text(va));
+                ui.label(text(vb));
+                ui.label(change(va, vb));
+                ui.end_row();
+            }
+        });
+
+    state.series[0].refresh(a.timeline);
+    state.series[1].refresh(b.timeline);
+    let now_h = now_ns as f64 * 1e-9 / 3600.0;
+    let link = ui.scope_id().with("compare-axes");
+    let height = ((ui.available_height() - 40.0) / 2.0).max(120.0);
+    ui.label("GPU utilization (%), shared axes");
+    Plot::new("compare-utilization")
+        .height(height)
+        .legend(Legend::default())
+        .link_axis(link, [true, false])
+        .include_y(0.0)
+        .include_y(100.0)
+        .x_axis_label("time (h)")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(
+                Line::new(
+                    format!("A: {}", a.label),
+                    PlotPoints::from(state.series[0].utilization.clone()),
+                )
+                .color(A_COLOR),
+            );
+            plot.line(
+                Line::new(
+                    format!("B: {}", b.label),
+                    PlotPoints::from(state.series[1].utilization.clone()),
+                )
+                .color(B_COLOR),
+            );
+            plot.vline(VLine::new("now", now_h));
+        });
+    ui.label("Queued jobs, shared axes");
+    Plot::new("compare-queue")
+        .height(height)
+        .legend(Legend::default())
+        .link_axis(link, [true, false])
+        .include_y(0.0)
+        .x_axis_label("time (h)")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(
+                Line::new(
+                    format!("A: {}", a.label),
+                    PlotPoints::from(state.series[0].queue.clone()),
+                )
+                .color(A_COLOR),
+            );
+            plot.line(
+                Line::new(
+                    format!("B: {}", b.label),
+                    PlotPoints::from(state.series[1].queue.clone()),
+                )
+                .color(B_COLOR),
+            );
+            plot.vline(VLine::new("now", now_h));
+        });
+    action
+}
+
+type Row = (
+    &'static str,
+    Option<f64>,
+    Option<f64>,
+    fn(Option<f64>) -> String,
+);
+
+fn rows(a: &Stats, b: &Stats, sa: Option<&Summary>, sb: Option<&Summary>) -> Vec<Row> {
+    let count: fn(Option<f64>) -> String = |v| v.map_or_else(|| "—".into(), |v| format!("{v:.0}"));
+    let time: fn(Option<f64>) -> String = |v| v.map_or_else(|| "—".into(), format::duration_s);
+    let percent: fn(Option<f64>) -> String =
+        |v| v.map_or_else(|| "—".into(), |v| format!("{:.1} %", 100.0 * v));
+    let plain: fn(Option<f64>) -> String = |v| v.map_or_else(|| "—".into(), |v| format!("{v:.2}"));
+    let n = |v: usize| Some(v as f64);
+    let mut rows: Vec<Row> = vec![
+        ("jobs", n(a.jobs), n(b.jobs), count),
+        ("completed", n(a.completed), n(b.completed), count),
+        ("timed out", n(a.timed_out), n(b.timed_out), count),
+        ("refused", n(a.refused), n(b.refused), count),
+        (
+            "preempted runs",
+            n(a.preempted_runs),
+            n(b.preempted_runs),
+            count,
+        ),
+        ("mean wait", a.mean_wait_s, b.mean_wait_s, time),
+        ("median wait", a.median_wait_s, b.median_wait_s, time),
+        ("95th percentile wait", a.p95_wait_s, b.p95_wait_s, time),
+        ("makespan", Some(a.makespan_s), Some(b.makespan_s), time),
+        (
+            "GPU utilization",
+            Some(a.utilization),
+            Some(b.utilization),
+            percent,
+        ),
+    ];
+    if let (Some(sa), Some(sb)) = (sa, sb) {
+        rows.push((
+            "mean bounded slowdown",
+            sa.bounded_slowdown_mean,
+            sb.bounded_slowdown_mean,
+            plain,
+        ));
+        rows.push((
+            "backfilled jobs",
+            Some(sa.scheduling.backfilled_jobs as f64),
+            Some(sb.scheduling.backfilled_jobs as f64),
+            count,
+        ));
+        let mean_mfu = |s: &Summary| {
+            (!s.training.is_empty())
+                .then(|| s.training.iter().map(|t| t.mfu).sum::<f64>() / s.training.len() as f64)
+        };
+        if !sa.training.is_empty() || !sb.training.is_empty() {
+            rows.push(("mean training MFU", mean_mfu(sa), mean_mfu(sb), percent));
+        }
+    }
+    rows
+}
+
+fn change(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if a == b => "same".into(),
+        (Some(a), Some(b)) if a.abs() > 1e-12 => format!("{:+.1} %", 100.0 * (b - a) / a.abs()),
+        (Some(_), Some(b)) => format!("{b:+.2} (from 0)"),
+        _ => "—".into(),
+    }
+}

@@ -1,0 +1,62 @@
+//! The panels the window is made of. Each view draws one [`Timeline`] at
+//! the playhead and reports what the user picked through [`Picks`]; views
+//! never own simulation data, only caches they can rebuild from it.
+
+pub mod compare;
+pub mod gantt;
+pub mod inspector;
+pub mod jobs;
+pub mod map;
+pub mod plots;
+
+use egui::Color32;
+use egui::ecolor::Hsva;
+use serde::{Deserialize, Serialize};
+
+use crate::timeline::Timeline;
+
+/// What the inspector shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Selection {
+    #[default]
+    Nothing,
+    /// A job, by its simulation id.
+    Job(u64),
+    /// A node, by index.
+    Node(u32),
+}
+
+/// How the map colours GPUs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ColorBy {
+    /// Each job its own colour, as in the Gantt chart.
+    #[default]
+    Job,
+    /// Idle or busy.
+    State,
+}
+
+/// What a view asks the app to do after drawing.
+#[derive(Debug, Default)]
+pub struct Picks {
+    pub select: Option<Selection>,
+    pub seek_ns: Option<u64>,
+}
+
+/// Everything a view reads to draw one frame.
+pub struct Scene<'a> {
+    pub timeline: &'a Timeline,
+    pub now_ns: u64,
+    pub selection: Selection,
+}
+
+/// A job's colour: hues spread by the golden ratio so neighbours in id
+/// differ, the same in every view.
+pub fn job_color(job_id: u64) -> Color32 {
+    let hue = (job_id as f64 * 0.618_033_988_749_895).fract() as f32;
+    Hsva::new(hue, 0.55, 0.85, 1.0).into()
+}
+
+pub const IDLE_COLOR: Color32 = Color32::from_rgb(58, 62, 70);
+pub const BUSY_COLOR: Color32 = Color32::from_rgb(86, 170, 98);
+pub const SELECTED_COLOR: Color32 = Color32::WHITE;

@@ -1,0 +1,142 @@
+//! Plots over the whole run (egui_plot): GPU utilization and queue length
+//! on a shared time axis with the playhead, and the wait-time distribution.
+//!
+//! The step functions are resampled to [`PLOT_BUCKETS`] time-weighted means
+//! (area-preserving), cached per timeline version, so a million-change
+//! trace plots as fast as a small one.
+
+use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, VLine};
+
+use super::{Picks, Scene};
+use crate::format;
+use crate::timeline::Timeline;
+
+/// Points per curve.
+pub const PLOT_BUCKETS: usize = 1_500;
+
+/// Series derived from one timeline, rebuilt when it grows.
+#[derive(Default)]
+pub struct Series {
+    version: Option<u64>,
+    /// `(hours, utilization %)`.
+    pub utilization: Vec<[f64; 2]>,
+    /// `(hours, queued jobs)`.
+    pub queue: Vec<[f64; 2]>,
+    /// Wait histogram: `(log10 seconds bin centre, jobs)`.
+    pub waits: Vec<(f64, f64)>,
+    pub waited_jobs: usize,
+    pub zero_waits: usize,
+}
+
+impl Series {
+    /// Recomputes if the timeline changed since last time.
+    pub fn refresh(&mut self, timeline: &Timeline) {
+        if self.version == Some(timeline.version) {
+            return;
+        }
+        self.version = Some(timeline.version);
+        let total = f64::from(timeline.layout.total_gpus.max(1));
+        let sampled = timeline.sampled_counts(PLOT_BUCKETS);
+        self.utilization = sampled
+            .iter()
+            .map(|s| [s[0] / 3600.0, 100.0 * s[1] / total])
+            .collect();
+        self.queue = sampled.iter().map(|s| [s[0] / 3600.0, s[2]]).collect();
+        let waits = timeline.waits_s();
+        self.waited_jobs = waits.len();
+        // Quarter-decade bins from 1 s; waits under a second get their own bar.
+        self.zero_waits = waits.iter().filter(|&&w| w < 1.0).count();
+        let mut bins = [0usize; 32];
+        for &w in waits.iter().filter(|&&w| w >= 1.0) {
+            let bin = ((w.log10() * 4.0).floor() as usize).min(bins.len() - 1);
+            bins[bin] += 1;
+        }
+        let used = bins.iter().rposition(|&n| n > 0).map_or(0, |i| i + 1);
+        self.waits = bins[..used]
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| ((i as f64 + 0.5) / 4.0, n as f64))
+            .collect();
+    }
+}
+
+/// Draws the three plots.
+pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, series: &mut Series) -> Picks {
+    series.refresh(scene.timeline);
+    let mut picks = Picks::default();
+    let now_h = scene.now_ns as f64 * 1e-9 / 3600.0;
+    let link = ui.scope_id().with("time-axis");
+    let height = ((ui.available_height() - 60.0) / 3.0).max(120.0);
+
+    ui.label("GPU utilization (%)");
+    let response = Plot::new("utilization")
+        .height(height)
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .include_y(0.0)
+        .include_y(100.0)
+        .x_axis_label("time (h)")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(Line::new(
+                "utilization",
+                PlotPoints::from(series.utilization.clone()),
+            ));
+            plot.vline(VLine::new("now", now_h));
+            plot.response()
+                .clicked()
+                .then(|| plot.pointer_coordinate())
+                .flatten()
+        });
+    if let Some(p) = response.inner {
+        picks.seek_ns = Some((p.x.max(0.0) * 3600.0 * 1e9) as u64);
+    }
+
+    ui.label("Queued jobs");
+    let response = Plot::new("queue")
+        .height(height)
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .include_y(0.0)
+        .x_axis_label("time (h)")
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.line(Line::new("queued", PlotPoints::from(series.queue.clone())));
+            plot.vline(VLine::new("now", now_h));
+            plot.response()
+                .clicked()
+                .then(|| plot.pointer_coordinate())
+                .flatten()
+        });
+    if let Some(p) = response.inner {
+        picks.seek_ns = Some((p.x.max(0.0) * 3600.0 * 1e9) as u64);
+    }
+
+    ui.label(format!(
+        "Wait before first start: {} jobs started, {} of them within a second (not shown)",
+        series.waited_jobs, series.zero_waits
+    ));
+    let bars = series
+        .waits
+        .iter()
+        .map(|&(x, n)| {
+            Bar::new(x, n).width(0.23).name(format!(
+                "{} – {}",
+                format::duration_s(10f64.powf(x - 0.125)),
+                format::duration_s(10f64.powf(x + 0.125))
+            ))
+        })
+        .collect();
+    Plot::new("waits")
+        .height(height)
+        .legend(Legend::default())
+        .x_axis_label("wait")
+        .x_axis_formatter(|mark, _| format::compact_s(10f64.powf(mark.value)))
+        .y_axis_label("jobs")
+        .include_y(0.0)
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("jobs per quarter decade of wait", bars))
+        });
+    picks
+}
