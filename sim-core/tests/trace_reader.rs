@@ -113,6 +113,17 @@ fn damaged_traces_are_refused_where_they_break() {
     assert_eq!(e.line, 5);
     assert!(e.column > 1, "the column points into the line: {e}");
 
+    let mut unknown = lines.clone();
+    unknown[2] = r#"{"t_ns":60000000000,"event":"teleport","job":2}"#;
+    let e = refusal(&unknown.join("\n"));
+    assert_eq!(e.line, 3);
+    assert!(e.message.contains("unknown event `teleport`"), "{e}");
+
+    let mut missing = lines.clone();
+    missing[2] = r#"{"t_ns":60000000000,"event":"end","job":2}"#;
+    let e = refusal(&missing.join("\n"));
+    assert!(e.message.contains("a `end` line needs `state`"), "{e}");
+
     let mut backwards = lines.clone();
     let last = backwards.len() - 2;
     backwards.swap(1, last);

@@ -10,6 +10,8 @@
 //!   (trace-1m-events.ron, written once to a temporary directory): reading,
 //!   parsing and building the timeline with its snapshots, on the
 //!   background thread, until the timeline is complete. Target: < 2 s.
+//! - `scrub/gpu_owners_at_1m_events`: the cluster's state at an arbitrary
+//!   instant of that trace (a snapshot plus replay).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -94,6 +96,29 @@ fn open(c: &mut Criterion) {
         });
     });
     group.finish();
+
+    // Scrubbing: the GPU owners at an arbitrary instant of that trace.
+    let mut session = Session::open(
+        Source::Trace {
+            path: trace.clone(),
+        },
+        || {},
+    );
+    session.wait();
+    let shared = session.lock();
+    let timeline = shared.timeline.as_ref().unwrap();
+    let end_ns = timeline.end_ns();
+    let mut owners = Vec::new();
+    let mut k = 0u64;
+    c.bench_function("scrub/gpu_owners_at_1m_events", |b| {
+        b.iter(|| {
+            // Instants spread over the run by a large odd stride.
+            k = k.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            timeline.gpu_owners_at(k % end_ns, &mut owners);
+            std::hint::black_box(owners.len())
+        });
+    });
+    drop(shared);
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -229,6 +229,11 @@ impl ViewerApp {
         shared.timeline.as_ref().map(f)
     }
 
+    /// The Gantt chart's visible window.
+    pub fn gantt(&self) -> &GanttState {
+        &self.gantt
+    }
+
     /// The playhead, in simulated nanoseconds.
     pub fn now_ns(&self) -> u64 {
         self.settings.playback.now_ns

@@ -337,3 +337,57 @@ fn settings_and_recent_files_survive_a_restart() {
     eframe::App::save(h.state_mut(), &mut untouched);
     assert!(untouched.0.is_empty());
 }
+
+#[test]
+fn clicking_a_gantt_bar_inspects_its_job_and_scrolling_zooms() {
+    // fcfs-vs-easy.ron under FCFS: lane 0 holds "warmup" (0-1 h) then
+    // "big" (1-3 h); the fitted chart spans the 3 h 40 min run.
+    let mut h = viewer(
+        scenario("scenarios/teaching/fcfs-vs-easy.ron"),
+        None,
+        Tab::Gantt,
+    );
+    let header = h.get_by_label_contains("runs of 6 jobs").rect();
+    // 540 points into the chart, on lane 0: between 1 h 50 min (were the
+    // chart 1,080 points wide) and 2 h 50 min (720 points), inside "big".
+    let on_big = egui::pos2(header.min.x + 540.0, header.max.y + 6.0 + 20.0 + 7.0);
+    h.hover_at(on_big);
+    h.run_ok();
+    h.get_by_label("job 2 “big”");
+    h.drag_at(on_big);
+    h.drop_at(on_big);
+    h.run_ok();
+    assert_eq!(h.state().selection, sim_gui::views::Selection::Job(2));
+    h.get_by_label("Job 2");
+
+    // Scrolling over the chart zooms in around the pointer: the window
+    // narrows, and the instant under the pointer stays put.
+    let before = h.state().gantt().clone();
+    h.hover_at(on_big);
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, 200.0),
+        phase: egui::TouchPhase::Move,
+        modifiers: egui::Modifiers::NONE,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    // The wheel is smoothed over a few frames.
+    h.run_steps(30);
+    let after = h.state().gantt().clone();
+    let (span_before, span_after) = (before.t1_s - before.t0_s, after.t1_s - after.t0_s);
+    assert!(span_after < 0.7 * span_before, "{before:?} -> {after:?}");
+    // The fixed point t = t0 + f * span, the same before and after.
+    let f = (after.t0_s - before.t0_s) / (span_before - span_after);
+    let fixed_s = before.t0_s + f * span_before;
+    assert!(
+        (0.0..1.0).contains(&f),
+        "the pointer is inside the chart, not at fraction {f}"
+    );
+    assert!(
+        (3_600.0..10_800.0).contains(&fixed_s),
+        "zoomed around {fixed_s} s, not inside big's run"
+    );
+    h.hover_at(on_big);
+    h.run_ok();
+    h.get_by_label("job 2 “big”");
+}

@@ -33,6 +33,21 @@ pub struct CompareState {
     /// `key=value` overrides, one per line or separated by spaces.
     pub variant: String,
     series: [Series; 2],
+    /// Each side's headline numbers and the timeline version they are of.
+    stats: [Option<(u64, Stats)>; 2],
+}
+
+impl CompareState {
+    fn stats(&mut self, side: usize, timeline: &Timeline) -> Stats {
+        match self.stats[side] {
+            Some((version, stats)) if version == timeline.version => stats,
+            _ => {
+                let stats = timeline.stats();
+                self.stats[side] = Some((timeline.version, stats));
+                stats
+            }
+        }
+    }
 }
 
 pub const A_COLOR: Color32 = Color32::from_rgb(90, 160, 230);
@@ -83,7 +98,7 @@ pub fn show(
     };
 
     ui.separator();
-    let (sa, sb) = (a.timeline.stats(), b.timeline.stats());
+    let (sa, sb) = (state.stats(0, a.timeline), state.stats(1, b.timeline));
     egui::Grid::new("compare-grid")
         .num_columns(4)
         .striped(true)
