@@ -83,28 +83,15 @@ fn open(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(20));
     group.bench_function("trace_1m_events", |b| {
         b.iter(|| {
-            let mut session = Session::open(
-                Source::Trace {
-                    path: trace.clone(),
-                },
-                || {},
-            );
-            session.wait();
+            let session = opened(&trace);
             let shared = session.lock();
-            assert_eq!(shared.status, Status::Done);
             std::hint::black_box(shared.timeline.as_ref().map(|t| t.change_count()))
         });
     });
     group.finish();
 
     // Scrubbing: the GPU owners at an arbitrary instant of that trace.
-    let mut session = Session::open(
-        Source::Trace {
-            path: trace.clone(),
-        },
-        || {},
-    );
-    session.wait();
+    let session = opened(&trace);
     let shared = session.lock();
     let timeline = shared.timeline.as_ref().unwrap();
     let end_ns = timeline.end_ns();
@@ -120,6 +107,19 @@ fn open(c: &mut Criterion) {
     });
     drop(shared);
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The trace at `path`, read to the end.
+fn opened(path: &Path) -> Session {
+    let mut session = Session::open(
+        Source::Trace {
+            path: path.to_path_buf(),
+        },
+        || {},
+    );
+    session.wait();
+    assert_eq!(session.lock().status, Status::Done);
+    session
 }
 
 criterion_group!(benches, frame, open);

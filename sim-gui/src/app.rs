@@ -503,10 +503,7 @@ impl ViewerApp {
                         ui.label(format!("running: {events} events so far"))
                     }
                     Some(Status::Done) => ui.label(format!(
-                        "done in {:.0} ms · {}",
-                        shared
-                            .as_ref()
-                            .map_or(0.0, |s| s.elapsed.as_secs_f64() * 1e3),
+                        "done · {}",
                         format::count(
                             timeline.map_or(0, |t| t.change_count()) as u64,
                             "state change"
@@ -539,8 +536,16 @@ impl ViewerApp {
                         );
                     }
                 }
+                // Wall-clock readouts sit at the right, so nothing else moves
+                // when they change width.
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     ui.weak(format!("{:.1} ms/frame", self.frame_ms));
+                    if let Some(shared) = shared.as_ref().filter(|s| s.status == Status::Done) {
+                        ui.weak(format!(
+                            "opened in {:.0} ms ·",
+                            shared.elapsed.as_secs_f64() * 1e3
+                        ));
+                    }
                 });
             });
         });

@@ -5,13 +5,7 @@ pub fn duration_s(s: f64) -> String {
     if !s.is_finite() {
         return "—".into();
     }
-    let total = s.max(0.0).round() as u64;
-    let (d, h, m, sec) = (
-        total / 86_400,
-        total / 3_600 % 24,
-        total / 60 % 60,
-        total % 60,
-    );
+    let (d, h, m, sec) = days_hours_minutes_seconds(s.max(0.0).round() as u64);
     if d > 0 {
         format!("{d} d {h:02} h")
     } else if h > 0 {
@@ -52,18 +46,21 @@ pub fn count(n: impl Into<u64>, noun: &str) -> String {
 
 /// A simulated instant as a clock, `2d 03:04:05` or `03:04:05`.
 pub fn clock_ns(t_ns: u64) -> String {
-    let total = t_ns / 1_000_000_000;
-    let (d, h, m, s) = (
-        total / 86_400,
-        total / 3_600 % 24,
-        total / 60 % 60,
-        total % 60,
-    );
+    let (d, h, m, s) = days_hours_minutes_seconds(t_ns / 1_000_000_000);
     if d > 0 {
         format!("{d}d {h:02}:{m:02}:{s:02}")
     } else {
         format!("{h:02}:{m:02}:{s:02}")
     }
+}
+
+fn days_hours_minutes_seconds(total_s: u64) -> (u64, u64, u64, u64) {
+    (
+        total_s / 86_400,
+        total_s / 3_600 % 24,
+        total_s / 60 % 60,
+        total_s % 60,
+    )
 }
 
 /// A playback speed, `1x` to `1e6x`.

@@ -3,10 +3,9 @@
 //! utilization and queue curves on shared axes.
 
 use egui::{Color32, RichText};
-use egui_plot::{Legend, Line, Plot, PlotPoints, VLine};
 use sim_core::metrics::Summary;
 
-use super::plots::Series;
+use super::plots::{Curve, Series, time_plot};
 use crate::format;
 use crate::timeline::{Stats, Timeline};
 
@@ -127,60 +126,35 @@ pub fn show(
 
     state.series[0].refresh(a.timeline);
     state.series[1].refresh(b.timeline);
-    let now_h = now_ns as f64 * 1e-9 / 3600.0;
     let link = ui.scope_id().with("compare-axes");
     let height = ((ui.available_height() - 40.0) / 2.0).max(120.0);
+    let [series_a, series_b] = &state.series;
+    let curves = |pick: fn(&Series) -> &Vec<[f64; 2]>| {
+        [
+            Curve::new(format!("A: {}", a.label), pick(series_a)).color(A_COLOR),
+            Curve::new(format!("B: {}", b.label), pick(series_b)).color(B_COLOR),
+        ]
+    };
     ui.label("GPU utilization (%), shared axes");
-    Plot::new("compare-utilization")
-        .height(height)
-        .legend(Legend::default())
-        .link_axis(link, [true, false])
-        .include_y(0.0)
-        .include_y(100.0)
-        .x_axis_label("time (h)")
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            plot.line(
-                Line::new(
-                    format!("A: {}", a.label),
-                    PlotPoints::from(state.series[0].utilization.clone()),
-                )
-                .color(A_COLOR),
-            );
-            plot.line(
-                Line::new(
-                    format!("B: {}", b.label),
-                    PlotPoints::from(state.series[1].utilization.clone()),
-                )
-                .color(B_COLOR),
-            );
-            plot.vline(VLine::new("now", now_h));
-        });
+    time_plot(
+        ui,
+        "compare-utilization",
+        link,
+        height,
+        true,
+        &curves(|s| &s.utilization),
+        now_ns,
+    );
     ui.label("Queued jobs, shared axes");
-    Plot::new("compare-queue")
-        .height(height)
-        .legend(Legend::default())
-        .link_axis(link, [true, false])
-        .include_y(0.0)
-        .x_axis_label("time (h)")
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            plot.line(
-                Line::new(
-                    format!("A: {}", a.label),
-                    PlotPoints::from(state.series[0].queue.clone()),
-                )
-                .color(A_COLOR),
-            );
-            plot.line(
-                Line::new(
-                    format!("B: {}", b.label),
-                    PlotPoints::from(state.series[1].queue.clone()),
-                )
-                .color(B_COLOR),
-            );
-            plot.vline(VLine::new("now", now_h));
-        });
+    time_plot(
+        ui,
+        "compare-queue",
+        link,
+        height,
+        false,
+        &curves(|s| &s.queue),
+        now_ns,
+    );
     action
 }
 

@@ -57,46 +57,42 @@ fn job_details(
         ui.heading(format!("Job {}", job.id));
     });
     ui.label(RichText::new(&job.name).strong());
-    egui::Grid::new("job-grid")
-        .num_columns(2)
-        .striped(true)
-        .show(ui, |ui| {
-            let mut row = |k: &str, v: String| {
-                ui.label(k);
-                ui.label(v);
-                ui.end_row();
-            };
-            row("state (end of run)", job.state.as_str().to_string());
-            row("user / account", format!("{} / {}", job.user, job.account));
-            row("GPUs", job.gpus.to_string());
-            row(
+    let now = if scene.now_ns < job.submit_ns {
+        "not yet submitted"
+    } else if timeline.run_at(index, scene.now_ns).is_some() {
+        "running"
+    } else if job
+        .runs
+        .iter()
+        .all(|&r| timeline.runs[r as usize].start_ns > scene.now_ns)
+        && job.refusal.is_none()
+    {
+        "queued"
+    } else {
+        "not running"
+    };
+    key_values(
+        ui,
+        "job-grid",
+        [
+            ("state (end of run)", job.state.as_str().to_string()),
+            ("user / account", format!("{} / {}", job.user, job.account)),
+            ("GPUs", job.gpus.to_string()),
+            (
                 "time limit",
                 format::duration_s(job.time_limit_ns as f64 * 1e-9),
-            );
-            row("submitted", format::clock_ns(job.submit_ns));
-            row(
+            ),
+            ("submitted", format::clock_ns(job.submit_ns)),
+            (
                 "waited",
                 job.wait_ns(timeline).map_or_else(
                     || "not started".into(),
                     |w| format::duration_s(w as f64 * 1e-9),
                 ),
-            );
-            let now = if scene.now_ns < job.submit_ns {
-                "not yet submitted"
-            } else if timeline.run_at(index, scene.now_ns).is_some() {
-                "running"
-            } else if job
-                .runs
-                .iter()
-                .all(|&r| timeline.runs[r as usize].start_ns > scene.now_ns)
-                && job.refusal.is_none()
-            {
-                "queued"
-            } else {
-                "not running"
-            };
-            row("at the playhead", now.to_string());
-        });
+            ),
+            ("at the playhead", now.to_string()),
+        ],
+    );
     if let Some(reason) = &job.refusal {
         ui.colored_label(ui.visuals().warn_fg_color, format!("refused: {reason}"));
     }
@@ -162,33 +158,29 @@ fn job_details(
         ui.label(
             RichText::new(format!("Training: {} on {} × {}", t.model, t.gpus, t.gpu)).strong(),
         );
-        egui::Grid::new("training-grid")
-            .num_columns(2)
-            .striped(true)
-            .show(ui, |ui| {
-                let mut row = |k: &str, v: String| {
-                    ui.label(k);
-                    ui.label(v);
-                    ui.end_row();
-                };
-                row("steps", format!("{} of {}", t.steps_done, t.steps));
-                row(
+        key_values(
+            ui,
+            "training-grid",
+            [
+                ("steps", format!("{} of {}", t.steps_done, t.steps)),
+                (
                     "step",
                     format!("{:.3} s (ideal {:.3} s)", t.step_s, t.ideal_step_s),
-                );
-                row("MFU", format!("{:.1} %", 100.0 * t.mfu));
-                row("tokens/s", format!("{:.0}", t.tokens_per_s));
-                row(
+                ),
+                ("MFU", format!("{:.1} %", 100.0 * t.mfu)),
+                ("tokens/s", format!("{:.0}", t.tokens_per_s)),
+                (
                     "model TFLOP/s per GPU",
                     format!("{:.0}", t.model_tflops_per_gpu),
-                );
-                row(
+                ),
+                (
                     "nodes / leaf switches",
                     format!("{} / {}", t.nodes, t.leaf_switches),
-                );
-                row("GPU-hours", format!("{:.0}", t.gpu_hours));
-                row("cost", format!("${:.0}", t.cost_usd));
-            });
+                ),
+                ("GPU-hours", format!("{:.0}", t.gpu_hours)),
+                ("cost", format!("${:.0}", t.cost_usd)),
+            ],
+        );
         let b = &t.breakdown;
         ui.label("where a step goes (s):");
         egui::Grid::new("breakdown-grid")
@@ -289,4 +281,18 @@ fn node_details(ui: &mut egui::Ui, scene: &Scene<'_>, node: u32, picks: &mut Pic
     if shown == 0 {
         ui.weak("none yet");
     }
+}
+
+/// A two-column striped grid of labels and values.
+fn key_values<'a>(ui: &mut egui::Ui, id: &str, rows: impl IntoIterator<Item = (&'a str, String)>) {
+    egui::Grid::new(id)
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for (key, value) in rows {
+                ui.label(key);
+                ui.label(value);
+                ui.end_row();
+            }
+        });
 }

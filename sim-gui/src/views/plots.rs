@@ -64,53 +64,24 @@ impl Series {
 pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, series: &mut Series) -> Picks {
     series.refresh(scene.timeline);
     let mut picks = Picks::default();
-    let now_h = scene.now_ns as f64 * 1e-9 / 3600.0;
     let link = ui.scope_id().with("time-axis");
     let height = ((ui.available_height() - 60.0) / 3.0).max(120.0);
 
     ui.label("GPU utilization (%)");
-    let response = Plot::new("utilization")
-        .height(height)
-        .link_axis(link, [true, false])
-        .link_cursor(link, [true, false])
-        .include_y(0.0)
-        .include_y(100.0)
-        .x_axis_label("time (h)")
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            plot.line(Line::new(
-                "utilization",
-                PlotPoints::from(series.utilization.clone()),
-            ));
-            plot.vline(VLine::new("now", now_h));
-            plot.response()
-                .clicked()
-                .then(|| plot.pointer_coordinate())
-                .flatten()
-        });
-    if let Some(p) = response.inner {
-        picks.seek_ns = Some((p.x.max(0.0) * 3600.0 * 1e9) as u64);
-    }
-
+    let utilization = [Curve::new("utilization", &series.utilization)];
+    let clicked_u = time_plot(
+        ui,
+        "utilization",
+        link,
+        height,
+        true,
+        &utilization,
+        scene.now_ns,
+    );
     ui.label("Queued jobs");
-    let response = Plot::new("queue")
-        .height(height)
-        .link_axis(link, [true, false])
-        .link_cursor(link, [true, false])
-        .include_y(0.0)
-        .x_axis_label("time (h)")
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            plot.line(Line::new("queued", PlotPoints::from(series.queue.clone())));
-            plot.vline(VLine::new("now", now_h));
-            plot.response()
-                .clicked()
-                .then(|| plot.pointer_coordinate())
-                .flatten()
-        });
-    if let Some(p) = response.inner {
-        picks.seek_ns = Some((p.x.max(0.0) * 3600.0 * 1e9) as u64);
-    }
+    let queue = [Curve::new("queued", &series.queue)];
+    let clicked_q = time_plot(ui, "queue", link, height, false, &queue, scene.now_ns);
+    picks.seek_ns = clicked_u.or(clicked_q);
 
     ui.label(format!(
         "Wait before first start: {} jobs started, {} of them within a second (not shown)",
@@ -139,4 +110,70 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, series: &mut Series) -> Picks 
             plot.bar_chart(BarChart::new("jobs per quarter decade of wait", bars))
         });
     picks
+}
+
+/// One curve of a [`time_plot`]: `(hours, value)` points.
+pub struct Curve<'a> {
+    pub name: String,
+    pub points: &'a [[f64; 2]],
+    pub color: Option<egui::Color32>,
+}
+
+impl<'a> Curve<'a> {
+    pub fn new(name: impl Into<String>, points: &'a [[f64; 2]]) -> Self {
+        Curve {
+            name: name.into(),
+            points,
+            color: None,
+        }
+    }
+
+    pub fn color(self, color: egui::Color32) -> Self {
+        Curve {
+            color: Some(color),
+            ..self
+        }
+    }
+}
+
+/// Curves over simulated hours with the playhead, on an x axis shared by
+/// every plot linked to `link`; `percent` pins y to 0-100. Returns the
+/// instant clicked, if any.
+pub fn time_plot(
+    ui: &mut egui::Ui,
+    id: &str,
+    link: egui::Id,
+    height: f32,
+    percent: bool,
+    curves: &[Curve<'_>],
+    now_ns: u64,
+) -> Option<u64> {
+    let mut plot = Plot::new(id)
+        .height(height)
+        .link_axis(link, [true, false])
+        .link_cursor(link, [true, false])
+        .include_y(0.0)
+        .x_axis_label("time (h)")
+        .allow_scroll(false);
+    if percent {
+        plot = plot.include_y(100.0);
+    }
+    if curves.len() > 1 {
+        plot = plot.legend(Legend::default());
+    }
+    let response = plot.show(ui, |plot| {
+        for curve in curves {
+            let mut line = Line::new(curve.name.clone(), PlotPoints::from(curve.points.to_vec()));
+            if let Some(color) = curve.color {
+                line = line.color(color);
+            }
+            plot.line(line);
+        }
+        plot.vline(VLine::new("now", now_ns as f64 * 1e-9 / 3600.0));
+        plot.response()
+            .clicked()
+            .then(|| plot.pointer_coordinate())
+            .flatten()
+    });
+    response.inner.map(|p| (p.x.max(0.0) * 3600.0 * 1e9) as u64)
 }
