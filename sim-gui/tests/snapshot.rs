@@ -65,7 +65,10 @@ fn snapshot_of(tab: Tab, at_s: f64, select_job: Option<u64>, name: &str) {
     // The wall-clock readouts at the status bar's right end differ run to
     // run, in value and width; mask a fixed strip that holds both.
     let readout = harness.get_by_label_contains("ms/frame").rect();
-    harness.mask(egui::Rect::from_x_y_ranges(900.0..=1200.0, readout.y_range().expand(2.0)));
+    harness.mask(egui::Rect::from_x_y_ranges(
+        900.0..=1200.0,
+        readout.y_range().expand(2.0),
+    ));
     harness.snapshot(name);
 }
 

@@ -391,3 +391,18 @@ fn clicking_a_gantt_bar_inspects_its_job_and_scrolling_zooms() {
     h.run_ok();
     h.get_by_label("job 2 “big”");
 }
+
+#[test]
+fn a_job_selected_elsewhere_is_scrolled_into_the_table() {
+    // 1,960 jobs: only the rows on screen are laid out, so job 1500's row
+    // exists only if the table scrolled to it.
+    let mut h = viewer(
+        scenario("scenarios/h100-128-nodes-day.ron"),
+        None,
+        Tab::Jobs,
+    );
+    assert!(h.query_by_label("1500").is_none());
+    h.state_mut().selection = sim_gui::views::Selection::Job(1500);
+    h.run_ok();
+    h.get_by_label("1500");
+}

@@ -68,6 +68,10 @@ pub struct JobTable {
     pub running_now: bool,
     rows: Vec<u32>,
     key: Option<RowsKey>,
+    /// The selected job the table last scrolled to, so a selection made
+    /// elsewhere (the map, the Gantt chart, `--select-job`) is brought
+    /// into view once.
+    scrolled_to: Option<u64>,
     refreshed: Option<Instant>,
 }
 
@@ -81,6 +85,7 @@ impl Default for JobTable {
             running_now: false,
             rows: Vec::new(),
             key: None,
+            scrolled_to: None,
             refreshed: None,
         }
     }
@@ -202,7 +207,21 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, table: &mut JobTable) -> Picks
         _ => None,
     };
     let mut clicked_sort = None;
-    TableBuilder::new(ui)
+    let mut clicked_row = None;
+    let mut builder = TableBuilder::new(ui);
+    if selected != table.scrolled_to {
+        table.scrolled_to = selected;
+        let row = selected.and_then(|id| {
+            table
+                .rows
+                .iter()
+                .position(|&j| timeline.jobs[j as usize].id == id)
+        });
+        if let Some(row) = row {
+            builder = builder.scroll_to_row(row, None);
+        }
+    }
+    builder
         .striped(true)
         .sense(Sense::click())
         .column(Column::auto().at_least(50.0))
@@ -261,9 +280,14 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, table: &mut JobTable) -> Picks
                 }
                 if row.response().clicked() {
                     picks.select = Some(Selection::Job(job.id));
+                    // Already in view: no need to scroll to it.
+                    clicked_row = Some(job.id);
                 }
             });
         });
+    if clicked_row.is_some() {
+        table.scrolled_to = clicked_row;
+    }
     if let Some(by) = clicked_sort {
         if table.sort == by {
             table.ascending = !table.ascending;
