@@ -107,6 +107,10 @@ fn damaged_traces_are_refused_where_they_break() {
     let e = refusal(&newer);
     assert!(e.message.contains("version 99"), "{e}");
 
+    let huge = lines[0].replacen("\"gpus\":8", "\"gpus\":4000000000", 1);
+    let e = refusal(&huge);
+    assert!(e.message.contains("more than 64 GPUs"), "{e}");
+
     let mut cut = lines.clone();
     cut[4] = r#"{"t_ns":60000000000,"event":"start","job":"#;
     let e = refusal(&cut.join("\n"));

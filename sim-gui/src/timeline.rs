@@ -299,11 +299,17 @@ impl Timeline {
                 }
                 let run = self.runs.len() as u32;
                 for &a in &alloc {
-                    if a.node as usize >= self.layout.first_gpu.len() {
+                    let Some(node) = self.layout.header.nodes.get(a.node as usize) else {
                         return Err(format!(
                             "job {job} starts on node {}, but the header lists {} nodes",
                             a.node,
                             self.layout.first_gpu.len()
+                        ));
+                    };
+                    if node.gpus < 64 && a.mask >> node.gpus != 0 {
+                        return Err(format!(
+                            "job {job} starts on GPU mask {:#x} of node {}, which has {} GPUs",
+                            a.mask, a.node, node.gpus
                         ));
                     }
                     for gpu in self.layout.gpus_of(a) {
@@ -365,6 +371,9 @@ impl Timeline {
                 if self.open_run[index as usize] != NO_RUN {
                     let run = self.stop_run(index, t_ns, false)?;
                     self.push(t_ns, ChangeKind::Stop, run);
+                } else if self.jobs[index as usize].state == JobState::Pending {
+                    // Ended without running again (say, cancelled while queued).
+                    self.now_counts.queued_jobs = self.now_counts.queued_jobs.saturating_sub(1);
                 }
                 self.jobs[index as usize].state = state;
                 self.push(t_ns, ChangeKind::End, NO_RUN);

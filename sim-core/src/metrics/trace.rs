@@ -423,6 +423,33 @@ impl<'a> JsonlTraceReader<'a> {
                 format!("open it with the clustersim that wrote it, or {FIX_REWRITE}"),
             ));
         }
+        let nodes = header.header.nodes.len();
+        let impossible = header
+            .header
+            .nodes
+            .iter()
+            .position(|n| n.gpus > 64)
+            .map(|n| format!("node {n} has more than 64 GPUs (allocations are 64-bit masks)"))
+            .or_else(|| {
+                header.header.leaves.iter().find_map(|leaf| {
+                    leaf.nodes.iter().find(|&&n| n as usize >= nodes).map(|n| {
+                        format!(
+                            "leaf `{}` lists node {n}, but there are {nodes} nodes",
+                            leaf.name
+                        )
+                    })
+                })
+            });
+        if let Some(message) = impossible {
+            return Err(TraceError::at(
+                path,
+                index + 1,
+                1,
+                format!("the header describes an impossible cluster: {message}"),
+                "the header clustersim writes",
+                FIX_REWRITE,
+            ));
+        }
         Ok(JsonlTraceReader {
             path,
             header: header.header,
