@@ -391,7 +391,13 @@ impl ViewerApp {
                     image::ColorType::Rgba8,
                 );
                 if let Err(e) = saved {
-                    eprintln!("clustersim-gui: cannot write {}: {e}", path.display());
+                    // A script asked for this file: fail loudly, not with a
+                    // missing picture discovered later.
+                    eprintln!(
+                        "clustersim-gui: cannot write the screenshot {}: {e}\n  fix: check that its directory exists and is writable",
+                        path.display()
+                    );
+                    std::process::exit(1);
                 }
                 waker.send_viewport_cmd(egui::ViewportCommand::Close);
                 waker.request_repaint();
