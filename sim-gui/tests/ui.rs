@@ -406,3 +406,35 @@ fn a_job_selected_elsewhere_is_scrolled_into_the_table() {
     h.run_ok();
     h.get_by_label("1500");
 }
+
+#[test]
+fn file_open_dialog_opens_the_picked_scenario() {
+    // Recent files start the dialog in the last file's folder.
+    let settings = Settings {
+        recent: vec![repo("scenarios/teaching/fcfs-vs-easy.ron")],
+        ..Settings::default()
+    };
+    // egui_file draws its icons with glyphs egui's bundled fonts lack (a
+    // desktop's system fonts have them), and leaves its two text fields
+    // unnamed for screen readers: both are the dialog's, not the viewer's.
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .allow_missing_glyphs()
+        .with_accessibility_check(false)
+        .build_eframe(move |_| ViewerApp::with_settings(settings, None));
+    h.run_ok();
+    h.get_by_label("File").click();
+    h.run_ok();
+    h.get_by_label("Open…").click();
+    h.run_ok();
+    h.get_by_label_contains("Open a scenario (.ron) or trace (.jsonl)");
+    h.get_by_label_contains("gang-deadlock.ron").click();
+    h.run_ok();
+    h.get_by_label("Open").click();
+    h.run_ok();
+    h.state_mut().wait_until_loaded();
+    h.run_ok();
+    assert_eq!(h.state().status(), Some(Status::Done));
+    h.get_by_label("gang-deadlock.ron");
+    h.get_by_label("What to look for");
+}
