@@ -1,6 +1,6 @@
-//! The cluster map: racks (leaf switches, or node groups) as labelled
-//! blocks, nodes as tiles, GPUs as cells coloured by the job that holds
-//! them or by state, at the playhead.
+//! The cluster map: racks (leaf switches, or node groups) as blocks
+//! labelled with their busy GPUs, nodes as tiles, GPUs as cells coloured
+//! by the job that holds them or by state, at the playhead.
 //!
 //! Every GPU cell goes into one mesh: a 2,048-node map is 16,384 cells and
 //! costs one allocation-free pass, not 16,384 shapes. The geometry is
@@ -68,7 +68,10 @@ impl Geometry {
             // then no names (hovering still tells), and the space is saved.
             if g.racks
                 .iter()
-                .any(|(rect, name)| name.chars().count() as f32 * LABEL_CHAR_W > rect.width())
+                // The name plus " · 128/128 busy".
+                .any(|(rect, name)| {
+                    (name.chars().count() + 15) as f32 * LABEL_CHAR_W > rect.width()
+                })
             {
                 g = Self::flow(
                     timeline,
@@ -231,7 +234,10 @@ pub fn show(
             let visuals = ui.visuals();
             let rack_fill = visuals.faint_bg_color;
             let text_color = visuals.weak_text_color();
-            for (rect, name) in &geometry.racks {
+            // Each rack's busy GPUs: how full a leaf is shows where
+            // placement put jobs and where a wide job could still fit.
+            let layout = &timeline.layout;
+            for (r, (rect, name)) in geometry.racks.iter().enumerate() {
                 let rect = rect.translate(origin);
                 if !rect.intersects(clip) {
                     continue;
@@ -240,10 +246,20 @@ pub fn show(
                 if name.is_empty() {
                     continue;
                 }
+                let (mut busy, mut total) = (0u32, 0u32);
+                for &node in &layout.racks[r].nodes {
+                    let first = layout.first_gpu[node as usize] as usize;
+                    let gpus = layout.header.nodes[node as usize].gpus as usize;
+                    busy += state.owners[first..first + gpus]
+                        .iter()
+                        .filter(|&&o| o != IDLE)
+                        .count() as u32;
+                    total += gpus as u32;
+                }
                 painter.text(
                     rect.min + vec2(RACK_PAD, 1.0),
                     egui::Align2::LEFT_TOP,
-                    name,
+                    format!("{name} · {busy}/{total} busy"),
                     FontId::proportional(11.0),
                     text_color,
                 );
