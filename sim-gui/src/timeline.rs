@@ -58,6 +58,21 @@ impl Job {
     }
 }
 
+impl Job {
+    /// Time on GPUs over all its runs; a run still open counts to
+    /// `timeline`'s end.
+    pub fn ran_ns(&self, timeline: &Timeline) -> u64 {
+        let end = timeline.end_ns();
+        self.runs
+            .iter()
+            .map(|&r| {
+                let r = &timeline.runs[r as usize];
+                r.end_or(end) - r.start_ns
+            })
+            .sum()
+    }
+}
+
 /// One stretch of a job on its GPUs, from a start to an end or preemption.
 #[derive(Clone, Debug)]
 pub struct Run {
@@ -409,13 +424,9 @@ impl Timeline {
         r.preempted = preempted;
         let (alloc, lane) = (r.alloc.clone(), r.lane);
         for a in alloc {
-            let a = self.allocs[a as usize];
-            let first = self.layout.first_gpu[a.node as usize];
-            for bit in 0..64u32 {
-                if a.mask >> bit & 1 == 1 {
-                    self.owners[(first + bit) as usize] = IDLE;
-                    self.now_counts.busy_gpus -= 1;
-                }
+            for gpu in self.layout.gpus_of(self.allocs[a as usize]) {
+                self.owners[gpu as usize] = IDLE;
+                self.now_counts.busy_gpus -= 1;
             }
         }
         self.free_lanes.push(Reverse(lane));

@@ -105,24 +105,9 @@ impl Nccl {
         size_bytes: f64,
         shape: GroupShape,
     ) -> Option<Estimate> {
-        estimate(
-            op,
-            size_bytes,
-            shape,
-            &self.links,
-            &self.params,
-            self.forced,
-        )
-        .or_else(|| {
-            estimate(
-                op,
-                size_bytes,
-                shape,
-                &self.links,
-                &self.params,
-                Choice::default(),
-            )
-        })
+        // A forced algorithm that cannot run this call falls back to the tuner.
+        let with = |choice| estimate(op, size_bytes, shape, &self.links, &self.params, choice);
+        with(self.forced).or_else(|| with(Choice::default()))
     }
 
     pub fn time_s(&self, op: CollectiveOp, size_bytes: f64, shape: GroupShape) -> f64 {

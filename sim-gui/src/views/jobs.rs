@@ -143,15 +143,6 @@ impl JobTable {
                     && matches(job)
             }));
         let jobs = &timeline.jobs;
-        let ran = |j: &Job| -> u64 {
-            j.runs
-                .iter()
-                .map(|&r| {
-                    let r = &timeline.runs[r as usize];
-                    r.end_or(timeline.end_ns()) - r.start_ns
-                })
-                .sum()
-        };
         let by = self.sort;
         self.rows.sort_by(|&a, &b| {
             let (a, b) = (&jobs[a as usize], &jobs[b as usize]);
@@ -164,7 +155,7 @@ impl JobTable {
                 SortBy::State => a.state.as_str().cmp(b.state.as_str()),
                 SortBy::Submit => a.submit_ns.cmp(&b.submit_ns),
                 SortBy::Wait => a.wait_ns(timeline).cmp(&b.wait_ns(timeline)),
-                SortBy::Runtime => ran(a).cmp(&ran(b)),
+                SortBy::Runtime => a.ran_ns(timeline).cmp(&b.ran_ns(timeline)),
             };
             order.then(a.id.cmp(&b.id))
         });
@@ -248,14 +239,7 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, table: &mut JobTable) -> Picks
             body.rows(18.0, table.rows.len(), |mut row| {
                 let job = &timeline.jobs[table.rows[row.index()] as usize];
                 row.set_selected(selected == Some(job.id));
-                let ran_ns: u64 = job
-                    .runs
-                    .iter()
-                    .map(|&r| {
-                        let r = &timeline.runs[r as usize];
-                        r.end_or(timeline.end_ns()) - r.start_ns
-                    })
-                    .sum();
+                let ran_ns = job.ran_ns(timeline);
                 let cells = [
                     job.id.to_string(),
                     job.name.clone(),
