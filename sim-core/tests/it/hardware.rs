@@ -2,21 +2,12 @@
 //! comments ask, in the direction the physics says, and flow fidelity is
 //! deterministic and agrees with the analytic one on an idle fabric.
 
-use std::path::Path;
-
 use sim_core::metrics::{Summary, TrainingJobSummary, write_summary_json};
-use sim_core::scenario::load_file;
-use sim_core::simulation::run;
+
+use crate::support::simulate;
 
 fn summary(name: &str, set: &[&str]) -> Summary {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios/hardware")
-        .join(name);
-    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
-    let scenario = load_file(&path, &set)
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-        .scenario;
-    run(&scenario, &mut (), &mut |_| {}).summary
+    simulate(&format!("scenarios/hardware/{name}"), set).summary
 }
 
 fn job<'a>(s: &'a Summary, name: &str) -> &'a TrainingJobSummary {
@@ -171,7 +162,7 @@ fn in_flow_fidelity_a_neighbours_all_to_all_slows_a_job_down() {
     };
     let step = |text: String| {
         let loaded = sim_core::scenario::load_str("neighbours.ron", &text, &[]).unwrap();
-        let s = run(&loaded.scenario, &mut (), &mut |_| {}).summary;
+        let s = sim_core::simulation::run(&loaded.scenario, &mut (), &mut |_| {}).summary;
         job(&s, "dp").step_s
     };
     let alone = step(scenario(false));

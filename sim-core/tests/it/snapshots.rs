@@ -12,34 +12,14 @@
 //! Commands run from the workspace root with relative paths, so the
 //! snapshots hold no path of this machine. A snapshot that changes is a
 //! change of behaviour: review the diff, and explain it in the commit
-//! message. `UPDATE_EXPECT=1 cargo test -p sim-core --test snapshots`
+//! message. `UPDATE_EXPECT=1 cargo test -p sim-core --test it snapshots`
 //! rewrites them.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use expect_test::expect_file;
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("sim-core sits in the workspace")
-        .to_path_buf()
-}
-
-/// Runs `clustersim` from the workspace root.
-fn clustersim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .args(args)
-        .current_dir(workspace_root())
-        .output()
-        .expect("the clustersim binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("clustersim prints UTF-8")
-}
+use crate::support::{clustersim, ron_files, scratch, stderr, stdout, workspace_root};
 
 /// Checks `actual` against the snapshot at `path` (relative to the
 /// workspace root); collects a mismatch instead of stopping at the first.
@@ -61,26 +41,6 @@ fn finish(failures: Vec<String>) {
     );
 }
 
-/// Every `.ron` file below `dir` (relative to the workspace root), sorted.
-fn ron_files(dir: &str) -> Vec<String> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else if path.extension().is_some_and(|e| e == "ron") {
-                let relative = path.strip_prefix(root).unwrap();
-                out.push(relative.to_str().unwrap().replace('\\', "/"));
-            }
-        }
-    }
-    let root = workspace_root();
-    let mut files = Vec::new();
-    walk(&root, &root.join(dir), &mut files);
-    files.sort();
-    files
-}
-
 /// FNV-1a, 64 bits: enough to notice any change of an output file.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
@@ -90,7 +50,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 #[test]
 fn bundled_scenarios_match_their_snapshots() {
-    let scratch = std::env::temp_dir().join(format!("clustersim-snapshots-{}", std::process::id()));
+    let scratch = scratch("snapshots");
     let mut failures = Vec::new();
     let scenarios = ron_files("scenarios");
     assert!(!scenarios.is_empty());
@@ -98,17 +58,12 @@ fn bundled_scenarios_match_their_snapshots() {
         let out_dir = scratch.join(scenario.trim_end_matches(".ron"));
         let out_arg = out_dir.to_str().unwrap();
         let out = clustersim(&["run", scenario, "--out", out_arg, "-q"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{scenario}: {}",
-            text(&out.stderr)
-        );
-        let mut report = text(&out.stdout).replace(out_arg, "<out>");
-        let stderr = text(&out.stderr);
-        if !stderr.is_empty() {
+        assert_eq!(out.status.code(), Some(0), "{scenario}: {}", stderr(&out));
+        let mut report = stdout(&out).replace(out_arg, "<out>");
+        let warnings = stderr(&out);
+        if !warnings.is_empty() {
             report.push_str("--- stderr\n");
-            report.push_str(&stderr);
+            report.push_str(&warnings);
         }
         report.push_str("--- output files (bytes, FNV-1a 64)\n");
         for name in ["jobs.csv", "timeseries.csv", "trace.jsonl"] {
@@ -164,6 +119,11 @@ fn cli_tables_match_their_snapshots() {
                 "--format",
                 "json",
             ],
+        ),
+        ("help.txt", &["--help"]),
+        (
+            "validate-quickstart.txt",
+            &["validate", "scenarios/quickstart.ron"],
         ),
         ("catalog.txt", &["catalog"]),
         ("catalog.json", &["catalog", "--format", "json"]),
@@ -244,14 +204,9 @@ fn cli_tables_match_their_snapshots() {
     let mut failures = Vec::new();
     for (name, args) in cases {
         let out = clustersim(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            text(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         let mut shown = format!("$ clustersim {}\n", args.join(" "));
-        shown.push_str(&text(&out.stdout));
+        shown.push_str(&stdout(&out));
         check(
             &format!("sim-core/tests/snapshots/cli/{name}"),
             &shown,
@@ -270,10 +225,9 @@ fn broken_scenarios_render_as_snapshotted() {
     for file in &files {
         let out = clustersim(&["validate", file]);
         assert_eq!(out.status.code(), Some(2), "{file}");
-        let stderr = text(&out.stderr);
         check(
             &file.replace(".ron", ".stderr"),
-            &stderr,
+            &stderr(&out),
             &mut failures,
         );
     }

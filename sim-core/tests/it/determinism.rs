@@ -3,34 +3,23 @@
 //! alone.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use sim_core::metrics::OUTPUT_FILES;
 use sim_core::scenario::load_file;
 use sim_core::simulation::run;
 
-fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios")
-        .join(name)
-}
+use crate::support::{clustersim, path, scratch};
 
 /// Runs the CLI with `--out` into a fresh directory and returns the files.
-fn run_to_files(scenario_file: &Path, overrides: &[&str], tag: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("determinism-{tag}"));
-    let _ = fs::remove_dir_all(&dir);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_clustersim"));
-    command
-        .arg("run")
-        .arg(scenario_file)
-        .arg("--out")
-        .arg(&dir)
-        .arg("--quiet");
+fn run_to_files(scenario: &str, overrides: &[&str], tag: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = scratch(&format!("determinism-{tag}"));
+    let dir_arg = dir.display().to_string();
+    let mut args = vec!["run", scenario, "--out", &dir_arg, "--quiet"];
     for o in overrides {
-        command.arg("--set").arg(o);
+        args.extend(["--set", o]);
     }
-    let out = command.output().unwrap();
+    let out = clustersim(&args);
     assert!(
         out.status.success(),
         "{}",
@@ -44,14 +33,14 @@ fn run_to_files(scenario_file: &Path, overrides: &[&str], tag: &str) -> Vec<(Str
 
 #[test]
 fn same_seed_gives_byte_identical_files_and_another_seed_does_not() {
-    let day = scenario("h100-128-nodes-day.ron");
-    let first = run_to_files(&day, &[], "a");
-    let second = run_to_files(&day, &[], "b");
+    let day = "scenarios/h100-128-nodes-day.ron";
+    let first = run_to_files(day, &[], "a");
+    let second = run_to_files(day, &[], "b");
     for ((name, a), (_, b)) in first.iter().zip(&second) {
         assert!(!a.is_empty(), "{name} is empty");
         assert!(a == b, "{name} differs between two runs of the same seed");
     }
-    let other = run_to_files(&day, &["seed=2025"], "c");
+    let other = run_to_files(day, &["seed=2025"], "c");
     for ((name, a), (_, c)) in first.iter().zip(&other) {
         assert!(a != c, "{name} is the same under another seed");
     }
@@ -59,13 +48,9 @@ fn same_seed_gives_byte_identical_files_and_another_seed_does_not() {
 
 #[test]
 fn stdout_json_equals_the_summary_file() {
-    let quick = scenario("quickstart.ron");
-    let files = run_to_files(&quick, &[], "json");
-    let out = Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .args(["run", "--format", "json", "--quiet"])
-        .arg(&quick)
-        .output()
-        .unwrap();
+    let quick = "scenarios/quickstart.ron";
+    let files = run_to_files(quick, &[], "json");
+    let out = clustersim(&["run", "--format", "json", "--quiet", quick]);
     assert!(out.status.success());
     assert_eq!(
         out.stdout, files[0].1,
@@ -94,7 +79,7 @@ fn submit_times(path: &Path, overrides: &[String], generator: &str) -> Vec<u64> 
 
 #[test]
 fn an_unrelated_random_stream_does_not_change_the_arrivals() {
-    let day = scenario("h100-128-nodes-day.ron");
+    let day = path("scenarios/h100-128-nodes-day.ron");
     let base = submit_times(&day, &[], "interactive");
     // A different size mix and duration law draw from their own streams...
     let changed = submit_times(
@@ -124,7 +109,7 @@ fn an_unrelated_random_stream_does_not_change_the_arrivals() {
 fn results_do_not_depend_on_the_thread_doing_the_work() {
     // Runs are single-threaded by design; running several at once on
     // different threads (as Monte Carlo will) must not change any of them.
-    let quick = scenario("quickstart.ron");
+    let quick = path("scenarios/quickstart.ron");
     let reference = run(
         &load_file(&quick, &[]).unwrap().scenario,
         &mut (),

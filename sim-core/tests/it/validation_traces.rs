@@ -15,20 +15,14 @@
 //! and there FCFS agrees exactly; KTH has 8 and SDSC 10, and there the
 //! means agree to within 0.001%.
 
-use std::path::Path;
-
 use sim_core::metrics::Summary;
-use sim_core::scenario::load_file;
-use sim_core::simulation::run;
 
 fn replay(trace: &str, backfill: &str) -> Summary {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios/traces")
-        .join(trace);
-    let scenario = load_file(&path, &[format!("scheduler.backfill={backfill}")])
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .scenario;
-    run(&scenario, &mut (), &mut |_| {}).summary
+    crate::support::simulate(
+        &format!("scenarios/traces/{trace}"),
+        &[&format!("scheduler.backfill={backfill}")],
+    )
+    .summary
 }
 
 fn relative_error(ours: f64, theirs: f64) -> f64 {

@@ -6,27 +6,17 @@
 //! resolution at every pass, so the scheduler's plan is exactly what
 //! happens.
 
-use std::path::{Path, PathBuf};
-
 use sim_core::engine::SimTime;
 use sim_core::metrics::JobState;
-use sim_core::scenario::load_file;
-use sim_core::simulation::{RunResult, run};
+use sim_core::simulation::RunResult;
+
+use crate::support::simulate;
 
 const MIN: u64 = 60;
 const HOUR: u64 = 3600;
 
-fn teaching(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scenarios/teaching")
-        .join(name)
-}
-
 fn run_with(name: &str, overrides: &[&str]) -> RunResult {
-    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-    let loaded = load_file(&teaching(name), &overrides)
-        .unwrap_or_else(|e| panic!("{name} {overrides:?} does not load: {e:?}"));
-    run(&loaded.scenario, &mut (), &mut |_| {})
+    simulate(&format!("scenarios/teaching/{name}"), overrides)
 }
 
 fn secs(t: Option<SimTime>) -> Option<u64> {

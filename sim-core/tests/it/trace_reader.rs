@@ -1,11 +1,11 @@
 //! `trace.jsonl` written by a run reads back as the same records, and a
 //! damaged trace is refused at its line and column with a fix.
 
-use std::path::Path;
-
 use sim_core::metrics::{
     JsonlTraceReader, JsonlTraceWriter, TraceEvent, TraceHeader, TraceRecord, TraceSink,
 };
+
+use crate::support::load;
 
 /// Keeps what the run emitted, owned, and writes the file alongside.
 struct Both<W: std::io::Write> {
@@ -21,22 +21,19 @@ impl<W: std::io::Write> TraceSink for Both<W> {
 }
 
 fn written(scenario: &str) -> (TraceHeader, Vec<TraceRecord>, String) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(scenario);
     // Only the cluster and the records matter here: analytic training is
     // enough and much faster than flows.
-    let overrides = if scenario.contains("hardware/") {
-        vec!["fabric.collectives=Analytic".to_string()]
+    let overrides: &[&str] = if scenario.contains("hardware/") {
+        &["fabric.collectives=Analytic"]
     } else {
-        Vec::new()
+        &[]
     };
-    let loaded = sim_core::scenario::load_file(&path, &overrides).unwrap();
+    let scenario = load(scenario, overrides);
     let mut sink = Both {
         seen: Vec::new(),
-        writer: JsonlTraceWriter::new(Vec::new(), &loaded.scenario).unwrap(),
+        writer: JsonlTraceWriter::new(Vec::new(), &scenario).unwrap(),
     };
-    let result = sim_core::simulation::run(&loaded.scenario, &mut sink, &mut |_| {});
+    let result = sim_core::simulation::run(&scenario, &mut sink, &mut |_| {});
     let bytes = sink
         .writer
         .finish(result.end, result.summary.stop_reason)
@@ -47,7 +44,7 @@ fn written(scenario: &str) -> (TraceHeader, Vec<TraceRecord>, String) {
         reason: result.summary.stop_reason.to_string(),
     });
     (
-        TraceHeader::of(&loaded.scenario),
+        TraceHeader::of(&scenario),
         seen,
         String::from_utf8(bytes).unwrap(),
     )

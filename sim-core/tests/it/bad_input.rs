@@ -9,24 +9,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use proptest::prelude::*;
 use sim_core::scenario::{Location, load_file, load_str};
 
-fn clustersim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clustersim"))
-        .args(args)
-        .output()
-        .expect("the clustersim binary runs")
-}
-
-fn broken_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/broken")
-}
+use crate::support::{clustersim, path, ron_files};
 
 fn quickstart() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/quickstart.ron")
+    path("scenarios/quickstart.ron")
 }
 
 struct Expectation {
@@ -51,18 +41,10 @@ fn expectation(path: &Path) -> Expectation {
 }
 
 fn broken_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(broken_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "ron"))
-        .collect();
-    files.sort();
-    files
-}
-
-#[test]
-fn there_are_at_least_fifteen_broken_scenarios() {
-    assert!(broken_files().len() >= 15);
+    ron_files("sim-core/tests/broken")
+        .iter()
+        .map(|f| path(f))
+        .collect()
 }
 
 #[test]

@@ -3,33 +3,14 @@
 //! order, utilization in [0, 1], and a trace that agrees with the records.
 
 use std::collections::HashMap;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sim_core::engine::SimTime;
 use sim_core::metrics::{JobState, TraceEvent, TraceSink};
-use sim_core::scenario::{Scenario, load_file};
+use sim_core::scenario::Scenario;
 use sim_core::simulation::{RunResult, run};
 
-fn bundled_scenarios() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "ron") {
-                out.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios"),
-        &mut files,
-    );
-    files.sort();
-    files
-}
+use crate::support::{load, path, ron_files, simulate};
 
 /// Replays the trace as it is emitted and checks it against the cluster.
 struct CheckingSink {
@@ -213,57 +194,38 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
 
 #[test]
 fn every_bundled_scenario_runs_and_keeps_the_invariants() {
-    let files = bundled_scenarios();
-    assert!(
-        files.len() >= 3,
-        "scenarios/ should hold at least quickstart, mmc-queue and h100-128-nodes-day"
-    );
-    for path in files {
-        let loaded = load_file(&path, &[]).unwrap_or_else(|e| panic!("{e}"));
-        let mut sink = CheckingSink::new(&loaded.scenario);
-        let result = run(&loaded.scenario, &mut sink, &mut |_| {});
-        check_invariants(&path, &loaded.scenario, &result, &sink);
+    let files = ron_files("scenarios");
+    assert!(files.contains(&"scenarios/quickstart.ron".to_string()));
+    for file in files {
+        let scenario = load(&file, &[]);
+        let mut sink = CheckingSink::new(&scenario);
+        let result = run(&scenario, &mut sink, &mut |_| {});
+        check_invariants(&path(&file), &scenario, &result, &sink);
     }
 }
 
 #[test]
 fn stopping_early_leaves_jobs_running_or_pending_and_counts_them() {
-    let day = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/h100-128-nodes-day.ron");
+    let day = "scenarios/h100-128-nodes-day.ron";
     for stop in ["stop.horizon=12h", "stop.max_events=500"] {
-        let loaded = load_file(&day, &[stop.to_string()]).unwrap();
-        let mut sink = CheckingSink::new(&loaded.scenario);
-        let result = run(&loaded.scenario, &mut sink, &mut |_| {});
+        let scenario = load(day, &[stop]);
+        let mut sink = CheckingSink::new(&scenario);
+        let result = run(&scenario, &mut sink, &mut |_| {});
         assert_ne!(result.summary.stop_reason, "all_work_done", "{stop}");
         assert!(result.summary.jobs.running_at_end > 0, "{stop}");
-        check_invariants(&day, &loaded.scenario, &result, &sink);
+        check_invariants(&path(day), &scenario, &result, &sink);
     }
-    let horizon = load_file(&day, &["stop.horizon=12h".into()])
-        .unwrap()
-        .scenario;
-    let result = run(&horizon, &mut (), &mut |_| {});
+    let result = simulate(day, &["stop.horizon=12h"]);
     assert_eq!(result.end.as_secs_f64(), 12.0 * 3600.0);
-    let budget = load_file(&day, &["stop.max_events=500".into()])
-        .unwrap()
-        .scenario;
-    assert_eq!(run(&budget, &mut (), &mut |_| {}).summary.events, 500);
+    assert_eq!(simulate(day, &["stop.max_events=500"]).summary.events, 500);
 }
 
 #[test]
 fn jobs_over_their_limit_are_killed_unless_replaying_true_lengths() {
-    let quick = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/quickstart.ron");
     // quickstart's `eval-sweep` asks for 1h30m and needs 2h.
-    let killed = run(
-        &load_file(&quick, &[]).unwrap().scenario,
-        &mut (),
-        &mut |_| {},
-    );
-    let replay = run(
-        &load_file(&quick, &["scheduler.kill_at_time_limit=false".into()])
-            .unwrap()
-            .scenario,
-        &mut (),
-        &mut |_| {},
-    );
+    let quick = "scenarios/quickstart.ron";
+    let killed = simulate(quick, &[]);
+    let replay = simulate(quick, &["scheduler.kill_at_time_limit=false"]);
     let eval = |r: &RunResult| {
         *r.jobs
             .iter()

@@ -33,7 +33,7 @@ use sim_core::simulation::run;
 use sim_core::workload::{Arrival, DurationDist};
 
 fn mmc_scenario() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/mmc-queue.ron")
+    crate::support::path("scenarios/mmc-queue.ron")
 }
 
 /// Erlang C mean wait in queue, in seconds.

@@ -1,0 +1,32 @@
+//! sim-core's integration tests, one binary (as ripgrep does): one link
+//! step instead of one per file, and one place for what they share
+//! ([`support`]).
+//!
+//! | module | what it checks, against what |
+//! | --- | --- |
+//! | `snapshots` | golden outputs of every bundled scenario, the CLI's tables and every broken scenario's diagnostic |
+//! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
+//! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
+//! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
+//! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
+//! | `fcfs`, `teaching` | hand-computed schedules |
+//! | `hardware` | the what-if pairs answer in the direction the physics says |
+//! | `trace_reader` | trace.jsonl reads back as written; damaged traces refused where they break |
+//! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each) |
+
+mod support;
+
+mod bad_input;
+mod cli;
+mod determinism;
+mod fcfs;
+mod hardware;
+mod scenarios;
+mod snapshots;
+mod teaching;
+mod trace_reader;
+mod validation_collective;
+mod validation_fabric;
+mod validation_queueing;
+mod validation_traces;
+mod validation_training;
