@@ -71,7 +71,8 @@ fn open(c: &mut Criterion) {
     let trace = dir.join("trace.jsonl");
     let loaded = sim_core::scenario::load_file(&bench_file("trace-1m-events.ron"), &[]).unwrap();
     let file = std::io::BufWriter::new(std::fs::File::create(&trace).unwrap());
-    let mut writer = sim_core::metrics::JsonlTraceWriter::new(file, &loaded.scenario).unwrap();
+    let mut writer =
+        sim_core::metrics::JsonlTraceWriter::new(file, loaded.scenario.trace_header()).unwrap();
     let result = sim_core::simulation::run(&loaded.scenario, &mut writer, &mut |_| {});
     writer
         .finish(result.end, result.summary.stop_reason)

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use sim_core::metrics::{JsonlTraceReader, TraceEvent, TraceHeader, TraceRecord, TraceSink};
+use sim_core::metrics::{JsonlTraceReader, TraceEvent, TraceRecord, TraceSink};
 use sim_core::scenario;
 use sim_core::simulation::{self, RunProgress, RunResult};
 
@@ -204,7 +204,7 @@ impl Worker {
         let scenario = loaded.scenario;
         {
             let mut shared = lock(&self.shared);
-            shared.timeline = Some(Timeline::new(TraceHeader::of(&scenario)));
+            shared.timeline = Some(Timeline::new(scenario.trace_header()));
             shared.description = scenario.description.clone();
             shared.lesson = lesson(path);
             shared.warnings = loaded.warnings.iter().map(ToString::to_string).collect();

@@ -22,8 +22,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::ops::Range;
 
+use sim_core::metrics::TraceAlloc;
 use sim_core::metrics::{JobState, TraceHeader, TraceRecord};
-use sim_core::scheduler::NodeGpus;
 
 /// Changes between two GPU-ownership snapshots.
 pub const SNAPSHOT_EVERY: usize = 4096;
@@ -197,7 +197,7 @@ impl Layout {
     }
 
     /// The flat indices of the GPUs in `alloc`.
-    pub fn gpus_of(&self, alloc: NodeGpus) -> impl Iterator<Item = u32> + '_ {
+    pub fn gpus_of(&self, alloc: TraceAlloc) -> impl Iterator<Item = u32> + '_ {
         let first = self
             .first_gpu
             .get(alloc.node as usize)
@@ -222,7 +222,7 @@ pub struct Timeline {
     pub layout: Layout,
     pub jobs: Vec<Job>,
     pub runs: Vec<Run>,
-    pub allocs: Vec<NodeGpus>,
+    pub allocs: Vec<TraceAlloc>,
     /// When and why the run stopped, once the trace says.
     pub end_of_run: Option<(u64, String)>,
     changes: Vec<Change>,

@@ -26,9 +26,7 @@ fn run(jobs: u32) -> (Timeline, sim_core::simulation::RunResult) {
     let loaded =
         sim_core::scenario::load_file(&path, &[format!("workload.generators[0].count={jobs}")])
             .unwrap();
-    let mut feed = Feed(Timeline::new(sim_core::metrics::TraceHeader::of(
-        &loaded.scenario,
-    )));
+    let mut feed = Feed(Timeline::new(loaded.scenario.trace_header()));
     let result = sim_core::simulation::run(&loaded.scenario, &mut feed, &mut |_| {});
     feed.0
         .finish(result.end.as_ns(), result.summary.stop_reason);
@@ -191,7 +189,7 @@ fn inconsistent_traces_are_refused_with_a_reason() {
     let on_gpu0 = |job| TraceRecord::Start {
         t_ns: 1,
         job,
-        alloc: vec![sim_core::scheduler::NodeGpus { node: 0, mask: 1 }],
+        alloc: vec![sim_core::metrics::TraceAlloc { node: 0, mask: 1 }],
     };
     fresh.ingest(on_gpu0(1)).unwrap();
     let err = fresh.ingest(on_gpu0(2)).unwrap_err();

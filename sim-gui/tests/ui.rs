@@ -158,7 +158,7 @@ fn a_trace_written_by_the_cli_opens_directly() {
         sim_core::scenario::load_file(&repo("scenarios/teaching/preemption.ron"), &[]).unwrap();
     let mut writer = sim_core::metrics::JsonlTraceWriter::new(
         std::fs::File::create(&path).unwrap(),
-        &loaded.scenario,
+        loaded.scenario.trace_header(),
     )
     .unwrap();
     let result = sim_core::simulation::run(&loaded.scenario, &mut writer, &mut |_| {});

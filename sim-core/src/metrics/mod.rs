@@ -19,8 +19,8 @@ pub use summary::{
     summarize,
 };
 pub use trace::{
-    JsonlTraceReader, JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceEvent, TraceGroup, TraceHeader,
-    TraceLeaf, TraceNode, TraceRecord, TraceSink,
+    JsonlTraceReader, JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceAlloc, TraceEvent, TraceGroup,
+    TraceHeader, TraceLeaf, TraceNode, TraceRecord, TraceSink,
 };
 pub use writers::{OUTPUT_FILES, write_jobs_csv, write_summary_json, write_timeseries_csv};
 

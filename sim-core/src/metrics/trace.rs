@@ -32,9 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::JobState;
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::Scenario;
-use crate::scheduler::NodeGpus;
-use crate::workload::trace::TraceError;
+use crate::text::FileError;
 
 /// Bumped whenever a reader of older traces would misread newer ones.
 /// Version 3 added the header's `leaves`; version 2 files still read.
@@ -67,7 +65,7 @@ pub enum TraceEvent<'a> {
         #[serde(rename = "t_ns", serialize_with = "ns")]
         time: SimTime,
         job: u64,
-        alloc: &'a [NodeGpus],
+        alloc: &'a [TraceAlloc],
     },
     End {
         #[serde(rename = "t_ns", serialize_with = "ns")]
@@ -90,6 +88,22 @@ fn ns<S: serde::Serializer>(t: &SimTime, s: S) -> Result<S::Ok, S::Error> {
 
 fn duration_ns<S: serde::Serializer>(d: &SimDuration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_ns())
+}
+
+/// GPUs of one node given to a job, as the trace writes them: the node's
+/// index in [`TraceHeader::nodes`] and a bit mask over its GPU indices
+/// (bit `i` is GPU `i`). Its own type, not the scheduler's, because the
+/// trace is a public, versioned format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceAlloc {
+    pub node: u32,
+    pub mask: u64,
+}
+
+impl TraceAlloc {
+    pub fn gpu_count(self) -> u32 {
+        self.mask.count_ones()
+    }
 }
 
 /// Receives state changes as they happen.
@@ -138,44 +152,6 @@ pub struct TraceLeaf {
     pub nodes: Vec<u32>,
 }
 
-impl TraceHeader {
-    /// Describes `scenario`'s cluster.
-    pub fn of(scenario: &Scenario) -> Self {
-        let cluster = &scenario.cluster;
-        TraceHeader {
-            scenario: scenario.name.clone(),
-            seed: scenario.seed,
-            groups: cluster
-                .groups
-                .iter()
-                .map(|g| TraceGroup {
-                    name: g.name.clone(),
-                    node_model: g.node_model.name.clone(),
-                    gpu_model: g.gpu_model.name.clone(),
-                })
-                .collect(),
-            nodes: cluster
-                .nodes
-                .iter()
-                .map(|n| TraceNode {
-                    name: n.name.clone(),
-                    group: n.group,
-                    gpus: n.gpus,
-                })
-                .collect(),
-            leaves: scenario
-                .scheduler
-                .topology
-                .iter()
-                .map(|leaf| TraceLeaf {
-                    name: leaf.name.clone(),
-                    nodes: leaf.nodes.clone(),
-                })
-                .collect(),
-        }
-    }
-}
-
 #[derive(Serialize, Deserialize)]
 struct HeaderLine {
     event: String,
@@ -200,13 +176,14 @@ pub struct JsonlTraceWriter<W: Write> {
 }
 
 impl<W: Write> JsonlTraceWriter<W> {
-    /// Starts a trace with its header line.
-    pub fn new(mut out: W, scenario: &Scenario) -> io::Result<Self> {
+    /// Starts a trace with its header line (`Scenario::trace_header`
+    /// describes a scenario's cluster).
+    pub fn new(mut out: W, header: TraceHeader) -> io::Result<Self> {
         let header = HeaderLine {
             event: "header".into(),
             format: TRACE_FORMAT_NAME.into(),
             version: TRACE_FORMAT_VERSION,
-            header: TraceHeader::of(scenario),
+            header,
         };
         serde_json::to_writer(&mut out, &header)?;
         out.write_all(b"\n")?;
@@ -265,7 +242,7 @@ pub enum TraceRecord {
     Start {
         t_ns: u64,
         job: u64,
-        alloc: Vec<NodeGpus>,
+        alloc: Vec<TraceAlloc>,
     },
     End {
         t_ns: u64,
@@ -367,14 +344,14 @@ pub struct JsonlTraceReader<'a> {
 
 impl<'a> JsonlTraceReader<'a> {
     /// Reads the header line of `text`; `path` names the file in errors.
-    pub fn open(text: &'a str, path: &'a str) -> Result<Self, TraceError> {
+    pub fn open(text: &'a str, path: &'a str) -> Result<Self, FileError> {
         let mut lines = text.lines().enumerate();
         let (index, line) = loop {
             match lines.next() {
                 Some((_, line)) if line.trim().is_empty() => continue,
                 Some(found) => break found,
                 None => {
-                    return Err(TraceError::at(
+                    return Err(FileError::at(
                         path,
                         0,
                         0,
@@ -386,7 +363,7 @@ impl<'a> JsonlTraceReader<'a> {
             }
         };
         let header: HeaderLine = serde_json::from_str(line).map_err(|e| {
-            TraceError::at(
+            FileError::at(
                 path,
                 index + 1,
                 e.column().max(1),
@@ -398,7 +375,7 @@ impl<'a> JsonlTraceReader<'a> {
             )
         })?;
         if header.event != "header" || header.format != TRACE_FORMAT_NAME {
-            return Err(TraceError::at(
+            return Err(FileError::at(
                 path,
                 index + 1,
                 1,
@@ -411,7 +388,7 @@ impl<'a> JsonlTraceReader<'a> {
             ));
         }
         if !(OLDEST_READABLE_VERSION..=TRACE_FORMAT_VERSION).contains(&header.version) {
-            return Err(TraceError::at(
+            return Err(FileError::at(
                 path,
                 index + 1,
                 1,
@@ -441,7 +418,7 @@ impl<'a> JsonlTraceReader<'a> {
                 })
             });
         if let Some(message) = impossible {
-            return Err(TraceError::at(
+            return Err(FileError::at(
                 path,
                 index + 1,
                 1,
@@ -471,8 +448,8 @@ impl<'a> JsonlTraceReader<'a> {
 
     /// An error at `line`, for a record the caller cannot accept (say, a
     /// start for a job never submitted).
-    pub fn error_at(&self, line: usize, message: impl Into<String>) -> TraceError {
-        TraceError::at(
+    pub fn error_at(&self, line: usize, message: impl Into<String>) -> FileError {
+        FileError::at(
             self.path,
             line,
             1,
@@ -484,7 +461,7 @@ impl<'a> JsonlTraceReader<'a> {
 }
 
 impl Iterator for JsonlTraceReader<'_> {
-    type Item = Result<TraceRecord, TraceError>;
+    type Item = Result<TraceRecord, FileError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
@@ -495,7 +472,7 @@ impl Iterator for JsonlTraceReader<'_> {
         let expected = "one JSON object per line with `t_ns` and `event` (submit, refuse, start, end, preempt, end_of_run)";
         let parsed = serde_json::from_str::<RawLine<'_>>(line)
             .map_err(|e| {
-                TraceError::at(
+                FileError::at(
                     self.path,
                     self.line,
                     e.column().max(1),
@@ -506,13 +483,13 @@ impl Iterator for JsonlTraceReader<'_> {
             })
             .and_then(|raw| {
                 raw.into_record().map_err(|message| {
-                    TraceError::at(self.path, self.line, 1, message, expected, FIX_REWRITE)
+                    FileError::at(self.path, self.line, 1, message, expected, FIX_REWRITE)
                 })
             })
             .and_then(|record| {
                 let t_ns = record.t_ns();
                 if t_ns < self.last_t_ns {
-                    return Err(TraceError::at(
+                    return Err(FileError::at(
                         self.path,
                         self.line,
                         1,
@@ -548,7 +525,7 @@ struct RawLine<'a> {
     time_limit_ns: Option<u64>,
     #[serde(borrow)]
     reason: Option<std::borrow::Cow<'a, str>>,
-    alloc: Option<Vec<NodeGpus>>,
+    alloc: Option<Vec<TraceAlloc>>,
     state: Option<JobState>,
     requeued: Option<bool>,
     lost_gpu_s: Option<f64>,

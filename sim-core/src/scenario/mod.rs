@@ -34,6 +34,7 @@ use ron::extensions::Extensions;
 
 use crate::engine::{SimDuration, StopCondition};
 use crate::hardware::{Catalog, Cluster};
+use crate::metrics::{TraceGroup, TraceHeader, TraceLeaf, TraceNode};
 use crate::scheduler::SchedulerConfig;
 use crate::workload::WorkloadSpec;
 use error::split_structured;
@@ -55,6 +56,38 @@ pub struct Scenario {
     pub scheduler: SchedulerConfig,
     pub stop: StopCondition,
     pub outputs: OutputConfig,
+}
+
+impl Scenario {
+    /// The first line of this scenario's `trace.jsonl`: its cluster's
+    /// groups, nodes and leaf switches (the scheduler's topology, which
+    /// follows the fabric's leaves unless the file lists its own).
+    pub fn trace_header(&self) -> TraceHeader {
+        TraceHeader {
+            scenario: self.name.clone(),
+            seed: self.seed,
+            groups: (self.cluster.groups.iter())
+                .map(|g| TraceGroup {
+                    name: g.name.clone(),
+                    node_model: g.node_model.name.clone(),
+                    gpu_model: g.gpu_model.name.clone(),
+                })
+                .collect(),
+            nodes: (self.cluster.nodes.iter())
+                .map(|n| TraceNode {
+                    name: n.name.clone(),
+                    group: n.group,
+                    gpus: n.gpus,
+                })
+                .collect(),
+            leaves: (self.scheduler.topology.iter())
+                .map(|leaf| TraceLeaf {
+                    name: leaf.name.clone(),
+                    nodes: leaf.nodes.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What the run records besides per-job data.

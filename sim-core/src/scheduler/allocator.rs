@@ -21,13 +21,11 @@
 //! - no allocation in the hot path: scratch space is kept between calls and
 //!   the caller provides the output vector.
 
-use serde::{Deserialize, Serialize};
-
 use crate::hardware::{Cluster, NodeId};
 use crate::workload::JobRequest;
 
 /// Some GPUs of one node, as a bit mask over the node's GPU indices.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NodeGpus {
     pub node: NodeId,
     pub mask: u64,

@@ -35,11 +35,11 @@ mod training;
 
 use crate::engine::{Engine, Model, Progress, RngStreams, SimDuration, SimTime, StopReason};
 use crate::metrics::{
-    JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, Summary, TimeSample, TraceEvent,
-    TraceSink, fairness, summarize,
+    JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, Summary, TimeSample, TraceAlloc,
+    TraceEvent, TraceSink, fairness, summarize,
 };
 use crate::scenario::Scenario;
-use crate::scheduler::{Decision, JobIndex, Scheduler, SchedulerConfig};
+use crate::scheduler::{Decision, JobIndex, NodeGpus, Scheduler, SchedulerConfig};
 use crate::workload::{Directory, JobSource, SubmittedJob};
 
 /// What a run produced.
@@ -125,6 +125,8 @@ struct ClusterSim<'a> {
     training: training::Training<'a>,
     /// When a job last arrived, started or ended.
     last_change: SimTime,
+    /// A started job's allocation in the trace's terms (reused).
+    trace_alloc: Vec<TraceAlloc>,
 }
 
 /// Runs `scenario` to its stop condition. State changes go to `trace`;
@@ -171,6 +173,7 @@ pub fn run(
         lost_gpu_ns: 0,
         training: training::Training::new(scenario),
         last_change: SimTime::ZERO,
+        trace_alloc: Vec::new(),
     };
     let stop_reason = engine.run(&mut sim, scenario.stop);
     // Events left behind by jobs that ended early (a time-limit end after
@@ -465,10 +468,17 @@ impl ClusterSim<'_> {
         self.recorder.queue_length -= 1;
         self.recorder.running_jobs += 1;
         self.recorder.busy_gpus += job.request.total_gpus();
+        self.trace_alloc.clear();
+        let as_traced = |p: &NodeGpus| TraceAlloc {
+            node: p.node,
+            mask: p.mask,
+        };
+        self.trace_alloc
+            .extend(running.allocation.iter().map(as_traced));
         self.trace.record(&TraceEvent::Start {
             time: now,
             job: record.id,
-            alloc: &running.allocation,
+            alloc: &self.trace_alloc,
         });
     }
 

@@ -31,7 +31,7 @@ fn written(scenario: &str) -> (TraceHeader, Vec<TraceRecord>, String) {
     let scenario = load(scenario, overrides);
     let mut sink = Both {
         seen: Vec::new(),
-        writer: JsonlTraceWriter::new(Vec::new(), &scenario).unwrap(),
+        writer: JsonlTraceWriter::new(Vec::new(), scenario.trace_header()).unwrap(),
     };
     let result = sim_core::simulation::run(&scenario, &mut sink, &mut |_| {});
     let bytes = sink
@@ -44,7 +44,7 @@ fn written(scenario: &str) -> (TraceHeader, Vec<TraceRecord>, String) {
         reason: result.summary.stop_reason.to_string(),
     });
     (
-        TraceHeader::of(&scenario),
+        scenario.trace_header(),
         seen,
         String::from_utf8(bytes).unwrap(),
     )
@@ -74,7 +74,7 @@ fn the_header_carries_the_leaf_switches() {
     assert_eq!(nodes, 24);
 }
 
-fn refusal(text: &str) -> sim_core::workload::trace::TraceError {
+fn refusal(text: &str) -> sim_core::text::FileError {
     match JsonlTraceReader::open(text, "t.jsonl") {
         Err(e) => e,
         Ok(reader) => reader

@@ -211,7 +211,7 @@ fn run(
             let trace_path = dir.join("trace.jsonl");
             let file =
                 File::create(&trace_path).map_err(|e| io_error("cannot create", &trace_path, e))?;
-            let writer = JsonlTraceWriter::new(BufWriter::new(file), scenario)
+            let writer = JsonlTraceWriter::new(BufWriter::new(file), scenario.trace_header())
                 .map_err(|e| io_error("cannot write", &trace_path, e))?;
             Some(writer)
         }

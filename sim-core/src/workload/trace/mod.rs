@@ -9,7 +9,7 @@
 //!
 //! The pipeline, in this order:
 //! 1. parse every record (`swf.rs`, `sacct.rs`); a malformed record is a
-//!    [`TraceError`] naming the exact line and column, never a panic;
+//!    [`FileError`] naming the exact line and column, never a panic;
 //! 2. drop filters, each job counted under the first reason that applies, in
 //!    this fixed order: never started (sacct), submit time unknown, run time
 //!    unknown or < 0 ([`ImportOptions::negative_runtime`]), run time 0
@@ -41,11 +41,11 @@
 mod sacct;
 mod swf;
 
-use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
 use crate::engine::{NS_PER_SEC, SimDuration, SimTime};
+use crate::text::FileError;
 use crate::units::format_duration;
 
 /// The format of a trace file.
@@ -305,66 +305,16 @@ fn count_for(list: &[(String, u64)], key: &str) -> u64 {
     list.iter().find(|(k, _)| k == key).map_or(0, |&(_, n)| n)
 }
 
-/// A trace that cannot be imported: where, what, what was expected and how
-/// to fix it. `line` and `column` are 1-based; 0 means the whole file (an
-/// I/O problem or invalid options).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TraceError {
-    pub path: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-    pub expected: String,
-    pub fix: String,
-}
-
-impl fmt::Display for TraceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}: {}", self.path, self.message)?;
-        } else {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.path, self.line, self.column, self.message
-            )?;
-        }
-        write!(f, "\n  expected {}\n  fix: {}", self.expected, self.fix)
-    }
-}
-
-impl std::error::Error for TraceError {}
-
-impl TraceError {
-    pub(crate) fn at(
-        path: &str,
-        line: usize,
-        column: usize,
-        message: impl Into<String>,
-        expected: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        TraceError {
-            path: path.to_string(),
-            line,
-            column,
-            message: message.into(),
-            expected: expected.into(),
-            fix: fix.into(),
-        }
-    }
-}
-
 /// Reads `path` (gzip if it starts with `1f 8b`) and imports it.
 pub fn import_file(
     path: &Path,
     format: TraceFormat,
     options: &ImportOptions,
-) -> Result<(Vec<TraceJob>, ImportReport), TraceError> {
+) -> Result<(Vec<TraceJob>, ImportReport), FileError> {
     let shown = path.display().to_string();
     check_options(&shown, options)?;
     let bytes = std::fs::read(path).map_err(|e| {
-        TraceError::at(
+        FileError::at(
             &shown,
             0,
             0,
@@ -378,7 +328,7 @@ pub fn import_file(
         flate2::read::MultiGzDecoder::new(bytes.as_slice())
             .read_to_end(&mut out)
             .map_err(|e| {
-                TraceError::at(
+                FileError::at(
                     &shown,
                     0,
                     0,
@@ -403,7 +353,7 @@ pub fn import_str(
     text: &str,
     format: TraceFormat,
     options: &ImportOptions,
-) -> Result<(Vec<TraceJob>, ImportReport), TraceError> {
+) -> Result<(Vec<TraceJob>, ImportReport), FileError> {
     check_options(path_for_messages, options)?;
     let parsed = match format {
         TraceFormat::Swf => swf::parse(path_for_messages, text)?,
@@ -412,9 +362,9 @@ pub fn import_str(
     Ok(convert(parsed, options))
 }
 
-fn check_options(path: &str, options: &ImportOptions) -> Result<(), TraceError> {
+fn check_options(path: &str, options: &ImportOptions) -> Result<(), FileError> {
     options.validate().map_err(|message| {
-        TraceError::at(
+        FileError::at(
             path,
             0,
             0,

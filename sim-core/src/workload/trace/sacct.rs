@@ -39,8 +39,9 @@
 //! Invariants: a malformed field is an error at its line and column, never a
 //! panic and never a silently wrong job.
 
-use super::{IdOrigin, Parsed, RawJob, SwfHeader, TraceError, column_of, parse_nano};
+use super::{IdOrigin, Parsed, RawJob, SwfHeader, column_of, parse_nano};
 use crate::engine::NS_PER_SEC;
+use crate::text::FileError;
 
 const FIX_FORMAT: &str = "export the records with `sacct --parsable2 \
      --format=JobID,User,Account,Partition,QOS,Submit,Start,End,Elapsed,Timelimit,ReqTRES,AllocTRES,State` \
@@ -77,10 +78,10 @@ struct Sizes {
 }
 
 /// Parses a `sacct --parsable2` text.
-pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, TraceError> {
+pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
     let Some((header_no, header_line)) = lines.find(|(_, l)| !l.trim().is_empty()) else {
-        return Err(TraceError::at(
+        return Err(FileError::at(
             path,
             1,
             1,
@@ -108,7 +109,7 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, TraceError> {
         let at = |i: usize| fields[i];
         let opt = |c: Option<usize>| c.map(|i| fields[i].1.trim());
         let err = |offset: usize, message: String, expected: &str| {
-            TraceError::at(
+            FileError::at(
                 path,
                 line_no,
                 column_of(line, offset),
@@ -125,7 +126,7 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, TraceError> {
             )
         })?;
 
-        let time = |c: Option<usize>, name: &str| -> Result<Option<i64>, TraceError> {
+        let time = |c: Option<usize>, name: &str| -> Result<Option<i64>, FileError> {
             let Some(i) = c else { return Ok(None) };
             let (offset, value) = at(i);
             timestamp(value.trim()).map_err(|()| {
@@ -136,7 +137,7 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, TraceError> {
                 )
             })
         };
-        let duration = |c: Option<usize>, name: &str| -> Result<Option<i64>, TraceError> {
+        let duration = |c: Option<usize>, name: &str| -> Result<Option<i64>, FileError> {
             let Some(i) = c else { return Ok(None) };
             let (offset, value) = at(i);
             slurm_duration(value.trim()).map_err(|()| {
@@ -147,7 +148,7 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, TraceError> {
                 )
             })
         };
-        let count = |c: Option<usize>, name: &str| -> Result<Option<u64>, TraceError> {
+        let count = |c: Option<usize>, name: &str| -> Result<Option<u64>, FileError> {
             let Some(i) = c else { return Ok(None) };
             let (offset, value) = at(i);
             let value = value.trim();
@@ -159,7 +160,7 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, TraceError> {
                 .map(Some)
                 .map_err(|_| err(offset, format!("{name} is `{value}`"), "a whole number"))
         };
-        let tres = |c: Option<usize>, name: &str| -> Result<TresCounts, TraceError> {
+        let tres = |c: Option<usize>, name: &str| -> Result<TresCounts, FileError> {
             let Some(i) = c else { return Ok((None, None)) };
             let (offset, value) = at(i);
             parse_tres(value).map_err(|(inner, entry)| {
@@ -255,14 +256,14 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, TraceError> {
 }
 
 /// Finds the columns in the header line.
-fn header(path: &str, line_no: usize, line: &str) -> Result<Columns, TraceError> {
+fn header(path: &str, line_no: usize, line: &str) -> Result<Columns, FileError> {
     let names: Vec<String> = line
         .split('|')
         .map(|n| n.trim().to_ascii_lowercase())
         .collect();
     let find = |name: &str| names.iter().position(|n| n == name);
     let missing = |what: &str| {
-        TraceError::at(
+        FileError::at(
             path,
             line_no,
             1,
@@ -313,7 +314,7 @@ fn split<'a>(
     line_no: usize,
     line: &'a str,
     columns: &Columns,
-) -> Result<Vec<(usize, &'a str)>, TraceError> {
+) -> Result<Vec<(usize, &'a str)>, FileError> {
     let mut fields = Vec::with_capacity(columns.count + 1);
     let mut offset = 0;
     for part in line.split('|') {
@@ -331,7 +332,7 @@ fn split<'a>(
     } else {
         column_of(line, line.len()) + 1
     };
-    Err(TraceError::at(
+    Err(FileError::at(
         path,
         line_no,
         column,

@@ -24,8 +24,9 @@
 //! - a record becomes a [`RawJob`] unchanged: unknown values stay unknown
 //!   for the parent module to drop or replace and count.
 
-use super::{IdOrigin, Parsed, RawJob, SwfHeader, TraceError, column_of, parse_nano};
+use super::{IdOrigin, Parsed, RawJob, SwfHeader, column_of, parse_nano};
 use crate::engine::NS_PER_SEC;
+use crate::text::FileError;
 
 /// How a field is read.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -67,7 +68,7 @@ const FIX_LINE: &str = "repair the line (an unknown value is written -1), or com
      with a leading ';'";
 
 /// Parses an SWF text.
-pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, TraceError> {
+pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
     let mut header = SwfHeader::default();
     let mut jobs = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -102,7 +103,7 @@ fn header_line(
     rest: &str,
     rest_offset: usize,
     header: &mut SwfHeader,
-) -> Result<(), TraceError> {
+) -> Result<(), FileError> {
     let Some((key, value)) = rest.split_once(':') else {
         return Ok(());
     };
@@ -116,9 +117,9 @@ fn header_line(
         line,
         value_offset + (value.len() - value.trim_start().len()),
     );
-    let number = |negative_ok: bool| -> Result<i64, TraceError> {
+    let number = |negative_ok: bool| -> Result<i64, FileError> {
         leading_integer(value_trimmed, negative_ok).ok_or_else(|| {
-            TraceError::at(
+            FileError::at(
                 path,
                 line_no,
                 value_col,
@@ -174,7 +175,7 @@ fn tokens(line: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 /// Parses one data line.
-fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, TraceError> {
+fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, FileError> {
     let mut values = [0i64; 18];
     let mut count = 0;
     for (offset, token) in tokens(line) {
@@ -182,7 +183,7 @@ fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, TraceError> 
         // every token would make a large trace's import quadratic per line.
         let column = || column_of(line, offset);
         let Some(&(name, kind)) = FIELDS.get(count) else {
-            return Err(TraceError::at(
+            return Err(FileError::at(
                 path,
                 line_no,
                 column(),
@@ -196,7 +197,7 @@ fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, TraceError> 
             ));
         };
         values[count] = field(token, kind).ok_or_else(|| {
-            TraceError::at(
+            FileError::at(
                 path,
                 line_no,
                 column(),
@@ -212,7 +213,7 @@ fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, TraceError> 
         count += 1;
     }
     if count < FIELDS.len() {
-        return Err(TraceError::at(
+        return Err(FileError::at(
             path,
             line_no,
             column_of(line, line.trim_end().len()),
@@ -247,7 +248,7 @@ fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, TraceError> 
     ] = values;
     let Ok(id) = u64::try_from(job) else {
         let (offset, token) = tokens(line).next().unwrap_or((0, ""));
-        return Err(TraceError::at(
+        return Err(FileError::at(
             path,
             line_no,
             column_of(line, offset),

@@ -583,7 +583,7 @@ JobID|User|Account|Partition|QOS|Submit|Start|End|Elapsed|Timelimit|ReqTRES|Allo
 fn import_sacct(
     text: &str,
     options: &ImportOptions,
-) -> Result<(Vec<TraceJob>, ImportReport), TraceError> {
+) -> Result<(Vec<TraceJob>, ImportReport), FileError> {
     import_str("sacct.txt", text, TraceFormat::Sacct, options)
 }
 
