@@ -227,7 +227,7 @@ impl Worker {
         sink.flush(true)?;
         let mut shared = lock(&self.shared);
         if let Some(timeline) = shared.timeline.as_mut() {
-            timeline.finish(result.end.as_ns(), result.summary.stop_reason);
+            timeline.finish(result.end.as_ns(), result.summary.stop_reason.as_str());
         }
         shared.result = Some(result);
         Ok(())

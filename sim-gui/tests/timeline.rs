@@ -29,7 +29,7 @@ fn run(jobs: u32) -> (Timeline, sim_core::simulation::RunResult) {
     let mut feed = Feed(Timeline::new(loaded.scenario.trace_header()));
     let result = sim_core::simulation::run(&loaded.scenario, &mut feed, &mut |_| {});
     feed.0
-        .finish(result.end.as_ns(), result.summary.stop_reason);
+        .finish(result.end.as_ns(), result.summary.stop_reason.as_str());
     (feed.0, result)
 }
 

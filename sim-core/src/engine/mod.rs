@@ -16,5 +16,5 @@ mod time;
 
 pub use queue::{EventQueue, Scheduled};
 pub use rng::{RngStreams, StreamRng, stream_id};
-pub use run::{Engine, Model, PROGRESS_EVERY_EVENTS, Progress, StopCondition, StopReason};
+pub use run::{Engine, Halt, Model, PROGRESS_EVERY_EVENTS, Progress, StopCondition};
 pub use time::{NS_PER_SEC, SimDuration, SimTime, exact_seconds, write_exact_seconds};

@@ -4,7 +4,7 @@
 //! Invariants:
 //! - The clock never goes backwards: an event may be scheduled at `now` but
 //!   not before it (checked; a model bug, not user input).
-//! - A run stops for exactly one [`StopReason`]. Events after the horizon
+//! - A run stops for exactly one [`Halt`]. Events after the horizon
 //!   stay in the queue unprocessed; the clock is then set to the horizon.
 //! - The loop itself allocates nothing; [`Model::progress`] is called every
 //!   [`PROGRESS_EVERY_EVENTS`] events so that it costs nothing measurable.
@@ -26,9 +26,9 @@ pub struct StopCondition {
 
 /// Why a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StopReason {
-    /// No events left: all work is done.
-    AllWorkDone,
+pub enum Halt {
+    /// No events left.
+    NoEvents,
     /// The next event lies after the horizon.
     Horizon,
     /// The event budget is spent.
@@ -106,18 +106,18 @@ impl<E: Copy> Engine<E> {
     }
 
     /// Runs `model` until no events remain or `stop` says otherwise.
-    pub fn run<M: Model<E>>(&mut self, model: &mut M, stop: StopCondition) -> StopReason {
+    pub fn run<M: Model<E>>(&mut self, model: &mut M, stop: StopCondition) -> Halt {
         let horizon = stop.horizon.unwrap_or(SimTime::MAX);
         let max_events = stop.max_events.unwrap_or(u64::MAX);
         loop {
             if self.events_handled >= max_events {
-                return StopReason::EventBudget;
+                return Halt::EventBudget;
             }
             match self.queue.peek_time() {
-                None => return StopReason::AllWorkDone,
+                None => return Halt::NoEvents,
                 Some(t) if t > horizon => {
                     self.now = horizon;
-                    return StopReason::Horizon;
+                    return Halt::Horizon;
                 }
                 Some(_) => {}
             }
@@ -177,7 +177,7 @@ mod tests {
     fn runs_until_no_work_is_left() {
         let (mut engine, mut model) = ticker(4);
         let reason = engine.run(&mut model, StopCondition::default());
-        assert_eq!(reason, StopReason::AllWorkDone);
+        assert_eq!(reason, Halt::NoEvents);
         assert_eq!(model.seen.len(), 5);
         assert_eq!(engine.now(), SimTime::from_ns(4 * 1_000_000_000));
     }
@@ -190,7 +190,7 @@ mod tests {
             horizon: Some(horizon),
             max_events: None,
         };
-        assert_eq!(engine.run(&mut model, stop), StopReason::Horizon);
+        assert_eq!(engine.run(&mut model, stop), Halt::Horizon);
         assert_eq!(model.seen, [0, 1_000_000_000, 2_000_000_000]);
         assert_eq!(engine.now(), horizon);
         assert_eq!(engine.pending_events(), 1, "the 3 s event stays queued");
@@ -203,7 +203,7 @@ mod tests {
             horizon: None,
             max_events: Some(7),
         };
-        assert_eq!(engine.run(&mut model, stop), StopReason::EventBudget);
+        assert_eq!(engine.run(&mut model, stop), Halt::EventBudget);
         assert_eq!(engine.events_handled(), 7);
         assert_eq!(model.seen.len(), 7);
     }

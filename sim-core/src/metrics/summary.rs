@@ -29,7 +29,7 @@
 use serde::Serialize;
 
 use super::{JobRecord, JobState, Recorder};
-use crate::engine::{SimDuration, SimTime, StopReason};
+use crate::engine::{SimDuration, SimTime};
 use crate::scheduler::fairshare::jain_index;
 use crate::training::StepReport;
 use crate::workload::TraceImport;
@@ -48,9 +48,7 @@ pub struct Summary {
     pub bounded_slowdown_mean: Option<f64>,
     pub throughput_jobs_per_hour: f64,
     pub events: u64,
-    /// `"all_work_done"`, `"horizon"`, `"event_budget"`, or `"deadlock"`
-    /// when nothing could run any more while jobs still waited.
-    pub stop_reason: &'static str,
+    pub stop_reason: StopReason,
     pub nodes: u64,
     pub gpus: u64,
     pub scheduling: SchedulingSummary,
@@ -179,6 +177,40 @@ pub fn bounded_slowdown(wait: SimDuration, run: SimDuration) -> f64 {
     ((wait_s + run_s) / run_s.max(BOUNDED_SLOWDOWN_TAU_S)).max(1.0)
 }
 
+/// Why a run ended; serialized in snake_case (`"all_work_done"`), the
+/// summary's and the trace's public spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// Every job ended (or was refused); nothing is left to happen.
+    AllWorkDone,
+    /// The scenario's `stop.horizon` was reached.
+    Horizon,
+    /// The scenario's `stop.max_events` was spent.
+    EventBudget,
+    /// Jobs still wait but nothing can ever start them (partial
+    /// placements without gang scheduling).
+    Deadlock,
+}
+
+impl StopReason {
+    /// The serialized name, `"all_work_done"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::AllWorkDone => "all_work_done",
+            StopReason::Horizon => "horizon",
+            StopReason::EventBudget => "event_budget",
+            StopReason::Deadlock => "deadlock",
+        }
+    }
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Everything the summary needs besides the job records.
 pub struct RunTotals<'a> {
     pub scenario: &'a str,
@@ -188,8 +220,6 @@ pub struct RunTotals<'a> {
     pub stop_reason: StopReason,
     pub nodes: u64,
     pub gpus: u64,
-    /// Jobs waited while nothing could ever start again.
-    pub deadlocked: bool,
     pub scheduling: SchedulingSummary,
     pub fairness: Option<FairnessSummary>,
     pub trace_import: Option<TraceImport>,
@@ -256,12 +286,7 @@ pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>)
             0.0
         },
         events: totals.events,
-        stop_reason: match totals.stop_reason {
-            StopReason::AllWorkDone if totals.deadlocked => "deadlock",
-            StopReason::AllWorkDone => "all_work_done",
-            StopReason::Horizon => "horizon",
-            StopReason::EventBudget => "event_budget",
-        },
+        stop_reason: totals.stop_reason,
         nodes: totals.nodes,
         gpus: totals.gpus,
         scheduling: totals.scheduling,

@@ -30,7 +30,7 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::JobState;
+use super::{JobState, StopReason};
 use crate::engine::{SimDuration, SimTime};
 use crate::text::FileError;
 
@@ -191,14 +191,14 @@ impl<W: Write> JsonlTraceWriter<W> {
     }
 
     /// Writes the closing line and flushes; reports the first I/O error.
-    pub fn finish(mut self, end: SimTime, stop_reason: &'static str) -> io::Result<W> {
+    pub fn finish(mut self, end: SimTime, stop_reason: StopReason) -> io::Result<W> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         let footer = Footer {
             event: "end_of_run",
             t_ns: end.as_ns(),
-            reason: stop_reason,
+            reason: stop_reason.as_str(),
         };
         serde_json::to_writer(&mut self.out, &footer)?;
         self.out.write_all(b"\n")?;

@@ -33,10 +33,10 @@
 
 mod training;
 
-use crate::engine::{Engine, Model, Progress, RngStreams, SimDuration, SimTime, StopReason};
+use crate::engine::{Engine, Halt, Model, Progress, RngStreams, SimDuration, SimTime};
 use crate::metrics::{
-    JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, Summary, TimeSample, TraceAlloc,
-    TraceEvent, TraceSink, fairness, summarize,
+    JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, StopReason, Summary, TimeSample,
+    TraceAlloc, TraceEvent, TraceSink, fairness, summarize,
 };
 use crate::scenario::Scenario;
 use crate::scheduler::{Decision, JobIndex, NodeGpus, Scheduler, SchedulerConfig};
@@ -175,13 +175,23 @@ pub fn run(
         last_change: SimTime::ZERO,
         trace_alloc: Vec::new(),
     };
-    let stop_reason = engine.run(&mut sim, scenario.stop);
+    let halt = engine.run(&mut sim, scenario.stop);
     // Events left behind by jobs that ended early (a time-limit end after
     // the last step, a preempted job's planned end) advance the clock
     // without changing anything: the run ends with its last change.
-    let end = match stop_reason {
-        StopReason::AllWorkDone => sim.last_change,
+    let end = match halt {
+        Halt::NoEvents => sim.last_change,
         _ => engine.now(),
+    };
+    let stop_reason = match halt {
+        // Jobs still wait, yet nothing is left to happen: only partial
+        // placements without gang scheduling can leave a queue stuck.
+        Halt::NoEvents if sim.jobs.iter().any(|j| j.state == JobState::Pending) => {
+            StopReason::Deadlock
+        }
+        Halt::NoEvents => StopReason::AllWorkDone,
+        Halt::Horizon => StopReason::Horizon,
+        Halt::EventBudget => StopReason::EventBudget,
     };
     sim.recorder.finish(end);
     let stats = sim.scheduler.stats();
@@ -205,7 +215,6 @@ pub fn run(
     };
     let shares = configured_shares(&scenario.scheduler, directory);
     let fairness = fairness(&sim.jobs, &directory.accounts, &shares);
-    let pending = sim.jobs.iter().any(|j| j.state == JobState::Pending);
     let summary = summarize(
         &sim.jobs,
         &sim.recorder,
@@ -217,7 +226,6 @@ pub fn run(
             stop_reason,
             nodes: scenario.cluster.node_count() as u64,
             gpus: total_gpus,
-            deadlocked: pending,
             scheduling,
             fairness,
             trace_import: scenario.workload.trace_import.clone(),

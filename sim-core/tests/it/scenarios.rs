@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use sim_core::engine::SimTime;
-use sim_core::metrics::{JobState, TraceEvent, TraceSink};
+use sim_core::metrics::{JobState, StopReason, TraceEvent, TraceSink};
 use sim_core::scenario::Scenario;
 use sim_core::simulation::{RunResult, run};
 
@@ -156,7 +156,9 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
             }
             JobState::Refused => assert!(job.start.is_none()),
             JobState::Preempted => assert!(job.end.is_some() && job.requeues == 0),
-            JobState::Running | JobState::Pending => assert_ne!(s.stop_reason, "all_work_done"),
+            JobState::Running | JobState::Pending => {
+                assert_ne!(s.stop_reason, StopReason::AllWorkDone)
+            }
         }
         if job.state.is_finished() {
             assert_eq!(
@@ -184,7 +186,7 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
             .iter()
             .all(|t| t.time.as_ns() % interval == 0)
     );
-    if s.stop_reason == "all_work_done" {
+    if s.stop_reason == StopReason::AllWorkDone {
         assert!(
             sink.holdings.is_empty(),
             "{name}: jobs still hold GPUs after all work is done"
@@ -211,7 +213,11 @@ fn stopping_early_leaves_jobs_running_or_pending_and_counts_them() {
         let scenario = load(day, &[stop]);
         let mut sink = CheckingSink::new(&scenario);
         let result = run(&scenario, &mut sink, &mut |_| {});
-        assert_ne!(result.summary.stop_reason, "all_work_done", "{stop}");
+        assert_ne!(
+            result.summary.stop_reason,
+            StopReason::AllWorkDone,
+            "{stop}"
+        );
         assert!(result.summary.jobs.running_at_end > 0, "{stop}");
         check_invariants(&path(day), &scenario, &result, &sink);
     }

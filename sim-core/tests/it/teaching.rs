@@ -7,7 +7,7 @@
 //! happens.
 
 use sim_core::engine::SimTime;
-use sim_core::metrics::JobState;
+use sim_core::metrics::{JobState, StopReason};
 use sim_core::simulation::RunResult;
 
 use crate::support::simulate;
@@ -211,7 +211,7 @@ fn partial_placement_deadlocks_and_gang_scheduling_does_not() {
     // a1 b1 a2 b2 a3 b3; then no node is free and each job holds 3 of its
     // 4 nodes: 6 x 8 = 48 GPUs held, nothing runs, nothing ever ends.
     let split = run_with("gang-deadlock.ron", &[]);
-    assert_eq!(split.summary.stop_reason, "deadlock");
+    assert_eq!(split.summary.stop_reason, StopReason::Deadlock);
     assert_eq!(split.summary.scheduling.held_gpus_at_end, 48);
     assert!(
         split
@@ -224,7 +224,7 @@ fn partial_placement_deadlocks_and_gang_scheduling_does_not() {
 
     // Gang: job 1 takes 4 nodes at 0, job 2 waits for it: 1h..2h.
     let gang = run_with("gang-deadlock.ron", &["scheduler.gang=true"]);
-    assert_eq!(gang.summary.stop_reason, "all_work_done");
+    assert_eq!(gang.summary.stop_reason, StopReason::AllWorkDone);
     assert_eq!(gang.summary.scheduling.held_gpus_at_end, 0);
     assert!(all_completed(&gang));
     assert_eq!(starts(&gang), [Some(0), Some(HOUR)]);

@@ -431,8 +431,8 @@ fn rows(a: &Summary, b: &Summary) -> Vec<Row> {
         key: "stop_reason",
         style: Text,
         better: Neither,
-        a: Value::Text(a.stop_reason),
-        b: Value::Text(b.stop_reason),
+        a: Value::Text(a.stop_reason.as_str()),
+        b: Value::Text(b.stop_reason.as_str()),
     });
     rows
 }

@@ -71,7 +71,7 @@ pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) 
     writeln!(
         out,
         "stopped      {} at {}",
-        s.stop_reason.replace('_', " "),
+        s.stop_reason.as_str().replace('_', " "),
         human(Some(result.end.as_secs_f64()))
     )?;
     writeln!(out, "makespan     {}", human(Some(s.makespan_s)))?;
