@@ -43,6 +43,18 @@ pub struct Picks {
     pub seek_ns: Option<u64>,
 }
 
+impl Picks {
+    /// Takes `later`'s picks where it made them, keeping these elsewhere.
+    pub fn update(&mut self, later: Picks) {
+        if later.select.is_some() {
+            self.select = later.select;
+        }
+        if later.seek_ns.is_some() {
+            self.seek_ns = later.seek_ns;
+        }
+    }
+}
+
 /// Everything a view reads to draw one frame.
 pub struct Scene<'a> {
     pub timeline: &'a Timeline,
