@@ -62,6 +62,17 @@ pub struct Scene<'a> {
     pub selection: Selection,
 }
 
+impl Scene<'_> {
+    /// The selected job, as an index into the timeline's jobs, when a job
+    /// of this run is selected.
+    pub fn selected_job(&self) -> Option<u32> {
+        match self.selection {
+            Selection::Job(id) => self.timeline.job_by_id(id),
+            _ => None,
+        }
+    }
+}
+
 /// A job's colour: hues spread by the golden ratio so neighbours in id
 /// differ, the same in every view.
 pub fn job_color(job_id: u64) -> Color32 {
