@@ -1,6 +1,7 @@
 //! The panels the window is made of. Each view draws one [`Timeline`] at
-//! the playhead and reports what the user picked through [`Picks`]; views
-//! never own simulation data, only caches they can rebuild from it.
+//! the playhead (the compare view two: it reads run B's session itself)
+//! and reports what the user picked through [`Picks`]; views never own
+//! simulation data, only caches they can rebuild from it.
 
 pub mod compare;
 pub mod gantt;
