@@ -247,6 +247,39 @@ fn compare_puts_two_set_variants_side_by_side() {
 }
 
 #[test]
+fn a_variant_typed_in_the_compare_tab_runs_as_b() {
+    let a = Source::Scenario {
+        path: repo("scenarios/teaching/fcfs-vs-easy.ron"),
+        overrides: vec!["scheduler.backfill=None".into()],
+    };
+    let mut h = viewer(a, None, Tab::Compare);
+    h.get_by_label_contains("Nothing to compare yet");
+    h.get_by_role(Role::TextInput).click();
+    h.run_ok();
+    h.get_by_role(Role::TextInput)
+        .type_text("scheduler.backfill=Easy");
+    h.run_ok();
+    h.get_by_label("Run variant").click();
+    h.run_ok();
+    h.state_mut().wait_until_loaded();
+    h.run_ok();
+    // B is A's file again with the typed overrides in place of A's, in the
+    // table's header and in the plots' legends.
+    assert!(
+        h.query_all_by_label("B: fcfs-vs-easy.ron --set scheduler.backfill=Easy")
+            .count()
+            >= 2
+    );
+    h.get_by_label("-92.3 %");
+    // The tab's top row runs under the inspector at this width.
+    h.state_mut().settings.show_inspector = false;
+    h.run_ok();
+    h.get_by_label("Close B").click();
+    h.run_ok();
+    h.get_by_label_contains("Nothing to compare yet");
+}
+
+#[test]
 fn every_view_draws_a_bundled_training_scenario() {
     let mut h = viewer(
         scenario("scenarios/hardware/leaf-spine-2to1.ron"),

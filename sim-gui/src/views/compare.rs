@@ -1,19 +1,38 @@
 //! Side by side: two runs (two scenarios, or two `--set` variants of one)
 //! as a table of headline numbers with the relative change, and their
 //! utilization and queue curves on shared axes.
+//!
+//! This view builds both sides itself: each from its session's snapshot
+//! ([`Side::of`]), run B locked here for the frame once it is done, and a
+//! variant typed in the tab becomes run A's scenario with those `--set`
+//! overrides, for the app to open as B. Each side's headline numbers are
+//! cached per timeline version.
 
 use egui::{Color32, RichText};
 use sim_core::metrics::Summary;
 
 use super::plots::{Curve, Series, time_plot};
 use crate::format;
+use crate::session::{Session, Shared, Source, Status};
 use crate::timeline::{Stats, Timeline};
 
 /// One side of the comparison.
 pub struct Side<'a> {
-    pub label: String,
+    pub source: &'a Source,
     pub timeline: &'a Timeline,
     pub summary: Option<&'a Summary>,
+}
+
+impl<'a> Side<'a> {
+    /// A run as its session's snapshot holds it, once it has a timeline.
+    pub fn of(source: &'a Source, shared: &'a Shared) -> Option<Self> {
+        let timeline = shared.timeline.as_ref()?;
+        Some(Side {
+            source,
+            timeline,
+            summary: shared.result.as_ref().map(|r| &r.summary),
+        })
+    }
 }
 
 /// What the user asked for from the compare tab.
@@ -21,8 +40,9 @@ pub struct Side<'a> {
 pub enum CompareAction {
     /// Pick a second file.
     OpenFile,
-    /// Run the first scenario again with these `--set` overrides.
-    RunVariant(Vec<String>),
+    /// Open this as B: run A's scenario with the `--set` overrides typed in
+    /// the tab.
+    RunVariant(Source),
     Close,
 }
 
@@ -37,6 +57,16 @@ pub struct CompareState {
 }
 
 impl CompareState {
+    /// Forgets the cached curves and numbers, for a new run B; the variant
+    /// being typed stays.
+    pub fn start_over(&mut self) {
+        let variant = std::mem::take(&mut self.variant);
+        *self = CompareState {
+            variant,
+            ..CompareState::default()
+        };
+    }
+
     fn stats(&mut self, side: usize, timeline: &Timeline) -> Stats {
         match self.stats[side] {
             Some((version, stats)) if version == timeline.version => stats,
@@ -52,14 +82,48 @@ impl CompareState {
 pub const A_COLOR: Color32 = Color32::from_rgb(90, 160, 230);
 pub const B_COLOR: Color32 = Color32::from_rgb(240, 150, 60);
 
-/// Draws the tab. `b` is `None` until a second run is opened.
+/// Draws the tab for run A against run B (`None` until one is opened).
 pub fn show(
     ui: &mut egui::Ui,
     a: &Side<'_>,
-    b: Option<&Side<'_>>,
-    b_status: Option<String>,
+    b: Option<&Session>,
     now_ns: u64,
     state: &mut CompareState,
+) -> Option<CompareAction> {
+    let b_shared = b.map(Session::lock);
+    let b_side = b
+        .zip(b_shared.as_deref())
+        .filter(|(_, shared)| shared.status == Status::Done)
+        .and_then(|(b, shared)| Side::of(&b.source, shared));
+    let action = controls_ui(ui, a.source, b_side.is_some(), &mut state.variant);
+    if let Some(status) = b_shared.as_deref().and_then(not_ready) {
+        ui.label(status);
+    }
+    let Some(b) = b_side else {
+        ui.label("Nothing to compare yet: open a second scenario or trace, or run a variant.");
+        return action;
+    };
+    ui.separator();
+    numbers_ui(ui, a, &b, state);
+    curves_ui(ui, a, &b, now_ns, state);
+    action
+}
+
+/// Why B has no side yet: still running, or it failed.
+fn not_ready(b: &Shared) -> Option<String> {
+    match &b.status {
+        Status::Done => None,
+        Status::Failed(m) => Some(format!("B could not be opened:\n{m}")),
+        _ => Some("B is running…".into()),
+    }
+}
+
+/// Open a second file, type and run a variant of A, close B.
+fn controls_ui(
+    ui: &mut egui::Ui,
+    a: &Source,
+    b_shown: bool,
+    variant: &mut String,
 ) -> Option<CompareAction> {
     let mut action = None;
     ui.horizontal(|ui| {
@@ -68,35 +132,39 @@ pub fn show(
         }
         ui.label("or run this scenario again with");
         ui.add(
-            egui::TextEdit::singleline(&mut state.variant)
+            egui::TextEdit::singleline(variant)
                 .hint_text("scheduler.backfill=None")
                 .desired_width(260.0),
         );
-        let overrides: Vec<String> = state
-            .variant
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
+        let overrides: Vec<String> = variant.split_whitespace().map(str::to_string).collect();
         if ui
             .add_enabled(!overrides.is_empty(), egui::Button::new("Run variant"))
             .on_hover_text("the same as clustersim run FILE --set KEY=VALUE ...")
             .clicked()
         {
-            action = Some(CompareAction::RunVariant(overrides));
+            action = variant_of(a, overrides).map(CompareAction::RunVariant);
         }
-        if b.is_some() && ui.button("Close B").clicked() {
+        if b_shown && ui.button("Close B").clicked() {
             action = Some(CompareAction::Close);
         }
     });
-    if let Some(status) = b_status {
-        ui.label(status);
-    }
-    let Some(b) = b else {
-        ui.label("Nothing to compare yet: open a second scenario or trace, or run a variant.");
-        return action;
-    };
+    action
+}
 
-    ui.separator();
+/// A's scenario again with `overrides` in place of its own; a trace cannot
+/// be run again.
+fn variant_of(a: &Source, overrides: Vec<String>) -> Option<Source> {
+    match a {
+        Source::Scenario { path, .. } => Some(Source::Scenario {
+            path: path.clone(),
+            overrides,
+        }),
+        Source::Trace { .. } => None,
+    }
+}
+
+/// The headline numbers of both sides and B's change from A.
+fn numbers_ui(ui: &mut egui::Ui, a: &Side<'_>, b: &Side<'_>, state: &mut CompareState) {
     let (sa, sb) = (state.stats(0, a.timeline), state.stats(1, b.timeline));
     egui::Grid::new("compare-grid")
         .num_columns(4)
@@ -104,12 +172,12 @@ pub fn show(
         .show(ui, |ui| {
             ui.label("");
             ui.label(
-                RichText::new(format!("A: {}", a.label))
+                RichText::new(format!("A: {}", a.source.label()))
                     .color(A_COLOR)
                     .strong(),
             );
             ui.label(
-                RichText::new(format!("B: {}", b.label))
+                RichText::new(format!("B: {}", b.source.label()))
                     .color(B_COLOR)
                     .strong(),
             );
@@ -123,16 +191,20 @@ pub fn show(
                 ui.end_row();
             }
         });
+}
 
+/// Utilization and queue of both sides on shared, linked axes.
+fn curves_ui(ui: &mut egui::Ui, a: &Side<'_>, b: &Side<'_>, now_ns: u64, state: &mut CompareState) {
     state.series[0].refresh(a.timeline);
     state.series[1].refresh(b.timeline);
     let link = ui.scope_id().with("compare-axes");
     let height = ((ui.available_height() - 40.0) / 2.0).max(120.0);
     let [series_a, series_b] = &state.series;
+    let (label_a, label_b) = (a.source.label(), b.source.label());
     let curves = |pick: fn(&Series) -> &Vec<[f64; 2]>| {
         [
-            Curve::new(format!("A: {}", a.label), pick(series_a)).color(A_COLOR),
-            Curve::new(format!("B: {}", b.label), pick(series_b)).color(B_COLOR),
+            Curve::new(format!("A: {label_a}"), pick(series_a)).color(A_COLOR),
+            Curve::new(format!("B: {label_b}"), pick(series_b)).color(B_COLOR),
         ]
     };
     ui.label("GPU utilization (%), shared axes");
@@ -155,7 +227,6 @@ pub fn show(
         &curves(|s| &s.queue),
         now_ns,
     );
-    action
 }
 
 type Row = (

@@ -160,10 +160,7 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, state: &mut GanttState) -> Pic
     let open_end_ns = timeline.end_ns();
     let first = state.first_lane.floor() as usize;
     let visible = (lanes_rect.height() / state.lane_h).ceil() as usize + 1;
-    let selected_job = match scene.selection {
-        Selection::Job(id) => timeline.job_by_id(id),
-        _ => None,
-    };
+    let selected_job = scene.selected_job();
     let mut mesh = Mesh::default();
     let mut labels = Vec::new();
     let mut selected_rects = Vec::new();

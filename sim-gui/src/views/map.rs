@@ -265,10 +265,7 @@ pub fn show(
                 );
             }
 
-            let selected_job = match scene.selection {
-                Selection::Job(id) => timeline.job_by_id(id),
-                _ => None,
-            };
+            let selected_job = scene.selected_job();
             let mut mesh = Mesh::default();
             let tile_fill = Color32::from_gray(28);
             for (node, rect) in geometry.nodes.iter().enumerate() {

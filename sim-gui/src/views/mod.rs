@@ -1,6 +1,7 @@
 //! The panels the window is made of. Each view draws one [`Timeline`] at
-//! the playhead and reports what the user picked through [`Picks`]; views
-//! never own simulation data, only caches they can rebuild from it.
+//! the playhead (the compare view two: it reads run B's session itself)
+//! and reports what the user picked through [`Picks`]; views never own
+//! simulation data, only caches they can rebuild from it.
 
 pub mod compare;
 pub mod gantt;
@@ -43,11 +44,34 @@ pub struct Picks {
     pub seek_ns: Option<u64>,
 }
 
+impl Picks {
+    /// Takes `later`'s picks where it made them, keeping these elsewhere.
+    pub fn update(&mut self, later: Picks) {
+        if later.select.is_some() {
+            self.select = later.select;
+        }
+        if later.seek_ns.is_some() {
+            self.seek_ns = later.seek_ns;
+        }
+    }
+}
+
 /// Everything a view reads to draw one frame.
 pub struct Scene<'a> {
     pub timeline: &'a Timeline,
     pub now_ns: u64,
     pub selection: Selection,
+}
+
+impl Scene<'_> {
+    /// The selected job, as an index into the timeline's jobs, when a job
+    /// of this run is selected.
+    pub fn selected_job(&self) -> Option<u32> {
+        match self.selection {
+            Selection::Job(id) => self.timeline.job_by_id(id),
+            _ => None,
+        }
+    }
 }
 
 /// A job's colour: hues spread by the golden ratio so neighbours in id
