@@ -293,6 +293,114 @@ pub fn format_duration(d: SimDuration) -> String {
     out
 }
 
+/// A duration in seconds for people to read, not for files: rounded to its
+/// two largest units, the second always shown and zero-padded, so that no
+/// unit is ever silently skipped (`1h00m`, never `1h12s` for 1 h 0 min
+/// 12 s): `"45s"`, `"0.25s"`, `"12m03s"`, `"1h00m"`, `"2d03h"`. Below a
+/// minute, seconds with at most two decimals; a positive value that would
+/// round to zero is `"<0.01s"`, so `"0s"` means exactly zero. Negative or
+/// non-finite values are `"-"`. [`format_duration`] is the exact spelling
+/// that parses back.
+pub fn format_duration_approx(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return "-".into();
+    }
+    if seconds == 0.0 {
+        return "0s".into();
+    }
+    let hundredths = (seconds * 100.0).round();
+    if hundredths < 1.0 {
+        return "<0.01s".into();
+    }
+    if hundredths < 6_000.0 {
+        let text = format!("{:.2}", hundredths / 100.0);
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        return format!("{text}s");
+    }
+    // (unit, the next smaller unit, its name, the smaller one's name)
+    const PAIRS: [(f64, f64, &str, &str); 3] = [
+        (86_400.0, 3_600.0, "d", "h"),
+        (3_600.0, 60.0, "h", "m"),
+        (60.0, 1.0, "m", "s"),
+    ];
+    for (big, small, big_name, small_name) in PAIRS {
+        // Round to the smaller unit first, so that 59m59.7s reads 1h00m.
+        let rounded = (seconds / small).round() * small;
+        if rounded >= big {
+            let big_count = (rounded / big).floor();
+            let small_count = ((rounded - big_count * big) / small).round();
+            return format!("{big_count}{big_name}{small_count:02}{small_name}");
+        }
+    }
+    unreachable!("60 s and more always has a pair of units")
+}
+
+/// Parses a count written with an optional SI-style suffix, as token
+/// budgets are quoted: `"20B"`, `"1.5T"`, `"300M"`, `"4K"`, `"2.5e12"`
+/// (`K` 10^3, `M` 10^6, `B` or `G` 10^9, `T` 10^12). The count must be
+/// finite and above zero.
+pub fn parse_count(input: &str) -> Result<f64, UnitError> {
+    let err = |why: &str| {
+        unit_error(
+            "count",
+            input,
+            why,
+            "a count above zero, like \"20B\", \"1.5T\", \"300M\" or \"2.5e12\"",
+            "write the number with K (10^3), M (10^6), B (10^9) or T (10^12)",
+        )
+    };
+    let t = input.trim();
+    let (digits, scale) = match t.chars().last() {
+        None => return Err(err("empty")),
+        Some('T' | 't') => (&t[..t.len() - 1], 1e12),
+        Some('B' | 'b' | 'G' | 'g') => (&t[..t.len() - 1], 1e9),
+        Some('M' | 'm') => (&t[..t.len() - 1], 1e6),
+        Some('K' | 'k') => (&t[..t.len() - 1], 1e3),
+        Some(_) => (t, 1.0),
+    };
+    let value: f64 = digits.trim().parse().map_err(|_| err("not a number"))?;
+    let count = value * scale;
+    if !(count.is_finite() && count > 0.0) {
+        return Err(err("not above zero"));
+    }
+    Ok(count)
+}
+
+/// Parses a byte count as nccl-tests reads its `-b`/`-e`/`-i` options: a
+/// whole number with an optional `K`, `M`, `G` or `T` suffix, powers of
+/// 1024 (`"8"`, `"128K"`, `"16G"`). Scenario files spell sizes with their
+/// unit instead ([`parse_bytes`]: `"16GiB"`, `"16GB"`).
+pub fn parse_nccl_bytes(input: &str) -> Result<Bytes, UnitError> {
+    let err = |why: &str| {
+        unit_error(
+            "size",
+            input,
+            why,
+            "a whole number of bytes with an optional K, M, G or T (powers of 1024), like 8, 128K or 16G",
+            "write it as nccl-tests does: -b 8 -e 16G",
+        )
+    };
+    let t = input.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        None => return Err(err("empty")),
+        Some((i, c)) if c.is_ascii_alphabetic() => {
+            let shift = match c.to_ascii_uppercase() {
+                'K' => 10,
+                'M' => 20,
+                'G' => 30,
+                'T' => 40,
+                _ => return Err(err(&format!("unknown suffix \"{c}\""))),
+            };
+            (&t[..i], shift)
+        }
+        Some(_) => (t, 0),
+    };
+    let n: u64 = digits.parse().map_err(|_| err("not a whole number"))?;
+    n.checked_mul(1u64 << shift)
+        .map(Bytes)
+        .ok_or_else(|| err("too large"))
+}
+
 const SIZE_UNITS: &[(&str, u64)] = &[
     ("B", 1),
     ("kB", 1_000),
@@ -613,6 +721,54 @@ mod tests {
     use proptest::prelude::*;
 
     const H: u64 = 3_600 * NS_PER_SEC;
+
+    #[test]
+    fn approximate_durations_never_skip_a_unit() {
+        let cases = [
+            (0.0, "0s"),
+            (0.001, "<0.01s"),
+            (0.25, "0.25s"),
+            (44.5, "44.5s"),
+            (59.0, "59s"),
+            (59.999, "1m00s"),
+            (723.0, "12m03s"),
+            (3_612.0, "1h00m"),
+            (3_599.7, "1h00m"),
+            (41_820.0, "11h37m"),
+            (2.0 * 86_400.0 + 3.0 * 3_600.0, "2d03h"),
+            (86_400.0 * 400.0, "400d00h"),
+            (-1.0, "-"),
+            (f64::NAN, "-"),
+        ];
+        for (seconds, text) in cases {
+            assert_eq!(format_duration_approx(seconds), text, "{seconds} s");
+        }
+    }
+
+    #[test]
+    fn counts_and_nccl_sizes_parse_with_their_suffixes() {
+        assert_eq!(parse_count("15T").unwrap(), 15e12);
+        assert_eq!(parse_count("300B").unwrap(), 300e9);
+        assert_eq!(parse_count("20b").unwrap(), 20e9);
+        assert_eq!(parse_count("1.5M").unwrap(), 1.5e6);
+        assert_eq!(parse_count("2.5e12").unwrap(), 2.5e12);
+        for bad in ["", "lots", "-3T", "0", "infT", "NaN"] {
+            assert!(parse_count(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_nccl_bytes("8").unwrap(), Bytes(8));
+        assert_eq!(parse_nccl_bytes("128K").unwrap(), Bytes(128 << 10));
+        assert_eq!(parse_nccl_bytes("16G").unwrap(), Bytes(16 << 30));
+        assert_eq!(parse_nccl_bytes("1m").unwrap(), Bytes(1 << 20));
+        assert!(
+            parse_nccl_bytes("16X")
+                .unwrap_err()
+                .found
+                .contains("suffix")
+        );
+        for bad in ["", "-8", "1.5K", "99999999999T"] {
+            assert!(parse_nccl_bytes(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn durations_parse_to_exact_nanoseconds() {

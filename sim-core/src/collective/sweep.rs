@@ -1,7 +1,7 @@
 //! nccl-tests' size sweeps: `-b 8 -e 16G -f 2` and the rows they print.
 //!
 //! Sizes use nccl-tests' suffixes (`K`, `M`, `G`, `T` are powers of 1024,
-//! as its `parsesize` reads them). Rows carry nccl-tests' columns: size,
+//! as its `parsesize` reads them; `units::parse_nccl_bytes`). Rows carry nccl-tests' columns: size,
 //! element count (of 4-byte floats, per rank as nccl-tests counts them),
 //! time, algbw = size / time and busbw = algbw × the op's bus factor.
 
@@ -11,33 +11,6 @@ use super::{Algorithm, CollectiveOp, Estimate, Protocol};
 
 /// Bytes of one element: nccl-tests' default type is `float`.
 pub const ELEMENT_BYTES: u64 = 4;
-
-/// Parses `8`, `128K`, `16G` (powers of 1024, as nccl-tests does).
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let t = text.trim();
-    let (digits, shift) = match t.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let shift = match c.to_ascii_uppercase() {
-                'K' => 10,
-                'M' => 20,
-                'G' => 30,
-                'T' => 40,
-                _ => {
-                    return Err(format!(
-                        "invalid size `{text}`: unknown suffix `{c}`; use a byte count with K, M, G or T (powers of 1024), e.g. 8, 128K, 16G"
-                    ));
-                }
-            };
-            (&t[..i], shift)
-        }
-        _ => (t, 0),
-    };
-    let n: u64 = digits.parse().map_err(|_| {
-        format!("invalid size `{text}`: expected a whole number of bytes with an optional K, M, G or T, e.g. 8, 128K, 16G")
-    })?;
-    n.checked_mul(1u64 << shift)
-        .ok_or_else(|| format!("invalid size `{text}`: too large"))
-}
 
 /// The sizes of a sweep from `min` to `max` bytes: multiplied by `factor`
 /// when it is above 1, else stepped by `step` bytes (nccl-tests' `-f` and
@@ -112,17 +85,6 @@ impl Row {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_parse_as_nccl_tests_reads_them() {
-        assert_eq!(parse_size("8"), Ok(8));
-        assert_eq!(parse_size("128K"), Ok(128 << 10));
-        assert_eq!(parse_size("16G"), Ok(16 << 30));
-        assert_eq!(parse_size("1m"), Ok(1 << 20));
-        assert!(parse_size("16X").unwrap_err().contains("suffix"));
-        assert!(parse_size("").is_err());
-        assert!(parse_size("-8").is_err());
-    }
 
     #[test]
     fn sweeps_multiply_or_step() {

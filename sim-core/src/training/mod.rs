@@ -427,23 +427,6 @@ impl DpSync {
     }
 }
 
-/// `"20B"`, `"1.5T"`, `"300M"`, `"2e12"`: a token count.
-pub fn parse_tokens(text: &str) -> Option<f64> {
-    let t = text.trim();
-    let (digits, scale) = match t.chars().last()? {
-        'T' | 't' => (&t[..t.len() - 1], 1e12),
-        'B' | 'b' | 'G' | 'g' => (&t[..t.len() - 1], 1e9),
-        'M' | 'm' => (&t[..t.len() - 1], 1e6),
-        'K' | 'k' => (&t[..t.len() - 1], 1e3),
-        _ => (t, 1.0),
-    };
-    digits
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .map(|v| v * scale)
-}
-
 /// Gradient bucket size for the overlapped DP reduction: Megatron-LM's
 /// default DDP bucket of 40M elements, in bf16.
 pub const DP_BUCKET_BYTES: f64 = 40e6 * 2.0;

@@ -11,8 +11,16 @@ use sim_core::collective::flows;
 use sim_core::collective::sweep::{self, Row};
 use sim_core::collective::{Algorithm, CollectiveOp, GroupShape, Protocol};
 use sim_core::fabric;
+use sim_core::units;
 
 use super::{Failure, Format, Overrides, load};
+
+/// `-b 8`, `-e 16G`: bytes as nccl-tests reads them.
+fn nccl_bytes(text: &str) -> Result<u64, String> {
+    units::parse_nccl_bytes(text)
+        .map(|b| b.as_u64())
+        .map_err(|e| format!("{} ({}); {}", e.found, e.expected, e.fix))
+}
 
 #[derive(Args)]
 pub struct CollectiveArgs {
@@ -34,16 +42,16 @@ pub struct CollectiveArgs {
     #[arg(long)]
     group: Option<String>,
     /// Smallest size, nccl-tests style (K, M, G = powers of 1024).
-    #[arg(short = 'b', long = "minbytes", default_value = "8", value_parser = sweep::parse_size)]
+    #[arg(short = 'b', long = "minbytes", default_value = "8", value_parser = nccl_bytes)]
     min_bytes: u64,
     /// Largest size.
-    #[arg(short = 'e', long = "maxbytes", default_value = "16G", value_parser = sweep::parse_size)]
+    #[arg(short = 'e', long = "maxbytes", default_value = "16G", value_parser = nccl_bytes)]
     max_bytes: u64,
     /// Multiply the size by this factor from one line to the next.
     #[arg(short = 'f', long = "stepfactor", default_value_t = 2)]
     step_factor: u64,
     /// Or add this many bytes (used when the factor is 1).
-    #[arg(short = 'i', long = "stepbytes", default_value = "0", value_parser = sweep::parse_size)]
+    #[arg(short = 'i', long = "stepbytes", default_value = "0", value_parser = nccl_bytes)]
     step_bytes: u64,
     /// Force an algorithm (ring, tree, nvls, hierarchical) as NCCL_ALGO
     /// does [default: the tuner's choice per size].

@@ -17,7 +17,7 @@ use sim_core::training::{
     self, AttentionKernel, CommModel, Layout, ModelSpec, Precision, Recompute, StepReport,
     TrainingError,
 };
-use sim_core::units::{Usd, parse_usd};
+use sim_core::units::{self, Usd, parse_usd};
 
 use super::{Failure, Format};
 
@@ -113,9 +113,8 @@ fn comm_model(gpu: &GpuModel, node: &NodeModel, fabric_bytes_per_s: Option<f64>)
 
 /// `15T`, `300B`, `2.5e12`, `1M` as a token count.
 fn parse_tokens(text: &str) -> Result<f64, String> {
-    training::parse_tokens(text).ok_or_else(|| {
-        format!("--tokens {text:?} is not a token count; write e.g. 15T, 300B or 2.5e12")
-    })
+    units::parse_count(text)
+        .map_err(|e| format!("--tokens {}: not a token count; {}", e.found, e.fix))
 }
 
 fn load_model(name: &str) -> Result<ModelSpec, String> {

@@ -169,9 +169,9 @@ pub(super) fn build_training_jobs(
                 );
                 continue;
             }
-            (None, Some(text)) => match training::parse_tokens(text) {
-                Some(tokens) => ((tokens / tokens_per_step).ceil() as u64).clamp(1, MAX_STEPS),
-                None => {
+            (None, Some(text)) => match crate::units::parse_count(text) {
+                Ok(tokens) => ((tokens / tokens_per_step).ceil() as u64).clamp(1, MAX_STEPS),
+                Err(_) => {
                     issues.error(
                         &field_path(&path, "tokens"),
                         "not a token count",
