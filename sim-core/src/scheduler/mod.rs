@@ -67,13 +67,45 @@ pub type JobIndex = u32;
 /// `queue_gpus` entry of a job that started in the current pass.
 const STARTED: u64 = u64::MAX;
 
+/// A running job's handle: its slot and the slot's generation when the
+/// job took it. A slot is reused once its job ends, with the generation
+/// bumped, so a handle kept past its job's end (an event planned for it)
+/// is recognised as stale ([`Scheduler::is_current`]) and never reaches
+/// the slot's next occupant. Eight bytes and `Copy`, for event payloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SlotRef {
+    slot: u32,
+    generation: u32,
+}
+
+impl SlotRef {
+    /// The slot, dense in `0..slots`; reused after the job ends.
+    pub fn slot(self) -> u32 {
+        self.slot
+    }
+
+    /// The handle in one word (slot high, generation low), for tags such
+    /// as a flow's; [`SlotRef::from_bits`] reads it back.
+    pub fn to_bits(self) -> u64 {
+        (u64::from(self.slot) << 32) | u64::from(self.generation)
+    }
+
+    /// The handle [`SlotRef::to_bits`] packed.
+    pub fn from_bits(bits: u64) -> Self {
+        SlotRef {
+            slot: (bits >> 32) as u32,
+            generation: bits as u32,
+        }
+    }
+}
+
 /// What a pass decided; the simulation carries it out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// The job now in `slot` starts (see [`Scheduler::running`]).
-    Start { slot: u32 },
+    Start { slot: SlotRef },
     /// The job in `slot` is preempted: stop it after `grace`.
-    Preempt { slot: u32, grace: SimDuration },
+    Preempt { slot: SlotRef, grace: SimDuration },
 }
 
 /// A job holding GPUs.
@@ -83,9 +115,6 @@ pub struct RunningJob {
     pub ticket: SubmittedJob,
     pub start: SimTime,
     pub allocation: Vec<NodeGpus>,
-    /// Bumped each time the slot is reused, so events meant for an earlier
-    /// occupant can be recognised and dropped.
-    pub generation: u32,
     /// Leaf switches the allocation spans (0 without a topology).
     pub leaf_switches: u32,
     /// Started by the backfill phase, ahead of a higher-priority job.
@@ -97,6 +126,9 @@ pub struct RunningJob {
     preempting: bool,
     preempted_for: Option<JobIndex>,
     charged_until: SimTime,
+    /// Bumped each time the slot is vacated, so handles of an earlier
+    /// occupant are recognised as stale ([`SlotRef`]).
+    generation: u32,
 }
 
 /// How a running job left its slot.
@@ -254,15 +286,16 @@ impl Scheduler {
     }
 
     /// The job in `slot` (valid from its `Start` decision until `end`).
-    pub fn running(&self, slot: u32) -> &RunningJob {
-        &self.running[slot as usize]
+    pub fn running(&self, slot: SlotRef) -> &RunningJob {
+        debug_assert!(self.is_current(slot), "{slot:?} is stale");
+        &self.running[slot.slot as usize]
     }
 
-    /// Whether `slot` still holds the occupant of `generation`.
-    pub fn is_current(&self, slot: u32, generation: u32) -> bool {
+    /// Whether `slot` still holds the job it was handed out for.
+    pub fn is_current(&self, slot: SlotRef) -> bool {
         self.running
-            .get(slot as usize)
-            .is_some_and(|r| r.active && r.generation == generation)
+            .get(slot.slot as usize)
+            .is_some_and(|r| r.active && r.generation == slot.generation)
     }
 
     /// GPUs held by queued jobs that have placed only some of their pods
@@ -435,9 +468,10 @@ impl Scheduler {
 
     /// Frees the slot of a job that ended (completed, killed or
     /// preempted), charging its usage to fairshare.
-    pub fn end(&mut self, slot: u32, now: SimTime) -> Ended {
+    pub fn end(&mut self, handle: SlotRef, now: SimTime) -> Ended {
+        assert!(self.is_current(handle), "{handle:?} ended twice");
+        let slot = handle.slot;
         let r = &mut self.running[slot as usize];
-        assert!(r.active, "slot {slot} ended twice");
         r.active = false;
         r.generation = r.generation.wrapping_add(1);
         let gpus = r.ticket.request.total_gpus();
@@ -599,7 +633,12 @@ impl Scheduler {
         if backfilled {
             self.stats.backfilled_jobs += 1;
         }
-        out.push(Decision::Start { slot });
+        out.push(Decision::Start {
+            slot: SlotRef {
+                slot,
+                generation: r.generation,
+            },
+        });
     }
 }
 

@@ -19,7 +19,7 @@
 //!   (`preemptor`), so the GPUs it freed are not taken by jobs ahead of it
 //!   in the queue order.
 
-use super::{Decision, GpuPool, PreemptType, RunningJob, Scheduler};
+use super::{Decision, GpuPool, PreemptType, RunningJob, Scheduler, SlotRef};
 use crate::workload::SubmittedJob;
 
 impl Scheduler {
@@ -86,6 +86,10 @@ impl Scheduler {
                         self.config.partitions[r.ticket.partition as usize].grace_time
                     }
                     _ => self.config.qos[r.ticket.qos as usize].grace_time,
+                };
+                let slot = SlotRef {
+                    slot,
+                    generation: r.generation,
                 };
                 out.push(Decision::Preempt { slot, grace });
             }

@@ -26,8 +26,9 @@
 //!   number of future jobs;
 //! - every job reaches exactly one final state, or is reported as running
 //!   or pending when a stop condition ends the run;
-//! - events for a running job carry its slot's generation; an event whose
-//!   job has already left the slot (ended, preempted) is ignored;
+//! - events for a running job carry its [`SlotRef`] (slot and generation);
+//!   an event whose job has already left the slot (ended, preempted) is
+//!   ignored;
 //! - running jobs hold a slot whose allocation vector is reused, so the
 //!   steady state allocates nothing per event.
 
@@ -39,7 +40,7 @@ use crate::metrics::{
     TraceSink, fairness, summarize,
 };
 use crate::scenario::Scenario;
-use crate::scheduler::{Decision, JobIndex, Scheduler, SchedulerConfig};
+use crate::scheduler::{Decision, JobIndex, Scheduler, SchedulerConfig, SlotRef};
 use crate::workload::{Directory, JobSource, SubmittedJob};
 
 /// What a run produced.
@@ -84,25 +85,21 @@ impl RunProgress {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Arrival,
-    JobEnd {
-        slot: u32,
-        generation: u32,
-    },
-    PreemptStop {
-        slot: u32,
-        generation: u32,
-    },
+    /// The job reaches its true end or its time limit.
+    JobEnd(SlotRef),
+    /// A preempted job's grace time is over.
+    PreemptStop(SlotRef),
     SchedulePass,
     BackfillTick,
     PriorityCalc,
     /// A training job's step reached its next point (flow fidelity).
-    TrainingTimer {
-        slot: u32,
-        generation: u32,
-    },
+    TrainingTimer(SlotRef),
     /// Flows on the fabric finish now (flow fidelity).
     FabricWake,
 }
+
+// The event heap holds one or two events per running job: keep them small.
+const _: () = assert!(std::mem::size_of::<Event>() == 12);
 
 struct ClusterSim<'a> {
     source: JobSource,
@@ -276,18 +273,16 @@ impl Model<Event> for ClusterSim<'_> {
         let now = engine.now();
         // An event for a job that has left its slot changes nothing, not
         // even the clock the time series follows.
-        if let Event::JobEnd { slot, generation }
-        | Event::PreemptStop { slot, generation }
-        | Event::TrainingTimer { slot, generation } = event
-            && !self.scheduler.is_current(slot, generation)
+        if let Event::JobEnd(slot) | Event::PreemptStop(slot) | Event::TrainingTimer(slot) = event
+            && !self.scheduler.is_current(slot)
         {
             return;
         }
         self.recorder.advance(now);
         match event {
             Event::Arrival => self.arrive(engine),
-            Event::JobEnd { slot, .. } => self.end_job(slot, now),
-            Event::PreemptStop { slot, .. } => self.stop_preempted(slot, now),
+            Event::JobEnd(slot) => self.end_job(slot, now),
+            Event::PreemptStop(slot) => self.stop_preempted(slot, now),
             Event::SchedulePass => {
                 self.pass_pending = false;
                 self.schedule(engine, false);
@@ -303,8 +298,8 @@ impl Model<Event> for ClusterSim<'_> {
                 self.priority_calc_pending = false;
                 self.scheduler.recalculate_priorities(now);
             }
-            Event::TrainingTimer { slot, generation } => {
-                if !self.training.on_timer(slot, generation, engine) {
+            Event::TrainingTimer(slot) => {
+                if !self.training.on_timer(slot, engine) {
                     return;
                 }
                 // All steps done: the job's true run time is now known.
@@ -423,15 +418,14 @@ impl ClusterSim<'_> {
             match decision {
                 Decision::Start { slot } => self.start_job(slot, engine),
                 Decision::Preempt { slot, grace } => {
-                    let generation = self.scheduler.running(slot).generation;
-                    engine.schedule_at(now + grace, Event::PreemptStop { slot, generation });
+                    engine.schedule_at(now + grace, Event::PreemptStop(slot));
                 }
             }
         }
         self.decisions = decisions;
     }
 
-    fn start_job(&mut self, slot: u32, engine: &mut Engine<Event>) {
+    fn start_job(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
         let now = engine.now();
         self.last_change = now;
         let running = self.scheduler.running(slot);
@@ -442,17 +436,8 @@ impl ClusterSim<'_> {
         record.backfilled = running.backfilled;
         record.state = JobState::Running;
         let kill_at_limit = self.scheduler.config().kill_at_time_limit;
-        let generation = running.generation;
         if let Some(spec) = record.job.training {
-            let started = self.training.start(
-                slot,
-                generation,
-                running.job,
-                spec,
-                &running.allocation,
-                running.leaf_switches,
-                engine,
-            );
+            let started = self.training.start(slot, running, spec, engine);
             // Flow fidelity: the steps end the job; until then its run
             // time is unknown (longer than any limit).
             record.job.runtime = started.unwrap_or(SimDuration::MAX);
@@ -460,7 +445,7 @@ impl ClusterSim<'_> {
         let job = record.job;
         if job.runtime != SimDuration::MAX || kill_at_limit {
             let (duration, _) = job.occupancy(kill_at_limit);
-            engine.schedule_at(now + duration, Event::JobEnd { slot, generation });
+            engine.schedule_at(now + duration, Event::JobEnd(slot));
         }
         self.recorder.queue_length -= 1;
         self.recorder.running_jobs += 1;
@@ -472,7 +457,7 @@ impl ClusterSim<'_> {
         });
     }
 
-    fn end_job(&mut self, slot: u32, now: SimTime) {
+    fn end_job(&mut self, slot: SlotRef, now: SimTime) {
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
@@ -503,7 +488,7 @@ impl ClusterSim<'_> {
 
     /// A preempted job's grace time is over: stop it, count the lost work,
     /// and requeue it or end it PREEMPTED.
-    fn stop_preempted(&mut self, slot: u32, now: SimTime) {
+    fn stop_preempted(&mut self, slot: SlotRef, now: SimTime) {
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
