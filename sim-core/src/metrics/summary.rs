@@ -110,7 +110,7 @@ pub fn fairness(
     for job in jobs {
         let held =
             job.run().map_or(0, |r| r.as_ns() as u128) * u128::from(job.job.request.total_gpus());
-        gpu_ns[job.job.account as usize] += held + job.lost_gpu_ns;
+        gpu_ns[job.job.account.0 as usize] += held + job.lost_gpu_ns;
     }
     let total: u128 = gpu_ns.iter().sum();
     let shares: Vec<AccountShare> = accounts

@@ -28,7 +28,7 @@
 //!
 //! Invariants:
 //! - the tree is built once and never changes shape; accounts and user
-//!   associations live in `Vec`s and are named by index ([`AccountId`],
+//!   associations live in `Vec`s and are named by index ([`AccountAssoc`],
 //!   [`UserAssoc`]); children keep the order of the scenario, so every
 //!   result is a function of the input alone (no hash-map iteration);
 //! - raw usage is charged to a user association and to every ancestor up
@@ -60,9 +60,12 @@ const DAY_SECS: u64 = 24 * 60 * 60;
 /// Name of the implicit root account (Slurm's `root` association).
 pub const ROOT_ACCOUNT: &str = "root";
 
-/// An account in an [`AccountTree`]; `AccountId(0)` is the implicit root.
+/// An account association (Slurm's term for an account in the tree) of an
+/// [`AccountTree`]; `AccountAssoc(0)` is the implicit root. Not to be
+/// confused with [`crate::workload::AccountId`], which indexes the
+/// workload's account names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct AccountId(pub u32);
+pub struct AccountAssoc(pub u32);
 
 /// A user association (a user within one account); indexes the vectors
 /// returned by [`AccountTree::classic_factors`] and
@@ -163,7 +166,7 @@ pub struct AccountTree {
     accounts: Vec<Account>,
     users: Vec<User>,
     /// Accounts directly under the root, in scenario order.
-    top_level: Vec<AccountId>,
+    top_level: Vec<AccountAssoc>,
 }
 
 impl AccountTree {
@@ -274,7 +277,7 @@ impl AccountTree {
             accounts[parent].children.push(Node::Account(i as u32));
             accounts[parent].children_shares += shares;
             if parent == 0 {
-                top_level.push(AccountId(i as u32));
+                top_level.push(AccountAssoc(i as u32));
             }
         }
         if accounts[0].children_shares == 0 {
@@ -289,7 +292,7 @@ impl AccountTree {
 
     /// The association of `user` in `account`, if configured.
     pub fn user_assoc(&self, account: &str, user: &str) -> Option<UserAssoc> {
-        let a = self.account_id(account)?;
+        let a = self.account_assoc(account)?;
         self.accounts[a.0 as usize]
             .children
             .iter()
@@ -300,16 +303,16 @@ impl AccountTree {
     }
 
     /// The account called `name` (`"root"` is the root).
-    pub fn account_id(&self, name: &str) -> Option<AccountId> {
+    pub fn account_assoc(&self, name: &str) -> Option<AccountAssoc> {
         self.accounts
             .iter()
             .position(|a| a.name == name)
-            .map(|i| AccountId(i as u32))
+            .map(|i| AccountAssoc(i as u32))
     }
 
     /// The implicit root account.
-    pub fn root(&self) -> AccountId {
-        AccountId(0)
+    pub fn root(&self) -> AccountAssoc {
+        AccountAssoc(0)
     }
 
     /// Number of user associations (Slurm's `g_user_assoc_count`).
@@ -323,20 +326,20 @@ impl AccountTree {
     }
 
     /// The account a user association charges.
-    pub fn account_of(&self, u: UserAssoc) -> AccountId {
-        AccountId(self.user(u).map_or(0, |user| user.account))
+    pub fn account_of(&self, u: UserAssoc) -> AccountAssoc {
+        AccountAssoc(self.user(u).map_or(0, |user| user.account))
     }
 
     /// The parent of an account; `None` for the root (and unknown ids).
-    pub fn parent_of(&self, a: AccountId) -> Option<AccountId> {
+    pub fn parent_of(&self, a: AccountAssoc) -> Option<AccountAssoc> {
         self.accounts
             .get(a.0 as usize)
             .and_then(|acc| acc.parent)
-            .map(AccountId)
+            .map(AccountAssoc)
     }
 
     /// An account's name (`""` for an unknown id).
-    pub fn account_name(&self, a: AccountId) -> &str {
+    pub fn account_name(&self, a: AccountAssoc) -> &str {
         self.accounts.get(a.0 as usize).map_or("", |acc| &acc.name)
     }
 
@@ -346,14 +349,14 @@ impl AccountTree {
     }
 
     /// Accounts directly under the root, in scenario order.
-    pub fn top_level_accounts(&self) -> &[AccountId] {
+    pub fn top_level_accounts(&self) -> &[AccountAssoc] {
         &self.top_level
     }
 
     /// An account's configured normalized share of the whole machine: the
     /// product down the tree of `shares / siblings' shares`
     /// (classic_fair_share.html, "Normalized Shares"). The root has 1.
-    pub fn normalized_shares(&self, a: AccountId) -> f64 {
+    pub fn normalized_shares(&self, a: AccountAssoc) -> f64 {
         let mut at = a.0 as usize;
         if at >= self.accounts.len() {
             return 0.0;
@@ -370,7 +373,7 @@ impl AccountTree {
     }
 
     /// An account's decayed raw usage (its whole subtree's charges).
-    pub fn raw_usage(&self, a: AccountId) -> f64 {
+    pub fn raw_usage(&self, a: AccountAssoc) -> f64 {
         self.accounts.get(a.0 as usize).map_or(0.0, |acc| acc.usage)
     }
 
@@ -758,7 +761,7 @@ mod tests {
         tree.charge(u, f64::NAN);
         tree.charge(u, f64::INFINITY);
         tree.charge(UserAssoc(99), 3.0);
-        let id = |n: &str| tree.account_id(n).unwrap();
+        let id = |n: &str| tree.account_assoc(n).unwrap();
         assert_eq!(tree.user_raw_usage(u), 5.0);
         assert_eq!(tree.raw_usage(id("a1")), 5.0);
         assert_eq!(tree.raw_usage(id("a")), 5.0);
@@ -860,7 +863,7 @@ mod tests {
         assert!(close(tree.raw_usage(tree.root()), 1.0, 1e-12));
 
         // "User N normalized share": 0.3, 0.05, 0.05, 0.25, 0.35.
-        let shares = |acc: &str| tree.normalized_shares(tree.account_id(acc).unwrap());
+        let shares = |acc: &str| tree.normalized_shares(tree.account_assoc(acc).unwrap());
         assert!(close(shares("A"), 0.4, 1e-12));
         assert!(close(shares("B"), 0.3, 1e-12));
         assert!(close(shares("E"), 0.25, 1e-12));

@@ -52,14 +52,15 @@ pub use config::{
     Backfill, BackfillParams, LeafSwitch, Partition, PreemptMode, PreemptType, PriorityParams, Qos,
     QueueOrder, SchedulerConfig,
 };
-use multifactor::{Fairshare, build_fairshare};
+use fairshare::UserAssoc;
+use multifactor::Fairshare;
 use profile::{Profile, round_up};
 
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
-use crate::workload::{Directory, JobRequest, SubmittedJob};
+use crate::workload::{AccountId, Directory, JobRequest, SubmittedJob, UserId};
 
 /// Index of a job in the simulation's job table.
 pub type JobIndex = u32;
@@ -126,6 +127,8 @@ pub struct RunningJob {
     preempting: bool,
     preempted_for: Option<JobIndex>,
     charged_until: SimTime,
+    /// The fair-share association it charges (multifactor order only).
+    assoc: Option<UserAssoc>,
     /// Bumped each time the slot is vacated, so handles of an earlier
     /// occupant are recognised as stale ([`SlotRef`]).
     generation: u32,
@@ -154,7 +157,8 @@ pub struct SchedulerStats {
 struct Queued {
     job: JobIndex,
     ticket: SubmittedJob,
-    assoc: u32,
+    /// The fair-share association it charges (multifactor order only).
+    assoc: Option<UserAssoc>,
     priority: u32,
     /// Without gang scheduling: GPUs of the pods placed so far.
     held: Vec<NodeGpus>,
@@ -189,7 +193,7 @@ pub struct Scheduler {
     blocked_partition: Vec<bool>,
     /// Running GPUs per QOS, and per (QOS, user) when limits need them.
     qos_gpus: Vec<u64>,
-    user_qos_gpus: BTreeMap<(u16, u32), u64>,
+    user_qos_gpus: BTreeMap<(u16, UserId), u64>,
     /// `bf_continue`: the queue key after which the next cycle resumes.
     resume_after: Option<(u64, u64, u32)>,
     fairshare: Option<Fairshare>,
@@ -210,7 +214,8 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// `directory` names the users and accounts jobs refer to; with
+    /// `directory` and `associations` are those of the workload whose
+    /// jobs will be queued ([`crate::workload::WorkloadSpec`]); with
     /// multifactor priority, every (account, user) pair in
     /// `associations` that the configured tree lacks joins it with
     /// Slurm's default `Fairshare=1`.
@@ -218,7 +223,7 @@ impl Scheduler {
         config: SchedulerConfig,
         cluster: &Cluster,
         directory: &Directory,
-        associations: &[(u32, u32)],
+        associations: &[(AccountId, UserId)],
     ) -> Self {
         let mut pool = GpuPool::new(cluster);
         if !config.topology.is_empty() {
@@ -231,7 +236,7 @@ impl Scheduler {
             pool = pool.with_topology(leaf_of);
         }
         let fairshare = (config.order == QueueOrder::Multifactor).then(|| {
-            build_fairshare(&config.accounts, directory, associations)
+            Fairshare::new(&config.accounts, directory, associations)
                 .expect("the scenario validated the account tree")
         });
         let partitions = config.partitions.len();
@@ -354,6 +359,11 @@ impl Scheduler {
     }
 
     /// Queues an admitted job submitted (or requeued) at `now`.
+    ///
+    /// # Panics
+    ///
+    /// With multifactor priority, if the job's (account, user) pair is not
+    /// one of the associations the scheduler was built with.
     pub fn enqueue(&mut self, job: JobIndex, ticket: SubmittedJob, now: SimTime) {
         let assoc = self.assoc_of(&ticket);
         let mut entry = Queued {
@@ -482,7 +492,7 @@ impl Scheduler {
             gpus,
             was_preempted: r.preempting,
         };
-        let charged_from = r.charged_until;
+        let (assoc, charged_from) = (r.assoc, r.charged_until);
         let preempted_for = r.preempted_for.take();
         if r.planned_end != SimTime::MAX
             && let Ok(at) = self.planned_ends.binary_search(&(r.planned_end, slot))
@@ -490,7 +500,7 @@ impl Scheduler {
             self.planned_ends.remove(at);
         }
         self.pool.release(&r.allocation);
-        self.charge(ended.ticket, gpus, charged_from, now);
+        self.charge(assoc, gpus, charged_from, now);
         self.qos_gpus[ended.ticket.qos as usize] -= gpus;
         if let Some(held) = self
             .user_qos_gpus
@@ -630,6 +640,7 @@ impl Scheduler {
         r.preempting = false;
         r.preempted_for = None;
         r.charged_until = now;
+        r.assoc = q.assoc;
         if backfilled {
             self.stats.backfilled_jobs += 1;
         }

@@ -384,8 +384,8 @@ impl ClusterSim<'_> {
             time: now,
             job: id,
             name: &dir.job_names[job.name as usize],
-            user: &dir.users[job.user as usize],
-            account: &dir.accounts[job.account as usize],
+            user: dir.user_name(job.user),
+            account: dir.account_name(job.account),
             gpus: job.request.total_gpus(),
             time_limit: job.time_limit,
         });
