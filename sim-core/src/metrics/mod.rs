@@ -15,8 +15,8 @@ mod writers;
 
 pub use summary::{
     AccountShare, BOUNDED_SLOWDOWN_TAU_S, FairnessSummary, JobCounts, RunTotals, SchedulingSummary,
-    StepBreakdown, Summary, TrainingJobSummary, WaitStats, bounded_slowdown, fairness, percentile,
-    summarize,
+    StepBreakdown, Summary, TrainingJobSummary, WaitStats, bounded_slowdown, fairness, jain_index,
+    percentile, summarize,
 };
 pub use trace::{
     JsonlTraceReader, JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceEvent, TraceGroup, TraceHeader,

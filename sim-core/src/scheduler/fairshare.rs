@@ -353,6 +353,25 @@ impl AccountTree {
         &self.top_level
     }
 
+    /// The account directly under the root that `a` is in: `a` itself
+    /// when it is top-level, the root for the root (and unknown ids).
+    pub fn top_level_of(&self, a: AccountAssoc) -> AccountAssoc {
+        let mut at = a;
+        while let Some(parent) = self.parent_of(at) {
+            if parent == self.root() {
+                return at;
+            }
+            at = parent;
+        }
+        self.root()
+    }
+
+    /// An account's raw shares within its parent (Slurm's `Fairshare=`;
+    /// 0 for an unknown id).
+    pub fn raw_shares(&self, a: AccountAssoc) -> u32 {
+        self.accounts.get(a.0 as usize).map_or(0, |acc| acc.shares)
+    }
+
     /// An account's configured normalized share of the whole machine: the
     /// product down the tree of `shares / siblings' shares`
     /// (classic_fair_share.html, "Normalized Shares"). The root has 1.
@@ -660,22 +679,6 @@ fn classic_factor(usage_efctv: f64, shares_norm: f64) -> f64 {
     (-(usage_efctv / shares_norm)).exp2().clamp(0.0, 1.0)
 }
 
-/// Jain's fairness index (Jain, Chiu & Hawe 1984): `(Σx)^2 / (n Σx^2)`,
-/// 1 when all values are equal and `1/n` when one of `n` is non-zero.
-/// `None` for an empty input, all zeros, or a non-finite result.
-pub fn jain_index(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let sum: f64 = values.iter().sum();
-    let sum_sq: f64 = values.iter().map(|x| x * x).sum();
-    if sum_sq == 0.0 {
-        return None;
-    }
-    let j = sum * sum / (values.len() as f64 * sum_sq);
-    j.is_finite().then_some(j)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -773,6 +776,13 @@ mod tests {
         assert_eq!(tree.user_name(u), "u");
         assert_eq!(tree.account_name(id("a1")), "a1");
         assert_eq!(tree.top_level_accounts(), &[id("a"), id("b")]);
+        assert_eq!(tree.top_level_of(id("a1")), id("a"));
+        assert_eq!(tree.top_level_of(id("b")), id("b"));
+        assert_eq!(tree.top_level_of(tree.root()), tree.root());
+        assert_eq!(
+            (tree.raw_shares(id("a1")), tree.raw_shares(tree.root())),
+            (1, 1)
+        );
         tree.reset_usage();
         assert_eq!(tree.raw_usage(tree.root()), 0.0);
         assert_eq!(tree.user_raw_usage(u), 0.0);
@@ -1072,24 +1082,5 @@ mod tests {
         let tree = AccountTree::new(&[account("a", None, 1, &[("zero", 0), ("one", 1)])]).unwrap();
         assert_eq!(tree.fair_tree_factors(), vec![0.5, 1.0]);
         assert_eq!(tree.classic_factors(), vec![0.0, 1.0]);
-    }
-
-    #[test]
-    fn jain_index_bounds() {
-        assert_eq!(jain_index(&[]), None);
-        assert_eq!(jain_index(&[0.0, 0.0]), None);
-        assert!(close(
-            jain_index(&[3.0, 3.0, 3.0, 3.0]).unwrap(),
-            1.0,
-            1e-12
-        ));
-        assert!(close(
-            jain_index(&[0.0, 7.0, 0.0, 0.0]).unwrap(),
-            0.25,
-            1e-12
-        ));
-        // (1+3)^2 / (2 * (1+9)) = 16/20.
-        assert!(close(jain_index(&[1.0, 3.0]).unwrap(), 0.8, 1e-12));
-        assert_eq!(jain_index(&[f64::INFINITY, 1.0]), None);
     }
 }

@@ -40,6 +40,7 @@ use crate::metrics::{
     TraceSink, fairness, summarize,
 };
 use crate::scenario::Scenario;
+use crate::scheduler::fairshare::AccountTree;
 use crate::scheduler::{Decision, JobIndex, Scheduler, SchedulerConfig, SlotRef};
 use crate::workload::{Directory, JobSource, SubmittedJob};
 
@@ -227,43 +228,42 @@ pub fn run(
     }
 }
 
-/// Each directory account's configured share: its top-level account's
-/// normalised shares (accounts the tree does not name count as
-/// `Fairshare=1`, Slurm's default); equal shares without a tree.
+/// Each directory account's configured share: its top-level account's raw
+/// shares over those of every top-level account the workload uses, split
+/// evenly among the workload's accounts under it. Accounts the tree does
+/// not name are top-level with `Fairshare=1`, Slurm's default; without a
+/// tree all shares are equal.
 fn configured_shares(config: &SchedulerConfig, directory: &Directory) -> Vec<f64> {
-    let top_of = |name: &str| -> String {
-        let mut current = name.to_string();
-        for _ in 0..config.accounts.len() {
-            match config
-                .accounts
-                .iter()
-                .find(|a| a.name == current)
-                .and_then(|a| a.parent.clone())
+    let tree = (!config.accounts.is_empty()).then(|| {
+        AccountTree::new(&config.accounts).expect("the scenario validated the account tree")
+    });
+    // The name and raw shares of each directory account's top-level account.
+    let tops: Vec<(&str, f64)> = directory
+        .accounts
+        .iter()
+        .map(|name| {
+            match tree
+                .as_ref()
+                .and_then(|t| Some((t, t.account_assoc(name)?)))
             {
-                Some(parent) => current = parent,
-                None => break,
+                Some((tree, account)) => {
+                    let top = tree.top_level_of(account);
+                    (tree.account_name(top), f64::from(tree.raw_shares(top)))
+                }
+                None => (name.as_str(), 1.0),
             }
-        }
-        current
-    };
-    let tops: Vec<String> = directory.accounts.iter().map(|a| top_of(a)).collect();
-    let shares_of = |top: &str| -> f64 {
-        config
-            .accounts
-            .iter()
-            .find(|a| a.name == top)
-            .map_or(1.0, |a| f64::from(a.shares))
-    };
-    let mut distinct: Vec<&String> = tops.iter().collect();
-    distinct.sort();
-    distinct.dedup();
-    let total: f64 = distinct.iter().map(|t| shares_of(t)).sum();
+        })
+        .collect();
+    let mut distinct = tops.clone();
+    distinct.sort_by(|a, b| a.0.cmp(b.0));
+    distinct.dedup_by(|a, b| a.0 == b.0);
+    let total: f64 = distinct.iter().map(|&(_, shares)| shares).sum();
     tops.iter()
-        .map(|top| {
+        .map(|&(top, shares)| {
             // Accounts under one top-level account split its share by
             // their number, as far as delivered-share reporting goes.
-            let siblings = tops.iter().filter(|t| *t == top).count() as f64;
-            shares_of(top) / total / siblings
+            let siblings = tops.iter().filter(|t| t.0 == top).count() as f64;
+            shares / total / siblings
         })
         .collect()
 }
