@@ -16,7 +16,7 @@ mod writers;
 pub use summary::{
     AccountShare, BOUNDED_SLOWDOWN_TAU_S, FairnessSummary, JobCounts, RunTotals, SchedulingSummary,
     StepBreakdown, StopReason, Summary, TrainingJobSummary, WaitStats, bounded_slowdown, fairness,
-    percentile, summarize,
+    jain_index, percentile, summarize,
 };
 pub use trace::{
     JsonlTraceReader, JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceAlloc, TraceEvent, TraceGroup,

@@ -30,7 +30,6 @@ use serde::Serialize;
 
 use super::{JobRecord, JobState, Recorder};
 use crate::engine::{SimDuration, SimTime};
-use crate::scheduler::fairshare::jain_index;
 use crate::training::StepReport;
 use crate::workload::TraceImport;
 
@@ -108,7 +107,7 @@ pub fn fairness(
     for job in jobs {
         let held =
             job.run().map_or(0, |r| r.as_ns() as u128) * u128::from(job.job.request.total_gpus());
-        gpu_ns[job.job.account as usize] += held + job.lost_gpu_ns;
+        gpu_ns[job.job.account.0 as usize] += held + job.lost_gpu_ns;
     }
     let total: u128 = gpu_ns.iter().sum();
     let shares: Vec<AccountShare> = accounts
@@ -135,6 +134,22 @@ pub fn fairness(
         jain_index: jain_index(&ratios),
         accounts: shares,
     })
+}
+
+/// Jain's fairness index (Jain, Chiu & Hawe 1984): `(Σx)^2 / (n Σx^2)`,
+/// 1 when all values are equal and `1/n` when one of `n` is non-zero.
+/// `None` for an empty input, all zeros, or a non-finite result.
+pub fn jain_index(values: &[f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let sum: f64 = values.iter().sum();
+    let sum_sq: f64 = values.iter().map(|x| x * x).sum();
+    if sum_sq == 0.0 {
+        return None;
+    }
+    let j = sum * sum / (values.len() as f64 * sum_sq);
+    j.is_finite().then_some(j)
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -319,6 +334,18 @@ mod tests {
         assert_eq!(bounded_slowdown(s(300), s(100)), 4.0);
         // Never below 1.
         assert_eq!(bounded_slowdown(s(0), s(0)), 1.0);
+    }
+
+    #[test]
+    fn jain_index_bounds() {
+        assert_eq!(jain_index(&[]), None);
+        assert_eq!(jain_index(&[0.0, 0.0]), None);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12;
+        assert!(close(jain_index(&[3.0, 3.0, 3.0, 3.0]).unwrap(), 1.0));
+        assert!(close(jain_index(&[0.0, 7.0, 0.0, 0.0]).unwrap(), 0.25));
+        // (1+3)^2 / (2 * (1+9)) = 16/20.
+        assert!(close(jain_index(&[1.0, 3.0]).unwrap(), 0.8));
+        assert_eq!(jain_index(&[f64::INFINITY, 1.0]), None);
     }
 }
 

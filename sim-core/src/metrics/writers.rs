@@ -57,8 +57,8 @@ pub fn write_jobs_csv(
         csv.write_record([
             job.id.to_string().as_str(),
             &directory.job_names[j.name as usize],
-            &directory.users[j.user as usize],
-            &directory.accounts[j.account as usize],
+            directory.user_name(j.user),
+            directory.account_name(j.account),
             &exact_seconds(j.submit.as_ns()),
             &secs(job.start.map(|t| t.as_ns())),
             &secs(job.end.map(|t| t.as_ns())),

@@ -811,7 +811,7 @@ fn build_workload(
             spec.generators.push(spec_g);
         }
     }
-    let mut associations: Vec<(u32, u32)> = spec
+    let mut associations: Vec<_> = spec
         .jobs
         .iter()
         .map(|j| (j.account, j.user))

@@ -28,7 +28,7 @@
 //!
 //! Invariants:
 //! - the tree is built once and never changes shape; accounts and user
-//!   associations live in `Vec`s and are named by index ([`AccountId`],
+//!   associations live in `Vec`s and are named by index ([`AccountAssoc`],
 //!   [`UserAssoc`]); children keep the order of the scenario, so every
 //!   result is a function of the input alone (no hash-map iteration);
 //! - raw usage is charged to a user association and to every ancestor up
@@ -60,9 +60,12 @@ const DAY_SECS: u64 = 24 * 60 * 60;
 /// Name of the implicit root account (Slurm's `root` association).
 pub const ROOT_ACCOUNT: &str = "root";
 
-/// An account in an [`AccountTree`]; `AccountId(0)` is the implicit root.
+/// An account association (Slurm's term for an account in the tree) of an
+/// [`AccountTree`]; `AccountAssoc(0)` is the implicit root. Not to be
+/// confused with [`crate::workload::AccountId`], which indexes the
+/// workload's account names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct AccountId(pub u32);
+pub struct AccountAssoc(pub u32);
 
 /// A user association (a user within one account); indexes the vectors
 /// returned by [`AccountTree::classic_factors`] and
@@ -163,7 +166,7 @@ pub struct AccountTree {
     accounts: Vec<Account>,
     users: Vec<User>,
     /// Accounts directly under the root, in scenario order.
-    top_level: Vec<AccountId>,
+    top_level: Vec<AccountAssoc>,
 }
 
 impl AccountTree {
@@ -274,7 +277,7 @@ impl AccountTree {
             accounts[parent].children.push(Node::Account(i as u32));
             accounts[parent].children_shares += shares;
             if parent == 0 {
-                top_level.push(AccountId(i as u32));
+                top_level.push(AccountAssoc(i as u32));
             }
         }
         if accounts[0].children_shares == 0 {
@@ -289,7 +292,7 @@ impl AccountTree {
 
     /// The association of `user` in `account`, if configured.
     pub fn user_assoc(&self, account: &str, user: &str) -> Option<UserAssoc> {
-        let a = self.account_id(account)?;
+        let a = self.account_assoc(account)?;
         self.accounts[a.0 as usize]
             .children
             .iter()
@@ -300,16 +303,16 @@ impl AccountTree {
     }
 
     /// The account called `name` (`"root"` is the root).
-    pub fn account_id(&self, name: &str) -> Option<AccountId> {
+    pub fn account_assoc(&self, name: &str) -> Option<AccountAssoc> {
         self.accounts
             .iter()
             .position(|a| a.name == name)
-            .map(|i| AccountId(i as u32))
+            .map(|i| AccountAssoc(i as u32))
     }
 
     /// The implicit root account.
-    pub fn root(&self) -> AccountId {
-        AccountId(0)
+    pub fn root(&self) -> AccountAssoc {
+        AccountAssoc(0)
     }
 
     /// Number of user associations (Slurm's `g_user_assoc_count`).
@@ -323,20 +326,20 @@ impl AccountTree {
     }
 
     /// The account a user association charges.
-    pub fn account_of(&self, u: UserAssoc) -> AccountId {
-        AccountId(self.user(u).map_or(0, |user| user.account))
+    pub fn account_of(&self, u: UserAssoc) -> AccountAssoc {
+        AccountAssoc(self.user(u).map_or(0, |user| user.account))
     }
 
     /// The parent of an account; `None` for the root (and unknown ids).
-    pub fn parent_of(&self, a: AccountId) -> Option<AccountId> {
+    pub fn parent_of(&self, a: AccountAssoc) -> Option<AccountAssoc> {
         self.accounts
             .get(a.0 as usize)
             .and_then(|acc| acc.parent)
-            .map(AccountId)
+            .map(AccountAssoc)
     }
 
     /// An account's name (`""` for an unknown id).
-    pub fn account_name(&self, a: AccountId) -> &str {
+    pub fn account_name(&self, a: AccountAssoc) -> &str {
         self.accounts.get(a.0 as usize).map_or("", |acc| &acc.name)
     }
 
@@ -346,14 +349,33 @@ impl AccountTree {
     }
 
     /// Accounts directly under the root, in scenario order.
-    pub fn top_level_accounts(&self) -> &[AccountId] {
+    pub fn top_level_accounts(&self) -> &[AccountAssoc] {
         &self.top_level
+    }
+
+    /// The account directly under the root that `a` is in: `a` itself
+    /// when it is top-level, the root for the root (and unknown ids).
+    pub fn top_level_of(&self, a: AccountAssoc) -> AccountAssoc {
+        let mut at = a;
+        while let Some(parent) = self.parent_of(at) {
+            if parent == self.root() {
+                return at;
+            }
+            at = parent;
+        }
+        self.root()
+    }
+
+    /// An account's raw shares within its parent (Slurm's `Fairshare=`;
+    /// 0 for an unknown id).
+    pub fn raw_shares(&self, a: AccountAssoc) -> u32 {
+        self.accounts.get(a.0 as usize).map_or(0, |acc| acc.shares)
     }
 
     /// An account's configured normalized share of the whole machine: the
     /// product down the tree of `shares / siblings' shares`
     /// (classic_fair_share.html, "Normalized Shares"). The root has 1.
-    pub fn normalized_shares(&self, a: AccountId) -> f64 {
+    pub fn normalized_shares(&self, a: AccountAssoc) -> f64 {
         let mut at = a.0 as usize;
         if at >= self.accounts.len() {
             return 0.0;
@@ -370,7 +392,7 @@ impl AccountTree {
     }
 
     /// An account's decayed raw usage (its whole subtree's charges).
-    pub fn raw_usage(&self, a: AccountId) -> f64 {
+    pub fn raw_usage(&self, a: AccountAssoc) -> f64 {
         self.accounts.get(a.0 as usize).map_or(0.0, |acc| acc.usage)
     }
 
@@ -657,22 +679,6 @@ fn classic_factor(usage_efctv: f64, shares_norm: f64) -> f64 {
     (-(usage_efctv / shares_norm)).exp2().clamp(0.0, 1.0)
 }
 
-/// Jain's fairness index (Jain, Chiu & Hawe 1984): `(Σx)^2 / (n Σx^2)`,
-/// 1 when all values are equal and `1/n` when one of `n` is non-zero.
-/// `None` for an empty input, all zeros, or a non-finite result.
-pub fn jain_index(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let sum: f64 = values.iter().sum();
-    let sum_sq: f64 = values.iter().map(|x| x * x).sum();
-    if sum_sq == 0.0 {
-        return None;
-    }
-    let j = sum * sum / (values.len() as f64 * sum_sq);
-    j.is_finite().then_some(j)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -758,7 +764,7 @@ mod tests {
         tree.charge(u, f64::NAN);
         tree.charge(u, f64::INFINITY);
         tree.charge(UserAssoc(99), 3.0);
-        let id = |n: &str| tree.account_id(n).unwrap();
+        let id = |n: &str| tree.account_assoc(n).unwrap();
         assert_eq!(tree.user_raw_usage(u), 5.0);
         assert_eq!(tree.raw_usage(id("a1")), 5.0);
         assert_eq!(tree.raw_usage(id("a")), 5.0);
@@ -770,6 +776,13 @@ mod tests {
         assert_eq!(tree.user_name(u), "u");
         assert_eq!(tree.account_name(id("a1")), "a1");
         assert_eq!(tree.top_level_accounts(), &[id("a"), id("b")]);
+        assert_eq!(tree.top_level_of(id("a1")), id("a"));
+        assert_eq!(tree.top_level_of(id("b")), id("b"));
+        assert_eq!(tree.top_level_of(tree.root()), tree.root());
+        assert_eq!(
+            (tree.raw_shares(id("a1")), tree.raw_shares(tree.root())),
+            (1, 1)
+        );
         tree.reset_usage();
         assert_eq!(tree.raw_usage(tree.root()), 0.0);
         assert_eq!(tree.user_raw_usage(u), 0.0);
@@ -860,7 +873,7 @@ mod tests {
         assert!(close(tree.raw_usage(tree.root()), 1.0, 1e-12));
 
         // "User N normalized share": 0.3, 0.05, 0.05, 0.25, 0.35.
-        let shares = |acc: &str| tree.normalized_shares(tree.account_id(acc).unwrap());
+        let shares = |acc: &str| tree.normalized_shares(tree.account_assoc(acc).unwrap());
         assert!(close(shares("A"), 0.4, 1e-12));
         assert!(close(shares("B"), 0.3, 1e-12));
         assert!(close(shares("E"), 0.25, 1e-12));
@@ -1069,24 +1082,5 @@ mod tests {
         let tree = AccountTree::new(&[account("a", None, 1, &[("zero", 0), ("one", 1)])]).unwrap();
         assert_eq!(tree.fair_tree_factors(), vec![0.5, 1.0]);
         assert_eq!(tree.classic_factors(), vec![0.0, 1.0]);
-    }
-
-    #[test]
-    fn jain_index_bounds() {
-        assert_eq!(jain_index(&[]), None);
-        assert_eq!(jain_index(&[0.0, 0.0]), None);
-        assert!(close(
-            jain_index(&[3.0, 3.0, 3.0, 3.0]).unwrap(),
-            1.0,
-            1e-12
-        ));
-        assert!(close(
-            jain_index(&[0.0, 7.0, 0.0, 0.0]).unwrap(),
-            0.25,
-            1e-12
-        ));
-        // (1+3)^2 / (2 * (1+9)) = 16/20.
-        assert!(close(jain_index(&[1.0, 3.0]).unwrap(), 0.8, 1e-12));
-        assert_eq!(jain_index(&[f64::INFINITY, 1.0]), None);
     }
 }

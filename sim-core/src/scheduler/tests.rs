@@ -52,6 +52,9 @@ fn directory() -> Directory {
     }
 }
 
+/// The directory's only (account, user) pair.
+const ONE_ASSOCIATION: [(AccountId, UserId); 1] = [(AccountId(0), UserId(0))];
+
 /// A QOS without limits.
 fn qos(name: &str, priority: u32, preempt: Vec<u16>, grace_time: SimDuration) -> Qos {
     Qos {
@@ -72,7 +75,7 @@ fn scheduler(nodes: u32, backfill: Backfill) -> Scheduler {
     config.backfill_params.interval = SimDuration::ZERO;
     config.backfill_params.resolution = s(1);
     config.backfill_params.window = s(1_000_000);
-    Scheduler::new(config, &cluster(nodes, 1), &directory(), &[(0, 0)])
+    Scheduler::new(config, &cluster(nodes, 1), &directory(), &ONE_ASSOCIATION)
 }
 
 /// Queues `jobs` (indices from `first`) at `now` and runs one pass;
@@ -226,7 +229,7 @@ fn multifactor_puts_the_higher_qos_first_and_fcfs_does_not() {
         config
             .qos
             .push(qos("high", 100, Vec::new(), SimDuration::ZERO));
-        let mut sched = Scheduler::new(config, &cluster(4, 1), &directory(), &[(0, 0)]);
+        let mut sched = Scheduler::new(config, &cluster(4, 1), &directory(), &ONE_ASSOCIATION);
         let mut high = job(4, 10);
         high.qos = 1;
         high.submit = at(5);
@@ -250,7 +253,7 @@ fn qos_preemption_picks_the_youngest_low_job_and_waits_for_it() {
         qos("low", 0, Vec::new(), s(30)),
         qos("high", 10, vec![0], SimDuration::ZERO),
     ];
-    let mut sched = Scheduler::new(config, &cluster(4, 1), &directory(), &[(0, 0)]);
+    let mut sched = Scheduler::new(config, &cluster(4, 1), &directory(), &ONE_ASSOCIATION);
     assert_eq!(pass(&mut sched, at(0), 0, &[job(2, 1000)]), [0]);
     assert_eq!(pass(&mut sched, at(10), 1, &[job(2, 1000)]), [1]);
     // A high job needing 2 GPUs: one victim suffices, the youngest (1).
@@ -292,12 +295,17 @@ fn without_gang_pods_are_placed_round_robin_and_can_deadlock() {
         time_limit: s(100),
         ..SubmittedJob::default()
     };
-    let mut sched = Scheduler::new(config.clone(), &cluster(6, 8), &directory(), &[(0, 0)]);
+    let mut sched = Scheduler::new(
+        config.clone(),
+        &cluster(6, 8),
+        &directory(),
+        &ONE_ASSOCIATION,
+    );
     assert_eq!(pass(&mut sched, at(0), 0, &[four_nodes, four_nodes]), NONE);
     assert_eq!(sched.held_gpus(), 48);
     // Gang scheduling starts the first and queues the second.
     config.gang = true;
-    let mut sched = Scheduler::new(config, &cluster(6, 8), &directory(), &[(0, 0)]);
+    let mut sched = Scheduler::new(config, &cluster(6, 8), &directory(), &ONE_ASSOCIATION);
     assert_eq!(pass(&mut sched, at(0), 0, &[four_nodes, four_nodes]), [0]);
     assert_eq!(sched.held_gpus(), 0);
 }
@@ -327,7 +335,7 @@ fn partition_priority_preemption_uses_the_victims_partition_grace_time() {
     high.grace_time = s(1);
     config.partitions[0].grace_time = s(120);
     config.partitions.push(high);
-    let mut sched = Scheduler::new(config, &cluster(4, 1), &directory(), &[(0, 0)]);
+    let mut sched = Scheduler::new(config, &cluster(4, 1), &directory(), &ONE_ASSOCIATION);
     assert_eq!(pass(&mut sched, at(0), 0, &[job(2, 1000)]), [0]);
     assert_eq!(pass(&mut sched, at(10), 1, &[job(2, 1000)]), [1]);
     let mut urgent = job(2, 100);
@@ -349,11 +357,28 @@ fn partition_priority_preemption_uses_the_victims_partition_grace_time() {
         },
         &cluster(4, 1),
         &directory(),
-        &[(0, 0)],
+        &ONE_ASSOCIATION,
     );
     assert_eq!(pass(&mut sched, at(0), 0, &[job(4, 1000)]), [0]);
     out.clear();
     sched.enqueue(1, job(2, 100), at(5));
     sched.schedule(at(5), false, &mut out);
     assert!(out.is_empty(), "{out:?}");
+}
+
+/// A job whose (account, user) pair the scheduler was not built with used
+/// to be charged, and prioritised, as association 0: someone else's.
+/// Queueing it is now an error.
+#[test]
+#[should_panic(expected = "not among the associations the scheduler was built with")]
+fn a_job_of_an_unknown_association_is_an_error_not_association_zero() {
+    let mut config = SchedulerConfig::fcfs(4);
+    config.order = QueueOrder::Multifactor;
+    let mut directory = directory();
+    directory.accounts.push("other".into());
+    let mut sched = Scheduler::new(config, &cluster(4, 1), &directory, &ONE_ASSOCIATION);
+    sched.enqueue(0, job(1, 10), at(0));
+    let mut stranger = job(1, 10);
+    stranger.account = AccountId(1);
+    sched.enqueue(1, stranger, at(0));
 }

@@ -26,8 +26,9 @@
 //!   number of future jobs;
 //! - every job reaches exactly one final state, or is reported as running
 //!   or pending when a stop condition ends the run;
-//! - events for a running job carry its slot's generation; an event whose
-//!   job has already left the slot (ended, preempted) is ignored;
+//! - events for a running job carry its [`SlotRef`] (slot and generation);
+//!   an event whose job has already left the slot (ended, preempted) is
+//!   ignored;
 //! - running jobs hold a slot whose allocation vector is reused, so the
 //!   steady state allocates nothing per event.
 
@@ -39,7 +40,8 @@ use crate::metrics::{
     TraceAlloc, TraceEvent, TraceSink, fairness, summarize,
 };
 use crate::scenario::Scenario;
-use crate::scheduler::{Decision, JobIndex, NodeGpus, Scheduler, SchedulerConfig};
+use crate::scheduler::fairshare::AccountTree;
+use crate::scheduler::{Decision, JobIndex, NodeGpus, Scheduler, SchedulerConfig, SlotRef};
 use crate::workload::{Directory, JobSource, SubmittedJob};
 
 /// What a run produced.
@@ -84,25 +86,21 @@ impl RunProgress {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Arrival,
-    JobEnd {
-        slot: u32,
-        generation: u32,
-    },
-    PreemptStop {
-        slot: u32,
-        generation: u32,
-    },
+    /// The job reaches its true end or its time limit.
+    JobEnd(SlotRef),
+    /// A preempted job's grace time is over.
+    PreemptStop(SlotRef),
     SchedulePass,
     BackfillTick,
     PriorityCalc,
     /// A training job's step reached its next point (flow fidelity).
-    TrainingTimer {
-        slot: u32,
-        generation: u32,
-    },
+    TrainingTimer(SlotRef),
     /// Flows on the fabric finish now (flow fidelity).
     FabricWake,
 }
+
+// The event heap holds one or two events per running job: keep them small.
+const _: () = assert!(std::mem::size_of::<Event>() == 12);
 
 struct ClusterSim<'a> {
     source: JobSource,
@@ -241,43 +239,42 @@ pub fn run(
     }
 }
 
-/// Each directory account's configured share: its top-level account's
-/// normalised shares (accounts the tree does not name count as
-/// `Fairshare=1`, Slurm's default); equal shares without a tree.
+/// Each directory account's configured share: its top-level account's raw
+/// shares over those of every top-level account the workload uses, split
+/// evenly among the workload's accounts under it. Accounts the tree does
+/// not name are top-level with `Fairshare=1`, Slurm's default; without a
+/// tree all shares are equal.
 fn configured_shares(config: &SchedulerConfig, directory: &Directory) -> Vec<f64> {
-    let top_of = |name: &str| -> String {
-        let mut current = name.to_string();
-        for _ in 0..config.accounts.len() {
-            match config
-                .accounts
-                .iter()
-                .find(|a| a.name == current)
-                .and_then(|a| a.parent.clone())
+    let tree = (!config.accounts.is_empty()).then(|| {
+        AccountTree::new(&config.accounts).expect("the scenario validated the account tree")
+    });
+    // The name and raw shares of each directory account's top-level account.
+    let tops: Vec<(&str, f64)> = directory
+        .accounts
+        .iter()
+        .map(|name| {
+            match tree
+                .as_ref()
+                .and_then(|t| Some((t, t.account_assoc(name)?)))
             {
-                Some(parent) => current = parent,
-                None => break,
+                Some((tree, account)) => {
+                    let top = tree.top_level_of(account);
+                    (tree.account_name(top), f64::from(tree.raw_shares(top)))
+                }
+                None => (name.as_str(), 1.0),
             }
-        }
-        current
-    };
-    let tops: Vec<String> = directory.accounts.iter().map(|a| top_of(a)).collect();
-    let shares_of = |top: &str| -> f64 {
-        config
-            .accounts
-            .iter()
-            .find(|a| a.name == top)
-            .map_or(1.0, |a| f64::from(a.shares))
-    };
-    let mut distinct: Vec<&String> = tops.iter().collect();
-    distinct.sort();
-    distinct.dedup();
-    let total: f64 = distinct.iter().map(|t| shares_of(t)).sum();
+        })
+        .collect();
+    let mut distinct = tops.clone();
+    distinct.sort_by(|a, b| a.0.cmp(b.0));
+    distinct.dedup_by(|a, b| a.0 == b.0);
+    let total: f64 = distinct.iter().map(|&(_, shares)| shares).sum();
     tops.iter()
-        .map(|top| {
+        .map(|&(top, shares)| {
             // Accounts under one top-level account split its share by
             // their number, as far as delivered-share reporting goes.
-            let siblings = tops.iter().filter(|t| *t == top).count() as f64;
-            shares_of(top) / total / siblings
+            let siblings = tops.iter().filter(|t| t.0 == top).count() as f64;
+            shares / total / siblings
         })
         .collect()
 }
@@ -287,18 +284,16 @@ impl Model<Event> for ClusterSim<'_> {
         let now = engine.now();
         // An event for a job that has left its slot changes nothing, not
         // even the clock the time series follows.
-        if let Event::JobEnd { slot, generation }
-        | Event::PreemptStop { slot, generation }
-        | Event::TrainingTimer { slot, generation } = event
-            && !self.scheduler.is_current(slot, generation)
+        if let Event::JobEnd(slot) | Event::PreemptStop(slot) | Event::TrainingTimer(slot) = event
+            && !self.scheduler.is_current(slot)
         {
             return;
         }
         self.recorder.advance(now);
         match event {
             Event::Arrival => self.arrive(engine),
-            Event::JobEnd { slot, .. } => self.end_job(slot, now),
-            Event::PreemptStop { slot, .. } => self.stop_preempted(slot, now),
+            Event::JobEnd(slot) => self.end_job(slot, now),
+            Event::PreemptStop(slot) => self.stop_preempted(slot, now),
             Event::SchedulePass => {
                 self.pass_pending = false;
                 self.schedule(engine, false);
@@ -314,8 +309,8 @@ impl Model<Event> for ClusterSim<'_> {
                 self.priority_calc_pending = false;
                 self.scheduler.recalculate_priorities(now);
             }
-            Event::TrainingTimer { slot, generation } => {
-                if !self.training.on_timer(slot, generation, engine) {
+            Event::TrainingTimer(slot) => {
+                if !self.training.on_timer(slot, engine) {
                     return;
                 }
                 // All steps done: the job's true run time is now known.
@@ -400,8 +395,8 @@ impl ClusterSim<'_> {
             time: now,
             job: id,
             name: &dir.job_names[job.name as usize],
-            user: &dir.users[job.user as usize],
-            account: &dir.accounts[job.account as usize],
+            user: dir.user_name(job.user),
+            account: dir.account_name(job.account),
             gpus: job.request.total_gpus(),
             time_limit: job.time_limit,
         });
@@ -434,15 +429,14 @@ impl ClusterSim<'_> {
             match decision {
                 Decision::Start { slot } => self.start_job(slot, engine),
                 Decision::Preempt { slot, grace } => {
-                    let generation = self.scheduler.running(slot).generation;
-                    engine.schedule_at(now + grace, Event::PreemptStop { slot, generation });
+                    engine.schedule_at(now + grace, Event::PreemptStop(slot));
                 }
             }
         }
         self.decisions = decisions;
     }
 
-    fn start_job(&mut self, slot: u32, engine: &mut Engine<Event>) {
+    fn start_job(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
         let now = engine.now();
         self.last_change = now;
         let running = self.scheduler.running(slot);
@@ -453,17 +447,8 @@ impl ClusterSim<'_> {
         record.backfilled = running.backfilled;
         record.state = JobState::Running;
         let kill_at_limit = self.scheduler.config().kill_at_time_limit;
-        let generation = running.generation;
         if let Some(spec) = record.job.training {
-            let started = self.training.start(
-                slot,
-                generation,
-                running.job,
-                spec,
-                &running.allocation,
-                running.leaf_switches,
-                engine,
-            );
+            let started = self.training.start(slot, running, spec, engine);
             // Flow fidelity: the steps end the job; until then its run
             // time is unknown (longer than any limit).
             record.job.runtime = started.unwrap_or(SimDuration::MAX);
@@ -471,7 +456,7 @@ impl ClusterSim<'_> {
         let job = record.job;
         if job.runtime != SimDuration::MAX || kill_at_limit {
             let (duration, _) = job.occupancy(kill_at_limit);
-            engine.schedule_at(now + duration, Event::JobEnd { slot, generation });
+            engine.schedule_at(now + duration, Event::JobEnd(slot));
         }
         self.recorder.queue_length -= 1;
         self.recorder.running_jobs += 1;
@@ -490,7 +475,7 @@ impl ClusterSim<'_> {
         });
     }
 
-    fn end_job(&mut self, slot: u32, now: SimTime) {
+    fn end_job(&mut self, slot: SlotRef, now: SimTime) {
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
@@ -521,7 +506,7 @@ impl ClusterSim<'_> {
 
     /// A preempted job's grace time is over: stop it, count the lost work,
     /// and requeue it or end it PREEMPTED.
-    fn stop_preempted(&mut self, slot: u32, now: SimTime) {
+    fn stop_preempted(&mut self, slot: SlotRef, now: SimTime) {
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);

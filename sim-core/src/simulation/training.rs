@@ -19,7 +19,7 @@
 //!   up to where the flow plan differs from the cost model.
 //!
 //! Invariants:
-//! - a run's flows carry its slot and generation in their tag, and a run
+//! - a run's flows carry its [`SlotRef`] in their tag, and a run
 //!   that ends early (killed, preempted) removes its flows at once, so no
 //!   completion is ever credited to a later occupant of the slot;
 //! - at most one `FabricWake` per distinct instant is pending;
@@ -33,7 +33,7 @@ use crate::engine::{Engine, SimDuration, SimTime};
 use crate::fabric::{FlowId, FlowModel, LinkId};
 use crate::metrics::{StepBreakdown, TrainingJobSummary};
 use crate::scenario::Scenario;
-use crate::scheduler::{JobIndex, NodeGpus};
+use crate::scheduler::{JobIndex, NodeGpus, RunningJob, SlotRef};
 use crate::training::{self, DpSync, MoeTraffic, StepReport};
 use crate::workload::TrainingSpec;
 
@@ -56,7 +56,8 @@ enum Phase {
 struct Run {
     job: JobIndex,
     spec: u32,
-    generation: u32,
+    /// The job's slot in the scheduler (and in `Training::runs`).
+    at: SlotRef,
     report: StepReport,
     steps_done: u64,
     /// When the current step's compute began.
@@ -147,23 +148,20 @@ impl<'a> Training<'a> {
         links
     }
 
-    /// A training job started in `slot`. Returns its run time when the
-    /// fidelity knows it up front (analytic), `None` when its steps will
-    /// drive it (flow).
-    #[allow(clippy::too_many_arguments)]
+    /// `running`, a job of training spec `spec_index`, started in `at`.
+    /// Returns its run time when the fidelity knows it up front
+    /// (analytic), `None` when its steps will drive it (flow).
     pub(super) fn start(
         &mut self,
-        slot: u32,
-        generation: u32,
-        job: JobIndex,
+        at: SlotRef,
+        running: &RunningJob,
         spec_index: u32,
-        allocation: &[NodeGpus],
-        leaf_switches: u32,
         engine: &mut Engine<Event>,
     ) -> Option<SimDuration> {
         let now = engine.now();
+        let job = running.job;
         let spec = &self.specs[spec_index as usize];
-        let links = self.links(spec, leaf_switches);
+        let links = self.links(spec, running.leaf_switches);
         let comm = Nccl {
             forced: self.scenario.network.forced,
             ..Nccl::new(links)
@@ -179,7 +177,7 @@ impl<'a> Training<'a> {
             &comm,
         )
         .unwrap_or_else(|_| spec.ideal.clone());
-        let slot_index = slot as usize;
+        let slot_index = at.slot() as usize;
         if self.runs.len() <= slot_index {
             self.runs.resize_with(slot_index + 1, || None);
         }
@@ -194,7 +192,7 @@ impl<'a> Training<'a> {
             });
             return Some(run_time);
         }
-        let ranks = ranks_of(allocation);
+        let ranks = ranks_of(&running.allocation);
         let (sync_phases, sync_latency_s) = match &report.dp_sync {
             Some(sync) => plan_sync(spec, sync, &ranks, &comm, self.scenario),
             None => (Vec::new(), 0.0),
@@ -219,7 +217,7 @@ impl<'a> Training<'a> {
         self.runs[slot_index] = Some(Run {
             job,
             spec: spec_index,
-            generation,
+            at,
             report,
             steps_done: 0,
             compute_start: now,
@@ -235,7 +233,7 @@ impl<'a> Training<'a> {
             flows: Vec::new(),
             flows_left: 0,
         });
-        self.begin_step(slot, engine);
+        self.begin_step(at.slot(), engine);
         None
     }
 
@@ -260,27 +258,17 @@ impl<'a> Training<'a> {
         } else {
             run.fixed
         };
-        engine.schedule_at(
-            now + delay + until_sync,
-            Event::TrainingTimer {
-                slot,
-                generation: run.generation,
-            },
-        );
+        engine.schedule_at(now + delay + until_sync, Event::TrainingTimer(run.at));
     }
 
     /// A step timer fired. Returns true when the job has run all its
     /// steps and must end now.
-    pub(super) fn on_timer(
-        &mut self,
-        slot: u32,
-        generation: u32,
-        engine: &mut Engine<Event>,
-    ) -> bool {
+    pub(super) fn on_timer(&mut self, at: SlotRef, engine: &mut Engine<Event>) -> bool {
+        let slot = at.slot();
         let Some(run) = self.runs.get_mut(slot as usize).and_then(Option::as_mut) else {
             return false;
         };
-        if run.generation != generation {
+        if run.at != at {
             return false;
         }
         match run.phase {
@@ -312,7 +300,7 @@ impl<'a> Training<'a> {
             Phase::Sync(k) => &run.sync_phases[k],
             Phase::Compute | Phase::Finish => unreachable!("not a flow phase"),
         };
-        let tag = (u64::from(slot) << 32) | u64::from(run.generation);
+        let tag = run.at.to_bits();
         for (i, t) in transfers.iter().enumerate() {
             self.salt = self.salt.wrapping_add(1);
             if fabric.route(t.src, t.dst, self.salt ^ (i as u64) << 20, &mut self.path) {
@@ -351,13 +339,7 @@ impl<'a> Training<'a> {
                 let exposed = SimDuration::from_secs_f64(sync.exposed_s(took.as_secs_f64()));
                 let end = run.compute_start + run.fixed + exposed;
                 run.phase = Phase::Finish;
-                engine.schedule_at(
-                    end.max(now),
-                    Event::TrainingTimer {
-                        slot,
-                        generation: run.generation,
-                    },
-                );
+                engine.schedule_at(end.max(now), Event::TrainingTimer(run.at));
             }
             Phase::Compute | Phase::Finish => {}
         }
@@ -386,14 +368,16 @@ impl<'a> Training<'a> {
         let mut finished = std::mem::take(&mut self.finished);
         finished.clear();
         while let Some(done) = model.pop_completed(now) {
-            let slot = (done.tag >> 32) as u32;
-            let generation = done.tag as u32;
-            if let Some(run) = self.runs.get_mut(slot as usize).and_then(Option::as_mut)
-                && run.generation == generation
+            let at = SlotRef::from_bits(done.tag);
+            if let Some(run) = self
+                .runs
+                .get_mut(at.slot() as usize)
+                .and_then(Option::as_mut)
+                && run.at == at
             {
                 run.flows_left -= 1;
                 if run.flows_left == 0 {
-                    finished.push(slot);
+                    finished.push(at.slot());
                 }
             }
         }
@@ -418,10 +402,10 @@ impl<'a> Training<'a> {
         }
     }
 
-    /// The job in `slot` left it (done, killed or preempted) at `now`:
+    /// The job in `at` left it (done, killed or preempted) at `now`:
     /// record what it did and take its flows off the fabric.
-    pub(super) fn stop(&mut self, slot: u32, now: SimTime, started: SimTime) {
-        let Some(run) = self.runs.get_mut(slot as usize).and_then(Option::take) else {
+    pub(super) fn stop(&mut self, at: SlotRef, now: SimTime, started: SimTime) {
+        let Some(run) = self.runs.get_mut(at.slot() as usize).and_then(Option::take) else {
             return;
         };
         if let Some(model) = self.flows.as_mut() {

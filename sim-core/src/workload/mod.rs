@@ -78,10 +78,8 @@ impl std::fmt::Display for JobRequest {
 pub struct SubmittedJob {
     /// Index into [`Directory::job_names`].
     pub name: u32,
-    /// Index into [`Directory::users`].
-    pub user: u32,
-    /// Index into [`Directory::accounts`].
-    pub account: u32,
+    pub user: UserId,
+    pub account: AccountId,
     pub submit: SimTime,
     pub request: JobRequest,
     /// The true run time, unknown to the scheduler.
@@ -112,6 +110,14 @@ impl SubmittedJob {
     }
 }
 
+/// A user: an index into [`Directory::users`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UserId(pub u32);
+
+/// An account jobs are charged to: an index into [`Directory::accounts`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AccountId(pub u32);
+
 /// The names jobs refer to by index, so that a job is a few plain words.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Directory {
@@ -132,12 +138,24 @@ impl Directory {
         }
     }
 
-    pub fn user(&mut self, name: &str) -> u32 {
-        Self::intern(&mut self.users, name)
+    /// The id of the user called `name`, added if new.
+    pub fn user(&mut self, name: &str) -> UserId {
+        UserId(Self::intern(&mut self.users, name))
     }
 
-    pub fn account(&mut self, name: &str) -> u32 {
-        Self::intern(&mut self.accounts, name)
+    /// The id of the account called `name`, added if new.
+    pub fn account(&mut self, name: &str) -> AccountId {
+        AccountId(Self::intern(&mut self.accounts, name))
+    }
+
+    /// The name of a user of this directory.
+    pub fn user_name(&self, user: UserId) -> &str {
+        &self.users[user.0 as usize]
+    }
+
+    /// The name of an account of this directory.
+    pub fn account_name(&self, account: AccountId) -> &str {
+        &self.accounts[account.0 as usize]
     }
 
     pub fn job_name(&mut self, name: &str) -> u32 {
@@ -152,9 +170,9 @@ pub struct WorkloadSpec {
     pub jobs: Vec<SubmittedJob>,
     pub generators: Vec<GeneratorSpec>,
     pub directory: Directory,
-    /// Every (account, user) pair jobs can carry, sorted: the fairshare
-    /// associations.
-    pub associations: Vec<(u32, u32)>,
+    /// Every (account, user) pair jobs can carry, sorted, each once: the
+    /// fairshare associations.
+    pub associations: Vec<(AccountId, UserId)>,
     /// What importing the trace kept, dropped and changed, if there is one.
     pub trace_import: Option<TraceImport>,
     /// The training jobs' definitions (explicit jobs refer to them).

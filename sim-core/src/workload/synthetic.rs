@@ -12,7 +12,7 @@ use rand::RngExt;
 use rand::distr::weighted::WeightedIndex;
 use rand_distr::{Distribution, Exp, LogNormal, Uniform};
 
-use super::{JobRequest, SubmittedJob};
+use super::{AccountId, JobRequest, SubmittedJob, UserId};
 use crate::engine::{RngStreams, SimDuration, SimTime, StreamRng};
 
 /// How jobs arrive.
@@ -73,8 +73,8 @@ impl DurationDist {
 /// A user (and the account they charge) with a relative weight.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WeightedUser {
-    pub user: u32,
-    pub account: u32,
+    pub user: UserId,
+    pub account: AccountId,
     pub weight: f64,
 }
 
@@ -255,8 +255,8 @@ mod tests {
             },
             time_limit_factor: 2.0,
             users: vec![WeightedUser {
-                user: 0,
-                account: 0,
+                user: UserId(0),
+                account: AccountId(0),
                 weight: 1.0,
             }],
             partition: 0,

@@ -1,0 +1,84 @@
+//! Placement without gang scheduling (`gang: false`): a job is a set of
+//! pods placed one at a time, as the Kubernetes default scheduler does.
+//!
+//! A pass places one pod per job per round, round-robin over the queue in
+//! order, until a round places nothing; a job starts once all its pods are
+//! placed. Placed pods hold their GPUs while the job's other pods wait,
+//! which is how partial allocations deadlock: two jobs each holding part
+//! of the cluster, neither able to complete ([`Scheduler::held_gpus`]
+//! reports what they hold).
+//!
+//! Invariants:
+//! - a pod is one node of a `Nodes` request, or a full node's worth of
+//!   GPUs (the last pod the rest) of a `Gpus` request larger than a node;
+//! - a job starts only once all its pods are placed, with their GPUs as
+//!   its allocation; a placed pod is never taken back.
+
+use super::{Decision, Scheduler};
+use crate::engine::SimTime;
+use crate::workload::JobRequest;
+
+impl Scheduler {
+    /// Without gang scheduling: one pod per job per round, round-robin in
+    /// queue order, until a round places nothing.
+    pub(super) fn place_pods(&mut self, now: SimTime, out: &mut Vec<Decision>) {
+        loop {
+            let mut placed_any = false;
+            for i in 0..self.queue.len() {
+                let q = &self.queue[i];
+                let (pods, _) = pods_of(q.ticket.request, self.max_node_gpus);
+                // All pods placed means started.
+                if q.pods_placed == pods || !self.within_limits(&q.ticket) {
+                    continue;
+                }
+                let pod = pod_request(q.ticket.request, self.max_node_gpus, q.pods_placed);
+                let set = &self.config.partitions[q.ticket.partition as usize].nodes;
+                if !self
+                    .pool
+                    .try_allocate_in(pod, Some(set), &mut self.scratch_alloc)
+                {
+                    continue;
+                }
+                placed_any = true;
+                let q = &mut self.queue[i];
+                q.held.extend_from_slice(&self.scratch_alloc);
+                q.pods_placed += 1;
+                if q.pods_placed == pods {
+                    let held = std::mem::take(&mut q.held);
+                    let slot = self.take_slot();
+                    self.occupy(i, slot, held, now, false, out);
+                }
+            }
+            if !placed_any {
+                return;
+            }
+        }
+    }
+}
+
+/// Without gang scheduling a job is a set of pods: one per node for a
+/// `Nodes` request, one per full node's worth of GPUs (and the rest) for
+/// a `Gpus` request larger than a node. Returns (pods, GPUs per full pod).
+fn pods_of(request: JobRequest, max_node_gpus: u32) -> (u32, u32) {
+    match request {
+        JobRequest::Nodes {
+            count,
+            gpus_per_node,
+        } => (count, gpus_per_node),
+        JobRequest::Gpus(n) if n <= max_node_gpus => (1, n),
+        JobRequest::Gpus(n) => (n.div_ceil(max_node_gpus), max_node_gpus),
+    }
+}
+
+/// The request of pod `k` of a job.
+fn pod_request(request: JobRequest, max_node_gpus: u32, k: u32) -> JobRequest {
+    let (pods, per_pod) = pods_of(request, max_node_gpus);
+    match request {
+        JobRequest::Nodes { gpus_per_node, .. } => JobRequest::Nodes {
+            count: 1,
+            gpus_per_node,
+        },
+        JobRequest::Gpus(n) if k + 1 == pods => JobRequest::Gpus(n - per_pod * (pods - 1)),
+        JobRequest::Gpus(_) => JobRequest::Gpus(per_pod),
+    }
+}

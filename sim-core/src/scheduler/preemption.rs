@@ -1,0 +1,105 @@
+//! Preemption: which running jobs make room for a blocked job.
+//!
+//! When the main phase finds a job that does not fit and the configuration
+//! allows preemption (`PreemptType=preempt/qos`: the job's QOS lists the
+//! victim's; `preempt/partition_prio`: the victim's partition has a lower
+//! `PriorityTier`), the candidates are the running jobs holding GPUs in the
+//! job's partition, ordered lowest QOS priority (or partition tier) first,
+//! then most recently started, which loses the least work. The victims are
+//! the shortest prefix of that order whose GPUs let the job start; each is
+//! asked to stop after its grace time ([`Decision::Preempt`]), and the
+//! simulation ends it then.
+//!
+//! Invariants:
+//! - victims are chosen on a scratch copy of the pool: no GPU is released
+//!   before the victim actually ends;
+//! - a job being preempted is never chosen again, and a job waiting for
+//!   its victims preempts nobody else meanwhile (`awaiting_victims`);
+//! - a job that preempted others goes first at every pass until it starts
+//!   (`preemptor`), so the GPUs it freed are not taken by jobs ahead of it
+//!   in the queue order.
+
+use super::{Decision, GpuPool, PreemptType, RunningJob, Scheduler, SlotRef};
+use crate::workload::SubmittedJob;
+
+impl Scheduler {
+    fn can_preempt(&self, preemptor: &SubmittedJob, victim: &SubmittedJob) -> bool {
+        match self.config.preempt_type {
+            PreemptType::None => false,
+            PreemptType::Qos => self.config.qos[preemptor.qos as usize]
+                .preempt
+                .contains(&victim.qos),
+            PreemptType::PartitionPriority => {
+                self.config.partitions[victim.partition as usize].priority_tier
+                    < self.config.partitions[preemptor.partition as usize].priority_tier
+            }
+        }
+    }
+
+    /// Picks running jobs whose GPUs would let queue entry `i` start, and
+    /// asks for them to be stopped. Victims go in order: lowest QOS
+    /// priority (or partition tier) first, then the most recently started,
+    /// which loses the least work.
+    pub(super) fn try_preempt(&mut self, i: usize, out: &mut Vec<Decision>) {
+        let ticket = self.queue[i].ticket;
+        let set = &self.config.partitions[ticket.partition as usize].nodes;
+        let mut victims = std::mem::take(&mut self.victims);
+        victims.clear();
+        victims.extend((0..self.running.len() as u32).filter(|&slot| {
+            let r = &self.running[slot as usize];
+            r.active
+                && !r.preempting
+                && self.can_preempt(&ticket, &r.ticket)
+                && GpuPool::gpus_in(&r.allocation, set) > 0
+        }));
+        let rank = |r: &RunningJob| {
+            let class = match self.config.preempt_type {
+                PreemptType::PartitionPriority => {
+                    self.config.partitions[r.ticket.partition as usize].priority_tier
+                }
+                _ => self.config.qos[r.ticket.qos as usize].priority,
+            };
+            (class, std::cmp::Reverse(r.start), std::cmp::Reverse(r.job))
+        };
+        victims.sort_by_key(|&slot| rank(&self.running[slot as usize]));
+        self.scratch_pool.clone_from(&self.pool);
+        let mut needed = None;
+        for (n, &slot) in victims.iter().enumerate() {
+            self.scratch_pool
+                .release(&self.running[slot as usize].allocation);
+            if self
+                .scratch_pool
+                .try_allocate_in(ticket.request, Some(set), &mut self.scratch_alloc)
+            {
+                needed = Some(n + 1);
+                break;
+            }
+        }
+        if let Some(n) = needed {
+            let job = self.queue[i].job;
+            for &slot in &victims[..n] {
+                let r = &mut self.running[slot as usize];
+                r.preempting = true;
+                r.preempted_for = Some(job);
+                let grace = match self.config.preempt_type {
+                    PreemptType::PartitionPriority => {
+                        self.config.partitions[r.ticket.partition as usize].grace_time
+                    }
+                    _ => self.config.qos[r.ticket.qos as usize].grace_time,
+                };
+                let slot = SlotRef {
+                    slot,
+                    generation: r.generation,
+                };
+                out.push(Decision::Preempt { slot, grace });
+            }
+            self.queue[i].awaiting_victims = n as u32;
+            if !self.queue[i].preemptor {
+                self.queue[i].preemptor = true;
+                self.preemptors_waiting += 1;
+            }
+            self.stats.preemptions += n as u64;
+        }
+        self.victims = victims;
+    }
+}
