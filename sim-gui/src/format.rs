@@ -1,21 +1,13 @@
 //! Human spellings of simulated times and durations for labels.
 
-/// A duration in seconds as `45 s`, `12 min 03 s`, `3 h 04 min`, `2 d 03 h`.
+/// A duration in seconds, as the command line prints it:
+/// `units::format_duration_approx` (`45s`, `12m03s`, `3h04m`, `2d03h`),
+/// and `—` for a value that is not a duration.
 pub fn duration_s(s: f64) -> String {
-    if !s.is_finite() {
-        return "—".into();
-    }
-    let (d, h, m, sec) = days_hours_minutes_seconds(s.max(0.0).round() as u64);
-    if d > 0 {
-        format!("{d} d {h:02} h")
-    } else if h > 0 {
-        format!("{h} h {m:02} min")
-    } else if m > 0 {
-        format!("{m} min {sec:02} s")
-    } else if s < 10.0 && s > 0.0 && s.fract() != 0.0 {
-        format!("{s:.2} s")
+    if s.is_finite() && s >= 0.0 {
+        sim_core::units::format_duration_approx(s)
     } else {
-        format!("{sec} s")
+        "—".into()
     }
 }
 
@@ -77,12 +69,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_pick_the_two_largest_units() {
-        assert_eq!(duration_s(45.0), "45 s");
-        assert_eq!(duration_s(723.0), "12 min 03 s");
-        assert_eq!(duration_s(3.0 * 3600.0 + 240.0), "3 h 04 min");
-        assert_eq!(duration_s(2.0 * 86_400.0 + 3.0 * 3600.0), "2 d 03 h");
-        assert_eq!(duration_s(0.25), "0.25 s");
+    fn durations_read_as_on_the_command_line() {
+        assert_eq!(duration_s(45.0), "45s");
+        assert_eq!(duration_s(723.0), "12m03s");
+        assert_eq!(duration_s(3.0 * 3600.0 + 240.0), "3h04m");
+        assert_eq!(duration_s(-1.0), "—");
     }
 
     #[test]

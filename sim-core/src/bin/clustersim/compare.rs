@@ -652,7 +652,7 @@ mod tests {
             Value::Real(Some(3_600.0)),
             Value::Real(Some(1_800.0)),
         );
-        assert_eq!(show_delta(&r), "-30m");
+        assert_eq!(show_delta(&r), "-30m00s");
         assert_eq!(show_change(&r), "-50.0%");
         assert_eq!(r.better(), "B");
         assert_eq!(r.ratio(), Some(0.5));

@@ -3,35 +3,14 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use sim_core::engine::SimDuration;
 use sim_core::metrics::OUTPUT_FILES;
 use sim_core::simulation::RunResult;
-use sim_core::units::format_duration;
+use sim_core::units::format_duration_approx;
 
-/// Seconds as a short human duration: `1d3h`, `12m30s`, `0.25s`.
+/// Seconds as people read them (`units::format_duration_approx`); `-`
+/// for a statistic over no job.
 pub(crate) fn human(secs: Option<f64>) -> String {
-    match secs {
-        None => "-".into(),
-        Some(s) if s < 60.0 => format!("{s:.2}s"),
-        Some(s) => {
-            // Round to the second, then show at most the two largest units.
-            let d = format_duration(SimDuration::from_secs(s.round() as u64));
-            let mut units = 0;
-            let mut end = d.len();
-            for (i, c) in d.char_indices() {
-                if c.is_ascii_alphabetic()
-                    && !d[i + 1..].starts_with(|c: char| c.is_ascii_alphabetic())
-                {
-                    units += 1;
-                    if units == 2 {
-                        end = i + 1;
-                        break;
-                    }
-                }
-            }
-            d[..end].to_string()
-        }
-    }
+    secs.map_or_else(|| "-".into(), format_duration_approx)
 }
 
 pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) -> io::Result<()> {
@@ -206,18 +185,4 @@ pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) 
         writeln!(out, "written      {}", files.join(", "))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human;
-
-    #[test]
-    fn human_durations_keep_two_units() {
-        assert_eq!(human(Some(0.25)), "0.25s");
-        assert_eq!(human(Some(90.0)), "1m30s");
-        assert_eq!(human(Some(93_784.0)), "1d2h");
-        assert_eq!(human(Some(3_600.0)), "1h");
-        assert_eq!(human(None), "-");
-    }
 }
