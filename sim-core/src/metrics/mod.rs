@@ -24,13 +24,13 @@ pub use trace::{
 };
 pub use writers::{OUTPUT_FILES, write_jobs_csv, write_summary_json, write_timeseries_csv};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::workload::SubmittedJob;
 
 /// Where a job is in its life. Names follow Slurm's job states.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum JobState {
     Pending,
@@ -56,6 +56,21 @@ impl JobState {
             JobState::Refused => "REFUSED",
             JobState::Preempted => "PREEMPTED",
         }
+    }
+
+    /// The state named `name` (`"COMPLETED"`), as [`JobState::as_str`]
+    /// spells it.
+    pub fn from_name(name: &str) -> Option<JobState> {
+        [
+            JobState::Pending,
+            JobState::Running,
+            JobState::Completed,
+            JobState::Timeout,
+            JobState::Refused,
+            JobState::Preempted,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
     }
 
     /// Ran and ended (in any way).
@@ -215,5 +230,22 @@ mod tests {
             .collect();
         assert_eq!(busy, [(0, 4), (10, 0), (20, 0)]);
         assert_eq!(r.busy_gpu_ns(), 4 * 10 * 1_000_000_000);
+    }
+
+    #[test]
+    fn job_states_read_back_by_the_name_they_are_written_with() {
+        for state in [
+            JobState::Pending,
+            JobState::Running,
+            JobState::Completed,
+            JobState::Timeout,
+            JobState::Refused,
+            JobState::Preempted,
+        ] {
+            let written = serde_json::to_string(&state).unwrap();
+            assert_eq!(written, format!("\"{}\"", state.as_str()));
+            assert_eq!(JobState::from_name(state.as_str()), Some(state));
+        }
+        assert_eq!(JobState::from_name("completed"), None);
     }
 }

@@ -526,7 +526,8 @@ struct RawLine<'a> {
     #[serde(borrow)]
     reason: Option<std::borrow::Cow<'a, str>>,
     alloc: Option<Vec<TraceAlloc>>,
-    state: Option<JobState>,
+    #[serde(borrow)]
+    state: Option<std::borrow::Cow<'a, str>>,
     requeued: Option<bool>,
     lost_gpu_s: Option<f64>,
 }
@@ -565,7 +566,11 @@ impl RawLine<'_> {
             "end" => TraceRecord::End {
                 t_ns,
                 job: job()?,
-                state: self.state.ok_or_else(|| missing("state"))?,
+                state: match self.state.as_deref().map(|s| (s, JobState::from_name(s))) {
+                    Some((_, Some(state))) => state,
+                    Some((other, None)) => return Err(format!("unknown job state `{other}`")),
+                    None => return Err(missing("state")),
+                },
             },
             "preempt" => TraceRecord::Preempt {
                 t_ns,

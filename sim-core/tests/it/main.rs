@@ -4,6 +4,7 @@
 //!
 //! | module | what it checks, against what |
 //! | --- | --- |
+//! | `architecture` | the dependency order, no Deserialize on model types, what the viewer may use |
 //! | `snapshots` | golden outputs of every bundled scenario, the CLI's tables and every broken scenario's diagnostic |
 //! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
@@ -16,6 +17,7 @@
 
 mod support;
 
+mod architecture;
 mod bad_input;
 mod cli;
 mod determinism;
