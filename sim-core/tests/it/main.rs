@@ -5,6 +5,7 @@
 //! | module | what it checks, against what |
 //! | --- | --- |
 //! | `architecture` | the dependency order, no Deserialize on model types, what the viewer may use |
+//! | `readme` | the README's sample outputs are what the commands print |
 //! | `snapshots` | golden outputs of every bundled scenario, the CLI's tables and every broken scenario's diagnostic |
 //! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
@@ -23,6 +24,7 @@ mod cli;
 mod determinism;
 mod fcfs;
 mod hardware;
+mod readme;
 mod scenarios;
 mod snapshots;
 mod teaching;
