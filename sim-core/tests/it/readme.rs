@@ -108,6 +108,12 @@ fn readme_samples_are_what_the_commands_print() {
 fn commands_split_into_words_as_a_shell_would() {
     assert_eq!(
         words("clustersim run a.ron --set 'x=Exponential(mean: \"2h\")'"),
-        ["clustersim", "run", "a.ron", "--set", "x=Exponential(mean: \"2h\")"]
+        [
+            "clustersim",
+            "run",
+            "a.ron",
+            "--set",
+            "x=Exponential(mean: \"2h\")"
+        ]
     );
 }
