@@ -126,7 +126,9 @@ fn controls_ui(
     variant: &mut String,
 ) -> Option<CompareAction> {
     let mut action = None;
-    ui.horizontal(|ui| {
+    // Wrapped, so that the last buttons stay in the panel when the
+    // inspector leaves it little width.
+    ui.horizontal_wrapped(|ui| {
         if ui.button("Open a second file…").clicked() {
             action = Some(CompareAction::OpenFile);
         }
