@@ -14,9 +14,7 @@ use egui_kittest::kittest::Queryable;
 use sim_gui::app::{Settings, Tab, ViewerApp};
 use sim_gui::session::{Source, Status};
 
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
+use crate::repo;
 
 /// A viewer showing `tab`, with `source` (and `compare`) loaded.
 fn viewer(source: Source, compare: Option<Source>, tab: Tab) -> Harness<'static, ViewerApp> {

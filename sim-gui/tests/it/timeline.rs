@@ -4,8 +4,6 @@
 //! the visible-window query returns exactly the overlapping runs; the
 //! resampled utilization curve keeps sim-core's own busy GPU-hours.
 
-use std::path::Path;
-
 use sim_core::metrics::{TraceEvent, TraceRecord, TraceSink};
 use sim_gui::timeline::{IDLE, SNAPSHOT_EVERY, Timeline};
 
@@ -22,7 +20,7 @@ impl TraceSink for Feed {
 
 /// fcfs-1m.ron cut to `jobs` jobs: 1,024 GPUs, a queue, mixed sizes.
 fn run(jobs: u32) -> (Timeline, sim_core::simulation::RunResult) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../benches/fcfs-1m.ron");
+    let path = crate::repo("benches/fcfs-1m.ron");
     let loaded =
         sim_core::scenario::load_file(&path, &[format!("workload.generators[0].count={jobs}")])
             .unwrap();

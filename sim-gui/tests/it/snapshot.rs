@@ -4,10 +4,9 @@
 //! on Linux is Mesa's llvmpipe through EGL (Debian's libegl-mesa0 and
 //! libgl1-mesa-dri, which `.ci/run` installs): the same software rasterizer
 //! on every machine, so pixels are stable. To accept a deliberate change,
-//! run `UPDATE_SNAPSHOTS=1 cargo test -p sim-gui --test snapshot` and look
+//! run `UPDATE_SNAPSHOTS=1 cargo test -p sim-gui --test it snapshot` and look
 //! at the new PNGs in `tests/snapshots/` before committing them.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use eframe::egui_wgpu::{self, WgpuSetup, WgpuSetupCreateNew, wgpu};
@@ -15,9 +14,7 @@ use egui_kittest::Harness;
 use sim_gui::app::{Settings, Tab, ViewerApp};
 use sim_gui::session::Source;
 
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
+use crate::repo;
 
 /// wgpu on OpenGL only, on a CPU (software) adapter, refusing anything else.
 fn software_gl() -> WgpuSetup {
