@@ -7,6 +7,7 @@
 //! | `architecture` | the dependency order, no Deserialize on model types, what the viewer may use |
 //! | `snapshots` | golden outputs of every bundled scenario, the CLI's tables and every broken scenario's diagnostic |
 //! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
+//! | `cli_edges` | the command line at its edges: closed stdout, refused flag values, control characters, completions and man page |
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
@@ -20,6 +21,7 @@ mod support;
 mod architecture;
 mod bad_input;
 mod cli;
+mod cli_edges;
 mod determinism;
 mod fcfs;
 mod hardware;

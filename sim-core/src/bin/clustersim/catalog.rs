@@ -1,11 +1,12 @@
 //! `clustersim catalog`: the GPU and node models as tables (or JSON).
 
+use std::io::{self, Write};
 use std::path::Path;
 
 use sim_core::hardware::Catalog;
 use sim_core::scenario;
 
-use super::Failure;
+use super::{Failure, write_json};
 
 fn tflops(v: Option<f64>) -> String {
     v.map_or("-".to_string(), |v| format!("{v:.1}"))
@@ -47,17 +48,20 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-pub fn print(scenario: Option<&Path>, json: bool) -> Result<(), Failure> {
+pub fn print(scenario: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<(), Failure> {
     let catalog = match scenario {
         Some(path) => scenario::load_file(path, &[])?.scenario.catalog,
         None => Catalog::builtin(),
     };
     if json {
-        let text =
-            serde_json::to_string_pretty(&catalog).map_err(|e| Failure::Internal(e.to_string()))?;
-        println!("{text}");
-        return Ok(());
+        write_json(out, &catalog)
+    } else {
+        write_text(out, &catalog)
     }
+    .map_err(Failure::stdout)
+}
+
+fn write_text(out: &mut dyn Write, catalog: &Catalog) -> io::Result<()> {
     let gpu_rows: Vec<Vec<String>> = catalog
         .gpus
         .iter()
@@ -77,10 +81,12 @@ pub fn print(scenario: Option<&Path>, json: bool) -> Result<(), Failure> {
             ]
         })
         .collect();
-    println!(
+    writeln!(
+        out,
         "GPU models (dense peak TFLOPS; NVLink both directions per GPU; indicative on-demand price)"
-    );
-    print!(
+    )?;
+    write!(
+        out,
         "{}",
         table(
             &[
@@ -97,7 +103,7 @@ pub fn print(scenario: Option<&Path>, json: bool) -> Result<(), Failure> {
             ],
             &gpu_rows
         )
-    );
+    )?;
     let node_rows: Vec<Vec<String>> = catalog
         .nodes
         .iter()
@@ -115,8 +121,9 @@ pub fn print(scenario: Option<&Path>, json: bool) -> Result<(), Failure> {
             ]
         })
         .collect();
-    println!("\nNode models");
-    print!(
+    writeln!(out, "\nNode models")?;
+    write!(
+        out,
         "{}",
         table(
             &[
@@ -131,7 +138,9 @@ pub fn print(scenario: Option<&Path>, json: bool) -> Result<(), Failure> {
             ],
             &node_rows
         )
-    );
-    println!("\nSources: sim-core/src/hardware/builtin.rs cites the datasheet of every number.");
-    Ok(())
+    )?;
+    writeln!(
+        out,
+        "\nSources: sim-core/src/hardware/builtin.rs cites the datasheet of every number."
+    )
 }

@@ -2,6 +2,7 @@
 //! cluster. Sweeps sizes like `all_reduce_perf -b 8 -e 16G -f 2` and
 //! prints size, count, time, algbw and busbw with nccl-tests' definitions.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -11,9 +12,10 @@ use sim_core::collective::flows;
 use sim_core::collective::sweep::{self, Row};
 use sim_core::collective::{Algorithm, CollectiveOp, GroupShape, Protocol};
 use sim_core::fabric;
+use sim_core::hardware::NodeGroup;
 use sim_core::units;
 
-use super::{Failure, Format, Overrides, load};
+use super::{Failure, Format, Overrides, load, write_json};
 
 /// `-b 8`, `-e 16G`: bytes as nccl-tests reads them.
 fn nccl_bytes(text: &str) -> Result<u64, String> {
@@ -93,7 +95,7 @@ fn parse_protocol(s: &str) -> Result<Protocol, String> {
     s.parse()
 }
 
-pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
+pub fn run(args: CollectiveArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let loaded = load(&args.scenario, &args.overrides.set)?;
     let cluster = &loaded.scenario.cluster;
     let group = match &args.group {
@@ -199,13 +201,24 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
             "mode": args.mode.name(),
             "rows": rows,
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&doc).map_err(|e| Failure::Internal(e.to_string()))?
-        );
-        return Ok(());
+        write_json(out, &doc)
+    } else {
+        write_table(out, &args, group, shape, gpus_per_node, &rows)
     }
-    println!(
+    .map_err(Failure::stdout)
+}
+
+/// nccl-tests' own layout, column for column (so not `table::Table`).
+fn write_table(
+    out: &mut dyn Write,
+    args: &CollectiveArgs,
+    group: &NodeGroup,
+    shape: GroupShape,
+    gpus_per_node: u32,
+    rows: &[Row],
+) -> io::Result<()> {
+    writeln!(
+        out,
         "# clustersim collective: {} on {} × {} ({} ranks: {} per node, {}), analytic mode",
         args.op,
         args.nodes,
@@ -213,22 +226,25 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
         shape.ranks,
         gpus_per_node,
         group.gpu_model.name
-    );
-    println!("#");
-    println!(
+    )?;
+    writeln!(out, "#")?;
+    writeln!(
+        out,
         "# {:>12} {:>12} {:>6} {:>6} {:>10} {:>8} {:>8}  algorithm",
         "size", "count", "type", "redop", "time", "algbw", "busbw"
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "# {:>12} {:>12} {:>6} {:>6} {:>10} {:>8} {:>8}",
         "(B)", "(elements)", "", "", "(us)", "(GB/s)", "(GB/s)"
-    );
+    )?;
     let redop = match args.op {
         CollectiveOp::AllReduce | CollectiveOp::ReduceScatter => "sum",
         _ => "none",
     };
-    for row in &rows {
-        println!(
+    for row in rows {
+        writeln!(
+            out,
             "  {:>12} {:>12} {:>6} {:>6} {:>10.2} {:>8.2} {:>8.2}  {}/{}",
             row.size_bytes,
             row.count,
@@ -239,9 +255,8 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
             row.busbw_gbytes_per_s,
             row.algorithm,
             row.protocol
-        );
+        )?;
     }
     let average = rows.iter().map(|r| r.busbw_gbytes_per_s).sum::<f64>() / rows.len().max(1) as f64;
-    println!("# Avg bus bandwidth    : {average:.3}");
-    Ok(())
+    writeln!(out, "# Avg bus bandwidth    : {average:.3}")
 }

@@ -25,7 +25,7 @@ use sim_core::metrics::{Summary, TrainingJobSummary};
 use sim_core::simulation;
 
 use super::report::human;
-use super::{Failure, Format, Overrides, load, progress};
+use super::{Failure, Format, Overrides, load, progress, write_json};
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
@@ -64,7 +64,7 @@ struct Variant {
     overrides: Vec<String>,
 }
 
-pub fn compare(args: CompareArgs) -> Result<(), Failure> {
+pub fn compare(args: CompareArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let b_path = args.b.clone().unwrap_or_else(|| args.a.clone());
     let same_file = same_file(&args.a, &b_path);
     let identical = same_file && args.a_set == args.b_set;
@@ -113,32 +113,16 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     let summary_b = run_variant("B", &loaded_b.scenario, args.quiet);
 
     let rows = rows(&summary_a, &summary_b);
-    let stdout = io::stdout();
-    let mut stdout = stdout.lock();
-    let printed = match args.format {
-        Format::Text => write_text(
-            &mut stdout,
-            (&a, &summary_a),
-            (&b, &summary_b),
-            &rows,
-            identical,
-        ),
+    match args.format {
+        Format::Text => write_text(out, (&a, &summary_a), (&b, &summary_b), &rows, identical),
         Format::Json => {
             if identical {
                 eprintln!("note: {IDENTICAL}");
             }
-            write_json(
-                &mut stdout,
-                (&a, &summary_a),
-                (&b, &summary_b),
-                &rows,
-                identical,
-            )
+            write_comparison_json(out, (&a, &summary_a), (&b, &summary_b), &rows, identical)
         }
-    };
-    printed
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Failure::Internal(format!("cannot write to stdout: {e}")))
+    }
+    .map_err(Failure::stdout)
 }
 
 const IDENTICAL: &str =
@@ -498,7 +482,7 @@ fn show_change(row: &Row) -> String {
 }
 
 fn write_text(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     (a, sa): (&Variant, &Summary),
     (b, sb): (&Variant, &Summary),
     rows: &[Row],
@@ -606,8 +590,8 @@ struct Comparison<'a> {
     identical: bool,
 }
 
-fn write_json(
-    out: &mut impl Write,
+fn write_comparison_json(
+    out: &mut dyn Write,
     (a, sa): (&Variant, &Summary),
     (b, sb): (&Variant, &Summary),
     rows: &[Row],
@@ -625,8 +609,7 @@ fn write_json(
         diff: Diff(rows),
         identical,
     };
-    serde_json::to_writer_pretty(&mut *out, &comparison)?;
-    out.write_all(b"\n")
+    write_json(out, &comparison)
 }
 
 #[cfg(test)]

@@ -1,8 +1,16 @@
 //! `clustersim`: the command-line front end. A thin layer over `sim_core`:
 //! parse arguments, load the scenario, run it, print and write results.
 //!
-//! Exit codes: 0 success, 2 bad input (scenario, overrides, arguments),
-//! 1 internal error (I/O failure, or a bug: a panic is reported as one).
+//! Exit codes (an API boundary: scripts depend on them):
+//! - 0: success, or stdout closed by its reader (`clustersim ... | head`):
+//!   the reader has what it wanted, so the command ends at once without a
+//!   word, with 0 as ripgrep does (not the shell's 141 of a SIGPIPE death);
+//! - 2: bad input (scenario, overrides, arguments);
+//! - 1: internal error (an I/O failure, or a bug: a panic is reported as one).
+//!
+//! Everything a command prints on stdout goes through one locked writer
+//! that `main` hands it (no `print!`), so every write error, EPIPE
+//! included, comes back as a value and decides the exit code here.
 //! Anything non-deterministic (wall-clock time, speed) goes to stderr only.
 
 mod catalog;
@@ -13,7 +21,7 @@ mod progress;
 mod report;
 
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -117,6 +125,25 @@ enum Format {
 enum Failure {
     BadInput(String),
     Internal(String),
+    /// Stdout's reader has gone (EPIPE): a normal end, exit 0 quietly.
+    StdoutClosed,
+}
+
+impl Failure {
+    /// A failed write to stdout.
+    fn stdout(e: io::Error) -> Failure {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::StdoutClosed
+        } else {
+            Failure::Internal(format!("cannot write to stdout: {e}"))
+        }
+    }
+}
+
+/// `value` as pretty JSON and a newline.
+fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
 impl From<ScenarioError> for Failure {
@@ -133,27 +160,36 @@ fn main() -> ExitCode {
         std::process::exit(1);
     }));
     let cli = Cli::parse(); // exits with 2 on bad arguments
+    let stdout = io::stdout();
+    let out = &mut stdout.lock();
     let outcome = match cli.command {
         Command::Run {
             scenario,
             overrides,
-            out,
+            out: dir,
             format,
             quiet,
-        } => run(&scenario, &overrides.set, out.as_deref(), format, quiet),
-        Command::Compare(args) => compare::compare(args),
-        Command::Collective(args) => collective::run(args),
-        Command::Plan(args) => plan::plan(args),
+        } => run(
+            &scenario,
+            &overrides.set,
+            dir.as_deref(),
+            format,
+            quiet,
+            out,
+        ),
+        Command::Compare(args) => compare::compare(args, out),
+        Command::Collective(args) => collective::run(args, out),
+        Command::Plan(args) => plan::plan(args, out),
         Command::Validate {
             scenario,
             overrides,
-        } => validate(&scenario, &overrides.set),
+        } => validate(&scenario, &overrides.set, out),
         Command::Catalog { scenario, format } => {
-            catalog::print(scenario.as_deref(), format == Format::Json)
+            catalog::print(scenario.as_deref(), format == Format::Json, out)
         }
     };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+    match outcome.and_then(|()| out.flush().map_err(Failure::stdout)) {
+        Ok(()) | Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
         Err(Failure::BadInput(message)) => {
             eprintln!("{message}");
             ExitCode::from(2)
@@ -173,10 +209,11 @@ fn load(path: &Path, overrides: &[String]) -> Result<Loaded, Failure> {
     Ok(loaded)
 }
 
-fn validate(path: &Path, overrides: &[String]) -> Result<(), Failure> {
+fn validate(path: &Path, overrides: &[String], out: &mut dyn Write) -> Result<(), Failure> {
     let loaded = load(path, overrides)?;
     let s = &loaded.scenario;
-    println!(
+    writeln!(
+        out,
         "ok: {}: scenario \"{}\", {} nodes, {} GPUs, about {} jobs{}",
         path.display(),
         s.name,
@@ -187,8 +224,8 @@ fn validate(path: &Path, overrides: &[String]) -> Result<(), Failure> {
             0 => String::new(),
             n => format!(", {n} warning(s) above"),
         }
-    );
-    Ok(())
+    )
+    .map_err(Failure::stdout)
 }
 
 fn run(
@@ -197,6 +234,7 @@ fn run(
     out: Option<&Path>,
     format: Format,
     quiet: bool,
+    stdout: &mut dyn Write,
 ) -> Result<(), Failure> {
     let loaded = load(path, overrides)?;
     let scenario = &loaded.scenario;
@@ -236,15 +274,12 @@ fn run(
         write_outputs(dir, scenario, &result)?;
     }
 
-    let stdout = std::io::stdout();
-    let mut stdout = stdout.lock();
-    let printed = match format {
-        Format::Json => metrics::write_summary_json(&mut stdout, &result.summary),
-        Format::Text => report::write_text(&mut stdout, &result, out),
-    };
-    printed
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Failure::Internal(format!("cannot write to stdout: {e}")))?;
+    match format {
+        Format::Json => metrics::write_summary_json(&mut *stdout, &result.summary),
+        Format::Text => report::write_text(stdout, &result, out),
+    }
+    .and_then(|()| stdout.flush())
+    .map_err(Failure::stdout)?;
     if !quiet {
         let secs = elapsed.as_secs_f64();
         eprintln!(

