@@ -25,6 +25,7 @@ use sim_core::metrics::{Summary, TrainingJobSummary};
 use sim_core::simulation;
 
 use super::report::human;
+use super::table::{Align, Table};
 use super::{Failure, Format, Overrides, load, progress, write_json};
 
 #[derive(clap::Args)]
@@ -499,16 +500,16 @@ fn write_text(
         writeln!(out, "note: {IDENTICAL}")?;
     }
     writeln!(out)?;
-    let mut table: Vec<[String; 6]> = vec![[
-        "metric".into(),
-        "A".into(),
-        "B".into(),
-        "B-A".into(),
-        "change %".into(),
-        "better".into(),
-    ]];
+    let mut table = Table::new(&[
+        ("metric", Align::Left),
+        ("A", Align::Right),
+        ("B", Align::Right),
+        ("B-A", Align::Right),
+        ("change %", Align::Right),
+        ("better", Align::Left),
+    ]);
     for row in rows {
-        table.push([
+        table.row([
             row.name.to_string(),
             show(row.style, row.a),
             show(row.style, row.b),
@@ -517,29 +518,7 @@ fn write_text(
             row.better().to_string(),
         ]);
     }
-    let mut widths = [0usize; 6];
-    for cells in &table {
-        for (w, c) in widths.iter_mut().zip(cells) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    for cells in &table {
-        let line = format!(
-            "{:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {}",
-            cells[0],
-            cells[1],
-            cells[2],
-            cells[3],
-            cells[4],
-            cells[5],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3],
-            w4 = widths[4],
-        );
-        writeln!(out, "{}", line.trim_end())?;
-    }
+    table.write(out)?;
     writeln!(out)?;
     writeln!(
         out,

@@ -19,6 +19,7 @@ mod compare;
 mod plan;
 mod progress;
 mod report;
+mod table;
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
