@@ -6,7 +6,7 @@
 
 use std::process::{Command, Output, Stdio};
 
-use crate::support::{stderr, workspace_root};
+use crate::support::{clustersim, stderr, stdout, workspace_root};
 
 const QUICKSTART: &str = "scenarios/quickstart.ron";
 const IB: &str = "scenarios/hardware/ib-ndr-400g.ron";
@@ -99,4 +99,54 @@ fn a_closed_stdout_ends_every_command_quietly_with_status_0() {
 }
 
 /// `clustersim generate KIND`, as ripgrep's `--generate` names them.
-const GENERATED: [&str; 0] = [];
+const GENERATED: [&str; 6] = [
+    "complete-bash",
+    "complete-zsh",
+    "complete-fish",
+    "complete-powershell",
+    "complete-elvish",
+    "man",
+];
+
+/// The subcommands `clustersim --help` lists (but `help`).
+fn subcommands() -> Vec<String> {
+    let help = stdout(&clustersim(&["--help"]));
+    let listed = help
+        .split("Commands:\n")
+        .nth(1)
+        .expect("--help lists the commands");
+    let names: Vec<String> = listed
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .filter(|name| name != "help")
+        .collect();
+    assert!(names.len() >= 7, "{names:?}");
+    names
+}
+
+#[test]
+fn completions_and_the_man_page_cover_every_subcommand() {
+    let commands = subcommands();
+    for kind in GENERATED {
+        let out = clustersim(&["generate", kind]);
+        assert_eq!(out.status.code(), Some(0), "{kind}: {}", stderr(&out));
+        let text = stdout(&out);
+        assert!(text.len() > 1000, "{kind}: {text}");
+        for command in &commands {
+            assert!(text.contains(command.as_str()), "{kind} lacks {command}");
+        }
+    }
+    let bash = stdout(&clustersim(&["generate", "complete-bash"]));
+    assert!(bash.contains("complete -F _clustersim"), "{bash}");
+    let man = stdout(&clustersim(&["generate", "man"]));
+    assert!(
+        man.lines().any(|l| l.starts_with(".TH clustersim 1")),
+        "{man}"
+    );
+    for command in &commands {
+        let heading = format!(".SS \"clustersim {command}\"");
+        assert!(man.contains(&heading), "the man page lacks {heading}");
+    }
+}

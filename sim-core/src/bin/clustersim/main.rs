@@ -16,6 +16,7 @@
 mod catalog;
 mod collective;
 mod compare;
+mod generate;
 mod plan;
 mod progress;
 mod report;
@@ -43,6 +44,13 @@ Examples:
   clustersim validate scenarios/quickstart.ron --set cluster.node_groups[0].count=64
   clustersim catalog
   clustersim plan --model llama3-405b --tokens 15T --gpus 16384 --node DGX-H100 --tp 8 --pp 16 --virtual-stages 8 --global-batch 2048 --zero-stage 2 --recompute none --sequence-parallel --balance-embedding-stages";
+
+const GENERATE_EXAMPLES: &str = "\
+Examples:
+  clustersim generate man > ~/.local/share/man/man1/clustersim.1
+  clustersim generate complete-bash > ~/.local/share/bash-completion/completions/clustersim
+  clustersim generate complete-zsh > ~/.zfunc/_clustersim
+  clustersim generate complete-fish > ~/.config/fish/completions/clustersim.fish";
 
 #[derive(Parser)]
 #[command(
@@ -105,6 +113,15 @@ enum Command {
         scenario: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Print a shell completion script or the man page.
+    ///
+    /// Both are generated from the definitions of the arguments above, so
+    /// they always match this binary.
+    #[command(after_help = GENERATE_EXAMPLES)]
+    Generate {
+        #[arg(value_enum)]
+        kind: generate::Generated,
     },
 }
 
@@ -188,6 +205,7 @@ fn main() -> ExitCode {
         Command::Catalog { scenario, format } => {
             catalog::print(scenario.as_deref(), format == Format::Json, out)
         }
+        Command::Generate { kind } => generate::write(kind, out),
     };
     match outcome.and_then(|()| out.flush().map_err(Failure::stdout)) {
         Ok(()) | Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
