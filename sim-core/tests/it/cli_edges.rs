@@ -150,3 +150,90 @@ fn completions_and_the_man_page_cover_every_subcommand() {
         assert!(man.contains(&heading), "the man page lacks {heading}");
     }
 }
+
+/// `plan` of llama3-8b on DGX-H100 with `extra` flags, and a global batch
+/// of 256 unless they give one.
+fn plan_with(extra: &[&str]) -> Output {
+    let mut args = vec![
+        "plan",
+        "--model",
+        "llama3-8b",
+        "--tokens",
+        "10B",
+        "--node",
+        "DGX-H100",
+    ];
+    if !extra.contains(&"--global-batch") {
+        args.extend(["--global-batch", "256"]);
+    }
+    args.extend_from_slice(extra);
+    clustersim(&args)
+}
+
+#[test]
+fn plan_refuses_zero_counts_naming_the_flag_the_value_and_the_fix() {
+    // Each divides something: tp·pp·cp the GPU count, the layout the
+    // model, micro-batches the global batch.
+    for flag in [
+        "--tp",
+        "--pp",
+        "--cp",
+        "--ep",
+        "--virtual-stages",
+        "--micro-batch",
+        "--global-batch",
+        "--gpus",
+        "--seq-len",
+    ] {
+        let gpus: &[&str] = if flag == "--gpus" {
+            &[]
+        } else {
+            &["--gpus", "64"]
+        };
+        let out = plan_with(&[gpus, &[flag, "0"]].concat());
+        let stderr = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{flag} 0: {stderr}");
+        assert!(
+            stderr.contains(&format!("'0' for '{flag} <")),
+            "{flag} 0: the flag and the value: {stderr}"
+        );
+        assert!(
+            stderr.contains("use 1 or more"),
+            "{flag} 0: a fix: {stderr}"
+        );
+    }
+    // Counts too large to multiply or to split by are refused, not
+    // overflowed.
+    let huge = "4294967295";
+    let cases: [&[&str]; 2] = [
+        &["--gpus", "64", "--tp", huge, "--pp", huge, "--cp", huge],
+        &["--scenario", IB, "--tp", "1", "--micro-batch", huge],
+    ];
+    for extra in cases {
+        let out = plan_with(extra);
+        let stderr = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        let fixed = ["; lower them", "; use a global batch"];
+        assert!(
+            fixed.iter().any(|f| stderr.contains(f)),
+            "{extra:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn plan_refuses_days_that_are_not_a_positive_finite_number() {
+    for days in ["0", "NaN", "inf", "-3", "1e400", "soon"] {
+        let flag = format!("--days={days}");
+        let out = plan_with(&[&flag]);
+        let stderr = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(
+            stderr.contains(&format!("'{days}' for '--days <")),
+            "{flag}: the flag and the value: {stderr}"
+        );
+        assert!(stderr.contains("like 90"), "{flag}: a fix: {stderr}");
+    }
+    let out = plan_with(&["--days", "90"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -10,6 +10,7 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::str::FromStr;
 
 use serde::Serialize;
 use sim_core::collective::analytic::{Links, Nccl};
@@ -33,10 +34,10 @@ pub struct PlanArgs {
     tokens: String,
     /// Target wall-clock days; with no --gpus, the GPU count is chosen to
     /// meet it.
-    #[arg(long)]
+    #[arg(long, value_parser = days)]
     days: Option<f64>,
     /// GPU count (a multiple of tp·pp·cp).
-    #[arg(long)]
+    #[arg(long, value_parser = count::<u64>)]
     gpus: Option<u64>,
     /// Plan on this scenario's cluster: its first node group's GPU and
     /// node models (with the scenario's catalog), its fabric's link rate,
@@ -49,21 +50,21 @@ pub struct PlanArgs {
     /// Node model from the catalog [default: the first with --gpu].
     #[arg(long)]
     node: Option<String>,
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = count::<u32>)]
     tp: u32,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count::<u32>)]
     pp: u32,
     /// Model chunks per pipeline rank (interleaved schedule).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count::<u32>)]
     virtual_stages: u32,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count::<u32>)]
     cp: u32,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count::<u32>)]
     ep: u32,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count::<u32>)]
     micro_batch: u32,
     /// Sequences per step.
-    #[arg(long)]
+    #[arg(long, value_parser = count::<u32>)]
     global_batch: u32,
     #[arg(long, default_value_t = 1)]
     zero_stage: u8,
@@ -78,7 +79,7 @@ pub struct PlanArgs {
     #[arg(long)]
     balance_embedding_stages: bool,
     /// Override the model's sequence length.
-    #[arg(long)]
+    #[arg(long, value_parser = count::<u32>)]
     seq_len: Option<u32>,
     #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
     precision: PrecisionArg,
@@ -110,6 +111,28 @@ fn comm_model(gpu: &GpuModel, node: &NodeModel, fabric_bytes_per_s: Option<f64>)
         links.nic_bytes_per_s = links.nic_bytes_per_s.min(rate);
     }
     Nccl::new(links)
+}
+
+/// A degree, batch size, GPU count or length: each divides or is divided
+/// by something, so it is a whole number of 1 or more. (Clap puts the
+/// flag and the value before this message.)
+fn count<T: FromStr + PartialOrd + From<u8>>(text: &str) -> Result<T, String> {
+    match text.parse::<T>() {
+        Ok(n) if n >= T::from(1) => Ok(n),
+        Ok(_) => Err("a count must be at least 1; use 1 or more".into()),
+        Err(_) => Err("not a whole number; use 1 or more".into()),
+    }
+}
+
+/// `--days`: a positive, finite number of days.
+fn days(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(d) if d.is_finite() && d > 0.0 => Ok(d),
+        Ok(_) => Err(
+            "days must be above zero and finite; give a target like 90, or --gpus instead".into(),
+        ),
+        Err(_) => Err("not a number of days; give a target like 90, or --gpus instead".into()),
+    }
 }
 
 /// `15T`, `300B`, `2.5e12`, `1M` as a token count.
@@ -222,19 +245,26 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write) -> Result<(), Failure> {
         balance_embedding_stages: args.balance_embedding_stages,
     };
     let comm = comm_model(gpu, node, fabric_rate);
-    let per_replica = u64::from(args.tp) * u64::from(args.pp) * u64::from(args.cp);
+    let per_replica = u64::from(args.tp)
+        .checked_mul(u64::from(args.pp))
+        .and_then(|n| n.checked_mul(u64::from(args.cp)))
+        .ok_or_else(|| {
+            bad(format!(
+                "--tp {} × --pp {} × --cp {} GPUs per replica is beyond any cluster; lower them",
+                args.tp, args.pp, args.cp
+            ))
+        })?;
     let simulate = |dp: u32| -> Result<(Layout, StepReport), TrainingError> {
         let layout = Layout { dp, ..base.clone() };
         let r = training::step(&model, &layout, precision, gpu, node.gpus_per_node, &comm)?;
         Ok((layout, r))
     };
     let days_of = |r: &StepReport| tokens / r.tokens_per_s / 86_400.0;
-    let largest_dp = |max: u32| {
-        (1..=max).rev().find(|&dp| {
-            args.global_batch
-                .is_multiple_of(args.micro_batch.max(1) * dp)
-        })
+    // Whether `dp` replicas split the global batch in whole micro-batches.
+    let splits = |dp: u32| {
+        u64::from(args.global_batch).is_multiple_of(u64::from(args.micro_batch) * u64::from(dp))
     };
+    let largest_dp = |max: u32| (1..=max).rev().find(|&dp| splits(dp));
     let (layout, report) = match (args.gpus, args.days) {
         (Some(n), _) if cluster_gpus.is_some_and(|c| n > c) => {
             return Err(bad(format!(
@@ -255,14 +285,14 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write) -> Result<(), Failure> {
         (None, Some(target)) => {
             // The smallest DP (so GPU count) that meets the target; DP
             // must divide the global batch in whole micro-batches.
-            let mut max_dp = args.global_batch / args.micro_batch.max(1);
+            let mut max_dp = args.global_batch / args.micro_batch;
             if let Some(c) = cluster_gpus {
                 max_dp = max_dp.min(u32::try_from(c / per_replica).unwrap_or(u32::MAX));
             }
             let mut last_err = None;
             let mut found = None;
             for dp in 1..=max_dp {
-                if !args.global_batch.is_multiple_of(args.micro_batch * dp) {
+                if !splits(dp) {
                     continue;
                 }
                 match simulate(dp) {
@@ -292,12 +322,19 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write) -> Result<(), Failure> {
         (None, None) => match cluster_gpus {
             // The whole cluster, as far as the global batch splits.
             Some(c) => {
-                let dp = largest_dp(u32::try_from(c / per_replica).unwrap_or(u32::MAX))
-                    .ok_or_else(|| {
-                        bad(format!(
+                let replicas = u32::try_from(c / per_replica).unwrap_or(u32::MAX);
+                let dp = largest_dp(replicas).ok_or_else(|| {
+                    bad(if replicas == 0 {
+                        format!(
                             "the cluster's {c} GPUs do not hold one tp·pp·cp = {per_replica} replica"
-                        ))
-                    })?;
+                        )
+                    } else {
+                        format!(
+                            "--global-batch {} does not split into whole micro-batches of {} over any of 1 to {replicas} replicas; use a global batch that is a multiple of --micro-batch",
+                            args.global_batch, args.micro_batch
+                        )
+                    })
+                })?;
                 simulate(dp).map_err(|e| bad(e.to_string()))?
             }
             None => return Err(bad("give --gpus, --days or --scenario".into())),
