@@ -6,7 +6,9 @@
 
 use std::process::{Command, Output, Stdio};
 
-use crate::support::{clustersim, stderr, stdout, workspace_root};
+use std::fs;
+
+use crate::support::{clustersim, scratch, stderr, stdout, workspace_root};
 
 const QUICKSTART: &str = "scenarios/quickstart.ron";
 const IB: &str = "scenarios/hardware/ib-ndr-400g.ron";
@@ -236,4 +238,62 @@ fn plan_refuses_days_that_are_not_a_positive_finite_number() {
     }
     let out = plan_with(&["--days", "90"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn out_must_be_a_directory_and_is_refused_before_anything_runs() {
+    let dir = scratch("cli-edges-out");
+    fs::create_dir_all(dir.join("has-a-dir/summary.json")).unwrap();
+    let file = dir.join("a-file");
+    fs::write(&file, "keep me").unwrap();
+    let cases = [
+        (file.clone(), "is a file"),
+        (file.join("below"), "is a file"),
+        (dir.join("has-a-dir"), "summary.json"),
+    ];
+    for (out_dir, says) in cases {
+        let out_arg = out_dir.to_str().unwrap();
+        let out = clustersim(&["run", QUICKSTART, "--out", out_arg]);
+        let stderr = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "--out {out_arg}: {stderr}");
+        assert!(stderr.contains(says), "--out {out_arg}: {stderr}");
+        assert!(stderr.contains("give --out a directory"), "{stderr}");
+        assert!(!stderr.contains("wall time"), "nothing ran: {stderr}");
+        assert!(out.stdout.is_empty(), "--out {out_arg}");
+    }
+    assert_eq!(fs::read_to_string(&file).unwrap(), "keep me");
+}
+
+#[test]
+fn paths_that_are_not_files_are_bad_input_with_a_fix() {
+    // A directory where a scenario or a model file belongs.
+    for args in [
+        vec!["run", "scenarios"],
+        vec!["validate", "scenarios"],
+        vec!["compare", QUICKSTART, "scenarios"],
+        vec!["collective", "scenarios"],
+        vec!["catalog", "--scenario", "scenarios"],
+        vec!["plan", "--scenario", "scenarios", "--model", "llama3-8b"],
+        vec!["plan", "--model", "scenarios", "--gpus", "8"],
+        vec!["plan", "--model", "no/such/model.ron", "--gpus", "8"],
+    ] {
+        let mut args = args;
+        if args[0] == "plan" {
+            args.extend([
+                "--tokens",
+                "1B",
+                "--node",
+                "DGX-H100",
+                "--global-batch",
+                "8",
+            ]);
+        }
+        let out = clustersim(&args);
+        let stderr = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("fix") || stderr.contains("; give"),
+            "{args:?}: a fix: {stderr}"
+        );
+    }
 }

@@ -5,8 +5,11 @@
 //! - 0: success, or stdout closed by its reader (`clustersim ... | head`):
 //!   the reader has what it wanted, so the command ends at once without a
 //!   word, with 0 as ripgrep does (not the shell's 141 of a SIGPIPE death);
-//! - 2: bad input (scenario, overrides, arguments);
-//! - 1: internal error (an I/O failure, or a bug: a panic is reported as one).
+//! - 2: bad input: the scenario, overrides, arguments, or a path that
+//!   cannot serve (a directory given as a file, an `--out` that is a file
+//!   or cannot be created: refused before the run starts);
+//! - 1: internal error (an I/O failure such as a full disk while writing,
+//!   or a bug: a panic is reported as one).
 //!
 //! Everything a command prints on stdout goes through one locked writer
 //! that `main` hands it (no `print!`), so every write error, EPIPE
@@ -30,7 +33,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use sim_core::metrics::{self, JsonlTraceWriter, TraceSink};
+use sim_core::metrics::{self, JsonlTraceWriter, OUTPUT_FILES, TraceSink};
 use sim_core::scenario::{self, Loaded, ScenarioError};
 use sim_core::simulation::{self, RunResult};
 
@@ -255,6 +258,9 @@ fn run(
     quiet: bool,
     stdout: &mut dyn Write,
 ) -> Result<(), Failure> {
+    if let Some(dir) = out {
+        check_out_dir(dir)?;
+    }
     let loaded = load(path, overrides)?;
     let scenario = &loaded.scenario;
     let io_error = |what: &str, p: &Path, e: std::io::Error| {
@@ -264,10 +270,10 @@ fn run(
     let mut trace_writer = match out {
         Some(dir) => {
             fs::create_dir_all(dir)
-                .map_err(|e| io_error("cannot create the output directory", dir, e))?;
+                .map_err(|e| out_failure("cannot create the output directory", dir, e))?;
             let trace_path = dir.join("trace.jsonl");
-            let file =
-                File::create(&trace_path).map_err(|e| io_error("cannot create", &trace_path, e))?;
+            let file = File::create(&trace_path)
+                .map_err(|e| out_failure("cannot create", &trace_path, e))?;
             let writer = JsonlTraceWriter::new(BufWriter::new(file), scenario.trace_header())
                 .map_err(|e| io_error("cannot write", &trace_path, e))?;
             Some(writer)
@@ -311,6 +317,58 @@ fn run(
     Ok(())
 }
 
+/// How to fix an `--out` that cannot be written.
+const OUT_FIX: &str =
+    "give --out a directory you can write (it is created if missing), such as out/run1";
+
+/// Refuses, before anything runs, an `--out` that cannot become the
+/// output directory: a file, a path below a file, or a directory where an
+/// output file must go.
+fn check_out_dir(dir: &Path) -> Result<(), Failure> {
+    let refuse = |why: String| {
+        Err(Failure::BadInput(format!(
+            "--out {}: {why}; {OUT_FIX}",
+            dir.display()
+        )))
+    };
+    let mut ancestors = dir.ancestors().filter(|a| !a.as_os_str().is_empty());
+    if let Some(file) = ancestors.find(|a| a.exists() && !a.is_dir()) {
+        return refuse(if file == dir {
+            "is a file, but it must be a directory".to_string()
+        } else {
+            format!(
+                "{} is a file, so no directory can be made below it",
+                file.display()
+            )
+        });
+    }
+    match OUTPUT_FILES
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|f| f.is_dir())
+    {
+        Some(taken) => refuse(format!(
+            "{} is a directory, where an output file must go",
+            taken.display()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A failure to create the output directory or a file in it: bad input
+/// (exit 2) when the path is the problem, an I/O failure otherwise.
+fn out_failure(what: &str, path: &Path, e: io::Error) -> Failure {
+    use io::ErrorKind::{
+        AlreadyExists, IsADirectory, NotADirectory, NotFound, PermissionDenied, ReadOnlyFilesystem,
+    };
+    let message = format!("{what} {}: {e}", path.display());
+    match e.kind() {
+        AlreadyExists | IsADirectory | NotADirectory | NotFound | PermissionDenied
+        | ReadOnlyFilesystem => Failure::BadInput(format!("{message}; {OUT_FIX}")),
+        _ => Failure::Internal(message),
+    }
+}
+
 fn write_outputs(
     dir: &Path,
     scenario: &scenario::Scenario,
@@ -320,7 +378,7 @@ fn write_outputs(
         let path = dir.join(name);
         File::create(&path)
             .map(BufWriter::new)
-            .map_err(|e| Failure::Internal(format!("cannot create {}: {e}", path.display())))
+            .map_err(|e| out_failure("cannot create", &path, e))
     };
     let written = |name: &str, r: std::io::Result<()>| {
         r.map_err(|e| Failure::Internal(format!("cannot write {}: {e}", dir.join(name).display())))

@@ -148,13 +148,22 @@ fn load_model(name: &str) -> Result<ModelSpec, String> {
     let path = Path::new(name);
     if !path.exists() {
         return Err(format!(
-            "--model {name:?} is neither a preset ({}) nor a file",
+            "--model {name:?} is neither a preset nor a file; give a preset ({}) or the path of a RON file holding a ModelSpec",
             training::model::PRESETS.join(", ")
         ));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    ron::from_str(&text).map_err(|e| format!("{}: not a ModelSpec: {e}", path.display()))
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "--model {}: cannot read it: {e}; give a preset or a RON file holding a ModelSpec",
+            path.display()
+        )
+    })?;
+    ron::from_str(&text).map_err(|e| {
+        format!(
+            "--model {}: not a ModelSpec: {e}; give a preset or a RON file holding a ModelSpec",
+            path.display()
+        )
+    })
 }
 
 #[derive(Serialize)]
