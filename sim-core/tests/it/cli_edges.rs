@@ -297,3 +297,124 @@ fn paths_that_are_not_files_are_bad_input_with_a_fix() {
         );
     }
 }
+
+/// Control characters a hostile or mistyped argument can carry: ESC (a
+/// colour here; a title or a hyperlink elsewhere), CR (overwrites the
+/// line), BEL and C1's one-byte CSI.
+const NASTY: &str = "\u{1b}[31m\r\u{7}\u{9b}";
+
+/// What `clustersim` echoed with a control character raw (newlines
+/// between lines aside), or without the escaped ESC; `None` when it shows
+/// the argument escaped.
+fn raw_echo(what: &str, out: &Output) -> Option<String> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for (stream, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n')
+            .collect();
+        if !raw.is_empty() {
+            return Some(format!("{what}: {stream} echoes {raw:?} raw:\n{text}"));
+        }
+    }
+    let escaped = stdout.contains("\\u{1b}") || stderr.contains("\\u{1b}");
+    (!escaped).then(|| format!("{what}: not echoed escaped:\n{stdout}{stderr}"))
+}
+
+#[test]
+fn control_characters_in_arguments_are_echoed_escaped() {
+    let dir = scratch("cli-edges-control");
+    fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join(format!("q{NASTY}.ron"));
+    fs::copy(crate::support::path(QUICKSTART), &scenario).unwrap();
+    let scenario = scenario.to_str().unwrap();
+    let out_dir = dir.join(format!("out{NASTY}"));
+    let file = dir.join(format!("file{NASTY}"));
+    fs::write(&file, "").unwrap();
+    let model_dir = dir.join(format!("model{NASTY}"));
+    fs::create_dir_all(&model_dir).unwrap();
+    // `plan` with one flag's value replaced.
+    let plan = |flag: &str, value: &str| {
+        let mut args = vec!["plan"];
+        for (f, v) in [
+            ("--model", "llama3-8b"),
+            ("--tokens", "1B"),
+            ("--node", "DGX-H100"),
+            ("--global-batch", "8"),
+            ("--gpus", "8"),
+            ("--tp", "8"),
+            ("--price-per-gpu-hour", "$1"),
+        ] {
+            args.extend([f, if f == flag { value } else { v }]);
+        }
+        clustersim(&args)
+    };
+    let bogus_flag = format!("--bogus{NASTY}");
+    // Any name can come from an argument.
+    let name = format!("name=\"{NASTY}\"");
+    let cases: Vec<(&str, Output)> = vec![
+        ("validate's ok line", clustersim(&["validate", scenario])),
+        (
+            "validate's scenario name",
+            clustersim(&["validate", QUICKSTART, "--set", &name]),
+        ),
+        (
+            "run's scenario name",
+            clustersim(&["run", QUICKSTART, "-q", "--set", &name]),
+        ),
+        (
+            "compare's scenario name",
+            clustersim(&["compare", QUICKSTART, "-q", "--b-set", &name]),
+        ),
+        (
+            "run's written line",
+            clustersim(&["run", scenario, "-q", "--out", out_dir.to_str().unwrap()]),
+        ),
+        (
+            "an --out that is a file",
+            clustersim(&["run", QUICKSTART, "--out", file.to_str().unwrap()]),
+        ),
+        (
+            "compare's labels from file names",
+            clustersim(&["compare", scenario, "--b-set", "seed=7", "-q"]),
+        ),
+        (
+            "compare's --a-label",
+            clustersim(&["compare", QUICKSTART, "--a-label", NASTY, "-q"]),
+        ),
+        (
+            "compare's variant in an error",
+            clustersim(&["compare", QUICKSTART, "no/such.ron", "--b-label", NASTY]),
+        ),
+        (
+            "collective's --group",
+            clustersim(&["collective", IB, "--group", NASTY]),
+        ),
+        (
+            "plan's --model file",
+            plan("--model", model_dir.to_str().unwrap()),
+        ),
+        ("plan's --model name", plan("--model", NASTY)),
+        ("plan's --tokens", plan("--tokens", NASTY)),
+        (
+            "plan's --price-per-gpu-hour",
+            plan("--price-per-gpu-hour", NASTY),
+        ),
+        ("plan's --node", plan("--node", NASTY)),
+        ("a value clap refuses", plan("--tp", NASTY)),
+        (
+            "collective's -b",
+            clustersim(&["collective", IB, "-b", NASTY]),
+        ),
+        (
+            "an unknown flag",
+            clustersim(&["run", QUICKSTART, &bogus_flag]),
+        ),
+        ("an unknown command", clustersim(&[NASTY])),
+    ];
+    let failures: Vec<String> = (cases.iter())
+        .filter_map(|(what, out)| raw_echo(what, out))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

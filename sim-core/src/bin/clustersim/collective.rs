@@ -13,6 +13,7 @@ use sim_core::collective::sweep::{self, Row};
 use sim_core::collective::{Algorithm, CollectiveOp, GroupShape, Protocol};
 use sim_core::fabric;
 use sim_core::hardware::NodeGroup;
+use sim_core::text::escape_control;
 use sim_core::units;
 
 use super::{Failure, Format, Overrides, load, write_json};
@@ -21,7 +22,7 @@ use super::{Failure, Format, Overrides, load, write_json};
 fn nccl_bytes(text: &str) -> Result<u64, String> {
     units::parse_nccl_bytes(text)
         .map(|b| b.as_u64())
-        .map_err(|e| format!("{} ({}); {}", e.found, e.expected, e.fix))
+        .map_err(|e| format!("{} ({}); {}", escape_control(&e.found), e.expected, e.fix))
 }
 
 #[derive(Args)]
@@ -106,9 +107,10 @@ pub fn run(args: CollectiveArgs, out: &mut dyn Write) -> Result<(), Failure> {
             .ok_or_else(|| {
                 let names: Vec<&str> = cluster.groups.iter().map(|g| g.name.as_str()).collect();
                 Failure::BadInput(format!(
-                    "no node group `{name}` in {}; use one of: {}",
-                    args.scenario.display(),
-                    names.join(", ")
+                    "no node group `{}` in {}; use one of: {}",
+                    escape_control(name),
+                    super::shown(&args.scenario),
+                    escape_control(&names.join(", "))
                 ))
             })?,
         None => &cluster.groups[0],
@@ -117,13 +119,18 @@ pub fn run(args: CollectiveArgs, out: &mut dyn Write) -> Result<(), Failure> {
     if args.nodes == 0 || args.nodes > group.node_count {
         return Err(Failure::BadInput(format!(
             "--nodes {} does not fit node group `{}`, which has {} nodes; use 1 to {}",
-            args.nodes, group.name, group.node_count, group.node_count
+            args.nodes,
+            escape_control(&group.name),
+            group.node_count,
+            group.node_count
         )));
     }
     if gpus_per_node == 0 || gpus_per_node > group.gpus_per_node {
         return Err(Failure::BadInput(format!(
             "--gpus-per-node {gpus_per_node} does not fit `{}` nodes, which have {} GPUs; use 1 to {}",
-            group.name, group.gpus_per_node, group.gpus_per_node
+            escape_control(&group.name),
+            group.gpus_per_node,
+            group.gpus_per_node
         )));
     }
     let shape = GroupShape::whole_nodes(args.nodes, gpus_per_node);
@@ -144,7 +151,9 @@ pub fn run(args: CollectiveArgs, out: &mut dyn Write) -> Result<(), Failure> {
     {
         return Err(Failure::BadInput(format!(
             "algorithm {algorithm} cannot run {} on {} node(s) × {gpus_per_node} {} GPU(s): trees need several nodes and all_reduce, NVLS needs NVLink SHARP (H100 and later) and all_reduce, hierarchical several nodes with several GPUs each",
-            args.op, args.nodes, group.gpu_model.name
+            args.op,
+            args.nodes,
+            escape_control(&group.gpu_model.name)
         )));
     }
     let sizes = sweep::sizes(
@@ -222,10 +231,10 @@ fn write_table(
         "# clustersim collective: {} on {} × {} ({} ranks: {} per node, {}), analytic mode",
         args.op,
         args.nodes,
-        group.node_model.name,
+        escape_control(&group.node_model.name),
         shape.ranks,
         gpus_per_node,
-        group.gpu_model.name
+        escape_control(&group.gpu_model.name)
     )?;
     writeln!(out, "#")?;
     writeln!(

@@ -23,6 +23,7 @@ use std::time::Instant;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use sim_core::metrics::{Summary, TrainingJobSummary};
 use sim_core::simulation;
+use sim_core::text::escape_control;
 
 use super::report::human;
 use super::table::{Align, Table};
@@ -142,7 +143,7 @@ fn load_variant(side: &str, v: &Variant) -> Result<super::Loaded, Failure> {
     load(&v.path, &v.overrides).map_err(|failure| match failure {
         Failure::BadInput(message) => Failure::BadInput(format!(
             "{message}\n(while loading variant {side}, {})",
-            v.label
+            escape_control(&v.label)
         )),
         other => other,
     })
@@ -493,7 +494,11 @@ fn write_text(
         writeln!(
             out,
             "{side}  {}: scenario \"{}\" (seed {}), {} nodes, {} GPUs",
-            v.label, s.scenario, s.seed, s.nodes, s.gpus
+            escape_control(&v.label),
+            escape_control(&s.scenario),
+            s.seed,
+            s.nodes,
+            s.gpus
         )?;
     }
     if identical {

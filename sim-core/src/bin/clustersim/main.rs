@@ -36,6 +36,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use sim_core::metrics::{self, JsonlTraceWriter, OUTPUT_FILES, TraceSink};
 use sim_core::scenario::{self, Loaded, ScenarioError};
 use sim_core::simulation::{self, RunResult};
+use sim_core::text::escape_control;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -161,6 +162,38 @@ impl Failure {
     }
 }
 
+/// A clap error with the control characters of the arguments it quotes
+/// escaped (`escape_control`): clap echoes an unknown flag or a refused
+/// value as it was typed, and only strips ESC sequences when stderr is
+/// not a terminal.
+fn escape_arguments(mut error: clap::Error) -> clap::Error {
+    use clap::builder::StyledStr;
+    use clap::error::ContextValue::{String as Text, Strings, StyledStr as Styled, StyledStrs};
+    let has_control = |text: &str| text.chars().any(char::is_control);
+    // A styled value (a tip) loses its styling only when it needs escaping.
+    let plain = |styled: &StyledStr| match styled.to_string() {
+        text if has_control(&text) => StyledStr::from(escaped(&text)),
+        _ => styled.clone(),
+    };
+    let escaped: Vec<_> = (error.context())
+        .filter_map(|(kind, value)| match value {
+            Text(s) => Some((kind, Text(escaped(s)))),
+            Strings(v) => Some((kind, Strings(v.iter().map(|s| escaped(s)).collect()))),
+            Styled(s) => Some((kind, Styled(plain(s)))),
+            StyledStrs(v) => Some((kind, StyledStrs(v.iter().map(plain).collect()))),
+            _ => None,
+        })
+        .collect();
+    for (kind, value) in escaped {
+        error.insert(kind, value);
+    }
+    error
+}
+
+fn escaped(text: &str) -> String {
+    escape_control(text).into_owned()
+}
+
 /// `value` as pretty JSON and a newline.
 fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
@@ -180,7 +213,8 @@ fn main() -> ExitCode {
         );
         std::process::exit(1);
     }));
-    let cli = Cli::parse(); // exits with 2 on bad arguments
+    // Exits with 2 on bad arguments, 0 after --help or --version.
+    let cli = Cli::try_parse().unwrap_or_else(|e| escape_arguments(e).exit());
     let stdout = io::stdout();
     let out = &mut stdout.lock();
     let outcome = match cli.command {
@@ -223,6 +257,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// A path as the user gave it, safe to print back (`escape_control`).
+fn shown(path: &Path) -> String {
+    escape_control(&path.display().to_string()).into_owned()
+}
+
 fn load(path: &Path, overrides: &[String]) -> Result<Loaded, Failure> {
     let loaded = scenario::load_file(path, overrides)?;
     for warning in &loaded.warnings {
@@ -237,8 +276,8 @@ fn validate(path: &Path, overrides: &[String], out: &mut dyn Write) -> Result<()
     writeln!(
         out,
         "ok: {}: scenario \"{}\", {} nodes, {} GPUs, about {} jobs{}",
-        path.display(),
-        s.name,
+        shown(path),
+        escape_control(&s.name),
         s.cluster.node_count(),
         s.cluster.total_gpus(),
         s.workload.expected_job_count(),
@@ -264,7 +303,7 @@ fn run(
     let loaded = load(path, overrides)?;
     let scenario = &loaded.scenario;
     let io_error = |what: &str, p: &Path, e: std::io::Error| {
-        Failure::Internal(format!("{what} {}: {e}", p.display()))
+        Failure::Internal(format!("{what} {}: {e}", shown(p)))
     };
 
     let mut trace_writer = match out {
@@ -328,7 +367,7 @@ fn check_out_dir(dir: &Path) -> Result<(), Failure> {
     let refuse = |why: String| {
         Err(Failure::BadInput(format!(
             "--out {}: {why}; {OUT_FIX}",
-            dir.display()
+            shown(dir)
         )))
     };
     let mut ancestors = dir.ancestors().filter(|a| !a.as_os_str().is_empty());
@@ -338,7 +377,7 @@ fn check_out_dir(dir: &Path) -> Result<(), Failure> {
         } else {
             format!(
                 "{} is a file, so no directory can be made below it",
-                file.display()
+                shown(file)
             )
         });
     }
@@ -349,7 +388,7 @@ fn check_out_dir(dir: &Path) -> Result<(), Failure> {
     {
         Some(taken) => refuse(format!(
             "{} is a directory, where an output file must go",
-            taken.display()
+            shown(&taken)
         )),
         None => Ok(()),
     }
@@ -361,7 +400,7 @@ fn out_failure(what: &str, path: &Path, e: io::Error) -> Failure {
     use io::ErrorKind::{
         AlreadyExists, IsADirectory, NotADirectory, NotFound, PermissionDenied, ReadOnlyFilesystem,
     };
-    let message = format!("{what} {}: {e}", path.display());
+    let message = format!("{what} {}: {e}", shown(path));
     match e.kind() {
         AlreadyExists | IsADirectory | NotADirectory | NotFound | PermissionDenied
         | ReadOnlyFilesystem => Failure::BadInput(format!("{message}; {OUT_FIX}")),
@@ -381,7 +420,7 @@ fn write_outputs(
             .map_err(|e| out_failure("cannot create", &path, e))
     };
     let written = |name: &str, r: std::io::Result<()>| {
-        r.map_err(|e| Failure::Internal(format!("cannot write {}: {e}", dir.join(name).display())))
+        r.map_err(|e| Failure::Internal(format!("cannot write {}: {e}", shown(&dir.join(name)))))
     };
     written(
         "summary.json",

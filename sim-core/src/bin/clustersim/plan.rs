@@ -15,6 +15,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use sim_core::collective::analytic::{Links, Nccl};
 use sim_core::hardware::{Catalog, GpuModel, NodeModel};
+use sim_core::text::escape_control;
 use sim_core::training::{
     self, AttentionKernel, CommModel, Layout, ModelSpec, Precision, Recompute, StepReport,
     TrainingError,
@@ -137,8 +138,13 @@ fn days(text: &str) -> Result<f64, String> {
 
 /// `15T`, `300B`, `2.5e12`, `1M` as a token count.
 fn parse_tokens(text: &str) -> Result<f64, String> {
-    units::parse_count(text)
-        .map_err(|e| format!("--tokens {}: not a token count; {}", e.found, e.fix))
+    units::parse_count(text).map_err(|e| {
+        format!(
+            "--tokens {}: not a token count; {}",
+            escape_control(&e.found),
+            e.fix
+        )
+    })
 }
 
 fn load_model(name: &str) -> Result<ModelSpec, String> {
@@ -155,13 +161,13 @@ fn load_model(name: &str) -> Result<ModelSpec, String> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         format!(
             "--model {}: cannot read it: {e}; give a preset or a RON file holding a ModelSpec",
-            path.display()
+            super::shown(path)
         )
     })?;
     ron::from_str(&text).map_err(|e| {
         format!(
             "--model {}: not a ModelSpec: {e}; give a preset or a RON file holding a ModelSpec",
-            path.display()
+            super::shown(path)
         )
     })
 }
@@ -220,9 +226,14 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let (gpu, node) = resolve_hardware(&catalog, gpu_name.as_deref(), node_name.as_deref())
         .map_err(Failure::BadInput)?;
     let price = match &args.price_per_gpu_hour {
-        Some(p) => {
-            parse_usd(p).map_err(|e| Failure::BadInput(format!("--price-per-gpu-hour: {e}")))?
-        }
+        Some(p) => parse_usd(p).map_err(|e| {
+            Failure::BadInput(format!(
+                "--price-per-gpu-hour {}: expected {}; {}",
+                escape_control(&e.found),
+                e.expected,
+                e.fix
+            ))
+        })?,
         None => gpu.price_per_gpu_hour,
     };
     let precision = match args.precision {

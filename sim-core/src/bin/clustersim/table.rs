@@ -1,7 +1,9 @@
 //! Column tables in the CLI's text output (`catalog`, `compare`): the one
 //! place that aligns columns.
 //!
-//! A [`Table`] is a header row and rows of cells. Each column is padded to
+//! A [`Table`] is a header row and rows of cells, each cell printed
+//! through `escape_control` (a name in a cell can come from a `--set`
+//! argument). Each column is padded to
 //! its widest cell, header included, counting chars (not bytes, so `×`
 //! or `—` take one place), and aligned left or right; columns are joined
 //! by two spaces and each line loses its trailing spaces.
@@ -12,6 +14,8 @@
 //! sentences to fixed widths; neither goes through this module.
 
 use std::io::{self, Write};
+
+use sim_core::text::escape_control;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Align {
@@ -36,7 +40,9 @@ impl Table {
 
     /// Adds a row; it must have one cell per column.
     pub fn row(&mut self, cells: impl IntoIterator<Item = String>) {
-        let cells: Vec<String> = cells.into_iter().collect();
+        let cells: Vec<String> = (cells.into_iter())
+            .map(|cell| escape_control(&cell).into_owned())
+            .collect();
         assert_eq!(cells.len(), self.align.len(), "one cell per column");
         self.rows.push(cells);
     }
@@ -72,7 +78,7 @@ mod tests {
     }
 
     #[test]
-    fn columns_align_by_chars_with_two_space_gaps_and_no_trailing_spaces() {
+    fn cells_are_escaped_and_aligned_by_chars_with_two_space_gaps_and_no_trailing_spaces() {
         let mut t = Table::new(&[
             ("name", Align::Left),
             ("n", Align::Right),
@@ -80,11 +86,13 @@ mod tests {
         ]);
         t.row(["a".into(), "12345".into(), String::new()]);
         t.row(["2 × ä".into(), "7".into(), "ok".into()]);
+        t.row(["\u{1b}]0;".into(), "0".into(), "\r".into()]);
         assert_eq!(
             text(&t),
-            "name       n  note\n\
-             a      12345\n\
-             2 × ä      7  ok\n"
+            "name           n  note\n\
+             a          12345\n\
+             2 × ä          7  ok\n\
+             \\u{1b}]0;      0  \\u{d}\n"
         );
     }
 
