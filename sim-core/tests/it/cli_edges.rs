@@ -418,3 +418,23 @@ fn control_characters_in_arguments_are_echoed_escaped() {
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A broken override of one variant is reported under the flag that gave
+/// it, so the user edits the right argument.
+#[test]
+#[ignore = "needs scenario::Location to carry the flag name"]
+fn compare_labels_a_broken_override_with_its_own_flag() {
+    for flag in ["--a-set", "--b-set", "--set"] {
+        let out = clustersim(&["compare", QUICKSTART, "-q", flag, "stop.horizon=-1d"]);
+        let stderr = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(
+            stderr.contains(&format!("error: {flag} stop.horizon=-1d (column 14)")),
+            "{flag}: the position names the flag: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("{flag} | stop.horizon=-1d\n")),
+            "{flag}: the snippet's gutter names the flag: {stderr}"
+        );
+    }
+}
