@@ -15,6 +15,9 @@
 //! that `main` hands it (no `print!`), so every write error, EPIPE
 //! included, comes back as a value and decides the exit code here.
 //! Anything non-deterministic (wall-clock time, speed) goes to stderr only.
+//! Whatever the user typed and is printed back (paths, names, values, in
+//! clap's errors too) goes through `text::escape_control`, so an argument
+//! cannot drive the terminal.
 
 mod catalog;
 mod collective;
