@@ -8,6 +8,7 @@
 //! | `readme` | the README's sample outputs are what the commands print |
 //! | `snapshots` | golden outputs of every bundled scenario, the CLI's tables and every broken scenario's diagnostic |
 //! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
+//! | `cli_edges` | the command line at its edges: closed stdout, refused flag values, control characters, completions and man page |
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
@@ -21,6 +22,7 @@ mod support;
 mod architecture;
 mod bad_input;
 mod cli;
+mod cli_edges;
 mod determinism;
 mod fcfs;
 mod hardware;

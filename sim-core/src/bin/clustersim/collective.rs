@@ -2,6 +2,7 @@
 //! cluster. Sweeps sizes like `all_reduce_perf -b 8 -e 16G -f 2` and
 //! prints size, count, time, algbw and busbw with nccl-tests' definitions.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -11,15 +12,17 @@ use sim_core::collective::flows;
 use sim_core::collective::sweep::{self, Row};
 use sim_core::collective::{Algorithm, CollectiveOp, GroupShape, Protocol};
 use sim_core::fabric;
+use sim_core::hardware::NodeGroup;
+use sim_core::text::escape_control;
 use sim_core::units;
 
-use super::{Failure, Format, Overrides, load};
+use super::{Failure, Format, Overrides, load, write_json};
 
 /// `-b 8`, `-e 16G`: bytes as nccl-tests reads them.
 fn nccl_bytes(text: &str) -> Result<u64, String> {
     units::parse_nccl_bytes(text)
         .map(|b| b.as_u64())
-        .map_err(|e| format!("{} ({}); {}", e.found, e.expected, e.fix))
+        .map_err(|e| format!("{} ({}); {}", escape_control(&e.found), e.expected, e.fix))
 }
 
 #[derive(Args)]
@@ -93,7 +96,7 @@ fn parse_protocol(s: &str) -> Result<Protocol, String> {
     s.parse()
 }
 
-pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
+pub fn run(args: CollectiveArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let loaded = load(&args.scenario, &args.overrides.set)?;
     let cluster = &loaded.scenario.cluster;
     let group = match &args.group {
@@ -104,9 +107,10 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
             .ok_or_else(|| {
                 let names: Vec<&str> = cluster.groups.iter().map(|g| g.name.as_str()).collect();
                 Failure::BadInput(format!(
-                    "no node group `{name}` in {}; use one of: {}",
-                    args.scenario.display(),
-                    names.join(", ")
+                    "no node group `{}` in {}; use one of: {}",
+                    escape_control(name),
+                    super::shown(&args.scenario),
+                    escape_control(&names.join(", "))
                 ))
             })?,
         None => &cluster.groups[0],
@@ -115,13 +119,18 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
     if args.nodes == 0 || args.nodes > group.node_count {
         return Err(Failure::BadInput(format!(
             "--nodes {} does not fit node group `{}`, which has {} nodes; use 1 to {}",
-            args.nodes, group.name, group.node_count, group.node_count
+            args.nodes,
+            escape_control(&group.name),
+            group.node_count,
+            group.node_count
         )));
     }
     if gpus_per_node == 0 || gpus_per_node > group.gpus_per_node {
         return Err(Failure::BadInput(format!(
             "--gpus-per-node {gpus_per_node} does not fit `{}` nodes, which have {} GPUs; use 1 to {}",
-            group.name, group.gpus_per_node, group.gpus_per_node
+            escape_control(&group.name),
+            group.gpus_per_node,
+            group.gpus_per_node
         )));
     }
     let shape = GroupShape::whole_nodes(args.nodes, gpus_per_node);
@@ -142,7 +151,9 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
     {
         return Err(Failure::BadInput(format!(
             "algorithm {algorithm} cannot run {} on {} node(s) × {gpus_per_node} {} GPU(s): trees need several nodes and all_reduce, NVLS needs NVLink SHARP (H100 and later) and all_reduce, hierarchical several nodes with several GPUs each",
-            args.op, args.nodes, group.gpu_model.name
+            args.op,
+            args.nodes,
+            escape_control(&group.gpu_model.name)
         )));
     }
     let sizes = sweep::sizes(
@@ -199,36 +210,50 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
             "mode": args.mode.name(),
             "rows": rows,
         });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&doc).map_err(|e| Failure::Internal(e.to_string()))?
-        );
-        return Ok(());
+        write_json(out, &doc)
+    } else {
+        write_table(out, &args, group, shape, gpus_per_node, &rows)
     }
-    println!(
+    .map_err(Failure::stdout)
+}
+
+/// nccl-tests' own layout, column for column (so not `table::Table`).
+fn write_table(
+    out: &mut dyn Write,
+    args: &CollectiveArgs,
+    group: &NodeGroup,
+    shape: GroupShape,
+    gpus_per_node: u32,
+    rows: &[Row],
+) -> io::Result<()> {
+    writeln!(
+        out,
         "# clustersim collective: {} on {} × {} ({} ranks: {} per node, {}), analytic mode",
         args.op,
         args.nodes,
-        group.node_model.name,
+        escape_control(&group.node_model.name),
         shape.ranks,
         gpus_per_node,
-        group.gpu_model.name
-    );
-    println!("#");
-    println!(
+        escape_control(&group.gpu_model.name)
+    )?;
+    writeln!(out, "#")?;
+    writeln!(
+        out,
         "# {:>12} {:>12} {:>6} {:>6} {:>10} {:>8} {:>8}  algorithm",
         "size", "count", "type", "redop", "time", "algbw", "busbw"
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "# {:>12} {:>12} {:>6} {:>6} {:>10} {:>8} {:>8}",
         "(B)", "(elements)", "", "", "(us)", "(GB/s)", "(GB/s)"
-    );
+    )?;
     let redop = match args.op {
         CollectiveOp::AllReduce | CollectiveOp::ReduceScatter => "sum",
         _ => "none",
     };
-    for row in &rows {
-        println!(
+    for row in rows {
+        writeln!(
+            out,
             "  {:>12} {:>12} {:>6} {:>6} {:>10.2} {:>8.2} {:>8.2}  {}/{}",
             row.size_bytes,
             row.count,
@@ -239,9 +264,8 @@ pub fn run(args: CollectiveArgs) -> Result<(), Failure> {
             row.busbw_gbytes_per_s,
             row.algorithm,
             row.protocol
-        );
+        )?;
     }
     let average = rows.iter().map(|r| r.busbw_gbytes_per_s).sum::<f64>() / rows.len().max(1) as f64;
-    println!("# Avg bus bandwidth    : {average:.3}");
-    Ok(())
+    writeln!(out, "# Avg bus bandwidth    : {average:.3}")
 }

@@ -23,9 +23,11 @@ use std::time::Instant;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use sim_core::metrics::{Summary, TrainingJobSummary};
 use sim_core::simulation;
+use sim_core::text::escape_control;
 
 use super::report::human;
-use super::{Failure, Format, Overrides, load, progress};
+use super::table::{Align, Table};
+use super::{Failure, Format, Overrides, load, progress, write_json};
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
@@ -64,7 +66,7 @@ struct Variant {
     overrides: Vec<String>,
 }
 
-pub fn compare(args: CompareArgs) -> Result<(), Failure> {
+pub fn compare(args: CompareArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let b_path = args.b.clone().unwrap_or_else(|| args.a.clone());
     let same_file = same_file(&args.a, &b_path);
     let identical = same_file && args.a_set == args.b_set;
@@ -113,32 +115,16 @@ pub fn compare(args: CompareArgs) -> Result<(), Failure> {
     let summary_b = run_variant("B", &loaded_b.scenario, args.quiet);
 
     let rows = rows(&summary_a, &summary_b);
-    let stdout = io::stdout();
-    let mut stdout = stdout.lock();
-    let printed = match args.format {
-        Format::Text => write_text(
-            &mut stdout,
-            (&a, &summary_a),
-            (&b, &summary_b),
-            &rows,
-            identical,
-        ),
+    match args.format {
+        Format::Text => write_text(out, (&a, &summary_a), (&b, &summary_b), &rows, identical),
         Format::Json => {
             if identical {
                 eprintln!("note: {IDENTICAL}");
             }
-            write_json(
-                &mut stdout,
-                (&a, &summary_a),
-                (&b, &summary_b),
-                &rows,
-                identical,
-            )
+            write_comparison_json(out, (&a, &summary_a), (&b, &summary_b), &rows, identical)
         }
-    };
-    printed
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Failure::Internal(format!("cannot write to stdout: {e}")))
+    }
+    .map_err(Failure::stdout)
 }
 
 const IDENTICAL: &str =
@@ -157,7 +143,7 @@ fn load_variant(side: &str, v: &Variant) -> Result<super::Loaded, Failure> {
     load(&v.path, &v.overrides).map_err(|failure| match failure {
         Failure::BadInput(message) => Failure::BadInput(format!(
             "{message}\n(while loading variant {side}, {})",
-            v.label
+            escape_control(&v.label)
         )),
         other => other,
     })
@@ -498,7 +484,7 @@ fn show_change(row: &Row) -> String {
 }
 
 fn write_text(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     (a, sa): (&Variant, &Summary),
     (b, sb): (&Variant, &Summary),
     rows: &[Row],
@@ -508,23 +494,27 @@ fn write_text(
         writeln!(
             out,
             "{side}  {}: scenario \"{}\" (seed {}), {} nodes, {} GPUs",
-            v.label, s.scenario, s.seed, s.nodes, s.gpus
+            escape_control(&v.label),
+            escape_control(&s.scenario),
+            s.seed,
+            s.nodes,
+            s.gpus
         )?;
     }
     if identical {
         writeln!(out, "note: {IDENTICAL}")?;
     }
     writeln!(out)?;
-    let mut table: Vec<[String; 6]> = vec![[
-        "metric".into(),
-        "A".into(),
-        "B".into(),
-        "B-A".into(),
-        "change %".into(),
-        "better".into(),
-    ]];
+    let mut table = Table::new(&[
+        ("metric", Align::Left),
+        ("A", Align::Right),
+        ("B", Align::Right),
+        ("B-A", Align::Right),
+        ("change %", Align::Right),
+        ("better", Align::Left),
+    ]);
     for row in rows {
-        table.push([
+        table.row([
             row.name.to_string(),
             show(row.style, row.a),
             show(row.style, row.b),
@@ -533,29 +523,7 @@ fn write_text(
             row.better().to_string(),
         ]);
     }
-    let mut widths = [0usize; 6];
-    for cells in &table {
-        for (w, c) in widths.iter_mut().zip(cells) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    for cells in &table {
-        let line = format!(
-            "{:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {:>w4$}  {}",
-            cells[0],
-            cells[1],
-            cells[2],
-            cells[3],
-            cells[4],
-            cells[5],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3],
-            w4 = widths[4],
-        );
-        writeln!(out, "{}", line.trim_end())?;
-    }
+    table.write(out)?;
     writeln!(out)?;
     writeln!(
         out,
@@ -606,8 +574,8 @@ struct Comparison<'a> {
     identical: bool,
 }
 
-fn write_json(
-    out: &mut impl Write,
+fn write_comparison_json(
+    out: &mut dyn Write,
     (a, sa): (&Variant, &Summary),
     (b, sb): (&Variant, &Summary),
     rows: &[Row],
@@ -625,8 +593,7 @@ fn write_json(
         diff: Diff(rows),
         identical,
     };
-    serde_json::to_writer_pretty(&mut *out, &comparison)?;
-    out.write_all(b"\n")
+    write_json(out, &comparison)
 }
 
 #[cfg(test)]

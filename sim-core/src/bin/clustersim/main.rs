@@ -1,28 +1,45 @@
 //! `clustersim`: the command-line front end. A thin layer over `sim_core`:
 //! parse arguments, load the scenario, run it, print and write results.
 //!
-//! Exit codes: 0 success, 2 bad input (scenario, overrides, arguments),
-//! 1 internal error (I/O failure, or a bug: a panic is reported as one).
+//! Exit codes (an API boundary: scripts depend on them):
+//! - 0: success, or stdout closed by its reader (`clustersim ... | head`):
+//!   the reader has what it wanted, so the command ends at once without a
+//!   word, with 0 as ripgrep does (not the shell's 141 of a SIGPIPE death);
+//! - 2: bad input: the scenario, overrides, arguments, or a path that
+//!   cannot serve (a directory given as a file, an `--out` that is a file
+//!   or cannot be created: refused before the run starts);
+//! - 1: internal error (an I/O failure such as a full disk while writing,
+//!   or a bug: a panic is reported as one).
+//!
+//! Everything a command prints on stdout goes through one locked writer
+//! that `main` hands it (no `print!`), so every write error, EPIPE
+//! included, comes back as a value and decides the exit code here.
 //! Anything non-deterministic (wall-clock time, speed) goes to stderr only.
+//! Whatever the user typed and is printed back (paths, names, values, in
+//! clap's errors too) goes through `text::escape_control`, so an argument
+//! cannot drive the terminal.
 
 mod catalog;
 mod collective;
 mod compare;
+mod generate;
 mod plan;
 mod progress;
 mod report;
+mod table;
 
 use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use sim_core::metrics::{self, JsonlTraceWriter, TraceSink};
+use sim_core::metrics::{self, JsonlTraceWriter, OUTPUT_FILES, TraceSink};
 use sim_core::scenario::{self, Loaded, ScenarioError};
 use sim_core::simulation::{self, RunResult};
+use sim_core::text::escape_control;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -34,6 +51,13 @@ Examples:
   clustersim validate scenarios/quickstart.ron --set cluster.node_groups[0].count=64
   clustersim catalog
   clustersim plan --model llama3-405b --tokens 15T --gpus 16384 --node DGX-H100 --tp 8 --pp 16 --virtual-stages 8 --global-batch 2048 --zero-stage 2 --recompute none --sequence-parallel --balance-embedding-stages";
+
+const GENERATE_EXAMPLES: &str = "\
+Examples:
+  clustersim generate man > ~/.local/share/man/man1/clustersim.1
+  clustersim generate complete-bash > ~/.local/share/bash-completion/completions/clustersim
+  clustersim generate complete-zsh > ~/.zfunc/_clustersim
+  clustersim generate complete-fish > ~/.config/fish/completions/clustersim.fish";
 
 #[derive(Parser)]
 #[command(
@@ -97,6 +121,15 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Print a shell completion script or the man page.
+    ///
+    /// Both are generated from the definitions of the arguments above, so
+    /// they always match this binary.
+    #[command(after_help = GENERATE_EXAMPLES)]
+    Generate {
+        #[arg(value_enum)]
+        kind: generate::Generated,
+    },
 }
 
 #[derive(clap::Args)]
@@ -117,6 +150,57 @@ enum Format {
 enum Failure {
     BadInput(String),
     Internal(String),
+    /// Stdout's reader has gone (EPIPE): a normal end, exit 0 quietly.
+    StdoutClosed,
+}
+
+impl Failure {
+    /// A failed write to stdout.
+    fn stdout(e: io::Error) -> Failure {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::StdoutClosed
+        } else {
+            Failure::Internal(format!("cannot write to stdout: {e}"))
+        }
+    }
+}
+
+/// A clap error with the control characters of the arguments it quotes
+/// escaped (`escape_control`): clap echoes an unknown flag or a refused
+/// value as it was typed, and only strips ESC sequences when stderr is
+/// not a terminal.
+fn escape_arguments(mut error: clap::Error) -> clap::Error {
+    use clap::builder::StyledStr;
+    use clap::error::ContextValue::{String as Text, Strings, StyledStr as Styled, StyledStrs};
+    let has_control = |text: &str| text.chars().any(char::is_control);
+    // A styled value (a tip) loses its styling only when it needs escaping.
+    let plain = |styled: &StyledStr| match styled.to_string() {
+        text if has_control(&text) => StyledStr::from(escaped(&text)),
+        _ => styled.clone(),
+    };
+    let escaped: Vec<_> = (error.context())
+        .filter_map(|(kind, value)| match value {
+            Text(s) => Some((kind, Text(escaped(s)))),
+            Strings(v) => Some((kind, Strings(v.iter().map(|s| escaped(s)).collect()))),
+            Styled(s) => Some((kind, Styled(plain(s)))),
+            StyledStrs(v) => Some((kind, StyledStrs(v.iter().map(plain).collect()))),
+            _ => None,
+        })
+        .collect();
+    for (kind, value) in escaped {
+        error.insert(kind, value);
+    }
+    error
+}
+
+fn escaped(text: &str) -> String {
+    escape_control(text).into_owned()
+}
+
+/// `value` as pretty JSON and a newline.
+fn write_json(out: &mut dyn Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
 }
 
 impl From<ScenarioError> for Failure {
@@ -132,28 +216,39 @@ fn main() -> ExitCode {
         );
         std::process::exit(1);
     }));
-    let cli = Cli::parse(); // exits with 2 on bad arguments
+    // Exits with 2 on bad arguments, 0 after --help or --version.
+    let cli = Cli::try_parse().unwrap_or_else(|e| escape_arguments(e).exit());
+    let stdout = io::stdout();
+    let out = &mut stdout.lock();
     let outcome = match cli.command {
         Command::Run {
             scenario,
             overrides,
-            out,
+            out: dir,
             format,
             quiet,
-        } => run(&scenario, &overrides.set, out.as_deref(), format, quiet),
-        Command::Compare(args) => compare::compare(args),
-        Command::Collective(args) => collective::run(args),
-        Command::Plan(args) => plan::plan(args),
+        } => run(
+            &scenario,
+            &overrides.set,
+            dir.as_deref(),
+            format,
+            quiet,
+            out,
+        ),
+        Command::Compare(args) => compare::compare(args, out),
+        Command::Collective(args) => collective::run(args, out),
+        Command::Plan(args) => plan::plan(args, out),
         Command::Validate {
             scenario,
             overrides,
-        } => validate(&scenario, &overrides.set),
+        } => validate(&scenario, &overrides.set, out),
         Command::Catalog { scenario, format } => {
-            catalog::print(scenario.as_deref(), format == Format::Json)
+            catalog::print(scenario.as_deref(), format == Format::Json, out)
         }
+        Command::Generate { kind } => generate::write(kind, out),
     };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+    match outcome.and_then(|()| out.flush().map_err(Failure::stdout)) {
+        Ok(()) | Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
         Err(Failure::BadInput(message)) => {
             eprintln!("{message}");
             ExitCode::from(2)
@@ -165,6 +260,11 @@ fn main() -> ExitCode {
     }
 }
 
+/// A path as the user gave it, safe to print back (`escape_control`).
+fn shown(path: &Path) -> String {
+    escape_control(&path.display().to_string()).into_owned()
+}
+
 fn load(path: &Path, overrides: &[String]) -> Result<Loaded, Failure> {
     let loaded = scenario::load_file(path, overrides)?;
     for warning in &loaded.warnings {
@@ -173,13 +273,14 @@ fn load(path: &Path, overrides: &[String]) -> Result<Loaded, Failure> {
     Ok(loaded)
 }
 
-fn validate(path: &Path, overrides: &[String]) -> Result<(), Failure> {
+fn validate(path: &Path, overrides: &[String], out: &mut dyn Write) -> Result<(), Failure> {
     let loaded = load(path, overrides)?;
     let s = &loaded.scenario;
-    println!(
+    writeln!(
+        out,
         "ok: {}: scenario \"{}\", {} nodes, {} GPUs, about {} jobs{}",
-        path.display(),
-        s.name,
+        shown(path),
+        escape_control(&s.name),
         s.cluster.node_count(),
         s.cluster.total_gpus(),
         s.workload.expected_job_count(),
@@ -187,8 +288,8 @@ fn validate(path: &Path, overrides: &[String]) -> Result<(), Failure> {
             0 => String::new(),
             n => format!(", {n} warning(s) above"),
         }
-    );
-    Ok(())
+    )
+    .map_err(Failure::stdout)
 }
 
 fn run(
@@ -197,20 +298,24 @@ fn run(
     out: Option<&Path>,
     format: Format,
     quiet: bool,
+    stdout: &mut dyn Write,
 ) -> Result<(), Failure> {
+    if let Some(dir) = out {
+        check_out_dir(dir)?;
+    }
     let loaded = load(path, overrides)?;
     let scenario = &loaded.scenario;
     let io_error = |what: &str, p: &Path, e: std::io::Error| {
-        Failure::Internal(format!("{what} {}: {e}", p.display()))
+        Failure::Internal(format!("{what} {}: {e}", shown(p)))
     };
 
     let mut trace_writer = match out {
         Some(dir) => {
             fs::create_dir_all(dir)
-                .map_err(|e| io_error("cannot create the output directory", dir, e))?;
+                .map_err(|e| out_failure("cannot create the output directory", dir, e))?;
             let trace_path = dir.join("trace.jsonl");
-            let file =
-                File::create(&trace_path).map_err(|e| io_error("cannot create", &trace_path, e))?;
+            let file = File::create(&trace_path)
+                .map_err(|e| out_failure("cannot create", &trace_path, e))?;
             let writer = JsonlTraceWriter::new(BufWriter::new(file), scenario.trace_header())
                 .map_err(|e| io_error("cannot write", &trace_path, e))?;
             Some(writer)
@@ -236,15 +341,12 @@ fn run(
         write_outputs(dir, scenario, &result)?;
     }
 
-    let stdout = std::io::stdout();
-    let mut stdout = stdout.lock();
-    let printed = match format {
-        Format::Json => metrics::write_summary_json(&mut stdout, &result.summary),
-        Format::Text => report::write_text(&mut stdout, &result, out),
-    };
-    printed
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Failure::Internal(format!("cannot write to stdout: {e}")))?;
+    match format {
+        Format::Json => metrics::write_summary_json(&mut *stdout, &result.summary),
+        Format::Text => report::write_text(stdout, &result, out),
+    }
+    .and_then(|()| stdout.flush())
+    .map_err(Failure::stdout)?;
     if !quiet {
         let secs = elapsed.as_secs_f64();
         eprintln!(
@@ -257,6 +359,58 @@ fn run(
     Ok(())
 }
 
+/// How to fix an `--out` that cannot be written.
+const OUT_FIX: &str =
+    "give --out a directory you can write (it is created if missing), such as out/run1";
+
+/// Refuses, before anything runs, an `--out` that cannot become the
+/// output directory: a file, a path below a file, or a directory where an
+/// output file must go.
+fn check_out_dir(dir: &Path) -> Result<(), Failure> {
+    let refuse = |why: String| {
+        Err(Failure::BadInput(format!(
+            "--out {}: {why}; {OUT_FIX}",
+            shown(dir)
+        )))
+    };
+    let mut ancestors = dir.ancestors().filter(|a| !a.as_os_str().is_empty());
+    if let Some(file) = ancestors.find(|a| a.exists() && !a.is_dir()) {
+        return refuse(if file == dir {
+            "is a file, but it must be a directory".to_string()
+        } else {
+            format!(
+                "{} is a file, so no directory can be made below it",
+                shown(file)
+            )
+        });
+    }
+    match OUTPUT_FILES
+        .iter()
+        .map(|f| dir.join(f))
+        .find(|f| f.is_dir())
+    {
+        Some(taken) => refuse(format!(
+            "{} is a directory, where an output file must go",
+            shown(&taken)
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A failure to create the output directory or a file in it: bad input
+/// (exit 2) when the path is the problem, an I/O failure otherwise.
+fn out_failure(what: &str, path: &Path, e: io::Error) -> Failure {
+    use io::ErrorKind::{
+        AlreadyExists, IsADirectory, NotADirectory, NotFound, PermissionDenied, ReadOnlyFilesystem,
+    };
+    let message = format!("{what} {}: {e}", shown(path));
+    match e.kind() {
+        AlreadyExists | IsADirectory | NotADirectory | NotFound | PermissionDenied
+        | ReadOnlyFilesystem => Failure::BadInput(format!("{message}; {OUT_FIX}")),
+        _ => Failure::Internal(message),
+    }
+}
+
 fn write_outputs(
     dir: &Path,
     scenario: &scenario::Scenario,
@@ -266,10 +420,10 @@ fn write_outputs(
         let path = dir.join(name);
         File::create(&path)
             .map(BufWriter::new)
-            .map_err(|e| Failure::Internal(format!("cannot create {}: {e}", path.display())))
+            .map_err(|e| out_failure("cannot create", &path, e))
     };
     let written = |name: &str, r: std::io::Result<()>| {
-        r.map_err(|e| Failure::Internal(format!("cannot write {}: {e}", dir.join(name).display())))
+        r.map_err(|e| Failure::Internal(format!("cannot write {}: {e}", shown(&dir.join(name)))))
     };
     written(
         "summary.json",

@@ -8,18 +8,21 @@
 //! (`collective::analytic::Nccl`) on the catalog's NVLink and NICs, as on
 //! a non-blocking fabric.
 
+use std::io::{self, Write};
 use std::path::Path;
+use std::str::FromStr;
 
 use serde::Serialize;
 use sim_core::collective::analytic::{Links, Nccl};
 use sim_core::hardware::{Catalog, GpuModel, NodeModel};
+use sim_core::text::escape_control;
 use sim_core::training::{
     self, AttentionKernel, CommModel, Layout, ModelSpec, Precision, Recompute, StepReport,
     TrainingError,
 };
 use sim_core::units::{self, Usd, parse_usd};
 
-use super::{Failure, Format};
+use super::{Failure, Format, write_json};
 
 #[derive(clap::Args)]
 pub struct PlanArgs {
@@ -32,10 +35,10 @@ pub struct PlanArgs {
     tokens: String,
     /// Target wall-clock days; with no --gpus, the GPU count is chosen to
     /// meet it.
-    #[arg(long)]
+    #[arg(long, value_parser = days)]
     days: Option<f64>,
     /// GPU count (a multiple of tp·pp·cp).
-    #[arg(long)]
+    #[arg(long, value_parser = count::<u64>)]
     gpus: Option<u64>,
     /// Plan on this scenario's cluster: its first node group's GPU and
     /// node models (with the scenario's catalog), its fabric's link rate,
@@ -48,21 +51,21 @@ pub struct PlanArgs {
     /// Node model from the catalog [default: the first with --gpu].
     #[arg(long)]
     node: Option<String>,
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = count::<u32>)]
     tp: u32,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count::<u32>)]
     pp: u32,
     /// Model chunks per pipeline rank (interleaved schedule).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count::<u32>)]
     virtual_stages: u32,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count::<u32>)]
     cp: u32,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count::<u32>)]
     ep: u32,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count::<u32>)]
     micro_batch: u32,
     /// Sequences per step.
-    #[arg(long)]
+    #[arg(long, value_parser = count::<u32>)]
     global_batch: u32,
     #[arg(long, default_value_t = 1)]
     zero_stage: u8,
@@ -77,7 +80,7 @@ pub struct PlanArgs {
     #[arg(long)]
     balance_embedding_stages: bool,
     /// Override the model's sequence length.
-    #[arg(long)]
+    #[arg(long, value_parser = count::<u32>)]
     seq_len: Option<u32>,
     #[arg(long, value_enum, default_value_t = PrecisionArg::Bf16)]
     precision: PrecisionArg,
@@ -111,10 +114,37 @@ fn comm_model(gpu: &GpuModel, node: &NodeModel, fabric_bytes_per_s: Option<f64>)
     Nccl::new(links)
 }
 
+/// A degree, batch size, GPU count or length: each divides or is divided
+/// by something, so it is a whole number of 1 or more. (Clap puts the
+/// flag and the value before this message.)
+fn count<T: FromStr + PartialOrd + From<u8>>(text: &str) -> Result<T, String> {
+    match text.parse::<T>() {
+        Ok(n) if n >= T::from(1) => Ok(n),
+        Ok(_) => Err("a count must be at least 1; use 1 or more".into()),
+        Err(_) => Err("not a whole number; use 1 or more".into()),
+    }
+}
+
+/// `--days`: a positive, finite number of days.
+fn days(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(d) if d.is_finite() && d > 0.0 => Ok(d),
+        Ok(_) => Err(
+            "days must be above zero and finite; give a target like 90, or --gpus instead".into(),
+        ),
+        Err(_) => Err("not a number of days; give a target like 90, or --gpus instead".into()),
+    }
+}
+
 /// `15T`, `300B`, `2.5e12`, `1M` as a token count.
 fn parse_tokens(text: &str) -> Result<f64, String> {
-    units::parse_count(text)
-        .map_err(|e| format!("--tokens {}: not a token count; {}", e.found, e.fix))
+    units::parse_count(text).map_err(|e| {
+        format!(
+            "--tokens {}: not a token count; {}",
+            escape_control(&e.found),
+            e.fix
+        )
+    })
 }
 
 fn load_model(name: &str) -> Result<ModelSpec, String> {
@@ -124,13 +154,22 @@ fn load_model(name: &str) -> Result<ModelSpec, String> {
     let path = Path::new(name);
     if !path.exists() {
         return Err(format!(
-            "--model {name:?} is neither a preset ({}) nor a file",
+            "--model {name:?} is neither a preset nor a file; give a preset ({}) or the path of a RON file holding a ModelSpec",
             training::model::PRESETS.join(", ")
         ));
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    ron::from_str(&text).map_err(|e| format!("{}: not a ModelSpec: {e}", path.display()))
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "--model {}: cannot read it: {e}; give a preset or a RON file holding a ModelSpec",
+            super::shown(path)
+        )
+    })?;
+    ron::from_str(&text).map_err(|e| {
+        format!(
+            "--model {}: not a ModelSpec: {e}; give a preset or a RON file holding a ModelSpec",
+            super::shown(path)
+        )
+    })
 }
 
 #[derive(Serialize)]
@@ -155,7 +194,7 @@ struct Plan {
     cost_usd: f64,
 }
 
-pub fn plan(args: PlanArgs) -> Result<(), Failure> {
+pub fn plan(args: PlanArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let bad = Failure::BadInput;
     let loaded = match &args.scenario {
         Some(path) => Some(super::load(path, &[])?),
@@ -187,9 +226,14 @@ pub fn plan(args: PlanArgs) -> Result<(), Failure> {
     let (gpu, node) = resolve_hardware(&catalog, gpu_name.as_deref(), node_name.as_deref())
         .map_err(Failure::BadInput)?;
     let price = match &args.price_per_gpu_hour {
-        Some(p) => {
-            parse_usd(p).map_err(|e| Failure::BadInput(format!("--price-per-gpu-hour: {e}")))?
-        }
+        Some(p) => parse_usd(p).map_err(|e| {
+            Failure::BadInput(format!(
+                "--price-per-gpu-hour {}: expected {}; {}",
+                escape_control(&e.found),
+                e.expected,
+                e.fix
+            ))
+        })?,
         None => gpu.price_per_gpu_hour,
     };
     let precision = match args.precision {
@@ -221,19 +265,26 @@ pub fn plan(args: PlanArgs) -> Result<(), Failure> {
         balance_embedding_stages: args.balance_embedding_stages,
     };
     let comm = comm_model(gpu, node, fabric_rate);
-    let per_replica = u64::from(args.tp) * u64::from(args.pp) * u64::from(args.cp);
+    let per_replica = u64::from(args.tp)
+        .checked_mul(u64::from(args.pp))
+        .and_then(|n| n.checked_mul(u64::from(args.cp)))
+        .ok_or_else(|| {
+            bad(format!(
+                "--tp {} × --pp {} × --cp {} GPUs per replica is beyond any cluster; lower them",
+                args.tp, args.pp, args.cp
+            ))
+        })?;
     let simulate = |dp: u32| -> Result<(Layout, StepReport), TrainingError> {
         let layout = Layout { dp, ..base.clone() };
         let r = training::step(&model, &layout, precision, gpu, node.gpus_per_node, &comm)?;
         Ok((layout, r))
     };
     let days_of = |r: &StepReport| tokens / r.tokens_per_s / 86_400.0;
-    let largest_dp = |max: u32| {
-        (1..=max).rev().find(|&dp| {
-            args.global_batch
-                .is_multiple_of(args.micro_batch.max(1) * dp)
-        })
+    // Whether `dp` replicas split the global batch in whole micro-batches.
+    let splits = |dp: u32| {
+        u64::from(args.global_batch).is_multiple_of(u64::from(args.micro_batch) * u64::from(dp))
     };
+    let largest_dp = |max: u32| (1..=max).rev().find(|&dp| splits(dp));
     let (layout, report) = match (args.gpus, args.days) {
         (Some(n), _) if cluster_gpus.is_some_and(|c| n > c) => {
             return Err(bad(format!(
@@ -254,14 +305,14 @@ pub fn plan(args: PlanArgs) -> Result<(), Failure> {
         (None, Some(target)) => {
             // The smallest DP (so GPU count) that meets the target; DP
             // must divide the global batch in whole micro-batches.
-            let mut max_dp = args.global_batch / args.micro_batch.max(1);
+            let mut max_dp = args.global_batch / args.micro_batch;
             if let Some(c) = cluster_gpus {
                 max_dp = max_dp.min(u32::try_from(c / per_replica).unwrap_or(u32::MAX));
             }
             let mut last_err = None;
             let mut found = None;
             for dp in 1..=max_dp {
-                if !args.global_batch.is_multiple_of(args.micro_batch * dp) {
+                if !splits(dp) {
                     continue;
                 }
                 match simulate(dp) {
@@ -291,12 +342,19 @@ pub fn plan(args: PlanArgs) -> Result<(), Failure> {
         (None, None) => match cluster_gpus {
             // The whole cluster, as far as the global batch splits.
             Some(c) => {
-                let dp = largest_dp(u32::try_from(c / per_replica).unwrap_or(u32::MAX))
-                    .ok_or_else(|| {
-                        bad(format!(
+                let replicas = u32::try_from(c / per_replica).unwrap_or(u32::MAX);
+                let dp = largest_dp(replicas).ok_or_else(|| {
+                    bad(if replicas == 0 {
+                        format!(
                             "the cluster's {c} GPUs do not hold one tp·pp·cp = {per_replica} replica"
-                        ))
-                    })?;
+                        )
+                    } else {
+                        format!(
+                            "--global-batch {} does not split into whole micro-batches of {} over any of 1 to {replicas} replicas; use a global batch that is a multiple of --micro-batch",
+                            args.global_batch, args.micro_batch
+                        )
+                    })
+                })?;
                 simulate(dp).map_err(|e| bad(e.to_string()))?
             }
             None => return Err(bad("give --gpus, --days or --scenario".into())),
@@ -325,14 +383,10 @@ pub fn plan(args: PlanArgs) -> Result<(), Failure> {
         step: report,
     };
     match args.format {
-        Format::Json => {
-            let text = serde_json::to_string_pretty(&plan)
-                .map_err(|e| Failure::Internal(e.to_string()))?;
-            println!("{text}");
-        }
-        Format::Text => print_text(&plan, price),
+        Format::Json => write_json(out, &plan),
+        Format::Text => write_text(out, &plan, price),
     }
-    Ok(())
+    .map_err(Failure::stdout)
 }
 
 fn resolve_hardware<'a>(
@@ -364,15 +418,17 @@ fn resolve_hardware<'a>(
     Ok((gpu, node))
 }
 
-fn print_text(p: &Plan, price: Usd) {
+fn write_text(out: &mut dyn Write, p: &Plan, price: Usd) -> io::Result<()> {
     let s = &p.step;
     let gib = |b: f64| b / (1u64 << 30) as f64;
     let l = &p.layout;
-    println!(
+    writeln!(
+        out,
         "{} on {} x {} ({}), {:.3e} tokens",
         p.model, p.gpus, p.gpu, p.node, p.tokens
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "layout: tp {} pp {} (v {}) cp {} dp {} ep {}, micro-batch {}, global batch {}, ZeRO {}, recompute {:?}",
         l.tp,
         l.pp,
@@ -384,13 +440,15 @@ fn print_text(p: &Plan, price: Usd) {
         l.global_batch,
         l.zero_stage,
         l.recompute
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "training FLOPs: 6PD {:.3e}; exact model {:.3e}; with recomputation {:.3e}",
         p.six_p_d_flops, p.model_flops, p.hardware_flops
-    );
+    )?;
     let m = &s.memory;
-    println!(
+    writeln!(
+        out,
         "memory per GPU (pipeline rank {}): {:.1} of {:.0} GiB = weights {:.1} + gradients {:.1} + optimizer {:.1} + activations {:.1} + overhead {:.1}",
         m.pipeline_rank,
         gib(m.total_bytes),
@@ -400,8 +458,9 @@ fn print_text(p: &Plan, price: Usd) {
         gib(m.optimizer_bytes),
         gib(m.activations_bytes),
         gib(m.overhead_bytes)
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "step {:.3} s = compute {:.3} + TP {:.3} + CP {:.3} + PP {:.3} + MoE {:.3} + bubble {:.3} + DP {:.3} ({} micro-batches)",
         s.step_s,
         s.compute_s,
@@ -412,18 +471,20 @@ fn print_text(p: &Plan, price: Usd) {
         s.bubble_s,
         s.exposed_dp_s,
         s.micro_batches
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "throughput: {:.0} tokens/s; {:.1} model TFLOP/s per GPU (MFU {:.1}%), {:.1} hardware TFLOP/s per GPU (with recomputation)",
         s.tokens_per_s,
         s.model_tflops_per_gpu,
         s.mfu * 100.0,
         s.hardware_tflops_per_gpu
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "run: {:.0} steps, {:.1} days, {:.0} GPU-hours, ${:.0} at {price}/GPU-hour",
         p.steps, p.days, p.gpu_hours, p.cost_usd
-    );
+    )
 }
 
 #[cfg(test)]

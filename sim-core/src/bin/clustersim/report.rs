@@ -1,10 +1,13 @@
-//! The human-readable run summary printed by `clustersim run`.
+//! The human-readable run summary printed by `clustersim run`. Names
+//! (the scenario's, its accounts', its jobs') are printed through
+//! `escape_control`: any of them can come from a `--set` argument.
 
 use std::io::{self, Write};
 use std::path::Path;
 
 use sim_core::metrics::OUTPUT_FILES;
 use sim_core::simulation::RunResult;
+use sim_core::text::escape_control;
 use sim_core::units::format_duration_approx;
 
 /// Seconds as people read them (`units::format_duration_approx`); `-`
@@ -13,16 +16,23 @@ pub(crate) fn human(secs: Option<f64>) -> String {
     secs.map_or_else(|| "-".into(), format_duration_approx)
 }
 
-pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) -> io::Result<()> {
+pub fn write_text(out: &mut dyn Write, result: &RunResult, dir: Option<&Path>) -> io::Result<()> {
     let s = &result.summary;
     let j = &s.jobs;
-    writeln!(out, "scenario     {} (seed {})", s.scenario, s.seed)?;
+    writeln!(
+        out,
+        "scenario     {} (seed {})",
+        escape_control(&s.scenario),
+        s.seed
+    )?;
     writeln!(out, "cluster      {} nodes, {} GPUs", s.nodes, s.gpus)?;
     if let Some(t) = &s.trace_import {
         writeln!(
             out,
             "trace        {}: {} records, {} replayed",
-            t.file, t.records_read, t.kept
+            escape_control(&t.file),
+            t.records_read,
+            t.kept
         )?;
         for (reason, n) in &t.dropped {
             writeln!(out, "               dropped {n}: {reason}")?;
@@ -115,7 +125,7 @@ pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) 
             .map(|a| {
                 format!(
                     "{} {:.0}% (share {:.0}%)",
-                    a.account,
+                    escape_control(&a.account),
                     a.delivered_share * 100.0,
                     a.configured_share * 100.0
                 )
@@ -154,9 +164,9 @@ pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) 
             writeln!(
                 out,
                 "  {:<16} {:>5} GPUs {:<14} {:>6}/{:<6} steps  step {:>7.3}s ({:.2} + {:.2} + {:.2})  MFU {:>4.1}%  {:>8.0} tok/s  ${:.0}",
-                t.name,
+                escape_control(&t.name),
                 t.gpus,
-                t.model,
+                escape_control(&t.model),
                 t.steps_done,
                 t.steps,
                 t.step_s,
@@ -180,7 +190,7 @@ pub fn write_text(out: &mut impl Write, result: &RunResult, dir: Option<&Path>) 
     if let Some(dir) = dir {
         let files: Vec<String> = OUTPUT_FILES
             .iter()
-            .map(|f| dir.join(f).display().to_string())
+            .map(|f| super::shown(&dir.join(f)))
             .collect();
         writeln!(out, "written      {}", files.join(", "))?;
     }
