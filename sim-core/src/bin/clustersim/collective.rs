@@ -228,13 +228,14 @@ fn write_table(
 ) -> io::Result<()> {
     writeln!(
         out,
-        "# clustersim collective: {} on {} × {} ({} ranks: {} per node, {}), analytic mode",
+        "# clustersim collective: {} on {} × {} ({} ranks: {} per node, {}), {} mode",
         args.op,
         args.nodes,
         escape_control(&group.node_model.name),
         shape.ranks,
         gpus_per_node,
-        escape_control(&group.gpu_model.name)
+        escape_control(&group.gpu_model.name),
+        args.mode.name()
     )?;
     writeln!(out, "#")?;
     writeln!(
