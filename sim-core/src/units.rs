@@ -360,7 +360,10 @@ pub fn parse_count(input: &str) -> Result<f64, UnitError> {
     };
     let value: f64 = digits.trim().parse().map_err(|_| err("not a number"))?;
     let count = value * scale;
-    if !(count.is_finite() && count > 0.0) {
+    if !count.is_finite() {
+        return Err(err("not a finite number"));
+    }
+    if count <= 0.0 {
         return Err(err("not above zero"));
     }
     Ok(count)
@@ -755,6 +758,9 @@ mod tests {
         for bad in ["", "lots", "-3T", "0", "infT", "NaN"] {
             assert!(parse_count(bad).is_err(), "{bad:?}");
         }
+        assert!(parse_count("1e400").unwrap_err().found.contains("not a finite number"));
+        assert!(parse_count("inf").unwrap_err().found.contains("not a finite number"));
+        assert!(parse_count("-3T").unwrap_err().found.contains("not above zero"));
         assert_eq!(parse_nccl_bytes("8").unwrap(), Bytes(8));
         assert_eq!(parse_nccl_bytes("128K").unwrap(), Bytes(128 << 10));
         assert_eq!(parse_nccl_bytes("16G").unwrap(), Bytes(16 << 30));
