@@ -2,16 +2,17 @@
 //! the model a run needs.
 //!
 //! Pipeline: text -> `--set` overrides applied to the text (`source.rs`) ->
-//! serde types of the schema (`file.rs`, via `ron`) -> checks and conversion
-//! (`validate.rs`) -> [`Scenario`]. Each step reports problems as
+//! serde types of the schema (`file/`, via `ron`) -> checks and conversion
+//! (`validate/`) -> [`Scenario`]. Each step reports problems as
 //! [`Diagnostic`]s located at file:line:column (positions of values come
 //! from `spans.rs`), and all problems of the last step are reported at once.
 //!
 //! Invariants:
 //! - a [`Scenario`] is valid: every run of it either completes or stops at
 //!   its stop condition, with no panic on any input;
-//! - the file types never leak: the rest of the crate sees only model
-//!   types, so the file format can evolve without touching the simulator;
+//! - the file types never leak: `file` is private, the rest of the crate
+//!   sees only model types (which derive no `Deserialize`), so the file
+//!   format and the model can each evolve without breaking the other;
 //! - loading never reads the clock or the environment: the same text and
 //!   overrides give the same scenario.
 
@@ -19,22 +20,25 @@
 #![allow(clippy::result_large_err)]
 
 mod error;
-pub mod file;
+mod file;
 mod source;
 mod spans;
 mod validate;
 
 pub use error::{Diagnostic, Location, ScenarioError, Severity, did_you_mean};
 pub use source::{Override, parse_override};
-pub use validate::Network;
 
 use std::path::Path;
 
 use ron::extensions::Extensions;
 
+use crate::collective::Fidelity;
+use crate::collective::analytic::Choice;
 use crate::engine::{SimDuration, StopCondition};
+use crate::fabric::Fabric;
 use crate::hardware::{Catalog, Cluster};
 use crate::scheduler::SchedulerConfig;
+use crate::training::ModelSpec;
 use crate::workload::WorkloadSpec;
 use error::split_structured;
 use source::Source;
@@ -67,6 +71,27 @@ impl Default for OutputConfig {
     fn default() -> Self {
         OutputConfig {
             timeseries_interval: SimDuration::from_secs(600),
+        }
+    }
+}
+
+/// The compute network of a run.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// `None`: every node hangs off one non-blocking switch.
+    pub fabric: Option<Fabric>,
+    /// How training jobs' collectives are simulated.
+    pub collectives: Fidelity,
+    /// NCCL_ALGO / NCCL_PROTO for training jobs; empty: the tuner's.
+    pub forced: Choice,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            fabric: None,
+            collectives: Fidelity::Analytic,
+            forced: Choice::default(),
         }
     }
 }
@@ -155,6 +180,15 @@ pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, 
                 .collect(),
         }),
     }
+}
+
+/// Reads one model shape written as under `workload.models` (the RON text
+/// of a `ModelSpec`), as `clustersim plan --model FILE` takes it. The
+/// error is `ron`'s message.
+pub fn model_from_ron(text: &str) -> Result<ModelSpec, String> {
+    ron::from_str::<file::ModelSpec>(text)
+        .map(|m| validate::convert_model(&m))
+        .map_err(|e| e.to_string())
 }
 
 fn parse(source: &Source) -> Result<file::Scenario, ScenarioError> {

@@ -104,3 +104,16 @@ fn a_future_schema_version_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_model_reads_from_ron_with_defaults() {
+    let text = r#"(name: "tiny", layers: 2, hidden: 64, ffn_hidden: 256, heads: 4,
+        seq_len: 128, vocab: 1000, ffn: SwiGlu)"#;
+    let m = model_from_ron(text).unwrap();
+    assert_eq!(m.kv_heads(), 4);
+    assert!(m.causal && !m.dropout);
+    let bad = r#"(name: "x", layers: 2, hidden: 64, ffn_hidden: 256, heads: 4,
+        seq_len: 128, vocab: 1000, ffn: SwiGlu, hiden: 3)"#;
+    let e = model_from_ron(bad).unwrap_err();
+    assert!(e.contains("`hiden`") && e.contains("`ModelSpec`"), "{e}");
+}

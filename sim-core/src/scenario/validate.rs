@@ -21,15 +21,14 @@ mod network;
 mod scheduling;
 mod training;
 
-pub use network::Network;
+pub(super) use training::convert_model;
 
-use super::file;
+use super::file::{self, HumanDuration};
 use super::spans::{field_path, index_path};
 use super::{OutputConfig, Scenario, did_you_mean};
 use crate::engine::{SimDuration, SimTime, StopCondition};
 use crate::hardware::{Catalog, Cluster, GpuModel, MAX_GPUS_PER_NODE, NodeGroup, NodeModel};
 use crate::scheduler::{GpuPool, SchedulerConfig};
-use crate::units::HumanDuration;
 use crate::workload::{
     Arrival, Directory, DurationDist, GeneratorSpec, JobRequest, SubmittedJob, WeightedUser,
     WorkloadSpec,

@@ -131,7 +131,8 @@ fn load_model(name: &str) -> Result<ModelSpec, String> {
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    ron::from_str(&text).map_err(|e| format!("{}: not a ModelSpec: {e}", path.display()))
+    sim_core::scenario::model_from_ron(&text)
+        .map_err(|e| format!("{}: not a ModelSpec: {e}", path.display()))
 }
 
 #[derive(Serialize)]

@@ -11,27 +11,7 @@ use crate::fabric::{
     FatTreeConfig, HostLinks, LeafSpineConfig, LinkPreset, RailOptimizedConfig, SingleSwitchConfig,
 };
 use crate::hardware::Cluster;
-
-/// The compute network of a run.
-#[derive(Clone, Debug)]
-pub struct Network {
-    /// `None`: every node hangs off one non-blocking switch.
-    pub fabric: Option<Fabric>,
-    /// How training jobs' collectives are simulated.
-    pub collectives: Fidelity,
-    /// NCCL_ALGO / NCCL_PROTO for training jobs; empty: the tuner's.
-    pub forced: Choice,
-}
-
-impl Default for Network {
-    fn default() -> Self {
-        Network {
-            fabric: None,
-            collectives: Fidelity::Analytic,
-            forced: Choice::default(),
-        }
-    }
-}
+use crate::scenario::Network;
 
 /// Largest oversubscription accepted; beyond it the fabric is a typo.
 const MAX_OVERSUBSCRIPTION: f64 = 64.0;

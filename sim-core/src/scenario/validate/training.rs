@@ -10,7 +10,7 @@ use crate::collective::analytic::{Links, Nccl};
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
 use crate::scheduler::{GpuPool, SchedulerConfig};
-use crate::training::{self, ModelSpec, Precision};
+use crate::training::{self, AttentionKernel, Ffn, Layout, ModelSpec, Moe, Precision, Recompute};
 use crate::workload::{Directory, JobRequest, SubmittedJob, TrainingSpec, WorkloadSpec};
 
 /// Without a limit (from the job or its partition) a training job may run
@@ -31,7 +31,8 @@ pub(super) fn build_training_jobs(
     spec: &mut WorkloadSpec,
     issues: &mut Issues,
 ) {
-    for (i, m) in w.models.iter().enumerate() {
+    let models: Vec<ModelSpec> = w.models.iter().map(convert_model).collect();
+    for (i, m) in models.iter().enumerate() {
         let path = index_path("workload.models", i);
         if let Err(e) = m.validate() {
             issues.error(
@@ -43,7 +44,7 @@ pub(super) fn build_training_jobs(
             );
         }
         if training::model::preset(&m.name).is_some()
-            || w.models[..i].iter().any(|o| o.name == m.name)
+            || models[..i].iter().any(|o| o.name == m.name)
         {
             issues.error(
                 &field_path(&path, "name"),
@@ -59,7 +60,7 @@ pub(super) fn build_training_jobs(
     };
     for (i, job) in w.training.iter().enumerate() {
         let path = index_path("workload.training", i);
-        let Some(model) = resolve_model(&path, &job.model, &w.models, issues) else {
+        let Some(model) = resolve_model(&path, &job.model, &models, issues) else {
             continue;
         };
         let Some((partition, qos)) =
@@ -86,7 +87,7 @@ pub(super) fn build_training_jobs(
             );
             continue;
         }
-        let layout = &job.layout;
+        let layout = &convert_layout(&job.layout);
         let layout_path = field_path(&path, "layout");
         if let Err(e) = layout.validate(&model, group.gpus_per_node, None) {
             issues.error(
@@ -102,7 +103,7 @@ pub(super) fn build_training_jobs(
         let gpn = u64::from(group.gpus_per_node);
         let request = if gpus <= gpn {
             JobRequest::Gpus(gpus as u32)
-        } else if gpus % gpn == 0 {
+        } else if gpus.is_multiple_of(gpn) {
             JobRequest::Nodes {
                 count: (gpus / gpn) as u32,
                 gpus_per_node: group.gpus_per_node,
@@ -127,7 +128,10 @@ pub(super) fn build_training_jobs(
             );
             continue;
         }
-        let precision = job.precision.unwrap_or(Precision::Bf16);
+        let precision = match job.precision {
+            None | Some(file::Precision::Bf16) => Precision::Bf16,
+            Some(file::Precision::Fp8) => Precision::Fp8,
+        };
         let comm = Nccl::new(Links::for_models(
             &group.gpu_model,
             &group.node_model,
@@ -282,9 +286,64 @@ fn resolve_model(
     None
 }
 
-fn layout_summary(l: &training::Layout) -> String {
+fn layout_summary(l: &Layout) -> String {
     format!(
         "tp {} pp {} dp {} cp {}, micro-batch {}, global batch {}",
         l.tp, l.pp, l.dp, l.cp, l.micro_batch, l.global_batch
     )
+}
+
+/// A model shape as written, in the model's terms.
+pub(in crate::scenario) fn convert_model(m: &file::ModelSpec) -> ModelSpec {
+    ModelSpec {
+        name: m.name.clone(),
+        parameters: m.parameters,
+        layers: m.layers,
+        hidden: m.hidden,
+        ffn_hidden: m.ffn_hidden,
+        heads: m.heads,
+        kv_heads: m.kv_heads,
+        seq_len: m.seq_len,
+        vocab: m.vocab,
+        ffn: match m.ffn {
+            file::Ffn::Gelu => Ffn::Gelu,
+            file::Ffn::SwiGlu => Ffn::SwiGlu,
+        },
+        moe: m.moe.as_ref().map(|moe| Moe {
+            experts: moe.experts,
+            top_k: moe.top_k,
+            expert_ffn_hidden: moe.expert_ffn_hidden,
+        }),
+        biases: m.biases,
+        tied_embeddings: m.tied_embeddings,
+        learned_positions: m.learned_positions,
+        dropout: m.dropout,
+        causal: m.causal,
+    }
+}
+
+fn convert_layout(l: &file::Layout) -> Layout {
+    Layout {
+        tp: l.tp,
+        pp: l.pp,
+        virtual_stages: l.virtual_stages,
+        dp: l.dp,
+        cp: l.cp,
+        ep: l.ep,
+        micro_batch: l.micro_batch,
+        global_batch: l.global_batch,
+        zero_stage: l.zero_stage,
+        recompute: match l.recompute {
+            file::Recompute::None => Recompute::None,
+            file::Recompute::Selective => Recompute::Selective,
+            file::Recompute::Full => Recompute::Full,
+        },
+        sequence_parallel: l.sequence_parallel,
+        attention: match l.attention {
+            file::AttentionKernel::Unfused => AttentionKernel::Unfused,
+            file::AttentionKernel::Flash => AttentionKernel::Flash,
+        },
+        overlap_grad_reduce: l.overlap_grad_reduce,
+        balance_embedding_stages: l.balance_embedding_stages,
+    }
 }

@@ -2,22 +2,30 @@
 //!
 //! These types mirror the file and nothing else: they hold strings and
 //! human units, accept nothing unknown (`deny_unknown_fields` everywhere, no
-//! `flatten`, which would defeat it), and have no behaviour. `validate.rs`
+//! `flatten`, which would defeat it), and have no behaviour. `validate`
 //! checks them and converts them into the core model types; nothing outside
-//! `scenario` sees them. Keeping the two apart lets the file format stay
+//! `scenario` sees them (the module is private). Training models and
+//! layouts are in `training.rs`, the serde side of quantities in
+//! `quantity.rs`. Keeping the two apart lets the file format stay
 //! stable while the model evolves, and keeps serde out of the hot path.
 //!
 //! Field names are the schema: renaming one is a breaking change for every
 //! scenario file and `--set` script out there.
 
-use serde::{Deserialize, Serialize};
+mod quantity;
+mod training;
 
-use crate::units::{Bandwidth, Bytes, HumanDuration, Usd};
+use serde::Deserialize;
+
+pub use quantity::HumanDuration;
+pub use training::{AttentionKernel, Ffn, Layout, ModelSpec, Precision, Recompute};
+
+use crate::units::{Bandwidth, Bytes, Usd};
 
 /// The schema version this build reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Schema version; 1 if omitted.
@@ -45,7 +53,7 @@ pub struct Scenario {
     pub outputs: Option<Outputs>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogAdditions {
     #[serde(default)]
@@ -56,7 +64,7 @@ pub struct CatalogAdditions {
 
 /// A GPU model to add (all fields required) or a built-in one to amend
 /// (only the fields given change).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GpuEntry {
     pub name: String,
@@ -87,7 +95,7 @@ pub struct GpuEntry {
 }
 
 /// A node model to add (all fields required) or a built-in one to amend.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeEntry {
     pub name: String,
@@ -111,13 +119,13 @@ pub struct NodeEntry {
     pub purchase_price: Option<Usd>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cluster {
     pub node_groups: Vec<NodeGroup>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeGroup {
     /// Prefix of the node names (`"dgx"` gives `dgx-000`, `dgx-001`, ...).
@@ -132,7 +140,7 @@ pub struct NodeGroup {
     pub gpus_per_node: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
     /// Jobs written out one by one.
@@ -144,7 +152,7 @@ pub struct Workload {
     pub training: Vec<TrainingJob>,
     /// Model shapes training jobs may name besides the built-in presets.
     #[serde(default)]
-    pub models: Vec<crate::training::ModelSpec>,
+    pub models: Vec<ModelSpec>,
     /// Synthetic job streams.
     #[serde(default)]
     pub generators: Vec<Generator>,
@@ -154,7 +162,7 @@ pub struct Workload {
 }
 
 /// A trace to replay. Paths are relative to the scenario file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trace {
     pub file: String,
@@ -199,47 +207,47 @@ pub struct Trace {
     pub qos: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum TraceFormat {
     Swf,
     Sacct,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum SizeField {
     Requested,
     Allocated,
     Larger,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum BadRuntime {
     Drop,
     Replace(HumanDuration),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum ZeroRuntime {
     Keep,
     Drop,
     Replace(HumanDuration),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum MissingEstimate {
     RunTime,
     Fixed(HumanDuration),
     Factor(f64),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum WindowOrder {
     JobId,
     Submit,
 }
 
 /// What a job asks for.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Request {
     /// N GPUs: within one node if some node has that many, else spread over
@@ -249,7 +257,7 @@ pub enum Request {
     Nodes { count: u32, gpus_per_node: u32 },
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Job {
     #[serde(default)]
@@ -277,7 +285,7 @@ pub struct Job {
     pub nice: Option<i32>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingJob {
     #[serde(default)]
@@ -290,10 +298,10 @@ pub struct TrainingJob {
     /// A preset (`"llama3-70b"`, `"gpt3-175b"`, ...) or the name of one of
     /// `workload.models`.
     pub model: String,
-    pub layout: crate::training::Layout,
+    pub layout: Layout,
     /// `Bf16` if omitted.
     #[serde(default)]
-    pub precision: Option<crate::training::Precision>,
+    pub precision: Option<Precision>,
     /// The work, as optimizer steps or as tokens (`"20B"`, `"1.5T"`):
     /// exactly one of the two.
     #[serde(default)]
@@ -312,7 +320,7 @@ pub struct TrainingJob {
     pub nice: Option<i32>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Generator {
     /// Names this generator's RNG streams; unique within the scenario.
@@ -343,21 +351,21 @@ pub struct Generator {
     pub qos: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Arrival {
     /// A Poisson process: exponential gaps with this mean.
     Poisson { mean_interarrival: HumanDuration },
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightedRequest {
     pub request: Request,
     pub weight: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightedUser {
     pub user: String,
@@ -365,7 +373,7 @@ pub struct WeightedUser {
     pub weight: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum DurationDistribution {
     Exponential {
@@ -388,7 +396,7 @@ pub enum DurationDistribution {
     },
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scheduler {
     /// `Fcfs` (default), `Multifactor` or `Sjf`.
@@ -438,7 +446,7 @@ pub struct Scheduler {
     pub topology: Vec<Switch>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum QueueOrder {
     /// First come, first served (Slurm `priority/basic`).
     Fcfs,
@@ -448,7 +456,7 @@ pub enum QueueOrder {
     Sjf,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub enum Backfill {
     #[default]
     None,
@@ -457,7 +465,7 @@ pub enum Backfill {
 }
 
 /// Slurm's multifactor knobs (`PriorityWeight*`, all 0 by default).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Priority {
     #[serde(default)]
@@ -491,7 +499,7 @@ pub struct Priority {
     pub fairshare: Option<FairshareAlgorithm>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub enum UsageReset {
     #[default]
     None,
@@ -502,14 +510,14 @@ pub enum UsageReset {
     Yearly,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum FairshareAlgorithm {
     FairTree,
     Classic,
 }
 
 /// An account of the association tree (`sacctmgr add account`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     pub name: String,
@@ -523,7 +531,7 @@ pub struct Account {
     pub users: Vec<AccountUser>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountUser {
     pub name: String,
@@ -532,7 +540,7 @@ pub struct AccountUser {
 }
 
 /// A Slurm partition.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Partition {
     pub name: String,
@@ -559,7 +567,7 @@ pub struct Partition {
 }
 
 /// A Slurm QOS.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Qos {
     pub name: String,
@@ -580,7 +588,7 @@ pub struct Qos {
     pub grace_time: Option<HumanDuration>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub enum PreemptType {
     #[default]
     None,
@@ -588,14 +596,14 @@ pub enum PreemptType {
     PartitionPriority,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum PreemptMode {
     Requeue,
     Cancel,
 }
 
 /// A leaf switch (`SwitchName=... Nodes=...` in topology.conf).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Switch {
     pub name: String,
@@ -603,7 +611,7 @@ pub struct Switch {
 }
 
 /// The compute fabric.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fabric {
     pub topology: Topology,
@@ -629,7 +637,7 @@ pub struct Fabric {
     pub protocol: Option<NcclProtocol>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum NcclAlgorithm {
     Ring,
     Tree,
@@ -637,7 +645,7 @@ pub enum NcclAlgorithm {
     Hierarchical,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum NcclProtocol {
     #[serde(rename = "LL")]
     Ll,
@@ -646,7 +654,7 @@ pub enum NcclProtocol {
     Simple,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Topology {
     /// Every NIC on one non-blocking switch.
@@ -682,7 +690,7 @@ pub enum Topology {
     },
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FabricSwitch {
     pub name: String,
@@ -691,7 +699,7 @@ pub struct FabricSwitch {
     pub tier: Option<u8>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FabricLink {
     /// A switch (`"leaf3"`), a NIC (`"dgx-000:nic0"`) or a whole node
@@ -706,13 +714,13 @@ pub struct FabricLink {
     pub bandwidth: Option<Bandwidth>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Fidelity {
     Analytic,
     Flow,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stop {
     #[serde(default)]
@@ -721,7 +729,7 @@ pub struct Stop {
     pub max_events: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Outputs {
     /// Sampling interval of the time-series CSV. Default 10 minutes.
