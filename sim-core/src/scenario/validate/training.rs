@@ -5,13 +5,12 @@
 use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::{Issues, Names};
+use super::Issues;
+use super::workload::Context;
 use crate::collective::analytic::{Links, Nccl};
 use crate::engine::{SimDuration, SimTime};
-use crate::hardware::Cluster;
-use crate::scheduler::{GpuPool, SchedulerConfig};
 use crate::training::{self, AttentionKernel, Ffn, Layout, ModelSpec, Moe, Precision, Recompute};
-use crate::workload::{Directory, JobRequest, SubmittedJob, TrainingSpec, WorkloadSpec};
+use crate::workload::{JobRequest, SubmittedJob, TrainingSpec};
 
 /// Without a limit (from the job or its partition) a training job may run
 /// this many times its time on a non-blocking fabric.
@@ -20,238 +19,236 @@ pub const DEFAULT_LIMIT_FACTOR: f64 = 2.0;
 /// Largest step count accepted; more is surely a typo.
 const MAX_STEPS: u64 = 1_000_000_000;
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn build_training_jobs(
-    w: &file::Workload,
-    cluster: Option<&Cluster>,
-    pool: Option<&GpuPool>,
-    scheduler: &SchedulerConfig,
-    names: &Names,
-    directory: &mut Directory,
-    spec: &mut WorkloadSpec,
-    issues: &mut Issues,
-) {
-    let models: Vec<ModelSpec> = w.models.iter().map(convert_model).collect();
-    for (i, m) in models.iter().enumerate() {
-        let path = index_path("workload.models", i);
-        if let Err(e) = m.validate() {
-            issues.error(
-                &path,
-                "this model shape is invalid",
-                &m.name,
-                "a consistent model shape",
-                e.message,
-            );
-        }
-        if training::model::preset(&m.name).is_some()
-            || models[..i].iter().any(|o| o.name == m.name)
-        {
-            issues.error(
-                &field_path(&path, "name"),
-                format!("the model name `{}` is already taken", m.name),
-                format!("\"{}\"", m.name),
-                "a name no preset and no other model uses",
-                "rename the model; training jobs refer to it by name",
-            );
-        }
-    }
-    let Some(cluster) = cluster else {
-        return;
-    };
-    for (i, job) in w.training.iter().enumerate() {
-        let path = index_path("workload.training", i);
-        let Some(model) = resolve_model(&path, &job.model, &models, issues) else {
-            continue;
-        };
-        let Some((partition, qos)) =
-            names.resolve(&path, job.partition.as_deref(), job.qos.as_deref(), issues)
-        else {
-            continue;
-        };
-        let part = &scheduler.partitions[partition as usize];
-        // The partition's hardware: training jobs need one GPU model.
-        let mut groups = (0..cluster.node_count() as u32)
-            .filter(|&n| part.nodes.contains(n))
-            .map(|n| cluster.nodes[n as usize].group);
-        let Some(first) = groups.next() else {
-            continue;
-        };
-        let group = &cluster.groups[first as usize];
-        if groups.any(|g| cluster.groups[g as usize].gpu_model.name != group.gpu_model.name) {
-            issues.error(
-                &field_path(&path, "partition"),
-                "a training job needs nodes of one GPU model",
-                format!("partition `{}` mixes GPU models", part.name),
-                "a partition whose nodes share a GPU model",
-                "run training jobs in a partition of one node group",
-            );
-            continue;
-        }
-        let layout = &convert_layout(&job.layout);
-        let layout_path = field_path(&path, "layout");
-        if let Err(e) = layout.validate(&model, group.gpus_per_node, None) {
-            issues.error(
-                &layout_path,
-                "this layout cannot run",
-                layout_summary(layout),
-                "a valid layout",
-                e.message,
-            );
-            continue;
-        }
-        let gpus = layout.gpus();
-        let gpn = u64::from(group.gpus_per_node);
-        let request = if gpus <= gpn {
-            JobRequest::Gpus(gpus as u32)
-        } else if gpus.is_multiple_of(gpn) {
-            JobRequest::Nodes {
-                count: (gpus / gpn) as u32,
-                gpus_per_node: group.gpus_per_node,
+impl Context<'_> {
+    /// `workload.models` and `workload.training`.
+    pub(super) fn training_jobs(&mut self, w: &file::Workload) {
+        let models: Vec<ModelSpec> = w.models.iter().map(convert_model).collect();
+        for (i, m) in models.iter().enumerate() {
+            let path = index_path("workload.models", i);
+            if let Err(e) = m.validate() {
+                self.issues.error(
+                    &path,
+                    "this model shape is invalid",
+                    &m.name,
+                    "a consistent model shape",
+                    e.message,
+                );
             }
-        } else {
-            issues.error(
-                &layout_path,
-                format!("the layout's {gpus} GPUs do not fill whole {gpn}-GPU nodes"),
-                layout_summary(layout),
-                &format!("tp·pp·cp·dp a multiple of {gpn}"),
-                "change dp (or tp, pp) so that the job takes whole nodes",
-            );
-            continue;
-        };
-        if let Some(Err(never)) = pool.map(|p| p.check_fits_when_idle_in(request, &part.nodes)) {
-            issues.error(
-                &layout_path,
-                "this training job can never fit on the cluster",
-                format!("{request}: {}", never.reason),
-                "a layout the cluster (or its partition) can hold when idle",
-                "lower dp, or add nodes to the cluster or the partition",
-            );
-            continue;
+            if training::model::preset(&m.name).is_some()
+                || models[..i].iter().any(|o| o.name == m.name)
+            {
+                self.issues.error(
+                    &field_path(&path, "name"),
+                    format!("the model name `{}` is already taken", m.name),
+                    format!("\"{}\"", m.name),
+                    "a name no preset and no other model uses",
+                    "rename the model; training jobs refer to it by name",
+                );
+            }
         }
-        let precision = match job.precision {
-            None | Some(file::Precision::Bf16) => Precision::Bf16,
-            Some(file::Precision::Fp8) => Precision::Fp8,
+        let Some(cluster) = self.cluster else {
+            return;
         };
-        let comm = Nccl::new(Links::for_models(
-            &group.gpu_model,
-            &group.node_model,
-            group.gpus_per_node,
-        ));
-        let ideal = match training::step(
-            &model,
-            layout,
-            precision,
-            &group.gpu_model,
-            group.gpus_per_node,
-            &comm,
-        ) {
-            Ok(report) => report,
-            Err(e) => {
-                issues.error(
+        for (i, job) in w.training.iter().enumerate() {
+            let path = index_path("workload.training", i);
+            let Some(model) = resolve_model(&path, &job.model, &models, self.issues) else {
+                continue;
+            };
+            let Some((partition, qos)) =
+                self.resolve(&path, job.partition.as_deref(), job.qos.as_deref())
+            else {
+                continue;
+            };
+            let part = &self.scheduler.partitions[partition as usize];
+            // The partition's hardware: training jobs need one GPU model.
+            let mut groups = (0..cluster.node_count() as u32)
+                .filter(|&n| part.nodes.contains(n))
+                .map(|n| cluster.nodes[n as usize].group);
+            let Some(first) = groups.next() else {
+                continue;
+            };
+            let group = &cluster.groups[first as usize];
+            if groups.any(|g| cluster.groups[g as usize].gpu_model.name != group.gpu_model.name) {
+                self.issues.error(
+                    &field_path(&path, "partition"),
+                    "a training job needs nodes of one GPU model",
+                    format!("partition `{}` mixes GPU models", part.name),
+                    "a partition whose nodes share a GPU model",
+                    "run training jobs in a partition of one node group",
+                );
+                continue;
+            }
+            let layout = &convert_layout(&job.layout);
+            let layout_path = field_path(&path, "layout");
+            if let Err(e) = layout.validate(&model, group.gpus_per_node, None) {
+                self.issues.error(
                     &layout_path,
-                    format!(
-                        "this layout cannot train {} on {}",
-                        model.name, group.gpu_model.name
-                    ),
+                    "this layout cannot run",
                     layout_summary(layout),
-                    "a layout that fits in GPU memory",
+                    "a valid layout",
                     e.message,
                 );
                 continue;
             }
-        };
-        let tokens_per_step = f64::from(layout.global_batch) * f64::from(model.seq_len);
-        let steps = match (job.steps, job.tokens.as_deref()) {
-            (Some(steps), None) if (1..=MAX_STEPS).contains(&steps) => steps,
-            (Some(steps), None) => {
-                issues.error(
-                    &field_path(&path, "steps"),
-                    "the step count must be between 1 and 10^9",
-                    steps.to_string(),
-                    "1 to 1000000000 steps",
-                    "give the number of optimizer steps to run",
+            let gpus = layout.gpus();
+            let gpn = u64::from(group.gpus_per_node);
+            let request = if gpus <= gpn {
+                JobRequest::Gpus(gpus as u32)
+            } else if gpus.is_multiple_of(gpn) {
+                JobRequest::Nodes {
+                    count: (gpus / gpn) as u32,
+                    gpus_per_node: group.gpus_per_node,
+                }
+            } else {
+                self.issues.error(
+                    &layout_path,
+                    format!("the layout's {gpus} GPUs do not fill whole {gpn}-GPU nodes"),
+                    layout_summary(layout),
+                    &format!("tp·pp·cp·dp a multiple of {gpn}"),
+                    "change dp (or tp, pp) so that the job takes whole nodes",
+                );
+                continue;
+            };
+            if let Some(Err(never)) = self
+                .pool
+                .map(|p| p.check_fits_when_idle_in(request, &part.nodes))
+            {
+                self.issues.error(
+                    &layout_path,
+                    "this training job can never fit on the cluster",
+                    format!("{request}: {}", never.reason),
+                    "a layout the cluster (or its partition) can hold when idle",
+                    "lower dp, or add nodes to the cluster or the partition",
                 );
                 continue;
             }
-            (None, Some(text)) => match training::parse_tokens(text) {
-                Some(tokens) => ((tokens / tokens_per_step).ceil() as u64).clamp(1, MAX_STEPS),
-                None => {
-                    issues.error(
-                        &field_path(&path, "tokens"),
-                        "not a token count",
-                        format!("\"{text}\""),
-                        "a count like \"20B\", \"1.5T\" or \"300M\"",
-                        "write the number of tokens with K, M, B or T",
+            let precision = match job.precision {
+                None | Some(file::Precision::Bf16) => Precision::Bf16,
+                Some(file::Precision::Fp8) => Precision::Fp8,
+            };
+            let comm = Nccl::new(Links::for_models(
+                &group.gpu_model,
+                &group.node_model,
+                group.gpus_per_node,
+            ));
+            let ideal = match training::step(
+                &model,
+                layout,
+                precision,
+                &group.gpu_model,
+                group.gpus_per_node,
+                &comm,
+            ) {
+                Ok(report) => report,
+                Err(e) => {
+                    self.issues.error(
+                        &layout_path,
+                        format!(
+                            "this layout cannot train {} on {}",
+                            model.name, group.gpu_model.name
+                        ),
+                        layout_summary(layout),
+                        "a layout that fits in GPU memory",
+                        e.message,
                     );
                     continue;
                 }
-            },
-            (Some(_), Some(_)) => {
-                issues.error(
-                    &path,
-                    "give the work as steps or as tokens, not both",
-                    "steps and tokens",
-                    "one of steps, tokens",
-                    "remove one of the two",
-                );
-                continue;
-            }
-            (None, None) => {
-                issues.error(
-                    &path,
-                    "a training job needs its work: steps or tokens",
-                    "neither steps nor tokens",
-                    "steps: 1000 or tokens: \"20B\"",
-                    "add steps or tokens",
-                );
-                continue;
-            }
-        };
-        let estimate = SimDuration::from_secs_f64(ideal.step_s * steps as f64);
-        let time_limit = match job.time_limit {
-            Some(l) if l.0.is_zero() => {
-                issues.error(
-                    &field_path(&path, "time_limit"),
-                    "a time limit of zero would kill the job at once",
-                    "\"0s\"",
-                    "a limit above zero",
-                    "give the limit the user asked for, or leave it out",
-                );
-                continue;
-            }
-            Some(l) => l.0,
-            None => part
-                .default_time
-                .unwrap_or_else(|| estimate.mul_f64_ceil(DEFAULT_LIMIT_FACTOR)),
-        };
-        let name = job
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("train{}", i + 1));
-        let index = spec.training.len() as u32;
-        spec.training.push(TrainingSpec {
-            model,
-            layout: layout.clone(),
-            precision,
-            steps,
-            gpu: group.gpu_model.clone(),
-            node: group.node_model.clone(),
-            gpus_per_node: group.gpus_per_node,
-            ideal,
-        });
-        spec.jobs.push(SubmittedJob {
-            name: directory.job_name(&name),
-            user: directory.user(job.user.as_deref().unwrap_or("user")),
-            account: directory.account(job.account.as_deref().unwrap_or("default")),
-            submit: SimTime::ZERO + job.submit.0,
-            request,
-            runtime: estimate,
-            time_limit: time_limit.max(SimDuration::from_ns(1)),
-            partition,
-            qos,
-            nice: job.nice.unwrap_or(0),
-            training: Some(index),
-        });
+            };
+            let tokens_per_step = f64::from(layout.global_batch) * f64::from(model.seq_len);
+            let steps = match (job.steps, job.tokens.as_deref()) {
+                (Some(steps), None) if (1..=MAX_STEPS).contains(&steps) => steps,
+                (Some(steps), None) => {
+                    self.issues.error(
+                        &field_path(&path, "steps"),
+                        "the step count must be between 1 and 10^9",
+                        steps.to_string(),
+                        "1 to 1000000000 steps",
+                        "give the number of optimizer steps to run",
+                    );
+                    continue;
+                }
+                (None, Some(text)) => match training::parse_tokens(text) {
+                    Some(tokens) => ((tokens / tokens_per_step).ceil() as u64).clamp(1, MAX_STEPS),
+                    None => {
+                        self.issues.error(
+                            &field_path(&path, "tokens"),
+                            "not a token count",
+                            format!("\"{text}\""),
+                            "a count like \"20B\", \"1.5T\" or \"300M\"",
+                            "write the number of tokens with K, M, B or T",
+                        );
+                        continue;
+                    }
+                },
+                (Some(_), Some(_)) => {
+                    self.issues.error(
+                        &path,
+                        "give the work as steps or as tokens, not both",
+                        "steps and tokens",
+                        "one of steps, tokens",
+                        "remove one of the two",
+                    );
+                    continue;
+                }
+                (None, None) => {
+                    self.issues.error(
+                        &path,
+                        "a training job needs its work: steps or tokens",
+                        "neither steps nor tokens",
+                        "steps: 1000 or tokens: \"20B\"",
+                        "add steps or tokens",
+                    );
+                    continue;
+                }
+            };
+            let estimate = SimDuration::from_secs_f64(ideal.step_s * steps as f64);
+            let time_limit = match job.time_limit {
+                Some(l) if l.0.is_zero() => {
+                    self.issues.error(
+                        &field_path(&path, "time_limit"),
+                        "a time limit of zero would kill the job at once",
+                        "\"0s\"",
+                        "a limit above zero",
+                        "give the limit the user asked for, or leave it out",
+                    );
+                    continue;
+                }
+                Some(l) => l.0,
+                None => part
+                    .default_time
+                    .unwrap_or_else(|| estimate.mul_f64_ceil(DEFAULT_LIMIT_FACTOR)),
+            };
+            let name = job
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("train{}", i + 1));
+            let index = self.spec.training.len() as u32;
+            self.spec.training.push(TrainingSpec {
+                model,
+                layout: layout.clone(),
+                precision,
+                steps,
+                gpu: group.gpu_model.clone(),
+                node: group.node_model.clone(),
+                gpus_per_node: group.gpus_per_node,
+                ideal,
+            });
+            self.spec.jobs.push(SubmittedJob {
+                name: self.directory.job_name(&name),
+                user: self.directory.user(job.user.as_deref().unwrap_or("user")),
+                account: self
+                    .directory
+                    .account(job.account.as_deref().unwrap_or("default")),
+                submit: SimTime::ZERO + job.submit.0,
+                request,
+                runtime: estimate,
+                time_limit: time_limit.max(SimDuration::from_ns(1)),
+                partition,
+                qos,
+                nice: job.nice.unwrap_or(0),
+                training: Some(index),
+            });
+        }
     }
 }
 

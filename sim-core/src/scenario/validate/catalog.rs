@@ -1,0 +1,240 @@
+//! The `catalog` section: GPU and node models added to the built-in
+//! catalog, or built-in ones amended field by field.
+
+use super::super::did_you_mean;
+use super::super::file;
+use super::super::spans::{field_path, index_path};
+use super::Issues;
+use crate::hardware::{Catalog, GpuModel, MAX_GPUS_PER_NODE, NodeModel};
+
+pub(super) fn build_catalog(additions: file::CatalogAdditions, issues: &mut Issues) -> Catalog {
+    let mut catalog = Catalog::builtin();
+    for (i, entry) in additions.gpus.into_iter().enumerate() {
+        let path = index_path("catalog.gpus", i);
+        if let Some(model) = gpu_from_entry(&path, entry, &catalog, issues) {
+            catalog.upsert_gpu(model);
+        }
+    }
+    for (i, entry) in additions.nodes.into_iter().enumerate() {
+        let path = index_path("catalog.nodes", i);
+        if let Some(model) = node_from_entry(&path, entry, &catalog, issues) {
+            catalog.upsert_node(model);
+        }
+    }
+    catalog
+}
+
+fn check_tflops(path: &str, field: &str, value: Option<f64>, issues: &mut Issues) {
+    if let Some(v) = value.filter(|v| !v.is_finite() || *v <= 0.0) {
+        issues.error(
+            &field_path(path, field),
+            "peak throughput must be a positive number of TFLOPS",
+            v.to_string(),
+            "TFLOPS > 0",
+            "give the dense peak from the datasheet, or leave the field out",
+        );
+    }
+}
+
+fn gpu_from_entry(
+    path: &str,
+    e: file::GpuEntry,
+    catalog: &Catalog,
+    issues: &mut Issues,
+) -> Option<GpuModel> {
+    for (field, value) in [
+        ("fp64_tflops", e.fp64_tflops),
+        ("tf32_tflops", e.tf32_tflops),
+        ("bf16_tflops", e.bf16_tflops),
+        ("fp8_tflops", e.fp8_tflops),
+    ] {
+        check_tflops(path, field, value, issues);
+    }
+    if e.tdp_watts == Some(0) {
+        issues.error(
+            &field_path(path, "tdp_watts"),
+            "TDP must be above zero",
+            "0",
+            "watts > 0",
+            "give the board power from the datasheet",
+        );
+    }
+    if e.memory.is_some_and(|m| m.as_u64() == 0) {
+        issues.error(
+            &field_path(path, "memory"),
+            "GPU memory must be above zero",
+            "0B",
+            "a size like \"80GiB\"",
+            "give the memory size from the datasheet",
+        );
+    }
+    if let Some(v) = e
+        .matmul_efficiency
+        .filter(|v| !v.is_finite() || *v <= 0.0 || *v > 1.0)
+    {
+        issues.error(
+            &field_path(path, "matmul_efficiency"),
+            "matmul efficiency must be a fraction of peak in (0, 1]",
+            v.to_string(),
+            "a number like 0.6",
+            "give the sustained fraction of dense peak, or leave the field out",
+        );
+    }
+    if let Some(base) = catalog.gpu(&e.name) {
+        let b = base.clone();
+        return Some(GpuModel {
+            name: e.name,
+            description: e.description.unwrap_or(b.description),
+            fp64_tflops: e.fp64_tflops.or(b.fp64_tflops),
+            tf32_tflops: e.tf32_tflops.or(b.tf32_tflops),
+            bf16_tflops: e.bf16_tflops.or(b.bf16_tflops),
+            fp8_tflops: e.fp8_tflops.or(b.fp8_tflops),
+            memory: e.memory.unwrap_or(b.memory),
+            memory_bandwidth: e.memory_bandwidth.unwrap_or(b.memory_bandwidth),
+            nvlink_bandwidth: e.nvlink_bandwidth.or(b.nvlink_bandwidth),
+            tdp_watts: e.tdp_watts.unwrap_or(b.tdp_watts),
+            price_per_gpu_hour: e.price_per_gpu_hour.unwrap_or(b.price_per_gpu_hour),
+            matmul_efficiency: e.matmul_efficiency.unwrap_or(b.matmul_efficiency),
+        });
+    }
+    let missing: Vec<&str> = [
+        ("memory", e.memory.is_none()),
+        ("memory_bandwidth", e.memory_bandwidth.is_none()),
+        ("tdp_watts", e.tdp_watts.is_none()),
+        ("price_per_gpu_hour", e.price_per_gpu_hour.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(f, m)| m.then_some(f))
+    .collect();
+    if !missing.is_empty() {
+        let hint = did_you_mean(&e.name, catalog.gpu_names())
+            .map(|s| format!(" (to amend the built-in `{s}`, use its exact name)"))
+            .unwrap_or_default();
+        issues.error(
+            path,
+            format!("new GPU model `{}` lacks {}", e.name, missing.join(", ")),
+            format!("`{}` is not in the built-in catalog", e.name),
+            "all of memory, memory_bandwidth, tdp_watts, price_per_gpu_hour for a new model",
+            format!("add the missing fields{hint}"),
+        );
+        return None;
+    }
+    Some(GpuModel {
+        description: e.description.unwrap_or_else(|| e.name.clone()),
+        name: e.name,
+        fp64_tflops: e.fp64_tflops,
+        tf32_tflops: e.tf32_tflops,
+        bf16_tflops: e.bf16_tflops,
+        fp8_tflops: e.fp8_tflops,
+        memory: e.memory?,
+        memory_bandwidth: e.memory_bandwidth?,
+        nvlink_bandwidth: e.nvlink_bandwidth,
+        tdp_watts: e.tdp_watts?,
+        price_per_gpu_hour: e.price_per_gpu_hour?,
+        matmul_efficiency: e
+            .matmul_efficiency
+            .unwrap_or(crate::hardware::DEFAULT_MATMUL_EFFICIENCY),
+    })
+}
+
+fn node_from_entry(
+    path: &str,
+    e: file::NodeEntry,
+    catalog: &Catalog,
+    issues: &mut Issues,
+) -> Option<NodeModel> {
+    let mut ok = true;
+    if let Some(gpu) = &e.gpu_model
+        && catalog.gpu(gpu).is_none()
+    {
+        unknown_gpu(&field_path(path, "gpu_model"), gpu, catalog, issues);
+        ok = false;
+    }
+    if let Some(n) = e.gpus_per_node {
+        ok &= gpus_per_node_in_range(&field_path(path, "gpus_per_node"), n, issues);
+    }
+    if e.max_power_watts == Some(0) {
+        issues.error(
+            &field_path(path, "max_power_watts"),
+            "maximum power must be above zero",
+            "0",
+            "watts > 0",
+            "give the system's maximum power from its datasheet",
+        );
+        ok = false;
+    }
+    if let Some(base) = catalog.node(&e.name) {
+        let b = base.clone();
+        return ok.then(|| NodeModel {
+            name: e.name,
+            description: e.description.unwrap_or(b.description),
+            gpu_model: e.gpu_model.unwrap_or(b.gpu_model),
+            gpus_per_node: e.gpus_per_node.unwrap_or(b.gpus_per_node),
+            compute_nics: e.compute_nics.unwrap_or(b.compute_nics),
+            nic_bandwidth: e.nic_bandwidth.unwrap_or(b.nic_bandwidth),
+            cpu_cores: e.cpu_cores.unwrap_or(b.cpu_cores),
+            host_memory: e.host_memory.unwrap_or(b.host_memory),
+            max_power_watts: e.max_power_watts.unwrap_or(b.max_power_watts),
+            purchase_price: e.purchase_price.or(b.purchase_price),
+        });
+    }
+    let missing: Vec<&str> = [
+        ("gpu_model", e.gpu_model.is_none()),
+        ("gpus_per_node", e.gpus_per_node.is_none()),
+        ("compute_nics", e.compute_nics.is_none()),
+        ("nic_bandwidth", e.nic_bandwidth.is_none()),
+        ("max_power_watts", e.max_power_watts.is_none()),
+    ]
+    .into_iter()
+    .filter_map(|(f, m)| m.then_some(f))
+    .collect();
+    if !missing.is_empty() {
+        let hint = did_you_mean(&e.name, catalog.node_names())
+            .map(|s| format!(" (to amend the built-in `{s}`, use its exact name)"))
+            .unwrap_or_default();
+        issues.error(path, format!("new node model `{}` lacks {}", e.name, missing.join(", ")), format!("`{}` is not in the built-in catalog", e.name), "gpu_model, gpus_per_node, compute_nics, nic_bandwidth and max_power_watts for a new model", format!("add the missing fields{hint}"));
+        return None;
+    }
+    ok.then(|| NodeModel {
+        description: e.description.unwrap_or_else(|| e.name.clone()),
+        name: e.name,
+        gpu_model: e.gpu_model.unwrap_or_default(),
+        gpus_per_node: e.gpus_per_node.unwrap_or_default(),
+        compute_nics: e.compute_nics.unwrap_or_default(),
+        nic_bandwidth: e.nic_bandwidth.unwrap_or_default(),
+        cpu_cores: e.cpu_cores.unwrap_or(0),
+        host_memory: e.host_memory.unwrap_or_default(),
+        max_power_watts: e.max_power_watts.unwrap_or_default(),
+        purchase_price: e.purchase_price,
+    })
+}
+
+pub(super) fn unknown_gpu(path: &str, name: &str, catalog: &Catalog, issues: &mut Issues) {
+    let known: Vec<&str> = catalog.gpu_names().collect();
+    let fix = match did_you_mean(name, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? (`clustersim catalog` lists all models)"),
+        None => "use a model from `clustersim catalog`, or define it under catalog.gpus".into(),
+    };
+    issues.error(
+        path,
+        format!("unknown GPU model `{name}`"),
+        format!("`{name}`"),
+        &format!("one of {}", known.join(", ")),
+        fix,
+    );
+}
+
+pub(super) fn gpus_per_node_in_range(path: &str, n: u32, issues: &mut Issues) -> bool {
+    if n == 0 || n > MAX_GPUS_PER_NODE {
+        issues.error(
+            path,
+            format!("a node must have between 1 and {MAX_GPUS_PER_NODE} GPUs"),
+            n.to_string(),
+            &format!("1..={MAX_GPUS_PER_NODE}"),
+            "give the number of GPUs in one node (8 on HGX/DGX systems)",
+        );
+        false
+    } else {
+        true
+    }
+}

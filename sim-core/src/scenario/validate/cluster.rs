@@ -1,0 +1,111 @@
+//! The `cluster` section: node groups of catalog models, named uniquely.
+
+use super::super::did_you_mean;
+use super::super::file;
+use super::super::spans::{field_path, index_path};
+use super::catalog::{gpus_per_node_in_range, unknown_gpu};
+use super::{Issues, valid_label};
+use crate::hardware::{Catalog, Cluster, NodeGroup};
+
+/// Largest node count per group; more is surely a typo.
+pub const MAX_NODES_PER_GROUP: u32 = 1_000_000;
+
+pub(super) fn build_cluster(
+    c: &file::Cluster,
+    catalog: &Catalog,
+    issues: &mut Issues,
+) -> Option<Cluster> {
+    if c.node_groups.is_empty() {
+        issues.error(
+            "cluster.node_groups",
+            "the cluster has no nodes",
+            "[]",
+            "at least one node group",
+            "add a group, e.g. (name: \"dgx\", count: 4, node_model: \"DGX-H100\")",
+        );
+        return None;
+    }
+    let mut groups = Vec::new();
+    let mut ok = true;
+    for (i, g) in c.node_groups.iter().enumerate() {
+        let path = index_path("cluster.node_groups", i);
+        if !valid_label(&g.name) {
+            issues.error(
+                &field_path(&path, "name"),
+                "a node group name must be letters, digits, `-` or `_`",
+                format!("\"{}\"", g.name),
+                "a name like \"dgx\" or \"gpu-a\"",
+                "rename the group; node names are built from it",
+            );
+            ok = false;
+        } else if c.node_groups[..i].iter().any(|other| other.name == g.name) {
+            issues.error(
+                &field_path(&path, "name"),
+                format!("two node groups are named `{}`", g.name),
+                format!("\"{}\"", g.name),
+                "unique group names",
+                "rename one of them; node names would collide",
+            );
+            ok = false;
+        }
+        ok &= issues.positive_u32(
+            &field_path(&path, "count"),
+            g.count,
+            "a node count",
+            "set count to the number of nodes in this group, or delete the group",
+        );
+        if g.count > MAX_NODES_PER_GROUP {
+            issues.error(
+                &field_path(&path, "count"),
+                format!("more than {MAX_NODES_PER_GROUP} nodes in one group"),
+                g.count.to_string(),
+                "a plausible cluster size",
+                "check for a typo; split truly huge clusters into groups",
+            );
+            ok = false;
+        }
+        let Some(node_model) = catalog.node(&g.node_model) else {
+            let known: Vec<&str> = catalog.node_names().collect();
+            let fix = match did_you_mean(&g.node_model, known.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`? (`clustersim catalog` lists all models)"),
+                None => {
+                    "use a model from `clustersim catalog`, or define it under catalog.nodes".into()
+                }
+            };
+            issues.error(
+                &field_path(&path, "node_model"),
+                format!("unknown node model `{}`", g.node_model),
+                format!("`{}`", g.node_model),
+                &format!("one of {}", known.join(", ")),
+                fix,
+            );
+            ok = false;
+            continue;
+        };
+        let gpu_name = g
+            .gpu_model
+            .clone()
+            .unwrap_or_else(|| node_model.gpu_model.clone());
+        let Some(gpu_model) = catalog.gpu(&gpu_name) else {
+            let at = if g.gpu_model.is_some() {
+                field_path(&path, "gpu_model")
+            } else {
+                field_path(&path, "node_model")
+            };
+            unknown_gpu(&at, &gpu_name, catalog, issues);
+            ok = false;
+            continue;
+        };
+        let gpus_per_node = g.gpus_per_node.unwrap_or(node_model.gpus_per_node);
+        ok &= gpus_per_node_in_range(&field_path(&path, "gpus_per_node"), gpus_per_node, issues);
+        groups.push(NodeGroup {
+            name: g.name.clone(),
+            node_model: node_model.clone(),
+            gpu_model: gpu_model.clone(),
+            gpus_per_node,
+            first_node: 0,
+            node_count: g.count,
+        });
+    }
+    ok.then(|| Cluster::from_groups(groups))
+}

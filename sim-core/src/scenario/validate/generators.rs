@@ -1,0 +1,304 @@
+//! `workload.generators`: synthetic job streams (Poisson arrivals, sizes
+//! and durations drawn from distributions, weighted users).
+
+use super::super::file;
+use super::super::spans::{field_path, index_path};
+use super::workload::{Context, check_request};
+use super::{Issues, valid_label};
+use crate::engine::{SimDuration, SimTime};
+use crate::workload::{Arrival, DurationDist, GeneratorSpec, WeightedUser};
+
+/// Largest number of jobs a generator may produce.
+pub const MAX_JOBS_PER_GENERATOR: u64 = 100_000_000;
+/// Largest log-normal sigma: beyond this a few jobs run for centuries.
+pub const MAX_LOGNORMAL_SIGMA: f64 = 5.0;
+
+impl Context<'_> {
+    /// Every generator, checked and added to the workload.
+    pub(super) fn generators(&mut self, list: &[file::Generator]) {
+        for (i, g) in list.iter().enumerate() {
+            let path = index_path("workload.generators", i);
+            if !valid_label(&g.name) {
+                self.issues.error(
+                    &field_path(&path, "name"),
+                    "a generator name must be letters, digits, `-` or `_`",
+                    format!("\"{}\"", g.name),
+                    "a name like \"training\"",
+                    "rename it; it names the generator's random streams",
+                );
+            } else if list[..i].iter().any(|other| other.name == g.name) {
+                self.issues.error(
+                    &field_path(&path, "name"),
+                    format!("two generators are named `{}`", g.name),
+                    format!("\"{}\"", g.name),
+                    "unique generator names",
+                    "rename one; equal names would give both the same random draws",
+                );
+            }
+            let Some((partition, qos)) =
+                self.resolve(&path, g.partition.as_deref(), g.qos.as_deref())
+            else {
+                continue;
+            };
+            if let Some(mut spec) = self.generator(&path, g) {
+                spec.partition = partition;
+                spec.qos = qos;
+                self.spec.generators.push(spec);
+            }
+        }
+    }
+
+    /// One generator, minus its partition and QOS.
+    fn generator(&mut self, path: &str, g: &file::Generator) -> Option<GeneratorSpec> {
+        let errors_before = self.issues.errors.len();
+        let file::Arrival::Poisson { mean_interarrival } = g.arrival;
+        self.issues.positive_duration(
+            &field_path(&field_path(path, "arrival"), "mean_interarrival"),
+            mean_interarrival,
+            "the mean time between arrivals",
+            "use a positive gap like \"30s\"; zero would mean infinitely many jobs at once",
+        );
+        match (g.count, g.until) {
+            (None, None) => self.issues.error(
+                path,
+                "the generator never stops",
+                "neither `count` nor `until`",
+                "`count: N` or `until: \"<time>\"` (or both)",
+                "add count: 1000, or until: \"24h\"",
+            ),
+            (Some(0), _) => self.issues.error(
+                &field_path(path, "count"),
+                "a generator count must be at least 1",
+                "0",
+                "a count of 1 or more",
+                "set how many jobs to generate, or remove the generator",
+            ),
+            (Some(c), _) if c > MAX_JOBS_PER_GENERATOR => self.issues.error(
+                &field_path(path, "count"),
+                format!("more than {MAX_JOBS_PER_GENERATOR} jobs from one generator"),
+                c.to_string(),
+                "a plausible job count",
+                "check for a typo; use several runs for larger studies",
+            ),
+            _ => {}
+        }
+        let start = g.start.map_or(SimDuration::ZERO, |s| s.0);
+        if let Some(until) = g.until
+            && until.0 <= start
+        {
+            self.issues.error(
+                &field_path(path, "until"),
+                "`until` is not after `start`",
+                format!("\"{until}\""),
+                "a time after start",
+                "make until later than start (start defaults to 0s)",
+            );
+        }
+        if let Some(until) = g.until
+            && !mean_interarrival.0.is_zero()
+            && g.count.is_none_or(|c| c > MAX_JOBS_PER_GENERATOR)
+        {
+            let window_ns = until.0.as_ns().saturating_sub(start.as_ns());
+            let expected = window_ns / mean_interarrival.0.as_ns();
+            if expected > MAX_JOBS_PER_GENERATOR {
+                self.issues.error(
+                    &field_path(path, "until"),
+                    format!("this generator would submit about {expected} jobs, more than {MAX_JOBS_PER_GENERATOR}"),
+                    format!("until \"{until}\" with one job every \"{mean_interarrival}\""),
+                    "a plausible number of jobs",
+                    "shorten `until`, lengthen the mean gap, or cap it with `count`",
+                );
+            }
+        }
+
+        let sizes_path = field_path(path, "sizes");
+        if g.sizes.is_empty() {
+            self.issues.error(
+                &sizes_path,
+                "a generator needs at least one job size",
+                "[]",
+                "a list like [(request: Gpus(8), weight: 1.0)]",
+                "add the sizes jobs ask for, with relative weights",
+            );
+        }
+        self.issues.weights(
+            &sizes_path,
+            g.sizes
+                .iter()
+                .enumerate()
+                .map(|(j, s)| (field_path(&index_path(&sizes_path, j), "weight"), s.weight)),
+        );
+        let mut sizes = Vec::new();
+        for (j, s) in g.sizes.iter().enumerate() {
+            let p = field_path(&index_path(&sizes_path, j), "request");
+            if let Some(request) = check_request(&p, s.request, self.issues) {
+                if let Some(Err(never)) = self.pool.map(|p| p.check_fits_when_idle(request))
+                    && s.weight > 0.0
+                {
+                    self.issues.warning(&p, format!("{request} can never fit on this cluster ({}); such jobs will be refused and counted", never.reason), "shrink the size, give it weight 0, or add nodes");
+                }
+                sizes.push((request, s.weight));
+            }
+        }
+
+        let duration = build_duration(&field_path(path, "duration"), &g.duration, self.issues);
+        let time_limit_factor = g.time_limit_factor.unwrap_or(1.0);
+        if !(time_limit_factor.is_finite() && time_limit_factor > 0.0 && time_limit_factor <= 1e6) {
+            self.issues.error(
+                &field_path(path, "time_limit_factor"),
+                "the time-limit factor must be a positive number",
+                time_limit_factor.to_string(),
+                "a factor like 1.5 (limit = 1.5 x true runtime)",
+                "use a number above 0; below 1 makes jobs hit their limit",
+            );
+        }
+
+        let users_path = field_path(path, "users");
+        self.issues.weights(
+            &users_path,
+            g.users
+                .iter()
+                .enumerate()
+                .map(|(j, u)| (field_path(&index_path(&users_path, j), "weight"), u.weight)),
+        );
+        for (j, u) in g.users.iter().enumerate() {
+            for (field, value) in [("user", &u.user), ("account", &u.account)] {
+                if value.trim().is_empty() {
+                    self.issues.error(
+                        &field_path(&index_path(&users_path, j), field),
+                        format!("an empty {field} name"),
+                        "\"\"",
+                        "a name",
+                        format!("name the {field}"),
+                    );
+                }
+            }
+        }
+        let users = if g.users.is_empty() {
+            vec![WeightedUser {
+                user: self.directory.user("user"),
+                account: self.directory.account("default"),
+                weight: 1.0,
+            }]
+        } else {
+            g.users
+                .iter()
+                .map(|u| WeightedUser {
+                    user: self.directory.user(&u.user),
+                    account: self.directory.account(&u.account),
+                    weight: u.weight,
+                })
+                .collect()
+        };
+
+        if self.issues.errors.len() > errors_before {
+            return None;
+        }
+        Some(GeneratorSpec {
+            name: g.name.clone(),
+            job_name: self.directory.job_name(&g.name),
+            arrival: Arrival::Poisson {
+                mean_interarrival: mean_interarrival.0,
+            },
+            count: g.count,
+            until: g.until.map(|u| SimTime::ZERO + u.0),
+            start: SimTime::ZERO + start,
+            sizes,
+            duration: duration?,
+            time_limit_factor,
+            users,
+            partition: 0,
+            qos: 0,
+        })
+    }
+}
+
+fn build_duration(
+    path: &str,
+    d: &file::DurationDistribution,
+    issues: &mut Issues,
+) -> Option<DurationDist> {
+    use file::DurationDistribution as F;
+    let errors_before = issues.errors.len();
+    let dist = match d {
+        F::Exponential { mean } => {
+            issues.positive_duration(
+                &field_path(path, "mean"),
+                *mean,
+                "the mean duration",
+                "use a positive mean like \"1h\"",
+            );
+            DurationDist::Exponential { mean: mean.0 }
+        }
+        F::LogNormal { median, sigma } => {
+            issues.positive_duration(
+                &field_path(path, "median"),
+                *median,
+                "the median duration",
+                "use a positive median like \"30m\"",
+            );
+            if !(sigma.is_finite() && (0.0..=MAX_LOGNORMAL_SIGMA).contains(sigma)) {
+                issues.error(
+                    &field_path(path, "sigma"),
+                    format!("sigma must be between 0 and {MAX_LOGNORMAL_SIGMA}"),
+                    sigma.to_string(),
+                    "a sigma like 1.0 (the spread of ln(duration))",
+                    "use a value between 0 and 5; measured GPU-cluster traces fit 1 to 2.5",
+                );
+            }
+            DurationDist::LogNormal {
+                median: median.0,
+                sigma: *sigma,
+            }
+        }
+        F::Uniform { min, max } => {
+            if min > max {
+                issues.error(
+                    &field_path(path, "min"),
+                    "min is larger than max",
+                    format!("min \"{min}\", max \"{max}\""),
+                    "min <= max",
+                    "swap them",
+                );
+            }
+            DurationDist::Uniform {
+                min: min.0,
+                max: max.0,
+            }
+        }
+        F::Empirical { values, weights } => {
+            if values.is_empty() {
+                issues.error(
+                    &field_path(path, "values"),
+                    "an empirical distribution needs observed values",
+                    "[]",
+                    "a list like [\"5m\", \"1h\", \"8h\"]",
+                    "list the observed durations",
+                );
+            }
+            if let Some(w) = weights {
+                if w.len() != values.len() {
+                    issues.error(
+                        &field_path(path, "weights"),
+                        "weights and values differ in length",
+                        format!("{} weights for {} values", w.len(), values.len()),
+                        "one weight per value",
+                        "give one weight per value, or remove weights for equal weights",
+                    );
+                } else {
+                    issues.weights(
+                        &field_path(path, "weights"),
+                        w.iter()
+                            .enumerate()
+                            .map(|(i, &w)| (index_path(&field_path(path, "weights"), i), w)),
+                    );
+                }
+            }
+            DurationDist::Empirical {
+                values: values.iter().map(|v| v.0).collect(),
+                weights: weights.clone(),
+            }
+        }
+    };
+    (issues.errors.len() == errors_before).then_some(dist)
+}

@@ -1,0 +1,257 @@
+//! Checks a parsed scenario file and converts it into model types.
+//!
+//! [`convert`] builds the scenario section by section, each in the child
+//! module named after what it builds: `catalog`, `cluster`, `scheduling`,
+//! `network`, `run` (stop condition and outputs), then the workload
+//! (`workload`: explicit jobs and the trace; `training`; `generators`)
+//! around one `workload::Context`, which holds what every workload
+//! builder needs: the cluster, its GPU pool, the scheduler configuration,
+//! where relative paths start, the [`Issues`] found, and the workload
+//! being built.
+//!
+//! Every rule lives next to the conversion it guards, and reports an
+//! [`Issue`] at the path of the offending value, saying what was found,
+//! what was expected and how to fix it. All issues are collected, so a user
+//! fixes a file in one round rather than one error at a time.
+//!
+//! Rules beyond what types already enforce:
+//! - counts, GPU numbers, durations that divide or bound time are > 0;
+//! - model names exist in the catalog (with a did-you-mean);
+//! - names that label things (node groups, generators) are unique;
+//! - an explicit job that can never fit on the cluster is an error: it
+//!   was written by hand for this cluster. A generator size that can never
+//!   fit is a warning: those jobs are refused and counted at run time,
+//!   which keeps a workload usable across cluster sizes in a sweep;
+//! - floats are finite, weights non-negative with a positive sum;
+//! - absurd magnitudes (a billion nodes, sigma of 50) are refused with the
+//!   limit, because they are typos, not experiments.
+
+mod catalog;
+mod cluster;
+mod generators;
+mod network;
+mod run;
+mod scheduling;
+mod training;
+mod workload;
+
+pub(super) use training::convert_model;
+
+use std::path::Path;
+
+use super::Scenario;
+use super::file::{self, HumanDuration};
+use crate::scheduler::GpuPool;
+
+/// A problem at a path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Issue {
+    pub path: String,
+    pub message: String,
+    pub found: Option<String>,
+    pub expected: Option<String>,
+    pub fix: Option<String>,
+}
+
+#[derive(Default)]
+struct Issues {
+    errors: Vec<Issue>,
+    warnings: Vec<Issue>,
+}
+
+impl Issues {
+    fn error(
+        &mut self,
+        path: &str,
+        message: impl Into<String>,
+        found: impl Into<String>,
+        expected: &str,
+        fix: impl Into<String>,
+    ) {
+        self.errors.push(Issue {
+            path: path.to_string(),
+            message: message.into(),
+            found: Some(found.into()),
+            expected: Some(expected.to_string()),
+            fix: Some(fix.into()),
+        });
+    }
+
+    fn warning(&mut self, path: &str, message: impl Into<String>, fix: impl Into<String>) {
+        self.warnings.push(Issue {
+            path: path.to_string(),
+            message: message.into(),
+            found: None,
+            expected: None,
+            fix: Some(fix.into()),
+        });
+    }
+
+    /// `value >= 1`, else an error naming `what`.
+    fn positive_u32(&mut self, path: &str, value: u32, what: &str, fix: &str) -> bool {
+        if value == 0 {
+            self.error(
+                path,
+                format!("{what} must be at least 1"),
+                "0",
+                &format!("{what} of 1 or more"),
+                fix,
+            );
+            false
+        } else {
+            true
+        }
+    }
+
+    fn positive_duration(
+        &mut self,
+        path: &str,
+        value: HumanDuration,
+        what: &str,
+        fix: &str,
+    ) -> bool {
+        if value.0.is_zero() {
+            self.error(
+                path,
+                format!("{what} must be longer than zero"),
+                format!("\"{value}\""),
+                &format!("{what} above zero"),
+                fix,
+            );
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Weights: finite, >= 0, positive sum.
+    fn weights(&mut self, path: &str, weights: impl Iterator<Item = (String, f64)>) -> bool {
+        let mut ok = true;
+        let mut sum = 0.0;
+        let mut any = false;
+        for (p, w) in weights {
+            any = true;
+            if !w.is_finite() || w < 0.0 {
+                self.error(
+                    &p,
+                    "a weight must be a finite number of zero or more",
+                    w.to_string(),
+                    "a weight >= 0",
+                    "use a non-negative number; weights are relative",
+                );
+                ok = false;
+            } else {
+                sum += w;
+            }
+        }
+        if ok && any && sum <= 0.0 {
+            self.error(
+                path,
+                "the weights add up to zero",
+                "all weights 0",
+                "at least one positive weight",
+                "give at least one entry a positive weight",
+            );
+            ok = false;
+        }
+        ok
+    }
+}
+
+/// Converts a parsed file into a [`Scenario`], or lists all its problems.
+/// `base_dir` is where relative paths in the file (a trace) start from.
+pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> {
+    let mut issues = Issues::default();
+    if let Some(version) = f.version.filter(|&v| v != file::SCHEMA_VERSION) {
+        issues.error(
+            "version",
+            "unsupported schema version",
+            version.to_string(),
+            "version: 1",
+            "this build reads schema version 1; remove `version` or set it to 1",
+        );
+    }
+    if f.name.trim().is_empty() {
+        issues.error(
+            "name",
+            "the scenario needs a name",
+            "\"\"",
+            "a short name",
+            "name it, e.g. name: \"my-study\"; outputs carry it",
+        );
+    }
+
+    let catalog = catalog::build_catalog(f.catalog.unwrap_or_default(), &mut issues);
+    let cluster = cluster::build_cluster(&f.cluster, &catalog, &mut issues);
+    let mut scheduler = scheduling::build_scheduler(
+        &f.scheduler.clone().unwrap_or_default(),
+        cluster.as_ref(),
+        &mut issues,
+    );
+    // Trace replays run jobs to their recorded length unless told otherwise.
+    if f.workload.trace.is_some()
+        && f.scheduler
+            .as_ref()
+            .and_then(|s| s.kill_at_time_limit)
+            .is_none()
+    {
+        scheduler.kill_at_time_limit = false;
+    }
+    let network = network::build_network(f.fabric.as_ref(), cluster.as_ref(), &mut issues);
+    // Topology-aware placement follows the fabric's leaves unless the
+    // scheduler section lists its own switches.
+    if scheduler.topology.is_empty()
+        && let Some(fabric) = &network.fabric
+    {
+        scheduler.topology = fabric
+            .leaf_groups()
+            .into_iter()
+            .filter(|g| !g.nodes.is_empty())
+            .map(|g| crate::scheduler::LeafSwitch {
+                name: g.name,
+                nodes: g.nodes,
+            })
+            .collect();
+    }
+    let stop = run::build_stop(f.stop.unwrap_or_default(), &mut issues);
+    let outputs = run::build_outputs(f.outputs.unwrap_or_default(), &mut issues);
+    // Without a valid cluster the workload is still checked, minus the
+    // "does it fit" rules, so that all mistakes are reported in one go.
+    let pool = cluster.as_ref().map(GpuPool::new);
+    let workload = workload::Context::new(
+        cluster.as_ref(),
+        pool.as_ref(),
+        &scheduler,
+        base_dir,
+        &mut issues,
+    )
+    .build(&f.workload);
+
+    match cluster {
+        Some(cluster) if issues.errors.is_empty() => Ok((
+            Scenario {
+                name: f.name,
+                description: f.description,
+                seed: f.seed,
+                catalog,
+                cluster,
+                network,
+                workload,
+                scheduler,
+                stop,
+                outputs,
+            },
+            issues.warnings,
+        )),
+        _ => Err(issues.errors),
+    }
+}
+
+/// A name that labels things (node groups, generators): letters, digits,
+/// `-` and `_`.
+fn valid_label(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}

@@ -1,0 +1,41 @@
+//! The `stop` and `outputs` sections: when a run ends and what it
+//! records besides per-job data.
+
+use super::super::OutputConfig;
+use super::super::file;
+use super::Issues;
+use crate::engine::{SimTime, StopCondition};
+
+pub(super) fn build_stop(s: file::Stop, issues: &mut Issues) -> StopCondition {
+    if let Some(h) = s.horizon {
+        issues.positive_duration("stop.horizon", h, "the horizon", "give the simulated time to stop at, like \"30d\", or remove it to run until all work is done");
+    }
+    if s.max_events == Some(0) {
+        issues.error(
+            "stop.max_events",
+            "an event budget of zero would run nothing",
+            "0",
+            "max_events of 1 or more",
+            "raise it, or remove it to run until all work is done",
+        );
+    }
+    StopCondition {
+        horizon: s.horizon.map(|h| SimTime::ZERO + h.0),
+        max_events: s.max_events,
+    }
+}
+
+pub(super) fn build_outputs(o: file::Outputs, issues: &mut Issues) -> OutputConfig {
+    let mut out = OutputConfig::default();
+    if let Some(interval) = o.timeseries_interval
+        && issues.positive_duration(
+            "outputs.timeseries_interval",
+            interval,
+            "the sampling interval",
+            "use an interval like \"1m\" or \"1h\"",
+        )
+    {
+        out.timeseries_interval = interval.0;
+    }
+    out
+}
