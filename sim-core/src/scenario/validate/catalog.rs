@@ -4,7 +4,7 @@
 use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::Issues;
+use super::{Error, Issues};
 use crate::hardware::{Catalog, GpuModel, MAX_GPUS_PER_NODE, NodeModel};
 
 pub(super) fn build_catalog(additions: file::CatalogAdditions, issues: &mut Issues) -> Catalog {
@@ -26,13 +26,13 @@ pub(super) fn build_catalog(additions: file::CatalogAdditions, issues: &mut Issu
 
 fn check_tflops(path: &str, field: &str, value: Option<f64>, issues: &mut Issues) {
     if let Some(v) = value.filter(|v| !v.is_finite() || *v <= 0.0) {
-        issues.error(
-            &field_path(path, field),
-            "peak throughput must be a positive number of TFLOPS",
-            v.to_string(),
-            "TFLOPS > 0",
-            "give the dense peak from the datasheet, or leave the field out",
-        );
+        issues.error(Error {
+            path: &field_path(path, field),
+            message: "peak throughput must be a positive number of TFLOPS",
+            found: &v.to_string(),
+            expected: "TFLOPS > 0",
+            fix: "give the dense peak from the datasheet, or leave the field out",
+        });
     }
 }
 
@@ -51,34 +51,34 @@ fn gpu_from_entry(
         check_tflops(path, field, value, issues);
     }
     if e.tdp_watts == Some(0) {
-        issues.error(
-            &field_path(path, "tdp_watts"),
-            "TDP must be above zero",
-            "0",
-            "watts > 0",
-            "give the board power from the datasheet",
-        );
+        issues.error(Error {
+            path: &field_path(path, "tdp_watts"),
+            message: "TDP must be above zero",
+            found: "0",
+            expected: "watts > 0",
+            fix: "give the board power from the datasheet",
+        });
     }
     if e.memory.is_some_and(|m| m.as_u64() == 0) {
-        issues.error(
-            &field_path(path, "memory"),
-            "GPU memory must be above zero",
-            "0B",
-            "a size like \"80GiB\"",
-            "give the memory size from the datasheet",
-        );
+        issues.error(Error {
+            path: &field_path(path, "memory"),
+            message: "GPU memory must be above zero",
+            found: "0B",
+            expected: "a size like \"80GiB\"",
+            fix: "give the memory size from the datasheet",
+        });
     }
     if let Some(v) = e
         .matmul_efficiency
         .filter(|v| !v.is_finite() || *v <= 0.0 || *v > 1.0)
     {
-        issues.error(
-            &field_path(path, "matmul_efficiency"),
-            "matmul efficiency must be a fraction of peak in (0, 1]",
-            v.to_string(),
-            "a number like 0.6",
-            "give the sustained fraction of dense peak, or leave the field out",
-        );
+        issues.error(Error {
+            path: &field_path(path, "matmul_efficiency"),
+            message: "matmul efficiency must be a fraction of peak in (0, 1]",
+            found: &v.to_string(),
+            expected: "a number like 0.6",
+            fix: "give the sustained fraction of dense peak, or leave the field out",
+        });
     }
     if let Some(base) = catalog.gpu(&e.name) {
         let b = base.clone();
@@ -110,13 +110,13 @@ fn gpu_from_entry(
         let hint = did_you_mean(&e.name, catalog.gpu_names())
             .map(|s| format!(" (to amend the built-in `{s}`, use its exact name)"))
             .unwrap_or_default();
-        issues.error(
+        issues.error(Error {
             path,
-            format!("new GPU model `{}` lacks {}", e.name, missing.join(", ")),
-            format!("`{}` is not in the built-in catalog", e.name),
-            "all of memory, memory_bandwidth, tdp_watts, price_per_gpu_hour for a new model",
-            format!("add the missing fields{hint}"),
-        );
+            message: &format!("new GPU model `{}` lacks {}", e.name, missing.join(", ")),
+            found: &format!("`{}` is not in the built-in catalog", e.name),
+            expected: "all of memory, memory_bandwidth, tdp_watts, price_per_gpu_hour for a new model",
+            fix: &format!("add the missing fields{hint}"),
+        });
         return None;
     }
     Some(GpuModel {
@@ -154,13 +154,13 @@ fn node_from_entry(
         ok &= gpus_per_node_in_range(&field_path(path, "gpus_per_node"), n, issues);
     }
     if e.max_power_watts == Some(0) {
-        issues.error(
-            &field_path(path, "max_power_watts"),
-            "maximum power must be above zero",
-            "0",
-            "watts > 0",
-            "give the system's maximum power from its datasheet",
-        );
+        issues.error(Error {
+            path: &field_path(path, "max_power_watts"),
+            message: "maximum power must be above zero",
+            found: "0",
+            expected: "watts > 0",
+            fix: "give the system's maximum power from its datasheet",
+        });
         ok = false;
     }
     if let Some(base) = catalog.node(&e.name) {
@@ -192,7 +192,13 @@ fn node_from_entry(
         let hint = did_you_mean(&e.name, catalog.node_names())
             .map(|s| format!(" (to amend the built-in `{s}`, use its exact name)"))
             .unwrap_or_default();
-        issues.error(path, format!("new node model `{}` lacks {}", e.name, missing.join(", ")), format!("`{}` is not in the built-in catalog", e.name), "gpu_model, gpus_per_node, compute_nics, nic_bandwidth and max_power_watts for a new model", format!("add the missing fields{hint}"));
+        issues.error(Error {
+            path,
+            message: &format!("new node model `{}` lacks {}", e.name, missing.join(", ")),
+            found: &format!("`{}` is not in the built-in catalog", e.name),
+            expected: "gpu_model, gpus_per_node, compute_nics, nic_bandwidth and max_power_watts for a new model",
+            fix: &format!("add the missing fields{hint}"),
+        });
         return None;
     }
     ok.then(|| NodeModel {
@@ -215,24 +221,24 @@ pub(super) fn unknown_gpu(path: &str, name: &str, catalog: &Catalog, issues: &mu
         Some(s) => format!("did you mean `{s}`? (`clustersim catalog` lists all models)"),
         None => "use a model from `clustersim catalog`, or define it under catalog.gpus".into(),
     };
-    issues.error(
+    issues.error(Error {
         path,
-        format!("unknown GPU model `{name}`"),
-        format!("`{name}`"),
-        &format!("one of {}", known.join(", ")),
-        fix,
-    );
+        message: &format!("unknown GPU model `{name}`"),
+        found: &format!("`{name}`"),
+        expected: &format!("one of {}", known.join(", ")),
+        fix: &fix,
+    });
 }
 
 pub(super) fn gpus_per_node_in_range(path: &str, n: u32, issues: &mut Issues) -> bool {
     if n == 0 || n > MAX_GPUS_PER_NODE {
-        issues.error(
+        issues.error(Error {
             path,
-            format!("a node must have between 1 and {MAX_GPUS_PER_NODE} GPUs"),
-            n.to_string(),
-            &format!("1..={MAX_GPUS_PER_NODE}"),
-            "give the number of GPUs in one node (8 on HGX/DGX systems)",
-        );
+            message: &format!("a node must have between 1 and {MAX_GPUS_PER_NODE} GPUs"),
+            found: &n.to_string(),
+            expected: &format!("1..={MAX_GPUS_PER_NODE}"),
+            fix: "give the number of GPUs in one node (8 on HGX/DGX systems)",
+        });
         false
     } else {
         true

@@ -4,7 +4,7 @@ use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::catalog::{gpus_per_node_in_range, unknown_gpu};
-use super::{Issues, valid_label};
+use super::{Error, Issues, valid_label};
 use crate::hardware::{Catalog, Cluster, NodeGroup};
 
 /// Largest node count per group; more is surely a typo.
@@ -16,13 +16,13 @@ pub(super) fn build_cluster(
     issues: &mut Issues,
 ) -> Option<Cluster> {
     if c.node_groups.is_empty() {
-        issues.error(
-            "cluster.node_groups",
-            "the cluster has no nodes",
-            "[]",
-            "at least one node group",
-            "add a group, e.g. (name: \"dgx\", count: 4, node_model: \"DGX-H100\")",
-        );
+        issues.error(Error {
+            path: "cluster.node_groups",
+            message: "the cluster has no nodes",
+            found: "[]",
+            expected: "at least one node group",
+            fix: "add a group, e.g. (name: \"dgx\", count: 4, node_model: \"DGX-H100\")",
+        });
         return None;
     }
     let mut groups = Vec::new();
@@ -30,22 +30,22 @@ pub(super) fn build_cluster(
     for (i, g) in c.node_groups.iter().enumerate() {
         let path = index_path("cluster.node_groups", i);
         if !valid_label(&g.name) {
-            issues.error(
-                &field_path(&path, "name"),
-                "a node group name must be letters, digits, `-` or `_`",
-                format!("\"{}\"", g.name),
-                "a name like \"dgx\" or \"gpu-a\"",
-                "rename the group; node names are built from it",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "name"),
+                message: "a node group name must be letters, digits, `-` or `_`",
+                found: &format!("\"{}\"", g.name),
+                expected: "a name like \"dgx\" or \"gpu-a\"",
+                fix: "rename the group; node names are built from it",
+            });
             ok = false;
         } else if c.node_groups[..i].iter().any(|other| other.name == g.name) {
-            issues.error(
-                &field_path(&path, "name"),
-                format!("two node groups are named `{}`", g.name),
-                format!("\"{}\"", g.name),
-                "unique group names",
-                "rename one of them; node names would collide",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "name"),
+                message: &format!("two node groups are named `{}`", g.name),
+                found: &format!("\"{}\"", g.name),
+                expected: "unique group names",
+                fix: "rename one of them; node names would collide",
+            });
             ok = false;
         }
         ok &= issues.positive_u32(
@@ -55,13 +55,13 @@ pub(super) fn build_cluster(
             "set count to the number of nodes in this group, or delete the group",
         );
         if g.count > MAX_NODES_PER_GROUP {
-            issues.error(
-                &field_path(&path, "count"),
-                format!("more than {MAX_NODES_PER_GROUP} nodes in one group"),
-                g.count.to_string(),
-                "a plausible cluster size",
-                "check for a typo; split truly huge clusters into groups",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "count"),
+                message: &format!("more than {MAX_NODES_PER_GROUP} nodes in one group"),
+                found: &g.count.to_string(),
+                expected: "a plausible cluster size",
+                fix: "check for a typo; split truly huge clusters into groups",
+            });
             ok = false;
         }
         let Some(node_model) = catalog.node(&g.node_model) else {
@@ -72,13 +72,13 @@ pub(super) fn build_cluster(
                     "use a model from `clustersim catalog`, or define it under catalog.nodes".into()
                 }
             };
-            issues.error(
-                &field_path(&path, "node_model"),
-                format!("unknown node model `{}`", g.node_model),
-                format!("`{}`", g.node_model),
-                &format!("one of {}", known.join(", ")),
-                fix,
-            );
+            issues.error(Error {
+                path: &field_path(&path, "node_model"),
+                message: &format!("unknown node model `{}`", g.node_model),
+                found: &format!("`{}`", g.node_model),
+                expected: &format!("one of {}", known.join(", ")),
+                fix: &fix,
+            });
             ok = false;
             continue;
         };

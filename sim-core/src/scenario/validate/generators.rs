@@ -4,7 +4,7 @@
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::workload::{Context, check_request};
-use super::{Issues, valid_label};
+use super::{Error, Issues, Warning, valid_label};
 use crate::engine::{SimDuration, SimTime};
 use crate::workload::{Arrival, DurationDist, GeneratorSpec, WeightedUser};
 
@@ -19,21 +19,21 @@ impl Context<'_> {
         for (i, g) in list.iter().enumerate() {
             let path = index_path("workload.generators", i);
             if !valid_label(&g.name) {
-                self.issues.error(
-                    &field_path(&path, "name"),
-                    "a generator name must be letters, digits, `-` or `_`",
-                    format!("\"{}\"", g.name),
-                    "a name like \"training\"",
-                    "rename it; it names the generator's random streams",
-                );
+                self.issues.error(Error {
+                    path: &field_path(&path, "name"),
+                    message: "a generator name must be letters, digits, `-` or `_`",
+                    found: &format!("\"{}\"", g.name),
+                    expected: "a name like \"training\"",
+                    fix: "rename it; it names the generator's random streams",
+                });
             } else if list[..i].iter().any(|other| other.name == g.name) {
-                self.issues.error(
-                    &field_path(&path, "name"),
-                    format!("two generators are named `{}`", g.name),
-                    format!("\"{}\"", g.name),
-                    "unique generator names",
-                    "rename one; equal names would give both the same random draws",
-                );
+                self.issues.error(Error {
+                    path: &field_path(&path, "name"),
+                    message: &format!("two generators are named `{}`", g.name),
+                    found: &format!("\"{}\"", g.name),
+                    expected: "unique generator names",
+                    fix: "rename one; equal names would give both the same random draws",
+                });
             }
             let Some((partition, qos)) =
                 self.resolve(&path, g.partition.as_deref(), g.qos.as_deref())
@@ -59,40 +59,40 @@ impl Context<'_> {
             "use a positive gap like \"30s\"; zero would mean infinitely many jobs at once",
         );
         match (g.count, g.until) {
-            (None, None) => self.issues.error(
+            (None, None) => self.issues.error(Error {
                 path,
-                "the generator never stops",
-                "neither `count` nor `until`",
-                "`count: N` or `until: \"<time>\"` (or both)",
-                "add count: 1000, or until: \"24h\"",
-            ),
-            (Some(0), _) => self.issues.error(
-                &field_path(path, "count"),
-                "a generator count must be at least 1",
-                "0",
-                "a count of 1 or more",
-                "set how many jobs to generate, or remove the generator",
-            ),
-            (Some(c), _) if c > MAX_JOBS_PER_GENERATOR => self.issues.error(
-                &field_path(path, "count"),
-                format!("more than {MAX_JOBS_PER_GENERATOR} jobs from one generator"),
-                c.to_string(),
-                "a plausible job count",
-                "check for a typo; use several runs for larger studies",
-            ),
+                message: "the generator never stops",
+                found: "neither `count` nor `until`",
+                expected: "`count: N` or `until: \"<time>\"` (or both)",
+                fix: "add count: 1000, or until: \"24h\"",
+            }),
+            (Some(0), _) => self.issues.error(Error {
+                path: &field_path(path, "count"),
+                message: "a generator count must be at least 1",
+                found: "0",
+                expected: "a count of 1 or more",
+                fix: "set how many jobs to generate, or remove the generator",
+            }),
+            (Some(c), _) if c > MAX_JOBS_PER_GENERATOR => self.issues.error(Error {
+                path: &field_path(path, "count"),
+                message: &format!("more than {MAX_JOBS_PER_GENERATOR} jobs from one generator"),
+                found: &c.to_string(),
+                expected: "a plausible job count",
+                fix: "check for a typo; use several runs for larger studies",
+            }),
             _ => {}
         }
         let start = g.start.map_or(SimDuration::ZERO, |s| s.0);
         if let Some(until) = g.until
             && until.0 <= start
         {
-            self.issues.error(
-                &field_path(path, "until"),
-                "`until` is not after `start`",
-                format!("\"{until}\""),
-                "a time after start",
-                "make until later than start (start defaults to 0s)",
-            );
+            self.issues.error(Error {
+                path: &field_path(path, "until"),
+                message: "`until` is not after `start`",
+                found: &format!("\"{until}\""),
+                expected: "a time after start",
+                fix: "make until later than start (start defaults to 0s)",
+            });
         }
         if let Some(until) = g.until
             && !mean_interarrival.0.is_zero()
@@ -101,25 +101,25 @@ impl Context<'_> {
             let window_ns = until.0.as_ns().saturating_sub(start.as_ns());
             let expected = window_ns / mean_interarrival.0.as_ns();
             if expected > MAX_JOBS_PER_GENERATOR {
-                self.issues.error(
-                    &field_path(path, "until"),
-                    format!("this generator would submit about {expected} jobs, more than {MAX_JOBS_PER_GENERATOR}"),
-                    format!("until \"{until}\" with one job every \"{mean_interarrival}\""),
-                    "a plausible number of jobs",
-                    "shorten `until`, lengthen the mean gap, or cap it with `count`",
-                );
+                self.issues.error(Error {
+                    path: &field_path(path, "until"),
+                    message: &format!("this generator would submit about {expected} jobs, more than {MAX_JOBS_PER_GENERATOR}"),
+                    found: &format!("until \"{until}\" with one job every \"{mean_interarrival}\""),
+                    expected: "a plausible number of jobs",
+                    fix: "shorten `until`, lengthen the mean gap, or cap it with `count`",
+                });
             }
         }
 
         let sizes_path = field_path(path, "sizes");
         if g.sizes.is_empty() {
-            self.issues.error(
-                &sizes_path,
-                "a generator needs at least one job size",
-                "[]",
-                "a list like [(request: Gpus(8), weight: 1.0)]",
-                "add the sizes jobs ask for, with relative weights",
-            );
+            self.issues.error(Error {
+                path: &sizes_path,
+                message: "a generator needs at least one job size",
+                found: "[]",
+                expected: "a list like [(request: Gpus(8), weight: 1.0)]",
+                fix: "add the sizes jobs ask for, with relative weights",
+            });
         }
         self.issues.weights(
             &sizes_path,
@@ -135,7 +135,11 @@ impl Context<'_> {
                 if let Some(Err(never)) = self.pool.map(|p| p.check_fits_when_idle(request))
                     && s.weight > 0.0
                 {
-                    self.issues.warning(&p, format!("{request} can never fit on this cluster ({}); such jobs will be refused and counted", never.reason), "shrink the size, give it weight 0, or add nodes");
+                    self.issues.warning(Warning {
+                        path: &p,
+                        message: &format!("{request} can never fit on this cluster ({}); such jobs will be refused and counted", never.reason),
+                        fix: "shrink the size, give it weight 0, or add nodes",
+                    });
                 }
                 sizes.push((request, s.weight));
             }
@@ -144,13 +148,13 @@ impl Context<'_> {
         let duration = build_duration(&field_path(path, "duration"), &g.duration, self.issues);
         let time_limit_factor = g.time_limit_factor.unwrap_or(1.0);
         if !(time_limit_factor.is_finite() && time_limit_factor > 0.0 && time_limit_factor <= 1e6) {
-            self.issues.error(
-                &field_path(path, "time_limit_factor"),
-                "the time-limit factor must be a positive number",
-                time_limit_factor.to_string(),
-                "a factor like 1.5 (limit = 1.5 x true runtime)",
-                "use a number above 0; below 1 makes jobs hit their limit",
-            );
+            self.issues.error(Error {
+                path: &field_path(path, "time_limit_factor"),
+                message: "the time-limit factor must be a positive number",
+                found: &time_limit_factor.to_string(),
+                expected: "a factor like 1.5 (limit = 1.5 x true runtime)",
+                fix: "use a number above 0; below 1 makes jobs hit their limit",
+            });
         }
 
         let users_path = field_path(path, "users");
@@ -164,13 +168,13 @@ impl Context<'_> {
         for (j, u) in g.users.iter().enumerate() {
             for (field, value) in [("user", &u.user), ("account", &u.account)] {
                 if value.trim().is_empty() {
-                    self.issues.error(
-                        &field_path(&index_path(&users_path, j), field),
-                        format!("an empty {field} name"),
-                        "\"\"",
-                        "a name",
-                        format!("name the {field}"),
-                    );
+                    self.issues.error(Error {
+                        path: &field_path(&index_path(&users_path, j), field),
+                        message: &format!("an empty {field} name"),
+                        found: "\"\"",
+                        expected: "a name",
+                        fix: &format!("name the {field}"),
+                    });
                 }
             }
         }
@@ -238,13 +242,13 @@ fn build_duration(
                 "use a positive median like \"30m\"",
             );
             if !(sigma.is_finite() && (0.0..=MAX_LOGNORMAL_SIGMA).contains(sigma)) {
-                issues.error(
-                    &field_path(path, "sigma"),
-                    format!("sigma must be between 0 and {MAX_LOGNORMAL_SIGMA}"),
-                    sigma.to_string(),
-                    "a sigma like 1.0 (the spread of ln(duration))",
-                    "use a value between 0 and 5; measured GPU-cluster traces fit 1 to 2.5",
-                );
+                issues.error(Error {
+                    path: &field_path(path, "sigma"),
+                    message: &format!("sigma must be between 0 and {MAX_LOGNORMAL_SIGMA}"),
+                    found: &sigma.to_string(),
+                    expected: "a sigma like 1.0 (the spread of ln(duration))",
+                    fix: "use a value between 0 and 5; measured GPU-cluster traces fit 1 to 2.5",
+                });
             }
             DurationDist::LogNormal {
                 median: median.0,
@@ -253,13 +257,13 @@ fn build_duration(
         }
         F::Uniform { min, max } => {
             if min > max {
-                issues.error(
-                    &field_path(path, "min"),
-                    "min is larger than max",
-                    format!("min \"{min}\", max \"{max}\""),
-                    "min <= max",
-                    "swap them",
-                );
+                issues.error(Error {
+                    path: &field_path(path, "min"),
+                    message: "min is larger than max",
+                    found: &format!("min \"{min}\", max \"{max}\""),
+                    expected: "min <= max",
+                    fix: "swap them",
+                });
             }
             DurationDist::Uniform {
                 min: min.0,
@@ -268,23 +272,23 @@ fn build_duration(
         }
         F::Empirical { values, weights } => {
             if values.is_empty() {
-                issues.error(
-                    &field_path(path, "values"),
-                    "an empirical distribution needs observed values",
-                    "[]",
-                    "a list like [\"5m\", \"1h\", \"8h\"]",
-                    "list the observed durations",
-                );
+                issues.error(Error {
+                    path: &field_path(path, "values"),
+                    message: "an empirical distribution needs observed values",
+                    found: "[]",
+                    expected: "a list like [\"5m\", \"1h\", \"8h\"]",
+                    fix: "list the observed durations",
+                });
             }
             if let Some(w) = weights {
                 if w.len() != values.len() {
-                    issues.error(
-                        &field_path(path, "weights"),
-                        "weights and values differ in length",
-                        format!("{} weights for {} values", w.len(), values.len()),
-                        "one weight per value",
-                        "give one weight per value, or remove weights for equal weights",
-                    );
+                    issues.error(Error {
+                        path: &field_path(path, "weights"),
+                        message: "weights and values differ in length",
+                        found: &format!("{} weights for {} values", w.len(), values.len()),
+                        expected: "one weight per value",
+                        fix: "give one weight per value, or remove weights for equal weights",
+                    });
                 } else {
                     issues.weights(
                         &field_path(path, "weights"),

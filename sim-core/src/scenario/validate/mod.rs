@@ -53,6 +53,25 @@ pub struct Issue {
     pub fix: Option<String>,
 }
 
+/// An error at a path, as a rule reports it: every field is named where
+/// it is written, and all are required.
+struct Error<'a> {
+    /// The field path of the offending value (`cluster.node_groups[0].count`).
+    path: &'a str,
+    /// One line saying what is wrong.
+    message: &'a str,
+    found: &'a str,
+    expected: &'a str,
+    fix: &'a str,
+}
+
+/// Something that will run, but probably not as the user meant.
+struct Warning<'a> {
+    path: &'a str,
+    message: &'a str,
+    fix: &'a str,
+}
+
 #[derive(Default)]
 struct Issues {
     errors: Vec<Issue>,
@@ -60,43 +79,36 @@ struct Issues {
 }
 
 impl Issues {
-    fn error(
-        &mut self,
-        path: &str,
-        message: impl Into<String>,
-        found: impl Into<String>,
-        expected: &str,
-        fix: impl Into<String>,
-    ) {
+    fn error(&mut self, e: Error<'_>) {
         self.errors.push(Issue {
-            path: path.to_string(),
-            message: message.into(),
-            found: Some(found.into()),
-            expected: Some(expected.to_string()),
-            fix: Some(fix.into()),
+            path: e.path.to_string(),
+            message: e.message.to_string(),
+            found: Some(e.found.to_string()),
+            expected: Some(e.expected.to_string()),
+            fix: Some(e.fix.to_string()),
         });
     }
 
-    fn warning(&mut self, path: &str, message: impl Into<String>, fix: impl Into<String>) {
+    fn warning(&mut self, w: Warning<'_>) {
         self.warnings.push(Issue {
-            path: path.to_string(),
-            message: message.into(),
+            path: w.path.to_string(),
+            message: w.message.to_string(),
             found: None,
             expected: None,
-            fix: Some(fix.into()),
+            fix: Some(w.fix.to_string()),
         });
     }
 
     /// `value >= 1`, else an error naming `what`.
     fn positive_u32(&mut self, path: &str, value: u32, what: &str, fix: &str) -> bool {
         if value == 0 {
-            self.error(
+            self.error(Error {
                 path,
-                format!("{what} must be at least 1"),
-                "0",
-                &format!("{what} of 1 or more"),
+                message: &format!("{what} must be at least 1"),
+                found: "0",
+                expected: &format!("{what} of 1 or more"),
                 fix,
-            );
+            });
             false
         } else {
             true
@@ -111,13 +123,13 @@ impl Issues {
         fix: &str,
     ) -> bool {
         if value.0.is_zero() {
-            self.error(
+            self.error(Error {
                 path,
-                format!("{what} must be longer than zero"),
-                format!("\"{value}\""),
-                &format!("{what} above zero"),
+                message: &format!("{what} must be longer than zero"),
+                found: &format!("\"{value}\""),
+                expected: &format!("{what} above zero"),
                 fix,
-            );
+            });
             false
         } else {
             true
@@ -132,26 +144,26 @@ impl Issues {
         for (p, w) in weights {
             any = true;
             if !w.is_finite() || w < 0.0 {
-                self.error(
-                    &p,
-                    "a weight must be a finite number of zero or more",
-                    w.to_string(),
-                    "a weight >= 0",
-                    "use a non-negative number; weights are relative",
-                );
+                self.error(Error {
+                    path: &p,
+                    message: "a weight must be a finite number of zero or more",
+                    found: &w.to_string(),
+                    expected: "a weight >= 0",
+                    fix: "use a non-negative number; weights are relative",
+                });
                 ok = false;
             } else {
                 sum += w;
             }
         }
         if ok && any && sum <= 0.0 {
-            self.error(
+            self.error(Error {
                 path,
-                "the weights add up to zero",
-                "all weights 0",
-                "at least one positive weight",
-                "give at least one entry a positive weight",
-            );
+                message: "the weights add up to zero",
+                found: "all weights 0",
+                expected: "at least one positive weight",
+                fix: "give at least one entry a positive weight",
+            });
             ok = false;
         }
         ok
@@ -163,22 +175,22 @@ impl Issues {
 pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> {
     let mut issues = Issues::default();
     if let Some(version) = f.version.filter(|&v| v != file::SCHEMA_VERSION) {
-        issues.error(
-            "version",
-            "unsupported schema version",
-            version.to_string(),
-            "version: 1",
-            "this build reads schema version 1; remove `version` or set it to 1",
-        );
+        issues.error(Error {
+            path: "version",
+            message: "unsupported schema version",
+            found: &version.to_string(),
+            expected: "version: 1",
+            fix: "this build reads schema version 1; remove `version` or set it to 1",
+        });
     }
     if f.name.trim().is_empty() {
-        issues.error(
-            "name",
-            "the scenario needs a name",
-            "\"\"",
-            "a short name",
-            "name it, e.g. name: \"my-study\"; outputs carry it",
-        );
+        issues.error(Error {
+            path: "name",
+            message: "the scenario needs a name",
+            found: "\"\"",
+            expected: "a short name",
+            fix: "name it, e.g. name: \"my-study\"; outputs carry it",
+        });
     }
 
     let catalog = catalog::build_catalog(f.catalog.unwrap_or_default(), &mut issues);

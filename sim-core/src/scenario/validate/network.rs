@@ -3,7 +3,7 @@
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::Issues;
+use super::{Error, Issues};
 use crate::collective::analytic::Choice;
 use crate::collective::{Algorithm, Fidelity, Protocol};
 use crate::fabric::{
@@ -33,13 +33,13 @@ pub(super) fn build_network(
         Some(name) => match LinkPreset::by_name(name) {
             Ok(p) => p,
             Err(e) => {
-                issues.error(
-                    "fabric.links",
-                    e.message,
-                    format!("\"{name}\""),
-                    "a link preset name",
-                    e.fix,
-                );
+                issues.error(Error {
+                    path: "fabric.links",
+                    message: &e.message,
+                    found: &format!("\"{name}\""),
+                    expected: "a link preset name",
+                    fix: &e.fix,
+                });
                 return Network::default();
             }
         },
@@ -57,13 +57,13 @@ pub(super) fn build_network(
     if let Some(v) = oversubscription
         && !(v.is_finite() && (1.0..=MAX_OVERSUBSCRIPTION).contains(&v))
     {
-        issues.error(
-            &field_path("fabric.topology", "oversubscription"),
-            "the oversubscription ratio must be between 1 and 64",
-            v.to_string(),
-            "1.0 for 1:1, 2.0 for 2:1, ...",
-            "host ports over uplinks per leaf: use 1.0 for a non-blocking fabric",
-        );
+        issues.error(Error {
+            path: &field_path("fabric.topology", "oversubscription"),
+            message: "the oversubscription ratio must be between 1 and 64",
+            found: &v.to_string(),
+            expected: "1.0 for 1:1, 2.0 for 2:1, ...",
+            fix: "host ports over uplinks per leaf: use 1.0 for a non-blocking fabric",
+        });
         return Network::default();
     }
     let ratio = |v: Option<f64>| v.unwrap_or(1.0);
@@ -163,13 +163,13 @@ pub(super) fn build_network(
                 Some(ErrorItem::Link(i)) => index_path(&field_path(topology_path, "links"), i),
                 None => topology_path.to_string(),
             };
-            issues.error(
-                &path,
-                format!("this fabric cannot be built: {}", e.message),
-                topology_name(&section.topology),
-                "a buildable fabric",
-                e.fix,
-            );
+            issues.error(Error {
+                path: &path,
+                message: &format!("this fabric cannot be built: {}", e.message),
+                found: &topology_name(&section.topology),
+                expected: "a buildable fabric",
+                fix: &e.fix,
+            });
             Network::default()
         }
     }

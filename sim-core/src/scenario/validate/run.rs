@@ -3,7 +3,7 @@
 
 use super::super::OutputConfig;
 use super::super::file;
-use super::Issues;
+use super::{Error, Issues};
 use crate::engine::{SimTime, StopCondition};
 
 pub(super) fn build_stop(s: file::Stop, issues: &mut Issues) -> StopCondition {
@@ -11,13 +11,13 @@ pub(super) fn build_stop(s: file::Stop, issues: &mut Issues) -> StopCondition {
         issues.positive_duration("stop.horizon", h, "the horizon", "give the simulated time to stop at, like \"30d\", or remove it to run until all work is done");
     }
     if s.max_events == Some(0) {
-        issues.error(
-            "stop.max_events",
-            "an event budget of zero would run nothing",
-            "0",
-            "max_events of 1 or more",
-            "raise it, or remove it to run until all work is done",
-        );
+        issues.error(Error {
+            path: "stop.max_events",
+            message: "an event budget of zero would run nothing",
+            found: "0",
+            expected: "max_events of 1 or more",
+            fix: "raise it, or remove it to run until all work is done",
+        });
     }
     StopCondition {
         horizon: s.horizon.map(|h| SimTime::ZERO + h.0),

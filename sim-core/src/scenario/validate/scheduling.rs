@@ -8,7 +8,7 @@
 use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::Issues;
+use super::{Error, Issues, Warning};
 use crate::engine::SimDuration;
 use crate::hardware::Cluster;
 use crate::scheduler::fairshare::{AccountSpec, AccountTree, FairshareAlgorithm, UsageReset};
@@ -39,13 +39,13 @@ pub(super) fn build_scheduler(
     config.kill_at_time_limit = s.kill_at_time_limit.unwrap_or(true);
     config.gang = s.gang.unwrap_or(true);
     if !config.gang && config.backfill != Backfill::None {
-        issues.error(
-            "scheduler.gang",
-            "non-gang placement cannot be combined with backfilling",
-            "gang: false with a backfill policy",
-            "gang: false with backfill: None",
-            "the default Kubernetes scheduler places pods one by one and makes no reservations; set backfill: None, or gang: true",
-        );
+        issues.error(Error {
+            path: "scheduler.gang",
+            message: "non-gang placement cannot be combined with backfilling",
+            found: "gang: false with a backfill policy",
+            expected: "gang: false with backfill: None",
+            fix: "the default Kubernetes scheduler places pods one by one and makes no reservations; set backfill: None, or gang: true",
+        });
     }
     config.priority = priority_params(s.priority.as_ref(), issues);
     config.accounts = accounts(&s.accounts, issues);
@@ -68,20 +68,20 @@ pub(super) fn build_scheduler(
         Some(file::PreemptMode::Cancel) => PreemptMode::Cancel,
     };
     if config.preempt_type != PreemptType::None && !config.gang {
-        issues.error(
-            "scheduler.preempt_type",
-            "preemption needs gang scheduling",
-            "preemption with gang: false",
-            "gang: true, or preempt_type: None",
-            "set gang: true; partially placed jobs cannot be preempted cleanly",
-        );
+        issues.error(Error {
+            path: "scheduler.preempt_type",
+            message: "preemption needs gang scheduling",
+            found: "preemption with gang: false",
+            expected: "gang: true, or preempt_type: None",
+            fix: "set gang: true; partially placed jobs cannot be preempted cleanly",
+        });
     }
     if config.preempt_type == PreemptType::Qos && config.qos.iter().all(|q| q.preempt.is_empty()) {
-        issues.warning(
-            "scheduler.preempt_type",
-            "preempt_type: Qos, but no QOS lists others to preempt; nothing will be preempted",
-            "add preempt: [\"low\"] to the QOS that may preempt",
-        );
+        issues.warning(Warning {
+            path: "scheduler.preempt_type",
+            message: "preempt_type: Qos, but no QOS lists others to preempt; nothing will be preempted",
+            fix: "add preempt: [\"low\"] to the QOS that may preempt",
+        });
     }
     config
 }
@@ -205,13 +205,13 @@ fn accounts(list: &[file::Account], issues: &mut Issues) -> Vec<AccountSpec> {
                         .into()
                 }
             };
-            issues.error(
-                &field_path(&path, "parent"),
-                format!("unknown parent account `{parent}`"),
-                format!("\"{parent}\""),
-                "the name of another account",
-                fix,
-            );
+            issues.error(Error {
+                path: &field_path(&path, "parent"),
+                message: &format!("unknown parent account `{parent}`"),
+                found: &format!("\"{parent}\""),
+                expected: "the name of another account",
+                fix: &fix,
+            });
         }
     }
     // An unknown parent is reported above, where it is written.
@@ -219,13 +219,13 @@ fn accounts(list: &[file::Account], issues: &mut Issues) -> Vec<AccountSpec> {
         && issues.errors.len() == errors_before
         && let Err(problem) = AccountTree::new(&specs)
     {
-        issues.error(
-            "scheduler.accounts",
-            "the account tree is not valid",
-            problem,
-            "a tree of uniquely named accounts with positive shares",
-            "fix the accounts as the message says",
-        );
+        issues.error(Error {
+            path: "scheduler.accounts",
+            message: "the account tree is not valid",
+            found: &problem,
+            expected: "a tree of uniquely named accounts with positive shares",
+            fix: "fix the accounts as the message says",
+        });
     }
     specs
 }
@@ -243,12 +243,12 @@ fn node_set(
         match resolve_nodes(reference, cluster) {
             Ok(nodes) => nodes.into_iter().for_each(|n| member[n as usize] = true),
             Err(problem) => {
-                issues.error(
-                    &index_path(path, i),
-                    problem,
-                    format!("\"{reference}\""),
-                    "a node group name, a node name, or a range like \"dgx-[000-015]\"",
-                    format!(
+                issues.error(Error {
+                    path: &index_path(path, i),
+                    message: &problem,
+                    found: &format!("\"{reference}\""),
+                    expected: "a node group name, a node name, or a range like \"dgx-[000-015]\"",
+                    fix: &format!(
                         "use a node group ({}), a node name (<group>-<index>, e.g. {}) or a range of them",
                         cluster
                             .groups
@@ -258,7 +258,7 @@ fn node_set(
                             .join(", "),
                         cluster.nodes.first().map_or("", |n| n.name.as_str())
                     ),
-                );
+                });
                 ok = false;
             }
         }
@@ -314,26 +314,26 @@ fn partitions(list: &[file::Partition], cluster: &Cluster, issues: &mut Issues) 
     for (i, p) in list.iter().enumerate() {
         let path = index_path("scheduler.partitions", i);
         if list[..i].iter().any(|other| other.name == p.name) {
-            issues.error(
-                &field_path(&path, "name"),
-                format!("two partitions are named `{}`", p.name),
-                format!("\"{}\"", p.name),
-                "unique partition names",
-                "rename one of them",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "name"),
+                message: &format!("two partitions are named `{}`", p.name),
+                found: &format!("\"{}\"", p.name),
+                expected: "unique partition names",
+                fix: "rename one of them",
+            });
         }
         let Some(member) = node_set(&field_path(&path, "nodes"), &p.nodes, cluster, issues) else {
             continue;
         };
         let nodes = NodeSet::from_members(member);
         if nodes.is_empty() {
-            issues.error(
-                &field_path(&path, "nodes"),
-                "a partition needs nodes",
-                "[]",
-                "at least one node group or node",
-                "list the node groups of this partition",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "nodes"),
+                message: "a partition needs nodes",
+                found: "[]",
+                expected: "at least one node group or node",
+                fix: "list the node groups of this partition",
+            });
         }
         for (field, value) in [("default_time", p.default_time), ("max_time", p.max_time)] {
             if let Some(v) = value {
@@ -348,13 +348,13 @@ fn partitions(list: &[file::Partition], cluster: &Cluster, issues: &mut Issues) 
         if let (Some(d), Some(m)) = (p.default_time, p.max_time)
             && d.0 > m.0
         {
-            issues.error(
-                &field_path(&path, "default_time"),
-                "the default time exceeds the partition's MaxTime",
-                format!("\"{d}\" > \"{m}\""),
-                "default_time <= max_time",
-                "lower default_time or raise max_time",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "default_time"),
+                message: "the default time exceeds the partition's MaxTime",
+                found: &format!("\"{d}\" > \"{m}\""),
+                expected: "default_time <= max_time",
+                fix: "lower default_time or raise max_time",
+            });
         }
         if let Some(n) = p.max_nodes {
             issues.positive_u32(
@@ -383,13 +383,13 @@ fn partitions(list: &[file::Partition], cluster: &Cluster, issues: &mut Issues) 
         .map(|(i, _)| i)
         .collect();
     if defaults.len() > 1 {
-        issues.error(
-            &field_path(&index_path("scheduler.partitions", defaults[1]), "default"),
-            "two partitions are marked default",
-            "default: true",
-            "at most one default partition",
-            "keep default: true on one partition only",
-        );
+        issues.error(Error {
+            path: &field_path(&index_path("scheduler.partitions", defaults[1]), "default"),
+            message: "two partitions are marked default",
+            found: "default: true",
+            expected: "at most one default partition",
+            fix: "keep default: true on one partition only",
+        });
     } else if let Some(&d) = defaults.first()
         && d < out.len()
     {
@@ -407,51 +407,53 @@ fn qos_list(list: &[file::Qos], issues: &mut Issues) -> Vec<Qos> {
     for (i, q) in list.iter().enumerate() {
         let path = index_path("scheduler.qos", i);
         if list[..i].iter().any(|other| other.name == q.name) {
-            issues.error(
-                &field_path(&path, "name"),
-                format!("two QOS are named `{}`", q.name),
-                format!("\"{}\"", q.name),
-                "unique QOS names",
-                "rename one of them",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "name"),
+                message: &format!("two QOS are named `{}`", q.name),
+                found: &format!("\"{}\"", q.name),
+                expected: "unique QOS names",
+                fix: "rename one of them",
+            });
         }
         for (field, value) in [
             ("max_gpus_per_user", q.max_gpus_per_user),
             ("grp_gpus", q.grp_gpus),
         ] {
             if value == Some(0) {
-                issues.error(
-                    &field_path(&path, field),
-                    format!("{field} of 0 would keep every job of this QOS waiting forever"),
-                    "0",
-                    "a positive GPU count, or no limit",
-                    "raise the limit or leave it out",
-                );
+                issues.error(Error {
+                    path: &field_path(&path, field),
+                    message: &format!(
+                        "{field} of 0 would keep every job of this QOS waiting forever"
+                    ),
+                    found: "0",
+                    expected: "a positive GPU count, or no limit",
+                    fix: "raise the limit or leave it out",
+                });
             }
         }
         let mut preempt = Vec::new();
         for (k, name) in q.preempt.iter().enumerate() {
             match list.iter().position(|other| &other.name == name) {
-                Some(j) if j == i => issues.error(
-                    &index_path(&field_path(&path, "preempt"), k),
-                    "a QOS cannot preempt itself",
-                    format!("\"{name}\""),
-                    "names of other QOS",
-                    "remove it from the list",
-                ),
+                Some(j) if j == i => issues.error(Error {
+                    path: &index_path(&field_path(&path, "preempt"), k),
+                    message: "a QOS cannot preempt itself",
+                    found: &format!("\"{name}\""),
+                    expected: "names of other QOS",
+                    fix: "remove it from the list",
+                }),
                 Some(j) => preempt.push(j as u16),
                 None => {
                     let fix = match did_you_mean(name, list.iter().map(|q| q.name.as_str())) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "name a QOS defined under scheduler.qos".into(),
                     };
-                    issues.error(
-                        &index_path(&field_path(&path, "preempt"), k),
-                        format!("unknown QOS `{name}`"),
-                        format!("\"{name}\""),
-                        "the name of another QOS",
-                        fix,
-                    );
+                    issues.error(Error {
+                        path: &index_path(&field_path(&path, "preempt"), k),
+                        message: &format!("unknown QOS `{name}`"),
+                        found: &format!("\"{name}\""),
+                        expected: "the name of another QOS",
+                        fix: &fix,
+                    });
                 }
             }
         }
@@ -500,16 +502,16 @@ fn topology(list: &[file::Switch], cluster: &Cluster, issues: &mut Issues) -> Ve
                 continue;
             }
             if let Some(other) = owner[n] {
-                issues.error(
-                    &field_path(&path, "nodes"),
-                    format!(
+                issues.error(Error {
+                    path: &field_path(&path, "nodes"),
+                    message: &format!(
                         "node {} is under two leaf switches ({} and {})",
                         cluster.nodes[n].name, list[other].name, s.name
                     ),
-                    format!("{:?}", s.nodes),
-                    "each node under exactly one leaf switch",
-                    "remove the node from one of the switches",
-                );
+                    found: &format!("{:?}", s.nodes),
+                    expected: "each node under exactly one leaf switch",
+                    fix: "remove the node from one of the switches",
+                });
             }
             owner[n] = Some(i);
             nodes.push(n as u32);
@@ -520,17 +522,17 @@ fn topology(list: &[file::Switch], cluster: &Cluster, issues: &mut Issues) -> Ve
         });
     }
     if let Some(n) = owner.iter().position(Option::is_none) {
-        issues.error(
-            "scheduler.topology",
-            format!("node {} is under no leaf switch", cluster.nodes[n].name),
-            format!(
+        issues.error(Error {
+            path: "scheduler.topology",
+            message: &format!("node {} is under no leaf switch", cluster.nodes[n].name),
+            found: &format!(
                 "{} of {} nodes placed",
                 owner.iter().filter(|o| o.is_some()).count(),
                 owner.len()
             ),
-            "every node under a leaf switch",
-            "add the missing nodes to a switch, e.g. a range like \"dgx-[016-031]\"",
-        );
+            expected: "every node under a leaf switch",
+            fix: "add the missing nodes to a switch, e.g. a range like \"dgx-[016-031]\"",
+        });
     }
     out
 }
@@ -560,13 +562,13 @@ pub(super) fn lookup(
                     }
                 ),
             };
-            issues.error(
+            issues.error(Error {
                 path,
-                format!("unknown {kind} `{name}`"),
-                format!("\"{name}\""),
-                &format!("one of {}", names.join(", ")),
-                fix,
-            );
+                message: &format!("unknown {kind} `{name}`"),
+                found: &format!("\"{name}\""),
+                expected: &format!("one of {}", names.join(", ")),
+                fix: &fix,
+            });
             None
         }
     }

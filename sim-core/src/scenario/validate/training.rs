@@ -5,8 +5,8 @@
 use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::Issues;
 use super::workload::Context;
+use super::{Error, Issues};
 use crate::collective::analytic::{Links, Nccl};
 use crate::engine::{SimDuration, SimTime};
 use crate::training::{self, AttentionKernel, Ffn, Layout, ModelSpec, Moe, Precision, Recompute};
@@ -26,24 +26,24 @@ impl Context<'_> {
         for (i, m) in models.iter().enumerate() {
             let path = index_path("workload.models", i);
             if let Err(e) = m.validate() {
-                self.issues.error(
-                    &path,
-                    "this model shape is invalid",
-                    &m.name,
-                    "a consistent model shape",
-                    e.message,
-                );
+                self.issues.error(Error {
+                    path: &path,
+                    message: "this model shape is invalid",
+                    found: &m.name,
+                    expected: "a consistent model shape",
+                    fix: &e.message,
+                });
             }
             if training::model::preset(&m.name).is_some()
                 || models[..i].iter().any(|o| o.name == m.name)
             {
-                self.issues.error(
-                    &field_path(&path, "name"),
-                    format!("the model name `{}` is already taken", m.name),
-                    format!("\"{}\"", m.name),
-                    "a name no preset and no other model uses",
-                    "rename the model; training jobs refer to it by name",
-                );
+                self.issues.error(Error {
+                    path: &field_path(&path, "name"),
+                    message: &format!("the model name `{}` is already taken", m.name),
+                    found: &format!("\"{}\"", m.name),
+                    expected: "a name no preset and no other model uses",
+                    fix: "rename the model; training jobs refer to it by name",
+                });
             }
         }
         let Some(cluster) = self.cluster else {
@@ -69,25 +69,25 @@ impl Context<'_> {
             };
             let group = &cluster.groups[first as usize];
             if groups.any(|g| cluster.groups[g as usize].gpu_model.name != group.gpu_model.name) {
-                self.issues.error(
-                    &field_path(&path, "partition"),
-                    "a training job needs nodes of one GPU model",
-                    format!("partition `{}` mixes GPU models", part.name),
-                    "a partition whose nodes share a GPU model",
-                    "run training jobs in a partition of one node group",
-                );
+                self.issues.error(Error {
+                    path: &field_path(&path, "partition"),
+                    message: "a training job needs nodes of one GPU model",
+                    found: &format!("partition `{}` mixes GPU models", part.name),
+                    expected: "a partition whose nodes share a GPU model",
+                    fix: "run training jobs in a partition of one node group",
+                });
                 continue;
             }
             let layout = &convert_layout(&job.layout);
             let layout_path = field_path(&path, "layout");
             if let Err(e) = layout.validate(&model, group.gpus_per_node, None) {
-                self.issues.error(
-                    &layout_path,
-                    "this layout cannot run",
-                    layout_summary(layout),
-                    "a valid layout",
-                    e.message,
-                );
+                self.issues.error(Error {
+                    path: &layout_path,
+                    message: "this layout cannot run",
+                    found: &layout_summary(layout),
+                    expected: "a valid layout",
+                    fix: &e.message,
+                });
                 continue;
             }
             let gpus = layout.gpus();
@@ -100,26 +100,26 @@ impl Context<'_> {
                     gpus_per_node: group.gpus_per_node,
                 }
             } else {
-                self.issues.error(
-                    &layout_path,
-                    format!("the layout's {gpus} GPUs do not fill whole {gpn}-GPU nodes"),
-                    layout_summary(layout),
-                    &format!("tp·pp·cp·dp a multiple of {gpn}"),
-                    "change dp (or tp, pp) so that the job takes whole nodes",
-                );
+                self.issues.error(Error {
+                    path: &layout_path,
+                    message: &format!("the layout's {gpus} GPUs do not fill whole {gpn}-GPU nodes"),
+                    found: &layout_summary(layout),
+                    expected: &format!("tp·pp·cp·dp a multiple of {gpn}"),
+                    fix: "change dp (or tp, pp) so that the job takes whole nodes",
+                });
                 continue;
             };
             if let Some(Err(never)) = self
                 .pool
                 .map(|p| p.check_fits_when_idle_in(request, &part.nodes))
             {
-                self.issues.error(
-                    &layout_path,
-                    "this training job can never fit on the cluster",
-                    format!("{request}: {}", never.reason),
-                    "a layout the cluster (or its partition) can hold when idle",
-                    "lower dp, or add nodes to the cluster or the partition",
-                );
+                self.issues.error(Error {
+                    path: &layout_path,
+                    message: "this training job can never fit on the cluster",
+                    found: &format!("{request}: {}", never.reason),
+                    expected: "a layout the cluster (or its partition) can hold when idle",
+                    fix: "lower dp, or add nodes to the cluster or the partition",
+                });
                 continue;
             }
             let precision = match job.precision {
@@ -141,16 +141,16 @@ impl Context<'_> {
             ) {
                 Ok(report) => report,
                 Err(e) => {
-                    self.issues.error(
-                        &layout_path,
-                        format!(
+                    self.issues.error(Error {
+                        path: &layout_path,
+                        message: &format!(
                             "this layout cannot train {} on {}",
                             model.name, group.gpu_model.name
                         ),
-                        layout_summary(layout),
-                        "a layout that fits in GPU memory",
-                        e.message,
-                    );
+                        found: &layout_summary(layout),
+                        expected: "a layout that fits in GPU memory",
+                        fix: &e.message,
+                    });
                     continue;
                 }
             };
@@ -158,59 +158,59 @@ impl Context<'_> {
             let steps = match (job.steps, job.tokens.as_deref()) {
                 (Some(steps), None) if (1..=MAX_STEPS).contains(&steps) => steps,
                 (Some(steps), None) => {
-                    self.issues.error(
-                        &field_path(&path, "steps"),
-                        "the step count must be between 1 and 10^9",
-                        steps.to_string(),
-                        "1 to 1000000000 steps",
-                        "give the number of optimizer steps to run",
-                    );
+                    self.issues.error(Error {
+                        path: &field_path(&path, "steps"),
+                        message: "the step count must be between 1 and 10^9",
+                        found: &steps.to_string(),
+                        expected: "1 to 1000000000 steps",
+                        fix: "give the number of optimizer steps to run",
+                    });
                     continue;
                 }
                 (None, Some(text)) => match training::parse_tokens(text) {
                     Some(tokens) => ((tokens / tokens_per_step).ceil() as u64).clamp(1, MAX_STEPS),
                     None => {
-                        self.issues.error(
-                            &field_path(&path, "tokens"),
-                            "not a token count",
-                            format!("\"{text}\""),
-                            "a count like \"20B\", \"1.5T\" or \"300M\"",
-                            "write the number of tokens with K, M, B or T",
-                        );
+                        self.issues.error(Error {
+                            path: &field_path(&path, "tokens"),
+                            message: "not a token count",
+                            found: &format!("\"{text}\""),
+                            expected: "a count like \"20B\", \"1.5T\" or \"300M\"",
+                            fix: "write the number of tokens with K, M, B or T",
+                        });
                         continue;
                     }
                 },
                 (Some(_), Some(_)) => {
-                    self.issues.error(
-                        &path,
-                        "give the work as steps or as tokens, not both",
-                        "steps and tokens",
-                        "one of steps, tokens",
-                        "remove one of the two",
-                    );
+                    self.issues.error(Error {
+                        path: &path,
+                        message: "give the work as steps or as tokens, not both",
+                        found: "steps and tokens",
+                        expected: "one of steps, tokens",
+                        fix: "remove one of the two",
+                    });
                     continue;
                 }
                 (None, None) => {
-                    self.issues.error(
-                        &path,
-                        "a training job needs its work: steps or tokens",
-                        "neither steps nor tokens",
-                        "steps: 1000 or tokens: \"20B\"",
-                        "add steps or tokens",
-                    );
+                    self.issues.error(Error {
+                        path: &path,
+                        message: "a training job needs its work: steps or tokens",
+                        found: "neither steps nor tokens",
+                        expected: "steps: 1000 or tokens: \"20B\"",
+                        fix: "add steps or tokens",
+                    });
                     continue;
                 }
             };
             let estimate = SimDuration::from_secs_f64(ideal.step_s * steps as f64);
             let time_limit = match job.time_limit {
                 Some(l) if l.0.is_zero() => {
-                    self.issues.error(
-                        &field_path(&path, "time_limit"),
-                        "a time limit of zero would kill the job at once",
-                        "\"0s\"",
-                        "a limit above zero",
-                        "give the limit the user asked for, or leave it out",
-                    );
+                    self.issues.error(Error {
+                        path: &field_path(&path, "time_limit"),
+                        message: "a time limit of zero would kill the job at once",
+                        found: "\"0s\"",
+                        expected: "a limit above zero",
+                        fix: "give the limit the user asked for, or leave it out",
+                    });
                     continue;
                 }
                 Some(l) => l.0,
@@ -273,13 +273,13 @@ fn resolve_model(
         Some(s) => format!("did you mean `{s}`?"),
         None => "name a preset, or describe the model under workload.models".to_string(),
     };
-    issues.error(
-        &field_path(path, "model"),
-        format!("unknown model `{name}`"),
-        format!("\"{name}\""),
-        &format!("one of {}", known.join(", ")),
-        fix,
-    );
+    issues.error(Error {
+        path: &field_path(path, "model"),
+        message: &format!("unknown model `{name}`"),
+        found: &format!("\"{name}\""),
+        expected: &format!("one of {}", known.join(", ")),
+        fix: &fix,
+    });
     None
 }
 

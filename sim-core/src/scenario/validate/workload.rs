@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::{Issues, scheduling};
+use super::{Error, Issues, scheduling};
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
 use crate::scheduler::{GpuPool, SchedulerConfig};
@@ -59,13 +59,13 @@ impl<'a> Context<'a> {
             && w.generators.is_empty()
             && w.trace.is_none()
         {
-            self.issues.error(
-                "workload",
-                "the workload is empty",
-                "no jobs, training jobs, generators or trace",
-                "at least one job, training job, generator or trace",
-                "add a job under workload.jobs, a generator under workload.generators, or a trace under workload.trace",
-            );
+            self.issues.error(Error {
+                path: "workload",
+                message: "the workload is empty",
+                found: "no jobs, training jobs, generators or trace",
+                expected: "at least one job, training job, generator or trace",
+                fix: "add a job under workload.jobs, a generator under workload.generators, or a trace under workload.trace",
+            });
         }
         if let Some(trace) = &w.trace {
             self.trace(trace);
@@ -133,13 +133,13 @@ impl<'a> Context<'a> {
                 .pool
                 .map(|p| p.check_fits_when_idle_in(request, &part.nodes))
             {
-                self.issues.error(
-                    &request_path,
-                    "this job can never fit on the cluster",
-                    format!("{request}: {}", never.reason),
-                    "a request the cluster (or its partition) can hold when idle",
-                    "shrink the request, or add nodes to the cluster or the partition",
-                );
+                self.issues.error(Error {
+                    path: &request_path,
+                    message: "this job can never fit on the cluster",
+                    found: &format!("{request}: {}", never.reason),
+                    expected: "a request the cluster (or its partition) can hold when idle",
+                    fix: "shrink the request, or add nodes to the cluster or the partition",
+                });
                 continue;
             }
             let time_limit = job
@@ -148,13 +148,13 @@ impl<'a> Context<'a> {
                 .or(part.default_time)
                 .unwrap_or(job.runtime.0);
             if job.time_limit.is_some_and(|l| l.0.is_zero()) {
-                self.issues.error(
-                    &field_path(&path, "time_limit"),
-                    "a time limit of zero would kill the job at once",
-                    "\"0s\"",
-                    "a limit above zero",
-                    "give the limit the user asked for, or leave it out to use the runtime",
-                );
+                self.issues.error(Error {
+                    path: &field_path(&path, "time_limit"),
+                    message: "a time limit of zero would kill the job at once",
+                    found: "\"0s\"",
+                    expected: "a limit above zero",
+                    fix: "give the limit the user asked for, or leave it out to use the runtime",
+                });
                 continue;
             }
             let name = job.name.clone().unwrap_or_else(|| format!("job{}", i + 1));
@@ -223,13 +223,13 @@ impl<'a> Context<'a> {
             machine_gpus: self.pool.map(|p| p.capacity_in(&part.nodes)),
         };
         if let Err(problem) = options.validate() {
-            self.issues.error(
+            self.issues.error(Error {
                 path,
-                "the trace import options are not valid",
-                problem,
-                "finite positive scale and factors, at least one GPU per processor",
-                "fix the option the message names",
-            );
+                message: "the trace import options are not valid",
+                found: &problem,
+                expected: "finite positive scale and factors, at least one GPU per processor",
+                fix: "fix the option the message names",
+            });
             return;
         }
         let format = match t.format {
@@ -240,16 +240,16 @@ impl<'a> Context<'a> {
         let (jobs, report) = match trace::import_file(&file_path, format, &options) {
             Ok(imported) => imported,
             Err(e) => {
-                self.issues.error(
-                    &field_path(path, "file"),
-                    format!("cannot import the trace: {}", e.message),
-                    if e.line == 0 {
+                self.issues.error(Error {
+                    path: &field_path(path, "file"),
+                    message: &format!("cannot import the trace: {}", e.message),
+                    found: &if e.line == 0 {
                         e.path.clone()
                     } else {
                         format!("{}:{}:{}", e.path, e.line, e.column)
                     },
-                    &e.expected,
-                    if e.line == 0 {
+                    expected: &e.expected,
+                    fix: &if e.line == 0 {
                         format!(
                             "{} (a relative path starts at the scenario file's folder)",
                             e.fix
@@ -257,7 +257,7 @@ impl<'a> Context<'a> {
                     } else {
                         e.fix
                     },
-                );
+                });
                 return;
             }
         };
