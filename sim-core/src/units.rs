@@ -16,7 +16,8 @@
 //! - Quantities are never negative; `"-1h"` is an error that says so.
 //!
 //! Parse errors are [`UnitError`]s carrying what was found, what was expected
-//! and how to fix it; the scenario loader shows them with file:line:column.
+//! and how to fix it, as fields: the scenario loader reports them field by
+//! field at file:line:column, the command line shows their `Display`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -36,8 +37,8 @@ pub struct UnitError {
 }
 
 impl fmt::Display for UnitError {
-    /// A headline and three `key: value` lines; the scenario error
-    /// renderer splits them back apart (see `scenario::error`).
+    /// A headline and three `key: value` lines, for command-line
+    /// arguments.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,

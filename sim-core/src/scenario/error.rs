@@ -149,40 +149,6 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// Splits a message made of a headline and `found: ...`, `expected: ...`,
-/// `fix: ...` lines (as `units::UnitError` and our serde visitors write
-/// them). Returns `None` for a plain message.
-pub(crate) struct StructuredMessage {
-    pub headline: String,
-    pub found: String,
-    pub expected: String,
-    pub fix: String,
-}
-
-pub(crate) fn split_structured(message: &str) -> Option<StructuredMessage> {
-    let mut headline = String::new();
-    let mut found = None;
-    let mut expected = None;
-    let mut fix = None;
-    for line in message.lines() {
-        if let Some(v) = line.strip_prefix("found: ") {
-            found = Some(v.to_string());
-        } else if let Some(v) = line.strip_prefix("expected: ") {
-            expected = Some(v.to_string());
-        } else if let Some(v) = line.strip_prefix("fix: ") {
-            fix = Some(v.to_string());
-        } else if headline.is_empty() {
-            headline = line.to_string();
-        }
-    }
-    Some(StructuredMessage {
-        headline,
-        found: found?,
-        expected: expected?,
-        fix: fix?,
-    })
-}
-
 /// The closest candidate to `name`, if any is close enough to be a typo.
 pub fn did_you_mean<'a>(
     name: &str,

@@ -40,7 +40,6 @@ use crate::hardware::{Catalog, Cluster};
 use crate::scheduler::SchedulerConfig;
 use crate::training::ModelSpec;
 use crate::workload::WorkloadSpec;
-use error::split_structured;
 use source::Source;
 use spans::SpanIndex;
 
@@ -153,7 +152,13 @@ pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, 
     let parsed = parse(&source)?;
     let spans = SpanIndex::build(&source.text).unwrap_or_default();
     let locate = |issue: validate::Issue, severity: Severity| {
-        let offset = spans.nearest(&issue.path).map_or(0, |(_, span)| span.start);
+        let offset = spans.nearest(&issue.path).map_or(0, |(_, span)| {
+            if issue.inside_some {
+                span.unwrapped_start
+            } else {
+                span.start
+            }
+        });
         Diagnostic {
             severity,
             location: source.locate(offset),
@@ -281,10 +286,7 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
                 Some(plain_type(expected)),
                 format!("write {} here", plain_type(expected)),
             ),
-            E::Message(message) => match split_structured(message) {
-                Some(m) => (m.headline, Some(m.found), Some(m.expected), m.fix),
-                None => (message.clone(), None, None, "see the message above".into()),
-            },
+            E::Message(message) => (message.clone(), None, None, "see the message above".into()),
             E::IntegerOutOfBounds => (
                 "number out of range".into(),
                 None,

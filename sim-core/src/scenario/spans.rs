@@ -31,6 +31,9 @@ pub struct ValueSpan {
     pub len: Option<usize>,
     /// True if the value is a string literal.
     pub is_string: bool,
+    /// Byte offset of the value itself: inside any `Some(...)` around it,
+    /// else `start`.
+    pub unwrapped_start: usize,
 }
 
 /// Spans of all values in a RON text, keyed by path. The root is `""`.
@@ -238,6 +241,7 @@ impl Walker<'_> {
             struct_body: None,
             len: None,
             is_string: false,
+            unwrapped_start: start,
         };
         match self.peek()? {
             b'(' => {
@@ -308,6 +312,7 @@ impl Walker<'_> {
                         self.skip_trivia()?;
                         self.eat(b')')?;
                         span.end = self.pos;
+                        span.unwrapped_start = self.spans[&path].unwrapped_start;
                         // The inner value was recorded first; the outer
                         // span must cover `Some(`, so overwrite it.
                         self.spans.insert(path, span);
@@ -457,6 +462,11 @@ Scenario(
             "1.5e-3"
         );
         assert_eq!(text(&index, "stop"), "Some((horizon: \"1d\"))");
+        let stop = index.get("stop").unwrap();
+        assert_eq!(
+            &SAMPLE[stop.unwrapped_start..stop.end - 1],
+            "(horizon: \"1d\")"
+        );
         assert_eq!(text(&index, "stop.horizon"), "\"1d\"");
         assert_eq!(text(&index, "map[\"k\"]"), "1");
         assert_eq!(index.get("cluster.node_groups").unwrap().len, Some(2));

@@ -1,13 +1,14 @@
 //! The RON scenario schema, version 1, exactly as users write it.
 //!
-//! These types mirror the file and nothing else: they hold strings and
-//! human units, accept nothing unknown (`deny_unknown_fields` everywhere, no
-//! `flatten`, which would defeat it), and have no behaviour. `validate`
-//! checks them and converts them into the core model types; nothing outside
-//! `scenario` sees them (the module is private). Training models and
-//! layouts are in `training.rs`, the serde side of quantities in
-//! `quantity.rs`. Keeping the two apart lets the file format stay
-//! stable while the model evolves, and keeps serde out of the hot path.
+//! These types mirror the file and nothing else: they hold strings, and
+//! quantities as written ([`Written`], parsed by `validate`), accept
+//! nothing unknown (`deny_unknown_fields` everywhere, no `flatten`, which
+//! would defeat it), and have no behaviour. `validate` checks them and
+//! converts them into the core model types; nothing outside `scenario`
+//! sees them (the module is private). Keeping the two apart lets the file
+//! format stay stable while the model evolves, and keeps serde out of the
+//! hot path. Training models and layouts are in `training.rs`, quantities
+//! in `quantity.rs`.
 //!
 //! Field names are the schema: renaming one is a breaking change for every
 //! scenario file and `--set` script out there.
@@ -17,9 +18,10 @@ mod training;
 
 use serde::Deserialize;
 
-pub use quantity::HumanDuration;
+pub use quantity::{Quantity, Spelling, Written};
 pub use training::{AttentionKernel, Ffn, Layout, ModelSpec, Precision, Recompute};
 
+use crate::engine::SimDuration;
 use crate::units::{Bandwidth, Bytes, Usd};
 
 /// The schema version this build reads.
@@ -79,15 +81,15 @@ pub struct GpuEntry {
     #[serde(default)]
     pub fp8_tflops: Option<f64>,
     #[serde(default)]
-    pub memory: Option<Bytes>,
+    pub memory: Option<Written<Bytes>>,
     #[serde(default)]
-    pub memory_bandwidth: Option<Bandwidth>,
+    pub memory_bandwidth: Option<Written<Bandwidth>>,
     #[serde(default)]
-    pub nvlink_bandwidth: Option<Bandwidth>,
+    pub nvlink_bandwidth: Option<Written<Bandwidth>>,
     #[serde(default)]
     pub tdp_watts: Option<u32>,
     #[serde(default)]
-    pub price_per_gpu_hour: Option<Usd>,
+    pub price_per_gpu_hour: Option<Written<Usd>>,
     /// Fraction of dense peak a transformer's matmuls sustain in training
     /// (see `hardware::GpuModel::matmul_efficiency`), in (0, 1].
     #[serde(default)]
@@ -108,15 +110,15 @@ pub struct NodeEntry {
     #[serde(default)]
     pub compute_nics: Option<u32>,
     #[serde(default)]
-    pub nic_bandwidth: Option<Bandwidth>,
+    pub nic_bandwidth: Option<Written<Bandwidth>>,
     #[serde(default)]
     pub cpu_cores: Option<u32>,
     #[serde(default)]
-    pub host_memory: Option<Bytes>,
+    pub host_memory: Option<Written<Bytes>>,
     #[serde(default)]
     pub max_power_watts: Option<u32>,
     #[serde(default)]
-    pub purchase_price: Option<Usd>,
+    pub purchase_price: Option<Written<Usd>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -220,23 +222,23 @@ pub enum SizeField {
     Larger,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub enum BadRuntime {
     Drop,
-    Replace(HumanDuration),
+    Replace(Written<SimDuration>),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub enum ZeroRuntime {
     Keep,
     Drop,
-    Replace(HumanDuration),
+    Replace(Written<SimDuration>),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub enum MissingEstimate {
     RunTime,
-    Fixed(HumanDuration),
+    Fixed(Written<SimDuration>),
     Factor(f64),
 }
 
@@ -266,14 +268,14 @@ pub struct Job {
     pub user: Option<String>,
     #[serde(default)]
     pub account: Option<String>,
-    pub submit: HumanDuration,
+    pub submit: Written<SimDuration>,
     pub request: Request,
     /// How long the job really runs.
-    pub runtime: HumanDuration,
+    pub runtime: Written<SimDuration>,
     /// The limit the user asked for; the partition's `default_time`, else
     /// the runtime, if omitted.
     #[serde(default)]
-    pub time_limit: Option<HumanDuration>,
+    pub time_limit: Option<Written<SimDuration>>,
     /// The default partition if omitted.
     #[serde(default)]
     pub partition: Option<String>,
@@ -294,7 +296,7 @@ pub struct TrainingJob {
     pub user: Option<String>,
     #[serde(default)]
     pub account: Option<String>,
-    pub submit: HumanDuration,
+    pub submit: Written<SimDuration>,
     /// A preset (`"llama3-70b"`, `"gpt3-175b"`, ...) or the name of one of
     /// `workload.models`.
     pub model: String,
@@ -311,7 +313,7 @@ pub struct TrainingJob {
     /// Twice the run time on a non-blocking fabric if omitted (and no
     /// partition default).
     #[serde(default)]
-    pub time_limit: Option<HumanDuration>,
+    pub time_limit: Option<Written<SimDuration>>,
     #[serde(default)]
     pub partition: Option<String>,
     #[serde(default)]
@@ -331,10 +333,10 @@ pub struct Generator {
     pub count: Option<u64>,
     /// ...or at this time, whichever comes first.
     #[serde(default)]
-    pub until: Option<HumanDuration>,
+    pub until: Option<Written<SimDuration>>,
     /// Time of the first possible arrival.
     #[serde(default)]
-    pub start: Option<HumanDuration>,
+    pub start: Option<Written<SimDuration>>,
     pub sizes: Vec<WeightedRequest>,
     pub duration: DurationDistribution,
     /// time limit = true runtime x this factor. 1.0 if omitted.
@@ -355,7 +357,9 @@ pub struct Generator {
 #[serde(deny_unknown_fields)]
 pub enum Arrival {
     /// A Poisson process: exponential gaps with this mean.
-    Poisson { mean_interarrival: HumanDuration },
+    Poisson {
+        mean_interarrival: Written<SimDuration>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -377,20 +381,20 @@ pub struct WeightedUser {
 #[serde(deny_unknown_fields)]
 pub enum DurationDistribution {
     Exponential {
-        mean: HumanDuration,
+        mean: Written<SimDuration>,
     },
     /// ln(duration) is normal with mean ln(median) and this sigma.
     LogNormal {
-        median: HumanDuration,
+        median: Written<SimDuration>,
         sigma: f64,
     },
     Uniform {
-        min: HumanDuration,
-        max: HumanDuration,
+        min: Written<SimDuration>,
+        max: Written<SimDuration>,
     },
     /// Resampled from observed values, with optional weights.
     Empirical {
-        values: Vec<HumanDuration>,
+        values: Vec<Written<SimDuration>>,
         #[serde(default)]
         weights: Option<Vec<f64>>,
     },
@@ -407,13 +411,13 @@ pub struct Scheduler {
     pub backfill: Backfill,
     /// Slurm `bf_interval`, default 30 s; "0s" backfills at every pass.
     #[serde(default)]
-    pub bf_interval: Option<HumanDuration>,
+    pub bf_interval: Option<Written<SimDuration>>,
     /// Slurm `bf_window`, default 1 day.
     #[serde(default)]
-    pub bf_window: Option<HumanDuration>,
+    pub bf_window: Option<Written<SimDuration>>,
     /// Slurm `bf_resolution`, default 60 s.
     #[serde(default)]
-    pub bf_resolution: Option<HumanDuration>,
+    pub bf_resolution: Option<Written<SimDuration>>,
     /// Slurm `bf_max_job_test`, default 500.
     #[serde(default)]
     pub bf_max_job_test: Option<u32>,
@@ -480,16 +484,16 @@ pub struct Priority {
     pub weight_qos: Option<u32>,
     /// `PriorityMaxAge`, default 7 days.
     #[serde(default)]
-    pub max_age: Option<HumanDuration>,
+    pub max_age: Option<Written<SimDuration>>,
     /// `PriorityFavorSmall`, default false.
     #[serde(default)]
     pub favor_small: Option<bool>,
     /// `PriorityCalcPeriod`, default 5 minutes.
     #[serde(default)]
-    pub calc_period: Option<HumanDuration>,
+    pub calc_period: Option<Written<SimDuration>>,
     /// `PriorityDecayHalfLife`, default 7 days; "0s" disables decay.
     #[serde(default)]
-    pub decay_half_life: Option<HumanDuration>,
+    pub decay_half_life: Option<Written<SimDuration>>,
     /// `PriorityUsageResetPeriod`: `None` (default), `Daily`, `Weekly`,
     /// `Monthly`, `Quarterly`, `Yearly`.
     #[serde(default)]
@@ -550,9 +554,9 @@ pub struct Partition {
     #[serde(default)]
     pub default: Option<bool>,
     #[serde(default)]
-    pub default_time: Option<HumanDuration>,
+    pub default_time: Option<Written<SimDuration>>,
     #[serde(default)]
-    pub max_time: Option<HumanDuration>,
+    pub max_time: Option<Written<SimDuration>>,
     #[serde(default)]
     pub max_nodes: Option<u32>,
     /// Default 1.
@@ -563,7 +567,7 @@ pub struct Partition {
     pub priority_tier: Option<u32>,
     /// Default 0 s.
     #[serde(default)]
-    pub grace_time: Option<HumanDuration>,
+    pub grace_time: Option<Written<SimDuration>>,
 }
 
 /// A Slurm QOS.
@@ -585,7 +589,7 @@ pub struct Qos {
     pub preempt: Vec<String>,
     /// Default 0 s.
     #[serde(default)]
-    pub grace_time: Option<HumanDuration>,
+    pub grace_time: Option<Written<SimDuration>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
@@ -711,7 +715,7 @@ pub struct FabricLink {
     pub count: Option<u32>,
     /// Per-direction rate; the NIC's or the preset's if omitted.
     #[serde(default)]
-    pub bandwidth: Option<Bandwidth>,
+    pub bandwidth: Option<Written<Bandwidth>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -724,7 +728,7 @@ pub enum Fidelity {
 #[serde(deny_unknown_fields)]
 pub struct Stop {
     #[serde(default)]
-    pub horizon: Option<HumanDuration>,
+    pub horizon: Option<Written<SimDuration>>,
     #[serde(default)]
     pub max_events: Option<u64>,
 }
@@ -734,5 +738,5 @@ pub struct Stop {
 pub struct Outputs {
     /// Sampling interval of the time-series CSV. Default 10 minutes.
     #[serde(default)]
-    pub timeseries_interval: Option<HumanDuration>,
+    pub timeseries_interval: Option<Written<SimDuration>>,
 }

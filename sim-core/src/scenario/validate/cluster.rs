@@ -1,18 +1,17 @@
 //! The `cluster` section: node groups of catalog models, named uniquely.
 
-use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::catalog::{gpus_per_node_in_range, unknown_gpu};
+use super::catalog::{Models, gpus_per_node_in_range};
 use super::{Error, Issues, valid_label};
-use crate::hardware::{Catalog, Cluster, NodeGroup};
+use crate::hardware::{Cluster, NodeGroup};
 
 /// Largest node count per group; more is surely a typo.
 pub const MAX_NODES_PER_GROUP: u32 = 1_000_000;
 
 pub(super) fn build_cluster(
     c: &file::Cluster,
-    catalog: &Catalog,
+    models: &Models,
     issues: &mut Issues,
 ) -> Option<Cluster> {
     if c.node_groups.is_empty() {
@@ -64,21 +63,8 @@ pub(super) fn build_cluster(
             });
             ok = false;
         }
-        let Some(node_model) = catalog.node(&g.node_model) else {
-            let known: Vec<&str> = catalog.node_names().collect();
-            let fix = match did_you_mean(&g.node_model, known.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`? (`clustersim catalog` lists all models)"),
-                None => {
-                    "use a model from `clustersim catalog`, or define it under catalog.nodes".into()
-                }
-            };
-            issues.error(Error {
-                path: &field_path(&path, "node_model"),
-                message: &format!("unknown node model `{}`", g.node_model),
-                found: &format!("`{}`", g.node_model),
-                expected: &format!("one of {}", known.join(", ")),
-                fix: &fix,
-            });
+        let Some(node_model) = models.node(&field_path(&path, "node_model"), &g.node_model, issues)
+        else {
             ok = false;
             continue;
         };
@@ -86,13 +72,12 @@ pub(super) fn build_cluster(
             .gpu_model
             .clone()
             .unwrap_or_else(|| node_model.gpu_model.clone());
-        let Some(gpu_model) = catalog.gpu(&gpu_name) else {
-            let at = if g.gpu_model.is_some() {
-                field_path(&path, "gpu_model")
-            } else {
-                field_path(&path, "node_model")
-            };
-            unknown_gpu(&at, &gpu_name, catalog, issues);
+        let at = if g.gpu_model.is_some() {
+            field_path(&path, "gpu_model")
+        } else {
+            field_path(&path, "node_model")
+        };
+        let Some(gpu_model) = models.gpu(&at, &gpu_name, issues) else {
             ok = false;
             continue;
         };

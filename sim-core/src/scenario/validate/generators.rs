@@ -6,6 +6,7 @@ use super::super::spans::{field_path, index_path};
 use super::workload::{Context, check_request};
 use super::{Error, Issues, Warning, valid_label};
 use crate::engine::{SimDuration, SimTime};
+use crate::units::format_duration;
 use crate::workload::{Arrival, DurationDist, GeneratorSpec, WeightedUser};
 
 /// Largest number of jobs a generator may produce.
@@ -51,14 +52,23 @@ impl Context<'_> {
     /// One generator, minus its partition and QOS.
     fn generator(&mut self, path: &str, g: &file::Generator) -> Option<GeneratorSpec> {
         let errors_before = self.issues.errors.len();
-        let file::Arrival::Poisson { mean_interarrival } = g.arrival;
-        self.issues.positive_duration(
-            &field_path(&field_path(path, "arrival"), "mean_interarrival"),
-            mean_interarrival,
-            "the mean time between arrivals",
-            "use a positive gap like \"30s\"; zero would mean infinitely many jobs at once",
-        );
-        match (g.count, g.until) {
+        let file::Arrival::Poisson { mean_interarrival } = &g.arrival;
+        let arrival_path = field_path(&field_path(path, "arrival"), "mean_interarrival");
+        let mean_interarrival = self.issues.quantity(&arrival_path, mean_interarrival);
+        if let Some(mean) = mean_interarrival {
+            self.issues.positive_duration(
+                &arrival_path,
+                mean,
+                "the mean time between arrivals",
+                "use a positive gap like \"30s\"; zero would mean infinitely many jobs at once",
+            );
+        }
+        let until_path = field_path(path, "until");
+        let until = self.issues.optional(&until_path, g.until.as_ref());
+        let start = self
+            .issues
+            .optional(&field_path(path, "start"), g.start.as_ref());
+        match (g.count, &g.until) {
             (None, None) => self.issues.error(Error {
                 path,
                 message: "the generator never stops",
@@ -82,32 +92,36 @@ impl Context<'_> {
             }),
             _ => {}
         }
-        let start = g.start.map_or(SimDuration::ZERO, |s| s.0);
-        if let Some(until) = g.until
-            && until.0 <= start
-        {
-            self.issues.error(Error {
-                path: &field_path(path, "until"),
-                message: "`until` is not after `start`",
-                found: &format!("\"{until}\""),
-                expected: "a time after start",
-                fix: "make until later than start (start defaults to 0s)",
-            });
-        }
-        if let Some(until) = g.until
-            && !mean_interarrival.0.is_zero()
-            && g.count.is_none_or(|c| c > MAX_JOBS_PER_GENERATOR)
-        {
-            let window_ns = until.0.as_ns().saturating_sub(start.as_ns());
-            let expected = window_ns / mean_interarrival.0.as_ns();
-            if expected > MAX_JOBS_PER_GENERATOR {
+        if let (Ok(Some(until)), Ok(start)) = (until, start) {
+            let start = start.unwrap_or(SimDuration::ZERO);
+            if until <= start {
                 self.issues.error(Error {
-                    path: &field_path(path, "until"),
-                    message: &format!("this generator would submit about {expected} jobs, more than {MAX_JOBS_PER_GENERATOR}"),
-                    found: &format!("until \"{until}\" with one job every \"{mean_interarrival}\""),
-                    expected: "a plausible number of jobs",
-                    fix: "shorten `until`, lengthen the mean gap, or cap it with `count`",
+                    path: &until_path,
+                    message: "`until` is not after `start`",
+                    found: &format!("\"{}\"", format_duration(until)),
+                    expected: "a time after start",
+                    fix: "make until later than start (start defaults to 0s)",
                 });
+            }
+            if let Some(mean) = mean_interarrival
+                && !mean.is_zero()
+                && g.count.is_none_or(|c| c > MAX_JOBS_PER_GENERATOR)
+            {
+                let window_ns = until.as_ns().saturating_sub(start.as_ns());
+                let expected = window_ns / mean.as_ns();
+                if expected > MAX_JOBS_PER_GENERATOR {
+                    self.issues.error(Error {
+                        path: &until_path,
+                        message: &format!("this generator would submit about {expected} jobs, more than {MAX_JOBS_PER_GENERATOR}"),
+                        found: &format!(
+                            "until \"{}\" with one job every \"{}\"",
+                            format_duration(until),
+                            format_duration(mean)
+                        ),
+                        expected: "a plausible number of jobs",
+                        fix: "shorten `until`, lengthen the mean gap, or cap it with `count`",
+                    });
+                }
             }
         }
 
@@ -198,15 +212,17 @@ impl Context<'_> {
         if self.issues.errors.len() > errors_before {
             return None;
         }
+        let (Some(mean_interarrival), Ok(until), Ok(start)) = (mean_interarrival, until, start)
+        else {
+            return None;
+        };
         Some(GeneratorSpec {
             name: g.name.clone(),
             job_name: self.directory.job_name(&g.name),
-            arrival: Arrival::Poisson {
-                mean_interarrival: mean_interarrival.0,
-            },
+            arrival: Arrival::Poisson { mean_interarrival },
             count: g.count,
-            until: g.until.map(|u| SimTime::ZERO + u.0),
-            start: SimTime::ZERO + start,
+            until: until.map(|u| SimTime::ZERO + u),
+            start: SimTime::ZERO + start.unwrap_or(SimDuration::ZERO),
             sizes,
             duration: duration?,
             time_limit_factor,
@@ -226,21 +242,29 @@ fn build_duration(
     let errors_before = issues.errors.len();
     let dist = match d {
         F::Exponential { mean } => {
-            issues.positive_duration(
-                &field_path(path, "mean"),
-                *mean,
-                "the mean duration",
-                "use a positive mean like \"1h\"",
-            );
-            DurationDist::Exponential { mean: mean.0 }
+            let mean_path = field_path(path, "mean");
+            let mean = issues.quantity(&mean_path, mean);
+            if let Some(mean) = mean {
+                issues.positive_duration(
+                    &mean_path,
+                    mean,
+                    "the mean duration",
+                    "use a positive mean like \"1h\"",
+                );
+            }
+            mean.map(|mean| DurationDist::Exponential { mean })
         }
         F::LogNormal { median, sigma } => {
-            issues.positive_duration(
-                &field_path(path, "median"),
-                *median,
-                "the median duration",
-                "use a positive median like \"30m\"",
-            );
+            let median_path = field_path(path, "median");
+            let median = issues.quantity(&median_path, median);
+            if let Some(median) = median {
+                issues.positive_duration(
+                    &median_path,
+                    median,
+                    "the median duration",
+                    "use a positive median like \"30m\"",
+                );
+            }
             if !(sigma.is_finite() && (0.0..=MAX_LOGNORMAL_SIGMA).contains(sigma)) {
                 issues.error(Error {
                     path: &field_path(path, "sigma"),
@@ -250,36 +274,52 @@ fn build_duration(
                     fix: "use a value between 0 and 5; measured GPU-cluster traces fit 1 to 2.5",
                 });
             }
-            DurationDist::LogNormal {
-                median: median.0,
+            median.map(|median| DurationDist::LogNormal {
+                median,
                 sigma: *sigma,
-            }
+            })
         }
         F::Uniform { min, max } => {
-            if min > max {
-                issues.error(Error {
-                    path: &field_path(path, "min"),
-                    message: "min is larger than max",
-                    found: &format!("min \"{min}\", max \"{max}\""),
-                    expected: "min <= max",
-                    fix: "swap them",
-                });
-            }
-            DurationDist::Uniform {
-                min: min.0,
-                max: max.0,
+            let min_path = field_path(path, "min");
+            let min = issues.quantity(&min_path, min);
+            let max = issues.quantity(&field_path(path, "max"), max);
+            match (min, max) {
+                (Some(min), Some(max)) => {
+                    if min > max {
+                        issues.error(Error {
+                            path: &min_path,
+                            message: "min is larger than max",
+                            found: &format!(
+                                "min \"{}\", max \"{}\"",
+                                format_duration(min),
+                                format_duration(max)
+                            ),
+                            expected: "min <= max",
+                            fix: "swap them",
+                        });
+                    }
+                    Some(DurationDist::Uniform { min, max })
+                }
+                _ => None,
             }
         }
         F::Empirical { values, weights } => {
+            let values_path = field_path(path, "values");
             if values.is_empty() {
                 issues.error(Error {
-                    path: &field_path(path, "values"),
+                    path: &values_path,
                     message: "an empirical distribution needs observed values",
                     found: "[]",
                     expected: "a list like [\"5m\", \"1h\", \"8h\"]",
                     fix: "list the observed durations",
                 });
             }
+            // Every value is read (and every misspelt one reported) first.
+            let parsed: Vec<Option<SimDuration>> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| issues.quantity(&index_path(&values_path, i), v))
+                .collect();
             if let Some(w) = weights {
                 if w.len() != values.len() {
                     issues.error(Error {
@@ -298,11 +338,14 @@ fn build_duration(
                     );
                 }
             }
-            DurationDist::Empirical {
-                values: values.iter().map(|v| v.0).collect(),
-                weights: weights.clone(),
-            }
+            parsed
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .map(|values| DurationDist::Empirical {
+                    values,
+                    weights: weights.clone(),
+                })
         }
     };
-    (issues.errors.len() == errors_before).then_some(dist)
+    dist.filter(|_| issues.errors.len() == errors_before)
 }

@@ -15,6 +15,10 @@
 //! fixes a file in one round rather than one error at a time.
 //!
 //! Rules beyond what types already enforce:
+//! - quantities (durations, sizes, bandwidths, money) are spelt with a
+//!   unit; they are parsed here, so a misspelt one is reported with the
+//!   parser's found/expected/fix and with every other problem. What was
+//!   built from a misspelt value is left out without more messages;
 //! - counts, GPU numbers, durations that divide or bound time are > 0;
 //! - model names exist in the catalog (with a did-you-mean);
 //! - names that label things (node groups, generators) are unique;
@@ -40,8 +44,10 @@ pub(super) use training::convert_model;
 use std::path::Path;
 
 use super::Scenario;
-use super::file::{self, HumanDuration};
+use super::file::{self, Quantity, Spelling, Written};
+use crate::engine::SimDuration;
 use crate::scheduler::GpuPool;
+use crate::units::format_duration;
 
 /// A problem at a path.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +57,10 @@ pub struct Issue {
     pub found: Option<String>,
     pub expected: Option<String>,
     pub fix: Option<String>,
+    /// Located at the value itself, inside any `Some(...)` written around
+    /// it (a misspelt quantity: the spelling is the problem), rather than
+    /// at the field's whole value.
+    pub inside_some: bool,
 }
 
 /// An error at a path, as a rule reports it: every field is named where
@@ -72,6 +82,10 @@ struct Warning<'a> {
     fix: &'a str,
 }
 
+/// A quantity written so that it cannot be read; already reported.
+#[derive(Clone, Copy, Debug)]
+struct Misspelt;
+
 #[derive(Default)]
 struct Issues {
     errors: Vec<Issue>,
@@ -80,12 +94,17 @@ struct Issues {
 
 impl Issues {
     fn error(&mut self, e: Error<'_>) {
+        self.push_error(e, false);
+    }
+
+    fn push_error(&mut self, e: Error<'_>, inside_some: bool) {
         self.errors.push(Issue {
             path: e.path.to_string(),
             message: e.message.to_string(),
             found: Some(e.found.to_string()),
             expected: Some(e.expected.to_string()),
             fix: Some(e.fix.to_string()),
+            inside_some,
         });
     }
 
@@ -96,7 +115,52 @@ impl Issues {
             found: None,
             expected: None,
             fix: Some(w.fix.to_string()),
+            inside_some: false,
         });
+    }
+
+    /// The value of a quantity as written, or `None` after reporting at
+    /// `path` what is wrong with its spelling: the parser's found,
+    /// expected and fix, or that a bare number lacks its unit.
+    fn quantity<T: Quantity>(&mut self, path: &str, written: &Written<T>) -> Option<T> {
+        match &written.spelling {
+            Spelling::Text(text) => match T::parse(text) {
+                Ok(value) => Some(value),
+                Err(e) => {
+                    let error = Error {
+                        path,
+                        message: &format!("invalid {}", e.quantity),
+                        found: &e.found,
+                        expected: &e.expected,
+                        fix: &e.fix,
+                    };
+                    self.push_error(error, true);
+                    None
+                }
+            },
+            Spelling::BareNumber(shown) => {
+                let error = Error {
+                    path,
+                    message: &format!("{} needs a unit", T::WHAT),
+                    found: &format!("the bare number {shown}"),
+                    expected: &format!("{} as a quoted string with a unit", T::WHAT),
+                    fix: &format!("write it like {}", T::EXAMPLE),
+                };
+                self.push_error(error, true);
+                None
+            }
+        }
+    }
+
+    /// An optional quantity: `Ok(None)` when it is not given.
+    fn optional<T: Quantity>(
+        &mut self,
+        path: &str,
+        written: Option<&Written<T>>,
+    ) -> Result<Option<T>, Misspelt> {
+        written
+            .map(|w| self.quantity(path, w).ok_or(Misspelt))
+            .transpose()
     }
 
     /// `value >= 1`, else an error naming `what`.
@@ -115,18 +179,12 @@ impl Issues {
         }
     }
 
-    fn positive_duration(
-        &mut self,
-        path: &str,
-        value: HumanDuration,
-        what: &str,
-        fix: &str,
-    ) -> bool {
-        if value.0.is_zero() {
+    fn positive_duration(&mut self, path: &str, value: SimDuration, what: &str, fix: &str) -> bool {
+        if value.is_zero() {
             self.error(Error {
                 path,
                 message: &format!("{what} must be longer than zero"),
-                found: &format!("\"{value}\""),
+                found: &format!("\"{}\"", format_duration(value)),
                 expected: &format!("{what} above zero"),
                 fix,
             });
@@ -193,8 +251,8 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
         });
     }
 
-    let catalog = catalog::build_catalog(f.catalog.unwrap_or_default(), &mut issues);
-    let cluster = cluster::build_cluster(&f.cluster, &catalog, &mut issues);
+    let models = catalog::Models::build(f.catalog.unwrap_or_default(), &mut issues);
+    let cluster = cluster::build_cluster(&f.cluster, &models, &mut issues);
     let mut scheduler = scheduling::build_scheduler(
         &f.scheduler.clone().unwrap_or_default(),
         cluster.as_ref(),
@@ -245,7 +303,7 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
                 name: f.name,
                 description: f.description,
                 seed: f.seed,
-                catalog,
+                catalog: models.catalog,
                 cluster,
                 network,
                 workload,

@@ -12,6 +12,7 @@ use crate::fabric::{
 };
 use crate::hardware::Cluster;
 use crate::scenario::Network;
+use crate::units::Bandwidth;
 
 /// Largest oversubscription accepted; beyond it the fabric is a typo.
 const MAX_OVERSUBSCRIPTION: f64 = 64.0;
@@ -23,6 +24,26 @@ pub(super) fn build_network(
 ) -> Network {
     let Some(section) = section else {
         return Network::default();
+    };
+    let topology_path = "fabric.topology";
+    // Explicit links' rates, read first so that a misspelt one is reported
+    // even when nothing else can be built.
+    let link_rates: Vec<Option<Bandwidth>> = match &section.topology {
+        file::Topology::Explicit { links, .. } => {
+            let rates: Vec<_> = links
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let link = index_path(&field_path(topology_path, "links"), i);
+                    issues.optional(&field_path(&link, "bandwidth"), l.bandwidth.as_ref())
+                })
+                .collect();
+            match rates.into_iter().collect() {
+                Ok(rates) => rates,
+                Err(_) => return Network::default(),
+            }
+        }
+        _ => Vec::new(),
     };
     let collectives = match section.collectives.unwrap_or(file::Fidelity::Analytic) {
         file::Fidelity::Analytic => Fidelity::Analytic,
@@ -70,7 +91,6 @@ pub(super) fn build_network(
     let Some(cluster) = cluster else {
         return Network::default();
     };
-    let topology_path = "fabric.topology";
     let built: Result<Fabric, FabricError> = match &section.topology {
         file::Topology::SingleSwitch => fabric::builders::single_switch(
             cluster,
@@ -127,11 +147,12 @@ pub(super) fn build_network(
                     .collect(),
                 links: links
                     .iter()
-                    .map(|l| ExplicitLink {
+                    .zip(link_rates)
+                    .map(|(l, bandwidth)| ExplicitLink {
                         a: l.a.clone(),
                         b: l.b.clone(),
                         count: l.count.unwrap_or(1),
-                        bandwidth: l.bandwidth,
+                        bandwidth,
                     })
                     .collect(),
                 preset: preset.clone(),

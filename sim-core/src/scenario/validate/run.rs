@@ -7,8 +7,17 @@ use super::{Error, Issues};
 use crate::engine::{SimTime, StopCondition};
 
 pub(super) fn build_stop(s: file::Stop, issues: &mut Issues) -> StopCondition {
-    if let Some(h) = s.horizon {
-        issues.positive_duration("stop.horizon", h, "the horizon", "give the simulated time to stop at, like \"30d\", or remove it to run until all work is done");
+    let horizon = issues
+        .optional("stop.horizon", s.horizon.as_ref())
+        .ok()
+        .flatten();
+    if let Some(h) = horizon {
+        issues.positive_duration(
+            "stop.horizon",
+            h,
+            "the horizon",
+            "give the simulated time to stop at, like \"30d\", or remove it to run until all work is done",
+        );
     }
     if s.max_events == Some(0) {
         issues.error(Error {
@@ -20,22 +29,23 @@ pub(super) fn build_stop(s: file::Stop, issues: &mut Issues) -> StopCondition {
         });
     }
     StopCondition {
-        horizon: s.horizon.map(|h| SimTime::ZERO + h.0),
+        horizon: horizon.map(|h| SimTime::ZERO + h),
         max_events: s.max_events,
     }
 }
 
 pub(super) fn build_outputs(o: file::Outputs, issues: &mut Issues) -> OutputConfig {
     let mut out = OutputConfig::default();
-    if let Some(interval) = o.timeseries_interval
+    let path = "outputs.timeseries_interval";
+    if let Ok(Some(interval)) = issues.optional(path, o.timeseries_interval.as_ref())
         && issues.positive_duration(
-            "outputs.timeseries_interval",
+            path,
             interval,
             "the sampling interval",
             "use an interval like \"1m\" or \"1h\"",
         )
     {
-        out.timeseries_interval = interval.0;
+        out.timeseries_interval = interval;
     }
     out
 }

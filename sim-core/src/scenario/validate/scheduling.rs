@@ -17,6 +17,7 @@ use crate::scheduler::{
     Backfill, BackfillParams, LeafSwitch, NodeSet, Partition, PreemptMode, PreemptType,
     PriorityParams, Qos, QueueOrder, SchedulerConfig,
 };
+use crate::units::format_duration;
 
 pub(super) fn build_scheduler(
     s: &file::Scheduler,
@@ -88,10 +89,10 @@ pub(super) fn build_scheduler(
 
 fn backfill_params(s: &file::Scheduler, issues: &mut Issues) -> BackfillParams {
     let mut p = BackfillParams::default();
-    if let Some(interval) = s.bf_interval {
-        p.interval = interval.0;
+    if let Ok(Some(interval)) = issues.optional("scheduler.bf_interval", s.bf_interval.as_ref()) {
+        p.interval = interval;
     }
-    if let Some(window) = s.bf_window
+    if let Ok(Some(window)) = issues.optional("scheduler.bf_window", s.bf_window.as_ref())
         && issues.positive_duration(
             "scheduler.bf_window",
             window,
@@ -99,9 +100,10 @@ fn backfill_params(s: &file::Scheduler, issues: &mut Issues) -> BackfillParams {
             "plan at least as far ahead as your longest time limit, e.g. \"2d\"",
         )
     {
-        p.window = window.0;
+        p.window = window;
     }
-    if let Some(resolution) = s.bf_resolution
+    if let Ok(Some(resolution)) =
+        issues.optional("scheduler.bf_resolution", s.bf_resolution.as_ref())
         && issues.positive_duration(
             "scheduler.bf_resolution",
             resolution,
@@ -109,7 +111,7 @@ fn backfill_params(s: &file::Scheduler, issues: &mut Issues) -> BackfillParams {
             "use \"1s\" for exact planning or Slurm's default \"60s\"",
         )
     {
-        p.resolution = resolution.0;
+        p.resolution = resolution;
     }
     if let Some(n) = s.bf_max_job_test
         && issues.positive_u32(
@@ -138,7 +140,7 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
     w.partition = p.weight_partition.unwrap_or(defaults.partition);
     w.qos = p.weight_qos.unwrap_or(defaults.qos);
     w.favor_small = p.favor_small.unwrap_or(defaults.favor_small);
-    if let Some(max_age) = p.max_age
+    if let Ok(Some(max_age)) = issues.optional("scheduler.priority.max_age", p.max_age.as_ref())
         && issues.positive_duration(
             "scheduler.priority.max_age",
             max_age,
@@ -146,9 +148,10 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
             "use Slurm's default \"7d\" or another positive age",
         )
     {
-        w.max_age = max_age.0;
+        w.max_age = max_age;
     }
-    if let Some(period) = p.calc_period
+    if let Ok(Some(period)) =
+        issues.optional("scheduler.priority.calc_period", p.calc_period.as_ref())
         && issues.positive_duration(
             "scheduler.priority.calc_period",
             period,
@@ -156,10 +159,13 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
             "use Slurm's default \"5m\"",
         )
     {
-        out.calc_period = period.0;
+        out.calc_period = period;
     }
-    if let Some(half_life) = p.decay_half_life {
-        out.decay_half_life = half_life.0;
+    if let Ok(Some(half_life)) = issues.optional(
+        "scheduler.priority.decay_half_life",
+        p.decay_half_life.as_ref(),
+    ) {
+        out.decay_half_life = half_life;
     }
     out.usage_reset = match p.usage_reset {
         file::UsageReset::None => UsageReset::None,
@@ -335,23 +341,32 @@ fn partitions(list: &[file::Partition], cluster: &Cluster, issues: &mut Issues) 
                 fix: "list the node groups of this partition",
             });
         }
-        for (field, value) in [("default_time", p.default_time), ("max_time", p.max_time)] {
-            if let Some(v) = value {
+        let mut time = |field: &str, value: Option<&file::Written<SimDuration>>| {
+            let at = field_path(&path, field);
+            let time = issues.optional(&at, value).ok().flatten();
+            if let Some(t) = time {
                 issues.positive_duration(
-                    &field_path(&path, field),
-                    v,
+                    &at,
+                    t,
                     field,
                     "give a positive time like \"1d\", or leave it out for no limit",
                 );
             }
-        }
-        if let (Some(d), Some(m)) = (p.default_time, p.max_time)
-            && d.0 > m.0
+            time
+        };
+        let default_time = time("default_time", p.default_time.as_ref());
+        let max_time = time("max_time", p.max_time.as_ref());
+        let grace_time = issues
+            .optional(&field_path(&path, "grace_time"), p.grace_time.as_ref())
+            .ok()
+            .flatten();
+        if let (Some(d), Some(m)) = (default_time, max_time)
+            && d > m
         {
             issues.error(Error {
                 path: &field_path(&path, "default_time"),
                 message: "the default time exceeds the partition's MaxTime",
-                found: &format!("\"{d}\" > \"{m}\""),
+                found: &format!("\"{}\" > \"{}\"", format_duration(d), format_duration(m)),
                 expected: "default_time <= max_time",
                 fix: "lower default_time or raise max_time",
             });
@@ -367,12 +382,12 @@ fn partitions(list: &[file::Partition], cluster: &Cluster, issues: &mut Issues) 
         out.push(Partition {
             name: p.name.clone(),
             nodes,
-            default_time: p.default_time.map(|d| d.0),
-            max_time: p.max_time.map(|d| d.0),
+            default_time,
+            max_time,
             max_nodes: p.max_nodes,
             priority_job_factor: p.priority_job_factor.unwrap_or(1),
             priority_tier: p.priority_tier.unwrap_or(1),
-            grace_time: p.grace_time.map_or(SimDuration::ZERO, |d| d.0),
+            grace_time: grace_time.unwrap_or(SimDuration::ZERO),
         });
     }
     // `Default=YES` goes first: index 0 is where jobs without a partition go.
@@ -463,7 +478,11 @@ fn qos_list(list: &[file::Qos], issues: &mut Issues) -> Vec<Qos> {
             max_gpus_per_user: q.max_gpus_per_user,
             grp_gpus: q.grp_gpus,
             preempt,
-            grace_time: q.grace_time.map_or(SimDuration::ZERO, |d| d.0),
+            grace_time: issues
+                .optional(&field_path(&path, "grace_time"), q.grace_time.as_ref())
+                .ok()
+                .flatten()
+                .unwrap_or(SimDuration::ZERO),
         });
     }
     // Slurm's default QOS is `normal`: put it first when it exists.

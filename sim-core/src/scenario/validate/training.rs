@@ -46,10 +46,26 @@ impl Context<'_> {
                 });
             }
         }
+        // Times are read even without a cluster, to report misspellings.
+        let times: Vec<_> = w
+            .training
+            .iter()
+            .enumerate()
+            .map(|(i, job)| {
+                let path = index_path("workload.training", i);
+                let submit = self
+                    .issues
+                    .quantity(&field_path(&path, "submit"), &job.submit);
+                let limit = self
+                    .issues
+                    .optional(&field_path(&path, "time_limit"), job.time_limit.as_ref());
+                (submit, limit)
+            })
+            .collect();
         let Some(cluster) = self.cluster else {
             return;
         };
-        for (i, job) in w.training.iter().enumerate() {
+        for (i, (job, times)) in w.training.iter().zip(times).enumerate() {
             let path = index_path("workload.training", i);
             let Some(model) = resolve_model(&path, &job.model, &models, self.issues) else {
                 continue;
@@ -201,9 +217,12 @@ impl Context<'_> {
                     continue;
                 }
             };
+            let (Some(submit), Ok(given_limit)) = times else {
+                continue;
+            };
             let estimate = SimDuration::from_secs_f64(ideal.step_s * steps as f64);
-            let time_limit = match job.time_limit {
-                Some(l) if l.0.is_zero() => {
+            let time_limit = match given_limit {
+                Some(l) if l.is_zero() => {
                     self.issues.error(Error {
                         path: &field_path(&path, "time_limit"),
                         message: "a time limit of zero would kill the job at once",
@@ -213,7 +232,7 @@ impl Context<'_> {
                     });
                     continue;
                 }
-                Some(l) => l.0,
+                Some(l) => l,
                 None => part
                     .default_time
                     .unwrap_or_else(|| estimate.mul_f64_ceil(DEFAULT_LIMIT_FACTOR)),
@@ -239,7 +258,7 @@ impl Context<'_> {
                 account: self
                     .directory
                     .account(job.account.as_deref().unwrap_or("default")),
-                submit: SimTime::ZERO + job.submit.0,
+                submit: SimTime::ZERO + submit,
                 request,
                 runtime: estimate,
                 time_limit: time_limit.max(SimDuration::from_ns(1)),

@@ -119,6 +119,14 @@ impl<'a> Context<'a> {
     fn jobs(&mut self, jobs: &[file::Job]) {
         for (i, job) in jobs.iter().enumerate() {
             let path = index_path("workload.jobs", i);
+            let submit = self
+                .issues
+                .quantity(&field_path(&path, "submit"), &job.submit);
+            let runtime = self
+                .issues
+                .quantity(&field_path(&path, "runtime"), &job.runtime);
+            let limit_path = field_path(&path, "time_limit");
+            let given_limit = self.issues.optional(&limit_path, job.time_limit.as_ref());
             let request_path = field_path(&path, "request");
             let Some(request) = check_request(&request_path, job.request, self.issues) else {
                 continue;
@@ -142,14 +150,14 @@ impl<'a> Context<'a> {
                 });
                 continue;
             }
-            let time_limit = job
-                .time_limit
-                .map(|l| l.0)
-                .or(part.default_time)
-                .unwrap_or(job.runtime.0);
-            if job.time_limit.is_some_and(|l| l.0.is_zero()) {
+            let (Some(submit), Some(runtime), Ok(given_limit)) = (submit, runtime, given_limit)
+            else {
+                continue;
+            };
+            let time_limit = given_limit.or(part.default_time).unwrap_or(runtime);
+            if given_limit.is_some_and(|l| l.is_zero()) {
                 self.issues.error(Error {
-                    path: &field_path(&path, "time_limit"),
+                    path: &limit_path,
                     message: "a time limit of zero would kill the job at once",
                     found: "\"0s\"",
                     expected: "a limit above zero",
@@ -163,9 +171,9 @@ impl<'a> Context<'a> {
                 name: directory.job_name(&name),
                 user: directory.user(job.user.as_deref().unwrap_or("user")),
                 account: directory.account(job.account.as_deref().unwrap_or("default")),
-                submit: SimTime::ZERO + job.submit.0,
+                submit: SimTime::ZERO + submit,
                 request,
-                runtime: job.runtime.0,
+                runtime,
                 // A zero runtime with no limit given: the job ends at once.
                 time_limit: time_limit.max(SimDuration::from_ns(1)),
                 partition,
@@ -180,11 +188,43 @@ impl<'a> Context<'a> {
     fn trace(&mut self, t: &file::Trace) {
         use crate::workload::trace;
         let path = "workload.trace";
+        let defaults = trace::ImportOptions::default();
+        let replacement = |field: &str| index_path(&field_path(path, field), 0);
+        let negative_runtime = match &t.negative_runtime {
+            None => Some(defaults.negative_runtime),
+            Some(file::BadRuntime::Drop) => Some(trace::BadRuntime::Drop),
+            Some(file::BadRuntime::Replace(d)) => self
+                .issues
+                .quantity(&replacement("negative_runtime"), d)
+                .map(trace::BadRuntime::Replace),
+        };
+        let zero_runtime = match &t.zero_runtime {
+            None => Some(defaults.zero_runtime),
+            Some(file::ZeroRuntime::Keep) => Some(trace::ZeroRuntime::Keep),
+            Some(file::ZeroRuntime::Drop) => Some(trace::ZeroRuntime::Drop),
+            Some(file::ZeroRuntime::Replace(d)) => self
+                .issues
+                .quantity(&replacement("zero_runtime"), d)
+                .map(trace::ZeroRuntime::Replace),
+        };
+        let missing_estimate = match &t.missing_estimate {
+            None => Some(defaults.missing_estimate),
+            Some(file::MissingEstimate::RunTime) => Some(trace::MissingEstimate::RunTime),
+            Some(file::MissingEstimate::Fixed(d)) => self
+                .issues
+                .quantity(&replacement("missing_estimate"), d)
+                .map(trace::MissingEstimate::Fixed),
+            Some(file::MissingEstimate::Factor(f)) => Some(trace::MissingEstimate::Factor(*f)),
+        };
         let Some((partition, qos)) = self.resolve(path, t.partition.as_deref(), t.qos.as_deref())
         else {
             return;
         };
-        let defaults = trace::ImportOptions::default();
+        let (Some(negative_runtime), Some(zero_runtime), Some(missing_estimate)) =
+            (negative_runtime, zero_runtime, missing_estimate)
+        else {
+            return;
+        };
         let part = &self.scheduler.partitions[partition as usize];
         let options = trace::ImportOptions {
             size: match t.size {
@@ -193,23 +233,9 @@ impl<'a> Context<'a> {
                 Some(file::SizeField::Allocated) => trace::SizeField::Allocated,
                 Some(file::SizeField::Larger) => trace::SizeField::Larger,
             },
-            negative_runtime: match t.negative_runtime {
-                None => defaults.negative_runtime,
-                Some(file::BadRuntime::Drop) => trace::BadRuntime::Drop,
-                Some(file::BadRuntime::Replace(d)) => trace::BadRuntime::Replace(d.0),
-            },
-            zero_runtime: match t.zero_runtime {
-                None => defaults.zero_runtime,
-                Some(file::ZeroRuntime::Keep) => trace::ZeroRuntime::Keep,
-                Some(file::ZeroRuntime::Drop) => trace::ZeroRuntime::Drop,
-                Some(file::ZeroRuntime::Replace(d)) => trace::ZeroRuntime::Replace(d.0),
-            },
-            missing_estimate: match t.missing_estimate {
-                None => defaults.missing_estimate,
-                Some(file::MissingEstimate::RunTime) => trace::MissingEstimate::RunTime,
-                Some(file::MissingEstimate::Fixed(d)) => trace::MissingEstimate::Fixed(d.0),
-                Some(file::MissingEstimate::Factor(f)) => trace::MissingEstimate::Factor(f),
-            },
+            negative_runtime,
+            zero_runtime,
+            missing_estimate,
             skip: t.skip.unwrap_or(defaults.skip),
             skip_by: match t.skip_by {
                 None => defaults.skip_by,
