@@ -8,6 +8,7 @@
 //! - [`scenario`]: RON files, `--set` overrides, validation with
 //!   file:line:column errors, conversion to model types;
 //! - [`units`]: durations, sizes, bandwidths and money in human spellings;
+//! - [`text`]: small things about text users type and read (did-you-mean);
 //! - [`hardware`]: GPU and node models (the catalog) and the cluster;
 //! - [`fabric`]: the network as a graph, routing, max-min fair flows;
 //! - [`collective`]: NCCL's collectives, costed analytically or as flows;
@@ -29,6 +30,7 @@ pub mod metrics;
 pub mod scenario;
 pub mod scheduler;
 pub mod simulation;
+pub mod text;
 pub mod training;
 pub mod units;
 pub mod workload;

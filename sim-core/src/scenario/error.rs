@@ -149,20 +149,6 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// The closest candidate to `name`, if any is close enough to be a typo.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let lower = name.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(&lower, &c.to_lowercase()), c))
-        .filter(|&(score, _)| score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,20 +176,5 @@ mod tests {
         );
         assert!(text.contains("7 | \tab: 0,\n  | \t   ^\n"), "{text}");
         assert!(text.contains("= fix: set it to 1"));
-    }
-
-    #[test]
-    fn suggestions_catch_typos_only() {
-        let fields = ["count", "node_model", "gpu_model", "gpus_per_node"];
-        assert_eq!(did_you_mean("cout", fields), Some("count"));
-        assert_eq!(
-            did_you_mean("gpus_per_nodes", fields),
-            Some("gpus_per_node")
-        );
-        assert_eq!(did_you_mean("zzz", fields), None);
-        assert_eq!(
-            did_you_mean("h100-sxm-80gb", ["H100-SXM-80GB", "L40S"]),
-            Some("H100-SXM-80GB")
-        );
     }
 }

@@ -25,7 +25,7 @@ mod source;
 mod spans;
 mod validate;
 
-pub use error::{Diagnostic, Location, ScenarioError, Severity, did_you_mean};
+pub use error::{Diagnostic, Location, ScenarioError, Severity};
 pub use source::{Override, parse_override};
 
 use std::path::Path;
@@ -38,6 +38,7 @@ use crate::engine::{SimDuration, StopCondition};
 use crate::fabric::Fabric;
 use crate::hardware::{Catalog, Cluster};
 use crate::scheduler::SchedulerConfig;
+use crate::text::did_you_mean;
 use crate::training::ModelSpec;
 use crate::workload::WorkloadSpec;
 use source::Source;

@@ -1,11 +1,11 @@
 //! The `catalog` section: GPU and node models added to the built-in
 //! catalog, or built-in ones amended field by field.
 
-use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::{Error, Issues, Misspelt};
 use crate::hardware::{Catalog, GpuModel, MAX_GPUS_PER_NODE, NodeModel};
+use crate::text::did_you_mean;
 
 /// The models a scenario builds on: the built-in catalog plus its
 /// additions.

@@ -5,7 +5,6 @@
 //! its nodes), a node name (`dgx-003`) or a Slurm hostlist range
 //! (`dgx-[000-015,020]`); each is checked against the cluster.
 
-use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::{Error, Issues, Warning};
@@ -17,6 +16,7 @@ use crate::scheduler::{
     Backfill, BackfillParams, LeafSwitch, NodeSet, Partition, PreemptMode, PreemptType,
     PriorityParams, Qos, QueueOrder, SchedulerConfig,
 };
+use crate::text::did_you_mean;
 use crate::units::format_duration;
 
 pub(super) fn build_scheduler(

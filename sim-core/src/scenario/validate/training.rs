@@ -2,13 +2,13 @@
 //! precision and work, checked against the hardware of its partition
 //! (memory included) before the run starts.
 
-use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::workload::Context;
 use super::{Error, Issues};
 use crate::collective::analytic::{Links, Nccl};
 use crate::engine::{SimDuration, SimTime};
+use crate::text::did_you_mean;
 use crate::training::{self, AttentionKernel, Ffn, Layout, ModelSpec, Moe, Precision, Recompute};
 use crate::workload::{JobRequest, SubmittedJob, TrainingSpec};
 
