@@ -4,8 +4,9 @@
 //! Pipeline: text -> `--set` overrides applied to the text (`source.rs`) ->
 //! serde types of the schema (`file/`, via `ron`) -> checks and conversion
 //! (`validate/`) -> [`Scenario`]. Each step reports problems as
-//! [`Diagnostic`]s located at file:line:column (positions of values come
-//! from `spans.rs`), and all problems of the last step are reported at once.
+//! [`Diagnostic`]s located at file:line:column, or in a `--set` argument,
+//! with the byte span of the offending text (spans of values come from
+//! `spans.rs`), and all problems of the last step are reported at once.
 //!
 //! Invariants:
 //! - a [`Scenario`] is valid: every run of it either completes or stops at
@@ -153,16 +154,16 @@ pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, 
     let parsed = parse(&source)?;
     let spans = SpanIndex::build(&source.text).unwrap_or_default();
     let locate = |issue: validate::Issue, severity: Severity| {
-        let offset = spans.nearest(&issue.path).map_or(0, |(_, span)| {
+        let span = spans.nearest(&issue.path).map_or(0..0, |(_, span)| {
             if issue.inside_some {
-                span.unwrapped_start
+                span.unwrapped_start..span.unwrapped_end
             } else {
-                span.start
+                span.start..span.end
             }
         });
         Diagnostic {
             severity,
-            location: source.locate(offset),
+            location: source.locate(span),
             message: issue.message,
             path: Some(issue.path),
             found: issue.found,
@@ -220,7 +221,8 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
     if value_error && offset > 0 && matches!(source.text.as_bytes()[offset - 1], b'"' | b'-') {
         offset -= 1;
     }
-    let token = token_at(&source.text, offset);
+    let value_end = value_end(&source.text, offset);
+    let token = source.text[offset..value_end].to_string();
     let one_of = |names: &[&str]| {
         if names.is_empty() {
             "nothing here".to_string()
@@ -348,9 +350,22 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
                 (format!("syntax error: {other}"), None, None, fix.into())
             }
         };
+    // A value that was read and refused is underlined whole; anything
+    // else (a name, a syntax error) as the name there, or one character.
+    let end = match &err.code {
+        E::Message(_)
+        | E::IntegerOutOfBounds
+        | E::InvalidValueForType { .. }
+        | E::ExpectedInteger
+        | E::InvalidIntegerDigit { .. }
+        | E::ExpectedFloat
+        | E::ExpectedBoolean
+        | E::ExpectedString => value_end,
+        _ => name_end(&source.text, offset),
+    };
     Diagnostic {
         severity: Severity::Error,
-        location: source.locate(offset),
+        location: source.locate(offset..end),
         path: None,
         message,
         found,
@@ -359,20 +374,35 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
     }
 }
 
-/// The value token starting at `offset`: a string literal, or text up to
-/// the next delimiter.
-fn token_at(text: &str, offset: usize) -> String {
-    let rest = &text[offset.min(text.len())..];
-    if let Some(body) = rest.strip_prefix('"') {
-        return match body.find('"') {
-            Some(end) => rest[..end + 2].to_string(),
-            None => rest.lines().next().unwrap_or_default().to_string(),
-        };
+/// The end of the value token starting at `offset`: a string literal, or
+/// text up to the next delimiter.
+fn value_end(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let rest = &text[offset..];
+    let len = match rest.strip_prefix('"') {
+        Some(body) => match body.find('"') {
+            Some(end) => end + 2,
+            None => rest.lines().next().unwrap_or_default().len(),
+        },
+        None => rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ')' | ']' | '}'))
+            .unwrap_or(rest.len()),
+    };
+    offset + len
+}
+
+/// The end of the name (of a field, a variant, a struct) starting at
+/// `offset`; `offset` if none does.
+fn name_end(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let rest = &text[offset..];
+    if !rest.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        return offset;
     }
-    let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ')' | ']' | '}'))
-        .unwrap_or(rest.len());
-    rest[..end].to_string()
+    offset
+        + rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len())
 }
 
 /// Rust type names in serde's messages, said for people.

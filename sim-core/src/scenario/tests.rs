@@ -167,7 +167,45 @@ fn a_misspelt_quantity_inside_some_is_located_at_the_value() {
     let line = text.lines().find(|l| l.contains("Some(\"2x\")")).unwrap();
     let column = line.find("\"2x\"").unwrap() + 1;
     match &err.first().location {
-        Location::File { column: c, .. } => assert_eq!(*c, column, "{err}"),
+        Location::File {
+            column: c, span, ..
+        } => {
+            assert_eq!(*c, column, "{err}");
+            assert_eq!(&text[span.clone()], "\"2x\"");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn diagnostics_span_the_offending_text_in_the_file_or_the_argument() {
+    let text = MINIMAL.replace(r#"runtime: "1m""#, r#"runtime: "1 parsec""#);
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    match &err.first().location {
+        Location::File { span, .. } => assert_eq!(&text[span.clone()], "\"1 parsec\""),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains(" ^^^^^^^^^^\n"), "{err}");
+
+    let text = MINIMAL.replace("count: 2,", "cuont: 2,");
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    match &err.first().location {
+        Location::File { span, .. } => assert_eq!(&text[span.clone()], "cuont"),
+        other => panic!("{other:?}"),
+    }
+
+    let err = load_str("m.ron", MINIMAL, &["stop.horizon=1 parsec".into()]).unwrap_err();
+    match &err.first().location {
+        Location::Override { argument, span, .. } => {
+            assert_eq!(&argument[span.clone()], "1 parsec")
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = load_str("m.ron", MINIMAL, &["cluster.node_groups[4].count=1".into()]).unwrap_err();
+    match &err.first().location {
+        Location::Override { argument, span, .. } => {
+            assert_eq!(&argument[span.clone()], "cluster.node_groups[4].count")
+        }
         other => panic!("{other:?}"),
     }
 }
