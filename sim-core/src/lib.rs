@@ -8,7 +8,8 @@
 //! - [`scenario`]: RON files, `--set` overrides, validation with
 //!   file:line:column errors, conversion to model types;
 //! - [`units`]: durations, sizes, bandwidths and money in human spellings;
-//! - [`text`]: small things about text users type and read (file errors);
+//! - [`text`]: small things about text users type and read (file errors,
+//!   did-you-mean, escaping control characters);
 //! - [`hardware`]: GPU and node models (the catalog) and the cluster;
 //! - [`fabric`]: the network as a graph, routing, max-min fair flows;
 //! - [`collective`]: NCCL's collectives, costed analytically or as flows;

@@ -4,10 +4,15 @@
 //!   imported workload trace, a `trace.jsonl` read back), with what was
 //!   expected and how to fix it.
 //! - [`escape_control`]: text a user typed (a path, a `--set` argument, a
-//!   name), made safe to print back on their terminal.
+//!   name), made safe to print back on their terminal;
+//! - [`did_you_mean`]: the known name closest to a misspelt one.
 //!
 //! Invariants: nothing here knows about scenarios, the model or the
-//! simulation; this module sits at the bottom of the dependency order.
+//! simulation; this module sits at the bottom of the dependency order, so
+//! every layer that names things (the scenario schema, the fabric's
+//! switches and nodes, the catalog) can use it. Suggestions are
+//! deterministic: the same name and candidates, in the same order, give
+//! the same suggestion.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
@@ -86,6 +91,26 @@ pub fn escape_control(text: &str) -> Cow<'_, str> {
     Cow::Owned(escaped)
 }
 
+/// The closest candidate to `name`, if any is close enough to be a typo:
+/// Jaro-Winkler similarity of at least 0.8, ignoring case. Of equally
+/// close candidates, the first one wins (`b-000` suggests `b-0000`, not
+/// `b-0090`).
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = name.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&lower, &c.to_lowercase()), c))
+        .filter(|&(score, _)| score >= 0.8)
+        .fold(None, |best: Option<(f64, &str)>, (score, c)| match best {
+            Some((best_score, _)) if best_score >= score => best,
+            _ => Some((score, c)),
+        })
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +128,29 @@ mod tests {
         );
         // Printable neighbours of the control ranges stay as they are.
         assert_eq!(escape_control(" ~\u{a0}\\"), " ~\u{a0}\\");
+    }
+
+    #[test]
+    fn suggestions_catch_typos_only() {
+        let fields = ["count", "node_model", "gpu_model", "gpus_per_node"];
+        assert_eq!(did_you_mean("cout", fields), Some("count"));
+        assert_eq!(
+            did_you_mean("gpus_per_nodes", fields),
+            Some("gpus_per_node")
+        );
+        assert_eq!(did_you_mean("zzz", fields), None);
+        assert_eq!(
+            did_you_mean("h100-sxm-80gb", ["H100-SXM-80GB", "L40S"]),
+            Some("H100-SXM-80GB")
+        );
+    }
+
+    #[test]
+    fn of_equally_close_candidates_the_first_wins() {
+        let nodes: Vec<String> = (0..100).map(|i| format!("b-{i:04}")).collect();
+        assert_eq!(
+            did_you_mean("b-000", nodes.iter().map(String::as_str)),
+            Some("b-0000")
+        );
     }
 }

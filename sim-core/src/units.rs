@@ -16,13 +16,13 @@
 //! - Quantities are never negative; `"-1h"` is an error that says so.
 //!
 //! Parse errors are [`UnitError`]s carrying what was found, what was expected
-//! and how to fix it; the scenario loader shows them with file:line:column.
+//! and how to fix it, as fields: the scenario loader reports them field by
+//! field at file:line:column, the command line shows their `Display`.
 
 use std::fmt;
 use std::str::FromStr;
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
 use crate::engine::{NS_PER_SEC, SimDuration};
 
@@ -37,8 +37,8 @@ pub struct UnitError {
 }
 
 impl fmt::Display for UnitError {
-    /// A headline and three `key: value` lines; the scenario error
-    /// renderer splits them back apart (see `scenario::error`).
+    /// A headline and three `key: value` lines, for command-line
+    /// arguments.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -602,7 +602,7 @@ impl fmt::Display for Usd {
 }
 
 // ---------------------------------------------------------------------------
-// FromStr / serde: every quantity is a string in scenario files.
+// FromStr, and Serialize as the canonical spelling.
 
 impl FromStr for Bytes {
     type Err = UnitError;
@@ -625,98 +625,17 @@ impl FromStr for Usd {
     }
 }
 
-/// A serde visitor for a quantity written as a string, which explains what
-/// to write when it finds a bare number instead.
-struct QuantityVisitor<T> {
-    parse: fn(&str) -> Result<T, UnitError>,
-    what: &'static str,
-    example: &'static str,
-}
-
-impl<T> QuantityVisitor<T> {
-    fn bare_number<E: de::Error>(&self, shown: String) -> E {
-        E::custom(format!(
-            "{} needs a unit\nfound: the bare number {shown}\nexpected: {} as a quoted string with a unit\nfix: write it like {}",
-            self.what, self.what, self.example
-        ))
-    }
-}
-
-impl<T> Visitor<'_> for QuantityVisitor<T> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} as a string like {}", self.what, self.example)
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-        (self.parse)(v).map_err(E::custom)
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-        Err(self.bare_number(v.to_string()))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-        Err(self.bare_number(v.to_string()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
-        Err(self.bare_number(v.to_string()))
-    }
-}
-
-macro_rules! string_quantity_serde {
-    ($ty:ty, $parse:expr, $what:literal, $example:literal) => {
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_any(QuantityVisitor {
-                    parse: $parse,
-                    what: $what,
-                    example: $example,
-                })
-            }
-        }
-
+macro_rules! serialize_as_text {
+    ($($ty:ty),*) => {$(
         impl Serialize for $ty {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.collect_str(self)
             }
         }
-    };
+    )*};
 }
 
-string_quantity_serde!(Bytes, parse_bytes, "a size", "\"80GiB\"");
-string_quantity_serde!(
-    Bandwidth,
-    parse_bandwidth,
-    "a bandwidth",
-    "\"400Gbps\" or \"900GB/s\""
-);
-string_quantity_serde!(Usd, parse_usd, "an amount of money", "\"$2.50\"");
-string_quantity_serde!(
-    HumanDuration,
-    |s| parse_duration(s).map(HumanDuration),
-    "a duration",
-    "\"90s\", \"36h\" or \"7d\""
-);
-
-/// A [`SimDuration`] as written in scenario files (`"36h"`).
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct HumanDuration(pub SimDuration);
-
-impl fmt::Display for HumanDuration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_duration(self.0))
-    }
-}
-
-impl FromStr for HumanDuration {
-    type Err = UnitError;
-    fn from_str(s: &str) -> Result<Self, UnitError> {
-        parse_duration(s).map(HumanDuration)
-    }
-}
+serialize_as_text!(Bytes, Bandwidth, Usd);
 
 #[cfg(test)]
 mod tests {
@@ -758,9 +677,24 @@ mod tests {
         for bad in ["", "lots", "-3T", "0", "infT", "NaN"] {
             assert!(parse_count(bad).is_err(), "{bad:?}");
         }
-        assert!(parse_count("1e400").unwrap_err().found.contains("not a finite number"));
-        assert!(parse_count("inf").unwrap_err().found.contains("not a finite number"));
-        assert!(parse_count("-3T").unwrap_err().found.contains("not above zero"));
+        assert!(
+            parse_count("1e400")
+                .unwrap_err()
+                .found
+                .contains("not a finite number")
+        );
+        assert!(
+            parse_count("inf")
+                .unwrap_err()
+                .found
+                .contains("not a finite number")
+        );
+        assert!(
+            parse_count("-3T")
+                .unwrap_err()
+                .found
+                .contains("not above zero")
+        );
         assert_eq!(parse_nccl_bytes("8").unwrap(), Bytes(8));
         assert_eq!(parse_nccl_bytes("128K").unwrap(), Bytes(128 << 10));
         assert_eq!(parse_nccl_bytes("16G").unwrap(), Bytes(16 << 30));

@@ -410,7 +410,19 @@ fn time_of(
     };
     let (latency_us, bandwidth_s) = match algorithm {
         Algorithm::Ring => ring_time(
-            op, m, n, nodes, ppn, &r, ring_bus, factor, &cap, intra_lat, net_lat,
+            op,
+            m,
+            &RingTerms {
+                n,
+                nodes,
+                ppn,
+                rates: &r,
+                ring_bus,
+                factor,
+                cap: &cap,
+                intra_lat,
+                net_lat,
+            },
         ),
         Algorithm::Tree => {
             // NCCL's double binary tree: about half the bus rate as
@@ -457,23 +469,41 @@ fn time_of(
     (base + latency_us) * 1e-6 + bandwidth_s
 }
 
-/// Ring-family costs: the ring for all-reduce, all-gather, reduce-scatter
-/// and broadcast, and NCCL's point-to-point schedules for all-to-all and
-/// send/recv (which NCCL also runs on its ring channels).
-#[allow(clippy::too_many_arguments)]
-fn ring_time(
-    op: CollectiveOp,
-    m: f64,
+/// What [`ring_time`] needs of the group and the protocol, as
+/// [`time_of`] works it out.
+struct RingTerms<'a> {
+    /// Ranks, nodes and ranks per node.
     n: u32,
     nodes: u32,
     ppn: u32,
-    r: &Rates,
+    rates: &'a Rates,
+    /// The ring's bus rate (NVLink inside nodes, NICs across them).
     ring_bus: f64,
+    /// The protocol's share of the bus rate.
     factor: f64,
-    cap: &dyn Fn(f64) -> f64,
+    /// The protocol's cap on a bus rate.
+    cap: &'a dyn Fn(f64) -> f64,
+    /// Per-step latencies inside a node and across nodes, in µs.
     intra_lat: f64,
     net_lat: f64,
-) -> (f64, f64) {
+}
+
+/// Ring-family costs: the ring for all-reduce, all-gather, reduce-scatter
+/// and broadcast, and NCCL's point-to-point schedules for all-to-all and
+/// send/recv (which NCCL also runs on its ring channels). Returns the
+/// latency in µs and the bandwidth term in seconds.
+fn ring_time(op: CollectiveOp, m: f64, terms: &RingTerms<'_>) -> (f64, f64) {
+    let &RingTerms {
+        n,
+        nodes,
+        ppn,
+        rates: r,
+        ring_bus,
+        factor,
+        cap,
+        intra_lat,
+        net_lat,
+    } = terms;
     let steps =
         |total: u32, inter: u32| f64::from(total - inter) * intra_lat + f64::from(inter) * net_lat;
     let nodes_minus_one = nodes - 1;

@@ -28,10 +28,10 @@ pub mod sweep;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A collective operation, named as NCCL names them.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CollectiveOp {
     AllReduce,
@@ -102,7 +102,7 @@ impl FromStr for CollectiveOp {
 }
 
 /// How a run simulates training jobs' collectives.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Fidelity {
     /// NCCL's cost model on the job's placement: cheap, no contention
     /// between jobs.
@@ -112,7 +112,7 @@ pub enum Fidelity {
 }
 
 /// How a collective is carried out.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Algorithm {
     /// A ring through every rank (NCCL's rings run inside a node over
@@ -170,7 +170,7 @@ impl FromStr for Algorithm {
 /// latency, half the bandwidth), LL128 (128-byte lines with 8 bytes of
 /// flags) and Simple (bulk copies with fences, full bandwidth, highest
 /// latency).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Protocol {
     Ll,

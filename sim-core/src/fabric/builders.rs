@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 
 use crate::hardware::{Cluster, GpuModel};
+use crate::text::did_you_mean;
 use crate::units::Bandwidth;
 
 use super::{Assembly, ErrorItem, Fabric, FabricError, LinkPreset};
@@ -622,16 +623,11 @@ pub fn explicit(cluster: &Cluster, config: &ExplicitConfig) -> Result<Fabric, Fa
                 .at(item)),
             };
         }
-        let mut best: Option<(f64, &str)> = None;
-        for candidate in names.keys() {
-            let score = strsim::jaro_winkler(name, candidate);
-            if best.is_none_or(|(s, _)| score > s) {
-                best = Some((score, candidate));
+        let fix = match did_you_mean(name, names.keys().map(String::as_str)) {
+            Some(candidate) => format!("did you mean `{candidate}`?"),
+            None => {
+                "name a declared switch, a node (\"dgx-000\") or a NIC (\"dgx-000:nic0\")".into()
             }
-        }
-        let fix = match best {
-            Some((score, candidate)) if score > 0.8 => format!("did you mean `{candidate}`?"),
-            _ => "name a declared switch, a node (\"dgx-000\") or a NIC (\"dgx-000:nic0\")".into(),
         };
         Err(FabricError::new(format!("unknown endpoint `{name}`"), fix).at(item))
     };

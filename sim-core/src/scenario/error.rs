@@ -2,20 +2,23 @@
 //! and how to fix it.
 //!
 //! Every problem the loader finds becomes a [`Diagnostic`] with a
-//! [`Location`] (file:line:column, or the `--set` argument it came from) so a
-//! user can jump straight to it. Rendering follows compilers' layout:
+//! [`Location`] (file:line:column, or the `--set` argument it came from,
+//! with the byte span of the offending text) so a user can jump straight
+//! to it. Rendering follows rustc's layout, the offending token underlined
+//! (on its first line when it spans several):
 //!
 //! ```text
-//! error: scenarios/demo.ron:7:31: `cluster.node_groups[0].count` must be at least 1
-//!    |
-//!  7 |         (name: "h100", count: 0, node_model: "DGX-H100"),
-//!    |                               ^
-//!    = found: 0
-//!    = expected: a node count of 1 or more
-//!    = fix: set `count` to the number of nodes in this group, or delete the group
+//! error: demo.ron:7:51: invalid duration
+//!   |
+//! 7 |         (submit: "0s", request: Gpus(1), runtime: "1 parsec"),
+//!   |                                                   ^^^^^^^^^^
+//!   = found: "1 parsec" (unknown unit "parsec")
+//!   = expected: a duration: a number and a unit (ns, us, ms, s, m, h, d, w), or several, like "1h30m"
+//!   = fix: write it like "90s", "36h", "7d" or "1h30m"
 //! ```
 
 use std::fmt;
+use std::ops::Range;
 
 /// Where a problem is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,9 +31,18 @@ pub enum Location {
         column: usize,
         /// The text of that line, for the snippet.
         line_text: String,
+        /// The offending text, in bytes of the file; it starts at
+        /// `line`:`column`.
+        span: Range<usize>,
     },
     /// In a `--set` argument; `column` is 1-based within `argument`.
-    Override { argument: String, column: usize },
+    Override {
+        argument: String,
+        column: usize,
+        /// The offending text, in bytes of `argument`; it starts at
+        /// `column`.
+        span: Range<usize>,
+    },
     /// The file as a whole (it could not be read).
     WholeFile { file: String },
 }
@@ -62,7 +74,9 @@ impl Diagnostic {
             Location::File {
                 file, line, column, ..
             } => format!("{file}:{line}:{column}"),
-            Location::Override { argument, column } => {
+            Location::Override {
+                argument, column, ..
+            } => {
                 format!("--set {argument} (column {column})")
             }
             Location::WholeFile { file } => file.clone(),
@@ -77,21 +91,24 @@ impl fmt::Display for Diagnostic {
             Severity::Warning => "warning",
         };
         writeln!(f, "{label}: {}: {}", self.position(), self.message)?;
-        let (gutter, text, column) = match &self.location {
+        let (gutter, text, column, len) = match &self.location {
             Location::File {
                 line,
                 column,
                 line_text,
+                span,
                 ..
-            } => (line.to_string(), line_text.as_str(), *column),
-            Location::Override { argument, column } => {
-                ("--set".to_string(), argument.as_str(), *column)
-            }
-            Location::WholeFile { .. } => (String::new(), "", 0),
+            } => (line.to_string(), line_text.as_str(), *column, span.len()),
+            Location::Override {
+                argument,
+                column,
+                span,
+            } => ("--set".to_string(), argument.as_str(), *column, span.len()),
+            Location::WholeFile { .. } => (String::new(), "", 0, 0),
         };
         let pad = " ".repeat(gutter.len());
         if column > 0 {
-            // Keep tabs so the caret lines up under the same character.
+            // Keep tabs so the carets line up under the same characters.
             let indent: String = text
                 .chars()
                 .take(column - 1)
@@ -99,7 +116,7 @@ impl fmt::Display for Diagnostic {
                 .collect();
             writeln!(f, "{pad} |")?;
             writeln!(f, "{gutter} | {text}")?;
-            writeln!(f, "{pad} | {indent}^")?;
+            writeln!(f, "{pad} | {indent}{}", underline(text, column, len))?;
         }
         for (key, value) in [
             ("found", &self.found),
@@ -112,6 +129,21 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// Carets under the `len` bytes of `text` from character `column`
+/// (1-based), cut at the end of the text; at least one.
+fn underline(text: &str, column: usize, len: usize) -> String {
+    let rest = text
+        .char_indices()
+        .nth(column - 1)
+        .map_or("", |(start, _)| &text[start..]);
+    let carets = rest
+        .char_indices()
+        .take_while(|&(i, _)| i < len)
+        .count()
+        .max(1);
+    "^".repeat(carets)
 }
 
 /// A scenario that cannot be run, with every problem found.
@@ -149,54 +181,6 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// Splits a message made of a headline and `found: ...`, `expected: ...`,
-/// `fix: ...` lines (as `units::UnitError` and our serde visitors write
-/// them). Returns `None` for a plain message.
-pub(crate) struct StructuredMessage {
-    pub headline: String,
-    pub found: String,
-    pub expected: String,
-    pub fix: String,
-}
-
-pub(crate) fn split_structured(message: &str) -> Option<StructuredMessage> {
-    let mut headline = String::new();
-    let mut found = None;
-    let mut expected = None;
-    let mut fix = None;
-    for line in message.lines() {
-        if let Some(v) = line.strip_prefix("found: ") {
-            found = Some(v.to_string());
-        } else if let Some(v) = line.strip_prefix("expected: ") {
-            expected = Some(v.to_string());
-        } else if let Some(v) = line.strip_prefix("fix: ") {
-            fix = Some(v.to_string());
-        } else if headline.is_empty() {
-            headline = line.to_string();
-        }
-    }
-    Some(StructuredMessage {
-        headline,
-        found: found?,
-        expected: expected?,
-        fix: fix?,
-    })
-}
-
-/// The closest candidate to `name`, if any is close enough to be a typo.
-pub fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let lower = name.to_lowercase();
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(&lower, &c.to_lowercase()), c))
-        .filter(|&(score, _)| score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +194,7 @@ mod tests {
                 line: 7,
                 column: 5,
                 line_text: "\tab: 0,".into(),
+                span: 14..15,
             },
             path: Some("ab".into()),
             message: "`ab` must be at least 1".into(),
@@ -227,17 +212,14 @@ mod tests {
     }
 
     #[test]
-    fn suggestions_catch_typos_only() {
-        let fields = ["count", "node_model", "gpu_model", "gpus_per_node"];
-        assert_eq!(did_you_mean("cout", fields), Some("count"));
+    fn underlines_the_whole_token_on_its_line() {
+        assert_eq!(underline("a: \"1 parsec\",", 4, 10), "^^^^^^^^^^");
+        assert_eq!(underline("é: \"1 ĥ\"", 4, 6), "^^^^^", "counts characters");
         assert_eq!(
-            did_you_mean("gpus_per_nodes", fields),
-            Some("gpus_per_node")
+            underline("list: [", 7, 40),
+            "^",
+            "cut at the end of the line"
         );
-        assert_eq!(did_you_mean("zzz", fields), None);
-        assert_eq!(
-            did_you_mean("h100-sxm-80gb", ["H100-SXM-80GB", "L40S"]),
-            Some("H100-SXM-80GB")
-        );
+        assert_eq!(underline("x", 2, 0), "^", "at least one, even past the end");
     }
 }

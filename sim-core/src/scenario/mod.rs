@@ -2,16 +2,18 @@
 //! the model a run needs.
 //!
 //! Pipeline: text -> `--set` overrides applied to the text (`source.rs`) ->
-//! serde types of the schema (`file.rs`, via `ron`) -> checks and conversion
-//! (`validate.rs`) -> [`Scenario`]. Each step reports problems as
-//! [`Diagnostic`]s located at file:line:column (positions of values come
-//! from `spans.rs`), and all problems of the last step are reported at once.
+//! serde types of the schema (`file/`, via `ron`) -> checks and conversion
+//! (`validate/`) -> [`Scenario`]. Each step reports problems as
+//! [`Diagnostic`]s located at file:line:column, or in a `--set` argument,
+//! with the byte span of the offending text (spans of values come from
+//! `spans.rs`), and all problems of the last step are reported at once.
 //!
 //! Invariants:
 //! - a [`Scenario`] is valid: every run of it either completes or stops at
 //!   its stop condition, with no panic on any input;
-//! - the file types never leak: the rest of the crate sees only model
-//!   types, so the file format can evolve without touching the simulator;
+//! - the file types never leak: `file` is private, the rest of the crate
+//!   sees only model types (which derive no `Deserialize`), so the file
+//!   format and the model can each evolve without breaking the other;
 //! - loading never reads the clock or the environment: the same text and
 //!   overrides give the same scenario.
 
@@ -19,25 +21,28 @@
 #![allow(clippy::result_large_err)]
 
 mod error;
-pub mod file;
+mod file;
 mod source;
 mod spans;
 mod validate;
 
-pub use error::{Diagnostic, Location, ScenarioError, Severity, did_you_mean};
+pub use error::{Diagnostic, Location, ScenarioError, Severity};
 pub use source::{Override, parse_override};
-pub use validate::Network;
 
 use std::path::Path;
 
 use ron::extensions::Extensions;
 
+use crate::collective::Fidelity;
+use crate::collective::analytic::Choice;
 use crate::engine::{SimDuration, StopCondition};
+use crate::fabric::Fabric;
 use crate::hardware::{Catalog, Cluster};
 use crate::metrics::{TraceGroup, TraceHeader, TraceLeaf, TraceNode};
 use crate::scheduler::SchedulerConfig;
+use crate::text::did_you_mean;
+use crate::training::ModelSpec;
 use crate::workload::WorkloadSpec;
-use error::split_structured;
 use source::Source;
 use spans::SpanIndex;
 
@@ -104,6 +109,27 @@ impl Default for OutputConfig {
     }
 }
 
+/// The compute network of a run.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// `None`: every node hangs off one non-blocking switch.
+    pub fabric: Option<Fabric>,
+    /// How training jobs' collectives are simulated.
+    pub collectives: Fidelity,
+    /// NCCL_ALGO / NCCL_PROTO for training jobs; empty: the tuner's.
+    pub forced: Choice,
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            fabric: None,
+            collectives: Fidelity::Analytic,
+            forced: Choice::default(),
+        }
+    }
+}
+
 /// A scenario and the warnings found while loading it.
 #[derive(Clone, Debug)]
 pub struct Loaded {
@@ -161,10 +187,16 @@ pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, 
     let parsed = parse(&source)?;
     let spans = SpanIndex::build(&source.text).unwrap_or_default();
     let locate = |issue: validate::Issue, severity: Severity| {
-        let offset = spans.nearest(&issue.path).map_or(0, |(_, span)| span.start);
+        let span = spans.nearest(&issue.path).map_or(0..0, |(_, span)| {
+            if issue.inside_some {
+                span.unwrapped_start..span.unwrapped_end
+            } else {
+                span.start..span.end
+            }
+        });
         Diagnostic {
             severity,
-            location: source.locate(offset),
+            location: source.locate(span),
             message: issue.message,
             path: Some(issue.path),
             found: issue.found,
@@ -190,6 +222,15 @@ pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, 
     }
 }
 
+/// Reads one model shape written as under `workload.models` (the RON text
+/// of a `ModelSpec`), as `clustersim plan --model FILE` takes it. The
+/// error is `ron`'s message.
+pub fn model_from_ron(text: &str) -> Result<ModelSpec, String> {
+    ron::from_str::<file::ModelSpec>(text)
+        .map(|m| validate::convert_model(&m))
+        .map_err(|e| e.to_string())
+}
+
 fn parse(source: &Source) -> Result<file::Scenario, ScenarioError> {
     ron::Options::default()
         .with_default_extension(Extensions::IMPLICIT_SOME)
@@ -213,7 +254,8 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
     if value_error && offset > 0 && matches!(source.text.as_bytes()[offset - 1], b'"' | b'-') {
         offset -= 1;
     }
-    let token = token_at(&source.text, offset);
+    let value_end = value_end(&source.text, offset);
+    let token = source.text[offset..value_end].to_string();
     let one_of = |names: &[&str]| {
         if names.is_empty() {
             "nothing here".to_string()
@@ -280,10 +322,7 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
                 Some(plain_type(expected)),
                 format!("write {} here", plain_type(expected)),
             ),
-            E::Message(message) => match split_structured(message) {
-                Some(m) => (m.headline, Some(m.found), Some(m.expected), m.fix),
-                None => (message.clone(), None, None, "see the message above".into()),
-            },
+            E::Message(message) => (message.clone(), None, None, "see the message above".into()),
             E::IntegerOutOfBounds => (
                 "number out of range".into(),
                 None,
@@ -344,9 +383,22 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
                 (format!("syntax error: {other}"), None, None, fix.into())
             }
         };
+    // A value that was read and refused is underlined whole; anything
+    // else (a name, a syntax error) as the name there, or one character.
+    let end = match &err.code {
+        E::Message(_)
+        | E::IntegerOutOfBounds
+        | E::InvalidValueForType { .. }
+        | E::ExpectedInteger
+        | E::InvalidIntegerDigit { .. }
+        | E::ExpectedFloat
+        | E::ExpectedBoolean
+        | E::ExpectedString => value_end,
+        _ => name_end(&source.text, offset),
+    };
     Diagnostic {
         severity: Severity::Error,
-        location: source.locate(offset),
+        location: source.locate(offset..end),
         path: None,
         message,
         found,
@@ -355,20 +407,35 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
     }
 }
 
-/// The value token starting at `offset`: a string literal, or text up to
-/// the next delimiter.
-fn token_at(text: &str, offset: usize) -> String {
-    let rest = &text[offset.min(text.len())..];
-    if let Some(body) = rest.strip_prefix('"') {
-        return match body.find('"') {
-            Some(end) => rest[..end + 2].to_string(),
-            None => rest.lines().next().unwrap_or_default().to_string(),
-        };
+/// The end of the value token starting at `offset`: a string literal, or
+/// text up to the next delimiter.
+fn value_end(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let rest = &text[offset..];
+    let len = match rest.strip_prefix('"') {
+        Some(body) => match body.find('"') {
+            Some(end) => end + 2,
+            None => rest.lines().next().unwrap_or_default().len(),
+        },
+        None => rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ')' | ']' | '}'))
+            .unwrap_or(rest.len()),
+    };
+    offset + len
+}
+
+/// The end of the name (of a field, a variant, a struct) starting at
+/// `offset`; `offset` if none does.
+fn name_end(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let rest = &text[offset..];
+    if !rest.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+        return offset;
     }
-    let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ')' | ']' | '}'))
-        .unwrap_or(rest.len());
-    rest[..end].to_string()
+    offset
+        + rest
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len())
 }
 
 /// Rust type names in serde's messages, said for people.

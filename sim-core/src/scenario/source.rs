@@ -16,6 +16,8 @@
 //! or a byte of exactly one override's value, and [`Source::locate`] says
 //! which, so errors point at what the user typed.
 
+use std::ops::Range;
+
 use super::error::{Diagnostic, Location, Severity};
 use super::spans::{SpanIndex, field_path, index_path};
 
@@ -62,6 +64,7 @@ pub fn parse_override(argument: &str) -> Result<Override, Diagnostic> {
         location: Location::Override {
             argument: argument.to_string(),
             column: 1,
+            span: 0..argument.len(),
         },
         path: None,
         message: message.to_string(),
@@ -175,9 +178,11 @@ impl Source {
         let value_offset = after_equals + (raw_value.len() - raw_value.trim_start().len());
         let error = |message: String, fix: String| Diagnostic {
             severity: Severity::Error,
+            // About the path: the text before `=`.
             location: Location::Override {
                 argument: ov.argument.clone(),
                 column: 1,
+                span: 0..ov.argument.find('=').unwrap_or(ov.argument.len()),
             },
             path: Some(ov.path.clone()),
             message,
@@ -302,35 +307,46 @@ impl Source {
         self.edits.sort_by_key(|e| e.start);
     }
 
-    /// Where byte `offset` of the edited text came from.
-    pub fn locate(&self, offset: usize) -> Location {
-        let offset = offset.min(self.text.len());
+    /// Where the bytes `span` of the edited text came from: the same
+    /// bytes in the file, or in the `--set` argument whose value they are
+    /// part of. The start decides which; the end is cut where that part
+    /// ends (a span is never split between the file and an argument).
+    pub fn locate(&self, span: Range<usize>) -> Location {
+        let start = span.start.min(self.text.len());
+        let end = span.end.clamp(start, self.text.len());
         let mut shift = 0isize;
+        let mut region_end = self.text.len();
         for e in &self.edits {
-            if offset >= e.end {
+            if start >= e.end {
                 shift += e.delta;
-            } else if offset >= e.start {
+            } else if start >= e.start {
                 let ov = &self.overrides[e.override_index];
-                let within_value = (offset - e.start).saturating_sub(e.prefix_len);
-                let column = ov.argument
-                    [..(e.value_offset_in_argument + within_value).min(ov.argument.len())]
-                    .chars()
-                    .count()
-                    + 1;
+                let in_argument = |offset: usize| {
+                    let within_value = (offset - e.start).saturating_sub(e.prefix_len);
+                    (e.value_offset_in_argument + within_value).min(ov.argument.len())
+                };
+                let (a, b) = (in_argument(start), in_argument(end.min(e.end)));
                 return Location::Override {
                     argument: ov.argument.clone(),
-                    column,
+                    column: ov.argument[..a].chars().count() + 1,
+                    span: a..b,
                 };
+            } else {
+                region_end = e.start;
+                break;
             }
         }
-        let original_offset =
-            (offset as isize - shift).clamp(0, self.original.len() as isize) as usize;
-        let (line, column, line_text) = line_column(&self.original, original_offset);
+        let original = |offset: usize| {
+            (offset as isize - shift).clamp(0, self.original.len() as isize) as usize
+        };
+        let (a, b) = (original(start), original(end.min(region_end)));
+        let (line, column, line_text) = line_column(&self.original, a);
         Location::File {
             file: self.file.clone(),
             line,
             column,
             line_text,
+            span: a..b,
         }
     }
 
@@ -440,16 +456,22 @@ mod tests {
         let s = applied(&["seed=12345"]).unwrap();
         // `stop` is on line 4 of the file whatever the override did.
         let stop = s.text.find("stop").unwrap();
-        match s.locate(stop) {
-            Location::File { line, column, .. } => assert_eq!((line, column), (4, 5)),
+        match s.locate(stop..stop + 4) {
+            Location::File {
+                line, column, span, ..
+            } => {
+                assert_eq!((line, column), (4, 5));
+                assert_eq!(&FILE[span], "stop");
+            }
             other => panic!("{other:?}"),
         }
         let seed_value = s.text.find("12345").unwrap();
         assert_eq!(
-            s.locate(seed_value + 2),
+            s.locate(seed_value + 2..seed_value + 5),
             Location::Override {
                 argument: "seed=12345".into(),
-                column: 8
+                column: 8,
+                span: 7..10,
             }
         );
         assert_eq!(s.offset_of(4, 5), stop);

@@ -31,6 +31,10 @@ pub struct ValueSpan {
     pub len: Option<usize>,
     /// True if the value is a string literal.
     pub is_string: bool,
+    /// Byte offsets of the value itself, inside any `Some(...)` around
+    /// it; `start` and `end` otherwise.
+    pub unwrapped_start: usize,
+    pub unwrapped_end: usize,
 }
 
 /// Spans of all values in a RON text, keyed by path. The root is `""`.
@@ -238,6 +242,8 @@ impl Walker<'_> {
             struct_body: None,
             len: None,
             is_string: false,
+            unwrapped_start: start,
+            unwrapped_end: start,
         };
         match self.peek()? {
             b'(' => {
@@ -308,6 +314,9 @@ impl Walker<'_> {
                         self.skip_trivia()?;
                         self.eat(b')')?;
                         span.end = self.pos;
+                        let inner = self.spans[&path];
+                        span.unwrapped_start = inner.unwrapped_start;
+                        span.unwrapped_end = inner.unwrapped_end;
                         // The inner value was recorded first; the outer
                         // span must cover `Some(`, so overwrite it.
                         self.spans.insert(path, span);
@@ -335,6 +344,7 @@ impl Walker<'_> {
             _ => return None,
         }
         span.end = self.pos;
+        span.unwrapped_end = self.pos;
         self.record(path, span);
         Some(())
     }
@@ -457,6 +467,11 @@ Scenario(
             "1.5e-3"
         );
         assert_eq!(text(&index, "stop"), "Some((horizon: \"1d\"))");
+        let stop = index.get("stop").unwrap();
+        assert_eq!(
+            &SAMPLE[stop.unwrapped_start..stop.unwrapped_end],
+            "(horizon: \"1d\")"
+        );
         assert_eq!(text(&index, "stop.horizon"), "\"1d\"");
         assert_eq!(text(&index, "map[\"k\"]"), "1");
         assert_eq!(index.get("cluster.node_groups").unwrap().len, Some(2));

@@ -104,3 +104,127 @@ fn a_future_schema_version_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_model_reads_from_ron_with_defaults() {
+    let text = r#"(name: "tiny", layers: 2, hidden: 64, ffn_hidden: 256, heads: 4,
+        seq_len: 128, vocab: 1000, ffn: SwiGlu)"#;
+    let m = model_from_ron(text).unwrap();
+    assert_eq!(m.kv_heads(), 4);
+    assert!(m.causal && !m.dropout);
+    let bad = r#"(name: "x", layers: 2, hidden: 64, ffn_hidden: 256, heads: 4,
+        seq_len: 128, vocab: 1000, ffn: SwiGlu, hiden: 3)"#;
+    let e = model_from_ron(bad).unwrap_err();
+    assert!(e.contains("`hiden`") && e.contains("`ModelSpec`"), "{e}");
+}
+
+#[test]
+fn a_misspelt_quantity_is_reported_field_by_field_with_the_other_problems() {
+    let text = MINIMAL
+        .replace(r#"runtime: "1m""#, r#"runtime: "1 parsec""#)
+        .replace("count: 2,", "count: 0,");
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 2, "{err}");
+    let unit = err
+        .diagnostics
+        .iter()
+        .find(|d| d.message == "invalid duration")
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(unit.path.as_deref(), Some("workload.jobs[0].runtime"));
+    assert_eq!(
+        unit.found.as_deref(),
+        Some(r#""1 parsec" (unknown unit "parsec")"#)
+    );
+    assert!(
+        unit.expected
+            .as_deref()
+            .unwrap()
+            .starts_with("a duration: ")
+    );
+    assert!(unit.fix.as_deref().unwrap().starts_with("write it like"));
+}
+
+#[test]
+fn a_bare_number_says_which_unit_is_missing() {
+    let text = MINIMAL.replace(r#"runtime: "1m""#, "runtime: 60");
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    let d = err.first();
+    assert_eq!(d.message, "a duration needs a unit");
+    assert_eq!(d.found.as_deref(), Some("the bare number 60"));
+    assert_eq!(
+        d.expected.as_deref(),
+        Some("a duration as a quoted string with a unit")
+    );
+}
+
+#[test]
+fn a_misspelt_quantity_inside_some_is_located_at_the_value() {
+    let text = MINIMAL.replace(
+        r#"runtime: "1m")"#,
+        r#"runtime: "1m", time_limit: Some("2x"))"#,
+    );
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    let line = text.lines().find(|l| l.contains("Some(\"2x\")")).unwrap();
+    let column = line.find("\"2x\"").unwrap() + 1;
+    match &err.first().location {
+        Location::File {
+            column: c, span, ..
+        } => {
+            assert_eq!(*c, column, "{err}");
+            assert_eq!(&text[span.clone()], "\"2x\"");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn diagnostics_span_the_offending_text_in_the_file_or_the_argument() {
+    let text = MINIMAL.replace(r#"runtime: "1m""#, r#"runtime: "1 parsec""#);
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    match &err.first().location {
+        Location::File { span, .. } => assert_eq!(&text[span.clone()], "\"1 parsec\""),
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains(" ^^^^^^^^^^\n"), "{err}");
+
+    let text = MINIMAL.replace("count: 2,", "cuont: 2,");
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    match &err.first().location {
+        Location::File { span, .. } => assert_eq!(&text[span.clone()], "cuont"),
+        other => panic!("{other:?}"),
+    }
+
+    let err = load_str("m.ron", MINIMAL, &["stop.horizon=1 parsec".into()]).unwrap_err();
+    match &err.first().location {
+        Location::Override { argument, span, .. } => {
+            assert_eq!(&argument[span.clone()], "1 parsec")
+        }
+        other => panic!("{other:?}"),
+    }
+    let err = load_str("m.ron", MINIMAL, &["cluster.node_groups[4].count=1".into()]).unwrap_err();
+    match &err.first().location {
+        Location::Override { argument, span, .. } => {
+            assert_eq!(&argument[span.clone()], "cluster.node_groups[4].count")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_new_model_left_out_for_a_misspelling_is_not_reported_again() {
+    let text = MINIMAL
+        .replace(
+            "seed: 3,",
+            r#"seed: 3,
+    catalog: (
+        gpus: [(name: "X1", memory: "lots", memory_bandwidth: "5TB/s", tdp_watts: 700,
+                price_per_gpu_hour: "$3.00", bf16_tflops: 1000.0)],
+        nodes: [(name: "X1-8", gpu_model: "X1", gpus_per_node: 8, compute_nics: 8,
+                 nic_bandwidth: "400Gbps", max_power_watts: 10000)],
+    ),"#,
+        )
+        .replace(r#"node_model: "DGX-A100""#, r#"node_model: "X1-8""#);
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    assert_eq!(err.diagnostics.len(), 1, "{err}");
+    assert_eq!(err.first().path.as_deref(), Some("catalog.gpus[0].memory"));
+}

@@ -15,7 +15,7 @@
 //! node; the global batch splits into whole micro-batches per DP rank; the
 //! layers split evenly over the `pp·virtual_stages` model chunks.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::TrainingError;
 use super::model::ModelSpec;
@@ -23,7 +23,7 @@ use crate::collective::GroupShape;
 
 /// Which activations are recomputed in the backward pass instead of kept
 /// (Korthikanti et al. 2022, §4 and §5).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Recompute {
     /// Everything the backward pass needs is stored.
     None,
@@ -36,7 +36,7 @@ pub enum Recompute {
 }
 
 /// How the attention core runs.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum AttentionKernel {
     /// Scores materialised as s×s matrices (Megatron-LM 2021): they are
     /// activations unless recomputed, and the whole matrix is computed
@@ -48,19 +48,15 @@ pub enum AttentionKernel {
 }
 
 /// A training job's parallel layout and memory options.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Layout {
     pub tp: u32,
     pub pp: u32,
     /// Model chunks per pipeline rank (the interleaved schedule's v).
-    #[serde(default = "one")]
     pub virtual_stages: u32,
     pub dp: u32,
-    #[serde(default = "one")]
     pub cp: u32,
     /// Expert parallelism, carved out of DP (MoE only).
-    #[serde(default = "one")]
     pub ep: u32,
     /// Sequences per micro-batch.
     pub micro_batch: u32,
@@ -68,39 +64,20 @@ pub struct Layout {
     pub global_batch: u32,
     /// 0: none; 1: optimizer state sharded over DP; 2: and gradients; 3:
     /// and weights (FSDP).
-    #[serde(default)]
     pub zero_stage: u8,
-    #[serde(default = "no_recompute")]
     pub recompute: Recompute,
     /// Megatron's sequence parallelism in the TP group (Korthikanti §4.2.2).
-    #[serde(default)]
     pub sequence_parallel: bool,
-    #[serde(default = "flash")]
     pub attention: AttentionKernel,
     /// Overlap the data-parallel gradient reduction with the backward pass
     /// (Megatron-LM `--overlap-grad-reduce`, PyTorch DDP buckets). Off, the
     /// reduction starts after the last backward (Megatron-LM in 2021).
-    #[serde(default = "yes")]
     pub overlap_grad_reduce: bool,
     /// First and last pipeline stage each hold one transformer layer fewer,
     /// making room for the embedding and the output layer, as Llama 3 does
     /// (Dubey et al. 2024, §3.3.2). Then `layers + 2` must split evenly
     /// over the `pp·virtual_stages` chunks.
-    #[serde(default)]
     pub balance_embedding_stages: bool,
-}
-
-fn one() -> u32 {
-    1
-}
-fn yes() -> bool {
-    true
-}
-fn no_recompute() -> Recompute {
-    Recompute::None
-}
-fn flash() -> AttentionKernel {
-    AttentionKernel::Flash
 }
 
 impl Layout {

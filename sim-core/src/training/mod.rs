@@ -46,7 +46,7 @@ pub mod model;
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub use comm::CommModel;
 pub use flops::{StepFlops, megatron_iteration_flops, step_flops};
@@ -80,7 +80,7 @@ impl fmt::Display for TrainingError {
 impl std::error::Error for TrainingError {}
 
 /// The precision the matmuls run in.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Precision {
     Bf16,
     Fp8,

@@ -12,15 +12,13 @@
 //!   dimension, `hidden` divisible by `heads`, `heads` by `kv_heads`, and a
 //!   given `parameters` within [`PARAMETER_TOLERANCE`] of the shape's count.
 
-use serde::{Deserialize, Serialize};
-
 use super::TrainingError;
 
 /// How far a stated parameter count may be from the shape's count.
 pub const PARAMETER_TOLERANCE: f64 = 0.03;
 
 /// The feed-forward block's form.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Ffn {
     /// Two matrices, h→f→h, with GELU between (GPT-2/3).
     Gelu,
@@ -40,60 +38,45 @@ impl Ffn {
 
 /// Mixture-of-experts feed-forward: every layer's FFN is `experts` experts,
 /// each token routed to `top_k` of them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Moe {
     pub experts: u32,
     pub top_k: u32,
     /// One expert's FFN width; the model's `ffn_hidden` when absent.
-    #[serde(default)]
     pub expert_ffn_hidden: Option<u32>,
 }
 
 /// A decoder-only transformer, as its paper's architecture table gives it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ModelSpec {
     pub name: String,
     /// The published parameter count; checked against the shape when given.
-    #[serde(default)]
     pub parameters: Option<f64>,
     pub layers: u32,
     pub hidden: u32,
     pub ffn_hidden: u32,
     pub heads: u32,
     /// Key/value heads (grouped-query attention); `heads` when absent.
-    #[serde(default)]
     pub kv_heads: Option<u32>,
     /// Training sequence length in tokens.
     pub seq_len: u32,
     pub vocab: u32,
     pub ffn: Ffn,
-    #[serde(default)]
     pub moe: Option<Moe>,
     /// GPT-2/3 style: LayerNorm (weight and bias) and biases on every linear
     /// layer. `false`: RMSNorm (weight only) and no biases (Llama style).
-    #[serde(default)]
     pub biases: bool,
     /// Input and output embeddings share one matrix (GPT-3, per Megatron).
-    #[serde(default)]
     pub tied_embeddings: bool,
     /// Learned absolute position embeddings (`seq_len`×`hidden`); `false`
     /// for rotary embeddings, which have no parameters.
-    #[serde(default)]
     pub learned_positions: bool,
     /// Dropout after attention and FFN (and on attention scores): its masks
     /// take activation memory (Korthikanti et al. 2022, §4.1).
-    #[serde(default)]
     pub dropout: bool,
     /// Causal (decoder) attention: a kernel that skips masked blocks does
     /// half the attention-core work.
-    #[serde(default = "yes")]
     pub causal: bool,
-}
-
-fn yes() -> bool {
-    true
 }
 
 impl ModelSpec {
@@ -461,17 +444,5 @@ mod tests {
         let mut m = llama3_8b();
         m.kv_heads = Some(5);
         assert!(m.validate().is_err());
-    }
-
-    #[test]
-    fn model_spec_reads_from_ron_with_defaults() {
-        let text = r#"(name: "tiny", layers: 2, hidden: 64, ffn_hidden: 256, heads: 4,
-            seq_len: 128, vocab: 1000, ffn: SwiGlu)"#;
-        let m: ModelSpec = ron::from_str(text).unwrap();
-        assert_eq!(m.kv_heads(), 4);
-        assert!(m.causal && !m.dropout);
-        let bad = r#"(name: "x", layers: 2, hidden: 64, ffn_hidden: 256, heads: 4,
-            seq_len: 128, vocab: 1000, ffn: SwiGlu, hiden: 3)"#;
-        assert!(ron::from_str::<ModelSpec>(bad).is_err());
     }
 }

@@ -164,7 +164,7 @@ fn load_model(name: &str) -> Result<ModelSpec, String> {
             super::shown(path)
         )
     })?;
-    ron::from_str(&text).map_err(|e| {
+    sim_core::scenario::model_from_ron(&text).map_err(|e| {
         format!(
             "--model {}: not a ModelSpec: {e}; give a preset or a RON file holding a ModelSpec",
             super::shown(path)

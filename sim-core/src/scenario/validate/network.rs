@@ -3,7 +3,7 @@
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::Issues;
+use super::{Error, Issues};
 use crate::collective::analytic::Choice;
 use crate::collective::{Algorithm, Fidelity, Protocol};
 use crate::fabric::{
@@ -11,27 +11,8 @@ use crate::fabric::{
     FatTreeConfig, HostLinks, LeafSpineConfig, LinkPreset, RailOptimizedConfig, SingleSwitchConfig,
 };
 use crate::hardware::Cluster;
-
-/// The compute network of a run.
-#[derive(Clone, Debug)]
-pub struct Network {
-    /// `None`: every node hangs off one non-blocking switch.
-    pub fabric: Option<Fabric>,
-    /// How training jobs' collectives are simulated.
-    pub collectives: Fidelity,
-    /// NCCL_ALGO / NCCL_PROTO for training jobs; empty: the tuner's.
-    pub forced: Choice,
-}
-
-impl Default for Network {
-    fn default() -> Self {
-        Network {
-            fabric: None,
-            collectives: Fidelity::Analytic,
-            forced: Choice::default(),
-        }
-    }
-}
+use crate::scenario::Network;
+use crate::units::Bandwidth;
 
 /// Largest oversubscription accepted; beyond it the fabric is a typo.
 const MAX_OVERSUBSCRIPTION: f64 = 64.0;
@@ -44,6 +25,26 @@ pub(super) fn build_network(
     let Some(section) = section else {
         return Network::default();
     };
+    let topology_path = "fabric.topology";
+    // Explicit links' rates, read first so that a misspelt one is reported
+    // even when nothing else can be built.
+    let link_rates: Vec<Option<Bandwidth>> = match &section.topology {
+        file::Topology::Explicit { links, .. } => {
+            let rates: Vec<_> = links
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let link = index_path(&field_path(topology_path, "links"), i);
+                    issues.optional(&field_path(&link, "bandwidth"), l.bandwidth.as_ref())
+                })
+                .collect();
+            match rates.into_iter().collect() {
+                Ok(rates) => rates,
+                Err(_) => return Network::default(),
+            }
+        }
+        _ => Vec::new(),
+    };
     let collectives = match section.collectives.unwrap_or(file::Fidelity::Analytic) {
         file::Fidelity::Analytic => Fidelity::Analytic,
         file::Fidelity::Flow => Fidelity::Flow,
@@ -53,13 +54,13 @@ pub(super) fn build_network(
         Some(name) => match LinkPreset::by_name(name) {
             Ok(p) => p,
             Err(e) => {
-                issues.error(
-                    "fabric.links",
-                    e.message,
-                    format!("\"{name}\""),
-                    "a link preset name",
-                    e.fix,
-                );
+                issues.error(Error {
+                    path: "fabric.links",
+                    message: &e.message,
+                    found: &format!("\"{name}\""),
+                    expected: "a link preset name",
+                    fix: &e.fix,
+                });
                 return Network::default();
             }
         },
@@ -77,20 +78,19 @@ pub(super) fn build_network(
     if let Some(v) = oversubscription
         && !(v.is_finite() && (1.0..=MAX_OVERSUBSCRIPTION).contains(&v))
     {
-        issues.error(
-            &field_path("fabric.topology", "oversubscription"),
-            "the oversubscription ratio must be between 1 and 64",
-            v.to_string(),
-            "1.0 for 1:1, 2.0 for 2:1, ...",
-            "host ports over uplinks per leaf: use 1.0 for a non-blocking fabric",
-        );
+        issues.error(Error {
+            path: &field_path("fabric.topology", "oversubscription"),
+            message: "the oversubscription ratio must be between 1 and 64",
+            found: &v.to_string(),
+            expected: "1.0 for 1:1, 2.0 for 2:1, ...",
+            fix: "host ports over uplinks per leaf: use 1.0 for a non-blocking fabric",
+        });
         return Network::default();
     }
     let ratio = |v: Option<f64>| v.unwrap_or(1.0);
     let Some(cluster) = cluster else {
         return Network::default();
     };
-    let topology_path = "fabric.topology";
     let built: Result<Fabric, FabricError> = match &section.topology {
         file::Topology::SingleSwitch => fabric::builders::single_switch(
             cluster,
@@ -147,11 +147,12 @@ pub(super) fn build_network(
                     .collect(),
                 links: links
                     .iter()
-                    .map(|l| ExplicitLink {
+                    .zip(link_rates)
+                    .map(|(l, bandwidth)| ExplicitLink {
                         a: l.a.clone(),
                         b: l.b.clone(),
                         count: l.count.unwrap_or(1),
-                        bandwidth: l.bandwidth,
+                        bandwidth,
                     })
                     .collect(),
                 preset: preset.clone(),
@@ -183,13 +184,13 @@ pub(super) fn build_network(
                 Some(ErrorItem::Link(i)) => index_path(&field_path(topology_path, "links"), i),
                 None => topology_path.to_string(),
             };
-            issues.error(
-                &path,
-                format!("this fabric cannot be built: {}", e.message),
-                topology_name(&section.topology),
-                "a buildable fabric",
-                e.fix,
-            );
+            issues.error(Error {
+                path: &path,
+                message: &format!("this fabric cannot be built: {}", e.message),
+                found: &topology_name(&section.topology),
+                expected: "a buildable fabric",
+                fix: &e.fix,
+            });
             Network::default()
         }
     }

@@ -5,10 +5,9 @@
 //! its nodes), a node name (`dgx-003`) or a Slurm hostlist range
 //! (`dgx-[000-015,020]`); each is checked against the cluster.
 
-use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::Issues;
+use super::{Error, Issues, Warning};
 use crate::engine::SimDuration;
 use crate::hardware::Cluster;
 use crate::scheduler::fairshare::{AccountSpec, AccountTree, FairshareAlgorithm, UsageReset};
@@ -17,6 +16,8 @@ use crate::scheduler::{
     Backfill, BackfillParams, LeafSwitch, NodeSet, Partition, PreemptMode, PreemptType,
     PriorityParams, Qos, QueueOrder, SchedulerConfig,
 };
+use crate::text::did_you_mean;
+use crate::units::format_duration;
 
 pub(super) fn build_scheduler(
     s: &file::Scheduler,
@@ -39,13 +40,13 @@ pub(super) fn build_scheduler(
     config.kill_at_time_limit = s.kill_at_time_limit.unwrap_or(true);
     config.gang = s.gang.unwrap_or(true);
     if !config.gang && config.backfill != Backfill::None {
-        issues.error(
-            "scheduler.gang",
-            "non-gang placement cannot be combined with backfilling",
-            "gang: false with a backfill policy",
-            "gang: false with backfill: None",
-            "the default Kubernetes scheduler places pods one by one and makes no reservations; set backfill: None, or gang: true",
-        );
+        issues.error(Error {
+            path: "scheduler.gang",
+            message: "non-gang placement cannot be combined with backfilling",
+            found: "gang: false with a backfill policy",
+            expected: "gang: false with backfill: None",
+            fix: "the default Kubernetes scheduler places pods one by one and makes no reservations; set backfill: None, or gang: true",
+        });
     }
     config.priority = priority_params(s.priority.as_ref(), issues);
     config.accounts = accounts(&s.accounts, issues);
@@ -68,30 +69,30 @@ pub(super) fn build_scheduler(
         Some(file::PreemptMode::Cancel) => PreemptMode::Cancel,
     };
     if config.preempt_type != PreemptType::None && !config.gang {
-        issues.error(
-            "scheduler.preempt_type",
-            "preemption needs gang scheduling",
-            "preemption with gang: false",
-            "gang: true, or preempt_type: None",
-            "set gang: true; partially placed jobs cannot be preempted cleanly",
-        );
+        issues.error(Error {
+            path: "scheduler.preempt_type",
+            message: "preemption needs gang scheduling",
+            found: "preemption with gang: false",
+            expected: "gang: true, or preempt_type: None",
+            fix: "set gang: true; partially placed jobs cannot be preempted cleanly",
+        });
     }
     if config.preempt_type == PreemptType::Qos && config.qos.iter().all(|q| q.preempt.is_empty()) {
-        issues.warning(
-            "scheduler.preempt_type",
-            "preempt_type: Qos, but no QOS lists others to preempt; nothing will be preempted",
-            "add preempt: [\"low\"] to the QOS that may preempt",
-        );
+        issues.warning(Warning {
+            path: "scheduler.preempt_type",
+            message: "preempt_type: Qos, but no QOS lists others to preempt; nothing will be preempted",
+            fix: "add preempt: [\"low\"] to the QOS that may preempt",
+        });
     }
     config
 }
 
 fn backfill_params(s: &file::Scheduler, issues: &mut Issues) -> BackfillParams {
     let mut p = BackfillParams::default();
-    if let Some(interval) = s.bf_interval {
-        p.interval = interval.0;
+    if let Ok(Some(interval)) = issues.optional("scheduler.bf_interval", s.bf_interval.as_ref()) {
+        p.interval = interval;
     }
-    if let Some(window) = s.bf_window
+    if let Ok(Some(window)) = issues.optional("scheduler.bf_window", s.bf_window.as_ref())
         && issues.positive_duration(
             "scheduler.bf_window",
             window,
@@ -99,9 +100,10 @@ fn backfill_params(s: &file::Scheduler, issues: &mut Issues) -> BackfillParams {
             "plan at least as far ahead as your longest time limit, e.g. \"2d\"",
         )
     {
-        p.window = window.0;
+        p.window = window;
     }
-    if let Some(resolution) = s.bf_resolution
+    if let Ok(Some(resolution)) =
+        issues.optional("scheduler.bf_resolution", s.bf_resolution.as_ref())
         && issues.positive_duration(
             "scheduler.bf_resolution",
             resolution,
@@ -109,7 +111,7 @@ fn backfill_params(s: &file::Scheduler, issues: &mut Issues) -> BackfillParams {
             "use \"1s\" for exact planning or Slurm's default \"60s\"",
         )
     {
-        p.resolution = resolution.0;
+        p.resolution = resolution;
     }
     if let Some(n) = s.bf_max_job_test
         && issues.positive_u32(
@@ -138,7 +140,7 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
     w.partition = p.weight_partition.unwrap_or(defaults.partition);
     w.qos = p.weight_qos.unwrap_or(defaults.qos);
     w.favor_small = p.favor_small.unwrap_or(defaults.favor_small);
-    if let Some(max_age) = p.max_age
+    if let Ok(Some(max_age)) = issues.optional("scheduler.priority.max_age", p.max_age.as_ref())
         && issues.positive_duration(
             "scheduler.priority.max_age",
             max_age,
@@ -146,9 +148,10 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
             "use Slurm's default \"7d\" or another positive age",
         )
     {
-        w.max_age = max_age.0;
+        w.max_age = max_age;
     }
-    if let Some(period) = p.calc_period
+    if let Ok(Some(period)) =
+        issues.optional("scheduler.priority.calc_period", p.calc_period.as_ref())
         && issues.positive_duration(
             "scheduler.priority.calc_period",
             period,
@@ -156,10 +159,13 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
             "use Slurm's default \"5m\"",
         )
     {
-        out.calc_period = period.0;
+        out.calc_period = period;
     }
-    if let Some(half_life) = p.decay_half_life {
-        out.decay_half_life = half_life.0;
+    if let Ok(Some(half_life)) = issues.optional(
+        "scheduler.priority.decay_half_life",
+        p.decay_half_life.as_ref(),
+    ) {
+        out.decay_half_life = half_life;
     }
     out.usage_reset = match p.usage_reset {
         file::UsageReset::None => UsageReset::None,
@@ -205,13 +211,13 @@ fn accounts(list: &[file::Account], issues: &mut Issues) -> Vec<AccountSpec> {
                         .into()
                 }
             };
-            issues.error(
-                &field_path(&path, "parent"),
-                format!("unknown parent account `{parent}`"),
-                format!("\"{parent}\""),
-                "the name of another account",
-                fix,
-            );
+            issues.error(Error {
+                path: &field_path(&path, "parent"),
+                message: &format!("unknown parent account `{parent}`"),
+                found: &format!("\"{parent}\""),
+                expected: "the name of another account",
+                fix: &fix,
+            });
         }
     }
     // An unknown parent is reported above, where it is written.
@@ -219,13 +225,13 @@ fn accounts(list: &[file::Account], issues: &mut Issues) -> Vec<AccountSpec> {
         && issues.errors.len() == errors_before
         && let Err(problem) = AccountTree::new(&specs)
     {
-        issues.error(
-            "scheduler.accounts",
-            "the account tree is not valid",
-            problem,
-            "a tree of uniquely named accounts with positive shares",
-            "fix the accounts as the message says",
-        );
+        issues.error(Error {
+            path: "scheduler.accounts",
+            message: "the account tree is not valid",
+            found: &problem,
+            expected: "a tree of uniquely named accounts with positive shares",
+            fix: "fix the accounts as the message says",
+        });
     }
     specs
 }
@@ -243,12 +249,12 @@ fn node_set(
         match resolve_nodes(reference, cluster) {
             Ok(nodes) => nodes.into_iter().for_each(|n| member[n as usize] = true),
             Err(problem) => {
-                issues.error(
-                    &index_path(path, i),
-                    problem,
-                    format!("\"{reference}\""),
-                    "a node group name, a node name, or a range like \"dgx-[000-015]\"",
-                    format!(
+                issues.error(Error {
+                    path: &index_path(path, i),
+                    message: &problem,
+                    found: &format!("\"{reference}\""),
+                    expected: "a node group name, a node name, or a range like \"dgx-[000-015]\"",
+                    fix: &format!(
                         "use a node group ({}), a node name (<group>-<index>, e.g. {}) or a range of them",
                         cluster
                             .groups
@@ -258,7 +264,7 @@ fn node_set(
                             .join(", "),
                         cluster.nodes.first().map_or("", |n| n.name.as_str())
                     ),
-                );
+                });
                 ok = false;
             }
         }
@@ -314,47 +320,56 @@ fn partitions(list: &[file::Partition], cluster: &Cluster, issues: &mut Issues) 
     for (i, p) in list.iter().enumerate() {
         let path = index_path("scheduler.partitions", i);
         if list[..i].iter().any(|other| other.name == p.name) {
-            issues.error(
-                &field_path(&path, "name"),
-                format!("two partitions are named `{}`", p.name),
-                format!("\"{}\"", p.name),
-                "unique partition names",
-                "rename one of them",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "name"),
+                message: &format!("two partitions are named `{}`", p.name),
+                found: &format!("\"{}\"", p.name),
+                expected: "unique partition names",
+                fix: "rename one of them",
+            });
         }
         let Some(member) = node_set(&field_path(&path, "nodes"), &p.nodes, cluster, issues) else {
             continue;
         };
         let nodes = NodeSet::from_members(member);
         if nodes.is_empty() {
-            issues.error(
-                &field_path(&path, "nodes"),
-                "a partition needs nodes",
-                "[]",
-                "at least one node group or node",
-                "list the node groups of this partition",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "nodes"),
+                message: "a partition needs nodes",
+                found: "[]",
+                expected: "at least one node group or node",
+                fix: "list the node groups of this partition",
+            });
         }
-        for (field, value) in [("default_time", p.default_time), ("max_time", p.max_time)] {
-            if let Some(v) = value {
+        let mut time = |field: &str, value: Option<&file::Written<SimDuration>>| {
+            let at = field_path(&path, field);
+            let time = issues.optional(&at, value).ok().flatten();
+            if let Some(t) = time {
                 issues.positive_duration(
-                    &field_path(&path, field),
-                    v,
+                    &at,
+                    t,
                     field,
                     "give a positive time like \"1d\", or leave it out for no limit",
                 );
             }
-        }
-        if let (Some(d), Some(m)) = (p.default_time, p.max_time)
-            && d.0 > m.0
+            time
+        };
+        let default_time = time("default_time", p.default_time.as_ref());
+        let max_time = time("max_time", p.max_time.as_ref());
+        let grace_time = issues
+            .optional(&field_path(&path, "grace_time"), p.grace_time.as_ref())
+            .ok()
+            .flatten();
+        if let (Some(d), Some(m)) = (default_time, max_time)
+            && d > m
         {
-            issues.error(
-                &field_path(&path, "default_time"),
-                "the default time exceeds the partition's MaxTime",
-                format!("\"{d}\" > \"{m}\""),
-                "default_time <= max_time",
-                "lower default_time or raise max_time",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "default_time"),
+                message: "the default time exceeds the partition's MaxTime",
+                found: &format!("\"{}\" > \"{}\"", format_duration(d), format_duration(m)),
+                expected: "default_time <= max_time",
+                fix: "lower default_time or raise max_time",
+            });
         }
         if let Some(n) = p.max_nodes {
             issues.positive_u32(
@@ -367,12 +382,12 @@ fn partitions(list: &[file::Partition], cluster: &Cluster, issues: &mut Issues) 
         out.push(Partition {
             name: p.name.clone(),
             nodes,
-            default_time: p.default_time.map(|d| d.0),
-            max_time: p.max_time.map(|d| d.0),
+            default_time,
+            max_time,
             max_nodes: p.max_nodes,
             priority_job_factor: p.priority_job_factor.unwrap_or(1),
             priority_tier: p.priority_tier.unwrap_or(1),
-            grace_time: p.grace_time.map_or(SimDuration::ZERO, |d| d.0),
+            grace_time: grace_time.unwrap_or(SimDuration::ZERO),
         });
     }
     // `Default=YES` goes first: index 0 is where jobs without a partition go.
@@ -383,13 +398,13 @@ fn partitions(list: &[file::Partition], cluster: &Cluster, issues: &mut Issues) 
         .map(|(i, _)| i)
         .collect();
     if defaults.len() > 1 {
-        issues.error(
-            &field_path(&index_path("scheduler.partitions", defaults[1]), "default"),
-            "two partitions are marked default",
-            "default: true",
-            "at most one default partition",
-            "keep default: true on one partition only",
-        );
+        issues.error(Error {
+            path: &field_path(&index_path("scheduler.partitions", defaults[1]), "default"),
+            message: "two partitions are marked default",
+            found: "default: true",
+            expected: "at most one default partition",
+            fix: "keep default: true on one partition only",
+        });
     } else if let Some(&d) = defaults.first()
         && d < out.len()
     {
@@ -407,51 +422,53 @@ fn qos_list(list: &[file::Qos], issues: &mut Issues) -> Vec<Qos> {
     for (i, q) in list.iter().enumerate() {
         let path = index_path("scheduler.qos", i);
         if list[..i].iter().any(|other| other.name == q.name) {
-            issues.error(
-                &field_path(&path, "name"),
-                format!("two QOS are named `{}`", q.name),
-                format!("\"{}\"", q.name),
-                "unique QOS names",
-                "rename one of them",
-            );
+            issues.error(Error {
+                path: &field_path(&path, "name"),
+                message: &format!("two QOS are named `{}`", q.name),
+                found: &format!("\"{}\"", q.name),
+                expected: "unique QOS names",
+                fix: "rename one of them",
+            });
         }
         for (field, value) in [
             ("max_gpus_per_user", q.max_gpus_per_user),
             ("grp_gpus", q.grp_gpus),
         ] {
             if value == Some(0) {
-                issues.error(
-                    &field_path(&path, field),
-                    format!("{field} of 0 would keep every job of this QOS waiting forever"),
-                    "0",
-                    "a positive GPU count, or no limit",
-                    "raise the limit or leave it out",
-                );
+                issues.error(Error {
+                    path: &field_path(&path, field),
+                    message: &format!(
+                        "{field} of 0 would keep every job of this QOS waiting forever"
+                    ),
+                    found: "0",
+                    expected: "a positive GPU count, or no limit",
+                    fix: "raise the limit or leave it out",
+                });
             }
         }
         let mut preempt = Vec::new();
         for (k, name) in q.preempt.iter().enumerate() {
             match list.iter().position(|other| &other.name == name) {
-                Some(j) if j == i => issues.error(
-                    &index_path(&field_path(&path, "preempt"), k),
-                    "a QOS cannot preempt itself",
-                    format!("\"{name}\""),
-                    "names of other QOS",
-                    "remove it from the list",
-                ),
+                Some(j) if j == i => issues.error(Error {
+                    path: &index_path(&field_path(&path, "preempt"), k),
+                    message: "a QOS cannot preempt itself",
+                    found: &format!("\"{name}\""),
+                    expected: "names of other QOS",
+                    fix: "remove it from the list",
+                }),
                 Some(j) => preempt.push(j as u16),
                 None => {
                     let fix = match did_you_mean(name, list.iter().map(|q| q.name.as_str())) {
                         Some(s) => format!("did you mean `{s}`?"),
                         None => "name a QOS defined under scheduler.qos".into(),
                     };
-                    issues.error(
-                        &index_path(&field_path(&path, "preempt"), k),
-                        format!("unknown QOS `{name}`"),
-                        format!("\"{name}\""),
-                        "the name of another QOS",
-                        fix,
-                    );
+                    issues.error(Error {
+                        path: &index_path(&field_path(&path, "preempt"), k),
+                        message: &format!("unknown QOS `{name}`"),
+                        found: &format!("\"{name}\""),
+                        expected: "the name of another QOS",
+                        fix: &fix,
+                    });
                 }
             }
         }
@@ -461,7 +478,11 @@ fn qos_list(list: &[file::Qos], issues: &mut Issues) -> Vec<Qos> {
             max_gpus_per_user: q.max_gpus_per_user,
             grp_gpus: q.grp_gpus,
             preempt,
-            grace_time: q.grace_time.map_or(SimDuration::ZERO, |d| d.0),
+            grace_time: issues
+                .optional(&field_path(&path, "grace_time"), q.grace_time.as_ref())
+                .ok()
+                .flatten()
+                .unwrap_or(SimDuration::ZERO),
         });
     }
     // Slurm's default QOS is `normal`: put it first when it exists.
@@ -500,16 +521,16 @@ fn topology(list: &[file::Switch], cluster: &Cluster, issues: &mut Issues) -> Ve
                 continue;
             }
             if let Some(other) = owner[n] {
-                issues.error(
-                    &field_path(&path, "nodes"),
-                    format!(
+                issues.error(Error {
+                    path: &field_path(&path, "nodes"),
+                    message: &format!(
                         "node {} is under two leaf switches ({} and {})",
                         cluster.nodes[n].name, list[other].name, s.name
                     ),
-                    format!("{:?}", s.nodes),
-                    "each node under exactly one leaf switch",
-                    "remove the node from one of the switches",
-                );
+                    found: &format!("{:?}", s.nodes),
+                    expected: "each node under exactly one leaf switch",
+                    fix: "remove the node from one of the switches",
+                });
             }
             owner[n] = Some(i);
             nodes.push(n as u32);
@@ -520,17 +541,17 @@ fn topology(list: &[file::Switch], cluster: &Cluster, issues: &mut Issues) -> Ve
         });
     }
     if let Some(n) = owner.iter().position(Option::is_none) {
-        issues.error(
-            "scheduler.topology",
-            format!("node {} is under no leaf switch", cluster.nodes[n].name),
-            format!(
+        issues.error(Error {
+            path: "scheduler.topology",
+            message: &format!("node {} is under no leaf switch", cluster.nodes[n].name),
+            found: &format!(
                 "{} of {} nodes placed",
                 owner.iter().filter(|o| o.is_some()).count(),
                 owner.len()
             ),
-            "every node under a leaf switch",
-            "add the missing nodes to a switch, e.g. a range like \"dgx-[016-031]\"",
-        );
+            expected: "every node under a leaf switch",
+            fix: "add the missing nodes to a switch, e.g. a range like \"dgx-[016-031]\"",
+        });
     }
     out
 }
@@ -560,13 +581,13 @@ pub(super) fn lookup(
                     }
                 ),
             };
-            issues.error(
+            issues.error(Error {
                 path,
-                format!("unknown {kind} `{name}`"),
-                format!("\"{name}\""),
-                &format!("one of {}", names.join(", ")),
-                fix,
-            );
+                message: &format!("unknown {kind} `{name}`"),
+                found: &format!("\"{name}\""),
+                expected: &format!("one of {}", names.join(", ")),
+                fix: &fix,
+            });
             None
         }
     }

@@ -2,16 +2,15 @@
 //! precision and work, checked against the hardware of its partition
 //! (memory included) before the run starts.
 
-use super::super::did_you_mean;
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::{Issues, Names};
+use super::workload::Context;
+use super::{Error, Issues};
 use crate::collective::analytic::{Links, Nccl};
 use crate::engine::{SimDuration, SimTime};
-use crate::hardware::Cluster;
-use crate::scheduler::{GpuPool, SchedulerConfig};
-use crate::training::{self, ModelSpec, Precision};
-use crate::workload::{Directory, JobRequest, SubmittedJob, TrainingSpec, WorkloadSpec};
+use crate::text::did_you_mean;
+use crate::training::{self, AttentionKernel, Ffn, Layout, ModelSpec, Moe, Precision, Recompute};
+use crate::workload::{JobRequest, SubmittedJob, TrainingSpec};
 
 /// Without a limit (from the job or its partition) a training job may run
 /// this many times its time on a non-blocking fabric.
@@ -20,234 +19,255 @@ pub const DEFAULT_LIMIT_FACTOR: f64 = 2.0;
 /// Largest step count accepted; more is surely a typo.
 const MAX_STEPS: u64 = 1_000_000_000;
 
-#[allow(clippy::too_many_arguments)]
-pub(super) fn build_training_jobs(
-    w: &file::Workload,
-    cluster: Option<&Cluster>,
-    pool: Option<&GpuPool>,
-    scheduler: &SchedulerConfig,
-    names: &Names,
-    directory: &mut Directory,
-    spec: &mut WorkloadSpec,
-    issues: &mut Issues,
-) {
-    for (i, m) in w.models.iter().enumerate() {
-        let path = index_path("workload.models", i);
-        if let Err(e) = m.validate() {
-            issues.error(
-                &path,
-                "this model shape is invalid",
-                &m.name,
-                "a consistent model shape",
-                e.message,
-            );
-        }
-        if training::model::preset(&m.name).is_some()
-            || w.models[..i].iter().any(|o| o.name == m.name)
-        {
-            issues.error(
-                &field_path(&path, "name"),
-                format!("the model name `{}` is already taken", m.name),
-                format!("\"{}\"", m.name),
-                "a name no preset and no other model uses",
-                "rename the model; training jobs refer to it by name",
-            );
-        }
-    }
-    let Some(cluster) = cluster else {
-        return;
-    };
-    for (i, job) in w.training.iter().enumerate() {
-        let path = index_path("workload.training", i);
-        let Some(model) = resolve_model(&path, &job.model, &w.models, issues) else {
-            continue;
-        };
-        let Some((partition, qos)) =
-            names.resolve(&path, job.partition.as_deref(), job.qos.as_deref(), issues)
-        else {
-            continue;
-        };
-        let part = &scheduler.partitions[partition as usize];
-        // The partition's hardware: training jobs need one GPU model.
-        let mut groups = (0..cluster.node_count() as u32)
-            .filter(|&n| part.nodes.contains(n))
-            .map(|n| cluster.nodes[n as usize].group);
-        let Some(first) = groups.next() else {
-            continue;
-        };
-        let group = &cluster.groups[first as usize];
-        if groups.any(|g| cluster.groups[g as usize].gpu_model.name != group.gpu_model.name) {
-            issues.error(
-                &field_path(&path, "partition"),
-                "a training job needs nodes of one GPU model",
-                format!("partition `{}` mixes GPU models", part.name),
-                "a partition whose nodes share a GPU model",
-                "run training jobs in a partition of one node group",
-            );
-            continue;
-        }
-        let layout = &job.layout;
-        let layout_path = field_path(&path, "layout");
-        if let Err(e) = layout.validate(&model, group.gpus_per_node, None) {
-            issues.error(
-                &layout_path,
-                "this layout cannot run",
-                layout_summary(layout),
-                "a valid layout",
-                e.message,
-            );
-            continue;
-        }
-        let gpus = layout.gpus();
-        let gpn = u64::from(group.gpus_per_node);
-        let request = if gpus <= gpn {
-            JobRequest::Gpus(gpus as u32)
-        } else if gpus % gpn == 0 {
-            JobRequest::Nodes {
-                count: (gpus / gpn) as u32,
-                gpus_per_node: group.gpus_per_node,
+impl Context<'_> {
+    /// `workload.models` and `workload.training`.
+    pub(super) fn training_jobs(&mut self, w: &file::Workload) {
+        let models: Vec<ModelSpec> = w.models.iter().map(convert_model).collect();
+        for (i, m) in models.iter().enumerate() {
+            let path = index_path("workload.models", i);
+            if let Err(e) = m.validate() {
+                self.issues.error(Error {
+                    path: &path,
+                    message: "this model shape is invalid",
+                    found: &m.name,
+                    expected: "a consistent model shape",
+                    fix: &e.message,
+                });
             }
-        } else {
-            issues.error(
-                &layout_path,
-                format!("the layout's {gpus} GPUs do not fill whole {gpn}-GPU nodes"),
-                layout_summary(layout),
-                &format!("tp·pp·cp·dp a multiple of {gpn}"),
-                "change dp (or tp, pp) so that the job takes whole nodes",
-            );
-            continue;
-        };
-        if let Some(Err(never)) = pool.map(|p| p.check_fits_when_idle_in(request, &part.nodes)) {
-            issues.error(
-                &layout_path,
-                "this training job can never fit on the cluster",
-                format!("{request}: {}", never.reason),
-                "a layout the cluster (or its partition) can hold when idle",
-                "lower dp, or add nodes to the cluster or the partition",
-            );
-            continue;
+            if training::model::preset(&m.name).is_some()
+                || models[..i].iter().any(|o| o.name == m.name)
+            {
+                self.issues.error(Error {
+                    path: &field_path(&path, "name"),
+                    message: &format!("the model name `{}` is already taken", m.name),
+                    found: &format!("\"{}\"", m.name),
+                    expected: "a name no preset and no other model uses",
+                    fix: "rename the model; training jobs refer to it by name",
+                });
+            }
         }
-        let precision = job.precision.unwrap_or(Precision::Bf16);
-        let comm = Nccl::new(Links::for_models(
-            &group.gpu_model,
-            &group.node_model,
-            group.gpus_per_node,
-        ));
-        let ideal = match training::step(
-            &model,
-            layout,
-            precision,
-            &group.gpu_model,
-            group.gpus_per_node,
-            &comm,
-        ) {
-            Ok(report) => report,
-            Err(e) => {
-                issues.error(
-                    &layout_path,
-                    format!(
-                        "this layout cannot train {} on {}",
-                        model.name, group.gpu_model.name
-                    ),
-                    layout_summary(layout),
-                    "a layout that fits in GPU memory",
-                    e.message,
-                );
+        // Times are read even without a cluster, to report misspellings.
+        let times: Vec<_> = w
+            .training
+            .iter()
+            .enumerate()
+            .map(|(i, job)| {
+                let path = index_path("workload.training", i);
+                let submit = self
+                    .issues
+                    .quantity(&field_path(&path, "submit"), &job.submit);
+                let limit = self
+                    .issues
+                    .optional(&field_path(&path, "time_limit"), job.time_limit.as_ref());
+                (submit, limit)
+            })
+            .collect();
+        let Some(cluster) = self.cluster else {
+            return;
+        };
+        for (i, (job, times)) in w.training.iter().zip(times).enumerate() {
+            let path = index_path("workload.training", i);
+            let Some(model) = resolve_model(&path, &job.model, &models, self.issues) else {
+                continue;
+            };
+            let Some((partition, qos)) =
+                self.resolve(&path, job.partition.as_deref(), job.qos.as_deref())
+            else {
+                continue;
+            };
+            let part = &self.scheduler.partitions[partition as usize];
+            // The partition's hardware: training jobs need one GPU model.
+            let mut groups = (0..cluster.node_count() as u32)
+                .filter(|&n| part.nodes.contains(n))
+                .map(|n| cluster.nodes[n as usize].group);
+            let Some(first) = groups.next() else {
+                continue;
+            };
+            let group = &cluster.groups[first as usize];
+            if groups.any(|g| cluster.groups[g as usize].gpu_model.name != group.gpu_model.name) {
+                self.issues.error(Error {
+                    path: &field_path(&path, "partition"),
+                    message: "a training job needs nodes of one GPU model",
+                    found: &format!("partition `{}` mixes GPU models", part.name),
+                    expected: "a partition whose nodes share a GPU model",
+                    fix: "run training jobs in a partition of one node group",
+                });
                 continue;
             }
-        };
-        let tokens_per_step = f64::from(layout.global_batch) * f64::from(model.seq_len);
-        let steps = match (job.steps, job.tokens.as_deref()) {
-            (Some(steps), None) if (1..=MAX_STEPS).contains(&steps) => steps,
-            (Some(steps), None) => {
-                issues.error(
-                    &field_path(&path, "steps"),
-                    "the step count must be between 1 and 10^9",
-                    steps.to_string(),
-                    "1 to 1000000000 steps",
-                    "give the number of optimizer steps to run",
-                );
+            let layout = &convert_layout(&job.layout);
+            let layout_path = field_path(&path, "layout");
+            if let Err(e) = layout.validate(&model, group.gpus_per_node, None) {
+                self.issues.error(Error {
+                    path: &layout_path,
+                    message: "this layout cannot run",
+                    found: &layout_summary(layout),
+                    expected: "a valid layout",
+                    fix: &e.message,
+                });
                 continue;
             }
-            (None, Some(text)) => match crate::units::parse_count(text) {
-                Ok(tokens) => ((tokens / tokens_per_step).ceil() as u64).clamp(1, MAX_STEPS),
-                Err(_) => {
-                    issues.error(
-                        &field_path(&path, "tokens"),
-                        "not a token count",
-                        format!("\"{text}\""),
-                        "a count like \"20B\", \"1.5T\" or \"300M\"",
-                        "write the number of tokens with K, M, B or T",
-                    );
+            let gpus = layout.gpus();
+            let gpn = u64::from(group.gpus_per_node);
+            let request = if gpus <= gpn {
+                JobRequest::Gpus(gpus as u32)
+            } else if gpus.is_multiple_of(gpn) {
+                JobRequest::Nodes {
+                    count: (gpus / gpn) as u32,
+                    gpus_per_node: group.gpus_per_node,
+                }
+            } else {
+                self.issues.error(Error {
+                    path: &layout_path,
+                    message: &format!("the layout's {gpus} GPUs do not fill whole {gpn}-GPU nodes"),
+                    found: &layout_summary(layout),
+                    expected: &format!("tp·pp·cp·dp a multiple of {gpn}"),
+                    fix: "change dp (or tp, pp) so that the job takes whole nodes",
+                });
+                continue;
+            };
+            if let Some(Err(never)) = self
+                .pool
+                .map(|p| p.check_fits_when_idle_in(request, &part.nodes))
+            {
+                self.issues.error(Error {
+                    path: &layout_path,
+                    message: "this training job can never fit on the cluster",
+                    found: &format!("{request}: {}", never.reason),
+                    expected: "a layout the cluster (or its partition) can hold when idle",
+                    fix: "lower dp, or add nodes to the cluster or the partition",
+                });
+                continue;
+            }
+            let precision = match job.precision {
+                None | Some(file::Precision::Bf16) => Precision::Bf16,
+                Some(file::Precision::Fp8) => Precision::Fp8,
+            };
+            let comm = Nccl::new(Links::for_models(
+                &group.gpu_model,
+                &group.node_model,
+                group.gpus_per_node,
+            ));
+            let ideal = match training::step(
+                &model,
+                layout,
+                precision,
+                &group.gpu_model,
+                group.gpus_per_node,
+                &comm,
+            ) {
+                Ok(report) => report,
+                Err(e) => {
+                    self.issues.error(Error {
+                        path: &layout_path,
+                        message: &format!(
+                            "this layout cannot train {} on {}",
+                            model.name, group.gpu_model.name
+                        ),
+                        found: &layout_summary(layout),
+                        expected: "a layout that fits in GPU memory",
+                        fix: &e.message,
+                    });
                     continue;
                 }
-            },
-            (Some(_), Some(_)) => {
-                issues.error(
-                    &path,
-                    "give the work as steps or as tokens, not both",
-                    "steps and tokens",
-                    "one of steps, tokens",
-                    "remove one of the two",
-                );
+            };
+            let tokens_per_step = f64::from(layout.global_batch) * f64::from(model.seq_len);
+            let steps = match (job.steps, job.tokens.as_deref()) {
+                (Some(steps), None) if (1..=MAX_STEPS).contains(&steps) => steps,
+                (Some(steps), None) => {
+                    self.issues.error(Error {
+                        path: &field_path(&path, "steps"),
+                        message: "the step count must be between 1 and 10^9",
+                        found: &steps.to_string(),
+                        expected: "1 to 1000000000 steps",
+                        fix: "give the number of optimizer steps to run",
+                    });
+                    continue;
+                }
+                (None, Some(text)) => match crate::units::parse_count(text) {
+                    Ok(tokens) => ((tokens / tokens_per_step).ceil() as u64).clamp(1, MAX_STEPS),
+                    Err(_) => {
+                        self.issues.error(Error {
+                            path: &field_path(&path, "tokens"),
+                            message: "not a token count",
+                            found: &format!("\"{text}\""),
+                            expected: "a count like \"20B\", \"1.5T\" or \"300M\"",
+                            fix: "write the number of tokens with K, M, B or T",
+                        });
+                        continue;
+                    }
+                },
+                (Some(_), Some(_)) => {
+                    self.issues.error(Error {
+                        path: &path,
+                        message: "give the work as steps or as tokens, not both",
+                        found: "steps and tokens",
+                        expected: "one of steps, tokens",
+                        fix: "remove one of the two",
+                    });
+                    continue;
+                }
+                (None, None) => {
+                    self.issues.error(Error {
+                        path: &path,
+                        message: "a training job needs its work: steps or tokens",
+                        found: "neither steps nor tokens",
+                        expected: "steps: 1000 or tokens: \"20B\"",
+                        fix: "add steps or tokens",
+                    });
+                    continue;
+                }
+            };
+            let (Some(submit), Ok(given_limit)) = times else {
                 continue;
-            }
-            (None, None) => {
-                issues.error(
-                    &path,
-                    "a training job needs its work: steps or tokens",
-                    "neither steps nor tokens",
-                    "steps: 1000 or tokens: \"20B\"",
-                    "add steps or tokens",
-                );
-                continue;
-            }
-        };
-        let estimate = SimDuration::from_secs_f64(ideal.step_s * steps as f64);
-        let time_limit = match job.time_limit {
-            Some(l) if l.0.is_zero() => {
-                issues.error(
-                    &field_path(&path, "time_limit"),
-                    "a time limit of zero would kill the job at once",
-                    "\"0s\"",
-                    "a limit above zero",
-                    "give the limit the user asked for, or leave it out",
-                );
-                continue;
-            }
-            Some(l) => l.0,
-            None => part
-                .default_time
-                .unwrap_or_else(|| estimate.mul_f64_ceil(DEFAULT_LIMIT_FACTOR)),
-        };
-        let name = job
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("train{}", i + 1));
-        let index = spec.training.len() as u32;
-        spec.training.push(TrainingSpec {
-            model,
-            layout: layout.clone(),
-            precision,
-            steps,
-            gpu: group.gpu_model.clone(),
-            node: group.node_model.clone(),
-            gpus_per_node: group.gpus_per_node,
-            ideal,
-        });
-        spec.jobs.push(SubmittedJob {
-            name: directory.job_name(&name),
-            user: directory.user(job.user.as_deref().unwrap_or("user")),
-            account: directory.account(job.account.as_deref().unwrap_or("default")),
-            submit: SimTime::ZERO + job.submit.0,
-            request,
-            runtime: estimate,
-            time_limit: time_limit.max(SimDuration::from_ns(1)),
-            partition,
-            qos,
-            nice: job.nice.unwrap_or(0),
-            training: Some(index),
-        });
+            };
+            let estimate = SimDuration::from_secs_f64(ideal.step_s * steps as f64);
+            let time_limit = match given_limit {
+                Some(l) if l.is_zero() => {
+                    self.issues.error(Error {
+                        path: &field_path(&path, "time_limit"),
+                        message: "a time limit of zero would kill the job at once",
+                        found: "\"0s\"",
+                        expected: "a limit above zero",
+                        fix: "give the limit the user asked for, or leave it out",
+                    });
+                    continue;
+                }
+                Some(l) => l,
+                None => part
+                    .default_time
+                    .unwrap_or_else(|| estimate.mul_f64_ceil(DEFAULT_LIMIT_FACTOR)),
+            };
+            let name = job
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("train{}", i + 1));
+            let index = self.spec.training.len() as u32;
+            self.spec.training.push(TrainingSpec {
+                model,
+                layout: layout.clone(),
+                precision,
+                steps,
+                gpu: group.gpu_model.clone(),
+                node: group.node_model.clone(),
+                gpus_per_node: group.gpus_per_node,
+                ideal,
+            });
+            self.spec.jobs.push(SubmittedJob {
+                name: self.directory.job_name(&name),
+                user: self.directory.user(job.user.as_deref().unwrap_or("user")),
+                account: self
+                    .directory
+                    .account(job.account.as_deref().unwrap_or("default")),
+                submit: SimTime::ZERO + submit,
+                request,
+                runtime: estimate,
+                time_limit: time_limit.max(SimDuration::from_ns(1)),
+                partition,
+                qos,
+                nice: job.nice.unwrap_or(0),
+                training: Some(index),
+            });
+        }
     }
 }
 
@@ -272,19 +292,74 @@ fn resolve_model(
         Some(s) => format!("did you mean `{s}`?"),
         None => "name a preset, or describe the model under workload.models".to_string(),
     };
-    issues.error(
-        &field_path(path, "model"),
-        format!("unknown model `{name}`"),
-        format!("\"{name}\""),
-        &format!("one of {}", known.join(", ")),
-        fix,
-    );
+    issues.error(Error {
+        path: &field_path(path, "model"),
+        message: &format!("unknown model `{name}`"),
+        found: &format!("\"{name}\""),
+        expected: &format!("one of {}", known.join(", ")),
+        fix: &fix,
+    });
     None
 }
 
-fn layout_summary(l: &training::Layout) -> String {
+fn layout_summary(l: &Layout) -> String {
     format!(
         "tp {} pp {} dp {} cp {}, micro-batch {}, global batch {}",
         l.tp, l.pp, l.dp, l.cp, l.micro_batch, l.global_batch
     )
+}
+
+/// A model shape as written, in the model's terms.
+pub(in crate::scenario) fn convert_model(m: &file::ModelSpec) -> ModelSpec {
+    ModelSpec {
+        name: m.name.clone(),
+        parameters: m.parameters,
+        layers: m.layers,
+        hidden: m.hidden,
+        ffn_hidden: m.ffn_hidden,
+        heads: m.heads,
+        kv_heads: m.kv_heads,
+        seq_len: m.seq_len,
+        vocab: m.vocab,
+        ffn: match m.ffn {
+            file::Ffn::Gelu => Ffn::Gelu,
+            file::Ffn::SwiGlu => Ffn::SwiGlu,
+        },
+        moe: m.moe.as_ref().map(|moe| Moe {
+            experts: moe.experts,
+            top_k: moe.top_k,
+            expert_ffn_hidden: moe.expert_ffn_hidden,
+        }),
+        biases: m.biases,
+        tied_embeddings: m.tied_embeddings,
+        learned_positions: m.learned_positions,
+        dropout: m.dropout,
+        causal: m.causal,
+    }
+}
+
+fn convert_layout(l: &file::Layout) -> Layout {
+    Layout {
+        tp: l.tp,
+        pp: l.pp,
+        virtual_stages: l.virtual_stages,
+        dp: l.dp,
+        cp: l.cp,
+        ep: l.ep,
+        micro_batch: l.micro_batch,
+        global_batch: l.global_batch,
+        zero_stage: l.zero_stage,
+        recompute: match l.recompute {
+            file::Recompute::None => Recompute::None,
+            file::Recompute::Selective => Recompute::Selective,
+            file::Recompute::Full => Recompute::Full,
+        },
+        sequence_parallel: l.sequence_parallel,
+        attention: match l.attention {
+            file::AttentionKernel::Unfused => AttentionKernel::Unfused,
+            file::AttentionKernel::Flash => AttentionKernel::Flash,
+        },
+        overlap_grad_reduce: l.overlap_grad_reduce,
+        balance_embedding_stages: l.balance_embedding_stages,
+    }
 }

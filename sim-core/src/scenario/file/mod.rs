@@ -1,23 +1,33 @@
 //! The RON scenario schema, version 1, exactly as users write it.
 //!
-//! These types mirror the file and nothing else: they hold strings and
-//! human units, accept nothing unknown (`deny_unknown_fields` everywhere, no
-//! `flatten`, which would defeat it), and have no behaviour. `validate.rs`
-//! checks them and converts them into the core model types; nothing outside
-//! `scenario` sees them. Keeping the two apart lets the file format stay
-//! stable while the model evolves, and keeps serde out of the hot path.
+//! These types mirror the file and nothing else: they hold strings, and
+//! quantities as written ([`Written`], parsed by `validate`), accept
+//! nothing unknown (`deny_unknown_fields` everywhere, no `flatten`, which
+//! would defeat it), and have no behaviour. `validate` checks them and
+//! converts them into the core model types; nothing outside `scenario`
+//! sees them (the module is private). Keeping the two apart lets the file
+//! format stay stable while the model evolves, and keeps serde out of the
+//! hot path. Training models and layouts are in `training.rs`, quantities
+//! in `quantity.rs`.
 //!
 //! Field names are the schema: renaming one is a breaking change for every
 //! scenario file and `--set` script out there.
 
-use serde::{Deserialize, Serialize};
+mod quantity;
+mod training;
 
-use crate::units::{Bandwidth, Bytes, HumanDuration, Usd};
+use serde::Deserialize;
+
+pub use quantity::{Quantity, Spelling, Written};
+pub use training::{AttentionKernel, Ffn, Layout, ModelSpec, Precision, Recompute};
+
+use crate::engine::SimDuration;
+use crate::units::{Bandwidth, Bytes, Usd};
 
 /// The schema version this build reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Schema version; 1 if omitted.
@@ -45,7 +55,7 @@ pub struct Scenario {
     pub outputs: Option<Outputs>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogAdditions {
     #[serde(default)]
@@ -56,7 +66,7 @@ pub struct CatalogAdditions {
 
 /// A GPU model to add (all fields required) or a built-in one to amend
 /// (only the fields given change).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GpuEntry {
     pub name: String,
@@ -71,15 +81,15 @@ pub struct GpuEntry {
     #[serde(default)]
     pub fp8_tflops: Option<f64>,
     #[serde(default)]
-    pub memory: Option<Bytes>,
+    pub memory: Option<Written<Bytes>>,
     #[serde(default)]
-    pub memory_bandwidth: Option<Bandwidth>,
+    pub memory_bandwidth: Option<Written<Bandwidth>>,
     #[serde(default)]
-    pub nvlink_bandwidth: Option<Bandwidth>,
+    pub nvlink_bandwidth: Option<Written<Bandwidth>>,
     #[serde(default)]
     pub tdp_watts: Option<u32>,
     #[serde(default)]
-    pub price_per_gpu_hour: Option<Usd>,
+    pub price_per_gpu_hour: Option<Written<Usd>>,
     /// Fraction of dense peak a transformer's matmuls sustain in training
     /// (see `hardware::GpuModel::matmul_efficiency`), in (0, 1].
     #[serde(default)]
@@ -87,7 +97,7 @@ pub struct GpuEntry {
 }
 
 /// A node model to add (all fields required) or a built-in one to amend.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeEntry {
     pub name: String,
@@ -100,24 +110,24 @@ pub struct NodeEntry {
     #[serde(default)]
     pub compute_nics: Option<u32>,
     #[serde(default)]
-    pub nic_bandwidth: Option<Bandwidth>,
+    pub nic_bandwidth: Option<Written<Bandwidth>>,
     #[serde(default)]
     pub cpu_cores: Option<u32>,
     #[serde(default)]
-    pub host_memory: Option<Bytes>,
+    pub host_memory: Option<Written<Bytes>>,
     #[serde(default)]
     pub max_power_watts: Option<u32>,
     #[serde(default)]
-    pub purchase_price: Option<Usd>,
+    pub purchase_price: Option<Written<Usd>>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cluster {
     pub node_groups: Vec<NodeGroup>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeGroup {
     /// Prefix of the node names (`"dgx"` gives `dgx-000`, `dgx-001`, ...).
@@ -132,7 +142,7 @@ pub struct NodeGroup {
     pub gpus_per_node: Option<u32>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
     /// Jobs written out one by one.
@@ -144,7 +154,7 @@ pub struct Workload {
     pub training: Vec<TrainingJob>,
     /// Model shapes training jobs may name besides the built-in presets.
     #[serde(default)]
-    pub models: Vec<crate::training::ModelSpec>,
+    pub models: Vec<ModelSpec>,
     /// Synthetic job streams.
     #[serde(default)]
     pub generators: Vec<Generator>,
@@ -154,7 +164,7 @@ pub struct Workload {
 }
 
 /// A trace to replay. Paths are relative to the scenario file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trace {
     pub file: String,
@@ -199,47 +209,47 @@ pub struct Trace {
     pub qos: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum TraceFormat {
     Swf,
     Sacct,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum SizeField {
     Requested,
     Allocated,
     Larger,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub enum BadRuntime {
     Drop,
-    Replace(HumanDuration),
+    Replace(Written<SimDuration>),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub enum ZeroRuntime {
     Keep,
     Drop,
-    Replace(HumanDuration),
+    Replace(Written<SimDuration>),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub enum MissingEstimate {
     RunTime,
-    Fixed(HumanDuration),
+    Fixed(Written<SimDuration>),
     Factor(f64),
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum WindowOrder {
     JobId,
     Submit,
 }
 
 /// What a job asks for.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Request {
     /// N GPUs: within one node if some node has that many, else spread over
@@ -249,7 +259,7 @@ pub enum Request {
     Nodes { count: u32, gpus_per_node: u32 },
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Job {
     #[serde(default)]
@@ -258,14 +268,14 @@ pub struct Job {
     pub user: Option<String>,
     #[serde(default)]
     pub account: Option<String>,
-    pub submit: HumanDuration,
+    pub submit: Written<SimDuration>,
     pub request: Request,
     /// How long the job really runs.
-    pub runtime: HumanDuration,
+    pub runtime: Written<SimDuration>,
     /// The limit the user asked for; the partition's `default_time`, else
     /// the runtime, if omitted.
     #[serde(default)]
-    pub time_limit: Option<HumanDuration>,
+    pub time_limit: Option<Written<SimDuration>>,
     /// The default partition if omitted.
     #[serde(default)]
     pub partition: Option<String>,
@@ -277,7 +287,7 @@ pub struct Job {
     pub nice: Option<i32>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingJob {
     #[serde(default)]
@@ -286,14 +296,14 @@ pub struct TrainingJob {
     pub user: Option<String>,
     #[serde(default)]
     pub account: Option<String>,
-    pub submit: HumanDuration,
+    pub submit: Written<SimDuration>,
     /// A preset (`"llama3-70b"`, `"gpt3-175b"`, ...) or the name of one of
     /// `workload.models`.
     pub model: String,
-    pub layout: crate::training::Layout,
+    pub layout: Layout,
     /// `Bf16` if omitted.
     #[serde(default)]
-    pub precision: Option<crate::training::Precision>,
+    pub precision: Option<Precision>,
     /// The work, as optimizer steps or as tokens (`"20B"`, `"1.5T"`):
     /// exactly one of the two.
     #[serde(default)]
@@ -303,7 +313,7 @@ pub struct TrainingJob {
     /// Twice the run time on a non-blocking fabric if omitted (and no
     /// partition default).
     #[serde(default)]
-    pub time_limit: Option<HumanDuration>,
+    pub time_limit: Option<Written<SimDuration>>,
     #[serde(default)]
     pub partition: Option<String>,
     #[serde(default)]
@@ -312,7 +322,7 @@ pub struct TrainingJob {
     pub nice: Option<i32>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Generator {
     /// Names this generator's RNG streams; unique within the scenario.
@@ -323,10 +333,10 @@ pub struct Generator {
     pub count: Option<u64>,
     /// ...or at this time, whichever comes first.
     #[serde(default)]
-    pub until: Option<HumanDuration>,
+    pub until: Option<Written<SimDuration>>,
     /// Time of the first possible arrival.
     #[serde(default)]
-    pub start: Option<HumanDuration>,
+    pub start: Option<Written<SimDuration>>,
     pub sizes: Vec<WeightedRequest>,
     pub duration: DurationDistribution,
     /// time limit = true runtime x this factor. 1.0 if omitted.
@@ -343,21 +353,23 @@ pub struct Generator {
     pub qos: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Arrival {
     /// A Poisson process: exponential gaps with this mean.
-    Poisson { mean_interarrival: HumanDuration },
+    Poisson {
+        mean_interarrival: Written<SimDuration>,
+    },
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightedRequest {
     pub request: Request,
     pub weight: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightedUser {
     pub user: String,
@@ -365,30 +377,30 @@ pub struct WeightedUser {
     pub weight: f64,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum DurationDistribution {
     Exponential {
-        mean: HumanDuration,
+        mean: Written<SimDuration>,
     },
     /// ln(duration) is normal with mean ln(median) and this sigma.
     LogNormal {
-        median: HumanDuration,
+        median: Written<SimDuration>,
         sigma: f64,
     },
     Uniform {
-        min: HumanDuration,
-        max: HumanDuration,
+        min: Written<SimDuration>,
+        max: Written<SimDuration>,
     },
     /// Resampled from observed values, with optional weights.
     Empirical {
-        values: Vec<HumanDuration>,
+        values: Vec<Written<SimDuration>>,
         #[serde(default)]
         weights: Option<Vec<f64>>,
     },
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scheduler {
     /// `Fcfs` (default), `Multifactor` or `Sjf`.
@@ -399,13 +411,13 @@ pub struct Scheduler {
     pub backfill: Backfill,
     /// Slurm `bf_interval`, default 30 s; "0s" backfills at every pass.
     #[serde(default)]
-    pub bf_interval: Option<HumanDuration>,
+    pub bf_interval: Option<Written<SimDuration>>,
     /// Slurm `bf_window`, default 1 day.
     #[serde(default)]
-    pub bf_window: Option<HumanDuration>,
+    pub bf_window: Option<Written<SimDuration>>,
     /// Slurm `bf_resolution`, default 60 s.
     #[serde(default)]
-    pub bf_resolution: Option<HumanDuration>,
+    pub bf_resolution: Option<Written<SimDuration>>,
     /// Slurm `bf_max_job_test`, default 500.
     #[serde(default)]
     pub bf_max_job_test: Option<u32>,
@@ -438,7 +450,7 @@ pub struct Scheduler {
     pub topology: Vec<Switch>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum QueueOrder {
     /// First come, first served (Slurm `priority/basic`).
     Fcfs,
@@ -448,7 +460,7 @@ pub enum QueueOrder {
     Sjf,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub enum Backfill {
     #[default]
     None,
@@ -457,7 +469,7 @@ pub enum Backfill {
 }
 
 /// Slurm's multifactor knobs (`PriorityWeight*`, all 0 by default).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Priority {
     #[serde(default)]
@@ -472,16 +484,16 @@ pub struct Priority {
     pub weight_qos: Option<u32>,
     /// `PriorityMaxAge`, default 7 days.
     #[serde(default)]
-    pub max_age: Option<HumanDuration>,
+    pub max_age: Option<Written<SimDuration>>,
     /// `PriorityFavorSmall`, default false.
     #[serde(default)]
     pub favor_small: Option<bool>,
     /// `PriorityCalcPeriod`, default 5 minutes.
     #[serde(default)]
-    pub calc_period: Option<HumanDuration>,
+    pub calc_period: Option<Written<SimDuration>>,
     /// `PriorityDecayHalfLife`, default 7 days; "0s" disables decay.
     #[serde(default)]
-    pub decay_half_life: Option<HumanDuration>,
+    pub decay_half_life: Option<Written<SimDuration>>,
     /// `PriorityUsageResetPeriod`: `None` (default), `Daily`, `Weekly`,
     /// `Monthly`, `Quarterly`, `Yearly`.
     #[serde(default)]
@@ -491,7 +503,7 @@ pub struct Priority {
     pub fairshare: Option<FairshareAlgorithm>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub enum UsageReset {
     #[default]
     None,
@@ -502,14 +514,14 @@ pub enum UsageReset {
     Yearly,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum FairshareAlgorithm {
     FairTree,
     Classic,
 }
 
 /// An account of the association tree (`sacctmgr add account`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     pub name: String,
@@ -523,7 +535,7 @@ pub struct Account {
     pub users: Vec<AccountUser>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountUser {
     pub name: String,
@@ -532,7 +544,7 @@ pub struct AccountUser {
 }
 
 /// A Slurm partition.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Partition {
     pub name: String,
@@ -542,9 +554,9 @@ pub struct Partition {
     #[serde(default)]
     pub default: Option<bool>,
     #[serde(default)]
-    pub default_time: Option<HumanDuration>,
+    pub default_time: Option<Written<SimDuration>>,
     #[serde(default)]
-    pub max_time: Option<HumanDuration>,
+    pub max_time: Option<Written<SimDuration>>,
     #[serde(default)]
     pub max_nodes: Option<u32>,
     /// Default 1.
@@ -555,11 +567,11 @@ pub struct Partition {
     pub priority_tier: Option<u32>,
     /// Default 0 s.
     #[serde(default)]
-    pub grace_time: Option<HumanDuration>,
+    pub grace_time: Option<Written<SimDuration>>,
 }
 
 /// A Slurm QOS.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Qos {
     pub name: String,
@@ -577,10 +589,10 @@ pub struct Qos {
     pub preempt: Vec<String>,
     /// Default 0 s.
     #[serde(default)]
-    pub grace_time: Option<HumanDuration>,
+    pub grace_time: Option<Written<SimDuration>>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub enum PreemptType {
     #[default]
     None,
@@ -588,14 +600,14 @@ pub enum PreemptType {
     PartitionPriority,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Deserialize)]
 pub enum PreemptMode {
     Requeue,
     Cancel,
 }
 
 /// A leaf switch (`SwitchName=... Nodes=...` in topology.conf).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Switch {
     pub name: String,
@@ -603,7 +615,7 @@ pub struct Switch {
 }
 
 /// The compute fabric.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fabric {
     pub topology: Topology,
@@ -629,7 +641,7 @@ pub struct Fabric {
     pub protocol: Option<NcclProtocol>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum NcclAlgorithm {
     Ring,
     Tree,
@@ -637,7 +649,7 @@ pub enum NcclAlgorithm {
     Hierarchical,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum NcclProtocol {
     #[serde(rename = "LL")]
     Ll,
@@ -646,7 +658,7 @@ pub enum NcclProtocol {
     Simple,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Topology {
     /// Every NIC on one non-blocking switch.
@@ -682,7 +694,7 @@ pub enum Topology {
     },
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FabricSwitch {
     pub name: String,
@@ -691,7 +703,7 @@ pub struct FabricSwitch {
     pub tier: Option<u8>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FabricLink {
     /// A switch (`"leaf3"`), a NIC (`"dgx-000:nic0"`) or a whole node
@@ -703,28 +715,28 @@ pub struct FabricLink {
     pub count: Option<u32>,
     /// Per-direction rate; the NIC's or the preset's if omitted.
     #[serde(default)]
-    pub bandwidth: Option<Bandwidth>,
+    pub bandwidth: Option<Written<Bandwidth>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Fidelity {
     Analytic,
     Flow,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Stop {
     #[serde(default)]
-    pub horizon: Option<HumanDuration>,
+    pub horizon: Option<Written<SimDuration>>,
     #[serde(default)]
     pub max_events: Option<u64>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Outputs {
     /// Sampling interval of the time-series CSV. Default 10 minutes.
     #[serde(default)]
-    pub timeseries_interval: Option<HumanDuration>,
+    pub timeseries_interval: Option<Written<SimDuration>>,
 }

@@ -1,0 +1,96 @@
+//! The `cluster` section: node groups of catalog models, named uniquely.
+
+use super::super::file;
+use super::super::spans::{field_path, index_path};
+use super::catalog::{Models, gpus_per_node_in_range};
+use super::{Error, Issues, valid_label};
+use crate::hardware::{Cluster, NodeGroup};
+
+/// Largest node count per group; more is surely a typo.
+pub const MAX_NODES_PER_GROUP: u32 = 1_000_000;
+
+pub(super) fn build_cluster(
+    c: &file::Cluster,
+    models: &Models,
+    issues: &mut Issues,
+) -> Option<Cluster> {
+    if c.node_groups.is_empty() {
+        issues.error(Error {
+            path: "cluster.node_groups",
+            message: "the cluster has no nodes",
+            found: "[]",
+            expected: "at least one node group",
+            fix: "add a group, e.g. (name: \"dgx\", count: 4, node_model: \"DGX-H100\")",
+        });
+        return None;
+    }
+    let mut groups = Vec::new();
+    let mut ok = true;
+    for (i, g) in c.node_groups.iter().enumerate() {
+        let path = index_path("cluster.node_groups", i);
+        if !valid_label(&g.name) {
+            issues.error(Error {
+                path: &field_path(&path, "name"),
+                message: "a node group name must be letters, digits, `-` or `_`",
+                found: &format!("\"{}\"", g.name),
+                expected: "a name like \"dgx\" or \"gpu-a\"",
+                fix: "rename the group; node names are built from it",
+            });
+            ok = false;
+        } else if c.node_groups[..i].iter().any(|other| other.name == g.name) {
+            issues.error(Error {
+                path: &field_path(&path, "name"),
+                message: &format!("two node groups are named `{}`", g.name),
+                found: &format!("\"{}\"", g.name),
+                expected: "unique group names",
+                fix: "rename one of them; node names would collide",
+            });
+            ok = false;
+        }
+        ok &= issues.positive_u32(
+            &field_path(&path, "count"),
+            g.count,
+            "a node count",
+            "set count to the number of nodes in this group, or delete the group",
+        );
+        if g.count > MAX_NODES_PER_GROUP {
+            issues.error(Error {
+                path: &field_path(&path, "count"),
+                message: &format!("more than {MAX_NODES_PER_GROUP} nodes in one group"),
+                found: &g.count.to_string(),
+                expected: "a plausible cluster size",
+                fix: "check for a typo; split truly huge clusters into groups",
+            });
+            ok = false;
+        }
+        let Some(node_model) = models.node(&field_path(&path, "node_model"), &g.node_model, issues)
+        else {
+            ok = false;
+            continue;
+        };
+        let gpu_name = g
+            .gpu_model
+            .clone()
+            .unwrap_or_else(|| node_model.gpu_model.clone());
+        let at = if g.gpu_model.is_some() {
+            field_path(&path, "gpu_model")
+        } else {
+            field_path(&path, "node_model")
+        };
+        let Some(gpu_model) = models.gpu(&at, &gpu_name, issues) else {
+            ok = false;
+            continue;
+        };
+        let gpus_per_node = g.gpus_per_node.unwrap_or(node_model.gpus_per_node);
+        ok &= gpus_per_node_in_range(&field_path(&path, "gpus_per_node"), gpus_per_node, issues);
+        groups.push(NodeGroup {
+            name: g.name.clone(),
+            node_model: node_model.clone(),
+            gpu_model: gpu_model.clone(),
+            gpus_per_node,
+            first_node: 0,
+            node_count: g.count,
+        });
+    }
+    ok.then(|| Cluster::from_groups(groups))
+}

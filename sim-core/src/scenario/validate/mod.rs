@@ -1,0 +1,327 @@
+//! Checks a parsed scenario file and converts it into model types.
+//!
+//! [`convert`] builds the scenario section by section, each in the child
+//! module named after what it builds: `catalog`, `cluster`, `scheduling`,
+//! `network`, `run` (stop condition and outputs), then the workload
+//! (`workload`: explicit jobs and the trace; `training`; `generators`)
+//! around one `workload::Context`, which holds what every workload
+//! builder needs: the cluster, its GPU pool, the scheduler configuration,
+//! where relative paths start, the [`Issues`] found, and the workload
+//! being built.
+//!
+//! Every rule lives next to the conversion it guards, and reports an
+//! [`Issue`] at the path of the offending value, saying what was found,
+//! what was expected and how to fix it. All issues are collected, so a user
+//! fixes a file in one round rather than one error at a time.
+//!
+//! Rules beyond what types already enforce:
+//! - quantities (durations, sizes, bandwidths, money) are spelt with a
+//!   unit; they are parsed here, so a misspelt one is reported with the
+//!   parser's found/expected/fix and with every other problem. What was
+//!   built from a misspelt value is left out without more messages;
+//! - counts, GPU numbers, durations that divide or bound time are > 0;
+//! - model names exist in the catalog (with a did-you-mean);
+//! - names that label things (node groups, generators) are unique;
+//! - an explicit job that can never fit on the cluster is an error: it
+//!   was written by hand for this cluster. A generator size that can never
+//!   fit is a warning: those jobs are refused and counted at run time,
+//!   which keeps a workload usable across cluster sizes in a sweep;
+//! - floats are finite, weights non-negative with a positive sum;
+//! - absurd magnitudes (a billion nodes, sigma of 50) are refused with the
+//!   limit, because they are typos, not experiments.
+
+mod catalog;
+mod cluster;
+mod generators;
+mod network;
+mod run;
+mod scheduling;
+mod training;
+mod workload;
+
+pub(super) use training::convert_model;
+
+use std::path::Path;
+
+use super::Scenario;
+use super::file::{self, Quantity, Spelling, Written};
+use crate::engine::SimDuration;
+use crate::scheduler::GpuPool;
+use crate::units::format_duration;
+
+/// A problem at a path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Issue {
+    pub path: String,
+    pub message: String,
+    pub found: Option<String>,
+    pub expected: Option<String>,
+    pub fix: Option<String>,
+    /// Located at the value itself, inside any `Some(...)` written around
+    /// it (a misspelt quantity: the spelling is the problem), rather than
+    /// at the field's whole value.
+    pub inside_some: bool,
+}
+
+/// An error at a path, as a rule reports it: every field is named where
+/// it is written, and all are required.
+struct Error<'a> {
+    /// The field path of the offending value (`cluster.node_groups[0].count`).
+    path: &'a str,
+    /// One line saying what is wrong.
+    message: &'a str,
+    found: &'a str,
+    expected: &'a str,
+    fix: &'a str,
+}
+
+/// Something that will run, but probably not as the user meant.
+struct Warning<'a> {
+    path: &'a str,
+    message: &'a str,
+    fix: &'a str,
+}
+
+/// A quantity written so that it cannot be read; already reported.
+#[derive(Clone, Copy, Debug)]
+struct Misspelt;
+
+#[derive(Default)]
+struct Issues {
+    errors: Vec<Issue>,
+    warnings: Vec<Issue>,
+}
+
+impl Issues {
+    fn error(&mut self, e: Error<'_>) {
+        self.push_error(e, false);
+    }
+
+    fn push_error(&mut self, e: Error<'_>, inside_some: bool) {
+        self.errors.push(Issue {
+            path: e.path.to_string(),
+            message: e.message.to_string(),
+            found: Some(e.found.to_string()),
+            expected: Some(e.expected.to_string()),
+            fix: Some(e.fix.to_string()),
+            inside_some,
+        });
+    }
+
+    fn warning(&mut self, w: Warning<'_>) {
+        self.warnings.push(Issue {
+            path: w.path.to_string(),
+            message: w.message.to_string(),
+            found: None,
+            expected: None,
+            fix: Some(w.fix.to_string()),
+            inside_some: false,
+        });
+    }
+
+    /// The value of a quantity as written, or `None` after reporting at
+    /// `path` what is wrong with its spelling: the parser's found,
+    /// expected and fix, or that a bare number lacks its unit.
+    fn quantity<T: Quantity>(&mut self, path: &str, written: &Written<T>) -> Option<T> {
+        match &written.spelling {
+            Spelling::Text(text) => match T::parse(text) {
+                Ok(value) => Some(value),
+                Err(e) => {
+                    let error = Error {
+                        path,
+                        message: &format!("invalid {}", e.quantity),
+                        found: &e.found,
+                        expected: &e.expected,
+                        fix: &e.fix,
+                    };
+                    self.push_error(error, true);
+                    None
+                }
+            },
+            Spelling::BareNumber(shown) => {
+                let error = Error {
+                    path,
+                    message: &format!("{} needs a unit", T::WHAT),
+                    found: &format!("the bare number {shown}"),
+                    expected: &format!("{} as a quoted string with a unit", T::WHAT),
+                    fix: &format!("write it like {}", T::EXAMPLE),
+                };
+                self.push_error(error, true);
+                None
+            }
+        }
+    }
+
+    /// An optional quantity: `Ok(None)` when it is not given.
+    fn optional<T: Quantity>(
+        &mut self,
+        path: &str,
+        written: Option<&Written<T>>,
+    ) -> Result<Option<T>, Misspelt> {
+        written
+            .map(|w| self.quantity(path, w).ok_or(Misspelt))
+            .transpose()
+    }
+
+    /// `value >= 1`, else an error naming `what`.
+    fn positive_u32(&mut self, path: &str, value: u32, what: &str, fix: &str) -> bool {
+        if value == 0 {
+            self.error(Error {
+                path,
+                message: &format!("{what} must be at least 1"),
+                found: "0",
+                expected: &format!("{what} of 1 or more"),
+                fix,
+            });
+            false
+        } else {
+            true
+        }
+    }
+
+    fn positive_duration(&mut self, path: &str, value: SimDuration, what: &str, fix: &str) -> bool {
+        if value.is_zero() {
+            self.error(Error {
+                path,
+                message: &format!("{what} must be longer than zero"),
+                found: &format!("\"{}\"", format_duration(value)),
+                expected: &format!("{what} above zero"),
+                fix,
+            });
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Weights: finite, >= 0, positive sum.
+    fn weights(&mut self, path: &str, weights: impl Iterator<Item = (String, f64)>) -> bool {
+        let mut ok = true;
+        let mut sum = 0.0;
+        let mut any = false;
+        for (p, w) in weights {
+            any = true;
+            if !w.is_finite() || w < 0.0 {
+                self.error(Error {
+                    path: &p,
+                    message: "a weight must be a finite number of zero or more",
+                    found: &w.to_string(),
+                    expected: "a weight >= 0",
+                    fix: "use a non-negative number; weights are relative",
+                });
+                ok = false;
+            } else {
+                sum += w;
+            }
+        }
+        if ok && any && sum <= 0.0 {
+            self.error(Error {
+                path,
+                message: "the weights add up to zero",
+                found: "all weights 0",
+                expected: "at least one positive weight",
+                fix: "give at least one entry a positive weight",
+            });
+            ok = false;
+        }
+        ok
+    }
+}
+
+/// Converts a parsed file into a [`Scenario`], or lists all its problems.
+/// `base_dir` is where relative paths in the file (a trace) start from.
+pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> {
+    let mut issues = Issues::default();
+    if let Some(version) = f.version.filter(|&v| v != file::SCHEMA_VERSION) {
+        issues.error(Error {
+            path: "version",
+            message: "unsupported schema version",
+            found: &version.to_string(),
+            expected: "version: 1",
+            fix: "this build reads schema version 1; remove `version` or set it to 1",
+        });
+    }
+    if f.name.trim().is_empty() {
+        issues.error(Error {
+            path: "name",
+            message: "the scenario needs a name",
+            found: "\"\"",
+            expected: "a short name",
+            fix: "name it, e.g. name: \"my-study\"; outputs carry it",
+        });
+    }
+
+    let models = catalog::Models::build(f.catalog.unwrap_or_default(), &mut issues);
+    let cluster = cluster::build_cluster(&f.cluster, &models, &mut issues);
+    let mut scheduler = scheduling::build_scheduler(
+        &f.scheduler.clone().unwrap_or_default(),
+        cluster.as_ref(),
+        &mut issues,
+    );
+    // Trace replays run jobs to their recorded length unless told otherwise.
+    if f.workload.trace.is_some()
+        && f.scheduler
+            .as_ref()
+            .and_then(|s| s.kill_at_time_limit)
+            .is_none()
+    {
+        scheduler.kill_at_time_limit = false;
+    }
+    let network = network::build_network(f.fabric.as_ref(), cluster.as_ref(), &mut issues);
+    // Topology-aware placement follows the fabric's leaves unless the
+    // scheduler section lists its own switches.
+    if scheduler.topology.is_empty()
+        && let Some(fabric) = &network.fabric
+    {
+        scheduler.topology = fabric
+            .leaf_groups()
+            .into_iter()
+            .filter(|g| !g.nodes.is_empty())
+            .map(|g| crate::scheduler::LeafSwitch {
+                name: g.name,
+                nodes: g.nodes,
+            })
+            .collect();
+    }
+    let stop = run::build_stop(f.stop.unwrap_or_default(), &mut issues);
+    let outputs = run::build_outputs(f.outputs.unwrap_or_default(), &mut issues);
+    // Without a valid cluster the workload is still checked, minus the
+    // "does it fit" rules, so that all mistakes are reported in one go.
+    let pool = cluster.as_ref().map(GpuPool::new);
+    let workload = workload::Context::new(
+        cluster.as_ref(),
+        pool.as_ref(),
+        &scheduler,
+        base_dir,
+        &mut issues,
+    )
+    .build(&f.workload);
+
+    match cluster {
+        Some(cluster) if issues.errors.is_empty() => Ok((
+            Scenario {
+                name: f.name,
+                description: f.description,
+                seed: f.seed,
+                catalog: models.catalog,
+                cluster,
+                network,
+                workload,
+                scheduler,
+                stop,
+                outputs,
+            },
+            issues.warnings,
+        )),
+        _ => Err(issues.errors),
+    }
+}
+
+/// A name that labels things (node groups, generators): letters, digits,
+/// `-` and `_`.
+fn valid_label(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}

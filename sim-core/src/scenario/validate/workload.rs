@@ -1,0 +1,411 @@
+//! The workload: the [`Context`] every workload builder shares, the
+//! explicit jobs and the trace import (`training.rs` and `generators.rs`
+//! add the other kinds of work to the same context).
+//!
+//! Jobs are checked against the cluster and the partition they go to; without
+//! a valid cluster they are still checked, minus the "does it fit" rules, so
+//! that all mistakes are reported in one go.
+
+use std::path::Path;
+
+use super::super::file;
+use super::super::spans::{field_path, index_path};
+use super::{Error, Issues, scheduling};
+use crate::engine::{SimDuration, SimTime};
+use crate::hardware::Cluster;
+use crate::scheduler::{GpuPool, SchedulerConfig};
+use crate::workload::{Directory, JobRequest, SubmittedJob, WorkloadSpec};
+
+/// What the workload builders need, and the workload they build together.
+pub(super) struct Context<'a> {
+    /// `None` when the cluster section is invalid.
+    pub cluster: Option<&'a Cluster>,
+    pub pool: Option<&'a GpuPool>,
+    pub scheduler: &'a SchedulerConfig,
+    /// Partition and QOS names, for job lookups.
+    pub names: Names<'a>,
+    /// Where relative paths in the file (a trace) start from.
+    pub base_dir: &'a Path,
+    pub issues: &'a mut Issues,
+    /// Names of jobs, users and accounts met so far.
+    pub directory: Directory,
+    pub spec: WorkloadSpec,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(
+        cluster: Option<&'a Cluster>,
+        pool: Option<&'a GpuPool>,
+        scheduler: &'a SchedulerConfig,
+        base_dir: &'a Path,
+        issues: &'a mut Issues,
+    ) -> Self {
+        Context {
+            cluster,
+            pool,
+            scheduler,
+            names: Names::of(scheduler),
+            base_dir,
+            issues,
+            directory: Directory::default(),
+            spec: WorkloadSpec::default(),
+        }
+    }
+
+    /// Builds the whole `workload` section.
+    pub fn build(mut self, w: &file::Workload) -> WorkloadSpec {
+        if w.jobs.is_empty()
+            && w.training.is_empty()
+            && w.generators.is_empty()
+            && w.trace.is_none()
+        {
+            self.issues.error(Error {
+                path: "workload",
+                message: "the workload is empty",
+                found: "no jobs, training jobs, generators or trace",
+                expected: "at least one job, training job, generator or trace",
+                fix: "add a job under workload.jobs, a generator under workload.generators, or a trace under workload.trace",
+            });
+        }
+        if let Some(trace) = &w.trace {
+            self.trace(trace);
+        }
+        self.jobs(&w.jobs);
+        self.training_jobs(w);
+        self.generators(&w.generators);
+        let mut spec = self.spec;
+        let mut associations: Vec<_> = spec
+            .jobs
+            .iter()
+            .map(|j| (j.account, j.user))
+            .chain(
+                spec.generators
+                    .iter()
+                    .flat_map(|g| g.users.iter().map(|u| (u.account, u.user))),
+            )
+            .collect();
+        associations.sort_unstable();
+        associations.dedup();
+        spec.associations = associations;
+        spec.directory = self.directory;
+        spec
+    }
+
+    /// The partition and QOS a job names (the defaults if it names none).
+    pub fn resolve(
+        &mut self,
+        path: &str,
+        partition: Option<&str>,
+        qos: Option<&str>,
+    ) -> Option<(u16, u16)> {
+        let p = scheduling::lookup(
+            &field_path(path, "partition"),
+            "partition",
+            partition,
+            &self.names.partitions,
+            self.issues,
+        );
+        let q = scheduling::lookup(
+            &field_path(path, "qos"),
+            "qos",
+            qos,
+            &self.names.qos,
+            self.issues,
+        );
+        Some((p?, q?))
+    }
+
+    /// `workload.jobs`, written out one by one.
+    fn jobs(&mut self, jobs: &[file::Job]) {
+        for (i, job) in jobs.iter().enumerate() {
+            let path = index_path("workload.jobs", i);
+            let submit = self
+                .issues
+                .quantity(&field_path(&path, "submit"), &job.submit);
+            let runtime = self
+                .issues
+                .quantity(&field_path(&path, "runtime"), &job.runtime);
+            let limit_path = field_path(&path, "time_limit");
+            let given_limit = self.issues.optional(&limit_path, job.time_limit.as_ref());
+            let request_path = field_path(&path, "request");
+            let Some(request) = check_request(&request_path, job.request, self.issues) else {
+                continue;
+            };
+            let Some((partition, qos)) =
+                self.resolve(&path, job.partition.as_deref(), job.qos.as_deref())
+            else {
+                continue;
+            };
+            let part = &self.scheduler.partitions[partition as usize];
+            if let Some(Err(never)) = self
+                .pool
+                .map(|p| p.check_fits_when_idle_in(request, &part.nodes))
+            {
+                self.issues.error(Error {
+                    path: &request_path,
+                    message: "this job can never fit on the cluster",
+                    found: &format!("{request}: {}", never.reason),
+                    expected: "a request the cluster (or its partition) can hold when idle",
+                    fix: "shrink the request, or add nodes to the cluster or the partition",
+                });
+                continue;
+            }
+            let (Some(submit), Some(runtime), Ok(given_limit)) = (submit, runtime, given_limit)
+            else {
+                continue;
+            };
+            let time_limit = given_limit.or(part.default_time).unwrap_or(runtime);
+            if given_limit.is_some_and(|l| l.is_zero()) {
+                self.issues.error(Error {
+                    path: &limit_path,
+                    message: "a time limit of zero would kill the job at once",
+                    found: "\"0s\"",
+                    expected: "a limit above zero",
+                    fix: "give the limit the user asked for, or leave it out to use the runtime",
+                });
+                continue;
+            }
+            let name = job.name.clone().unwrap_or_else(|| format!("job{}", i + 1));
+            let directory = &mut self.directory;
+            self.spec.jobs.push(SubmittedJob {
+                name: directory.job_name(&name),
+                user: directory.user(job.user.as_deref().unwrap_or("user")),
+                account: directory.account(job.account.as_deref().unwrap_or("default")),
+                submit: SimTime::ZERO + submit,
+                request,
+                runtime,
+                // A zero runtime with no limit given: the job ends at once.
+                time_limit: time_limit.max(SimDuration::from_ns(1)),
+                partition,
+                qos,
+                nice: job.nice.unwrap_or(0),
+                training: None,
+            });
+        }
+    }
+
+    /// Imports `workload.trace`; its jobs join the explicit jobs.
+    fn trace(&mut self, t: &file::Trace) {
+        use crate::workload::trace;
+        let path = "workload.trace";
+        let defaults = trace::ImportOptions::default();
+        let replacement = |field: &str| index_path(&field_path(path, field), 0);
+        let negative_runtime = match &t.negative_runtime {
+            None => Some(defaults.negative_runtime),
+            Some(file::BadRuntime::Drop) => Some(trace::BadRuntime::Drop),
+            Some(file::BadRuntime::Replace(d)) => self
+                .issues
+                .quantity(&replacement("negative_runtime"), d)
+                .map(trace::BadRuntime::Replace),
+        };
+        let zero_runtime = match &t.zero_runtime {
+            None => Some(defaults.zero_runtime),
+            Some(file::ZeroRuntime::Keep) => Some(trace::ZeroRuntime::Keep),
+            Some(file::ZeroRuntime::Drop) => Some(trace::ZeroRuntime::Drop),
+            Some(file::ZeroRuntime::Replace(d)) => self
+                .issues
+                .quantity(&replacement("zero_runtime"), d)
+                .map(trace::ZeroRuntime::Replace),
+        };
+        let missing_estimate = match &t.missing_estimate {
+            None => Some(defaults.missing_estimate),
+            Some(file::MissingEstimate::RunTime) => Some(trace::MissingEstimate::RunTime),
+            Some(file::MissingEstimate::Fixed(d)) => self
+                .issues
+                .quantity(&replacement("missing_estimate"), d)
+                .map(trace::MissingEstimate::Fixed),
+            Some(file::MissingEstimate::Factor(f)) => Some(trace::MissingEstimate::Factor(*f)),
+        };
+        let Some((partition, qos)) = self.resolve(path, t.partition.as_deref(), t.qos.as_deref())
+        else {
+            return;
+        };
+        let (Some(negative_runtime), Some(zero_runtime), Some(missing_estimate)) =
+            (negative_runtime, zero_runtime, missing_estimate)
+        else {
+            return;
+        };
+        let part = &self.scheduler.partitions[partition as usize];
+        let options = trace::ImportOptions {
+            size: match t.size {
+                None => defaults.size,
+                Some(file::SizeField::Requested) => trace::SizeField::Requested,
+                Some(file::SizeField::Allocated) => trace::SizeField::Allocated,
+                Some(file::SizeField::Larger) => trace::SizeField::Larger,
+            },
+            negative_runtime,
+            zero_runtime,
+            missing_estimate,
+            skip: t.skip.unwrap_or(defaults.skip),
+            skip_by: match t.skip_by {
+                None => defaults.skip_by,
+                Some(file::WindowOrder::JobId) => trace::WindowOrder::JobId,
+                Some(file::WindowOrder::Submit) => trace::WindowOrder::Submit,
+            },
+            take: t.take.or(defaults.take),
+            interarrival_scale: t.interarrival_scale.unwrap_or(defaults.interarrival_scale),
+            gpus_per_processor: t.gpus_per_processor.unwrap_or(defaults.gpus_per_processor),
+            // Larger than the partition the jobs go to: dropped and counted.
+            machine_gpus: self.pool.map(|p| p.capacity_in(&part.nodes)),
+        };
+        if let Err(problem) = options.validate() {
+            self.issues.error(Error {
+                path,
+                message: "the trace import options are not valid",
+                found: &problem,
+                expected: "finite positive scale and factors, at least one GPU per processor",
+                fix: "fix the option the message names",
+            });
+            return;
+        }
+        let format = match t.format {
+            file::TraceFormat::Swf => trace::TraceFormat::Swf,
+            file::TraceFormat::Sacct => trace::TraceFormat::Sacct,
+        };
+        let file_path = self.base_dir.join(&t.file);
+        let (jobs, report) = match trace::import_file(&file_path, format, &options) {
+            Ok(imported) => imported,
+            Err(e) => {
+                self.issues.error(Error {
+                    path: &field_path(path, "file"),
+                    message: &format!("cannot import the trace: {}", e.message),
+                    found: &if e.line == 0 {
+                        e.path.clone()
+                    } else {
+                        format!("{}:{}:{}", e.path, e.line, e.column)
+                    },
+                    expected: &e.expected,
+                    fix: &if e.line == 0 {
+                        format!(
+                            "{} (a relative path starts at the scenario file's folder)",
+                            e.fix
+                        )
+                    } else {
+                        e.fix
+                    },
+                });
+                return;
+            }
+        };
+        let job_name = self.directory.job_name("trace");
+        let mut unknown = [0u64; 2];
+        // Traces have hundreds of users and up to millions of jobs: look names
+        // up in an index rather than by the directory's linear search.
+        let mut users = std::collections::BTreeMap::new();
+        let mut accounts = std::collections::BTreeMap::new();
+        for job in jobs {
+            // A sacct job keeps its own partition and QOS when the scenario
+            // defines them; otherwise it goes to the trace's (counted below).
+            let own =
+                |name: &Option<String>, list: &[&str], fallback: u16, miss: &mut u64| match name {
+                    None => fallback,
+                    Some(n) => list.iter().position(|x| x == n).map_or_else(
+                        || {
+                            *miss += 1;
+                            fallback
+                        },
+                        |i| i as u16,
+                    ),
+                };
+            let (job_partition, job_qos) = if matches!(format, trace::TraceFormat::Sacct) {
+                let [miss_p, miss_q] = &mut unknown;
+                (
+                    own(&job.partition, &self.names.partitions, partition, miss_p),
+                    own(&job.qos, &self.names.qos, qos, miss_q),
+                )
+            } else {
+                (partition, qos)
+            };
+            let user = *users
+                .entry(job.user.clone())
+                .or_insert_with(|| self.directory.user(&job.user));
+            let account = *accounts
+                .entry(job.account.clone())
+                .or_insert_with(|| self.directory.account(&job.account));
+            self.spec.jobs.push(SubmittedJob {
+                name: job_name,
+                user,
+                account,
+                submit: job.submit,
+                request: JobRequest::Gpus(job.gpus),
+                runtime: job.runtime,
+                time_limit: job.estimate,
+                partition: job_partition,
+                qos: job_qos,
+                nice: 0,
+                training: None,
+            });
+        }
+        let mut altered = report.altered.clone();
+        if unknown[0] > 0 {
+            altered.push((
+                "partition not in the scenario: default used".into(),
+                unknown[0],
+            ));
+        }
+        if unknown[1] > 0 {
+            altered.push(("QOS not in the scenario: default used".into(), unknown[1]));
+        }
+        self.spec.trace_import = Some(crate::workload::TraceImport {
+            file: t.file.clone(),
+            records_read: report.records_read,
+            kept: report.kept,
+            dropped: report.dropped.clone(),
+            altered,
+        });
+    }
+}
+
+/// Checks a request's shape; `None` if it is malformed.
+pub(super) fn check_request(
+    path: &str,
+    request: file::Request,
+    issues: &mut Issues,
+) -> Option<JobRequest> {
+    match request {
+        file::Request::Gpus(n) => issues
+            .positive_u32(
+                &index_path(path, 0),
+                n,
+                "a GPU count",
+                "ask for at least one GPU, e.g. Gpus(8)",
+            )
+            .then_some(JobRequest::Gpus(n)),
+        file::Request::Nodes {
+            count,
+            gpus_per_node,
+        } => {
+            let a = issues.positive_u32(
+                &field_path(path, "count"),
+                count,
+                "a node count",
+                "ask for at least one node",
+            );
+            let b = issues.positive_u32(
+                &field_path(path, "gpus_per_node"),
+                gpus_per_node,
+                "GPUs per node",
+                "ask for at least one GPU per node",
+            );
+            (a && b).then_some(JobRequest::Nodes {
+                count,
+                gpus_per_node,
+            })
+        }
+    }
+}
+
+/// Partition and QOS names, for job lookups.
+pub(super) struct Names<'a> {
+    partitions: Vec<&'a str>,
+    qos: Vec<&'a str>,
+}
+
+impl<'a> Names<'a> {
+    fn of(config: &'a SchedulerConfig) -> Self {
+        Names {
+            partitions: config.partitions.iter().map(|p| p.name.as_str()).collect(),
+            qos: config.qos.iter().map(|q| q.name.as_str()).collect(),
+        }
+    }
+}
