@@ -44,6 +44,39 @@ fn with_stdout_closed(args: &[&str]) -> Output {
         .expect("the clustersim binary runs")
 }
 
+/// Runs `clustersim` with stdout captured and a stderr whose reader has
+/// already gone (`2>` into a closed pipe): every write to it fails.
+fn with_stderr_closed(args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_clustersim"))
+        .args(args)
+        .current_dir(workspace_root())
+        .stdout(Stdio::piped())
+        .stderr(writer)
+        .output()
+        .expect("the clustersim binary runs")
+}
+
+#[test]
+fn a_closed_stderr_changes_nothing_but_what_stderr_would_have_said() {
+    // Wall-clock figures, a warning-free run, then refusals: each would
+    // write to stderr, which must not turn into a panic or another status.
+    let run = with_stderr_closed(&["run", "scenarios/quickstart.ron"]);
+    assert_eq!(run.status.code(), Some(0), "run");
+    assert!(String::from_utf8_lossy(&run.stdout).contains("utilization"));
+    let compare = with_stderr_closed(&["compare", "scenarios/quickstart.ron"]);
+    assert_eq!(
+        compare.status.code(),
+        Some(0),
+        "compare of identical variants notes it on stderr"
+    );
+    let refused = with_stderr_closed(&["validate", "sim-core/tests/broken/01-unknown-field.ron"]);
+    assert_eq!(refused.status.code(), Some(2), "bad input");
+    let missing = with_stderr_closed(&["run", "no/such.ron"]);
+    assert_eq!(missing.status.code(), Some(2), "a missing file");
+}
+
 /// The commands, each with a text and (where it has one) a JSON output.
 fn every_command() -> Vec<Vec<&'static str>> {
     let mut commands: Vec<Vec<&str>> = vec![

@@ -119,7 +119,7 @@ pub fn compare(args: CompareArgs, out: &mut dyn Write) -> Result<(), Failure> {
         Format::Text => write_text(out, (&a, &summary_a), (&b, &summary_b), &rows, identical),
         Format::Json => {
             if identical {
-                eprintln!("note: {IDENTICAL}");
+                note!("note: {IDENTICAL}");
             }
             write_comparison_json(out, (&a, &summary_a), (&b, &summary_b), &rows, identical)
         }
@@ -157,7 +157,7 @@ fn run_variant(side: &str, scenario: &sim_core::scenario::Scenario, quiet: bool)
     bar.finish();
     if !quiet {
         let secs = started.elapsed().as_secs_f64();
-        eprintln!(
+        note!(
             "{side}: simulated {} events in {:.3} s wall time ({:.1} M events/s)",
             result.summary.events,
             secs,

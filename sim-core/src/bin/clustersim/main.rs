@@ -19,6 +19,16 @@
 //! clap's errors too) goes through `text::escape_control`, so an argument
 //! cannot drive the terminal.
 
+/// `eprintln!` that never panics: with stderr closed (`2>&-`, or its
+/// reader gone) there is nowhere to say anything, and that is no reason to
+/// fail or to change the exit status.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod catalog;
 mod collective;
 mod compare;
@@ -211,7 +221,7 @@ impl From<ScenarioError> for Failure {
 
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
-        eprintln!(
+        note!(
             "internal error: {info}\nThis is a bug in clustersim; please report it with the scenario that triggered it."
         );
         std::process::exit(1);
@@ -250,11 +260,11 @@ fn main() -> ExitCode {
     match outcome.and_then(|()| out.flush().map_err(Failure::stdout)) {
         Ok(()) | Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
         Err(Failure::BadInput(message)) => {
-            eprintln!("{message}");
+            note!("{message}");
             ExitCode::from(2)
         }
         Err(Failure::Internal(message)) => {
-            eprintln!("error: {message}");
+            note!("error: {message}");
             ExitCode::from(1)
         }
     }
@@ -268,7 +278,7 @@ fn shown(path: &Path) -> String {
 fn load(path: &Path, overrides: &[String]) -> Result<Loaded, Failure> {
     let loaded = scenario::load_file(path, overrides)?;
     for warning in &loaded.warnings {
-        eprintln!("{warning}");
+        note!("{warning}");
     }
     Ok(loaded)
 }
@@ -349,7 +359,7 @@ fn run(
     .map_err(Failure::stdout)?;
     if !quiet {
         let secs = elapsed.as_secs_f64();
-        eprintln!(
+        note!(
             "simulated {} events in {:.3} s wall time ({:.1} M events/s)",
             result.summary.events,
             secs,
