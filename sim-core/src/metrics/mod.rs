@@ -47,6 +47,16 @@ pub enum JobState {
 }
 
 impl JobState {
+    /// Every state, in the order of a job's life.
+    pub const ALL: [JobState; 6] = [
+        JobState::Pending,
+        JobState::Running,
+        JobState::Completed,
+        JobState::Timeout,
+        JobState::Refused,
+        JobState::Preempted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobState::Pending => "PENDING",
@@ -61,16 +71,7 @@ impl JobState {
     /// The state named `name` (`"COMPLETED"`), as [`JobState::as_str`]
     /// spells it.
     pub fn from_name(name: &str) -> Option<JobState> {
-        [
-            JobState::Pending,
-            JobState::Running,
-            JobState::Completed,
-            JobState::Timeout,
-            JobState::Refused,
-            JobState::Preempted,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == name)
+        JobState::ALL.into_iter().find(|s| s.as_str() == name)
     }
 
     /// Ran and ended (in any way).
@@ -234,14 +235,7 @@ mod tests {
 
     #[test]
     fn job_states_read_back_by_the_name_they_are_written_with() {
-        for state in [
-            JobState::Pending,
-            JobState::Running,
-            JobState::Completed,
-            JobState::Timeout,
-            JobState::Refused,
-            JobState::Preempted,
-        ] {
+        for state in JobState::ALL {
             let written = serde_json::to_string(&state).unwrap();
             assert_eq!(written, format!("\"{}\"", state.as_str()));
             assert_eq!(JobState::from_name(state.as_str()), Some(state));

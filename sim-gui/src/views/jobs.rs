@@ -37,15 +37,6 @@ const COLUMNS: [(SortBy, &str); 9] = [
     (SortBy::Runtime, "Ran"),
 ];
 
-const STATES: [JobState; 6] = [
-    JobState::Pending,
-    JobState::Running,
-    JobState::Completed,
-    JobState::Timeout,
-    JobState::Refused,
-    JobState::Preempted,
-];
-
 /// What the rows were computed for.
 #[derive(Clone, Debug, PartialEq)]
 struct RowsKey {
@@ -180,7 +171,7 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, table: &mut JobTable) -> Picks
             .selected_text(table.state.map_or("any state", JobState::as_str))
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut table.state, None, "any state");
-                for s in STATES {
+                for s in JobState::ALL {
                     ui.selectable_value(&mut table.state, Some(s), s.as_str());
                 }
             });
