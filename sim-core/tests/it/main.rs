@@ -8,6 +8,7 @@
 //! | `snapshots` | golden outputs of every bundled scenario, the CLI's tables and every broken scenario's diagnostic |
 //! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
+//! | `robustness` | what `validate` accepts stops within an event budget and bounded memory (with a property test) |
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
 //! | `fcfs`, `teaching` | hand-computed schedules |
@@ -23,6 +24,7 @@ mod cli;
 mod determinism;
 mod fcfs;
 mod hardware;
+mod robustness;
 mod scenarios;
 mod snapshots;
 mod teaching;
