@@ -25,7 +25,9 @@
 //! - at most one `Arrival` is pending, so memory does not grow with the
 //!   number of future jobs;
 //! - every job reaches exactly one final state, or is reported as running
-//!   or pending when a stop condition ends the run;
+//!   or pending when a stop condition ends the run (the end of
+//!   representable time is one: `end_of_time`, with the clock at
+//!   `SimTime::MAX` and later submissions never made);
 //! - events for a running job carry its [`SlotRef`] (slot and generation);
 //!   an event whose job has already left the slot (ended, preempted) is
 //!   ignored;
@@ -173,7 +175,15 @@ pub fn run(
         last_change: SimTime::ZERO,
         trace_alloc: Vec::new(),
     };
-    let halt = engine.run(&mut sim, scenario.stop);
+    let halt = match engine.run(&mut sim, scenario.stop) {
+        // With no arrival to come and nothing running, only events left
+        // behind by jobs that ended early (or periodic timers) lie at the
+        // end of time: the run is over as if none were left.
+        Halt::EndOfTime if sim.next_arrival.is_none() && sim.recorder.running_jobs == 0 => {
+            Halt::NoEvents
+        }
+        halt => halt,
+    };
     // Events left behind by jobs that ended early (a time-limit end after
     // the last step, a preempted job's planned end) advance the clock
     // without changing anything: the run ends with its last change.
@@ -190,6 +200,7 @@ pub fn run(
         Halt::NoEvents => StopReason::AllWorkDone,
         Halt::Horizon => StopReason::Horizon,
         Halt::EventBudget => StopReason::EventBudget,
+        Halt::EndOfTime => StopReason::EndOfTime,
     };
     sim.recorder.finish(end);
     let stats = sim.scheduler.stats();

@@ -108,6 +108,30 @@ impl SubmittedJob {
             (self.runtime, false)
         }
     }
+
+    /// When the job would end if it started the moment it was submitted;
+    /// `None` when that lies at or beyond the end of representable time
+    /// (`SimTime::MAX`), where a run stops with `end_of_time`.
+    pub fn solo_end(&self, kill_at_time_limit: bool) -> Option<SimTime> {
+        let (occupancy, _) = self.occupancy(kill_at_time_limit);
+        (self.submit.as_ns().checked_add(occupancy.as_ns()))
+            .filter(|&ns| ns < SimTime::MAX.as_ns())
+            .map(SimTime::from_ns)
+    }
+}
+
+/// A part of a workload that lies at or beyond the end of representable
+/// time (`SimTime::MAX`, about 584 years): a run of it would stop there
+/// with `end_of_time` before that part is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BeyondEndOfTime {
+    /// `jobs[index]` of the [`WorkloadSpec`] (explicit, training or
+    /// imported from a trace) ends there even if it starts the moment it
+    /// is submitted ([`SubmittedJob::solo_end`]).
+    Job(usize),
+    /// `generators[index]`'s expected last job ends there
+    /// ([`GeneratorSpec::expected_end`]).
+    Generator(usize),
 }
 
 /// A user: an index into [`Directory::users`].
@@ -228,6 +252,17 @@ impl WorkloadSpec {
             })
     }
 
+    /// The first part of the workload known to end at or beyond the end
+    /// of representable time, if any: what validation refuses, since a
+    /// run of it could only stop with `end_of_time`.
+    pub fn first_beyond_end_of_time(&self, kill_at_time_limit: bool) -> Option<BeyondEndOfTime> {
+        let job = (self.jobs.iter()).position(|job| job.solo_end(kill_at_time_limit).is_none());
+        let generator =
+            || (self.generators.iter()).position(|g| g.expected_end(kill_at_time_limit).is_none());
+        job.map(BeyondEndOfTime::Job)
+            .or_else(|| generator().map(BeyondEndOfTime::Generator))
+    }
+
     /// An estimate of how many jobs will be submitted, for progress bars.
     pub fn expected_job_count(&self) -> u64 {
         self.jobs.len() as u64
@@ -295,5 +330,32 @@ impl Iterator for JobSource {
     type Item = SubmittedJob;
     fn next(&mut self) -> Option<SubmittedJob> {
         self.next_job()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_ending_past_the_end_of_time_is_found_before_a_run() {
+        let job = SubmittedJob {
+            submit: SimTime::from_ns(u64::MAX - 10),
+            runtime: SimDuration::from_ns(100),
+            time_limit: SimDuration::from_ns(5),
+            ..SubmittedJob::default()
+        };
+        // Killed at its limit it ends in time; run to its end it does not.
+        assert_eq!(job.solo_end(true), Some(SimTime::from_ns(u64::MAX - 5)));
+        assert_eq!(job.solo_end(false), None);
+        let spec = WorkloadSpec {
+            jobs: vec![SubmittedJob::default(), job],
+            ..WorkloadSpec::default()
+        };
+        assert_eq!(spec.first_beyond_end_of_time(true), None);
+        assert_eq!(
+            spec.first_beyond_end_of_time(false),
+            Some(BeyondEndOfTime::Job(1))
+        );
     }
 }

@@ -13,7 +13,7 @@ use rand::distr::weighted::WeightedIndex;
 use rand_distr::{Distribution, Exp, LogNormal, Uniform};
 
 use super::{AccountId, JobRequest, SubmittedJob, UserId};
-use crate::engine::{RngStreams, SimDuration, SimTime, StreamRng};
+use crate::engine::{NS_PER_SEC, RngStreams, SimDuration, SimTime, StreamRng};
 
 /// How jobs arrive.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +113,25 @@ impl GeneratorSpec {
             (None, Some(t)) => t,
             (None, None) => 0,
         }
+    }
+
+    /// When its last job is expected to end: its expected count of
+    /// arrivals at the mean interarrival time from its start, plus the
+    /// mean time a job holds its GPUs. `None` when that lies at or beyond
+    /// the end of representable time (`SimTime::MAX`).
+    pub fn expected_end(&self, kill_at_time_limit: bool) -> Option<SimTime> {
+        let Arrival::Poisson { mean_interarrival } = self.arrival;
+        let limit_factor = if kill_at_time_limit {
+            self.time_limit_factor.min(1.0)
+        } else {
+            1.0
+        };
+        let end_s = self.start.as_secs_f64()
+            + self.expected_count() as f64 * mean_interarrival.as_secs_f64()
+            + self.duration.mean_secs() * limit_factor;
+        let end_ns = end_s * NS_PER_SEC as f64;
+        // `u64::MAX as f64` rounds up to 2^64: anything below it fits.
+        (end_ns < SimTime::MAX.as_ns() as f64).then(|| SimTime::from_ns(end_ns as u64))
     }
 }
 
@@ -298,6 +317,20 @@ mod tests {
                 .all(|j| j.time_limit >= j.runtime.mul_f64_ceil(2.0))
         );
         assert!(jobs.windows(2).all(|w| w[0].submit <= w[1].submit));
+    }
+
+    #[test]
+    fn the_expected_end_is_the_expected_last_arrival_plus_a_mean_job() {
+        // 20,000 arrivals 60 s apart, then a 600 s job.
+        let end = SimTime::from_ns((20_000 * 60 + 600) * NS_PER_SEC);
+        assert_eq!(spec().expected_end(true), Some(end));
+        // 10^9 jobs a year apart lie beyond the end of time (584 years).
+        let mut far = spec();
+        far.count = Some(1_000_000_000);
+        far.arrival = Arrival::Poisson {
+            mean_interarrival: SimDuration::from_secs(365 * 86_400),
+        };
+        assert_eq!(far.expected_end(true), None);
     }
 
     #[test]

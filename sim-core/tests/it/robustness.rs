@@ -4,9 +4,12 @@
 //! bounded count of what it keeps (time-series samples, events handled).
 //! No test here measures wall time or memory directly.
 
-use sim_core::metrics::MAX_TIMESERIES_SAMPLES;
+use sim_core::engine::{NS_PER_SEC, SimTime};
+use sim_core::metrics::{JobState, MAX_TIMESERIES_SAMPLES, StopReason};
 
-use crate::support::simulate;
+use sim_core::simulation::run;
+
+use crate::support::{load, simulate};
 
 /// A 1 ms time series over the hour of simulated time the quickstart
 /// reaches in 20 events would be 3.7 million samples (before: all of
@@ -25,4 +28,88 @@ fn a_tiny_timeseries_interval_keeps_at_most_the_maximum_number_of_samples() {
     // Coarsened to 4 ms, the series still covers the whole run.
     let last = result.timeseries.last().unwrap().time;
     assert!(result.end.saturating_since(last).as_ns() < 4_000_000);
+}
+
+/// Inputs whose arithmetic saturates at the end of representable time
+/// (`SimTime::MAX`, about 584 years): the run stops there with
+/// `end_of_time`, with the jobs it could not finish still running or
+/// never submitted, and its time series within bounds.
+#[test]
+fn a_run_reaching_the_end_of_time_stops_there() {
+    let cases: [(&str, &[&str]); 3] = [
+        // An analytic training run of 5000T tokens: 2.6 million years.
+        (
+            "scenarios/hardware/llama70b-h100.ron",
+            &[r#"workload.training[0].tokens="5000T""#],
+        ),
+        // A GPU that sustains 1e-300 of its peak.
+        (
+            "scenarios/hardware/llama70b-h100.ron",
+            &[r#"catalog=(gpus: [(name: "H100-SXM-80GB", matmul_efficiency: 1e-300)])"#],
+        ),
+        // A day of sacct records 1e9 times slower: all but the first
+        // submissions lie past the end of time (multifactor, EASY).
+        (
+            "scenarios/traces/sacct-example.ron",
+            &["workload.trace.interarrival_scale=1e9"],
+        ),
+    ];
+    for (file, overrides) in cases {
+        let overrides = [overrides, &["stop.max_events=100000"]].concat();
+        let what = format!("{file} {overrides:?}");
+        let scenario = load(file, &overrides);
+        // What validation will refuse, found before the run.
+        let kill = scenario.scheduler.kill_at_time_limit;
+        assert!(
+            (scenario.workload.first_beyond_end_of_time(kill)).is_some(),
+            "{what}"
+        );
+        let result = run(&scenario, &mut (), &mut |_| {});
+        assert_eq!(result.stop_reason, StopReason::EndOfTime, "{what}");
+        assert_eq!(result.end, SimTime::MAX, "{what}");
+        assert!(result.summary.events < 1000, "{what}");
+        assert!(result.timeseries.len() <= MAX_TIMESERIES_SAMPLES, "{what}");
+        // Nothing ran to its end at the end of time.
+        assert!(
+            result
+                .jobs
+                .iter()
+                .all(|j| j.end.is_none_or(|e| e < SimTime::MAX)),
+            "{what}"
+        );
+        // Work was left: a job still running, or submissions never made.
+        let never_submitted = (result.summary.trace_import.as_ref())
+            .is_some_and(|t| t.kept > result.jobs.len() as u64);
+        assert!(
+            never_submitted || result.jobs.iter().any(|j| j.state == JobState::Running),
+            "{what}"
+        );
+    }
+}
+
+/// A job submitted 200,000 days in (548 years, still before the end of
+/// time) runs normally; its time series (57 million samples at 5 minutes,
+/// 1.8 GB before) is coarsened to stay within bounds.
+#[test]
+fn a_job_submitted_centuries_in_runs_with_a_bounded_time_series() {
+    let result = simulate(
+        "scenarios/quickstart.ron",
+        &[
+            r#"workload.jobs[1].submit="200000d""#,
+            r#"stop.horizon="213000d""#,
+            "stop.max_events=100000",
+        ],
+    );
+    assert_eq!(result.stop_reason, StopReason::AllWorkDone);
+    let scenario = load(
+        "scenarios/quickstart.ron",
+        &[r#"workload.jobs[1].submit="200000d""#],
+    );
+    assert_eq!(scenario.workload.first_beyond_end_of_time(true), None);
+    assert_eq!(
+        result.jobs[151].job.submit.as_ns(),
+        200_000 * 86_400 * NS_PER_SEC
+    );
+    assert_eq!(result.jobs[151].state, JobState::Timeout);
+    assert!(result.timeseries.len() <= MAX_TIMESERIES_SAMPLES);
 }
