@@ -19,7 +19,9 @@
 //! - `BackfillTick` (every `bf_interval`, when it is not zero) and
 //!   `PriorityCalc` (every `PriorityCalcPeriod`, with multifactor
 //!   priority) run while there are jobs; both are aligned to multiples of
-//!   their period from time zero.
+//!   their period from time zero. They stop when nothing else can happen
+//!   (no arrival to come, nothing running, no other event pending), so
+//!   they never hide a deadlock: the run then ends with `deadlock`.
 //!
 //! Invariants:
 //! - at most one `Arrival` is pending, so memory does not grow with the
@@ -192,8 +194,9 @@ pub fn run(
         _ => engine.now(),
     };
     let stop_reason = match halt {
-        // Jobs still wait, yet nothing is left to happen: only partial
-        // placements without gang scheduling can leave a queue stuck.
+        // Jobs still wait, yet nothing is left to happen (periodic timers
+        // stop then): only partial placements without gang scheduling
+        // can leave a queue stuck.
         Halt::NoEvents if sim.jobs.iter().any(|j| j.state == JobState::Pending) => {
             StopReason::Deadlock
         }
@@ -369,8 +372,12 @@ fn next_multiple(now: SimTime, period: SimDuration) -> SimTime {
 
 impl ClusterSim<'_> {
     /// Keeps the periodic events going while jobs wait (backfill) or
-    /// while jobs wait or run (priority recalculation).
+    /// while jobs wait or run (priority recalculation), unless they are
+    /// all that is left to happen.
     fn keep_ticking(&mut self, engine: &mut Engine<Event>) {
+        if self.only_timers_left(engine) {
+            return;
+        }
         let now = engine.now();
         let waiting = self.scheduler.queue_len() > 0;
         if let Some(interval) = self.scheduler.backfill_interval()
@@ -389,6 +396,20 @@ impl ClusterSim<'_> {
             let period = config.priority.calc_period;
             engine.schedule_at(next_multiple(now, period), Event::PriorityCalc);
         }
+    }
+
+    /// Whether nothing but periodic timers can happen any more: no
+    /// arrival to come, no job running (or being preempted), no other
+    /// event pending, while jobs may still wait, the pass that just ran
+    /// having started none. A timer could then only reorder the queue,
+    /// never free a GPU, so ticking on would hide a deadlock: the timers
+    /// stop, and the run ends with no events left and jobs waiting.
+    fn only_timers_left(&self, engine: &Engine<Event>) -> bool {
+        let timers =
+            usize::from(self.backfill_tick_pending) + usize::from(self.priority_calc_pending);
+        self.next_arrival.is_none()
+            && self.recorder.running_jobs == 0
+            && engine.pending_events() == timers
     }
 
     fn arrive(&mut self, engine: &mut Engine<Event>) {

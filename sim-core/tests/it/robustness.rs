@@ -4,9 +4,11 @@
 //! bounded count of what it keeps (time-series samples, events handled).
 //! No test here measures wall time or memory directly.
 
-use sim_core::engine::{NS_PER_SEC, SimTime};
+use sim_core::engine::{NS_PER_SEC, SimDuration, SimTime};
 use sim_core::metrics::{JobState, MAX_TIMESERIES_SAMPLES, StopReason};
 
+use sim_core::scenario::Scenario;
+use sim_core::scheduler::{Backfill, QueueOrder};
 use sim_core::simulation::run;
 
 use crate::support::{load, simulate};
@@ -112,4 +114,55 @@ fn a_job_submitted_centuries_in_runs_with_a_bounded_time_series() {
     );
     assert_eq!(result.jobs[151].state, JobState::Timeout);
     assert!(result.timeseries.len() <= MAX_TIMESERIES_SAMPLES);
+}
+
+/// Periodic work (multifactor priority recalculation, backfill cycles
+/// every `bf_interval`) does not hide a deadlock: when nothing but those
+/// timers is left, the run stops with `deadlock` at once (before: the
+/// timers ticked until the event budget, the time series growing).
+#[test]
+fn a_deadlock_is_found_whatever_periodic_work_is_configured() {
+    let overrides: [&[&str]; 2] = [
+        &["scheduler.order=Multifactor"],
+        &[
+            "scheduler.order=Multifactor",
+            r#"scheduler.bf_interval="1s""#,
+        ],
+    ];
+    let mut scenarios: Vec<(String, Scenario)> = (overrides.iter())
+        .map(|o| {
+            let o = [o, &["stop.max_events=100000"][..]].concat();
+            (
+                format!("{o:?}"),
+                load("scenarios/teaching/gang-deadlock.ron", &o),
+            )
+        })
+        .collect();
+    // Validation refuses backfilling without gang scheduling, but the
+    // simulation still ticks for it: a backstop, built by hand.
+    for (order, backfill) in [
+        (QueueOrder::Fcfs, Backfill::Easy),
+        (QueueOrder::Multifactor, Backfill::Conservative),
+    ] {
+        let mut scenario = load(
+            "scenarios/teaching/gang-deadlock.ron",
+            &["stop.max_events=100000"],
+        );
+        scenario.scheduler.order = order;
+        scenario.scheduler.backfill = backfill;
+        scenario.scheduler.backfill_params.interval = SimDuration::from_secs(30);
+        scenarios.push((format!("{order:?} {backfill:?} every 30 s"), scenario));
+    }
+    for (what, scenario) in scenarios {
+        let result = run(&scenario, &mut (), &mut |_| {});
+        assert_eq!(result.stop_reason, StopReason::Deadlock, "{what}");
+        assert!(
+            result.summary.events <= 10,
+            "{what}: {} events",
+            result.summary.events
+        );
+        assert_eq!(result.end, SimTime::ZERO, "{what}");
+        assert_eq!(result.summary.scheduling.held_gpus_at_end, 48, "{what}");
+        assert!(result.timeseries.len() <= 1, "{what}");
+    }
 }
