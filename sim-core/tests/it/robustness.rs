@@ -7,8 +7,8 @@
 use sim_core::engine::{NS_PER_SEC, SimDuration, SimTime};
 use sim_core::metrics::{JobState, MAX_TIMESERIES_SAMPLES, StopReason};
 
-use sim_core::scenario::Scenario;
-use sim_core::scheduler::{Backfill, QueueOrder};
+use sim_core::scenario::{Scenario, load_str};
+use sim_core::scheduler::{Backfill, QueueOrder, preemption_cycle};
 use sim_core::simulation::run;
 
 use crate::support::{load, simulate};
@@ -165,4 +165,58 @@ fn a_deadlock_is_found_whatever_periodic_work_is_configured() {
         assert_eq!(result.summary.scheduling.held_gpus_at_end, 48, "{what}");
         assert!(result.timeseries.len() <= 1, "{what}");
     }
+}
+
+/// One node and two QOS that preempt each other (`a` preempts `b`, `b`
+/// preempts `a`), one 8-GPU job in each. Validation refuses such a cycle
+/// (`scheduler::preemption_cycle`); the scheduler itself ignores
+/// preemption between QOS on a cycle, so even a configuration built by
+/// hand cannot make the two jobs take the node from each other forever at
+/// t = 0 (before: the event budget spent at 0 s, one preemption per
+/// pass).
+const PREEMPTION_CYCLE: &str = r#"
+Scenario(
+    name: "preemption-cycle",
+    seed: 1,
+    cluster: (node_groups: [(name: "dgx", count: 1, node_model: "DGX-H100")]),
+    workload: (
+        jobs: [
+            (name: "a", user: "ann", account: "lab", qos: "a", submit: "0s",
+             request: Gpus(8), runtime: "1h", time_limit: "1h"),
+            (name: "b", user: "bo", account: "lab", qos: "b", submit: "0s",
+             request: Gpus(8), runtime: "1h", time_limit: "1h"),
+        ],
+    ),
+    scheduler: (
+        qos: [(name: "a", preempt: ["b"]), (name: "b", preempt: ["a"])],
+        preempt_type: Qos,
+    ),
+    stop: (max_events: 100000),
+)
+"#;
+
+#[test]
+fn qos_that_preempt_each_other_do_not_preempt_forever() {
+    let scenario = load_str("preemption-cycle.ron", PREEMPTION_CYCLE, &[])
+        .map(|loaded| loaded.scenario)
+        .unwrap_or_else(|_| {
+            // Once validation refuses the cycle, the same configuration
+            // is built by hand from an acyclic one.
+            let acyclic = PREEMPTION_CYCLE.replace(r#"preempt: ["a"]"#, "");
+            let mut scenario = load_str("preemption-cycle.ron", &acyclic, &[])
+                .expect("the acyclic variant loads")
+                .scenario;
+            scenario.scheduler.qos[1].preempt = vec![0];
+            scenario
+        });
+    assert_eq!(preemption_cycle(&scenario.scheduler.qos), Some(vec![0, 1]));
+    let result = run(&scenario, &mut (), &mut |_| {});
+    assert_eq!(result.stop_reason, StopReason::AllWorkDone);
+    assert_eq!(result.summary.scheduling.preemptions, 0);
+    let ends: Vec<_> = result
+        .jobs
+        .iter()
+        .map(|j| j.end.map(|e| e.as_ns() / NS_PER_SEC))
+        .collect();
+    assert_eq!(ends, [Some(3600), Some(7200)]);
 }
