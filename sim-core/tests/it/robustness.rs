@@ -4,14 +4,19 @@
 //! bounded count of what it keeps (time-series samples, events handled).
 //! No test here measures wall time or memory directly.
 
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use sim_core::engine::{NS_PER_SEC, SimDuration, SimTime};
 use sim_core::metrics::{JobState, MAX_TIMESERIES_SAMPLES, StopReason};
-
 use sim_core::scenario::{Scenario, load_str};
 use sim_core::scheduler::{Backfill, QueueOrder, preemption_cycle};
 use sim_core::simulation::run;
+use sim_core::units::Bytes;
+use sim_core::workload::trace::{MAX_TRACE_TEXT, read_text};
 
-use crate::support::{load, simulate};
+use crate::support::{load, scratch, simulate};
 
 /// A 1 ms time series over the hour of simulated time the quickstart
 /// reaches in 20 events would be 3.7 million samples (before: all of
@@ -219,4 +224,36 @@ fn qos_that_preempt_each_other_do_not_preempt_forever() {
         .map(|j| j.end.map(|e| e.as_ns() / NS_PER_SEC))
         .collect();
     assert_eq!(ends, [Some(3600), Some(7200)]);
+}
+
+/// A gzip bomb: 64 MiB of zeros in 64 KiB. Reading a trace stops at its
+/// limit (lowered here to 16 MiB; `MAX_TRACE_TEXT`, 1 GiB, in a run) and
+/// says so, instead of decompressing everything into memory (before: a
+/// 4 MB file of 4 GiB of zeros took 8.5 GB).
+#[test]
+fn a_gzip_bomb_is_refused_at_the_trace_size_limit() {
+    let dir = scratch("gzip-bomb");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bomb = dir.join("bomb.swf.gz");
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..64 {
+        encoder.write_all(&zeros).unwrap();
+    }
+    std::fs::write(&bomb, encoder.finish().unwrap()).unwrap();
+    assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
+
+    let limit = Bytes::mib(16);
+    let err = read_text(&bomb, limit).expect_err("over the limit");
+    assert_eq!((err.line, err.column), (0, 0), "the whole file: {err}");
+    assert!(
+        err.message.contains("decompresses to more than 16MiB"),
+        "{err}"
+    );
+    assert!(err.fix.contains("head -n"), "{err}");
+    // The same text, plain and within the limit, is read whole.
+    let plain = dir.join("small.swf");
+    std::fs::write(&plain, "; a comment\n").unwrap();
+    assert_eq!(read_text(&plain, limit).unwrap(), "; a comment\n");
+    assert!(MAX_TRACE_TEXT >= Bytes::gib(1));
 }
