@@ -256,6 +256,28 @@ pub struct SchedulerConfig {
 }
 
 impl SchedulerConfig {
+    /// How many periodic events (backfill cycles every `bf_interval`,
+    /// priority recalculations every `PriorityCalcPeriod` under
+    /// multifactor order) a run handles over `span`, saturating. An upper
+    /// bound: backfill cycles tick only while jobs wait, recalculations
+    /// while jobs wait or run. What validation weighs a tiny period by: a
+    /// run's events are these plus a few per job.
+    pub fn periodic_events(&self, span: SimDuration) -> u64 {
+        let every = |period: SimDuration| span.as_ns() / period.as_ns().max(1);
+        let interval = self.backfill_params.interval;
+        let backfill = if self.backfill != Backfill::None && !interval.is_zero() {
+            every(interval)
+        } else {
+            0
+        };
+        let priority = if self.order == QueueOrder::Multifactor {
+            every(self.priority.calc_period)
+        } else {
+            0
+        };
+        backfill.saturating_add(priority)
+    }
+
     /// Strict FCFS over one partition of `node_count` nodes.
     pub fn fcfs(node_count: usize) -> Self {
         SchedulerConfig {
@@ -325,6 +347,24 @@ mod tests {
             preemption_cycle(&qos(&[&[1], &[3], &[1], &[2]])),
             Some(vec![1, 3, 2])
         );
+    }
+
+    #[test]
+    fn periodic_events_count_each_timer_that_ticks() {
+        let day = SimDuration::from_secs(86_400);
+        let mut config = SchedulerConfig::fcfs(1);
+        assert_eq!(config.periodic_events(day), 0);
+        // Slurm's defaults: bf_interval 30 s, PriorityCalcPeriod 5 min.
+        config.backfill = Backfill::Easy;
+        assert_eq!(config.periodic_events(day), 2_880);
+        config.order = QueueOrder::Multifactor;
+        assert_eq!(config.periodic_events(day), 2_880 + 288);
+        // A zero interval backfills at every pass, with no timer.
+        config.backfill_params.interval = SimDuration::ZERO;
+        assert_eq!(config.periodic_events(day), 288);
+        config.priority.calc_period = SimDuration::from_ns(1);
+        assert_eq!(config.periodic_events(day), 86_400 * 1_000_000_000);
+        assert_eq!(config.periodic_events(SimDuration::MAX), u64::MAX);
     }
 
     #[test]

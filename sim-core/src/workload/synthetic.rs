@@ -115,20 +115,38 @@ impl GeneratorSpec {
         }
     }
 
+    /// GPU-seconds a job holds on average: the mean size times the mean
+    /// time it holds its GPUs.
+    pub fn mean_gpu_seconds(&self, kill_at_time_limit: bool) -> f64 {
+        let total_weight: f64 = self.sizes.iter().map(|&(_, w)| w).sum();
+        let mean_gpus = (self.sizes.iter())
+            .map(|&(request, w)| request.total_gpus() as f64 * w)
+            .sum::<f64>()
+            / total_weight;
+        mean_gpus * self.mean_occupancy_secs(kill_at_time_limit)
+    }
+
+    /// The mean time a job holds its GPUs: its mean duration, cut to the
+    /// time limit factor when limits are enforced and the factor is
+    /// below 1.
+    fn mean_occupancy_secs(&self, kill_at_time_limit: bool) -> f64 {
+        let factor = if kill_at_time_limit {
+            self.time_limit_factor.min(1.0)
+        } else {
+            1.0
+        };
+        self.duration.mean_secs() * factor
+    }
+
     /// When its last job is expected to end: its expected count of
     /// arrivals at the mean interarrival time from its start, plus the
     /// mean time a job holds its GPUs. `None` when that lies at or beyond
     /// the end of representable time (`SimTime::MAX`).
     pub fn expected_end(&self, kill_at_time_limit: bool) -> Option<SimTime> {
         let Arrival::Poisson { mean_interarrival } = self.arrival;
-        let limit_factor = if kill_at_time_limit {
-            self.time_limit_factor.min(1.0)
-        } else {
-            1.0
-        };
         let end_s = self.start.as_secs_f64()
             + self.expected_count() as f64 * mean_interarrival.as_secs_f64()
-            + self.duration.mean_secs() * limit_factor;
+            + self.mean_occupancy_secs(kill_at_time_limit);
         let end_ns = end_s * NS_PER_SEC as f64;
         // `u64::MAX as f64` rounds up to 2^64: anything below it fits.
         (end_ns < SimTime::MAX.as_ns() as f64).then(|| SimTime::from_ns(end_ns as u64))

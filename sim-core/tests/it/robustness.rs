@@ -257,3 +257,61 @@ fn a_gzip_bomb_is_refused_at_the_trace_size_limit() {
     assert_eq!(read_text(&plain, limit).unwrap(), "; a comment\n");
     assert!(MAX_TRACE_TEXT >= Bytes::gib(1));
 }
+
+/// Periodic work every nanosecond (`calc_period: "1ns"`, `bf_interval:
+/// "1ns"`) makes a run practically endless (the quickstart's ten hours
+/// would be 3.6e13 events) with flat memory. The runtime stays correct:
+/// one recalculation per nanosecond, within the bound
+/// `SchedulerConfig::periodic_events` gives (what validation weighs such
+/// a period by), a stop at the event budget, one sample.
+#[test]
+fn periodic_work_every_nanosecond_ticks_once_a_nanosecond_within_its_budget() {
+    let scenario = load(
+        "scenarios/quickstart.ron",
+        &[
+            "scheduler.order=Multifactor",
+            r#"scheduler.priority=(calc_period: "1ns")"#,
+            "scheduler.backfill=Easy",
+            r#"scheduler.bf_interval="1ns""#,
+            "stop.max_events=200000",
+        ],
+    );
+    let result = run(&scenario, &mut (), &mut |_| {});
+    assert_eq!(result.stop_reason, StopReason::EventBudget);
+    assert_eq!(result.summary.events, 200_000);
+    // Nothing waits (backfill does not tick): the events are the
+    // recalculations of 1, 2, ... ns and the first job's arrival.
+    let span = result.end.saturating_since(SimTime::ZERO);
+    assert_eq!(span.as_ns(), 199_999);
+    // The bound counts both timers; only one ticked.
+    assert_eq!(scenario.scheduler.periodic_events(span), 2 * 199_999);
+    assert_eq!(result.timeseries.len(), 1);
+    // Over the horizon a validator would weigh it by: 3.3e13 events.
+    let expected = scenario.workload.expected_span(
+        scenario.cluster.total_gpus(),
+        scenario.scheduler.kill_at_time_limit,
+    );
+    assert!(scenario.scheduler.periodic_events(expected) > 30_000_000_000_000);
+}
+
+/// With a millisecond period over a 10 s horizon, the run handles the
+/// predicted 10,000 recalculations and a handful of other events.
+#[test]
+fn the_periodic_event_count_predicts_a_run() {
+    let scenario = load(
+        "scenarios/quickstart.ron",
+        &[
+            "scheduler.order=Multifactor",
+            r#"scheduler.priority=(calc_period: "1ms")"#,
+            r#"stop.horizon="10s""#,
+        ],
+    );
+    let result = run(&scenario, &mut (), &mut |_| {});
+    assert_eq!(result.stop_reason, StopReason::Horizon);
+    let predicted = scenario
+        .scheduler
+        .periodic_events(SimDuration::from_secs(10));
+    assert_eq!(predicted, 10_000);
+    let others = result.summary.events - predicted;
+    assert!(others <= 5, "{} events", result.summary.events);
+}
