@@ -153,7 +153,11 @@ pub fn run(
     let mut sim = ClusterSim {
         source,
         next_arrival,
-        jobs: Vec::with_capacity(jobs_expected.min(1 << 24) as usize),
+        // Each submission is an event: no more records than the budget
+        // allows, and no huge reservation up front for a huge workload.
+        jobs: Vec::with_capacity(
+            (jobs_expected.min(scenario.stop.max_events.unwrap_or(u64::MAX))).min(1 << 20) as usize,
+        ),
         scheduler: Scheduler::new(
             scenario.scheduler.clone(),
             &scenario.cluster,

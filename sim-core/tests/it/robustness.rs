@@ -315,3 +315,24 @@ fn the_periodic_event_count_predicts_a_run() {
     let others = result.summary.events - predicted;
     assert!(others <= 5, "{} events", result.summary.events);
 }
+
+/// A generator of 100 million jobs (the most one may have) under a budget
+/// of 1,000 events: the job table is sized by what the run can submit,
+/// not by the workload's size (before: 16.7 million records reserved,
+/// 2.4 GB, an abort under a 1.5 GB address-space limit).
+#[test]
+fn the_job_table_is_sized_by_what_the_run_can_submit() {
+    let result = simulate(
+        "scenarios/mmc-queue.ron",
+        &[
+            "workload.generators[0].count=100000000",
+            "stop.max_events=1000",
+        ],
+    );
+    assert_eq!(result.stop_reason, StopReason::EventBudget);
+    assert!(
+        result.jobs.capacity() <= 1000,
+        "{} records reserved",
+        result.jobs.capacity()
+    );
+}
