@@ -3,6 +3,11 @@
 //! stops cleanly, under an event budget (`stop.max_events`) and with a
 //! bounded count of what it keeps (time-series samples, events handled).
 //! No test here measures wall time or memory directly.
+//!
+//! Where validation refuses (or will refuse) the input up front, the
+//! runtime is tested on the same values set by hand on a loaded scenario
+//! ([`changed`]): its guards are backstops and must hold whatever
+//! validation lets through.
 
 use std::io::Write;
 
@@ -11,23 +16,34 @@ use flate2::write::GzEncoder;
 use proptest::prelude::*;
 use sim_core::engine::{NS_PER_SEC, SimDuration, SimTime};
 use sim_core::metrics::{JobState, MAX_TIMESERIES_SAMPLES, StopReason};
-use sim_core::scenario::{Scenario, load_str};
+use sim_core::scenario::{Scenario, load_file, load_str};
 use sim_core::scheduler::{Backfill, QueueOrder, preemption_cycle};
 use sim_core::simulation::run;
 use sim_core::units::Bytes;
 use sim_core::workload::trace::{MAX_TRACE_TEXT, read_text};
 
-use crate::support::{load, scratch, simulate};
+use crate::support::{load, path, scratch};
+
+/// A bundled scenario as loaded with `overrides`, then changed by hand.
+fn changed(file: &str, overrides: &[&str], change: impl FnOnce(&mut Scenario)) -> Scenario {
+    let mut scenario = load(file, overrides);
+    change(&mut scenario);
+    scenario
+}
+
+fn days(n: u64) -> SimDuration {
+    SimDuration::from_secs(n * 86_400)
+}
 
 /// A 1 ms time series over the hour of simulated time the quickstart
 /// reaches in 20 events would be 3.7 million samples (before: all of
 /// them, 117 MB; at 1 us over its 7-day horizon, 19 TB).
 #[test]
 fn a_tiny_timeseries_interval_keeps_at_most_the_maximum_number_of_samples() {
-    let result = simulate(
-        "scenarios/quickstart.ron",
-        &["outputs.timeseries_interval=1ms", "stop.max_events=20"],
-    );
+    let scenario = changed("scenarios/quickstart.ron", &["stop.max_events=20"], |s| {
+        s.outputs.timeseries_interval = SimDuration::from_ns(1_000_000);
+    });
+    let result = run(&scenario, &mut (), &mut |_| {});
     assert!(
         result.timeseries.len() <= MAX_TIMESERIES_SAMPLES,
         "{} samples",
@@ -39,55 +55,92 @@ fn a_tiny_timeseries_interval_keeps_at_most_the_maximum_number_of_samples() {
 }
 
 /// Inputs whose arithmetic saturates at the end of representable time
-/// (`SimTime::MAX`, about 584 years): the run stops there with
-/// `end_of_time`, with the jobs it could not finish still running or
-/// never submitted, and its time series within bounds.
+/// (`SimTime::MAX`, about 584 years) are known to before a run
+/// (`WorkloadSpec::first_beyond_end_of_time`), for validation to refuse.
 #[test]
-fn a_run_reaching_the_end_of_time_stops_there() {
-    let cases: [(&str, &[&str]); 3] = [
+fn inputs_beyond_the_end_of_time_are_found_before_a_run() {
+    let cases: [(&str, &str); 3] = [
         // An analytic training run of 5000T tokens: 2.6 million years.
         (
             "scenarios/hardware/llama70b-h100.ron",
-            &[r#"workload.training[0].tokens="5000T""#],
+            r#"workload.training[0].tokens="5000T""#,
         ),
         // A GPU that sustains 1e-300 of its peak.
         (
             "scenarios/hardware/llama70b-h100.ron",
-            &[r#"catalog=(gpus: [(name: "H100-SXM-80GB", matmul_efficiency: 1e-300)])"#],
+            r#"catalog=(gpus: [(name: "H100-SXM-80GB", matmul_efficiency: 1e-300)])"#,
         ),
-        // A day of sacct records 1e9 times slower: all but the first
-        // submissions lie past the end of time (multifactor, EASY).
+        // A day of sacct records 1e9 times slower.
         (
             "scenarios/traces/sacct-example.ron",
-            &["workload.trace.interarrival_scale=1e9"],
+            "workload.trace.interarrival_scale=1e9",
         ),
     ];
     for (file, overrides) in cases {
-        let overrides = [overrides, &["stop.max_events=100000"]].concat();
-        let what = format!("{file} {overrides:?}");
-        let scenario = load(file, &overrides);
-        // What validation will refuse, found before the run.
+        // Refused once validation uses it; found by it until then.
+        if let Ok(loaded) = load_file(&path(file), &[overrides.to_string()]) {
+            let scenario = loaded.scenario;
+            let kill = scenario.scheduler.kill_at_time_limit;
+            assert!(
+                (scenario.workload.first_beyond_end_of_time(kill)).is_some(),
+                "{file} {overrides}"
+            );
+        }
+    }
+}
+
+/// What those inputs make of a run, set by hand: a training job that
+/// would run past the end of time (what 5000T tokens or a GPU at 1e-300
+/// of its peak give), trace submissions past it (what
+/// `interarrival_scale=1e9` gives). The run stops there with
+/// `end_of_time`, the jobs it could not finish still running or never
+/// submitted, its time series within bounds (before: "all work done" at
+/// 213,504 days with every job COMPLETED in zero time, after pushing
+/// samples until memory ran out).
+#[test]
+fn a_run_reaching_the_end_of_time_stops_there() {
+    let endless_training = |s: &mut Scenario| {
+        s.workload.training[0].steps = u64::MAX;
+        s.workload.jobs[0].runtime = SimDuration::MAX;
+        s.workload.jobs[0].time_limit = SimDuration::MAX;
+    };
+    let budget = ["stop.max_events=100000"];
+    let scenarios = [
+        changed(
+            "scenarios/hardware/llama70b-h100.ron",
+            &budget,
+            endless_training,
+        ),
+        changed("scenarios/hardware/llama70b-h100.ron", &budget, |s| {
+            endless_training(s);
+            s.workload.training[0].steps = 1_000_000;
+            s.workload.training[0].gpu.matmul_efficiency = 1e-300;
+        }),
+        changed("scenarios/traces/sacct-example.ron", &budget, |s| {
+            for job in &mut s.workload.jobs[1..] {
+                job.submit = SimTime::MAX;
+            }
+        }),
+    ];
+    for (case, scenario) in scenarios.iter().enumerate() {
+        let what = format!("case {case}: {}", scenario.name);
         let kill = scenario.scheduler.kill_at_time_limit;
         assert!(
             (scenario.workload.first_beyond_end_of_time(kill)).is_some(),
             "{what}"
         );
-        let result = run(&scenario, &mut (), &mut |_| {});
+        let result = run(scenario, &mut (), &mut |_| {});
         assert_eq!(result.stop_reason, StopReason::EndOfTime, "{what}");
         assert_eq!(result.end, SimTime::MAX, "{what}");
         assert!(result.summary.events < 1000, "{what}");
         assert!(result.timeseries.len() <= MAX_TIMESERIES_SAMPLES, "{what}");
         // Nothing ran to its end at the end of time.
         assert!(
-            result
-                .jobs
-                .iter()
-                .all(|j| j.end.is_none_or(|e| e < SimTime::MAX)),
+            (result.jobs.iter()).all(|j| j.end.is_none_or(|e| e < SimTime::MAX)),
             "{what}"
         );
         // Work was left: a job still running, or submissions never made.
-        let never_submitted = (result.summary.trace_import.as_ref())
-            .is_some_and(|t| t.kept > result.jobs.len() as u64);
+        let never_submitted = result.jobs.len() < scenario.workload.jobs.len();
         assert!(
             never_submitted || result.jobs.iter().any(|j| j.state == JobState::Running),
             "{what}"
@@ -100,20 +153,17 @@ fn a_run_reaching_the_end_of_time_stops_there() {
 /// 1.8 GB before) is coarsened to stay within bounds.
 #[test]
 fn a_job_submitted_centuries_in_runs_with_a_bounded_time_series() {
-    let result = simulate(
+    let scenario = changed(
         "scenarios/quickstart.ron",
-        &[
-            r#"workload.jobs[1].submit="200000d""#,
-            r#"stop.horizon="213000d""#,
-            "stop.max_events=100000",
-        ],
-    );
-    assert_eq!(result.stop_reason, StopReason::AllWorkDone);
-    let scenario = load(
-        "scenarios/quickstart.ron",
-        &[r#"workload.jobs[1].submit="200000d""#],
+        &["stop.max_events=100000"],
+        |s| {
+            s.workload.jobs[1].submit = SimTime::ZERO + days(200_000);
+            s.stop.horizon = None;
+        },
     );
     assert_eq!(scenario.workload.first_beyond_end_of_time(true), None);
+    let result = run(&scenario, &mut (), &mut |_| {});
+    assert_eq!(result.stop_reason, StopReason::AllWorkDone);
     assert_eq!(
         result.jobs[151].job.submit.as_ns(),
         200_000 * 86_400 * NS_PER_SEC
@@ -267,15 +317,17 @@ fn a_gzip_bomb_is_refused_at_the_trace_size_limit() {
 /// a period by), a stop at the event budget, one sample.
 #[test]
 fn periodic_work_every_nanosecond_ticks_once_a_nanosecond_within_its_budget() {
-    let scenario = load(
+    let scenario = changed(
         "scenarios/quickstart.ron",
         &[
             "scheduler.order=Multifactor",
-            r#"scheduler.priority=(calc_period: "1ns")"#,
             "scheduler.backfill=Easy",
-            r#"scheduler.bf_interval="1ns""#,
             "stop.max_events=200000",
         ],
+        |s| {
+            s.scheduler.priority.calc_period = SimDuration::from_ns(1);
+            s.scheduler.backfill_params.interval = SimDuration::from_ns(1);
+        },
     );
     let result = run(&scenario, &mut (), &mut |_| {});
     assert_eq!(result.stop_reason, StopReason::EventBudget);
@@ -299,13 +351,10 @@ fn periodic_work_every_nanosecond_ticks_once_a_nanosecond_within_its_budget() {
 /// predicted 10,000 recalculations and a handful of other events.
 #[test]
 fn the_periodic_event_count_predicts_a_run() {
-    let scenario = load(
+    let scenario = changed(
         "scenarios/quickstart.ron",
-        &[
-            "scheduler.order=Multifactor",
-            r#"scheduler.priority=(calc_period: "1ms")"#,
-            r#"stop.horizon="10s""#,
-        ],
+        &["scheduler.order=Multifactor", r#"stop.horizon="10s""#],
+        |s| s.scheduler.priority.calc_period = SimDuration::from_ns(1_000_000),
     );
     let result = run(&scenario, &mut (), &mut |_| {});
     assert_eq!(result.stop_reason, StopReason::Horizon);
@@ -323,13 +372,10 @@ fn the_periodic_event_count_predicts_a_run() {
 /// 2.4 GB, an abort under a 1.5 GB address-space limit).
 #[test]
 fn the_job_table_is_sized_by_what_the_run_can_submit() {
-    let result = simulate(
-        "scenarios/mmc-queue.ron",
-        &[
-            "workload.generators[0].count=100000000",
-            "stop.max_events=1000",
-        ],
-    );
+    let scenario = changed("scenarios/mmc-queue.ron", &["stop.max_events=1000"], |s| {
+        s.workload.generators[0].count = Some(100_000_000);
+    });
+    let result = run(&scenario, &mut (), &mut |_| {});
     assert_eq!(result.stop_reason, StopReason::EventBudget);
     assert!(
         result.jobs.capacity() <= 1000,
