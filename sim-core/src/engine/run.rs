@@ -6,6 +6,10 @@
 //!   not before it (checked; a model bug, not user input).
 //! - A run stops for exactly one [`Halt`]. Events after the horizon
 //!   stay in the queue unprocessed; the clock is then set to the horizon.
+//! - [`SimTime::MAX`] is the end of representable time, where saturating
+//!   arithmetic puts every instant that would lie beyond it: an event
+//!   there is never handled ([`Halt::EndOfTime`]), so a run cannot spin at
+//!   an instant its clock can no longer leave.
 //! - The loop itself allocates nothing; [`Model::progress`] is called every
 //!   [`PROGRESS_EVERY_EVENTS`] events so that it costs nothing measurable.
 
@@ -33,6 +37,10 @@ pub enum Halt {
     Horizon,
     /// The event budget is spent.
     EventBudget,
+    /// The next event lies at the end of representable time
+    /// ([`SimTime::MAX`]), where saturating arithmetic puts what would lie
+    /// beyond it; it is not handled.
+    EndOfTime,
 }
 
 /// What [`Model::progress`] sees.
@@ -118,6 +126,10 @@ impl<E: Copy> Engine<E> {
                 Some(t) if t > horizon => {
                     self.now = horizon;
                     return Halt::Horizon;
+                }
+                Some(SimTime::MAX) => {
+                    self.now = SimTime::MAX;
+                    return Halt::EndOfTime;
                 }
                 Some(_) => {}
             }
@@ -206,6 +218,29 @@ mod tests {
         assert_eq!(engine.run(&mut model, stop), Halt::EventBudget);
         assert_eq!(engine.events_handled(), 7);
         assert_eq!(model.seen.len(), 7);
+    }
+
+    #[test]
+    fn an_event_at_the_end_of_time_is_never_handled() {
+        // A ticker whose next tick saturates at the end of time would
+        // otherwise tick there forever.
+        struct Stuck(u32);
+        impl Model<()> for Stuck {
+            fn handle(&mut self, _: (), engine: &mut Engine<()>) {
+                self.0 += 1;
+                engine.schedule_in(SimDuration::MAX, ());
+            }
+        }
+        let mut engine = Engine::new();
+        engine.schedule_at(SimTime::from_ns(5), ());
+        let mut model = Stuck(0);
+        assert_eq!(
+            engine.run(&mut model, StopCondition::default()),
+            Halt::EndOfTime
+        );
+        assert_eq!(model.0, 1);
+        assert_eq!(engine.now(), SimTime::MAX);
+        assert_eq!(engine.pending_events(), 1, "the event stays queued");
     }
 
     #[test]

@@ -6,13 +6,18 @@
 //!   exactly one state; `submitted == completed + killed + refused +
 //!   preempted + running_at_end + pending_at_end`;
 //! - busy GPUs never exceed the cluster's GPUs, so utilization is in [0, 1];
+//! - the time series never holds more than [`MAX_TIMESERIES_SAMPLES`]
+//!   samples (`recorder.rs`: a run too long for its interval gets a coarser
+//!   series);
 //! - outputs contain only simulated quantities: nothing here reads a wall
 //!   clock, so the same run always writes the same bytes.
 
+mod recorder;
 mod summary;
 mod trace;
 mod writers;
 
+pub use recorder::{MAX_TIMESERIES_SAMPLES, Recorder, TimeSample, timeseries_samples};
 pub use summary::{
     AccountShare, BOUNDED_SLOWDOWN_TAU_S, FairnessSummary, JobCounts, RunTotals, SchedulingSummary,
     StepBreakdown, StopReason, Summary, TrainingJobSummary, WaitStats, bounded_slowdown, fairness,
@@ -126,112 +131,9 @@ impl JobRecord {
     }
 }
 
-/// The cluster's state at one sampling instant (after all events at that
-/// instant have been handled).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TimeSample {
-    pub time: SimTime,
-    pub busy_gpus: u64,
-    pub queue_length: u64,
-    pub running_jobs: u64,
-}
-
-/// Integrates busy GPU time and samples the time series as the clock moves.
-#[derive(Clone, Debug)]
-pub struct Recorder {
-    interval: SimDuration,
-    next_sample: SimTime,
-    last_change: SimTime,
-    busy_gpu_ns: u128,
-    pub busy_gpus: u64,
-    pub queue_length: u64,
-    pub running_jobs: u64,
-    pub samples: Vec<TimeSample>,
-}
-
-impl Recorder {
-    pub fn new(interval: SimDuration) -> Self {
-        Recorder {
-            interval: interval.max(SimDuration::from_ns(1)),
-            next_sample: SimTime::ZERO,
-            last_change: SimTime::ZERO,
-            busy_gpu_ns: 0,
-            busy_gpus: 0,
-            queue_length: 0,
-            running_jobs: 0,
-            samples: Vec::new(),
-        }
-    }
-
-    /// Call before changing any counter at `now`: accounts the time since
-    /// the last change and emits samples for instants strictly before `now`
-    /// (the state at those instants is the current, unchanged one).
-    pub fn advance(&mut self, now: SimTime) {
-        while self.next_sample < now {
-            self.push_sample(self.next_sample);
-        }
-        let elapsed = now.saturating_since(self.last_change).as_ns();
-        self.busy_gpu_ns += u128::from(self.busy_gpus) * u128::from(elapsed);
-        self.last_change = now;
-    }
-
-    /// Emits the samples up to and including `end`, at the end of a run.
-    pub fn finish(&mut self, end: SimTime) {
-        self.advance(end);
-        while self.next_sample <= end {
-            self.push_sample(self.next_sample);
-        }
-    }
-
-    fn push_sample(&mut self, time: SimTime) {
-        self.samples.push(TimeSample {
-            time,
-            busy_gpus: self.busy_gpus,
-            queue_length: self.queue_length,
-            running_jobs: self.running_jobs,
-        });
-        self.next_sample = time + self.interval;
-        if self.next_sample == time {
-            // Saturated at the end of time: nothing later can be sampled.
-            self.next_sample = SimTime::MAX;
-        }
-    }
-
-    /// GPU-nanoseconds of busy time accumulated so far.
-    pub fn busy_gpu_ns(&self) -> u128 {
-        self.busy_gpu_ns
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn t(s: u64) -> SimTime {
-        SimTime::ZERO + SimDuration::from_secs(s)
-    }
-
-    #[test]
-    fn samples_show_the_state_after_all_events_at_that_instant() {
-        let mut r = Recorder::new(SimDuration::from_secs(10));
-        // At t=0: a job starts on 4 GPUs.
-        r.advance(t(0));
-        r.busy_gpus = 4;
-        r.running_jobs = 1;
-        // At t=10 exactly: it ends.
-        r.advance(t(10));
-        r.busy_gpus = 0;
-        r.running_jobs = 0;
-        // At t=25: the run ends.
-        r.finish(t(25));
-        let busy: Vec<(u64, u64)> = r
-            .samples
-            .iter()
-            .map(|s| (s.time.as_ns() / 1_000_000_000, s.busy_gpus))
-            .collect();
-        assert_eq!(busy, [(0, 4), (10, 0), (20, 0)]);
-        assert_eq!(r.busy_gpu_ns(), 4 * 10 * 1_000_000_000);
-    }
 
     #[test]
     fn job_states_read_back_by_the_name_they_are_written_with() {

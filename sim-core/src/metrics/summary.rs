@@ -206,6 +206,11 @@ pub enum StopReason {
     /// Jobs still wait but nothing can ever start them (partial
     /// placements without gang scheduling).
     Deadlock,
+    /// The next event lies at or beyond the end of representable time
+    /// (`SimTime::MAX`, about 584 years): a submission, run time or time
+    /// limit too large for the clock. The run stops there; no bundled
+    /// scenario comes near it.
+    EndOfTime,
 }
 
 impl StopReason {
@@ -216,6 +221,7 @@ impl StopReason {
             StopReason::Horizon => "horizon",
             StopReason::EventBudget => "event_budget",
             StopReason::Deadlock => "deadlock",
+            StopReason::EndOfTime => "end_of_time",
         }
     }
 }

@@ -141,6 +141,63 @@ pub struct Qos {
     pub grace_time: SimDuration,
 }
 
+/// A cycle of QOS that preempt one another, if there is one: indices into
+/// `qos`, each preempting the next and the last the first (`[i]` for a
+/// QOS that lists itself). The cycle through the lowest index on one, and
+/// the shortest through it, so the answer is the same for the same list.
+///
+/// Jobs of QOS on a cycle would take their GPUs back from each other
+/// forever (each preempted job is requeued and preempts its preemptor in
+/// turn), so a scenario with one is refused; the scheduler, as a
+/// backstop, never preempts along a cycle (`acyclic_preempt_lists`).
+/// Slurm's `sacctmgr` likewise refuses a QOS that would create a
+/// preemption loop.
+pub fn preemption_cycle(qos: &[Qos]) -> Option<Vec<usize>> {
+    (0..qos.len()).find_map(|q| preemption_chain(qos, q, q))
+}
+
+/// Each QOS's `Preempt` list without the entries that lie on a cycle
+/// ([`preemption_cycle`]): `a` keeps `b` only if no chain of `Preempt`
+/// lists leads from `b` back to `a`. Equal to the lists when there is no
+/// cycle, which validation guarantees for scenarios.
+pub(super) fn acyclic_preempt_lists(qos: &[Qos]) -> Vec<Vec<u16>> {
+    (0..qos.len())
+        .map(|a| {
+            (qos[a].preempt.iter().copied())
+                .filter(|&b| preemption_chain(qos, usize::from(b), a).is_none())
+                .collect()
+        })
+        .collect()
+}
+
+/// The shortest chain of QOS from `from` whose `Preempt` lists lead to
+/// `to`: `from` first, each preempting the next, the last preempting
+/// `to` (which is not in the chain). Breadth-first, lists in order.
+fn preemption_chain(qos: &[Qos], from: usize, to: usize) -> Option<Vec<usize>> {
+    let mut parent: Vec<Option<usize>> = vec![None; qos.len()];
+    let mut seen = vec![false; qos.len()];
+    seen[from] = true;
+    let mut queue = std::collections::VecDeque::from([from]);
+    while let Some(q) = queue.pop_front() {
+        for next in qos[q].preempt.iter().map(|&n| usize::from(n)) {
+            if next == to {
+                let mut chain = vec![q];
+                while let Some(p) = parent[*chain.last().expect("not empty")] {
+                    chain.push(p);
+                }
+                chain.reverse();
+                return Some(chain);
+            }
+            if !seen[next] {
+                seen[next] = true;
+                parent[next] = Some(q);
+                queue.push_back(next);
+            }
+        }
+    }
+    None
+}
+
 /// Slurm's `PreemptType`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PreemptType {
@@ -199,6 +256,28 @@ pub struct SchedulerConfig {
 }
 
 impl SchedulerConfig {
+    /// How many periodic events (backfill cycles every `bf_interval`,
+    /// priority recalculations every `PriorityCalcPeriod` under
+    /// multifactor order) a run handles over `span`, saturating. An upper
+    /// bound: backfill cycles tick only while jobs wait, recalculations
+    /// while jobs wait or run. What validation weighs a tiny period by: a
+    /// run's events are these plus a few per job.
+    pub fn periodic_events(&self, span: SimDuration) -> u64 {
+        let every = |period: SimDuration| span.as_ns() / period.as_ns().max(1);
+        let interval = self.backfill_params.interval;
+        let backfill = if self.backfill != Backfill::None && !interval.is_zero() {
+            every(interval)
+        } else {
+            0
+        };
+        let priority = if self.order == QueueOrder::Multifactor {
+            every(self.priority.calc_period)
+        } else {
+            0
+        };
+        backfill.saturating_add(priority)
+    }
+
     /// Strict FCFS over one partition of `node_count` nodes.
     pub fn fcfs(node_count: usize) -> Self {
         SchedulerConfig {
@@ -231,5 +310,74 @@ impl SchedulerConfig {
             preempt_mode: PreemptMode::Requeue,
             topology: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// QOS named by their index, each with its `Preempt` list.
+    fn qos(preempt: &[&[u16]]) -> Vec<Qos> {
+        (preempt.iter().enumerate())
+            .map(|(i, list)| Qos {
+                name: format!("q{i}"),
+                preempt: list.to_vec(),
+                ..SchedulerConfig::fcfs(1).qos[0].clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn preemption_cycles_are_found_with_their_members_in_order() {
+        assert_eq!(preemption_cycle(&qos(&[])), None);
+        // A chain is no cycle.
+        assert_eq!(preemption_cycle(&qos(&[&[1, 2], &[2], &[]])), None);
+        // Two QOS that preempt each other.
+        assert_eq!(preemption_cycle(&qos(&[&[1], &[0]])), Some(vec![0, 1]));
+        // A QOS that preempts itself.
+        assert_eq!(preemption_cycle(&qos(&[&[], &[1]])), Some(vec![1]));
+        // 0 -> 1 -> 2 -> 0, and a shortcut 0 -> 2: the shortest through 0.
+        assert_eq!(
+            preemption_cycle(&qos(&[&[1, 2], &[2], &[0]])),
+            Some(vec![0, 2])
+        );
+        // A cycle not through 0, reached from it: 1 -> 3 -> 2 -> 1.
+        assert_eq!(
+            preemption_cycle(&qos(&[&[1], &[3], &[1], &[2]])),
+            Some(vec![1, 3, 2])
+        );
+    }
+
+    #[test]
+    fn periodic_events_count_each_timer_that_ticks() {
+        let day = SimDuration::from_secs(86_400);
+        let mut config = SchedulerConfig::fcfs(1);
+        assert_eq!(config.periodic_events(day), 0);
+        // Slurm's defaults: bf_interval 30 s, PriorityCalcPeriod 5 min.
+        config.backfill = Backfill::Easy;
+        assert_eq!(config.periodic_events(day), 2_880);
+        config.order = QueueOrder::Multifactor;
+        assert_eq!(config.periodic_events(day), 2_880 + 288);
+        // A zero interval backfills at every pass, with no timer.
+        config.backfill_params.interval = SimDuration::ZERO;
+        assert_eq!(config.periodic_events(day), 288);
+        config.priority.calc_period = SimDuration::from_ns(1);
+        assert_eq!(config.periodic_events(day), 86_400 * 1_000_000_000);
+        assert_eq!(config.periodic_events(SimDuration::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn the_scheduler_preempts_only_along_edges_off_every_cycle() {
+        // 0 <-> 1 on a cycle, both preempt 2, which preempts nothing.
+        let lists = acyclic_preempt_lists(&qos(&[&[1, 2], &[0, 2], &[]]));
+        assert_eq!(lists, [vec![2], vec![2], vec![]]);
+        // A three-cycle loses all three edges; the chain 3 -> 0 stays.
+        let lists = acyclic_preempt_lists(&qos(&[&[1], &[2], &[0], &[0]]));
+        assert_eq!(lists, [vec![], vec![], vec![], vec![0]]);
+        // Without a cycle nothing changes.
+        let acyclic = qos(&[&[1, 2], &[2], &[]]);
+        let lists = acyclic_preempt_lists(&acyclic);
+        assert!(lists.iter().zip(&acyclic).all(|(l, q)| *l == q.preempt));
     }
 }

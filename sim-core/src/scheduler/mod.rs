@@ -50,7 +50,7 @@ mod profile;
 pub use allocator::{GpuPool, NeverFits, NodeGpus, NodeSet};
 pub use config::{
     Backfill, BackfillParams, LeafSwitch, Partition, PreemptMode, PreemptType, PriorityParams, Qos,
-    QueueOrder, SchedulerConfig,
+    QueueOrder, SchedulerConfig, preemption_cycle,
 };
 use fairshare::UserAssoc;
 use multifactor::Fairshare;
@@ -202,6 +202,9 @@ pub struct Scheduler {
     max_partition_factor: u32,
     max_qos_priority: u32,
     victims: Vec<u32>,
+    /// Each QOS's `Preempt` list less the entries on a cycle (see
+    /// `preemption.rs`).
+    qos_preempt: Vec<Vec<u16>>,
     /// Queued jobs that preempted others and have not started.
     preemptors_waiting: u32,
     /// `(planned end, slot)` of running jobs, sorted, so that building a
@@ -266,6 +269,7 @@ impl Scheduler {
                 .unwrap_or(1),
             max_qos_priority: config.qos.iter().map(|q| q.priority).max().unwrap_or(0),
             victims: Vec::new(),
+            qos_preempt: config::acyclic_preempt_lists(&config.qos),
             preemptors_waiting: 0,
             planned_ends: Vec::new(),
             queued_sizes: BTreeMap::new(),

@@ -17,7 +17,13 @@
 //!   its victims preempts nobody else meanwhile (`awaiting_victims`);
 //! - a job that preempted others goes first at every pass until it starts
 //!   (`preemptor`), so the GPUs it freed are not taken by jobs ahead of it
-//!   in the queue order.
+//!   in the queue order;
+//! - preemption never goes along a cycle of QOS `Preempt` lists (`a`
+//!   preempts `b` preempts `a`), which would have two requeued jobs take
+//!   their GPUs back from each other forever: validation refuses such a
+//!   cycle ([`super::preemption_cycle`]), and the scheduler, as a
+//!   backstop, drops the entries on one (`qos_preempt`). Partition tiers
+//!   are strictly ordered, so `partition_prio` has no cycle.
 
 use super::{Decision, GpuPool, PreemptType, RunningJob, Scheduler, SlotRef};
 use crate::workload::SubmittedJob;
@@ -26,9 +32,7 @@ impl Scheduler {
     fn can_preempt(&self, preemptor: &SubmittedJob, victim: &SubmittedJob) -> bool {
         match self.config.preempt_type {
             PreemptType::None => false,
-            PreemptType::Qos => self.config.qos[preemptor.qos as usize]
-                .preempt
-                .contains(&victim.qos),
+            PreemptType::Qos => self.qos_preempt[preemptor.qos as usize].contains(&victim.qos),
             PreemptType::PartitionPriority => {
                 self.config.partitions[victim.partition as usize].priority_tier
                     < self.config.partitions[preemptor.partition as usize].priority_tier

@@ -19,13 +19,17 @@
 //! - `BackfillTick` (every `bf_interval`, when it is not zero) and
 //!   `PriorityCalc` (every `PriorityCalcPeriod`, with multifactor
 //!   priority) run while there are jobs; both are aligned to multiples of
-//!   their period from time zero.
+//!   their period from time zero. They stop when nothing else can happen
+//!   (no arrival to come, nothing running, no other event pending), so
+//!   they never hide a deadlock: the run then ends with `deadlock`.
 //!
 //! Invariants:
 //! - at most one `Arrival` is pending, so memory does not grow with the
 //!   number of future jobs;
 //! - every job reaches exactly one final state, or is reported as running
-//!   or pending when a stop condition ends the run;
+//!   or pending when a stop condition ends the run (the end of
+//!   representable time is one: `end_of_time`, with the clock at
+//!   `SimTime::MAX` and later submissions never made);
 //! - events for a running job carry its [`SlotRef`] (slot and generation);
 //!   an event whose job has already left the slot (ended, preempted) is
 //!   ignored;
@@ -149,7 +153,11 @@ pub fn run(
     let mut sim = ClusterSim {
         source,
         next_arrival,
-        jobs: Vec::with_capacity(jobs_expected.min(1 << 24) as usize),
+        // Each submission is an event: no more records than the budget
+        // allows, and no huge reservation up front for a huge workload.
+        jobs: Vec::with_capacity(
+            (jobs_expected.min(scenario.stop.max_events.unwrap_or(u64::MAX))).min(1 << 20) as usize,
+        ),
         scheduler: Scheduler::new(
             scenario.scheduler.clone(),
             &scenario.cluster,
@@ -173,7 +181,15 @@ pub fn run(
         last_change: SimTime::ZERO,
         trace_alloc: Vec::new(),
     };
-    let halt = engine.run(&mut sim, scenario.stop);
+    let halt = match engine.run(&mut sim, scenario.stop) {
+        // With no arrival to come and nothing running, only events left
+        // behind by jobs that ended early (or periodic timers) lie at the
+        // end of time: the run is over as if none were left.
+        Halt::EndOfTime if sim.next_arrival.is_none() && sim.recorder.running_jobs == 0 => {
+            Halt::NoEvents
+        }
+        halt => halt,
+    };
     // Events left behind by jobs that ended early (a time-limit end after
     // the last step, a preempted job's planned end) advance the clock
     // without changing anything: the run ends with its last change.
@@ -182,14 +198,16 @@ pub fn run(
         _ => engine.now(),
     };
     let stop_reason = match halt {
-        // Jobs still wait, yet nothing is left to happen: only partial
-        // placements without gang scheduling can leave a queue stuck.
+        // Jobs still wait, yet nothing is left to happen (periodic timers
+        // stop then): only partial placements without gang scheduling
+        // can leave a queue stuck.
         Halt::NoEvents if sim.jobs.iter().any(|j| j.state == JobState::Pending) => {
             StopReason::Deadlock
         }
         Halt::NoEvents => StopReason::AllWorkDone,
         Halt::Horizon => StopReason::Horizon,
         Halt::EventBudget => StopReason::EventBudget,
+        Halt::EndOfTime => StopReason::EndOfTime,
     };
     sim.recorder.finish(end);
     let stats = sim.scheduler.stats();
@@ -358,8 +376,12 @@ fn next_multiple(now: SimTime, period: SimDuration) -> SimTime {
 
 impl ClusterSim<'_> {
     /// Keeps the periodic events going while jobs wait (backfill) or
-    /// while jobs wait or run (priority recalculation).
+    /// while jobs wait or run (priority recalculation), unless they are
+    /// all that is left to happen.
     fn keep_ticking(&mut self, engine: &mut Engine<Event>) {
+        if self.only_timers_left(engine) {
+            return;
+        }
         let now = engine.now();
         let waiting = self.scheduler.queue_len() > 0;
         if let Some(interval) = self.scheduler.backfill_interval()
@@ -378,6 +400,20 @@ impl ClusterSim<'_> {
             let period = config.priority.calc_period;
             engine.schedule_at(next_multiple(now, period), Event::PriorityCalc);
         }
+    }
+
+    /// Whether nothing but periodic timers can happen any more: no
+    /// arrival to come, no job running (or being preempted), no other
+    /// event pending, while jobs may still wait, the pass that just ran
+    /// having started none. A timer could then only reorder the queue,
+    /// never free a GPU, so ticking on would hide a deadlock: the timers
+    /// stop, and the run ends with no events left and jobs waiting.
+    fn only_timers_left(&self, engine: &Engine<Event>) -> bool {
+        let timers =
+            usize::from(self.backfill_tick_pending) + usize::from(self.priority_calc_pending);
+        self.next_arrival.is_none()
+            && self.recorder.running_jobs == 0
+            && engine.pending_events() == timers
     }
 
     fn arrive(&mut self, engine: &mut Engine<Event>) {

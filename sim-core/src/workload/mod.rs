@@ -108,6 +108,30 @@ impl SubmittedJob {
             (self.runtime, false)
         }
     }
+
+    /// When the job would end if it started the moment it was submitted;
+    /// `None` when that lies at or beyond the end of representable time
+    /// (`SimTime::MAX`), where a run stops with `end_of_time`.
+    pub fn solo_end(&self, kill_at_time_limit: bool) -> Option<SimTime> {
+        let (occupancy, _) = self.occupancy(kill_at_time_limit);
+        (self.submit.as_ns().checked_add(occupancy.as_ns()))
+            .filter(|&ns| ns < SimTime::MAX.as_ns())
+            .map(SimTime::from_ns)
+    }
+}
+
+/// A part of a workload that lies at or beyond the end of representable
+/// time (`SimTime::MAX`, about 584 years): a run of it would stop there
+/// with `end_of_time` before that part is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BeyondEndOfTime {
+    /// `jobs[index]` of the [`WorkloadSpec`] (explicit, training or
+    /// imported from a trace) ends there even if it starts the moment it
+    /// is submitted ([`SubmittedJob::solo_end`]).
+    Job(usize),
+    /// `generators[index]`'s expected last job ends there
+    /// ([`GeneratorSpec::expected_end`]).
+    Generator(usize),
 }
 
 /// A user: an index into [`Directory::users`].
@@ -228,6 +252,51 @@ impl WorkloadSpec {
             })
     }
 
+    /// The first part of the workload known to end at or beyond the end
+    /// of representable time, if any: what validation refuses, since a
+    /// run of it could only stop with `end_of_time`.
+    pub fn first_beyond_end_of_time(&self, kill_at_time_limit: bool) -> Option<BeyondEndOfTime> {
+        let job = (self.jobs.iter()).position(|job| job.solo_end(kill_at_time_limit).is_none());
+        let generator =
+            || (self.generators.iter()).position(|g| g.expected_end(kill_at_time_limit).is_none());
+        job.map(BeyondEndOfTime::Job)
+            .or_else(|| generator().map(BeyondEndOfTime::Generator))
+    }
+
+    /// A rough length of a run of this workload on `total_gpus` GPUs,
+    /// from time zero: the later of when its last job would end if it
+    /// started at submission ([`SubmittedJob::solo_end`],
+    /// [`GeneratorSpec::expected_end`]) and when the cluster, kept busy
+    /// from the first submission, would be through all its GPU-time
+    /// (generators at their expected count, mean size and mean duration).
+    /// Saturates at [`SimDuration::MAX`]. With a horizon, a run lasts at
+    /// most the smaller of the two; what periodic work is weighed over
+    /// (`SchedulerConfig::periodic_events`).
+    pub fn expected_span(&self, total_gpus: u64, kill_at_time_limit: bool) -> SimDuration {
+        let mut first_s = f64::INFINITY;
+        let mut last_end_s: f64 = 0.0;
+        let mut gpu_s = 0.0;
+        for job in &self.jobs {
+            let (occupancy, _) = job.occupancy(kill_at_time_limit);
+            first_s = first_s.min(job.submit.as_secs_f64());
+            last_end_s = last_end_s.max(job.submit.as_secs_f64() + occupancy.as_secs_f64());
+            gpu_s += occupancy.as_secs_f64() * job.request.total_gpus() as f64;
+        }
+        for g in &self.generators {
+            let end_s = g
+                .expected_end(kill_at_time_limit)
+                .map_or(f64::INFINITY, SimTime::as_secs_f64);
+            first_s = first_s.min(g.start.as_secs_f64());
+            last_end_s = last_end_s.max(end_s);
+            gpu_s += g.expected_count() as f64 * g.mean_gpu_seconds(kill_at_time_limit);
+        }
+        if first_s.is_infinite() {
+            return SimDuration::ZERO;
+        }
+        let busy_s = first_s + gpu_s / total_gpus.max(1) as f64;
+        SimDuration::from_secs_f64(last_end_s.max(busy_s))
+    }
+
     /// An estimate of how many jobs will be submitted, for progress bars.
     pub fn expected_job_count(&self) -> u64 {
         self.jobs.len() as u64
@@ -295,5 +364,59 @@ impl Iterator for JobSource {
     type Item = SubmittedJob;
     fn next(&mut self) -> Option<SubmittedJob> {
         self.next_job()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_ending_past_the_end_of_time_is_found_before_a_run() {
+        let job = SubmittedJob {
+            submit: SimTime::from_ns(u64::MAX - 10),
+            runtime: SimDuration::from_ns(100),
+            time_limit: SimDuration::from_ns(5),
+            ..SubmittedJob::default()
+        };
+        // Killed at its limit it ends in time; run to its end it does not.
+        assert_eq!(job.solo_end(true), Some(SimTime::from_ns(u64::MAX - 5)));
+        assert_eq!(job.solo_end(false), None);
+        let spec = WorkloadSpec {
+            jobs: vec![SubmittedJob::default(), job],
+            ..WorkloadSpec::default()
+        };
+        assert_eq!(spec.first_beyond_end_of_time(true), None);
+        assert_eq!(
+            spec.first_beyond_end_of_time(false),
+            Some(BeyondEndOfTime::Job(1))
+        );
+        assert_eq!(spec.expected_span(8, false), SimDuration::MAX);
+    }
+
+    #[test]
+    fn the_expected_span_is_the_last_solo_end_or_the_busy_time_whichever_is_later() {
+        let hour = SimDuration::from_secs(3600);
+        let job = |submit_h: u64, gpus: u32| SubmittedJob {
+            submit: SimTime::ZERO + SimDuration::from_secs(submit_h * 3600),
+            request: JobRequest::Gpus(gpus),
+            runtime: hour,
+            time_limit: hour,
+            ..SubmittedJob::default()
+        };
+        let mut spec = WorkloadSpec::default();
+        assert_eq!(spec.expected_span(8, true), SimDuration::ZERO);
+        // Two 1-hour jobs at 0 h and 5 h: the last ends at 6 h.
+        spec.jobs = vec![job(0, 8), job(5, 8)];
+        assert_eq!(
+            spec.expected_span(8, true),
+            SimDuration::from_secs(6 * 3600)
+        );
+        // Ten 8-GPU hours at 0 h on 8 GPUs: busy until 10 h.
+        spec.jobs = vec![job(0, 8); 10];
+        assert_eq!(
+            spec.expected_span(8, true),
+            SimDuration::from_secs(10 * 3600)
+        );
     }
 }

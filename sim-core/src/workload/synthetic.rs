@@ -13,7 +13,7 @@ use rand::distr::weighted::WeightedIndex;
 use rand_distr::{Distribution, Exp, LogNormal, Uniform};
 
 use super::{AccountId, JobRequest, SubmittedJob, UserId};
-use crate::engine::{RngStreams, SimDuration, SimTime, StreamRng};
+use crate::engine::{NS_PER_SEC, RngStreams, SimDuration, SimTime, StreamRng};
 
 /// How jobs arrive.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +113,43 @@ impl GeneratorSpec {
             (None, Some(t)) => t,
             (None, None) => 0,
         }
+    }
+
+    /// GPU-seconds a job holds on average: the mean size times the mean
+    /// time it holds its GPUs.
+    pub fn mean_gpu_seconds(&self, kill_at_time_limit: bool) -> f64 {
+        let total_weight: f64 = self.sizes.iter().map(|&(_, w)| w).sum();
+        let mean_gpus = (self.sizes.iter())
+            .map(|&(request, w)| request.total_gpus() as f64 * w)
+            .sum::<f64>()
+            / total_weight;
+        mean_gpus * self.mean_occupancy_secs(kill_at_time_limit)
+    }
+
+    /// The mean time a job holds its GPUs: its mean duration, cut to the
+    /// time limit factor when limits are enforced and the factor is
+    /// below 1.
+    fn mean_occupancy_secs(&self, kill_at_time_limit: bool) -> f64 {
+        let factor = if kill_at_time_limit {
+            self.time_limit_factor.min(1.0)
+        } else {
+            1.0
+        };
+        self.duration.mean_secs() * factor
+    }
+
+    /// When its last job is expected to end: its expected count of
+    /// arrivals at the mean interarrival time from its start, plus the
+    /// mean time a job holds its GPUs. `None` when that lies at or beyond
+    /// the end of representable time (`SimTime::MAX`).
+    pub fn expected_end(&self, kill_at_time_limit: bool) -> Option<SimTime> {
+        let Arrival::Poisson { mean_interarrival } = self.arrival;
+        let end_s = self.start.as_secs_f64()
+            + self.expected_count() as f64 * mean_interarrival.as_secs_f64()
+            + self.mean_occupancy_secs(kill_at_time_limit);
+        let end_ns = end_s * NS_PER_SEC as f64;
+        // `u64::MAX as f64` rounds up to 2^64: anything below it fits.
+        (end_ns < SimTime::MAX.as_ns() as f64).then(|| SimTime::from_ns(end_ns as u64))
     }
 }
 
@@ -298,6 +335,20 @@ mod tests {
                 .all(|j| j.time_limit >= j.runtime.mul_f64_ceil(2.0))
         );
         assert!(jobs.windows(2).all(|w| w[0].submit <= w[1].submit));
+    }
+
+    #[test]
+    fn the_expected_end_is_the_expected_last_arrival_plus_a_mean_job() {
+        // 20,000 arrivals 60 s apart, then a 600 s job.
+        let end = SimTime::from_ns((20_000 * 60 + 600) * NS_PER_SEC);
+        assert_eq!(spec().expected_end(true), Some(end));
+        // 10^9 jobs a year apart lie beyond the end of time (584 years).
+        let mut far = spec();
+        far.count = Some(1_000_000_000);
+        far.arrival = Arrival::Poisson {
+            mean_interarrival: SimDuration::from_secs(365 * 86_400),
+        };
+        assert_eq!(far.expected_end(true), None);
     }
 
     #[test]

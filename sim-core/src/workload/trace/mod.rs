@@ -27,6 +27,8 @@
 //! 5. the jobs are sorted by (submit, id, line in the file).
 //!
 //! Invariants:
+//! - reading a file holds at most [`MAX_TRACE_TEXT`] of text in memory,
+//!   whatever a gzip file decompresses to ([`read_text`]);
 //! - `report.kept + report.dropped_total() == report.records_read`, and
 //!   `report.kept == jobs.len()`;
 //! - every dropped job is counted under exactly one reason; every change
@@ -41,12 +43,13 @@
 mod sacct;
 mod swf;
 
-use std::io::Read;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use crate::engine::{NS_PER_SEC, SimDuration, SimTime};
 use crate::text::FileError;
-use crate::units::format_duration;
+use crate::units::{Bytes, format_duration};
 
 /// The format of a trace file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -305,6 +308,11 @@ fn count_for(list: &[(String, u64)], key: &str) -> u64 {
     list.iter().find(|(k, _)| k == key).map_or(0, |&(_, n)| n)
 }
 
+/// The most text a trace may hold, plain or decompressed. The largest
+/// traces replayed here are tens of MB; a small file that decompresses
+/// beyond this (a gzip bomb) is refused before it fills memory.
+pub const MAX_TRACE_TEXT: Bytes = Bytes::gib(1);
+
 /// Reads `path` (gzip if it starts with `1f 8b`) and imports it.
 pub fn import_file(
     path: &Path,
@@ -313,7 +321,19 @@ pub fn import_file(
 ) -> Result<(Vec<TraceJob>, ImportReport), FileError> {
     let shown = path.display().to_string();
     check_options(&shown, options)?;
-    let bytes = std::fs::read(path).map_err(|e| {
+    let text = read_text(path, MAX_TRACE_TEXT)?;
+    import_str(&shown, &text, format, options)
+}
+
+/// The text of the trace file at `path`, decompressed as it is read when
+/// it starts with the gzip magic bytes `1f 8b`. More than `max` bytes of
+/// text (plain or decompressed) is an error, found after reading at most
+/// one byte more. Some archive headers carry Latin-1 names in comments;
+/// invalid UTF-8 is replaced, and a replaced byte in a data field fails
+/// that field's parse.
+pub fn read_text(path: &Path, max: Bytes) -> Result<String, FileError> {
+    let shown = path.display().to_string();
+    let unreadable = |e: std::io::Error| {
         FileError::at(
             &shown,
             0,
@@ -322,29 +342,52 @@ pub fn import_file(
             "a readable trace file, plain or gzip",
             "check the path and the file's permissions",
         )
-    })?;
-    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| {
-                FileError::at(
-                    &shown,
-                    0,
-                    0,
-                    format!("cannot decompress the gzip data: {e}"),
-                    "a complete gzip file (it starts with the gzip magic bytes 1f 8b)",
-                    "download the file again, or check it with `gzip -t`",
-                )
-            })?;
-        out
-    } else {
-        bytes
     };
-    // Some archive headers carry Latin-1 names in comments; invalid UTF-8 is
-    // replaced, and a replaced byte in a data field fails that field's parse.
-    let text = String::from_utf8_lossy(&bytes);
-    import_str(&shown, &text, format, options)
+    let mut file = BufReader::new(File::open(path).map_err(unreadable)?);
+    let gzip = file
+        .fill_buf()
+        .map_err(unreadable)?
+        .starts_with(&[0x1f, 0x8b]);
+    let source: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut bytes = Vec::new();
+    source
+        .take(max.as_u64().saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            if !gzip {
+                return unreadable(e);
+            }
+            FileError::at(
+                &shown,
+                0,
+                0,
+                format!("cannot decompress the gzip data: {e}"),
+                "a complete gzip file (it starts with the gzip magic bytes 1f 8b)",
+                "download the file again, or check it with `gzip -t`",
+            )
+        })?;
+    if bytes.len() as u64 > max.as_u64() {
+        let found = if gzip {
+            format!("the gzip data decompresses to more than {max}")
+        } else {
+            format!("the file holds more than {max}")
+        };
+        return Err(FileError::at(
+            &shown,
+            0,
+            0,
+            format!("{found}, the most a trace may hold"),
+            format!("a trace of at most {max} of text"),
+            "replay a part of it: keep the lines you need in a new file \
+             (`zcat FILE | head -n 1000000 > part.swf`); a small file that \
+             decompresses to this much is no trace (a gzip bomb)",
+        ));
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Imports a trace held in memory; `path_for_messages` names it in errors.
