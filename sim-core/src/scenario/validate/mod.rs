@@ -45,9 +45,21 @@ use std::path::Path;
 
 use super::Scenario;
 use super::file::{self, Quantity, Spelling, Written};
-use crate::engine::SimDuration;
+use crate::engine::{NS_PER_SEC, SimDuration};
 use crate::scheduler::GpuPool;
 use crate::units::format_duration;
+
+/// The shortest period of periodic scheduler work (`bf_interval`,
+/// `PriorityCalcPeriod`): Slurm's own minimum `bf_interval` is one second,
+/// and its `PriorityCalcPeriod` is set in minutes. Shorter periods make a
+/// run practically endless with flat memory (a simulated day at 1 ns is
+/// 8.6e13 events).
+pub const MIN_PERIOD: SimDuration = SimDuration::from_secs(1);
+
+/// A run whose periodic work alone is expected to take more events than
+/// this gets a warning with the count (at about 2 M events/s, a minute of
+/// wall time).
+pub const PERIODIC_EVENTS_WARNING: u64 = 100_000_000;
 
 /// A problem at a path.
 #[derive(Clone, Debug, PartialEq)]
@@ -194,6 +206,26 @@ impl Issues {
         }
     }
 
+    /// A period of periodic work that, when not zero, is at least
+    /// [`MIN_PERIOD`]: below it a run spends all its events ticking.
+    fn period_floor(&mut self, path: &str, value: SimDuration, what: &str, fix: &str) -> bool {
+        if value.is_zero() || value >= MIN_PERIOD {
+            return true;
+        }
+        self.error(Error {
+            path,
+            message: &format!(
+                "{what} of {} would tick {} times per simulated second",
+                format_duration(value),
+                NS_PER_SEC / value.as_ns()
+            ),
+            found: &format!("\"{}\"", format_duration(value)),
+            expected: &format!("{what} of {} or more", format_duration(MIN_PERIOD)),
+            fix,
+        });
+        false
+    }
+
     /// Weights: finite, >= 0, positive sum.
     fn weights(&mut self, path: &str, weights: impl Iterator<Item = (String, f64)>) -> bool {
         let mut ok = true;
@@ -296,6 +328,14 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
         &mut issues,
     )
     .build(&f.workload);
+    run::check_run_length(
+        &stop,
+        &outputs,
+        &scheduler,
+        &workload,
+        cluster.as_ref().map(|c| c.total_gpus()),
+        &mut issues,
+    );
 
     match cluster {
         Some(cluster) if issues.errors.is_empty() => Ok((

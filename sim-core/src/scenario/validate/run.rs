@@ -1,10 +1,16 @@
 //! The `stop` and `outputs` sections: when a run ends and what it
-//! records besides per-job data.
+//! records besides per-job data; and what the whole scenario implies for
+//! a run's length: how many time-series samples and periodic events it
+//! takes ([`check_run_length`]).
 
 use super::super::OutputConfig;
 use super::super::file;
-use super::{Error, Issues};
-use crate::engine::{SimTime, StopCondition};
+use super::{Error, Issues, PERIODIC_EVENTS_WARNING, Warning};
+use crate::engine::{SimDuration, SimTime, StopCondition};
+use crate::metrics::{MAX_TIMESERIES_SAMPLES, timeseries_samples};
+use crate::scheduler::{Backfill, QueueOrder, SchedulerConfig};
+use crate::units::format_duration;
+use crate::workload::WorkloadSpec;
 
 pub(super) fn build_stop(s: file::Stop, issues: &mut Issues) -> StopCondition {
     let horizon = issues
@@ -48,4 +54,94 @@ pub(super) fn build_outputs(o: file::Outputs, issues: &mut Issues) -> OutputConf
         out.timeseries_interval = interval;
     }
     out
+}
+
+/// Quantities derived from several sections, weighed before anything
+/// runs:
+/// - a time series over the horizon longer than [`MAX_TIMESERIES_SAMPLES`]
+///   is refused (the recorder would coarsen it, so the interval asked for
+///   would not be the one delivered); without a horizon, a run expected to
+///   exceed it gets a warning;
+/// - periodic scheduler work expected to take more than
+///   [`PERIODIC_EVENTS_WARNING`] events gets a warning with the count.
+///
+/// `total_gpus` is `None` when the cluster is invalid (nothing to weigh).
+pub(super) fn check_run_length(
+    stop: &StopCondition,
+    outputs: &OutputConfig,
+    scheduler: &SchedulerConfig,
+    workload: &WorkloadSpec,
+    total_gpus: Option<u64>,
+    issues: &mut Issues,
+) {
+    let interval = outputs.timeseries_interval;
+    let horizon = stop.horizon.map(|h| h.saturating_since(SimTime::ZERO));
+    let fewest = |span: SimDuration| {
+        SimDuration::from_ns(span.as_ns().div_ceil(MAX_TIMESERIES_SAMPLES as u64 - 1))
+    };
+    if let Some(horizon) = horizon {
+        let samples = timeseries_samples(horizon, interval);
+        if samples > MAX_TIMESERIES_SAMPLES as u64 {
+            issues.error(Error {
+                path: "outputs.timeseries_interval",
+                message: &format!(
+                    "a sample every {} over the {} horizon is {samples} samples; a time series holds at most {MAX_TIMESERIES_SAMPLES}",
+                    format_duration(interval),
+                    format_duration(horizon)
+                ),
+                found: &format!("\"{}\"", format_duration(interval)),
+                expected: &format!(
+                    "an interval of at least {} for this horizon",
+                    format_duration(fewest(horizon))
+                ),
+                fix: "raise outputs.timeseries_interval, or shorten stop.horizon",
+            });
+        }
+    }
+    let Some(total_gpus) = total_gpus else {
+        return;
+    };
+    let expected = workload.expected_span(total_gpus, scheduler.kill_at_time_limit);
+    let span = horizon.map_or(expected, |h| h.min(expected));
+    let samples = timeseries_samples(span, interval);
+    if horizon.is_none() && samples > MAX_TIMESERIES_SAMPLES as u64 {
+        issues.warning(Warning {
+            path: "outputs.timeseries_interval",
+            message: &format!(
+                "the run is expected to last about {}: a sample every {} would be {samples} samples; the time series keeps at most {MAX_TIMESERIES_SAMPLES}, doubling its interval as often as needed",
+                format_duration(SimDuration::from_secs(span.as_secs_f64().round() as u64)),
+                format_duration(interval)
+            ),
+            fix: &format!(
+                "use an interval of at least {} to get the one you ask for",
+                format_duration(fewest(span))
+            ),
+        });
+    }
+    let periodic = scheduler.periodic_events(span);
+    if periodic > PERIODIC_EVENTS_WARNING {
+        // Name the period that does most of the ticking.
+        let backfill = (scheduler.backfill != Backfill::None
+            && !scheduler.backfill_params.interval.is_zero())
+        .then_some(scheduler.backfill_params.interval);
+        let priority =
+            (scheduler.order == QueueOrder::Multifactor).then_some(scheduler.priority.calc_period);
+        let (path, what, period) = match (backfill, priority) {
+            (Some(b), Some(p)) if p < b => {
+                ("scheduler.priority.calc_period", "PriorityCalcPeriod", p)
+            }
+            (Some(b), _) => ("scheduler.bf_interval", "bf_interval", b),
+            (None, Some(p)) => ("scheduler.priority.calc_period", "PriorityCalcPeriod", p),
+            (None, None) => return,
+        };
+        issues.warning(Warning {
+            path,
+            message: &format!(
+                "periodic scheduler work alone is about {periodic} events over the run's expected {} ({what} {})",
+                format_duration(SimDuration::from_secs(span.as_secs_f64().round() as u64)),
+                format_duration(period)
+            ),
+            fix: &format!("raise {what}: each tick is an event, and a run handles about 2 million a second"),
+        });
+    }
 }

@@ -14,7 +14,7 @@ use crate::scheduler::fairshare::{AccountSpec, AccountTree, FairshareAlgorithm, 
 use crate::scheduler::priority::MultifactorWeights;
 use crate::scheduler::{
     Backfill, BackfillParams, LeafSwitch, NodeSet, Partition, PreemptMode, PreemptType,
-    PriorityParams, Qos, QueueOrder, SchedulerConfig,
+    PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
 };
 use crate::text::did_you_mean;
 use crate::units::format_duration;
@@ -89,7 +89,14 @@ pub(super) fn build_scheduler(
 
 fn backfill_params(s: &file::Scheduler, issues: &mut Issues) -> BackfillParams {
     let mut p = BackfillParams::default();
-    if let Ok(Some(interval)) = issues.optional("scheduler.bf_interval", s.bf_interval.as_ref()) {
+    if let Ok(Some(interval)) = issues.optional("scheduler.bf_interval", s.bf_interval.as_ref())
+        && issues.period_floor(
+            "scheduler.bf_interval",
+            interval,
+            "bf_interval",
+            "use \"0s\" to backfill at every scheduling pass, or Slurm's default \"30s\"",
+        )
+    {
         p.interval = interval;
     }
     if let Ok(Some(window)) = issues.optional("scheduler.bf_window", s.bf_window.as_ref())
@@ -157,6 +164,12 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
             period,
             "PriorityCalcPeriod",
             "use Slurm's default \"5m\"",
+        )
+        && issues.period_floor(
+            "scheduler.priority.calc_period",
+            period,
+            "PriorityCalcPeriod",
+            "use Slurm's default \"5m\"; priorities rarely need recomputing more than once a minute",
         )
     {
         out.calc_period = period;
@@ -483,6 +496,24 @@ fn qos_list(list: &[file::Qos], issues: &mut Issues) -> Vec<Qos> {
                 .ok()
                 .flatten()
                 .unwrap_or(SimDuration::ZERO),
+        });
+    }
+    if let Some(cycle) = preemption_cycle(&out) {
+        let names: Vec<&str> = cycle.iter().map(|&i| out[i].name.as_str()).collect();
+        let chain: Vec<String> = names
+            .iter()
+            .chain(names.first())
+            .map(|n| format!("`{n}`"))
+            .collect();
+        issues.error(Error {
+            path: &field_path(&index_path("scheduler.qos", cycle[0]), "preempt"),
+            message: &format!(
+                "QOS preempt one another in a cycle: {}",
+                chain.join(" preempts ")
+            ),
+            found: &format!("a cycle of {} QOS", cycle.len()),
+            expected: "preempt lists that never lead back to the QOS they start from",
+            fix: "remove one preempt entry of the cycle: each requeued job would otherwise preempt its preemptor in turn, forever (sacctmgr refuses such a loop too)",
         });
     }
     // Slurm's default QOS is `normal`: put it first when it exists.

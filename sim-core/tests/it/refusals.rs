@@ -1,0 +1,124 @@
+//! What the loader refuses (or warns about) because of quantities derived
+//! from several sections: a run of it could not be bounded, or would not
+//! deliver what was asked. Each rule is also exercised at run time, as a
+//! backstop, in `robustness.rs`.
+
+use sim_core::scenario::{Diagnostic, ScenarioError, load_file, load_str};
+
+use crate::support::path;
+
+fn refused(err: ScenarioError, field: &str, fragment: &str) -> Diagnostic {
+    let d = err
+        .diagnostics
+        .iter()
+        .find(|d| d.path.as_deref() == Some(field))
+        .unwrap_or_else(|| panic!("no error at {field}:\n{err}"))
+        .clone();
+    assert!(d.message.contains(fragment), "{d}");
+    assert!(d.fix.is_some(), "{d}");
+    d
+}
+
+fn quickstart(overrides: &[&str]) -> Result<sim_core::scenario::Loaded, ScenarioError> {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    load_file(&path("scenarios/quickstart.ron"), &overrides)
+}
+
+#[test]
+fn a_time_series_longer_than_the_maximum_is_refused_over_a_horizon_and_warned_about_without() {
+    let err = quickstart(&["outputs.timeseries_interval=1us", "stop.horizon=30d"]).unwrap_err();
+    let d = refused(err, "outputs.timeseries_interval", "at most 1000000");
+    // 30 days over 999,999 gaps, rounded up to the nanosecond.
+    assert_eq!(
+        d.expected.as_deref(),
+        Some("an interval of at least 2s592ms2us593ns for this horizon")
+    );
+    // fcfs-vs-easy has no horizon: it is expected to last about 3h40m.
+    let loaded = load_file(
+        &path("scenarios/teaching/fcfs-vs-easy.ron"),
+        &["outputs.timeseries_interval=1us".to_string()],
+    )
+    .unwrap();
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.path.as_deref() == Some("outputs.timeseries_interval")
+                && w.message.contains("keeps at most 1000000")),
+        "{:?}",
+        loaded.warnings
+    );
+    assert!(
+        quickstart(&["outputs.timeseries_interval=1m"])
+            .unwrap()
+            .warnings
+            .is_empty()
+    );
+}
+
+const TWO_QOS: &str = r#"Scenario(
+    name: "loop", seed: 1,
+    cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100")]),
+    workload: (jobs: [
+        (submit: "0s", request: Gpus(8), runtime: "1h", time_limit: "1h", qos: "a"),
+        (submit: "0s", request: Gpus(8), runtime: "1h", time_limit: "1h", qos: "b"),
+    ]),
+    scheduler: (preempt_type: Qos, qos: [
+        (name: "a", priority: 10, preempt: ["b"]),
+        (name: "b", priority: 10, preempt: PREEMPT),
+    ]),
+)"#;
+
+#[test]
+fn qos_that_preempt_each_other_are_refused_naming_the_cycle() {
+    let err = load_str("loop.ron", &TWO_QOS.replace("PREEMPT", r#"["a"]"#), &[]).unwrap_err();
+    refused(
+        err,
+        "scheduler.qos[0].preempt",
+        "a cycle: `a` preempts `b` preempts `a`",
+    );
+    load_str("chain.ron", &TWO_QOS.replace("PREEMPT", "[]"), &[]).unwrap();
+}
+
+#[test]
+fn periodic_work_below_a_second_is_refused() {
+    for (set, field) in [
+        ("scheduler.bf_interval=1ns", "scheduler.bf_interval"),
+        ("scheduler.bf_interval=999ms", "scheduler.bf_interval"),
+        (
+            "scheduler.priority.calc_period=1ns",
+            "scheduler.priority.calc_period",
+        ),
+    ] {
+        let err = quickstart(&[
+            "scheduler.order=Multifactor",
+            "scheduler.backfill=Easy",
+            set,
+        ])
+        .unwrap_err();
+        refused(err, field, "times per simulated second");
+    }
+    for ok in ["scheduler.bf_interval=0s", "scheduler.bf_interval=1s"] {
+        quickstart(&["scheduler.backfill=Easy", ok]).unwrap();
+    }
+}
+
+#[test]
+fn periodic_work_of_more_than_a_hundred_million_events_is_warned_about() {
+    let text = r#"Scenario(
+    name: "ticks", seed: 1,
+    cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100")]),
+    workload: (jobs: [(submit: "0s", request: Gpus(1), runtime: "1500d", time_limit: "1500d")]),
+    scheduler: (order: Multifactor, priority: (calc_period: PERIOD)),
+)"#;
+    let loaded = load_str("ticks.ron", &text.replace("PERIOD", "\"1s\""), &[]).unwrap();
+    let w = loaded
+        .warnings
+        .iter()
+        .find(|w| w.path.as_deref() == Some("scheduler.priority.calc_period"))
+        .unwrap_or_else(|| panic!("{:?}", loaded.warnings));
+    // 1,500 days at one tick a second.
+    assert!(w.message.contains("about 129600000 events"), "{w}");
+    let loaded = load_str("ticks.ron", &text.replace("PERIOD", "\"5m\""), &[]).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}
