@@ -18,8 +18,9 @@
 //! (`pods.rs`).
 //!
 //! Where things are: this file holds the [`Scheduler`], its queue, and
-//! starting and ending jobs. `backfill.rs`, `preemption.rs`, `pods.rs` and
-//! `multifactor.rs` (priorities and fair-share usage) extend it with
+//! starting and ending jobs. `backfill.rs`, `preemption.rs`, `pods.rs`,
+//! `limits.rs` (partition and QOS limits) and `multifactor.rs`
+//! (priorities and fair-share usage) extend it with
 //! `impl Scheduler` blocks over the same private fields. `config.rs` holds
 //! the settings, `allocator.rs` GPU placement, `profile.rs` the
 //! availability profile, and `priority.rs` and `fairshare.rs` Slurm's
@@ -41,6 +42,7 @@ mod allocator;
 mod backfill;
 mod config;
 pub mod fairshare;
+mod limits;
 mod multifactor;
 mod pods;
 mod preemption;
@@ -60,7 +62,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
-use crate::workload::{AccountId, Directory, JobRequest, SubmittedJob, UserId};
+use crate::workload::{AccountId, Directory, SubmittedJob, UserId};
 
 /// Index of a job in the simulation's job table.
 pub type JobIndex = u32;
@@ -316,52 +318,6 @@ impl Scheduler {
             .sum()
     }
 
-    /// Whether the job could ever run here: it fits its partition when
-    /// idle and respects the partition's and QOS's per-job limits.
-    pub fn admit(&self, job: &SubmittedJob) -> Result<(), NeverFits> {
-        let partition = &self.config.partitions[job.partition as usize];
-        let qos = &self.config.qos[job.qos as usize];
-        self.pool
-            .check_fits_when_idle_in(job.request, &partition.nodes)?;
-        if let Some(max) = partition.max_time.filter(|&max| job.time_limit > max) {
-            return Err(NeverFits {
-                reason: format!(
-                    "its time limit {} exceeds MaxTime {} of partition {}",
-                    crate::units::format_duration(job.time_limit),
-                    crate::units::format_duration(max),
-                    partition.name
-                ),
-            });
-        }
-        let min_nodes = match job.request {
-            JobRequest::Nodes { count, .. } => count,
-            JobRequest::Gpus(n) => n.div_ceil(self.max_node_gpus.max(1)),
-        };
-        if let Some(max) = partition.max_nodes.filter(|&max| min_nodes > max) {
-            return Err(NeverFits {
-                reason: format!(
-                    "it needs {min_nodes} nodes; partition {} allows {max} per job (MaxNodes)",
-                    partition.name
-                ),
-            });
-        }
-        let gpus = job.request.total_gpus();
-        for (limit, what) in [
-            (qos.max_gpus_per_user, "MaxTRESPerUser"),
-            (qos.grp_gpus, "GrpTRES"),
-        ] {
-            if let Some(max) = limit.filter(|&max| gpus > max) {
-                return Err(NeverFits {
-                    reason: format!(
-                        "it asks for {gpus} GPUs; QOS {} allows {max} ({what}=gres/gpu={max})",
-                        qos.name
-                    ),
-                });
-            }
-        }
-        Ok(())
-    }
-
     /// Queues an admitted job submitted (or requeued) at `now`.
     ///
     /// # Panics
@@ -530,28 +486,6 @@ impl Scheduler {
             QueueOrder::Multifactor => u64::from(u32::MAX - q.priority),
         };
         (first, submit, q.job)
-    }
-
-    fn within_limits(&self, ticket: &SubmittedJob) -> bool {
-        if !self.has_qos_limits {
-            return true;
-        }
-        let qos = &self.config.qos[ticket.qos as usize];
-        let gpus = ticket.request.total_gpus();
-        if qos
-            .grp_gpus
-            .is_some_and(|max| self.qos_gpus[ticket.qos as usize] + gpus > max)
-        {
-            return false;
-        }
-        qos.max_gpus_per_user.is_none_or(|max| {
-            let held = self
-                .user_qos_gpus
-                .get(&(ticket.qos, ticket.user))
-                .copied()
-                .unwrap_or(0);
-            held + gpus <= max
-        })
     }
 
     fn take_slot(&mut self) -> u32 {

@@ -9,6 +9,7 @@
 
 use super::*;
 use crate::hardware::{Catalog, NodeGroup};
+use crate::workload::JobRequest;
 
 fn cluster(nodes: u32, gpus_per_node: u32) -> Cluster {
     let catalog = Catalog::builtin();
