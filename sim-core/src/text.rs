@@ -5,7 +5,9 @@
 //!   expected and how to fix it.
 //! - [`escape_control`]: text a user typed (a path, a `--set` argument, a
 //!   name), made safe to print back on their terminal;
-//! - [`did_you_mean`]: the known name closest to a misspelt one.
+//! - [`did_you_mean`]: the known name closest to a misspelt one;
+//! - [`without_bom`]: a text file's text without the UTF-8 byte-order mark
+//!   some editors write first.
 //!
 //! Invariants: nothing here knows about scenarios, the model or the
 //! simulation; this module sits at the bottom of the dependency order, so
@@ -91,6 +93,14 @@ pub fn escape_control(text: &str) -> Cow<'_, str> {
     Cow::Owned(escaped)
 }
 
+/// `text` without a leading UTF-8 byte-order mark (U+FEFF), which some
+/// editors (Notepad, Excel's CSV export) write first and which is no part
+/// of the content. Lines and columns counted on the result are the ones
+/// the user's editor shows.
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// The closest candidate to `name`, if any is close enough to be a typo:
 /// Jaro-Winkler similarity of at least 0.8, ignoring case. Of equally
 /// close candidates, the first one wins (`b-000` suggests `b-0000`, not
@@ -128,6 +138,13 @@ mod tests {
         );
         // Printable neighbours of the control ranges stay as they are.
         assert_eq!(escape_control(" ~\u{a0}\\"), " ~\u{a0}\\");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_only_at_the_start() {
+        assert_eq!(without_bom("\u{feff}(a: 1)"), "(a: 1)");
+        assert_eq!(without_bom("(a: \"\u{feff}\")"), "(a: \"\u{feff}\")");
+        assert_eq!(without_bom(""), "");
     }
 
     #[test]

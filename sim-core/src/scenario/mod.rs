@@ -40,7 +40,7 @@ use crate::fabric::Fabric;
 use crate::hardware::{Catalog, Cluster};
 use crate::metrics::{TraceGroup, TraceHeader, TraceLeaf, TraceNode};
 use crate::scheduler::SchedulerConfig;
-use crate::text::did_you_mean;
+use crate::text::{did_you_mean, without_bom};
 use crate::training::ModelSpec;
 use crate::workload::WorkloadSpec;
 use source::Source;
@@ -140,7 +140,7 @@ pub struct Loaded {
 /// Reads, overrides and validates a scenario file.
 pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         ScenarioError::single(Diagnostic {
             severity: Severity::Error,
             location: Location::WholeFile { file: file.clone() },
@@ -151,12 +151,51 @@ pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, ScenarioEr
             fix: Some("check the path; the bundled scenarios are in scenarios/ (try scenarios/quickstart.ron)".into()),
         })
     })?;
+    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::single(not_utf8(&file, &e)))?;
     load_str(&file, &text, overrides)
 }
 
+/// Where a file stops being UTF-8, located at its first bad byte (lines
+/// and columns counted as for any other error: after a byte-order mark).
+fn not_utf8(file: &str, e: &std::string::FromUtf8Error) -> Diagnostic {
+    let bytes = e.as_bytes();
+    let valid_up_to = e.utf8_error().valid_up_to();
+    let bad = match e.utf8_error().error_len() {
+        Some(len) => &bytes[valid_up_to..valid_up_to + len],
+        None => &bytes[valid_up_to..],
+    };
+    let found = bad
+        .iter()
+        .map(|b| format!("0x{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lossy = String::from_utf8_lossy(bytes);
+    let text = without_bom(&lossy);
+    // The valid prefix is the same bytes in the lossy text.
+    let offset = valid_up_to - (lossy.len() - text.len());
+    let source = Source::new(file, text.to_string());
+    Diagnostic {
+        severity: Severity::Error,
+        location: source.locate(offset..offset + 1),
+        path: None,
+        message: "the scenario file is not UTF-8 text".into(),
+        found: Some(format!(
+            "the byte{} {found}, which is not UTF-8 (a Latin-1 or Windows-1252 `é` is 0xE9)",
+            if bad.len() == 1 { "" } else { "s" }
+        )),
+        expected: Some("a file saved as UTF-8 (RON files are UTF-8)".into()),
+        fix: Some(
+            "save the file as UTF-8 in your editor, or convert it: iconv -f latin1 -t utf-8 OLD > NEW"
+                .into(),
+        ),
+    }
+}
+
 /// Like [`load_file`] for text in memory; `file` names it in diagnostics.
+/// A leading byte-order mark is skipped, and lines and columns are counted
+/// without it (as editors show them).
 pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, ScenarioError> {
-    let mut source = Source::new(file, text.to_string());
+    let mut source = Source::new(file, without_bom(text).to_string());
     if !overrides.is_empty() {
         if SpanIndex::build(&source.text).is_none() {
             // The file does not parse; report why before trying overrides.

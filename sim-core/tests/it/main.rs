@@ -10,6 +10,7 @@
 //! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
 //! | `cli_edges` | the command line at its edges: closed stdout, refused flag values, control characters, completions and man page |
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
+//! | `bad_input_messages` | what those refusals say: encodings, `--set` values and flags, control characters, size limits, trace files' errors |
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
 //! | `fcfs`, `teaching` | hand-computed schedules |
@@ -21,6 +22,7 @@ mod support;
 
 mod architecture;
 mod bad_input;
+mod bad_input_messages;
 mod cli;
 mod cli_edges;
 mod determinism;

@@ -3,9 +3,9 @@
 //! `sacct --parsable2` output.
 //!
 //! Job: turn a trace file (plain or gzip, detected by the magic bytes
-//! `1f 8b`, never by the extension) into a list of [`TraceJob`]s ready to be
-//! replayed on an empty cluster, and an [`ImportReport`] that accounts for
-//! every record.
+//! `1f 8b`, never by the extension; a UTF-8 byte-order mark is skipped)
+//! into a list of [`TraceJob`]s ready to be replayed on an empty cluster,
+//! and an [`ImportReport`] that accounts for every record.
 //!
 //! The pipeline, in this order:
 //! 1. parse every record (`swf.rs`, `sacct.rs`); a malformed record is a
@@ -45,7 +45,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::engine::{NS_PER_SEC, SimDuration, SimTime};
-use crate::text::FileError;
+use crate::text::{FileError, without_bom};
 use crate::units::format_duration;
 
 /// The format of a trace file.
@@ -343,11 +343,14 @@ pub fn import_file(
     };
     // Some archive headers carry Latin-1 names in comments; invalid UTF-8 is
     // replaced, and a replaced byte in a data field fails that field's parse.
+    // A byte-order mark is dropped by `import_str`.
     let text = String::from_utf8_lossy(&bytes);
     import_str(&shown, &text, format, options)
 }
 
 /// Imports a trace held in memory; `path_for_messages` names it in errors.
+/// A leading byte-order mark is skipped (lines and columns in errors are
+/// counted without it).
 pub fn import_str(
     path_for_messages: &str,
     text: &str,
@@ -355,6 +358,7 @@ pub fn import_str(
     options: &ImportOptions,
 ) -> Result<(Vec<TraceJob>, ImportReport), FileError> {
     check_options(path_for_messages, options)?;
+    let text = without_bom(text);
     let parsed = match format {
         TraceFormat::Swf => swf::parse(path_for_messages, text)?,
         TraceFormat::Sacct => sacct::parse(path_for_messages, text)?,

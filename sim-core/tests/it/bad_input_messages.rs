@@ -1,0 +1,138 @@
+//! What the loader says about input it cannot use, beyond the broken
+//! scenarios of `bad_input`: files that are not UTF-8 or start with a
+//! byte-order mark, `--set` values that are not one value, overrides named
+//! by their flag, control characters echoed back, sizes past the crate's
+//! limits, and trace files' errors in the same shape as a scenario's.
+
+use std::fs;
+use std::path::PathBuf;
+
+use sim_core::scenario::{Location, load_file, load_str};
+use sim_core::workload::trace::{ImportOptions, TraceFormat, import_file, import_str};
+
+use crate::support::{clustersim, path, scratch, stderr};
+
+const QUICKSTART: &str = "scenarios/quickstart.ron";
+
+fn quickstart_text() -> String {
+    fs::read_to_string(path(QUICKSTART)).unwrap()
+}
+
+/// Writes `bytes` to a file of a scratch directory for `test`.
+fn scratch_file(test: &str, name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = scratch(test);
+    fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    fs::write(&file, bytes).unwrap();
+    file
+}
+
+/// 1-based line and character column of the first occurrence of `needle`.
+fn line_column_of(text: &str, needle: &str) -> (usize, usize) {
+    let offset = text.find(needle).expect("the needle is in the text");
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located_at_its_first_bad_byte() {
+    // Latin-1 `é` is the single byte 0xE9, which UTF-8 never has alone.
+    let text = quickstart_text().replace("name: \"quickstart\"", "name: \"caf\u{1}\"");
+    let (line, column) = line_column_of(&text, "\u{1}");
+    let bytes: Vec<u8> = text
+        .bytes()
+        .map(|b| if b == 1 { 0xE9 } else { b })
+        .collect();
+    let file = scratch_file("messages-latin1", "latin1.ron", &bytes);
+    let err = load_file(&file, &[]).unwrap_err();
+    let d = err.first();
+    match &d.location {
+        Location::File {
+            line: l, column: c, ..
+        } => assert_eq!((*l, *c), (line, column), "{err}"),
+        other => panic!("not located in the file: {other:?}\n{err}"),
+    }
+    assert!(d.message.contains("not UTF-8"), "{err}");
+    assert!(d.found.as_deref().unwrap().contains("0xE9"), "{err}");
+    assert!(d.fix.as_deref().unwrap().contains("UTF-8"), "{err}");
+    let shown = err.to_string();
+    assert!(!shown.contains("check the path"), "{shown}");
+
+    let out = clustersim(&["validate", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = stderr(&out);
+    assert!(
+        stderr.contains(&format!(":{line}:{column}: ")) && stderr.contains("not UTF-8"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_shifts_no_position() {
+    let text = quickstart_text();
+    let file = scratch_file(
+        "messages-bom",
+        "bom.ron",
+        format!("\u{feff}{text}").as_bytes(),
+    );
+    load_file(&file, &[]).unwrap_or_else(|e| panic!("a BOM is accepted: {e}"));
+    load_str("bom.ron", &format!("\u{feff}{text}"), &[]).unwrap();
+
+    // An error on the first line is where it is without the mark.
+    let first_line = "Scenario(nmae: \"x\",\n";
+    let body = text.split_once("Scenario(\n").unwrap().1;
+    let broken = format!("{first_line}{body}");
+    let plain = load_str("b.ron", &broken, &[]).unwrap_err();
+    let marked = load_str("b.ron", &format!("\u{feff}{broken}"), &[]).unwrap_err();
+    assert_eq!(marked.to_string(), plain.to_string());
+    assert!(
+        plain.to_string().contains("b.ron:1:10: unknown field"),
+        "{plain}"
+    );
+    // And with --set, whose edits must still map back.
+    let set = ["seed=7".to_string()];
+    let plain = load_str("b.ron", &broken, &set).unwrap_err();
+    let marked = load_str("b.ron", &format!("\u{feff}{broken}"), &set).unwrap_err();
+    assert_eq!(marked.to_string(), plain.to_string());
+}
+
+const SACCT: &str = "JobID|User|Account|Submit|Start|End|ReqTRES|State\n\
+    1|ann|nlp|2026-03-02T08:00:00|2026-03-02T08:00:10|2026-03-02T09:00:10|gres/gpu=8|COMPLETED\n\
+    2|bob|cv|2026-03-02T08:05:00|2026-03-02T08:05:00|2026-03-02T08:35:00|gres/gpu=2|COMPLETED\n";
+
+const SWF: &str = "; MaxProcs: 64\n\
+    1 0 -1 100 4 -1 -1 4 200 -1 1 7 3 -1 1 -1 -1 -1\n\
+    2 5 -1 50 8 -1 -1 8 100 -1 1 7 3 -1 1 -1 -1 -1\n";
+
+#[test]
+fn trace_files_may_start_with_a_byte_order_mark() {
+    let options = ImportOptions::default();
+    for (format, text, damaged) in [
+        (
+            TraceFormat::Sacct,
+            SACCT,
+            SACCT.replace("2026-03-02T08:05:00|2026", "2026-03-0208:05:00|2026"),
+        ),
+        (
+            TraceFormat::Swf,
+            SWF,
+            SWF.replace("MaxProcs: 64", "MaxProcs: x64"),
+        ),
+    ] {
+        let marked = format!("\u{feff}{text}");
+        let plain = import_str("t", text, format, &options).unwrap();
+        assert_eq!(
+            import_str("t", &marked, format, &options).unwrap(),
+            plain,
+            "{format:?}"
+        );
+        let file = scratch_file("messages-bom-trace", "trace.txt", marked.as_bytes());
+        assert_eq!(import_file(&file, format, &options).unwrap(), plain);
+        // A bad field is where it is without the mark.
+        let plain = import_str("t", &damaged, format, &options).unwrap_err();
+        let marked = import_str("t", &format!("\u{feff}{damaged}"), format, &options).unwrap_err();
+        assert_eq!(marked, plain, "{format:?}");
+    }
+}
