@@ -11,6 +11,10 @@
 //! replaced is a string in the file, or the value cannot be RON by itself
 //! (like `36h` or `$2.50`), the value is quoted automatically. So
 //! `--set stop.horizon=36h` and `--set 'stop.horizon="36h"'` are the same.
+//! A value used as written must be exactly one RON value, with nothing
+//! after it: `--set 'name="a", seed: 9'` would otherwise add a field, and
+//! `--set 'seed=7 // x'` comment out the rest of the file's line. It is
+//! refused in the argument.
 //!
 //! Invariant: every byte of the edited text is either a byte of the file
 //! or a byte of exactly one override's value, and [`Source::locate`] says
@@ -144,6 +148,14 @@ fn is_ron_literal(value: &str) -> bool {
         && (rest.is_empty() || rest.starts_with('('))
 }
 
+/// Whether `value` is exactly one RON value, with nothing before or after
+/// it (not even a comment, which would swallow the rest of the file's
+/// line).
+fn is_one_value(value: &str) -> bool {
+    SpanIndex::build(value).and_then(|index| index.get("").map(|root| (root.start, root.end)))
+        == Some((0, value.len()))
+}
+
 fn quote(value: &str) -> String {
     let mut quoted = String::with_capacity(value.len() + 2);
     quoted.push('"');
@@ -191,13 +203,39 @@ impl Source {
             fix: Some(fix),
         };
 
+        // A value spliced as written must be one value, or it would add
+        // fields to the file or break what follows it there.
+        let as_written = |value: &str| -> Result<String, Diagnostic> {
+            if is_one_value(value) {
+                return Ok(value.to_string());
+            }
+            Err(Diagnostic {
+                severity: Severity::Error,
+                location: Location::Override {
+                    argument: ov.argument.clone(),
+                    column: ov.argument[..value_offset].chars().count() + 1,
+                    span: value_offset..value_offset + value.len(),
+                },
+                path: Some(ov.path.clone()),
+                message: "a --set value must be exactly one value".into(),
+                found: Some(format!("`{value}`")),
+                expected: Some(
+                    "one value: a number, \"text\", a name like Easy, or one (...) or [...]".into(),
+                ),
+                fix: Some(format!(
+                    "set one field per --set (give --set several times); quote text that holds `,` or `(`: --set '{}=\"...\"'",
+                    ov.path
+                )),
+            })
+        };
+
         let (start, end, replacement, prefix_len) = if let Some(span) = index.get(&ov.path) {
             let value = if span.is_string && !ov.value.starts_with(['"', '\''])
                 || !is_ron_literal(&ov.value)
             {
                 quote(&ov.value)
             } else {
-                ov.value.clone()
+                as_written(&ov.value)?
             };
             (span.start, span.end, value, 0)
         } else {
@@ -241,7 +279,7 @@ impl Source {
             // `a.b.c` under existing `a` becomes `b: (c: VALUE), `.
             let names: Vec<&str> = missing.iter().map(|s| s.trim_start_matches('.')).collect();
             let value = if is_ron_literal(&ov.value) {
-                ov.value.clone()
+                as_written(&ov.value)?
             } else {
                 quote(&ov.value)
             };

@@ -136,3 +136,76 @@ fn trace_files_may_start_with_a_byte_order_mark() {
         assert_eq!(marked, plain, "{format:?}");
     }
 }
+
+/// The position and snippet of a diagnostic in a `--set` argument.
+fn in_argument(location: &Location) -> (&str, usize, &str) {
+    match location {
+        Location::Override {
+            argument,
+            column,
+            span,
+            ..
+        } => (argument.as_str(), *column, &argument[span.clone()]),
+        other => panic!("not located in the argument: {other:?}"),
+    }
+}
+
+#[test]
+fn a_set_value_must_be_exactly_one_value() {
+    for (argument, value) in [
+        // Would add a field to the scenario.
+        ("name=\"a\", seed: 99", "\"a\", seed: 99"),
+        ("scheduler=(order: Fcfs), seed: 3", "(order: Fcfs), seed: 3"),
+        // Would be blamed on the file, or comment out what follows.
+        ("seed=(", "("),
+        ("stop=(horizon: \"1d\")) , (", "(horizon: \"1d\")) , ("),
+        (
+            "stop=(horizon: \"1d\") // the rest of the line",
+            "(horizon: \"1d\") // the rest of the line",
+        ),
+        ("seed=[1, 2", "[1, 2"),
+    ] {
+        let err = load_file(&path(QUICKSTART), &[argument.to_string()]).expect_err(argument);
+        assert_eq!(err.diagnostics.len(), 1, "{argument}: {err}");
+        let d = err.first();
+        let (shown, column, underlined) = in_argument(&d.location);
+        assert_eq!(shown, argument);
+        assert_eq!(underlined, value, "{argument}: {err}");
+        assert_eq!(column, argument.find('=').unwrap() + 2, "{argument}: {err}");
+        assert!(d.message.contains("exactly one value"), "{argument}: {err}");
+        assert!(
+            d.fix.as_deref().unwrap().contains("--set"),
+            "{argument}: {err}"
+        );
+    }
+    // Not a number, so a bare string: refused at the argument, adding nothing.
+    let err = load_file(&path(QUICKSTART), &["seed=7, name: \"x\"".to_string()]).unwrap_err();
+    assert_eq!(
+        in_argument(&err.first().location).2,
+        "7, name: \"x\"",
+        "{err}"
+    );
+    // One value, or a bare string, works as before.
+    for (argument, check) in [
+        ("name=\"a, b\"", "a, b"),
+        ("name=a, seed: 99", "a, seed: 99"),
+        ("name=(x), y", "(x), y"),
+        ("name= spaced ", "spaced"),
+    ] {
+        let loaded = load_file(&path(QUICKSTART), &[argument.to_string()])
+            .unwrap_or_else(|e| panic!("{argument}: {e}"));
+        assert_eq!(loaded.scenario.name, check, "{argument}");
+        assert_eq!(loaded.scenario.seed, 42, "{argument}: no field added");
+    }
+    for argument in [
+        "seed=7",
+        "stop.horizon=36h",
+        "scheduler.backfill=Easy",
+        "stop=(horizon: \"2d\")",
+        "workload.generators[0].sizes[0].request=Gpus(2)",
+        "stop=Some((horizon: \"2d\"))",
+    ] {
+        load_file(&path(QUICKSTART), &[argument.to_string()])
+            .unwrap_or_else(|e| panic!("{argument}: {e}"));
+    }
+}
