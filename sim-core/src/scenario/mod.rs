@@ -452,7 +452,7 @@ fn value_end(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
     let rest = &text[offset..];
     let len = match rest.strip_prefix('"') {
-        Some(body) => match body.find('"') {
+        Some(body) => match closing_quote(body) {
             Some(end) => end + 2,
             None => rest.lines().next().unwrap_or_default().len(),
         },
@@ -461,6 +461,20 @@ fn value_end(text: &str, offset: usize) -> usize {
             .unwrap_or(rest.len()),
     };
     offset + len
+}
+
+/// The offset of the `"` that closes a string whose body is `body`
+/// (escaped quotes, `\"`, do not close it).
+fn closing_quote(body: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            '"' if !escaped => return Some(i),
+            '\\' => escaped = !escaped,
+            _ => escaped = false,
+        }
+    }
+    None
 }
 
 /// The end of the name (of a field, a variant, a struct) starting at

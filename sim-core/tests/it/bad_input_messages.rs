@@ -185,6 +185,11 @@ fn a_set_value_must_be_exactly_one_value() {
         "7, name: \"x\"",
         "{err}"
     );
+    assert_eq!(
+        err.first().found.as_deref(),
+        Some(r#""7, name: \"x\"""#),
+        "the quoted value is shown whole: {err}"
+    );
     // One value, or a bare string, works as before.
     for (argument, check) in [
         ("name=\"a, b\"", "a, b"),
