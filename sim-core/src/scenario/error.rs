@@ -2,7 +2,8 @@
 //! and how to fix it.
 //!
 //! Every problem the loader finds becomes a [`Diagnostic`] with a
-//! [`Location`] (file:line:column, or the `--set` argument it came from,
+//! [`Location`] (file:line:column, or the override argument it came from,
+//! named by its flag, `--set` or `--b-set`,
 //! with the byte span of the offending text) so a user can jump straight
 //! to it. Rendering follows rustc's layout, the offending token underlined
 //! (on its first line when it spans several):
@@ -35,8 +36,10 @@ pub enum Location {
         /// `line`:`column`.
         span: Range<usize>,
     },
-    /// In a `--set` argument; `column` is 1-based within `argument`.
+    /// In an override argument; `column` is 1-based within `argument`.
     Override {
+        /// The flag that gave it: `--set`, `--a-set`, `--b-set`.
+        flag: &'static str,
         argument: String,
         column: usize,
         /// The offending text, in bytes of `argument`; it starts at
@@ -68,16 +71,20 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// `file:line:column` (or the `--set` argument) as a string.
+    /// `file:line:column` (or the flag and the override argument) as a
+    /// string.
     pub fn position(&self) -> String {
         match &self.location {
             Location::File {
                 file, line, column, ..
             } => format!("{file}:{line}:{column}"),
             Location::Override {
-                argument, column, ..
+                flag,
+                argument,
+                column,
+                ..
             } => {
-                format!("--set {argument} (column {column})")
+                format!("{flag} {argument} (column {column})")
             }
             Location::WholeFile { file } => file.clone(),
         }
@@ -100,10 +107,11 @@ impl fmt::Display for Diagnostic {
                 ..
             } => (line.to_string(), line_text.as_str(), *column, span.len()),
             Location::Override {
+                flag,
                 argument,
                 column,
                 span,
-            } => ("--set".to_string(), argument.as_str(), *column, span.len()),
+            } => (flag.to_string(), argument.as_str(), *column, span.len()),
             Location::WholeFile { .. } => (String::new(), "", 0, 0),
         };
         let pad = " ".repeat(gutter.len());

@@ -4,7 +4,8 @@
 //! Pipeline: text -> `--set` overrides applied to the text (`source.rs`) ->
 //! serde types of the schema (`file/`, via `ron`) -> checks and conversion
 //! (`validate/`) -> [`Scenario`]. Each step reports problems as
-//! [`Diagnostic`]s located at file:line:column, or in a `--set` argument,
+//! [`Diagnostic`]s located at file:line:column, or in an override argument
+//! (a [`SetArg`]: `--set`, or `compare`'s `--a-set`/`--b-set`),
 //! with the byte span of the offending text (spans of values come from
 //! `spans.rs`), and all problems of the last step are reported at once.
 //!
@@ -27,7 +28,7 @@ mod spans;
 mod validate;
 
 pub use error::{Diagnostic, Location, ScenarioError, Severity};
-pub use source::{Override, parse_override};
+pub use source::{Override, SetArg, parse_override};
 
 use std::path::Path;
 
@@ -138,7 +139,7 @@ pub struct Loaded {
 }
 
 /// Reads, overrides and validates a scenario file.
-pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, ScenarioError> {
+pub fn load_file(path: &Path, overrides: &[SetArg]) -> Result<Loaded, ScenarioError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         ScenarioError::single(Diagnostic {
@@ -194,7 +195,7 @@ fn not_utf8(file: &str, e: &std::string::FromUtf8Error) -> Diagnostic {
 /// Like [`load_file`] for text in memory; `file` names it in diagnostics.
 /// A leading byte-order mark is skipped, and lines and columns are counted
 /// without it (as editors show them).
-pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, ScenarioError> {
+pub fn load_str(file: &str, text: &str, overrides: &[SetArg]) -> Result<Loaded, ScenarioError> {
     let mut source = Source::new(file, without_bom(text).to_string());
     if !overrides.is_empty() {
         if SpanIndex::build(&source.text).is_none() {
@@ -211,8 +212,8 @@ pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, 
             }));
         }
         let mut problems = Vec::new();
-        for argument in overrides {
-            match parse_override(argument).and_then(|ov| source.apply(ov)) {
+        for set in overrides {
+            match parse_override(set).and_then(|ov| source.apply(ov)) {
                 Ok(()) => {}
                 Err(d) => problems.push(d),
             }

@@ -25,9 +25,35 @@ use std::ops::Range;
 use super::error::{Diagnostic, Location, Severity};
 use super::spans::{SpanIndex, field_path, index_path};
 
-/// One `--set` argument, parsed.
+/// One override as given on a command line: the flag that gave it
+/// (`--set`, or `compare`'s `--a-set` and `--b-set`), which diagnostics
+/// name so the user edits the right argument, and the argument,
+/// `path=value`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetArg {
+    pub flag: &'static str,
+    pub argument: String,
+}
+
+impl SetArg {
+    pub fn new(flag: &'static str, argument: impl Into<String>) -> Self {
+        SetArg {
+            flag,
+            argument: argument.into(),
+        }
+    }
+
+    /// An argument of `--set`, the flag of `run`, `validate` and the viewer.
+    pub fn set(argument: impl Into<String>) -> Self {
+        SetArg::new("--set", argument)
+    }
+}
+
+/// One override, parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Override {
+    /// The flag that gave it.
+    pub flag: &'static str,
     /// The argument as typed, `path=value`.
     pub argument: String,
     /// Canonical path: `a.b[2].c`.
@@ -62,10 +88,12 @@ pub struct Source {
 }
 
 /// Parses `path=value`.
-pub fn parse_override(argument: &str) -> Result<Override, Diagnostic> {
+pub fn parse_override(set: &SetArg) -> Result<Override, Diagnostic> {
+    let (flag, argument) = (set.flag, set.argument.as_str());
     let bad = |message: &str, fix: &str| Diagnostic {
         severity: Severity::Error,
         location: Location::Override {
+            flag,
             argument: argument.to_string(),
             column: 1,
             span: 0..argument.len(),
@@ -77,15 +105,19 @@ pub fn parse_override(argument: &str) -> Result<Override, Diagnostic> {
         fix: Some(fix.to_string()),
     };
     let Some((path, value)) = argument.split_once('=') else {
-        return Err(bad("a --set argument needs `=`", "write it as path=value"));
+        return Err(bad(
+            &format!("a {flag} argument needs `=`"),
+            "write it as path=value",
+        ));
     };
     let path = canonical_path(path.trim()).ok_or_else(|| {
         bad(
-            "the path of a --set argument is malformed",
+            &format!("the path of a {flag} argument is malformed"),
             "use field names joined by dots, list elements as [i] or .i: workload.generators[0].count",
         )
     })?;
     Ok(Override {
+        flag,
         argument: argument.to_string(),
         path,
         value: value.trim().to_string(),
@@ -192,6 +224,7 @@ impl Source {
             severity: Severity::Error,
             // About the path: the text before `=`.
             location: Location::Override {
+                flag: ov.flag,
                 argument: ov.argument.clone(),
                 column: 1,
                 span: 0..ov.argument.find('=').unwrap_or(ov.argument.len()),
@@ -212,19 +245,21 @@ impl Source {
             Err(Diagnostic {
                 severity: Severity::Error,
                 location: Location::Override {
+                    flag: ov.flag,
                     argument: ov.argument.clone(),
                     column: ov.argument[..value_offset].chars().count() + 1,
                     span: value_offset..value_offset + value.len(),
                 },
                 path: Some(ov.path.clone()),
-                message: "a --set value must be exactly one value".into(),
+                message: format!("a {} value must be exactly one value", ov.flag),
                 found: Some(format!("`{value}`")),
                 expected: Some(
                     "one value: a number, \"text\", a name like Easy, or one (...) or [...]".into(),
                 ),
                 fix: Some(format!(
-                    "set one field per --set (give --set several times); quote text that holds `,` or `(`: --set '{}=\"...\"'",
-                    ov.path
+                    "set one field per {flag} (give {flag} several times); quote text that holds `,` or `(`: {flag} '{}=\"...\"'",
+                    ov.path,
+                    flag = ov.flag
                 )),
             })
         };
@@ -365,6 +400,7 @@ impl Source {
                 };
                 let (a, b) = (in_argument(start), in_argument(end.min(e.end)));
                 return Location::Override {
+                    flag: ov.flag,
                     argument: ov.argument.clone(),
                     column: ov.argument[..a].chars().count() + 1,
                     span: a..b,
@@ -450,7 +486,7 @@ mod tests {
     fn applied(args: &[&str]) -> Result<Source, Diagnostic> {
         let mut source = Source::new("f.ron", FILE.to_string());
         for a in args {
-            source.apply(parse_override(a)?)?;
+            source.apply(parse_override(&SetArg::set(*a))?)?;
         }
         Ok(source)
     }
@@ -507,6 +543,7 @@ mod tests {
         assert_eq!(
             s.locate(seed_value + 2..seed_value + 5),
             Location::Override {
+                flag: "--set",
                 argument: "seed=12345".into(),
                 column: 8,
                 span: 7..10,
@@ -521,7 +558,7 @@ mod tests {
         assert!(e.message.contains("no element [5]"), "{}", e.message);
         let e = applied(&["name.x=1"]).unwrap_err();
         assert!(e.message.contains("not a struct"), "{}", e.message);
-        assert!(parse_override("seed").is_err());
-        assert!(parse_override("a b=1").is_err());
+        assert!(parse_override(&SetArg::set("seed")).is_err());
+        assert!(parse_override(&SetArg::set("a b=1")).is_err());
     }
 }

@@ -7,7 +7,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use sim_core::scenario::{Location, load_file, load_str};
+use sim_core::scenario::{Location, SetArg, load_file, load_str};
 use sim_core::workload::trace::{ImportOptions, TraceFormat, import_file, import_str};
 
 use crate::support::{clustersim, path, scratch, stderr};
@@ -92,7 +92,7 @@ fn a_byte_order_mark_is_skipped_and_shifts_no_position() {
         "{plain}"
     );
     // And with --set, whose edits must still map back.
-    let set = ["seed=7".to_string()];
+    let set = [SetArg::set("seed=7")];
     let plain = load_str("b.ron", &broken, &set).unwrap_err();
     let marked = load_str("b.ron", &format!("\u{feff}{broken}"), &set).unwrap_err();
     assert_eq!(marked.to_string(), plain.to_string());
@@ -165,7 +165,7 @@ fn a_set_value_must_be_exactly_one_value() {
         ),
         ("seed=[1, 2", "[1, 2"),
     ] {
-        let err = load_file(&path(QUICKSTART), &[argument.to_string()]).expect_err(argument);
+        let err = load_file(&path(QUICKSTART), &[SetArg::set(argument)]).expect_err(argument);
         assert_eq!(err.diagnostics.len(), 1, "{argument}: {err}");
         let d = err.first();
         let (shown, column, underlined) = in_argument(&d.location);
@@ -179,7 +179,7 @@ fn a_set_value_must_be_exactly_one_value() {
         );
     }
     // Not a number, so a bare string: refused at the argument, adding nothing.
-    let err = load_file(&path(QUICKSTART), &["seed=7, name: \"x\"".to_string()]).unwrap_err();
+    let err = load_file(&path(QUICKSTART), &[SetArg::set("seed=7, name: \"x\"")]).unwrap_err();
     assert_eq!(
         in_argument(&err.first().location).2,
         "7, name: \"x\"",
@@ -197,7 +197,7 @@ fn a_set_value_must_be_exactly_one_value() {
         ("name=(x), y", "(x), y"),
         ("name= spaced ", "spaced"),
     ] {
-        let loaded = load_file(&path(QUICKSTART), &[argument.to_string()])
+        let loaded = load_file(&path(QUICKSTART), &[SetArg::set(argument)])
             .unwrap_or_else(|e| panic!("{argument}: {e}"));
         assert_eq!(loaded.scenario.name, check, "{argument}");
         assert_eq!(loaded.scenario.seed, 42, "{argument}: no field added");
@@ -210,7 +210,36 @@ fn a_set_value_must_be_exactly_one_value() {
         "workload.generators[0].sizes[0].request=Gpus(2)",
         "stop=Some((horizon: \"2d\"))",
     ] {
-        load_file(&path(QUICKSTART), &[argument.to_string()])
+        load_file(&path(QUICKSTART), &[SetArg::set(argument)])
             .unwrap_or_else(|e| panic!("{argument}: {e}"));
     }
+}
+
+#[test]
+fn an_override_is_labelled_by_the_flag_that_gave_it() {
+    let set = [
+        SetArg::set("seed=7"),
+        SetArg::new("--b-set", "stop.horizon=-1d"),
+    ];
+    let err = load_file(&path(QUICKSTART), &set).unwrap_err();
+    match &err.first().location {
+        Location::Override { flag, .. } => assert_eq!(*flag, "--b-set", "{err}"),
+        other => panic!("{other:?}"),
+    }
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("error: --b-set stop.horizon=-1d (column 14): "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("\n        |\n--b-set | stop.horizon=-1d\n        |              ^^^\n"),
+        "the gutter is the flag, the caret under the value: {shown}"
+    );
+    // The argument's shape is checked under its flag too.
+    let err = load_file(&path(QUICKSTART), &[SetArg::new("--a-set", "seed")]).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("error: --a-set seed (column 1): "),
+        "{err}"
+    );
 }
