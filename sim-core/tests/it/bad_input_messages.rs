@@ -165,7 +165,8 @@ fn a_set_value_must_be_exactly_one_value() {
         ),
         ("seed=[1, 2", "[1, 2"),
     ] {
-        let err = load_file(&path(QUICKSTART), &[SetArg::set(argument)]).expect_err(argument);
+        let err = (load_file(&path(QUICKSTART), &[SetArg::set(argument)]).err())
+            .unwrap_or_else(|| panic!("{argument} is accepted"));
         assert_eq!(err.diagnostics.len(), 1, "{argument}: {err}");
         let d = err.first();
         let (shown, column, underlined) = in_argument(&d.location);
@@ -242,4 +243,60 @@ fn an_override_is_labelled_by_the_flag_that_gave_it() {
             .starts_with("error: --a-set seed (column 1): "),
         "{err}"
     );
+}
+
+#[test]
+fn a_bad_trace_option_given_by_set_is_located_in_the_argument() {
+    const SDSC: &str = "scenarios/traces/sdsc-sp2.ron";
+    for (argument, value, says) in [
+        ("workload.trace.take=0", "0", "take"),
+        (
+            "workload.trace.interarrival_scale=0",
+            "0",
+            "interarrival_scale",
+        ),
+        (
+            "workload.trace.interarrival_scale=-1.5",
+            "-1.5",
+            "interarrival_scale",
+        ),
+        (
+            "workload.trace.gpus_per_processor=0",
+            "0",
+            "gpus_per_processor",
+        ),
+        (
+            "workload.trace.missing_estimate=Factor(0)",
+            "Factor(0)",
+            "missing_estimate",
+        ),
+        (
+            "workload.trace.file=no-such.swf",
+            "no-such.swf",
+            "cannot import",
+        ),
+    ] {
+        let err = (load_file(&path(SDSC), &[SetArg::set(argument)]).err())
+            .unwrap_or_else(|| panic!("{argument} is accepted"));
+        assert_eq!(err.diagnostics.len(), 1, "{argument}: {err}");
+        let (_, column, underlined) = in_argument(&err.first().location);
+        assert_eq!(underlined, value, "{argument}: {err}");
+        assert_eq!(column, argument.find('=').unwrap() + 2, "{argument}: {err}");
+        assert!(err.first().message.contains(says), "{argument}: {err}");
+        assert!(err.first().fix.is_some(), "{argument}: {err}");
+    }
+    // Written in the file, the same option is located at its value there.
+    let text = fs::read_to_string(path(SDSC))
+        .unwrap()
+        .replace("format: Swf,", "format: Swf, take: 0,");
+    let err = load_str("sdsc.ron", &text, &[]).unwrap_err();
+    match &err.first().location {
+        Location::File {
+            line_text, span, ..
+        } => {
+            assert!(line_text.contains("take: 0"), "{err}");
+            assert_eq!(span.len(), 1, "{err}");
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -248,13 +248,19 @@ impl<'a> Context<'a> {
             // Larger than the partition the jobs go to: dropped and counted.
             machine_gpus: self.pool.map(|p| p.capacity_in(&part.nodes)),
         };
-        if let Err(problem) = options.validate() {
+        if let Err(e) = options.validate() {
+            // Every option but the machine's size is a field of the trace.
+            let field = field_path(path, e.option);
             self.issues.error(Error {
-                path,
-                message: "the trace import options are not valid",
-                found: &problem,
-                expected: "finite positive scale and factors, at least one GPU per processor",
-                fix: "fix the option the message names",
+                path: if e.option == "machine_gpus" {
+                    path
+                } else {
+                    &field
+                },
+                message: &format!("`{}` is out of range", e.option),
+                found: &e.found,
+                expected: e.expected,
+                fix: e.fix,
             });
             return;
         }

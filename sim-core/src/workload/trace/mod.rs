@@ -170,30 +170,88 @@ impl Default for ImportOptions {
     }
 }
 
+/// An import option outside its range: which one, its value, what it must
+/// be and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptionError {
+    /// The option's name, a field of [`ImportOptions`] (and of a
+    /// scenario's `workload.trace`): `interarrival_scale`.
+    pub option: &'static str,
+    /// Its value, as it would be written in a scenario.
+    pub found: String,
+    pub expected: &'static str,
+    pub fix: &'static str,
+}
+
+impl std::fmt::Display for OptionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is {}; it must be {}",
+            self.option, self.found, self.expected
+        )
+    }
+}
+
 impl ImportOptions {
     /// Checks the options that have a legal range: the scale and estimate
     /// factor must be finite and > 0, a fixed estimate > 0, the machine and
-    /// `gpus_per_processor` at least 1.
-    pub fn validate(&self) -> Result<(), String> {
+    /// `gpus_per_processor` at least 1, a window's `take` at least 1.
+    pub fn validate(&self) -> Result<(), OptionError> {
+        let error = |option, found: String, expected, fix| {
+            Err(OptionError {
+                option,
+                found,
+                expected,
+                fix,
+            })
+        };
         let scale = self.interarrival_scale;
         if !(scale.is_finite() && scale > 0.0) {
-            return Err(format!(
-                "interarrival_scale is {scale}; it must be a finite number > 0"
-            ));
+            return error(
+                "interarrival_scale",
+                scale.to_string(),
+                "a finite number > 0",
+                "scale the gaps between submits by a factor like 0.5 (twice the arrival rate) or 2; 1 replays them as recorded",
+            );
         }
         if self.gpus_per_processor == 0 {
-            return Err("gpus_per_processor is 0; it must be at least 1".to_string());
+            return error(
+                "gpus_per_processor",
+                "0".into(),
+                "at least 1",
+                "give the GPU slots one trace processor takes, 1 or more",
+            );
         }
         if self.machine_gpus == Some(0) {
-            return Err("machine_gpus is 0; it must be at least 1 (or None)".to_string());
+            return error(
+                "machine_gpus",
+                "0".into(),
+                "at least 1 (or None)",
+                "give the machine's capacity in GPUs, or None for no limit",
+            );
+        }
+        if self.take == Some(0) {
+            return error(
+                "take",
+                "0".into(),
+                "at least 1 (or left out, to keep every job)",
+                "keep at least one job, or leave `take` out to replay the whole trace",
+            );
         }
         match self.missing_estimate {
-            MissingEstimate::Factor(f) if !(f.is_finite() && f > 0.0) => Err(format!(
-                "missing_estimate factor is {f}; it must be a finite number > 0"
-            )),
-            MissingEstimate::Fixed(d) if d.is_zero() => {
-                Err("missing_estimate fixed estimate is 0; it must be > 0".to_string())
-            }
+            MissingEstimate::Factor(f) if !(f.is_finite() && f > 0.0) => error(
+                "missing_estimate",
+                format!("Factor({f})"),
+                "Factor with a finite number > 0",
+                "estimate missing limits as the run time times a factor like 1.5, or use RunTime",
+            ),
+            MissingEstimate::Fixed(d) if d.is_zero() => error(
+                "missing_estimate",
+                "Fixed(\"0s\")".into(),
+                "Fixed with a duration > 0",
+                "give the estimate jobs without one get, like Fixed(\"1h\"), or use RunTime",
+            ),
             _ => Ok(()),
         }
     }
@@ -367,14 +425,14 @@ pub fn import_str(
 }
 
 fn check_options(path: &str, options: &ImportOptions) -> Result<(), FileError> {
-    options.validate().map_err(|message| {
+    options.validate().map_err(|e| {
         FileError::at(
             path,
             0,
             0,
-            format!("invalid import options: {message}"),
-            "options within their documented ranges",
-            "correct the option named above",
+            format!("invalid import options: {e}"),
+            format!("{} to be {}", e.option, e.expected),
+            e.fix,
         )
     })
 }
