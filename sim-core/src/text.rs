@@ -2,7 +2,11 @@
 //!
 //! - [`FileError`]: a problem at a line and column of a text file (an
 //!   imported workload trace, a `trace.jsonl` read back), with what was
-//!   expected and how to fix it.
+//!   expected and how to fix it;
+//! - `Report`: the one renderer of problems for people, in rustc's
+//!   layout (a headline, the offending line with the offending text
+//!   underlined, then found/expected/fix), used by file errors and by the
+//!   scenario's diagnostics alike;
 //! - [`escape_control`]: text a user typed (a path, a `--set` argument, a
 //!   name), made safe to print back on their terminal;
 //! - [`did_you_mean`]: the known name closest to a misspelt one;
@@ -18,10 +22,22 @@
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
+use std::ops::Range;
 
 /// A problem in a text file: where, what, what was expected and how to fix
 /// it. `line` and `column` are 1-based; 0 means the whole file (an I/O
 /// problem, or options that make reading it impossible).
+///
+/// Shown in the same layout as a scenario's diagnostics (see [`Report`]):
+///
+/// ```text
+/// error: t.swf:3:8: field 4 (run time) is `5x0`
+///   |
+/// 3 | 2 5 -1 5x0 8 -1 -1 8 100 -1 1 7 3 -1 1 -1 -1 -1
+///   |        ^^^
+///   = expected: seconds as a decimal number (at most 9 decimals), or -1
+///   = fix: repair the line (an unknown value is written -1), or comment it out with a leading ';'
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FileError {
     pub path: String,
@@ -30,26 +46,43 @@ pub struct FileError {
     pub message: String,
     pub expected: String,
     pub fix: String,
+    /// The text of `line` and the offending part of it, when the reader
+    /// had them; shown under the message with that part underlined.
+    /// (Boxed: errors travel in `Result`s, which stay small.)
+    pub excerpt: Option<Box<Excerpt>>,
+}
+
+/// A line of a file and the offending part of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The line, without its line break.
+    pub text: String,
+    /// The offending part, in bytes of `text`; it starts at the error's
+    /// column.
+    pub span: Range<usize>,
 }
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}: {}", self.path, self.message)?;
-        } else {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.path, self.line, self.column, self.message
-            )?;
+        Report {
+            severity: "error",
+            position: &self.position(),
+            message: &self.message,
+            snippets: self.snippet(None).into_iter().collect(),
+            notes: &[
+                ("expected", Some(self.expected.as_str())),
+                ("fix", Some(self.fix.as_str())),
+            ],
         }
-        write!(f, "\n  expected {}\n  fix: {}", self.expected, self.fix)
+        .fmt(f)
     }
 }
 
 impl std::error::Error for FileError {}
 
 impl FileError {
+    /// An error about the whole file (`line` 0) or at a line whose text
+    /// the reader does not have.
     pub(crate) fn at(
         path: &str,
         line: usize,
@@ -65,8 +98,146 @@ impl FileError {
             message: message.into(),
             expected: expected.into(),
             fix: fix.into(),
+            excerpt: None,
         }
     }
+
+    /// An error at `span`, in bytes of `text`, the text of line `line`:
+    /// the column is that of the span's start, and the line is kept for
+    /// the snippet.
+    pub(crate) fn in_line(
+        path: &str,
+        line: usize,
+        text: &str,
+        span: Range<usize>,
+        message: impl Into<String>,
+        expected: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        let text = text.trim_end_matches(['\n', '\r']);
+        let start = span.start.min(text.len());
+        let span = start..span.end.clamp(start, text.len());
+        FileError {
+            column: text.get(..start).map_or(start, |s| s.chars().count()) + 1,
+            excerpt: Some(Box::new(Excerpt {
+                text: text.to_string(),
+                span,
+            })),
+            ..FileError::at(path, line, 0, message, expected, fix)
+        }
+    }
+
+    /// `path:line:column`, or `path` for the whole file.
+    pub fn position(&self) -> String {
+        if self.line == 0 {
+            self.path.clone()
+        } else {
+            format!("{}:{}:{}", self.path, self.line, self.column)
+        }
+    }
+
+    /// The excerpt as a snippet, `place` naming where it is when it is
+    /// shown under another place's headline.
+    pub(crate) fn snippet(&self, place: Option<String>) -> Option<Snippet<'_>> {
+        self.excerpt.as_ref().map(|excerpt| Snippet {
+            place,
+            gutter: self.line.to_string(),
+            text: &excerpt.text,
+            column: self.column,
+            len: excerpt.span.len(),
+        })
+    }
+}
+
+/// A line shown under a headline, the offending part underlined.
+pub(crate) struct Snippet<'a> {
+    /// Where it is, shown after `:::` (as rustc does) when it is not the
+    /// headline's own place.
+    pub place: Option<String>,
+    /// What stands left of the bar: the line number, or the flag of a
+    /// command-line argument (`--set`).
+    pub gutter: String,
+    pub text: &'a str,
+    /// 1-based character column of the underline's start in `text`.
+    pub column: usize,
+    /// Bytes of `text` underlined from `column`; at least one caret is
+    /// drawn, and none past the end of the line.
+    pub len: usize,
+}
+
+/// A problem shown to a person, in rustc's layout: the headline, each
+/// snippet with the offending text underlined, then the notes that are
+/// given. Scenario diagnostics and file errors are both drawn by it:
+///
+/// ```text
+/// error: demo.ron:7:51: invalid duration
+///   |
+/// 7 |         (submit: "0s", request: Gpus(1), runtime: "1 parsec"),
+///   |                                                   ^^^^^^^^^^
+///   = found: "1 parsec" (unknown unit "parsec")
+///   = fix: write it like "90s", "36h", "7d" or "1h30m"
+/// ```
+///
+/// Tabs in a snippet are kept, so that the carets line up under the same
+/// characters; the gutters are right-aligned to the widest one.
+pub(crate) struct Report<'a> {
+    /// `error` or `warning`.
+    pub severity: &'a str,
+    pub position: &'a str,
+    pub message: &'a str,
+    pub snippets: Vec<Snippet<'a>>,
+    /// (name, value): `found`, `expected`, `fix`; `None` is left out.
+    pub notes: &'a [(&'a str, Option<&'a str>)],
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}: {}: {}", self.severity, self.position, self.message)?;
+        let width = (self.snippets.iter())
+            .map(|s| s.gutter.len())
+            .max()
+            .unwrap_or(0);
+        let pad = " ".repeat(width);
+        for snippet in &self.snippets {
+            if let Some(place) = &snippet.place {
+                writeln!(f, "{pad} |")?;
+                writeln!(f, "{pad}::: {place}")?;
+            }
+            let (text, column) = (snippet.text, snippet.column.max(1));
+            let indent: String = (text.chars())
+                .take(column - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{:>width$} | {text}", snippet.gutter)?;
+            writeln!(
+                f,
+                "{pad} | {indent}{}",
+                underline(text, column, snippet.len)
+            )?;
+        }
+        for (name, value) in self.notes {
+            if let Some(value) = value {
+                writeln!(f, "{pad} = {name}: {value}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Carets under the `len` bytes of `text` from character `column`
+/// (1-based), cut at the end of the text; at least one.
+fn underline(text: &str, column: usize, len: usize) -> String {
+    let rest = text
+        .char_indices()
+        .nth(column - 1)
+        .map_or("", |(start, _)| &text[start..]);
+    let carets = rest
+        .char_indices()
+        .take_while(|&(i, _)| i < len)
+        .count()
+        .max(1);
+    "^".repeat(carets)
 }
 
 /// `text` with every control character (C0 including tab, newline and
@@ -138,6 +309,41 @@ mod tests {
         );
         // Printable neighbours of the control ranges stay as they are.
         assert_eq!(escape_control(" ~\u{a0}\\"), " ~\u{a0}\\");
+    }
+
+    #[test]
+    fn underlines_the_whole_token_on_its_line() {
+        assert_eq!(underline("a: \"1 parsec\",", 4, 10), "^^^^^^^^^^");
+        assert_eq!(underline("é: \"1 ĥ\"", 4, 6), "^^^^^", "counts characters");
+        assert_eq!(
+            underline("list: [", 7, 40),
+            "^",
+            "cut at the end of the line"
+        );
+        assert_eq!(underline("x", 2, 0), "^", "at least one, even past the end");
+    }
+
+    #[test]
+    fn a_file_error_in_a_line_underlines_its_span() {
+        let e = FileError::in_line(
+            "t.swf",
+            3,
+            "1 0 -1 5x0 4\r\n",
+            7..10,
+            "bad",
+            "a number",
+            "fix it",
+        );
+        assert_eq!(e.column, 8);
+        assert_eq!(
+            e.to_string(),
+            "error: t.swf:3:8: bad\n  |\n3 | 1 0 -1 5x0 4\n  |        ^^^\n  = expected: a number\n  = fix: fix it\n"
+        );
+        let whole = FileError::at("t.swf", 0, 0, "cannot read", "a file", "check the path");
+        assert_eq!(
+            whole.to_string(),
+            "error: t.swf: cannot read\n = expected: a file\n = fix: check the path\n"
+        );
     }
 
     #[test]

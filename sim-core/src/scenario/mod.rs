@@ -143,6 +143,7 @@ pub fn load_file(path: &Path, overrides: &[SetArg]) -> Result<Loaded, ScenarioEr
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         ScenarioError::single(Diagnostic {
+cause: None,
             severity: Severity::Error,
             location: Location::WholeFile { file: file.clone() },
             path: None,
@@ -176,6 +177,7 @@ fn not_utf8(file: &str, e: &std::string::FromUtf8Error) -> Diagnostic {
     let offset = valid_up_to - (lossy.len() - text.len());
     let source = Source::new(file, text.to_string());
     Diagnostic {
+cause: None,
         severity: Severity::Error,
         location: source.locate(offset..offset + 1),
         path: None,
@@ -202,6 +204,7 @@ pub fn load_str(file: &str, text: &str, overrides: &[SetArg]) -> Result<Loaded, 
             // The file does not parse; report why before trying overrides.
             parse(&source)?;
             return Err(ScenarioError::single(Diagnostic {
+cause: None,
                 severity: Severity::Error,
                 location: Location::WholeFile { file: file.to_string() },
                 path: None,
@@ -242,6 +245,7 @@ pub fn load_str(file: &str, text: &str, overrides: &[SetArg]) -> Result<Loaded, 
             found: issue.found,
             expected: issue.expected,
             fix: issue.fix,
+            cause: issue.cause,
         }
     };
     let base_dir = Path::new(file).parent().unwrap_or(Path::new("."));
@@ -437,6 +441,7 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
         _ => name_end(&source.text, offset),
     };
     Diagnostic {
+        cause: None,
         severity: Severity::Error,
         location: source.locate(offset..end),
         path: None,

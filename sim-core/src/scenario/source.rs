@@ -91,6 +91,7 @@ pub struct Source {
 pub fn parse_override(set: &SetArg) -> Result<Override, Diagnostic> {
     let (flag, argument) = (set.flag, set.argument.as_str());
     let bad = |message: &str, fix: &str| Diagnostic {
+        cause: None,
         severity: Severity::Error,
         location: Location::Override {
             flag,
@@ -221,6 +222,7 @@ impl Source {
         let raw_value = &ov.argument[after_equals..];
         let value_offset = after_equals + (raw_value.len() - raw_value.trim_start().len());
         let error = |message: String, fix: String| Diagnostic {
+            cause: None,
             severity: Severity::Error,
             // About the path: the text before `=`.
             location: Location::Override {
@@ -243,6 +245,7 @@ impl Source {
                 return Ok(value.to_string());
             }
             Err(Diagnostic {
+                cause: None,
                 severity: Severity::Error,
                 location: Location::Override {
                     flag: ov.flag,

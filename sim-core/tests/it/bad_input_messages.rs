@@ -300,3 +300,101 @@ fn a_bad_trace_option_given_by_set_is_located_in_the_argument() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The rendered snippet of `line` numbered `number` with `carets` under
+/// the text from byte `start`, as a scenario diagnostic draws it.
+fn snippet(number: usize, line: &str, start: usize, carets: usize) -> String {
+    let pad = " ".repeat(number.to_string().len());
+    format!(
+        "{pad} |\n{number} | {line}\n{pad} | {}{}\n",
+        " ".repeat(line[..start].chars().count()),
+        "^".repeat(carets)
+    )
+}
+
+#[test]
+fn trace_file_errors_are_drawn_like_scenario_errors() {
+    let options = ImportOptions::default();
+    // SWF: the bad field is underlined whole.
+    let bad = SWF.replace("2 5 -1 50 8", "2 5 -1 5x0 8");
+    let err = import_str("t.swf", &bad, TraceFormat::Swf, &options).unwrap_err();
+    let line = bad.lines().nth(2).unwrap();
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("error: t.swf:3:8: field 4 (run time) is `5x0`\n"),
+        "{shown}"
+    );
+    assert!(shown.contains(&snippet(3, line, 7, 3)), "{shown}");
+    assert!(
+        shown.contains("\n  = expected: seconds as a decimal number"),
+        "{shown}"
+    );
+    assert!(shown.contains("\n  = fix: repair the line"), "{shown}");
+
+    // sacct: the bad timestamp.
+    let bad = SACCT.replace("2026-03-02T08:05:00|2026", "2026-03-02 08:05:00|2026");
+    let err = import_str("t.txt", &bad, TraceFormat::Sacct, &options).unwrap_err();
+    let line = bad.lines().nth(2).unwrap();
+    let start = line.find("2026-03-02 08").unwrap();
+    assert!(
+        err.to_string().contains(&snippet(3, line, start, 19)),
+        "{err}"
+    );
+    // An error about the whole file has no snippet, in the same shape.
+    let err = import_file(&path("no/such/trace.swf"), TraceFormat::Swf, &options).unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.starts_with("error: "), "{shown}");
+    assert!(
+        shown.contains("\n = expected: a readable trace file"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_trace_jsonl_error_shows_its_line() {
+    let header = r#"{"event":"header","format":"clustersim-trace","version":3,"scenario":"s","seed":1,"groups":[],"nodes":[],"leaves":[]}"#;
+    let bad = r#"{"t_ns":5,"event":"teleport","job":1}"#;
+    let text = format!("{header}\n{bad}\n");
+    let reader = sim_core::metrics::JsonlTraceReader::open(&text, "t.jsonl").unwrap();
+    let err = reader.filter_map(Result::err).next().unwrap();
+    let shown = err.to_string();
+    assert!(shown.starts_with("error: t.jsonl:2:"), "{shown}");
+    assert!(shown.contains(&format!("\n2 | {bad}\n")), "{shown}");
+    assert!(shown.contains("\n  = fix: "), "{shown}");
+}
+
+#[test]
+fn a_scenario_with_a_bad_trace_line_shows_the_field_and_the_line() {
+    let dir = scratch("messages-trace-line");
+    fs::create_dir_all(&dir).unwrap();
+    let bad = SWF.replace("2 5 -1 50 8", "2 5 -1 5x0 8");
+    fs::write(dir.join("bad.swf"), &bad).unwrap();
+    let scenario = fs::read_to_string(path("scenarios/traces/sdsc-sp2.ron"))
+        .unwrap()
+        .replace(
+            "../../../shared/data/swf/SDSC-SP2-1998-4.2-cln.swf.gz",
+            "bad.swf",
+        );
+    fs::write(dir.join("s.ron"), &scenario).unwrap();
+    let err = load_file(&dir.join("s.ron"), &[]).unwrap_err();
+    let shown = err.to_string();
+    let (line, column) = line_column_of(&scenario, "\"bad.swf\"");
+    let trace = dir.join("bad.swf").display().to_string();
+    // The scenario's field first, then the trace's line.
+    let field =
+        format!("{line} |             file: \"bad.swf\",\n   |                   ^^^^^^^^^\n");
+    let at = shown.find(&field).unwrap_or_else(|| panic!("{shown}"));
+    let second = format!("   |\n  ::: {trace}:3:8\n   |\n");
+    let then = shown.find(&second).unwrap_or_else(|| panic!("{shown}"));
+    assert!(at < then, "{shown}");
+    let trace_line = bad.lines().nth(2).unwrap();
+    assert!(
+        shown.contains(&format!(" 3 | {trace_line}\n   |        ^^^\n")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!(":{line}:{column}: cannot import the trace")),
+        "{shown}"
+    );
+    assert!(err.first().cause.is_some(), "{shown}");
+}

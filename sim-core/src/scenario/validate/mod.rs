@@ -47,6 +47,7 @@ use super::Scenario;
 use super::file::{self, Quantity, Spelling, Written};
 use crate::engine::SimDuration;
 use crate::scheduler::GpuPool;
+use crate::text::FileError;
 use crate::units::format_duration;
 
 /// A problem at a path.
@@ -61,6 +62,8 @@ pub struct Issue {
     /// it (a misspelt quantity: the spelling is the problem), rather than
     /// at the field's whole value.
     pub inside_some: bool,
+    /// The error in another file the problem comes from (a trace's line).
+    pub cause: Option<FileError>,
 }
 
 /// An error at a path, as a rule reports it: every field is named where
@@ -105,7 +108,15 @@ impl Issues {
             expected: Some(e.expected.to_string()),
             fix: Some(e.fix.to_string()),
             inside_some,
+            cause: None,
         });
+    }
+
+    /// An error that comes from a problem in another file, whose line is
+    /// shown under the error's.
+    fn error_caused_by(&mut self, e: Error<'_>, cause: FileError) {
+        self.push_error(e, false);
+        self.errors.last_mut().expect("just pushed").cause = Some(cause);
     }
 
     fn warning(&mut self, w: Warning<'_>) {
@@ -116,6 +127,7 @@ impl Issues {
             expected: None,
             fix: Some(w.fix.to_string()),
             inside_some: false,
+            cause: None,
         });
     }
 

@@ -271,25 +271,33 @@ impl<'a> Context<'a> {
         let file_path = self.base_dir.join(&t.file);
         let (jobs, report) = match trace::import_file(&file_path, format, &options) {
             Ok(imported) => imported,
-            Err(e) => {
+            Err(e) if e.line == 0 => {
                 self.issues.error(Error {
                     path: &field_path(path, "file"),
                     message: &format!("cannot import the trace: {}", e.message),
-                    found: &if e.line == 0 {
-                        e.path.clone()
-                    } else {
-                        format!("{}:{}:{}", e.path, e.line, e.column)
-                    },
+                    found: &e.path,
                     expected: &e.expected,
-                    fix: &if e.line == 0 {
-                        format!(
-                            "{} (a relative path starts at the scenario file's folder)",
-                            e.fix
-                        )
-                    } else {
+                    fix: &format!(
+                        "{} (a relative path starts at the scenario file's folder)",
                         e.fix
-                    },
+                    ),
                 });
+                return;
+            }
+            // A line of the trace: shown under the field that names it.
+            Err(e) => {
+                let found = match &e.excerpt {
+                    Some(x) if !x.span.is_empty() => format!("`{}`", &x.text[x.span.clone()]),
+                    _ => e.position(),
+                };
+                let error = Error {
+                    path: &field_path(path, "file"),
+                    message: &format!("cannot import the trace: {}", e.message),
+                    found: &found,
+                    expected: &e.expected,
+                    fix: &e.fix,
+                };
+                self.issues.error_caused_by(error, e.clone());
                 return;
             }
         };

@@ -832,11 +832,5 @@ pub(crate) fn parse_nano(token: &str) -> Option<i128> {
     Some(if negative { -v } else { v })
 }
 
-/// The 1-based column of byte offset `offset` in `line`, counted in
-/// characters.
-pub(crate) fn column_of(line: &str, offset: usize) -> usize {
-    line.get(..offset).map_or(offset, |s| s.chars().count()) + 1
-}
-
 #[cfg(test)]
 mod tests;
