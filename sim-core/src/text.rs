@@ -179,7 +179,8 @@ pub(crate) struct Snippet<'a> {
 /// ```
 ///
 /// Tabs in a snippet are kept, so that the carets line up under the same
-/// characters; the gutters are right-aligned to the widest one.
+/// characters; other control characters, there and everywhere else, are
+/// escaped. The gutters are right-aligned to the widest one.
 pub(crate) struct Report<'a> {
     /// `error` or `warning`.
     pub severity: &'a str,
@@ -191,38 +192,75 @@ pub(crate) struct Report<'a> {
 }
 
 impl fmt::Display for Report<'_> {
+    /// Everything shown goes through [`escape_control`] (any of it can
+    /// come from what a user typed or a file holds), except a snippet's
+    /// tabs; the carets are placed on the escaped text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}: {}: {}", self.severity, self.position, self.message)?;
-        let width = (self.snippets.iter())
-            .map(|s| s.gutter.len())
-            .max()
-            .unwrap_or(0);
+        let e = escape_control;
+        writeln!(
+            f,
+            "{}: {}: {}",
+            self.severity,
+            e(self.position),
+            e(self.message)
+        )?;
+        let gutters: Vec<_> = self.snippets.iter().map(|s| e(&s.gutter)).collect();
+        let width = gutters.iter().map(|g| g.chars().count()).max().unwrap_or(0);
         let pad = " ".repeat(width);
-        for snippet in &self.snippets {
+        for (snippet, gutter) in self.snippets.iter().zip(&gutters) {
             if let Some(place) = &snippet.place {
                 writeln!(f, "{pad} |")?;
-                writeln!(f, "{pad}::: {place}")?;
+                writeln!(f, "{pad}::: {}", e(place))?;
             }
-            let (text, column) = (snippet.text, snippet.column.max(1));
+            let (text, column, len) =
+                escape_snippet(snippet.text, snippet.column.max(1), snippet.len);
             let indent: String = (text.chars())
                 .take(column - 1)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             writeln!(f, "{pad} |")?;
-            writeln!(f, "{:>width$} | {text}", snippet.gutter)?;
-            writeln!(
-                f,
-                "{pad} | {indent}{}",
-                underline(text, column, snippet.len)
-            )?;
+            writeln!(f, "{gutter:>width$} | {text}")?;
+            writeln!(f, "{pad} | {indent}{}", underline(&text, column, len))?;
         }
         for (name, value) in self.notes {
             if let Some(value) = value {
-                writeln!(f, "{pad} = {name}: {value}")?;
+                writeln!(f, "{pad} = {name}: {}", e(value))?;
             }
         }
         Ok(())
     }
+}
+
+/// A snippet's `text` with its control characters but tabs escaped, and
+/// the underline's `column` (1-based, in characters) and `len` (bytes from
+/// there) moved onto the escaped text, so the carets stay under the same
+/// characters.
+fn escape_snippet(text: &str, column: usize, len: usize) -> (Cow<'_, str>, usize, usize) {
+    let escaped_char = |c: char| c.is_control() && c != '\t';
+    if !text.chars().any(escaped_char) {
+        return (Cow::Borrowed(text), column, len);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    let (mut new_column, mut new_len, mut span_start) = (None, 0, None);
+    for (i, (at, c)) in text.char_indices().enumerate() {
+        if i + 1 == column {
+            new_column = Some(escaped.chars().count() + 1);
+            span_start = Some(at);
+        }
+        let before = escaped.len();
+        if escaped_char(c) {
+            escaped.push_str(&escape_control(c.encode_utf8(&mut [0; 4])));
+        } else {
+            escaped.push(c);
+        }
+        if span_start.is_some_and(|start| at < start + len) {
+            new_len += escaped.len() - before;
+        }
+    }
+    // Past the end of the line, the column keeps its distance from it.
+    let new_column =
+        new_column.unwrap_or_else(|| escaped.chars().count() + column - text.chars().count());
+    (Cow::Owned(escaped), new_column, new_len)
 }
 
 /// Carets under the `len` bytes of `text` from character `column`
@@ -246,9 +284,9 @@ fn underline(text: &str, column: usize, len: usize) -> String {
 /// argument, a name) cannot recolour, retitle or rewrite their terminal.
 /// Borrowed when there is nothing to escape, which is the common case.
 ///
-/// Not for source snippets under a caret, which keep their tabs so the
-/// caret lines up; a backslash is left as it is, so escaped text is for
-/// people to read, not to parse back.
+/// Source snippets under a caret keep their tabs so the caret lines up
+/// (`Report` escapes the rest and moves the caret); a backslash is left as
+/// it is, so escaped text is for people to read, not to parse back.
 pub fn escape_control(text: &str) -> Cow<'_, str> {
     if !text.chars().any(char::is_control) {
         return Cow::Borrowed(text);
@@ -321,6 +359,19 @@ mod tests {
             "cut at the end of the line"
         );
         assert_eq!(underline("x", 2, 0), "^", "at least one, even past the end");
+    }
+
+    #[test]
+    fn snippets_keep_tabs_and_escape_the_rest_under_the_same_carets() {
+        // `\t` kept, ESC before the span moves the column, CR inside the
+        // span lengthens it.
+        let (text, column, len) = escape_snippet("\ta\u{1b}b: \"x\ry\"", 7, 5);
+        assert_eq!(text, "\ta\\u{1b}b: \"x\\u{d}y\"");
+        assert_eq!((column, len), (12, 9));
+        assert_eq!(&text[text.find(": ").unwrap() + 2..][..len], "\"x\\u{d}y\"");
+        // Nothing to escape: as given; past the end: as far past it.
+        assert_eq!(escape_snippet("a: 1", 9, 1), (Cow::Borrowed("a: 1"), 9, 1));
+        assert_eq!(escape_snippet("\u{7}", 3, 0).1, 7);
     }
 
     #[test]

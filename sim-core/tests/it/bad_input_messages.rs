@@ -398,3 +398,107 @@ fn a_scenario_with_a_bad_trace_line_shows_the_field_and_the_line() {
     );
     assert!(err.first().cause.is_some(), "{shown}");
 }
+
+/// Control characters that drive a terminal: ESC (colours, titles) and CR
+/// (overwrites the line).
+const ESC_CR: &str = "\u{1b}[2J\r";
+
+/// `shown` has no control character but line breaks and tabs, and shows
+/// ESC escaped.
+fn assert_escaped(shown: &str) {
+    let raw: Vec<char> = (shown.chars())
+        .filter(|&c| c.is_control() && c != '\n' && c != '\t')
+        .collect();
+    assert!(raw.is_empty(), "raw {raw:?} in:\n{shown}");
+    assert!(
+        shown.contains("\\u{1b}[2J\\u{d}"),
+        "not shown escaped:\n{shown}"
+    );
+}
+
+/// The caret line under the snippet line of `shown` that starts with
+/// `gutter |`, as (the text before the first caret, the carets).
+fn carets_under<'a>(shown: &'a str, gutter: &str) -> (&'a str, &'a str) {
+    let mut lines = shown.lines();
+    lines
+        .find(|l| l.starts_with(&format!("{gutter} | ")))
+        .unwrap_or_else(|| panic!("no `{gutter} |` line in:\n{shown}"));
+    let carets = lines.next().unwrap();
+    let start = carets.find('^').unwrap();
+    let end = carets.rfind('^').unwrap() + 1;
+    (&carets[..start], &carets[start..end])
+}
+
+#[test]
+fn control_characters_typed_in_a_set_argument_are_shown_escaped() {
+    let argument = format!("stop.horizon={ESC_CR}1 parsec");
+    let err = load_file(&path(QUICKSTART), &[SetArg::set(argument.as_str())]).unwrap_err();
+    let shown = err.to_string();
+    assert_escaped(&shown);
+    let escaped = sim_core::text::escape_control(&argument);
+    assert!(
+        shown.starts_with(&format!("error: --set {escaped} (column 14): ")),
+        "{shown}"
+    );
+    assert!(shown.contains(&format!("\n--set | {escaped}\n")), "{shown}");
+    // The carets start under the escaped value and cover all of it.
+    let (before, carets) = carets_under(&shown, "--set");
+    assert_eq!(
+        before,
+        format!("      | {}", " ".repeat("stop.horizon=".len()))
+    );
+    assert_eq!(
+        carets.len(),
+        escaped.len() - "stop.horizon=".len(),
+        "{shown}"
+    );
+}
+
+#[test]
+fn control_characters_from_a_file_are_shown_escaped_with_tabs_kept() {
+    let text = quickstart_text().replace(
+        "(name: \"dgx\", count: 4, node_model: \"DGX-H100\")",
+        &format!("(name: \"dgx\",\tcount: 4, node_model: \"DGX{ESC_CR}\")"),
+    );
+    let err = load_str(&format!("q{ESC_CR}.ron"), &text, &[]).unwrap_err();
+    let shown = err.to_string();
+    assert_escaped(&shown);
+    let d = err.first();
+    let Location::File { line, .. } = d.location else {
+        panic!("{shown}")
+    };
+    assert!(
+        shown.starts_with("error: q\\u{1b}[2J\\u{d}.ron:"),
+        "the path is escaped: {shown}"
+    );
+    // The tab stays (the caret lines up under it); the rest is escaped,
+    // and the carets sit under the whole escaped name.
+    let (before, carets) = carets_under(&shown, &line.to_string());
+    let source_line = text.lines().nth(line - 1).unwrap();
+    let token_at = source_line.find("\"DGX").unwrap();
+    let indent: String = (source_line[..token_at].chars())
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    assert!(before.ends_with(&format!(" | {indent}")), "{shown}");
+    assert_eq!(
+        carets.len(),
+        sim_core::text::escape_control(&format!("\"DGX{ESC_CR}\"")).len(),
+        "{shown}"
+    );
+}
+
+#[test]
+fn control_characters_in_a_trace_line_are_shown_escaped() {
+    let bad = SACCT.replace(
+        "2026-03-02T08:05:00|2026",
+        &format!("2026-03-02T08{ESC_CR}:05|2026"),
+    );
+    let err = import_str(
+        &format!("t{ESC_CR}.txt"),
+        &bad,
+        TraceFormat::Sacct,
+        &ImportOptions::default(),
+    )
+    .unwrap_err();
+    assert_escaped(&err.to_string());
+}
