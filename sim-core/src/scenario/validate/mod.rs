@@ -28,7 +28,14 @@
 //!   which keeps a workload usable across cluster sizes in a sweep;
 //! - floats are finite, weights non-negative with a positive sum;
 //! - absurd magnitudes (a billion nodes, sigma of 50) are refused with the
-//!   limit, because they are typos, not experiments.
+//!   limit, because they are typos, not experiments;
+//! - totals are bounded too, not only fields, with the limit in the
+//!   message and before anything of that size is allocated: the nodes and
+//!   GPUs of the cluster (`hardware::MAX_TOTAL_NODES`, `MAX_TOTAL_GPUS`,
+//!   `MAX_NICS_PER_NODE`), what a fabric wires (`fabric::MAX_SWITCH_RADIX`,
+//!   `MAX_FABRIC_ENDPOINTS`, `MAX_EXPLICIT_CABLES`, checked by its
+//!   builders), the jobs of the workload (`workload::MAX_TOTAL_JOBS`) and a
+//!   trace's stretch (`workload::trace::MAX_INTERARRIVAL_SCALE`).
 
 mod catalog;
 mod cluster;

@@ -14,7 +14,9 @@ use super::{Error, Issues, scheduling};
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
 use crate::scheduler::{GpuPool, SchedulerConfig};
-use crate::workload::{Directory, JobRequest, SubmittedJob, WorkloadSpec};
+use crate::workload::{
+    Directory, GeneratorSpec, JobRequest, MAX_TOTAL_JOBS, SubmittedJob, WorkloadSpec,
+};
 
 /// What the workload builders need, and the workload they build together.
 pub(super) struct Context<'a> {
@@ -73,6 +75,7 @@ impl<'a> Context<'a> {
         self.jobs(&w.jobs);
         self.training_jobs(w);
         self.generators(&w.generators);
+        self.total_jobs();
         let mut spec = self.spec;
         let mut associations: Vec<_> = spec
             .jobs
@@ -89,6 +92,28 @@ impl<'a> Context<'a> {
         spec.associations = associations;
         spec.directory = self.directory;
         spec
+    }
+
+    /// At most [`MAX_TOTAL_JOBS`] jobs in all (each generator is held to
+    /// it on its own in `generators.rs`).
+    fn total_jobs(&mut self) {
+        let listed = self.spec.jobs.len() as u64;
+        let generated: u64 = (self.spec.generators.iter())
+            .map(GeneratorSpec::expected_count)
+            .fold(0, u64::saturating_add);
+        let total = listed.saturating_add(generated);
+        if total > MAX_TOTAL_JOBS {
+            self.issues.error(Error {
+                path: "workload",
+                message: &format!("the workload has about {total} jobs, more than {MAX_TOTAL_JOBS}"),
+                found: &format!(
+                    "{listed} jobs listed or from the trace, about {generated} from {} generators",
+                    self.spec.generators.len()
+                ),
+                expected: &format!("at most {MAX_TOTAL_JOBS} jobs in all"),
+                fix: "lower the generators' `count` or `until`, or take a window of the trace (`take`); split a larger study into several runs",
+            });
+        }
     }
 
     /// The partition and QOS a job names (the defaults if it names none).
@@ -259,7 +284,7 @@ impl<'a> Context<'a> {
                 },
                 message: &format!("`{}` is out of range", e.option),
                 found: &e.found,
-                expected: e.expected,
+                expected: &e.expected,
                 fix: e.fix,
             });
             return;

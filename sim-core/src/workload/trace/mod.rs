@@ -139,8 +139,8 @@ pub struct ImportOptions {
     /// How many usable jobs to keep after the skipped ones; `None` keeps
     /// all. Default `None`.
     pub take: Option<u64>,
-    /// Factor applied to the gaps between submit times (finite, > 0);
-    /// 0.5 doubles the arrival rate. Default 1.
+    /// Factor applied to the gaps between submit times (> 0, at most
+    /// [`MAX_INTERARRIVAL_SCALE`]); 0.5 doubles the arrival rate. Default 1.
     pub interarrival_scale: f64,
     /// GPU slots one SWF processor takes (and one sacct CPU, when the whole
     /// sacct trace has no `gres/gpu`). At least 1. Default 1.
@@ -170,6 +170,12 @@ impl Default for ImportOptions {
     }
 }
 
+/// Largest [`ImportOptions::interarrival_scale`]: stretching the gaps
+/// between submits a hundredfold already leaves any machine idle, and
+/// further stretches push the submits of a years-long trace past the end
+/// of simulated time.
+pub const MAX_INTERARRIVAL_SCALE: f64 = 100.0;
+
 /// An import option outside its range: which one, its value, what it must
 /// be and how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,7 +185,7 @@ pub struct OptionError {
     pub option: &'static str,
     /// Its value, as it would be written in a scenario.
     pub found: String,
-    pub expected: &'static str,
+    pub expected: String,
     pub fix: &'static str,
 }
 
@@ -194,24 +200,25 @@ impl std::fmt::Display for OptionError {
 }
 
 impl ImportOptions {
-    /// Checks the options that have a legal range: the scale and estimate
-    /// factor must be finite and > 0, a fixed estimate > 0, the machine and
+    /// Checks the options that have a legal range: the scale must be > 0
+    /// and at most [`MAX_INTERARRIVAL_SCALE`], the estimate factor finite
+    /// and > 0, a fixed estimate > 0, the machine and
     /// `gpus_per_processor` at least 1, a window's `take` at least 1.
     pub fn validate(&self) -> Result<(), OptionError> {
-        let error = |option, found: String, expected, fix| {
+        let error = |option, found: String, expected: &str, fix| {
             Err(OptionError {
                 option,
                 found,
-                expected,
+                expected: expected.to_string(),
                 fix,
             })
         };
         let scale = self.interarrival_scale;
-        if !(scale.is_finite() && scale > 0.0) {
+        if !(scale.is_finite() && scale > 0.0 && scale <= MAX_INTERARRIVAL_SCALE) {
             return error(
                 "interarrival_scale",
                 scale.to_string(),
-                "a finite number > 0",
+                &format!("a number > 0 and at most {MAX_INTERARRIVAL_SCALE}"),
                 "scale the gaps between submits by a factor like 0.5 (twice the arrival rate) or 2; 1 replays them as recorded",
             );
         }
