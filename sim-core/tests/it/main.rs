@@ -10,7 +10,8 @@
 //! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
 //! | `cli_edges` | the command line at its edges: closed stdout, refused flag values, control characters, completions and man page |
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
-//! | `bad_input_messages` | what those refusals say: encodings, `--set` values and flags, control characters, size limits, trace files' errors |
+//! | `bad_input_messages` | what those refusals say: encodings, `--set` values and flags, control characters, trace files' errors |
+//! | `limits` | sizes past the crate's limits are refused before anything is allocated, naming the limit |
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
 //! | `fcfs`, `teaching` | hand-computed schedules |
@@ -28,6 +29,7 @@ mod cli_edges;
 mod determinism;
 mod fcfs;
 mod hardware;
+mod limits;
 mod readme;
 mod scenarios;
 mod snapshots;
