@@ -8,14 +8,14 @@
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use sim_core::scenario::load_file;
+use sim_core::scenario::{SetArg, load_file};
 use sim_core::simulation::run;
 
 fn replay(c: &mut Criterion, file: &str, backfill: &str, label: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../scenarios/traces")
         .join(file);
-    let overrides = [format!("scheduler.backfill={backfill}")];
+    let overrides = [SetArg::set(format!("scheduler.backfill={backfill}"))];
     let scenario = load_file(&path, &overrides)
         .unwrap_or_else(|e| panic!("{} does not load: {e}", path.display()))
         .scenario;

@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sim_core::scenario::load_file;
+use sim_core::scenario::{SetArg, load_file};
 use sim_core::simulation::run;
 
 fn bench_training_day(c: &mut Criterion) {
@@ -15,7 +15,7 @@ fn bench_training_day(c: &mut Criterion) {
     let mut group = c.benchmark_group("training_day_1024_gpus");
     group.sample_size(10);
     for fidelity in ["Analytic", "Flow"] {
-        let set = [format!("fabric.collectives={fidelity}")];
+        let set = [SetArg::set(format!("fabric.collectives={fidelity}"))];
         let scenario = load_file(&path, &set)
             .expect("training-day-1024.ron loads")
             .scenario;

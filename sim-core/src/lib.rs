@@ -21,6 +21,17 @@
 //! - [`metrics`]: job records, time series, the summary, output writers;
 //! - [`engine`]: simulated time, the event queue, the run loop, RNG streams.
 //!
+//! Limits: what [`scenario`] accepts is bounded in total, not only field by
+//! field, so that loading and running it takes bounded memory; each limit
+//! is a documented constant, named in the refusal: the cluster's
+//! [`hardware::MAX_TOTAL_NODES`], [`hardware::MAX_TOTAL_GPUS`],
+//! [`hardware::MAX_GPUS_PER_NODE`] and [`hardware::MAX_NICS_PER_NODE`];
+//! the fabric's [`fabric::MAX_SWITCH_RADIX`], [`fabric::MAX_FAT_TREE_K`],
+//! [`fabric::MAX_FABRIC_ENDPOINTS`] and [`fabric::MAX_EXPLICIT_CABLES`]
+//! (its builders refuse more before allocating); the workload's
+//! [`workload::MAX_TOTAL_JOBS`] and
+//! [`workload::trace::MAX_INTERARRIVAL_SCALE`].
+//!
 //! See ARCHITECTURE.md for the invariants each module keeps.
 
 pub mod collective;

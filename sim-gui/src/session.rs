@@ -200,7 +200,10 @@ impl Worker {
     }
 
     fn simulate(&self, path: &Path, overrides: &[String]) -> Result<(), String> {
-        let loaded = scenario::load_file(path, overrides).map_err(|e| e.to_string())?;
+        // The viewer's overrides are all typed as `--set` (on its command
+        // line, or in the compare view).
+        let overrides: Vec<_> = overrides.iter().map(scenario::SetArg::set).collect();
+        let loaded = scenario::load_file(path, &overrides).map_err(|e| e.to_string())?;
         let scenario = loaded.scenario;
         {
             let mut shared = lock(&self.shared);

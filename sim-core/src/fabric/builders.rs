@@ -10,7 +10,13 @@
 //! Invariants: nodes are placed on leaves in id order and all NICs of a
 //! node land on one leaf (except rail-optimized, where NIC `k` goes to rail
 //! leaf `k` of the node's unit); a builder refuses (never panics on) a
-//! config it cannot build, saying what to change.
+//! config it cannot build, saying what to change; and it refuses one
+//! larger than the limits below before allocating anything, so what it
+//! allocates is bounded whatever it is asked: [`MAX_FABRIC_ENDPOINTS`]
+//! GPUs and NICs, switches of at most [`MAX_SWITCH_RADIX`] ports (which
+//! bounds the cables a built topology adds per NIC), a fat-tree of
+//! `k <=` [`MAX_FAT_TREE_K`], and [`MAX_EXPLICIT_CABLES`] cables between
+//! the switches of an explicit fabric.
 
 use std::collections::BTreeMap;
 
@@ -254,6 +260,57 @@ fn add_bare_hosts(asm: &mut Assembly, hosts: u32) -> Vec<f64> {
     vec![rate; hosts as usize]
 }
 
+/// Largest switch radix (ports per switch) of a leaf-spine or
+/// rail-optimized fabric, and largest bundle of parallel cables in an
+/// explicit one: the largest director switches have about 2,000 ports
+/// (64 for an NDR QM9700).
+pub const MAX_SWITCH_RADIX: u32 = 2048;
+
+/// Largest number of GPUs and NICs a fabric wires, over all nodes: about
+/// 300 MB of graph; five times the largest GPU clusters built (200,000
+/// GPUs and as many NICs).
+pub const MAX_FABRIC_ENDPOINTS: u64 = 1 << 20;
+
+/// Largest number of switch-to-switch cables (the sum of `count`) of an
+/// explicit fabric.
+pub const MAX_EXPLICIT_CABLES: u64 = 1 << 20;
+
+/// Refuses a radix above [`MAX_SWITCH_RADIX`], before anything is built.
+fn check_radix(radix: u32) -> Result<(), FabricError> {
+    if radix > MAX_SWITCH_RADIX {
+        return Err(FabricError::new(
+            format!("a switch radix of {radix} ports is more than {MAX_SWITCH_RADIX}"),
+            format!(
+                "give the ports of one switch, at most {MAX_SWITCH_RADIX} (64 for an NDR QM9700, 128 for a 400G Tomahawk 5)"
+            ),
+        )
+        .at(ErrorItem::Setting("radix")));
+    }
+    Ok(())
+}
+
+/// Refuses a cluster with more GPUs and NICs than [`MAX_FABRIC_ENDPOINTS`],
+/// before anything is built.
+fn check_endpoints(cluster: &Cluster) -> Result<(), FabricError> {
+    let endpoints: u64 = (cluster.groups.iter())
+        .map(|g| {
+            u64::from(g.node_count)
+                * (u64::from(g.gpus_per_node) + u64::from(g.node_model.compute_nics))
+        })
+        .sum();
+    if endpoints > MAX_FABRIC_ENDPOINTS {
+        return Err(FabricError::new(
+            format!(
+                "the cluster's {endpoints} GPUs and NICs are more than a fabric may wire ({MAX_FABRIC_ENDPOINTS})"
+            ),
+            format!(
+                "simulate the network of part of the cluster (at most {MAX_FABRIC_ENDPOINTS} GPUs and NICs), or leave `fabric` out"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn check_ratio(oversubscription: f64) -> Result<(), FabricError> {
     if !(oversubscription.is_finite() && oversubscription > 0.0) {
         return Err(FabricError::new(
@@ -324,6 +381,7 @@ pub fn single_switch(
     cluster: &Cluster,
     config: &SingleSwitchConfig,
 ) -> Result<Fabric, FabricError> {
+    check_endpoints(cluster)?;
     let mut asm = Assembly::new(config.preset.clone());
     let rates = add_cluster(&mut asm, cluster, &config.host);
     let sw = asm.add_switch(0, "switch0".into(), None);
@@ -340,6 +398,8 @@ pub fn single_switch(
 /// `up = ceil(down / o)` uplinks (64 ports at 1:1: 32 and 32; at 2:1: 42
 /// and 21), spread evenly over the fewest spines that take them all.
 pub fn leaf_spine(cluster: &Cluster, config: &LeafSpineConfig) -> Result<Fabric, FabricError> {
+    check_radix(config.radix)?;
+    check_endpoints(cluster)?;
     let mut asm = Assembly::new(config.preset.clone());
     let rates = add_cluster(&mut asm, cluster, &config.host);
     build_leaf_spine(asm, &rates, config.radix, config.oversubscription)
@@ -385,6 +445,7 @@ fn build_leaf_spine(
 
 /// The k-ary fat-tree over the cluster's nodes (see [`FatTreeConfig`]).
 pub fn fat_tree(cluster: &Cluster, config: &FatTreeConfig) -> Result<Fabric, FabricError> {
+    check_endpoints(cluster)?;
     let mut asm = Assembly::new(config.preset.clone());
     let rates = add_cluster(&mut asm, cluster, &config.host);
     build_fat_tree(asm, &rates, config.k, config.oversubscription)
@@ -395,8 +456,15 @@ pub fn fat_tree(cluster: &Cluster, config: &FatTreeConfig) -> Result<Fabric, Fab
 /// tests of the network alone.
 pub fn fat_tree_hosts(config: &FatTreeConfig) -> Result<Fabric, FabricError> {
     let hosts_per_edge = fat_tree_hosts_per_edge(config.k, config.oversubscription)?;
+    let hosts = u64::from(config.k * config.k / 2) * u64::from(hosts_per_edge);
+    if hosts > MAX_FABRIC_ENDPOINTS {
+        return Err(FabricError::new(
+            format!("{hosts} hosts are more than a fabric may wire ({MAX_FABRIC_ENDPOINTS})"),
+            "use a smaller k or a lower oversubscription",
+        ));
+    }
     let mut asm = Assembly::new(config.preset.clone());
-    let rates = add_bare_hosts(&mut asm, config.k * config.k / 2 * hosts_per_edge);
+    let rates = add_bare_hosts(&mut asm, hosts as u32);
     build_fat_tree(asm, &rates, config.k, config.oversubscription)
 }
 
@@ -494,8 +562,10 @@ pub fn rail_optimized(
     cluster: &Cluster,
     config: &RailOptimizedConfig,
 ) -> Result<Fabric, FabricError> {
+    check_radix(config.radix)?;
+    check_endpoints(cluster)?;
     let npu = config.nodes_per_unit;
-    if npu == 0 || 2 * npu > config.radix {
+    if npu == 0 || u64::from(npu) * 2 > u64::from(config.radix) {
         return Err(FabricError::new(
             format!(
                 "a rail leaf needs {npu} host ports and {npu} uplinks but has {} ports",
@@ -562,6 +632,27 @@ enum End {
 
 /// Switches and links as listed (see [`ExplicitConfig`]).
 pub fn explicit(cluster: &Cluster, config: &ExplicitConfig) -> Result<Fabric, FabricError> {
+    check_endpoints(cluster)?;
+    // Cables between switches, before any is made.
+    if let Some(i) = (config.links.iter()).position(|l| l.count > MAX_SWITCH_RADIX) {
+        return Err(FabricError::new(
+            format!(
+                "{} parallel cables are more than a switch has ports ({MAX_SWITCH_RADIX})",
+                config.links[i].count
+            ),
+            format!("give the cables between these two switches, at most {MAX_SWITCH_RADIX}"),
+        )
+        .at(ErrorItem::Link(i)));
+    }
+    let cables: u64 = config.links.iter().map(|l| u64::from(l.count)).sum();
+    if cables > MAX_EXPLICIT_CABLES {
+        return Err(FabricError::new(
+            format!(
+                "the links hold {cables} cables, more than an explicit fabric may ({MAX_EXPLICIT_CABLES})"
+            ),
+            "lower the links' `count`, or model part of the fabric",
+        ));
+    }
     let mut asm = Assembly::new(config.preset.clone());
     let rates = add_cluster(&mut asm, cluster, &config.host);
 
@@ -830,6 +921,38 @@ mod tests {
         assert!(fat_tree(&cluster_with_nics(128, 1, 400), &k8).is_ok());
         let err = fat_tree(&cluster_with_nics(129, 1, 400), &k8).unwrap_err();
         assert!(err.fix.contains("larger k"), "{err}");
+    }
+
+    #[test]
+    fn sizes_past_the_limits_are_refused_before_anything_is_built() {
+        let huge = LeafSpineConfig {
+            radix: 1_000_000_000,
+            ..LeafSpineConfig::default()
+        };
+        let err = leaf_spine(&cluster("DGX-H100", 2), &huge).unwrap_err();
+        assert_eq!(err.item, Some(ErrorItem::Setting("radix")));
+        assert!(err.message.contains("2048"), "{err}");
+        // 4 billion bare hosts would overflow a u32 count.
+        let flooded = FatTreeConfig {
+            k: 64,
+            oversubscription: 1e9,
+            ..FatTreeConfig::default()
+        };
+        assert!(
+            fat_tree_hosts(&flooded)
+                .unwrap_err()
+                .message
+                .contains("hosts")
+        );
+        let err = single_switch(
+            &cluster_with_nics(120_000, 1, 400),
+            &SingleSwitchConfig::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.message.contains(&MAX_FABRIC_ENDPOINTS.to_string()),
+            "{err}"
+        );
     }
 
     #[test]

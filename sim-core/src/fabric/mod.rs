@@ -34,7 +34,8 @@ use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 
 pub use builders::{
     ExplicitConfig, ExplicitLink, ExplicitSwitch, FatTreeConfig, HostLinks, LeafSpineConfig,
-    PcieGen, RailOptimizedConfig, SingleSwitchConfig,
+    MAX_EXPLICIT_CABLES, MAX_FABRIC_ENDPOINTS, MAX_FAT_TREE_K, MAX_SWITCH_RADIX, PcieGen,
+    RailOptimizedConfig, SingleSwitchConfig,
 };
 pub use flow::{FlowId, FlowModel};
 pub use presets::LinkPreset;
@@ -178,12 +179,16 @@ fn tier_name(tier: u8) -> &'static str {
     }
 }
 
-/// Which item of an [`ExplicitConfig`] an error is about, so the scenario
+/// Which item of a builder's config an error is about, so the scenario
 /// layer can point at its line and column.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ErrorItem {
+    /// A switch of an [`ExplicitConfig`].
     Switch(usize),
+    /// A link of an [`ExplicitConfig`].
     Link(usize),
+    /// A setting of the topology, by its field name (`radix`).
+    Setting(&'static str),
 }
 
 /// A fabric that cannot be built, and what to change.

@@ -21,6 +21,19 @@ use crate::units::{Bandwidth, Bytes, Usd};
 /// GPUs in one node are tracked in a 64-bit mask.
 pub const MAX_GPUS_PER_NODE: u32 = 64;
 
+/// Largest number of compute NICs of a node model: one per GPU at most
+/// ([`MAX_GPUS_PER_NODE`]); a fabric builds a vertex and a link per NIC.
+pub const MAX_NICS_PER_NODE: u32 = MAX_GPUS_PER_NODE;
+
+/// Largest number of nodes of a cluster, over all its groups: about 80 MB
+/// of nodes, and five times the node count of the largest GPU clusters
+/// and trace machines.
+pub const MAX_TOTAL_NODES: u64 = 1_000_000;
+
+/// Largest number of GPUs of a cluster, over all its groups: a million
+/// 8-GPU nodes.
+pub const MAX_TOTAL_GPUS: u64 = 8 * MAX_TOTAL_NODES;
+
 /// A GPU model. Throughputs are dense (no structured sparsity) peaks.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GpuModel {

@@ -334,6 +334,8 @@ const FIX_REWRITE: &str =
 /// its line and column; after an error the reader yields nothing more.
 pub struct JsonlTraceReader<'a> {
     path: &'a str,
+    /// The whole text, for the line of an error.
+    text: &'a str,
     header: TraceHeader,
     lines: std::iter::Enumerate<std::str::Lines<'a>>,
     /// 1-based number of the line last read.
@@ -429,6 +431,7 @@ impl<'a> JsonlTraceReader<'a> {
         }
         Ok(JsonlTraceReader {
             path,
+            text,
             header: header.header,
             lines,
             line: index + 1,
@@ -449,10 +452,12 @@ impl<'a> JsonlTraceReader<'a> {
     /// An error at `line`, for a record the caller cannot accept (say, a
     /// start for a job never submitted).
     pub fn error_at(&self, line: usize, message: impl Into<String>) -> FileError {
-        FileError::at(
+        let text = self.text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+        FileError::in_line(
             self.path,
             line,
-            1,
+            text,
+            0..text.len(),
             message,
             "a trace consistent with its earlier lines",
             FIX_REWRITE,
@@ -470,32 +475,38 @@ impl Iterator for JsonlTraceReader<'_> {
         let (index, line) = self.lines.find(|(_, line)| !line.trim().is_empty())?;
         self.line = index + 1;
         let expected = "one JSON object per line with `t_ns` and `event` (submit, refuse, start, end, preempt, end_of_run)";
+        let at = |span: std::ops::Range<usize>, message: String, expected: &str| {
+            FileError::in_line(
+                self.path,
+                self.line,
+                line,
+                span,
+                message,
+                expected,
+                FIX_REWRITE,
+            )
+        };
         let parsed = serde_json::from_str::<RawLine<'_>>(line)
             .map_err(|e| {
-                FileError::at(
-                    self.path,
-                    self.line,
-                    e.column().max(1),
+                // serde_json's column is 1-based, in bytes.
+                let offset = e.column().saturating_sub(1);
+                at(
+                    offset..offset + 1,
                     format!("this trace line does not parse: {e}"),
                     expected,
-                    FIX_REWRITE,
                 )
             })
             .and_then(|raw| {
-                raw.into_record().map_err(|message| {
-                    FileError::at(self.path, self.line, 1, message, expected, FIX_REWRITE)
-                })
+                raw.into_record()
+                    .map_err(|message| at(0..line.len(), message, expected))
             })
             .and_then(|record| {
                 let t_ns = record.t_ns();
                 if t_ns < self.last_t_ns {
-                    return Err(FileError::at(
-                        self.path,
-                        self.line,
-                        1,
+                    return Err(at(
+                        value_span(line, "t_ns").unwrap_or(0..line.len()),
                         format!("time goes backwards: t_ns {t_ns} after {}", self.last_t_ns),
                         "records in time order, as clustersim writes them",
-                        FIX_REWRITE,
                     ));
                 }
                 self.last_t_ns = t_ns;
@@ -504,6 +515,15 @@ impl Iterator for JsonlTraceReader<'_> {
         self.failed = parsed.is_err();
         Some(parsed)
     }
+}
+
+/// The bytes of the number after `"key":` in a JSON line.
+fn value_span(line: &str, key: &str) -> Option<std::ops::Range<usize>> {
+    let start = line.find(&format!("\"{key}\":"))? + key.len() + 3;
+    let len = line[start..]
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(line.len() - start);
+    Some(start..start + len)
 }
 
 /// A line as it is on disk, every field optional: a plain struct parses

@@ -2,10 +2,13 @@
 //! and how to fix it.
 //!
 //! Every problem the loader finds becomes a [`Diagnostic`] with a
-//! [`Location`] (file:line:column, or the `--set` argument it came from,
+//! [`Location`] (file:line:column, or the override argument it came from,
+//! named by its flag, `--set` or `--b-set`,
 //! with the byte span of the offending text) so a user can jump straight
-//! to it. Rendering follows rustc's layout, the offending token underlined
-//! (on its first line when it spans several):
+//! to it. Rendering (by `text::Report`, which draws file errors too)
+//! follows rustc's layout, the offending token underlined (on its first
+//! line when it spans several), and the line of another file that caused
+//! the problem (a trace's) after `:::`:
 //!
 //! ```text
 //! error: demo.ron:7:51: invalid duration
@@ -19,6 +22,8 @@
 
 use std::fmt;
 use std::ops::Range;
+
+use crate::text::{FileError, Report, Snippet};
 
 /// Where a problem is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,8 +40,10 @@ pub enum Location {
         /// `line`:`column`.
         span: Range<usize>,
     },
-    /// In a `--set` argument; `column` is 1-based within `argument`.
+    /// In an override argument; `column` is 1-based within `argument`.
     Override {
+        /// The flag that gave it: `--set`, `--a-set`, `--b-set`.
+        flag: &'static str,
         argument: String,
         column: usize,
         /// The offending text, in bytes of `argument`; it starts at
@@ -65,19 +72,27 @@ pub struct Diagnostic {
     pub found: Option<String>,
     pub expected: Option<String>,
     pub fix: Option<String>,
+    /// The error in another file that this problem comes from (a line of
+    /// a workload trace that cannot be imported): its line is shown under
+    /// this one's.
+    pub cause: Option<FileError>,
 }
 
 impl Diagnostic {
-    /// `file:line:column` (or the `--set` argument) as a string.
+    /// `file:line:column` (or the flag and the override argument) as a
+    /// string.
     pub fn position(&self) -> String {
         match &self.location {
             Location::File {
                 file, line, column, ..
             } => format!("{file}:{line}:{column}"),
             Location::Override {
-                argument, column, ..
+                flag,
+                argument,
+                column,
+                ..
             } => {
-                format!("--set {argument} (column {column})")
+                format!("{flag} {argument} (column {column})")
             }
             Location::WholeFile { file } => file.clone(),
         }
@@ -86,64 +101,52 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        writeln!(f, "{label}: {}: {}", self.position(), self.message)?;
-        let (gutter, text, column, len) = match &self.location {
+        let snippet = match &self.location {
             Location::File {
                 line,
                 column,
                 line_text,
                 span,
                 ..
-            } => (line.to_string(), line_text.as_str(), *column, span.len()),
+            } => Some(Snippet {
+                place: None,
+                gutter: line.to_string(),
+                text: line_text,
+                column: *column,
+                len: span.len(),
+            }),
             Location::Override {
+                flag,
                 argument,
                 column,
                 span,
-            } => ("--set".to_string(), argument.as_str(), *column, span.len()),
-            Location::WholeFile { .. } => (String::new(), "", 0, 0),
+            } => Some(Snippet {
+                place: None,
+                gutter: flag.to_string(),
+                text: argument,
+                column: *column,
+                len: span.len(),
+            }),
+            Location::WholeFile { .. } => None,
         };
-        let pad = " ".repeat(gutter.len());
-        if column > 0 {
-            // Keep tabs so the carets line up under the same characters.
-            let indent: String = text
-                .chars()
-                .take(column - 1)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            writeln!(f, "{pad} |")?;
-            writeln!(f, "{gutter} | {text}")?;
-            writeln!(f, "{pad} | {indent}{}", underline(text, column, len))?;
+        // The line of another file that caused this problem, under it.
+        let cause = (self.cause.as_ref()).and_then(|c| c.snippet(Some(c.position())));
+        Report {
+            severity: match self.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            position: &self.position(),
+            message: &self.message,
+            snippets: snippet.into_iter().chain(cause).collect(),
+            notes: &[
+                ("found", self.found.as_deref()),
+                ("expected", self.expected.as_deref()),
+                ("fix", self.fix.as_deref()),
+            ],
         }
-        for (key, value) in [
-            ("found", &self.found),
-            ("expected", &self.expected),
-            ("fix", &self.fix),
-        ] {
-            if let Some(value) = value {
-                writeln!(f, "{pad} = {key}: {value}")?;
-            }
-        }
-        Ok(())
+        .fmt(f)
     }
-}
-
-/// Carets under the `len` bytes of `text` from character `column`
-/// (1-based), cut at the end of the text; at least one.
-fn underline(text: &str, column: usize, len: usize) -> String {
-    let rest = text
-        .char_indices()
-        .nth(column - 1)
-        .map_or("", |(start, _)| &text[start..]);
-    let carets = rest
-        .char_indices()
-        .take_while(|&(i, _)| i < len)
-        .count()
-        .max(1);
-    "^".repeat(carets)
 }
 
 /// A scenario that cannot be run, with every problem found.
@@ -188,6 +191,7 @@ mod tests {
     #[test]
     fn renders_position_snippet_and_fix() {
         let d = Diagnostic {
+            cause: None,
             severity: Severity::Error,
             location: Location::File {
                 file: "s.ron".into(),
@@ -209,17 +213,5 @@ mod tests {
         );
         assert!(text.contains("7 | \tab: 0,\n  | \t   ^\n"), "{text}");
         assert!(text.contains("= fix: set it to 1"));
-    }
-
-    #[test]
-    fn underlines_the_whole_token_on_its_line() {
-        assert_eq!(underline("a: \"1 parsec\",", 4, 10), "^^^^^^^^^^");
-        assert_eq!(underline("é: \"1 ĥ\"", 4, 6), "^^^^^", "counts characters");
-        assert_eq!(
-            underline("list: [", 7, 40),
-            "^",
-            "cut at the end of the line"
-        );
-        assert_eq!(underline("x", 2, 0), "^", "at least one, even past the end");
     }
 }

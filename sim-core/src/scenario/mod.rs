@@ -4,7 +4,8 @@
 //! Pipeline: text -> `--set` overrides applied to the text (`source.rs`) ->
 //! serde types of the schema (`file/`, via `ron`) -> checks and conversion
 //! (`validate/`) -> [`Scenario`]. Each step reports problems as
-//! [`Diagnostic`]s located at file:line:column, or in a `--set` argument,
+//! [`Diagnostic`]s located at file:line:column, or in an override argument
+//! (a [`SetArg`]: `--set`, or `compare`'s `--a-set`/`--b-set`),
 //! with the byte span of the offending text (spans of values come from
 //! `spans.rs`), and all problems of the last step are reported at once.
 //!
@@ -27,7 +28,7 @@ mod spans;
 mod validate;
 
 pub use error::{Diagnostic, Location, ScenarioError, Severity};
-pub use source::{Override, parse_override};
+pub use source::{Override, SetArg, parse_override};
 
 use std::path::Path;
 
@@ -40,7 +41,7 @@ use crate::fabric::Fabric;
 use crate::hardware::{Catalog, Cluster};
 use crate::metrics::{TraceGroup, TraceHeader, TraceLeaf, TraceNode};
 use crate::scheduler::SchedulerConfig;
-use crate::text::did_you_mean;
+use crate::text::{did_you_mean, without_bom};
 use crate::training::ModelSpec;
 use crate::workload::WorkloadSpec;
 use source::Source;
@@ -138,10 +139,11 @@ pub struct Loaded {
 }
 
 /// Reads, overrides and validates a scenario file.
-pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, ScenarioError> {
+pub fn load_file(path: &Path, overrides: &[SetArg]) -> Result<Loaded, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         ScenarioError::single(Diagnostic {
+cause: None,
             severity: Severity::Error,
             location: Location::WholeFile { file: file.clone() },
             path: None,
@@ -151,17 +153,58 @@ pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, ScenarioEr
             fix: Some("check the path; the bundled scenarios are in scenarios/ (try scenarios/quickstart.ron)".into()),
         })
     })?;
+    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::single(not_utf8(&file, &e)))?;
     load_str(&file, &text, overrides)
 }
 
+/// Where a file stops being UTF-8, located at its first bad byte (lines
+/// and columns counted as for any other error: after a byte-order mark).
+fn not_utf8(file: &str, e: &std::string::FromUtf8Error) -> Diagnostic {
+    let bytes = e.as_bytes();
+    let valid_up_to = e.utf8_error().valid_up_to();
+    let bad = match e.utf8_error().error_len() {
+        Some(len) => &bytes[valid_up_to..valid_up_to + len],
+        None => &bytes[valid_up_to..],
+    };
+    let found = bad
+        .iter()
+        .map(|b| format!("0x{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lossy = String::from_utf8_lossy(bytes);
+    let text = without_bom(&lossy);
+    // The valid prefix is the same bytes in the lossy text.
+    let offset = valid_up_to - (lossy.len() - text.len());
+    let source = Source::new(file, text.to_string());
+    Diagnostic {
+cause: None,
+        severity: Severity::Error,
+        location: source.locate(offset..offset + 1),
+        path: None,
+        message: "the scenario file is not UTF-8 text".into(),
+        found: Some(format!(
+            "the byte{} {found}, which is not UTF-8 (a Latin-1 or Windows-1252 `é` is 0xE9)",
+            if bad.len() == 1 { "" } else { "s" }
+        )),
+        expected: Some("a file saved as UTF-8 (RON files are UTF-8)".into()),
+        fix: Some(
+            "save the file as UTF-8 in your editor, or convert it: iconv -f latin1 -t utf-8 OLD > NEW"
+                .into(),
+        ),
+    }
+}
+
 /// Like [`load_file`] for text in memory; `file` names it in diagnostics.
-pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, ScenarioError> {
-    let mut source = Source::new(file, text.to_string());
+/// A leading byte-order mark is skipped, and lines and columns are counted
+/// without it (as editors show them).
+pub fn load_str(file: &str, text: &str, overrides: &[SetArg]) -> Result<Loaded, ScenarioError> {
+    let mut source = Source::new(file, without_bom(text).to_string());
     if !overrides.is_empty() {
         if SpanIndex::build(&source.text).is_none() {
             // The file does not parse; report why before trying overrides.
             parse(&source)?;
             return Err(ScenarioError::single(Diagnostic {
+cause: None,
                 severity: Severity::Error,
                 location: Location::WholeFile { file: file.to_string() },
                 path: None,
@@ -172,8 +215,8 @@ pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, 
             }));
         }
         let mut problems = Vec::new();
-        for argument in overrides {
-            match parse_override(argument).and_then(|ov| source.apply(ov)) {
+        for set in overrides {
+            match parse_override(set).and_then(|ov| source.apply(ov)) {
                 Ok(()) => {}
                 Err(d) => problems.push(d),
             }
@@ -202,6 +245,7 @@ pub fn load_str(file: &str, text: &str, overrides: &[String]) -> Result<Loaded, 
             found: issue.found,
             expected: issue.expected,
             fix: issue.fix,
+            cause: issue.cause,
         }
     };
     let base_dir = Path::new(file).parent().unwrap_or(Path::new("."));
@@ -397,6 +441,7 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
         _ => name_end(&source.text, offset),
     };
     Diagnostic {
+        cause: None,
         severity: Severity::Error,
         location: source.locate(offset..end),
         path: None,
@@ -413,7 +458,7 @@ fn value_end(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
     let rest = &text[offset..];
     let len = match rest.strip_prefix('"') {
-        Some(body) => match body.find('"') {
+        Some(body) => match closing_quote(body) {
             Some(end) => end + 2,
             None => rest.lines().next().unwrap_or_default().len(),
         },
@@ -422,6 +467,20 @@ fn value_end(text: &str, offset: usize) -> usize {
             .unwrap_or(rest.len()),
     };
     offset + len
+}
+
+/// The offset of the `"` that closes a string whose body is `body`
+/// (escaped quotes, `\"`, do not close it).
+fn closing_quote(body: &str) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        match c {
+            '"' if !escaped => return Some(i),
+            '\\' => escaped = !escaped,
+            _ => escaped = false,
+        }
+    }
+    None
 }
 
 /// The end of the name (of a field, a variant, a struct) starting at

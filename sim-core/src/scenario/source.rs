@@ -11,6 +11,10 @@
 //! replaced is a string in the file, or the value cannot be RON by itself
 //! (like `36h` or `$2.50`), the value is quoted automatically. So
 //! `--set stop.horizon=36h` and `--set 'stop.horizon="36h"'` are the same.
+//! A value used as written must be exactly one RON value, with nothing
+//! after it: `--set 'name="a", seed: 9'` would otherwise add a field, and
+//! `--set 'seed=7 // x'` comment out the rest of the file's line. It is
+//! refused in the argument.
 //!
 //! Invariant: every byte of the edited text is either a byte of the file
 //! or a byte of exactly one override's value, and [`Source::locate`] says
@@ -21,9 +25,35 @@ use std::ops::Range;
 use super::error::{Diagnostic, Location, Severity};
 use super::spans::{SpanIndex, field_path, index_path};
 
-/// One `--set` argument, parsed.
+/// One override as given on a command line: the flag that gave it
+/// (`--set`, or `compare`'s `--a-set` and `--b-set`), which diagnostics
+/// name so the user edits the right argument, and the argument,
+/// `path=value`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetArg {
+    pub flag: &'static str,
+    pub argument: String,
+}
+
+impl SetArg {
+    pub fn new(flag: &'static str, argument: impl Into<String>) -> Self {
+        SetArg {
+            flag,
+            argument: argument.into(),
+        }
+    }
+
+    /// An argument of `--set`, the flag of `run`, `validate` and the viewer.
+    pub fn set(argument: impl Into<String>) -> Self {
+        SetArg::new("--set", argument)
+    }
+}
+
+/// One override, parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Override {
+    /// The flag that gave it.
+    pub flag: &'static str,
     /// The argument as typed, `path=value`.
     pub argument: String,
     /// Canonical path: `a.b[2].c`.
@@ -58,10 +88,13 @@ pub struct Source {
 }
 
 /// Parses `path=value`.
-pub fn parse_override(argument: &str) -> Result<Override, Diagnostic> {
+pub fn parse_override(set: &SetArg) -> Result<Override, Diagnostic> {
+    let (flag, argument) = (set.flag, set.argument.as_str());
     let bad = |message: &str, fix: &str| Diagnostic {
+        cause: None,
         severity: Severity::Error,
         location: Location::Override {
+            flag,
             argument: argument.to_string(),
             column: 1,
             span: 0..argument.len(),
@@ -73,15 +106,19 @@ pub fn parse_override(argument: &str) -> Result<Override, Diagnostic> {
         fix: Some(fix.to_string()),
     };
     let Some((path, value)) = argument.split_once('=') else {
-        return Err(bad("a --set argument needs `=`", "write it as path=value"));
+        return Err(bad(
+            &format!("a {flag} argument needs `=`"),
+            "write it as path=value",
+        ));
     };
     let path = canonical_path(path.trim()).ok_or_else(|| {
         bad(
-            "the path of a --set argument is malformed",
+            &format!("the path of a {flag} argument is malformed"),
             "use field names joined by dots, list elements as [i] or .i: workload.generators[0].count",
         )
     })?;
     Ok(Override {
+        flag,
         argument: argument.to_string(),
         path,
         value: value.trim().to_string(),
@@ -144,6 +181,14 @@ fn is_ron_literal(value: &str) -> bool {
         && (rest.is_empty() || rest.starts_with('('))
 }
 
+/// Whether `value` is exactly one RON value, with nothing before or after
+/// it (not even a comment, which would swallow the rest of the file's
+/// line).
+fn is_one_value(value: &str) -> bool {
+    SpanIndex::build(value).and_then(|index| index.get("").map(|root| (root.start, root.end)))
+        == Some((0, value.len()))
+}
+
 fn quote(value: &str) -> String {
     let mut quoted = String::with_capacity(value.len() + 2);
     quoted.push('"');
@@ -177,9 +222,11 @@ impl Source {
         let raw_value = &ov.argument[after_equals..];
         let value_offset = after_equals + (raw_value.len() - raw_value.trim_start().len());
         let error = |message: String, fix: String| Diagnostic {
+            cause: None,
             severity: Severity::Error,
             // About the path: the text before `=`.
             location: Location::Override {
+                flag: ov.flag,
                 argument: ov.argument.clone(),
                 column: 1,
                 span: 0..ov.argument.find('=').unwrap_or(ov.argument.len()),
@@ -191,13 +238,42 @@ impl Source {
             fix: Some(fix),
         };
 
+        // A value spliced as written must be one value, or it would add
+        // fields to the file or break what follows it there.
+        let as_written = |value: &str| -> Result<String, Diagnostic> {
+            if is_one_value(value) {
+                return Ok(value.to_string());
+            }
+            Err(Diagnostic {
+                cause: None,
+                severity: Severity::Error,
+                location: Location::Override {
+                    flag: ov.flag,
+                    argument: ov.argument.clone(),
+                    column: ov.argument[..value_offset].chars().count() + 1,
+                    span: value_offset..value_offset + value.len(),
+                },
+                path: Some(ov.path.clone()),
+                message: format!("a {} value must be exactly one value", ov.flag),
+                found: Some(format!("`{value}`")),
+                expected: Some(
+                    "one value: a number, \"text\", a name like Easy, or one (...) or [...]".into(),
+                ),
+                fix: Some(format!(
+                    "set one field per {flag} (give {flag} several times); quote text that holds `,` or `(`: {flag} '{}=\"...\"'",
+                    ov.path,
+                    flag = ov.flag
+                )),
+            })
+        };
+
         let (start, end, replacement, prefix_len) = if let Some(span) = index.get(&ov.path) {
             let value = if span.is_string && !ov.value.starts_with(['"', '\''])
                 || !is_ron_literal(&ov.value)
             {
                 quote(&ov.value)
             } else {
-                ov.value.clone()
+                as_written(&ov.value)?
             };
             (span.start, span.end, value, 0)
         } else {
@@ -241,7 +317,7 @@ impl Source {
             // `a.b.c` under existing `a` becomes `b: (c: VALUE), `.
             let names: Vec<&str> = missing.iter().map(|s| s.trim_start_matches('.')).collect();
             let value = if is_ron_literal(&ov.value) {
-                ov.value.clone()
+                as_written(&ov.value)?
             } else {
                 quote(&ov.value)
             };
@@ -327,6 +403,7 @@ impl Source {
                 };
                 let (a, b) = (in_argument(start), in_argument(end.min(e.end)));
                 return Location::Override {
+                    flag: ov.flag,
                     argument: ov.argument.clone(),
                     column: ov.argument[..a].chars().count() + 1,
                     span: a..b,
@@ -412,7 +489,7 @@ mod tests {
     fn applied(args: &[&str]) -> Result<Source, Diagnostic> {
         let mut source = Source::new("f.ron", FILE.to_string());
         for a in args {
-            source.apply(parse_override(a)?)?;
+            source.apply(parse_override(&SetArg::set(*a))?)?;
         }
         Ok(source)
     }
@@ -469,6 +546,7 @@ mod tests {
         assert_eq!(
             s.locate(seed_value + 2..seed_value + 5),
             Location::Override {
+                flag: "--set",
                 argument: "seed=12345".into(),
                 column: 8,
                 span: 7..10,
@@ -483,7 +561,7 @@ mod tests {
         assert!(e.message.contains("no element [5]"), "{}", e.message);
         let e = applied(&["name.x=1"]).unwrap_err();
         assert!(e.message.contains("not a struct"), "{}", e.message);
-        assert!(parse_override("seed").is_err());
-        assert!(parse_override("a b=1").is_err());
+        assert!(parse_override(&SetArg::set("seed")).is_err());
+        assert!(parse_override(&SetArg::set("a b=1")).is_err());
     }
 }

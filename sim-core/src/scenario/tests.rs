@@ -85,8 +85,8 @@ fn overrides_can_add_whole_sections() {
         "m.ron",
         MINIMAL,
         &[
-            "stop.horizon=2d".into(),
-            "scheduler.kill_at_time_limit=false".into(),
+            SetArg::set("stop.horizon=2d"),
+            SetArg::set("scheduler.kill_at_time_limit=false"),
         ],
     )
     .unwrap()
@@ -194,14 +194,19 @@ fn diagnostics_span_the_offending_text_in_the_file_or_the_argument() {
         other => panic!("{other:?}"),
     }
 
-    let err = load_str("m.ron", MINIMAL, &["stop.horizon=1 parsec".into()]).unwrap_err();
+    let err = load_str("m.ron", MINIMAL, &[SetArg::set("stop.horizon=1 parsec")]).unwrap_err();
     match &err.first().location {
         Location::Override { argument, span, .. } => {
             assert_eq!(&argument[span.clone()], "1 parsec")
         }
         other => panic!("{other:?}"),
     }
-    let err = load_str("m.ron", MINIMAL, &["cluster.node_groups[4].count=1".into()]).unwrap_err();
+    let err = load_str(
+        "m.ron",
+        MINIMAL,
+        &[SetArg::set("cluster.node_groups[4].count=1")],
+    )
+    .unwrap_err();
     match &err.first().location {
         Location::Override { argument, span, .. } => {
             assert_eq!(&argument[span.clone()], "cluster.node_groups[4].count")

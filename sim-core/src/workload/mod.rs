@@ -187,6 +187,12 @@ impl Directory {
     }
 }
 
+/// Largest number of jobs of a workload, over its explicit jobs, its
+/// trace's, its training jobs and what its generators are expected to
+/// submit. A run keeps a record of every job, about 150 bytes each: at the
+/// limit, some 15 GB.
+pub const MAX_TOTAL_JOBS: u64 = 100_000_000;
+
 /// A validated workload.
 #[derive(Clone, Debug, Default)]
 pub struct WorkloadSpec {

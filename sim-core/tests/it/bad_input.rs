@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use sim_core::scenario::{Location, load_file, load_str};
+use sim_core::scenario::{Location, SetArg, load_file, load_str};
 
 use crate::support::{clustersim, path, ron_files};
 
@@ -97,7 +97,7 @@ fn all_problems_are_reported_at_once() {
 
 #[test]
 fn override_errors_point_at_the_override() {
-    let err = load_file(&quickstart(), &["seed=abc".to_string()]).unwrap_err();
+    let err = load_file(&quickstart(), &[SetArg::set("seed=abc")]).unwrap_err();
     let d = err.first();
     assert!(
         matches!(&d.location, Location::Override { argument, .. } if argument == "seed=abc"),
@@ -107,14 +107,14 @@ fn override_errors_point_at_the_override() {
 
     let err = load_file(
         &quickstart(),
-        &["cluster.node_groups[3].count=1".to_string()],
+        &[SetArg::set("cluster.node_groups[3].count=1")],
     )
     .unwrap_err();
     assert!(err.first().message.contains("no element [3]"), "{err}");
 
     let err = load_file(
         &quickstart(),
-        &["cluster.node_groups[0].cuont=1".to_string()],
+        &[SetArg::set("cluster.node_groups[0].cuont=1")],
     )
     .unwrap_err();
     assert!(
@@ -146,7 +146,7 @@ fn errors_after_an_override_keep_file_positions() {
         .unwrap()
         + 1;
     let broken = text.replace("count: 4, node_model", "count: 0, node_model");
-    let err = load_str("q.ron", &broken, &["seed=123456789012".to_string()]).unwrap_err();
+    let err = load_str("q.ron", &broken, &[SetArg::set("seed=123456789012")]).unwrap_err();
     match &err.first().location {
         Location::File { line: l, .. } => assert_eq!(*l, line, "{err}"),
         other => panic!("{other:?}"),
@@ -168,7 +168,9 @@ fn missing_file_and_bad_arguments_exit_2() {
 #[test]
 fn generator_sizes_that_never_fit_are_refused_and_counted() {
     // A warning at load, then every such job is REFUSED, none is lost.
-    let oversized = ["workload.generators[0].sizes[4].request=Gpus(64)".to_string()];
+    let oversized = [SetArg::set(
+        "workload.generators[0].sizes[4].request=Gpus(64)",
+    )];
     let loaded = load_file(&quickstart(), &oversized).unwrap();
     assert_eq!(loaded.warnings.len(), 1);
     assert!(
@@ -214,6 +216,6 @@ proptest! {
     /// Arbitrary `--set` arguments never panic either.
     #[test]
     fn arbitrary_overrides_never_panic(path in "[a-z_]{1,12}(\\.[a-z_]{1,12}|\\[[0-9]\\]){0,3}", value in "[-()\\[\\]\"0-9a-zA-Z.$ ]{0,10}") {
-        let _ = load_file(&quickstart(), &[format!("{path}={value}")]);
+        let _ = load_file(&quickstart(), &[SetArg::set(format!("{path}={value}"))]);
     }
 }

@@ -206,7 +206,7 @@ fn compare_refuses_a_broken_override_like_run() {
     assert!(out.stdout.is_empty(), "nothing runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("--set stop.horizon=-1d (column"),
+        stderr.contains("--b-set stop.horizon=-1d (column"),
         "{stderr}"
     );
     assert!(stderr.contains("negative"), "{stderr}");

@@ -455,7 +455,6 @@ fn control_characters_in_arguments_are_echoed_escaped() {
 /// A broken override of one variant is reported under the flag that gave
 /// it, so the user edits the right argument.
 #[test]
-#[ignore = "needs scenario::Location to carry the flag name"]
 fn compare_labels_a_broken_override_with_its_own_flag() {
     for flag in ["--a-set", "--b-set", "--set"] {
         let out = clustersim(&["compare", QUICKSTART, "-q", flag, "stop.horizon=-1d"]);

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use sim_core::metrics::OUTPUT_FILES;
-use sim_core::scenario::load_file;
+use sim_core::scenario::{SetArg, load_file};
 use sim_core::simulation::run;
 
 use crate::support::{clustersim, path, scratch};
@@ -59,8 +59,9 @@ fn stdout_json_equals_the_summary_file() {
 }
 
 /// Submission times of the jobs a generator produced, in order.
-fn submit_times(path: &Path, overrides: &[String], generator: &str) -> Vec<u64> {
-    let s = load_file(path, overrides).unwrap().scenario;
+fn submit_times(path: &Path, overrides: &[&str], generator: &str) -> Vec<u64> {
+    let overrides: Vec<SetArg> = overrides.iter().map(|o| SetArg::set(*o)).collect();
+    let s = load_file(path, &overrides).unwrap().scenario;
     let name = s
         .workload
         .directory
@@ -85,8 +86,8 @@ fn an_unrelated_random_stream_does_not_change_the_arrivals() {
     let changed = submit_times(
         &day,
         &[
-            "workload.generators[0].sizes[0].weight=1".into(),
-            "workload.generators[0].duration=Exponential(mean: \"2h\")".into(),
+            "workload.generators[0].sizes[0].weight=1",
+            "workload.generators[0].duration=Exponential(mean: \"2h\")",
         ],
         "interactive",
     );
@@ -95,9 +96,9 @@ fn an_unrelated_random_stream_does_not_change_the_arrivals() {
     let alone = submit_times(
         &day,
         &[
-            "workload.generators[1].count=1".into(),
-            "workload.generators[2].count=1".into(),
-            "workload.generators[3].count=1".into(),
+            "workload.generators[1].count=1",
+            "workload.generators[2].count=1",
+            "workload.generators[3].count=1",
         ],
         "interactive",
     );

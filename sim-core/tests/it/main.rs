@@ -10,6 +10,8 @@
 //! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
 //! | `cli_edges` | the command line at its edges: closed stdout, refused flag values, control characters, completions and man page |
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
+//! | `bad_input_messages` | what those refusals say: encodings, `--set` values and flags, control characters, trace files' errors |
+//! | `limits` | sizes past the crate's limits are refused before anything is allocated, naming the limit |
 //! | `refusals` | what the loader refuses or warns about because of quantities derived from several sections |
 //! | `robustness` | what `validate` accepts stops within an event budget and bounded memory (with a property test) |
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
@@ -23,11 +25,13 @@ mod support;
 
 mod architecture;
 mod bad_input;
+mod bad_input_messages;
 mod cli;
 mod cli_edges;
 mod determinism;
 mod fcfs;
 mod hardware;
+mod limits;
 mod readme;
 mod refusals;
 mod robustness;

@@ -3,7 +3,7 @@
 //! deliver what was asked. Each rule is also exercised at run time, as a
 //! backstop, in `robustness.rs`.
 
-use sim_core::scenario::{Diagnostic, ScenarioError, load_file, load_str};
+use sim_core::scenario::{Diagnostic, ScenarioError, SetArg, load_file, load_str};
 
 use crate::support::path;
 
@@ -20,7 +20,7 @@ fn refused(err: ScenarioError, field: &str, fragment: &str) -> Diagnostic {
 }
 
 fn quickstart(overrides: &[&str]) -> Result<sim_core::scenario::Loaded, ScenarioError> {
-    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let overrides: Vec<SetArg> = overrides.iter().map(|s| SetArg::set(*s)).collect();
     load_file(&path("scenarios/quickstart.ron"), &overrides)
 }
 
@@ -36,7 +36,7 @@ fn a_time_series_longer_than_the_maximum_is_refused_over_a_horizon_and_warned_ab
     // fcfs-vs-easy has no horizon: it is expected to last about 3h40m.
     let loaded = load_file(
         &path("scenarios/teaching/fcfs-vs-easy.ron"),
-        &["outputs.timeseries_interval=1us".to_string()],
+        &[SetArg::set("outputs.timeseries_interval=1us")],
     )
     .unwrap();
     assert!(

@@ -16,7 +16,7 @@ use flate2::write::GzEncoder;
 use proptest::prelude::*;
 use sim_core::engine::{NS_PER_SEC, SimDuration, SimTime};
 use sim_core::metrics::{JobState, MAX_TIMESERIES_SAMPLES, StopReason};
-use sim_core::scenario::{Scenario, load_file, load_str};
+use sim_core::scenario::{Scenario, SetArg, load_file, load_str};
 use sim_core::scheduler::{Backfill, QueueOrder, preemption_cycle};
 use sim_core::simulation::run;
 use sim_core::units::Bytes;
@@ -78,7 +78,7 @@ fn inputs_beyond_the_end_of_time_are_found_before_a_run() {
     ];
     for (file, overrides) in cases {
         // Refused once validation uses it; found by it until then.
-        if let Ok(loaded) = load_file(&path(file), &[overrides.to_string()]) {
+        if let Ok(loaded) = load_file(&path(file), &[SetArg::set(overrides)]) {
             let scenario = loaded.scenario;
             let kill = scenario.scheduler.kill_at_time_limit;
             assert!(

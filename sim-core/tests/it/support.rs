@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sim_core::scenario::{Scenario, load_file};
+use sim_core::scenario::{Scenario, SetArg, load_file};
 use sim_core::simulation::{RunResult, run};
 
 /// The workspace root (the parent of `sim-core/`).
@@ -50,7 +50,7 @@ pub fn stderr(out: &Output) -> String {
 /// Loads a scenario of the workspace with `--set` overrides; panics with
 /// the diagnostics if it does not load.
 pub fn load(relative: &str, overrides: &[&str]) -> Scenario {
-    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    let overrides: Vec<SetArg> = overrides.iter().map(|s| SetArg::set(*s)).collect();
     load_file(&path(relative), &overrides)
         .unwrap_or_else(|e| panic!("{relative}: {e}"))
         .scenario

@@ -28,7 +28,7 @@
 use std::path::PathBuf;
 
 use sim_core::metrics::JobRecord;
-use sim_core::scenario::load_file;
+use sim_core::scenario::{SetArg, load_file};
 use sim_core::simulation::run;
 use sim_core::workload::{Arrival, DurationDist};
 
@@ -99,7 +99,8 @@ fn simulate(servers: u32, rho: f64, jobs: u64, seed: u64) -> Run {
         format!("workload.generators[0].arrival.mean_interarrival={interarrival_ns}ns"),
         format!("workload.generators[0].count={jobs}"),
         format!("seed={seed}"),
-    ];
+    ]
+    .map(SetArg::set);
     let scenario = load_file(&mmc_scenario(), &overrides)
         .expect("mmc-queue.ron loads")
         .scenario;

@@ -21,9 +21,8 @@ impl TraceSink for Feed {
 /// fcfs-1m.ron cut to `jobs` jobs: 1,024 GPUs, a queue, mixed sizes.
 fn run(jobs: u32) -> (Timeline, sim_core::simulation::RunResult) {
     let path = crate::repo("benches/fcfs-1m.ron");
-    let loaded =
-        sim_core::scenario::load_file(&path, &[format!("workload.generators[0].count={jobs}")])
-            .unwrap();
+    let count = sim_core::scenario::SetArg::set(format!("workload.generators[0].count={jobs}"));
+    let loaded = sim_core::scenario::load_file(&path, &[count]).unwrap();
     let mut feed = Feed(Timeline::new(loaded.scenario.trace_header()));
     let result = sim_core::simulation::run(&loaded.scenario, &mut feed, &mut |_| {});
     feed.0

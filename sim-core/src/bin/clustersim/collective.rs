@@ -97,7 +97,7 @@ fn parse_protocol(s: &str) -> Result<Protocol, String> {
 }
 
 pub fn run(args: CollectiveArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let loaded = load(&args.scenario, &args.overrides.set)?;
+    let loaded = load(&args.scenario, &args.overrides.args())?;
     let cluster = &loaded.scenario.cluster;
     let group = match &args.group {
         Some(name) => cluster

@@ -22,6 +22,7 @@ use std::time::Instant;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use sim_core::metrics::{Summary, TrainingJobSummary};
+use sim_core::scenario::SetArg;
 use sim_core::simulation;
 use sim_core::text::escape_control;
 
@@ -63,15 +64,17 @@ pub struct CompareArgs {
 struct Variant {
     label: String,
     path: PathBuf,
-    overrides: Vec<String>,
+    /// `--set`'s arguments, then this side's `--a-set` or `--b-set`.
+    overrides: Vec<SetArg>,
 }
 
 pub fn compare(args: CompareArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let b_path = args.b.clone().unwrap_or_else(|| args.a.clone());
     let same_file = same_file(&args.a, &b_path);
     let identical = same_file && args.a_set == args.b_set;
-    let with = |extra: &[String]| -> Vec<String> {
-        args.overrides.set.iter().chain(extra).cloned().collect()
+    let with = |flag: &'static str, extra: &[String]| -> Vec<SetArg> {
+        let own = extra.iter().map(|a| SetArg::new(flag, a.as_str()));
+        args.overrides.args().into_iter().chain(own).collect()
     };
     let default_label = |path: &Path, other: &Path, extra: &[String]| {
         let stem = path.file_stem().map_or_else(
@@ -97,7 +100,7 @@ pub fn compare(args: CompareArgs, out: &mut dyn Write) -> Result<(), Failure> {
             .clone()
             .unwrap_or_else(|| default_label(&args.a, &b_path, &args.a_set)),
         path: args.a.clone(),
-        overrides: with(&args.a_set),
+        overrides: with("--a-set", &args.a_set),
     };
     let b = Variant {
         label: args
@@ -105,7 +108,7 @@ pub fn compare(args: CompareArgs, out: &mut dyn Write) -> Result<(), Failure> {
             .clone()
             .unwrap_or_else(|| default_label(&b_path, &args.a, &args.b_set)),
         path: b_path,
-        overrides: with(&args.b_set),
+        overrides: with("--b-set", &args.b_set),
     };
 
     // Both load before either runs: a mistake in B costs no run of A.

@@ -47,7 +47,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use sim_core::metrics::{self, JsonlTraceWriter, OUTPUT_FILES, TraceSink};
-use sim_core::scenario::{self, Loaded, ScenarioError};
+use sim_core::scenario::{self, Loaded, ScenarioError, SetArg};
 use sim_core::simulation::{self, RunResult};
 use sim_core::text::escape_control;
 
@@ -150,6 +150,13 @@ struct Overrides {
     set: Vec<String>,
 }
 
+impl Overrides {
+    /// The `--set` arguments, labelled with their flag for diagnostics.
+    fn args(&self) -> Vec<SetArg> {
+        self.set.iter().map(SetArg::set).collect()
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
@@ -239,7 +246,7 @@ fn main() -> ExitCode {
             quiet,
         } => run(
             &scenario,
-            &overrides.set,
+            &overrides.args(),
             dir.as_deref(),
             format,
             quiet,
@@ -251,7 +258,7 @@ fn main() -> ExitCode {
         Command::Validate {
             scenario,
             overrides,
-        } => validate(&scenario, &overrides.set, out),
+        } => validate(&scenario, &overrides.args(), out),
         Command::Catalog { scenario, format } => {
             catalog::print(scenario.as_deref(), format == Format::Json, out)
         }
@@ -275,7 +282,7 @@ fn shown(path: &Path) -> String {
     escape_control(&path.display().to_string()).into_owned()
 }
 
-fn load(path: &Path, overrides: &[String]) -> Result<Loaded, Failure> {
+fn load(path: &Path, overrides: &[SetArg]) -> Result<Loaded, Failure> {
     let loaded = scenario::load_file(path, overrides)?;
     for warning in &loaded.warnings {
         note!("{warning}");
@@ -283,7 +290,7 @@ fn load(path: &Path, overrides: &[String]) -> Result<Loaded, Failure> {
     Ok(loaded)
 }
 
-fn validate(path: &Path, overrides: &[String], out: &mut dyn Write) -> Result<(), Failure> {
+fn validate(path: &Path, overrides: &[SetArg], out: &mut dyn Write) -> Result<(), Failure> {
     let loaded = load(path, overrides)?;
     let s = &loaded.scenario;
     writeln!(
@@ -304,7 +311,7 @@ fn validate(path: &Path, overrides: &[String], out: &mut dyn Write) -> Result<()
 
 fn run(
     path: &Path,
-    overrides: &[String],
+    overrides: &[SetArg],
     out: Option<&Path>,
     format: Format,
     quiet: bool,

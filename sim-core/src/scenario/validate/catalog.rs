@@ -4,7 +4,7 @@
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::{Error, Issues, Misspelt};
-use crate::hardware::{Catalog, GpuModel, MAX_GPUS_PER_NODE, NodeModel};
+use crate::hardware::{Catalog, GpuModel, MAX_GPUS_PER_NODE, MAX_NICS_PER_NODE, NodeModel};
 use crate::text::did_you_mean;
 
 /// The models a scenario builds on: the built-in catalog plus its
@@ -264,6 +264,16 @@ fn node_from_entry(
     }
     if let Some(n) = e.gpus_per_node {
         ok &= gpus_per_node_in_range(&field_path(path, "gpus_per_node"), n, issues);
+    }
+    if let Some(n) = e.compute_nics.filter(|&n| n > MAX_NICS_PER_NODE) {
+        issues.error(Error {
+            path: &field_path(path, "compute_nics"),
+            message: &format!("a node has at most {MAX_NICS_PER_NODE} compute NICs"),
+            found: &n.to_string(),
+            expected: &format!("0..={MAX_NICS_PER_NODE}"),
+            fix: "give the compute NICs of one node (8 on HGX/DGX systems, one per GPU)",
+        });
+        ok = false;
     }
     if e.max_power_watts == Some(0) {
         issues.error(Error {

@@ -1,10 +1,12 @@
-//! The `cluster` section: node groups of catalog models, named uniquely.
+//! The `cluster` section: node groups of catalog models, named uniquely,
+//! at most [`MAX_TOTAL_NODES`] nodes and [`MAX_TOTAL_GPUS`] GPUs in all
+//! (checked before any node is made).
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::catalog::{Models, gpus_per_node_in_range};
 use super::{Error, Issues, valid_label};
-use crate::hardware::{Cluster, NodeGroup};
+use crate::hardware::{Cluster, MAX_TOTAL_GPUS, MAX_TOTAL_NODES, NodeGroup};
 
 /// Largest node count per group; more is surely a typo.
 pub const MAX_NODES_PER_GROUP: u32 = 1_000_000;
@@ -91,6 +93,35 @@ pub(super) fn build_cluster(
             first_node: 0,
             node_count: g.count,
         });
+    }
+    // Totals, before any node is made.
+    let nodes: u64 = groups.iter().map(|g| u64::from(g.node_count)).sum();
+    let gpus: u64 = (groups.iter())
+        .map(|g| u64::from(g.node_count) * u64::from(g.gpus_per_node))
+        .sum();
+    let found = format!(
+        "{nodes} nodes with {gpus} GPUs in {} group{}",
+        groups.len(),
+        if groups.len() == 1 { "" } else { "s" }
+    );
+    if nodes > MAX_TOTAL_NODES {
+        issues.error(Error {
+            path: "cluster.node_groups",
+            message: &format!("the cluster has {nodes} nodes, more than {MAX_TOTAL_NODES}"),
+            found: &found,
+            expected: &format!("at most {MAX_TOTAL_NODES} nodes in all groups"),
+            fix: "check the counts for a typo; for a study of a larger machine, simulate a part of it",
+        });
+        ok = false;
+    } else if gpus > MAX_TOTAL_GPUS {
+        issues.error(Error {
+            path: "cluster.node_groups",
+            message: &format!("the cluster has {gpus} GPUs, more than {MAX_TOTAL_GPUS}"),
+            found: &found,
+            expected: &format!("at most {MAX_TOTAL_GPUS} GPUs in all groups"),
+            fix: "check the counts and gpus_per_node for a typo; for a study of a larger machine, simulate a part of it",
+        });
+        ok = false;
     }
     ok.then(|| Cluster::from_groups(groups))
 }

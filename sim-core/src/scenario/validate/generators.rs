@@ -7,10 +7,8 @@ use super::workload::{Context, check_request};
 use super::{Error, Issues, Warning, valid_label};
 use crate::engine::{SimDuration, SimTime};
 use crate::units::format_duration;
-use crate::workload::{Arrival, DurationDist, GeneratorSpec, WeightedUser};
+use crate::workload::{Arrival, DurationDist, GeneratorSpec, MAX_TOTAL_JOBS, WeightedUser};
 
-/// Largest number of jobs a generator may produce.
-pub const MAX_JOBS_PER_GENERATOR: u64 = 100_000_000;
 /// Largest log-normal sigma: beyond this a few jobs run for centuries.
 pub const MAX_LOGNORMAL_SIGMA: f64 = 5.0;
 
@@ -83,9 +81,9 @@ impl Context<'_> {
                 expected: "a count of 1 or more",
                 fix: "set how many jobs to generate, or remove the generator",
             }),
-            (Some(c), _) if c > MAX_JOBS_PER_GENERATOR => self.issues.error(Error {
+            (Some(c), _) if c > MAX_TOTAL_JOBS => self.issues.error(Error {
                 path: &field_path(path, "count"),
-                message: &format!("more than {MAX_JOBS_PER_GENERATOR} jobs from one generator"),
+                message: &format!("more than {MAX_TOTAL_JOBS} jobs from one generator"),
                 found: &c.to_string(),
                 expected: "a plausible job count",
                 fix: "check for a typo; use several runs for larger studies",
@@ -105,14 +103,14 @@ impl Context<'_> {
             }
             if let Some(mean) = mean_interarrival
                 && !mean.is_zero()
-                && g.count.is_none_or(|c| c > MAX_JOBS_PER_GENERATOR)
+                && g.count.is_none_or(|c| c > MAX_TOTAL_JOBS)
             {
                 let window_ns = until.as_ns().saturating_sub(start.as_ns());
                 let expected = window_ns / mean.as_ns();
-                if expected > MAX_JOBS_PER_GENERATOR {
+                if expected > MAX_TOTAL_JOBS {
                     self.issues.error(Error {
                         path: &until_path,
-                        message: &format!("this generator would submit about {expected} jobs, more than {MAX_JOBS_PER_GENERATOR}"),
+                        message: &format!("this generator would submit about {expected} jobs, more than {MAX_TOTAL_JOBS}"),
                         found: &format!(
                             "until \"{}\" with one job every \"{}\"",
                             format_duration(until),

@@ -28,7 +28,14 @@
 //!   which keeps a workload usable across cluster sizes in a sweep;
 //! - floats are finite, weights non-negative with a positive sum;
 //! - absurd magnitudes (a billion nodes, sigma of 50) are refused with the
-//!   limit, because they are typos, not experiments.
+//!   limit, because they are typos, not experiments;
+//! - totals are bounded too, not only fields, with the limit in the
+//!   message and before anything of that size is allocated: the nodes and
+//!   GPUs of the cluster (`hardware::MAX_TOTAL_NODES`, `MAX_TOTAL_GPUS`,
+//!   `MAX_NICS_PER_NODE`), what a fabric wires (`fabric::MAX_SWITCH_RADIX`,
+//!   `MAX_FABRIC_ENDPOINTS`, `MAX_EXPLICIT_CABLES`, checked by its
+//!   builders), the jobs of the workload (`workload::MAX_TOTAL_JOBS`) and a
+//!   trace's stretch (`workload::trace::MAX_INTERARRIVAL_SCALE`).
 
 mod catalog;
 mod cluster;
@@ -47,6 +54,7 @@ use super::Scenario;
 use super::file::{self, Quantity, Spelling, Written};
 use crate::engine::{NS_PER_SEC, SimDuration};
 use crate::scheduler::GpuPool;
+use crate::text::FileError;
 use crate::units::format_duration;
 
 /// The shortest period of periodic scheduler work (`bf_interval`,
@@ -73,6 +81,8 @@ pub struct Issue {
     /// it (a misspelt quantity: the spelling is the problem), rather than
     /// at the field's whole value.
     pub inside_some: bool,
+    /// The error in another file the problem comes from (a trace's line).
+    pub cause: Option<FileError>,
 }
 
 /// An error at a path, as a rule reports it: every field is named where
@@ -117,7 +127,15 @@ impl Issues {
             expected: Some(e.expected.to_string()),
             fix: Some(e.fix.to_string()),
             inside_some,
+            cause: None,
         });
+    }
+
+    /// An error that comes from a problem in another file, whose line is
+    /// shown under the error's.
+    fn error_caused_by(&mut self, e: Error<'_>, cause: FileError) {
+        self.push_error(e, false);
+        self.errors.last_mut().expect("just pushed").cause = Some(cause);
     }
 
     fn warning(&mut self, w: Warning<'_>) {
@@ -128,6 +146,7 @@ impl Issues {
             expected: None,
             fix: Some(w.fix.to_string()),
             inside_some: false,
+            cause: None,
         });
     }
 

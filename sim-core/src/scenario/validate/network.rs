@@ -182,6 +182,7 @@ pub(super) fn build_network(
             let path = match e.item {
                 Some(ErrorItem::Switch(i)) => index_path(&field_path(topology_path, "switches"), i),
                 Some(ErrorItem::Link(i)) => index_path(&field_path(topology_path, "links"), i),
+                Some(ErrorItem::Setting(name)) => field_path(topology_path, name),
                 None => topology_path.to_string(),
             };
             issues.error(Error {

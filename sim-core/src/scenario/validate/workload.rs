@@ -14,7 +14,9 @@ use super::{Error, Issues, scheduling};
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
 use crate::scheduler::{GpuPool, SchedulerConfig};
-use crate::workload::{Directory, JobRequest, SubmittedJob, WorkloadSpec};
+use crate::workload::{
+    Directory, GeneratorSpec, JobRequest, MAX_TOTAL_JOBS, SubmittedJob, WorkloadSpec,
+};
 
 /// What the workload builders need, and the workload they build together.
 pub(super) struct Context<'a> {
@@ -73,6 +75,7 @@ impl<'a> Context<'a> {
         self.jobs(&w.jobs);
         self.training_jobs(w);
         self.generators(&w.generators);
+        self.total_jobs();
         let mut spec = self.spec;
         let mut associations: Vec<_> = spec
             .jobs
@@ -89,6 +92,28 @@ impl<'a> Context<'a> {
         spec.associations = associations;
         spec.directory = self.directory;
         spec
+    }
+
+    /// At most [`MAX_TOTAL_JOBS`] jobs in all (each generator is held to
+    /// it on its own in `generators.rs`).
+    fn total_jobs(&mut self) {
+        let listed = self.spec.jobs.len() as u64;
+        let generated: u64 = (self.spec.generators.iter())
+            .map(GeneratorSpec::expected_count)
+            .fold(0, u64::saturating_add);
+        let total = listed.saturating_add(generated);
+        if total > MAX_TOTAL_JOBS {
+            self.issues.error(Error {
+                path: "workload",
+                message: &format!("the workload has about {total} jobs, more than {MAX_TOTAL_JOBS}"),
+                found: &format!(
+                    "{listed} jobs listed or from the trace, about {generated} from {} generators",
+                    self.spec.generators.len()
+                ),
+                expected: &format!("at most {MAX_TOTAL_JOBS} jobs in all"),
+                fix: "lower the generators' `count` or `until`, or take a window of the trace (`take`); split a larger study into several runs",
+            });
+        }
     }
 
     /// The partition and QOS a job names (the defaults if it names none).
@@ -248,13 +273,19 @@ impl<'a> Context<'a> {
             // Larger than the partition the jobs go to: dropped and counted.
             machine_gpus: self.pool.map(|p| p.capacity_in(&part.nodes)),
         };
-        if let Err(problem) = options.validate() {
+        if let Err(e) = options.validate() {
+            // Every option but the machine's size is a field of the trace.
+            let field = field_path(path, e.option);
             self.issues.error(Error {
-                path,
-                message: "the trace import options are not valid",
-                found: &problem,
-                expected: "finite positive scale and factors, at least one GPU per processor",
-                fix: "fix the option the message names",
+                path: if e.option == "machine_gpus" {
+                    path
+                } else {
+                    &field
+                },
+                message: &format!("`{}` is out of range", e.option),
+                found: &e.found,
+                expected: &e.expected,
+                fix: e.fix,
             });
             return;
         }
@@ -265,25 +296,33 @@ impl<'a> Context<'a> {
         let file_path = self.base_dir.join(&t.file);
         let (jobs, report) = match trace::import_file(&file_path, format, &options) {
             Ok(imported) => imported,
-            Err(e) => {
+            Err(e) if e.line == 0 => {
                 self.issues.error(Error {
                     path: &field_path(path, "file"),
                     message: &format!("cannot import the trace: {}", e.message),
-                    found: &if e.line == 0 {
-                        e.path.clone()
-                    } else {
-                        format!("{}:{}:{}", e.path, e.line, e.column)
-                    },
+                    found: &e.path,
                     expected: &e.expected,
-                    fix: &if e.line == 0 {
-                        format!(
-                            "{} (a relative path starts at the scenario file's folder)",
-                            e.fix
-                        )
-                    } else {
+                    fix: &format!(
+                        "{} (a relative path starts at the scenario file's folder)",
                         e.fix
-                    },
+                    ),
                 });
+                return;
+            }
+            // A line of the trace: shown under the field that names it.
+            Err(e) => {
+                let found = match &e.excerpt {
+                    Some(x) if !x.span.is_empty() => format!("`{}`", &x.text[x.span.clone()]),
+                    _ => e.position(),
+                };
+                let error = Error {
+                    path: &field_path(path, "file"),
+                    message: &format!("cannot import the trace: {}", e.message),
+                    found: &found,
+                    expected: &e.expected,
+                    fix: &e.fix,
+                };
+                self.issues.error_caused_by(error, e.clone());
                 return;
             }
         };

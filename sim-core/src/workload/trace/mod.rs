@@ -3,9 +3,9 @@
 //! `sacct --parsable2` output.
 //!
 //! Job: turn a trace file (plain or gzip, detected by the magic bytes
-//! `1f 8b`, never by the extension) into a list of [`TraceJob`]s ready to be
-//! replayed on an empty cluster, and an [`ImportReport`] that accounts for
-//! every record.
+//! `1f 8b`, never by the extension; a UTF-8 byte-order mark is skipped)
+//! into a list of [`TraceJob`]s ready to be replayed on an empty cluster,
+//! and an [`ImportReport`] that accounts for every record.
 //!
 //! The pipeline, in this order:
 //! 1. parse every record (`swf.rs`, `sacct.rs`); a malformed record is a
@@ -48,7 +48,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use crate::engine::{NS_PER_SEC, SimDuration, SimTime};
-use crate::text::FileError;
+use crate::text::{FileError, without_bom};
 use crate::units::{Bytes, format_duration};
 
 /// The format of a trace file.
@@ -142,8 +142,8 @@ pub struct ImportOptions {
     /// How many usable jobs to keep after the skipped ones; `None` keeps
     /// all. Default `None`.
     pub take: Option<u64>,
-    /// Factor applied to the gaps between submit times (finite, > 0);
-    /// 0.5 doubles the arrival rate. Default 1.
+    /// Factor applied to the gaps between submit times (> 0, at most
+    /// [`MAX_INTERARRIVAL_SCALE`]); 0.5 doubles the arrival rate. Default 1.
     pub interarrival_scale: f64,
     /// GPU slots one SWF processor takes (and one sacct CPU, when the whole
     /// sacct trace has no `gres/gpu`). At least 1. Default 1.
@@ -173,30 +173,95 @@ impl Default for ImportOptions {
     }
 }
 
+/// Largest [`ImportOptions::interarrival_scale`]: stretching the gaps
+/// between submits a hundredfold already leaves any machine idle, and
+/// further stretches push the submits of a years-long trace past the end
+/// of simulated time.
+pub const MAX_INTERARRIVAL_SCALE: f64 = 100.0;
+
+/// An import option outside its range: which one, its value, what it must
+/// be and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptionError {
+    /// The option's name, a field of [`ImportOptions`] (and of a
+    /// scenario's `workload.trace`): `interarrival_scale`.
+    pub option: &'static str,
+    /// Its value, as it would be written in a scenario.
+    pub found: String,
+    pub expected: String,
+    pub fix: &'static str,
+}
+
+impl std::fmt::Display for OptionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is {}; it must be {}",
+            self.option, self.found, self.expected
+        )
+    }
+}
+
 impl ImportOptions {
-    /// Checks the options that have a legal range: the scale and estimate
-    /// factor must be finite and > 0, a fixed estimate > 0, the machine and
-    /// `gpus_per_processor` at least 1.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks the options that have a legal range: the scale must be > 0
+    /// and at most [`MAX_INTERARRIVAL_SCALE`], the estimate factor finite
+    /// and > 0, a fixed estimate > 0, the machine and
+    /// `gpus_per_processor` at least 1, a window's `take` at least 1.
+    pub fn validate(&self) -> Result<(), OptionError> {
+        let error = |option, found: String, expected: &str, fix| {
+            Err(OptionError {
+                option,
+                found,
+                expected: expected.to_string(),
+                fix,
+            })
+        };
         let scale = self.interarrival_scale;
-        if !(scale.is_finite() && scale > 0.0) {
-            return Err(format!(
-                "interarrival_scale is {scale}; it must be a finite number > 0"
-            ));
+        if !(scale.is_finite() && scale > 0.0 && scale <= MAX_INTERARRIVAL_SCALE) {
+            return error(
+                "interarrival_scale",
+                scale.to_string(),
+                &format!("a number > 0 and at most {MAX_INTERARRIVAL_SCALE}"),
+                "scale the gaps between submits by a factor like 0.5 (twice the arrival rate) or 2; 1 replays them as recorded",
+            );
         }
         if self.gpus_per_processor == 0 {
-            return Err("gpus_per_processor is 0; it must be at least 1".to_string());
+            return error(
+                "gpus_per_processor",
+                "0".into(),
+                "at least 1",
+                "give the GPU slots one trace processor takes, 1 or more",
+            );
         }
         if self.machine_gpus == Some(0) {
-            return Err("machine_gpus is 0; it must be at least 1 (or None)".to_string());
+            return error(
+                "machine_gpus",
+                "0".into(),
+                "at least 1 (or None)",
+                "give the machine's capacity in GPUs, or None for no limit",
+            );
+        }
+        if self.take == Some(0) {
+            return error(
+                "take",
+                "0".into(),
+                "at least 1 (or left out, to keep every job)",
+                "keep at least one job, or leave `take` out to replay the whole trace",
+            );
         }
         match self.missing_estimate {
-            MissingEstimate::Factor(f) if !(f.is_finite() && f > 0.0) => Err(format!(
-                "missing_estimate factor is {f}; it must be a finite number > 0"
-            )),
-            MissingEstimate::Fixed(d) if d.is_zero() => {
-                Err("missing_estimate fixed estimate is 0; it must be > 0".to_string())
-            }
+            MissingEstimate::Factor(f) if !(f.is_finite() && f > 0.0) => error(
+                "missing_estimate",
+                format!("Factor({f})"),
+                "Factor with a finite number > 0",
+                "estimate missing limits as the run time times a factor like 1.5, or use RunTime",
+            ),
+            MissingEstimate::Fixed(d) if d.is_zero() => error(
+                "missing_estimate",
+                "Fixed(\"0s\")".into(),
+                "Fixed with a duration > 0",
+                "give the estimate jobs without one get, like Fixed(\"1h\"), or use RunTime",
+            ),
             _ => Ok(()),
         }
     }
@@ -391,6 +456,8 @@ pub fn read_text(path: &Path, max: Bytes) -> Result<String, FileError> {
 }
 
 /// Imports a trace held in memory; `path_for_messages` names it in errors.
+/// A leading byte-order mark is skipped (lines and columns in errors are
+/// counted without it).
 pub fn import_str(
     path_for_messages: &str,
     text: &str,
@@ -398,6 +465,7 @@ pub fn import_str(
     options: &ImportOptions,
 ) -> Result<(Vec<TraceJob>, ImportReport), FileError> {
     check_options(path_for_messages, options)?;
+    let text = without_bom(text);
     let parsed = match format {
         TraceFormat::Swf => swf::parse(path_for_messages, text)?,
         TraceFormat::Sacct => sacct::parse(path_for_messages, text)?,
@@ -406,14 +474,14 @@ pub fn import_str(
 }
 
 fn check_options(path: &str, options: &ImportOptions) -> Result<(), FileError> {
-    options.validate().map_err(|message| {
+    options.validate().map_err(|e| {
         FileError::at(
             path,
             0,
             0,
-            format!("invalid import options: {message}"),
-            "options within their documented ranges",
-            "correct the option named above",
+            format!("invalid import options: {e}"),
+            format!("{} to be {}", e.option, e.expected),
+            e.fix,
         )
     })
 }
@@ -811,12 +879,6 @@ pub(crate) fn parse_nano(token: &str) -> Option<i128> {
     }
     let v = value * i128::from(NS_PER_SEC) + frac;
     Some(if negative { -v } else { v })
-}
-
-/// The 1-based column of byte offset `offset` in `line`, counted in
-/// characters.
-pub(crate) fn column_of(line: &str, offset: usize) -> usize {
-    line.get(..offset).map_or(offset, |s| s.chars().count()) + 1
 }
 
 #[cfg(test)]

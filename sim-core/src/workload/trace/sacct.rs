@@ -39,7 +39,7 @@
 //! Invariants: a malformed field is an error at its line and column, never a
 //! panic and never a silently wrong job.
 
-use super::{IdOrigin, Parsed, RawJob, SwfHeader, column_of, parse_nano};
+use super::{IdOrigin, Parsed, RawJob, SwfHeader, parse_nano};
 use crate::engine::NS_PER_SEC;
 use crate::text::FileError;
 
@@ -100,7 +100,7 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
             continue;
         }
         let fields = split(path, line_no, line, &columns)?;
-        let (job_offset, job_text) = fields[columns.job_id];
+        let job_text = fields[columns.job_id].1;
         let job_text = job_text.trim();
         if job_text.contains('.') {
             steps_skipped += 1;
@@ -108,19 +108,14 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
         }
         let at = |i: usize| fields[i];
         let opt = |c: Option<usize>| c.map(|i| fields[i].1.trim());
-        let err = |offset: usize, message: String, expected: &str| {
-            FileError::at(
-                path,
-                line_no,
-                column_of(line, offset),
-                message,
-                expected,
-                FIX_FORMAT,
-            )
+        // At a field's text (`fields` holds each field's offset and text).
+        let err = |span: std::ops::Range<usize>, message: String, expected: &str| {
+            FileError::in_line(path, line_no, line, span, message, expected, FIX_FORMAT)
         };
+        let whole = |(offset, text): (usize, &str)| offset..offset + text.len();
         let (id, id_origin) = job_id(job_text).ok_or_else(|| {
             err(
-                job_offset,
+                whole(fields[columns.job_id]),
                 format!("JobID is `{job_text}`"),
                 "a job id: `123`, `123_4` (array task) or `123+0` (heterogeneous component)",
             )
@@ -128,10 +123,10 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
 
         let time = |c: Option<usize>, name: &str| -> Result<Option<i64>, FileError> {
             let Some(i) = c else { return Ok(None) };
-            let (offset, value) = at(i);
+            let (_, value) = at(i);
             timestamp(value.trim()).map_err(|()| {
                 err(
-                    offset,
+                    whole(at(i)),
                     format!("{name} is `{}`", value.trim()),
                     "a time as YYYY-MM-DDTHH:MM:SS (years 1678 to 2261), or Unknown/None",
                 )
@@ -139,10 +134,10 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
         };
         let duration = |c: Option<usize>, name: &str| -> Result<Option<i64>, FileError> {
             let Some(i) = c else { return Ok(None) };
-            let (offset, value) = at(i);
+            let (_, value) = at(i);
             slurm_duration(value.trim()).map_err(|()| {
                 err(
-                    offset,
+                    whole(at(i)),
                     format!("{name} is `{}`", value.trim()),
                     "a duration as [D-]HH:MM:SS, MM:SS, MM, D-HH or D-HH:MM, or UNLIMITED",
                 )
@@ -150,22 +145,24 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
         };
         let count = |c: Option<usize>, name: &str| -> Result<Option<u64>, FileError> {
             let Some(i) = c else { return Ok(None) };
-            let (offset, value) = at(i);
-            let value = value.trim();
+            let value = at(i).1.trim();
             if value.is_empty() {
                 return Ok(None);
             }
-            value
-                .parse::<u64>()
-                .map(Some)
-                .map_err(|_| err(offset, format!("{name} is `{value}`"), "a whole number"))
+            value.parse::<u64>().map(Some).map_err(|_| {
+                err(
+                    whole(at(i)),
+                    format!("{name} is `{value}`"),
+                    "a whole number",
+                )
+            })
         };
         let tres = |c: Option<usize>, name: &str| -> Result<TresCounts, FileError> {
             let Some(i) = c else { return Ok((None, None)) };
             let (offset, value) = at(i);
             parse_tres(value).map_err(|(inner, entry)| {
                 err(
-                    offset + inner,
+                    offset + inner..offset + inner + entry.len(),
                     format!("{name} entry `{entry}` is not `key=value` with a whole number"),
                     "TRES as `cpu=8,gres/gpu=2,mem=64G,node=1` (gres/gpu:TYPE=N also accepted)",
                 )
@@ -263,10 +260,11 @@ fn header(path: &str, line_no: usize, line: &str) -> Result<Columns, FileError> 
         .collect();
     let find = |name: &str| names.iter().position(|n| n == name);
     let missing = |what: &str| {
-        FileError::at(
+        FileError::in_line(
             path,
             line_no,
-            1,
+            line,
+            0..line.len(),
             format!("the header has no {what} column"),
             "a first line naming the columns, as `sacct --parsable2` prints it \
              (JobID, Submit, and Elapsed or Start and End are required)",
@@ -327,15 +325,16 @@ fn split<'a>(
     if fields.len() == columns.count {
         return Ok(fields);
     }
-    let column = if fields.len() > columns.count {
-        column_of(line, fields[columns.count].0)
-    } else {
-        column_of(line, line.len()) + 1
+    // The first field too many, or the end of the line.
+    let span = match fields.get(columns.count) {
+        Some(&(offset, _)) => offset..line.len(),
+        None => line.len()..line.len(),
     };
-    Err(FileError::at(
+    Err(FileError::in_line(
         path,
         line_no,
-        column,
+        line,
+        span,
         format!(
             "{} fields on this line, but the header names {}",
             fields.len(),

@@ -24,7 +24,7 @@
 //! - a record becomes a [`RawJob`] unchanged: unknown values stay unknown
 //!   for the parent module to drop or replace and count.
 
-use super::{IdOrigin, Parsed, RawJob, SwfHeader, column_of, parse_nano};
+use super::{IdOrigin, Parsed, RawJob, SwfHeader, parse_nano};
 use crate::engine::NS_PER_SEC;
 use crate::text::FileError;
 
@@ -113,16 +113,15 @@ fn header_line(
     }
     let value_offset = rest_offset + rest.len() - value.len();
     let value_trimmed = value.trim();
-    let value_col = column_of(
-        line,
-        value_offset + (value.len() - value.trim_start().len()),
-    );
+    let value_start = value_offset + (value.len() - value.trim_start().len());
     let number = |negative_ok: bool| -> Result<i64, FileError> {
         leading_integer(value_trimmed, negative_ok).ok_or_else(|| {
-            FileError::at(
+            let token = value_trimmed.split_whitespace().next().unwrap_or("");
+            FileError::in_line(
                 path,
                 line_no,
-                value_col,
+                line,
+                value_start..value_start + token.len(),
                 format!("header `{key}` has no usable number: `{value_trimmed}`"),
                 format!(
                     "`; {key}: <{}whole number>`, optionally followed by a comment",
@@ -179,14 +178,16 @@ fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, FileError> {
     let mut values = [0i64; 18];
     let mut count = 0;
     for (offset, token) in tokens(line) {
-        // Columns are counted only for errors: counting characters of
-        // every token would make a large trace's import quadratic per line.
-        let column = || column_of(line, offset);
+        // Columns are counted only for errors (by `FileError::in_line`):
+        // counting characters of every token would make a large trace's
+        // import quadratic per line.
+        let span = offset..offset + token.len();
         let Some(&(name, kind)) = FIELDS.get(count) else {
-            return Err(FileError::at(
+            return Err(FileError::in_line(
                 path,
                 line_no,
-                column(),
+                line,
+                span,
                 format!(
                     "{} fields on this line, more than the 18 of SWF (`{token}` is field {})",
                     tokens(line).count(),
@@ -197,10 +198,11 @@ fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, FileError> {
             ));
         };
         values[count] = field(token, kind).ok_or_else(|| {
-            FileError::at(
+            FileError::in_line(
                 path,
                 line_no,
-                column(),
+                line,
+                span,
                 format!("field {} ({name}) is `{token}`", count + 1),
                 match kind {
                     Kind::Seconds => "seconds as a decimal number (at most 9 decimals), or -1",
@@ -213,10 +215,12 @@ fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, FileError> {
         count += 1;
     }
     if count < FIELDS.len() {
-        return Err(FileError::at(
+        let end = line.trim_end().len();
+        return Err(FileError::in_line(
             path,
             line_no,
-            column_of(line, line.trim_end().len()),
+            line,
+            end..end,
             format!(
                 "{count} fields on this line, fewer than the 18 of SWF (field {}, {}, is missing)",
                 count + 1,
@@ -248,10 +252,11 @@ fn record(path: &str, line_no: usize, line: &str) -> Result<RawJob, FileError> {
     ] = values;
     let Ok(id) = u64::try_from(job) else {
         let (offset, token) = tokens(line).next().unwrap_or((0, ""));
-        return Err(FileError::at(
+        return Err(FileError::in_line(
             path,
             line_no,
-            column_of(line, offset),
+            line,
+            offset..offset + token.len(),
             format!("the job number is `{token}`"),
             "a job number >= 0",
             FIX_LINE,

@@ -350,10 +350,14 @@ fn malformed_lines_are_errors_at_their_exact_position() {
     assert_eq!(err.message, "field 4 (run time) is `abc`");
     assert_eq!(
         err.to_string().lines().next(),
-        Some("t.swf:3:10: field 4 (run time) is `abc`")
+        Some("error: t.swf:3:10: field 4 (run time) is `abc`")
     );
-    assert!(err.to_string().contains("\n  expected seconds"));
-    assert!(err.to_string().contains("\n  fix: "));
+    assert!(err.to_string().contains("\n  = expected: seconds"));
+    assert!(err.to_string().contains("\n  = fix: "));
+    assert!(
+        (err.to_string()).contains(&format!("\n3 | {}\n  |          ^^^\n", bad.trim_end())),
+        "the line, its bad field underlined: {err}"
+    );
 
     let long = "2 5 -1 1 4 -1 -1 4 20 -1 1 7 3 -1 1 -1 -1 -1 99\n";
     let err = import_str("t.swf", long, TraceFormat::Swf, &ImportOptions::default())
