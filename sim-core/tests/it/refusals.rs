@@ -122,3 +122,58 @@ fn periodic_work_of_more_than_a_hundred_million_events_is_warned_about() {
     let loaded = load_str("ticks.ron", &text.replace("PERIOD", "\"5m\""), &[]).unwrap();
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
 }
+
+#[test]
+fn work_that_would_end_after_the_end_of_simulated_time_is_refused_where_it_is_written() {
+    let cases: [(&str, &[&str], &str, &str); 2] = [
+        (
+            "scenarios/quickstart.ron",
+            &[
+                "workload.jobs[0].submit=200000d",
+                "workload.jobs[0].runtime=20000d",
+                "workload.jobs[0].time_limit=20000d",
+            ],
+            "workload.jobs[0]",
+            "lower submit or runtime",
+        ),
+        (
+            "scenarios/quickstart.ron",
+            &["workload.generators[0].arrival=Poisson(mean_interarrival: \"2000d\")"],
+            "workload.generators[0]",
+            "lower count",
+        ),
+    ];
+    for (file, overrides, field, fix) in cases {
+        let overrides: Vec<SetArg> = overrides.iter().map(|s| SetArg::set(*s)).collect();
+        let err = load_file(&path(file), &overrides).unwrap_err();
+        let d = refused(err, field, "end of simulated time");
+        assert!(d.fix.as_deref().is_some_and(|f| f.contains(fix)), "{d}");
+    }
+}
+
+#[test]
+fn a_training_run_longer_than_simulated_time_is_refused() {
+    // 5000T tokens used to be cut silently to 10^9 steps.
+    let err = load_file(
+        &path("scenarios/hardware/scaling-7b-2-nodes.ron"),
+        &[SetArg::set("workload.training[0].tokens=5000T")],
+    )
+    .unwrap_err();
+    refused(err, "workload.training[0].tokens", "more than 10^9 steps");
+    // A GPU that barely computes makes a few steps last past 2^64 ns.
+    let text = r#"Scenario(
+    name: "slow", seed: 1,
+    catalog: (gpus: [(name: "H100-SXM-80GB", matmul_efficiency: 1e-12)]),
+    cluster: (node_groups: [(name: "dgx", count: 1, node_model: "DGX-H100")]),
+    workload: (training: [(name: "t", submit: "0s", model: "llama2-7b", steps: 1000,
+                           layout: (tp: 1, pp: 1, dp: 8, micro_batch: 1, global_batch: 8, zero_stage: 1))]),
+)"#;
+    let err = load_str("slow.ron", text, &[]).unwrap_err();
+    let d = refused(err, "workload.training[0]", "end of simulated time");
+    assert!(
+        d.fix
+            .as_deref()
+            .is_some_and(|f| f.contains("fewer tokens or steps")),
+        "{d}"
+    );
+}

@@ -184,7 +184,24 @@ impl Context<'_> {
                     continue;
                 }
                 (None, Some(text)) => match crate::units::parse_count(text) {
-                    Ok(tokens) => ((tokens / tokens_per_step).ceil() as u64).clamp(1, MAX_STEPS),
+                    Ok(tokens) if (tokens / tokens_per_step).ceil() <= MAX_STEPS as f64 => {
+                        ((tokens / tokens_per_step).ceil() as u64).max(1)
+                    }
+                    Ok(tokens) => {
+                        self.issues.error(Error {
+                            path: &field_path(&path, "tokens"),
+                            message: &format!(
+                                "{tokens:.3e} tokens at {tokens_per_step} tokens per step is more than 10^9 steps"
+                            ),
+                            found: &format!("\"{text}\""),
+                            expected: &format!(
+                                "at most {:.3e} tokens for this layout",
+                                MAX_STEPS as f64 * tokens_per_step
+                            ),
+                            fix: "train on fewer tokens, or raise global_batch",
+                        });
+                        continue;
+                    }
                     Err(_) => {
                         self.issues.error(Error {
                             path: &field_path(&path, "tokens"),
@@ -252,6 +269,7 @@ impl Context<'_> {
                 gpus_per_node: group.gpus_per_node,
                 ideal,
             });
+            self.origin(&path);
             self.spec.jobs.push(SubmittedJob {
                 name: self.directory.job_name(&name),
                 user: self.directory.user(job.user.as_deref().unwrap_or("user")),

@@ -14,8 +14,10 @@ use super::{Error, Issues, scheduling};
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
 use crate::scheduler::{GpuPool, SchedulerConfig};
+use crate::units::format_duration;
 use crate::workload::{
-    Directory, GeneratorSpec, JobRequest, MAX_TOTAL_JOBS, SubmittedJob, WorkloadSpec,
+    BeyondEndOfTime, Directory, GeneratorSpec, JobRequest, MAX_TOTAL_JOBS, SubmittedJob,
+    WorkloadSpec,
 };
 
 /// What the workload builders need, and the workload they build together.
@@ -32,6 +34,9 @@ pub(super) struct Context<'a> {
     /// Names of jobs, users and accounts met so far.
     pub directory: Directory,
     pub spec: WorkloadSpec,
+    /// Where runs of `spec.jobs` come from: `(first index, field path)`,
+    /// in index order, so a rule about a built job can point at the file.
+    pub job_origins: Vec<(usize, String)>,
 }
 
 impl<'a> Context<'a> {
@@ -51,6 +56,7 @@ impl<'a> Context<'a> {
             issues,
             directory: Directory::default(),
             spec: WorkloadSpec::default(),
+            job_origins: Vec::new(),
         }
     }
 
@@ -76,6 +82,7 @@ impl<'a> Context<'a> {
         self.training_jobs(w);
         self.generators(&w.generators);
         self.total_jobs();
+        self.check_end_of_time();
         let mut spec = self.spec;
         let mut associations: Vec<_> = spec
             .jobs
@@ -113,6 +120,66 @@ impl<'a> Context<'a> {
                 expected: &format!("at most {MAX_TOTAL_JOBS} jobs in all"),
                 fix: "lower the generators' `count` or `until`, or take a window of the trace (`take`); split a larger study into several runs",
             });
+        }
+    }
+
+    /// Notes that the jobs pushed from now on come from `path`.
+    pub fn origin(&mut self, path: &str) {
+        self.job_origins
+            .push((self.spec.jobs.len(), path.to_string()));
+    }
+
+    /// Refuses a workload part of which ends at or beyond the end of
+    /// representable time (`SimTime::MAX`, about 584 years): a run of it
+    /// could only stop with `end_of_time` before that part is done.
+    fn check_end_of_time(&mut self) {
+        const END: &str = "the end of simulated time (2^64 ns, about 584 years or 213,503 days)";
+        let kill = self.scheduler.kill_at_time_limit;
+        match self.spec.first_beyond_end_of_time(kill) {
+            None => {}
+            Some(BeyondEndOfTime::Job(index)) => {
+                let job = &self.spec.jobs[index];
+                let at = self
+                    .job_origins
+                    .partition_point(|(first, _)| *first <= index);
+                let path = at
+                    .checked_sub(1)
+                    .map_or("workload", |i| self.job_origins[i].1.as_str());
+                let (occupancy, _) = job.occupancy(kill);
+                let fix = if path.starts_with("workload.trace") {
+                    "lower interarrival_scale: the trace's gaps are stretched that many times"
+                } else if path.starts_with("workload.training") {
+                    "train on fewer tokens or steps (its run time comes from them, the layout and the GPU's matmul_efficiency)"
+                } else {
+                    "lower submit or runtime: a scenario spans at most 584 years"
+                };
+                self.issues.error(Error {
+                    path,
+                    message: &format!("this job would end at or after {END}"),
+                    found: &format!(
+                        "submitted at {} and running {}",
+                        format_duration(job.submit.saturating_since(SimTime::ZERO)),
+                        if occupancy == SimDuration::MAX {
+                            "longer than that".to_string()
+                        } else {
+                            format_duration(occupancy)
+                        }
+                    ),
+                    expected: "work that ends within 584 years",
+                    fix,
+                });
+            }
+            Some(BeyondEndOfTime::Generator(index)) => {
+                self.issues.error(Error {
+                    path: &index_path("workload.generators", index),
+                    message: &format!(
+                        "this generator's expected last job would end at or after {END}"
+                    ),
+                    found: &format!("generator `{}`", self.spec.generators[index].name),
+                    expected: "work that ends within 584 years",
+                    fix: "lower count, until, mean_interarrival or the duration",
+                });
+            }
         }
     }
 
@@ -191,6 +258,7 @@ impl<'a> Context<'a> {
                 continue;
             }
             let name = job.name.clone().unwrap_or_else(|| format!("job{}", i + 1));
+            self.origin(&path);
             let directory = &mut self.directory;
             self.spec.jobs.push(SubmittedJob {
                 name: directory.job_name(&name),
@@ -327,6 +395,7 @@ impl<'a> Context<'a> {
             }
         };
         let job_name = self.directory.job_name("trace");
+        self.origin("workload.trace");
         let mut unknown = [0u64; 2];
         // Traces have hundreds of users and up to millions of jobs: look names
         // up in an index rather than by the directory's linear search.
