@@ -177,3 +177,26 @@ fn a_training_run_longer_than_simulated_time_is_refused() {
         "{d}"
     );
 }
+
+#[test]
+fn a_damaged_gzip_trace_gets_its_own_fix_not_the_relative_path_hint() {
+    let dir = crate::support::scratch("damaged-gzip");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("t.swf.gz"), [0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6]).unwrap();
+    let text = r#"Scenario(
+    name: "gz", seed: 1,
+    cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100")]),
+    workload: (trace: (file: "t.swf.gz", format: Swf)),
+)"#;
+    let scenario = dir.join("gz.ron");
+    std::fs::write(&scenario, text).unwrap();
+    let err = load_file(&scenario, &[]).unwrap_err();
+    let d = refused(
+        err,
+        "workload.trace.file",
+        "cannot decompress the gzip data",
+    );
+    let fix = d.fix.unwrap();
+    assert!(fix.contains("gzip -t"), "{fix}");
+    assert!(!fix.contains("relative path"), "{fix}");
+}

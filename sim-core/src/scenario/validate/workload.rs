@@ -370,10 +370,15 @@ impl<'a> Context<'a> {
                     message: &format!("cannot import the trace: {}", e.message),
                     found: &e.path,
                     expected: &e.expected,
-                    fix: &format!(
-                        "{} (a relative path starts at the scenario file's folder)",
+                    // Where the file is not, say where a relative path starts.
+                    fix: &if file_path.is_file() {
                         e.fix
-                    ),
+                    } else {
+                        format!(
+                            "{} (a relative path starts at the scenario file's folder)",
+                            e.fix
+                        )
+                    },
                 });
                 return;
             }
