@@ -3,22 +3,25 @@
 //!
 //! Start with [`scenario::load_file`] to read a scenario and
 //! [`simulation::run`] to run it; [`metrics`] writes what happened. The
-//! modules, from the user's input down to the engine:
+//! modules, top to bottom: each imports only those below it
+//! (`tests/it/architecture.rs` checks it).
 //!
+//! - [`simulation`]: one run, tying the rest together on the engine;
 //! - [`scenario`]: RON files, `--set` overrides, validation with
 //!   file:line:column errors, conversion to model types;
-//! - [`units`]: durations, sizes, bandwidths and money in human spellings;
-//! - [`text`]: small things about text users type and read (file errors,
-//!   did-you-mean, escaping control characters);
-//! - [`hardware`]: GPU and node models (the catalog) and the cluster;
-//! - [`fabric`]: the network as a graph, routing, max-min fair flows;
-//! - [`collective`]: NCCL's collectives, costed analytically or as flows;
-//! - [`workload`]: jobs, synthetic generators, the submission stream;
+//! - [`metrics`]: job records, time series, the summary, the trace, output
+//!   writers;
 //! - [`scheduler`]: the queue, the policy and GPU allocation;
-//! - [`simulation`]: one run, tying the above together on the engine;
+//! - [`workload`]: jobs, synthetic generators, trace imports, the
+//!   submission stream;
 //! - [`training`]: an LLM training step (FLOPs, memory, time, MFU) from
 //!   the model, the parallel layout and the hardware;
-//! - [`metrics`]: job records, time series, the summary, output writers;
+//! - [`collective`]: NCCL's collectives, costed analytically or as flows;
+//! - [`fabric`]: the network as a graph, routing, max-min fair flows;
+//! - [`hardware`]: GPU and node models (the catalog) and the cluster;
+//! - [`units`]: durations, sizes, bandwidths and money in human spellings;
+//! - [`text`]: small things about text users type and read (file errors
+//!   and their rendering, did-you-mean, escaping control characters);
 //! - [`engine`]: simulated time, the event queue, the run loop, RNG streams.
 //!
 //! Limits: what [`scenario`] accepts is bounded in total, not only field by
@@ -30,7 +33,13 @@
 //! [`fabric::MAX_FABRIC_ENDPOINTS`] and [`fabric::MAX_EXPLICIT_CABLES`]
 //! (its builders refuse more before allocating); the workload's
 //! [`workload::MAX_TOTAL_JOBS`] and
-//! [`workload::trace::MAX_INTERARRIVAL_SCALE`].
+//! [`workload::trace::MAX_INTERARRIVAL_SCALE`] and
+//! [`workload::trace::MAX_TRACE_TEXT`]. Quantities derived from several
+//! sections are weighed too: a time series over the horizon beyond
+//! [`metrics::MAX_TIMESERIES_SAMPLES`], work ending past the end of
+//! simulated time (2^64 ns), preemption cycles and periodic work below one
+//! second are refused; periodic work of more than 10^8 events is warned
+//! about.
 //!
 //! See ARCHITECTURE.md for the invariants each module keeps.
 

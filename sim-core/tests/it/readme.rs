@@ -117,3 +117,56 @@ fn commands_split_into_words_as_a_shell_would() {
         ]
     );
 }
+
+/// `1000000` as `1,000,000`, as the README writes numbers.
+fn with_commas(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn the_readme_states_the_limits_the_code_enforces() {
+    use sim_core::{fabric, hardware, metrics, workload};
+    let readme = fs::read_to_string(path("README.md")).unwrap();
+    let limits = readme
+        .split("Sizes are bounded in total")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("the README states the limits");
+    for (what, value) in [
+        ("nodes", with_commas(hardware::MAX_TOTAL_NODES)),
+        ("GPUs", with_commas(hardware::MAX_TOTAL_GPUS)),
+        ("GPUs per node", hardware::MAX_GPUS_PER_NODE.to_string()),
+        ("NICs per node", hardware::MAX_NICS_PER_NODE.to_string()),
+        ("jobs", "10^8".to_string()),
+        (
+            "switch radix",
+            with_commas(u64::from(fabric::MAX_SWITCH_RADIX)),
+        ),
+        (
+            "trace stretch",
+            format!("{}", workload::trace::MAX_INTERARRIVAL_SCALE),
+        ),
+    ] {
+        assert!(
+            limits.contains(&value),
+            "the README's limits lack {what} = {value}:\n{limits}"
+        );
+    }
+    assert_eq!(workload::MAX_TOTAL_JOBS, 100_000_000);
+    assert_eq!(
+        workload::trace::MAX_TRACE_TEXT,
+        sim_core::units::Bytes::gib(1)
+    );
+    assert!(readme.contains(&format!(
+        "at most {} rows",
+        with_commas(metrics::MAX_TIMESERIES_SAMPLES as u64)
+    )));
+}
