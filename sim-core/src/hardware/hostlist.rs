@@ -151,14 +151,16 @@ fn bracket(inside: &str, offset: usize) -> Result<Vec<String>, HostlistError> {
     Ok(out)
 }
 
+/// A prefix, the width of its numbers, and runs of them (lo, hi).
+type Item = (String, usize, Vec<(u64, u64)>);
+
 /// `names` as a host list: runs of consecutive numbers after the same
 /// prefix, written with the same width, become one bracket
 /// (`["n01", "n02", "n04"]` is `n[01-02,04]`); a name without a number
 /// stays as it is. Order is kept: a name that does not continue the
 /// previous run starts a new item.
 pub fn compress<S: AsRef<str>>(names: &[S]) -> String {
-    // (prefix, width, runs of (lo, hi))
-    let mut items: Vec<(String, usize, Vec<(u64, u64)>)> = Vec::new();
+    let mut items: Vec<Item> = Vec::new();
     for name in names {
         let name = name.as_ref();
         let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
@@ -188,7 +190,7 @@ pub fn compress<S: AsRef<str>>(names: &[S]) -> String {
             _ => items.push((prefix.to_string(), number.len(), vec![(n, n)])),
         }
     }
-    let item = |(prefix, width, runs): &(String, usize, Vec<(u64, u64)>)| {
+    let item = |(prefix, width, runs): &Item| {
         if runs.is_empty() {
             return prefix.clone();
         }

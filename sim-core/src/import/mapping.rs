@@ -195,7 +195,8 @@ fn group_name(host: &str, taken: &[Group]) -> String {
     name
 }
 
-/// Pairs of `DEFAULT` lines, then the line's own: the later wins.
+/// The line's own pairs, then those of the `DEFAULT` lines before it (as
+/// slurmctld merges them): the later wins.
 fn effective<'a>(defaults: &'a [Pair], line: &'a Statement) -> impl Fn(&str) -> Option<&'a Pair> {
     move |key| {
         line.get(key)
@@ -237,15 +238,14 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
         } else {
             (keys::GLOBAL, "global")
         };
-        if what == "global" {
-            if let Some(Some(reason)) = keys::lookup(keys::GLOBAL, &head.key)
-                && ["SlurmctldHost", "DownNodes", "NodeSet", "FrontendName"]
-                    .iter()
-                    .any(|k| head.is(k))
-            {
-                ignore(&mut plan, head, reason);
-                continue;
-            }
+        if what == "global"
+            && let Some(Some(reason)) = keys::lookup(keys::GLOBAL, &head.key)
+            && ["SlurmctldHost", "DownNodes", "NodeSet", "FrontendName"]
+                .iter()
+                .any(|k| head.is(k))
+        {
+            ignore(&mut plan, head, reason);
+            continue;
         }
         for pair in &statement.pairs {
             match keys::lookup(table, &pair.key) {
@@ -260,11 +260,11 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
         let is_default = head.value.eq_ignore_ascii_case("DEFAULT");
         match what {
             "NodeName" if is_default => node_defaults.extend(statement.pairs[1..].iter().cloned()),
-            "NodeName" => node_lines.push(statement),
+            "NodeName" => node_lines.push((node_defaults.clone(), statement)),
             "PartitionName" if is_default => {
                 part_defaults.extend(statement.pairs[1..].iter().cloned())
             }
-            "PartitionName" => part_lines.push(statement),
+            "PartitionName" => part_lines.push((part_defaults.clone(), statement)),
             _ => {}
         }
     }
@@ -276,8 +276,8 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
     // Nodes.
     let mut cpu_only: Vec<String> = Vec::new();
     let mut known_hosts: Vec<String> = Vec::new();
-    for line in &node_lines {
-        let get = effective(&node_defaults, line);
+    for (defaults, line) in &node_lines {
+        let get = effective(defaults, line);
         let names = hosts(line.head())?;
         known_hosts.extend(names.iter().cloned());
         let gres = match get("Gres") {
@@ -334,7 +334,7 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
     if plan.groups.is_empty() {
         let at = node_lines
             .first()
-            .map(|l| l.head().key_at.clone())
+            .map(|(_, l)| l.head().key_at.clone())
             .unwrap_or(Place {
                 path: inputs.conf_path.clone(),
                 line: 0,
@@ -381,8 +381,8 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
     }
 
     // Partitions.
-    for line in &part_lines {
-        let get = effective(&part_defaults, line);
+    for (defaults, line) in &part_lines {
+        let get = effective(defaults, line);
         let name = line.head().value.clone();
         let Some(nodes) = get("Nodes") else {
             plan.notes.push(format!(
@@ -796,8 +796,8 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
                 .unwrap_or(1);
             let max_time = part_lines
                 .iter()
-                .find(|l| l.head().value == default.name)
-                .and_then(|l| effective(&part_defaults, l)("MaxTime"))
+                .find(|(_, l)| l.head().value == default.name)
+                .and_then(|(d, l)| effective(d, l)("MaxTime"))
                 .and_then(|p| time(p).ok().flatten())
                 .unwrap_or(SimDuration::from_secs(4 * 3_600));
             let max_runtime =
