@@ -7,6 +7,8 @@
 //! (`tests/it/architecture.rs` checks it).
 //!
 //! - [`simulation`]: one run, tying the rest together on the engine;
+//! - [`import`]: a site's Slurm configuration (slurm.conf, topology.conf,
+//!   sacctmgr's QOS) as a commented scenario;
 //! - [`scenario`]: RON files, `--set` overrides, validation with
 //!   file:line:column errors, conversion to model types;
 //! - [`metrics`]: job records, time series, the summary, the trace, output
@@ -47,6 +49,7 @@ pub mod collective;
 pub mod engine;
 pub mod fabric;
 pub mod hardware;
+pub mod import;
 pub mod metrics;
 pub mod scenario;
 pub mod scheduler;

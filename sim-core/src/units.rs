@@ -2,7 +2,7 @@
 //!
 //! | type | stored as | accepted spellings |
 //! | --- | --- | --- |
-//! | [`SimDuration`] | integer ns | `"90s"`, `"36h"`, `"7d"`, `"1h30m"`, `"1.5h"`, `"250ms"` |
+//! | [`SimDuration`] | integer ns | `"90s"`, `"36h"`, `"7d"`, `"1h30m"`, `"1.5h"`, `"250ms"`; Slurm's `"4:00:00"`, `"7-0"`, `"7-00:00:00"` |
 //! | [`Bytes`] | integer bytes | `"80GiB"`, `"141GB"`, `"512MiB"`, `"1.5TB"` |
 //! | [`Bandwidth`] | integer bits/s | `"400Gbps"`, `"900GB/s"`, `"3.35TB/s"` |
 //! | [`Usd`] | integer micro-dollars | `"$2.50"`, `"$0.0004"` |
@@ -223,11 +223,14 @@ const DURATION_UNITS: &[(&str, u64)] = &[
     ("d", 86_400 * NS_PER_SEC),
     ("w", 7 * 86_400 * NS_PER_SEC),
 ];
-const DURATION_EXPECTED: &str =
-    "a duration: a number and a unit (ns, us, ms, s, m, h, d, w), or several, like \"1h30m\"";
+const DURATION_EXPECTED: &str = "a duration: a number and a unit (ns, us, ms, s, m, h, d, w), or several, like \"1h30m\", or Slurm's [days-]hours:minutes:seconds, like \"7-00:00:00\"";
 const DURATION_FIX: &str = "write it like \"90s\", \"36h\", \"7d\" or \"1h30m\"";
 
-/// Parses a duration such as `"90s"`, `"1.5h"` or `"1d12h"`.
+/// Parses a duration such as `"90s"`, `"1.5h"` or `"1d12h"`, or one of
+/// Slurm's clock forms with a colon or a dash (`"30:00"`, `"4:00:00"`,
+/// `"7-0"`, `"7-00:00:00"`; see [`slurm_clock_secs`]). A bare number stays
+/// an error: its unit would be a guess (Slurm reads minutes, a person
+/// often means seconds).
 pub fn parse_duration(input: &str) -> Result<SimDuration, UnitError> {
     let err = |why: &str| unit_error("duration", input, why, DURATION_EXPECTED, DURATION_FIX);
     let s = input.trim();
@@ -242,6 +245,13 @@ pub fn parse_duration(input: &str) -> Result<SimDuration, UnitError> {
     }
     if s.is_empty() {
         return Err(err("empty"));
+    }
+    if s.contains([':', '-']) {
+        let secs = slurm_clock_secs(s).map_err(err)?;
+        return secs
+            .checked_mul(NS_PER_SEC)
+            .map(SimDuration::from_ns)
+            .ok_or_else(|| err("too large"));
     }
     let mut rest = s;
     let mut total: u64 = 0;
@@ -265,6 +275,89 @@ pub fn parse_duration(input: &str) -> Result<SimDuration, UnitError> {
         rest = after_unit.trim_start();
     }
     Ok(SimDuration::from_ns(total))
+}
+
+/// Seconds of one of Slurm's clock forms, as `time_str2secs` in Slurm's
+/// `src/common/parse_time.c` reads them: `MM:SS`, `HH:MM:SS`, `D-HH`,
+/// `D-HH:MM`, `D-HH:MM:SS`, every field a run of decimal digits (fields
+/// are not bounded: `90:00` is 90 minutes, as in Slurm). A bare number of
+/// minutes and `UNLIMITED` are not clock forms: see [`parse_slurm_minutes`].
+/// The error says what is wrong, for a [`UnitError`]'s `found`.
+pub fn slurm_clock_secs(s: &str) -> Result<u64, &'static str> {
+    let field = |f: &str| -> Result<u64, &'static str> {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("a field of a [days-]hours:minutes:seconds time is not a number");
+        }
+        f.parse().map_err(|_| "too large")
+    };
+    let (days, clock) = match s.split_once('-') {
+        Some((d, rest)) => (field(d)?, rest),
+        None => (0, s),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let [h, m, sec] = match (s.contains('-'), parts.as_slice()) {
+        (true, [h]) => [*h, "0", "0"],
+        (true, [h, m]) => [*h, *m, "0"],
+        (_, [h, m, sec]) => [*h, *m, *sec],
+        (false, [m, sec]) => ["0", *m, *sec],
+        _ => return Err("not one of Slurm's forms MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS"),
+    };
+    let total = [
+        (days, 86_400),
+        (field(h)?, 3_600),
+        (field(m)?, 60),
+        (field(sec)?, 1),
+    ]
+    .iter()
+    .try_fold(0u64, |acc, &(n, scale)| {
+        n.checked_mul(scale).and_then(|x| acc.checked_add(x))
+    });
+    total.ok_or("too large")
+}
+
+/// Whether `text` is Slurm's word for no limit: `UNLIMITED`, `INFINITE`
+/// (any case), as `time_str2secs` accepts them.
+pub fn is_unlimited(text: &str) -> bool {
+    let t = text.trim();
+    t.eq_ignore_ascii_case("UNLIMITED") || t.eq_ignore_ascii_case("INFINITE")
+}
+
+/// A time as slurm.conf writes one (`MaxTime`, `DefaultTime`,
+/// `PriorityMaxAge`, ...), read as slurmctld's `time_str2mins` does: a
+/// bare number is minutes; the clock forms of [`slurm_clock_secs`] are
+/// rounded up to whole minutes (`0:30` is one minute); `UNLIMITED`,
+/// `INFINITE` and `-1` are no limit (`None`).
+pub fn parse_slurm_minutes(input: &str) -> Result<Option<SimDuration>, UnitError> {
+    let err = |why: &str| {
+        unit_error(
+            "Slurm time",
+            input,
+            why,
+            "minutes, or [days-]hours:minutes:seconds (MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS), or UNLIMITED",
+            "write it like \"60\" (minutes), \"4:00:00\" or \"7-00:00:00\", as slurm.conf(5) does",
+        )
+    };
+    let s = input.trim();
+    if is_unlimited(s) || s == "-1" {
+        return Ok(None);
+    }
+    let secs = if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        s.parse::<u64>()
+            .ok()
+            .and_then(|m| m.checked_mul(60))
+            .ok_or_else(|| err("too large"))?
+    } else if s.contains([':', '-']) && !s.starts_with('-') {
+        slurm_clock_secs(s).map_err(err)?.div_ceil(60) * 60
+    } else {
+        return Err(err(if s.is_empty() {
+            "empty"
+        } else {
+            "not a Slurm time"
+        }));
+    };
+    secs.checked_mul(NS_PER_SEC)
+        .map(|ns| Some(SimDuration::from_ns(ns)))
+        .ok_or_else(|| err("too large"))
 }
 
 /// Formats a duration as the shortest exact compound form: `"1d12h"`,
@@ -728,6 +821,46 @@ mod tests {
         ];
         for (text, ns) in cases {
             assert_eq!(parse_duration(text).unwrap().as_ns(), ns, "{text}");
+        }
+    }
+
+    /// Slurm's forms, as `time_str2secs` (Slurm, `src/common/parse_time.c`)
+    /// documents them: "min, min:sec, hr:min:sec, days-hr:min:sec,
+    /// days-hr"; slurm.conf(5) writes MaxTime as "minutes, minutes:seconds,
+    /// hours:minutes:seconds, days-hours, days-hours:minutes,
+    /// days-hours:minutes:seconds or UNLIMITED".
+    #[test]
+    fn slurm_time_forms_parse_as_slurm_reads_them() {
+        let secs = |t: &str| parse_duration(t).unwrap().as_ns() / NS_PER_SEC;
+        assert_eq!(secs("30:15"), 30 * 60 + 15, "MM:SS");
+        assert_eq!(secs("4:00:00"), 4 * 3600, "HH:MM:SS");
+        assert_eq!(secs("04:00:00"), 4 * 3600);
+        assert_eq!(secs("7-0"), 7 * 86_400, "D-HH");
+        assert_eq!(secs("7-00:00:00"), 7 * 86_400);
+        assert_eq!(secs("1-12"), 36 * 3600);
+        assert_eq!(secs("1-2:30"), 86_400 + 2 * 3600 + 30 * 60, "D-HH:MM");
+        assert_eq!(secs("90:00"), 90 * 60, "fields are not bounded");
+        for bad in ["7-", "1:2:3:4", "1-2:3:4:5", "a:00", "1:-2", ":30", "1-2-3"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        // A bare number stays ambiguous in a scenario...
+        assert!(parse_duration("30").unwrap_err().found.contains("no unit"));
+        // ...but slurm.conf reads it as minutes, rounds seconds up to
+        // minutes (`time_str2mins`: `(i + 59) / 60`) and knows no limit.
+        let mins = |t: &str| {
+            parse_slurm_minutes(t)
+                .unwrap()
+                .map(|d| d.as_ns() / NS_PER_SEC)
+        };
+        assert_eq!(mins("30"), Some(1800));
+        assert_eq!(mins("0:30"), Some(60));
+        assert_eq!(mins("7-00:00:00"), Some(7 * 86_400));
+        assert_eq!(mins("UNLIMITED"), None);
+        assert_eq!(mins("infinite"), None);
+        assert_eq!(mins("-1"), None);
+        for bad in ["", "1h", "-5", "1:2:3:4", "4:0x:00"] {
+            let e = parse_slurm_minutes(bad).unwrap_err();
+            assert!(e.expected.contains("UNLIMITED"), "{bad}: {e}");
         }
     }
 

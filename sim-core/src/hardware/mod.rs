@@ -13,6 +13,7 @@
 //! - node ids are dense `0..node_count` in group order, so they index arrays.
 
 mod builtin;
+pub mod hostlist;
 
 use serde::Serialize;
 

@@ -17,7 +17,7 @@ use std::path::Path;
 use crate::support::path;
 
 /// sim-core's modules, lowest first: each may import only those before it.
-pub const LAYERS: [&str; 12] = [
+pub const LAYERS: [&str; 13] = [
     "engine",
     "text",
     "units",
@@ -29,6 +29,7 @@ pub const LAYERS: [&str; 12] = [
     "scheduler",
     "metrics",
     "scenario",
+    "import",
     "simulation",
 ];
 

@@ -9,6 +9,7 @@
 //! | `snapshots` | golden outputs of every bundled scenario, the CLI's tables and every broken scenario's diagnostic |
 //! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
 //! | `cli_edges` | the command line at its edges: closed stdout, refused flag values, control characters, completions and man page |
+//! | `import_slurm` | `import slurm`: the guide's slurm.conf re-imports byte for byte and runs; a test per key family; bad slurm.conf input at its line and column |
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
 //! | `bad_input_messages` | what those refusals say: encodings, `--set` values and flags, control characters, trace files' errors |
 //! | `limits` | sizes past the crate's limits are refused before anything is allocated, naming the limit |
@@ -31,6 +32,7 @@ mod cli_edges;
 mod determinism;
 mod fcfs;
 mod hardware;
+mod import_slurm;
 mod limits;
 mod readme;
 mod refusals;

@@ -33,6 +33,7 @@ mod catalog;
 mod collective;
 mod compare;
 mod generate;
+mod import;
 mod plan;
 mod progress;
 mod report;
@@ -60,6 +61,7 @@ Examples:
   clustersim compare scenarios/traces/sdsc-sp2.ron --a-set scheduler.backfill=None --b-set scheduler.backfill=Easy
   clustersim validate scenarios/quickstart.ron --set cluster.node_groups[0].count=64
   clustersim catalog
+  clustersim import slurm /etc/slurm/slurm.conf -o my-cluster.ron
   clustersim plan --model llama3-405b --tokens 15T --gpus 16384 --node DGX-H100 --tp 8 --pp 16 --virtual-stages 8 --global-batch 2048 --zero-stage 2 --recompute none --sequence-parallel --balance-embedding-stages";
 
 const GENERATE_EXAMPLES: &str = "\
@@ -120,6 +122,9 @@ enum Command {
         #[command(flatten)]
         overrides: Overrides,
     },
+    /// Import a site's configuration as a commented scenario.
+    #[command(subcommand)]
+    Import(import::ImportKind),
     /// Plan an LLM training run: FLOPs, memory per GPU, step time, MFU,
     /// days, GPU-hours and cost.
     Plan(plan::PlanArgs),
@@ -255,6 +260,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => compare::compare(args, out),
         Command::Collective(args) => collective::run(args, out),
         Command::Plan(args) => plan::plan(args, out),
+        Command::Import(kind) => import::run(kind, out),
         Command::Validate {
             scenario,
             overrides,

@@ -133,6 +133,10 @@ pub struct NodeGroup {
     /// Prefix of the node names (`"dgx"` gives `dgx-000`, `dgx-001`, ...).
     pub name: String,
     pub count: u32,
+    /// The nodes' own names as a Slurm host list (`"gpu-node[1-8]"`),
+    /// `count` of them, instead of `<name>-<index>`.
+    #[serde(default)]
+    pub hosts: Option<String>,
     pub node_model: String,
     /// Overrides the node model's GPU.
     #[serde(default)]
@@ -553,8 +557,10 @@ pub struct Partition {
     /// `Default=YES`: jobs that name no partition go here (else the first).
     #[serde(default)]
     pub default: Option<bool>,
+    /// Slurm's DefaultTime; `"UNLIMITED"` is the same as leaving it out.
     #[serde(default)]
     pub default_time: Option<Written<SimDuration>>,
+    /// Slurm's MaxTime; `"UNLIMITED"` (or leaving it out) is no limit.
     #[serde(default)]
     pub max_time: Option<Written<SimDuration>>,
     #[serde(default)]

@@ -86,6 +86,14 @@ impl<T> Written<T> {
     }
 }
 
+impl Written<SimDuration> {
+    /// Whether it is Slurm's `"UNLIMITED"` or `"INFINITE"`, which the
+    /// fields named after slurm.conf's time limits accept as no limit.
+    pub fn is_unlimited(&self) -> bool {
+        matches!(&self.spelling, Spelling::Text(t) if crate::units::is_unlimited(t))
+    }
+}
+
 /// Accepts a string or a bare number, and says what to write for anything
 /// else.
 struct WrittenVisitor<T>(PhantomData<fn() -> T>);

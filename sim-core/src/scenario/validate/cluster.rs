@@ -1,11 +1,14 @@
 //! The `cluster` section: node groups of catalog models, named uniquely,
 //! at most [`MAX_TOTAL_NODES`] nodes and [`MAX_TOTAL_GPUS`] GPUs in all
-//! (checked before any node is made).
+//! (checked before any node is made). A group's `hosts`, a Slurm host
+//! list, names its nodes as Slurm does (one name per node, unique over the
+//! cluster); without it nodes are `<group>-<index>`.
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::catalog::{Models, gpus_per_node_in_range};
 use super::{Error, Issues, valid_label};
+use crate::hardware::hostlist::{self, HOSTLIST_EXPECTED};
 use crate::hardware::{Cluster, MAX_TOTAL_GPUS, MAX_TOTAL_NODES, NodeGroup};
 
 /// Largest node count per group; more is surely a typo.
@@ -27,6 +30,7 @@ pub(super) fn build_cluster(
         return None;
     }
     let mut groups = Vec::new();
+    let mut hosts: Vec<Option<Vec<String>>> = Vec::new();
     let mut ok = true;
     for (i, g) in c.node_groups.iter().enumerate() {
         let path = index_path("cluster.node_groups", i);
@@ -65,6 +69,38 @@ pub(super) fn build_cluster(
             });
             ok = false;
         }
+        let names = g.hosts.as_deref().and_then(|list| {
+            let at = field_path(&path, "hosts");
+            match hostlist::expand(list) {
+                Ok(names) if names.len() as u64 == u64::from(g.count) => Some(names),
+                Ok(names) => {
+                    issues.error(Error {
+                        path: &at,
+                        message: &format!(
+                            "the host list names {} nodes, the group has count: {}",
+                            names.len(),
+                            g.count
+                        ),
+                        found: &format!("\"{list}\""),
+                        expected: "one host name per node of the group",
+                        fix: &format!("set count: {}, or name {} hosts", names.len(), g.count),
+                    });
+                    ok = false;
+                    None
+                }
+                Err(e) => {
+                    issues.error(Error {
+                        path: &at,
+                        message: &format!("invalid host list: {}", e.message),
+                        found: &format!("\"{list}\""),
+                        expected: HOSTLIST_EXPECTED,
+                        fix: "write it as slurm.conf does, e.g. \"gpu-node[1-8,10]\"",
+                    });
+                    ok = false;
+                    None
+                }
+            }
+        });
         let Some(node_model) = models.node(&field_path(&path, "node_model"), &g.node_model, issues)
         else {
             ok = false;
@@ -93,6 +129,7 @@ pub(super) fn build_cluster(
             first_node: 0,
             node_count: g.count,
         });
+        hosts.push(names);
     }
     // Totals, before any node is made.
     let nodes: u64 = groups.iter().map(|g| u64::from(g.node_count)).sum();
@@ -123,5 +160,38 @@ pub(super) fn build_cluster(
         });
         ok = false;
     }
-    ok.then(|| Cluster::from_groups(groups))
+    if !ok {
+        return None;
+    }
+    let mut cluster = Cluster::from_groups(groups);
+    for (group, names) in cluster.groups.iter().zip(hosts) {
+        let first = group.first_node as usize;
+        for (node, name) in cluster.nodes[first..]
+            .iter_mut()
+            .zip(names.into_iter().flatten())
+        {
+            node.name = name;
+        }
+    }
+    let mut sorted: Vec<(&str, usize)> = (cluster.nodes.iter().enumerate())
+        .map(|(i, n)| (n.name.as_str(), i))
+        .collect();
+    sorted.sort_unstable();
+    if let Some(pair) = sorted.windows(2).find(|w| w[0].0 == w[1].0) {
+        let group = cluster.group_of(pair[1].1 as u32);
+        let i = cluster
+            .groups
+            .iter()
+            .position(|g| g.name == group.name)
+            .unwrap_or(0);
+        issues.error(Error {
+            path: &field_path(&index_path("cluster.node_groups", i), "hosts"),
+            message: &format!("two nodes are named `{}`", pair[0].0),
+            found: &format!("\"{}\"", pair[0].0),
+            expected: "node names unique over the cluster",
+            fix: "rename the hosts of one group",
+        });
+        return None;
+    }
+    Some(cluster)
 }

@@ -9,7 +9,7 @@ use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::{Error, Issues, Warning};
 use crate::engine::SimDuration;
-use crate::hardware::Cluster;
+use crate::hardware::{Cluster, hostlist};
 use crate::scheduler::fairshare::{AccountSpec, AccountTree, FairshareAlgorithm, UsageReset};
 use crate::scheduler::priority::MultifactorWeights;
 use crate::scheduler::{
@@ -285,44 +285,23 @@ fn node_set(
     ok.then_some(member)
 }
 
-/// A group name, a node name, or `prefix[a-b,c]` (zero-padded ranges).
+/// A group name, or a Slurm host list of node names (`"dgx-[000-015]"`,
+/// `"gpu-node[1-8,10]"`; see `hardware::hostlist`).
 fn resolve_nodes(reference: &str, cluster: &Cluster) -> Result<Vec<u32>, String> {
     if let Some(group) = cluster.groups.iter().find(|g| g.name == reference) {
         return Ok((group.first_node..group.first_node + group.node_count).collect());
     }
-    let names: Vec<String> = match reference.split_once('[') {
-        None => vec![reference.to_string()],
-        Some((prefix, rest)) => {
-            let inner = rest
-                .strip_suffix(']')
-                .ok_or_else(|| format!("the range `{reference}` lacks its closing `]`"))?;
-            let mut names = Vec::new();
-            for part in inner.split(',') {
-                let (lo, hi) = part.split_once('-').unwrap_or((part, part));
-                let width = lo.len();
-                let (Ok(a), Ok(b)) = (lo.parse::<u32>(), hi.parse::<u32>()) else {
-                    return Err(format!(
-                        "`{part}` in `{reference}` is not a number or a range"
-                    ));
-                };
-                if a > b || b - a > 1_000_000 {
-                    return Err(format!(
-                        "the range `{part}` in `{reference}` is empty or huge"
-                    ));
-                }
-                names.extend((a..=b).map(|n| format!("{prefix}{n:0width$}")));
-            }
-            names
-        }
-    };
+    let names = hostlist::expand(reference)
+        .map_err(|e| format!("`{reference}` is not a host list: {}", e.message))?;
+    let index: std::collections::BTreeMap<&str, u32> = (cluster.nodes.iter().enumerate())
+        .map(|(i, n)| (n.name.as_str(), i as u32))
+        .collect();
     names
         .iter()
         .map(|name| {
-            cluster
-                .nodes
-                .iter()
-                .position(|n| &n.name == name)
-                .map(|i| i as u32)
+            index
+                .get(name.as_str())
+                .copied()
                 .ok_or_else(|| format!("no node or node group is named `{name}`"))
         })
         .collect()
@@ -354,8 +333,11 @@ fn partitions(list: &[file::Partition], cluster: &Cluster, issues: &mut Issues) 
                 fix: "list the node groups of this partition",
             });
         }
+        // Slurm's `UNLIMITED` (or `INFINITE`) is no limit, as leaving the
+        // field out is.
         let mut time = |field: &str, value: Option<&file::Written<SimDuration>>| {
             let at = field_path(&path, field);
+            let value = value.filter(|w| !w.is_unlimited());
             let time = issues.optional(&at, value).ok().flatten();
             if let Some(t) = time {
                 issues.positive_duration(
