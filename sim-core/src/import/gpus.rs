@@ -123,6 +123,11 @@ const FAMILIES: &[(&str, &str)] = &[
     ("4090", "RTX-4090"),
 ];
 
+/// Marks of a variant the families above do not describe (H100 NVL and
+/// PCIe cards, MIG slices such as `nvidia_a100_1g.10gb`): a type with one
+/// needs the user's `--gpu-model`, never the SXM model of its family.
+const VARIANTS: &[&str] = &["nvl", "pcie", "mig", "1g.", "2g.", "3g.", "4g.", "7g."];
+
 /// The catalog GPU model of Gres type `kind`: the user's mapping first
 /// (`--gpu-model TYPE=MODEL`, `gpu` standing for an untyped Gres), then
 /// the families above.
@@ -137,7 +142,8 @@ pub fn catalog_model(
         return Ok(model.clone());
     }
     let lower = kind.to_ascii_lowercase();
-    if let Some((_, model)) = FAMILIES.iter().find(|(f, _)| lower.contains(f)) {
+    let variant = VARIANTS.iter().any(|v| lower.contains(v));
+    if let Some((_, model)) = FAMILIES.iter().find(|(f, _)| !variant && lower.contains(f)) {
         return Ok((*model).to_string());
     }
     let models: Vec<&str> = catalog.gpu_names().collect();
@@ -250,6 +256,18 @@ mod tests {
         assert_eq!(m("nvidia_h100_80gb_hbm3"), "H100-SXM-80GB");
         assert_eq!(m("a100"), "A100-SXM-80GB");
         assert_eq!(m("a100_40g"), "A100-SXM-40GB");
+        // Variants of a family the catalog does not hold are asked for,
+        // not given the SXM model: an H100 NVL is a 94 GB PCIe card, a MIG
+        // slice a seventh of an A100.
+        for variant in [
+            "h100nvl",
+            "nvidia_h100_nvl",
+            "a100-pcie-40gb",
+            "nvidia_a100_1g.10gb",
+        ] {
+            let e = catalog_model(variant, &[], &catalog, &at()).unwrap_err();
+            assert!(e.fix.contains("--gpu-model"), "{variant}: {}", e.fix);
+        }
         let e = catalog_model("v100", &[], &catalog, &at()).unwrap_err();
         assert!(e.fix.contains("--gpu-model v100=MODEL"), "{}", e.fix);
         let mapped = [("v100".to_string(), "A100-SXM-40GB".to_string())];

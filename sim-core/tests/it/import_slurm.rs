@@ -364,3 +364,55 @@ fn bad_input_names_the_line_and_column_and_the_fix() {
         "{err}"
     );
 }
+
+/// Two real sites' configurations, written from the facts their user
+/// documentation publishes (sources in each file's header): each imports,
+/// validates and runs; what the importer cannot know it asks for.
+#[test]
+fn real_sites_configurations_import_validate_and_run() {
+    let dir = workspace_root().join("sim-core/tests/slurm");
+    // JHU DSAI: 80 CPU-only nodes (left out, with their partition) and five
+    // GPU partitions. Its H100 NVL cards are no catalog model: the import
+    // asks for a mapping instead of giving them the SXM model's numbers.
+    let (code, _, err) = import(&dir, &["jhu-dsai.slurm.conf"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("jhu-dsai.slurm.conf:30:"), "{err}");
+    assert!(err.contains("--gpu-model h100nvl=MODEL"), "{err}");
+    let cases: [(&str, &[&str], u64, &[&str]); 2] = [
+        (
+            "jhu-dsai",
+            &["--gpu-model", "h100nvl=H100-SXM-80GB"],
+            // 11 + 4 A100 nodes x 8, 8 L40S x 8, 16 + 16 H100 x 4.
+            15 * 8 + 8 * 8 + 32 * 4,
+            &["interactive", "l40s", "a100", "h100", "nvl"],
+        ),
+        (
+            "nscc-devana",
+            &[],
+            // 8 nodes x 4 A100 and two login nodes with one GPU each.
+            8 * 4 + 2,
+            &["testing", "gpu"],
+        ),
+    ];
+    for (site, extra, gpus, partitions) in cases {
+        let out_ron = scratch(&format!("site-{site}.ron"));
+        let _ = fs::remove_file(&out_ron);
+        let conf = format!("{site}.slurm.conf");
+        let out_arg = out_ron.display().to_string();
+        let mut args = vec![conf.as_str(), "-o", out_arg.as_str()];
+        args.extend_from_slice(extra);
+        let (code, _, err) = import(&dir, &args);
+        assert_eq!(code, 0, "{site}: {err}");
+        let ron = fs::read_to_string(&out_ron).unwrap();
+        // The CPU-only partitions are accounted for, not silently gone.
+        assert!(ron.contains("only CPU nodes, so left out"), "{site}");
+        for p in partitions {
+            assert!(ron.contains(&format!("(name: \"{p}\"")), "{site}: {p}");
+        }
+        let run = clustersim(&["run", &out_arg, "-q", "--format", "json"]);
+        assert_eq!(run.status.code(), Some(0), "{site}: {}", stderr(&run));
+        let summary: serde_json::Value = serde_json::from_str(&stdout(&run)).unwrap();
+        assert_eq!(summary["gpus"], gpus, "{site}");
+        assert_eq!(summary["jobs"]["completed"], 200, "{site}");
+    }
+}
