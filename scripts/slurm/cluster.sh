@@ -142,6 +142,11 @@ KillWait=2
 MailProg=/bin/true
 InactiveLimit=0
 EOF
+        # SLURM_DEBUGFLAGS=Backfill,BackfillMap logs the backfill's plans
+        # (keep them with SLURM_KEEP=1: $SLURM_DIR/log/slurmctld.log).
+        if [ -n "${SLURM_DEBUGFLAGS:-}" ]; then
+            echo "DebugFlags=$SLURM_DEBUGFLAGS"
+        fi
     } >"$SLURM_DIR/slurm.conf"
     export SLURM_CONF=$SLURM_DIR/slurm.conf
 
@@ -175,8 +180,9 @@ EOF
     return 1
 }
 
-# Cancels every job, stops the daemons by PID (TERM, then KILL after 10 s)
-# and removes the directory (kept if SLURM_KEEP=1).
+# Cancels every job, stops the daemons by PID (TERM, then KILL after 10 s),
+# copies slurmctld's log to $SLURM_LOG_COPY if set, and removes the
+# directory (kept, logs included, if SLURM_KEEP=1).
 slurm_stop() {
     trap - EXIT
     if [ -n "${SLURM_CONF:-}" ] && [ "${#SLURM_PIDS[@]}" -gt 1 ]; then
@@ -200,6 +206,9 @@ slurm_stop() {
         kill -KILL "$pid" 2>/dev/null || true
     done
     SLURM_PIDS=()
+    if [ -n "${SLURM_LOG_COPY:-}" ] && [ -f "${SLURM_DIR:-}/log/slurmctld.log" ]; then
+        cp "$SLURM_DIR/log/slurmctld.log" "$SLURM_LOG_COPY"
+    fi
     if [ -n "${SLURM_DIR:-}" ] && [ "${SLURM_KEEP:-0}" != 1 ]; then
         rm -rf "$SLURM_DIR"
     fi

@@ -13,7 +13,9 @@
 # About 8 minutes of wall time, most of it the workloads' sleeps.
 #
 # --record    also write the Slurm results to scripts/slurm/recorded/
-#             (what sim-core/tests/it/slurm_recorded.rs compares against)
+#             (what sim-core/tests/it/slurm_recorded.rs compares against),
+#             with slurmctld's backfill log (DebugFlags=Backfill,BackfillMap:
+#             every pass's plan and node-space map) in recorded/logs/
 # --no-slurm  skip Slurm; compare against the recorded results
 #
 # Exits non-zero only when the harness fails (Slurm or clustersim did not
@@ -42,9 +44,12 @@ started=$SECONDS
 if [ "$slurm" = 1 ]; then
     # One install up front, so the four instances do not race apt.
     (source "$here/cluster.sh" && slurm_install)
+    if [ "$record" = 1 ]; then
+        export SLURM_DEBUGFLAGS=Backfill,BackfillMap
+    fi
     pids=()
     for v in $variants; do
-        "$here/cluster.sh" run "$here/workloads/$v.slurm.conf" "${port[$v]}" -- \
+        SLURM_LOG_COPY=$work/$v.slurmctld.log "$here/cluster.sh" run "$here/workloads/$v.slurm.conf" "${port[$v]}" -- \
             python3 "$here/run_workload.py" "$here/workloads/${v%-*}.csv" \
             "$here/workloads/$v.slurm.conf" "$work/$v.csv" >"$work/$v.log" 2>&1 &
         pids+=("$!")
@@ -63,6 +68,9 @@ if [ "$slurm" = 1 ]; then
     echo "Slurm runs done in $((SECONDS - started)) s" >&2
     if [ "$record" = 1 ]; then
         cp "$work"/*.csv "$here/recorded/"
+        for v in $variants; do
+            xz -9 -c "$work/$v.slurmctld.log" >"$here/recorded/logs/$v.slurmctld.log.xz"
+        done
     fi
     recorded=$work
 else

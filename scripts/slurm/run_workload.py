@@ -72,7 +72,10 @@ def main():
                 f"t=0 = epoch {t0} (a whole wall-clock minute).\n")
         f.write(f"# Workload: scripts/slurm/{os.path.relpath(workload_path, os.path.dirname(__file__))}; "
                 f"times in seconds since t=0 (Slurm's SubmitTime/StartTime/EndTime).\n")
-        f.write(f"# slurm.conf (plus cluster.sh's plumbing: ports, directories, MinJobAge, no-cgroup plugins):\n")
+        debug = os.environ.get("SLURM_DEBUGFLAGS")
+        logged = f", DebugFlags={debug}" if debug else ""
+        f.write(f"# slurm.conf (plus cluster.sh's plumbing: ports, directories, MinJobAge, "
+                f"no-cgroup plugins{logged}):\n")
         with open(conf_path) as c:
             for line in c:
                 f.write("#   " + line)
