@@ -18,6 +18,7 @@
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
 //! | `fcfs`, `teaching` | hand-computed schedules |
+//! | `slurm_recorded` | start times against a real slurmctld's, recorded (`scripts/slurm/`): the share within 3 s, as a floor |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
 //! | `trace_reader` | trace.jsonl reads back as written; damaged traces refused where they break |
 //! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each) |
@@ -38,6 +39,7 @@ mod readme;
 mod refusals;
 mod robustness;
 mod scenarios;
+mod slurm_recorded;
 mod snapshots;
 mod teaching;
 mod trace_reader;
