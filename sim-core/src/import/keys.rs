@@ -153,7 +153,12 @@ pub const GLOBAL: &[(&str, Option<&str>)] = &[
     ("AccountingStorageParameters", Some(ACCOUNTING)),
     ("AccountingStoragePass", Some(ACCOUNTING)),
     ("AccountingStoragePort", Some(ACCOUNTING)),
-    ("AccountingStorageType", Some(ACCOUNTING)),
+    (
+        "AccountingStorageType",
+        Some(
+            "where accounting records go; its one effect here, that without slurmdbd slurmctld ignores PriorityWeightAge and PriorityWeightFairshare, is applied to the priority weights",
+        ),
+    ),
     ("AccountingStorageUser", Some(ACCOUNTING)),
     ("AccountingStoreFlags", Some(ACCOUNTING)),
     ("AccountingStoreJobComment", Some(ACCOUNTING)),

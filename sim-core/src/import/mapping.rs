@@ -516,8 +516,15 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
     }
 
     // Priority.
+    // slurm.conf(5) of 22.05, the peer's release: "The default value is
+    // priority/basic" (later releases' documentation gives multifactor).
     let multifactor = match global("PriorityType") {
-        None => true,
+        None => {
+            plan.notes.push(
+                "no PriorityType: priority/basic (FIFO), Slurm 22.05's default; later releases default to priority/multifactor, so write PriorityType if yours does".into(),
+            );
+            false
+        }
         Some(p) => match p.value.to_ascii_lowercase().as_str() {
             "priority/multifactor" => true,
             "priority/basic" => false,
@@ -534,6 +541,10 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
         "order",
         if multifactor { "Multifactor" } else { "Fcfs" }.into(),
     ));
+    let slurmdbd = inputs.statements.iter().flat_map(|s| &s.pairs).any(|p| {
+        p.is("AccountingStorageType") && p.value.eq_ignore_ascii_case("accounting_storage/slurmdbd")
+    });
+    let needs_slurmdbd = |key: &str| key == "PriorityWeightAge" || key == "PriorityWeightFairshare";
     if multifactor {
         for (key, field) in [
             ("PriorityWeightAge", "weight_age"),
@@ -543,7 +554,20 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
             ("PriorityWeightQOS", "weight_qos"),
         ] {
             if let Some(p) = global(key) {
-                plan.priority.push((field, uint(p)?.to_string()));
+                let weight = uint(p)?;
+                // Without SlurmDBD, slurmctld zeroes the age and fair-share
+                // weights ("PriorityWeightAge can only be used with
+                // SlurmDBD, ignoring": priority_multifactor.c's init; seen in
+                // the real runs of scripts/slurm).
+                if weight > 0 && needs_slurmdbd(key) && !slurmdbd {
+                    plan.notes.push(format!(
+                        "{key}={weight} ({}): imported as 0, because slurmctld ignores it without AccountingStorageType=accounting_storage/slurmdbd",
+                        p.key_at.short()
+                    ));
+                    plan.priority.push((field, "0".into()));
+                    continue;
+                }
+                plan.priority.push((field, weight.to_string()));
             }
         }
         for (key, field) in [

@@ -121,7 +121,7 @@ fn priority_scheduler_parameters_preemption_and_enforce_part_limits() {
         &[(
             "s.conf",
             &format!(
-                "{NODES}PartitionName=p Nodes=ALL\nPriorityType=priority/multifactor\nPriorityWeightAge=1000\nPriorityWeightFairshare=10000\nPriorityWeightJobSize=100\nPriorityWeightPartition=500\nPriorityWeightQOS=2000\nPriorityWeightTRES=CPU=1000,GRES/gpu=3000\nPriorityDecayHalfLife=14-0\nPriorityMaxAge=1-0\nPriorityFavorSmall=YES\nPriorityUsageResetPeriod=MONTHLY\nPriorityCalcPeriod=5\nPriorityFlags=NO_FAIR_TREE,SMALL_RELATIVE_TO_TIME\nSchedulerType=sched/backfill\nSchedulerParameters=bf_interval=60,bf_window=2880,bf_resolution=300,bf_max_job_test=1000,bf_continue,default_queue_depth=200\nPreemptType=preempt/qos\nPreemptMode=CANCEL\nEnforcePartLimits=YES\n"
+                "{NODES}PartitionName=p Nodes=ALL\nAccountingStorageType=accounting_storage/slurmdbd\nPriorityType=priority/multifactor\nPriorityWeightAge=1000\nPriorityWeightFairshare=10000\nPriorityWeightJobSize=100\nPriorityWeightPartition=500\nPriorityWeightQOS=2000\nPriorityWeightTRES=CPU=1000,GRES/gpu=3000\nPriorityDecayHalfLife=14-0\nPriorityMaxAge=1-0\nPriorityFavorSmall=YES\nPriorityUsageResetPeriod=MONTHLY\nPriorityCalcPeriod=5\nPriorityFlags=NO_FAIR_TREE,SMALL_RELATIVE_TO_TIME\nSchedulerType=sched/backfill\nSchedulerParameters=bf_interval=60,bf_window=2880,bf_resolution=300,bf_max_job_test=1000,bf_continue,default_queue_depth=200\nPreemptType=preempt/qos\nPreemptMode=CANCEL\nEnforcePartLimits=YES\n"
             ),
         )],
     );
@@ -147,6 +147,35 @@ fn priority_scheduler_parameters_preemption_and_enforce_part_limits() {
         ron.contains("PriorityWeightTRES=")
             && ron.contains("default_queue_depth=200")
             && ron.contains("SMALL_RELATIVE_TO_TIME"),
+        "{ron}"
+    );
+    // Without slurmdbd, slurmctld ignores the age and fair-share weights
+    // (priority_multifactor.c: "PriorityWeightAge can only be used with
+    // SlurmDBD, ignoring", logged by the real runs of scripts/slurm); and
+    // without PriorityType, 22.05's slurm.conf(5) says "The default value
+    // is priority/basic".
+    let dir = setup(
+        "import-no-slurmdbd",
+        &[(
+            "s.conf",
+            &format!(
+                "{NODES}PriorityType=priority/multifactor\nPriorityWeightAge=1000\nPriorityWeightFairshare=10000\nPriorityWeightJobSize=100\n"
+            ),
+        )],
+    );
+    let (code, ron, err) = import(&dir, &["s.conf"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        ron.contains("priority: (weight_age: 0, weight_fairshare: 0, weight_job_size: 100)")
+            && ron.contains("PriorityWeightAge=1000 (")
+            && ron.contains("imported as 0"),
+        "{ron}"
+    );
+    let dir = setup("import-no-priority-type", &[("s.conf", NODES)]);
+    let (code, ron, err) = import(&dir, &["s.conf"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        ron.contains("order: Fcfs,") && ron.contains("no PriorityType: priority/basic"),
         "{ron}"
     );
     // sched/builtin is no backfill; priority/basic is FIFO.
@@ -376,7 +405,7 @@ fn real_sites_configurations_import_validate_and_run() {
     // asks for a mapping instead of giving them the SXM model's numbers.
     let (code, _, err) = import(&dir, &["jhu-dsai.slurm.conf"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("jhu-dsai.slurm.conf:30:"), "{err}");
+    assert!(err.contains("jhu-dsai.slurm.conf:31:"), "{err}");
     assert!(err.contains("--gpu-model h100nvl=MODEL"), "{err}");
     let cases: [(&str, &[&str], u64, &[&str]); 2] = [
         (
