@@ -17,6 +17,7 @@
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
 //! | `fcfs`, `teaching` | hand-computed schedules |
+//! | `slurm_semantics` | where the scheduler follows Slurm's source, not a simpler reading (each test cites the file and function) |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
 //! | `trace_reader` | trace.jsonl reads back as written; damaged traces refused where they break |
 //! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each) |
@@ -36,6 +37,7 @@ mod readme;
 mod refusals;
 mod robustness;
 mod scenarios;
+mod slurm_semantics;
 mod snapshots;
 mod teaching;
 mod trace_reader;
