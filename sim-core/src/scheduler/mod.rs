@@ -136,6 +136,15 @@ pub struct RunningJob {
     generation: u32,
 }
 
+impl RunningJob {
+    /// It was chosen as a preemption victim and is in its grace time: it
+    /// will leave as a preempted job however it ends (Slurm's
+    /// `GRACE_PREEMPT`, see `preemption.rs`).
+    pub fn is_being_preempted(&self) -> bool {
+        self.preempting
+    }
+}
+
 /// How a running job left its slot.
 #[derive(Clone, Copy, Debug)]
 pub struct Ended {

@@ -19,7 +19,12 @@
 //! (`job_overlap_and_running`): a candidate released on the way whose
 //! nodes the job does not use keeps running. Each victim is asked to stop
 //! after its grace time ([`Decision::Preempt`]), and the simulation ends
-//! it then.
+//! it then. A victim that ends sooner, its work done or its time limit
+//! reached, is stopped then as a preempted job all the same
+//! ([`RunningJob::is_being_preempted`]): Slurm cannot tell an exit caused
+//! by the preemption signal from any other, and handles it according to
+//! `PreemptMode` (preempt.html, GraceTime; since Slurm 24.05,
+//! `GRACE_PREEMPT` in `_job_complete()`, `src/slurmctld/job_mgr.c`).
 //!
 //! Invariants:
 //! - victims are chosen on a scratch copy of the pool: no GPU is released

@@ -6,7 +6,9 @@
 //!   can never run (too big for its partition, over a limit), queued
 //!   otherwise; the following arrival is scheduled.
 //! - `JobEnd`: the job's GPUs are freed; it ends COMPLETED, or TIMEOUT when
-//!   it was killed at its limit.
+//!   it was killed at its limit. A preemption victim in its grace time is
+//!   stopped as preempted instead, as at `PreemptStop` (Slurm handles any
+//!   exit within GraceTime according to PreemptMode).
 //! - `PreemptStop`: a preempted job's grace time is over: it is stopped,
 //!   its work so far counted as lost, and it is requeued or ends PREEMPTED.
 //! - `SchedulePass`: the scheduler decides. Arrivals and ends request a
@@ -512,6 +514,12 @@ impl ClusterSim<'_> {
     }
 
     fn end_job(&mut self, slot: SlotRef, now: SimTime) {
+        if self.scheduler.running(slot).is_being_preempted() {
+            // Its work done or its limit reached inside its grace time:
+            // Slurm cannot tell this exit from one the preemption caused.
+            self.stop_preempted(slot, now);
+            return;
+        }
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);

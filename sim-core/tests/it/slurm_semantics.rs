@@ -84,3 +84,103 @@ fn preemption_takes_the_smallest_victim_first() {
     assert_eq!(secs(small.end), Some(6 * HOUR));
     assert!(result.jobs.iter().all(|j| j.state == JobState::Completed));
 }
+
+/// One 8-GPU node. `low` (1h of work, limit 2h) runs from 0; at 55m
+/// `urgent` (QOS `high`) preempts it with the low QOS's GraceTime of 10m,
+/// but `low` finishes its work at 1h, inside the grace time.
+const ENDS_IN_GRACE: &str = r#"Scenario(
+    name: "ends-in-grace",
+    seed: 1,
+    cluster: (node_groups: [(name: "dgx", count: 1, node_model: "DGX-H100")]),
+    workload: (jobs: [
+        (name: "low", user: "ann", account: "lab", qos: "low", submit: "0s",
+         request: Nodes(count: 1, gpus_per_node: 8), runtime: "1h", time_limit: "2h"),
+        (name: "urgent", user: "bo", account: "lab", qos: "high", submit: "55m",
+         request: Nodes(count: 1, gpus_per_node: 8), runtime: "1h", time_limit: "1h"),
+    ]),
+    scheduler: (
+        order: Multifactor,
+        priority: (weight_qos: 10000),
+        qos: [(name: "low", grace_time: "10m"), (name: "high", priority: 100, preempt: ["low"])],
+        preempt_type: Qos,
+        preempt_mode: Requeue,
+    ),
+)"#;
+
+/// preempt.html, GraceTime: "A job selected for preemption that exits
+/// before GraceTime expires will be handled according to PreemptMode
+/// regardless of why it exited (most visible if PreemptMode=REQUEUE)".
+/// In the source (since Slurm 24.05, commit a689104d "Treat jobs
+/// completing after being signalled for GraceTime as preempted"):
+/// `_job_check_grace_internal()` (src/interfaces/preempt.c) flags the job
+/// `GRACE_PREEMPT` when it signals it; `_slurm_rpc_complete_batch_script()`
+/// (src/slurmctld/proc_req.c) then turns its completion into a requeue
+/// under PreemptMode=REQUEUE, and `_job_complete()`
+/// (src/slurmctld/job_mgr.c) logs it PREEMPTED, increments `restart_cnt`
+/// and makes it PENDING again; under CANCEL `_job_complete()` ends it in
+/// state PREEMPTED. (Slurm 22.05.8, without that commit, ended such a job
+/// COMPLETED; its preempt.html still said GraceTime applied to CANCEL
+/// only, though `slurm_job_preempt()` applied it to REQUEUE as well.)
+///
+/// REQUEUE: `low` is requeued at 1h with its hour of work lost (8 GPU-h),
+/// `urgent` starts at 1h and ends at 2h, `low` runs again 2h..3h.
+#[test]
+fn a_victim_that_ends_inside_its_grace_time_is_requeued() {
+    let result = run_str("ends-in-grace.ron", ENDS_IN_GRACE, &[]);
+    let [low, urgent] = &result.jobs[..] else {
+        panic!("two jobs")
+    };
+    assert_eq!(result.summary.scheduling.preemptions, 1);
+    assert_eq!(result.summary.scheduling.requeues, 1, "low is requeued");
+    assert_eq!(low.requeues, 1);
+    assert!((result.summary.scheduling.lost_gpu_hours - 8.0).abs() < 1e-9);
+    assert_eq!(secs(urgent.start), Some(HOUR));
+    assert_eq!(
+        (secs(low.start), secs(low.end)),
+        (Some(2 * HOUR), Some(3 * HOUR))
+    );
+    assert!(result.jobs.iter().all(|j| j.state == JobState::Completed));
+}
+
+/// The same under PreemptMode=CANCEL: `low` ends PREEMPTED at 1h, not
+/// COMPLETED (`_job_complete()`, `GRACE_PREEMPT`: "job_state_set(job_ptr,
+/// (JOB_PREEMPTED | job_comp_flag))").
+#[test]
+fn a_victim_that_ends_inside_its_grace_time_is_cancelled_as_preempted() {
+    let result = run_str(
+        "ends-in-grace.ron",
+        ENDS_IN_GRACE,
+        &["scheduler.preempt_mode=Cancel"],
+    );
+    let [low, urgent] = &result.jobs[..] else {
+        panic!("two jobs")
+    };
+    assert_eq!(low.state, JobState::Preempted);
+    assert_eq!(secs(low.end), Some(HOUR));
+    assert_eq!(result.summary.scheduling.requeues, 0);
+    assert_eq!(result.summary.jobs.preempted, 1);
+    assert_eq!(secs(urgent.start), Some(HOUR));
+    assert_eq!(urgent.state, JobState::Completed);
+}
+
+/// A victim whose time limit falls inside its grace time is stopped then
+/// as a preempted job, not TIMEOUT: `_job_check_grace_internal()` sets
+/// `end_time = MIN(end_time, preempt_time + grace_time)`, and
+/// `job_time_limit()` (src/slurmctld/job_mgr.c) calls `slurm_job_preempt()`
+/// for a job with `preempt_time` set once that end time is reached.
+#[test]
+fn a_victim_whose_limit_falls_inside_its_grace_time_is_preempted_not_timed_out() {
+    // low's limit is 1h (its work would take 2h): killed at 1h, inside
+    // the grace time that started at 55m.
+    let text = ENDS_IN_GRACE.replace(
+        r#"runtime: "1h", time_limit: "2h""#,
+        r#"runtime: "2h", time_limit: "1h""#,
+    );
+    let result = run_str(
+        "limit-in-grace.ron",
+        &text,
+        &["scheduler.preempt_mode=Cancel"],
+    );
+    assert_eq!(result.jobs[0].state, JobState::Preempted);
+    assert_eq!(secs(result.jobs[0].end), Some(HOUR));
+}
