@@ -193,7 +193,7 @@ impl Scheduler {
         let fairshare = q.assoc.and_then(|a| fs.factors.get(a.0 as usize));
         priority::priority(
             &JobFactorsInput {
-                age: now.saturating_since(q.ticket.submit),
+                age: now.saturating_since(q.eligible),
                 gpus: q.ticket.request.total_gpus(),
                 cluster_gpus: self.cluster_gpus,
                 partition_job_factor: partition.priority_job_factor,

@@ -94,7 +94,8 @@ impl Default for MultifactorWeights {
 /// What the priority of one queued job depends on.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct JobFactorsInput {
-    /// Time since the job became eligible (its submit time here).
+    /// Time since the job became eligible: its submission, or its new
+    /// begin time after a requeue (Slurm's `accrue_time`).
     pub age: SimDuration,
     /// GPUs the job requests; GPUs play the role Slurm gives CPUs.
     pub gpus: u64,

@@ -184,3 +184,84 @@ fn a_victim_whose_limit_falls_inside_its_grace_time_is_preempted_not_timed_out()
     assert_eq!(result.jobs[0].state, JobState::Preempted);
     assert_eq!(secs(result.jobs[0].end), Some(HOUR));
 }
+
+/// One 8-GPU node. `low` runs from 0; at 1h `urgent` (QOS `high`, 1m of
+/// work) preempts it with no grace time, and `low` is requeued; `waiting`
+/// (QOS `low`, submitted at 30m) has been queued behind `low` since.
+const REQUEUE: &str = r#"Scenario(
+    name: "requeue",
+    seed: 1,
+    cluster: (node_groups: [(name: "dgx", count: 1, node_model: "DGX-H100")]),
+    workload: (jobs: [
+        (name: "low", user: "ann", account: "lab", qos: "low", submit: "0s",
+         request: Nodes(count: 1, gpus_per_node: 8), runtime: "2h", time_limit: "3h"),
+        (name: "waiting", user: "cy", account: "lab", qos: "low", submit: "30m",
+         request: Nodes(count: 1, gpus_per_node: 8), runtime: "1h", time_limit: "1h"),
+        (name: "urgent", user: "bo", account: "lab", qos: "high", submit: "1h",
+         request: Nodes(count: 1, gpus_per_node: 8), runtime: "URGENT", time_limit: "1h"),
+    ]),
+    scheduler: (
+        order: Multifactor,
+        priority: (weight_qos: 10000, weight_age: 1000),
+        qos: [(name: "low"), (name: "high", priority: 100, preempt: ["low"])],
+        preempt_type: Qos,
+        preempt_mode: Requeue,
+    ),
+)"#;
+
+/// A requeued batch job is not eligible again at once:
+/// `batch_requeue_fini()` (src/slurmctld/job_mgr.c) sets its begin time to
+/// `now + cred_lifetime + 1`, the job credential's expiry window (`AuthInfo
+/// cred_expire`, default 120 s: `DEFAULT_EXPIRATION_WINDOW` in
+/// src/common/slurm_cred.c, 22.05.8; the comment beside the call says 1200,
+/// the code reads 120), so that the revoked credential has expired on the
+/// nodes. Slurm 26.05 adds `SchedulerParameters=requeue_delay` with the
+/// same default. `low`, requeued at 1h, can start again at 1h + 121 s,
+/// not when `urgent` ends at 1h01m.
+#[test]
+fn a_requeued_job_waits_for_its_new_begin_time() {
+    let text = REQUEUE.replace("URGENT", "1m");
+    let result = run_str("requeue.ron", &text, &[]);
+    let [low, waiting, urgent] = &result.jobs[..] else {
+        panic!("three jobs")
+    };
+    assert_eq!(low.requeues, 1);
+    assert_eq!(
+        (secs(urgent.start), secs(urgent.end)),
+        (Some(HOUR), Some(HOUR + MIN))
+    );
+    // `waiting` is eligible and next in line at 1h01m: it takes the node.
+    assert_eq!(secs(waiting.start), Some(HOUR + MIN));
+    assert_eq!(secs(low.start), Some(2 * HOUR + MIN));
+    let text = REQUEUE
+        .replace("URGENT", "1m")
+        .replace(r#"submit: "30m""#, r#"submit: "5h""#);
+    let result = run_str("requeue.ron", &text, &[]);
+    // Alone in the queue, `low` starts at its begin time, 1h + 121 s.
+    assert_eq!(secs(result.jobs[0].start), Some(HOUR + 121));
+}
+
+/// The age factor counts from the job's `accrue_time`
+/// (`_get_priority_factors()` in
+/// src/plugins/priority/multifactor/priority_multifactor.c), which
+/// `batch_requeue_fini()` clears at a requeue and
+/// `acct_policy_handle_accrue_time()` (src/slurmctld/acct_policy.c) sets
+/// again to the new begin time (without `AccountingStorageEnforce=limits`).
+/// At 2h, when `urgent` ends: `waiting` has aged 1h30m (factor 1000 x
+/// 1.5/168 = 8.9), `low` only since 1h + 121 s (5.7), where counting from
+/// its first submission it would have 2h (11.9) and go first.
+#[test]
+fn a_requeued_job_ages_from_its_new_begin_time() {
+    let text = REQUEUE.replace("URGENT", "1h");
+    let result = run_str("requeue.ron", &text, &[]);
+    let [low, waiting, urgent] = &result.jobs[..] else {
+        panic!("three jobs")
+    };
+    assert_eq!(secs(urgent.end), Some(2 * HOUR));
+    assert_eq!(
+        secs(waiting.start),
+        Some(2 * HOUR),
+        "waiting has aged longer"
+    );
+    assert_eq!(secs(low.start), Some(3 * HOUR));
+}
