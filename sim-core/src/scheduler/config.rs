@@ -110,10 +110,11 @@ pub struct Partition {
     pub nodes: NodeSet,
     /// `DefaultTime`: the time limit of a job that gives none.
     pub default_time: Option<SimDuration>,
-    /// `MaxTime`: jobs asking for more are refused at submission
-    /// (Slurm's `EnforcePartLimits=ALL`).
+    /// `MaxTime`: a job asking for more waits forever with reason
+    /// `PartitionTimeLimit`, or is refused at submission, as
+    /// [`EnforcePartLimits`] says.
     pub max_time: Option<SimDuration>,
-    /// `MaxNodes`: per job.
+    /// `MaxNodes`: per job; over it, as `MaxTime` (`PartitionNodeLimit`).
     pub max_nodes: Option<u32>,
     /// `PriorityJobFactor` (Slurm default 1): the partition factor of the
     /// multifactor priority, normalised by the largest one.
@@ -222,6 +223,23 @@ pub enum PreemptMode {
     Cancel,
 }
 
+/// Slurm's `EnforcePartLimits`: what becomes of a job over its
+/// partition's `MaxTime` or `MaxNodes` (slurm.conf(5)). A job names one
+/// partition here, so `Any` and `All` behave alike.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnforcePartLimits {
+    /// `NO` (Slurm default): "the job will be accepted and remain queued
+    /// until the partition limits are altered", with reason
+    /// `PartitionTimeLimit` or `PartitionNodeLimit`. Partitions never
+    /// change during a run, so it waits to the end.
+    #[default]
+    No,
+    /// `ANY`: rejected at submission unless it fits one of its partitions.
+    Any,
+    /// `ALL`: rejected at submission unless it fits all its partitions.
+    All,
+}
+
 /// A leaf switch and the nodes cabled to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeafSwitch {
@@ -251,6 +269,7 @@ pub struct SchedulerConfig {
     pub accounts: Vec<AccountSpec>,
     pub preempt_type: PreemptType,
     pub preempt_mode: PreemptMode,
+    pub enforce_part_limits: EnforcePartLimits,
     /// Leaf switches; empty means no topology-aware placement.
     pub topology: Vec<LeafSwitch>,
 }
@@ -308,6 +327,7 @@ impl SchedulerConfig {
             accounts: Vec::new(),
             preempt_type: PreemptType::None,
             preempt_mode: PreemptMode::Requeue,
+            enforce_part_limits: EnforcePartLimits::No,
             topology: Vec::new(),
         }
     }

@@ -51,10 +51,11 @@ mod profile;
 
 pub use allocator::{GpuPool, NeverFits, NodeGpus, NodeSet};
 pub use config::{
-    Backfill, BackfillParams, LeafSwitch, Partition, PreemptMode, PreemptType, PriorityParams, Qos,
-    QueueOrder, SchedulerConfig, preemption_cycle,
+    Backfill, BackfillParams, EnforcePartLimits, LeafSwitch, Partition, PreemptMode, PreemptType,
+    PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
 };
 use fairshare::UserAssoc;
+pub use limits::{PendingReason, partition_limit_exceeded};
 use multifactor::Fairshare;
 use profile::{Profile, round_up};
 

@@ -3,8 +3,10 @@
 //!
 //! Event handling (all at the event's instant):
 //! - `Arrival`: the next job of the [`JobSource`] is submitted: refused if it
-//!   can never run (too big for its partition, over a limit), queued
-//!   otherwise; the following arrival is scheduled.
+//!   can never run (too big for its partition, over a limit), held PENDING
+//!   with Slurm's reason if it is over a partition limit under
+//!   `EnforcePartLimits=NO`, queued otherwise; the following arrival is
+//!   scheduled.
 //! - `JobEnd`: the job's GPUs are freed; it ends COMPLETED, or TIMEOUT when
 //!   it was killed at its limit. A preemption victim in its grace time is
 //!   stopped as preempted instead, as at `PreemptStop` (Slurm handles any
@@ -207,8 +209,11 @@ pub fn run(
     let stop_reason = match halt {
         // Jobs still wait, yet nothing is left to happen (periodic timers
         // stop then): only partial placements without gang scheduling
-        // can leave a queue stuck.
-        Halt::NoEvents if sim.jobs.iter().any(|j| j.state == JobState::Pending) => {
+        // can leave a queue stuck. Jobs held by a partition limit wait
+        // for a change no run makes; they do not make a deadlock.
+        Halt::NoEvents
+            if (sim.jobs.iter()).any(|j| j.state == JobState::Pending && j.reason.is_none()) =>
+        {
             StopReason::Deadlock
         }
         Halt::NoEvents => StopReason::AllWorkDone,
@@ -445,8 +450,14 @@ impl ClusterSim<'_> {
             time_limit: job.time_limit,
         });
         match self.scheduler.admit(&job) {
-            Ok(()) => {
+            Ok(None) => {
                 self.scheduler.enqueue(index, job, now);
+                self.recorder.queue_length += 1;
+            }
+            Ok(Some(reason)) => {
+                // Over a partition limit under EnforcePartLimits=NO:
+                // PENDING for good, never queued.
+                self.jobs[index as usize].reason = Some(reason);
                 self.recorder.queue_length += 1;
             }
             Err(never) => {

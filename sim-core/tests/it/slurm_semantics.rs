@@ -6,7 +6,7 @@
 //! where newer code (26.11 on master) differs, the test says so.
 
 use sim_core::engine::SimTime;
-use sim_core::metrics::JobState;
+use sim_core::metrics::{JobState, StopReason, write_jobs_csv};
 use sim_core::scenario::{SetArg, load_str};
 use sim_core::simulation::{RunResult, run};
 
@@ -264,4 +264,128 @@ fn a_requeued_job_ages_from_its_new_begin_time() {
         "waiting has aged longer"
     );
     assert_eq!(secs(low.start), Some(3 * HOUR));
+}
+
+/// Two 8-GPU nodes in one partition with MaxTime 1h; `short` asks for 30m,
+/// `long` for 2h.
+const OVER_MAX_TIME: &str = r#"Scenario(
+    name: "over-max-time",
+    seed: 1,
+    cluster: (node_groups: [(name: "dgx", count: 2, node_model: "DGX-H100")]),
+    workload: (jobs: [
+        (name: "short", submit: "0s", request: Gpus(8), runtime: "20m", time_limit: "30m"),
+        (name: "long", submit: "0s", request: Gpus(8), runtime: "1h", time_limit: "2h"),
+    ]),
+    scheduler: (partitions: [(name: "gpu", nodes: ["dgx"], max_time: "1h")]),
+)"#;
+
+/// slurm.conf(5), EnforcePartLimits: "If set to "NO" then the job will be
+/// accepted and remain queued until the partition limits are altered (Time
+/// and Node Limits). [...] The default value is "NO"." The reason Slurm
+/// gives is `WAIT_PART_TIME_LIMIT`, "PartitionTimeLimit" (set in
+/// `job_limits_check()`, src/slurmctld/job_mgr.c; spelled in
+/// `job_reason_string()`, src/common/slurm_protocol_defs.c). With ANY or
+/// ALL the job "will be rejected at submission time".
+#[test]
+fn a_job_over_max_time_waits_with_reason_partition_time_limit_by_default() {
+    let loaded = load_str("over-max-time.ron", OVER_MAX_TIME, &[]).unwrap();
+    let result = run(&loaded.scenario, &mut (), &mut |_| {});
+    let [short, long] = &result.jobs[..] else {
+        panic!("two jobs")
+    };
+    assert_eq!(short.state, JobState::Completed);
+    assert_eq!(long.state, JobState::Pending);
+    assert_eq!(long.reason.map(|r| r.as_str()), Some("PartitionTimeLimit"));
+    assert_eq!(short.reason, None);
+    let jobs = &result.summary.jobs;
+    assert_eq!((jobs.pending_at_end, jobs.refused), (1, 0));
+    assert_eq!(
+        serde_json::to_value(jobs).unwrap()["pending_reasons"],
+        serde_json::json!({"PartitionTimeLimit": 1})
+    );
+    // Nothing else can happen: the run is over, not deadlocked.
+    assert_eq!(result.stop_reason, StopReason::AllWorkDone);
+    let mut csv = Vec::new();
+    write_jobs_csv(&mut csv, &result.jobs, &loaded.scenario.workload.directory).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = header
+        .iter()
+        .position(|&c| c == "reason")
+        .expect("a reason column");
+    let cell = |row: usize| {
+        csv.lines()
+            .nth(row)
+            .unwrap()
+            .split(',')
+            .nth(column)
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        (cell(1), cell(2)),
+        (String::new(), "PartitionTimeLimit".to_string())
+    );
+
+    for enforce in ["All", "Any"] {
+        let set = format!("scheduler.enforce_part_limits={enforce}");
+        let result = run_str("over-max-time.ron", OVER_MAX_TIME, &[&set]);
+        assert_eq!(result.jobs[1].state, JobState::Refused, "{enforce}");
+        assert_eq!(result.summary.jobs.refused, 1);
+    }
+}
+
+/// The same for MaxNodes: `ESLURM_INVALID_NODE_COUNT` from
+/// `_part_access_check()` becomes `WAIT_PART_NODE_LIMIT`,
+/// "PartitionNodeLimit" (`job_limits_check()`).
+#[test]
+fn a_job_over_max_nodes_waits_with_reason_partition_node_limit_by_default() {
+    let text = OVER_MAX_TIME
+        .replace(r#"max_time: "1h""#, "max_nodes: 1")
+        .replace("Gpus(8), runtime: \"1h\"", "Gpus(16), runtime: \"1h\"");
+    let result = run_str("over-max-nodes.ron", &text, &[]);
+    assert_eq!(result.jobs[1].state, JobState::Pending);
+    assert_eq!(
+        result.jobs[1].reason.map(|r| r.as_str()),
+        Some("PartitionNodeLimit")
+    );
+    let result = run_str(
+        "over-max-nodes.ron",
+        &text,
+        &["scheduler.enforce_part_limits=All"],
+    );
+    assert_eq!(result.jobs[1].state, JobState::Refused);
+}
+
+/// What `validate` knows statically: an explicit job over its partition's
+/// MaxTime waits forever (EnforcePartLimits=NO) or is refused at
+/// submission (ANY, ALL); either way a warning at the job's time limit.
+#[test]
+fn validate_warns_of_a_job_over_its_partitions_limits() {
+    let loaded = load_str("over-max-time.ron", OVER_MAX_TIME, &[]).unwrap();
+    let warning = (loaded.warnings.iter())
+        .find(|w| w.path.as_deref() == Some("workload.jobs[1].time_limit"))
+        .unwrap_or_else(|| panic!("{:?}", loaded.warnings));
+    assert!(warning.message.contains("PartitionTimeLimit"), "{warning}");
+    // Reported at the job's `time_limit` in the file: line 7, where `long`
+    // is.
+    assert!(
+        warning.position().starts_with("over-max-time.ron:7:"),
+        "{warning}"
+    );
+    let loaded = load_str(
+        "over-max-time.ron",
+        OVER_MAX_TIME,
+        &[SetArg::set("scheduler.enforce_part_limits=All")],
+    )
+    .unwrap();
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.path.as_deref() == Some("workload.jobs[1].time_limit")
+                && w.message.contains("refused")),
+        "{:?}",
+        loaded.warnings
+    );
 }

@@ -445,6 +445,11 @@ pub struct Scheduler {
     /// Slurm `PreemptMode`: `Requeue` (default) or `Cancel`.
     #[serde(default)]
     pub preempt_mode: Option<PreemptMode>,
+    /// Slurm `EnforcePartLimits`: `No` (default; a job over its
+    /// partition's MaxTime or MaxNodes waits forever), `Any` or `All`
+    /// (refused at submission).
+    #[serde(default)]
+    pub enforce_part_limits: Option<EnforcePartLimits>,
     /// Leaf switches and their nodes (Slurm's topology.conf, tree plugin).
     #[serde(default)]
     pub topology: Vec<Switch>,
@@ -604,6 +609,13 @@ pub enum PreemptType {
 pub enum PreemptMode {
     Requeue,
     Cancel,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum EnforcePartLimits {
+    No,
+    Any,
+    All,
 }
 
 /// A leaf switch (`SwitchName=... Nodes=...` in topology.conf).

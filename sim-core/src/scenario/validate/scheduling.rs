@@ -13,8 +13,8 @@ use crate::hardware::Cluster;
 use crate::scheduler::fairshare::{AccountSpec, AccountTree, FairshareAlgorithm, UsageReset};
 use crate::scheduler::priority::MultifactorWeights;
 use crate::scheduler::{
-    Backfill, BackfillParams, LeafSwitch, NodeSet, Partition, PreemptMode, PreemptType,
-    PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
+    Backfill, BackfillParams, EnforcePartLimits, LeafSwitch, NodeSet, Partition, PreemptMode,
+    PreemptType, PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
 };
 use crate::text::did_you_mean;
 use crate::units::format_duration;
@@ -67,6 +67,11 @@ pub(super) fn build_scheduler(
     config.preempt_mode = match s.preempt_mode {
         None | Some(file::PreemptMode::Requeue) => PreemptMode::Requeue,
         Some(file::PreemptMode::Cancel) => PreemptMode::Cancel,
+    };
+    config.enforce_part_limits = match s.enforce_part_limits {
+        None | Some(file::EnforcePartLimits::No) => EnforcePartLimits::No,
+        Some(file::EnforcePartLimits::Any) => EnforcePartLimits::Any,
+        Some(file::EnforcePartLimits::All) => EnforcePartLimits::All,
     };
     if config.preempt_type != PreemptType::None && !config.gang {
         issues.error(Error {

@@ -10,10 +10,12 @@ use std::path::Path;
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::{Error, Issues, scheduling};
+use super::{Error, Issues, Warning, scheduling};
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
-use crate::scheduler::{GpuPool, SchedulerConfig};
+use crate::scheduler::{
+    EnforcePartLimits, GpuPool, PendingReason, SchedulerConfig, partition_limit_exceeded,
+};
 use crate::units::format_duration;
 use crate::workload::{
     BeyondEndOfTime, Directory, GeneratorSpec, JobRequest, MAX_TOTAL_JOBS, SubmittedJob,
@@ -260,7 +262,7 @@ impl<'a> Context<'a> {
             let name = job.name.clone().unwrap_or_else(|| format!("job{}", i + 1));
             self.origin(&path);
             let directory = &mut self.directory;
-            self.spec.jobs.push(SubmittedJob {
+            let built = SubmittedJob {
                 name: directory.job_name(&name),
                 user: directory.user(job.user.as_deref().unwrap_or("user")),
                 account: directory.account(job.account.as_deref().unwrap_or("default")),
@@ -273,8 +275,44 @@ impl<'a> Context<'a> {
                 qos,
                 nice: job.nice.unwrap_or(0),
                 training: None,
-            });
+            };
+            self.partition_limits(&path, &built, given_limit.is_some());
+            self.spec.jobs.push(built);
         }
+    }
+
+    /// Warns of a job over its partition's `MaxTime` or `MaxNodes`: it
+    /// waits forever (`EnforcePartLimits=NO`) or is refused at submission
+    /// (`ANY`, `ALL`), as the run would find out.
+    fn partition_limits(&mut self, path: &str, job: &SubmittedJob, limit_written: bool) {
+        let Some(cluster) = self.cluster else {
+            return;
+        };
+        let partition = &self.scheduler.partitions[job.partition as usize];
+        let Some((reason, detail)) =
+            partition_limit_exceeded(job, partition, cluster.max_gpus_per_node())
+        else {
+            return;
+        };
+        let field = match reason {
+            PendingReason::PartitionTimeLimit if limit_written => field_path(path, "time_limit"),
+            PendingReason::PartitionTimeLimit => path.to_string(),
+            PendingReason::PartitionNodeLimit => field_path(path, "request"),
+        };
+        let message = match self.scheduler.enforce_part_limits {
+            EnforcePartLimits::No => format!(
+                "this job will wait forever with reason {} (EnforcePartLimits=NO): {detail}",
+                reason.as_str()
+            ),
+            EnforcePartLimits::Any | EnforcePartLimits::All => format!(
+                "this job will be refused at submission (EnforcePartLimits=ANY/ALL): {detail}"
+            ),
+        };
+        self.issues.warning(Warning {
+            path: &field,
+            message: &message,
+            fix: "fit the job to the partition's limits, raise them, or send it to another partition",
+        });
     }
 
     /// Imports `workload.trace`; its jobs join the explicit jobs.
