@@ -108,7 +108,8 @@ impl Default for PriorityParams {
 pub struct Partition {
     pub name: String,
     pub nodes: NodeSet,
-    /// `DefaultTime`: the time limit of a job that gives none.
+    /// `DefaultTime`: the time limit of a job that gives none (see
+    /// [`Partition::limit_of_unlimited_job`]).
     pub default_time: Option<SimDuration>,
     /// `MaxTime`: a job asking for more waits forever with reason
     /// `PartitionTimeLimit`, or is refused at submission, as
@@ -124,6 +125,26 @@ pub struct Partition {
     pub priority_tier: u32,
     /// `GraceTime` for jobs of this partition when they are preempted.
     pub grace_time: SimDuration,
+}
+
+/// How long Slurm plans and expects a job with an infinite time limit to
+/// run: a year (`YEAR_MINUTES` in `src/plugins/sched/backfill/backfill.c`;
+/// `job_end_time_reset()` in `src/slurmctld/job_mgr.c`, "365 * 24 * 60 *
+/// 60").
+pub const INFINITE_TIME_LIMIT: SimDuration = SimDuration::from_secs(365 * 24 * 3600);
+
+impl Partition {
+    /// The time limit of a job that gives none: `DefaultTime`, else
+    /// `MaxTime`, as Slurm's `select_nodes()` sets it
+    /// (`src/slurmctld/node_scheduler.c`), else, both being INFINITE (their
+    /// default), [`INFINITE_TIME_LIMIT`]. Never the job's true run time,
+    /// which the scheduler cannot know. (Slurm never kills a job with an
+    /// infinite limit; here it would be killed after a year.)
+    pub fn limit_of_unlimited_job(&self) -> SimDuration {
+        self.default_time
+            .or(self.max_time)
+            .unwrap_or(INFINITE_TIME_LIMIT)
+    }
 }
 
 /// A Slurm QOS.

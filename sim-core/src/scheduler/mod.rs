@@ -51,8 +51,8 @@ mod profile;
 
 pub use allocator::{GpuPool, NeverFits, NodeGpus, NodeSet};
 pub use config::{
-    Backfill, BackfillParams, EnforcePartLimits, LeafSwitch, Partition, PreemptMode, PreemptType,
-    PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
+    Backfill, BackfillParams, EnforcePartLimits, INFINITE_TIME_LIMIT, LeafSwitch, Partition,
+    PreemptMode, PreemptType, PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
 };
 use fairshare::UserAssoc;
 pub use limits::{PendingReason, partition_limit_exceeded};

@@ -389,3 +389,63 @@ fn validate_warns_of_a_job_over_its_partitions_limits() {
         loaded.warnings
     );
 }
+
+/// Two 8-GPU nodes, EASY backfill at every pass. `a` holds one node for
+/// 2h; `b` needs both from 1m (reserved at 2h); `c` asks for one node and
+/// gives no time limit, its partition no DefaultTime.
+const NO_TIME_LIMIT: &str = r#"Scenario(
+    name: "no-time-limit",
+    seed: 1,
+    cluster: (node_groups: [(name: "dgx", count: 2, node_model: "DGX-H100")]),
+    workload: (jobs: [
+        (name: "a", submit: "0s", request: Gpus(8), runtime: "2h", time_limit: "2h"),
+        (name: "b", submit: "1m", request: Gpus(16), runtime: "1h", time_limit: "1h"),
+        (name: "c", submit: "2m", request: Gpus(8), runtime: "30m"),
+    ]),
+    scheduler: (
+        backfill: Easy, bf_interval: "0s", bf_resolution: "1s",
+        partitions: [(name: "gpu", nodes: ["dgx"], max_time: "4h")],
+    ),
+)"#;
+
+/// A job with no time limit in a partition with no DefaultTime gets the
+/// partition's MaxTime: `select_nodes()` (src/slurmctld/node_scheduler.c:
+/// "if (part_ptr->default_time != NO_VAL) job_ptr->time_limit =
+/// part_ptr->default_time; else job_ptr->time_limit =
+/// part_ptr->max_time"), and `_attempt_backfill()`
+/// (src/plugins/sched/backfill/backfill.c) plans it as
+/// `part_time_limit`, which is the MaxTime. Its true run time is not
+/// known to Slurm: `c` (30m of work, 4h limit) would end after `b`'s
+/// reservation at 2h and is not backfilled; it starts when `b` ends, at
+/// 3h.
+#[test]
+fn a_job_without_a_time_limit_gets_its_partitions_max_time() {
+    let result = run_str("no-time-limit.ron", NO_TIME_LIMIT, &[]);
+    let [a, b, c] = &result.jobs[..] else {
+        panic!("three jobs")
+    };
+    assert_eq!(c.job.time_limit.as_secs_f64(), (4 * HOUR) as f64);
+    assert_eq!(secs(a.start), Some(0));
+    assert_eq!(secs(b.start), Some(2 * HOUR));
+    assert_eq!(
+        secs(c.start),
+        Some(3 * HOUR),
+        "not backfilled on its run time"
+    );
+    assert!(!c.backfilled);
+}
+
+/// With MaxTime INFINITE too (Slurm's default), the limit is infinite:
+/// `job_end_time_reset()` (src/slurmctld/job_mgr.c) expects such a job to
+/// end "365 * 24 * 60 * 60" seconds after its start, and backfill plans it
+/// as `YEAR_MINUTES` (`_attempt_backfill()`). Here the limit is one year.
+#[test]
+fn a_job_without_any_limit_is_planned_for_a_year() {
+    let text = NO_TIME_LIMIT.replace(r#", max_time: "4h""#, "");
+    let result = run_str("no-limit-at-all.ron", &text, &[]);
+    assert_eq!(
+        result.jobs[2].job.time_limit.as_secs_f64(),
+        (365 * 24 * HOUR) as f64
+    );
+    assert_eq!(secs(result.jobs[2].start), Some(3 * HOUR));
+}

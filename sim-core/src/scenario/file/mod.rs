@@ -272,8 +272,9 @@ pub struct Job {
     pub request: Request,
     /// How long the job really runs.
     pub runtime: Written<SimDuration>,
-    /// The limit the user asked for; the partition's `default_time`, else
-    /// the runtime, if omitted.
+    /// The limit the user asked for; if omitted, the partition's
+    /// `default_time`, else its `max_time`, else a year (Slurm's INFINITE),
+    /// never the runtime, which Slurm cannot know.
     #[serde(default)]
     pub time_limit: Option<Written<SimDuration>>,
     /// The default partition if omitted.

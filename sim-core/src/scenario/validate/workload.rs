@@ -248,7 +248,7 @@ impl<'a> Context<'a> {
             else {
                 continue;
             };
-            let time_limit = given_limit.or(part.default_time).unwrap_or(runtime);
+            let time_limit = given_limit.unwrap_or_else(|| part.limit_of_unlimited_job());
             if given_limit.is_some_and(|l| l.is_zero()) {
                 self.issues.error(Error {
                     path: &limit_path,
@@ -269,8 +269,7 @@ impl<'a> Context<'a> {
                 submit: SimTime::ZERO + submit,
                 request,
                 runtime,
-                // A zero runtime with no limit given: the job ends at once.
-                time_limit: time_limit.max(SimDuration::from_ns(1)),
+                time_limit,
                 partition,
                 qos,
                 nice: job.nice.unwrap_or(0),
