@@ -15,7 +15,7 @@
 
 use super::{EnforcePartLimits, NeverFits, Partition, Scheduler};
 use crate::units::format_duration;
-use crate::workload::{JobRequest, SubmittedJob};
+use crate::workload::SubmittedJob;
 
 /// Why a job stays PENDING for good, in Slurm's words (`squeue`'s REASON,
 /// `job_reason_string()` in `src/common/slurm_protocol_defs.c`).
@@ -40,9 +40,8 @@ impl PendingReason {
 }
 
 /// The partition limit (`MaxTime`, then `MaxNodes`) `job` exceeds, if
-/// any, with what it asks and what the partition allows in words. A
-/// request of `n` GPUs needs at least `n / max_node_gpus` nodes (rounded
-/// up). Slurm checks both in `_part_access_check()`
+/// any, with what it asks and what the partition allows in words (nodes:
+/// [`crate::workload::JobRequest::min_nodes`]). Slurm checks both in `_part_access_check()`
 /// (`src/slurmctld/job_mgr.c`).
 pub fn partition_limit_exceeded(
     job: &SubmittedJob,
@@ -60,10 +59,7 @@ pub fn partition_limit_exceeded(
             ),
         ));
     }
-    let min_nodes = match job.request {
-        JobRequest::Nodes { count, .. } => count,
-        JobRequest::Gpus(n) => n.div_ceil(max_node_gpus.max(1)),
-    };
+    let min_nodes = job.request.min_nodes(max_node_gpus);
     partition
         .max_nodes
         .filter(|&max| min_nodes > max)

@@ -226,6 +226,7 @@ pub struct Scheduler {
     resume_after: Option<(u64, u64, u32)>,
     fairshare: Option<Fairshare>,
     cluster_gpus: u64,
+    cluster_nodes: u32,
     max_node_gpus: u32,
     max_partition_factor: u32,
     max_qos_priority: u32,
@@ -274,6 +275,7 @@ impl Scheduler {
         Scheduler {
             scratch_pool: pool.clone(),
             cluster_gpus: pool.total_gpus(),
+            cluster_nodes: cluster.node_count() as u32,
             max_node_gpus: cluster.nodes.iter().map(|n| n.gpus).max().unwrap_or(0),
             pool,
             scratch_alloc: Vec::new(),

@@ -449,3 +449,36 @@ fn a_job_without_any_limit_is_planned_for_a_year() {
     );
     assert_eq!(secs(result.jobs[2].start), Some(3 * HOUR));
 }
+
+/// Four 8-GPU nodes, multifactor priority on job size alone. `wide` (4
+/// nodes x 5 GPUs = 20 GPUs) and `tall` (24 GPUs, at least 3 nodes) wait
+/// behind a whole-cluster job; they cannot run together.
+const JOB_SIZE: &str = r#"Scenario(
+    name: "job-size",
+    seed: 1,
+    cluster: (node_groups: [(name: "dgx", count: 4, node_model: "DGX-H100")]),
+    workload: (jobs: [
+        (name: "all", submit: "0s", request: Gpus(32), runtime: "1h", time_limit: "1h"),
+        (name: "tall", submit: "1m", request: Gpus(24), runtime: "1h", time_limit: "1h"),
+        (name: "wide", submit: "2m", request: Nodes(count: 4, gpus_per_node: 5),
+         runtime: "1h", time_limit: "1h"),
+    ]),
+    scheduler: (order: Multifactor, priority: (weight_job_size: 10000)),
+)"#;
+
+/// Slurm's job size factor (`_get_priority_factors()` in
+/// src/plugins/priority/multifactor/priority_multifactor.c, 22.05.8) is
+/// the mean of a node term and a CPU term: `(min_nodes / node_count +
+/// cpus / cluster_cpus) / 2` (GPUs for CPUs here). `wide`: (4/4 + 20/32)/2
+/// = 0.8125; `tall`: (3/4 + 24/32)/2 = 0.75. So `wide` goes first, though
+/// it asks for fewer GPUs and came later; GPUs alone (20/32 against
+/// 24/32) would put `tall` first.
+#[test]
+fn the_job_size_factor_counts_nodes_and_gpus() {
+    let result = run_str("job-size.ron", JOB_SIZE, &[]);
+    let [_, tall, wide] = &result.jobs[..] else {
+        panic!("three jobs")
+    };
+    assert_eq!(secs(wide.start), Some(HOUR), "wide has the larger factor");
+    assert_eq!(secs(tall.start), Some(2 * HOUR));
+}

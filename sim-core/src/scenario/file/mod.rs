@@ -494,6 +494,10 @@ pub struct Priority {
     /// `PriorityFavorSmall`, default false.
     #[serde(default)]
     pub favor_small: Option<bool>,
+    /// `PriorityFlags=SMALL_RELATIVE_TO_TIME`, default false: the job size
+    /// factor is divided by the job's time limit in minutes.
+    #[serde(default)]
+    pub small_relative_to_time: Option<bool>,
     /// `PriorityCalcPeriod`, default 5 minutes.
     #[serde(default)]
     pub calc_period: Option<Written<SimDuration>>,

@@ -152,6 +152,8 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
     w.partition = p.weight_partition.unwrap_or(defaults.partition);
     w.qos = p.weight_qos.unwrap_or(defaults.qos);
     w.favor_small = p.favor_small.unwrap_or(defaults.favor_small);
+    w.small_relative_to_time =
+        (p.small_relative_to_time).unwrap_or(defaults.small_relative_to_time);
     if let Ok(Some(max_age)) = issues.optional("scheduler.priority.max_age", p.max_age.as_ref())
         && issues.positive_duration(
             "scheduler.priority.max_age",
