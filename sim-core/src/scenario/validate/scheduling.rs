@@ -195,6 +195,19 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
         file::UsageReset::Quarterly => UsageReset::Quarterly,
         file::UsageReset::Yearly => UsageReset::Yearly,
     };
+    // slurm.conf(5), PriorityDecayHalfLife: "If set to 0
+    // PriorityUsageResetPeriod must be set to some interval";
+    // _validate_and_set_defaults() (src/common/read_config.c) refuses the
+    // configuration otherwise: usage would only grow.
+    if out.decay_half_life.is_zero() && out.usage_reset == UsageReset::None {
+        issues.error(Error {
+            path: "scheduler.priority.decay_half_life",
+            message: "usage never decays and there is no usage reset period",
+            found: "decay_half_life: \"0s\" with usage_reset: None",
+            expected: "a decay half-life above zero, or a usage_reset period",
+            fix: "add usage_reset: Monthly (or Daily, Weekly, Quarterly, Yearly) to reset usage, or give decay_half_life a positive half-life such as Slurm's default \"7d\"",
+        });
+    }
     out.fairshare = match p.fairshare {
         None | Some(file::FairshareAlgorithm::FairTree) => FairshareAlgorithm::FairTree,
         Some(file::FairshareAlgorithm::Classic) => FairshareAlgorithm::Classic,
