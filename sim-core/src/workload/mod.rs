@@ -105,6 +105,10 @@ pub struct SubmittedJob {
     /// true run time is simulated when it starts (`runtime` is then the
     /// estimate on an ideal fabric until the job is placed).
     pub training: Option<u32>,
+    /// The job's own id in the trace it was replayed from (SWF job number;
+    /// sacct `JobID` without its array or heterogeneous suffix, so the
+    /// tasks of an array share it); `None` for jobs from no trace.
+    pub trace_id: Option<u64>,
 }
 
 impl SubmittedJob {

@@ -482,3 +482,36 @@ fn the_job_size_factor_counts_nodes_and_gpus() {
     assert_eq!(secs(wide.start), Some(HOUR), "wide has the larger factor");
     assert_eq!(secs(tall.start), Some(2 * HOUR));
 }
+
+/// jobs.csv as a table: the header and the rows, split at commas (no cell
+/// of these scenarios holds one).
+fn jobs_csv(result: &RunResult, directory: &sim_core::workload::Directory) -> Vec<Vec<String>> {
+    let mut csv = Vec::new();
+    write_jobs_csv(&mut csv, &result.jobs, directory).unwrap();
+    (String::from_utf8(csv).unwrap().lines())
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+/// A replayed job keeps the id its trace gave it (sacct's `JobID`, the
+/// SWF job number), so a row of jobs.csv can be set against the log's
+/// record: scenarios/traces/sacct-example.txt starts with jobs 4100,
+/// 4101, 4102 (their `.batch` steps are not jobs). Jobs that come from no
+/// trace have an empty cell.
+#[test]
+fn trace_replays_keep_the_trace_job_id() {
+    let scenario = crate::support::load("scenarios/traces/sacct-example.ron", &[]);
+    let result = run(&scenario, &mut (), &mut |_| {});
+    let table = jobs_csv(&result, &scenario.workload.directory);
+    let column = (table[0].iter())
+        .position(|c| c == "trace_id")
+        .expect("a trace_id column");
+    let ids: Vec<&str> = table[1..4].iter().map(|r| r[column].as_str()).collect();
+    assert_eq!(ids, ["4100", "4101", "4102"]);
+    assert_eq!(result.jobs[0].job.trace_id, Some(4100));
+    let loaded = load_str("over-max-time.ron", OVER_MAX_TIME, &[]).unwrap();
+    let result = run(&loaded.scenario, &mut (), &mut |_| {});
+    let table = jobs_csv(&result, &loaded.scenario.workload.directory);
+    let column = table[0].iter().position(|c| c == "trace_id").unwrap();
+    assert_eq!(table[1][column], "");
+}

@@ -274,6 +274,7 @@ impl<'a> Context<'a> {
                 qos,
                 nice: job.nice.unwrap_or(0),
                 training: None,
+                trace_id: None,
             };
             self.partition_limits(&path, &built, given_limit.is_some());
             self.spec.jobs.push(built);
@@ -436,6 +437,7 @@ impl<'a> Context<'a> {
                 return;
             }
         };
+        // Every replayed job is named `trace`; its own id is `trace_id`.
         let job_name = self.directory.job_name("trace");
         self.origin("workload.trace");
         let mut unknown = [0u64; 2];
@@ -484,6 +486,7 @@ impl<'a> Context<'a> {
                 qos: job_qos,
                 nice: 0,
                 training: None,
+                trace_id: Some(job.id),
             });
         }
         let mut altered = report.altered.clone();
