@@ -388,6 +388,23 @@ fn validate_warns_of_a_job_over_its_partitions_limits() {
         "{:?}",
         loaded.warnings
     );
+    // A trace gets one warning for all its jobs over a limit: with MaxTime
+    // 30m on `gpu`, its 27 records there all ask for 1h or more, and one
+    // (4111, cancelled before it started) is not replayed: 26 (the first,
+    // 4100, asks for 1h).
+    let loaded = sim_core::scenario::load_file(
+        &crate::support::path("scenarios/traces/sacct-example.ron"),
+        &[SetArg::set("scheduler.partitions[0].max_time=30m")],
+    )
+    .unwrap();
+    let warning = (loaded.warnings.iter())
+        .find(|w| w.path.as_deref() == Some("workload.trace"))
+        .unwrap_or_else(|| panic!("{:?}", loaded.warnings));
+    assert!(
+        warning.message.starts_with("26 replayed job(s)"),
+        "{warning}"
+    );
+    assert!(warning.message.contains("trace job 4100"), "{warning}");
 }
 
 /// Two 8-GPU nodes, EASY backfill at every pass. `a` holds one node for

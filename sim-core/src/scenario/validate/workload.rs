@@ -281,6 +281,43 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Warns, once for the whole trace, of replayed jobs (from
+    /// `spec.jobs[first..]`) over their partition's `MaxTime` or
+    /// `MaxNodes`, with how many and the first one's trace id.
+    fn trace_partition_limits(&mut self, path: &str, first: usize) {
+        let Some(cluster) = self.cluster else {
+            return;
+        };
+        let over: Vec<&SubmittedJob> = (self.spec.jobs[first..].iter())
+            .filter(|job| {
+                let partition = &self.scheduler.partitions[job.partition as usize];
+                partition_limit_exceeded(job, partition, cluster.max_gpus_per_node()).is_some()
+            })
+            .collect();
+        let Some(example) = over.first() else {
+            return;
+        };
+        let partition = &self.scheduler.partitions[example.partition as usize];
+        let (_, detail) = partition_limit_exceeded(example, partition, cluster.max_gpus_per_node())
+            .expect("filtered above");
+        let fate = match self.scheduler.enforce_part_limits {
+            EnforcePartLimits::No => "will wait forever (EnforcePartLimits=NO)",
+            EnforcePartLimits::Any | EnforcePartLimits::All => {
+                "will be refused at submission (EnforcePartLimits=ANY/ALL)"
+            }
+        };
+        let message = format!(
+            "{} replayed job(s) exceed their partition's limits and {fate}; the first, trace job {}: {detail}",
+            over.len(),
+            example.trace_id.unwrap_or_default(),
+        );
+        self.issues.warning(Warning {
+            path,
+            message: &message,
+            fix: "raise the partition's max_time or max_nodes to the log's, or send the trace to another partition",
+        });
+    }
+
     /// Warns of a job over its partition's `MaxTime` or `MaxNodes`: it
     /// waits forever (`EnforcePartLimits=NO`) or is refused at submission
     /// (`ANY`, `ALL`), as the run would find out.
@@ -439,6 +476,7 @@ impl<'a> Context<'a> {
         };
         // Every replayed job is named `trace`; its own id is `trace_id`.
         let job_name = self.directory.job_name("trace");
+        let first = self.spec.jobs.len();
         self.origin("workload.trace");
         let mut unknown = [0u64; 2];
         // Traces have hundreds of users and up to millions of jobs: look names
@@ -489,6 +527,7 @@ impl<'a> Context<'a> {
                 trace_id: Some(job.id),
             });
         }
+        self.trace_partition_limits(path, first);
         let mut altered = report.altered.clone();
         if unknown[0] > 0 {
             altered.push((
