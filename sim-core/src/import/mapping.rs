@@ -580,6 +580,21 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
                 plan.priority.push((field, quoted(t)));
             }
         }
+        // slurmctld refuses a zero half-life without a reset period
+        // (slurm.conf(5), PriorityDecayHalfLife: "If set to 0
+        // PriorityUsageResetPeriod must be set to some interval"), and so
+        // does the scenario: say so here, at the slurm.conf line.
+        if let Some(p) = global("PriorityDecayHalfLife")
+            && time(p)?.is_none_or(|t| t.is_zero())
+            && global("PriorityUsageResetPeriod")
+                .is_none_or(|r| r.value.eq_ignore_ascii_case("NONE"))
+        {
+            return Err(p.value_at.error(
+                "PriorityDecayHalfLife=0 (no decay) without a PriorityUsageResetPeriod",
+                "a half-life above 0, or PriorityUsageResetPeriod set to an interval",
+                "set PriorityUsageResetPeriod (e.g. MONTHLY) or a half-life such as 7-0, as slurmctld requires",
+            ));
+        }
         if let Some(p) = global("PriorityFavorSmall") {
             plan.priority.push(("favor_small", yes_no(p)?.to_string()));
         }
@@ -614,6 +629,9 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
                 match flag.to_ascii_uppercase().as_str() {
                     "NO_FAIR_TREE" => plan.priority.push(("fairshare", "Classic".into())),
                     "FAIR_TREE" => plan.priority.push(("fairshare", "FairTree".into())),
+                    "SMALL_RELATIVE_TO_TIME" => {
+                        plan.priority.push(("small_relative_to_time", "true".into()))
+                    }
                     other => plan.ignored.push(format!(
                         "PriorityFlags {other} ({}): not modelled by clustersim's multifactor priority",
                         p.key_at.short()

@@ -9,15 +9,15 @@ use std::fmt::Write;
 use super::mapping::{EnforcePartLimits, Plan, Workload};
 use crate::units::format_duration;
 
-/// The `enforce_part_limits` line: a comment until the scenario schema has
-/// the field (then this is the one line to change).
+/// The `enforce_part_limits` line (Slurm's default, NO, written too: the
+/// reader sees that a job over its partition's limits waits).
 fn enforce_part_limits_line(e: EnforcePartLimits) -> String {
     let v = match e {
         EnforcePartLimits::No => "No",
         EnforcePartLimits::Any => "Any",
         EnforcePartLimits::All => "All",
     };
-    format!("        // enforce_part_limits: {v},\n")
+    format!("        enforce_part_limits: {v},\n")
 }
 
 fn ron_string(s: &str) -> String {

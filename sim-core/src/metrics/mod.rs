@@ -32,6 +32,7 @@ pub use writers::{OUTPUT_FILES, write_jobs_csv, write_summary_json, write_timese
 use serde::Serialize;
 
 use crate::engine::{SimDuration, SimTime};
+use crate::scheduler::PendingReason;
 use crate::workload::SubmittedJob;
 
 /// Where a job is in its life. Names follow Slurm's job states.
@@ -104,6 +105,9 @@ pub struct JobRecord {
     /// Started by backfilling, ahead of a higher-priority job.
     pub backfilled: bool,
     pub state: JobState,
+    /// Why a PENDING job can never start (a partition limit under
+    /// `EnforcePartLimits=NO`); `None` otherwise.
+    pub reason: Option<PendingReason>,
 }
 
 impl JobRecord {
@@ -119,6 +123,7 @@ impl JobRecord {
             lost_gpu_ns: 0,
             backfilled: false,
             state: JobState::Pending,
+            reason: None,
         }
     }
 

@@ -26,6 +26,8 @@
 //!
 //! Statistics over an empty set are `null`, not zero.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::{JobRecord, JobState, Recorder};
@@ -166,6 +168,9 @@ pub struct JobCounts {
     pub running_at_end: u64,
     /// Still queued when the run stopped.
     pub pending_at_end: u64,
+    /// Of those, the jobs that could never start, by Slurm's reason
+    /// (`{"PartitionTimeLimit": 2}`); empty when there are none.
+    pub pending_reasons: BTreeMap<&'static str, u64>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -197,7 +202,8 @@ pub fn bounded_slowdown(wait: SimDuration, run: SimDuration) -> f64 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
-    /// Every job ended (or was refused); nothing is left to happen.
+    /// Every job ended, was refused, or waits for a partition limit to
+    /// change (`EnforcePartLimits=NO`); nothing is left to happen.
     AllWorkDone,
     /// The scenario's `stop.horizon` was reached.
     Horizon,
@@ -260,7 +266,12 @@ pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>)
             JobState::Timeout => counts.killed += 1,
             JobState::Refused => counts.refused += 1,
             JobState::Running => counts.running_at_end += 1,
-            JobState::Pending => counts.pending_at_end += 1,
+            JobState::Pending => {
+                counts.pending_at_end += 1;
+                if let Some(reason) = job.reason {
+                    *counts.pending_reasons.entry(reason.as_str()).or_insert(0) += 1;
+                }
+            }
             JobState::Preempted => counts.preempted += 1,
         }
         if let Some(wait) = job.wait() {

@@ -3,7 +3,7 @@
 //! | file | content |
 //! | --- | --- |
 //! | `summary.json` | [`Summary`], pretty-printed |
-//! | `jobs.csv` | one row per job: `id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state` |
+//! | `jobs.csv` | one row per job: `id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state,reason,trace_id`; `reason` is Slurm's pending reason (`PartitionTimeLimit`, `PartitionNodeLimit`) of a job that can never start, `trace_id` the job's id in the trace it was replayed from; both empty otherwise |
 //! | `timeseries.csv` | `time_s,busy_gpus,gpu_utilization,queue_length,running_jobs` every sampling interval |
 //! | `trace.jsonl` | every state change (see `trace`) |
 //!
@@ -50,6 +50,8 @@ pub fn write_jobs_csv(
         "lost_gpu_s",
         "backfilled",
         "state",
+        "reason",
+        "trace_id",
     ])?;
     let secs = |ns: Option<u64>| ns.map(exact_seconds).unwrap_or_default();
     for job in jobs {
@@ -72,6 +74,8 @@ pub fn write_jobs_csv(
             &exact_seconds_u128(job.lost_gpu_ns),
             if job.backfilled { "true" } else { "false" },
             job.state.as_str(),
+            job.reason.map_or("", |r| r.as_str()),
+            &j.trace_id.map(|id| id.to_string()).unwrap_or_default(),
         ])?;
     }
     csv.flush()

@@ -1,6 +1,7 @@
 //! Loader behaviour that is easier to state on small texts than with files.
 
 use super::*;
+use crate::scheduler::INFINITE_TIME_LIMIT;
 use crate::units::Usd;
 
 const MINIMAL: &str = r#"(
@@ -19,8 +20,9 @@ fn defaults_fill_what_the_file_leaves_out() {
     assert_eq!(s.outputs, OutputConfig::default());
     assert_eq!(s.workload.directory.users, ["user"]);
     assert_eq!(s.workload.directory.accounts, ["default"]);
-    // No limit given: the limit is the runtime, so the job is never killed.
-    assert_eq!(s.workload.jobs[0].time_limit, s.workload.jobs[0].runtime);
+    // No limit given, no DefaultTime or MaxTime: Slurm's INFINITE limit,
+    // planned as a year, never the runtime.
+    assert_eq!(s.workload.jobs[0].time_limit, INFINITE_TIME_LIMIT);
     assert_eq!(s.cluster.nodes[1].name, "a-001");
     assert_eq!(s.cluster.total_gpus(), 16);
 }

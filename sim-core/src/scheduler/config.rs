@@ -108,12 +108,14 @@ impl Default for PriorityParams {
 pub struct Partition {
     pub name: String,
     pub nodes: NodeSet,
-    /// `DefaultTime`: the time limit of a job that gives none.
+    /// `DefaultTime`: the time limit of a job that gives none (see
+    /// [`Partition::limit_of_unlimited_job`]).
     pub default_time: Option<SimDuration>,
-    /// `MaxTime`: jobs asking for more are refused at submission
-    /// (Slurm's `EnforcePartLimits=ALL`).
+    /// `MaxTime`: a job asking for more waits forever with reason
+    /// `PartitionTimeLimit`, or is refused at submission, as
+    /// [`EnforcePartLimits`] says.
     pub max_time: Option<SimDuration>,
-    /// `MaxNodes`: per job.
+    /// `MaxNodes`: per job; over it, as `MaxTime` (`PartitionNodeLimit`).
     pub max_nodes: Option<u32>,
     /// `PriorityJobFactor` (Slurm default 1): the partition factor of the
     /// multifactor priority, normalised by the largest one.
@@ -123,6 +125,26 @@ pub struct Partition {
     pub priority_tier: u32,
     /// `GraceTime` for jobs of this partition when they are preempted.
     pub grace_time: SimDuration,
+}
+
+/// How long Slurm plans and expects a job with an infinite time limit to
+/// run: a year (`YEAR_MINUTES` in `src/plugins/sched/backfill/backfill.c`;
+/// `job_end_time_reset()` in `src/slurmctld/job_mgr.c`, "365 * 24 * 60 *
+/// 60").
+pub const INFINITE_TIME_LIMIT: SimDuration = SimDuration::from_secs(365 * 24 * 3600);
+
+impl Partition {
+    /// The time limit of a job that gives none: `DefaultTime`, else
+    /// `MaxTime`, as Slurm's `select_nodes()` sets it
+    /// (`src/slurmctld/node_scheduler.c`), else, both being INFINITE (their
+    /// default), [`INFINITE_TIME_LIMIT`]. Never the job's true run time,
+    /// which the scheduler cannot know. (Slurm never kills a job with an
+    /// infinite limit; here it would be killed after a year.)
+    pub fn limit_of_unlimited_job(&self) -> SimDuration {
+        self.default_time
+            .or(self.max_time)
+            .unwrap_or(INFINITE_TIME_LIMIT)
+    }
 }
 
 /// A Slurm QOS.
@@ -222,6 +244,23 @@ pub enum PreemptMode {
     Cancel,
 }
 
+/// Slurm's `EnforcePartLimits`: what becomes of a job over its
+/// partition's `MaxTime` or `MaxNodes` (slurm.conf(5)). A job names one
+/// partition here, so `Any` and `All` behave alike.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnforcePartLimits {
+    /// `NO` (Slurm default): "the job will be accepted and remain queued
+    /// until the partition limits are altered", with reason
+    /// `PartitionTimeLimit` or `PartitionNodeLimit`. Partitions never
+    /// change during a run, so it waits to the end.
+    #[default]
+    No,
+    /// `ANY`: rejected at submission unless it fits one of its partitions.
+    Any,
+    /// `ALL`: rejected at submission unless it fits all its partitions.
+    All,
+}
+
 /// A leaf switch and the nodes cabled to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LeafSwitch {
@@ -251,6 +290,7 @@ pub struct SchedulerConfig {
     pub accounts: Vec<AccountSpec>,
     pub preempt_type: PreemptType,
     pub preempt_mode: PreemptMode,
+    pub enforce_part_limits: EnforcePartLimits,
     /// Leaf switches; empty means no topology-aware placement.
     pub topology: Vec<LeafSwitch>,
 }
@@ -308,6 +348,7 @@ impl SchedulerConfig {
             accounts: Vec::new(),
             preempt_type: PreemptType::None,
             preempt_mode: PreemptMode::Requeue,
+            enforce_part_limits: EnforcePartLimits::No,
             topology: Vec::new(),
         }
     }

@@ -51,10 +51,11 @@ mod profile;
 
 pub use allocator::{GpuPool, NeverFits, NodeGpus, NodeSet};
 pub use config::{
-    Backfill, BackfillParams, LeafSwitch, Partition, PreemptMode, PreemptType, PriorityParams, Qos,
-    QueueOrder, SchedulerConfig, preemption_cycle,
+    Backfill, BackfillParams, EnforcePartLimits, INFINITE_TIME_LIMIT, LeafSwitch, Partition,
+    PreemptMode, PreemptType, PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
 };
 use fairshare::UserAssoc;
+pub use limits::{PendingReason, partition_limit_exceeded};
 use multifactor::Fairshare;
 use profile::{Profile, round_up};
 
@@ -69,6 +70,15 @@ pub type JobIndex = u32;
 
 /// `queue_gpus` entry of a job that started in the current pass.
 const STARTED: u64 = u64::MAX;
+
+/// How long after a requeue a job becomes eligible again: Slurm's
+/// `batch_requeue_fini()` (`src/slurmctld/job_mgr.c`) sets the job's begin
+/// time to `now + cred_lifetime + 1`, the job credential's expiry window
+/// (`AuthInfo=cred_expire`, default 120 s, `DEFAULT_EXPIRATION_WINDOW` in
+/// `src/common/slurm_cred.c`), so the revoked credential has expired on
+/// the nodes before the job runs again. Slurm 22.05 to 25.11; 26.05 names
+/// it `SchedulerParameters=requeue_delay`, with the same default.
+pub const REQUEUE_DELAY: SimDuration = SimDuration::from_secs(120 + 1);
 
 /// A running job's handle: its slot and the slot's generation when the
 /// job took it. A slot is reused once its job ends, with the generation
@@ -136,6 +146,15 @@ pub struct RunningJob {
     generation: u32,
 }
 
+impl RunningJob {
+    /// It was chosen as a preemption victim and is in its grace time: it
+    /// will leave as a preempted job however it ends (Slurm's
+    /// `GRACE_PREEMPT`, see `preemption.rs`).
+    pub fn is_being_preempted(&self) -> bool {
+        self.preempting
+    }
+}
+
 /// How a running job left its slot.
 #[derive(Clone, Copy, Debug)]
 pub struct Ended {
@@ -168,6 +187,10 @@ struct Queued {
     /// Its time limit rounded up to `bf_resolution`: how long backfilling
     /// plans for it (computed once; the rounding divides).
     planned: SimDuration,
+    /// When it became eligible: its submission, or its new begin time
+    /// after a requeue. The age factor counts from here (Slurm's
+    /// `accrue_time`).
+    eligible: SimTime,
     /// Victims this job is waiting for; no new preemption meanwhile.
     awaiting_victims: u32,
     /// It preempted jobs and has not started yet: it goes first, so the
@@ -183,6 +206,9 @@ pub struct Scheduler {
     scratch_pool: GpuPool,
     scratch_alloc: Vec<NodeGpus>,
     queue: VecDeque<Queued>,
+    /// Requeued jobs waiting for their begin time, by begin time (every
+    /// requeue adds the same delay, so arrival order is time order).
+    requeued: VecDeque<(SimTime, JobIndex, SubmittedJob)>,
     /// The GPUs each queue entry asks for ([`STARTED`] once started), in
     /// queue order: backfill scans this compact copy, not the entries.
     queue_gpus: VecDeque<u64>,
@@ -200,6 +226,7 @@ pub struct Scheduler {
     resume_after: Option<(u64, u64, u32)>,
     fairshare: Option<Fairshare>,
     cluster_gpus: u64,
+    cluster_nodes: u32,
     max_node_gpus: u32,
     max_partition_factor: u32,
     max_qos_priority: u32,
@@ -248,10 +275,12 @@ impl Scheduler {
         Scheduler {
             scratch_pool: pool.clone(),
             cluster_gpus: pool.total_gpus(),
+            cluster_nodes: cluster.node_count() as u32,
             max_node_gpus: cluster.nodes.iter().map(|n| n.gpus).max().unwrap_or(0),
             pool,
             scratch_alloc: Vec::new(),
             queue: VecDeque::new(),
+            requeued: VecDeque::new(),
             queue_gpus: VecDeque::new(),
             started_this_pass: Vec::new(),
             running: Vec::new(),
@@ -318,7 +347,8 @@ impl Scheduler {
             .sum()
     }
 
-    /// Queues an admitted job submitted (or requeued) at `now`.
+    /// Queues an admitted job submitted (or eligible again after a
+    /// requeue, [`Scheduler::release_requeued`]) at `now`.
     ///
     /// # Panics
     ///
@@ -334,6 +364,7 @@ impl Scheduler {
             held: Vec::new(),
             pods_placed: 0,
             planned: round_up(ticket.time_limit, self.config.backfill_params.resolution),
+            eligible: now,
             awaiting_victims: 0,
             preemptor: false,
         };
@@ -351,6 +382,29 @@ impl Scheduler {
         };
         self.queue.insert(at, entry);
         self.queue_gpus.insert(at, ticket.request.total_gpus());
+    }
+
+    /// Puts a job that left its GPUs (preempted; later, its node failed)
+    /// back in line, as Slurm's `batch_requeue_fini()` does: it becomes
+    /// eligible [`REQUEUE_DELAY`] from `now`, its age counting from then
+    /// (Slurm clears `accrue_time`, which is set again to the new begin
+    /// time). It keeps its submission time, so FCFS keeps its place, as
+    /// `priority/basic` keeps a requeued job's priority. Returns when it
+    /// becomes eligible: call [`Scheduler::release_requeued`] then.
+    pub fn requeue(&mut self, job: JobIndex, ticket: SubmittedJob, now: SimTime) -> SimTime {
+        let eligible = now + REQUEUE_DELAY;
+        self.requeued.push_back((eligible, job, ticket));
+        eligible
+    }
+
+    /// Queues the requeued jobs whose begin time has come.
+    pub fn release_requeued(&mut self, now: SimTime) {
+        while let Some(&(eligible, job, ticket)) = self.requeued.front()
+            && eligible <= now
+        {
+            self.requeued.pop_front();
+            self.enqueue(job, ticket, eligible);
+        }
     }
 
     /// One scheduling pass at `now`; decisions are appended to `out`.

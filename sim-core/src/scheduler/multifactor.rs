@@ -193,9 +193,12 @@ impl Scheduler {
         let fairshare = q.assoc.and_then(|a| fs.factors.get(a.0 as usize));
         priority::priority(
             &JobFactorsInput {
-                age: now.saturating_since(q.ticket.submit),
+                age: now.saturating_since(q.eligible),
                 gpus: q.ticket.request.total_gpus(),
                 cluster_gpus: self.cluster_gpus,
+                nodes: q.ticket.request.min_nodes(self.max_node_gpus),
+                cluster_nodes: self.cluster_nodes,
+                time_limit: q.ticket.time_limit,
                 partition_job_factor: partition.priority_job_factor,
                 max_partition_job_factor: self.max_partition_factor,
                 qos_priority: qos.priority,

@@ -4,11 +4,27 @@
 //! allows preemption (`PreemptType=preempt/qos`: the job's QOS lists the
 //! victim's; `preempt/partition_prio`: the victim's partition has a lower
 //! `PriorityTier`), the candidates are the running jobs holding GPUs in the
-//! job's partition, ordered lowest QOS priority (or partition tier) first,
-//! then most recently started, which loses the least work. The victims are
-//! the shortest prefix of that order whose GPUs let the job start; each is
-//! asked to stop after its grace time ([`Decision::Preempt`]), and the
-//! simulation ends it then.
+//! job's partition, ordered as Slurm orders them: lowest QOS priority (or
+//! partition `PriorityTier`) first, then fewest nodes, "so we can preempt
+//! smaller jobs rather than larger jobs" (`_gen_job_prio()` in Slurm's
+//! `src/plugins/preempt/qos/preempt_qos.c` and
+//! `preempt_partition_prio.c`, sorted by `_sort_by_prio()` in
+//! `src/slurmctld/preempt.c`; 22.05 and later alike). Slurm's sort leaves
+//! ties in no particular order; here the most recently started goes first
+//! (it loses the least work), then the highest job index. As Slurm's
+//! select plugin does (`_run_now()` in
+//! `src/plugins/select/cons_common/job_test.c`), candidates are released
+//! on a scratch pool in that order until the job fits, and of those only
+//! the ones on a node of the job's allocation are preempted
+//! (`job_overlap_and_running`): a candidate released on the way whose
+//! nodes the job does not use keeps running. Each victim is asked to stop
+//! after its grace time ([`Decision::Preempt`]), and the simulation ends
+//! it then. A victim that ends sooner, its work done or its time limit
+//! reached, is stopped then as a preempted job all the same
+//! ([`RunningJob::is_being_preempted`]): Slurm cannot tell an exit caused
+//! by the preemption signal from any other, and handles it according to
+//! `PreemptMode` (preempt.html, GraceTime; since Slurm 24.05,
+//! `GRACE_PREEMPT` in `_job_complete()`, `src/slurmctld/job_mgr.c`).
 //!
 //! Invariants:
 //! - victims are chosen on a scratch copy of the pool: no GPU is released
@@ -41,9 +57,10 @@ impl Scheduler {
     }
 
     /// Picks running jobs whose GPUs would let queue entry `i` start, and
-    /// asks for them to be stopped. Victims go in order: lowest QOS
-    /// priority (or partition tier) first, then the most recently started,
-    /// which loses the least work.
+    /// asks for them to be stopped. Candidates go in order: lowest QOS
+    /// priority (or partition tier) first, then fewest nodes, then the
+    /// most recently started; those released before the job fits and on a
+    /// node of its allocation are the victims.
     pub(super) fn try_preempt(&mut self, i: usize, out: &mut Vec<Decision>) {
         let ticket = self.queue[i].ticket;
         let set = &self.config.partitions[ticket.partition as usize].nodes;
@@ -63,7 +80,13 @@ impl Scheduler {
                 }
                 _ => self.config.qos[r.ticket.qos as usize].priority,
             };
-            (class, std::cmp::Reverse(r.start), std::cmp::Reverse(r.job))
+            let nodes = r.allocation.len();
+            (
+                class,
+                nodes,
+                std::cmp::Reverse(r.start),
+                std::cmp::Reverse(r.job),
+            )
         };
         victims.sort_by_key(|&slot| rank(&self.running[slot as usize]));
         self.scratch_pool.clone_from(&self.pool);
@@ -80,8 +103,23 @@ impl Scheduler {
             }
         }
         if let Some(n) = needed {
+            // Candidates released on the way whose nodes the allocation
+            // does not touch are not needed.
+            let chosen = &self.scratch_alloc;
+            let running = &self.running;
+            let on_chosen_nodes = |slot: &u32| {
+                (running[*slot as usize].allocation.iter())
+                    .any(|held| chosen.iter().any(|c| c.node == held.node))
+            };
+            victims.truncate(n);
+            // (If the allocator placed the job clear of every victim, the
+            // release order still made room: keep them all.)
+            if victims.iter().any(on_chosen_nodes) {
+                victims.retain(on_chosen_nodes);
+            }
+            let n = victims.len();
             let job = self.queue[i].job;
-            for &slot in &victims[..n] {
+            for &slot in &victims {
                 let r = &mut self.running[slot as usize];
                 r.preempting = true;
                 r.preempted_for = Some(job);

@@ -23,9 +23,10 @@
 //! comes from <https://slurm.schedmd.com/fair_tree.html> (default) or
 //! <https://slurm.schedmd.com/classic_fair_share.html>. Where the pages
 //! leave a detail open (job size, rounding, the lower bound) this follows
-//! `set_priority_factors()` and `_get_priority_internal()` in Slurm's
-//! `src/plugins/priority/multifactor/priority_multifactor.c` (the 19.05-era
-//! source), as noted at each item.
+//! `_get_priority_factors()` and `_get_priority_internal()` in Slurm's
+//! `src/plugins/priority/multifactor/priority_multifactor.c` (read at
+//! 22.05.8; the job size code is the same since 19.05), as noted at each
+//! item.
 //!
 //! Knobs, with Slurm's defaults ([`MultifactorWeights::default`]):
 //! - `PriorityWeightAge`, `PriorityWeightAssoc`, `PriorityWeightFairshare`,
@@ -36,10 +37,28 @@
 //!   FIFO.
 //! - `PriorityMaxAge`: default `7-0`, 7 days ([`DEFAULT_MAX_AGE`]).
 //! - `PriorityFavorSmall`: default `NO`.
+//! - `PriorityFlags=SMALL_RELATIVE_TO_TIME`: default off.
+//!
+//! The job size factor, as Slurm computes it, GPUs playing CPUs (a job's
+//! nodes are its fewest possible, `min_nodes`; the cluster's are all of
+//! them):
+//!
+//! ```text
+//! PriorityFavorSmall=NO:   (nodes/cluster_nodes + gpus/cluster_gpus) / 2
+//! PriorityFavorSmall=YES:  ((cluster_nodes - nodes)/cluster_nodes
+//!                            + (cluster_gpus - gpus)/cluster_gpus) / 2
+//! SMALL_RELATIVE_TO_TIME:  max(nodes * cluster_gpus/cluster_nodes, gpus)
+//!                            / time_limit_minutes / cluster_gpus
+//!                          (1 - that with PriorityFavorSmall=YES)
+//! ```
+//!
+//! so a whole-cluster job gets 1.0 (or 0.0), a one-GPU job on a large
+//! cluster about 1/(2 x cluster_nodes) from its node term alone, and a job
+//! spread thin over many nodes more than its GPU count suggests.
 //!
 //! Out of scope: TRES factors (`PriorityWeightTRES`), `PriorityFlags`
-//! `SMALL_RELATIVE_TO_TIME`, `NO_NORMAL_*`, `INCR_ONLY` and
-//! `CALCULATE_RUNNING`, and multi-partition jobs.
+//! `NO_NORMAL_*`, `INCR_ONLY` and `CALCULATE_RUNNING`, and multi-partition
+//! jobs.
 //!
 //! Invariants: every factor is in `[0, 1]`; the priority is an integer in
 //! `[1, u32::MAX]`; nothing here panics, divides by zero or produces NaN
@@ -72,6 +91,9 @@ pub struct MultifactorWeights {
     /// `PriorityFavorSmall`: default `NO` (larger jobs get the larger job
     /// size factor).
     pub favor_small: bool,
+    /// `PriorityFlags=SMALL_RELATIVE_TO_TIME`: default off. The job size
+    /// is divided by the job's time limit in minutes.
+    pub small_relative_to_time: bool,
 }
 
 impl Default for MultifactorWeights {
@@ -87,6 +109,7 @@ impl Default for MultifactorWeights {
             qos: 0,
             max_age: DEFAULT_MAX_AGE,
             favor_small: false,
+            small_relative_to_time: false,
         }
     }
 }
@@ -94,12 +117,19 @@ impl Default for MultifactorWeights {
 /// What the priority of one queued job depends on.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct JobFactorsInput {
-    /// Time since the job became eligible (its submit time here).
+    /// Time since the job became eligible: its submission, or its new
+    /// begin time after a requeue (Slurm's `accrue_time`).
     pub age: SimDuration,
     /// GPUs the job requests; GPUs play the role Slurm gives CPUs.
     pub gpus: u64,
     /// GPUs in the cluster (Slurm's `cluster_cpus`).
     pub cluster_gpus: u64,
+    /// The fewest nodes the job can run on (Slurm's `min_nodes`).
+    pub nodes: u32,
+    /// Nodes in the cluster (Slurm's `node_record_count`).
+    pub cluster_nodes: u32,
+    /// The job's time limit (for `SMALL_RELATIVE_TO_TIME`).
+    pub time_limit: SimDuration,
     /// The job's partition `PriorityJobFactor`.
     pub partition_job_factor: u32,
     /// The highest `PriorityJobFactor` over all partitions.
@@ -139,15 +169,10 @@ pub struct PriorityFactors {
 ///
 /// - age: `min(age, PriorityMaxAge) / PriorityMaxAge`; 1.0 when
 ///   `PriorityMaxAge` is 0 (Slurm's `diff < max_age` test fails then);
-/// - job size: Slurm averages a node term and a CPU term
-///   (`set_priority_factors()`): with `PriorityFavorSmall=NO`
-///   `(nodes/cluster_nodes + cpus/cluster_cpus) / 2`, with `YES`
-///   `((cluster_nodes - nodes)/cluster_nodes + (cluster_cpus - cpus)/cluster_cpus) / 2`.
-///   GPUs are the only resource here, so only the CPU term is kept, with
-///   GPUs for CPUs: `gpus / cluster_gpus`, or
-///   `(cluster_gpus - gpus) / cluster_gpus` when favouring small jobs. A
-///   full-cluster job thus gets 1.0 (or 0.0), as the page states; clamped
-///   to `[0, 1]`, and 0 for a cluster without GPUs;
+/// - job size: the mean of a node term and a GPU term, or with
+///   `SMALL_RELATIVE_TO_TIME` the job's size per minute of its limit (see
+///   the module's formula; `_get_priority_factors()`), clamped to
+///   `[0, 1]`; 0 for a cluster without GPUs or nodes;
 /// - partition: `PriorityJobFactor / max PriorityJobFactor`;
 /// - QOS: `Priority / max Priority` over all QOS;
 /// - association: `Priority / max Priority` over all associations;
@@ -160,14 +185,7 @@ pub fn factors(input: &JobFactorsInput, w: &MultifactorWeights) -> PriorityFacto
     } else {
         ratio(input.age.as_ns().min(w.max_age.as_ns()), w.max_age.as_ns())
     };
-    let job_size = if w.favor_small {
-        ratio(
-            input.cluster_gpus.saturating_sub(input.gpus),
-            input.cluster_gpus,
-        )
-    } else {
-        ratio(input.gpus, input.cluster_gpus)
-    };
+    let job_size = job_size(input, w);
     PriorityFactors {
         age,
         assoc: ratio(input.assoc_priority.into(), input.max_assoc_priority.into()),
@@ -179,6 +197,35 @@ pub fn factors(input: &JobFactorsInput, w: &MultifactorWeights) -> PriorityFacto
         ),
         qos: ratio(input.qos_priority.into(), input.max_qos_priority.into()),
     }
+}
+
+/// Slurm's job size factor (`_get_priority_factors()`, `weight_js`), GPUs
+/// for CPUs.
+fn job_size(input: &JobFactorsInput, w: &MultifactorWeights) -> f64 {
+    let (nodes, cluster_nodes) = (u64::from(input.nodes), u64::from(input.cluster_nodes));
+    let (gpus, cluster_gpus) = (input.gpus, input.cluster_gpus);
+    if cluster_gpus == 0 || cluster_nodes == 0 {
+        return 0.0;
+    }
+    let size = if w.small_relative_to_time {
+        // Job size in GPUs, at least its nodes' share of the cluster's
+        // GPUs, per minute of its limit, over the cluster's GPUs.
+        let by_nodes = nodes as f64 * cluster_gpus as f64 / cluster_nodes as f64;
+        let minutes = input.time_limit.as_ns().div_ceil(60_000_000_000).max(1);
+        let relative = by_nodes.max(gpus as f64) / minutes as f64 / cluster_gpus as f64;
+        if w.favor_small {
+            1.0 - relative
+        } else {
+            relative
+        }
+    } else if w.favor_small {
+        (ratio(cluster_nodes.saturating_sub(nodes), cluster_nodes)
+            + ratio(cluster_gpus.saturating_sub(gpus), cluster_gpus))
+            / 2.0
+    } else {
+        (ratio(nodes, cluster_nodes) + ratio(gpus, cluster_gpus)) / 2.0
+    };
+    unit(size)
 }
 
 /// The job's priority: `site + Σ weight * factor - nice`, computed in
@@ -285,36 +332,74 @@ mod tests {
         assert_eq!(factors(&JobFactorsInput::default(), &no_max).age, 1.0);
     }
 
+    /// The job size factor of `gpus` GPUs on at least `nodes` nodes of a
+    /// cluster of 8 nodes x 8 GPUs, with a `minutes` time limit.
+    fn js(nodes: u32, gpus: u64, minutes: u64, w: &MultifactorWeights) -> f64 {
+        let input = JobFactorsInput {
+            gpus,
+            cluster_gpus: 64,
+            nodes,
+            cluster_nodes: 8,
+            time_limit: SimDuration::from_secs(minutes * 60),
+            ..Default::default()
+        };
+        factors(&input, w).job_size
+    }
+
     #[test]
-    fn job_size_factor_both_polarities() {
-        // priority_multifactor.html "Job Size Factor": with
-        // PriorityFavorSmall=NO a whole-machine job gets 1.0 and larger
-        // jobs more; with YES smaller jobs get more. GPUs for CPUs.
+    fn job_size_factor_averages_a_node_and_a_gpu_term() {
+        // _get_priority_factors() (priority_multifactor.c, 22.05.8),
+        // favour large: (min_nodes/node_count + cpus/cluster_cpus) / 2,
+        // GPUs for CPUs; favour small: the complements, averaged.
         let large = MultifactorWeights::default();
         let small = MultifactorWeights {
             favor_small: true,
             ..large
         };
-        let js = |gpus: u64, cluster: u64, w: &MultifactorWeights| {
-            factors(
-                &JobFactorsInput {
-                    gpus,
-                    cluster_gpus: cluster,
-                    ..Default::default()
-                },
-                w,
-            )
-            .job_size
+        // 16 GPUs on 2 nodes: (2/8 + 16/64) / 2 = 0.25; small 0.75.
+        assert_eq!(js(2, 16, 60, &large), 0.25);
+        assert_eq!(js(2, 16, 60, &small), 0.75);
+        // 16 GPUs spread over 8 nodes: (8/8 + 16/64) / 2 = 0.625.
+        assert_eq!(js(8, 16, 60, &large), 0.625);
+        // 1 GPU: (1/8 + 1/64) / 2 = 9/128; small (7/8 + 63/64) / 2.
+        assert_eq!(js(1, 1, 60, &large), 9.0 / 128.0);
+        assert_eq!(js(1, 1, 60, &small), 119.0 / 128.0);
+        // The whole cluster: 1.0, or 0.0 favouring small jobs.
+        assert_eq!(js(8, 64, 60, &large), 1.0);
+        assert_eq!(js(8, 64, 60, &small), 0.0);
+        // Beyond the cluster: clamped.
+        assert_eq!(js(9, 100, 60, &large), 1.0);
+        assert_eq!(js(9, 100, 60, &small), 0.0);
+        // No GPUs or no nodes: 0.
+        let empty = JobFactorsInput {
+            gpus: 4,
+            nodes: 1,
+            ..Default::default()
         };
-        assert_eq!(js(16, 64, &large), 0.25);
-        assert_eq!(js(16, 64, &small), 0.75);
-        assert_eq!(js(64, 64, &large), 1.0);
-        assert_eq!(js(64, 64, &small), 0.0);
-        assert_eq!(js(1, 64, &small), 63.0 / 64.0);
-        assert_eq!(js(100, 64, &large), 1.0);
-        assert_eq!(js(100, 64, &small), 0.0);
-        assert_eq!(js(4, 0, &large), 0.0);
-        assert_eq!(js(4, 0, &small), 0.0);
+        assert_eq!(factors(&empty, &large).job_size, 0.0);
+        assert_eq!(factors(&empty, &small).job_size, 0.0);
+    }
+
+    #[test]
+    fn job_size_small_relative_to_time() {
+        // PriorityFlags=SMALL_RELATIVE_TO_TIME: max(min_nodes *
+        // cluster_cpus / node_count, cpus) / time_limit (minutes) /
+        // cluster_cpus, then 1 - that with PriorityFavorSmall.
+        let relative = MultifactorWeights {
+            small_relative_to_time: true,
+            ..MultifactorWeights::default()
+        };
+        let small = MultifactorWeights {
+            favor_small: true,
+            ..relative
+        };
+        // 16 GPUs on 2 nodes, 1 minute: max(2 * 8, 16) / 1 / 64 = 0.25.
+        assert_eq!(js(2, 16, 1, &relative), 0.25);
+        // 4 GPUs spread over 4 nodes, 2 minutes: max(32, 4) / 2 / 64.
+        assert_eq!(js(4, 4, 2, &relative), 0.25);
+        assert_eq!(js(4, 4, 2, &small), 0.75);
+        // The whole cluster for an hour: 64 / 60 / 64 = 1/60.
+        assert_eq!(js(8, 64, 60, &relative), 1.0 / 60.0);
     }
 
     #[test]
@@ -363,6 +448,8 @@ mod tests {
             age: days(3.5),
             gpus: 16,
             cluster_gpus: 64,
+            nodes: 2,
+            cluster_nodes: 8,
             partition_job_factor: 5,
             max_partition_job_factor: 10,
             qos_priority: 250,
@@ -377,7 +464,7 @@ mod tests {
         // "Job Priority Factors In General":
         //   age       1000  * 3.5/7    =  500
         //   fairshare 10000 * 0.375    = 3750
-        //   job size  1000  * 16/64    =  250
+        //   job size  1000  * (2/8 + 16/64)/2 = 250
         //   partition 1000  * 5/10     =  500
         //   QOS       1000  * 250/1000 =  250
         //   total                      = 5250
@@ -398,7 +485,7 @@ mod tests {
         // The site factor is added unweighted.
         let site = JobFactorsInput { site: 10, ..job };
         assert_eq!(priority(&site, &w), 5260);
-        // Favouring small jobs: job size 1000 * 48/64 = 750.
+        // Favouring small jobs: job size 1000 * (6/8 + 48/64)/2 = 750.
         let small = MultifactorWeights {
             favor_small: true,
             ..w
@@ -446,6 +533,9 @@ mod tests {
             age: days(30.0),
             gpus: 64,
             cluster_gpus: 64,
+            nodes: 8,
+            cluster_nodes: 8,
+            time_limit: SimDuration::from_secs(60),
             partition_job_factor: 1,
             max_partition_job_factor: 1,
             qos_priority: 1,

@@ -316,12 +316,20 @@ fn partition_and_qos_limits_refuse_what_can_never_run() {
     let mut config = SchedulerConfig::fcfs(4);
     config.partitions[0].max_time = Some(s(3600));
     config.qos[0].max_gpus_per_user = Some(2);
-    let sched = Scheduler::new(config, &cluster(4, 1), &Directory::default(), &[]);
-    assert!(sched.admit(&job(2, 3600)).is_ok());
+    config.enforce_part_limits = EnforcePartLimits::All;
+    let sched = Scheduler::new(config.clone(), &cluster(4, 1), &Directory::default(), &[]);
+    assert_eq!(sched.admit(&job(2, 3600)), Ok(None));
     let err = sched.admit(&job(2, 3601)).unwrap_err();
     assert!(err.reason.contains("MaxTime"), "{}", err.reason);
     let err = sched.admit(&job(3, 60)).unwrap_err();
     assert!(err.reason.contains("MaxTRESPerUser"), "{}", err.reason);
+    // Slurm's default, EnforcePartLimits=NO: admitted, pending for good.
+    config.enforce_part_limits = EnforcePartLimits::No;
+    let sched = Scheduler::new(config, &cluster(4, 1), &Directory::default(), &[]);
+    assert_eq!(
+        sched.admit(&job(2, 3601)),
+        Ok(Some(PendingReason::PartitionTimeLimit))
+    );
 }
 
 #[test]

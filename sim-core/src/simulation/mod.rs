@@ -3,12 +3,19 @@
 //!
 //! Event handling (all at the event's instant):
 //! - `Arrival`: the next job of the [`JobSource`] is submitted: refused if it
-//!   can never run (too big for its partition, over a limit), queued
-//!   otherwise; the following arrival is scheduled.
+//!   can never run (too big for its partition, over a limit), held PENDING
+//!   with Slurm's reason if it is over a partition limit under
+//!   `EnforcePartLimits=NO`, queued otherwise; the following arrival is
+//!   scheduled.
 //! - `JobEnd`: the job's GPUs are freed; it ends COMPLETED, or TIMEOUT when
-//!   it was killed at its limit.
+//!   it was killed at its limit. A preemption victim in its grace time is
+//!   stopped as preempted instead, as at `PreemptStop` (Slurm handles any
+//!   exit within GraceTime according to PreemptMode).
 //! - `PreemptStop`: a preempted job's grace time is over: it is stopped,
 //!   its work so far counted as lost, and it is requeued or ends PREEMPTED.
+//!   A requeued job is PENDING but queued only at `Eligible`, its new begin
+//!   time ([`crate::scheduler::REQUEUE_DELAY`] later, as Slurm's
+//!   `batch_requeue_fini()` sets it).
 //! - `SchedulePass`: the scheduler decides. Arrivals and ends request a
 //!   pass, at most one per instant, run after everything already due at
 //!   that instant, so all completions and arrivals of an instant are seen
@@ -94,6 +101,8 @@ enum Event {
     JobEnd(SlotRef),
     /// A preempted job's grace time is over.
     PreemptStop(SlotRef),
+    /// Requeued jobs reach their begin time and join the queue.
+    Eligible,
     SchedulePass,
     BackfillTick,
     PriorityCalc,
@@ -200,8 +209,11 @@ pub fn run(
     let stop_reason = match halt {
         // Jobs still wait, yet nothing is left to happen (periodic timers
         // stop then): only partial placements without gang scheduling
-        // can leave a queue stuck.
-        Halt::NoEvents if sim.jobs.iter().any(|j| j.state == JobState::Pending) => {
+        // can leave a queue stuck. Jobs held by a partition limit wait
+        // for a change no run makes; they do not make a deadlock.
+        Halt::NoEvents
+            if (sim.jobs.iter()).any(|j| j.state == JobState::Pending && j.reason.is_none()) =>
+        {
             StopReason::Deadlock
         }
         Halt::NoEvents => StopReason::AllWorkDone,
@@ -310,8 +322,9 @@ impl Model<Event> for ClusterSim<'_> {
         self.recorder.advance(now);
         match event {
             Event::Arrival => self.arrive(engine),
-            Event::JobEnd(slot) => self.end_job(slot, now),
-            Event::PreemptStop(slot) => self.stop_preempted(slot, now),
+            Event::JobEnd(slot) => self.end_job(slot, engine),
+            Event::PreemptStop(slot) => self.stop_preempted(slot, engine),
+            Event::Eligible => self.scheduler.release_requeued(now),
             Event::SchedulePass => {
                 self.pass_pending = false;
                 self.schedule(engine, false);
@@ -335,7 +348,7 @@ impl Model<Event> for ClusterSim<'_> {
                 let start = self.scheduler.running(slot).start;
                 let record = &mut self.jobs[self.scheduler.running(slot).job as usize];
                 record.job.runtime = now.saturating_since(start);
-                self.end_job(slot, now);
+                self.end_job(slot, engine);
             }
             Event::FabricWake => {
                 self.training.on_fabric_wake(engine);
@@ -437,8 +450,14 @@ impl ClusterSim<'_> {
             time_limit: job.time_limit,
         });
         match self.scheduler.admit(&job) {
-            Ok(()) => {
+            Ok(None) => {
                 self.scheduler.enqueue(index, job, now);
+                self.recorder.queue_length += 1;
+            }
+            Ok(Some(reason)) => {
+                // Over a partition limit under EnforcePartLimits=NO:
+                // PENDING for good, never queued.
+                self.jobs[index as usize].reason = Some(reason);
                 self.recorder.queue_length += 1;
             }
             Err(never) => {
@@ -511,7 +530,14 @@ impl ClusterSim<'_> {
         });
     }
 
-    fn end_job(&mut self, slot: SlotRef, now: SimTime) {
+    fn end_job(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
+        if self.scheduler.running(slot).is_being_preempted() {
+            // Its work done or its limit reached inside its grace time:
+            // Slurm cannot tell this exit from one the preemption caused.
+            self.stop_preempted(slot, engine);
+            return;
+        }
+        let now = engine.now();
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
@@ -542,7 +568,8 @@ impl ClusterSim<'_> {
 
     /// A preempted job's grace time is over: stop it, count the lost work,
     /// and requeue it or end it PREEMPTED.
-    fn stop_preempted(&mut self, slot: SlotRef, now: SimTime) {
+    fn stop_preempted(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
+        let now = engine.now();
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
@@ -567,13 +594,9 @@ impl ClusterSim<'_> {
             lost_gpu_s: lost_gpu_ns as f64 / 1e9,
         });
         if requeue {
-            record.requeues += 1;
-            record.start = None;
-            record.state = JobState::Pending;
-            self.requeues += 1;
-            self.recorder.queue_length += 1;
-            self.scheduler.enqueue(ended.job, ended.ticket, now);
+            self.requeue(ended.job, ended.ticket, engine);
         } else {
+            let record = &mut self.jobs[ended.job as usize];
             record.end = Some(now);
             record.state = JobState::Preempted;
             self.jobs_finished += 1;
@@ -583,5 +606,20 @@ impl ClusterSim<'_> {
                 state: JobState::Preempted,
             });
         }
+    }
+
+    /// Puts a job that lost its GPUs back in line (PENDING again, its
+    /// start forgotten): the one way jobs are requeued, whatever stopped
+    /// them. It joins the queue at its new begin time
+    /// ([`Scheduler::requeue`]).
+    fn requeue(&mut self, job: JobIndex, ticket: SubmittedJob, engine: &mut Engine<Event>) {
+        let record = &mut self.jobs[job as usize];
+        record.requeues += 1;
+        record.start = None;
+        record.state = JobState::Pending;
+        self.requeues += 1;
+        self.recorder.queue_length += 1;
+        let eligible = self.scheduler.requeue(job, ticket, engine.now());
+        engine.schedule_at(eligible, Event::Eligible);
     }
 }

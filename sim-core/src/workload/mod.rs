@@ -54,6 +54,15 @@ impl JobRequest {
             } => u64::from(count) * u64::from(gpus_per_node),
         }
     }
+
+    /// The fewest nodes it can run on, nodes holding at most
+    /// `max_node_gpus` GPUs each: Slurm's `min_nodes` of the job.
+    pub fn min_nodes(self, max_node_gpus: u32) -> u32 {
+        match self {
+            JobRequest::Nodes { count, .. } => count,
+            JobRequest::Gpus(n) => n.div_ceil(max_node_gpus.max(1)),
+        }
+    }
 }
 
 impl std::fmt::Display for JobRequest {
@@ -96,6 +105,10 @@ pub struct SubmittedJob {
     /// true run time is simulated when it starts (`runtime` is then the
     /// estimate on an ideal fabric until the job is placed).
     pub training: Option<u32>,
+    /// The job's own id in the trace it was replayed from (SWF job number;
+    /// sacct `JobID` without its array or heterogeneous suffix, so the
+    /// tasks of an array share it); `None` for jobs from no trace.
+    pub trace_id: Option<u64>,
 }
 
 impl SubmittedJob {

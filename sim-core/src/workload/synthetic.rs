@@ -268,6 +268,7 @@ impl GeneratorState {
             qos: self.spec.qos,
             nice: 0,
             training: None,
+            trace_id: None,
         })
     }
 }

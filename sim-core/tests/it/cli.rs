@@ -77,7 +77,7 @@ fn out_dir_gets_all_four_files_in_their_formats() {
     let mut lines = jobs.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state"
+        "id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state,reason,trace_id"
     );
     assert_eq!(lines.count() as u64, submitted);
 

@@ -127,7 +127,7 @@ fn priority_scheduler_parameters_preemption_and_enforce_part_limits() {
     );
     let (code, ron, err) = import(&dir, &["s.conf"]);
     assert_eq!(code, 0, "{err}");
-    assert!(ron.contains("priority: (weight_age: 1000, weight_fairshare: 10000, weight_job_size: 100, weight_partition: 500, weight_qos: 2000, max_age: \"1d\", calc_period: \"5m\", decay_half_life: \"14d\", favor_small: true, usage_reset: Monthly, fairshare: Classic)"), "{ron}");
+    assert!(ron.contains("priority: (weight_age: 1000, weight_fairshare: 10000, weight_job_size: 100, weight_partition: 500, weight_qos: 2000, max_age: \"1d\", calc_period: \"5m\", decay_half_life: \"14d\", favor_small: true, usage_reset: Monthly, fairshare: Classic, small_relative_to_time: true)"), "{ron}");
     // bf_window is minutes, bf_interval and bf_resolution seconds (slurm.conf(5)).
     for line in [
         "order: Multifactor,",
@@ -139,14 +139,13 @@ fn priority_scheduler_parameters_preemption_and_enforce_part_limits() {
         "bf_continue: true,",
         "preempt_type: Qos,",
         "preempt_mode: Cancel,",
-        "// enforce_part_limits: All,",
+        "enforce_part_limits: All,",
     ] {
         assert!(ron.contains(line), "{line}\n{ron}");
     }
     assert!(
         ron.contains("PriorityWeightTRES=")
-            && ron.contains("default_queue_depth=200")
-            && ron.contains("SMALL_RELATIVE_TO_TIME"),
+            && ron.contains("default_queue_depth=200"),
         "{ron}"
     );
     // Without slurmdbd, slurmctld ignores the age and fair-share weights
@@ -341,6 +340,14 @@ fn bad_input_names_the_line_and_column_and_the_fix() {
             "s.conf:2:43",
             "QOS `hihg`",
             "did you mean `high`?",
+        ),
+        (
+            // slurm.conf(5): "If set to 0 PriorityUsageResetPeriod must be set".
+            "NodeName=gpu[1-4] Gres=gpu:h100:8\nPriorityType=priority/multifactor\nPriorityDecayHalfLife=0\n",
+            "",
+            "s.conf:3:23",
+            "without a PriorityUsageResetPeriod",
+            "PriorityUsageResetPeriod (e.g. MONTHLY)",
         ),
         (
             "NodeName=gpu[1-4] Gres=gpu:h100:8\nInclude missing.conf\n",

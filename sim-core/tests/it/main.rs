@@ -19,6 +19,7 @@
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
 //! | `fcfs`, `teaching` | hand-computed schedules |
 //! | `slurm_recorded` | start times against a real slurmctld's, recorded (`scripts/slurm/`): the share within 3 s, as a floor |
+//! | `slurm_semantics` | where the scheduler follows Slurm's source, not a simpler reading (each test cites the file and function) |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
 //! | `trace_reader` | trace.jsonl reads back as written; damaged traces refused where they break |
 //! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each) |
@@ -40,6 +41,7 @@ mod refusals;
 mod robustness;
 mod scenarios;
 mod slurm_recorded;
+mod slurm_semantics;
 mod snapshots;
 mod teaching;
 mod trace_reader;

@@ -56,6 +56,12 @@ pub fn write_text(out: &mut dyn Write, result: &RunResult, dir: Option<&Path>) -
             j.running_at_end, j.pending_at_end
         )?;
     }
+    if !j.pending_reasons.is_empty() {
+        let reasons: Vec<String> = (j.pending_reasons.iter())
+            .map(|(reason, n)| format!("{n} {reason}"))
+            .collect();
+        write!(out, " (waiting for good: {})", reasons.join(", "))?;
+    }
     writeln!(out)?;
     writeln!(
         out,

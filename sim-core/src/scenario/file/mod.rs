@@ -276,8 +276,9 @@ pub struct Job {
     pub request: Request,
     /// How long the job really runs.
     pub runtime: Written<SimDuration>,
-    /// The limit the user asked for; the partition's `default_time`, else
-    /// the runtime, if omitted.
+    /// The limit the user asked for; if omitted, the partition's
+    /// `default_time`, else its `max_time`, else a year (Slurm's INFINITE),
+    /// never the runtime, which Slurm cannot know.
     #[serde(default)]
     pub time_limit: Option<Written<SimDuration>>,
     /// The default partition if omitted.
@@ -449,6 +450,11 @@ pub struct Scheduler {
     /// Slurm `PreemptMode`: `Requeue` (default) or `Cancel`.
     #[serde(default)]
     pub preempt_mode: Option<PreemptMode>,
+    /// Slurm `EnforcePartLimits`: `No` (default; a job over its
+    /// partition's MaxTime or MaxNodes waits forever), `Any` or `All`
+    /// (refused at submission).
+    #[serde(default)]
+    pub enforce_part_limits: Option<EnforcePartLimits>,
     /// Leaf switches and their nodes (Slurm's topology.conf, tree plugin).
     #[serde(default)]
     pub topology: Vec<Switch>,
@@ -492,6 +498,10 @@ pub struct Priority {
     /// `PriorityFavorSmall`, default false.
     #[serde(default)]
     pub favor_small: Option<bool>,
+    /// `PriorityFlags=SMALL_RELATIVE_TO_TIME`, default false: the job size
+    /// factor is divided by the job's time limit in minutes.
+    #[serde(default)]
+    pub small_relative_to_time: Option<bool>,
     /// `PriorityCalcPeriod`, default 5 minutes.
     #[serde(default)]
     pub calc_period: Option<Written<SimDuration>>,
@@ -610,6 +620,13 @@ pub enum PreemptType {
 pub enum PreemptMode {
     Requeue,
     Cancel,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum EnforcePartLimits {
+    No,
+    Any,
+    All,
 }
 
 /// A leaf switch (`SwitchName=... Nodes=...` in topology.conf).

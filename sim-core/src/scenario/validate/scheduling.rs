@@ -13,8 +13,8 @@ use crate::hardware::{Cluster, hostlist};
 use crate::scheduler::fairshare::{AccountSpec, AccountTree, FairshareAlgorithm, UsageReset};
 use crate::scheduler::priority::MultifactorWeights;
 use crate::scheduler::{
-    Backfill, BackfillParams, LeafSwitch, NodeSet, Partition, PreemptMode, PreemptType,
-    PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
+    Backfill, BackfillParams, EnforcePartLimits, LeafSwitch, NodeSet, Partition, PreemptMode,
+    PreemptType, PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
 };
 use crate::text::did_you_mean;
 use crate::units::format_duration;
@@ -67,6 +67,11 @@ pub(super) fn build_scheduler(
     config.preempt_mode = match s.preempt_mode {
         None | Some(file::PreemptMode::Requeue) => PreemptMode::Requeue,
         Some(file::PreemptMode::Cancel) => PreemptMode::Cancel,
+    };
+    config.enforce_part_limits = match s.enforce_part_limits {
+        None | Some(file::EnforcePartLimits::No) => EnforcePartLimits::No,
+        Some(file::EnforcePartLimits::Any) => EnforcePartLimits::Any,
+        Some(file::EnforcePartLimits::All) => EnforcePartLimits::All,
     };
     if config.preempt_type != PreemptType::None && !config.gang {
         issues.error(Error {
@@ -147,6 +152,8 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
     w.partition = p.weight_partition.unwrap_or(defaults.partition);
     w.qos = p.weight_qos.unwrap_or(defaults.qos);
     w.favor_small = p.favor_small.unwrap_or(defaults.favor_small);
+    w.small_relative_to_time =
+        (p.small_relative_to_time).unwrap_or(defaults.small_relative_to_time);
     if let Ok(Some(max_age)) = issues.optional("scheduler.priority.max_age", p.max_age.as_ref())
         && issues.positive_duration(
             "scheduler.priority.max_age",
@@ -188,6 +195,19 @@ fn priority_params(p: Option<&file::Priority>, issues: &mut Issues) -> PriorityP
         file::UsageReset::Quarterly => UsageReset::Quarterly,
         file::UsageReset::Yearly => UsageReset::Yearly,
     };
+    // slurm.conf(5), PriorityDecayHalfLife: "If set to 0
+    // PriorityUsageResetPeriod must be set to some interval";
+    // _validate_and_set_defaults() (src/common/read_config.c) refuses the
+    // configuration otherwise: usage would only grow.
+    if out.decay_half_life.is_zero() && out.usage_reset == UsageReset::None {
+        issues.error(Error {
+            path: "scheduler.priority.decay_half_life",
+            message: "usage never decays and there is no usage reset period",
+            found: "decay_half_life: \"0s\" with usage_reset: None",
+            expected: "a decay half-life above zero, or a usage_reset period",
+            fix: "add usage_reset: Monthly (or Daily, Weekly, Quarterly, Yearly) to reset usage, or give decay_half_life a positive half-life such as Slurm's default \"7d\"",
+        });
+    }
     out.fairshare = match p.fairshare {
         None | Some(file::FairshareAlgorithm::FairTree) => FairshareAlgorithm::FairTree,
         Some(file::FairshareAlgorithm::Classic) => FairshareAlgorithm::Classic,

@@ -284,6 +284,7 @@ impl Context<'_> {
                 qos,
                 nice: job.nice.unwrap_or(0),
                 training: Some(index),
+                trace_id: None,
             });
         }
     }

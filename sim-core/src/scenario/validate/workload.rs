@@ -10,10 +10,12 @@ use std::path::Path;
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
-use super::{Error, Issues, scheduling};
+use super::{Error, Issues, Warning, scheduling};
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
-use crate::scheduler::{GpuPool, SchedulerConfig};
+use crate::scheduler::{
+    EnforcePartLimits, GpuPool, PendingReason, SchedulerConfig, partition_limit_exceeded,
+};
 use crate::units::format_duration;
 use crate::workload::{
     BeyondEndOfTime, Directory, GeneratorSpec, JobRequest, MAX_TOTAL_JOBS, SubmittedJob,
@@ -246,7 +248,7 @@ impl<'a> Context<'a> {
             else {
                 continue;
             };
-            let time_limit = given_limit.or(part.default_time).unwrap_or(runtime);
+            let time_limit = given_limit.unwrap_or_else(|| part.limit_of_unlimited_job());
             if given_limit.is_some_and(|l| l.is_zero()) {
                 self.issues.error(Error {
                     path: &limit_path,
@@ -260,21 +262,94 @@ impl<'a> Context<'a> {
             let name = job.name.clone().unwrap_or_else(|| format!("job{}", i + 1));
             self.origin(&path);
             let directory = &mut self.directory;
-            self.spec.jobs.push(SubmittedJob {
+            let built = SubmittedJob {
                 name: directory.job_name(&name),
                 user: directory.user(job.user.as_deref().unwrap_or("user")),
                 account: directory.account(job.account.as_deref().unwrap_or("default")),
                 submit: SimTime::ZERO + submit,
                 request,
                 runtime,
-                // A zero runtime with no limit given: the job ends at once.
-                time_limit: time_limit.max(SimDuration::from_ns(1)),
+                time_limit,
                 partition,
                 qos,
                 nice: job.nice.unwrap_or(0),
                 training: None,
-            });
+                trace_id: None,
+            };
+            self.partition_limits(&path, &built, given_limit.is_some());
+            self.spec.jobs.push(built);
         }
+    }
+
+    /// Warns, once for the whole trace, of replayed jobs (from
+    /// `spec.jobs[first..]`) over their partition's `MaxTime` or
+    /// `MaxNodes`, with how many and the first one's trace id.
+    fn trace_partition_limits(&mut self, path: &str, first: usize) {
+        let Some(cluster) = self.cluster else {
+            return;
+        };
+        let over: Vec<&SubmittedJob> = (self.spec.jobs[first..].iter())
+            .filter(|job| {
+                let partition = &self.scheduler.partitions[job.partition as usize];
+                partition_limit_exceeded(job, partition, cluster.max_gpus_per_node()).is_some()
+            })
+            .collect();
+        let Some(example) = over.first() else {
+            return;
+        };
+        let partition = &self.scheduler.partitions[example.partition as usize];
+        let (_, detail) = partition_limit_exceeded(example, partition, cluster.max_gpus_per_node())
+            .expect("filtered above");
+        let fate = match self.scheduler.enforce_part_limits {
+            EnforcePartLimits::No => "will wait forever (EnforcePartLimits=NO)",
+            EnforcePartLimits::Any | EnforcePartLimits::All => {
+                "will be refused at submission (EnforcePartLimits=ANY/ALL)"
+            }
+        };
+        let message = format!(
+            "{} replayed job(s) exceed their partition's limits and {fate}; the first, trace job {}: {detail}",
+            over.len(),
+            example.trace_id.unwrap_or_default(),
+        );
+        self.issues.warning(Warning {
+            path,
+            message: &message,
+            fix: "raise the partition's max_time or max_nodes to the log's, or send the trace to another partition",
+        });
+    }
+
+    /// Warns of a job over its partition's `MaxTime` or `MaxNodes`: it
+    /// waits forever (`EnforcePartLimits=NO`) or is refused at submission
+    /// (`ANY`, `ALL`), as the run would find out.
+    fn partition_limits(&mut self, path: &str, job: &SubmittedJob, limit_written: bool) {
+        let Some(cluster) = self.cluster else {
+            return;
+        };
+        let partition = &self.scheduler.partitions[job.partition as usize];
+        let Some((reason, detail)) =
+            partition_limit_exceeded(job, partition, cluster.max_gpus_per_node())
+        else {
+            return;
+        };
+        let field = match reason {
+            PendingReason::PartitionTimeLimit if limit_written => field_path(path, "time_limit"),
+            PendingReason::PartitionTimeLimit => path.to_string(),
+            PendingReason::PartitionNodeLimit => field_path(path, "request"),
+        };
+        let message = match self.scheduler.enforce_part_limits {
+            EnforcePartLimits::No => format!(
+                "this job will wait forever with reason {} (EnforcePartLimits=NO): {detail}",
+                reason.as_str()
+            ),
+            EnforcePartLimits::Any | EnforcePartLimits::All => format!(
+                "this job will be refused at submission (EnforcePartLimits=ANY/ALL): {detail}"
+            ),
+        };
+        self.issues.warning(Warning {
+            path: &field,
+            message: &message,
+            fix: "fit the job to the partition's limits, raise them, or send it to another partition",
+        });
     }
 
     /// Imports `workload.trace`; its jobs join the explicit jobs.
@@ -399,7 +474,9 @@ impl<'a> Context<'a> {
                 return;
             }
         };
+        // Every replayed job is named `trace`; its own id is `trace_id`.
         let job_name = self.directory.job_name("trace");
+        let first = self.spec.jobs.len();
         self.origin("workload.trace");
         let mut unknown = [0u64; 2];
         // Traces have hundreds of users and up to millions of jobs: look names
@@ -447,8 +524,10 @@ impl<'a> Context<'a> {
                 qos: job_qos,
                 nice: 0,
                 training: None,
+                trace_id: Some(job.id),
             });
         }
+        self.trace_partition_limits(path, first);
         let mut altered = report.altered.clone();
         if unknown[0] > 0 {
             altered.push((
