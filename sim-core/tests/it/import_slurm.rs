@@ -144,8 +144,7 @@ fn priority_scheduler_parameters_preemption_and_enforce_part_limits() {
         assert!(ron.contains(line), "{line}\n{ron}");
     }
     assert!(
-        ron.contains("PriorityWeightTRES=")
-            && ron.contains("default_queue_depth=200"),
+        ron.contains("PriorityWeightTRES=") && ron.contains("default_queue_depth=200"),
         "{ron}"
     );
     // Without slurmdbd, slurmctld ignores the age and fair-share weights

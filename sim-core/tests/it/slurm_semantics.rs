@@ -452,6 +452,35 @@ fn a_job_without_a_time_limit_gets_its_partitions_max_time() {
     assert!(!c.backfilled);
 }
 
+/// `--time=UNLIMITED` asks for an infinite limit (`time_str2mins()`,
+/// src/common/parse_time.c, reads "UNLIMITED" and "INFINITE" as INFINITE),
+/// which is over a partition's finite MaxTime: under EnforcePartLimits=NO
+/// the job waits with PartitionTimeLimit (sbatch(1), --time: "If the
+/// requested time limit exceeds the partition's time limit, the job will be
+/// left in a PENDING state (possibly indefinitely)"). Without a MaxTime it
+/// is planned for a year, as a job with no limit at all.
+#[test]
+fn a_job_time_limit_of_unlimited_is_over_a_finite_max_time() {
+    let text = NO_TIME_LIMIT.replace(
+        r#"request: Gpus(8), runtime: "30m")"#,
+        r#"request: Gpus(8), runtime: "30m", time_limit: "UNLIMITED")"#,
+    );
+    assert_ne!(text, NO_TIME_LIMIT);
+    let result = run_str("unlimited-time-limit.ron", &text, &[]);
+    assert_eq!(result.jobs[2].start, None, "waits for good");
+    assert_eq!(
+        result.jobs[2].reason.map(|r| format!("{r:?}")).as_deref(),
+        Some("PartitionTimeLimit")
+    );
+    let no_max = text.replace(r#", max_time: "4h""#, "");
+    assert_ne!(no_max, text);
+    let result = run_str("unlimited-no-max-time.ron", &no_max, &[]);
+    assert_eq!(
+        result.jobs[2].job.time_limit.as_secs_f64(),
+        (365 * 24 * HOUR) as f64
+    );
+}
+
 /// With MaxTime INFINITE too (Slurm's default), the limit is infinite:
 /// `job_end_time_reset()` (src/slurmctld/job_mgr.c) expects such a job to
 /// end "365 * 24 * 60 * 60" seconds after its start, and backfill plans it

@@ -14,7 +14,8 @@ use super::{Error, Issues, Warning, scheduling};
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
 use crate::scheduler::{
-    EnforcePartLimits, GpuPool, PendingReason, SchedulerConfig, partition_limit_exceeded,
+    EnforcePartLimits, GpuPool, INFINITE_TIME_LIMIT, PendingReason, SchedulerConfig,
+    partition_limit_exceeded,
 };
 use crate::units::format_duration;
 use crate::workload::{
@@ -220,7 +221,16 @@ impl<'a> Context<'a> {
                 .issues
                 .quantity(&field_path(&path, "runtime"), &job.runtime);
             let limit_path = field_path(&path, "time_limit");
-            let given_limit = self.issues.optional(&limit_path, job.time_limit.as_ref());
+            // `--time=UNLIMITED` (or INFINITE) asks for an infinite limit:
+            // Slurm's time_str2mins() reads it as INFINITE, which is over
+            // any finite partition MaxTime (the job then waits with
+            // PartitionTimeLimit) and is otherwise planned as a year.
+            let unlimited = job.time_limit.as_ref().is_some_and(|w| w.is_unlimited());
+            let written_limit = job.time_limit.as_ref().filter(|_| !unlimited);
+            let given_limit = self
+                .issues
+                .optional(&limit_path, written_limit)
+                .map(|l| l.or(unlimited.then_some(INFINITE_TIME_LIMIT)));
             let request_path = field_path(&path, "request");
             let Some(request) = check_request(&request_path, job.request, self.issues) else {
                 continue;
@@ -255,7 +265,7 @@ impl<'a> Context<'a> {
                     message: "a time limit of zero would kill the job at once",
                     found: "\"0s\"",
                     expected: "a limit above zero",
-                    fix: "give the limit the user asked for, or leave it out to use the runtime",
+                    fix: "give the limit the user asked for, or leave it out for the partition's DefaultTime or MaxTime",
                 });
                 continue;
             }
