@@ -44,10 +44,12 @@ mod config;
 pub mod fairshare;
 mod limits;
 mod multifactor;
+mod node_space;
 mod pods;
 mod preemption;
 pub mod priority;
 mod profile;
+mod slurm_backfill;
 
 pub use allocator::{GpuPool, NeverFits, NodeGpus, NodeSet};
 pub use config::{
@@ -57,6 +59,8 @@ pub use config::{
 use fairshare::UserAssoc;
 use multifactor::Fairshare;
 use profile::{Profile, round_up};
+use slurm_backfill::SlurmState;
+pub use slurm_backfill::{SLURMCTLD_PHASE, SLURMCTLD_WAKEUP};
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -166,7 +170,9 @@ struct Queued {
     held: Vec<NodeGpus>,
     pods_placed: u32,
     /// Its time limit rounded up to `bf_resolution`: how long backfilling
-    /// plans for it (computed once; the rounding divides).
+    /// plans for it (computed once; the rounding divides). Exactly its
+    /// time limit with [`Backfill::Slurm`], which rounds reservations,
+    /// not limits.
     planned: SimDuration,
     /// Victims this job is waiting for; no new preemption meanwhile.
     awaiting_victims: u32,
@@ -215,6 +221,8 @@ pub struct Scheduler {
     /// How many queued, not yet started jobs ask for each GPU count.
     queued_sizes: BTreeMap<u64, u32>,
     has_qos_limits: bool,
+    /// The node-space map and buffers of [`Backfill::Slurm`].
+    slurm: SlurmState,
     stats: SchedulerStats,
 }
 
@@ -280,6 +288,11 @@ impl Scheduler {
                 .iter()
                 .any(|q| q.max_gpus_per_user.is_some() || q.grp_gpus.is_some()),
             stats: SchedulerStats::default(),
+            slurm: if config.backfill == Backfill::Slurm {
+                SlurmState::new(&config.partitions, cluster.node_count())
+            } else {
+                SlurmState::default()
+            },
             config,
         }
     }
@@ -333,7 +346,11 @@ impl Scheduler {
             priority: 0,
             held: Vec::new(),
             pods_placed: 0,
-            planned: round_up(ticket.time_limit, self.config.backfill_params.resolution),
+            planned: if self.config.backfill == Backfill::Slurm {
+                ticket.time_limit
+            } else {
+                round_up(ticket.time_limit, self.config.backfill_params.resolution)
+            },
             awaiting_victims: 0,
             preemptor: false,
         };
@@ -356,9 +373,17 @@ impl Scheduler {
     /// One scheduling pass at `now`; decisions are appended to `out`.
     /// `backfill_tick` is true when a periodic backfill cycle is due
     /// (`bf_interval` > 0); with a zero interval every pass backfills.
+    /// With [`Backfill::Slurm`] a tick runs the backfill cycle alone, as
+    /// slurmctld's backfill thread does, and other passes are the main
+    /// scheduler alone.
     pub fn schedule(&mut self, now: SimTime, backfill_tick: bool, out: &mut Vec<Decision>) {
         if !self.config.gang {
             self.place_pods(now, out);
+            self.drop_started();
+            return;
+        }
+        if self.config.backfill == Backfill::Slurm && backfill_tick {
+            self.backfill(now, 0, out);
             self.drop_started();
             return;
         }
@@ -397,7 +422,10 @@ impl Scheduler {
         }
         let cycle_due = self.config.backfill_params.interval.is_zero() || backfill_tick;
         if let Some(from) = first_blocked
-            && self.config.backfill != Backfill::None
+            && matches!(
+                self.config.backfill,
+                Backfill::Easy | Backfill::Conservative
+            )
             && cycle_due
         {
             self.backfill(now, from, out);
@@ -560,7 +588,12 @@ impl Scheduler {
         // O(running jobs) insertion per start for nothing.
         let mut planned_end = SimTime::MAX;
         if self.config.backfill != Backfill::None {
-            planned_end = now + planned;
+            planned_end = if self.config.backfill == Backfill::Slurm {
+                // slurmctld keeps times in whole seconds (`time_t`).
+                slurm_backfill::round_down(now, SimDuration::from_secs(1)) + planned
+            } else {
+                now + planned
+            };
             let at = self
                 .planned_ends
                 .partition_point(|&e| e < (planned_end, slot));
