@@ -185,6 +185,24 @@ impl GpuPool {
         self.free_total
     }
 
+    /// Nodes in the cluster.
+    pub(super) fn node_count(&self) -> usize {
+        self.free_count.len()
+    }
+
+    /// Free GPUs on `node`.
+    pub(super) fn free_on(&self, node: usize) -> u32 {
+        self.free_count[node]
+    }
+
+    /// Takes the `k` lowest free GPUs of `node` (at most its free GPUs),
+    /// appending them to `out`: for callers that chose the nodes
+    /// themselves.
+    pub(super) fn take_on(&mut self, node: usize, k: u32, out: &mut Vec<NodeGpus>) {
+        debug_assert!(k <= self.free_count[node], "more GPUs than are free");
+        self.take(node, k, out);
+    }
+
     /// Makes this pool's free GPUs those of `other`, a pool of the same
     /// cluster, without allocating (unlike `clone_from`).
     pub(super) fn copy_free_from(&mut self, other: &GpuPool) {

@@ -37,7 +37,9 @@
 //!   reserved time it keeps its place and is planned again at the next
 //!   pass.
 
-use super::{Backfill, Decision, GpuPool, PreemptType, SLURMCTLD_PHASE, STARTED, Scheduler};
+use super::{
+    Backfill, Decision, GpuPool, PreemptType, SLURMCTLD_PHASE, SLURMD_LAUNCH, STARTED, Scheduler,
+};
 use crate::engine::{SimDuration, SimTime};
 
 impl Scheduler {
@@ -66,6 +68,16 @@ impl Scheduler {
     /// at each submission's instant and tick at multiples of the period.
     pub fn slurmctld_phase(&self) -> Option<SimDuration> {
         (self.config.backfill == Backfill::Slurm).then_some(SLURMCTLD_PHASE)
+    }
+
+    /// How long after its start a job's work begins: [`SLURMD_LAUNCH`]
+    /// with [`Backfill::Slurm`], zero for the classic modes.
+    pub fn launch_delay(&self) -> SimDuration {
+        if self.config.backfill == Backfill::Slurm {
+            SLURMD_LAUNCH
+        } else {
+            SimDuration::ZERO
+        }
     }
 
     /// The period of the main scheduler's full pass, which runs whether or

@@ -41,6 +41,7 @@
 mod allocator;
 mod backfill;
 mod config;
+mod cons_tres;
 pub mod fairshare;
 mod limits;
 mod multifactor;
@@ -60,7 +61,7 @@ use fairshare::UserAssoc;
 use multifactor::Fairshare;
 use profile::{Profile, round_up};
 use slurm_backfill::SlurmState;
-pub use slurm_backfill::{SLURMCTLD_PHASE, SLURMCTLD_WAKEUP};
+pub use slurm_backfill::{SLURMCTLD_PHASE, SLURMCTLD_WAKEUP, SLURMD_LAUNCH};
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -216,7 +217,8 @@ pub struct Scheduler {
     /// Queued jobs that preempted others and have not started.
     preemptors_waiting: u32,
     /// `(planned end, slot)` of running jobs, sorted, so that building a
-    /// profile needs no sort (kept only when backfilling).
+    /// profile needs no sort (kept only when backfilling EASY or
+    /// conservative; [`Backfill::Slurm`] keeps its own order).
     planned_ends: Vec<(SimTime, u32)>,
     /// How many queued, not yet started jobs ask for each GPU count.
     queued_sizes: BTreeMap<u64, u32>,
@@ -482,7 +484,9 @@ impl Scheduler {
         };
         let (assoc, charged_from) = (r.assoc, r.charged_until);
         let preempted_for = r.preempted_for.take();
-        if r.planned_end != SimTime::MAX
+        if self.config.backfill == Backfill::Slurm {
+            self.slurm.remove_running(r.planned_end, r.job, slot);
+        } else if r.planned_end != SimTime::MAX
             && let Ok(at) = self.planned_ends.binary_search(&(r.planned_end, slot))
         {
             self.planned_ends.remove(at);
@@ -542,10 +546,14 @@ impl Scheduler {
         let slot = self.take_slot();
         let mut allocation = std::mem::take(&mut self.running[slot as usize].allocation);
         let set = &self.config.partitions[ticket.partition as usize].nodes;
-        if !self
-            .pool
-            .try_allocate_in(ticket.request, Some(set), &mut allocation)
-        {
+        let placed = if self.config.backfill == Backfill::Slurm {
+            let set = Some(set).filter(|s| !s.is_all());
+            (self.slurm.cons_tres).place(&mut self.pool, ticket.request, set, &mut allocation)
+        } else {
+            self.pool
+                .try_allocate_in(ticket.request, Some(set), &mut allocation)
+        };
+        if !placed {
             self.running[slot as usize].allocation = allocation;
             self.free_slots.push(slot);
             return false;
@@ -587,13 +595,12 @@ impl Scheduler {
         // Only backfilling plans with expected ends; FCFS would pay an
         // O(running jobs) insertion per start for nothing.
         let mut planned_end = SimTime::MAX;
-        if self.config.backfill != Backfill::None {
-            planned_end = if self.config.backfill == Backfill::Slurm {
-                // slurmctld keeps times in whole seconds (`time_t`).
-                slurm_backfill::round_down(now, SimDuration::from_secs(1)) + planned
-            } else {
-                now + planned
-            };
+        if self.config.backfill == Backfill::Slurm {
+            // slurmctld keeps times in whole seconds (`time_t`).
+            planned_end = slurm_backfill::round_down(now, SimDuration::from_secs(1)) + planned;
+            self.slurm.add_running(planned_end, q.job, slot);
+        } else if self.config.backfill != Backfill::None {
+            planned_end = now + planned;
             let at = self
                 .planned_ends
                 .partition_point(|&e| e < (planned_end, slot));

@@ -42,8 +42,9 @@
 //! - the hot loop allocates nothing: the map, bit sets, scratch pool and
 //!   allocation are reused.
 
+use super::cons_tres::ConsTres;
 use super::node_space::{self, NodeSpace};
-use super::{Decision, NodeSet, STARTED, Scheduler};
+use super::{Decision, JobIndex, NodeSet, STARTED, Scheduler};
 use crate::engine::{SimDuration, SimTime};
 use crate::workload::JobRequest;
 
@@ -61,6 +62,16 @@ pub const SLURMCTLD_WAKEUP: SimDuration = SimDuration::from_secs(1);
 /// 6 s starts within that second, and GPUs freed at 31 s are backfilled
 /// at 32 s.
 pub const SLURMCTLD_PHASE: SimDuration = SimDuration::from_ns(500_000_000);
+
+/// How long after slurmctld allocates a job its work begins: the launch
+/// request to slurmd, the fork and exec of the batch script. The job
+/// holds its GPUs from its start, so it ends this much after start + run
+/// time. Tens of milliseconds on the recorded machine (below the
+/// second resolution of Slurm's times); what matters is that it is not
+/// zero: a job started by a backfill cycle ends just *after* a later
+/// cycle's instant, so GPUs it frees are backfilled a cycle later, as
+/// the recorded runs show (an end at 82 s, the next start at 83 s).
+pub const SLURMD_LAUNCH: SimDuration = SimDuration::from_ns(50_000_000);
 
 /// `_will_run_test`'s first batch window (`time_window = 30`).
 const FIRST_BATCH_WINDOW: SimDuration = SimDuration::from_secs(30);
@@ -80,10 +91,16 @@ pub(super) struct SlurmState {
     nodes: usize,
     /// Each partition's nodes as a bit set.
     partition_bits: Vec<Vec<u64>>,
+    /// Running jobs by `(end, job, slot)`: by expected end as
+    /// `_will_run_test` sorts them (`_cr_job_list_sort`, with glibc's
+    /// stable `qsort`), ties in `job_list` order, which is job order.
+    running: Vec<(SimTime, JobIndex, u32)>,
     /// The job under test: its usable nodes, and those chosen for it.
     usable: Vec<u64>,
     chosen: Vec<u64>,
     usable_set: NodeSet,
+    /// Slurm's node selection, for starts and expected starts alike.
+    pub cons_tres: ConsTres,
 }
 
 impl SlurmState {
@@ -105,6 +122,22 @@ impl SlurmState {
             usable: vec![0; words],
             chosen: vec![0; words],
             ..SlurmState::default()
+        }
+    }
+}
+
+impl SlurmState {
+    /// A job started in `slot`, expected to end at `end`.
+    pub fn add_running(&mut self, end: SimTime, job: JobIndex, slot: u32) {
+        let key = (end, job, slot);
+        let at = self.running.partition_point(|&e| e < key);
+        self.running.insert(at, key);
+    }
+
+    /// The job in `slot` ended.
+    pub fn remove_running(&mut self, end: SimTime, job: JobIndex, slot: u32) {
+        if let Ok(at) = self.running.binary_search(&(end, job, slot)) {
+            self.running.remove(at);
         }
     }
 }
@@ -213,10 +246,13 @@ impl Scheduler {
         let request = self.queue[i].ticket.request;
         let slot = self.take_slot();
         let mut allocation = std::mem::take(&mut self.running[slot as usize].allocation);
-        if !self
-            .pool
-            .try_allocate_in(request, Some(&self.slurm.usable_set), &mut allocation)
-        {
+        let s = &mut self.slurm;
+        if !(s.cons_tres).place(
+            &mut self.pool,
+            request,
+            Some(&s.usable_set),
+            &mut allocation,
+        ) {
             self.running[slot as usize].allocation = allocation;
             self.free_slots.push(slot);
             return false;
@@ -233,8 +269,8 @@ impl Scheduler {
         let s = &mut self.slurm;
         s.usable_set.assign_bits(&s.usable, s.nodes);
         self.scratch_pool.copy_free_from(&self.pool);
-        let fits = |pool: &mut super::GpuPool, alloc: &mut Vec<_>, set: &NodeSet| {
-            pool.try_allocate_in(request, Some(set), alloc)
+        let mut fits = |pool: &mut super::GpuPool, alloc: &mut Vec<_>, set: &NodeSet| {
+            s.cons_tres.place(pool, request, Some(set), alloc)
         };
         let mut start = None;
         if fits(
@@ -245,7 +281,7 @@ impl Scheduler {
             start = Some(now);
         } else {
             // Running jobs on usable nodes, freed in batches by end.
-            let ends = &self.planned_ends;
+            let ends = &s.running;
             let window_ns = FIRST_BATCH_WINDOW.as_ns();
             let mut window = FIRST_BATCH_WINDOW;
             let mut first_end: Option<SimTime> = None;
@@ -256,7 +292,7 @@ impl Scheduler {
                 let mut freed = 0u32;
                 let mut test = true;
                 loop {
-                    let Some(&(end, slot)) = ends.get(next) else {
+                    let Some(&(end, _, slot)) = ends.get(next) else {
                         more = false;
                         break;
                     };
@@ -281,7 +317,7 @@ impl Scheduler {
                             more = false;
                             break;
                         }
-                        Some(&(after, _)) if after > batch_end + window => break,
+                        Some(&(after, ..)) if after > batch_end + window => break,
                         Some(_) => {}
                     }
                     freed += 1;
@@ -298,7 +334,7 @@ impl Scheduler {
                 loop {
                     window = window + window;
                     match ends.get(next) {
-                        Some(&(after, _)) if after > batch_end + window => {}
+                        Some(&(after, ..)) if after > batch_end + window => {}
                         _ => break,
                     }
                 }

@@ -556,8 +556,15 @@ impl ClusterSim<'_> {
         }
         let job = record.job;
         if job.runtime != SimDuration::MAX || kill_at_limit {
-            let (duration, _) = job.occupancy(kill_at_limit);
-            engine.schedule_at(now + duration, Event::JobEnd(slot));
+            let (duration, killed) = job.occupancy(kill_at_limit);
+            // The job's work starts once it is launched; a time limit
+            // counts from the start.
+            let launch = if killed || job.training.is_some() {
+                SimDuration::ZERO
+            } else {
+                self.scheduler.launch_delay()
+            };
+            engine.schedule_at(now + duration + launch, Event::JobEnd(slot));
         }
         self.recorder.queue_length -= 1;
         self.recorder.running_jobs += 1;
