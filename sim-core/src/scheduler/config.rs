@@ -385,6 +385,12 @@ mod tests {
         config.priority.calc_period = SimDuration::from_ns(1);
         assert_eq!(config.periodic_events(day), 86_400 * 1_000_000_000);
         assert_eq!(config.periodic_events(SimDuration::MAX), u64::MAX);
+        // Slurm's passes: backfill every 30 s and the main scheduler
+        // every sched_interval (60 s), priorities every 5 min.
+        let mut slurm = SchedulerConfig::fcfs(1);
+        slurm.backfill = Backfill::Slurm;
+        slurm.order = QueueOrder::Multifactor;
+        assert_eq!(slurm.periodic_events(day), 2_880 + 1_440 + 288);
     }
 
     #[test]

@@ -8,8 +8,11 @@
 //! the tightest block that suffices, or while none suffices the largest),
 //! and its nodes are taken from its first onwards; when one more node
 //! would do, the node of the block with the fewest free GPUs that still
-//! holds the rest is taken alone. One CPU stands for one GPU here, as in
-//! the recorded runs.
+//! holds the rest is taken alone. A node counts the GPUs the job could
+//! use on it: all its free GPUs for a plain GPU count, at most
+//! `gpus_per_node` for a `Nodes` request (`_allocate_sc` in
+//! `cons_common.c` caps the tasks at `--ntasks-per-node`). One CPU stands
+//! for one GPU here, as in the recorded runs.
 //!
 //! This is what `backfill: Slurm` places jobs with, now and in its
 //! expected-start tests, since which nodes a reservation pins decides
@@ -178,5 +181,101 @@ impl ConsTres {
             }
         }
         best.map(|(i, _)| i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Placements computed by hand with `_eval_nodes`' rules.
+
+    use super::*;
+    use crate::hardware::{Catalog, Cluster, NodeGroup};
+
+    /// A pool of `nodes` nodes of `gpus` GPUs with `busy[n]` GPUs taken.
+    fn pool(nodes: u32, gpus: u32, busy: &[(usize, u32)]) -> GpuPool {
+        let catalog = Catalog::builtin();
+        let node_model = catalog.node("DGX-H100").unwrap().clone();
+        let gpu_model = catalog.gpu(&node_model.gpu_model).unwrap().clone();
+        let cluster = Cluster::from_groups(vec![NodeGroup {
+            name: "n".into(),
+            node_model,
+            gpu_model,
+            gpus_per_node: gpus,
+            first_node: 0,
+            node_count: nodes,
+        }]);
+        let mut pool = GpuPool::new(&cluster);
+        let mut out = Vec::new();
+        for &(node, k) in busy {
+            pool.take_on(node, k, &mut out);
+        }
+        pool
+    }
+
+    fn placed(pool: &mut GpuPool, request: JobRequest) -> Option<Vec<(u32, u32)>> {
+        let mut out = Vec::new();
+        ConsTres::default()
+            .place(pool, request, None, &mut out)
+            .then(|| out.iter().map(|p| (p.node, p.gpu_count())).collect())
+    }
+
+    #[test]
+    fn the_first_block_wins_over_a_better_fitting_node_in_a_later_one() {
+        // Free GPUs per 8-GPU node: 3, 0, 2, 8. A job of one node with 2
+        // GPUs (`--ntasks-per-node=2`) can use n0, n2, n3 and counts 2 on
+        // each: blocks [n0] (2) and [n2, n3] (4). Both suffice; the later
+        // one is not tighter, so n0 is taken, although n2 has fewer free
+        // GPUs (the allocator's best fit would take n2).
+        let mut p = pool(4, 8, &[(0, 5), (1, 8), (2, 6)]);
+        let job = JobRequest::Nodes {
+            count: 1,
+            gpus_per_node: 2,
+        };
+        assert_eq!(placed(&mut p, job), Some(vec![(0, 2)]));
+        // Within one block the node with the fewest free GPUs that holds
+        // the job is taken: here all count 2, so the block's first.
+        let mut p = pool(4, 8, &[(0, 8), (1, 2), (2, 6)]);
+        assert_eq!(placed(&mut p, job), Some(vec![(1, 2)]));
+    }
+
+    #[test]
+    fn without_a_block_large_enough_the_largest_goes_first_then_the_tightest() {
+        // The recorded onegpu-fifo run at 230 s, 32 one-GPU nodes: free
+        // nodes (0-based) 0-3, 7-9, 11-14 and 17-31 once the batch's jobs
+        // are freed. A 16-node job: no block holds 16, so the largest
+        // (17-31, 15 nodes) is taken whole, then the tightest block that
+        // holds the last node, 7-9 (3 nodes), from its first node.
+        let busy: Vec<(usize, u32)> = [4, 5, 6, 10, 15, 16].iter().map(|&n| (n, 1)).collect();
+        let mut p = pool(32, 1, &busy);
+        let job = JobRequest::Nodes {
+            count: 16,
+            gpus_per_node: 1,
+        };
+        let mut expected: Vec<(u32, u32)> = (17..32).map(|n| (n, 1)).collect();
+        expected.push((7, 1));
+        assert_eq!(placed(&mut p, job), Some(expected));
+    }
+
+    #[test]
+    fn all_or_nothing() {
+        let mut p = pool(2, 8, &[(0, 7), (1, 7)]);
+        let before = p.free_gpus();
+        assert_eq!(
+            placed(
+                &mut p,
+                JobRequest::Nodes {
+                    count: 2,
+                    gpus_per_node: 2
+                }
+            ),
+            None
+        );
+        assert_eq!(p.free_gpus(), before);
+        // A plain GPU count may spread: 1 + 1 from the one block.
+        assert_eq!(
+            placed(&mut p, JobRequest::Gpus(2)),
+            Some(vec![(0, 1), (1, 1)])
+        );
+        p.check_invariants();
     }
 }

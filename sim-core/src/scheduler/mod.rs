@@ -12,6 +12,12 @@
 //!    requested time limits and starts later jobs that delay no
 //!    reservation.
 //!
+//! With [`Backfill::Slurm`] the two phases are separate passes, as in
+//! slurmctld: the main phase runs on events and every `sched_interval`,
+//! the backfill cycle (`slurm_backfill.rs`, over a node-space map of
+//! whole-node reservations, `node_space.rs`) alone every `bf_interval`,
+//! and jobs are placed by Slurm's node selection (`cons_tres.rs`).
+//!
 //! Without gang scheduling (`gang: false`) a pass instead places one pod
 //! per job per round, round-robin over the queue, and a job starts once all
 //! its pods are placed, which is how partial allocations deadlock
@@ -36,7 +42,8 @@
 //! - `queue_gpus` mirrors the queue entry by entry (a started entry reads
 //!   `STARTED` until the pass drops it);
 //! - a reservation is a GPU count per partition, not a node list (see
-//!   `backfill.rs`).
+//!   `backfill.rs`), except with [`Backfill::Slurm`], whose reservations
+//!   pin whole nodes (`node_space.rs`).
 
 mod allocator;
 mod backfill;

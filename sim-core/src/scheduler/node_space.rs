@@ -99,7 +99,12 @@ impl NodeSpace {
         out.clear();
         out.extend_from_slice(part);
         let mut later = None;
-        for k in 0..self.records() {
+        // Records ending at or before `start` change nothing: skip them.
+        let first = self
+            .begins
+            .partition_point(|&b| b <= start)
+            .saturating_sub(1);
+        for k in first..self.records() {
             let record_end = self.end_of(k);
             if record_end > start && k + 1 < self.records() && later.is_none() {
                 // Is part ∩ next a subset of out ∩ this record?

@@ -44,7 +44,7 @@
 
 use super::cons_tres::ConsTres;
 use super::node_space::{self, NodeSpace};
-use super::{Decision, JobIndex, NodeSet, STARTED, Scheduler};
+use super::{Decision, GpuPool, JobIndex, NodeGpus, NodeSet, RunningJob, STARTED, Scheduler};
 use crate::engine::{SimDuration, SimTime};
 use crate::workload::JobRequest;
 
@@ -264,24 +264,30 @@ impl Scheduler {
     /// When queue entry `i` could start on its usable nodes
     /// (`_will_run_test`), with the nodes it would get in
     /// `slurm.chosen`; `None` if never, even with every running job gone.
+    ///
+    /// Freeing a job only adds its GPUs on usable nodes to a count; the
+    /// scratch pool is brought up to date, and placement tried, only when
+    /// the count could hold the job, so a test costs about one pass over
+    /// the nodes and one over the running jobs.
     fn will_run(&mut self, i: usize, now: SimTime) -> Option<SimTime> {
         let request = self.queue[i].ticket.request;
+        let need = request.total_gpus();
         let s = &mut self.slurm;
-        s.usable_set.assign_bits(&s.usable, s.nodes);
-        self.scratch_pool.copy_free_from(&self.pool);
-        let mut fits = |pool: &mut super::GpuPool, alloc: &mut Vec<_>, set: &NodeSet| {
-            s.cons_tres.place(pool, request, Some(set), alloc)
+        let mut free: u64 = (0..s.nodes)
+            .filter(|&n| node_space::has(&s.usable, n))
+            .map(|n| u64::from(self.pool.free_on(n)))
+            .sum();
+        let mut scratch = Scratch {
+            pool: &mut self.scratch_pool,
+            alloc: &mut self.scratch_alloc,
+            prepared: false,
+            freed_to: 0,
         };
         let mut start = None;
-        if fits(
-            &mut self.scratch_pool,
-            &mut self.scratch_alloc,
-            &s.usable_set,
-        ) {
+        if free >= need && scratch.fits(&self.pool, s, &self.running, 0, request) {
             start = Some(now);
         } else {
             // Running jobs on usable nodes, freed in batches by end.
-            let ends = &s.running;
             let window_ns = FIRST_BATCH_WINDOW.as_ns();
             let mut window = FIRST_BATCH_WINDOW;
             let mut first_end: Option<SimTime> = None;
@@ -292,27 +298,23 @@ impl Scheduler {
                 let mut freed = 0u32;
                 let mut test = true;
                 loop {
-                    let Some(&(end, _, slot)) = ends.get(next) else {
+                    let Some(&(end, _, slot)) = s.running.get(next) else {
                         more = false;
                         break;
                     };
                     next += 1;
-                    let r = &self.running[slot as usize];
-                    if !r
-                        .allocation
-                        .iter()
-                        .any(|p| node_space::has(&s.usable, p.node as usize))
-                    {
+                    let usable_gpus = gpus_on(&self.running[slot as usize], &s.usable);
+                    if usable_gpus == 0 {
                         continue; // no usable node: it frees nothing
                     }
+                    free += usable_gpus;
                     let batch_end = *first_end.get_or_insert_with(|| {
                         // The next multiple of 30 s strictly after it.
                         let delta = end.as_ns() % window_ns;
                         end + SimDuration::from_ns(window_ns - delta)
                     });
                     last = Some(end);
-                    self.scratch_pool.release(&r.allocation);
-                    match ends.get(next) {
+                    match s.running.get(next) {
                         None => {
                             more = false;
                             break;
@@ -333,16 +335,12 @@ impl Scheduler {
                 let batch_end = first_end.expect("set with the first job freed");
                 loop {
                     window = window + window;
-                    match ends.get(next) {
+                    match s.running.get(next) {
                         Some(&(after, ..)) if after > batch_end + window => {}
                         _ => break,
                     }
                 }
-                if fits(
-                    &mut self.scratch_pool,
-                    &mut self.scratch_alloc,
-                    &s.usable_set,
-                ) {
+                if free >= need && scratch.fits(&self.pool, s, &self.running, next, request) {
                     start = Some(if last <= now {
                         // `_guess_job_end`, OverTimeLimit 0.
                         let guess = last + KILL_WAIT;
@@ -359,11 +357,60 @@ impl Scheduler {
         }
         if start.is_some() {
             s.chosen.iter_mut().for_each(|w| *w = 0);
-            for p in &self.scratch_alloc {
+            for p in self.scratch_alloc.iter() {
                 node_space::add(&mut s.chosen, p.node as usize);
             }
         }
         start
+    }
+}
+
+/// GPUs `job` holds on the nodes of `usable`.
+fn gpus_on(job: &RunningJob, usable: &[u64]) -> u64 {
+    (job.allocation.iter())
+        .filter(|p| node_space::has(usable, p.node as usize))
+        .map(|p| u64::from(p.gpu_count()))
+        .sum()
+}
+
+/// The future state `_will_run_test` places the job in: the free GPUs
+/// now plus those of the running jobs freed so far, brought up to date
+/// only when a placement is tried.
+struct Scratch<'a> {
+    pool: &'a mut GpuPool,
+    alloc: &'a mut Vec<NodeGpus>,
+    /// The pool holds the free GPUs of now and the usable set is built.
+    prepared: bool,
+    /// Running jobs `..freed_to` (in end order) are freed in the pool.
+    freed_to: usize,
+}
+
+impl Scratch<'_> {
+    /// Whether the job fits once the running jobs `..freed_to` (in end
+    /// order) that use usable nodes are gone; its nodes are then in
+    /// `alloc`.
+    fn fits(
+        &mut self,
+        now: &GpuPool,
+        s: &mut SlurmState,
+        running: &[RunningJob],
+        freed_to: usize,
+        request: JobRequest,
+    ) -> bool {
+        if !self.prepared {
+            self.prepared = true;
+            self.pool.copy_free_from(now);
+            s.usable_set.assign_bits(&s.usable, s.nodes);
+        }
+        for &(_, _, slot) in &s.running[self.freed_to..freed_to] {
+            let job = &running[slot as usize];
+            if gpus_on(job, &s.usable) > 0 {
+                self.pool.release(&job.allocation);
+            }
+        }
+        self.freed_to = self.freed_to.max(freed_to);
+        s.cons_tres
+            .place(self.pool, request, Some(&s.usable_set), self.alloc)
     }
 }
 
