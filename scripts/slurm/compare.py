@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 
-MODES = ["Conservative", "Easy"]  # and "Slurm" once it exists
+MODES = ["Slurm", "Conservative", "Easy"]
 WITHIN_S = 3
 
 

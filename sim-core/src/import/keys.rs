@@ -451,6 +451,7 @@ pub const SCHEDULER_PARAMETERS: &[&str] = &[
     "bf_resolution",
     "bf_max_job_test",
     "bf_continue",
+    "sched_interval",
 ];
 
 /// Whether `key` is in `table` (any case), and why it is left out if so.

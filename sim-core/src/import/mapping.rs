@@ -20,9 +20,10 @@ use crate::hardware::{Catalog, hostlist};
 use crate::text::{FileError, did_you_mean};
 use crate::units::{format_duration, parse_slurm_minutes};
 
-/// The backfill mode a `sched/backfill` configuration imports as: ONE
-/// place to change when a Slurm-faithful mode exists.
-pub const SLURM_BACKFILL: &str = "Conservative";
+/// The backfill mode a `sched/backfill` configuration imports as: the
+/// Slurm-faithful mode (slurmctld 22.05's node-space map, batched start
+/// estimates and main and backfill passes), not the literature's.
+pub const SLURM_BACKFILL: &str = "Slurm";
 
 /// Slurm's `EnforcePartLimits`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -726,6 +727,11 @@ pub fn plan(inputs: Inputs<'_>) -> Result<Plan, FileError> {
                 "bf_max_job_test" => plan
                     .scheduler
                     .push(("bf_max_job_test", number()?.to_string())),
+                // Seconds, like bf_interval (slurm.conf(5)).
+                "sched_interval" => plan.scheduler.push((
+                    "sched_interval",
+                    quoted(SimDuration::from_secs(u64::from(number()?))),
+                )),
                 _ => plan.scheduler.push(("bf_continue", "true".into())),
             }
         }

@@ -44,7 +44,7 @@ pub struct NeverFits {
 }
 
 /// Nodes a job may be placed on (a partition's nodes).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NodeSet {
     member: Vec<bool>,
     all: bool,
@@ -77,6 +77,15 @@ impl NodeSet {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Makes this the set of the first `nodes` nodes whose bits are set in
+    /// `bits` (64 nodes a word), reusing its storage.
+    pub(super) fn assign_bits(&mut self, bits: &[u64], nodes: usize) {
+        self.member.clear();
+        self.member
+            .extend((0..nodes).map(|n| bits[n / 64] & (1 << (n % 64)) != 0));
+        self.all = self.member.iter().all(|&m| m);
     }
 }
 
@@ -174,6 +183,34 @@ impl GpuPool {
 
     pub fn free_gpus(&self) -> u64 {
         self.free_total
+    }
+
+    /// Nodes in the cluster.
+    pub(super) fn node_count(&self) -> usize {
+        self.free_count.len()
+    }
+
+    /// Free GPUs on `node`.
+    pub(super) fn free_on(&self, node: usize) -> u32 {
+        self.free_count[node]
+    }
+
+    /// Takes the `k` lowest free GPUs of `node` (at most its free GPUs),
+    /// appending them to `out`: for callers that chose the nodes
+    /// themselves.
+    pub(super) fn take_on(&mut self, node: usize, k: u32, out: &mut Vec<NodeGpus>) {
+        debug_assert!(k <= self.free_count[node], "more GPUs than are free");
+        self.take(node, k, out);
+    }
+
+    /// Makes this pool's free GPUs those of `other`, a pool of the same
+    /// cluster, without allocating (unlike `clone_from`).
+    pub(super) fn copy_free_from(&mut self, other: &GpuPool) {
+        self.free_mask.copy_from_slice(&other.free_mask);
+        self.free_count.copy_from_slice(&other.free_count);
+        self.nodes_with_free.copy_from_slice(&other.nodes_with_free);
+        self.by_free.copy_from_slice(&other.by_free);
+        self.free_total = other.free_total;
     }
 
     /// Free GPUs on the nodes of `set`.

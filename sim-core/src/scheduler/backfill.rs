@@ -37,7 +37,9 @@
 //!   reserved time it keeps its place and is planned again at the next
 //!   pass.
 
-use super::{Backfill, Decision, GpuPool, PreemptType, STARTED, Scheduler};
+use super::{
+    Backfill, Decision, GpuPool, PreemptType, SLURMCTLD_PHASE, SLURMD_LAUNCH, STARTED, Scheduler,
+};
 use crate::engine::{SimDuration, SimTime};
 
 impl Scheduler {
@@ -55,7 +57,35 @@ impl Scheduler {
             Backfill::None => {}
             Backfill::Easy => self.backfill_easy(now, from, out),
             Backfill::Conservative => self.backfill_conservative(now, from, out),
+            Backfill::Slurm => self.backfill_slurm(now, out),
         }
+    }
+
+    /// Where passes fall with [`Backfill::Slurm`]: a submission is first
+    /// seen at slurmctld's next wake-up, every [`SLURMCTLD_WAKEUP`], and
+    /// every wake-up and periodic pass lies [`SLURMCTLD_PHASE`] past a
+    /// multiple of its period. `None` for the classic modes, which pass
+    /// at each submission's instant and tick at multiples of the period.
+    pub fn slurmctld_phase(&self) -> Option<SimDuration> {
+        (self.config.backfill == Backfill::Slurm).then_some(SLURMCTLD_PHASE)
+    }
+
+    /// How long after its start a job's work begins: [`SLURMD_LAUNCH`]
+    /// with [`Backfill::Slurm`], zero for the classic modes.
+    pub fn launch_delay(&self) -> SimDuration {
+        if self.config.backfill == Backfill::Slurm {
+            SLURMD_LAUNCH
+        } else {
+            SimDuration::ZERO
+        }
+    }
+
+    /// The period of the main scheduler's full pass, which runs whether or
+    /// not anything happened: `sched_interval` with [`Backfill::Slurm`];
+    /// the classic modes have none.
+    pub fn main_interval(&self) -> Option<SimDuration> {
+        (self.config.backfill == Backfill::Slurm)
+            .then_some(self.config.backfill_params.sched_interval)
     }
 
     /// Where testing resumes after the first blocked job: right after it,

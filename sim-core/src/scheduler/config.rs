@@ -38,9 +38,18 @@ pub enum Backfill {
     /// Feitelson 2001). This is what Slurm's `sched/backfill` does for the
     /// jobs it tests.
     Conservative,
+    /// What slurmctld 22.05's `sched/backfill` actually does
+    /// (`slurm_backfill.rs`): reservations remove whole nodes from a
+    /// node-space map while running jobs count per GPU, expected starts
+    /// free running jobs in 30-s batches, reservations are pinned to
+    /// nodes, and the main scheduler (on events, 1 s after a submission,
+    /// every `sched_interval`) and the backfill cycle (every
+    /// `bf_interval`) are separate passes.
+    Slurm,
 }
 
-/// Slurm's `SchedulerParameters` for `sched/backfill`.
+/// Slurm's `SchedulerParameters` for `sched/backfill` (and the main
+/// scheduler's `sched_interval`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BackfillParams {
     /// `bf_interval` (Slurm default 30 s): time between backfill cycles.
@@ -56,6 +65,10 @@ pub struct BackfillParams {
     pub resolution: SimDuration,
     /// `bf_max_job_test` (Slurm default 500): jobs tested per cycle.
     pub max_job_test: u32,
+    /// `sched_interval` (Slurm default 60 s): the main scheduler's full
+    /// pass runs this often whatever happens. Used by [`Backfill::Slurm`]
+    /// only; the classic modes run the main pass on every event.
+    pub sched_interval: SimDuration,
     /// `bf_continue` (Slurm default off): a cycle that hit `max_job_test`
     /// resumes, next cycle, after the last job it tested instead of at the
     /// top of the queue. (In Slurm the flag lets a cycle continue after it
@@ -71,6 +84,7 @@ impl Default for BackfillParams {
             window: SimDuration::from_secs(24 * 3600),
             resolution: SimDuration::from_secs(60),
             max_job_test: 500,
+            sched_interval: SimDuration::from_secs(60),
             continue_after_limit: false,
         }
     }
@@ -297,6 +311,7 @@ pub struct SchedulerConfig {
 
 impl SchedulerConfig {
     /// How many periodic events (backfill cycles every `bf_interval`,
+    /// full main passes every `sched_interval` with [`Backfill::Slurm`],
     /// priority recalculations every `PriorityCalcPeriod` under
     /// multifactor order) a run handles over `span`, saturating. An upper
     /// bound: backfill cycles tick only while jobs wait, recalculations
@@ -315,7 +330,12 @@ impl SchedulerConfig {
         } else {
             0
         };
-        backfill.saturating_add(priority)
+        let main = if self.backfill == Backfill::Slurm {
+            every(self.backfill_params.sched_interval)
+        } else {
+            0
+        };
+        backfill.saturating_add(priority).saturating_add(main)
     }
 
     /// Strict FCFS over one partition of `node_count` nodes.
@@ -406,6 +426,12 @@ mod tests {
         config.priority.calc_period = SimDuration::from_ns(1);
         assert_eq!(config.periodic_events(day), 86_400 * 1_000_000_000);
         assert_eq!(config.periodic_events(SimDuration::MAX), u64::MAX);
+        // Slurm's passes: backfill every 30 s and the main scheduler
+        // every sched_interval (60 s), priorities every 5 min.
+        let mut slurm = SchedulerConfig::fcfs(1);
+        slurm.backfill = Backfill::Slurm;
+        slurm.order = QueueOrder::Multifactor;
+        assert_eq!(slurm.periodic_events(day), 2_880 + 1_440 + 288);
     }
 
     #[test]

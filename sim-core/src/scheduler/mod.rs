@@ -12,6 +12,12 @@
 //!    requested time limits and starts later jobs that delay no
 //!    reservation.
 //!
+//! With [`Backfill::Slurm`] the two phases are separate passes, as in
+//! slurmctld: the main phase runs on events and every `sched_interval`,
+//! the backfill cycle (`slurm_backfill.rs`, over a node-space map of
+//! whole-node reservations, `node_space.rs`) alone every `bf_interval`,
+//! and jobs are placed by Slurm's node selection (`cons_tres.rs`).
+//!
 //! Without gang scheduling (`gang: false`) a pass instead places one pod
 //! per job per round, round-robin over the queue, and a job starts once all
 //! its pods are placed, which is how partial allocations deadlock
@@ -36,18 +42,22 @@
 //! - `queue_gpus` mirrors the queue entry by entry (a started entry reads
 //!   `STARTED` until the pass drops it);
 //! - a reservation is a GPU count per partition, not a node list (see
-//!   `backfill.rs`).
+//!   `backfill.rs`), except with [`Backfill::Slurm`], whose reservations
+//!   pin whole nodes (`node_space.rs`).
 
 mod allocator;
 mod backfill;
 mod config;
+mod cons_tres;
 pub mod fairshare;
 mod limits;
 mod multifactor;
+mod node_space;
 mod pods;
 mod preemption;
 pub mod priority;
 mod profile;
+mod slurm_backfill;
 
 pub use allocator::{GpuPool, NeverFits, NodeGpus, NodeSet};
 pub use config::{
@@ -58,6 +68,8 @@ use fairshare::UserAssoc;
 pub use limits::{PendingReason, partition_limit_exceeded};
 use multifactor::Fairshare;
 use profile::{Profile, round_up};
+use slurm_backfill::SlurmState;
+pub use slurm_backfill::{SLURMCTLD_PHASE, SLURMCTLD_WAKEUP, SLURMD_LAUNCH};
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -185,7 +197,9 @@ struct Queued {
     held: Vec<NodeGpus>,
     pods_placed: u32,
     /// Its time limit rounded up to `bf_resolution`: how long backfilling
-    /// plans for it (computed once; the rounding divides).
+    /// plans for it (computed once; the rounding divides). Exactly its
+    /// time limit with [`Backfill::Slurm`], which rounds reservations,
+    /// not limits.
     planned: SimDuration,
     /// When it became eligible: its submission, or its new begin time
     /// after a requeue. The age factor counts from here (Slurm's
@@ -237,11 +251,14 @@ pub struct Scheduler {
     /// Queued jobs that preempted others and have not started.
     preemptors_waiting: u32,
     /// `(planned end, slot)` of running jobs, sorted, so that building a
-    /// profile needs no sort (kept only when backfilling).
+    /// profile needs no sort (kept only when backfilling EASY or
+    /// conservative; [`Backfill::Slurm`] keeps its own order).
     planned_ends: Vec<(SimTime, u32)>,
     /// How many queued, not yet started jobs ask for each GPU count.
     queued_sizes: BTreeMap<u64, u32>,
     has_qos_limits: bool,
+    /// The node-space map and buffers of [`Backfill::Slurm`].
+    slurm: SlurmState,
     stats: SchedulerStats,
 }
 
@@ -309,6 +326,11 @@ impl Scheduler {
                 .iter()
                 .any(|q| q.max_gpus_per_user.is_some() || q.grp_gpus.is_some()),
             stats: SchedulerStats::default(),
+            slurm: if config.backfill == Backfill::Slurm {
+                SlurmState::new(&config.partitions, cluster.node_count())
+            } else {
+                SlurmState::default()
+            },
             config,
         }
     }
@@ -363,7 +385,11 @@ impl Scheduler {
             priority: 0,
             held: Vec::new(),
             pods_placed: 0,
-            planned: round_up(ticket.time_limit, self.config.backfill_params.resolution),
+            planned: if self.config.backfill == Backfill::Slurm {
+                ticket.time_limit
+            } else {
+                round_up(ticket.time_limit, self.config.backfill_params.resolution)
+            },
             eligible: now,
             awaiting_victims: 0,
             preemptor: false,
@@ -410,9 +436,17 @@ impl Scheduler {
     /// One scheduling pass at `now`; decisions are appended to `out`.
     /// `backfill_tick` is true when a periodic backfill cycle is due
     /// (`bf_interval` > 0); with a zero interval every pass backfills.
+    /// With [`Backfill::Slurm`] a tick runs the backfill cycle alone, as
+    /// slurmctld's backfill thread does, and other passes are the main
+    /// scheduler alone.
     pub fn schedule(&mut self, now: SimTime, backfill_tick: bool, out: &mut Vec<Decision>) {
         if !self.config.gang {
             self.place_pods(now, out);
+            self.drop_started();
+            return;
+        }
+        if self.config.backfill == Backfill::Slurm && backfill_tick {
+            self.backfill(now, 0, out);
             self.drop_started();
             return;
         }
@@ -451,7 +485,10 @@ impl Scheduler {
         }
         let cycle_due = self.config.backfill_params.interval.is_zero() || backfill_tick;
         if let Some(from) = first_blocked
-            && self.config.backfill != Backfill::None
+            && matches!(
+                self.config.backfill,
+                Backfill::Easy | Backfill::Conservative
+            )
             && cycle_due
         {
             self.backfill(now, from, out);
@@ -508,7 +545,9 @@ impl Scheduler {
         };
         let (assoc, charged_from) = (r.assoc, r.charged_until);
         let preempted_for = r.preempted_for.take();
-        if r.planned_end != SimTime::MAX
+        if self.config.backfill == Backfill::Slurm {
+            self.slurm.remove_running(r.planned_end, r.job, slot);
+        } else if r.planned_end != SimTime::MAX
             && let Ok(at) = self.planned_ends.binary_search(&(r.planned_end, slot))
         {
             self.planned_ends.remove(at);
@@ -568,10 +607,14 @@ impl Scheduler {
         let slot = self.take_slot();
         let mut allocation = std::mem::take(&mut self.running[slot as usize].allocation);
         let set = &self.config.partitions[ticket.partition as usize].nodes;
-        if !self
-            .pool
-            .try_allocate_in(ticket.request, Some(set), &mut allocation)
-        {
+        let placed = if self.config.backfill == Backfill::Slurm {
+            let set = Some(set).filter(|s| !s.is_all());
+            (self.slurm.cons_tres).place(&mut self.pool, ticket.request, set, &mut allocation)
+        } else {
+            self.pool
+                .try_allocate_in(ticket.request, Some(set), &mut allocation)
+        };
+        if !placed {
             self.running[slot as usize].allocation = allocation;
             self.free_slots.push(slot);
             return false;
@@ -613,7 +656,11 @@ impl Scheduler {
         // Only backfilling plans with expected ends; FCFS would pay an
         // O(running jobs) insertion per start for nothing.
         let mut planned_end = SimTime::MAX;
-        if self.config.backfill != Backfill::None {
+        if self.config.backfill == Backfill::Slurm {
+            // slurmctld keeps times in whole seconds (`time_t`).
+            planned_end = slurm_backfill::round_down(now, SimDuration::from_secs(1)) + planned;
+            self.slurm.add_running(planned_end, q.job, slot);
+        } else if self.config.backfill != Backfill::None {
             planned_end = now + planned;
             let at = self
                 .planned_ends

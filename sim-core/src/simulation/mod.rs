@@ -23,9 +23,17 @@
 //!   trace-replay literature do). When the requesting event is the last
 //!   one due at its instant the pass runs right away, which is the same
 //!   point in the order without the round trip through the event heap.
-//! - `BackfillTick` (every `bf_interval`, when it is not zero) and
+//! - With `backfill: Slurm` the passes are slurmctld's: a submission
+//!   does not trigger a pass at its instant but a `SubmitPass` at
+//!   slurmctld's next wake-up (every second, half a second past it:
+//!   `SLURMCTLD_PHASE`), job ends still trigger one at once, a `MainTick`
+//!   runs the main scheduler every `sched_interval`, a `BackfillTick`
+//!   runs the backfill cycle alone, and both ticks fall half a second
+//!   past multiples of their periods.
+//! - `BackfillTick` (every `bf_interval`, when it is not zero),
+//!   `MainTick` (every `sched_interval`, `backfill: Slurm` only) and
 //!   `PriorityCalc` (every `PriorityCalcPeriod`, with multifactor
-//!   priority) run while there are jobs; both are aligned to multiples of
+//!   priority) run while there are jobs; all are aligned to multiples of
 //!   their period from time zero. They stop when nothing else can happen
 //!   (no arrival to come, nothing running, no other event pending), so
 //!   they never hide a deadlock: the run then ends with `deadlock`.
@@ -52,7 +60,9 @@ use crate::metrics::{
 };
 use crate::scenario::Scenario;
 use crate::scheduler::fairshare::AccountTree;
-use crate::scheduler::{Decision, JobIndex, NodeGpus, Scheduler, SchedulerConfig, SlotRef};
+use crate::scheduler::{
+    Decision, JobIndex, NodeGpus, SLURMCTLD_WAKEUP, Scheduler, SchedulerConfig, SlotRef,
+};
 use crate::workload::{Directory, JobSource, SubmittedJob};
 
 /// What a run produced.
@@ -104,7 +114,11 @@ enum Event {
     /// Requeued jobs reach their begin time and join the queue.
     Eligible,
     SchedulePass,
+    /// The first pass that sees a submission (`backfill: Slurm`).
+    SubmitPass,
     BackfillTick,
+    /// The main scheduler's periodic full pass (`backfill: Slurm`).
+    MainTick,
     PriorityCalc,
     /// A training job's step reached its next point (flow fidelity).
     TrainingTimer(SlotRef),
@@ -126,7 +140,9 @@ struct ClusterSim<'a> {
     trace: &'a mut dyn TraceSink,
     on_progress: &'a mut dyn FnMut(&RunProgress),
     pass_pending: bool,
+    submit_pass_pending: bool,
     backfill_tick_pending: bool,
+    main_tick_pending: bool,
     priority_calc_pending: bool,
     jobs_finished: u64,
     jobs_expected: u64,
@@ -151,8 +167,8 @@ pub fn run(
     let mut source = JobSource::new(&scenario.workload, &streams);
     let total_gpus = scenario.cluster.total_gpus();
     // Pending events: one or two per running job (at most two per GPU),
-    // one arrival, one pass and two periodic ticks.
-    let mut engine = Engine::with_capacity(total_gpus.min(1 << 20) as usize + 4);
+    // one arrival, two passes and three periodic ticks.
+    let mut engine = Engine::with_capacity(total_gpus.min(1 << 20) as usize + 6);
     let next_arrival = source.next_job();
     if let Some(job) = next_arrival {
         engine.schedule_at(job.submit, Event::Arrival);
@@ -179,7 +195,9 @@ pub fn run(
         trace,
         on_progress,
         pass_pending: false,
+        submit_pass_pending: false,
         backfill_tick_pending: false,
+        main_tick_pending: false,
         priority_calc_pending: false,
         jobs_finished: 0,
         jobs_expected,
@@ -320,8 +338,20 @@ impl Model<Event> for ClusterSim<'_> {
             return;
         }
         self.recorder.advance(now);
+        // Whether the event makes the main scheduler run at its instant.
+        let mut triggers_pass = true;
         match event {
-            Event::Arrival => self.arrive(engine),
+            Event::Arrival => {
+                self.arrive(engine);
+                if let Some(phase) = self.scheduler.slurmctld_phase() {
+                    triggers_pass = false;
+                    if !self.submit_pass_pending {
+                        self.submit_pass_pending = true;
+                        let at = next_tick(now, SLURMCTLD_WAKEUP, phase);
+                        engine.schedule_at(at, Event::SubmitPass);
+                    }
+                }
+            }
             Event::JobEnd(slot) => self.end_job(slot, engine),
             Event::PreemptStop(slot) => self.stop_preempted(slot, engine),
             Event::Eligible => self.scheduler.release_requeued(now),
@@ -330,15 +360,29 @@ impl Model<Event> for ClusterSim<'_> {
                 self.schedule(engine, false);
                 return;
             }
+            Event::SubmitPass => {
+                self.submit_pass_pending = false;
+                self.schedule(engine, false);
+                self.keep_ticking(engine);
+                return;
+            }
             Event::BackfillTick => {
                 self.backfill_tick_pending = false;
                 self.schedule(engine, true);
                 self.keep_ticking(engine);
                 return;
             }
+            Event::MainTick => {
+                self.main_tick_pending = false;
+                self.schedule(engine, false);
+                self.keep_ticking(engine);
+                return;
+            }
             Event::PriorityCalc => {
                 self.priority_calc_pending = false;
                 self.scheduler.recalculate_priorities(now);
+                // slurmctld recomputes priorities without scheduling.
+                triggers_pass = self.scheduler.main_interval().is_none();
             }
             Event::TrainingTimer(slot) => {
                 if !self.training.on_timer(slot, engine) {
@@ -355,7 +399,7 @@ impl Model<Event> for ClusterSim<'_> {
                 return;
             }
         }
-        if !self.pass_pending && self.scheduler.queue_len() > 0 {
+        if triggers_pass && !self.pass_pending && self.scheduler.queue_len() > 0 {
             if engine.more_due_now() {
                 self.pass_pending = true;
                 engine.schedule_at(now, Event::SchedulePass);
@@ -387,6 +431,15 @@ fn next_multiple(now: SimTime, period: SimDuration) -> SimTime {
     SimTime::from_ns((now.as_ns() / p).saturating_add(1).saturating_mul(p))
 }
 
+/// The first instant `phase` past a multiple of `period` strictly after
+/// `now`.
+fn next_tick(now: SimTime, period: SimDuration, phase: SimDuration) -> SimTime {
+    if now.as_ns() < phase.as_ns() {
+        return SimTime::ZERO + phase;
+    }
+    next_multiple(SimTime::from_ns(now.as_ns() - phase.as_ns()), period) + phase
+}
+
 impl ClusterSim<'_> {
     /// Keeps the periodic events going while jobs wait (backfill) or
     /// while jobs wait or run (priority recalculation), unless they are
@@ -397,12 +450,23 @@ impl ClusterSim<'_> {
         }
         let now = engine.now();
         let waiting = self.scheduler.queue_len() > 0;
+        let phase = self
+            .scheduler
+            .slurmctld_phase()
+            .unwrap_or(SimDuration::ZERO);
         if let Some(interval) = self.scheduler.backfill_interval()
             && waiting
             && !self.backfill_tick_pending
         {
             self.backfill_tick_pending = true;
-            engine.schedule_at(next_multiple(now, interval), Event::BackfillTick);
+            engine.schedule_at(next_tick(now, interval, phase), Event::BackfillTick);
+        }
+        if let Some(interval) = self.scheduler.main_interval()
+            && waiting
+            && !self.main_tick_pending
+        {
+            self.main_tick_pending = true;
+            engine.schedule_at(next_tick(now, interval, phase), Event::MainTick);
         }
         let config = self.scheduler.config();
         if config.order == crate::scheduler::QueueOrder::Multifactor
@@ -422,8 +486,9 @@ impl ClusterSim<'_> {
     /// never free a GPU, so ticking on would hide a deadlock: the timers
     /// stop, and the run ends with no events left and jobs waiting.
     fn only_timers_left(&self, engine: &Engine<Event>) -> bool {
-        let timers =
-            usize::from(self.backfill_tick_pending) + usize::from(self.priority_calc_pending);
+        let timers = usize::from(self.backfill_tick_pending)
+            + usize::from(self.main_tick_pending)
+            + usize::from(self.priority_calc_pending);
         self.next_arrival.is_none()
             && self.recorder.running_jobs == 0
             && engine.pending_events() == timers
@@ -510,8 +575,15 @@ impl ClusterSim<'_> {
         }
         let job = record.job;
         if job.runtime != SimDuration::MAX || kill_at_limit {
-            let (duration, _) = job.occupancy(kill_at_limit);
-            engine.schedule_at(now + duration, Event::JobEnd(slot));
+            let (duration, killed) = job.occupancy(kill_at_limit);
+            // The job's work starts once it is launched; a time limit
+            // counts from the start.
+            let launch = if killed || job.training.is_some() {
+                SimDuration::ZERO
+            } else {
+                self.scheduler.launch_delay()
+            };
+            engine.schedule_at(now + duration + launch, Event::JobEnd(slot));
         }
         self.recorder.queue_length -= 1;
         self.recorder.running_jobs += 1;

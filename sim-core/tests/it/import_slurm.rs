@@ -121,7 +121,7 @@ fn priority_scheduler_parameters_preemption_and_enforce_part_limits() {
         &[(
             "s.conf",
             &format!(
-                "{NODES}PartitionName=p Nodes=ALL\nAccountingStorageType=accounting_storage/slurmdbd\nPriorityType=priority/multifactor\nPriorityWeightAge=1000\nPriorityWeightFairshare=10000\nPriorityWeightJobSize=100\nPriorityWeightPartition=500\nPriorityWeightQOS=2000\nPriorityWeightTRES=CPU=1000,GRES/gpu=3000\nPriorityDecayHalfLife=14-0\nPriorityMaxAge=1-0\nPriorityFavorSmall=YES\nPriorityUsageResetPeriod=MONTHLY\nPriorityCalcPeriod=5\nPriorityFlags=NO_FAIR_TREE,SMALL_RELATIVE_TO_TIME\nSchedulerType=sched/backfill\nSchedulerParameters=bf_interval=60,bf_window=2880,bf_resolution=300,bf_max_job_test=1000,bf_continue,default_queue_depth=200\nPreemptType=preempt/qos\nPreemptMode=CANCEL\nEnforcePartLimits=YES\n"
+                "{NODES}PartitionName=p Nodes=ALL\nAccountingStorageType=accounting_storage/slurmdbd\nPriorityType=priority/multifactor\nPriorityWeightAge=1000\nPriorityWeightFairshare=10000\nPriorityWeightJobSize=100\nPriorityWeightPartition=500\nPriorityWeightQOS=2000\nPriorityWeightTRES=CPU=1000,GRES/gpu=3000\nPriorityDecayHalfLife=14-0\nPriorityMaxAge=1-0\nPriorityFavorSmall=YES\nPriorityUsageResetPeriod=MONTHLY\nPriorityCalcPeriod=5\nPriorityFlags=NO_FAIR_TREE,SMALL_RELATIVE_TO_TIME\nSchedulerType=sched/backfill\nSchedulerParameters=bf_interval=60,bf_window=2880,bf_resolution=300,bf_max_job_test=1000,bf_continue,sched_interval=120,default_queue_depth=200\nPreemptType=preempt/qos\nPreemptMode=CANCEL\nEnforcePartLimits=YES\n"
             ),
         )],
     );
@@ -131,8 +131,9 @@ fn priority_scheduler_parameters_preemption_and_enforce_part_limits() {
     // bf_window is minutes, bf_interval and bf_resolution seconds (slurm.conf(5)).
     for line in [
         "order: Multifactor,",
-        "backfill: Conservative,",
+        "backfill: Slurm,",
         "bf_interval: \"1m\",",
+        "sched_interval: \"2m\",",
         "bf_window: \"2d\",",
         "bf_resolution: \"5m\",",
         "bf_max_job_test: 1000,",

@@ -15,6 +15,7 @@
 //! | `limits` | sizes past the crate's limits are refused before anything is allocated, naming the limit |
 //! | `refusals` | what the loader refuses or warns about because of quantities derived from several sections |
 //! | `robustness` | what `validate` accepts stops within an event budget and bounded memory (with a property test) |
+//! | `slurm_faithful` | `backfill: Slurm` against hand-computed cases from Slurm 22.05's source and the start times a real slurmctld recorded |
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
 //! | `fcfs`, `teaching` | hand-computed schedules |
@@ -40,6 +41,7 @@ mod readme;
 mod refusals;
 mod robustness;
 mod scenarios;
+mod slurm_faithful;
 mod slurm_recorded;
 mod slurm_semantics;
 mod snapshots;

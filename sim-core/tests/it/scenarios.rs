@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use sim_core::engine::SimTime;
+use sim_core::engine::{SimDuration, SimTime};
+use sim_core::scheduler::{Backfill, SLURMD_LAUNCH};
 use sim_core::metrics::{JobState, StopReason, TraceEvent, TraceSink};
 use sim_core::scenario::Scenario;
 use sim_core::simulation::{RunResult, run};
@@ -125,6 +126,7 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
         s.gpu_utilization
     );
     let kill = scenario.scheduler.kill_at_time_limit;
+    let slurm_mode = scenario.scheduler.backfill == Backfill::Slurm;
     for job in &result.jobs {
         let submitted = job.job;
         if let Some(start) = job.start {
@@ -136,10 +138,17 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
         }
         match job.state {
             JobState::Completed => {
-                // Requeued jobs restart from scratch: their last run is whole.
+                // Requeued jobs restart from scratch: their last run is
+                // whole. Under `backfill: Slurm` a batch job's work begins
+                // once slurmd launched it (SLURMD_LAUNCH after its start).
+                let launch = if slurm_mode && submitted.training.is_none() {
+                    SLURMD_LAUNCH
+                } else {
+                    SimDuration::ZERO
+                };
                 assert_eq!(
                     job.run(),
-                    Some(submitted.runtime),
+                    Some(submitted.runtime + launch),
                     "{name}: job {} ran the wrong time",
                     job.id
                 );

@@ -3,16 +3,19 @@
 //! `scripts/slurm/compare.sh --record` into `scripts/slurm/recorded/`:
 //! `<variant>.csv` with Slurm's submit/start/end in seconds since a
 //! wall-clock-minute t=0, and `<variant>.ron`, the same cluster and jobs
-//! with the recorded submit times) against the starts clustersim's
-//! Conservative and Easy backfill give the same workload.
+//! with the recorded submit times, imported from the variant's slurm.conf
+//! by `clustersim import slurm`) against the starts clustersim gives the
+//! same workload with its Slurm-faithful backfill (`backfill: Slurm`, the
+//! import's mode) and the literature's Conservative and Easy.
 //!
-//! The bounds are the CURRENT shares of jobs that start within 3 s of Slurm
-//! (issue 12, item 4), rounded down: a floor against regressions, to be
-//! raised by a Slurm-faithful backfill mode (item 5 targets 90%). Why the
-//! shares are low on shared nodes is item 5's list, from Slurm's
+//! The bounds are the shares of jobs that start within 3 s of Slurm as
+//! measured, a floor against regressions; the Slurm mode must keep at
+//! least 90% of all jobs (issue 12, item 5). Why the classic modes miss on
+//! shared nodes is item 5's list, from Slurm's
 //! `src/plugins/sched/backfill/backfill.c` (node-bitmap reservations,
 //! pinned nodes) and `select/cons_common` `_will_run_test` (running jobs'
-//! ends batched in wall-clock-aligned windows).
+//! ends batched in wall-clock-aligned windows); the Slurm mode follows
+//! those (see `slurm_faithful` for one hand-computed case of each).
 
 use std::fs;
 
@@ -71,16 +74,24 @@ fn within(variant: &str, backfill: &str) -> (usize, usize) {
     (hits, slurm.len())
 }
 
+/// The modes compared: the Slurm-faithful one, then the literature's.
+const MODES: [&str; 3] = ["Slurm", "Conservative", "Easy"];
+
 /// Asserts at least `floor` jobs of the variant start within 3 s of Slurm
-/// under each mode (Conservative, Easy).
-fn check(variant: &str, floors: [usize; 2]) {
-    for (backfill, floor) in ["Conservative", "Easy"].into_iter().zip(floors) {
+/// under each of [`MODES`]; returns the Slurm mode's (hits, jobs).
+fn check(variant: &str, floors: [usize; 3]) -> (usize, usize) {
+    let mut slurm_mode = (0, 0);
+    for (backfill, floor) in MODES.into_iter().zip(floors) {
         let (hits, jobs) = within(variant, backfill);
         assert!(
             hits >= floor,
             "{variant}, {backfill}: {hits}/{jobs} jobs within 3 s of Slurm, was at least {floor}"
         );
+        if backfill == "Slurm" {
+            slurm_mode = (hits, jobs);
+        }
     }
+    slurm_mode
 }
 
 const VARIANTS: [&str; 4] = [
@@ -110,33 +121,60 @@ fn slurm_repeats_itself_within_a_second() {
     }
 }
 
-// The figures (jobs within 3 s of Slurm, of 34; Conservative, Easy), run of
-// 2026-12-05 11:43 UTC (the repeat gives the same figures). Most misses are the causes of issue 12, item 5:
-// whole-node reservations on shared nodes (a), starts estimated from
-// wall-clock-aligned batches of running jobs' ends (b), and Slurm starting
-// blocked jobs in bursts when a reservation's nodes free up (c, d).
+// The figures (jobs within 3 s of Slurm, of 34; Slurm mode, Conservative,
+// Easy), record of 2026-12-05 11:43 UTC (the repeat run gives the same).
+// The classic modes miss for the causes of issue 12, item 5: whole-node
+// reservations on shared nodes (a), starts estimated from wall-clock-aligned
+// batches of running jobs' ends (b), pinned nodes (c), and passes (d).
 
-/// 4 nodes x 8 GPUs, priority/basic: 20 and 9 of 34.
+/// 4 nodes x 8 GPUs, priority/basic: 34, 20 and 9 of 34.
 #[test]
 fn shared_nodes_fifo() {
-    check("shared-fifo", [20, 9]);
+    check("shared-fifo", [34, 20, 9]);
 }
 
 /// 4 nodes x 8 GPUs, priority/multifactor (job size; slurmctld ignores the
-/// age weight without slurmdbd, and so does the import): 27 and 12 of 34.
+/// age weight without slurmdbd, and so does the import): 22, 27 and 12.
+///
+/// The Slurm mode's 12 misses follow from one decision at 200 s.
+/// slurmctld's log (recorded/logs/, DebugFlags=Backfill) shows why: when
+/// big2 completed (39.58 s past 11:45), a backfill cycle came 0.24 s later,
+/// before the main scheduler, and started big1, s17 and s22 together, so
+/// big1 and s17 ended 23 ms apart; the next cycle found their nodes still
+/// COMPLETING (epilog not done) and gave s15 and big3 a start at now + 1 s
+/// on n1-n2 and n3-n4 (`_attempt_backfill`'s cg_node_bitmap test), which
+/// kept the small jobs off; the main scheduler started both 0.74 s after
+/// the completions. Here the main scheduler runs at the instant a job ends,
+/// so big1 started at big2's end, 0.85 s before s17, s15 starts at big1's
+/// end and the cycle before s17's end fills n3-n4 with small jobs (big3:
+/// 230 s instead of 201 s). Modelling the main scheduler's delay after a
+/// completion (0.03 to 0.78 s in the logs) and COMPLETING nodes would close
+/// this.
 #[test]
 fn shared_nodes_multifactor() {
-    check("shared-multifactor", [27, 12]);
+    check("shared-multifactor", [22, 27, 12]);
 }
 
-/// 32 nodes x 1 GPU, priority/basic: 11 and 12 of 34.
+/// 32 nodes x 1 GPU, priority/basic: 34, 11 and 12 of 34.
 #[test]
 fn one_gpu_nodes_fifo() {
-    check("onegpu-fifo", [11, 12]);
+    check("onegpu-fifo", [34, 11, 12]);
 }
 
-/// 32 nodes x 1 GPU, priority/multifactor (job size, as above): 13 and 17 of 34.
+/// 32 nodes x 1 GPU, priority/multifactor (job size, as above): 34, 13 and
+/// 17 of 34.
 #[test]
 fn one_gpu_nodes_multifactor() {
-    check("onegpu-multifactor", [13, 17]);
+    check("onegpu-multifactor", [34, 13, 17]);
+}
+
+/// The issue's target: over the four variants, at least 90% of jobs start
+/// within 3 s of the real slurmctld in the Slurm mode (124 of 136).
+#[test]
+fn the_slurm_mode_starts_nine_jobs_in_ten_within_3_s() {
+    let (hits, jobs) = VARIANTS
+        .iter()
+        .map(|v| within(v, "Slurm"))
+        .fold((0, 0), |(h, j), (h2, j2)| (h + h2, j + j2));
+    assert!(hits * 10 >= jobs * 9, "{hits}/{jobs} within 3 s");
 }

@@ -411,7 +411,7 @@ pub struct Scheduler {
     /// `Fcfs` (default), `Multifactor` or `Sjf`.
     #[serde(default)]
     pub order: Option<QueueOrder>,
-    /// `None` (default), `Easy` or `Conservative`.
+    /// `None` (default), `Easy`, `Conservative` or `Slurm`.
     #[serde(default)]
     pub backfill: Backfill,
     /// Slurm `bf_interval`, default 30 s; "0s" backfills at every pass.
@@ -429,6 +429,9 @@ pub struct Scheduler {
     /// Slurm `bf_continue`, default false.
     #[serde(default)]
     pub bf_continue: Option<bool>,
+    /// Slurm `sched_interval`, default 60 s (used by `backfill: Slurm`).
+    #[serde(default)]
+    pub sched_interval: Option<Written<SimDuration>>,
     /// Kill jobs at their time limit (state TIMEOUT). `false` replays jobs to
     /// their true length, as trace replays do. Default `true`.
     #[serde(default)]
@@ -476,6 +479,7 @@ pub enum Backfill {
     None,
     Easy,
     Conservative,
+    Slurm,
 }
 
 /// Slurm's multifactor knobs (`PriorityWeight*`, all 0 by default).

@@ -35,8 +35,18 @@ pub(super) fn build_scheduler(
         file::Backfill::None => Backfill::None,
         file::Backfill::Easy => Backfill::Easy,
         file::Backfill::Conservative => Backfill::Conservative,
+        file::Backfill::Slurm => Backfill::Slurm,
     };
     config.backfill_params = backfill_params(s, issues);
+    if config.backfill == Backfill::Slurm && config.backfill_params.interval.is_zero() {
+        issues.error(Error {
+            path: "scheduler.bf_interval",
+            message: "slurmctld runs backfill cycles at least a second apart",
+            found: "bf_interval: \"0s\" with backfill: Slurm",
+            expected: "bf_interval of at least \"1s\" (Slurm's default is \"30s\")",
+            fix: "remove bf_interval to use Slurm's 30 s, or use backfill: Conservative to backfill at every pass",
+        });
+    }
     config.kill_at_time_limit = s.kill_at_time_limit.unwrap_or(true);
     config.gang = s.gang.unwrap_or(true);
     if !config.gang && config.backfill != Backfill::None {
@@ -136,6 +146,23 @@ fn backfill_params(s: &file::Scheduler, issues: &mut Issues) -> BackfillParams {
         p.max_job_test = n;
     }
     p.continue_after_limit = s.bf_continue.unwrap_or(false);
+    if let Ok(Some(interval)) =
+        issues.optional("scheduler.sched_interval", s.sched_interval.as_ref())
+        && issues.positive_duration(
+            "scheduler.sched_interval",
+            interval,
+            "sched_interval",
+            "use Slurm's default \"60s\"",
+        )
+        && issues.period_floor(
+            "scheduler.sched_interval",
+            interval,
+            "sched_interval",
+            "use Slurm's default \"60s\"",
+        )
+    {
+        p.sched_interval = interval;
+    }
     p
 }
 
