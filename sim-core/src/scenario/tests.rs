@@ -14,7 +14,10 @@ const MINIMAL: &str = r#"(
 #[test]
 fn defaults_fill_what_the_file_leaves_out() {
     let s = load_str("m.ron", MINIMAL, &[]).unwrap().scenario;
-    assert_eq!(s.scheduler, SchedulerConfig::fcfs(s.cluster.node_count()));
+    // FCFS order with Slurm's default scheduler, sched/backfill (conservative).
+    let mut expected = SchedulerConfig::fcfs(s.cluster.node_count());
+    expected.backfill = crate::scheduler::Backfill::Conservative;
+    assert_eq!(s.scheduler, expected);
     assert!(s.scheduler.kill_at_time_limit);
     assert_eq!(s.stop, StopCondition::default());
     assert_eq!(s.outputs, OutputConfig::default());

@@ -13,6 +13,8 @@ fn scenario(jobs: &str) -> String {
     seed: 1,
     cluster: (node_groups: [(name: "n", count: 2, node_model: "DGX-H100")]),
     workload: (jobs: [{jobs}]),
+    // Strict FCFS (Slurm's sched/builtin); the default would backfill.
+    scheduler: (backfill: None),
     outputs: (timeseries_interval: "1h"),
 )"#
     )

@@ -109,7 +109,7 @@ fn periodic_work_of_more_than_a_hundred_million_events_is_warned_about() {
     name: "ticks", seed: 1,
     cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100")]),
     workload: (jobs: [(submit: "0s", request: Gpus(1), runtime: "1500d", time_limit: "1500d")]),
-    scheduler: (order: Multifactor, priority: (calc_period: PERIOD)),
+    scheduler: (order: Multifactor, backfill: None, priority: (calc_period: PERIOD)),
 )"#;
     let loaded = load_str("ticks.ron", &text.replace("PERIOD", "\"1s\""), &[]).unwrap();
     let w = loaded

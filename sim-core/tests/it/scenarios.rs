@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use sim_core::engine::{SimDuration, SimTime};
-use sim_core::scheduler::{Backfill, SLURMD_LAUNCH};
 use sim_core::metrics::{JobState, StopReason, TraceEvent, TraceSink};
 use sim_core::scenario::Scenario;
+use sim_core::scheduler::{Backfill, SLURMD_LAUNCH};
 use sim_core::simulation::{RunResult, run};
 
 use crate::support::{load, path, ron_files, simulate};

@@ -561,3 +561,33 @@ fn trace_replays_keep_the_trace_job_id() {
     let column = table[0].iter().position(|c| c == "trace_id").unwrap();
     assert_eq!(table[1][column], "");
 }
+
+/// Slurm's default `SchedulerType` is `sched/backfill` (slurm.conf(5) of
+/// 22.05.8, sched/backfill: "This is the default configuration."), so a
+/// scenario that leaves `backfill` out backfills: `fcfs-vs-easy.ron` without its
+/// explicit `backfill: None` starts its four small jobs ahead of the
+/// blocked big one (before this fix the default was strict FCFS and none
+/// was). Without gang scheduling (the default kube-scheduler) nothing is
+/// reserved, so the default there stays no backfill.
+#[test]
+fn a_scenario_without_a_backfill_setting_backfills_as_slurm_does() {
+    let text = std::fs::read_to_string(crate::support::path("scenarios/teaching/fcfs-vs-easy.ron"))
+        .unwrap();
+    let without = text.replace("        backfill: None,\n", "");
+    assert_ne!(without, text, "the scenario sets backfill: None");
+    let default = run_str("fcfs-vs-easy-default.ron", &without, &[]);
+    let strict = run_str("fcfs-vs-easy.ron", &text, &[]);
+    let backfilled = |r: &RunResult| r.jobs.iter().filter(|j| j.backfilled).count();
+    assert_eq!(backfilled(&strict), 0);
+    assert_eq!(
+        backfilled(&default),
+        4,
+        "as the scenario's EASY/conservative notes"
+    );
+    let deadlock =
+        std::fs::read_to_string(crate::support::path("scenarios/teaching/gang-deadlock.ron"))
+            .unwrap();
+    assert!(!deadlock.contains("backfill:") && deadlock.contains("gang: false"));
+    let result = run_str("gang-deadlock.ron", &deadlock, &[]);
+    assert_eq!(result.summary.stop_reason, StopReason::Deadlock);
+}

@@ -411,7 +411,8 @@ pub struct Scheduler {
     /// `Fcfs` (default), `Multifactor` or `Sjf`.
     #[serde(default)]
     pub order: Option<QueueOrder>,
-    /// `None` (default), `Easy`, `Conservative` or `Slurm`.
+    /// `None`, `Easy`, `Conservative` (default with gang scheduling, as
+    /// Slurm's default `sched/backfill`) or `Slurm`.
     #[serde(default)]
     pub backfill: Backfill,
     /// Slurm `bf_interval`, default 30 s; "0s" backfills at every pass.
@@ -473,9 +474,13 @@ pub enum QueueOrder {
     Sjf,
 }
 
+/// Not an `Option`: RON would read `backfill: None` as an absent value.
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 pub enum Backfill {
+    /// The field left out (not a spelling users can write).
     #[default]
+    #[serde(skip)]
+    Unset,
     None,
     Easy,
     Conservative,

@@ -31,8 +31,14 @@ pub(super) fn build_scheduler(
         Some(file::QueueOrder::Multifactor) => QueueOrder::Multifactor,
         Some(file::QueueOrder::Sjf) => QueueOrder::Sjf,
     };
+    config.gang = s.gang.unwrap_or(true);
     config.backfill = match s.backfill {
-        file::Backfill::None => Backfill::None,
+        // Slurm's default SchedulerType is sched/backfill: backfilling, as
+        // conservative backfill plans it (every tested job reserved), with
+        // Slurm's bf_* defaults. Without gang scheduling (the default
+        // kube-scheduler) nothing is reserved.
+        file::Backfill::Unset if config.gang => Backfill::Conservative,
+        file::Backfill::Unset | file::Backfill::None => Backfill::None,
         file::Backfill::Easy => Backfill::Easy,
         file::Backfill::Conservative => Backfill::Conservative,
         file::Backfill::Slurm => Backfill::Slurm,
@@ -48,7 +54,6 @@ pub(super) fn build_scheduler(
         });
     }
     config.kill_at_time_limit = s.kill_at_time_limit.unwrap_or(true);
-    config.gang = s.gang.unwrap_or(true);
     if !config.gang && config.backfill != Backfill::None {
         issues.error(Error {
             path: "scheduler.gang",
