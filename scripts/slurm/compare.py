@@ -8,8 +8,7 @@ For each variant (`<workload>-<fifo|multifactor>`): reads the workload
 (DIR/<variant>.csv: submit, start, end in seconds since t=0), imports the
 variant's slurm.conf with `clustersim import slurm` and puts the recorded
 jobs in it (<scenarios>/<variant>.ron: submit times as Slurm recorded them),
-runs it with Conservative and Easy
-backfill and prints a table: job, submit, Slurm's start, each mode's start
+runs it with backfill: Slurm, Conservative and Easy and prints a table: job, submit, Slurm's start, each mode's start
 and |diff|, and the share of jobs within 3 s. Exits 1 only if clustersim
 fails to run.
 """

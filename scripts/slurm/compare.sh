@@ -8,7 +8,7 @@
 # munged), each submitting scripts/slurm/workloads/<workload>.csv under
 # workloads/<variant>.slurm.conf and recording every job's submit, start and
 # end (run_workload.py); then runs clustersim on the same workload
-# (Conservative and Easy backfill) and prints, per variant, each job's start
+# (backfill: Slurm, Conservative and Easy) and prints, per variant, each job's start
 # in Slurm and in clustersim and the share of jobs within 3 s (compare.py).
 # About 8 minutes of wall time, most of it the workloads' sleeps.
 #
