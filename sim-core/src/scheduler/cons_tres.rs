@@ -189,21 +189,10 @@ mod tests {
     //! Placements computed by hand with `_eval_nodes`' rules.
 
     use super::*;
-    use crate::hardware::{Catalog, Cluster, NodeGroup};
 
     /// A pool of `nodes` nodes of `gpus` GPUs with `busy[n]` GPUs taken.
     fn pool(nodes: u32, gpus: u32, busy: &[(usize, u32)]) -> GpuPool {
-        let catalog = Catalog::builtin();
-        let node_model = catalog.node("DGX-H100").unwrap().clone();
-        let gpu_model = catalog.gpu(&node_model.gpu_model).unwrap().clone();
-        let cluster = Cluster::from_groups(vec![NodeGroup {
-            name: "n".into(),
-            node_model,
-            gpu_model,
-            gpus_per_node: gpus,
-            first_node: 0,
-            node_count: nodes,
-        }]);
+        let cluster = crate::scheduler::tests::cluster(nodes, gpus);
         let mut pool = GpuPool::new(&cluster);
         let mut out = Vec::new();
         for &(node, k) in busy {

@@ -420,7 +420,6 @@ mod tests {
     //! (`src/plugins/select/cons_common/job_test.c`, Slurm 22.05).
 
     use super::*;
-    use crate::hardware::{Catalog, Cluster, NodeGroup};
     use crate::scheduler::{Backfill, SchedulerConfig};
     use crate::workload::{AccountId, Directory, SubmittedJob, UserId};
 
@@ -434,17 +433,7 @@ mod tests {
 
     /// A Slurm-mode scheduler over `nodes` one-GPU nodes.
     fn scheduler(nodes: u32) -> Scheduler {
-        let catalog = Catalog::builtin();
-        let node_model = catalog.node("DGX-H100").unwrap().clone();
-        let gpu_model = catalog.gpu(&node_model.gpu_model).unwrap().clone();
-        let cluster = Cluster::from_groups(vec![NodeGroup {
-            name: "n".into(),
-            node_model,
-            gpu_model,
-            gpus_per_node: 1,
-            first_node: 0,
-            node_count: nodes,
-        }]);
+        let cluster = crate::scheduler::tests::cluster(nodes, 1);
         let mut config = SchedulerConfig::fcfs(nodes as usize);
         config.backfill = Backfill::Slurm;
         let directory = Directory {

@@ -11,7 +11,10 @@ use super::*;
 use crate::hardware::{Catalog, NodeGroup};
 use crate::workload::JobRequest;
 
-fn cluster(nodes: u32, gpus_per_node: u32) -> Cluster {
+/// `nodes` DGX H100 nodes with `gpus_per_node` GPUs each: the cluster
+/// every scheduler unit test builds (also used by `cons_tres` and
+/// `slurm_backfill`'s tests).
+pub(super) fn cluster(nodes: u32, gpus_per_node: u32) -> Cluster {
     let catalog = Catalog::builtin();
     let node_model = catalog.node("DGX-H100").unwrap().clone();
     let gpu_model = catalog.gpu(&node_model.gpu_model).unwrap().clone();

@@ -125,17 +125,16 @@ impl Context<'_> {
                 });
                 continue;
             };
-            if let Some(Err(never)) = self
-                .pool
-                .map(|p| p.check_fits_when_idle_in(request, &part.nodes))
-            {
-                self.issues.error(Error {
-                    path: &layout_path,
-                    message: "this training job can never fit on the cluster",
-                    found: &format!("{request}: {}", never.reason),
-                    expected: "a layout the cluster (or its partition) can hold when idle",
-                    fix: "lower dp, or add nodes to the cluster or the partition",
-                });
+            if self.never_fits(
+                &layout_path,
+                request,
+                &part.nodes,
+                (
+                    "this training job can never fit on the cluster",
+                    "a layout the cluster (or its partition) can hold when idle",
+                ),
+                "lower dp, or add nodes to the cluster or the partition",
+            ) {
                 continue;
             }
             let precision = match job.precision {

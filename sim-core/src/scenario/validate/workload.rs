@@ -14,7 +14,7 @@ use super::{Error, Issues, Warning, scheduling};
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
 use crate::scheduler::{
-    EnforcePartLimits, GpuPool, INFINITE_TIME_LIMIT, PendingReason, SchedulerConfig,
+    EnforcePartLimits, GpuPool, INFINITE_TIME_LIMIT, NodeSet, PendingReason, SchedulerConfig,
     partition_limit_exceeded,
 };
 use crate::units::format_duration;
@@ -102,6 +102,31 @@ impl<'a> Context<'a> {
         spec.associations = associations;
         spec.directory = self.directory;
         spec
+    }
+
+    /// Whether `request` cannot fit in `nodes` even on an idle cluster; if
+    /// so, says so at `path` with the (message, expected) words and the
+    /// fix of the job kind asking. The one check for explicit and training
+    /// jobs.
+    pub(super) fn never_fits(
+        &mut self,
+        path: &str,
+        request: JobRequest,
+        nodes: &NodeSet,
+        (message, expected): (&str, &str),
+        fix: &str,
+    ) -> bool {
+        let Some(Err(never)) = self.pool.map(|p| p.check_fits_when_idle_in(request, nodes)) else {
+            return false;
+        };
+        self.issues.error(Error {
+            path,
+            message,
+            found: &format!("{request}: {}", never.reason),
+            expected,
+            fix,
+        });
+        true
     }
 
     /// At most [`MAX_TOTAL_JOBS`] jobs in all (each generator is held to
@@ -241,17 +266,16 @@ impl<'a> Context<'a> {
                 continue;
             };
             let part = &self.scheduler.partitions[partition as usize];
-            if let Some(Err(never)) = self
-                .pool
-                .map(|p| p.check_fits_when_idle_in(request, &part.nodes))
-            {
-                self.issues.error(Error {
-                    path: &request_path,
-                    message: "this job can never fit on the cluster",
-                    found: &format!("{request}: {}", never.reason),
-                    expected: "a request the cluster (or its partition) can hold when idle",
-                    fix: "shrink the request, or add nodes to the cluster or the partition",
-                });
+            if self.never_fits(
+                &request_path,
+                request,
+                &part.nodes,
+                (
+                    "this job can never fit on the cluster",
+                    "a request the cluster (or its partition) can hold when idle",
+                ),
+                "shrink the request, or add nodes to the cluster or the partition",
+            ) {
                 continue;
             }
             let (Some(submit), Some(runtime), Ok(given_limit)) = (submit, runtime, given_limit)
