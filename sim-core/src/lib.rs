@@ -16,6 +16,9 @@
 //! - [`scheduler`]: the queue, the policy and GPU allocation;
 //! - [`workload`]: jobs, synthetic generators, trace imports, the
 //!   submission stream;
+//! - [`reliability`]: failure classes and their cited presets, repairs,
+//!   checkpoints and shared storage, and the closed forms they are checked
+//!   against;
 //! - [`training`]: an LLM training step (FLOPs, memory, time, MFU) from
 //!   the model, the parallel layout and the hardware;
 //! - [`collective`]: NCCL's collectives, costed analytically or as flows;
@@ -51,6 +54,7 @@ pub mod fabric;
 pub mod hardware;
 pub mod import;
 pub mod metrics;
+pub mod reliability;
 pub mod scenario;
 pub mod scheduler;
 pub mod simulation;

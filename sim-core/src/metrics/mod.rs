@@ -13,11 +13,13 @@
 //!   clock, so the same run always writes the same bytes.
 
 mod recorder;
+mod reliability;
 mod summary;
 mod trace;
 mod writers;
 
 pub use recorder::{MAX_TIMESERIES_SAMPLES, Recorder, TimeSample, timeseries_samples};
+pub use reliability::{ClassFailures, JobReliability, LostGpuHours, ReliabilitySummary};
 pub use summary::{
     AccountShare, BOUNDED_SLOWDOWN_TAU_S, FairnessSummary, JobCounts, RunTotals, SchedulingSummary,
     StepBreakdown, StopReason, Summary, TrainingJobSummary, WaitStats, bounded_slowdown, fairness,
@@ -50,17 +52,21 @@ pub enum JobState {
     /// Stopped to make room for a higher-priority job and not requeued
     /// (Slurm's `PreemptMode=CANCEL`).
     Preempted,
+    /// A node it ran on failed and it was not requeued (Slurm's
+    /// `NODE_FAIL`: requeue off, or `MaxBatchRequeue` reached).
+    NodeFail,
 }
 
 impl JobState {
     /// Every state, in the order of a job's life.
-    pub const ALL: [JobState; 6] = [
+    pub const ALL: [JobState; 7] = [
         JobState::Pending,
         JobState::Running,
         JobState::Completed,
         JobState::Timeout,
         JobState::Refused,
         JobState::Preempted,
+        JobState::NodeFail,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +77,7 @@ impl JobState {
             JobState::Timeout => "TIMEOUT",
             JobState::Refused => "REFUSED",
             JobState::Preempted => "PREEMPTED",
+            JobState::NodeFail => "NODE_FAIL",
         }
     }
 
@@ -104,6 +111,16 @@ pub struct JobRecord {
     pub lost_gpu_ns: u128,
     /// Started by backfilling, ahead of a higher-priority job.
     pub backfilled: bool,
+    /// Times a failure interrupted it (of its nodes or of the job itself).
+    pub failures: u32,
+    /// Work redone after failures: run time since its last checkpoint
+    /// that was lost, in nanoseconds of wall time.
+    pub rework_ns: u64,
+    /// Time it spent stopped writing checkpoints.
+    pub checkpoint_ns: u64,
+    /// Time it spent restarting after failures (initialisation and
+    /// checkpoint load).
+    pub restart_ns: u64,
     pub state: JobState,
     /// Why a PENDING job can never start (a partition limit under
     /// `EnforcePartLimits=NO`); `None` otherwise.
@@ -122,6 +139,10 @@ impl JobRecord {
             requeues: 0,
             lost_gpu_ns: 0,
             backfilled: false,
+            failures: 0,
+            rework_ns: 0,
+            checkpoint_ns: 0,
+            restart_ns: 0,
             state: JobState::Pending,
             reason: None,
         }

@@ -40,6 +40,11 @@ pub struct TimeSample {
     pub busy_gpus: u64,
     pub queue_length: u64,
     pub running_jobs: u64,
+    /// GPUs on DOWN nodes (failed, under repair or maintenance).
+    pub down_gpus: u64,
+    /// Idle GPUs held out of service on DRAINING or DRAINED nodes (not
+    /// busy, not DOWN): busy + down + draining + idle = all GPUs.
+    pub draining_gpus: u64,
 }
 
 /// Integrates busy GPU time and samples the time series as the clock moves.
@@ -50,9 +55,14 @@ pub struct Recorder {
     next_sample: Option<SimTime>,
     last_change: SimTime,
     busy_gpu_ns: u128,
+    down_gpu_ns: u128,
     pub busy_gpus: u64,
     pub queue_length: u64,
     pub running_jobs: u64,
+    /// GPUs on DOWN nodes; never counted busy.
+    pub down_gpus: u64,
+    /// Idle GPUs held out of service on DRAINING or DRAINED nodes.
+    pub draining_gpus: u64,
     /// At most [`MAX_TIMESERIES_SAMPLES`], in time order.
     pub samples: Vec<TimeSample>,
 }
@@ -64,9 +74,12 @@ impl Recorder {
             next_sample: Some(SimTime::ZERO),
             last_change: SimTime::ZERO,
             busy_gpu_ns: 0,
+            down_gpu_ns: 0,
             busy_gpus: 0,
             queue_length: 0,
             running_jobs: 0,
+            down_gpus: 0,
+            draining_gpus: 0,
             samples: Vec::new(),
         }
     }
@@ -87,6 +100,7 @@ impl Recorder {
         }
         let elapsed = now.saturating_since(self.last_change).as_ns();
         self.busy_gpu_ns += u128::from(self.busy_gpus) * u128::from(elapsed);
+        self.down_gpu_ns += u128::from(self.down_gpus) * u128::from(elapsed);
         self.last_change = now;
     }
 
@@ -104,6 +118,8 @@ impl Recorder {
             busy_gpus: self.busy_gpus,
             queue_length: self.queue_length,
             running_jobs: self.running_jobs,
+            down_gpus: self.down_gpus,
+            draining_gpus: self.draining_gpus,
         });
         if self.samples.len() == MAX_TIMESERIES_SAMPLES {
             self.coarsen();
@@ -122,6 +138,11 @@ impl Recorder {
     /// GPU-nanoseconds of busy time accumulated so far.
     pub fn busy_gpu_ns(&self) -> u128 {
         self.busy_gpu_ns
+    }
+
+    /// GPU-nanoseconds on DOWN nodes accumulated so far.
+    pub fn down_gpu_ns(&self) -> u128 {
+        self.down_gpu_ns
     }
 }
 

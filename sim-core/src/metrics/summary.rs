@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{JobRecord, JobState, Recorder};
+use super::{JobRecord, JobState, Recorder, ReliabilitySummary};
 use crate::engine::{SimDuration, SimTime};
 use crate::training::StepReport;
 use crate::workload::TraceImport;
@@ -60,6 +60,10 @@ pub struct Summary {
     /// Each training job's run: step time, throughput, MFU and cost.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub training: Vec<TrainingJobSummary>,
+    /// Failures, repairs, checkpoints and ETTR; present when the scenario
+    /// has failure classes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reliability: Option<ReliabilitySummary>,
 }
 
 /// What the scheduler did beyond starting jobs in order.
@@ -164,6 +168,9 @@ pub struct JobCounts {
     pub refused: u64,
     /// Preempted and cancelled (not requeued).
     pub preempted: u64,
+    /// Ended NODE_FAIL: a node failed under them and they were not
+    /// requeued.
+    pub node_fail: u64,
     /// Still running when the run stopped (horizon or event budget).
     pub running_at_end: u64,
     /// Still queued when the run stopped.
@@ -251,6 +258,7 @@ pub struct RunTotals<'a> {
     pub fairness: Option<FairnessSummary>,
     pub trace_import: Option<TraceImport>,
     pub training: Vec<TrainingJobSummary>,
+    pub reliability: Option<ReliabilitySummary>,
 }
 
 pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>) -> Summary {
@@ -273,6 +281,7 @@ pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>)
                 }
             }
             JobState::Preempted => counts.preempted += 1,
+            JobState::NodeFail => counts.node_fail += 1,
         }
         if let Some(wait) = job.wait() {
             waits.push(wait.as_secs_f64());
@@ -325,6 +334,7 @@ pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>)
         fairness: totals.fairness,
         trace_import: totals.trace_import,
         training: totals.training,
+        reliability: totals.reliability,
     }
 }
 

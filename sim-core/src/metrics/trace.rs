@@ -35,8 +35,10 @@ use crate::engine::{SimDuration, SimTime};
 use crate::text::FileError;
 
 /// Bumped whenever a reader of older traces would misread newer ones.
-/// Version 3 added the header's `leaves`; version 2 files still read.
-pub const TRACE_FORMAT_VERSION: u32 = 3;
+/// Version 3 added the header's `leaves`; version 4 the reliability
+/// records (`fail`, `node_down`, `node_drain`, `node_up`) and the
+/// `NODE_FAIL` end state; versions 2 and 3 still read.
+pub const TRACE_FORMAT_VERSION: u32 = 4;
 const OLDEST_READABLE_VERSION: u32 = 2;
 const TRACE_FORMAT_NAME: &str = "clustersim-trace";
 
@@ -79,6 +81,39 @@ pub enum TraceEvent<'a> {
         job: u64,
         requeued: bool,
         lost_gpu_s: f64,
+    },
+    /// A job was interrupted by a failure (of one of its nodes, or of the
+    /// job itself): its work since its last checkpoint is lost.
+    Fail {
+        #[serde(rename = "t_ns", serialize_with = "ns")]
+        time: SimTime,
+        job: u64,
+        /// The failure class.
+        cause: &'a str,
+        /// Requeued (or restarted in place) rather than ended NODE_FAIL.
+        requeued: bool,
+        lost_gpu_s: f64,
+    },
+    /// A node goes DOWN (a failure was noticed, or maintenance began).
+    NodeDown {
+        #[serde(rename = "t_ns", serialize_with = "ns")]
+        time: SimTime,
+        node: u32,
+        cause: &'a str,
+    },
+    /// A node is set DRAINING: it takes no new work and goes DRAINED once
+    /// its jobs have left.
+    NodeDrain {
+        #[serde(rename = "t_ns", serialize_with = "ns")]
+        time: SimTime,
+        node: u32,
+        cause: &'a str,
+    },
+    /// A node is back in service (IDLE) after repair or maintenance.
+    NodeUp {
+        #[serde(rename = "t_ns", serialize_with = "ns")]
+        time: SimTime,
+        node: u32,
     },
 }
 
@@ -255,6 +290,27 @@ pub enum TraceRecord {
         requeued: bool,
         lost_gpu_s: f64,
     },
+    Fail {
+        t_ns: u64,
+        job: u64,
+        cause: String,
+        requeued: bool,
+        lost_gpu_s: f64,
+    },
+    NodeDown {
+        t_ns: u64,
+        node: u32,
+        cause: String,
+    },
+    NodeDrain {
+        t_ns: u64,
+        node: u32,
+        cause: String,
+    },
+    NodeUp {
+        t_ns: u64,
+        node: u32,
+    },
     /// The last line: when and why the run stopped.
     EndOfRun {
         t_ns: u64,
@@ -270,6 +326,10 @@ impl TraceRecord {
             | TraceRecord::Start { t_ns, .. }
             | TraceRecord::End { t_ns, .. }
             | TraceRecord::Preempt { t_ns, .. }
+            | TraceRecord::Fail { t_ns, .. }
+            | TraceRecord::NodeDown { t_ns, .. }
+            | TraceRecord::NodeDrain { t_ns, .. }
+            | TraceRecord::NodeUp { t_ns, .. }
             | TraceRecord::EndOfRun { t_ns, .. } => t_ns,
         }
     }
@@ -320,6 +380,33 @@ impl From<&TraceEvent<'_>> for TraceRecord {
                 job,
                 requeued,
                 lost_gpu_s,
+            },
+            TraceEvent::Fail {
+                time,
+                job,
+                cause,
+                requeued,
+                lost_gpu_s,
+            } => TraceRecord::Fail {
+                t_ns: time.as_ns(),
+                job,
+                cause: cause.to_string(),
+                requeued,
+                lost_gpu_s,
+            },
+            TraceEvent::NodeDown { time, node, cause } => TraceRecord::NodeDown {
+                t_ns: time.as_ns(),
+                node,
+                cause: cause.to_string(),
+            },
+            TraceEvent::NodeDrain { time, node, cause } => TraceRecord::NodeDrain {
+                t_ns: time.as_ns(),
+                node,
+                cause: cause.to_string(),
+            },
+            TraceEvent::NodeUp { time, node } => TraceRecord::NodeUp {
+                t_ns: time.as_ns(),
+                node,
             },
         }
     }

@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | `summary.json` | [`Summary`], pretty-printed |
 //! | `jobs.csv` | one row per job: `id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state,reason,trace_id`; `reason` is Slurm's pending reason (`PartitionTimeLimit`, `PartitionNodeLimit`) of a job that can never start, `trace_id` the job's id in the trace it was replayed from; both empty otherwise |
-//! | `timeseries.csv` | `time_s,busy_gpus,gpu_utilization,queue_length,running_jobs` every sampling interval |
+//! | `timeseries.csv` | `time_s,busy_gpus,gpu_utilization,queue_length,running_jobs,down_gpus,draining_gpus` every sampling interval |
 //! | `trace.jsonl` | every state change (see `trace`) |
 //!
 //! Times are seconds written as exact decimals (`3600`, `0.25`), so they
@@ -52,6 +52,10 @@ pub fn write_jobs_csv(
         "state",
         "reason",
         "trace_id",
+        "failures",
+        "rework_s",
+        "checkpoint_s",
+        "restart_s",
     ])?;
     let secs = |ns: Option<u64>| ns.map(exact_seconds).unwrap_or_default();
     for job in jobs {
@@ -76,6 +80,10 @@ pub fn write_jobs_csv(
             job.state.as_str(),
             job.reason.map_or("", |r| r.as_str()),
             &j.trace_id.map(|id| id.to_string()).unwrap_or_default(),
+            &job.failures.to_string(),
+            &exact_seconds(job.rework_ns),
+            &exact_seconds(job.checkpoint_ns),
+            &exact_seconds(job.restart_ns),
         ])?;
     }
     csv.flush()
@@ -93,6 +101,8 @@ pub fn write_timeseries_csv(
         "gpu_utilization",
         "queue_length",
         "running_jobs",
+        "down_gpus",
+        "draining_gpus",
     ])?;
     for s in samples {
         let utilization = if total_gpus == 0 {
@@ -106,6 +116,8 @@ pub fn write_timeseries_csv(
             format!("{utilization:.6}"),
             s.queue_length.to_string(),
             s.running_jobs.to_string(),
+            s.down_gpus.to_string(),
+            s.draining_gpus.to_string(),
         ])?;
     }
     csv.flush()

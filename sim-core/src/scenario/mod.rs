@@ -60,6 +60,11 @@ pub struct Scenario {
     pub network: Network,
     pub workload: WorkloadSpec,
     pub scheduler: SchedulerConfig,
+    /// Failure classes, repairs, spares and requeue rules (empty: nothing
+    /// ever fails).
+    pub reliability: crate::reliability::ReliabilitySpec,
+    /// The shared file system checkpoints are written to, if described.
+    pub storage: Option<crate::reliability::StorageSpec>,
     pub stop: StopCondition,
     pub outputs: OutputConfig,
 }

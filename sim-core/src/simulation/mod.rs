@@ -276,6 +276,7 @@ pub fn run(
             fairness,
             trace_import: scenario.workload.trace_import.clone(),
             training: sim.training.summaries(&sim.jobs),
+            reliability: None,
         },
     );
     RunResult {

@@ -109,6 +109,9 @@ pub struct SubmittedJob {
     /// sacct `JobID` without its array or heterogeneous suffix, so the
     /// tasks of an array share it); `None` for jobs from no trace.
     pub trace_id: Option<u64>,
+    /// Index into [`WorkloadSpec::policies`]: its checkpoints and recovery
+    /// (0: the default policy).
+    pub policy: u16,
 }
 
 impl SubmittedJob {
@@ -220,6 +223,10 @@ pub struct WorkloadSpec {
     pub trace_import: Option<TraceImport>,
     /// The training jobs' definitions (explicit jobs refer to them).
     pub training: Vec<TrainingSpec>,
+    /// Jobs' reliability settings, referred to by [`SubmittedJob::policy`];
+    /// entry 0 is the default (no checkpoints, requeued on node failure
+    /// as the cluster says).
+    pub policies: Vec<crate::reliability::JobPolicy>,
 }
 
 /// A training job's definition, resolved against the hardware of its
@@ -258,6 +265,15 @@ pub struct TraceImport {
 }
 
 impl WorkloadSpec {
+    /// The reliability settings of a job ([`SubmittedJob::policy`]); the
+    /// default policy for index 0 when none is listed.
+    pub fn policy(&self, index: u16) -> crate::reliability::JobPolicy {
+        self.policies
+            .get(usize::from(index))
+            .copied()
+            .unwrap_or_default()
+    }
+
     /// The number of jobs the workload will submit, when it is known in
     /// advance (every generator has a `count` and no `until`).
     pub fn known_job_count(&self) -> Option<u64> {

@@ -269,6 +269,7 @@ impl GeneratorState {
             nice: 0,
             training: None,
             trace_id: None,
+            policy: 0,
         })
     }
 }

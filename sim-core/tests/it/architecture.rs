@@ -17,7 +17,7 @@ use std::path::Path;
 use crate::support::path;
 
 /// sim-core's modules, lowest first: each may import only those before it.
-pub const LAYERS: [&str; 13] = [
+pub const LAYERS: [&str; 14] = [
     "engine",
     "text",
     "units",
@@ -25,6 +25,7 @@ pub const LAYERS: [&str; 13] = [
     "fabric",
     "collective",
     "training",
+    "reliability",
     "workload",
     "scheduler",
     "metrics",

@@ -38,6 +38,9 @@ fn the_summary_has_exactly_the_documented_top_level_keys() {
     // `training` appears only with training jobs; quickstart has none.
     assert!(!keys.iter().any(|k| k == "training"));
     keys.push("training".to_string());
+    // `reliability` appears only with failure classes; quickstart has none.
+    assert!(!keys.iter().any(|k| k == "reliability"));
+    keys.push("reliability".to_string());
     keys.sort();
     assert_eq!(keys, documented_summary_keys());
 }
@@ -77,12 +80,14 @@ fn out_dir_gets_all_four_files_in_their_formats() {
     let mut lines = jobs.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state,reason,trace_id"
+        "id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state,reason,trace_id,failures,rework_s,checkpoint_s,restart_s"
     );
     assert_eq!(lines.count() as u64, submitted);
 
     let series = fs::read_to_string(dir.join("timeseries.csv")).unwrap();
-    assert!(series.starts_with("time_s,busy_gpus,gpu_utilization,queue_length,running_jobs\n0,"));
+    assert!(series.starts_with(
+        "time_s,busy_gpus,gpu_utilization,queue_length,running_jobs,down_gpus,draining_gpus\n0,"
+    ));
 
     let trace = fs::read_to_string(dir.join("trace.jsonl")).unwrap();
     let events: Vec<serde_json::Value> = trace

@@ -57,7 +57,11 @@ impl TraceSink for CheckingSink {
             | TraceEvent::Refuse { time, .. }
             | TraceEvent::Start { time, .. }
             | TraceEvent::End { time, .. }
-            | TraceEvent::Preempt { time, .. } => time,
+            | TraceEvent::Preempt { time, .. }
+            | TraceEvent::Fail { time, .. }
+            | TraceEvent::NodeDown { time, .. }
+            | TraceEvent::NodeDrain { time, .. }
+            | TraceEvent::NodeUp { time, .. } => time,
         };
         assert!(time >= self.last_time, "trace went back in time");
         self.last_time = time;
@@ -82,8 +86,8 @@ impl TraceSink for CheckingSink {
             }
             TraceEvent::End { job, state, .. } => {
                 // A cancelled preemption victim released its GPUs at its
-                // `preempt` event already.
-                if state != JobState::Preempted {
+                // `preempt` event already, a NODE_FAIL job at its `fail`.
+                if state != JobState::Preempted && state != JobState::NodeFail {
                     self.release(job);
                 }
                 assert!(
@@ -95,6 +99,11 @@ impl TraceSink for CheckingSink {
                 self.release(job);
                 self.preempted += 1;
             }
+            // A failure takes the job's GPUs; a restart is a new `start`.
+            TraceEvent::Fail { job, .. } => self.release(job),
+            TraceEvent::NodeDown { .. }
+            | TraceEvent::NodeDrain { .. }
+            | TraceEvent::NodeUp { .. } => {}
         }
     }
 }
@@ -105,7 +114,13 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
     let j = &s.jobs;
     assert_eq!(
         j.submitted,
-        j.completed + j.killed + j.refused + j.preempted + j.running_at_end + j.pending_at_end,
+        j.completed
+            + j.killed
+            + j.refused
+            + j.preempted
+            + j.node_fail
+            + j.running_at_end
+            + j.pending_at_end,
         "{name}: job states do not add up"
     );
     assert_eq!(j.submitted, result.jobs.len() as u64);
@@ -165,6 +180,7 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
             }
             JobState::Refused => assert!(job.start.is_none()),
             JobState::Preempted => assert!(job.end.is_some() && job.requeues == 0),
+            JobState::NodeFail => assert!(job.end.is_some() && job.failures > 0),
             JobState::Running | JobState::Pending => {
                 assert_ne!(s.stop_reason, StopReason::AllWorkDone)
             }
@@ -181,7 +197,9 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
     // Samples: sorted, within capacity, consistent with the final state.
     let gpus = scenario.cluster.total_gpus();
     assert!(result.timeseries.windows(2).all(|w| w[0].time < w[1].time));
-    assert!(result.timeseries.iter().all(|t| t.busy_gpus <= gpus));
+    assert!(
+        (result.timeseries.iter()).all(|t| t.busy_gpus + t.down_gpus + t.draining_gpus <= gpus)
+    );
     // One sample per interval from t=0 up to the end of the run.
     let interval = scenario.outputs.timeseries_interval.as_ns();
     assert_eq!(

@@ -100,7 +100,7 @@ fn damaged_traces_are_refused_where_they_break() {
         "an SWF file gets pointed at the right place: {e}"
     );
 
-    let newer = lines[0].replace("\"version\":3", "\"version\":99");
+    let newer = lines[0].replace("\"version\":4", "\"version\":99");
     let e = refusal(&newer);
     assert!(e.message.contains("version 99"), "{e}");
 

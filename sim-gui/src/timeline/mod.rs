@@ -301,6 +301,11 @@ impl Timeline {
                 self.push(t_ns, ChangeKind::End, NO_RUN);
             }
             TraceRecord::EndOfRun { t_ns, reason } => self.finish(t_ns, &reason),
+            // Reliability records (trace version 4) are not drawn yet.
+            TraceRecord::Fail { .. }
+            | TraceRecord::NodeDown { .. }
+            | TraceRecord::NodeDrain { .. }
+            | TraceRecord::NodeUp { .. } => {}
         }
         Ok(())
     }

@@ -367,6 +367,8 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
                 network,
                 workload,
                 scheduler,
+                reliability: crate::reliability::ReliabilitySpec::default(),
+                storage: None,
                 stop,
                 outputs,
             },

@@ -284,6 +284,7 @@ impl Context<'_> {
                 nice: job.nice.unwrap_or(0),
                 training: Some(index),
                 trace_id: None,
+                policy: 0,
             });
         }
     }

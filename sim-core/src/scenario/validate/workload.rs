@@ -309,6 +309,7 @@ impl<'a> Context<'a> {
                 nice: job.nice.unwrap_or(0),
                 training: None,
                 trace_id: None,
+                policy: 0,
             };
             self.partition_limits(&path, &built, given_limit.is_some());
             self.spec.jobs.push(built);
@@ -559,6 +560,7 @@ impl<'a> Context<'a> {
                 nice: 0,
                 training: None,
                 trace_id: Some(job.id),
+                policy: 0,
             });
         }
         self.trace_partition_limits(path, first);
