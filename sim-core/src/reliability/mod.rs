@@ -18,6 +18,10 @@
 //!   was;
 //! - nothing here knows the scheduler or the engine's event queue.
 
+mod sample;
+
+pub use sample::{ClassStream, FRAILTY_STREAM, uniform};
+
 use crate::engine::SimDuration;
 use crate::units::{Bandwidth, Bytes};
 
