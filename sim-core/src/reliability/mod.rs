@@ -18,8 +18,13 @@
 //!   was;
 //! - nothing here knows the scheduler or the engine's event queue.
 
+mod closed_form;
 mod sample;
 
+pub use closed_form::{
+    daly_interval, daly_wall_time, k_of_n_survival, ks_critical, ks_statistic, poisson_interval,
+    young_interval,
+};
 pub use sample::{ClassStream, FRAILTY_STREAM, uniform};
 
 use crate::engine::SimDuration;
