@@ -20,6 +20,8 @@
 
 mod closed_form;
 mod sample;
+#[cfg(test)]
+mod sample_statistics;
 
 pub use closed_form::{
     daly_interval, daly_wall_time, k_of_n_survival, ks_critical, ks_statistic, poisson_interval,
