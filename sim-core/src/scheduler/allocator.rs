@@ -20,6 +20,18 @@
 //!   count, so placement walks only the nodes that can take part;
 //! - no allocation in the hot path: scratch space is kept between calls and
 //!   the caller provides the output vector.
+//!
+//! Nodes out of service (DOWN, DRAINING or DRAINED, and hot spares, see
+//! `nodes.rs`) keep their idle GPUs in `held_mask`, not `free_mask`:
+//! - an out-of-service node's `free_mask` is 0 (so it sits in bucket 0,
+//!   and `free_total`, `nodes_with_free` and every placement ignore it
+//!   without a check), and an in-service node's `held_mask` is 0;
+//! - `release` onto an out-of-service node adds to `held_mask`, never to
+//!   `free_mask`; `held_total` is the sum of the held masks' bits;
+//! - `out_of_service` counts the nodes whose `in_service` bit is clear, so
+//!   callers skip every per-node check while it is zero (no failures);
+//! - admission (`check_fits_when_idle*`) uses the installed capacity: a
+//!   job is not refused because nodes are down.
 
 use crate::hardware::{Cluster, NodeId};
 use crate::workload::JobRequest;
@@ -112,6 +124,13 @@ pub struct GpuPool {
     /// take part, 64 nodes a word.
     by_free: Vec<u64>,
     words: usize,
+    /// Bit set of the nodes in service (`words` words).
+    in_service: Vec<u64>,
+    /// Nodes not in service.
+    out_of_service: u32,
+    /// Idle GPUs of out-of-service nodes (0 for nodes in service).
+    held_mask: Vec<u64>,
+    held_total: u64,
 }
 
 impl GpuPool {
@@ -132,6 +151,14 @@ impl GpuPool {
             leaf_ok: Vec::new(),
             leaf_capacity: Vec::new(),
             free_mask: capacity.iter().map(|&c| full_mask(c)).collect(),
+            in_service: {
+                let mut bits = vec![0u64; capacity.len().div_ceil(64)];
+                (0..capacity.len()).for_each(|n| bits[n / 64] |= 1 << (n % 64));
+                bits
+            },
+            out_of_service: 0,
+            held_mask: vec![0; capacity.len()],
+            held_total: 0,
             free_count: capacity.clone(),
             free_total: total_gpus,
             nodes_with_free,
@@ -203,14 +230,104 @@ impl GpuPool {
         self.take(node, k, out);
     }
 
-    /// Makes this pool's free GPUs those of `other`, a pool of the same
-    /// cluster, without allocating (unlike `clone_from`).
+    /// Makes this pool's free GPUs (and nodes in service) those of
+    /// `other`, a pool of the same cluster, without allocating (unlike
+    /// `clone_from`).
     pub(super) fn copy_free_from(&mut self, other: &GpuPool) {
         self.free_mask.copy_from_slice(&other.free_mask);
         self.free_count.copy_from_slice(&other.free_count);
         self.nodes_with_free.copy_from_slice(&other.nodes_with_free);
         self.by_free.copy_from_slice(&other.by_free);
         self.free_total = other.free_total;
+        self.in_service.copy_from_slice(&other.in_service);
+        self.out_of_service = other.out_of_service;
+        self.held_mask.copy_from_slice(&other.held_mask);
+        self.held_total = other.held_total;
+    }
+
+    /// Nodes out of service (0 when nothing failed and no spare is held:
+    /// callers skip their per-node checks then).
+    pub fn out_of_service(&self) -> u32 {
+        self.out_of_service
+    }
+
+    /// Whether `node` is in service (its idle GPUs can be handed out).
+    pub fn is_in_service(&self, node: NodeId) -> bool {
+        self.in_service[node as usize / 64] & (1 << (node % 64)) != 0
+    }
+
+    /// The nodes in service as a bit set, 64 nodes a word.
+    pub(super) fn in_service_bits(&self) -> &[u64] {
+        &self.in_service
+    }
+
+    /// Idle GPUs of out-of-service nodes.
+    pub fn held_gpus(&self) -> u64 {
+        self.held_total
+    }
+
+    /// Installed GPUs of `node`.
+    pub fn capacity_of(&self, node: NodeId) -> u32 {
+        self.capacity[node as usize]
+    }
+
+    /// GPUs of `node` no job holds, in service or not.
+    pub fn idle_on(&self, node: NodeId) -> u32 {
+        self.free_count[node as usize] + self.held_mask[node as usize].count_ones()
+    }
+
+    /// Takes `node` out of service (its idle GPUs are held, never handed
+    /// out, and GPUs released onto it are held too) or puts it back (its
+    /// idle GPUs become free). Doing what is already so changes nothing.
+    pub fn set_in_service(&mut self, node: NodeId, in_service: bool) {
+        if self.is_in_service(node) == in_service {
+            return;
+        }
+        let n = node as usize;
+        self.in_service[n / 64] ^= 1 << (n % 64);
+        if in_service {
+            self.out_of_service -= 1;
+            let mask = std::mem::take(&mut self.held_mask[n]);
+            self.held_total -= u64::from(mask.count_ones());
+            self.set_free(n, mask, mask.count_ones());
+        } else {
+            self.out_of_service += 1;
+            let mask = self.free_mask[n];
+            self.held_mask[n] = mask;
+            self.held_total += u64::from(self.free_count[n]);
+            self.set_free(n, 0, 0);
+        }
+    }
+
+    /// GPUs of `allocation` on nodes of `set` in service.
+    pub fn gpus_in_service(&self, allocation: &[NodeGpus], set: &NodeSet) -> u64 {
+        (allocation.iter())
+            .filter(|p| set.is_all() || set.member[p.node as usize])
+            .filter(|p| self.out_of_service == 0 || self.is_in_service(p.node))
+            .map(|p| u64::from(p.gpu_count()))
+            .sum()
+    }
+
+    /// Takes exactly the GPUs of `mask` on `node`, in service, all free.
+    pub(super) fn take_mask(&mut self, node: NodeId, mask: u64) -> NodeGpus {
+        let n = node as usize;
+        assert_eq!(
+            self.free_mask[n] & mask,
+            mask,
+            "GPUs {mask:#x} of node {node} are not free"
+        );
+        let after = self.free_count[n] - mask.count_ones();
+        self.set_free(n, self.free_mask[n] & !mask, after);
+        NodeGpus { node, mask }
+    }
+
+    /// The lowest-id node of `set` in service with all its GPUs free and
+    /// at least `gpus` of them, smallest such nodes first.
+    pub(super) fn whole_free_node(&self, gpus: u32, set: &NodeSet) -> Option<NodeId> {
+        (gpus.max(1)..=self.max_node_gpus)
+            .filter(|&k| self.nodes_with_free[k as usize] > 0)
+            .find_map(|k| self.first_with_free(k, |n| set.member[n] && self.capacity[n] == k))
+            .map(|n| n as NodeId)
     }
 
     /// Free GPUs on the nodes of `set`.
@@ -223,15 +340,6 @@ impl GpuPool {
             .enumerate()
             .filter(|&(n, _)| set.member[n])
             .map(|(_, &f)| u64::from(f))
-            .sum()
-    }
-
-    /// GPUs of `allocation` that lie in `set`.
-    pub fn gpus_in(allocation: &[NodeGpus], set: &NodeSet) -> u64 {
-        allocation
-            .iter()
-            .filter(|p| set.is_all() || set.member[p.node as usize])
-            .map(|p| u64::from(p.gpu_count()))
             .sum()
     }
 
@@ -343,17 +451,23 @@ impl GpuPool {
         }
     }
 
-    /// Returns the GPUs of an allocation to the pool.
+    /// Returns the GPUs of an allocation to the pool (held, not free, on
+    /// nodes out of service).
     pub fn release(&mut self, allocation: &[NodeGpus]) {
         for part in allocation {
             let n = part.node as usize;
             assert_eq!(
-                self.free_mask[n] & part.mask,
+                (self.free_mask[n] | self.held_mask[n]) & part.mask,
                 0,
                 "double release of GPUs {:#x} on node {}",
                 part.mask,
                 part.node
             );
+            if self.out_of_service > 0 && !self.is_in_service(part.node) {
+                self.held_mask[n] |= part.mask;
+                self.held_total += u64::from(part.gpu_count());
+                continue;
+            }
             let after = self.free_count[n] + part.gpu_count();
             self.set_free(n, self.free_mask[n] | part.mask, after);
         }
@@ -622,12 +736,22 @@ impl GpuPool {
     pub fn check_invariants(&self) {
         let mut by_free = vec![0u32; self.max_node_gpus as usize + 1];
         let mut total = 0;
+        let mut held = 0;
+        let mut out = 0;
         for (n, &mask) in self.free_mask.iter().enumerate() {
             assert_eq!(
-                mask & !full_mask(self.capacity[n]),
+                (mask | self.held_mask[n]) & !full_mask(self.capacity[n]),
                 0,
                 "node {n} has GPUs beyond its capacity"
             );
+            assert_eq!(mask & self.held_mask[n], 0, "node {n}: GPUs free and held");
+            if self.is_in_service(n as NodeId) {
+                assert_eq!(self.held_mask[n], 0, "node {n} in service holds GPUs");
+            } else {
+                assert_eq!(mask, 0, "node {n} out of service has free GPUs");
+                out += 1;
+            }
+            held += u64::from(self.held_mask[n].count_ones());
             assert_eq!(mask.count_ones(), self.free_count[n]);
             by_free[mask.count_ones() as usize] += 1;
             total += u64::from(mask.count_ones());
@@ -640,10 +764,14 @@ impl GpuPool {
             }
         }
         assert_eq!(total, self.free_total);
+        assert_eq!(held, self.held_total);
+        assert_eq!(out, self.out_of_service);
+        let nodes = self.capacity.len();
+        assert!((nodes..self.words * 64).all(|n| self.in_service[n / 64] & (1 << (n % 64)) == 0));
     }
 }
 
-fn full_mask(gpus: u32) -> u64 {
+pub(super) fn full_mask(gpus: u32) -> u64 {
     if gpus >= 64 {
         u64::MAX
     } else {

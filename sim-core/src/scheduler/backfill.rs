@@ -32,14 +32,18 @@
 //!   planned to give its GPUs back one resolution step from now;
 //! - a job started by backfilling delays no reservation of its cycle (by
 //!   GPU count);
+//! - only GPUs in service count: the profile's free GPUs now are the
+//!   pool's (which holds back nodes out of service), and a running job
+//!   gives back only its GPUs on nodes in service (those on a DRAINING
+//!   node stay out); a job that cannot fit in the GPUs in service gets no
+//!   reservation, and later jobs are planned around it (as Slurm's
+//!   backfill does with a job `_will_run_test` cannot place);
 //! - a reservation is a GPU count per partition, not a node list: when
 //!   fragmentation prevents a reserved job from being placed at its
 //!   reserved time it keeps its place and is planned again at the next
 //!   pass.
 
-use super::{
-    Backfill, Decision, GpuPool, PreemptType, SLURMCTLD_PHASE, SLURMD_LAUNCH, STARTED, Scheduler,
-};
+use super::{Backfill, Decision, PreemptType, SLURMCTLD_PHASE, SLURMD_LAUNCH, STARTED, Scheduler};
 use crate::engine::{SimDuration, SimTime};
 
 impl Scheduler {
@@ -237,7 +241,15 @@ impl Scheduler {
     ) -> Option<(SimTime, u64)> {
         let mut free = self.pool.free_gpus();
         let ends = &self.planned_ends;
-        let gpus_of = |k: usize| self.running[ends[k].1 as usize].ticket.request.total_gpus();
+        let all = &self.config.partitions[0].nodes;
+        let gpus_of = |k: usize| {
+            let r = &self.running[ends[k].1 as usize];
+            if self.pool.out_of_service() == 0 {
+                r.gpus
+            } else {
+                self.pool.gpus_in_service(&r.allocation, all)
+            }
+        };
         let overdue_at = now
             + self
                 .config
@@ -337,10 +349,10 @@ impl Scheduler {
         profile.begin(now, self.pool.free_gpus_in(set));
         for &(planned_end, slot) in &self.planned_ends {
             let r = &self.running[slot as usize];
-            let gpus = if set.is_all() {
-                r.ticket.request.total_gpus()
+            let gpus = if set.is_all() && self.pool.out_of_service() == 0 {
+                r.gpus
             } else {
-                GpuPool::gpus_in(&r.allocation, set)
+                self.pool.gpus_in_service(&r.allocation, set)
             };
             if gpus > 0 {
                 // A job being preempted frees its GPUs within its grace time.

@@ -25,8 +25,9 @@
 //!
 //! Where things are: this file holds the [`Scheduler`], its queue, and
 //! starting and ending jobs. `backfill.rs`, `preemption.rs`, `pods.rs`,
-//! `limits.rs` (partition and QOS limits) and `multifactor.rs`
-//! (priorities and fair-share usage) extend it with
+//! `limits.rs` (partition and QOS limits), `multifactor.rs`
+//! (priorities and fair-share usage) and `nodes.rs` (node states, hot
+//! spares, and what failures do to allocations) extend it with
 //! `impl Scheduler` blocks over the same private fields. `config.rs` holds
 //! the settings, `allocator.rs` GPU placement, `profile.rs` the
 //! availability profile, and `priority.rs` and `fairshare.rs` Slurm's
@@ -43,7 +44,10 @@
 //!   `STARTED` until the pass drops it);
 //! - a reservation is a GPU count per partition, not a node list (see
 //!   `backfill.rs`), except with [`Backfill::Slurm`], whose reservations
-//!   pin whole nodes (`node_space.rs`).
+//!   pin whole nodes (`node_space.rs`);
+//! - no job is placed on a node out of service (DOWN, DRAINING, DRAINED,
+//!   or a hot spare), and reservations count only GPUs in service
+//!   (`nodes.rs`).
 
 mod allocator;
 mod backfill;
@@ -53,6 +57,7 @@ pub mod fairshare;
 mod limits;
 mod multifactor;
 mod node_space;
+mod nodes;
 mod pods;
 mod preemption;
 pub mod priority;
@@ -67,6 +72,8 @@ pub use config::{
 use fairshare::UserAssoc;
 pub use limits::{PendingReason, partition_limit_exceeded};
 use multifactor::Fairshare;
+pub use nodes::NodeState;
+use nodes::NodeStates;
 use profile::{Profile, round_up};
 use slurm_backfill::SlurmState;
 pub use slurm_backfill::{SLURMCTLD_PHASE, SLURMCTLD_WAKEUP, SLURMD_LAUNCH};
@@ -142,6 +149,8 @@ pub struct RunningJob {
     pub allocation: Vec<NodeGpus>,
     /// Leaf switches the allocation spans (0 without a topology).
     pub leaf_switches: u32,
+    /// GPUs of `allocation` ([`RunningJob::gpus`]).
+    gpus: u64,
     /// Started by the backfill phase, ahead of a higher-priority job.
     pub backfilled: bool,
     /// Start + time limit rounded up to `bf_resolution`: when the
@@ -259,6 +268,8 @@ pub struct Scheduler {
     has_qos_limits: bool,
     /// The node-space map and buffers of [`Backfill::Slurm`].
     slurm: SlurmState,
+    /// Node states and hot spares (`nodes.rs`).
+    nodes: NodeStates,
     stats: SchedulerStats,
 }
 
@@ -289,11 +300,13 @@ impl Scheduler {
                 .expect("the scenario validated the account tree")
         });
         let partitions = config.partitions.len();
+        let max_node_gpus = cluster.nodes.iter().map(|n| n.gpus).max().unwrap_or(0);
         Scheduler {
+            nodes: NodeStates::new(&pool, &config.partitions, max_node_gpus),
             scratch_pool: pool.clone(),
             cluster_gpus: pool.total_gpus(),
             cluster_nodes: cluster.node_count() as u32,
-            max_node_gpus: cluster.nodes.iter().map(|n| n.gpus).max().unwrap_or(0),
+            max_node_gpus,
             pool,
             scratch_alloc: Vec::new(),
             queue: VecDeque::new(),
@@ -385,11 +398,7 @@ impl Scheduler {
             priority: 0,
             held: Vec::new(),
             pods_placed: 0,
-            planned: if self.config.backfill == Backfill::Slurm {
-                ticket.time_limit
-            } else {
-                round_up(ticket.time_limit, self.config.backfill_params.resolution)
-            },
+            planned: self.planned_for(ticket.time_limit),
             eligible: now,
             awaiting_victims: 0,
             preemptor: false,
@@ -408,6 +417,16 @@ impl Scheduler {
         };
         self.queue.insert(at, entry);
         self.queue_gpus.insert(at, ticket.request.total_gpus());
+    }
+
+    /// How long backfilling plans for a job of `time_limit`: rounded up
+    /// to `bf_resolution`, or exactly with [`Backfill::Slurm`].
+    fn planned_for(&self, time_limit: SimDuration) -> SimDuration {
+        if self.config.backfill == Backfill::Slurm {
+            time_limit
+        } else {
+            round_up(time_limit, self.config.backfill_params.resolution)
+        }
     }
 
     /// Puts a job that left its GPUs (preempted; later, its node failed)
@@ -470,7 +489,9 @@ impl Scheduler {
             {
                 continue;
             }
-            if self.try_start(i, now, false, out) {
+            if self.try_start(i, now, false, out)
+                || (self.pool.out_of_service() > 0 && !self.blocks_partition(i))
+            {
                 continue;
             }
             self.blocked_partition[partition] = true;
@@ -535,7 +556,7 @@ impl Scheduler {
         let r = &mut self.running[slot as usize];
         r.active = false;
         r.generation = r.generation.wrapping_add(1);
-        let gpus = r.ticket.request.total_gpus();
+        let gpus = r.gpus;
         let ended = Ended {
             job: r.job,
             ticket: r.ticket,
@@ -553,6 +574,9 @@ impl Scheduler {
             self.planned_ends.remove(at);
         }
         self.pool.release(&r.allocation);
+        if self.pool.out_of_service() > 0 {
+            self.nodes.note_drained(&self.pool, &r.allocation);
+        }
         self.charge(assoc, gpus, charged_from, now);
         self.qos_gpus[ended.ticket.qos as usize] -= gpus;
         if let Some(held) = self
@@ -673,6 +697,7 @@ impl Scheduler {
         r.ticket = ticket;
         r.start = now;
         r.allocation = allocation;
+        r.gpus = gpus;
         r.leaf_switches = leaf_switches;
         r.backfilled = backfilled;
         r.active = true;
@@ -692,5 +717,7 @@ impl Scheduler {
     }
 }
 
+#[cfg(test)]
+mod node_tests;
 #[cfg(test)]
 mod tests;

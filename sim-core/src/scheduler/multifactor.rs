@@ -122,7 +122,7 @@ impl Scheduler {
         for slot in 0..self.running.len() {
             let r = &self.running[slot];
             if r.active {
-                let (assoc, gpus, from) = (r.assoc, r.ticket.request.total_gpus(), r.charged_until);
+                let (assoc, gpus, from) = (r.assoc, r.gpus, r.charged_until);
                 self.charge(assoc, gpus, from, now);
                 self.running[slot].charged_until = now;
             }
@@ -182,6 +182,14 @@ impl Scheduler {
                 fs.tree.charge(assoc, gpu_seconds);
             }
         }
+    }
+
+    /// Usage charged so far to the association of `ticket` (tests).
+    #[cfg(test)]
+    pub(super) fn usage_of(&self, ticket: &SubmittedJob) -> f64 {
+        let fs = self.fairshare.as_ref().expect("multifactor order");
+        fs.tree
+            .user_raw_usage(self.assoc_of(ticket).expect("known"))
     }
 
     pub(super) fn priority_of(&self, q: &Queued, now: SimTime) -> u32 {

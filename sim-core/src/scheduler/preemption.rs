@@ -26,6 +26,11 @@
 //! `PreemptMode` (preempt.html, GraceTime; since Slurm 24.05,
 //! `GRACE_PREEMPT` in `_job_complete()`, `src/slurmctld/job_mgr.c`).
 //!
+//! Only GPUs in service count: a candidate holding GPUs of the
+//! partition only on DRAINING nodes frees nothing the job could use, and
+//! is not one; the scratch pool holds back GPUs released onto nodes out
+//! of service as the real one does.
+//!
 //! Invariants:
 //! - victims are chosen on a scratch copy of the pool: no GPU is released
 //!   before the victim actually ends;
@@ -41,7 +46,7 @@
 //!   backstop, drops the entries on one (`qos_preempt`). Partition tiers
 //!   are strictly ordered, so `partition_prio` has no cycle.
 
-use super::{Decision, GpuPool, PreemptType, RunningJob, Scheduler, SlotRef};
+use super::{Decision, PreemptType, RunningJob, Scheduler, SlotRef};
 use crate::workload::SubmittedJob;
 
 impl Scheduler {
@@ -71,7 +76,7 @@ impl Scheduler {
             r.active
                 && !r.preempting
                 && self.can_preempt(&ticket, &r.ticket)
-                && GpuPool::gpus_in(&r.allocation, set) > 0
+                && self.pool.gpus_in_service(&r.allocation, set) > 0
         }));
         let rank = |r: &RunningJob| {
             let class = match self.config.preempt_type {

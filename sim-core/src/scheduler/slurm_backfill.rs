@@ -32,6 +32,11 @@
 //! records inserted (`bf_node_space_size`'s default). Cycles take no time
 //! here, so `bf_continue` (resuming after a lock release) changes nothing.
 //!
+//! Nodes out of service (DOWN, DRAINING, DRAINED, spares) are in no
+//! job's usable set, as slurmctld leaves them out of `avail_node_bitmap`:
+//! nothing starts or is reserved on them, and running jobs' GPUs on them
+//! are never counted as coming free.
+//!
 //! Invariants:
 //! - plans use requested time limits exactly (whole minutes in Slurm);
 //!   true run times are never seen;
@@ -189,6 +194,14 @@ impl Scheduler {
                 let later =
                     s.map
                         .usable(start_from, end, &s.partition_bits[partition], &mut s.usable);
+                if self.pool.out_of_service() > 0 {
+                    // Nodes out of service are never usable.
+                    let in_service = self.pool.in_service_bits();
+                    s.usable
+                        .iter_mut()
+                        .zip(in_service)
+                        .for_each(|(u, &k)| *u &= k);
+                }
                 let usable_nodes: u32 = s.usable.iter().map(|w| w.count_ones()).sum();
                 let expected = if (usable_nodes as usize) < min_nodes {
                     None
