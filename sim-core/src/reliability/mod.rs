@@ -22,12 +22,14 @@ mod closed_form;
 mod sample;
 #[cfg(test)]
 mod sample_statistics;
+mod storage;
 
 pub use closed_form::{
     daly_interval, daly_wall_time, k_of_n_survival, ks_critical, ks_statistic, poisson_interval,
     young_interval,
 };
 pub use sample::{ClassStream, FRAILTY_STREAM, uniform};
+pub use storage::{SharedStorage, uncontended_write_time};
 
 use crate::engine::SimDuration;
 use crate::units::{Bandwidth, Bytes};
