@@ -18,6 +18,11 @@
 //!   was;
 //! - nothing here knows the scheduler or the engine's event queue.
 
+mod lifetime;
+pub mod presets;
+
+pub use presets::{PRESETS, preset};
+
 use crate::engine::SimDuration;
 use crate::units::{Bandwidth, Bytes};
 
