@@ -2,9 +2,10 @@
 //!
 //! [`convert`] builds the scenario section by section, each in the child
 //! module named after what it builds: `catalog`, `cluster`, `scheduling`,
-//! `network`, `run` (stop condition and outputs), then the workload
-//! (`workload`: explicit jobs and the trace; `training`; `generators`)
-//! around one `workload::Context`, which holds what every workload
+//! `network`, `reliability` (failure classes and storage), `run` (stop
+//! condition and outputs), then the workload (`workload`: explicit jobs
+//! and the trace; `training`; `generators`; `policy`: their checkpoints
+//! and recovery) around one `workload::Context`, which holds what every workload
 //! builder needs: the cluster, its GPU pool, the scheduler configuration,
 //! where relative paths start, the [`Issues`] found, and the workload
 //! being built.
@@ -41,6 +42,8 @@ mod catalog;
 mod cluster;
 mod generators;
 mod network;
+mod policy;
+mod reliability;
 mod run;
 mod scheduling;
 mod training;
@@ -334,6 +337,26 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
             })
             .collect();
     }
+    let reliability = reliability::build_reliability(
+        f.reliability.as_ref(),
+        &reliability::Strikeable {
+            cluster: cluster.as_ref(),
+            network: &network,
+            fabric_written: f.fabric.is_some(),
+            scheduler: &scheduler,
+        },
+        &mut issues,
+    );
+    let storage = reliability::build_storage(f.storage.as_ref(), &mut issues);
+    let policy_rules = policy::PolicyRules {
+        failures: !reliability.classes.is_empty(),
+        storage: f.storage.is_some(),
+        snapshot: f
+            .storage
+            .as_ref()
+            .is_some_and(|s| s.snapshot_per_node.is_some()),
+        flow: network.collectives == crate::collective::Fidelity::Flow,
+    };
     let stop = run::build_stop(f.stop.unwrap_or_default(), &mut issues);
     let outputs = run::build_outputs(f.outputs.unwrap_or_default(), &mut issues);
     // Without a valid cluster the workload is still checked, minus the
@@ -344,6 +367,7 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
         pool.as_ref(),
         &scheduler,
         base_dir,
+        policy_rules,
         &mut issues,
     )
     .build(&f.workload);
@@ -367,8 +391,8 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
                 network,
                 workload,
                 scheduler,
-                reliability: crate::reliability::ReliabilitySpec::default(),
-                storage: None,
+                reliability,
+                storage,
                 stop,
                 outputs,
             },
