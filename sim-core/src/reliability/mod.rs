@@ -186,6 +186,10 @@ pub struct RestartOverhead {
 /// `MAX_BATCH_REQUEUE`).
 pub const DEFAULT_MAX_REQUEUES: u32 = 5;
 
+/// Most failure classes a scenario may have, its preset's included: each
+/// draws from its own streams per component, and the summary lists each.
+pub const MAX_CLASSES: usize = 1_000;
+
 /// The reliability section of a scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReliabilitySpec {

@@ -623,8 +623,9 @@ fn each_rule_refuses_its_mistake_at_the_field() {
     assert_eq!(path, "workload.training[0]");
     assert!(message.contains("flow fidelity"), "{message}");
 
-    // Totals: at most 1,000 classes.
-    let many: Vec<String> = (0..1_001)
+    // Totals: at most MAX_CLASSES (1,000) classes.
+    assert_eq!(sim_core::reliability::MAX_CLASSES, 1_000);
+    let many: Vec<String> = (0..=sim_core::reliability::MAX_CLASSES)
         .map(|i| format!(r#"(name: "c{i}", strikes: Node, mtbf: "1y", {rep})"#))
         .collect();
     let (path, message) = first_error(FABRIC, &class(&many.join(",")), ONE_JOB);

@@ -35,8 +35,9 @@
 //!   GPUs of the cluster (`hardware::MAX_TOTAL_NODES`, `MAX_TOTAL_GPUS`,
 //!   `MAX_NICS_PER_NODE`), what a fabric wires (`fabric::MAX_SWITCH_RADIX`,
 //!   `MAX_FABRIC_ENDPOINTS`, `MAX_EXPLICIT_CABLES`, checked by its
-//!   builders), the jobs of the workload (`workload::MAX_TOTAL_JOBS`) and a
-//!   trace's stretch (`workload::trace::MAX_INTERARRIVAL_SCALE`).
+//!   builders), the jobs of the workload (`workload::MAX_TOTAL_JOBS`), a
+//!   trace's stretch (`workload::trace::MAX_INTERARRIVAL_SCALE`) and the
+//!   failure classes, a preset's included (`reliability::MAX_CLASSES`).
 
 mod catalog;
 mod cluster;

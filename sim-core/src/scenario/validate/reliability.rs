@@ -16,7 +16,8 @@
 //! - a class strikes what the scenario has: links and spines need a
 //!   fabric, leaves a fabric or a scheduler topology;
 //! - spares leave at least one node to run on; scale factors, frailty and
-//!   counts are in range; at most [`MAX_CLASSES`] classes in all;
+//!   counts are in range; at most `reliability::MAX_CLASSES` classes in
+//!   all;
 //! - storage bandwidths are above zero.
 
 use super::super::file;
@@ -26,17 +27,13 @@ use super::{Error, Issues, valid_label};
 use crate::engine::SimDuration;
 use crate::hardware::Cluster;
 use crate::reliability::{
-    self, ClassKind, DrainRule, FailureClass, Frailty, Lifetime, Maintenance, ReliabilitySpec,
-    Repair, RepairAction, RepairTime, RestartOverhead, StorageSpec, Target,
+    self, ClassKind, DrainRule, FailureClass, Frailty, Lifetime, MAX_CLASSES, Maintenance,
+    ReliabilitySpec, Repair, RepairAction, RepairTime, RestartOverhead, StorageSpec, Target,
 };
 use crate::scenario::Network;
 use crate::scheduler::SchedulerConfig;
 use crate::text::did_you_mean;
 use crate::units::Bandwidth;
-
-/// Most failure classes a scenario may have, preset included: each draws
-/// from its own streams per component, and the summary lists each.
-pub const MAX_CLASSES: usize = 1_000;
 
 /// Shortest mean time to failure of one component, after scaling.
 pub const MIN_MTBF: SimDuration = SimDuration::from_secs(1);
