@@ -2,7 +2,8 @@
 //!
 //! [`convert`] builds the scenario section by section, each in the child
 //! module named after what it builds: `catalog`, `cluster`, `scheduling`,
-//! `network`, `reliability` (failure classes and storage), `run` (stop
+//! `network`, `reliability` (failure classes, with `failure_class`, and
+//! storage), `run` (stop
 //! condition and outputs), then the workload (`workload`: explicit jobs
 //! and the trace; `training`; `generators`; `policy`: their checkpoints
 //! and recovery) around one `workload::Context`, which holds what every workload
@@ -41,6 +42,7 @@
 
 mod catalog;
 mod cluster;
+mod failure_class;
 mod generators;
 mod network;
 mod policy;
@@ -340,7 +342,7 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
     }
     let reliability = reliability::build_reliability(
         f.reliability.as_ref(),
-        &reliability::Strikeable {
+        &failure_class::Strikeable {
             cluster: cluster.as_ref(),
             network: &network,
             fabric_written: f.fabric.is_some(),
