@@ -39,7 +39,8 @@
 //! (its builders refuse more before allocating); the workload's
 //! [`workload::MAX_TOTAL_JOBS`] and
 //! [`workload::trace::MAX_INTERARRIVAL_SCALE`] and
-//! [`workload::trace::MAX_TRACE_TEXT`]. Quantities derived from several
+//! [`workload::trace::MAX_TRACE_TEXT`]; the failure classes'
+//! [`reliability::MAX_CLASSES`]. Quantities derived from several
 //! sections are weighed too: a time series over the horizon beyond
 //! [`metrics::MAX_TIMESERIES_SAMPLES`], work ending past the end of
 //! simulated time (2^64 ns), preemption cycles and periodic work below one

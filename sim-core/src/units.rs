@@ -2,15 +2,22 @@
 //!
 //! | type | stored as | accepted spellings |
 //! | --- | --- | --- |
-//! | [`SimDuration`] | integer ns | `"90s"`, `"36h"`, `"7d"`, `"1h30m"`, `"1.5h"`, `"250ms"`; Slurm's `"4:00:00"`, `"7-0"`, `"7-00:00:00"` |
+//! | [`SimDuration`] | integer ns | `"90s"`, `"36h"`, `"7d"`, `"1h30m"`, `"1.5h"`, `"250ms"`, `"16.4y"`; Slurm's `"4:00:00"`, `"7-0"`, `"7-00:00:00"` |
 //! | [`Bytes`] | integer bytes | `"80GiB"`, `"141GB"`, `"512MiB"`, `"1.5TB"` |
 //! | [`Bandwidth`] | integer bits/s | `"400Gbps"`, `"900GB/s"`, `"3.35TB/s"` |
 //! | [`Usd`] | integer micro-dollars | `"$2.50"`, `"$0.0004"` |
+//! | [`Rate`] | events per ns, `f64` | `"1.67e-4/day"`, `"6.5/1000d"`, `"2/y"` |
+//!
+//! A year (`y`) is 365 days (8,760 hours), the year of reliability
+//! datasheets' MTBF figures, not the Julian 365.25; durations print in days
+//! (`"16.4y"` prints as `"5986d"`), which parse back to the same value.
 //!
 //! Invariants:
 //! - Parsing is exact: decimal fractions are parsed digit by digit, never
 //!   through `f64`, and a value that is not a whole number of the base unit
-//!   (e.g. `"1.5ns"`) is refused rather than rounded.
+//!   (e.g. `"1.5ns"`) is refused rather than rounded. Rates are the one
+//!   exception: they are ratios, written in scientific notation, and
+//!   stored as `f64`.
 //! - `parse(x.to_string()) == x` for every value (tested by property tests),
 //!   so outputs and `--set` round-trip.
 //! - Quantities are never negative; `"-1h"` is an error that says so.
@@ -222,8 +229,12 @@ const DURATION_UNITS: &[(&str, u64)] = &[
     ("h", 3_600 * NS_PER_SEC),
     ("d", 86_400 * NS_PER_SEC),
     ("w", 7 * 86_400 * NS_PER_SEC),
+    ("y", YEAR_DAYS * 86_400 * NS_PER_SEC),
 ];
-const DURATION_EXPECTED: &str = "a duration: a number and a unit (ns, us, ms, s, m, h, d, w), or several, like \"1h30m\", or Slurm's [days-]hours:minutes:seconds, like \"7-00:00:00\"";
+/// Days in the year unit `y`: 365, the 8,760-hour year MTBF datasheets
+/// use (not the Julian 365.25).
+pub const YEAR_DAYS: u64 = 365;
+const DURATION_EXPECTED: &str = "a duration: a number and a unit (ns, us, ms, s, m, h, d, w, y), or several, like \"1h30m\", or Slurm's [days-]hours:minutes:seconds, like \"7-00:00:00\"";
 const DURATION_FIX: &str = "write it like \"90s\", \"36h\", \"7d\" or \"1h30m\"";
 
 /// Parses a duration such as `"90s"`, `"1.5h"` or `"1d12h"`, or one of
@@ -358,6 +369,96 @@ pub fn parse_slurm_minutes(input: &str) -> Result<Option<SimDuration>, UnitError
     secs.checked_mul(NS_PER_SEC)
         .map(|ns| Some(SimDuration::from_ns(ns)))
         .ok_or_else(|| err("too large"))
+}
+
+/// A rate of events per unit of time (failures per component), stored as
+/// events per nanosecond. Unlike the other quantities it is an `f64`:
+/// rates are ratios quoted in scientific notation (`"1.67e-4/day"`).
+#[derive(Copy, Clone, Debug, PartialEq, PartialOrd)]
+pub struct Rate {
+    per_ns: f64,
+}
+
+impl Rate {
+    /// Events per nanosecond, positive and finite.
+    pub fn per_ns(self) -> f64 {
+        self.per_ns
+    }
+
+    /// The mean time between events, in nanoseconds.
+    pub fn mean_ns(self) -> f64 {
+        1.0 / self.per_ns
+    }
+}
+
+/// Unit words a rate may be "per", besides the duration units.
+const RATE_WORDS: &[(&str, &str)] = &[
+    ("second", "s"),
+    ("sec", "s"),
+    ("minute", "m"),
+    ("hour", "h"),
+    ("day", "d"),
+    ("week", "w"),
+    ("year", "y"),
+];
+
+/// Parses a rate: a number, `/`, and a duration unit or a duration:
+/// `"1.67e-4/day"`, `"0.5/h"`, `"6.5/1000d"` (6.5 per 1,000 days). The
+/// units are those of [`parse_duration`] (`s`, `m`, `h`, `d`, `w`, `y`)
+/// and the words `second`, `minute`, `hour`, `day`, `week`, `year`. The
+/// rate must be finite and above zero.
+pub fn parse_rate(input: &str) -> Result<Rate, UnitError> {
+    const EXPECTED: &str = "a rate: a number, `/` and a unit of time (s, m, h, d or day, w or week, y or year) or a duration, like \"1.67e-4/day\" or \"6.5/1000d\"";
+    const FIX: &str = "write it like \"1.67e-4/day\" (events per component per day)";
+    let err = |why: &str| unit_error("rate", input, why, EXPECTED, FIX);
+    let s = input.trim();
+    let Some((number, per)) = s.split_once('/') else {
+        return Err(err(if s.is_empty() { "empty" } else { "no `/unit`" }));
+    };
+    let count: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| err("not a number before `/`"))?;
+    if count.is_nan() || count.is_infinite() {
+        return Err(err("not a finite number"));
+    }
+    if count < 0.0 {
+        return Err(unit_error(
+            "rate",
+            input,
+            "negative",
+            "a rate above zero",
+            "rates cannot be negative; write how often it happens, like \"1.67e-4/day\"",
+        ));
+    }
+    if count == 0.0 {
+        return Err(unit_error(
+            "rate",
+            input,
+            "zero",
+            "a rate above zero",
+            "a class that never fails is no class: remove it, or give a positive rate",
+        ));
+    }
+    let per = per.trim();
+    let unit = (RATE_WORDS.iter())
+        .find(|(word, _)| *word == per)
+        .map_or(per, |&(_, unit)| unit);
+    let starts_with_digit = unit.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+    let duration = if starts_with_digit {
+        parse_duration(unit)
+    } else {
+        parse_duration(&format!("1{unit}"))
+    }
+    .map_err(|_| err(&format!("unknown unit of time \"{per}\"")))?;
+    if duration.is_zero() {
+        return Err(err("per zero time"));
+    }
+    let per_ns = count / duration.as_ns() as f64;
+    if !(per_ns.is_finite() && per_ns > 0.0) {
+        return Err(err("out of range"));
+    }
+    Ok(Rate { per_ns })
 }
 
 /// Formats a duration as the shortest exact compound form: `"1d12h"`,
@@ -883,6 +984,57 @@ mod tests {
     }
 
     #[test]
+    fn a_year_is_365_days_and_prints_back_in_days() {
+        let day = 86_400 * NS_PER_SEC;
+        assert_eq!(parse_duration("1y").unwrap().as_ns(), 365 * day);
+        // 16.4 × 365 d = 5,986 d exactly.
+        let mtbf = parse_duration("16.4y").unwrap();
+        assert_eq!(mtbf.as_ns(), 5_986 * day);
+        assert_eq!(format_duration(mtbf), "5986d");
+        assert_eq!(parse_duration(&format_duration(mtbf)).unwrap(), mtbf);
+        assert_eq!(parse_duration("1y12h").unwrap().as_ns(), 365 * day + 12 * H);
+    }
+
+    #[test]
+    fn rates_are_per_nanosecond() {
+        let day = 86_400.0 * 1e9;
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs();
+        for (text, per_ns) in [
+            ("1.67e-4/day", 1.67e-4 / day),
+            ("1.67e-4/d", 1.67e-4 / day),
+            ("6.5/1000d", 6.5 / (1000.0 * day)),
+            ("2/y", 2.0 / (365.0 * day)),
+            ("2/year", 2.0 / (365.0 * day)),
+            ("0.5/h", 0.5 / 3.6e12),
+            ("3/week", 3.0 / (7.0 * day)),
+            ("1/90s", 1.0 / 90e9),
+            (" 1 / minute ", 1.0 / 60e9),
+        ] {
+            let rate = parse_rate(text).unwrap();
+            assert!(close(rate.per_ns(), per_ns), "{text}: {rate:?}");
+            assert!(close(rate.mean_ns(), 1.0 / per_ns), "{text}");
+        }
+        for (text, why) in [
+            ("", "empty"),
+            ("1.67e-4", "no `/unit`"),
+            ("x/day", "not a number"),
+            ("-1/day", "negative"),
+            ("0/day", "zero"),
+            ("0.0e5/h", "zero"),
+            ("inf/day", "not a finite number"),
+            ("NaN/day", "not a finite number"),
+            ("1/fortnight", "unknown unit of time \"fortnight\""),
+            ("1/0d", "per zero time"),
+            ("1e-320/y", "out of range"),
+        ] {
+            let e = parse_rate(text).unwrap_err();
+            assert!(e.found.contains(why), "{text}: {e}");
+            assert_eq!(e.quantity, "rate");
+            assert!(!e.fix.is_empty());
+        }
+    }
+
+    #[test]
     fn sizes_bandwidths_and_money() {
         assert_eq!(parse_bytes("80GiB").unwrap(), Bytes::gib(80));
         assert_eq!(parse_bytes("141GB").unwrap(), Bytes::gb(141));
@@ -948,6 +1100,7 @@ mod tests {
             let _ = parse_bytes(&s);
             let _ = parse_bandwidth(&s);
             let _ = parse_usd(&s);
+            let _ = parse_rate(&s);
         }
     }
 }

@@ -19,6 +19,8 @@
 //! - nothing here knows the scheduler or the engine's event queue.
 
 mod closed_form;
+mod lifetime;
+pub mod presets;
 mod sample;
 #[cfg(test)]
 mod sample_statistics;
@@ -28,6 +30,7 @@ pub use closed_form::{
     daly_interval, daly_wall_time, k_of_n_survival, ks_critical, ks_statistic, poisson_interval,
     young_interval,
 };
+pub use presets::{PRESETS, preset};
 pub use sample::{ClassStream, FRAILTY_STREAM, uniform};
 pub use storage::{SharedStorage, uncontended_write_time};
 
@@ -193,6 +196,10 @@ pub struct RestartOverhead {
 /// times, then it ends NODE_FAIL (`src/slurmctld/job_mgr.c`,
 /// `MAX_BATCH_REQUEUE`).
 pub const DEFAULT_MAX_REQUEUES: u32 = 5;
+
+/// Most failure classes a scenario may have, its preset's included: each
+/// draws from its own streams per component, and the summary lists each.
+pub const MAX_CLASSES: usize = 1_000;
 
 /// The reliability section of a scenario.
 #[derive(Clone, Debug, PartialEq)]

@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use super::layout::{AttentionKernel, Layout, Recompute};
 use super::model::ModelSpec;
+use crate::units::Bytes;
 
 /// Bytes per parameter of the mixed-precision Adam state (ZeRO paper).
 pub const WEIGHT_BYTES_PER_PARAM: f64 = 2.0;
@@ -39,6 +40,16 @@ pub const OPTIMIZER_BYTES_PER_PARAM: f64 = 12.0;
 pub const FIXED_OVERHEAD_BYTES: f64 = 2.0 * GIB;
 
 const GIB: f64 = (1u64 << 30) as f64;
+
+/// Bytes of one full checkpoint of `model`: its weights and optimizer
+/// state (2 + 12 bytes per parameter: bf16 weights, fp32 master weights,
+/// Adam's momentum and variance), written once for the whole job, not
+/// per data-parallel replica; gradients are not saved. Rounded up to a
+/// whole byte.
+pub fn checkpoint_bytes(model: &ModelSpec) -> Bytes {
+    let per_param = WEIGHT_BYTES_PER_PARAM + OPTIMIZER_BYTES_PER_PARAM;
+    Bytes((model.parameter_count() * per_param).ceil() as u64)
+}
 
 /// What one GPU holds, in bytes, on its busiest pipeline rank.
 #[derive(Copy, Clone, Debug, PartialEq, Serialize)]
@@ -218,6 +229,17 @@ pub fn memory_per_gpu(model: &ModelSpec, layout: &Layout, capacity_bytes: f64) -
 mod tests {
     use super::*;
     use crate::training::model::{gpt3_175b, llama3_8b};
+
+    #[test]
+    fn a_checkpoint_holds_weights_and_optimizer_state_once() {
+        let model = gpt3_175b();
+        let params = model.parameter_count();
+        // 14 bytes per parameter: 2 (bf16 weights) + 12 (fp32 master
+        // weights, Adam m and v); GPT-3 175B: about 2.45 TB.
+        let bytes = checkpoint_bytes(&model).as_u64() as f64;
+        assert!((bytes - 14.0 * params).abs() <= 1.0, "{bytes}");
+        assert!((bytes / 1e12 - 2.45).abs() < 0.02, "{bytes}");
+    }
 
     #[test]
     fn korthikanti_per_layer_activations_for_gpt3() {

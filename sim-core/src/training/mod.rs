@@ -51,7 +51,7 @@ use serde::Serialize;
 pub use comm::CommModel;
 pub use flops::{StepFlops, megatron_iteration_flops, step_flops};
 pub use layout::{AttentionKernel, Layout, Recompute, group_shape};
-pub use memory::{MemoryBreakdown, memory_per_gpu};
+pub use memory::{MemoryBreakdown, checkpoint_bytes, memory_per_gpu};
 pub use model::{Ffn, ModelSpec, Moe};
 
 use crate::collective::{CollectiveOp, GroupShape};

@@ -97,6 +97,8 @@ pub struct GeneratorSpec {
     /// Partition and QOS indices of every job.
     pub partition: u16,
     pub qos: u16,
+    /// Index into `WorkloadSpec::policies` of every job.
+    pub policy: u16,
 }
 
 impl GeneratorSpec {
@@ -269,7 +271,7 @@ impl GeneratorState {
             nice: 0,
             training: None,
             trace_id: None,
-            policy: 0,
+            policy: self.spec.policy,
         })
     }
 }
@@ -300,6 +302,7 @@ mod tests {
             }],
             partition: 0,
             qos: 0,
+            policy: 0,
         }
     }
 

@@ -7,18 +7,24 @@
 //! converts them into the core model types; nothing outside `scenario`
 //! sees them (the module is private). Keeping the two apart lets the file
 //! format stay stable while the model evolves, and keeps serde out of the
-//! hot path. Training models and layouts are in `training.rs`, quantities
-//! in `quantity.rs`.
+//! hot path. Training models and layouts are in `training.rs`, failures,
+//! storage and checkpoints in `reliability.rs`, quantities in
+//! `quantity.rs`.
 //!
 //! Field names are the schema: renaming one is a breaking change for every
 //! scenario file and `--set` script out there.
 
 mod quantity;
+mod reliability;
 mod training;
 
 use serde::Deserialize;
 
 pub use quantity::{Quantity, Spelling, Written};
+pub use reliability::{
+    Checkpoint, CheckpointMode, Distribution, FailureClass, Frailty, Interval, Maintenance,
+    Recovery, Reliability, Repair, RepairAction, RepairTime, Storage, Target,
+};
 pub use training::{AttentionKernel, Ffn, Layout, ModelSpec, Precision, Recompute};
 
 use crate::engine::SimDuration;
@@ -49,6 +55,13 @@ pub struct Scenario {
     pub workload: Workload,
     #[serde(default)]
     pub scheduler: Option<Scheduler>,
+    /// Failure classes, repairs and the cluster's policies around them.
+    /// Without it nothing fails.
+    #[serde(default)]
+    pub reliability: Option<Reliability>,
+    /// The shared file system checkpoints are written to.
+    #[serde(default)]
+    pub storage: Option<Storage>,
     #[serde(default)]
     pub stop: Option<Stop>,
     #[serde(default)]
@@ -290,6 +303,18 @@ pub struct Job {
     /// Slurm's `--nice`: lowers the multifactor priority by this much.
     #[serde(default)]
     pub nice: Option<i32>,
+    /// Checkpoints: interval, cost and mode. None if omitted (a training
+    /// job in a scenario with failure classes checkpoints by default).
+    #[serde(default)]
+    pub checkpoint: Option<Checkpoint>,
+    /// `CheckpointRestart` (default), `Redundant` or
+    /// `Elastic(min_nodes: N)`.
+    #[serde(default)]
+    pub recovery: Option<Recovery>,
+    /// Slurm's `--requeue` (`true`) or `--no-requeue` (`false`); the
+    /// cluster's `reliability.requeue` if omitted.
+    #[serde(default)]
+    pub requeue: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -325,6 +350,18 @@ pub struct TrainingJob {
     pub qos: Option<String>,
     #[serde(default)]
     pub nice: Option<i32>,
+    /// Checkpoints: interval, cost and mode. None if omitted (a training
+    /// job in a scenario with failure classes checkpoints by default).
+    #[serde(default)]
+    pub checkpoint: Option<Checkpoint>,
+    /// `CheckpointRestart` (default), `Redundant` or
+    /// `Elastic(min_nodes: N)`.
+    #[serde(default)]
+    pub recovery: Option<Recovery>,
+    /// Slurm's `--requeue` (`true`) or `--no-requeue` (`false`); the
+    /// cluster's `reliability.requeue` if omitted.
+    #[serde(default)]
+    pub requeue: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -356,6 +393,18 @@ pub struct Generator {
     /// The default QOS if omitted.
     #[serde(default)]
     pub qos: Option<String>,
+    /// Checkpoints: interval, cost and mode. None if omitted (a training
+    /// job in a scenario with failure classes checkpoints by default).
+    #[serde(default)]
+    pub checkpoint: Option<Checkpoint>,
+    /// `CheckpointRestart` (default), `Redundant` or
+    /// `Elastic(min_nodes: N)`.
+    #[serde(default)]
+    pub recovery: Option<Recovery>,
+    /// Slurm's `--requeue` (`true`) or `--no-requeue` (`false`); the
+    /// cluster's `reliability.requeue` if omitted.
+    #[serde(default)]
+    pub requeue: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -16,7 +16,8 @@ use serde::de::{self, Deserializer, Visitor};
 
 use crate::engine::SimDuration;
 use crate::units::{
-    Bandwidth, Bytes, UnitError, Usd, parse_bandwidth, parse_bytes, parse_duration, parse_usd,
+    Bandwidth, Bytes, Rate, UnitError, Usd, parse_bandwidth, parse_bytes, parse_duration,
+    parse_rate, parse_usd,
 };
 
 /// A quantity the schema reads as text.
@@ -58,6 +59,14 @@ impl Quantity for Usd {
     const EXAMPLE: &'static str = "\"$2.50\"";
     fn parse(text: &str) -> Result<Self, UnitError> {
         parse_usd(text)
+    }
+}
+
+impl Quantity for Rate {
+    const WHAT: &'static str = "a rate";
+    const EXAMPLE: &'static str = "\"1.67e-4/day\" or \"6.5/1000d\"";
+    fn parse(text: &str) -> Result<Self, UnitError> {
+        parse_rate(text)
     }
 }
 

@@ -3,11 +3,14 @@
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
+use super::policy::{PolicyFields, PolicyOf};
 use super::workload::{Context, check_request};
 use super::{Error, Issues, Warning, valid_label};
 use crate::engine::{SimDuration, SimTime};
 use crate::units::format_duration;
-use crate::workload::{Arrival, DurationDist, GeneratorSpec, MAX_TOTAL_JOBS, WeightedUser};
+use crate::workload::{
+    Arrival, DurationDist, GeneratorSpec, JobRequest, MAX_TOTAL_JOBS, WeightedUser,
+};
 
 /// Largest log-normal sigma: beyond this a few jobs run for centuries.
 pub const MAX_LOGNORMAL_SIGMA: f64 = 5.0;
@@ -39,9 +42,34 @@ impl Context<'_> {
             else {
                 continue;
             };
+            // The largest job's nodes bound an elastic min_nodes.
+            let nodes = self.cluster.and_then(|c| {
+                (g.sizes.iter())
+                    .map(|s| match s.request {
+                        file::Request::Gpus(n) => JobRequest::Gpus(n),
+                        file::Request::Nodes {
+                            count,
+                            gpus_per_node,
+                        } => JobRequest::Nodes {
+                            count,
+                            gpus_per_node,
+                        },
+                    })
+                    .map(|r| r.min_nodes(c.max_gpus_per_node()))
+                    .max()
+            });
+            let fields = PolicyFields {
+                checkpoint: g.checkpoint.as_ref(),
+                recovery: g.recovery,
+                requeue: g.requeue,
+            };
+            let Some(policy) = self.policy(&path, fields, PolicyOf { nodes, model: None }) else {
+                continue;
+            };
             if let Some(mut spec) = self.generator(&path, g) {
                 spec.partition = partition;
                 spec.qos = qos;
+                spec.policy = policy;
                 self.spec.generators.push(spec);
             }
         }
@@ -227,6 +255,7 @@ impl Context<'_> {
             users,
             partition: 0,
             qos: 0,
+            policy: 0,
         })
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! [`convert`] builds the scenario section by section, each in the child
 //! module named after what it builds: `catalog`, `cluster`, `scheduling`,
-//! `network`, `run` (stop condition and outputs), then the workload
-//! (`workload`: explicit jobs and the trace; `training`; `generators`)
-//! around one `workload::Context`, which holds what every workload
+//! `network`, `reliability` (failure classes, with `failure_class`, and
+//! storage), `run` (stop
+//! condition and outputs), then the workload (`workload`: explicit jobs
+//! and the trace; `training`; `generators`; `policy`: their checkpoints
+//! and recovery) around one `workload::Context`, which holds what every workload
 //! builder needs: the cluster, its GPU pool, the scheduler configuration,
 //! where relative paths start, the [`Issues`] found, and the workload
 //! being built.
@@ -34,13 +36,17 @@
 //!   GPUs of the cluster (`hardware::MAX_TOTAL_NODES`, `MAX_TOTAL_GPUS`,
 //!   `MAX_NICS_PER_NODE`), what a fabric wires (`fabric::MAX_SWITCH_RADIX`,
 //!   `MAX_FABRIC_ENDPOINTS`, `MAX_EXPLICIT_CABLES`, checked by its
-//!   builders), the jobs of the workload (`workload::MAX_TOTAL_JOBS`) and a
-//!   trace's stretch (`workload::trace::MAX_INTERARRIVAL_SCALE`).
+//!   builders), the jobs of the workload (`workload::MAX_TOTAL_JOBS`), a
+//!   trace's stretch (`workload::trace::MAX_INTERARRIVAL_SCALE`) and the
+//!   failure classes, a preset's included (`reliability::MAX_CLASSES`).
 
 mod catalog;
 mod cluster;
+mod failure_class;
 mod generators;
 mod network;
+mod policy;
+mod reliability;
 mod run;
 mod scheduling;
 mod training;
@@ -334,6 +340,26 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
             })
             .collect();
     }
+    let reliability = reliability::build_reliability(
+        f.reliability.as_ref(),
+        &failure_class::Strikeable {
+            cluster: cluster.as_ref(),
+            network: &network,
+            fabric_written: f.fabric.is_some(),
+            scheduler: &scheduler,
+        },
+        &mut issues,
+    );
+    let storage = reliability::build_storage(f.storage.as_ref(), &mut issues);
+    let policy_rules = policy::PolicyRules {
+        failures: !reliability.classes.is_empty(),
+        storage: f.storage.is_some(),
+        snapshot: f
+            .storage
+            .as_ref()
+            .is_some_and(|s| s.snapshot_per_node.is_some()),
+        flow: network.collectives == crate::collective::Fidelity::Flow,
+    };
     let stop = run::build_stop(f.stop.unwrap_or_default(), &mut issues);
     let outputs = run::build_outputs(f.outputs.unwrap_or_default(), &mut issues);
     // Without a valid cluster the workload is still checked, minus the
@@ -344,6 +370,7 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
         pool.as_ref(),
         &scheduler,
         base_dir,
+        policy_rules,
         &mut issues,
     )
     .build(&f.workload);
@@ -367,8 +394,8 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
                 network,
                 workload,
                 scheduler,
-                reliability: crate::reliability::ReliabilitySpec::default(),
-                storage: None,
+                reliability,
+                storage,
                 stop,
                 outputs,
             },

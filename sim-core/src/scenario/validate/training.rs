@@ -4,6 +4,7 @@
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
+use super::policy::{PolicyFields, PolicyOf};
 use super::workload::Context;
 use super::{Error, Issues};
 use crate::collective::analytic::{Links, Nccl};
@@ -253,6 +254,18 @@ impl Context<'_> {
                     .default_time
                     .unwrap_or_else(|| estimate.mul_f64_ceil(DEFAULT_LIMIT_FACTOR)),
             };
+            let fields = PolicyFields {
+                checkpoint: job.checkpoint.as_ref(),
+                recovery: job.recovery,
+                requeue: job.requeue,
+            };
+            let of = PolicyOf {
+                nodes: Some(request.min_nodes(group.gpus_per_node)),
+                model: Some(&model),
+            };
+            let Some(policy) = self.policy(&path, fields, of) else {
+                continue;
+            };
             let name = job
                 .name
                 .clone()
@@ -284,7 +297,7 @@ impl Context<'_> {
                 nice: job.nice.unwrap_or(0),
                 training: Some(index),
                 trace_id: None,
-                policy: 0,
+                policy,
             });
         }
     }

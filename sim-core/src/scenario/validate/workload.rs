@@ -10,6 +10,7 @@ use std::path::Path;
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
+use super::policy::{PolicyFields, PolicyOf, PolicyRules};
 use super::{Error, Issues, Warning, scheduling};
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
@@ -40,6 +41,8 @@ pub(super) struct Context<'a> {
     /// Where runs of `spec.jobs` come from: `(first index, field path)`,
     /// in index order, so a rule about a built job can point at the file.
     pub job_origins: Vec<(usize, String)>,
+    /// What the reliability and storage sections say about job policies.
+    pub policy_rules: PolicyRules,
 }
 
 impl<'a> Context<'a> {
@@ -48,9 +51,11 @@ impl<'a> Context<'a> {
         pool: Option<&'a GpuPool>,
         scheduler: &'a SchedulerConfig,
         base_dir: &'a Path,
+        policy_rules: PolicyRules,
         issues: &'a mut Issues,
     ) -> Self {
         Context {
+            policy_rules,
             cluster,
             pool,
             scheduler,
@@ -293,6 +298,17 @@ impl<'a> Context<'a> {
                 });
                 continue;
             }
+            let nodes = self
+                .cluster
+                .map(|c| request.min_nodes(c.max_gpus_per_node()));
+            let fields = PolicyFields {
+                checkpoint: job.checkpoint.as_ref(),
+                recovery: job.recovery,
+                requeue: job.requeue,
+            };
+            let Some(policy) = self.policy(&path, fields, PolicyOf { nodes, model: None }) else {
+                continue;
+            };
             let name = job.name.clone().unwrap_or_else(|| format!("job{}", i + 1));
             self.origin(&path);
             let directory = &mut self.directory;
@@ -309,7 +325,7 @@ impl<'a> Context<'a> {
                 nice: job.nice.unwrap_or(0),
                 training: None,
                 trace_id: None,
-                policy: 0,
+                policy,
             };
             self.partition_limits(&path, &built, given_limit.is_some());
             self.spec.jobs.push(built);
