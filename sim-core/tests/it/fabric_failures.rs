@@ -1,0 +1,301 @@
+//! Cables and switches of the fabric failing and coming back: routes
+//! avoid what is down, nodes behind a dead leaf are cut off, and flows are
+//! moved and re-solved (rates computed by hand on a two-leaf, two-spine
+//! fabric of 400 Gb/s links, 50 GB/s per direction).
+
+use sim_core::fabric::builders::{explicit, fat_tree_hosts};
+use sim_core::fabric::{
+    CableId, ExplicitConfig, ExplicitLink, ExplicitSwitch, Fabric, FatTreeConfig, LinkPreset,
+    SwitchId, VertexId,
+};
+use sim_core::hardware::{Catalog, Cluster, NodeGroup};
+
+/// Four DGX H100 nodes with one 400G NIC each: nodes 0 and 1 under
+/// `leaf0`, 2 and 3 under `leaf1`, each leaf with one cable to `spine0`
+/// and one to `spine1`.
+fn two_by_two(preset: LinkPreset) -> Fabric {
+    let catalog = Catalog::builtin();
+    let mut node_model = catalog.node("DGX-H100").unwrap().clone();
+    node_model.compute_nics = 1;
+    let gpu_model = catalog.gpu(&node_model.gpu_model).unwrap().clone();
+    let cluster = Cluster::from_groups(vec![NodeGroup {
+        name: "n".into(),
+        gpus_per_node: node_model.gpus_per_node,
+        node_model,
+        gpu_model,
+        first_node: 0,
+        node_count: 4,
+    }]);
+    let switch = |name: &str| ExplicitSwitch {
+        name: name.into(),
+        tier: None,
+    };
+    let link = |a: &str, b: &str| ExplicitLink {
+        a: a.into(),
+        b: b.into(),
+        count: 1,
+        bandwidth: None,
+    };
+    let names: Vec<String> = cluster.nodes.iter().map(|n| n.name.clone()).collect();
+    explicit(
+        &cluster,
+        &ExplicitConfig {
+            switches: ["leaf0", "leaf1", "spine0", "spine1"].map(switch).to_vec(),
+            links: vec![
+                link("leaf0", "spine0"),
+                link("leaf0", "spine1"),
+                link("leaf1", "spine0"),
+                link("leaf1", "spine1"),
+                link(&names[0], "leaf0"),
+                link(&names[1], "leaf0"),
+                link(&names[2], "leaf1"),
+                link(&names[3], "leaf1"),
+            ],
+            preset,
+            ..ExplicitConfig::default()
+        },
+    )
+    .unwrap()
+}
+
+/// The cable between two named switches.
+fn cable(f: &Fabric, a: &str, b: &str) -> CableId {
+    let name = |v: VertexId| f.vertex(v).switch_name().unwrap_or("").to_string();
+    *f.cables()
+        .iter()
+        .find(|&&c| {
+            let (x, y) = f.cable_ends(c);
+            let (x, y) = (name(x), name(y));
+            (x == a && y == b) || (x == b && y == a)
+        })
+        .unwrap_or_else(|| panic!("no cable {a}-{b}"))
+}
+
+fn switch(f: &Fabric, name: &str) -> SwitchId {
+    (0..f.switch_vertices().len() as u32)
+        .map(SwitchId)
+        .find(|&s| f.switch_name(s) == name)
+        .unwrap()
+}
+
+/// The spine a cross-leaf path climbs to.
+fn spine_of(f: &Fabric, path: &[sim_core::fabric::LinkId]) -> String {
+    f.vertex(f.link(path[1]).dst)
+        .switch_name()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn components_are_counted_per_target() {
+    let f = two_by_two(LinkPreset::IB_NDR);
+    assert_eq!(f.cables().len(), 4, "the four leaf-spine cables");
+    let names = |s: &[SwitchId]| s.iter().map(|&s| f.switch_name(s)).collect::<Vec<_>>();
+    assert_eq!(names(f.leaf_switches()), ["leaf0", "leaf1"]);
+    assert_eq!(names(f.spine_switches()), ["spine0", "spine1"]);
+    assert_eq!(f.nodes_under(switch(&f, "leaf0")), [0, 1]);
+    assert_eq!(f.nodes_under(switch(&f, "leaf1")), [2, 3]);
+    assert!(f.nodes_under(switch(&f, "spine0")).is_empty());
+    // A k = 4 fat-tree: 16 edge-aggregation and 16 aggregation-core
+    // cables, 8 edge switches, 8 aggregation + 4 core above them, two
+    // hosts per edge switch.
+    let t = fat_tree_hosts(&FatTreeConfig {
+        k: 4,
+        ..FatTreeConfig::default()
+    })
+    .unwrap();
+    assert_eq!(t.cables().len(), 32);
+    assert_eq!(t.leaf_switches().len(), 8);
+    assert_eq!(t.spine_switches().len(), 12);
+    assert_eq!(t.nodes_under(t.leaf_switches()[3]), [6, 7]);
+}
+
+#[test]
+fn a_failed_uplink_moves_routes_to_the_other_spine_and_back() {
+    for preset in [LinkPreset::IB_NDR, LinkPreset::ROCE_400G] {
+        let mut f = two_by_two(preset.clone());
+        let (h0, h2) = (f.nic(0, 0), f.nic(2, 0));
+        let before: Vec<_> = (0..64).map(|salt| f.route_vec(h0, h2, salt)).collect();
+        let dead = cable(&f, "leaf0", "spine0");
+        f.set_cable_up(dead, false);
+        assert!(!f.is_healthy());
+        let (a, b) = dead.links();
+        assert_eq!(f.down_links(), [a, b]);
+        for salt in 0..64 {
+            let path = f.route_vec(h0, h2, salt);
+            assert_eq!(spine_of(&f, &path), "spine1", "{}", preset.name);
+            assert!(path.iter().all(|&l| f.is_link_up(l)));
+            for w in path.windows(2) {
+                assert_eq!(f.link(w[0]).dst, f.link(w[1]).src, "a path is connected");
+            }
+        }
+        // Traffic inside a leaf never used the spines.
+        assert_eq!(f.route_vec(h0, f.nic(1, 0), 0).len(), 2);
+        f.set_cable_up(dead, true);
+        assert!(f.is_healthy() && f.down_links().is_empty());
+        let after: Vec<_> = (0..64).map(|salt| f.route_vec(h0, h2, salt)).collect();
+        assert_eq!(before, after, "repaired: the routes as built");
+    }
+}
+
+#[test]
+fn a_leaf_that_loses_all_uplinks_isolates_its_nodes() {
+    let mut f = two_by_two(LinkPreset::IB_NDR);
+    f.set_cable_up(cable(&f, "leaf0", "spine0"), false);
+    assert!(!f.is_isolated(0), "one uplink left");
+    f.set_cable_up(cable(&f, "leaf0", "spine1"), false);
+    for node in [0, 1] {
+        assert!(f.is_isolated(node) && !f.is_fully_connected(node));
+    }
+    // leaf1 keeps its uplinks: its nodes are not isolated, but they no
+    // longer reach leaf0's.
+    assert!(!f.is_isolated(2) && f.is_fully_connected(3));
+    assert!(!f.connects(&[0, 2]));
+    assert!(f.connects(&[0, 1]), "a job under one leaf keeps running");
+    assert!(f.connects(&[2, 3]));
+    let mut path = vec![sim_core::fabric::LinkId(7)];
+    assert!(!f.route(f.nic(0, 0), f.nic(2, 0), 0, &mut path));
+    assert!(path.is_empty(), "no path, reported, not a panic");
+    assert!(f.route(f.nic(0, 0), f.nic(1, 0), 0, &mut path));
+    // A GPU of node 0 to a GPU of node 3: none either.
+    assert!(f.route_vec(f.gpu(0, 0), f.gpu(3, 5), 0).is_empty());
+    f.set_cable_up(cable(&f, "leaf0", "spine1"), true);
+    assert!(!f.is_isolated(0) && f.connects(&[0, 1, 2, 3]));
+}
+
+#[test]
+fn a_switch_failure_takes_its_cables_and_a_repaired_cable_waits_for_it() {
+    let mut f = two_by_two(LinkPreset::IB_NDR);
+    let leaf0 = switch(&f, "leaf0");
+    f.set_switch_up(leaf0, false);
+    // Its two uplinks and two host cables: 8 directed links.
+    assert_eq!(f.down_links().len(), 8);
+    assert!(f.is_isolated(0) && f.is_isolated(1));
+    assert!(!f.connects(&[0, 1]), "the leaf itself is gone");
+    assert!(f.route_vec(f.nic(0, 0), f.nic(1, 0), 0).is_empty());
+    // A cable of the dead switch fails and is repaired meanwhile: it stays
+    // down until the switch returns.
+    let up0 = cable(&f, "leaf0", "spine0");
+    f.set_cable_up(up0, false);
+    f.set_cable_up(up0, true);
+    assert!(!f.is_link_up(up0.links().0));
+    f.set_switch_up(leaf0, true);
+    assert!(f.is_healthy());
+    // A spine down: everything still reaches everything over the other.
+    let spine0 = switch(&f, "spine0");
+    f.set_switch_up(spine0, false);
+    assert!(f.connects(&[0, 1, 2, 3]));
+    assert!((0..4).all(|n| !f.is_isolated(n)));
+    for salt in 0..16 {
+        assert_eq!(
+            spine_of(&f, &f.route_vec(f.nic(1, 0), f.nic(3, 0), salt)),
+            "spine1"
+        );
+    }
+    // Both spines down: every node is cut off.
+    f.set_switch_up(switch(&f, "spine1"), false);
+    assert!((0..4).all(|n| f.is_isolated(n)));
+}
+
+#[test]
+fn fat_tree_routes_around_a_dead_core_switch_and_aggregation_cable() {
+    // k = 4: from pod 0 to pod 2, one path per core switch. D-mod-k sends
+    // the four hosts of pod 2 through four different cores; with core0
+    // down, the host that used it goes through another, and nothing
+    // crosses core0.
+    for preset in [LinkPreset::IB_NDR, LinkPreset::ROCE_400G] {
+        let mut f = fat_tree_hosts(&FatTreeConfig {
+            k: 4,
+            preset: preset.clone(),
+            ..FatTreeConfig::default()
+        })
+        .unwrap();
+        let pairs: Vec<(VertexId, VertexId, u64)> = (0..4)
+            .flat_map(|s| (8..12).map(move |d| (s, d)))
+            .flat_map(|(s, d)| (0..8).map(move |salt| (s, d, salt)))
+            .map(|(s, d, salt)| (f.nic(s, 0), f.nic(d, 0), salt))
+            .collect();
+        let before: Vec<_> = pairs
+            .iter()
+            .map(|&(s, d, salt)| f.route_vec(s, d, salt))
+            .collect();
+        let core0 = switch(&f, "core0");
+        f.set_switch_up(core0, false);
+        let core0_vertex = f.switch_vertices()[core0.0 as usize];
+        for (&(s, d, salt), old) in pairs.iter().zip(&before) {
+            let path = f.route_vec(s, d, salt);
+            assert_eq!(path.len(), 6, "still host-edge-agg-core-agg-edge-host");
+            assert!(path.iter().all(|&l| f.is_link_up(l)));
+            assert!(path.iter().all(|&l| f.link(l).dst != core0_vertex));
+            let used_core0 = old.iter().any(|&l| f.link(l).dst == core0_vertex);
+            if !used_core0 {
+                assert_eq!(&path, old, "paths clear of core0 stay as they were");
+            }
+        }
+        assert!(f.connects(&(0..16).collect::<Vec<_>>()));
+        // An edge switch's two uplinks gone: its two hosts are isolated,
+        // the rest of the pod is not.
+        let edge = f.leaf_switches()[0];
+        let agg0 = switch(&f, "pod0-agg0");
+        let agg1 = switch(&f, "pod0-agg1");
+        let ups = [agg0, agg1].map(|a| {
+            *f.cables()
+                .iter()
+                .find(|&&c| {
+                    let (x, y) = f.cable_ends(c);
+                    let v = |s: SwitchId| f.switch_vertices()[s.0 as usize];
+                    (x == v(edge) && y == v(a)) || (x == v(a) && y == v(edge))
+                })
+                .unwrap()
+        });
+        for c in ups {
+            f.set_cable_up(c, false);
+        }
+        assert!(f.is_isolated(0) && f.is_isolated(1));
+        assert!(!f.is_isolated(2));
+        assert!(f.route_vec(f.nic(0, 0), f.nic(2, 0), 0).is_empty());
+        assert!(f.connects(&[2, 3, 8, 15]));
+        // Everything back: the routes as built.
+        for c in ups {
+            f.set_cable_up(c, true);
+        }
+        f.set_switch_up(core0, true);
+        let after: Vec<_> = pairs
+            .iter()
+            .map(|&(s, d, salt)| f.route_vec(s, d, salt))
+            .collect();
+        assert_eq!(before, after, "{}", preset.name);
+    }
+}
+
+#[test]
+fn the_same_failures_give_the_same_routes() {
+    let build = || {
+        let mut f = fat_tree_hosts(&FatTreeConfig {
+            k: 8,
+            preset: LinkPreset::ROCE_400G,
+            ..FatTreeConfig::default()
+        })
+        .unwrap();
+        for &c in f.cables().to_vec().iter().step_by(7) {
+            f.set_cable_up(c, false);
+        }
+        f.set_switch_up(switch(&f, "core5"), false);
+        f
+    };
+    let (a, b) = (build(), build());
+    let hosts = a.node_count() as u32;
+    let mut routed = 0;
+    for s in (0..hosts).step_by(5) {
+        for d in (0..hosts).step_by(3) {
+            let (x, y) = (
+                a.route_vec(a.nic(s, 0), a.nic(d, 0), u64::from(s ^ d)),
+                b.route_vec(b.nic(s, 0), b.nic(d, 0), u64::from(s ^ d)),
+            );
+            assert_eq!(x, y);
+            assert!(x.iter().all(|&l| a.is_link_up(l)));
+            routed += usize::from(!x.is_empty());
+        }
+    }
+    assert!(routed > 1000, "most pairs still have a path: {routed}");
+}
