@@ -15,7 +15,7 @@
 //! rate.
 //!
 //! Cables and switches can fail and be repaired ([`state`]): what is down
-//! leaves routing until it is back, and `FlowModel::reroute` moves the
+//! leaves routing until it is back, and [`FlowModel::reroute`] moves the
 //! flows that crossed it.
 //!
 //! Invariants:
@@ -45,7 +45,7 @@ pub use builders::{
     MAX_EXPLICIT_CABLES, MAX_FABRIC_ENDPOINTS, MAX_FAT_TREE_K, MAX_SWITCH_RADIX, PcieGen,
     RailOptimizedConfig, SingleSwitchConfig,
 };
-pub use flow::{FlowId, FlowModel};
+pub use flow::{FlowId, FlowModel, LostFlow};
 pub use presets::LinkPreset;
 pub use state::{CableId, SwitchId};
 

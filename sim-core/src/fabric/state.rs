@@ -229,7 +229,7 @@ impl Fabric {
     }
 
     /// Takes a cable out of routing (`false`) or puts it back (`true`).
-    /// Call `FlowModel::reroute` afterwards to move the flows.
+    /// Call [`super::FlowModel::reroute`] afterwards to move the flows.
     /// Panics if the cable is out of range.
     pub fn set_cable_up(&mut self, cable: CableId, up: bool) {
         assert!(cable.index() < self.cable_count(), "no cable {}", cable.0);

@@ -3,12 +3,19 @@
 //! moved and re-solved (rates computed by hand on a two-leaf, two-spine
 //! fabric of 400 Gb/s links, 50 GB/s per direction).
 
+use sim_core::engine::SimTime;
 use sim_core::fabric::builders::{explicit, fat_tree_hosts};
 use sim_core::fabric::{
-    CableId, ExplicitConfig, ExplicitLink, ExplicitSwitch, Fabric, FatTreeConfig, LinkPreset,
-    SwitchId, VertexId,
+    CableId, ExplicitConfig, ExplicitLink, ExplicitSwitch, Fabric, FatTreeConfig, FlowModel,
+    LinkPreset, LostFlow, SwitchId, VertexId,
 };
 use sim_core::hardware::{Catalog, Cluster, NodeGroup};
+
+const GB: f64 = 1e9;
+
+fn secs(s: f64) -> SimTime {
+    SimTime::from_ns((s * 1e9) as u64)
+}
 
 /// Four DGX H100 nodes with one 400G NIC each: nodes 0 and 1 under
 /// `leaf0`, 2 and 3 under `leaf1`, each leaf with one cable to `spine0`
@@ -298,4 +305,163 @@ fn the_same_failures_give_the_same_routes() {
         }
     }
     assert!(routed > 1000, "most pairs still have a path: {routed}");
+}
+
+#[test]
+fn a_failed_uplink_halves_the_flows_that_used_it_and_repair_restores_them() {
+    // A: node 0 to node 2, B: node 1 to node 3, 100 GB each from t = 0,
+    // on different spines (D-mod-k: destination NIC 2 takes port 0, NIC 3
+    // port 1; on RoCE, a salt for B that hashes onto the other spine):
+    // alone on their paths, 50 GB/s each.
+    for preset in [LinkPreset::IB_NDR, LinkPreset::ROCE_400G] {
+        let mut f = two_by_two(preset.clone());
+        let (h0, h1, h2, h3) = (f.nic(0, 0), f.nic(1, 0), f.nic(2, 0), f.nic(3, 0));
+        let spine_a = spine_of(&f, &f.route_vec(h0, h2, 0));
+        let salt_b = (0..64)
+            .find(|&salt| spine_of(&f, &f.route_vec(h1, h3, salt)) != spine_a)
+            .unwrap();
+        let mut m = FlowModel::new(&f);
+        let a = m
+            .add_routed_flow(secs(0.0), &f, (h0, h2), 0, 100.0 * GB, 1)
+            .unwrap();
+        let b = m
+            .add_routed_flow(secs(0.0), &f, (h1, h3), salt_b, 100.0 * GB, 2)
+            .unwrap();
+        m.recompute(secs(0.0));
+        let (path_a, path_b) = (m.path(a).to_vec(), m.path(b).to_vec());
+        let rates = |m: &FlowModel| [m.rate_bytes_per_s(a), m.rate_bytes_per_s(b)];
+        let healthy = rates(&m);
+        assert_eq!(healthy, [50.0 * GB; 2]);
+        assert_eq!(m.finish_time(a), Some(secs(2.0)));
+
+        // At 1 s A's uplink fails: A (50 GB left) joins B on the other
+        // spine; they share its uplink and downlink, 25 GB/s each, and
+        // both end at 1 + 50/25 = 3 s.
+        let dead = cable(&f, "leaf0", &spine_a);
+        f.set_cable_up(dead, false);
+        let mut lost = Vec::new();
+        m.reroute(secs(1.0), &f, &mut lost);
+        assert!(lost.is_empty());
+        assert_ne!(spine_of(&f, m.path(a)), spine_a);
+        assert_eq!(m.path(b), path_b, "B's path was clear: it stays");
+        assert!(m.path(a).iter().all(|&l| f.is_link_up(l)));
+        assert_eq!(rates(&m), [25.0 * GB; 2], "{}", preset.name);
+        assert_eq!(m.remaining_bytes(a, secs(1.0)), 50.0 * GB);
+        assert_eq!(m.finish_time(a), Some(secs(3.0)));
+        assert_eq!(m.finish_time(b), Some(secs(3.0)));
+        assert_eq!(m.detoured_flows(), 1);
+
+        // Repaired at 2 s: A goes back, the rates are those before, to the
+        // bit; A has 50 - 25 = 25 GB left, done at 2.5 s.
+        f.set_cable_up(dead, true);
+        m.reroute(secs(2.0), &f, &mut lost);
+        assert!(lost.is_empty());
+        assert_eq!((m.path(a), m.path(b)), (&path_a[..], &path_b[..]));
+        assert_eq!(rates(&m).map(f64::to_bits), healthy.map(f64::to_bits));
+        assert_eq!(m.finish_time(a), Some(secs(2.5)));
+        assert_eq!(m.detoured_flows(), 0);
+    }
+}
+
+#[test]
+fn flows_of_an_isolated_leaf_are_reported_and_the_rest_speed_up() {
+    // A: node 0 to node 2 (across), C: node 0 to node 1 (inside leaf0),
+    // D: node 1 to node 3 added with a bare path. A and C share node 0's
+    // port: 25 GB/s each.
+    let mut f = two_by_two(LinkPreset::IB_NDR);
+    let (h0, h1, h2, h3) = (f.nic(0, 0), f.nic(1, 0), f.nic(2, 0), f.nic(3, 0));
+    let mut m = FlowModel::new(&f);
+    let t0 = secs(0.0);
+    let a = m
+        .add_routed_flow(t0, &f, (h0, h2), 0, 100.0 * GB, 1)
+        .unwrap();
+    let c = m
+        .add_routed_flow(t0, &f, (h0, h1), 0, 100.0 * GB, 3)
+        .unwrap();
+    let d = m.add_flow(t0, &f.route_vec(h1, h3, 0), 100.0 * GB, 4);
+    m.recompute(t0);
+    assert_eq!(m.rate_bytes_per_s(a), 25.0 * GB);
+    assert_eq!(m.rate_bytes_per_s(c), 25.0 * GB);
+    // D (via the other spine) has its links to itself: 50 GB/s. Both
+    // uplinks of leaf0 fail at 1 s: A (100 - 25 = 75 GB left) and D
+    // (100 - 50 = 50 GB left) have no path any more and are lost.
+    f.set_cable_up(cable(&f, "leaf0", "spine0"), false);
+    f.set_cable_up(cable(&f, "leaf0", "spine1"), false);
+    let mut lost: Vec<LostFlow> = Vec::new();
+    m.reroute(secs(1.0), &f, &mut lost);
+    lost.sort_by_key(|l| l.tag);
+    assert_eq!(
+        lost.iter()
+            .map(|l| (l.id, l.tag, l.remaining_bytes))
+            .collect::<Vec<_>>(),
+        [(a, 1, 75.0 * GB), (d, 4, 50.0 * GB)]
+    );
+    assert!(!m.is_active(a) && !m.is_active(d));
+    assert_eq!(
+        m.remove_flow(secs(1.0), a),
+        None,
+        "a lost flow's id is stale"
+    );
+    // C stays inside leaf0 and has node 0's port to itself.
+    assert_eq!(m.rate_bytes_per_s(c), 50.0 * GB);
+    // No path at all for a new flow across; fine inside the leaf.
+    assert_eq!(m.add_routed_flow(secs(1.0), &f, (h1, h2), 0, GB, 5), None);
+    assert!(
+        m.add_routed_flow(secs(1.0), &f, (h1, h0), 0, GB, 6)
+            .is_some()
+    );
+}
+
+#[test]
+fn fat_tree_flows_move_off_a_dead_core_and_back() {
+    // k = 4, D-mod-k, hosts 0-3 of pod 0 to hosts 8-11 of pod 2: a shift
+    // permutation, one core each (8: agg0 core0, 9: agg1 core2, 10: agg0
+    // core1, 11: agg1 core3), 50 GB/s each. core0 down: 0->8 goes from
+    // pod0-agg0 to core1, which 2->10 uses: those two share pod0-agg0's
+    // link to core1 and core1's to pod2-agg0, 25 GB/s each.
+    let mut f = fat_tree_hosts(&FatTreeConfig {
+        k: 4,
+        ..FatTreeConfig::default()
+    })
+    .unwrap();
+    let mut m = FlowModel::new(&f);
+    let t0 = secs(0.0);
+    let flows: Vec<_> = (0..4)
+        .map(|s| {
+            m.add_routed_flow(
+                t0,
+                &f,
+                (f.nic(s, 0), f.nic(s + 8, 0)),
+                0,
+                100.0 * GB,
+                u64::from(s),
+            )
+            .unwrap()
+        })
+        .collect();
+    m.recompute(t0);
+    let rates = |m: &FlowModel| {
+        flows
+            .iter()
+            .map(|&x| m.rate_bytes_per_s(x))
+            .collect::<Vec<_>>()
+    };
+    let healthy = rates(&m);
+    assert_eq!(healthy, [50.0 * GB; 4]);
+    let core0 = switch(&f, "core0");
+    f.set_switch_up(core0, false);
+    let mut lost = Vec::new();
+    m.reroute(secs(1.0), &f, &mut lost);
+    assert!(lost.is_empty());
+    assert_eq!(rates(&m), [25.0, 50.0, 25.0, 50.0].map(|r| r * GB));
+    let core0_vertex = f.switch_vertices()[core0.0 as usize];
+    for &x in &flows {
+        assert!(m.path(x).iter().all(|&l| f.link(l).dst != core0_vertex));
+    }
+    f.set_switch_up(core0, true);
+    m.reroute(secs(2.0), &f, &mut lost);
+    assert_eq!(
+        rates(&m).iter().map(|r| r.to_bits()).collect::<Vec<_>>(),
+        healthy.iter().map(|r| r.to_bits()).collect::<Vec<_>>()
+    );
 }
