@@ -27,9 +27,8 @@
 //!
 //! Failures ([`super::state`]): routes never cross a link that is down.
 //! Every change of state refreshes, per destination leaf, which switches
-//! still reach it over up links along the build-time next hops (a pass
-//! over the switch-to-switch links per destination leaf, as a subnet
-//! manager's sweep or a routing protocol's reconvergence costs). At a
+//! still reach it over up links along the build-time next hops (work in
+//! proportion to what is down, per destination leaf). At a
 //! switch whose usual next hop is down or leads nowhere, the route takes
 //! another of its next hops that still reaches the destination:
 //! - hashed ECMP rehashes over those only (the rest of the hash), as
@@ -73,10 +72,13 @@ pub(crate) struct Routing {
     set_links: Vec<LinkId>,
     /// Switch a link enters, for following a path (NONE if not a switch).
     link_dst_switch: Vec<u32>,
+    /// Switch a link leaves (NONE if not a switch).
+    link_src_switch: Vec<u32>,
     /// Destination index to leaf ordinal.
     dest_leaves: Vec<u32>,
     /// Switch-to-switch links backwards (CSR): the switches with a link
-    /// into switch `x` are `in_from[in_start[x]..in_start[x + 1]]`.
+    /// into switch `x` are `in_from[in_start[x]..in_start[x + 1]]` (once
+    /// per parallel cable).
     in_start: Vec<u32>,
     in_from: Vec<u32>,
     /// `[switch * dests + dest]`: the switch reaches the destination leaf
@@ -222,6 +224,10 @@ impl Routing {
             set_start,
             set_links,
             link_dst_switch,
+            link_src_switch: links
+                .iter()
+                .map(|l| switch_of(l.src).unwrap_or(NONE))
+                .collect(),
             dest_leaves,
             in_start,
             in_from,
@@ -246,43 +252,53 @@ impl Routing {
     }
 
     /// Recomputes which switches reach which leaves after a change of
-    /// state: per destination leaf, switches in breadth-first order from
-    /// it (so a switch's next hops come before it) reach it when one of
-    /// their next hops is up and reaches it.
-    pub(crate) fn refresh(&mut self, link_up: &[bool], switch_down: &[bool], healthy: bool) {
+    /// state. Per destination leaf, everything reaches it but what the
+    /// failures take away: a switch whose down link was one of its next
+    /// hops, left with no next hop that is up and reaches, no longer
+    /// reaches; the switches with a link into it are checked in turn. The
+    /// next hops form a DAG towards the leaf, so this gives the one answer
+    /// a pass in hop order would, for work in proportion to what is down.
+    pub(crate) fn refresh(&mut self, link_up: &[bool], switch_down: &[bool], down: &[LinkId]) {
         let mut alive = std::mem::take(&mut self.alive);
         alive.clear();
-        if healthy {
+        if down.is_empty() {
             self.alive = alive;
             return;
         }
-        let (s, dests) = (self.dest_of_switch.len(), self.dests);
-        alive.resize(s * dests, false);
-        let mut seen = vec![false; s];
-        let mut queue: Vec<u32> = Vec::with_capacity(s);
+        let dests = self.dests;
+        alive.resize(self.dest_of_switch.len() * dests, true);
+        let mut stack: Vec<u32> = Vec::new();
+        // Whether switch `x` still has a next hop towards `d` that is up
+        // and reaches it.
+        let keeps = |alive: &[bool], x: u32, d: usize| {
+            self.hops_to(x, d).iter().any(|l| {
+                link_up[l.index()] && alive[self.link_dst_switch[l.index()] as usize * dests + d]
+            })
+        };
         for (d, &leaf) in self.dest_leaves.iter().enumerate() {
-            seen.fill(false);
-            queue.clear();
-            seen[leaf as usize] = true;
-            queue.push(leaf);
-            let mut head = 0;
-            while head < queue.len() {
-                let x = queue[head] as usize;
-                head += 1;
-                for &y in &self.in_from[self.in_start[x] as usize..self.in_start[x + 1] as usize] {
-                    if !seen[y as usize] {
-                        seen[y as usize] = true;
-                        queue.push(y);
-                    }
+            stack.clear();
+            if switch_down[leaf as usize] {
+                alive[leaf as usize * dests + d] = false;
+                stack.push(leaf);
+            }
+            for &l in down {
+                let x = self.link_src_switch[l.index()];
+                if x == NONE || x == leaf || !alive[x as usize * dests + d] {
+                    continue;
+                }
+                if !keeps(&alive, x, d) {
+                    alive[x as usize * dests + d] = false;
+                    stack.push(x);
                 }
             }
-            alive[leaf as usize * dests + d] = !switch_down[leaf as usize];
-            for &x in &queue[1..] {
-                let reach = self.hops_to(x, d).iter().any(|l| {
-                    link_up[l.index()]
-                        && alive[self.link_dst_switch[l.index()] as usize * dests + d]
-                });
-                alive[x as usize * dests + d] = reach;
+            while let Some(z) = stack.pop() {
+                let z = z as usize;
+                for &y in &self.in_from[self.in_start[z] as usize..self.in_start[z + 1] as usize] {
+                    if y != leaf && alive[y as usize * dests + d] && !keeps(&alive, y, d) {
+                        alive[y as usize * dests + d] = false;
+                        stack.push(y);
+                    }
+                }
             }
         }
         self.alive = alive;

@@ -366,7 +366,7 @@ impl Fabric {
                 .map(|(l, _)| LinkId(l as u32)),
         );
         self.routing
-            .refresh(&h.link_up, &h.switch_down, h.down_links.is_empty());
+            .refresh(&h.link_up, &h.switch_down, &h.down_links);
         // Count each switch's up links to switches in `leaf_cut`'s place:
         // cut = had some, has none up.
         h.leaf_cut.fill(true);

@@ -3,6 +3,7 @@
 //! moved and re-solved (rates computed by hand on a two-leaf, two-spine
 //! fabric of 400 Gb/s links, 50 GB/s per direction).
 
+use proptest::prelude::*;
 use sim_core::engine::SimTime;
 use sim_core::fabric::builders::{explicit, fat_tree_hosts};
 use sim_core::fabric::{
@@ -464,4 +465,170 @@ fn fat_tree_flows_move_off_a_dead_core_and_back() {
         rates(&m).iter().map(|r| r.to_bits()).collect::<Vec<_>>(),
         healthy.iter().map(|r| r.to_bits()).collect::<Vec<_>>()
     );
+}
+
+/// Hop distances between switches over every switch-to-switch link as
+/// built (`None`: not a switch pair), by breadth-first search on the graph.
+fn switch_distances(f: &Fabric) -> Vec<Vec<Option<u32>>> {
+    let n = f.vertex_count();
+    let is_switch = |v: VertexId| f.vertex(v).switch_name().is_some();
+    let mut all = vec![vec![None; n]; n];
+    for &s in f.switch_vertices() {
+        let dist = &mut all[s.0 as usize];
+        dist[s.0 as usize] = Some(0);
+        let mut queue = vec![s];
+        let mut head = 0;
+        while head < queue.len() {
+            let x = queue[head];
+            head += 1;
+            for l in f.links() {
+                if l.src == x && is_switch(l.dst) && dist[l.dst.0 as usize].is_none() {
+                    dist[l.dst.0 as usize] = Some(dist[x.0 as usize].unwrap() + 1);
+                    queue.push(l.dst);
+                }
+            }
+        }
+    }
+    all
+}
+
+/// Whether a shortest switch path (as built) from `a` to `b` has every
+/// link up: the oracle for routes under failures, by brute force.
+fn shortest_path_up(f: &Fabric, dist: &[Vec<Option<u32>>], a: VertexId, b: VertexId) -> bool {
+    if a == b {
+        return true;
+    }
+    let here = dist[a.0 as usize][b.0 as usize].unwrap();
+    f.links().iter().enumerate().any(|(i, l)| {
+        l.src == a
+            && f.is_link_up(sim_core::fabric::LinkId(i as u32))
+            && dist[l.dst.0 as usize][b.0 as usize] == Some(here - 1)
+            && shortest_path_up(f, dist, l.dst, b)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Random cables and switches of a k = 4 fat-tree down: a pair of hosts
+    /// has a route exactly when a shortest path with every link up exists
+    /// (brute force), the route is such a path, `connects` agrees; flows
+    /// crossing what failed are moved or reported lost exactly when their
+    /// ends have no route; after everything is repaired every flow is back
+    /// on its path and rate.
+    #[test]
+    fn routes_and_flows_follow_random_failures(
+        infiniband in any::<bool>(),
+        cables in prop::collection::vec(0usize..32, 0..8),
+        switches in prop::collection::vec(0usize..20, 0..3),
+        flows in prop::collection::vec((0u32..16, 0u32..16, 0u64..4), 1..24),
+    ) {
+        let preset = if infiniband { LinkPreset::IB_NDR } else { LinkPreset::ROCE_400G };
+        let mut f = fat_tree_hosts(&FatTreeConfig { k: 4, preset, ..FatTreeConfig::default() })
+            .unwrap();
+        let dist = switch_distances(&f);
+        let mut m = FlowModel::new(&f);
+        let t0 = secs(0.0);
+        let ids: Vec<_> = flows
+            .iter()
+            .enumerate()
+            .map(|(i, &(s, d, salt))| {
+                m.add_routed_flow(t0, &f, (f.nic(s, 0), f.nic(d, 0)), salt, 1e12, i as u64)
+                    .unwrap()
+            })
+            .collect();
+        m.recompute(t0);
+        let paths: Vec<Vec<_>> = ids.iter().map(|&x| m.path(x).to_vec()).collect();
+        let rates: Vec<f64> = ids.iter().map(|&x| m.rate_bytes_per_s(x)).collect();
+
+        let all_cables = f.cables().to_vec();
+        let all_switches: Vec<SwitchId> =
+            f.leaf_switches().iter().chain(f.spine_switches()).copied().collect();
+        for &c in &cables {
+            f.set_cable_up(all_cables[c], false);
+        }
+        for &s in &switches {
+            f.set_switch_up(all_switches[s], false);
+        }
+        for a in 0..16 {
+            for b in 0..16 {
+                let (x, y) = (f.nic(a, 0), f.nic(b, 0));
+                let (lx, ly) = (f.leaf_of_nic(x), f.leaf_of_nic(y));
+                let leaf_up = |v: VertexId| {
+                    let o = f.switch_vertices().iter().position(|&w| w == v).unwrap();
+                    f.is_switch_up(SwitchId(o as u32))
+                };
+                let expect = a == b
+                    || (leaf_up(lx) && leaf_up(ly) && shortest_path_up(&f, &dist, lx, ly));
+                for salt in 0..3 {
+                    let path = f.route_vec(x, y, salt);
+                    prop_assert_eq!(!path.is_empty() || a == b, expect, "{} -> {}", a, b);
+                    prop_assert!(path.iter().all(|&l| f.is_link_up(l)));
+                    for w in path.windows(2) {
+                        prop_assert_eq!(f.link(w[0]).dst, f.link(w[1]).src);
+                    }
+                    if !path.is_empty() {
+                        prop_assert_eq!(
+                            path.len() as u32,
+                            dist[lx.0 as usize][ly.0 as usize].unwrap() + 2
+                        );
+                    }
+                }
+                // A node's NICs must be up even for it alone.
+                prop_assert_eq!(f.connects(&[a, b]), expect && leaf_up(lx));
+            }
+        }
+
+        let mut lost = Vec::new();
+        m.reroute(secs(1.0), &f, &mut lost);
+        let mut lost_tags: Vec<u64> = lost.iter().map(|l| l.tag).collect();
+        lost_tags.sort_unstable();
+        let expect_lost: Vec<u64> = flows
+            .iter()
+            .enumerate()
+            .filter(|&(_, &(s, d, salt))| f.route_vec(f.nic(s, 0), f.nic(d, 0), salt).is_empty() && s != d)
+            .map(|(i, _)| i as u64)
+            .collect();
+        prop_assert_eq!(&lost_tags, &expect_lost);
+        for (i, &x) in ids.iter().enumerate() {
+            if m.is_active(x) {
+                let (s, d, salt) = flows[i];
+                prop_assert_eq!(m.path(x), &f.route_vec(f.nic(s, 0), f.nic(d, 0), salt)[..]);
+                prop_assert!(m.path(x).iter().all(|&l| f.is_link_up(l)));
+            }
+        }
+
+        // Everything back: the flows still there return to their paths
+        // and rates.
+        for &c in &all_cables {
+            f.set_cable_up(c, true);
+        }
+        for &s in &all_switches {
+            f.set_switch_up(s, true);
+        }
+        prop_assert!(f.is_healthy());
+        let lost_before = lost.len();
+        m.reroute(secs(1.0), &f, &mut lost);
+        prop_assert_eq!(lost.len(), lost_before, "a repair loses nothing");
+        prop_assert_eq!(m.detoured_flows(), 0);
+        let mut fresh = FlowModel::new(&f);
+        let survivors: Vec<usize> = (0..ids.len()).filter(|&i| m.is_active(ids[i])).collect();
+        let fresh_ids: Vec<_> = survivors
+            .iter()
+            .map(|&i| fresh.add_flow(t0, &paths[i], 1e12, 0))
+            .collect();
+        fresh.recompute(t0);
+        for (&i, &g) in survivors.iter().zip(&fresh_ids) {
+            prop_assert_eq!(m.path(ids[i]), &paths[i][..]);
+            let (a, b) = (m.rate_bytes_per_s(ids[i]), fresh.rate_bytes_per_s(g));
+            prop_assert!(a == b || (a - b).abs() <= 1e-9 * b.max(1.0), "{} vs {}", a, b);
+        }
+        if lost.is_empty() {
+            // No flow lost: the same flows on the same paths as at t0.
+            for (i, &x) in ids.iter().enumerate() {
+                let r = m.rate_bytes_per_s(x);
+                prop_assert!(r == rates[i] || (r - rates[i]).abs() <= 1e-9 * rates[i].max(1.0));
+            }
+        }
+    }
 }
