@@ -121,8 +121,8 @@ impl Health {
             })
             .collect();
         let mut under_start = vec![0u32; s + 1];
-        // NICs are numbered node by node, so a node's NICs on one switch
-        // are adjacent: count a node once per switch.
+        // NICs are numbered node by node, so remembering the last node
+        // seen on each switch counts every node once per switch.
         let mut last: Vec<Option<NodeId>> = vec![None; s];
         for nic in nics {
             if last[nic.leaf as usize] != Some(nic.node) {
