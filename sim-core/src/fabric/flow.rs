@@ -36,7 +36,7 @@
 //! heap of `(finish, slot, version)`; a change of finish time bumps the
 //! version, so a popped entry whose version is stale is skipped.
 //!
-//! Failures ([`reroute`]): a flow added with its ends
+//! Failures (`flow/reroute.rs`): a flow added with its ends
 //! ([`FlowModel::add_routed_flow`]) is moved when a link of its path goes
 //! down, and back when what it went around returns; one whose ends have no
 //! up path left is removed and reported.
@@ -114,7 +114,7 @@ pub struct FlowModel {
     /// Ends and salt of a flow added by [`FlowModel::add_routed_flow`]
     /// ([`RouteKey::NONE`] for [`FlowModel::add_flow`]'s).
     route_key: Vec<RouteKey>,
-    /// On a detour around something down (see [`reroute`]).
+    /// On a detour around something down (see `flow/reroute.rs`).
     detoured: Vec<bool>,
 
     active_count: usize,
