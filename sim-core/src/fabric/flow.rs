@@ -36,6 +36,11 @@
 //! heap of `(finish, slot, version)`; a change of finish time bumps the
 //! version, so a popped entry whose version is stale is skipped.
 //!
+//! Failures (`flow/reroute.rs`): a flow added with its ends
+//! ([`FlowModel::add_routed_flow`]) is moved when a link of its path goes
+//! down, and back when what it went around returns; one whose ends have no
+//! up path left is removed and reported.
+//!
 //! Invariants:
 //! - after `recompute`, rates are max-min fair on every component and no
 //!   link carries more than its capacity (up to float rounding);
@@ -49,12 +54,16 @@
 //! - in the steady state (slots, link lists and scratch buffers at their
 //!   high-water mark) no call allocates.
 
+mod reroute;
+
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::engine::{NS_PER_SEC, SimTime};
 
-use super::{Fabric, LinkId};
+use super::{Fabric, LinkId, VertexId};
+
+pub use reroute::LostFlow;
 
 /// A flow of a [`FlowModel`]: a slot and its generation, so an id kept
 /// after its flow ended is recognised as stale.
@@ -102,6 +111,11 @@ pub struct FlowModel {
     active: Vec<bool>,
     stamp: Vec<u32>,
     free: Vec<u32>,
+    /// Ends and salt of a flow added by [`FlowModel::add_routed_flow`]
+    /// ([`RouteKey::NONE`] for [`FlowModel::add_flow`]'s).
+    route_key: Vec<RouteKey>,
+    /// On a detour around something down (see `flow/reroute.rs`).
+    detoured: Vec<bool>,
 
     active_count: usize,
     stalled_count: usize,
@@ -109,9 +123,32 @@ pub struct FlowModel {
     dirty_links: Vec<u32>,
     epoch: u32,
     completions: BinaryHeap<Reverse<(u64, u32, u32)>>,
+    /// Slots of flows on a detour (some may have ended since; checked on
+    /// use).
+    detours: Vec<u32>,
 
     // Scratch, reused by every recompute.
     local: Local,
+    // Scratch of `reroute`.
+    moving: Vec<u32>,
+    route_buf: Vec<LinkId>,
+}
+
+/// Where a routed flow goes, to route it again.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct RouteKey {
+    src: VertexId,
+    dst: VertexId,
+    salt: u64,
+}
+
+impl RouteKey {
+    /// A flow added with a bare path.
+    const NONE: RouteKey = RouteKey {
+        src: VertexId(u32::MAX),
+        dst: VertexId(u32::MAX),
+        salt: 0,
+    };
 }
 
 /// A link as the gathering sees it, in one record so a visit costs one
@@ -208,13 +245,18 @@ impl FlowModel {
             active: Vec::new(),
             stamp: Vec::new(),
             free: Vec::new(),
+            route_key: Vec::new(),
+            detoured: Vec::new(),
             active_count: 0,
             stalled_count: 0,
             dirty_flows: Vec::new(),
             dirty_links: Vec::new(),
             epoch: 0,
             completions: BinaryHeap::new(),
+            detours: Vec::new(),
             local: Local::default(),
+            moving: Vec::new(),
+            route_buf: Vec::new(),
         }
     }
 
@@ -236,6 +278,8 @@ impl FlowModel {
                 self.version.push(0);
                 self.active.push(false);
                 self.stamp.push(0);
+                self.route_key.push(RouteKey::NONE);
+                self.detoured.push(false);
                 i
             }
         };
@@ -251,6 +295,7 @@ impl FlowModel {
         self.rate[i] = UNSOLVED;
         self.finish_ns[i] = NEVER;
         self.tag[i] = tag;
+        self.route_key[i] = RouteKey::NONE;
         self.active[i] = true;
         self.active_count += 1;
         self.dirty_flows.push(index);
@@ -277,13 +322,7 @@ impl FlowModel {
         if self.dirty_flows.is_empty() && self.dirty_links.is_empty() {
             return;
         }
-        self.epoch = self.epoch.wrapping_add(1);
-        if self.epoch == 0 {
-            // Stamps wrapped: clear them so no old stamp equals a new epoch.
-            self.link_mark.iter_mut().for_each(|s| s.stamp = 0);
-            self.stamp.fill(0);
-            self.epoch = 1;
-        }
+        self.next_epoch();
         self.collect_component();
         self.water_fill();
         self.apply(now.as_ns());
@@ -295,6 +334,17 @@ impl FlowModel {
             let (active, version) = (&self.active, &self.version);
             self.completions
                 .retain(|Reverse((_, i, v))| active[*i as usize] && version[*i as usize] == *v);
+        }
+    }
+
+    /// A new epoch: no link or flow is stamped with it yet.
+    fn next_epoch(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            // Stamps wrapped: clear them so no old stamp equals a new epoch.
+            self.link_mark.iter_mut().for_each(|s| s.stamp = 0);
+            self.stamp.fill(0);
+            self.epoch = 1;
         }
     }
 
@@ -433,10 +483,9 @@ impl FlowModel {
         (self.remaining_bytes[i] - rate * elapsed_s).max(0.0)
     }
 
-    /// Takes a flow out of its links and frees its slot.
-    fn release(&mut self, index: u32) {
-        let i = index as usize;
-        for l in &self.path[i] {
+    /// Takes a flow out of its links, marking them dirty.
+    fn unlink(&mut self, index: u32) {
+        for l in &self.path[index as usize] {
             let list = &mut self.link_flows[l.index()];
             let at = list
                 .iter()
@@ -446,9 +495,16 @@ impl FlowModel {
             self.link_mark[l.index()].flows -= 1;
             self.dirty_links.push(l.0);
         }
+    }
+
+    /// Takes a flow out of its links and frees its slot.
+    fn release(&mut self, index: u32) {
+        let i = index as usize;
+        self.unlink(index);
         if self.rate[i] == 0.0 {
             self.stalled_count -= 1;
         }
+        self.detoured[i] = false;
         self.active[i] = false;
         self.generation[i] = self.generation[i].wrapping_add(1);
         self.version[i] = self.version[i].wrapping_add(1);

@@ -14,19 +14,27 @@
 //! two directed links, one per direction, each with the full per-direction
 //! rate.
 //!
+//! Cables and switches can fail and be repaired ([`state`]): what is down
+//! leaves routing until it is back, and [`FlowModel::reroute`] moves the
+//! flows that crossed it.
+//!
 //! Invariants:
 //! - vertex and link ids are dense (`0..vertex_count`, `0..link_count`) and
-//!   never change after the build, so they index flat arrays;
+//!   never change after the build, so they index flat arrays; links come
+//!   in pairs, the two directions of one cable ([`CableId`]);
 //! - every NIC is attached to exactly one switch, and every leaf can reach
-//!   every other leaf (the build refuses a disconnected fabric);
-//! - routing tables are computed once at build time; routing a flow
-//!   allocates nothing and depends only on (source, destination, salt);
+//!   every other leaf as built (the build refuses a disconnected fabric);
+//! - routing tables are computed once at build time, and which switches
+//!   still reach which leaves after every change of state; routing a flow
+//!   allocates nothing and depends only on (source, destination, salt)
+//!   and what is down; with nothing down, routes are those of the build;
 //! - nothing here iterates a hash map to decide anything.
 
 pub mod builders;
 pub mod flow;
 pub mod presets;
 pub mod routing;
+pub mod state;
 
 use std::fmt;
 
@@ -37,8 +45,9 @@ pub use builders::{
     MAX_EXPLICIT_CABLES, MAX_FABRIC_ENDPOINTS, MAX_FAT_TREE_K, MAX_SWITCH_RADIX, PcieGen,
     RailOptimizedConfig, SingleSwitchConfig,
 };
-pub use flow::{FlowId, FlowModel};
+pub use flow::{FlowId, FlowModel, LostFlow};
 pub use presets::LinkPreset;
+pub use state::{CableId, SwitchId};
 
 /// Dense index of a vertex of a [`Fabric`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -283,6 +292,8 @@ pub struct Fabric {
     /// Switch ordinal to vertex.
     pub(crate) switches: Vec<VertexId>,
     pub(crate) routing: routing::Routing,
+    /// Which cables and switches are up ([`state`]).
+    pub(crate) health: state::Health,
     leaf_groups: Vec<LeafGroup>,
     preset: LinkPreset,
 }
@@ -702,6 +713,13 @@ impl Assembly {
             &self.nics,
         )?;
         let leaf_groups = leaf_groups(&self);
+        let tiers: Vec<u8> = (self.switches.iter())
+            .map(|&v| match &self.graph[NodeIndex::new(v.index())] {
+                Vertex::Switch { tier, .. } => *tier,
+                _ => unreachable!("switch list holds a non-switch"),
+            })
+            .collect();
+        let health = state::Health::new(&self.links, &self.roles, &tiers, &self.nics);
         Ok(Fabric {
             graph: self.graph,
             links: self.links,
@@ -711,6 +729,7 @@ impl Assembly {
             nics: self.nics,
             switches: self.switches,
             routing,
+            health,
             leaf_groups,
             preset: self.preset,
         })

@@ -25,8 +25,30 @@
 //! of one node talk over their NVSwitch (or host bridge) and never touch
 //! the network.
 //!
-//! Invariants: every leaf with NICs reaches every other (the build fails
-//! otherwise); routing allocates nothing beyond growing the caller's path
+//! Failures ([`super::state`]): routes never cross a link that is down.
+//! Every change of state refreshes, per destination leaf, which switches
+//! still reach it over up links along the build-time next hops (work in
+//! proportion to what is down, per destination leaf). At a
+//! switch whose usual next hop is down or leads nowhere, the route takes
+//! another of its next hops that still reaches the destination:
+//! - hashed ECMP rehashes over those only (the rest of the hash), as
+//!   switches with resilient hashing do: flows whose hop is up keep it;
+//! - D-mod-k takes among them by the destination's next base-k digit, so
+//!   the destinations of a dead port spread over the live ones and the
+//!   others keep their ports. A real subnet manager (OpenSM) re-sweeps the
+//!   fabric and recomputes every switch's forwarding table with its
+//!   routing engine, which may also move destinations whose port is alive;
+//!   this keeps them, an approximation.
+//!
+//! Paths stay on the build-time shortest (up/down) paths: a pair whose
+//! every such path is broken has no route (`route` returns false), even
+//! if a longer detour through another leaf exists. That is what Clos
+//! fabrics do (up*/down* routing forbids the valley; BGP's AS-path check
+//! in RFC 7938 designs likewise).
+//!
+//! Invariants: every leaf with NICs reaches every other as built (the
+//! build fails otherwise); with nothing down routes are those of the
+//! build; routing allocates nothing beyond growing the caller's path
 //! buffer.
 
 use std::collections::HashMap;
@@ -50,6 +72,29 @@ pub(crate) struct Routing {
     set_links: Vec<LinkId>,
     /// Switch a link enters, for following a path (NONE if not a switch).
     link_dst_switch: Vec<u32>,
+    /// Switch a link leaves (NONE if not a switch).
+    link_src_switch: Vec<u32>,
+    /// Destination index to leaf ordinal.
+    dest_leaves: Vec<u32>,
+    /// Switch-to-switch links backwards (CSR): the switches with a link
+    /// into switch `x` are `in_from[in_start[x]..in_start[x + 1]]` (once
+    /// per parallel cable).
+    in_start: Vec<u32>,
+    in_from: Vec<u32>,
+    /// `[switch * dests + dest]`: the switch reaches the destination leaf
+    /// over up links. Empty while nothing is down (everything reaches).
+    alive: Vec<bool>,
+}
+
+/// How [`Fabric::route`] found a path.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Routed {
+    /// No path over up links.
+    NoPath,
+    /// The path of the fabric as built.
+    Usual,
+    /// Around something down: a switch took another next hop.
+    Detour,
 }
 
 impl Routing {
@@ -179,19 +224,90 @@ impl Routing {
             set_start,
             set_links,
             link_dst_switch,
+            link_src_switch: links
+                .iter()
+                .map(|l| switch_of(l.src).unwrap_or(NONE))
+                .collect(),
+            dest_leaves,
+            in_start,
+            in_from,
+            alive: Vec::new(),
         })
     }
 
     /// Equal-cost next hops from switch `sw` towards leaf `dest_leaf`
     /// (switch ordinals); empty at the leaf itself.
     fn next_hops(&self, sw: u32, dest_leaf: u32) -> &[LinkId] {
-        let d = self.dest_of_switch[dest_leaf as usize];
-        let id = self.table[sw as usize * self.dests + d as usize];
+        self.hops_to(sw, self.dest_of_switch[dest_leaf as usize] as usize)
+    }
+
+    /// [`Routing::next_hops`] by destination index.
+    fn hops_to(&self, sw: u32, d: usize) -> &[LinkId] {
+        let id = self.table[sw as usize * self.dests + d];
         if id == NONE {
             return &[];
         }
         &self.set_links
             [self.set_start[id as usize] as usize..self.set_start[id as usize + 1] as usize]
+    }
+
+    /// Recomputes which switches reach which leaves after a change of
+    /// state. Per destination leaf, everything reaches it but what the
+    /// failures take away: a switch whose down link was one of its next
+    /// hops, left with no next hop that is up and reaches, no longer
+    /// reaches; the switches with a link into it are checked in turn. The
+    /// next hops form a DAG towards the leaf, so this gives the one answer
+    /// a pass in hop order would, for work in proportion to what is down.
+    pub(crate) fn refresh(&mut self, link_up: &[bool], switch_down: &[bool], down: &[LinkId]) {
+        let mut alive = std::mem::take(&mut self.alive);
+        alive.clear();
+        if down.is_empty() {
+            self.alive = alive;
+            return;
+        }
+        let dests = self.dests;
+        alive.resize(self.dest_of_switch.len() * dests, true);
+        let mut stack: Vec<u32> = Vec::new();
+        // Whether switch `x` still has a next hop towards `d` that is up
+        // and reaches it.
+        let keeps = |alive: &[bool], x: u32, d: usize| {
+            self.hops_to(x, d).iter().any(|l| {
+                link_up[l.index()] && alive[self.link_dst_switch[l.index()] as usize * dests + d]
+            })
+        };
+        for (d, &leaf) in self.dest_leaves.iter().enumerate() {
+            stack.clear();
+            if switch_down[leaf as usize] {
+                alive[leaf as usize * dests + d] = false;
+                stack.push(leaf);
+            }
+            for &l in down {
+                let x = self.link_src_switch[l.index()];
+                if x == NONE || x == leaf || !alive[x as usize * dests + d] {
+                    continue;
+                }
+                if !keeps(&alive, x, d) {
+                    alive[x as usize * dests + d] = false;
+                    stack.push(x);
+                }
+            }
+            while let Some(z) = stack.pop() {
+                let z = z as usize;
+                for &y in &self.in_from[self.in_start[z] as usize..self.in_start[z + 1] as usize] {
+                    if y != leaf && alive[y as usize * dests + d] && !keeps(&alive, y, d) {
+                        alive[y as usize * dests + d] = false;
+                        stack.push(y);
+                    }
+                }
+            }
+        }
+        self.alive = alive;
+    }
+
+    /// Switch `sw` reaches leaf `leaf` (which has NICs) over up links.
+    pub(crate) fn reaches(&self, sw: u32, leaf: u32) -> bool {
+        self.alive.is_empty()
+            || self.alive[sw as usize * self.dests + self.dest_of_switch[leaf as usize] as usize]
     }
 }
 
@@ -208,73 +324,133 @@ impl Fabric {
     /// Writes into `out` (cleared first) the links of the path from `src`
     /// to `dst`, two GPUs or NICs. Among equal-cost next hops the choice
     /// hashes (src, dst, salt, switch). Returns false, with `out` empty,
-    /// when no path exists (a GPU of a node without compute NICs talking
-    /// off its node). `src == dst` gives an empty path and true.
+    /// when no path exists: a GPU of a node without compute NICs talking
+    /// off its node, or every path crossing something down
+    /// ([`Fabric::set_cable_up`], [`Fabric::set_switch_up`]). `src == dst`
+    /// gives an empty path and true.
     ///
     /// Panics if `src` or `dst` is a switch or a node's hub: only GPUs and
     /// NICs send and receive.
     pub fn route(&self, src: VertexId, dst: VertexId, salt: u64, out: &mut Vec<LinkId>) -> bool {
+        self.route_how(src, dst, salt, out) != Routed::NoPath
+    }
+
+    /// [`Fabric::route`], saying whether the path is the usual one or a
+    /// detour around something down.
+    pub(crate) fn route_how(
+        &self,
+        src: VertexId,
+        dst: VertexId,
+        salt: u64,
+        out: &mut Vec<LinkId>,
+    ) -> Routed {
         out.clear();
         if src == dst {
-            return true;
+            return Routed::Usual;
         }
+        let degraded = !self.health.is_healthy();
+        let up = |l: LinkId| !degraded || self.health.is_link_up(l);
         let (src_gpu, src_nic) = self.endpoint(src);
         let (dst_gpu, dst_nic) = self.endpoint(dst);
         if let (Some(a), Some(b)) = (src_gpu, dst_gpu) {
             let (a, b) = (&self.gpus[a as usize], &self.gpus[b as usize]);
             if a.node == b.node {
+                if !(up(a.to_hub) && up(b.from_hub)) {
+                    return Routed::NoPath;
+                }
                 out.push(a.to_hub);
                 out.push(b.from_hub);
-                return true;
+                return Routed::Usual;
             }
         }
         if src_nic == u32::MAX || dst_nic == u32::MAX {
-            return false;
+            return Routed::NoPath;
         }
+        let mut how = Routed::Usual;
         if let Some(g) = src_gpu {
             out.push(self.gpus[g as usize].to_nic);
         }
         if src_nic != dst_nic {
             let (from, to) = (&self.nics[src_nic as usize], &self.nics[dst_nic as usize]);
+            if degraded && !(up(from.up) && up(to.down) && self.routing.reaches(from.leaf, to.leaf))
+            {
+                out.clear();
+                return Routed::NoPath;
+            }
             out.push(from.up);
             let key = splitmix64((u64::from(src.0) << 32 | u64::from(dst.0)) ^ salt);
             let destination_routed = self.preset().is_infiniband();
             let mut divisor = 1u64;
             let mut sw = from.leaf;
+            // A next hop that is up and still leads to the destination.
+            let usable = |l: &LinkId| {
+                up(*l)
+                    && self
+                        .routing
+                        .reaches(self.routing.link_dst_switch[l.index()], to.leaf)
+            };
             while sw != to.leaf {
                 let hops = self.routing.next_hops(sw, to.leaf);
                 debug_assert!(!hops.is_empty(), "build checked leaves reach each other");
-                let pick = if hops.len() == 1 {
-                    hops[0]
+                let len = hops.len() as u64;
+                // The usual choice, and a second number to choose among
+                // the usable hops when it is not one of them.
+                let (pick, again) = if hops.len() == 1 {
+                    (0, 0)
                 } else if destination_routed {
                     // D-mod-k: climbing, the port is a digit of the
                     // destination's number, one digit per tier; going down
                     // over parallel cables, its number modulo their count.
-                    let len = hops.len() as u64;
+                    // Around a dead port: the next digit.
                     let climbing = self.switch_tier(self.routing.link_dst_switch[hops[0].index()])
                         > self.switch_tier(sw);
-                    let digit = if climbing {
+                    if climbing {
                         let d = (u64::from(dst_nic) / divisor) % len;
                         divisor = divisor.saturating_mul(len);
-                        d
+                        (d, u64::from(dst_nic) / divisor)
                     } else {
-                        u64::from(dst_nic) % len
-                    };
-                    hops[digit as usize]
+                        (u64::from(dst_nic) % len, u64::from(dst_nic) / len)
+                    }
                 } else {
                     let h = splitmix64(key ^ u64::from(sw));
-                    // Multiply-shift maps the hash onto 0..len without a division.
-                    hops[(((h >> 32) * hops.len() as u64) >> 32) as usize]
+                    // Multiply-shift maps the hash onto 0..len without a
+                    // division; the low half rehashes over the usable hops.
+                    ((((h >> 32) * len) >> 32), h & 0xFFFF_FFFF)
                 };
-                out.push(pick);
-                sw = self.routing.link_dst_switch[pick.index()];
+                let mut link = hops[pick as usize];
+                if degraded && !usable(&link) {
+                    let m = hops.iter().filter(|l| usable(l)).count() as u64;
+                    if m == 0 {
+                        // Unreachable: `sw` was entered because it reaches.
+                        out.clear();
+                        return Routed::NoPath;
+                    }
+                    let k = if destination_routed {
+                        again % m
+                    } else {
+                        (again * m) >> 32
+                    };
+                    link = *hops
+                        .iter()
+                        .filter(|l| usable(l))
+                        .nth(k as usize)
+                        .expect("k < m usable hops");
+                    how = Routed::Detour;
+                }
+                out.push(link);
+                sw = self.routing.link_dst_switch[link.index()];
             }
             out.push(to.down);
         }
         if let Some(g) = dst_gpu {
             out.push(self.gpus[g as usize].from_nic);
         }
-        true
+        if degraded && !out.iter().all(|&l| up(l)) {
+            // A GPU's own PCIe link to its NIC is down.
+            out.clear();
+            return Routed::NoPath;
+        }
+        how
     }
 
     /// The tier of switch ordinal `sw` (0 = leaf).

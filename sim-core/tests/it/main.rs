@@ -22,6 +22,7 @@
 //! | `fcfs`, `teaching` | hand-computed schedules |
 //! | `slurm_recorded` | start times against a real slurmctld's, recorded (`scripts/slurm/`): the share within 3 s, as a floor |
 //! | `slurm_semantics` | where the scheduler follows Slurm's source, not a simpler reading (each test cites the file and function) |
+//! | `fabric_failures` | cables and switches down and back: routes avoid them, cut-off nodes, flows moved and re-solved (hand-computed rates) |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
 //! | `trace_reader` | trace.jsonl reads back as written; damaged traces refused where they break |
 //! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each) |
@@ -34,6 +35,7 @@ mod bad_input_messages;
 mod cli;
 mod cli_edges;
 mod determinism;
+mod fabric_failures;
 mod fcfs;
 mod hardware;
 mod import_slurm;
