@@ -532,21 +532,28 @@ impl Timeline {
 
     /// The counts as step functions sampled into at most `buckets` points
     /// per series, each bucket holding the time-weighted mean, so the area
-    /// under the curve (GPU-seconds) is kept: `(t_s, busy GPUs, queued)`.
-    pub fn sampled_counts(&self, buckets: usize) -> Vec<[f64; 3]> {
+    /// under the curve (GPU-seconds) is kept: `(t_s, busy GPUs, queued,
+    /// down GPUs, draining GPUs)`.
+    pub fn sampled_counts(&self, buckets: usize) -> Vec<[f64; 5]> {
         let end = self.end_ns();
         if self.changes.is_empty() || end == 0 || buckets == 0 {
             return Vec::new();
         }
         let width_ns = (end as f64 / buckets as f64).max(1.0);
         let buckets = ((end as f64 / width_ns).ceil() as usize).max(1);
-        let mut area = vec![[0.0f64; 2]; buckets];
+        let mut area = vec![[0.0f64; 4]; buckets];
         let mut from_ns = 0.0;
-        let mut value = [0.0f64; 2];
+        let mut value = [0.0f64; 4];
         for (change, counts) in self.changes.iter().zip(&self.counts) {
             spread(&mut area, width_ns, from_ns, change.t_ns as f64, value);
             from_ns = change.t_ns as f64;
-            value = [f64::from(counts.busy_gpus), f64::from(counts.queued_jobs)];
+            value = [
+                counts.busy_gpus,
+                counts.queued_jobs,
+                counts.down_gpus,
+                counts.draining_gpus,
+            ]
+            .map(f64::from);
         }
         spread(&mut area, width_ns, from_ns, end as f64, value);
         area.iter()
@@ -556,6 +563,8 @@ impl Timeline {
                     (b as f64 + 0.5) * width_ns * 1e-9,
                     a[0] / width_ns,
                     a[1] / width_ns,
+                    a[2] / width_ns,
+                    a[3] / width_ns,
                 ]
             })
             .collect()
@@ -660,14 +669,21 @@ pub struct Stats {
 }
 
 /// Adds `value` held over `[from_ns, to_ns)` to the buckets it covers.
-fn spread(area: &mut [[f64; 2]], width_ns: f64, from_ns: f64, to_ns: f64, value: [f64; 2]) {
+fn spread<const N: usize>(
+    area: &mut [[f64; N]],
+    width_ns: f64,
+    from_ns: f64,
+    to_ns: f64,
+    value: [f64; N],
+) {
     let mut t = from_ns;
     while t < to_ns {
         let bucket = ((t / width_ns) as usize).min(area.len() - 1);
         let bucket_end = ((bucket + 1) as f64 * width_ns).max(t + 1.0);
         let step_end = to_ns.min(bucket_end);
-        area[bucket][0] += value[0] * (step_end - t);
-        area[bucket][1] += value[1] * (step_end - t);
+        for (sum, v) in area[bucket].iter_mut().zip(value) {
+            *sum += v * (step_end - t);
+        }
         t = step_end;
     }
 }

@@ -14,10 +14,12 @@
 //! Expected values are read off that table, never off the viewer.
 
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use sim_core::metrics::{JobState, JsonlTraceReader, TraceAlloc, TraceRecord};
 use sim_gui::app::{Settings, Tab, ViewerApp};
 use sim_gui::session::{Source, Status};
 use sim_gui::timeline::{NodeState, Timeline};
+use sim_gui::views::Selection;
 
 use crate::repo;
 
@@ -113,6 +115,12 @@ fn node_states_and_counts_follow_the_trace_at_any_instant() {
     assert_eq!(NodeState::Draining.slurm_name(4, 4), "DRAINING");
     assert_eq!(NodeState::Draining.slurm_name(0, 4), "DRAINED");
     assert_eq!(t.nodes.downs_until(0, 150 * MIN_NS), 1);
+    // The plots' resampled curves keep the down GPU-seconds: node0's 4
+    // GPUs for the hour from 30 to 90 minutes.
+    let samples = t.sampled_counts(100);
+    let width_s = samples[1][0] - samples[0][0];
+    let down_gpu_s: f64 = samples.iter().map(|s| s[3] * width_s).sum();
+    assert!((down_gpu_s - 4.0 * 3600.0).abs() < 1e-6, "{down_gpu_s}");
     // Stepping visits node changes too: from 1 h the next is node0's return.
     assert_eq!(t.next_change_after(60 * MIN_NS), Some(90 * MIN_NS));
 }
@@ -274,4 +282,61 @@ fn viewer(source: Source, tab: Tab) -> Harness<'static, ViewerApp> {
     h.state_mut().wait_until_loaded();
     h.run_ok();
     h
+}
+
+#[test]
+fn the_map_and_inspector_show_the_outage_and_its_cause() {
+    let mut h = viewer(Source::from_path(&repo(TRACE), Vec::new()), Tab::Map);
+    assert_eq!(h.state().status(), Some(Status::Done));
+    h.state_mut().settings.playback.now_ns = 60 * MIN_NS;
+    h.state_mut().selection = Selection::Node(0);
+    h.run_ok();
+    // The legend gains the two states, the headline counts the down GPUs
+    // (map header and status bar alike).
+    h.get_by_label("draining");
+    h.get_by_label_contains("4 of 8 GPUs busy · 4 down · 0 draining");
+    h.get_by_label_contains("4 / 8 GPUs busy (50 %) · 4 down · 0 draining");
+    // The node inspector: Slurm's state, since when and why.
+    h.get_by_label("state: DOWN since 00:30:00, cause: gpu_hbm3");
+    h.get_by_label("down 1 time so far");
+    assert_eq!(
+        h.query_all_by_label("down").count(),
+        5,
+        "the legend and 4 GPUs"
+    );
+
+    // Later node1 is drained with no job left.
+    h.state_mut().settings.playback.now_ns = 150 * MIN_NS;
+    h.state_mut().selection = Selection::Node(1);
+    h.run_ok();
+    h.get_by_label("state: DRAINED since 02:00:00, cause: lemon");
+    h.get_by_label_contains("0 of 8 GPUs busy · 0 down · 4 draining");
+
+    // The job inspector: the failure, its cause, and what happened next.
+    h.state_mut().settings.playback.now_ns = 60 * MIN_NS;
+    h.state_mut().selection = Selection::Job(1);
+    h.run_ok();
+    h.get_by_label("interrupted by 1 failure");
+    h.get_by_label("ended by a failure: gpu_hbm3 · requeued · 2.0 GPU-h lost");
+    h.get_by_label("running");
+
+    // The plots draw the down and draining shares beside utilization.
+    h.get_by_label("Plots").click();
+    h.run_ok();
+    h.get_by_label("GPUs busy, down and draining (% of all GPUs)");
+}
+
+#[test]
+fn the_gantt_chart_marks_the_failed_run() {
+    let mut h = viewer(Source::from_path(&repo(TRACE), Vec::new()), Tab::Gantt);
+    h.get_by_label("× 1 ended by a failure");
+    // Lane 0 holds job 1's first run (0-30 min) then its restart. The
+    // fitted chart spans -1.5 min to 2 h 31 min; 100 points in is 9 to 20
+    // minutes for any chart 700 to 1,400 points wide: in the failed run.
+    let header = h.get_by_label_contains("runs of 2 jobs").rect();
+    let on_run = egui::pos2(header.min.x + 100.0, header.max.y + 6.0 + 20.0 + 7.0);
+    h.hover_at(on_run);
+    h.run_ok();
+    h.get_by_label("job 1 “train”");
+    h.get_by_label("ended by a failure: gpu_hbm3 · requeued · 2.0 GPU-h lost");
 }
