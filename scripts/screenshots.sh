@@ -4,6 +4,13 @@
 # renderer: wgpu on Mesa's software drivers, no GPU needed).
 #
 #   scripts/screenshots.sh [OUT_DIR]      (default: target/screenshots)
+#   scripts/screenshots.sh OUT_DIR FILE [VIEWER_ARGS...]
+#
+# The second form shoots only FILE, once per view (map, gantt, plots, jobs),
+# passing VIEWER_ARGS on to clustersim-gui. FILE is a scenario (.ron) or a
+# trace written by `clustersim run SCENARIO --out DIR` (DIR/trace.jsonl),
+# e.g. a run with failures at the first hour, job 1 in the inspector:
+#   scripts/screenshots.sh target/shots DIR/trace.jsonl --at 3600 --select-job 1
 #
 # Needs xvfb-run and Mesa; on Debian/Ubuntu:
 #   apt-get install xvfb mesa-vulkan-drivers libegl-mesa0 libgl1-mesa-dri
@@ -11,6 +18,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/screenshots}
 mkdir -p "$out"
+if [ $# -ge 2 ] && [ ! -f "$2" ]; then
+    echo "screenshots.sh: no file $2 (a scenario .ron or a trace.jsonl)" >&2
+    exit 2
+fi
 
 if ! command -v xvfb-run >/dev/null; then
     echo "screenshots.sh needs xvfb-run: apt-get install xvfb mesa-vulkan-drivers libegl-mesa0 libgl1-mesa-dri" >&2
@@ -33,6 +44,17 @@ shot() {
     echo "$out/$name.png"
 }
 
+if [ $# -ge 2 ]; then
+    file=$2
+    shift 2
+    name=$(basename "$file")
+    name=${name%.*}
+    for view in map gantt plots jobs; do
+        shot "$view-$name" "$file" --view "$view" "$@"
+    done
+    exit 0
+fi
+
 # Teaching: FCFS leaves 16 GPUs idle for an hour while "big" waits.
 shot map-fcfs-vs-easy scenarios/teaching/fcfs-vs-easy.ron --view map --at 3000 --select-job 2
 # EASY backfills job 4 and so delays the second queued job (job 3).
@@ -48,5 +70,9 @@ shot map-training scenarios/hardware/leaf-spine-2to1.ron --view map --at 5400 --
 # 2,048 nodes and 10,000 jobs (the frame-time benchmark's scenario).
 shot map-2048-nodes sim-gui/benches/viewer-2048-nodes.ron --view map --at 200000 --select-job 5000
 shot gantt-2048-nodes sim-gui/benches/viewer-2048-nodes.ron --view gantt --at 200000 --select-job 5000
+# A trace (version 4) with a node failure: node0 DOWN (vermillion, crossed)
+# while job 1 restarts on node1; the inspector shows the failure's cause.
+shot map-node-down sim-gui/tests/traces/failures-2x4.jsonl --view map --at 3600 --select-job 1
+shot gantt-failure sim-gui/tests/traces/failures-2x4.jsonl --view gantt --at 3600 --select-job 1
 # A malformed scenario: the CLI's error, in the window.
 shot error-bad-unit sim-core/tests/broken/03-bad-unit.ron

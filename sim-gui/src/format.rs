@@ -64,6 +64,33 @@ pub fn speed(x: f64) -> String {
     }
 }
 
+/// ` · 8 down · 3 draining` for a run that has node failures or drains
+/// (`shown`), nothing otherwise: what the headline counts add.
+pub fn out_of_service(counts: &crate::timeline::Counts, shown: bool) -> String {
+    if shown {
+        format!(
+            " · {} down · {} draining",
+            counts.down_gpus, counts.draining_gpus
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// `ended by a failure: gpu_hbm3 · requeued · 1.2 GPU-h lost`.
+pub fn failure(f: &crate::timeline::Failure) -> String {
+    format!(
+        "ended by a failure: {} · {} · {:.1} GPU-h lost",
+        f.cause,
+        if f.requeued {
+            "requeued"
+        } else {
+            "not requeued (NODE_FAIL)"
+        },
+        f.lost_gpu_s / 3600.0
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,11 @@
-//! The state-change trace: one record per submit, refusal, start and end,
-//! in the order the simulation handled them. The viewer replays it; scripts
+//! The state-change trace: one record per submit, refusal, start, end,
+//! preemption, failure and node state change, in the order the simulation handled them. The viewer replays it; scripts
 //! can grep it. [`TraceEvent`] is what a run emits (borrowed, allocation
 //! free); [`TraceRecord`] is the owned form a reader gets back from
 //! [`JsonlTraceReader`].
 //!
 //! File format (JSON lines, `trace.jsonl`): the first line is a header
-//! `{"event":"header","format":"clustersim-trace","version":3,...}` that
+//! `{"event":"header","format":"clustersim-trace","version":4,...}` that
 //! describes the cluster (node names, GPU counts, groups, leaf switches) so
 //! a trace can be shown without its scenario; then one object per state
 //! change, each with `t_ns` (integer nanoseconds) and `event`:
@@ -21,6 +21,28 @@
 //! preempted job gets `{"event":"preempt","job":..,"requeued":true,"lost_gpu_s":..}`:
 //! when requeued it is queued again (and later has another `start`);
 //! otherwise an `end` with state `PREEMPTED` follows.
+//!
+//! Failures (version 4):
+//!
+//! ```text
+//! {"t_ns":..,"event":"fail","job":1,"cause":"gpu","requeued":true,"lost_gpu_s":..}
+//! {"t_ns":..,"event":"node_down","node":3,"cause":"gpu"}
+//! {"t_ns":..,"event":"node_drain","node":5,"cause":"lemon"}
+//! {"t_ns":..,"event":"node_up","node":3}
+//! ```
+//! A `fail` releases the job's GPUs at that instant; a requeued job later
+//! has another `start` (at once, for a restart in place or on a spare),
+//! otherwise an `end` with state `NODE_FAIL` follows. A DRAINING node
+//! takes no new work and is DRAINED once its jobs have left; `node_up`
+//! puts a DOWN or drained node back in service. Versions 2 and 3 (no such
+//! records) still read.
+//!
+//! The reader checks each line on its own: that it parses, has its
+//! fields, and keeps time in order. Whether a line agrees with the header
+//! and the lines before it (a node the header lists, a job submitted
+//! before it starts or fails) is its consumer's check, which the viewer's
+//! timeline makes for every kind of record alike, reporting it at the
+//! line with [`JsonlTraceReader::error_at`].
 //!
 //! Invariant: sinks see events in handling order, which is `(time, seq)`
 //! order, so `t_ns` never decreases down the file; [`JsonlTraceReader`] refuses a
@@ -457,7 +479,7 @@ impl<'a> JsonlTraceReader<'a> {
                 index + 1,
                 e.column().max(1),
                 format!("this is not a clustersim trace header: {e}"),
-                r#"{"event":"header","format":"clustersim-trace","version":3,...}"#,
+                r#"{"event":"header","format":"clustersim-trace","version":4,...}"#,
                 format!(
                     "{FIX_REWRITE} (a workload trace such as SWF goes in a scenario's workload.trace instead)"
                 ),
@@ -561,7 +583,7 @@ impl Iterator for JsonlTraceReader<'_> {
         }
         let (index, line) = self.lines.find(|(_, line)| !line.trim().is_empty())?;
         self.line = index + 1;
-        let expected = "one JSON object per line with `t_ns` and `event` (submit, refuse, start, end, preempt, end_of_run)";
+        let expected = "one JSON object per line with `t_ns` and `event` (submit, refuse, start, end, preempt, fail, node_down, node_drain, node_up, end_of_run)";
         let at = |span: std::ops::Range<usize>, message: String, expected: &str| {
             FileError::in_line(
                 self.path,
@@ -637,6 +659,9 @@ struct RawLine<'a> {
     state: Option<std::borrow::Cow<'a, str>>,
     requeued: Option<bool>,
     lost_gpu_s: Option<f64>,
+    #[serde(borrow)]
+    cause: Option<std::borrow::Cow<'a, str>>,
+    node: Option<u32>,
 }
 
 impl RawLine<'_> {
@@ -645,6 +670,7 @@ impl RawLine<'_> {
         let missing = |field: &str| format!("a `{event}` line needs `{field}`");
         let t_ns = self.t_ns.ok_or_else(|| missing("t_ns"))?;
         let job = || self.job.ok_or_else(|| missing("job"));
+        let node = || self.node.ok_or_else(|| missing("node"));
         let text = |value: Option<std::borrow::Cow<'_, str>>, field: &str| {
             value
                 .map(std::borrow::Cow::into_owned)
@@ -684,6 +710,27 @@ impl RawLine<'_> {
                 job: job()?,
                 requeued: self.requeued.ok_or_else(|| missing("requeued"))?,
                 lost_gpu_s: self.lost_gpu_s.ok_or_else(|| missing("lost_gpu_s"))?,
+            },
+            "fail" => TraceRecord::Fail {
+                t_ns,
+                job: job()?,
+                cause: text(self.cause, "cause")?,
+                requeued: self.requeued.ok_or_else(|| missing("requeued"))?,
+                lost_gpu_s: self.lost_gpu_s.ok_or_else(|| missing("lost_gpu_s"))?,
+            },
+            "node_down" => TraceRecord::NodeDown {
+                t_ns,
+                node: node()?,
+                cause: text(self.cause, "cause")?,
+            },
+            "node_drain" => TraceRecord::NodeDrain {
+                t_ns,
+                node: node()?,
+                cause: text(self.cause, "cause")?,
+            },
+            "node_up" => TraceRecord::NodeUp {
+                t_ns,
+                node: node()?,
             },
             "end_of_run" => TraceRecord::EndOfRun {
                 t_ns,

@@ -132,3 +132,161 @@ fn damaged_traces_are_refused_where_they_break() {
     assert!(e.message.contains("time goes backwards"), "{e}");
     assert_eq!(e.line, 3);
 }
+
+/// Two nodes of 4 GPUs, for hand-written traces.
+fn two_nodes() -> TraceHeader {
+    use sim_core::metrics::{TraceGroup, TraceNode};
+    TraceHeader {
+        scenario: "hand-written".into(),
+        seed: 1,
+        groups: vec![TraceGroup {
+            name: "g".into(),
+            node_model: "n".into(),
+            gpu_model: "H100".into(),
+        }],
+        nodes: (0..2)
+            .map(|i| TraceNode {
+                name: format!("node{i}"),
+                group: 0,
+                gpus: 4,
+            })
+            .collect(),
+        leaves: Vec::new(),
+    }
+}
+
+#[test]
+fn every_reliability_record_round_trips() {
+    use sim_core::engine::{SimDuration, SimTime};
+    use sim_core::metrics::{JobState, StopReason, TraceAlloc};
+    let s = |secs: u64| SimTime::ZERO + SimDuration::from_secs(secs);
+    let on = |node| [TraceAlloc { node, mask: 0xf }];
+    let (node0, node1) = (on(0), on(1));
+    let events = [
+        TraceEvent::Submit {
+            time: s(0),
+            job: 1,
+            name: "train",
+            user: "u",
+            account: "a",
+            gpus: 4,
+            time_limit: SimDuration::from_secs(7200),
+        },
+        TraceEvent::Start {
+            time: s(0),
+            job: 1,
+            alloc: &node0,
+        },
+        TraceEvent::Fail {
+            time: s(600),
+            job: 1,
+            cause: "gpu_hbm3",
+            requeued: true,
+            lost_gpu_s: 1200.5,
+        },
+        TraceEvent::NodeDown {
+            time: s(600),
+            node: 0,
+            cause: "gpu_hbm3",
+        },
+        TraceEvent::Start {
+            time: s(600),
+            job: 1,
+            alloc: &node1,
+        },
+        TraceEvent::NodeUp {
+            time: s(1800),
+            node: 0,
+        },
+        TraceEvent::NodeDrain {
+            time: s(2400),
+            node: 1,
+            cause: "lemon",
+        },
+        TraceEvent::Fail {
+            time: s(3000),
+            job: 1,
+            cause: "software",
+            requeued: false,
+            lost_gpu_s: 0.0,
+        },
+        TraceEvent::End {
+            time: s(3000),
+            job: 1,
+            state: JobState::NodeFail,
+        },
+    ];
+    let mut writer = JsonlTraceWriter::new(Vec::new(), two_nodes()).unwrap();
+    for event in &events {
+        writer.record(event);
+    }
+    let text = writer.finish(s(3000), StopReason::AllWorkDone).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.starts_with(r#"{"event":"header","format":"clustersim-trace","version":4,"#));
+    // The file's spelling of the new records, as the module documents it.
+    assert!(text.contains(
+        r#"{"event":"fail","t_ns":600000000000,"job":1,"cause":"gpu_hbm3","requeued":true,"lost_gpu_s":1200.5}"#
+    ), "{text}");
+    assert!(
+        text.contains(r#"{"event":"node_up","t_ns":1800000000000,"node":0}"#),
+        "{text}"
+    );
+    assert!(text.contains(r#""state":"NODE_FAIL""#), "{text}");
+
+    let reader = JsonlTraceReader::open(&text, "t.jsonl").unwrap();
+    assert_eq!(reader.header(), &two_nodes());
+    let read: Vec<TraceRecord> = reader.map(Result::unwrap).collect();
+    let mut expected: Vec<TraceRecord> = events.iter().map(TraceRecord::from).collect();
+    expected.push(TraceRecord::EndOfRun {
+        t_ns: 3_000_000_000_000,
+        reason: StopReason::AllWorkDone.to_string(),
+    });
+    assert_eq!(read, expected);
+    assert_eq!(
+        read[3],
+        TraceRecord::NodeDown {
+            t_ns: 600_000_000_000,
+            node: 0,
+            cause: "gpu_hbm3".into()
+        }
+    );
+
+    // A reliability line without its field is refused at its line.
+    let cut = text.replacen(r#","cause":"lemon""#, "", 1);
+    let e = refusal(&cut);
+    assert_eq!(e.line, 8, "{e}");
+    assert!(
+        e.message.contains("a `node_drain` line needs `cause`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_version_3_trace_still_reads() {
+    // As clustersim 0.x wrote it before the reliability records: version
+    // 3, no fail or node lines.
+    let text = [
+        r#"{"event":"header","format":"clustersim-trace","version":3,"scenario":"old","seed":7,"groups":[{"name":"g","node_model":"n","gpu_model":"H100"}],"nodes":[{"name":"a","group":0,"gpus":8}],"leaves":[]}"#,
+        r#"{"event":"submit","t_ns":0,"job":1,"name":"j","user":"u","account":"a","gpus":8,"time_limit_ns":60000000000}"#,
+        r#"{"event":"start","t_ns":0,"job":1,"alloc":[{"node":0,"mask":255}]}"#,
+        r#"{"event":"end","t_ns":30000000000,"job":1,"state":"COMPLETED"}"#,
+        r#"{"event":"end_of_run","t_ns":30000000000,"reason":"all_work_done"}"#,
+    ]
+    .join("\n");
+    let reader = JsonlTraceReader::open(&text, "old.jsonl").unwrap();
+    assert_eq!(reader.header().seed, 7);
+    let read: Vec<TraceRecord> = reader.map(Result::unwrap).collect();
+    assert_eq!(read.len(), 4);
+    assert_eq!(
+        read[2],
+        TraceRecord::End {
+            t_ns: 30_000_000_000,
+            job: 1,
+            state: sim_core::metrics::JobState::Completed
+        }
+    );
+    // Version 1 predates the header's layout and is refused with the range.
+    let e = refusal(&text.replacen("\"version\":3", "\"version\":1", 1));
+    assert!(e.message.contains("version 1"), "{e}");
+    assert!(e.expected.contains("version 2 to 4"), "{e}");
+}

@@ -170,15 +170,17 @@ impl<'a> Panels<'a> {
         };
     }
 
-    /// Busy GPUs and jobs at the playhead, and how the run ended.
+    /// Busy (and down, draining) GPUs and jobs at the playhead, and how
+    /// the run ended.
     fn counts_ui(&self, ui: &mut egui::Ui, t: &Timeline) {
         let c = t.counts_at(self.now_ns);
         ui.separator();
         ui.label(format!(
-            "{} / {} GPUs busy ({:.0} %) · {} running · {} queued",
+            "{} / {} GPUs busy ({:.0} %){} · {} running · {} queued",
             c.busy_gpus,
             t.layout.total_gpus,
             100.0 * f64::from(c.busy_gpus) / f64::from(t.layout.total_gpus.max(1)),
+            format::out_of_service(&c, !t.nodes.events().is_empty()),
             format::count(c.running_jobs, "job"),
             c.queued_jobs
         ));

@@ -2,9 +2,11 @@
 //!
 //! A [`Timeline`] is fed [`TraceRecord`]s in file order, either live from
 //! a simulation on a background thread or from a `trace.jsonl`, and keeps:
-//! the jobs and their runs (a requeued job runs more than once), a compact
-//! list of state changes, the busy-GPU and queue counts after each change,
-//! Gantt lanes, and periodic snapshots of which job holds each GPU.
+//! the jobs and their runs (a requeued job runs more than once; a run ends
+//! on its own, by preemption or by a failure, whose cause is kept), a
+//! compact list of state changes, the busy, down and draining GPUs and the
+//! queue after each change, Gantt lanes, periodic snapshots of which job
+//! holds each GPU, and each node's state over time ([`nodes`]).
 //!
 //! Invariants:
 //! - `changes` are in non-decreasing time (the trace's own order);
@@ -14,11 +16,14 @@
 //! - runs are stored in start order; runs sharing a Gantt lane never
 //!   overlap, so each lane is sorted by start and by end alike;
 //! - a GPU is held by at most one run at a time: a start on a busy GPU is
-//!   refused as an inconsistent trace.
+//!   refused as an inconsistent trace, and so is a start on a node that is
+//!   DOWN or DRAINING, a failure of a job that is not running, and any
+//!   record naming a node the header does not list.
 //!
 //! Nothing here knows about egui: the viewer's panels read this.
 
 mod layout;
+mod nodes;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -27,6 +32,7 @@ use std::ops::Range;
 use sim_core::metrics::{JobState, TraceAlloc, TraceHeader, TraceRecord};
 
 pub use layout::{Layout, Rack};
+pub use nodes::{NodeEvent, NodeState, NodeTracker};
 
 /// Changes between two GPU-ownership snapshots.
 pub const SNAPSHOT_EVERY: usize = 4096;
@@ -72,9 +78,18 @@ impl Job {
             })
             .sum()
     }
+
+    /// The failures that interrupted it, in time order.
+    pub fn failures<'a>(&'a self, timeline: &'a Timeline) -> impl Iterator<Item = &'a Failure> {
+        self.runs
+            .iter()
+            .filter_map(|&r| timeline.runs[r as usize].failure)
+            .map(|f| &timeline.failures[f as usize])
+    }
 }
 
-/// One stretch of a job on its GPUs, from a start to an end or preemption.
+/// One stretch of a job on its GPUs, from a start to an end, a preemption
+/// or a failure.
 #[derive(Clone, Debug)]
 pub struct Run {
     /// Index into [`Timeline::jobs`].
@@ -87,6 +102,22 @@ pub struct Run {
     pub lane: u32,
     /// It was preempted rather than ending on its own.
     pub preempted: bool,
+    /// The failure that ended it: index into [`Timeline::failures`].
+    pub failure: Option<u32>,
+}
+
+/// A job interrupted by a failure (a trace's `fail` line).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    pub t_ns: u64,
+    /// The run it ended: index into [`Timeline::runs`].
+    pub run: u32,
+    /// The failure class.
+    pub cause: String,
+    /// Queued again (or restarted at once) rather than ended NODE_FAIL.
+    pub requeued: bool,
+    /// GPU-seconds of work lost (since the last checkpoint).
+    pub lost_gpu_s: f64,
 }
 
 impl Run {
@@ -104,6 +135,8 @@ enum ChangeKind {
     Requeue,
     Refuse,
     End,
+    /// A node's state changed; `run` is the index of its [`NodeEvent`].
+    Node,
 }
 
 /// A state change, small enough that a million of them stay in cache-sized
@@ -122,6 +155,10 @@ pub struct Counts {
     pub busy_gpus: u32,
     pub queued_jobs: u32,
     pub running_jobs: u32,
+    /// GPUs of DOWN nodes.
+    pub down_gpus: u32,
+    /// Idle GPUs of DRAINING or DRAINED nodes.
+    pub draining_gpus: u32,
 }
 
 /// Everything read so far of one run.
@@ -130,6 +167,10 @@ pub struct Timeline {
     pub jobs: Vec<Job>,
     pub runs: Vec<Run>,
     pub allocs: Vec<TraceAlloc>,
+    /// Every failure that interrupted a job, in time order.
+    pub failures: Vec<Failure>,
+    /// Node states over time.
+    pub nodes: NodeTracker,
     /// When and why the run stopped, once the trace says.
     pub end_of_run: Option<(u64, String)>,
     changes: Vec<Change>,
@@ -152,7 +193,10 @@ impl Timeline {
     pub fn new(header: TraceHeader) -> Self {
         let layout = Layout::new(header);
         let owners = vec![IDLE; layout.total_gpus as usize];
+        let nodes = NodeTracker::new(layout.header.nodes.iter().map(|n| n.gpus).collect());
         Timeline {
+            failures: Vec::new(),
+            nodes,
             snapshots: vec![owners.clone()],
             owners,
             layout,
@@ -221,13 +265,15 @@ impl Timeline {
                 }
                 let run = self.runs.len() as u32;
                 for &a in &alloc {
-                    let Some(node) = self.layout.header.nodes.get(a.node as usize) else {
+                    let node = self.node(a.node, &format!("job {job} starts on"))?;
+                    let state = self.nodes.state(a.node);
+                    if state != NodeState::InService {
                         return Err(format!(
-                            "job {job} starts on node {}, but the header lists {} nodes",
+                            "job {job} starts on node {}, which is {}",
                             a.node,
-                            self.layout.first_gpu.len()
+                            state.slurm_name(1, 1)
                         ));
-                    };
+                    }
                     if node.gpus < 64 && a.mask >> node.gpus != 0 {
                         return Err(format!(
                             "job {job} starts on GPU mask {:#x} of node {}, which has {} GPUs",
@@ -246,6 +292,7 @@ impl Timeline {
                         *owner = index;
                         self.now_counts.busy_gpus += 1;
                     }
+                    self.nodes.add_busy(a.node, a.mask.count_ones() as i32);
                 }
                 let lane = match self.free_lanes.pop() {
                     Some(Reverse(lane)) => lane,
@@ -264,6 +311,7 @@ impl Timeline {
                     alloc: first..self.allocs.len() as u32,
                     lane,
                     preempted: false,
+                    failure: None,
                 });
                 let j = &mut self.jobs[index as usize];
                 j.runs.push(run);
@@ -300,12 +348,49 @@ impl Timeline {
                 self.jobs[index as usize].state = state;
                 self.push(t_ns, ChangeKind::End, NO_RUN);
             }
+            TraceRecord::Fail {
+                t_ns,
+                job,
+                cause,
+                requeued,
+                lost_gpu_s,
+            } => {
+                let index = self.job(job)?;
+                if self.open_run[index as usize] == NO_RUN {
+                    return Err(format!("job {job} fails, but it is not running"));
+                }
+                let run = self.stop_run(index, t_ns, false)?;
+                self.runs[run as usize].failure = Some(self.failures.len() as u32);
+                self.failures.push(Failure {
+                    t_ns,
+                    run,
+                    cause,
+                    requeued,
+                    lost_gpu_s,
+                });
+                self.push(t_ns, ChangeKind::Stop, run);
+                if requeued {
+                    self.jobs[index as usize].state = JobState::Pending;
+                    self.now_counts.queued_jobs += 1;
+                    self.push(t_ns, ChangeKind::Requeue, NO_RUN);
+                }
+            }
+            TraceRecord::NodeDown { t_ns, node, cause } => {
+                self.set_node(t_ns, node, NodeState::Down, Some(cause), "node_down of")?;
+            }
+            TraceRecord::NodeDrain { t_ns, node, cause } => {
+                self.set_node(
+                    t_ns,
+                    node,
+                    NodeState::Draining,
+                    Some(cause),
+                    "node_drain of",
+                )?;
+            }
+            TraceRecord::NodeUp { t_ns, node } => {
+                self.set_node(t_ns, node, NodeState::InService, None, "node_up of")?;
+            }
             TraceRecord::EndOfRun { t_ns, reason } => self.finish(t_ns, &reason),
-            // Reliability records (trace version 4) are not drawn yet.
-            TraceRecord::Fail { .. }
-            | TraceRecord::NodeDown { .. }
-            | TraceRecord::NodeDrain { .. }
-            | TraceRecord::NodeUp { .. } => {}
         }
         Ok(())
     }
@@ -324,6 +409,36 @@ impl Timeline {
             .ok_or_else(|| format!("job {id} appears before its submit line"))
     }
 
+    /// The header's node `node`, or why a record (`what`: "job 3 starts
+    /// on") cannot name it.
+    fn node(&self, node: u32, what: &str) -> Result<&sim_core::metrics::TraceNode, String> {
+        self.layout.header.nodes.get(node as usize).ok_or_else(|| {
+            format!(
+                "{what} node {node}, but the header lists {} nodes",
+                self.layout.header.nodes.len()
+            )
+        })
+    }
+
+    fn set_node(
+        &mut self,
+        t_ns: u64,
+        node: u32,
+        state: NodeState,
+        cause: Option<String>,
+        what: &str,
+    ) -> Result<(), String> {
+        self.node(node, what)?;
+        let event = self.nodes.set(NodeEvent {
+            t_ns,
+            node,
+            state,
+            cause,
+        });
+        self.push(t_ns, ChangeKind::Node, event);
+        Ok(())
+    }
+
     fn stop_run(&mut self, index: u32, t_ns: u64, preempted: bool) -> Result<u32, String> {
         let run = self.open_run[index as usize];
         if run == NO_RUN {
@@ -336,10 +451,12 @@ impl Timeline {
         r.preempted = preempted;
         let (alloc, lane) = (r.alloc.clone(), r.lane);
         for a in alloc {
-            for gpu in self.layout.gpus_of(self.allocs[a as usize]) {
+            let a = self.allocs[a as usize];
+            for gpu in self.layout.gpus_of(a) {
                 self.owners[gpu as usize] = IDLE;
                 self.now_counts.busy_gpus -= 1;
             }
+            self.nodes.add_busy(a.node, -(a.mask.count_ones() as i32));
         }
         self.free_lanes.push(Reverse(lane));
         self.now_counts.running_jobs -= 1;
@@ -347,6 +464,8 @@ impl Timeline {
     }
 
     fn push(&mut self, t_ns: u64, kind: ChangeKind, run: u32) {
+        self.now_counts.down_gpus = self.nodes.down_gpus;
+        self.now_counts.draining_gpus = self.nodes.draining_gpus;
         self.changes.push(Change { t_ns, kind, run });
         self.counts.push(self.now_counts);
         if self.changes.len().is_multiple_of(SNAPSHOT_EVERY) {
@@ -390,8 +509,8 @@ impl Timeline {
         }
     }
 
-    /// Busy GPUs, queued and running jobs just after every change at or
-    /// before `t_ns`.
+    /// Busy, down and draining GPUs, queued and running jobs just after
+    /// every change at or before `t_ns`.
     pub fn counts_at(&self, t_ns: u64) -> Counts {
         let applied = self.changes.partition_point(|c| c.t_ns <= t_ns);
         applied
@@ -413,21 +532,28 @@ impl Timeline {
 
     /// The counts as step functions sampled into at most `buckets` points
     /// per series, each bucket holding the time-weighted mean, so the area
-    /// under the curve (GPU-seconds) is kept: `(t_s, busy GPUs, queued)`.
-    pub fn sampled_counts(&self, buckets: usize) -> Vec<[f64; 3]> {
+    /// under the curve (GPU-seconds) is kept: `(t_s, busy GPUs, queued,
+    /// down GPUs, draining GPUs)`.
+    pub fn sampled_counts(&self, buckets: usize) -> Vec<[f64; 5]> {
         let end = self.end_ns();
         if self.changes.is_empty() || end == 0 || buckets == 0 {
             return Vec::new();
         }
         let width_ns = (end as f64 / buckets as f64).max(1.0);
         let buckets = ((end as f64 / width_ns).ceil() as usize).max(1);
-        let mut area = vec![[0.0f64; 2]; buckets];
+        let mut area = vec![[0.0f64; 4]; buckets];
         let mut from_ns = 0.0;
-        let mut value = [0.0f64; 2];
+        let mut value = [0.0f64; 4];
         for (change, counts) in self.changes.iter().zip(&self.counts) {
             spread(&mut area, width_ns, from_ns, change.t_ns as f64, value);
             from_ns = change.t_ns as f64;
-            value = [f64::from(counts.busy_gpus), f64::from(counts.queued_jobs)];
+            value = [
+                counts.busy_gpus,
+                counts.queued_jobs,
+                counts.down_gpus,
+                counts.draining_gpus,
+            ]
+            .map(f64::from);
         }
         spread(&mut area, width_ns, from_ns, end as f64, value);
         area.iter()
@@ -437,6 +563,8 @@ impl Timeline {
                     (b as f64 + 0.5) * width_ns * 1e-9,
                     a[0] / width_ns,
                     a[1] / width_ns,
+                    a[2] / width_ns,
+                    a[3] / width_ns,
                 ]
             })
             .collect()
@@ -501,7 +629,9 @@ impl Timeline {
             completed: count(JobState::Completed),
             timed_out: count(JobState::Timeout),
             refused: count(JobState::Refused),
+            node_fail: count(JobState::NodeFail),
             preempted_runs: self.runs.iter().filter(|r| r.preempted).count(),
+            failed_runs: self.failures.len(),
             mean_wait_s: (!waits.is_empty())
                 .then(|| waits.iter().sum::<f64>() / waits.len() as f64),
             median_wait_s: sim_core::metrics::percentile(&waits, 0.5),
@@ -523,7 +653,11 @@ pub struct Stats {
     pub completed: usize,
     pub timed_out: usize,
     pub refused: usize,
+    /// Ended NODE_FAIL.
+    pub node_fail: usize,
     pub preempted_runs: usize,
+    /// Runs a failure interrupted.
+    pub failed_runs: usize,
     pub mean_wait_s: Option<f64>,
     pub median_wait_s: Option<f64>,
     pub p95_wait_s: Option<f64>,
@@ -535,14 +669,21 @@ pub struct Stats {
 }
 
 /// Adds `value` held over `[from_ns, to_ns)` to the buckets it covers.
-fn spread(area: &mut [[f64; 2]], width_ns: f64, from_ns: f64, to_ns: f64, value: [f64; 2]) {
+fn spread<const N: usize>(
+    area: &mut [[f64; N]],
+    width_ns: f64,
+    from_ns: f64,
+    to_ns: f64,
+    value: [f64; N],
+) {
     let mut t = from_ns;
     while t < to_ns {
         let bucket = ((t / width_ns) as usize).min(area.len() - 1);
         let bucket_end = ((bucket + 1) as f64 * width_ns).max(t + 1.0);
         let step_end = to_ns.min(bucket_end);
-        area[bucket][0] += value[0] * (step_end - t);
-        area[bucket][1] += value[1] * (step_end - t);
+        for (sum, v) in area[bucket].iter_mut().zip(value) {
+            *sum += v * (step_end - t);
+        }
         t = step_end;
     }
 }

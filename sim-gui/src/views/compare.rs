@@ -256,6 +256,18 @@ fn rows(a: &Stats, b: &Stats, sa: Option<&Summary>, sb: Option<&Summary>) -> Vec
             n(b.preempted_runs),
             count,
         ),
+    ];
+    // Runs without failures keep the table they always had.
+    if a.failed_runs + b.failed_runs > 0 {
+        rows.push((
+            "runs ended by a failure",
+            n(a.failed_runs),
+            n(b.failed_runs),
+            count,
+        ));
+        rows.push(("NODE_FAIL jobs", n(a.node_fail), n(b.node_fail), count));
+    }
+    rows.extend([
         ("mean wait", a.mean_wait_s, b.mean_wait_s, time),
         ("median wait", a.median_wait_s, b.median_wait_s, time),
         ("95th percentile wait", a.p95_wait_s, b.p95_wait_s, time),
@@ -266,7 +278,7 @@ fn rows(a: &Stats, b: &Stats, sa: Option<&Summary>, sb: Option<&Summary>) -> Vec
             Some(b.utilization),
             percent,
         ),
-    ];
+    ]);
     if let (Some(sa), Some(sb)) = (sa, sb) {
         rows.push((
             "mean bounded slowdown",

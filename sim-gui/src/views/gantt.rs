@@ -6,10 +6,14 @@
 //! visited, each lane is binary-searched for the visible time window
 //! ([`Timeline::runs_in_lane`]), bars under a pixel wide are merged into one
 //! grey sliver per lane, and labels are drawn only on bars wide enough.
+//!
+//! A run a failure ended carries a cross at its end (dark under
+//! vermillion, the map's DOWN colour), however narrow the bar: failures
+//! are rare and worth seeing from afar.
 
 use egui::{Align2, Color32, FontId, Mesh, Rect, Sense, Stroke, StrokeKind, pos2, vec2};
 
-use super::{Picks, SELECTED_COLOR, Scene, Selection, job_color};
+use super::{DOWN_COLOR, MARK_COLOR, Picks, SELECTED_COLOR, Scene, Selection, job_color};
 use crate::format;
 use crate::timeline::Timeline;
 
@@ -81,6 +85,13 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, state: &mut GanttState) -> Pic
             timeline.jobs.len(),
             timeline.lanes.len()
         ));
+        if !timeline.failures.is_empty() {
+            ui.separator();
+            ui.colored_label(
+                DOWN_COLOR,
+                format!("× {} ended by a failure", timeline.failures.len()),
+            );
+        }
         ui.separator();
         ui.weak("drag: pan · scroll: zoom at cursor · double-click: fit · click a bar: inspect · click the axis: seek");
         if ui.button("Fit").clicked() {
@@ -164,6 +175,7 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, state: &mut GanttState) -> Pic
     let mut mesh = Mesh::default();
     let mut labels = Vec::new();
     let mut selected_rects = Vec::new();
+    let mut failure_marks = Vec::new();
     let offset = state.first_lane.fract() * state.lane_h;
     for lane in first..(first + visible).min(timeline.lanes.len()) {
         let y0 = lanes_rect.min.y + (lane - first) as f32 * state.lane_h - offset;
@@ -172,7 +184,11 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, state: &mut GanttState) -> Pic
         for &run in timeline.runs_in_lane(lane, t0_ns, t1_ns, open_end_ns) {
             let r = &timeline.runs[run as usize];
             let x0 = x_of(r.start_ns as f64 * 1e-9).max(rect.min.x - 1.0);
-            let x1 = x_of(r.end_or(open_end_ns) as f64 * 1e-9).min(rect.max.x + 1.0);
+            let end_x = x_of(r.end_or(open_end_ns) as f64 * 1e-9);
+            let x1 = end_x.min(rect.max.x + 1.0);
+            if r.failure.is_some() && end_x <= rect.max.x {
+                failure_marks.push(pos2(end_x, (y0 + y1) / 2.0));
+            }
             if x1 - x0 < MIN_BAR_W {
                 merged = match merged {
                     Some((m0, m1)) if x0 <= m1 + MIN_BAR_W => Some((m0, x1.max(m1))),
@@ -228,6 +244,15 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, state: &mut GanttState) -> Pic
             Color32::BLACK,
         );
     }
+    // Over bars, outlines and labels: a failure is never hidden.
+    let half = ((state.lane_h - 3.0) / 2.0).clamp(3.0, 6.0);
+    for at in failure_marks {
+        for (width, color) in [(3.5, MARK_COLOR), (2.0, DOWN_COLOR)] {
+            let stroke = Stroke::new(width, color);
+            painter.line_segment([at - vec2(half, half), at + vec2(half, half)], stroke);
+            painter.line_segment([at + vec2(-half, half), at + vec2(half, -half)], stroke);
+        }
+    }
     if (rect.min.x..=rect.max.x).contains(&now_x) {
         painter.line_segment(
             [pos2(now_x, rect.min.y), pos2(now_x, rect.max.y)],
@@ -263,6 +288,9 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, state: &mut GanttState) -> Pic
                     r.end_ns.map_or_else(|| "running".into(), format::clock_ns),
                     if r.preempted { " (preempted)" } else { "" }
                 ));
+                if let Some(f) = r.failure {
+                    ui.colored_label(DOWN_COLOR, format::failure(&timeline.failures[f as usize]));
+                }
                 ui.label(format!(
                     "waited {}",
                     format::duration_s(job.wait_ns(timeline).unwrap_or(0) as f64 * 1e-9)

@@ -1,13 +1,15 @@
 //! The inspector: everything known about the selected job or node, with
 //! links to the nodes a job ran on, the jobs on a node, and the instants
-//! worth jumping to.
+//! worth jumping to. A job shows its failures (count, and each run's cause);
+//! a node its state at the playhead in Slurm's words and, when DOWN or
+//! DRAINING, since when and why.
 
 use egui::RichText;
 use sim_core::metrics::Summary;
 
-use super::{Picks, Scene, Selection, job_color};
+use super::{DOWN_COLOR, DRAIN_COLOR, Picks, Scene, Selection, job_color};
 use crate::format;
-use crate::timeline::IDLE;
+use crate::timeline::{IDLE, NodeState};
 
 /// Runs scanned backwards for a node's history; bounds the cost per frame.
 const NODE_HISTORY_SCAN: usize = 200_000;
@@ -57,10 +59,20 @@ fn job_details(
         ui.heading(format!("Job {}", job.id));
     });
     ui.label(RichText::new(&job.name).strong());
+    let last_run = job
+        .runs
+        .iter()
+        .map(|&r| &timeline.runs[r as usize])
+        .rfind(|r| r.start_ns <= scene.now_ns);
     let now = if scene.now_ns < job.submit_ns {
         "not yet submitted"
     } else if timeline.run_at(index, scene.now_ns).is_some() {
         "running"
+    } else if last_run
+        .and_then(|r| r.failure)
+        .is_some_and(|f| timeline.failures[f as usize].requeued)
+    {
+        "queued again after a failure"
     } else if job
         .runs
         .iter()
@@ -93,6 +105,16 @@ fn job_details(
             ("at the playhead", now.to_string()),
         ],
     );
+    let failures = job.failures(timeline).count();
+    if failures > 0 {
+        ui.colored_label(
+            DOWN_COLOR,
+            format!(
+                "interrupted by {}",
+                format::count(failures as u64, "failure")
+            ),
+        );
+    }
     if let Some(reason) = &job.refusal {
         ui.colored_label(ui.visuals().warn_fg_color, format!("refused: {reason}"));
     }
@@ -139,6 +161,9 @@ fn job_details(
             ))
             .strong(),
         );
+        if let Some(f) = r.failure {
+            ui.colored_label(DOWN_COLOR, format::failure(&timeline.failures[f as usize]));
+        }
         ui.horizontal_wrapped(|ui| {
             for a in r.alloc.clone() {
                 let a = timeline.allocs[a as usize];
@@ -227,13 +252,48 @@ fn node_details(ui: &mut egui::Ui, scene: &Scene<'_>, node: u32, picks: &mut Pic
     ui.label(RichText::new(format!("At {}", format::clock_ns(scene.now_ns))).strong());
     let mut owners = Vec::new();
     timeline.gpu_owners_at(scene.now_ns, &mut owners);
+    let (state, event) = timeline.nodes.state_at(node, scene.now_ns);
+    let name = super::map::node_state_name(timeline, node, &owners, state);
+    match (state, event) {
+        (NodeState::InService, _) | (_, None) => {
+            ui.label(format!("state: {name}"));
+        }
+        (_, Some(event)) => {
+            let color = if state == NodeState::Down {
+                DOWN_COLOR
+            } else {
+                DRAIN_COLOR
+            };
+            ui.colored_label(
+                color,
+                format!(
+                    "state: {name} since {}, cause: {}",
+                    format::clock_ns(event.t_ns),
+                    event.cause.as_deref().unwrap_or("not given")
+                ),
+            );
+        }
+    }
+    let downs = timeline.nodes.downs_until(node, scene.now_ns);
+    if downs > 0 {
+        ui.label(format!(
+            "down {} so far",
+            format::count(downs as u64, "time")
+        ));
+    }
     let first = layout.first_gpu[node as usize] as usize;
     for gpu in 0..n.gpus as usize {
         let owner = owners[first + gpu];
         ui.horizontal(|ui| {
             ui.label(format!("GPU {gpu}:"));
-            if owner == IDLE {
-                ui.weak("idle");
+            if state == NodeState::Down {
+                ui.colored_label(DOWN_COLOR, "down");
+            } else if owner == IDLE {
+                ui.weak(if state == NodeState::Draining {
+                    "idle, drained"
+                } else {
+                    "idle"
+                });
             } else {
                 let job = &timeline.jobs[owner as usize];
                 if ui.link(format!("job {} “{}”", job.id, job.name)).clicked() {
@@ -263,11 +323,15 @@ fn node_details(ui: &mut egui::Ui, scene: &Scene<'_>, node: u32, picks: &mut Pic
         let job = &timeline.jobs[r.job as usize];
         if ui
             .link(format!(
-                "{} – {}: job {} “{}”",
+                "{} – {}: job {} “{}”{}",
                 format::clock_ns(r.start_ns),
                 r.end_ns.map_or_else(|| "…".into(), format::clock_ns),
                 job.id,
-                job.name
+                job.name,
+                r.failure.map_or_else(String::new, |f| format!(
+                    " (failed: {})",
+                    timeline.failures[f as usize].cause
+                ))
             ))
             .clicked()
         {

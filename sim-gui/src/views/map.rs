@@ -1,6 +1,9 @@
 //! The cluster map: racks (leaf switches, or node groups) as blocks
 //! labelled with their busy GPUs, nodes as tiles, GPUs as cells coloured
-//! by the job that holds them or by state, at the playhead.
+//! by the job that holds them or by state, at the playhead. GPUs of a DOWN
+//! node are vermillion with a dark cross; a DRAINING or DRAINED node is
+//! framed in yellow and its idle GPUs are yellow rings (busy ones keep
+//! their job's colour until the job leaves).
 //!
 //! Every GPU cell goes into one mesh: a 2,048-node map is 16,384 cells and
 //! costs one allocation-free pass, not 16,384 shapes. The geometry is
@@ -8,16 +11,44 @@
 
 use egui::{Color32, FontId, Mesh, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2, pos2, vec2};
 
-use super::{BUSY_COLOR, ColorBy, IDLE_COLOR, Picks, SELECTED_COLOR, Scene, Selection, job_color};
+use super::{
+    BUSY_COLOR, ColorBy, DOWN_COLOR, DRAIN_COLOR, IDLE_COLOR, Picks, SELECTED_COLOR, Scene,
+    Selection, job_color, paint_down, paint_drain,
+};
 use crate::format;
-use crate::timeline::{IDLE, Timeline};
+use crate::timeline::{IDLE, NodeState, Timeline};
 
-/// Cached geometry and GPU owners.
+/// Cached geometry, GPU owners and node states.
 #[derive(Default)]
 pub struct MapState {
     geometry: Option<Geometry>,
     owners: Vec<u32>,
+    node_states: Vec<NodeState>,
     owners_at: Option<(u64, u64)>,
+}
+
+/// What a GPU cell shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cell {
+    Idle,
+    /// Held by a job (index into the timeline's jobs).
+    Busy(u32),
+    /// Its node is DOWN.
+    Down,
+    /// Idle on a DRAINING or DRAINED node: out of service.
+    Drained,
+}
+
+impl Cell {
+    /// The cell of a GPU held by `owner` on a node in `state`.
+    fn of(owner: u32, state: NodeState) -> Cell {
+        match (state, owner) {
+            (NodeState::Down, _) => Cell::Down,
+            (NodeState::Draining, IDLE) => Cell::Drained,
+            (_, IDLE) => Cell::Idle,
+            (_, job) => Cell::Busy(job),
+        }
+    }
 }
 
 struct Geometry {
@@ -190,14 +221,17 @@ pub fn show(
         ui.selectable_value(color_by, ColorBy::Job, "job");
         ui.selectable_value(color_by, ColorBy::State, "state");
         ui.separator();
-        legend(ui, *color_by);
+        // Runs without failures keep the legend they always had.
+        let failures = !timeline.nodes.events().is_empty();
+        legend(ui, *color_by, failures);
         ui.separator();
         ui.label(format!(
-            "{} · {} · {} of {} GPUs busy · {} running · {} queued",
+            "{} · {} · {} of {} GPUs busy{} · {} running · {} queued",
             format::count(timeline.layout.racks.len() as u64, "rack"),
             format::count(timeline.layout.header.nodes.len() as u64, "node"),
             counts.busy_gpus,
             timeline.layout.total_gpus,
+            format::out_of_service(&counts, failures),
             format::count(counts.running_jobs, "job"),
             counts.queued_jobs,
         ));
@@ -206,6 +240,9 @@ pub fn show(
     let key = (scene.now_ns, timeline.version);
     if state.owners_at != Some(key) {
         timeline.gpu_owners_at(scene.now_ns, &mut state.owners);
+        timeline
+            .nodes
+            .states_at(scene.now_ns, &mut state.node_states);
         state.owners_at = Some(key);
     }
 
@@ -267,27 +304,42 @@ pub fn show(
 
             let selected_job = scene.selected_job();
             let mut mesh = Mesh::default();
+            let mut marks = Vec::new();
             let tile_fill = Color32::from_gray(28);
             for (node, rect) in geometry.nodes.iter().enumerate() {
                 let rect = rect.translate(origin);
                 if !rect.intersects(clip) {
                     continue;
                 }
-                mesh.add_colored_rect(rect, tile_fill);
+                let node_state = state.node_states[node];
+                if node_state == NodeState::Draining {
+                    mesh.add_colored_rect(rect, DRAIN_COLOR);
+                    mesh.add_colored_rect(rect.shrink(GAP), tile_fill);
+                } else {
+                    mesh.add_colored_rect(rect, tile_fill);
+                }
                 let first = timeline.layout.first_gpu[node];
                 for gpu in 0..timeline.layout.header.nodes[node].gpus {
                     let owner = state.owners[(first + gpu) as usize];
-                    let color = gpu_color(timeline, owner, *color_by);
                     let cell = geometry.cell_rect(rect, gpu);
-                    if owner != IDLE && Some(owner) == selected_job {
-                        mesh.add_colored_rect(cell.expand(0.5), SELECTED_COLOR);
-                        mesh.add_colored_rect(cell.shrink(1.0), color);
-                    } else {
-                        mesh.add_colored_rect(cell, color);
+                    match Cell::of(owner, node_state) {
+                        Cell::Down => paint_down(&mut mesh, &mut marks, cell),
+                        Cell::Drained => paint_drain(&mut mesh, cell, tile_fill),
+                        Cell::Busy(job) if Some(job) == selected_job => {
+                            mesh.add_colored_rect(cell.expand(0.5), SELECTED_COLOR);
+                            mesh.add_colored_rect(
+                                cell.shrink(1.0),
+                                gpu_color(timeline, owner, *color_by),
+                            );
+                        }
+                        Cell::Busy(_) | Cell::Idle => {
+                            mesh.add_colored_rect(cell, gpu_color(timeline, owner, *color_by));
+                        }
                     }
                 }
             }
             painter.add(mesh);
+            painter.extend(marks);
             if let Selection::Node(node) = scene.selection
                 && let Some(rect) = geometry.nodes.get(node as usize)
             {
@@ -306,7 +358,7 @@ pub fn show(
                     state.owners[(timeline.layout.first_gpu[node as usize] + g) as usize]
                 });
                 let response = response.clone().on_hover_ui_at_pointer(|ui| {
-                    hover_details(ui, timeline, scene.now_ns, node, gpu, owner);
+                    hover_details(ui, timeline, scene.now_ns, &state.owners, node, gpu);
                 });
                 if response.clicked() {
                     let node_only = ui.input(|i| i.modifiers.command || i.modifiers.shift);
@@ -329,7 +381,7 @@ fn gpu_color(timeline: &Timeline, owner: u32, color_by: ColorBy) -> Color32 {
     }
 }
 
-fn legend(ui: &mut egui::Ui, color_by: ColorBy) {
+fn legend(ui: &mut egui::Ui, color_by: ColorBy, failures: bool) {
     let swatch = |ui: &mut egui::Ui, color: Color32, text: &str| {
         let (rect, _) = ui.allocate_exact_size(vec2(10.0, 10.0), Sense::hover());
         ui.painter().rect_filled(rect, 1.0, color);
@@ -346,6 +398,26 @@ fn legend(ui: &mut egui::Ui, color_by: ColorBy) {
             ui.label("busy (one colour per job)");
         }
     }
+    if failures {
+        let cell = |ui: &mut egui::Ui, down: bool, text: &str| {
+            let (rect, _) = ui.allocate_exact_size(vec2(12.0, 12.0), Sense::hover());
+            let (mut mesh, mut marks) = (Mesh::default(), Vec::new());
+            if down {
+                paint_down(&mut mesh, &mut marks, rect);
+            } else {
+                paint_drain(&mut mesh, rect, Color32::from_gray(28));
+            }
+            ui.painter().add(mesh);
+            ui.painter().extend(marks);
+            ui.label(text).on_hover_text(if down {
+                "the node failed, or is in maintenance: no job can run on it"
+            } else {
+                "the node takes no new work; DRAINED once its jobs have left"
+            });
+        };
+        cell(ui, true, "down");
+        cell(ui, false, "draining");
+    }
     swatch(ui, SELECTED_COLOR, "selected");
 }
 
@@ -353,10 +425,13 @@ fn hover_details(
     ui: &mut egui::Ui,
     timeline: &Timeline,
     now_ns: u64,
+    owners: &[u32],
     node: u32,
     gpu: Option<u32>,
-    owner: u32,
 ) {
+    let owner = gpu.map_or(IDLE, |g| {
+        owners[(timeline.layout.first_gpu[node as usize] + g) as usize]
+    });
     let header = &timeline.layout.header;
     let n = &header.nodes[node as usize];
     let group = header.groups.get(n.group as usize);
@@ -377,6 +452,24 @@ fn hover_details(
     if let Some(gpu) = gpu {
         ui.label(format!("GPU {gpu}"));
     }
+    if let (state, Some(event)) = timeline.nodes.state_at(node, now_ns)
+        && state != NodeState::InService
+    {
+        let color = if state == NodeState::Down {
+            DOWN_COLOR
+        } else {
+            DRAIN_COLOR
+        };
+        ui.colored_label(
+            color,
+            format!(
+                "{} since {}: {}",
+                node_state_name(timeline, node, owners, state),
+                format::clock_ns(event.t_ns),
+                event.cause.as_deref().unwrap_or("")
+            ),
+        );
+    }
     if owner == IDLE {
         ui.label("idle");
     } else {
@@ -394,4 +487,21 @@ fn hover_details(
         }
     }
     ui.weak("click: inspect the job · shift-click: the node");
+}
+
+/// Slurm's name for the node's state (IDLE, MIXED, ALLOCATED, DRAINING,
+/// DRAINED, DOWN), given every GPU's `owners` at the same instant.
+pub fn node_state_name(
+    timeline: &Timeline,
+    node: u32,
+    owners: &[u32],
+    state: NodeState,
+) -> &'static str {
+    let first = timeline.layout.first_gpu[node as usize] as usize;
+    let gpus = timeline.layout.header.nodes[node as usize].gpus;
+    let busy = owners[first..first + gpus as usize]
+        .iter()
+        .filter(|&&o| o != IDLE)
+        .count() as u32;
+    state.slurm_name(busy, gpus)
 }

@@ -84,3 +84,39 @@ pub fn job_color(job_id: u64) -> Color32 {
 pub const IDLE_COLOR: Color32 = Color32::from_rgb(58, 62, 70);
 pub const BUSY_COLOR: Color32 = Color32::from_rgb(86, 170, 98);
 pub const SELECTED_COLOR: Color32 = Color32::WHITE;
+/// GPUs of DOWN nodes: Okabe and Ito's vermillion, saturated where every
+/// job colour is pastel (saturation 0.55), drawn with a dark cross so it
+/// reads without colour too.
+pub const DOWN_COLOR: Color32 = Color32::from_rgb(213, 94, 0);
+/// Idle GPUs of DRAINING or DRAINED nodes: Okabe and Ito's yellow, drawn
+/// as a ring (hollow), unlike any busy or idle cell, and framing the node.
+pub const DRAIN_COLOR: Color32 = Color32::from_rgb(240, 228, 66);
+/// What is drawn over DOWN cells and failure marks.
+pub const MARK_COLOR: Color32 = Color32::from_rgb(20, 20, 20);
+
+/// A DOWN cell: vermillion into `mesh`, and a dark cross into `marks`
+/// (drawn over the mesh) when there is room for one.
+pub fn paint_down(mesh: &mut egui::Mesh, marks: &mut Vec<egui::Shape>, cell: egui::Rect) {
+    mesh.add_colored_rect(cell, DOWN_COLOR);
+    if cell.width() >= 7.0 {
+        let r = cell.shrink(cell.width() * 0.22);
+        let stroke = egui::Stroke::new((cell.width() / 8.0).clamp(1.0, 2.5), MARK_COLOR);
+        marks.push(egui::Shape::line_segment(
+            [r.left_top(), r.right_bottom()],
+            stroke,
+        ));
+        marks.push(egui::Shape::line_segment(
+            [r.right_top(), r.left_bottom()],
+            stroke,
+        ));
+    }
+}
+
+/// An idle cell of a DRAINING or DRAINED node: a yellow ring around the
+/// node tile's dark fill (solid yellow when too small for a ring).
+pub fn paint_drain(mesh: &mut egui::Mesh, cell: egui::Rect, inside: Color32) {
+    mesh.add_colored_rect(cell, DRAIN_COLOR);
+    if cell.width() >= 7.0 {
+        mesh.add_colored_rect(cell.shrink((cell.width() / 5.0).clamp(1.5, 4.0)), inside);
+    }
+}

@@ -1,5 +1,7 @@
-//! Plots over the whole run (egui_plot): GPU utilization and queue length
-//! on a shared time axis with the playhead, and the wait-time distribution.
+//! Plots over the whole run (egui_plot): GPU utilization (and, in a run
+//! with node failures or drains, the share of GPUs down and draining) and
+//! queue length on a shared time axis with the playhead, and the wait-time
+//! distribution.
 //!
 //! The step functions are resampled to [`PLOT_BUCKETS`] time-weighted means
 //! (area-preserving), cached per timeline version, so a million-change
@@ -7,7 +9,7 @@
 
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, VLine};
 
-use super::{Picks, Scene};
+use super::{DOWN_COLOR, DRAIN_COLOR, Picks, Scene};
 use crate::format;
 use crate::timeline::Timeline;
 
@@ -20,6 +22,10 @@ pub struct Series {
     version: Option<u64>,
     /// `(hours, utilization %)`.
     pub utilization: Vec<[f64; 2]>,
+    /// `(hours, % of GPUs down)` and draining; empty for a run without
+    /// node failures or drains.
+    pub down: Vec<[f64; 2]>,
+    pub draining: Vec<[f64; 2]>,
     /// `(hours, queued jobs)`.
     pub queue: Vec<[f64; 2]>,
     /// Wait histogram: `(log10 seconds bin centre, jobs)`.
@@ -42,6 +48,16 @@ impl Series {
             .map(|s| [s[0] / 3600.0, 100.0 * s[1] / total])
             .collect();
         self.queue = sampled.iter().map(|s| [s[0] / 3600.0, s[2]]).collect();
+        let failures = !timeline.nodes.events().is_empty();
+        let share = |i: usize| -> Vec<[f64; 2]> {
+            sampled
+                .iter()
+                .filter(|_| failures)
+                .map(|s| [s[0] / 3600.0, 100.0 * s[i] / total])
+                .collect()
+        };
+        self.down = share(3);
+        self.draining = share(4);
         let waits = timeline.waits_s();
         self.waited_jobs = waits.len();
         // Quarter-decade bins from 1 s; waits under a second get their own bar.
@@ -67,8 +83,14 @@ pub fn show(ui: &mut egui::Ui, scene: &Scene<'_>, series: &mut Series) -> Picks 
     let link = ui.scope_id().with("time-axis");
     let height = ((ui.available_height() - 60.0) / 3.0).max(120.0);
 
-    ui.label("GPU utilization (%)");
-    let utilization = [Curve::new("utilization", &series.utilization)];
+    let mut utilization = vec![Curve::new("utilization", &series.utilization)];
+    if series.down.is_empty() {
+        ui.label("GPU utilization (%)");
+    } else {
+        ui.label("GPUs busy, down and draining (% of all GPUs)");
+        utilization.push(Curve::new("down", &series.down).color(DOWN_COLOR));
+        utilization.push(Curve::new("draining", &series.draining).color(DRAIN_COLOR));
+    }
     let clicked_u = time_plot(
         ui,
         "utilization",

@@ -1,9 +1,11 @@
 //! sim-gui's integration tests, one binary: the viewer driven as a user
-//! would (`ui`), its pixels (`snapshot`), and the timeline against
-//! independent oracles (`timeline`).
+//! would (`ui`), its pixels (`snapshot`), the timeline against
+//! independent oracles (`timeline`), and failures and node states from a
+//! hand-written version-4 trace (`failures`).
 
 use std::path::{Path, PathBuf};
 
+mod failures;
 mod snapshot;
 mod timeline;
 mod ui;

@@ -13,6 +13,7 @@ use eframe::egui_wgpu::{self, WgpuSetup, WgpuSetupCreateNew, wgpu};
 use egui_kittest::Harness;
 use sim_gui::app::{Settings, Tab, ViewerApp};
 use sim_gui::session::Source;
+use sim_gui::views::Selection;
 
 use crate::repo;
 
@@ -36,6 +37,12 @@ fn software_gl() -> WgpuSetup {
 }
 
 fn snapshot_of(tab: Tab, at_s: f64, select_job: Option<u64>, name: &str) {
+    let source = Source::from_path(&repo("scenarios/teaching/fcfs-vs-easy.ron"), Vec::new());
+    let selection = select_job.map_or(Selection::Nothing, Selection::Job);
+    snapshot(source, tab, at_s, selection, name);
+}
+
+fn snapshot(source: Source, tab: Tab, at_s: f64, selection: Selection, name: &str) {
     let settings = Settings {
         tab,
         show_lesson: false,
@@ -48,16 +55,11 @@ fn snapshot_of(tab: Tab, at_s: f64, select_job: Option<u64>, name: &str) {
         .wgpu_setup(software_gl())
         .build_eframe(move |_| ViewerApp::with_settings(settings, None));
     let app = harness.state_mut();
-    app.open(Source::from_path(
-        &repo("scenarios/teaching/fcfs-vs-easy.ron"),
-        Vec::new(),
-    ));
+    app.open(source);
     app.wait_until_loaded();
     app.settings.show_lesson = false;
     app.settings.playback.now_ns = (at_s * 1e9) as u64;
-    if let Some(id) = select_job {
-        app.selection = sim_gui::views::Selection::Job(id);
-    }
+    app.selection = selection;
     harness.run_ok();
     // The wall-clock readouts at the status bar's right end differ run to
     // run, in value and width; mask a fixed strip that holds both.
@@ -80,4 +82,47 @@ fn cluster_map_of_fcfs_at_fifty_minutes() {
 #[test]
 fn gantt_of_the_whole_fcfs_run() {
     snapshot_of(Tab::Gantt, 3000.0, Some(2), "gantt_fcfs");
+}
+
+#[test]
+fn cluster_map_during_a_node_outage() {
+    // tests/traces/failures-2x4.jsonl at 1 h: node0 DOWN (gpu_hbm3, since
+    // 30 min), its 4 GPUs vermillion with a cross; job 1 restarted on
+    // node1's 4 GPUs. Node0 selected: the inspector gives state and cause.
+    let source = Source::from_path(&repo("sim-gui/tests/traces/failures-2x4.jsonl"), Vec::new());
+    snapshot(
+        source,
+        Tab::Map,
+        3600.0,
+        Selection::Node(0),
+        "map_node_down",
+    );
+}
+
+#[test]
+fn cluster_map_with_a_drained_node() {
+    // The same trace at 2 h 30 min: node1 DRAINED (framed in yellow, its
+    // idle GPUs yellow rings), node0 back in service.
+    let source = Source::from_path(&repo("sim-gui/tests/traces/failures-2x4.jsonl"), Vec::new());
+    snapshot(
+        source,
+        Tab::Map,
+        9000.0,
+        Selection::Node(1),
+        "map_node_drained",
+    );
+}
+
+#[test]
+fn gantt_with_a_failed_run() {
+    // Job 1's first run ends at 30 min with a vermillion cross; its
+    // restart follows in the same lane.
+    let source = Source::from_path(&repo("sim-gui/tests/traces/failures-2x4.jsonl"), Vec::new());
+    snapshot(
+        source,
+        Tab::Gantt,
+        3600.0,
+        Selection::Job(1),
+        "gantt_failure",
+    );
 }
