@@ -56,6 +56,8 @@ pub struct Recorder {
     last_change: SimTime,
     busy_gpu_ns: u128,
     down_gpu_ns: u128,
+    draining_gpu_ns: u128,
+    idle_gpu_ns: u128,
     pub busy_gpus: u64,
     pub queue_length: u64,
     pub running_jobs: u64,
@@ -63,6 +65,9 @@ pub struct Recorder {
     pub down_gpus: u64,
     /// Idle GPUs held out of service on DRAINING or DRAINED nodes.
     pub draining_gpus: u64,
+    /// Idle GPUs in service; kept (and integrated) only by runs that
+    /// model failures, for the check busy + down + draining + idle = all.
+    pub idle_gpus: u64,
     /// At most [`MAX_TIMESERIES_SAMPLES`], in time order.
     pub samples: Vec<TimeSample>,
 }
@@ -75,11 +80,14 @@ impl Recorder {
             last_change: SimTime::ZERO,
             busy_gpu_ns: 0,
             down_gpu_ns: 0,
+            draining_gpu_ns: 0,
+            idle_gpu_ns: 0,
             busy_gpus: 0,
             queue_length: 0,
             running_jobs: 0,
             down_gpus: 0,
             draining_gpus: 0,
+            idle_gpus: 0,
             samples: Vec::new(),
         }
     }
@@ -101,6 +109,8 @@ impl Recorder {
         let elapsed = now.saturating_since(self.last_change).as_ns();
         self.busy_gpu_ns += u128::from(self.busy_gpus) * u128::from(elapsed);
         self.down_gpu_ns += u128::from(self.down_gpus) * u128::from(elapsed);
+        self.draining_gpu_ns += u128::from(self.draining_gpus) * u128::from(elapsed);
+        self.idle_gpu_ns += u128::from(self.idle_gpus) * u128::from(elapsed);
         self.last_change = now;
     }
 
@@ -143,6 +153,16 @@ impl Recorder {
     /// GPU-nanoseconds on DOWN nodes accumulated so far.
     pub fn down_gpu_ns(&self) -> u128 {
         self.down_gpu_ns
+    }
+
+    /// GPU-nanoseconds idle on DRAINING or DRAINED nodes so far.
+    pub fn draining_gpu_ns(&self) -> u128 {
+        self.draining_gpu_ns
+    }
+
+    /// GPU-nanoseconds idle in service so far (runs that model failures).
+    pub fn idle_gpu_ns(&self) -> u128 {
+        self.idle_gpu_ns
     }
 }
 

@@ -442,6 +442,11 @@ impl Scheduler {
         eligible
     }
 
+    /// Requeued jobs waiting for their begin time.
+    pub fn requeued_waiting(&self) -> usize {
+        self.requeued.len()
+    }
+
     /// Queues the requeued jobs whose begin time has come.
     pub fn release_requeued(&mut self, now: SimTime) {
         while let Some(&(eligible, job, ticket)) = self.requeued.front()

@@ -280,6 +280,11 @@ impl Scheduler {
         self.pool.held_gpus() - self.nodes.down_gpus - self.nodes.spare_gpus
     }
 
+    /// Idle GPUs in service: free ones and the hot spares'.
+    pub fn idle_gpus(&self) -> u64 {
+        self.pool.free_gpus() + self.nodes.spare_gpus
+    }
+
     /// Holds the last `n` nodes of the cluster (highest ids; see the
     /// module's comment) as hot spares: idle, never given to ordinary
     /// jobs, and out of every partition's capacity for reservations (but

@@ -51,6 +51,9 @@
 //! - running jobs hold a slot whose allocation vector is reused, so the
 //!   steady state allocates nothing per event.
 
+mod faults;
+mod progress;
+mod recovery;
 mod training;
 
 use crate::engine::{Engine, Halt, Model, Progress, RngStreams, SimDuration, SimTime};
@@ -124,6 +127,32 @@ enum Event {
     TrainingTimer(SlotRef),
     /// Flows on the fabric finish now (flow fidelity).
     FabricWake,
+    /// The next failure of a component of this class is due.
+    Failure(u16),
+    /// A failure of `node` is noticed.
+    Detect {
+        node: u32,
+        class: u16,
+    },
+    /// `node`'s repair (or maintenance) is over; `retire`: the drain rule
+    /// keeps it DRAINED.
+    Repaired {
+        node: u32,
+        class: u16,
+        retire: bool,
+    },
+    /// A software failure of the job: it hangs from now.
+    JobFault(SlotRef),
+    /// The job's software failure is noticed.
+    JobFaultNoticed(SlotRef),
+    /// A job's restart, work or checkpoint phase ends.
+    JobTimer(SlotRef),
+    /// An asynchronous checkpoint of fixed cost is written.
+    PersistDone(SlotRef),
+    /// Checkpoint writes to the shared storage finish now.
+    StorageWake,
+    /// Planned maintenance of this class drains its next nodes.
+    Maintenance(u16),
 }
 
 // The event heap holds one or two events per running job: keep them small.
@@ -154,6 +183,9 @@ struct ClusterSim<'a> {
     last_change: SimTime,
     /// A started job's allocation in the trace's terms (reused).
     trace_alloc: Vec<TraceAlloc>,
+    /// Failures, repairs and checkpoints; `None` when nothing can fail
+    /// and no job checkpoints.
+    reliability: Option<recovery::Reliability<'a>>,
 }
 
 /// Runs `scenario` to its stop condition. State changes go to `trace`;
@@ -207,7 +239,14 @@ pub fn run(
         training: training::Training::new(scenario),
         last_change: SimTime::ZERO,
         trace_alloc: Vec::new(),
+        reliability: recovery::Reliability::new(scenario),
     };
+    if scenario.reliability.spares > 0 {
+        sim.scheduler.set_spares(scenario.reliability.spares);
+    }
+    if let Some(rel) = sim.reliability.as_mut() {
+        rel.arm(&mut engine);
+    }
     let halt = match engine.run(&mut sim, scenario.stop) {
         // With no arrival to come and nothing running, only events left
         // behind by jobs that ended early (or periodic timers) lie at the
@@ -276,7 +315,7 @@ pub fn run(
             fairness,
             trace_import: scenario.workload.trace_import.clone(),
             training: sim.training.summaries(&sim.jobs),
-            reliability: None,
+            reliability: sim.reliability_summary(end),
         },
     );
     RunResult {
@@ -330,10 +369,40 @@ fn configured_shares(config: &SchedulerConfig, directory: &Directory) -> Vec<f64
 
 impl Model<Event> for ClusterSim<'_> {
     fn handle(&mut self, event: Event, engine: &mut Engine<Event>) {
+        self.handle_event(event, engine);
+        if self.reliability.is_some() {
+            // The node counts the time series and the GPU-time accounting
+            // integrate until the next event.
+            self.recorder.down_gpus = self.scheduler.down_gpus();
+            self.recorder.draining_gpus = self.scheduler.draining_idle_gpus();
+            self.recorder.idle_gpus = self.scheduler.idle_gpus();
+        }
+    }
+
+    fn progress(&mut self, progress: Progress) {
+        (self.on_progress)(&RunProgress {
+            now: progress.now,
+            events: progress.events_handled,
+            jobs_submitted: self.jobs.len() as u64,
+            jobs_finished: self.jobs_finished,
+            jobs_expected: self.jobs_expected,
+            horizon: self.horizon,
+        });
+    }
+}
+
+impl ClusterSim<'_> {
+    fn handle_event(&mut self, event: Event, engine: &mut Engine<Event>) {
         let now = engine.now();
         // An event for a job that has left its slot changes nothing, not
         // even the clock the time series follows.
-        if let Event::JobEnd(slot) | Event::PreemptStop(slot) | Event::TrainingTimer(slot) = event
+        if let Event::JobEnd(slot)
+        | Event::PreemptStop(slot)
+        | Event::TrainingTimer(slot)
+        | Event::JobFault(slot)
+        | Event::JobFaultNoticed(slot)
+        | Event::JobTimer(slot)
+        | Event::PersistDone(slot) = event
             && !self.scheduler.is_current(slot)
         {
             return;
@@ -354,6 +423,19 @@ impl Model<Event> for ClusterSim<'_> {
                 }
             }
             Event::JobEnd(slot) => self.end_job(slot, engine),
+            Event::Failure(class) => self.on_failure(class, engine),
+            Event::Detect { node, class } => self.on_detect(node, class, engine),
+            Event::Repaired {
+                node,
+                class,
+                retire,
+            } => self.on_repaired(node, class, retire, engine),
+            Event::JobFault(slot) => self.on_job_fault(slot, engine),
+            Event::JobFaultNoticed(slot) => self.on_job_fault_noticed(slot, engine),
+            Event::JobTimer(slot) => self.on_job_timer(slot, engine),
+            Event::PersistDone(slot) => self.persist_done(slot, engine),
+            Event::StorageWake => self.on_storage_wake(engine),
+            Event::Maintenance(class) => self.on_maintenance(class, engine),
             Event::PreemptStop(slot) => self.stop_preempted(slot, engine),
             Event::Eligible => self.scheduler.release_requeued(now),
             Event::SchedulePass => {
@@ -393,13 +475,14 @@ impl Model<Event> for ClusterSim<'_> {
                 let start = self.scheduler.running(slot).start;
                 let record = &mut self.jobs[self.scheduler.running(slot).job as usize];
                 record.job.runtime = now.saturating_since(start);
-                self.end_job(slot, engine);
+                self.end_job_as(slot, engine, false);
             }
             Event::FabricWake => {
                 self.training.on_fabric_wake(engine);
                 return;
             }
         }
+        self.after_event(engine);
         if triggers_pass && !self.pass_pending && self.scheduler.queue_len() > 0 {
             if engine.more_due_now() {
                 self.pass_pending = true;
@@ -412,17 +495,6 @@ impl Model<Event> for ClusterSim<'_> {
             }
         }
         self.keep_ticking(engine);
-    }
-
-    fn progress(&mut self, progress: Progress) {
-        (self.on_progress)(&RunProgress {
-            now: progress.now,
-            events: progress.events_handled,
-            jobs_submitted: self.jobs.len() as u64,
-            jobs_finished: self.jobs_finished,
-            jobs_expected: self.jobs_expected,
-            horizon: self.horizon,
-        });
     }
 }
 
@@ -480,19 +552,24 @@ impl ClusterSim<'_> {
         }
     }
 
-    /// Whether nothing but periodic timers can happen any more: no
-    /// arrival to come, no job running (or being preempted), no other
-    /// event pending, while jobs may still wait, the pass that just ran
-    /// having started none. A timer could then only reorder the queue,
+    /// Whether nothing but periodic timers (and failure processes) can
+    /// happen any more: no arrival to come, no job running (or being
+    /// preempted), and no other event pending or no job queued, while jobs
+    /// may still wait, the pass that just ran having started none. A timer could then only reorder the queue,
     /// never free a GPU, so ticking on would hide a deadlock: the timers
     /// stop, and the run ends with no events left and jobs waiting.
     fn only_timers_left(&self, engine: &Engine<Event>) -> bool {
         let timers = usize::from(self.backfill_tick_pending)
             + usize::from(self.main_tick_pending)
-            + usize::from(self.priority_calc_pending);
+            + usize::from(self.priority_calc_pending)
+            + self.reliability.as_ref().map_or(0, |r| r.timers);
+        // Nothing runs, nothing is queued or about to be: whatever else is
+        // pending (events left behind by jobs that ended, repairs) cannot
+        // start anything.
+        let no_work = self.scheduler.queue_len() == 0 && self.scheduler.requeued_waiting() == 0;
         self.next_arrival.is_none()
             && self.recorder.running_jobs == 0
-            && engine.pending_events() == timers
+            && (engine.pending_events() == timers || no_work)
     }
 
     fn arrive(&mut self, engine: &mut Engine<Event>) {
@@ -568,14 +645,26 @@ impl ClusterSim<'_> {
         record.backfilled = running.backfilled;
         record.state = JobState::Running;
         let kill_at_limit = self.scheduler.config().kill_at_time_limit;
-        if let Some(spec) = record.job.training {
+        let tracked = self.reliability.is_some();
+        // A tracked analytic training job restarting after a failure keeps
+        // the run time of its first start (its work at full speed).
+        let restarting = tracked && record.failures > 0 && record.job.runtime != SimDuration::MAX;
+        if let Some(spec) = record.job.training
+            && !restarting
+        {
             let started = self.training.start(slot, running, spec, engine);
             // Flow fidelity: the steps end the job; until then its run
             // time is unknown (longer than any limit).
             record.job.runtime = started.unwrap_or(SimDuration::MAX);
         }
         let job = record.job;
-        if job.runtime != SimDuration::MAX || kill_at_limit {
+        let id = record.id;
+        if tracked {
+            // Its attempt's phases end it; only the time limit is planned.
+            if kill_at_limit {
+                engine.schedule_at(now + job.time_limit, Event::JobEnd(slot));
+            }
+        } else if job.runtime != SimDuration::MAX || kill_at_limit {
             let (duration, killed) = job.occupancy(kill_at_limit);
             // The job's work starts once it is launched; a time limit
             // counts from the start.
@@ -598,12 +687,26 @@ impl ClusterSim<'_> {
             .extend(running.allocation.iter().map(as_traced));
         self.trace.record(&TraceEvent::Start {
             time: now,
-            job: record.id,
+            job: id,
             alloc: &self.trace_alloc,
         });
+        if tracked {
+            self.start_attempt(slot, engine);
+        }
     }
 
+    /// The job in `slot` reached its true end or its time limit (a
+    /// `JobEnd`); a tracked job's `JobEnd` is its time limit only.
     fn end_job(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
+        let killed = self.reliability.is_some() || {
+            let job = &self.jobs[self.scheduler.running(slot).job as usize].job;
+            job.occupancy(self.scheduler.config().kill_at_time_limit).1
+        };
+        self.end_job_as(slot, engine, killed);
+    }
+
+    /// The job in `slot` ends: killed at its limit, or done.
+    fn end_job_as(&mut self, slot: SlotRef, engine: &mut Engine<Event>, killed: bool) {
         if self.scheduler.running(slot).is_being_preempted() {
             // Its work done or its limit reached inside its grace time:
             // Slurm cannot tell this exit from one the preemption caused.
@@ -614,11 +717,9 @@ impl ClusterSim<'_> {
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
+        self.forget_attempt(slot, now);
         let ended = self.scheduler.end(slot, now);
         let record = &mut self.jobs[ended.job as usize];
-        let (_, killed) = record
-            .job
-            .occupancy(self.scheduler.config().kill_at_time_limit);
         record.end = Some(now);
         record.state = if killed {
             JobState::Timeout
@@ -646,6 +747,7 @@ impl ClusterSim<'_> {
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
+        self.forget_attempt(slot, now);
         let ended = self.scheduler.end(slot, now);
         if self.jobs[ended.job as usize].job.training.is_some() {
             self.training
