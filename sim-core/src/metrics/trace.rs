@@ -26,13 +26,15 @@
 //!
 //! ```text
 //! {"t_ns":..,"event":"fail","job":1,"cause":"gpu","requeued":true,"lost_gpu_s":..}
+//! {"t_ns":..,"event":"resize","job":1,"alloc":[{"node":0,"mask":255},..]}
 //! {"t_ns":..,"event":"node_down","node":3,"cause":"gpu"}
 //! {"t_ns":..,"event":"node_drain","node":5,"cause":"lemon"}
 //! {"t_ns":..,"event":"node_up","node":3}
 //! ```
 //! A `fail` releases the job's GPUs at that instant; a requeued job later
 //! has another `start` (at once, for a restart in place or on a spare),
-//! otherwise an `end` with state `NODE_FAIL` follows. A DRAINING node
+//! otherwise an `end` with state `NODE_FAIL` follows. A `resize` gives an
+//! elastic job that grew back its whole new allocation. A DRAINING node
 //! takes no new work and is DRAINED once its jobs have left; `node_up`
 //! puts a DOWN or drained node back in service. Versions 2 and 3 (no such
 //! records) still read.
@@ -58,7 +60,7 @@ use crate::text::FileError;
 
 /// Bumped whenever a reader of older traces would misread newer ones.
 /// Version 3 added the header's `leaves`; version 4 the reliability
-/// records (`fail`, `node_down`, `node_drain`, `node_up`) and the
+/// records (`fail`, `resize`, `node_down`, `node_drain`, `node_up`) and the
 /// `NODE_FAIL` end state; versions 2 and 3 still read.
 pub const TRACE_FORMAT_VERSION: u32 = 4;
 const OLDEST_READABLE_VERSION: u32 = 2;
@@ -115,6 +117,15 @@ pub enum TraceEvent<'a> {
         /// Requeued (or restarted in place) rather than ended NODE_FAIL.
         requeued: bool,
         lost_gpu_s: f64,
+    },
+    /// An elastic job took back nodes after a failure shrank it: its
+    /// allocation is now `alloc` (it restarts on them from its last
+    /// checkpoint; no work is lost).
+    Resize {
+        #[serde(rename = "t_ns", serialize_with = "ns")]
+        time: SimTime,
+        job: u64,
+        alloc: &'a [TraceAlloc],
     },
     /// A node goes DOWN (a failure was noticed, or maintenance began).
     NodeDown {
@@ -319,6 +330,11 @@ pub enum TraceRecord {
         requeued: bool,
         lost_gpu_s: f64,
     },
+    Resize {
+        t_ns: u64,
+        job: u64,
+        alloc: Vec<TraceAlloc>,
+    },
     NodeDown {
         t_ns: u64,
         node: u32,
@@ -349,6 +365,7 @@ impl TraceRecord {
             | TraceRecord::End { t_ns, .. }
             | TraceRecord::Preempt { t_ns, .. }
             | TraceRecord::Fail { t_ns, .. }
+            | TraceRecord::Resize { t_ns, .. }
             | TraceRecord::NodeDown { t_ns, .. }
             | TraceRecord::NodeDrain { t_ns, .. }
             | TraceRecord::NodeUp { t_ns, .. }
@@ -415,6 +432,11 @@ impl From<&TraceEvent<'_>> for TraceRecord {
                 cause: cause.to_string(),
                 requeued,
                 lost_gpu_s,
+            },
+            TraceEvent::Resize { time, job, alloc } => TraceRecord::Resize {
+                t_ns: time.as_ns(),
+                job,
+                alloc: alloc.to_vec(),
             },
             TraceEvent::NodeDown { time, node, cause } => TraceRecord::NodeDown {
                 t_ns: time.as_ns(),
@@ -583,7 +605,7 @@ impl Iterator for JsonlTraceReader<'_> {
         }
         let (index, line) = self.lines.find(|(_, line)| !line.trim().is_empty())?;
         self.line = index + 1;
-        let expected = "one JSON object per line with `t_ns` and `event` (submit, refuse, start, end, preempt, fail, node_down, node_drain, node_up, end_of_run)";
+        let expected = "one JSON object per line with `t_ns` and `event` (submit, refuse, start, end, preempt, fail, resize, node_down, node_drain, node_up, end_of_run)";
         let at = |span: std::ops::Range<usize>, message: String, expected: &str| {
             FileError::in_line(
                 self.path,
@@ -717,6 +739,11 @@ impl RawLine<'_> {
                 cause: text(self.cause, "cause")?,
                 requeued: self.requeued.ok_or_else(|| missing("requeued"))?,
                 lost_gpu_s: self.lost_gpu_s.ok_or_else(|| missing("lost_gpu_s"))?,
+            },
+            "resize" => TraceRecord::Resize {
+                t_ns,
+                job: job()?,
+                alloc: self.alloc.ok_or_else(|| missing("alloc"))?,
             },
             "node_down" => TraceRecord::NodeDown {
                 t_ns,

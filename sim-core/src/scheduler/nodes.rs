@@ -317,6 +317,17 @@ impl Scheduler {
         }
     }
 
+    /// Puts every idle spare in service, for a job requeued after a
+    /// failure (spares are held for those): nodes repaired later refill
+    /// the spares up to the number configured.
+    pub fn release_spares(&mut self) {
+        for node in std::mem::take(&mut self.nodes.spares) {
+            self.nodes.spare_gpus -= u64::from(self.pool.capacity_of(node));
+            self.nodes.service[node as usize] = Service::Up;
+            self.set_in_service(node, true);
+        }
+    }
+
     /// Spares idle, ready for [`Scheduler::swap_in_spare`].
     pub fn spares_idle(&self) -> u32 {
         self.nodes.spares.len() as u32

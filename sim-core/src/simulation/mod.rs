@@ -279,6 +279,7 @@ pub fn run(
         Halt::EndOfTime => StopReason::EndOfTime,
     };
     sim.recorder.finish(end);
+    sim.cut_running_training(end);
     let stats = sim.scheduler.stats();
     let held_gpus_at_end = sim.scheduler.held_gpus();
     let multi_node: Vec<u32> = sim
@@ -405,6 +406,20 @@ impl ClusterSim<'_> {
         | Event::PersistDone(slot) = event
             && !self.scheduler.is_current(slot)
         {
+            return;
+        }
+        // Failures and repairs once all work is done change nothing a run
+        // reports, not even the clock the time series follows; the failure
+        // processes stop.
+        if let Event::Failure(_)
+        | Event::Maintenance(_)
+        | Event::Detect { .. }
+        | Event::Repaired { .. } = event
+            && self.no_work_left()
+        {
+            if let Event::Failure(class) | Event::Maintenance(class) = event {
+                self.disarm(class);
+            }
             return;
         }
         self.recorder.advance(now);
@@ -563,13 +578,20 @@ impl ClusterSim<'_> {
             + usize::from(self.main_tick_pending)
             + usize::from(self.priority_calc_pending)
             + self.reliability.as_ref().map_or(0, |r| r.timers);
-        // Nothing runs, nothing is queued or about to be: whatever else is
-        // pending (events left behind by jobs that ended, repairs) cannot
-        // start anything.
-        let no_work = self.scheduler.queue_len() == 0 && self.scheduler.requeued_waiting() == 0;
+        self.no_work_left()
+            || (self.next_arrival.is_none()
+                && self.recorder.running_jobs == 0
+                && engine.pending_events() == timers)
+    }
+
+    /// Nothing runs, nothing is queued or about to be, no arrival is to
+    /// come: whatever else is pending (events left behind by jobs that
+    /// ended, failures, repairs) can start nothing.
+    fn no_work_left(&self) -> bool {
         self.next_arrival.is_none()
             && self.recorder.running_jobs == 0
-            && (engine.pending_events() == timers || no_work)
+            && self.scheduler.queue_len() == 0
+            && self.scheduler.requeued_waiting() == 0
     }
 
     fn arrive(&mut self, engine: &mut Engine<Event>) {
@@ -780,6 +802,27 @@ impl ClusterSim<'_> {
                 job: record.id,
                 state: JobState::Preempted,
             });
+        }
+    }
+
+    /// Training jobs still running when the run stopped did only part of
+    /// their steps (analytic fidelity records all of them at the start):
+    /// the time they ran, or under the reliability model the work they
+    /// kept.
+    fn cut_running_training(&mut self, end: SimTime) {
+        for index in 0..self.jobs.len() {
+            let record = &self.jobs[index];
+            let (Some(start), None, Some(_)) = (record.start, record.end, record.job.training)
+            else {
+                continue;
+            };
+            if record.state != JobState::Running {
+                continue;
+            }
+            let ran = self
+                .kept_work(index as JobIndex, end)
+                .unwrap_or_else(|| end.saturating_since(start));
+            self.training.cut_short(index as JobIndex, ran);
         }
     }
 

@@ -48,6 +48,8 @@ pub(super) struct JobWork {
     pub interval: Option<u64>,
     /// When its latest interruption was noticed (requeue wait accounting).
     pub interrupted_at: Option<SimTime>,
+    /// Attempts started so far (each draws its own software failure).
+    pub attempts: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -194,6 +196,7 @@ mod tests {
             checkpoints: 0,
             interval: Some(100),
             interrupted_at: None,
+            attempts: 0,
         }
     }
 

@@ -39,7 +39,7 @@ use crate::reliability::{
     daly_interval, uncontended_write_time, young_interval,
 };
 use crate::scenario::Scenario;
-use crate::scheduler::{NodeGpus, SlotRef};
+use crate::scheduler::{JobIndex, NodeGpus, SlotRef};
 
 use super::faults::{Faults, Health};
 use super::progress::{Attempt, Cost, JobWork, Phase, loss};
@@ -69,6 +69,9 @@ pub(super) struct Reliability<'a> {
     requeues: u64,
     spare_swaps: u64,
     node_fail_jobs: u64,
+    /// Jobs requeued after a failure and not started again: the hot
+    /// spares are theirs.
+    requeued_waiting: u32,
     /// Failure and maintenance events pending (they are timers: they stop
     /// when nothing else can happen).
     pub timers: usize,
@@ -98,6 +101,7 @@ impl<'a> Reliability<'a> {
             requeues: 0,
             spare_swaps: 0,
             node_fail_jobs: 0,
+            requeued_waiting: 0,
             timers: 0,
             slots: Vec::new(),
             nodes: Vec::new(),
@@ -164,6 +168,7 @@ impl<'a> ClusterSim<'a> {
                     checkpoints: 0,
                     interval: None,
                     interrupted_at: None,
+                    attempts: 0,
                 },
             );
         }
@@ -188,6 +193,7 @@ impl<'a> ClusterSim<'a> {
             }
         }
         if let Some(at) = work.interrupted_at.take() {
+            rel.requeued_waiting -= 1;
             rel.lost.wait += u128::from(now.saturating_since(at).as_ns())
                 * u128::from(record.job.request.total_gpus());
         }
@@ -215,7 +221,8 @@ impl<'a> ClusterSim<'a> {
         });
         work.interval = interval;
         let restarting = record.failures > 0;
-        let attempt_no = record.failures + record.requeues;
+        let attempt_no = work.attempts;
+        work.attempts += 1;
         let mut attempt = Attempt::new(job, work, interval, now);
         let restart = if restarting {
             let r = scenario.reliability.restart;
@@ -440,7 +447,52 @@ impl<'a> ClusterSim<'a> {
         let work = &mut rel.works[job as usize];
         work.saved = at;
         work.checkpoints += 1;
-        self.begin_work(slot, engine);
+        if !self.regrow(slot, engine) {
+            self.begin_work(slot, engine);
+        }
+    }
+
+    /// An elastic job that shrank has just saved its work: it takes back
+    /// free nodes up to its request and restarts on them from that
+    /// checkpoint (a new rendezvous: the restart overhead, no work lost).
+    /// Returns whether it grew.
+    fn regrow(&mut self, slot: SlotRef, engine: &mut Engine<Event>) -> bool {
+        let now = engine.now();
+        let scenario = self.rel().scenario;
+        let running = self.scheduler.running(slot);
+        let job = running.job;
+        let held = running.allocation.len() as u32;
+        let record = &self.jobs[job as usize];
+        let (Recovery::Elastic { .. }, crate::workload::JobRequest::Nodes { count, .. }) = (
+            scenario.workload.policy(record.job.policy).recovery,
+            record.job.request,
+        ) else {
+            return false;
+        };
+        if held >= count {
+            return false;
+        }
+        let before = held_gpus(&running.allocation);
+        let mut grew = 0;
+        while held + grew < count && self.scheduler.grow(slot, now).is_some() {
+            grew += 1;
+        }
+        if grew == 0 {
+            return false;
+        }
+        let after = held_gpus(&self.scheduler.running(slot).allocation);
+        self.recorder.busy_gpus += after - before;
+        self.rel().attempts[slot.slot() as usize] = None;
+        let renewed = self.restart_in_place(slot, job, engine);
+        let held = self.scheduler.running(renewed).allocation.len() as u32;
+        self.set_rate(renewed, held, count, engine);
+        let id = self.jobs[job as usize].id;
+        self.trace.record(&TraceEvent::Resize {
+            time: now,
+            job: id,
+            alloc: &self.trace_alloc,
+        });
+        true
     }
 
     /// An asynchronous checkpoint's background write is done.
@@ -485,12 +537,18 @@ impl<'a> ClusterSim<'a> {
         }
     }
 
-    /// A component of `class` fails now.
-    pub(super) fn on_failure(&mut self, class: u16, engine: &mut Engine<Event>) {
-        let now = engine.now();
+    /// The failure or maintenance event of `class` was handled: it is no
+    /// longer pending.
+    pub(super) fn disarm(&mut self, class: u16) {
         let rel = self.rel();
         rel.timers -= 1;
         rel.faults.armed[usize::from(class)] = false;
+    }
+
+    /// A component of `class` fails now.
+    pub(super) fn on_failure(&mut self, class: u16, engine: &mut Engine<Event>) {
+        let now = engine.now();
+        self.disarm(class);
         if self.only_timers_left(engine) {
             // Nothing left to interrupt or delay: the process stops.
             return;
@@ -556,6 +614,10 @@ impl<'a> ClusterSim<'a> {
         let now = engine.now();
         self.rel().faults.repaired(node, class, now, retire);
         self.scheduler.resume(node);
+        if self.rel().requeued_waiting > 0 {
+            // A job requeued after a failure waits: the spares are its.
+            self.scheduler.release_spares();
+        }
         if retire {
             self.scheduler.drain(node);
             self.trace.record(&TraceEvent::NodeDrain {
@@ -601,9 +663,7 @@ impl<'a> ClusterSim<'a> {
     /// Planned maintenance of `class`: drain its next nodes.
     pub(super) fn on_maintenance(&mut self, class: u16, engine: &mut Engine<Event>) {
         let now = engine.now();
-        let rel = self.rel();
-        rel.timers -= 1;
-        rel.faults.armed[usize::from(class)] = false;
+        self.disarm(class);
         if self.only_timers_left(engine) {
             return;
         }
@@ -762,44 +822,18 @@ impl<'a> ClusterSim<'a> {
                 requeued: true,
                 lost_gpu_s,
             });
-            let renewed = self.scheduler.renew(slot, now);
-            let running = self.scheduler.running(renewed);
-            let requested_nodes = match request {
-                crate::workload::JobRequest::Nodes { count, .. } => count,
-                crate::workload::JobRequest::Gpus(_) => running.allocation.len() as u32,
-            };
-            let rate =
-                (running.allocation.len() as f64 / f64::from(requested_nodes.max(1))).min(1.0);
-            self.trace_alloc.clear();
-            self.trace_alloc
-                .extend(running.allocation.iter().map(|p| TraceAlloc {
-                    node: p.node,
-                    mask: p.mask,
-                }));
+            let renewed = self.restart_in_place(slot, job, engine);
             self.trace.record(&TraceEvent::Start {
                 time: now,
                 job: id,
                 alloc: &self.trace_alloc,
             });
-            // The Slurm job goes on: its time limit still counts from its
-            // start.
-            let kill = self.scheduler.config().kill_at_time_limit;
-            let limit = self.jobs[job as usize].job.time_limit;
-            if kill && let Some(start) = self.jobs[job as usize].start {
-                engine.schedule_at(start + limit, Event::JobEnd(renewed));
-            }
-            self.start_attempt(renewed, engine);
-            if let Some(a) = self.rel().attempt_mut(renewed) {
-                a.rate = rate;
-            }
-            if rate < 1.0 {
-                // Re-plan the first phase at the reduced speed.
-                if let Some(a) = self.rel().attempt_mut(renewed)
-                    && a.phase == Phase::Work
-                {
-                    self.begin_work(renewed, engine);
-                }
-            }
+            let held = self.scheduler.running(renewed).allocation.len() as u32;
+            let requested = match request {
+                crate::workload::JobRequest::Nodes { count, .. } => count,
+                crate::workload::JobRequest::Gpus(_) => held,
+            };
+            self.set_rate(renewed, held, requested, engine);
             return;
         }
         // Leave the nodes: requeued, or NODE_FAIL.
@@ -823,10 +857,13 @@ impl<'a> ClusterSim<'a> {
         if requeue {
             let rel = self.rel();
             rel.requeues += 1;
+            rel.requeued_waiting += 1;
             rel.works[job as usize].interrupted_at = Some(now);
             if flow_training {
                 rel.works[job as usize].first_start = None;
             }
+            // Hot spares are held for jobs requeued after a failure.
+            self.scheduler.release_spares();
             self.requeue(job, ended.ticket, engine);
         } else {
             record.end = Some(now);
@@ -842,6 +879,49 @@ impl<'a> ClusterSim<'a> {
         }
     }
 
+    /// The job in `slot` restarts on the nodes it now holds (the Slurm job
+    /// goes on): a new handle, its time limit still counted from its
+    /// start, a new attempt from its last checkpoint. Leaves its
+    /// allocation in `trace_alloc`.
+    fn restart_in_place(
+        &mut self,
+        slot: SlotRef,
+        job: JobIndex,
+        engine: &mut Engine<Event>,
+    ) -> SlotRef {
+        let now = engine.now();
+        let renewed = self.scheduler.renew(slot, now);
+        let running = self.scheduler.running(renewed);
+        self.trace_alloc.clear();
+        self.trace_alloc
+            .extend(running.allocation.iter().map(|p| TraceAlloc {
+                node: p.node,
+                mask: p.mask,
+            }));
+        let kill = self.scheduler.config().kill_at_time_limit;
+        let record = &self.jobs[job as usize];
+        if kill && let Some(start) = record.start {
+            engine.schedule_at(start + record.job.time_limit, Event::JobEnd(renewed));
+        }
+        self.start_attempt(renewed, engine);
+        renewed
+    }
+
+    /// An elastic job holding `held` of its `requested` nodes works at
+    /// that fraction of its speed (data parallelism with the global batch
+    /// fixed: each replica takes a larger share of the batch).
+    fn set_rate(&mut self, slot: SlotRef, held: u32, requested: u32, engine: &mut Engine<Event>) {
+        let rate = (f64::from(held) / f64::from(requested.max(1))).min(1.0);
+        let Some(a) = self.rel().attempt_mut(slot) else {
+            return;
+        };
+        a.rate = rate;
+        if rate < 1.0 && a.phase == Phase::Work {
+            // Re-plan the phase under way at the new speed.
+            self.begin_work(slot, engine);
+        }
+    }
+
     /// Forgets the attempt of a job that left `slot` (ended or preempted).
     pub(super) fn forget_attempt(&mut self, slot: SlotRef, now: SimTime) {
         if let Some(rel) = self.reliability.as_mut()
@@ -852,6 +932,16 @@ impl<'a> ClusterSim<'a> {
                 s.cancel(now, slot.to_bits());
             }
         }
+    }
+
+    /// The work a running tracked job has done and not lost, at `now`.
+    pub(super) fn kept_work(&self, job: JobIndex, now: SimTime) -> Option<SimDuration> {
+        let rel = self.reliability.as_ref()?;
+        let work = rel.works.get(job as usize)?;
+        let current = (rel.attempts.iter().flatten())
+            .find(|a| a.job == job && a.frozen_at.is_none())
+            .map_or(0, |a| a.work_at(now, work.total));
+        Some(SimDuration::from_ns(current.max(work.saved)))
     }
 
     /// The summary's reliability block.

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use sim_core::engine::{SimDuration, SimTime};
 use sim_core::metrics::{JobState, StopReason, TraceEvent, TraceSink};
+use sim_core::reliability::Recovery;
 use sim_core::scenario::Scenario;
 use sim_core::scheduler::{Backfill, SLURMD_LAUNCH};
 use sim_core::simulation::{RunResult, run};
@@ -50,6 +51,26 @@ impl CheckingSink {
     }
 }
 
+impl CheckingSink {
+    /// `job` takes the GPUs of `alloc`, none of which anyone holds.
+    fn take(&mut self, job: u64, alloc: &[sim_core::metrics::TraceAlloc]) {
+        for part in alloc {
+            let node = part.node as usize;
+            assert_eq!(
+                self.busy[node] & part.mask,
+                0,
+                "GPU given twice on node {node}"
+            );
+            self.busy[node] |= part.mask;
+        }
+        let parts = alloc.iter().map(|p| (p.node, p.mask)).collect();
+        assert!(
+            self.holdings.insert(job, parts).is_none(),
+            "job {job} started twice"
+        );
+    }
+}
+
 impl TraceSink for CheckingSink {
     fn record(&mut self, event: &TraceEvent<'_>) {
         let time = match *event {
@@ -59,6 +80,7 @@ impl TraceSink for CheckingSink {
             | TraceEvent::End { time, .. }
             | TraceEvent::Preempt { time, .. }
             | TraceEvent::Fail { time, .. }
+            | TraceEvent::Resize { time, .. }
             | TraceEvent::NodeDown { time, .. }
             | TraceEvent::NodeDrain { time, .. }
             | TraceEvent::NodeUp { time, .. } => time,
@@ -68,21 +90,11 @@ impl TraceSink for CheckingSink {
         match *event {
             TraceEvent::Submit { .. } => self.submitted += 1,
             TraceEvent::Refuse { .. } => self.refused += 1,
-            TraceEvent::Start { job, alloc, .. } => {
-                for part in alloc {
-                    let node = part.node as usize;
-                    assert_eq!(
-                        self.busy[node] & part.mask,
-                        0,
-                        "GPU given twice on node {node}"
-                    );
-                    self.busy[node] |= part.mask;
-                }
-                let parts = alloc.iter().map(|p| (p.node, p.mask)).collect();
-                assert!(
-                    self.holdings.insert(job, parts).is_none(),
-                    "job {job} started twice"
-                );
+            TraceEvent::Start { job, alloc, .. } => self.take(job, alloc),
+            // An elastic job's allocation changes in place.
+            TraceEvent::Resize { job, alloc, .. } => {
+                self.release(job);
+                self.take(job, alloc);
             }
             TraceEvent::End { job, state, .. } => {
                 // A cancelled preemption victim released its GPUs at its
@@ -141,6 +153,9 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
         s.gpu_utilization
     );
     let kill = scenario.scheduler.kill_at_time_limit;
+    // Failures or checkpoints: jobs' wall times include them.
+    let tracked = !scenario.reliability.classes.is_empty()
+        || (scenario.workload.policies.iter()).any(|p| p.checkpoint.is_some());
     let slurm_mode = scenario.scheduler.backfill == Backfill::Slurm;
     for job in &result.jobs {
         let submitted = job.job;
@@ -152,6 +167,26 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
             );
         }
         match job.state {
+            JobState::Completed if tracked => {
+                // Under the reliability model a job's wall time since its
+                // (last) start is its work, plus the work it redid, its
+                // restarts and its checkpoints; exactly so when it never
+                // left its start's nodes at full speed (no requeue, not
+                // elastic), at most so after a requeue (its last run began
+                // from a checkpoint), at least so for an elastic job (slower
+                // on fewer nodes).
+                let run = job.run().expect("a completed job ran").as_ns();
+                let spent =
+                    submitted.runtime.as_ns() + job.rework_ns + job.checkpoint_ns + job.restart_ns;
+                let policy = scenario.workload.policy(submitted.policy);
+                if matches!(policy.recovery, Recovery::Elastic { .. }) {
+                    assert!(run >= spent - job.rework_ns, "{name}: job {}", job.id);
+                } else if job.requeues > 0 {
+                    assert!(run <= spent, "{name}: job {}", job.id);
+                } else {
+                    assert_eq!(run, spent, "{name}: job {} wall time", job.id);
+                }
+            }
             JobState::Completed => {
                 // Requeued jobs restart from scratch: their last run is
                 // whole. Under `backfill: Slurm` a batch job's work begins

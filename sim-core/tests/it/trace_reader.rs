@@ -162,6 +162,7 @@ fn every_reliability_record_round_trips() {
     let s = |secs: u64| SimTime::ZERO + SimDuration::from_secs(secs);
     let on = |node| [TraceAlloc { node, mask: 0xf }];
     let (node0, node1) = (on(0), on(1));
+    let both = [node0[0], node1[0]];
     let events = [
         TraceEvent::Submit {
             time: s(0),
@@ -197,6 +198,12 @@ fn every_reliability_record_round_trips() {
         TraceEvent::NodeUp {
             time: s(1800),
             node: 0,
+        },
+        // An elastic job growing back onto the repaired node.
+        TraceEvent::Resize {
+            time: s(2000),
+            job: 1,
+            alloc: &both,
         },
         TraceEvent::NodeDrain {
             time: s(2400),
@@ -254,7 +261,7 @@ fn every_reliability_record_round_trips() {
     // A reliability line without its field is refused at its line.
     let cut = text.replacen(r#","cause":"lemon""#, "", 1);
     let e = refusal(&cut);
-    assert_eq!(e.line, 8, "{e}");
+    assert_eq!(e.line, 9, "{e}");
     assert!(
         e.message.contains("a `node_drain` line needs `cause`"),
         "{e}"

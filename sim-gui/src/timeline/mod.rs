@@ -375,6 +375,19 @@ impl Timeline {
                     self.push(t_ns, ChangeKind::Requeue, NO_RUN);
                 }
             }
+            TraceRecord::Resize { t_ns, job, alloc } => {
+                // An elastic job's new allocation: its run ends (not by a
+                // failure) and a new one starts on the nodes it now holds.
+                let index = self.job(job)?;
+                if self.open_run[index as usize] == NO_RUN {
+                    return Err(format!("job {job} is resized, but it is not running"));
+                }
+                let run = self.stop_run(index, t_ns, false)?;
+                self.push(t_ns, ChangeKind::Stop, run);
+                // The start below counts it out of the queue again.
+                self.now_counts.queued_jobs += 1;
+                return self.ingest(TraceRecord::Start { t_ns, job, alloc });
+            }
             TraceRecord::NodeDown { t_ns, node, cause } => {
                 self.set_node(t_ns, node, NodeState::Down, Some(cause), "node_down of")?;
             }

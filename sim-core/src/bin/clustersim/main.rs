@@ -36,6 +36,7 @@ mod generate;
 mod import;
 mod plan;
 mod progress;
+mod reliability;
 mod report;
 mod table;
 

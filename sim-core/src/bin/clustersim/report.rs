@@ -49,6 +49,9 @@ pub fn write_text(out: &mut dyn Write, result: &RunResult, dir: Option<&Path>) -
     if j.preempted > 0 {
         write!(out, ", {} preempted", j.preempted)?;
     }
+    if j.node_fail > 0 {
+        write!(out, ", {} NODE_FAIL", j.node_fail)?;
+    }
     if j.running_at_end + j.pending_at_end > 0 {
         write!(
             out,
@@ -191,6 +194,9 @@ pub fn write_text(out: &mut dyn Write, result: &RunResult, dir: Option<&Path>) -
                 s.training.len() - SHOWN
             )?;
         }
+    }
+    if let Some(r) = &s.reliability {
+        super::reliability::write_text(out, r)?;
     }
     writeln!(out, "events       {}", s.events)?;
     if let Some(dir) = dir {
