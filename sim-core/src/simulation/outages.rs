@@ -1,8 +1,11 @@
 //! Network outages in one run: a cable, a leaf or a spine switch fails,
 //! is noticed, and is repaired.
 //!
-//! Everything happens when the failure is noticed (the class's detection
-//! delay after it; node health checks do not watch the network):
+//! Jobs under a failed leaf hang from the failure (their progress stops,
+//! as on a failed node); everything else happens when the failure is
+//! noticed (the class's detection delay after it; node health checks do
+//! not watch the network): until then traffic still crosses a failed
+//! cable or spine as if it were up.
 //! - `Link` and `SpineSwitch`: the part leaves routing on the run's copy
 //!   of the fabric ([`super::training::Training::change_fabric`]). With
 //!   flow fidelity the flows crossing it move to the remaining paths
@@ -72,7 +75,7 @@ impl ClusterSim<'_> {
 
     /// The nodes under leaf `part`: the fabric's, or the scheduler
     /// topology's.
-    fn leaf_nodes(&self, part: u32) -> Vec<NodeId> {
+    pub(super) fn leaf_nodes(&self, part: u32) -> Vec<NodeId> {
         let scenario = (self.reliability.as_ref())
             .expect("outages need the reliability model")
             .scenario;

@@ -525,6 +525,19 @@ impl<'a> ClusterSim<'a> {
         let node = match struck {
             Struck::Nothing => return,
             Struck::Part(part) => {
+                if self.rel().faults.class(class).target == Target::LeafSwitch {
+                    // Jobs under a dead leaf hang from now, as on a failed
+                    // node; cables and spines take effect when noticed.
+                    let mut slots = std::mem::take(&mut self.rel().slots);
+                    slots.clear();
+                    for node in self.leaf_nodes(part) {
+                        self.scheduler.jobs_on(node, &mut slots);
+                    }
+                    for &slot in &slots {
+                        self.freeze(slot, now);
+                    }
+                    self.rel().slots = slots;
+                }
                 let at = self.rel().faults.noticed_at(class, now);
                 engine.schedule_at(at, Event::PartNoticed { class, part });
                 return;
