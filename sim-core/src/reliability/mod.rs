@@ -70,6 +70,14 @@ impl Target {
         Target::Job,
     ];
 
+    /// A part of the network (a cable or a switch), not of a node.
+    pub fn is_network(self) -> bool {
+        matches!(
+            self,
+            Target::Link | Target::LeafSwitch | Target::SpineSwitch
+        )
+    }
+
     /// The name scenarios use (`Gpu`, `LeafSwitch`, ...).
     pub fn as_str(self) -> &'static str {
         match self {

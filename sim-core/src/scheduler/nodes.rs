@@ -197,6 +197,19 @@ impl Scheduler {
         }
     }
 
+    /// Running jobs holding GPUs on more than one node, appended to `out`
+    /// in slot order.
+    pub fn multi_node_jobs(&self, out: &mut Vec<SlotRef>) {
+        for (slot, r) in self.running.iter().enumerate() {
+            if r.active && r.allocation.len() > 1 {
+                out.push(SlotRef {
+                    slot: slot as u32,
+                    generation: r.generation,
+                });
+            }
+        }
+    }
+
     /// DOWN: no GPU of it is handed out until [`Scheduler::resume`]. The
     /// caller has already ended every job on it. Pods that queued jobs
     /// (without gang scheduling) hold on it are given back, those jobs

@@ -14,8 +14,17 @@
 //! this is exactly a Poisson process over the node's up time; for the
 //! Weibull the component keeps ageing).
 //!
+//! Classes striking the network (`Link`, `LeafSwitch`, `SpineSwitch`)
+//! draw over parts that are not nodes: the fabric's switch-to-switch
+//! cables, its leaf and spine switches, or without a fabric the scheduler
+//! topology's leaves. Each part keeps its own up/down state: a failure
+//! drawn for a part already down is dropped the same way. A node under a
+//! failed leaf is *cut off* (`cut`, a count, so overlapping outages
+//! compose): out of service until nothing holds it any more.
+//!
 //! Invariants:
-//! - a node is in exactly one [`Health`] state;
+//! - a node is in exactly one [`Health`] state, and in service only when
+//!   it is `Up` and no switch outage cuts it off;
 //! - every unexpected class with components has exactly one pending
 //!   `Failure` event while the run has work (`armed`), none after;
 //! - draws depend only on (seed, class name, component, draw index).
@@ -66,6 +75,18 @@ struct Process {
     born: Vec<SimTime>,
     /// Its node's frailty multiplier applies (node-level classes).
     frail: bool,
+    /// Network classes: per part (cable or switch), it is down.
+    part_down: Vec<bool>,
+}
+
+/// What a due failure struck.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Struck {
+    /// The component's node or part was already out of service: dropped.
+    Nothing,
+    Node(NodeId),
+    /// Part `k` of a network class (index in the class's component list).
+    Part(u32),
 }
 
 /// Counts per class, for the summary.
@@ -84,6 +105,8 @@ pub(super) struct Faults<'a> {
     repair_streams: Vec<ClassStream>,
     repairs_drawn: Vec<u64>,
     pub health: Vec<Health>,
+    /// Per node: switch outages cutting it off now.
+    pub cut: Vec<u16>,
     frailty: Vec<f64>,
     /// Per node, the times of its recent failures (drain rule).
     recent: Vec<Vec<SimTime>>,
@@ -99,7 +122,14 @@ pub(super) struct Faults<'a> {
 }
 
 impl<'a> Faults<'a> {
-    pub(super) fn new(spec: &'a ReliabilitySpec, cluster: &Cluster, seed: u64) -> Self {
+    /// `parts(target)`: how many parts a network class striking `target`
+    /// draws over (cables, leaves or spines).
+    pub(super) fn new(
+        spec: &'a ReliabilitySpec,
+        cluster: &Cluster,
+        seed: u64,
+        parts: impl Fn(Target) -> usize,
+    ) -> Self {
         let nodes = cluster.node_count();
         let frailty: Vec<f64> = (0..nodes as u64)
             .map(|n| spec.frailty.multiplier(seed, n))
@@ -112,12 +142,22 @@ impl<'a> Faults<'a> {
                 continue;
             };
             let stream = ClassStream::new(seed, &class.name);
-            let node_of = components(class.target, cluster);
             if class.target == Target::Job {
                 job_classes.push((index, stream));
                 continue;
             }
-            if node_of.is_empty() {
+            let network = class.target.is_network();
+            let node_of = if network {
+                Vec::new()
+            } else {
+                components(class.target, cluster)
+            };
+            let count = if network {
+                parts(class.target)
+            } else {
+                node_of.len()
+            };
+            if count == 0 {
                 continue;
             }
             let weibull = matches!(lifetime, Lifetime::Weibull { .. });
@@ -125,15 +165,20 @@ impl<'a> Faults<'a> {
                 class: index,
                 lifetime,
                 stream,
-                heap: BinaryHeap::with_capacity(node_of.len()),
-                draws: vec![0; node_of.len()],
+                heap: BinaryHeap::with_capacity(count),
+                draws: vec![0; count],
                 born: if weibull {
-                    vec![SimTime::ZERO; node_of.len()]
+                    vec![SimTime::ZERO; count]
                 } else {
                     Vec::new()
                 },
                 node_of,
-                frail: true,
+                frail: !network,
+                part_down: if network {
+                    vec![false; count]
+                } else {
+                    Vec::new()
+                },
             });
         }
         let mut faults = Faults {
@@ -145,6 +190,7 @@ impl<'a> Faults<'a> {
             processes,
             job_classes,
             health: vec![Health::Up; nodes],
+            cut: vec![0; nodes],
             frailty,
             recent: vec![Vec::new(); nodes],
             counts: vec![ClassCounts::default(); spec.classes.len()],
@@ -156,7 +202,7 @@ impl<'a> Faults<'a> {
             node_count: nodes as u32,
         };
         for p in 0..faults.processes.len() {
-            for component in 0..faults.processes[p].node_of.len() as u32 {
+            for component in 0..faults.processes[p].draws.len() as u32 {
                 let at = faults.next_failure(p, component, SimTime::ZERO);
                 faults.processes[p].heap.push(Reverse((at, component)));
             }
@@ -219,35 +265,69 @@ impl<'a> Faults<'a> {
         self.processes.iter().position(|p| p.class == class)
     }
 
-    /// The failure of `class` due now: returns the struck node when it was
-    /// in service (the failure counts), else `None` (dropped). Either way
-    /// the component's next failure is drawn; returns also the class's
-    /// next failure instant.
-    pub(super) fn pop_failure(&mut self, class: u16, now: SimTime) -> (Option<NodeId>, SimTime) {
+    /// The failure of `class` due now: returns the struck node (or network
+    /// part) when it was in service (the failure counts), else
+    /// `Struck::Nothing` (dropped). Either way the component's next failure
+    /// is drawn; returns also the class's next failure instant.
+    pub(super) fn pop_failure(&mut self, class: u16, now: SimTime) -> (Struck, SimTime) {
         let p = self
             .process_of(class)
             .expect("a Failure event has a process");
         let Reverse((at, component)) = self.processes[p].heap.pop().expect("a pending failure");
         debug_assert_eq!(at, now);
-        let node = self.processes[p].node_of[component as usize];
         let next = self.next_failure(p, component, now);
         self.processes[p].heap.push(Reverse((next, component)));
         let top = self.processes[p].heap.peek().expect("just pushed").0.0;
-        let struck = (self.health[node as usize] == Health::Up).then(|| {
+        let c = component as usize;
+        let struck = if self.processes[p].part_down.is_empty() {
+            let node = self.processes[p].node_of[c];
+            if self.in_service(node) {
+                self.health[node as usize] = Health::Failed { class, at: now };
+                Struck::Node(node)
+            } else {
+                Struck::Nothing
+            }
+        } else if self.processes[p].part_down[c] {
+            Struck::Nothing
+        } else {
+            self.processes[p].part_down[c] = true;
+            Struck::Part(component)
+        };
+        if struck != Struck::Nothing {
             self.counts[usize::from(class)].failures += 1;
-            self.health[node as usize] = Health::Failed { class, at: now };
-            node
-        });
+        }
         (struck, top)
     }
 
+    /// Part `part` of network class `class` is repaired: it may fail
+    /// again (and is new again, for a Weibull lifetime).
+    pub(super) fn part_repaired(&mut self, class: u16, part: u32, now: SimTime) {
+        let p = self.process_of(class).expect("a network class");
+        let process = &mut self.processes[p];
+        process.part_down[part as usize] = false;
+        if let Some(born) = process.born.get_mut(part as usize) {
+            *born = now;
+        }
+    }
+
+    /// A repair of `class` (a network part) starts now: its duration,
+    /// counted in the mean time to repair.
+    pub(super) fn part_down_for(&mut self, class: u16) -> SimDuration {
+        let ttr = self.repair_time(class);
+        self.repairs += 1;
+        self.repair_time_total = self.repair_time_total + ttr;
+        ttr
+    }
+
     /// When a failure of `class` at `at` is noticed: after the class's
-    /// detection delay, at the next health check for node-level causes.
+    /// detection delay, at the next health check for node-level causes
+    /// (node health checks do not watch the network or jobs).
     pub(super) fn noticed_at(&self, class: u16, at: SimTime) -> SimTime {
         let c = self.class(class);
         let after = at + c.detection;
         match (c.target, self.spec.health_check_interval) {
-            (Target::Job, _) | (_, None) => after,
+            (Target::Job | Target::Link | Target::LeafSwitch | Target::SpineSwitch, _)
+            | (_, None) => after,
             (_, Some(interval)) => {
                 let p = interval.as_ns().max(1);
                 let n = after.as_ns().div_ceil(p);
@@ -349,9 +429,10 @@ impl<'a> Faults<'a> {
         m
     }
 
-    /// Nodes out of service (failed, down, draining or retired).
-    pub(super) fn is_up(&self, node: NodeId) -> bool {
-        self.health[node as usize] == Health::Up
+    /// The node is in service: not failed, down, draining or retired, and
+    /// no switch outage cuts it off.
+    pub(super) fn in_service(&self, node: NodeId) -> bool {
+        self.health[node as usize] == Health::Up && self.cut[node as usize] == 0
     }
 }
 
@@ -363,8 +444,8 @@ fn components(target: Target, cluster: &Cluster) -> Vec<NodeId> {
             Target::Gpu => group.gpus_per_node,
             Target::Nic => group.node_model.compute_nics.max(1),
             Target::Node => 1,
-            // Fabric and switch classes are handled by their own code;
-            // jobs draw their failures when they start.
+            // Network classes draw over parts, not nodes (`parts`); jobs
+            // draw their failures when they start.
             Target::Link | Target::LeafSwitch | Target::SpineSwitch | Target::Job => 0,
         };
         for n in 0..group.node_count {

@@ -52,6 +52,7 @@
 //!   steady state allocates nothing per event.
 
 mod faults;
+mod outages;
 mod progress;
 mod recovery;
 mod training;
@@ -140,6 +141,17 @@ enum Event {
         node: u32,
         class: u16,
         retire: bool,
+    },
+    /// A failure of part `part` of this network class (a cable or a
+    /// switch) is noticed.
+    PartNoticed {
+        class: u16,
+        part: u32,
+    },
+    /// Part `part` of this network class is repaired.
+    PartRepaired {
+        class: u16,
+        part: u32,
     },
     /// A software failure of the job: it hangs from now.
     JobFault(SlotRef),
@@ -445,6 +457,8 @@ impl ClusterSim<'_> {
                 class,
                 retire,
             } => self.on_repaired(node, class, retire, engine),
+            Event::PartNoticed { class, part } => self.on_part_noticed(class, part, engine),
+            Event::PartRepaired { class, part } => self.on_part_repaired(class, part, engine),
             Event::JobFault(slot) => self.on_job_fault(slot, engine),
             Event::JobFaultNoticed(slot) => self.on_job_fault_noticed(slot, engine),
             Event::JobTimer(slot) => self.on_job_timer(slot, engine),

@@ -10,6 +10,8 @@
 //! - `Detect`: each job on the node is interrupted (`interrupt`), then the
 //!   node goes DOWN until `Repaired` (the class's repair time; or DRAINED
 //!   for good when the drain rule retires it).
+//! - `PartNoticed`/`PartRepaired`: a cable or switch of the network
+//!   (`outages.rs`).
 //! - `JobFault`/`JobFaultNoticed`: a software failure of one job (the
 //!   `Job` target): it hangs, then is interrupted; no node goes down.
 //! - `Maintenance(class)`: the class's next nodes are set DRAINING; each
@@ -35,15 +37,29 @@ use crate::metrics::{
     TraceEvent,
 };
 use crate::reliability::{
-    CheckpointCost, CheckpointInterval, CheckpointMode, ClassKind, Recovery, SharedStorage,
+    CheckpointCost, CheckpointInterval, CheckpointMode, ClassKind, Recovery, SharedStorage, Target,
     daly_interval, uncontended_write_time, young_interval,
 };
 use crate::scenario::Scenario;
 use crate::scheduler::{JobIndex, NodeGpus, SlotRef};
 
-use super::faults::{Faults, Health};
+use super::faults::{Faults, Health, Struck};
 use super::progress::{Attempt, Cost, JobWork, Phase, loss};
 use super::{ClusterSim, Event};
+
+/// What an interruption took from a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Hit {
+    /// One of its nodes failed: a hot spare may replace it, or the job
+    /// shrinks off it.
+    Node(NodeId),
+    /// The job itself failed (software): its nodes are fine, it may
+    /// restart on them.
+    Job,
+    /// The network cut it off (a switch or cable outage): it cannot go on
+    /// on these nodes, so it leaves them (requeued, or NODE_FAIL).
+    CutOff,
+}
 
 /// GPU-nanoseconds lost, by cause.
 #[derive(Clone, Copy, Debug, Default)]
@@ -56,8 +72,8 @@ struct LostGpuNs {
 
 /// The reliability state of one run.
 pub(super) struct Reliability<'a> {
-    scenario: &'a Scenario,
-    faults: Faults<'a>,
+    pub(super) scenario: &'a Scenario,
+    pub(super) faults: Faults<'a>,
     storage: Option<SharedStorage>,
     storage_wake: Option<SimTime>,
     /// Per job index.
@@ -91,7 +107,16 @@ impl<'a> Reliability<'a> {
         }
         Some(Reliability {
             scenario,
-            faults: Faults::new(spec, &scenario.cluster, scenario.seed),
+            faults: Faults::new(spec, &scenario.cluster, scenario.seed, |target| {
+                let fabric = scenario.network.fabric.as_ref();
+                match (target, fabric) {
+                    (Target::Link, Some(f)) => f.cables().len(),
+                    (Target::LeafSwitch, Some(f)) => f.leaf_switches().len(),
+                    (Target::LeafSwitch, None) => scenario.scheduler.topology.len(),
+                    (Target::SpineSwitch, Some(f)) => f.spine_switches().len(),
+                    _ => 0,
+                }
+            }),
             storage: scenario.storage.map(SharedStorage::new),
             storage_wake: None,
             works: Vec::new(),
@@ -135,7 +160,7 @@ impl<'a> Reliability<'a> {
 }
 
 impl<'a> ClusterSim<'a> {
-    fn rel(&mut self) -> &mut Reliability<'a> {
+    pub(super) fn rel(&mut self) -> &mut Reliability<'a> {
         self.reliability
             .as_mut()
             .expect("reliability events need the model")
@@ -555,8 +580,27 @@ impl<'a> ClusterSim<'a> {
         }
         let (struck, next) = self.rel().faults.pop_failure(class, now);
         self.rel().schedule_class(class, next, engine);
-        let Some(node) = struck else {
-            return;
+        let node = match struck {
+            Struck::Nothing => return,
+            Struck::Part(part) => {
+                if self.rel().faults.class(class).target == Target::LeafSwitch {
+                    // Jobs under a dead leaf hang from now, as on a failed
+                    // node; cables and spines take effect when noticed.
+                    let mut slots = std::mem::take(&mut self.rel().slots);
+                    slots.clear();
+                    for node in self.leaf_nodes(part) {
+                        self.scheduler.jobs_on(node, &mut slots);
+                    }
+                    for &slot in &slots {
+                        self.freeze(slot, now);
+                    }
+                    self.rel().slots = slots;
+                }
+                let at = self.rel().faults.noticed_at(class, now);
+                engine.schedule_at(at, Event::PartNoticed { class, part });
+                return;
+            }
+            Struck::Node(node) => node,
         };
         let mut slots = std::mem::take(&mut self.rel().slots);
         slots.clear();
@@ -582,7 +626,7 @@ impl<'a> ClusterSim<'a> {
         for &slot in &slots {
             // A job started on the node after it failed hung from its start.
             let started = self.scheduler.running(slot).start;
-            self.interrupt(slot, class, Some(node), failed_at.max(started), engine);
+            self.interrupt(slot, class, Hit::Node(node), failed_at.max(started), engine);
         }
         self.rel().slots = slots;
         self.scheduler.set_down(node);
@@ -613,6 +657,10 @@ impl<'a> ClusterSim<'a> {
     ) {
         let now = engine.now();
         self.rel().faults.repaired(node, class, now, retire);
+        if self.rel().faults.cut[node as usize] > 0 {
+            // Still cut off by a switch outage: it returns with the switch.
+            return;
+        }
         self.scheduler.resume(node);
         if self.rel().requeued_waiting > 0 {
             // A job requeued after a failure waits: the spares are its.
@@ -657,7 +705,7 @@ impl<'a> ClusterSim<'a> {
         let (Some(frozen), Some((_, class))) = (a.frozen_at, a.fault) else {
             return;
         };
-        self.interrupt(slot, class, None, frozen, engine);
+        self.interrupt(slot, class, Hit::Job, frozen, engine);
     }
 
     /// Planned maintenance of `class`: drain its next nodes.
@@ -671,7 +719,7 @@ impl<'a> ClusterSim<'a> {
         nodes.clear();
         let m = self.rel().faults.maintenance_batch(class, &mut nodes);
         for &node in &nodes {
-            if !self.rel().faults.is_up(node) {
+            if !self.rel().faults.in_service(node) {
                 continue;
             }
             self.rel().faults.health[node as usize] = Health::Draining { class };
@@ -691,7 +739,12 @@ impl<'a> ClusterSim<'a> {
     }
 
     /// A drained node's maintenance begins: DOWN for its duration.
-    fn begin_maintenance(&mut self, node: NodeId, class: u16, engine: &mut Engine<Event>) {
+    pub(super) fn begin_maintenance(
+        &mut self,
+        node: NodeId,
+        class: u16,
+        engine: &mut Engine<Event>,
+    ) {
         let now = engine.now();
         let ClassKind::Planned(m) = self.rel().faults.class(class).kind else {
             return;
@@ -731,14 +784,14 @@ impl<'a> ClusterSim<'a> {
         self.rel().nodes = nodes;
     }
 
-    /// The job in `slot` failed at `failed_at` (by `class`; on `node`
-    /// unless it is a software failure), noticed now: it loses its work
-    /// since its last checkpoint and recovers as its policy says.
-    fn interrupt(
+    /// The job in `slot` failed at `failed_at` (by `class`; `hit` says
+    /// what it lost), noticed now: it loses its work since its last
+    /// checkpoint and recovers as its policy says.
+    pub(super) fn interrupt(
         &mut self,
         slot: SlotRef,
         class: u16,
-        node: Option<NodeId>,
+        hit: Hit,
         failed_at: SimTime,
         engine: &mut Engine<Event>,
     ) {
@@ -788,19 +841,19 @@ impl<'a> ClusterSim<'a> {
         let flow_training = work.total == u64::MAX;
         let lost_gpu_s = rework as f64 * gpus as f64 / 1e9;
         // Recover in place: on a hot spare, on fewer nodes, or (software
-        // failures) on the same nodes.
+        // failures) on the same nodes; never on nodes the network cut off.
         let in_place = !flow_training
-            && match (policy.recovery, node) {
-                (Recovery::CheckpointRestart, _) => false,
-                (Recovery::Redundant | Recovery::Elastic { .. }, None) => true,
-                (Recovery::Redundant, Some(node)) => {
+            && match (policy.recovery, hit) {
+                (Recovery::CheckpointRestart, _) | (_, Hit::CutOff) => false,
+                (Recovery::Redundant | Recovery::Elastic { .. }, Hit::Job) => true,
+                (Recovery::Redundant, Hit::Node(node)) => {
                     let swapped = self.scheduler.swap_in_spare(slot, node).is_some();
                     if swapped {
                         self.rel().spare_swaps += 1;
                     }
                     swapped
                 }
-                (Recovery::Elastic { min_nodes }, Some(node)) => {
+                (Recovery::Elastic { min_nodes }, Hit::Node(node)) => {
                     let held = self.scheduler.running(slot).allocation.len() as u32;
                     if held > min_nodes.max(1) {
                         let before = held_gpus(&self.scheduler.running(slot).allocation);
@@ -920,6 +973,21 @@ impl<'a> ClusterSim<'a> {
             // Re-plan the phase under way at the new speed.
             self.begin_work(slot, engine);
         }
+    }
+
+    /// The network cut off the job in `slot` (noticed now, by `class`): it
+    /// leaves its nodes. Its progress stopped when it hung, if it did.
+    pub(super) fn interrupt_cut_off(
+        &mut self,
+        slot: SlotRef,
+        class: u16,
+        engine: &mut Engine<Event>,
+    ) {
+        let now = engine.now();
+        let failed_at = (self.rel().attempt_mut(slot))
+            .and_then(|a| a.frozen_at)
+            .unwrap_or(now);
+        self.interrupt(slot, class, Hit::CutOff, failed_at, engine);
     }
 
     /// Forgets the attempt of a job that left `slot` (ended or preempted).

@@ -18,6 +18,11 @@
 //!   ([`DpSync::exposed_s`]), so on an idle fabric the two fidelities agree
 //!   up to where the flow plan differs from the cost model.
 //!
+//! With failure classes striking the network the run routes on its own
+//! copy of the fabric (`live`), where failed cables and switches are out of
+//! routing; flows are added with their ends ([`FlowModel::add_routed_flow`])
+//! so a change moves them ([`Training::change_fabric`]).
+//!
 //! Invariants:
 //! - a run's flows carry its [`SlotRef`] in their tag, and a run
 //!   that ends early (killed, preempted) removes its flows at once, so no
@@ -30,7 +35,7 @@ use crate::collective::analytic::{self, Links, Nccl};
 use crate::collective::flows::{self, Rank, Transfer};
 use crate::collective::{CollectiveOp, Fidelity};
 use crate::engine::{Engine, SimDuration, SimTime};
-use crate::fabric::{FlowId, FlowModel, LinkId};
+use crate::fabric::{Fabric, FlowId, FlowModel, LostFlow};
 use crate::metrics::{StepBreakdown, TrainingJobSummary};
 use crate::scenario::Scenario;
 use crate::scheduler::{JobIndex, NodeGpus, RunningJob, SlotRef};
@@ -96,6 +101,9 @@ pub(super) struct Training<'a> {
     scenario: &'a Scenario,
     /// Flow fidelity with a fabric: the flows of every job.
     flows: Option<FlowModel>,
+    /// The fabric with its failed parts, when a failure class strikes the
+    /// network (else the scenario's is used as built).
+    live: Option<Fabric>,
     /// Leaf-tier oversubscription of the fabric (1 without one).
     oversubscription: f64,
     /// One-way latency of the switch hops between leaves, in seconds.
@@ -103,7 +111,6 @@ pub(super) struct Training<'a> {
     runs: Vec<Option<Run>>,
     outcomes: Vec<Outcome>,
     wake_at: Option<SimTime>,
-    path: Vec<LinkId>,
     /// Slots whose flows all finished at this wake (scratch).
     finished: Vec<u32>,
     salt: u64,
@@ -123,15 +130,42 @@ impl<'a> Training<'a> {
             specs: &scenario.workload.training,
             scenario,
             flows,
+            live: fabric
+                .filter(|_| (scenario.reliability.classes.iter()).any(|c| c.target.is_network()))
+                .cloned(),
             oversubscription: fabric.map_or(1.0, |f| f.oversubscription().worst().max(1.0)),
             cross_leaf_latency_s: fabric
                 .map_or(0.0, |f| 2.0 * f.preset().switch_latency_ns as f64 * 1e-9),
             runs: Vec::new(),
             outcomes: Vec::new(),
             wake_at: None,
-            path: Vec::new(),
             finished: Vec::new(),
             salt: 0,
+        }
+    }
+
+    /// The fabric as it is now: failed parts out of routing.
+    pub(super) fn fabric(&self) -> Option<&Fabric> {
+        self.live.as_ref().or(self.scenario.network.fabric.as_ref())
+    }
+
+    /// Changes the live fabric (a cable or switch down or back) and, with
+    /// flows, moves them ([`FlowModel::reroute`]): the flows left with no
+    /// path are removed and appended to `lost` (their tags are their runs'
+    /// slots; the caller interrupts those jobs).
+    pub(super) fn change_fabric(
+        &mut self,
+        change: impl FnOnce(&mut Fabric),
+        lost: &mut Vec<LostFlow>,
+        engine: &mut Engine<Event>,
+    ) {
+        let Some(fabric) = self.live.as_mut() else {
+            return;
+        };
+        change(fabric);
+        if let Some(model) = self.flows.as_mut() {
+            model.reroute(engine.now(), fabric, lost);
+            self.keep_awake(engine);
         }
     }
 
@@ -286,11 +320,8 @@ impl<'a> Training<'a> {
     fn start_flow_phase(&mut self, slot: u32, phase: Phase, engine: &mut Engine<Event>) {
         let now = engine.now();
         let model = self.flows.as_mut().expect("flow fidelity");
-        let fabric = self
-            .scenario
-            .network
-            .fabric
-            .as_ref()
+        let fabric = (self.live.as_ref())
+            .or(self.scenario.network.fabric.as_ref())
             .expect("flow fidelity");
         let run = self.runs[slot as usize].as_mut().expect("a running job");
         run.phase = phase;
@@ -303,9 +334,10 @@ impl<'a> Training<'a> {
         let tag = run.at.to_bits();
         for (i, t) in transfers.iter().enumerate() {
             self.salt = self.salt.wrapping_add(1);
-            if fabric.route(t.src, t.dst, self.salt ^ (i as u64) << 20, &mut self.path) {
-                run.flows
-                    .push(model.add_flow(now, &self.path, t.bytes, tag));
+            let salt = self.salt ^ (i as u64) << 20;
+            if let Some(id) = model.add_routed_flow(now, fabric, (t.src, t.dst), salt, t.bytes, tag)
+            {
+                run.flows.push(id);
             }
         }
         run.flows_left = run.flows.len();

@@ -13,6 +13,7 @@
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
 //! | `bad_input_messages` | what those refusals say: encodings, `--set` values and flags, control characters, trace files' errors |
 //! | `limits` | sizes past the crate's limits are refused before anything is allocated, naming the limit |
+//! | `reliability_fabric` | cables, leaf and spine switches failing in a run: a leaf's nodes DOWN for its repair (fabric or scheduler topology), a cable outage's slowdown against the fabric without it, cut-off multi-node jobs, same trace per seed |
 //! | `reliability_schema` | every field of `reliability`, `storage` and jobs' checkpoint/recovery resolves into the model as hand-computed (presets, overrides, scales, deduplicated policies); `--set` on them; each rule's refusal at its field |
 //! | `refusals` | what the loader refuses or warns about because of quantities derived from several sections |
 //! | `robustness` | what `validate` accepts stops within an event budget and bounded memory (with a property test) |
@@ -42,6 +43,7 @@ mod import_slurm;
 mod limits;
 mod readme;
 mod refusals;
+mod reliability_fabric;
 mod reliability_schema;
 mod robustness;
 mod scenarios;

@@ -613,14 +613,22 @@ fn each_rule_refuses_its_mistake_at_the_field() {
     assert_eq!(path, "reliability.classes[0].strikes");
     assert!(message.contains("spine switches"), "{message}");
 
-    // Checkpoints of training jobs are simulated in analytic fidelity only.
+    // Checkpoints of training jobs are simulated in analytic fidelity only:
+    // a flow-fidelity training job gets no default checkpoint (it restarts
+    // from its first step) and may not ask for one.
+    let flow = "fabric: (topology: LeafSpine(radix: 16), collectives: Flow),";
+    let sections = format!(r#"reliability: (preset: "meta-rsc1"), {storage}"#);
+    let training = r#"training: [(submit: "0s", model: "llama3-8b", steps: 10,
+            layout: (tp: 8, pp: 1, dp: 2, micro_batch: 1, global_batch: 64))],"#;
+    let loaded = load(&scenario(flow, &sections, training), &[]).unwrap();
+    assert_eq!(loaded.scenario.workload.jobs[0].policy, 0, "no checkpoint");
     let (path, message) = first_error(
-        "fabric: (topology: LeafSpine(radix: 16), collectives: Flow),",
-        &format!(r#"reliability: (preset: "meta-rsc1"), {storage}"#),
-        r#"training: [(submit: "0s", model: "llama3-8b", steps: 10,
+        flow,
+        &sections,
+        r#"training: [(submit: "0s", model: "llama3-8b", steps: 10, checkpoint: (cost: "1m"),
             layout: (tp: 8, pp: 1, dp: 2, micro_batch: 1, global_batch: 64))],"#,
     );
-    assert_eq!(path, "workload.training[0]");
+    assert_eq!(path, "workload.training[0].checkpoint");
     assert!(message.contains("flow fidelity"), "{message}");
 
     // Totals: at most MAX_CLASSES (1,000) classes.

@@ -69,19 +69,16 @@ impl Context<'_> {
         let errors_before = self.issues.errors.len();
         let checkpoint = match fields.checkpoint {
             Some(c) => self.checkpoint(&field_path(path, "checkpoint"), c, of.model),
-            None if of.model.is_some() && self.policy_rules.failures => {
+            // Training jobs checkpoint by default under failures, except
+            // with flow fidelity, which does not simulate checkpoints: such
+            // a job restarts from its first step after a failure.
+            None if of.model.is_some() && self.policy_rules.failures && !self.policy_rules.flow => {
                 self.default_checkpoint(path, of.model.expect("checked"))
             }
             None => None,
         };
         if of.model.is_some() && checkpoint.is_some() && self.policy_rules.flow {
-            let (at, how) = match fields.checkpoint {
-                Some(_) => (field_path(path, "checkpoint"), "checkpoints"),
-                None => (
-                    path.to_string(),
-                    "checkpoints by default (the scenario has failure classes)",
-                ),
-            };
+            let (at, how) = (field_path(path, "checkpoint"), "checkpoints");
             self.issues.error(Error {
                 path: &at,
                 message: &format!(
@@ -89,7 +86,7 @@ impl Context<'_> {
                 ),
                 found: "fabric.collectives: Flow",
                 expected: "fabric.collectives: Analytic for training jobs that checkpoint",
-                fix: "set fabric.collectives: Analytic (the default), or run this study without failure classes",
+                fix: "set fabric.collectives: Analytic (the default), or leave out the checkpoint (the job then restarts from its first step after a failure)",
             });
         }
         let recovery = match fields.recovery {
