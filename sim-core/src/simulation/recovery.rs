@@ -256,10 +256,20 @@ impl<'a> ClusterSim<'a> {
             SimDuration::ZERO
         };
         // A software failure of the job, from the job classes' streams.
+        // One due at or after the job's time limit can never strike (the
+        // limit's `JobEnd`, queued first, ends the job at that instant):
+        // it is not queued, or every short job would leave an event
+        // behind, most of them years ahead, and the event queue would
+        // grow with the number of jobs ever run.
+        let deadline = (self.scheduler.config().kill_at_time_limit)
+            .then(|| record.start.map(|start| start + record.job.time_limit))
+            .flatten();
         if let Some((after, class)) = rel.faults.job_failure(record.id, attempt_no, nodes) {
             let at = now + after;
-            attempt.fault = Some((at, class));
-            engine.schedule_at(at, Event::JobFault(slot));
+            if deadline.is_none_or(|d| at < d) {
+                attempt.fault = Some((at, class));
+                engine.schedule_at(at, Event::JobFault(slot));
+            }
         }
         let index = slot.slot() as usize;
         if rel.attempts.len() <= index {

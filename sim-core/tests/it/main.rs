@@ -26,7 +26,7 @@
 //! | `fabric_failures` | cables and switches down and back: routes avoid them, cut-off nodes, flows moved and re-solved (hand-computed rates) |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
 //! | `trace_reader` | trace.jsonl reads back as written (every record kind, v4 and v3); damaged traces refused where they break |
-//! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each); `validation_reliability`: Daly's model, job MTTF and k-of-N survival, Poisson counts, lost work |
+//! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each); `validation_reliability`: Daly's model, job MTTF and k-of-N survival, Poisson counts, lost work, a run ends when its work does |
 
 mod support;
 

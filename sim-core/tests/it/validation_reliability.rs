@@ -21,7 +21,7 @@
 //! simulates.
 
 use sim_core::engine::{SimDuration, SimTime};
-use sim_core::metrics::{JobState, TraceEvent, TraceSink};
+use sim_core::metrics::{JobState, StopReason, TraceEvent, TraceSink};
 use sim_core::reliability::{
     CheckpointCost, CheckpointInterval, CheckpointMode, CheckpointSpec, ClassKind, FailureClass,
     JobPolicy, Lifetime, Recovery, Repair, RepairAction, RepairTime, Target, daly_interval,
@@ -414,6 +414,49 @@ fn a_requeued_job_loses_exactly_its_work_since_its_last_checkpoint() {
         }
     }
     assert!(checked > 50, "enough runs failed exactly once: {checked}");
+}
+
+#[test]
+fn a_software_failure_beyond_the_time_limit_does_not_keep_the_run_going() {
+    // One 1 h job (limit 2 h) and a software class of mean 1,000 days: its
+    // draw almost always falls after the job's limit, when nothing can be
+    // struck any more (about 70% of draws beyond the 365-day horizon too).
+    // The run ends when the work is done, at 1 h, not at the horizon.
+    // Before software failures past the limit were left out of the event
+    // queue, 30 of these 40 seeds stopped at the horizon, with a makespan
+    // of 365 days.
+    let mut s = base(1, 1, SimDuration::from_secs(3600));
+    s.workload.jobs[0].time_limit = SimDuration::from_secs(2 * 3600);
+    s.reliability.classes = vec![FailureClass {
+        name: "software".to_string(),
+        target: Target::Job,
+        kind: ClassKind::Unexpected {
+            lifetime: Lifetime::Exponential {
+                mean_ns: 1000.0 * 86_400e9,
+            },
+            repair: Repair {
+                time: RepairTime::Fixed(SimDuration::ZERO),
+                action: RepairAction::Reboot,
+            },
+        },
+        detection: SimDuration::ZERO,
+    }];
+    s.stop.horizon = Some(SimTime::ZERO + SimDuration::from_secs(365 * 86_400));
+    let mut at_horizon = Vec::new();
+    for seed in 0..40 {
+        s.seed = seed;
+        let result = run(&s, &mut (), &mut |_| {});
+        assert_eq!(result.jobs[0].state, JobState::Completed, "seed {seed}");
+        let summary = &result.summary;
+        if summary.stop_reason != StopReason::AllWorkDone || summary.makespan_s != 3600.0 {
+            at_horizon.push((seed, summary.stop_reason, summary.makespan_s));
+        }
+    }
+    assert!(
+        at_horizon.is_empty(),
+        "{} seeds: {at_horizon:?}",
+        at_horizon.len()
+    );
 }
 
 /// The first `fail` record's time and its job's last start, in ns.
