@@ -394,13 +394,11 @@ impl<'a> ClusterSim<'a> {
         }
     }
 
-    /// Checkpoint writes due now are done.
+    /// Checkpoint writes due now are done (the wake is the storage's next
+    /// completion: `stale_reliability_event` dropped any other).
     pub(super) fn on_storage_wake(&mut self, engine: &mut Engine<Event>) {
         let now = engine.now();
         let rel = self.rel();
-        if rel.storage_wake != Some(now) {
-            return;
-        }
         rel.storage_wake = None;
         let mut done = std::mem::take(&mut rel.writers);
         done.clear();
@@ -485,16 +483,38 @@ impl<'a> ClusterSim<'a> {
         }
     }
 
-    /// A component of `class` fails now.
+    /// Whether `event` (a reliability event due now) changes nothing and
+    /// must not even move the clock that the time series and the GPU-time
+    /// follow, the run's end being its last change:
+    /// - a failure or maintenance tick once nothing but timers can happen
+    ///   (the class's process stops here; its event is consumed either
+    ///   way, so the class is disarmed);
+    /// - a failure's notice or a repair once no job runs, waits or is to
+    ///   come: node states matter to no one any more;
+    /// - a storage wake that is no longer the storage's next completion.
+    pub(super) fn stale_reliability_event(&mut self, event: Event, engine: &Engine<Event>) -> bool {
+        match event {
+            Event::Failure(class) | Event::Maintenance(class) => {
+                let rel = self.rel();
+                rel.timers -= 1;
+                rel.faults.armed[usize::from(class)] = false;
+                self.only_timers_left(engine)
+            }
+            Event::Detect { .. } | Event::Repaired { .. } => {
+                self.next_arrival.is_none()
+                    && self.recorder.running_jobs == 0
+                    && self.scheduler.queue_len() == 0
+                    && self.scheduler.requeued_waiting() == 0
+            }
+            Event::StorageWake => self.rel().storage_wake != Some(engine.now()),
+            _ => false,
+        }
+    }
+
+    /// A component of `class` fails now (its event already disarmed by
+    /// `stale_reliability_event`).
     pub(super) fn on_failure(&mut self, class: u16, engine: &mut Engine<Event>) {
         let now = engine.now();
-        let rel = self.rel();
-        rel.timers -= 1;
-        rel.faults.armed[usize::from(class)] = false;
-        if self.only_timers_left(engine) {
-            // Nothing left to interrupt or delay: the process stops.
-            return;
-        }
         let (struck, next) = self.rel().faults.pop_failure(class, now);
         self.rel().schedule_class(class, next, engine);
         let Some(node) = struck else {
@@ -527,6 +547,7 @@ impl<'a> ClusterSim<'a> {
             self.interrupt(slot, class, Some(node), failed_at.max(started), engine);
         }
         self.rel().slots = slots;
+        self.last_change = now;
         self.scheduler.set_down(node);
         let (back, retire) = self.rel().faults.take_down(node, class, now);
         let cause = self.rel().faults.class_name(class);
@@ -554,6 +575,7 @@ impl<'a> ClusterSim<'a> {
         engine: &mut Engine<Event>,
     ) {
         let now = engine.now();
+        self.last_change = now;
         self.rel().faults.repaired(node, class, now, retire);
         self.scheduler.resume(node);
         if retire {
@@ -599,14 +621,10 @@ impl<'a> ClusterSim<'a> {
     }
 
     /// Planned maintenance of `class`: drain its next nodes.
+    /// (Its event is already disarmed by `stale_reliability_event`.)
     pub(super) fn on_maintenance(&mut self, class: u16, engine: &mut Engine<Event>) {
         let now = engine.now();
-        let rel = self.rel();
-        rel.timers -= 1;
-        rel.faults.armed[usize::from(class)] = false;
-        if self.only_timers_left(engine) {
-            return;
-        }
+        self.last_change = now;
         let mut nodes = std::mem::take(&mut self.rel().nodes);
         nodes.clear();
         let m = self.rel().faults.maintenance_batch(class, &mut nodes);
@@ -636,6 +654,7 @@ impl<'a> ClusterSim<'a> {
         let ClassKind::Planned(m) = self.rel().faults.class(class).kind else {
             return;
         };
+        self.last_change = now;
         self.scheduler.set_down(node);
         self.rel().faults.health[node as usize] = Health::Down { class, since: now };
         let cause = self.rel().faults.class_name(class);
