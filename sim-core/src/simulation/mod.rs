@@ -738,7 +738,7 @@ impl ClusterSim<'_> {
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
-        self.forget_attempt(slot, now);
+        self.forget_attempt(slot, engine);
         let ended = self.scheduler.end(slot, now);
         let record = &mut self.jobs[ended.job as usize];
         record.end = Some(now);
@@ -768,7 +768,7 @@ impl ClusterSim<'_> {
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
-        self.forget_attempt(slot, now);
+        self.forget_attempt(slot, engine);
         let ended = self.scheduler.end(slot, now);
         if self.jobs[ended.job as usize].job.training.is_some() {
             self.training

@@ -378,19 +378,22 @@ impl<'a> ClusterSim<'a> {
         self.wake_storage(engine);
     }
 
-    /// Keeps one `StorageWake` at the storage's next completion.
+    /// Keeps the one live `StorageWake` at the storage's next completion,
+    /// as `SharedStorage` asks after every start, cancel and finish: a
+    /// cancelled write speeds the others up, so their completion may come
+    /// before the wake planned earlier. A wake left at another instant is
+    /// stale and dropped (`stale_reliability_event`).
     fn wake_storage(&mut self, engine: &mut Engine<Event>) {
         let rel = self.rel();
-        let Some(next) = rel
+        let next = rel
             .storage
             .as_ref()
-            .and_then(SharedStorage::next_completion)
-        else {
-            return;
-        };
-        if rel.storage_wake.is_none_or(|w| next < w) {
-            rel.storage_wake = Some(next);
-            engine.schedule_at(next, Event::StorageWake);
+            .and_then(SharedStorage::next_completion);
+        if rel.storage_wake != next {
+            rel.storage_wake = next;
+            if let Some(at) = next {
+                engine.schedule_at(at, Event::StorageWake);
+            }
         }
     }
 
@@ -466,7 +469,8 @@ impl<'a> ClusterSim<'a> {
     }
 
     /// Stops the job's progress at `now` (its node failed, or it hung).
-    fn freeze(&mut self, slot: SlotRef, now: SimTime) {
+    fn freeze(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
+        let now = engine.now();
         let rel = self.rel();
         let Some(a) = rel
             .attempts
@@ -480,6 +484,7 @@ impl<'a> ClusterSim<'a> {
             if let Some(s) = rel.storage.as_mut() {
                 s.cancel(now, slot.to_bits());
             }
+            self.wake_storage(engine);
         }
     }
 
@@ -524,7 +529,7 @@ impl<'a> ClusterSim<'a> {
         slots.clear();
         self.scheduler.jobs_on(node, &mut slots);
         for &slot in &slots {
-            self.freeze(slot, now);
+            self.freeze(slot, engine);
         }
         self.rel().slots = slots;
         let at = self.rel().faults.noticed_at(class, now);
@@ -603,7 +608,7 @@ impl<'a> ClusterSim<'a> {
         if at != now || a.frozen_at.is_some() || a.phase == Phase::Done {
             return;
         }
-        self.freeze(slot, now);
+        self.freeze(slot, engine);
         let rel = self.rel();
         rel.faults.counts[usize::from(class)].failures += 1;
         let noticed = rel.faults.noticed_at(class, now);
@@ -715,6 +720,7 @@ impl<'a> ClusterSim<'a> {
         if let Some(s) = self.rel().storage.as_mut() {
             s.cancel(now, slot.to_bits());
         }
+        self.wake_storage(engine);
         let rework = l.rework.saturating_add(l.hung.as_ns());
         let partial = l.partial_phase.as_ns();
         {
@@ -862,14 +868,15 @@ impl<'a> ClusterSim<'a> {
     }
 
     /// Forgets the attempt of a job that left `slot` (ended or preempted).
-    pub(super) fn forget_attempt(&mut self, slot: SlotRef, now: SimTime) {
+    pub(super) fn forget_attempt(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
         if let Some(rel) = self.reliability.as_mut()
             && let Some(a) = rel.attempts.get_mut(slot.slot() as usize)
         {
             *a = None;
             if let Some(s) = rel.storage.as_mut() {
-                s.cancel(now, slot.to_bits());
+                s.cancel(engine.now(), slot.to_bits());
             }
+            self.wake_storage(engine);
         }
     }
 

@@ -83,10 +83,13 @@ fn minutes(m: u64) -> SimDuration {
 }
 
 fn lifetime() -> impl Strategy<Value = Lifetime> {
-    // Per component: GPUs and NICs are many per node, so their MTBF is
-    // longer; between 2 h and 400 h makes a few to hundreds of failures.
+    // Per component (eight GPUs and NICs a node): from 10 h to 1,000 h
+    // makes a few to hundreds of failures. Harsher rates with long
+    // repairs leave too few nodes up at once for the 4-node jobs for
+    // months of simulated time, and the scheduler's ticks meanwhile use
+    // up any event budget (seen: 92 days, 400,000 events).
     prop_oneof![
-        (2u64..400).prop_map(|h| Lifetime::Exponential {
+        (10u64..1_000).prop_map(|h| Lifetime::Exponential {
             mean_ns: h as f64 * 3.6e12
         }),
         // A wear-out Weibull component ages while its node is down and a
@@ -94,7 +97,7 @@ fn lifetime() -> impl Strategy<Value = Lifetime> {
         // soon fails it again at every draw, and a run of a day or two
         // does nothing else (that is the model, not a fault of the run).
         // Scales from 20 h keep the runs' work possible.
-        (20u64..400, 0.5f64..3.0).prop_map(|(h, shape)| Lifetime::Weibull {
+        (20u64..1_000, 0.5f64..3.0).prop_map(|(h, shape)| Lifetime::Weibull {
             shape,
             scale_ns: h as f64 * 3.6e12
         }),
@@ -103,9 +106,9 @@ fn lifetime() -> impl Strategy<Value = Lifetime> {
 
 fn repair() -> impl Strategy<Value = Repair> {
     let time = prop_oneof![
-        (1u64..360).prop_map(|m| RepairTime::Fixed(minutes(m))),
-        (1u64..360).prop_map(|m| RepairTime::Exponential { mean: minutes(m) }),
-        (1u64..360, 0.1f64..1.5).prop_map(|(m, sigma)| RepairTime::Lognormal {
+        (1u64..240).prop_map(|m| RepairTime::Fixed(minutes(m))),
+        (1u64..240).prop_map(|m| RepairTime::Exponential { mean: minutes(m) }),
+        (1u64..240, 0.1f64..1.0).prop_map(|(m, sigma)| RepairTime::Lognormal {
             median: minutes(m),
             sigma
         }),
@@ -250,7 +253,11 @@ fn case() -> impl Strategy<Value = Case> {
             };
             let frailty = prop_oneof![
                 Just(Frailty::None),
-                (0.05f64..0.5, 2.0f64..20.0)
+                // Lemons failing 13 times as often (NICs with a 10 h MTBF)
+                // are down all the time: the 4-node jobs then wait for
+                // simulated months (seen: 312 days) and the ticks use up
+                // the budget. Milder lemons keep the runs' work possible.
+                (0.05f64..0.3, 1.5f64..5.0)
                     .prop_map(|(fraction, factor)| Frailty::Lemons { fraction, factor }),
                 (0.3f64..4.0).prop_map(|shape| Frailty::Gamma { shape }),
             ];
@@ -547,7 +554,12 @@ fn check(s: &Scenario) -> Result<(), String> {
     match result.stop_reason {
         StopReason::AllWorkDone => {}
         StopReason::Deadlock if deadlock_explained => {}
-        other => return Err(format!("stopped with {other:?}, {usable} nodes usable")),
+        other => {
+            return Err(format!(
+                "stopped with {other:?} at {:?}, {usable} nodes usable",
+                result.end
+            ));
+        }
     }
     // One final state per job, as the trace and jobs.csv say.
     for job in &result.jobs {
@@ -633,8 +645,22 @@ fn check(s: &Scenario) -> Result<(), String> {
     Ok(())
 }
 
+/// 48 cases (about half a second) from a fixed seed, so CI runs the same
+/// ones every time; `PROPTEST_CASES` asks for more.
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(48),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(13),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(config())]
 
     #[test]
     fn failures_never_break_the_runs_invariants(case in case()) {
@@ -732,4 +758,60 @@ fn the_idle_time_before_the_first_event_counts() {
     assert_eq!(g.busy_ns, 8 * 60_000_000_000, "{g:?}");
     assert_eq!(g.idle_ns, (16 + 8) * 60_000_000_000, "{g:?}");
     assert_eq!(check(&s), Ok(()));
+}
+
+#[test]
+fn a_cancelled_checkpoint_write_speeds_up_the_others_at_once() {
+    // A storage of 10 GB/s (10 GB/s per node too). The writer checkpoints
+    // 190 GB after 50 s of work, alone until 60 s (100 GB written); then
+    // the other job checkpoints 80 GB: 5 GB/s each. At 70 s the storage
+    // wakes (the writer's completion when it was alone), finds nothing
+    // done and wakes next at the other job's completion, 76 s (30 GB
+    // left; the writer has 40 GB left). That job is killed at its 71 s
+    // limit, mid-write: the writer, 35 GB left, now writes at 10 GB/s and
+    // is done at 74.5 s (24.5 s of checkpoint), then works its last 50 s:
+    // it ends at 124.5 s. Before the fix the storage's wake stayed at the
+    // cancelled write's completion: done at 76 s (26 s of checkpoint),
+    // end at 126 s.
+    let text = r#"Scenario(
+    name: "storage-cancel",
+    seed: 1,
+    cluster: (node_groups: [(name: "n", count: 2, node_model: "DGX-H100")]),
+    workload: (jobs: [
+        (name: "writer", submit: "0s", request: Nodes(count: 1, gpus_per_node: 8),
+         runtime: "100s", time_limit: "1h"),
+        (name: "killed", submit: "0s", request: Nodes(count: 1, gpus_per_node: 8),
+         runtime: "100s", time_limit: "71s"),
+    ]),
+    scheduler: (order: Fcfs, backfill: None),
+    outputs: (timeseries_interval: "1h"),
+)"#;
+    let mut s = load_str("storage-cancel.ron", text, &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    s.storage = Some(StorageSpec {
+        aggregate: Bandwidth::gbytes_per_s(10),
+        per_node: Bandwidth::gbytes_per_s(10),
+        snapshot_per_node: Bandwidth::gbytes_per_s(10),
+    });
+    let policy = |every: u64, gb: u64| JobPolicy {
+        checkpoint: Some(CheckpointSpec {
+            interval: CheckpointInterval::Every(SimDuration::from_secs(every)),
+            cost: CheckpointCost::Bytes(Bytes(gb * 1_000_000_000)),
+            mode: CheckpointMode::Blocking,
+        }),
+        recovery: Recovery::CheckpointRestart,
+        requeue: None,
+    };
+    s.workload.policies = vec![JobPolicy::default(), policy(50, 190), policy(60, 80)];
+    s.workload.jobs[0].policy = 1;
+    s.workload.jobs[1].policy = 2;
+    let (result, _) = run_mirrored(&s);
+    let [writer, killed] = &result.jobs[..] else {
+        panic!("two jobs")
+    };
+    assert_eq!(killed.state, JobState::Timeout);
+    assert_eq!(writer.state, JobState::Completed);
+    assert_eq!(writer.checkpoint_ns, 24_500_000_000);
+    assert_eq!(writer.end, Some(SimTime::from_ns(124_500_000_000)));
 }
