@@ -14,7 +14,7 @@
 //! | `bad_input_messages` | what those refusals say: encodings, `--set` values and flags, control characters, trace files' errors |
 //! | `limits` | sizes past the crate's limits are refused before anything is allocated, naming the limit |
 //! | `reliability_schema` | every field of `reliability`, `storage` and jobs' checkpoint/recovery resolves into the model as hand-computed (presets, overrides, scales, deduplicated policies); `--set` on them; each rule's refusal at its field |
-//! | `reliability_properties` | random failure sequences (property test): no start on a DOWN/DRAINING node, one final state per job, counts that agree, busy + down + draining + idle GPU-time = all, to the nanosecond |
+//! | `reliability_properties` | random failure sequences (property test): no start on a DOWN/DRAINING node, one final state per job, counts that agree, busy + down + draining + idle GPU-time = all, to the nanosecond; a new class leaves the others' failures unchanged |
 //! | `refusals` | what the loader refuses or warns about because of quantities derived from several sections |
 //! | `robustness` | what `validate` accepts stops within an event budget and bounded memory (with a property test) |
 //! | `slurm_faithful` | `backfill: Slurm` against hand-computed cases from Slurm 22.05's source and the start times a real slurmctld recorded |

@@ -11,7 +11,9 @@
 //!   to the nanosecond, and busy and down GPU-time are what the trace's
 //!   allocations and node states integrate to;
 //! - the run ends (all work done) within its event budget and never
-//!   panics.
+//!   panics;
+//! - each class draws from its own stream: adding a class that strikes
+//!   only jobs leaves another class's node failures where they were.
 //!
 //! The node states and allocations are mirrored from the trace alone
 //! (`start`/`fail`/`end`/`preempt`, `node_down`/`node_drain`/`node_up`).
@@ -814,4 +816,70 @@ fn a_cancelled_checkpoint_write_speeds_up_the_others_at_once() {
     assert_eq!(writer.state, JobState::Completed);
     assert_eq!(writer.checkpoint_ns, 24_500_000_000);
     assert_eq!(writer.end, Some(SimTime::from_ns(124_500_000_000)));
+}
+
+/// The `node_down` records of a run: (time, node).
+struct Downs(Vec<(SimTime, u32)>);
+
+impl TraceSink for Downs {
+    fn record(&mut self, event: &TraceEvent<'_>) {
+        if let TraceEvent::NodeDown { time, node, .. } = *event {
+            self.0.push((time, node));
+        }
+    }
+}
+
+#[test]
+fn adding_a_class_leaves_the_other_classes_draws_unchanged() {
+    // Class A takes nodes down; class B strikes jobs only, so no node
+    // changes state because of it. Each class draws from its own named
+    // stream: A's node failures are the same with and without B, up to
+    // the earlier of the two runs' ends (B's restarts make its run
+    // longer, and a run's failure processes stop with its work).
+    let text = r#"Scenario(
+    name: "streams",
+    seed: 5,
+    cluster: (node_groups: [(name: "n", count: 4, node_model: "DGX-H100")]),
+    workload: (jobs: [
+        (name: "a", submit: "0s", request: Nodes(count: 2, gpus_per_node: 8), runtime: "20h", time_limit: "30d"),
+        (name: "b", submit: "0s", request: Nodes(count: 2, gpus_per_node: 8), runtime: "20h", time_limit: "30d"),
+        (name: "c", submit: "1h", request: Nodes(count: 4, gpus_per_node: 8), runtime: "20h", time_limit: "30d"),
+    ]),
+    scheduler: (order: Fcfs, backfill: Easy),
+    outputs: (timeseries_interval: "1h"),
+)"#;
+    let class = |name: &str, target: Target, mean_h: f64| FailureClass {
+        name: name.into(),
+        target,
+        kind: ClassKind::Unexpected {
+            lifetime: Lifetime::Exponential {
+                mean_ns: mean_h * 3.6e12,
+            },
+            repair: Repair {
+                time: RepairTime::Exponential { mean: minutes(90) },
+                action: RepairAction::Reboot,
+            },
+        },
+        detection: minutes(2),
+    };
+    let mut s = load_str("streams.ron", text, &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    s.reliability.classes = vec![class("A", Target::Node, 30.0)];
+    let mut alone = Downs(Vec::new());
+    let end_alone = run(&s, &mut alone, &mut |_| {}).end;
+    s.reliability.classes.push(class("B", Target::Job, 10.0));
+    let mut both = Downs(Vec::new());
+    let result = run(&s, &mut both, &mut |_| {});
+    let b_failures = result.summary.reliability.as_ref().expect("block").classes[1].failures;
+    assert!(
+        b_failures > 0,
+        "B must strike for the check to mean anything"
+    );
+    let until = end_alone.min(result.end);
+    let before = |d: &Downs| -> Vec<(SimTime, u32)> {
+        d.0.iter().copied().filter(|&(t, _)| t < until).collect()
+    };
+    assert!(before(&alone).len() >= 3, "{:?}", alone.0);
+    assert_eq!(before(&alone), before(&both));
 }
