@@ -412,6 +412,12 @@ impl ClusterSim<'_> {
 
     fn handle_event(&mut self, event: Event, engine: &mut Engine<Event>) {
         let now = engine.now();
+        if let Event::JobFault(_) | Event::JobEnd(_) = event
+            && let Some(rel) = self.reliability.as_mut()
+        {
+            // Counted as a timer from its scheduling, handled or not.
+            rel.timers -= 1;
+        }
         // An event for a job that has left its slot changes nothing, not
         // even the clock the time series follows.
         if let Event::JobEnd(slot)
@@ -683,6 +689,9 @@ impl ClusterSim<'_> {
         if tracked {
             // Its attempt's phases end it; only the time limit is planned.
             if kill_at_limit {
+                if let Some(rel) = self.reliability.as_mut() {
+                    rel.timers += 1;
+                }
                 engine.schedule_at(now + job.time_limit, Event::JobEnd(slot));
             }
         } else if job.runtime != SimDuration::MAX || kill_at_limit {

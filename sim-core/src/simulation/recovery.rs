@@ -69,8 +69,9 @@ pub(super) struct Reliability<'a> {
     requeues: u64,
     spare_swaps: u64,
     node_fail_jobs: u64,
-    /// Failure and maintenance events pending (they are timers: they stop
-    /// when nothing else can happen).
+    /// Failure, maintenance, jobs' software-failure and time-limit events
+    /// pending (they are timers: they stop, or are ignored, when nothing
+    /// else can happen).
     pub timers: usize,
     slots: Vec<SlotRef>,
     nodes: Vec<NodeId>,
@@ -227,6 +228,9 @@ impl<'a> ClusterSim<'a> {
         if let Some((after, class)) = rel.faults.job_failure(record.id, attempt_no, nodes) {
             let at = now + after;
             attempt.fault = Some((at, class));
+            // A timer too: once the job has stopped it is left behind,
+            // possibly far ahead, and must not keep a stuck run going.
+            rel.timers += 1;
             engine.schedule_at(at, Event::JobFault(slot));
         }
         let index = slot.slot() as usize;
@@ -486,6 +490,13 @@ impl<'a> ClusterSim<'a> {
             }
             self.wake_storage(engine);
         }
+    }
+
+    /// A tracked job's time-limit `JobEnd` is about to be scheduled: it is
+    /// a timer, left behind (up to a limit ahead) when the job stops
+    /// early, and must not keep a stuck run going.
+    pub(super) fn count_limit_timer(&mut self) {
+        self.rel().timers += 1;
     }
 
     /// Whether `event` (a reliability event due now) changes nothing and
@@ -811,6 +822,7 @@ impl<'a> ClusterSim<'a> {
             let kill = self.scheduler.config().kill_at_time_limit;
             let limit = self.jobs[job as usize].job.time_limit;
             if kill && let Some(start) = self.jobs[job as usize].start {
+                self.count_limit_timer();
                 engine.schedule_at(start + limit, Event::JobEnd(renewed));
             }
             self.start_attempt(renewed, engine);

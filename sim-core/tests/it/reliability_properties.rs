@@ -883,3 +883,59 @@ fn adding_a_class_leaves_the_other_classes_draws_unchanged() {
     assert!(before(&alone).len() >= 3, "{:?}", alone.0);
     assert_eq!(before(&alone), before(&both));
 }
+
+#[test]
+fn a_pending_software_failure_of_a_job_gone_does_not_hide_a_deadlock() {
+    // Two nodes; the first node failure retires its node (drain rule: one
+    // failure), so the 2-node job, requeued, can never run again. Each
+    // attempt draws its software failure (mean 10^6 h, so far in the
+    // future) and leaves that event behind when it stops. The run must
+    // end `deadlock` soon after the retirement; before the fix the event
+    // left behind kept the backfill ticks going until the event budget
+    // ran out (100,000 events).
+    let text = r#"Scenario(
+    name: "hidden-deadlock",
+    seed: 3,
+    cluster: (node_groups: [(name: "n", count: 2, node_model: "DGX-H100")]),
+    workload: (jobs: [
+        (name: "wide", submit: "0s", request: Nodes(count: 2, gpus_per_node: 8),
+         runtime: "100h", time_limit: "30d"),
+    ]),
+    scheduler: (order: Fcfs, backfill: Easy),
+    stop: (max_events: 100000),
+    outputs: (timeseries_interval: "1h"),
+)"#;
+    let mut s = load_str("hidden-deadlock.ron", text, &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let class = |name: &str, target: Target, mean_h: f64| FailureClass {
+        name: name.into(),
+        target,
+        kind: ClassKind::Unexpected {
+            lifetime: Lifetime::Exponential {
+                mean_ns: mean_h * 3.6e12,
+            },
+            repair: Repair {
+                time: RepairTime::Fixed(minutes(1)),
+                action: RepairAction::Reboot,
+            },
+        },
+        detection: SimDuration::ZERO,
+    };
+    s.reliability.classes = vec![
+        class("node", Target::Node, 5.0),
+        class("software", Target::Job, 1e6),
+    ];
+    s.reliability.drain_rule = Some(DrainRule {
+        failures: 1,
+        window: SimDuration::from_secs(86_400),
+    });
+    let (result, _) = run_mirrored(&s);
+    assert_eq!(result.stop_reason, StopReason::Deadlock);
+    assert!(
+        result.end < SimTime::from_ns(200 * 3_600_000_000_000),
+        "{:?}",
+        result.end
+    );
+    assert_eq!(check(&s), Ok(()));
+}
