@@ -18,7 +18,7 @@ mod summary;
 mod trace;
 mod writers;
 
-pub use recorder::{MAX_TIMESERIES_SAMPLES, Recorder, TimeSample, timeseries_samples};
+pub use recorder::{GpuTime, MAX_TIMESERIES_SAMPLES, Recorder, TimeSample, timeseries_samples};
 pub use reliability::{ClassFailures, JobReliability, LostGpuHours, ReliabilitySummary};
 pub use summary::{
     AccountShare, BOUNDED_SLOWDOWN_TAU_S, FairnessSummary, JobCounts, RunTotals, SchedulingSummary,

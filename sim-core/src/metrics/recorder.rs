@@ -47,6 +47,20 @@ pub struct TimeSample {
     pub draining_gpus: u64,
 }
 
+/// A run's GPU-time by what the GPUs were doing, in exact GPU-nanoseconds.
+/// In a run that models failures the four parts sum to all GPUs × the
+/// run's end, to the nanosecond; otherwise only `busy_ns` is kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GpuTime {
+    pub busy_ns: u128,
+    /// On DOWN nodes.
+    pub down_ns: u128,
+    /// Idle on DRAINING or DRAINED nodes.
+    pub draining_ns: u128,
+    /// Idle in service (free, or held as hot spares).
+    pub idle_ns: u128,
+}
+
 /// Integrates busy GPU time and samples the time series as the clock moves.
 #[derive(Clone, Debug)]
 pub struct Recorder {
@@ -145,6 +159,11 @@ impl Recorder {
         self.interval = SimDuration::from_ns(doubled);
     }
 
+    /// The instant the GPU-time is integrated up to (the last `advance`).
+    pub fn integrated_to(&self) -> SimTime {
+        self.last_change
+    }
+
     /// GPU-nanoseconds of busy time accumulated so far.
     pub fn busy_gpu_ns(&self) -> u128 {
         self.busy_gpu_ns
@@ -163,6 +182,16 @@ impl Recorder {
     /// GPU-nanoseconds idle in service so far (runs that model failures).
     pub fn idle_gpu_ns(&self) -> u128 {
         self.idle_gpu_ns
+    }
+
+    /// The four GPU-time totals so far.
+    pub fn gpu_time(&self) -> GpuTime {
+        GpuTime {
+            busy_ns: self.busy_gpu_ns,
+            down_ns: self.down_gpu_ns,
+            draining_ns: self.draining_gpu_ns,
+            idle_ns: self.idle_gpu_ns,
+        }
     }
 }
 

@@ -59,8 +59,8 @@ mod training;
 
 use crate::engine::{Engine, Halt, Model, Progress, RngStreams, SimDuration, SimTime};
 use crate::metrics::{
-    JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, StopReason, Summary, TimeSample,
-    TraceAlloc, TraceEvent, TraceSink, fairness, summarize,
+    GpuTime, JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, StopReason, Summary,
+    TimeSample, TraceAlloc, TraceEvent, TraceSink, fairness, summarize,
 };
 use crate::scenario::Scenario;
 use crate::scheduler::fairshare::AccountTree;
@@ -78,6 +78,9 @@ pub struct RunResult {
     pub stop_reason: StopReason,
     /// The instant the run ended.
     pub end: SimTime,
+    /// GPU-time busy, down, draining and idle up to `end` (all four only
+    /// when the scenario models failures or checkpoints).
+    pub gpu_time: GpuTime,
 }
 
 /// Where a run is, for progress bars.
@@ -259,6 +262,7 @@ pub fn run(
     if let Some(rel) = sim.reliability.as_mut() {
         rel.arm(&mut engine);
     }
+    sim.count_node_states();
     let halt = match engine.run(&mut sim, scenario.stop) {
         // With no arrival to come and nothing running, only events left
         // behind by jobs that ended early (or periodic timers) lie at the
@@ -271,7 +275,14 @@ pub fn run(
     // Events left behind by jobs that ended early (a time-limit end after
     // the last step, a preempted job's planned end) advance the clock
     // without changing anything: the run ends with its last change.
+    // With the reliability model, failures drawn, nodes going down and
+    // coming back and scheduling ticks while jobs wait for nodes (events
+    // that are not dropped as stale) are part of the run: its GPU-time
+    // accounting has counted up to the last of them.
     let end = match halt {
+        Halt::NoEvents if sim.reliability.is_some() => {
+            sim.last_change.max(sim.recorder.integrated_to())
+        }
         Halt::NoEvents => sim.last_change,
         _ => engine.now(),
     };
@@ -331,12 +342,14 @@ pub fn run(
             reliability: sim.reliability_summary(end),
         },
     );
+    let gpu_time = sim.recorder.gpu_time();
     RunResult {
         summary,
         jobs: sim.jobs,
         timeseries: sim.recorder.samples,
         stop_reason,
         end,
+        gpu_time,
     }
 }
 
@@ -383,13 +396,7 @@ fn configured_shares(config: &SchedulerConfig, directory: &Directory) -> Vec<f64
 impl Model<Event> for ClusterSim<'_> {
     fn handle(&mut self, event: Event, engine: &mut Engine<Event>) {
         self.handle_event(event, engine);
-        if self.reliability.is_some() {
-            // The node counts the time series and the GPU-time accounting
-            // integrate until the next event.
-            self.recorder.down_gpus = self.scheduler.down_gpus();
-            self.recorder.draining_gpus = self.scheduler.draining_idle_gpus();
-            self.recorder.idle_gpus = self.scheduler.idle_gpus();
-        }
+        self.count_node_states();
     }
 
     fn progress(&mut self, progress: Progress) {
@@ -405,8 +412,25 @@ impl Model<Event> for ClusterSim<'_> {
 }
 
 impl ClusterSim<'_> {
+    /// With the reliability model: the GPU counts by node state that the
+    /// time series and the GPU-time accounting integrate until the next
+    /// event (set at the start too, for the time before the first event).
+    fn count_node_states(&mut self) {
+        if self.reliability.is_some() {
+            self.recorder.down_gpus = self.scheduler.down_gpus();
+            self.recorder.draining_gpus = self.scheduler.draining_idle_gpus();
+            self.recorder.idle_gpus = self.scheduler.idle_gpus();
+        }
+    }
+
     fn handle_event(&mut self, event: Event, engine: &mut Engine<Event>) {
         let now = engine.now();
+        if let Event::JobFault(_) | Event::JobEnd(_) = event
+            && let Some(rel) = self.reliability.as_mut()
+        {
+            // Counted as a timer from its scheduling, handled or not.
+            rel.timers -= 1;
+        }
         // An event for a job that has left its slot changes nothing, not
         // even the clock the time series follows.
         if let Event::JobEnd(slot)
@@ -420,18 +444,7 @@ impl ClusterSim<'_> {
         {
             return;
         }
-        // Failures and repairs once all work is done change nothing a run
-        // reports, not even the clock the time series follows; the failure
-        // processes stop.
-        if let Event::Failure(_)
-        | Event::Maintenance(_)
-        | Event::Detect { .. }
-        | Event::Repaired { .. } = event
-            && self.no_work_left()
-        {
-            if let Event::Failure(class) | Event::Maintenance(class) = event {
-                self.disarm(class);
-            }
+        if self.reliability.is_some() && self.stale_reliability_event(event, engine) {
             return;
         }
         self.recorder.advance(now);
@@ -698,6 +711,9 @@ impl ClusterSim<'_> {
         if tracked {
             // Its attempt's phases end it; only the time limit is planned.
             if kill_at_limit {
+                if let Some(rel) = self.reliability.as_mut() {
+                    rel.timers += 1;
+                }
                 engine.schedule_at(now + job.time_limit, Event::JobEnd(slot));
             }
         } else if job.runtime != SimDuration::MAX || kill_at_limit {
@@ -753,7 +769,7 @@ impl ClusterSim<'_> {
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
-        self.forget_attempt(slot, now);
+        self.forget_attempt(slot, engine);
         let ended = self.scheduler.end(slot, now);
         let record = &mut self.jobs[ended.job as usize];
         record.end = Some(now);
@@ -783,7 +799,7 @@ impl ClusterSim<'_> {
         self.last_change = now;
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
-        self.forget_attempt(slot, now);
+        self.forget_attempt(slot, engine);
         let ended = self.scheduler.end(slot, now);
         if self.jobs[ended.job as usize].job.training.is_some() {
             self.training

@@ -88,8 +88,9 @@ pub(super) struct Reliability<'a> {
     /// Jobs requeued after a failure and not started again: the hot
     /// spares are theirs.
     requeued_waiting: u32,
-    /// Failure and maintenance events pending (they are timers: they stop
-    /// when nothing else can happen).
+    /// Failure, maintenance, jobs' software-failure and time-limit events
+    /// pending (they are timers: they stop, or are ignored, when nothing
+    /// else can happen).
     pub timers: usize,
     slots: Vec<SlotRef>,
     nodes: Vec<NodeId>,
@@ -268,6 +269,9 @@ impl<'a> ClusterSim<'a> {
             let at = now + after;
             if deadline.is_none_or(|d| at < d) {
                 attempt.fault = Some((at, class));
+                // A timer too: once the job has stopped it is left behind,
+                // possibly far ahead, and must not keep a stuck run going.
+                rel.timers += 1;
                 engine.schedule_at(at, Event::JobFault(slot));
             }
         }
@@ -420,29 +424,30 @@ impl<'a> ClusterSim<'a> {
         self.wake_storage(engine);
     }
 
-    /// Keeps one `StorageWake` at the storage's next completion.
+    /// Keeps the one live `StorageWake` at the storage's next completion,
+    /// as `SharedStorage` asks after every start, cancel and finish: a
+    /// cancelled write speeds the others up, so their completion may come
+    /// before the wake planned earlier. A wake left at another instant is
+    /// stale and dropped (`stale_reliability_event`).
     fn wake_storage(&mut self, engine: &mut Engine<Event>) {
         let rel = self.rel();
-        let Some(next) = rel
+        let next = rel
             .storage
             .as_ref()
-            .and_then(SharedStorage::next_completion)
-        else {
-            return;
-        };
-        if rel.storage_wake.is_none_or(|w| next < w) {
-            rel.storage_wake = Some(next);
-            engine.schedule_at(next, Event::StorageWake);
+            .and_then(SharedStorage::next_completion);
+        if rel.storage_wake != next {
+            rel.storage_wake = next;
+            if let Some(at) = next {
+                engine.schedule_at(at, Event::StorageWake);
+            }
         }
     }
 
-    /// Checkpoint writes due now are done.
+    /// Checkpoint writes due now are done (the wake is the storage's next
+    /// completion: `stale_reliability_event` dropped any other).
     pub(super) fn on_storage_wake(&mut self, engine: &mut Engine<Event>) {
         let now = engine.now();
         let rel = self.rel();
-        if rel.storage_wake != Some(now) {
-            return;
-        }
         rel.storage_wake = None;
         let mut done = std::mem::take(&mut rel.writers);
         done.clear();
@@ -555,7 +560,8 @@ impl<'a> ClusterSim<'a> {
     }
 
     /// Stops the job's progress at `now` (its node failed, or it hung).
-    fn freeze(&mut self, slot: SlotRef, now: SimTime) {
+    fn freeze(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
+        let now = engine.now();
         let rel = self.rel();
         let Some(a) = rel
             .attempts
@@ -569,25 +575,47 @@ impl<'a> ClusterSim<'a> {
             if let Some(s) = rel.storage.as_mut() {
                 s.cancel(now, slot.to_bits());
             }
+            self.wake_storage(engine);
         }
     }
 
-    /// The failure or maintenance event of `class` was handled: it is no
-    /// longer pending.
-    pub(super) fn disarm(&mut self, class: u16) {
-        let rel = self.rel();
-        rel.timers -= 1;
-        rel.faults.armed[usize::from(class)] = false;
+    /// A tracked job's time-limit `JobEnd` is about to be scheduled: it is
+    /// a timer, left behind (up to a limit ahead) when the job stops
+    /// early, and must not keep a stuck run going.
+    pub(super) fn count_limit_timer(&mut self) {
+        self.rel().timers += 1;
     }
 
-    /// A component of `class` fails now.
+    /// Whether `event` (a reliability event due now) changes nothing and
+    /// must not even move the clock that the time series and the GPU-time
+    /// follow, the run's end being its last change:
+    /// - a failure or maintenance tick once nothing but timers can happen
+    ///   (the class's process stops here; its event is consumed either
+    ///   way, so the class is disarmed);
+    /// - a failure's notice or a repair once no job runs, waits or is to
+    ///   come: node states matter to no one any more;
+    /// - a storage wake that is no longer the storage's next completion.
+    pub(super) fn stale_reliability_event(&mut self, event: Event, engine: &Engine<Event>) -> bool {
+        match event {
+            Event::Failure(class) | Event::Maintenance(class) => {
+                let rel = self.rel();
+                rel.timers -= 1;
+                rel.faults.armed[usize::from(class)] = false;
+                self.only_timers_left(engine)
+            }
+            Event::Detect { .. }
+            | Event::Repaired { .. }
+            | Event::PartNoticed { .. }
+            | Event::PartRepaired { .. } => self.no_work_left(),
+            Event::StorageWake => self.rel().storage_wake != Some(engine.now()),
+            _ => false,
+        }
+    }
+
+    /// A component of `class` fails now (its event already disarmed by
+    /// `stale_reliability_event`).
     pub(super) fn on_failure(&mut self, class: u16, engine: &mut Engine<Event>) {
         let now = engine.now();
-        self.disarm(class);
-        if self.only_timers_left(engine) {
-            // Nothing left to interrupt or delay: the process stops.
-            return;
-        }
         let (struck, next) = self.rel().faults.pop_failure(class, now);
         self.rel().schedule_class(class, next, engine);
         let node = match struck {
@@ -602,7 +630,7 @@ impl<'a> ClusterSim<'a> {
                         self.scheduler.jobs_on(node, &mut slots);
                     }
                     for &slot in &slots {
-                        self.freeze(slot, now);
+                        self.freeze(slot, engine);
                     }
                     self.rel().slots = slots;
                 }
@@ -616,7 +644,7 @@ impl<'a> ClusterSim<'a> {
         slots.clear();
         self.scheduler.jobs_on(node, &mut slots);
         for &slot in &slots {
-            self.freeze(slot, now);
+            self.freeze(slot, engine);
         }
         self.rel().slots = slots;
         let at = self.rel().faults.noticed_at(class, now);
@@ -639,6 +667,7 @@ impl<'a> ClusterSim<'a> {
             self.interrupt(slot, class, Hit::Node(node), failed_at.max(started), engine);
         }
         self.rel().slots = slots;
+        self.last_change = now;
         self.scheduler.set_down(node);
         let (back, retire) = self.rel().faults.take_down(node, class, now);
         let cause = self.rel().faults.class_name(class);
@@ -666,6 +695,7 @@ impl<'a> ClusterSim<'a> {
         engine: &mut Engine<Event>,
     ) {
         let now = engine.now();
+        self.last_change = now;
         self.rel().faults.repaired(node, class, now, retire);
         if self.rel().faults.cut[node as usize] > 0 {
             // Still cut off by a switch outage: it returns with the switch.
@@ -701,7 +731,7 @@ impl<'a> ClusterSim<'a> {
         if at != now || a.frozen_at.is_some() || a.phase == Phase::Done {
             return;
         }
-        self.freeze(slot, now);
+        self.freeze(slot, engine);
         let rel = self.rel();
         rel.faults.counts[usize::from(class)].failures += 1;
         let noticed = rel.faults.noticed_at(class, now);
@@ -719,12 +749,10 @@ impl<'a> ClusterSim<'a> {
     }
 
     /// Planned maintenance of `class`: drain its next nodes.
+    /// (Its event is already disarmed by `stale_reliability_event`.)
     pub(super) fn on_maintenance(&mut self, class: u16, engine: &mut Engine<Event>) {
         let now = engine.now();
-        self.disarm(class);
-        if self.only_timers_left(engine) {
-            return;
-        }
+        self.last_change = now;
         let mut nodes = std::mem::take(&mut self.rel().nodes);
         nodes.clear();
         let m = self.rel().faults.maintenance_batch(class, &mut nodes);
@@ -759,6 +787,7 @@ impl<'a> ClusterSim<'a> {
         let ClassKind::Planned(m) = self.rel().faults.class(class).kind else {
             return;
         };
+        self.last_change = now;
         self.scheduler.set_down(node);
         self.rel().faults.health[node as usize] = Health::Down { class, since: now };
         let cause = self.rel().faults.class_name(class);
@@ -819,6 +848,7 @@ impl<'a> ClusterSim<'a> {
         if let Some(s) = self.rel().storage.as_mut() {
             s.cancel(now, slot.to_bits());
         }
+        self.wake_storage(engine);
         let rework = l.rework.saturating_add(l.hung.as_ns());
         let partial = l.partial_phase.as_ns();
         {
@@ -964,7 +994,9 @@ impl<'a> ClusterSim<'a> {
         let kill = self.scheduler.config().kill_at_time_limit;
         let record = &self.jobs[job as usize];
         if kill && let Some(start) = record.start {
-            engine.schedule_at(start + record.job.time_limit, Event::JobEnd(renewed));
+            let at = start + record.job.time_limit;
+            self.count_limit_timer();
+            engine.schedule_at(at, Event::JobEnd(renewed));
         }
         self.start_attempt(renewed, engine);
         renewed
@@ -1001,14 +1033,15 @@ impl<'a> ClusterSim<'a> {
     }
 
     /// Forgets the attempt of a job that left `slot` (ended or preempted).
-    pub(super) fn forget_attempt(&mut self, slot: SlotRef, now: SimTime) {
+    pub(super) fn forget_attempt(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
         if let Some(rel) = self.reliability.as_mut()
             && let Some(a) = rel.attempts.get_mut(slot.slot() as usize)
         {
             *a = None;
             if let Some(s) = rel.storage.as_mut() {
-                s.cancel(now, slot.to_bits());
+                s.cancel(engine.now(), slot.to_bits());
             }
+            self.wake_storage(engine);
         }
     }
 

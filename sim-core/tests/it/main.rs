@@ -15,6 +15,7 @@
 //! | `limits` | sizes past the crate's limits are refused before anything is allocated, naming the limit |
 //! | `reliability_fabric` | cables, leaf and spine switches failing in a run: a leaf's nodes DOWN for its repair (fabric or scheduler topology), a cable outage's slowdown against the fabric without it, cut-off multi-node jobs, same trace per seed |
 //! | `reliability_schema` | every field of `reliability`, `storage` and jobs' checkpoint/recovery resolves into the model as hand-computed (presets, overrides, scales, deduplicated policies); `--set` on them; each rule's refusal at its field |
+//! | `reliability_properties` | random failure sequences (property test): no start on a DOWN/DRAINING node, one final state per job, counts that agree, busy + down + draining + idle GPU-time = all, to the nanosecond; a new class leaves the others' failures unchanged |
 //! | `refusals` | what the loader refuses or warns about because of quantities derived from several sections |
 //! | `robustness` | what `validate` accepts stops within an event budget and bounded memory (with a property test) |
 //! | `slurm_faithful` | `backfill: Slurm` against hand-computed cases from Slurm 22.05's source and the start times a real slurmctld recorded |
@@ -44,6 +45,7 @@ mod limits;
 mod readme;
 mod refusals;
 mod reliability_fabric;
+mod reliability_properties;
 mod reliability_schema;
 mod robustness;
 mod scenarios;
