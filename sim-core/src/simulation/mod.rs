@@ -51,10 +51,12 @@
 //! - running jobs hold a slot whose allocation vector is reused, so the
 //!   steady state allocates nothing per event.
 
+mod checkpoints;
 mod faults;
 mod outages;
 mod progress;
 mod recovery;
+mod reliability_summary;
 mod training;
 
 use crate::engine::{Engine, Halt, Model, Progress, RngStreams, SimDuration, SimTime};
