@@ -4,35 +4,11 @@
 //! jobs' allocations. Slurm's names are `sinfo`'s (`node_state_string()`
 //! in `src/common/slurm_protocol_defs.c`).
 
+use super::tests::{at, directory, job, s};
 use super::*;
 use crate::hardware::NodeId;
 use crate::workload::JobRequest;
 use NodeState::*;
-
-fn s(secs: u64) -> SimDuration {
-    SimDuration::from_secs(secs)
-}
-
-fn at(secs: u64) -> SimTime {
-    SimTime::ZERO + s(secs)
-}
-
-fn job(gpus: u32, time_limit_s: u64) -> SubmittedJob {
-    SubmittedJob {
-        request: JobRequest::Gpus(gpus),
-        runtime: s(time_limit_s),
-        time_limit: s(time_limit_s),
-        ..SubmittedJob::default()
-    }
-}
-
-fn directory() -> Directory {
-    Directory {
-        users: vec!["user".into()],
-        accounts: vec!["default".into()],
-        job_names: vec!["job".into()],
-    }
-}
 
 /// `nodes` nodes of `gpus` GPUs, exact times, one partition.
 pub(super) fn scheduler(nodes: u32, gpus: u32, backfill: Backfill) -> Scheduler {

@@ -30,15 +30,15 @@ pub(super) fn cluster(nodes: u32, gpus_per_node: u32) -> Cluster {
 
 const NONE: [JobIndex; 0] = [];
 
-fn s(secs: u64) -> SimDuration {
+pub(super) fn s(secs: u64) -> SimDuration {
     SimDuration::from_secs(secs)
 }
 
-fn at(secs: u64) -> SimTime {
+pub(super) fn at(secs: u64) -> SimTime {
     SimTime::ZERO + s(secs)
 }
 
-fn job(gpus: u32, time_limit_s: u64) -> SubmittedJob {
+pub(super) fn job(gpus: u32, time_limit_s: u64) -> SubmittedJob {
     SubmittedJob {
         request: JobRequest::Gpus(gpus),
         runtime: s(time_limit_s),
@@ -48,7 +48,7 @@ fn job(gpus: u32, time_limit_s: u64) -> SubmittedJob {
 }
 
 /// One user in one account.
-fn directory() -> Directory {
+pub(super) fn directory() -> Directory {
     Directory {
         users: vec!["user".into()],
         accounts: vec!["default".into()],

@@ -229,15 +229,8 @@ impl<'a> ClusterSim<'a> {
                 if self.rel().faults.class(class).target == Target::LeafSwitch {
                     // Jobs under a dead leaf hang from now, as on a failed
                     // node; cables and spines take effect when noticed.
-                    let mut slots = std::mem::take(&mut self.rel().slots);
-                    slots.clear();
-                    for node in self.leaf_nodes(part) {
-                        self.scheduler.jobs_on(node, &mut slots);
-                    }
-                    for &slot in &slots {
-                        self.freeze(slot, engine);
-                    }
-                    self.rel().slots = slots;
+                    let nodes = self.leaf_nodes(part);
+                    self.freeze_jobs_on(nodes, engine);
                 }
                 let at = self.rel().faults.noticed_at(class, now);
                 engine.schedule_at(at, Event::PartNoticed { class, part });
@@ -245,15 +238,26 @@ impl<'a> ClusterSim<'a> {
             }
             Struck::Node(node) => node,
         };
+        self.freeze_jobs_on([node], engine);
+        let at = self.rel().faults.noticed_at(class, now);
+        engine.schedule_at(at, Event::Detect { node, class });
+    }
+
+    /// The jobs holding GPUs of `nodes` hang from now.
+    fn freeze_jobs_on(
+        &mut self,
+        nodes: impl IntoIterator<Item = NodeId>,
+        engine: &mut Engine<Event>,
+    ) {
         let mut slots = std::mem::take(&mut self.rel().slots);
         slots.clear();
-        self.scheduler.jobs_on(node, &mut slots);
+        for node in nodes {
+            self.scheduler.jobs_on(node, &mut slots);
+        }
         for &slot in &slots {
             self.freeze(slot, engine);
         }
         self.rel().slots = slots;
-        let at = self.rel().faults.noticed_at(class, now);
-        engine.schedule_at(at, Event::Detect { node, class });
     }
 
     /// The failure of `node` is noticed: interrupt its jobs, take it down.
