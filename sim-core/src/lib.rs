@@ -6,6 +6,8 @@
 //! modules, top to bottom: each imports only those below it
 //! (`tests/it/architecture.rs` checks it).
 //!
+//! - [`study`]: Monte Carlo replications and parameter sweeps of a
+//!   scenario, with confidence intervals, on every core or sharded;
 //! - [`simulation`]: one run, tying the rest together on the engine;
 //! - [`import`]: a site's Slurm configuration (slurm.conf, topology.conf,
 //!   sacctmgr's QOS) as a commented scenario;
@@ -59,6 +61,7 @@ pub mod reliability;
 pub mod scenario;
 pub mod scheduler;
 pub mod simulation;
+pub mod study;
 pub mod text;
 pub mod training;
 pub mod units;
