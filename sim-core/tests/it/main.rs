@@ -26,6 +26,7 @@
 //! | `slurm_semantics` | where the scheduler follows Slurm's source, not a simpler reading (each test cites the file and function) |
 //! | `fabric_failures` | cables and switches down and back: routes avoid them, cut-off nodes, flows moved and re-solved (hand-computed rates) |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
+//! | `study` | studies: the same bytes on 1, 2 or 4 threads and from 4 merged shards; merges that name missing, duplicate and foreign shards; resuming redoes nothing; common random numbers; M/M/8 intervals cover Erlang C ~95% of the time; paired intervals narrower than unpaired |
 //! | `trace_reader` | trace.jsonl reads back as written (every record kind, v4 and v3); damaged traces refused where they break |
 //! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each); `validation_reliability`: Daly's model, job MTTF and k-of-N survival, Poisson counts, lost work, a run ends when its work does |
 
@@ -53,6 +54,7 @@ mod slurm_faithful;
 mod slurm_recorded;
 mod slurm_semantics;
 mod snapshots;
+mod study;
 mod teaching;
 mod trace_reader;
 mod validation_collective;

@@ -115,7 +115,7 @@ fn run_study(
     let bar = StudyBar::new(!args.quiet);
     let started = Instant::now();
     let progress = |p: Progress| bar.update(p);
-    let rows = study::run(
+    let finished = study::run(
         &loaded,
         &RunOptions {
             threads: args.threads,
@@ -131,6 +131,7 @@ fn run_study(
         }
         StudyError::Io(message) => Failure::Internal(message),
     })?;
+    let rows = finished.rows;
     bar.finish();
     let elapsed = started.elapsed().as_secs_f64();
     let written = match shard {
@@ -155,13 +156,17 @@ fn run_study(
         None => print_results(&dir, stdout)?,
     }
     if !args.quiet {
+        let ran = rows.len() as u64 - finished.resumed.min(rows.len() as u64);
         note!(
-            "{} replications in {elapsed:.2} s wall time ({:.1} ms each, {} threads)",
-            rows.len(),
-            1e3 * elapsed / (rows.len().max(1) as f64),
+            "{ran} replications run in {elapsed:.2} s wall time ({:.1} ms each, {} threads){}",
+            1e3 * elapsed / (ran.max(1) as f64),
             match args.threads {
                 0 => rayon_threads(),
                 n => n,
+            },
+            match finished.resumed {
+                0 => String::new(),
+                n => format!("; {n} resumed from the journal"),
             }
         );
     }
@@ -178,7 +183,10 @@ fn merge(dir: &Path, out: &Path, stdout: &mut dyn Write) -> Result<(), Failure> 
         study::MergeError::BadInput(message) => Failure::BadInput(format!(
             "error: cannot merge the shards in {}:\n{}",
             shown(dir),
-            escape_control(&message)
+            (message.lines())
+                .map(|line| format!("  {}", escape_control(line)))
+                .collect::<Vec<_>>()
+                .join("\n")
         )),
         study::MergeError::Io(message) => Failure::Internal(message),
     })?;
