@@ -20,6 +20,7 @@
 //! | `robustness` | what `validate` accepts stops within an event budget and bounded memory (with a property test) |
 //! | `slurm_faithful` | `backfill: Slurm` against hand-computed cases from Slurm 22.05's source and the start times a real slurmctld recorded |
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
+//! | `study_plot` | a study's SVG plots read back: well formed, one error bar per finite point, the y axis covers every interval, categories in order, NaN skipped, same bytes |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
 //! | `fcfs`, `teaching` | hand-computed schedules |
 //! | `slurm_recorded` | start times against a real slurmctld's, recorded (`scripts/slurm/`): the share within 3 s, as a floor |
@@ -53,6 +54,7 @@ mod slurm_faithful;
 mod slurm_recorded;
 mod slurm_semantics;
 mod snapshots;
+mod study_plot;
 mod teaching;
 mod trace_reader;
 mod validation_collective;
