@@ -41,11 +41,25 @@ impl RngStreams {
 /// 64-bit FNV-1a of the stream name: stable, dependency-free and documented
 /// (Fowler, Noll, Vo; IETF draft-eastlake-fnv).
 pub fn stream_id(name: &str) -> u64 {
-    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a_64(name.as_bytes())
+}
+
+/// 64-bit FNV-1a of `bytes`, continuing from `hash` (start from
+/// [`FNV_OFFSET_BASIS`]): the crate's one stable, portable hash (stream
+/// ids, study fingerprints).
+pub fn fnv1a_64_from(hash: u64, bytes: &[u8]) -> u64 {
     const PRIME: u64 = 0x0000_0100_0000_01b3;
-    name.bytes().fold(OFFSET_BASIS, |hash, byte| {
+    (bytes.iter()).fold(hash, |hash, &byte| {
         (hash ^ u64::from(byte)).wrapping_mul(PRIME)
     })
+}
+
+/// FNV-1a's starting value.
+pub const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// 64-bit FNV-1a of `bytes`.
+pub fn fnv1a_64(bytes: &[u8]) -> u64 {
+    fnv1a_64_from(FNV_OFFSET_BASIS, bytes)
 }
 
 #[cfg(test)]

@@ -21,12 +21,14 @@
 // Diagnostics are large but built only on the error path, once per problem.
 #![allow(clippy::result_large_err)]
 
+mod document;
 mod error;
 mod file;
 mod source;
 mod spans;
 mod validate;
 
+pub use document::{Finding, RonDocument, read_ron};
 pub use error::{Diagnostic, Location, ScenarioError, Severity};
 pub use source::{Override, SetArg, parse_override};
 
@@ -281,14 +283,23 @@ pub fn model_from_ron(text: &str) -> Result<ModelSpec, String> {
 }
 
 fn parse(source: &Source) -> Result<file::Scenario, ScenarioError> {
+    parse_as::<file::Scenario>(source, "scenarios/quickstart.ron")
+}
+
+/// Parses a RON file of any schema with the scenario's options and errors;
+/// `example` names a bundled file of that schema, for fixes.
+fn parse_as<T: serde::de::DeserializeOwned>(
+    source: &Source,
+    example: &str,
+) -> Result<T, ScenarioError> {
     ron::Options::default()
         .with_default_extension(Extensions::IMPLICIT_SOME)
-        .from_str::<file::Scenario>(&source.text)
-        .map_err(|e| ScenarioError::single(ron_diagnostic(&e, source)))
+        .from_str::<T>(&source.text)
+        .map_err(|e| ScenarioError::single(ron_diagnostic(&e, source, example)))
 }
 
 /// Turns `ron`'s error into a diagnostic with a fix.
-fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic {
+fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source, example: &str) -> Diagnostic {
     use ron::error::Error as E;
     // ron sometimes reports the position just before the token; point at
     // the token itself.
@@ -357,7 +368,7 @@ fn ron_diagnostic(err: &ron::error::SpannedError, source: &Source) -> Diagnostic
                 format!("missing field `{field}`{}", inside(outer)),
                 None,
                 Some(format!("a value for `{field}`")),
-                format!("add `{field}: ...` (see scenarios/quickstart.ron for an example)"),
+                format!("add `{field}: ...` (see {example} for an example)"),
             ),
             E::DuplicateStructField { field, outer } => (
                 format!("field `{field}` is given twice{}", inside(outer)),

@@ -20,13 +20,14 @@
 //! | `robustness` | what `validate` accepts stops within an event budget and bounded memory (with a property test) |
 //! | `slurm_faithful` | `backfill: Slurm` against hand-computed cases from Slurm 22.05's source and the start times a real slurmctld recorded |
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
-//! | `study_plot` | a study's SVG plots read back: well formed, one error bar per finite point, the y axis covers every interval, categories in order, NaN skipped, same bytes |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
 //! | `fcfs`, `teaching` | hand-computed schedules |
 //! | `slurm_recorded` | start times against a real slurmctld's, recorded (`scripts/slurm/`): the share within 3 s, as a floor |
 //! | `slurm_semantics` | where the scheduler follows Slurm's source, not a simpler reading (each test cites the file and function) |
 //! | `fabric_failures` | cables and switches down and back: routes avoid them, cut-off nodes, flows moved and re-solved (hand-computed rates) |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
+//! | `study` | studies: the same bytes on 1, 2 or 4 threads and from 4 merged shards; merges that name missing, duplicate and foreign shards; resuming redoes nothing; common random numbers; M/M/8 intervals cover Erlang C ~95% of the time; paired intervals narrower than unpaired |
+//! | `study_plot` | a study's SVG plots read back: well formed, one error bar per finite point, the y axis covers every interval, categories in order, NaN skipped, same bytes |
 //! | `trace_reader` | trace.jsonl reads back as written (every record kind, v4 and v3); damaged traces refused where they break |
 //! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each); `validation_reliability`: Daly's model, job MTTF and k-of-N survival, Poisson counts, lost work, a run ends when its work does |
 
@@ -54,6 +55,7 @@ mod slurm_faithful;
 mod slurm_recorded;
 mod slurm_semantics;
 mod snapshots;
+mod study;
 mod study_plot;
 mod teaching;
 mod trace_reader;

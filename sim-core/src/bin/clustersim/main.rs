@@ -38,6 +38,7 @@ mod plan;
 mod progress;
 mod reliability;
 mod report;
+mod study;
 mod table;
 
 use std::fs::{self, File};
@@ -117,6 +118,10 @@ enum Command {
         after_help = "Examples:\n  clustersim collective scenarios/hardware/h100-ib-ndr.ron --nodes 2 -b 8 -e 16G -f 2\n  clustersim collective scenarios/hardware/h100-ib-ndr.ron --op all_gather --algo ring"
     )]
     Collective(collective::CollectiveArgs),
+    /// Run a study: replications and parameter sweeps of a scenario on
+    /// every core, with 95% confidence intervals, paired differences and
+    /// plots; or one shard of it, and merge shards.
+    Study(study::StudyArgs),
     /// Check a scenario without running it.
     Validate {
         scenario: PathBuf,
@@ -259,6 +264,7 @@ fn main() -> ExitCode {
             out,
         ),
         Command::Compare(args) => compare::compare(args, out),
+        Command::Study(args) => study::run(args, out),
         Command::Collective(args) => collective::run(args, out),
         Command::Plan(args) => plan::plan(args, out),
         Command::Import(kind) => import::run(kind, out),
@@ -325,7 +331,7 @@ fn run(
     stdout: &mut dyn Write,
 ) -> Result<(), Failure> {
     if let Some(dir) = out {
-        check_out_dir(dir)?;
+        check_out_dir(dir, &OUTPUT_FILES)?;
     }
     let loaded = load(path, overrides)?;
     let scenario = &loaded.scenario;
@@ -389,8 +395,8 @@ const OUT_FIX: &str =
 
 /// Refuses, before anything runs, an `--out` that cannot become the
 /// output directory: a file, a path below a file, or a directory where an
-/// output file must go.
-fn check_out_dir(dir: &Path) -> Result<(), Failure> {
+/// output file (one of `files`) must go.
+fn check_out_dir(dir: &Path, files: &[&str]) -> Result<(), Failure> {
     let refuse = |why: String| {
         Err(Failure::BadInput(format!(
             "--out {}: {why}; {OUT_FIX}",
@@ -408,11 +414,7 @@ fn check_out_dir(dir: &Path) -> Result<(), Failure> {
             )
         });
     }
-    match OUTPUT_FILES
-        .iter()
-        .map(|f| dir.join(f))
-        .find(|f| f.is_dir())
-    {
+    match files.iter().map(|f| dir.join(f)).find(|f| f.is_dir()) {
         Some(taken) => refuse(format!(
             "{} is a directory, where an output file must go",
             shown(&taken)

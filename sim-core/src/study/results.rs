@@ -1,0 +1,162 @@
+//! Reading a study's results back (`study.json` and `replications.csv`),
+//! for the viewer and for scripts: each point's parameter values, its
+//! description of each metric, and how to re-run any of its replications.
+//!
+//! Invariant: the statistics are recomputed from the replications with
+//! the functions that wrote `points.csv`, so what a reader shows is what
+//! the tables say.
+
+use std::path::{Path, PathBuf};
+
+use super::file::{FORMAT, ManifestFile};
+use super::output::{split, summaries};
+use super::stats::Describe;
+use super::{Parameter, Row};
+use crate::scenario::SetArg;
+
+/// A study's results, read back.
+#[derive(Clone, Debug)]
+pub struct StudyResults {
+    pub dir: PathBuf,
+    pub name: String,
+    pub description: String,
+    /// The base scenario, as the study found it (relative to the directory
+    /// the study ran from).
+    pub scenario: String,
+    pub parameters: Vec<Parameter>,
+    pub metrics: Vec<String>,
+    pub baseline: usize,
+    pub points: Vec<ResultPoint>,
+}
+
+/// One point's results.
+#[derive(Clone, Debug)]
+pub struct ResultPoint {
+    pub index: usize,
+    /// One value per parameter.
+    pub values: Vec<String>,
+    /// Its overrides, `path=value`.
+    pub sets: Vec<String>,
+    /// The seed of each replication it ran.
+    pub seeds: Vec<u64>,
+    /// Its description of each metric (`None`: never a number).
+    pub stats: Vec<Option<Describe>>,
+}
+
+/// Why results could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadError(pub String);
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Reads the results a study wrote into `dir`.
+pub fn read_results(dir: &Path) -> Result<StudyResults, ReadError> {
+    let manifest_path = dir.join("study.json");
+    let fix = "point at the directory `clustersim study` wrote (it holds study.json and replications.csv)";
+    let bytes = std::fs::read(&manifest_path).map_err(|e| {
+        ReadError(format!(
+            "cannot read {}: {e}; {fix}",
+            manifest_path.display()
+        ))
+    })?;
+    let manifest: ManifestFile = serde_json::from_slice(&bytes).map_err(|e| {
+        ReadError(format!(
+            "{}: not a study manifest ({e}); {fix}",
+            manifest_path.display()
+        ))
+    })?;
+    if manifest.format != FORMAT {
+        return Err(ReadError(format!(
+            "{}: results of format {} (this program reads format {FORMAT}); rerun the study",
+            manifest_path.display(),
+            manifest.format
+        )));
+    }
+    let rows = read_rows(&dir.join("replications.csv"), &manifest)?;
+    let stats = summaries(&manifest, &split(manifest.points.len(), &rows));
+    Ok(StudyResults {
+        dir: dir.to_path_buf(),
+        name: manifest.study.clone(),
+        description: manifest.description.clone(),
+        scenario: manifest.scenario.clone(),
+        parameters: (manifest.parameters.iter())
+            .map(|p| Parameter {
+                path: p.path.clone(),
+                values: p.values.clone(),
+                numeric: p.numeric,
+            })
+            .collect(),
+        metrics: manifest.metrics.clone(),
+        baseline: manifest.baseline as usize,
+        points: (manifest.points.iter().zip(stats))
+            .map(|(p, stats)| ResultPoint {
+                index: p.point as usize,
+                values: p.values.clone(),
+                sets: p.sets.clone(),
+                seeds: p.seeds.clone().unwrap_or_default(),
+                stats,
+            })
+            .collect(),
+    })
+}
+
+impl StudyResults {
+    /// The overrides that re-run replication `replication` of point
+    /// `point` with `scenario::load_file(results.scenario, ...)`: the
+    /// point's own and its seed.
+    pub fn replication_overrides(&self, point: usize, replication: usize) -> Option<Vec<SetArg>> {
+        let p = self.points.get(point)?;
+        let seed = p.seeds.get(replication)?;
+        let mut sets: Vec<SetArg> = p.sets.iter().map(SetArg::set).collect();
+        sets.push(SetArg::set(format!("seed={seed}")));
+        Some(sets)
+    }
+}
+
+fn read_rows(path: &Path, manifest: &ManifestFile) -> Result<Vec<Row>, ReadError> {
+    let bad = |what: String| {
+        ReadError(format!(
+            "{}: {what}; rerun the study or its merge",
+            path.display()
+        ))
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+    let skip = 3 + manifest.parameters.len();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| bad(e.to_string()))?;
+        let field = |i: usize| record.get(i).unwrap_or("");
+        let number = |i: usize| {
+            field(i)
+                .parse::<u64>()
+                .map_err(|_| bad(format!("`{}` is not a whole number", field(i))))
+        };
+        let point = number(0)? as usize;
+        if point >= manifest.points.len() || record.len() != skip + manifest.metrics.len() {
+            return Err(bad(format!(
+                "a row does not match study.json (point {point}, {} fields)",
+                record.len()
+            )));
+        }
+        let metrics = (0..manifest.metrics.len())
+            .map(|m| match field(skip + m) {
+                "" => Ok(None),
+                text => text
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| bad(format!("`{text}` is not a number"))),
+            })
+            .collect::<Result<_, _>>()?;
+        rows.push(Row {
+            point,
+            replication: number(1)?,
+            seed: number(2)?,
+            metrics,
+        });
+    }
+    Ok(rows)
+}
