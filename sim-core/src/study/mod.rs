@@ -34,6 +34,7 @@ mod file;
 pub mod metric;
 mod output;
 mod plan;
+pub mod plot;
 mod results;
 mod run;
 mod shard;
