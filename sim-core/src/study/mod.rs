@@ -2,3 +2,5 @@
 //! scenario, on every core or sharded over a cluster's job array.
 //!
 //! (Being built: issue 14.)
+
+pub mod launch;

@@ -19,6 +19,7 @@
 //! | `refusals` | what the loader refuses or warns about because of quantities derived from several sections |
 //! | `robustness` | what `validate` accepts stops within an event budget and bounded memory (with a property test) |
 //! | `slurm_faithful` | `backfill: Slurm` against hand-computed cases from Slurm 22.05's source and the start times a real slurmctld recorded |
+//! | `study_launch` | `study slurm` and `study k8s`: the Jobs read back through k8s-openapi's types field for field, the scripts parse, submit.sh and run.sh against stand-in sbatch and kubectl (afterok, merge after completion), refusals |
 //! | `scenarios` | every bundled scenario keeps the simulator's invariants (conservation, one final state, times in order) |
 //! | `determinism` | same seed, same bytes; named streams; no dependence on threads |
 //! | `fcfs`, `teaching` | hand-computed schedules |
@@ -53,6 +54,7 @@ mod slurm_faithful;
 mod slurm_recorded;
 mod slurm_semantics;
 mod snapshots;
+mod study_launch;
 mod teaching;
 mod trace_reader;
 mod validation_collective;

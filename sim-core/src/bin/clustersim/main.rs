@@ -38,6 +38,7 @@ mod plan;
 mod progress;
 mod reliability;
 mod report;
+mod study_launch;
 mod table;
 
 use std::fs::{self, File};
@@ -137,6 +138,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Studies: many replications of a scenario over a grid of parameters.
+    #[command(subcommand)]
+    Study(StudyCommand),
     /// Print a shell completion script or the man page.
     ///
     /// Both are generated from the definitions of the arguments above, so
@@ -146,6 +150,22 @@ enum Command {
         #[arg(value_enum)]
         kind: generate::Generated,
     },
+}
+
+#[derive(Subcommand)]
+enum StudyCommand {
+    /// Write (and with --submit, submit) a Slurm job array of the study's
+    /// shards and a merge job that waits for every task (afterok).
+    #[command(
+        after_help = "Examples:\n  clustersim study slurm scenarios/studies/backfill-vs-load.ron --tasks 64 --partition cpu --time 2:00:00\n  clustersim study slurm sim-core/tests/studies/e2e.ron --tasks 4 --submit"
+    )]
+    Slurm(study_launch::SlurmArgs),
+    /// Write a Kubernetes Indexed Job of the study's shards, a merge Job
+    /// and run.sh, which applies one after the other.
+    #[command(
+        after_help = "Examples:\n  clustersim study k8s scenarios/studies/backfill-vs-load.ron --tasks 64 --image registry.example.com/clustersim:0.1 --pvc study-results"
+    )]
+    K8s(study_launch::K8sArgs),
 }
 
 #[derive(clap::Args)]
@@ -269,6 +289,8 @@ fn main() -> ExitCode {
         Command::Catalog { scenario, format } => {
             catalog::print(scenario.as_deref(), format == Format::Json, out)
         }
+        Command::Study(StudyCommand::Slurm(args)) => study_launch::slurm(args, out),
+        Command::Study(StudyCommand::K8s(args)) => study_launch::k8s(args, out),
         Command::Generate { kind } => generate::write(kind, out),
     };
     match outcome.and_then(|()| out.flush().map_err(Failure::stdout)) {
