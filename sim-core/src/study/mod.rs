@@ -30,7 +30,9 @@
 //!   journal as it finishes, and a study interrupted (Ctrl-C) resumes from
 //!   it.
 
+mod figures;
 mod file;
+pub mod launch;
 pub mod metric;
 mod output;
 mod plan;
@@ -40,6 +42,7 @@ mod run;
 mod shard;
 pub mod stats;
 
+pub use figures::{Line, PLOTS_DIR, file_name as plot_file_name, lines};
 pub use output::RESULT_FILES;
 pub use output::write_results;
 pub use plan::{LoadedStudy, MAX_POINTS, MAX_TASKS, load};

@@ -13,11 +13,12 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
+use super::figures;
 use super::file::{FORMAT, ManifestFile, ParameterRecord, PointRecord, RuleRecord, SeedsRecord};
 use super::stats::{self, Describe};
 use super::{Row, Rule, SeedScheme, Study};
 
-/// The files a study writes (besides `plots/`).
+/// The files a study writes (besides [`figures::PLOTS_DIR`]).
 pub const RESULT_FILES: [&str; 4] = [
     "study.json",
     "replications.csv",
@@ -104,7 +105,7 @@ pub(super) fn write(dir: &Path, manifest: &ManifestFile, rows: &[Row]) -> io::Re
         &dir.join("differences.csv"),
         differences(manifest, &by_point),
     )?;
-    Ok(())
+    figures::write_plots(dir, manifest, &summaries)
 }
 
 /// The rows of each point, in replication order.

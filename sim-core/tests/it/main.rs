@@ -56,6 +56,7 @@ mod slurm_recorded;
 mod slurm_semantics;
 mod snapshots;
 mod study;
+mod study_launch;
 mod study_plot;
 mod teaching;
 mod trace_reader;

@@ -45,10 +45,19 @@ fn run_study(file: &Path, threads: usize, out: &Path) -> Vec<study::Row> {
 
 /// Every result file of `a` and `b`, byte for byte (plots included).
 fn assert_same_results(a: &Path, b: &Path) {
+    let plots = |dir: &Path| -> Vec<PathBuf> {
+        let mut names: Vec<PathBuf> = (fs::read_dir(dir.join("plots")).unwrap())
+            .map(|e| Path::new("plots").join(e.unwrap().file_name()))
+            .collect();
+        names.sort();
+        names
+    };
+    let (plots_a, plots_b) = (plots(a), plots(b));
+    // Every study here varies something: one plot per metric and parameter.
+    assert!(!plots_a.is_empty(), "no plots in {}", a.display());
+    assert_eq!(plots_a, plots_b, "{} and {}", a.display(), b.display());
     let mut names: Vec<PathBuf> = RESULT_FILES.iter().map(PathBuf::from).collect();
-    if let Ok(plots) = fs::read_dir(a.join("plots")) {
-        names.extend(plots.map(|e| Path::new("plots").join(e.unwrap().file_name())));
-    }
+    names.extend(plots_a);
     for name in names {
         let (x, y) = (fs::read(a.join(&name)), fs::read(b.join(&name)));
         assert!(x.is_ok(), "{} missing", a.join(&name).display());
@@ -85,8 +94,16 @@ fn results_are_the_same_bytes_whatever_the_thread_count() {
             ),
         );
         let one = run_study(&file, 1, &dir.join(format!("{name}-1")));
+        // One plot per metric against the one parameter.
+        let plots = fs::read_dir(dir.join(format!("{name}-1/plots"))).unwrap();
+        assert_eq!(plots.count(), 3, "{name}");
         for threads in [2, 4] {
+            // A plot an earlier study left in the directory goes.
+            let stale = dir.join(format!("{name}-{threads}/plots/wait_s.max--seed.svg"));
+            fs::create_dir_all(stale.parent().unwrap()).unwrap();
+            fs::write(&stale, "<svg/>").unwrap();
             let many = run_study(&file, threads, &dir.join(format!("{name}-{threads}")));
+            assert!(!stale.exists(), "{}", stale.display());
             assert_eq!(one, many, "{name}: rows with {threads} threads");
             assert_same_results(
                 &dir.join(format!("{name}-1")),

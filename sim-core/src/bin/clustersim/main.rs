@@ -39,6 +39,7 @@ mod progress;
 mod reliability;
 mod report;
 mod study;
+mod study_launch;
 mod table;
 
 use std::fs::{self, File};

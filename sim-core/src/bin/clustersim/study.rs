@@ -71,6 +71,14 @@ enum StudyCommand {
         #[arg(long, value_name = "OUT")]
         out: Option<PathBuf>,
     },
+    /// Write (and with --submit, submit) a Slurm job array of the study's
+    /// shards and a merge job that waits for every task (afterok).
+    #[command(after_help = crate::study_launch::SLURM_EXAMPLES)]
+    Slurm(crate::study_launch::SlurmArgs),
+    /// Write a Kubernetes Indexed Job of the study's shards, a merge Job
+    /// and run.sh, which applies one after the other.
+    #[command(after_help = crate::study_launch::K8S_EXAMPLES)]
+    K8s(crate::study_launch::K8sArgs),
 }
 
 pub fn run(args: StudyArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
@@ -78,6 +86,8 @@ pub fn run(args: StudyArgs, stdout: &mut dyn Write) -> Result<(), Failure> {
         Some(StudyCommand::Merge { dir, out }) => {
             merge(&dir, out.as_deref().unwrap_or(&dir), stdout)
         }
+        Some(StudyCommand::Slurm(args)) => crate::study_launch::slurm(args, stdout),
+        Some(StudyCommand::K8s(args)) => crate::study_launch::k8s(args, stdout),
         None => {
             let path = args.study.clone().expect("clap requires the study file");
             let shard = match &args.shard {
