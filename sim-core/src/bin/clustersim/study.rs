@@ -295,9 +295,15 @@ fn print_results(dir: &Path, stdout: &mut dyn Write) -> Result<(), Failure> {
         .and_then(|()| paired.write(stdout))
     })
     .and_then(|()| {
+        // A study that varies nothing has nothing to plot against.
+        let plots = if results.parameters.is_empty() {
+            ""
+        } else {
+            ", plots/"
+        };
         writeln!(
             stdout,
-            "results in {}: study.json, replications.csv, points.csv, differences.csv, plots/",
+            "results in {}: study.json, replications.csv, points.csv, differences.csv{plots}",
             shown(dir)
         )
     })
