@@ -54,10 +54,13 @@
 mod checkpoints;
 mod faults;
 mod outages;
+mod outputs;
 mod progress;
 mod recovery;
 mod reliability_summary;
 mod training;
+
+pub use outputs::{OutputError, run_into_dir, write_outputs};
 
 use crate::engine::{Engine, Halt, Model, Progress, RngStreams, SimDuration, SimTime};
 use crate::metrics::{

@@ -48,7 +48,7 @@ pub use output::write_results;
 pub use plan::{LoadedStudy, MAX_POINTS, MAX_TASKS, load};
 pub use results::ResultPoint;
 pub use results::{ReadError, StudyResults, read_results};
-pub use run::{Finished, Progress, RunOptions, Shard, StudyError, run};
+pub use run::{Finished, Progress, RunOptions, Shard, StudyError, run, run_dir};
 pub use shard::{MergeError, Merged, SHARD_DIR, merge, shard_path, write_shard};
 
 use crate::engine::fnv1a_64;

@@ -90,6 +90,10 @@ pub struct RunOptions<'a> {
     /// Append each finished replication here, and resume from what it
     /// holds (`None`: keep nothing).
     pub journal: Option<PathBuf>,
+    /// Keep each replication's output files (`summary.json`, `jobs.csv`,
+    /// `timeseries.csv`, `trace.jsonl`) in [`run_dir`] below this
+    /// directory, written as it runs (`None`: keep nothing but the row).
+    pub keep_runs: Option<PathBuf>,
     /// Called after each replication, from the worker that ran it.
     pub progress: &'a (dyn Fn(Progress) + Sync),
 }
@@ -158,7 +162,7 @@ pub fn run(loaded: &LoadedStudy, options: &RunOptions) -> Result<Finished, Study
         if !checked_metrics && let Some(&(p, r)) = tasks.first() {
             // The first run is checked against the metric paths before the
             // others start: a misspelt metric costs one run, not a study.
-            let (row, summary) = replicate(loaded, p, r);
+            let (row, summary) = replicate(loaded, p, r, &options.keep_runs)?;
             check_metrics(loaded, &summary)?;
             record(&journal, &row)?;
             let now = finished.fetch_add(1, Ordering::Relaxed) + 1;
@@ -171,7 +175,7 @@ pub fn run(loaded: &LoadedStudy, options: &RunOptions) -> Result<Finished, Study
             tasks
                 .par_iter()
                 .map(|&(p, r)| {
-                    let (row, _) = replicate(loaded, p, r);
+                    let (row, _) = replicate(loaded, p, r, &options.keep_runs)?;
                     record(&journal, &row)?;
                     let now = finished.fetch_add(1, Ordering::Relaxed) + 1;
                     (options.progress)(Progress { done: now, total });
@@ -240,14 +244,31 @@ pub(super) fn target(rule: &Rule, samples: &[Option<f64>]) -> Target {
     }
 }
 
-/// Runs replication `replication` of point `point`: the row, and the
-/// summary it came from.
-fn replicate(loaded: &LoadedStudy, point: usize, replication: u64) -> (Row, serde_json::Value) {
+/// Where replication `replication` of point `point` keeps its output
+/// files, below a study's `keep_runs` directory.
+pub fn run_dir(keep_runs: &Path, point: usize, replication: u64) -> PathBuf {
+    keep_runs.join(format!("point-{point}/replication-{replication}"))
+}
+
+/// Runs replication `replication` of point `point` (keeping its output
+/// files below `keep_runs`): the row, and the summary it came from.
+fn replicate(
+    loaded: &LoadedStudy,
+    point: usize,
+    replication: u64,
+    keep_runs: &Option<PathBuf>,
+) -> Result<(Row, serde_json::Value), StudyError> {
     let study = &loaded.study;
     let seed = study.seeds.seed(point, replication);
     let mut scenario = (*loaded.scenarios[point]).clone();
     scenario.seed = seed;
-    let result = simulation::run(&scenario, &mut (), &mut |_| {});
+    let result = match keep_runs {
+        Some(dir) => {
+            simulation::run_into_dir(&run_dir(dir, point, replication), &scenario, &mut |_| {})
+                .map_err(|e| StudyError::Io(e.to_string()))?
+        }
+        None => simulation::run(&scenario, &mut (), &mut |_| {}),
+    };
     let summary = serde_json::to_value(&result.summary).unwrap_or(serde_json::Value::Null);
     let metrics = (study.metrics.iter())
         .map(|m| match lookup(&summary, m) {
@@ -261,7 +282,7 @@ fn replicate(loaded: &LoadedStudy, point: usize, replication: u64) -> (Row, serd
         seed,
         metrics,
     };
-    (row, summary)
+    Ok((row, summary))
 }
 
 /// Every metric of the study names a number (or a null) in `summary`.

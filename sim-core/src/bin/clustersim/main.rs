@@ -42,17 +42,16 @@ mod study;
 mod study_launch;
 mod table;
 
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use sim_core::metrics::{self, JsonlTraceWriter, OUTPUT_FILES, TraceSink};
+use sim_core::metrics::{self, OUTPUT_FILES};
 use sim_core::scenario::{self, Loaded, ScenarioError, SetArg};
-use sim_core::simulation::{self, RunResult};
+use sim_core::simulation;
 use sim_core::text::escape_control;
 
 const EXAMPLES: &str = "\
@@ -62,6 +61,7 @@ Examples:
   clustersim run scenarios/h100-128-nodes-day.ron --out out/day
   clustersim run scenarios/mmc-queue.ron --set workload.generators[0].count=100000
   clustersim compare scenarios/traces/sdsc-sp2.ron --a-set scheduler.backfill=None --b-set scheduler.backfill=Easy
+  clustersim study scenarios/studies/fcfs-easy-conservative.ron
   clustersim validate scenarios/quickstart.ron --set cluster.node_groups[0].count=64
   clustersim catalog
   clustersim import slurm /etc/slurm/slurm.conf -o my-cluster.ron
@@ -336,41 +336,20 @@ fn run(
     }
     let loaded = load(path, overrides)?;
     let scenario = &loaded.scenario;
-    let io_error = |what: &str, p: &Path, e: std::io::Error| {
-        Failure::Internal(format!("{what} {}: {e}", shown(p)))
-    };
-
-    let mut trace_writer = match out {
-        Some(dir) => {
-            fs::create_dir_all(dir)
-                .map_err(|e| out_failure("cannot create the output directory", dir, e))?;
-            let trace_path = dir.join("trace.jsonl");
-            let file = File::create(&trace_path)
-                .map_err(|e| out_failure("cannot create", &trace_path, e))?;
-            let writer = JsonlTraceWriter::new(BufWriter::new(file), scenario.trace_header())
-                .map_err(|e| io_error("cannot write", &trace_path, e))?;
-            Some(writer)
-        }
-        None => None,
-    };
-
     let started = Instant::now();
     let mut bar = progress::DelayedBar::new(!quiet);
-    let sink: &mut dyn TraceSink = match trace_writer.as_mut() {
-        Some(w) => w,
-        None => &mut (),
+    let result = match out {
+        Some(dir) => simulation::run_into_dir(dir, scenario, &mut |p| bar.update(p)).map_err(|e| {
+            match e.creating {
+                true => out_failure("cannot create", &e.path, e.error),
+                false => Failure::Internal(format!("cannot write {}: {}", shown(&e.path), e.error)),
+            }
+        }),
+        None => Ok(simulation::run(scenario, &mut (), &mut |p| bar.update(p))),
     };
-    let result = simulation::run(scenario, sink, &mut |p| bar.update(p));
     bar.finish();
+    let result = result?;
     let elapsed = started.elapsed();
-
-    if let (Some(dir), Some(writer)) = (out, trace_writer) {
-        let trace_path = dir.join("trace.jsonl");
-        writer
-            .finish(result.end, result.summary.stop_reason)
-            .map_err(|e| io_error("cannot write", &trace_path, e))?;
-        write_outputs(dir, scenario, &result)?;
-    }
 
     match format {
         Format::Json => metrics::write_summary_json(&mut *stdout, &result.summary),
@@ -436,41 +415,4 @@ fn out_failure(what: &str, path: &Path, e: io::Error) -> Failure {
         | ReadOnlyFilesystem => Failure::BadInput(format!("{message}; {OUT_FIX}")),
         _ => Failure::Internal(message),
     }
-}
-
-fn write_outputs(
-    dir: &Path,
-    scenario: &scenario::Scenario,
-    result: &RunResult,
-) -> Result<(), Failure> {
-    let create = |name: &str| {
-        let path = dir.join(name);
-        File::create(&path)
-            .map(BufWriter::new)
-            .map_err(|e| out_failure("cannot create", &path, e))
-    };
-    let written = |name: &str, r: std::io::Result<()>| {
-        r.map_err(|e| Failure::Internal(format!("cannot write {}: {e}", shown(&dir.join(name)))))
-    };
-    written(
-        "summary.json",
-        metrics::write_summary_json(create("summary.json")?, &result.summary),
-    )?;
-    written(
-        "jobs.csv",
-        metrics::write_jobs_csv(
-            create("jobs.csv")?,
-            &result.jobs,
-            &scenario.workload.directory,
-        ),
-    )?;
-    written(
-        "timeseries.csv",
-        metrics::write_timeseries_csv(
-            create("timeseries.csv")?,
-            &result.timeseries,
-            scenario.cluster.total_gpus(),
-        ),
-    )?;
-    Ok(())
 }

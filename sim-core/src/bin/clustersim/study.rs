@@ -55,6 +55,13 @@ pub struct StudyArgs {
     /// Forget the replications an interrupted run left in DIR and start over.
     #[arg(long)]
     fresh: bool,
+    /// Also keep every replication's output files (summary.json, jobs.csv,
+    /// timeseries.csv, trace.jsonl, as `clustersim run --out` writes them)
+    /// in DIR/runs/point-P/replication-R. Without it only the collected
+    /// metrics are kept; any replication can be re-run exactly from
+    /// study.json's overrides and seeds, or opened in the viewer.
+    #[arg(long)]
+    keep_runs: bool,
     /// No progress bar and no timing on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -131,6 +138,7 @@ fn run_study(
             threads: args.threads,
             shard,
             journal: Some(journal.clone()),
+            keep_runs: args.keep_runs.then(|| dir.join("runs")),
             progress: &progress,
         },
     )
