@@ -339,17 +339,20 @@ impl<'a> Context<'a> {
         let Some(cluster) = self.cluster else {
             return;
         };
+        // Computed once: it scans every node, and a trace has up to
+        // millions of jobs.
+        let max_gpus_per_node = cluster.max_gpus_per_node();
         let over: Vec<&SubmittedJob> = (self.spec.jobs[first..].iter())
             .filter(|job| {
                 let partition = &self.scheduler.partitions[job.partition as usize];
-                partition_limit_exceeded(job, partition, cluster.max_gpus_per_node()).is_some()
+                partition_limit_exceeded(job, partition, max_gpus_per_node).is_some()
             })
             .collect();
         let Some(example) = over.first() else {
             return;
         };
         let partition = &self.scheduler.partitions[example.partition as usize];
-        let (_, detail) = partition_limit_exceeded(example, partition, cluster.max_gpus_per_node())
+        let (_, detail) = partition_limit_exceeded(example, partition, max_gpus_per_node)
             .expect("filtered above");
         let fate = match self.scheduler.enforce_part_limits {
             EnforcePartLimits::No => "will wait forever (EnforcePartLimits=NO)",
@@ -531,23 +534,28 @@ impl<'a> Context<'a> {
         self.origin("workload.trace");
         let mut unknown = [0u64; 2];
         // Traces have hundreds of users and up to millions of jobs: look names
-        // up in an index rather than by the directory's linear search.
-        let mut users = std::collections::BTreeMap::new();
-        let mut accounts = std::collections::BTreeMap::new();
-        for job in jobs {
+        // up in an index rather than by the directory's linear search, and
+        // the importer shares one string per name, so a job of the same user
+        // (account) as the job before it is known by the string's address.
+        let mut users = NameIndex::default();
+        let mut accounts = NameIndex::default();
+        self.spec.jobs.reserve(jobs.len());
+        for job in &jobs {
             // A sacct job keeps its own partition and QOS when the scenario
             // defines them; otherwise it goes to the trace's (counted below).
-            let own =
-                |name: &Option<String>, list: &[&str], fallback: u16, miss: &mut u64| match name {
-                    None => fallback,
-                    Some(n) => list.iter().position(|x| x == n).map_or_else(
-                        || {
-                            *miss += 1;
-                            fallback
-                        },
-                        |i| i as u16,
-                    ),
-                };
+            let own = |name: &Option<std::sync::Arc<str>>,
+                       list: &[&str],
+                       fallback: u16,
+                       miss: &mut u64| match name {
+                None => fallback,
+                Some(n) => list.iter().position(|x| *x == &**n).map_or_else(
+                    || {
+                        *miss += 1;
+                        fallback
+                    },
+                    |i| i as u16,
+                ),
+            };
             let (job_partition, job_qos) = if matches!(format, trace::TraceFormat::Sacct) {
                 let [miss_p, miss_q] = &mut unknown;
                 (
@@ -557,12 +565,8 @@ impl<'a> Context<'a> {
             } else {
                 (partition, qos)
             };
-            let user = *users
-                .entry(job.user.clone())
-                .or_insert_with(|| self.directory.user(&job.user));
-            let account = *accounts
-                .entry(job.account.clone())
-                .or_insert_with(|| self.directory.account(&job.account));
+            let user = users.get(&job.user, |name| self.directory.user(name));
+            let account = accounts.get(&job.account, |name| self.directory.account(name));
             self.spec.jobs.push(SubmittedJob {
                 name: job_name,
                 user,
@@ -651,5 +655,28 @@ impl<'a> Names<'a> {
             partitions: config.partitions.iter().map(|p| p.name.as_str()).collect(),
             qos: config.qos.iter().map(|q| q.name.as_str()).collect(),
         }
+    }
+}
+
+/// The directory ids of a trace's user or account names, looked up by
+/// name once per distinct name, and by address for a run of jobs that
+/// share the importer's one string of a name.
+#[derive(Default)]
+struct NameIndex<'a, T> {
+    last: Option<(&'a std::sync::Arc<str>, T)>,
+    ids: std::collections::BTreeMap<&'a str, T>,
+}
+
+impl<'a, T: Copy> NameIndex<'a, T> {
+    /// The id of `name`, added to the directory by `add` if new.
+    fn get(&mut self, name: &'a std::sync::Arc<str>, add: impl FnOnce(&str) -> T) -> T {
+        if let Some((last, id)) = self.last
+            && std::sync::Arc::ptr_eq(last, name)
+        {
+            return id;
+        }
+        let id = *self.ids.entry(&**name).or_insert_with(|| add(name));
+        self.last = Some((name, id));
+        id
     }
 }
