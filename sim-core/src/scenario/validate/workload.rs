@@ -10,6 +10,7 @@ use std::path::Path;
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
+use super::generators::MAX_LOGNORMAL_SIGMA;
 use super::policy::{PolicyFields, PolicyOf, PolicyRules};
 use super::{Error, Issues, Warning, scheduling};
 use crate::engine::{SimDuration, SimTime};
@@ -438,13 +439,17 @@ impl<'a> Context<'a> {
                 .map(trace::MissingEstimate::Fixed),
             Some(file::MissingEstimate::Factor(f)) => Some(trace::MissingEstimate::Factor(*f)),
         };
+        let replication = self.trace_replication(path, t);
         let Some((partition, qos)) = self.resolve(path, t.partition.as_deref(), t.qos.as_deref())
         else {
             return;
         };
-        let (Some(negative_runtime), Some(zero_runtime), Some(missing_estimate)) =
-            (negative_runtime, zero_runtime, missing_estimate)
-        else {
+        let (Some(negative_runtime), Some(zero_runtime), Some(missing_estimate), Some(replication)) = (
+            negative_runtime,
+            zero_runtime,
+            missing_estimate,
+            replication,
+        ) else {
             return;
         };
         let part = &self.scheduler.partitions[partition as usize];
@@ -584,6 +589,13 @@ impl<'a> Context<'a> {
             });
         }
         self.trace_partition_limits(path, first);
+        self.check_blocks(path, &replication, first);
+        if replication.resample.is_some() || replication.estimate_noise.is_some() {
+            self.spec.trace_replication = Some(trace::TraceReplication {
+                jobs: first..self.spec.jobs.len(),
+                ..replication
+            });
+        }
         let mut altered = report.altered.clone();
         if unknown[0] > 0 {
             altered.push((
@@ -600,6 +612,105 @@ impl<'a> Context<'a> {
             kept: report.kept,
             dropped: report.dropped.clone(),
             altered,
+        });
+    }
+}
+
+impl Context<'_> {
+    /// The trace's `resample` and `estimate_noise`, checked (the job
+    /// range is set once the jobs are in); `None` after an error.
+    fn trace_replication(
+        &mut self,
+        path: &str,
+        t: &file::Trace,
+    ) -> Option<crate::workload::trace::TraceReplication> {
+        use crate::workload::trace::{EstimateNoise, Resample, TraceReplication};
+        let resample_path = field_path(path, "resample");
+        let resample = match &t.resample {
+            None => Some(None),
+            Some(file::Resample::Blocks { length }) => {
+                let at = field_path(&resample_path, "length");
+                self.issues
+                    .quantity(&at, length)
+                    .filter(|&length| {
+                        self.issues.positive_duration(
+                            &at,
+                            length,
+                            "a block",
+                            "use whole weeks, Blocks(length: \"7d\"), or whole days, \"1d\"",
+                        )
+                    })
+                    .map(|length| Some(Resample::Blocks { length }))
+            }
+            Some(file::Resample::Jobs { window }) => {
+                let at = field_path(&resample_path, "window");
+                self.issues
+                    .quantity(&at, window)
+                    .filter(|&window| {
+                        self.issues.positive_duration(
+                            &at,
+                            window,
+                            "a window",
+                            "draw each day's jobs from that day: Jobs(window: \"1d\")",
+                        )
+                    })
+                    .map(|window| Some(Resample::Jobs { window }))
+            }
+        };
+        let estimate_noise = match t.estimate_noise {
+            None => Some(None),
+            Some(file::EstimateNoise::LogNormal { sigma }) => {
+                if sigma.is_finite() && (0.0..=MAX_LOGNORMAL_SIGMA).contains(&sigma) {
+                    Some(Some(EstimateNoise::LogNormal { sigma }))
+                } else {
+                    self.issues.error(Error {
+                        path: &field_path(&field_path(path, "estimate_noise"), "sigma"),
+                        message: &format!("sigma must be between 0 and {MAX_LOGNORMAL_SIGMA}"),
+                        found: &sigma.to_string(),
+                        expected: "the spread of ln(factor), like 0.5 (half the estimates \
+                                   within a factor 1.4 of the recorded one)",
+                        fix: "use a sigma between 0 (no noise) and 5, e.g. LogNormal(sigma: 0.5)",
+                    });
+                    None
+                }
+            }
+        };
+        Some(TraceReplication {
+            jobs: 0..0,
+            resample: resample?,
+            estimate_noise: estimate_noise?,
+        })
+    }
+
+    /// A block bootstrap needs at least two blocks: a block as long as the
+    /// trace (from its first submit to its last) would redraw the trace
+    /// itself every time.
+    fn check_blocks(
+        &mut self,
+        path: &str,
+        replication: &crate::workload::trace::TraceReplication,
+        first: usize,
+    ) {
+        let Some(crate::workload::trace::Resample::Blocks { length }) = replication.resample else {
+            return;
+        };
+        let submits = self.spec.jobs[first..].iter().map(|j| j.submit);
+        let (Some(start), Some(end)) = (submits.clone().min(), submits.max()) else {
+            return;
+        };
+        let span = end - start;
+        if length <= span {
+            return;
+        }
+        self.issues.error(Error {
+            path: &field_path(&field_path(path, "resample"), "length"),
+            message: "a block longer than the trace: every draw would be the trace itself",
+            found: &format!("\"{}\"", format_duration(length)),
+            expected: &format!(
+                "at most the trace's span, {} from its first submit to its last",
+                format_duration(span)
+            ),
+            fix: "use a shorter block, like \"7d\" (whole weeks), or take more of the trace",
         });
     }
 }

@@ -40,6 +40,7 @@
 //! - reasons are listed in a fixed order, and no hash map decides anything:
 //!   the same input and options always give the same output.
 
+pub mod resample;
 mod sacct;
 mod swf;
 
@@ -51,6 +52,8 @@ use std::sync::Arc;
 use crate::engine::{NS_PER_SEC, SimDuration, SimTime};
 use crate::text::{FileError, without_bom};
 use crate::units::{Bytes, format_duration};
+
+pub use resample::{EstimateNoise, Resample, TraceReplication};
 
 /// The format of a trace file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
