@@ -1,11 +1,15 @@
 //! Trace replays replicated per seed (`workload.trace.resample`,
 //! `estimate_noise`): the same seed gives the same run, another seed
 //! another run; without them the seed changes nothing, as before; bad
-//! values are refused at their line and column with a fix.
+//! values are refused at their line and column with a fix. A study
+//! parses its trace once for all its points, and replicates a resampled
+//! trace.
 
 use std::fs;
 
 use sim_core::scenario::{Location, load_file};
+use sim_core::study::{self, RunOptions};
+use sim_core::workload::trace::TraceCache;
 
 use crate::support::{load, path, scratch, simulate};
 
@@ -116,5 +120,78 @@ fn bad_resample_values_are_refused_at_their_place_with_a_fix() {
         if let Err(err) = load_file(&file, &[]) {
             panic!("{options}: {err}");
         }
+    }
+}
+
+/// A study of KTH over `parameters`, two replications per point.
+fn kth_study(dir: &std::path::Path, parameters: &str) -> std::path::PathBuf {
+    fs::create_dir_all(dir).unwrap();
+    let file = dir.join("kth-study.ron");
+    let text = format!(
+        "Study(\n    name: \"kth\",\n    scenario: {:?},\n    \
+         parameters: [{parameters}],\n    \
+         replications: Fixed(2),\n    metrics: [\"wait_s.mean\", \"jobs.submitted\"],\n)\n",
+        path(KTH).display().to_string()
+    );
+    fs::write(&file, text).unwrap();
+    file
+}
+
+/// Three points that differ in an option applied after parsing.
+const SCALES: &str = r#"(path: "workload.trace.interarrival_scale", values: [0.8, 1.0, 1.2])"#;
+
+#[test]
+fn a_study_parses_its_trace_once_for_all_its_points() {
+    let dir = scratch("study_parses_its_trace_once");
+    let file = kth_study(&dir, SCALES);
+    let traces = TraceCache::new();
+    let loaded = study::load_sharing(&file, &traces).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.scenarios.len(), 3);
+    assert_eq!(traces.files_read(), 1);
+    // Each point's scenario is the one loaded on its own, without sharing.
+    for (scenario, scale) in loaded.scenarios.iter().zip(["0.8", "1.0", "1.2"]) {
+        let alone = load(
+            KTH,
+            &[&format!("workload.trace.interarrival_scale={scale}")],
+        );
+        assert_eq!(format!("{:?}", **scenario), format!("{alone:?}"), "{scale}");
+    }
+    // Loading again with the same cache reads nothing.
+    study::load_sharing(&file, &traces).unwrap();
+    assert_eq!(traces.files_read(), 1);
+}
+
+#[test]
+fn a_study_of_a_resampled_trace_replicates_it() {
+    let dir = scratch("study_of_a_resampled_trace");
+    let file = kth_study(
+        &dir,
+        r#"(path: "scheduler.backfill", values: ["None", "Easy", "Conservative"]),
+           (path: "workload.trace.resample", values: ["Blocks(length: \"7d\")"])"#,
+    );
+    let loaded = study::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let options = RunOptions {
+        threads: 1,
+        shard: None,
+        journal: None,
+        progress: &|_| {},
+    };
+    let rows = study::run(&loaded, &options)
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .rows;
+    assert_eq!(rows.len(), 6);
+    for point in 0..3 {
+        let reps: Vec<_> = rows.iter().filter(|r| r.point == point).collect();
+        // Two replications, two workloads: other waits and job counts.
+        assert_ne!(reps[0].metrics, reps[1].metrics, "point {point}");
+    }
+    // Common random numbers: replication r draws the same weeks under
+    // every policy, so it submits the same number of jobs.
+    for replication in 0..2 {
+        let counts: Vec<_> = (rows.iter())
+            .filter(|r| r.replication == replication)
+            .map(|r| r.metrics[1])
+            .collect();
+        assert!(counts.iter().all(|c| *c == counts[0]), "{counts:?}");
     }
 }

@@ -35,6 +35,8 @@ pub(super) struct Context<'a> {
     pub names: Names<'a>,
     /// Where relative paths in the file (a trace) start from.
     pub base_dir: &'a Path,
+    /// Parsed traces shared with other scenarios (a study's points).
+    pub traces: Option<&'a crate::workload::trace::TraceCache>,
     pub issues: &'a mut Issues,
     /// Names of jobs, users and accounts met so far.
     pub directory: Directory,
@@ -52,6 +54,7 @@ impl<'a> Context<'a> {
         pool: Option<&'a GpuPool>,
         scheduler: &'a SchedulerConfig,
         base_dir: &'a Path,
+        traces: Option<&'a crate::workload::trace::TraceCache>,
         policy_rules: PolicyRules,
         issues: &'a mut Issues,
     ) -> Self {
@@ -62,6 +65,7 @@ impl<'a> Context<'a> {
             scheduler,
             names: Names::of(scheduler),
             base_dir,
+            traces,
             issues,
             directory: Directory::default(),
             spec: WorkloadSpec::default(),
@@ -496,7 +500,11 @@ impl<'a> Context<'a> {
             file::TraceFormat::Sacct => trace::TraceFormat::Sacct,
         };
         let file_path = self.base_dir.join(&t.file);
-        let (jobs, report) = match trace::import_file(&file_path, format, &options) {
+        let imported = match self.traces {
+            Some(cache) => cache.import_file(&file_path, format, &options),
+            None => trace::import_file(&file_path, format, &options),
+        };
+        let (jobs, report) = match imported {
             Ok(imported) => imported,
             Err(e) if e.line == 0 => {
                 self.issues.error(Error {

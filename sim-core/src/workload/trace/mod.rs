@@ -40,6 +40,7 @@
 //! - reasons are listed in a fixed order, and no hash map decides anything:
 //!   the same input and options always give the same output.
 
+mod cache;
 pub mod resample;
 mod sacct;
 mod swf;
@@ -53,6 +54,7 @@ use crate::engine::{NS_PER_SEC, SimDuration, SimTime};
 use crate::text::{FileError, without_bom};
 use crate::units::{Bytes, format_duration};
 
+pub use cache::TraceCache;
 pub use resample::{EstimateNoise, Resample, TraceReplication};
 
 /// The format of a trace file.
@@ -495,12 +497,22 @@ pub fn import_str(
     options: &ImportOptions,
 ) -> Result<(Vec<TraceJob>, ImportReport), FileError> {
     check_options(path_for_messages, options)?;
+    let mut parsed = parse_text(path_for_messages, text, format)?;
+    let jobs = std::mem::take(&mut parsed.jobs);
+    Ok(convert_records(&parsed, jobs.into_iter(), options))
+}
+
+/// Parses a trace held in memory (a leading byte-order mark skipped).
+fn parse_text(
+    path_for_messages: &str,
+    text: &str,
+    format: TraceFormat,
+) -> Result<Parsed, FileError> {
     let text = without_bom(text);
-    let parsed = match format {
-        TraceFormat::Swf => swf::parse(path_for_messages, text)?,
-        TraceFormat::Sacct => sacct::parse(path_for_messages, text)?,
-    };
-    Ok(convert(parsed, options))
+    match format {
+        TraceFormat::Swf => swf::parse(path_for_messages, text),
+        TraceFormat::Sacct => sacct::parse(path_for_messages, text),
+    }
 }
 
 fn check_options(path: &str, options: &ImportOptions) -> Result<(), FileError> {
@@ -602,15 +614,27 @@ struct Usable {
     altered: u16,
 }
 
-fn convert(parsed: Parsed, options: &ImportOptions) -> (Vec<TraceJob>, ImportReport) {
+/// Applies `options` to `jobs`, the records of `parsed` (whose own `jobs`
+/// are not read: the caller moves or clones them out).
+fn convert_records(
+    parsed: &Parsed,
+    jobs: impl ExactSizeIterator<Item = RawJob>,
+    options: &ImportOptions,
+) -> (Vec<TraceJob>, ImportReport) {
     let Parsed {
-        jobs,
         header,
         size_in_processors,
         sizes_from_cpus,
         steps_skipped,
         no_size_reason,
+        ..
     } = parsed;
+    let (size_in_processors, sizes_from_cpus, steps_skipped, no_size_reason) = (
+        *size_in_processors,
+        *sizes_from_cpus,
+        *steps_skipped,
+        *no_size_reason,
+    );
     let per_unit = if size_in_processors {
         u64::from(options.gpus_per_processor)
     } else {
@@ -728,7 +752,7 @@ fn convert(parsed: Parsed, options: &ImportOptions) -> (Vec<TraceJob>, ImportRep
         kept: out.len() as u64,
         dropped: nonzero(&drop_names, &dropped),
         altered: nonzero(&alter_names, &altered),
-        header,
+        header: header.clone(),
         machine_gpus,
         steps_skipped,
         sizes_from_cpus,
