@@ -4,12 +4,53 @@
 //! conservative backfilling. Measures the run only (the trace is imported
 //! once, outside the loop); `clustersim run` reports the import time too.
 //! The traces come from `../shared/data/swf` through `scenarios/traces/`.
+//!
+//! `trace_import` measures the import alone (read, gunzip, parse, filter:
+//! `workload::trace::import_file`), and `trace_load` a whole scenario load
+//! (the import plus validation and the conversion into submitted jobs):
+//! a study pays these once per point.
 
 use std::path::Path;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sim_core::scenario::{SetArg, load_file};
 use sim_core::simulation::run;
+use sim_core::workload::trace::{ImportOptions, TraceFormat, import_file};
+
+/// The SWF file of the bundled trace scenarios.
+fn swf(file: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/swf")
+        .join(file)
+}
+
+fn import(c: &mut Criterion, file: &str, scenario: &str, label: &str) {
+    let path = swf(file);
+    let options = ImportOptions::default();
+    let (jobs, report) = import_file(&path, TraceFormat::Swf, &options)
+        .unwrap_or_else(|e| panic!("{} does not import: {e}", path.display()));
+    let mut group = c.benchmark_group("trace_import");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(report.records_read));
+    group.bench_function(label, |b| {
+        b.iter(|| {
+            let (imported, _) = import_file(&path, TraceFormat::Swf, &options).unwrap();
+            assert_eq!(imported.len(), jobs.len());
+            imported
+        })
+    });
+    group.finish();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scenarios/traces")
+        .join(scenario);
+    let mut group = c.benchmark_group("trace_load");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(report.records_read));
+    group.bench_function(label, |b| {
+        b.iter(|| load_file(&scenario, &[]).unwrap().scenario)
+    });
+    group.finish();
+}
 
 fn replay(c: &mut Criterion, file: &str, backfill: &str, label: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -33,10 +74,20 @@ fn replay(c: &mut Criterion, file: &str, backfill: &str, label: &str) {
     group.finish();
 }
 
+fn bench_imports(c: &mut Criterion) {
+    import(
+        c,
+        "SDSC-SP2-1998-4.2-cln.swf.gz",
+        "sdsc-sp2.ron",
+        "sdsc_sp2",
+    );
+    import(c, "HPC2N-2002-2.2-cln.swf.gz", "hpc2n.ron", "hpc2n");
+}
+
 fn bench_traces(c: &mut Criterion) {
     replay(c, "sdsc-sp2.ron", "Easy", "sdsc_sp2_easy");
     replay(c, "hpc2n.ron", "Conservative", "hpc2n_conservative");
 }
 
-criterion_group!(benches, bench_traces);
+criterion_group!(benches, bench_imports, bench_traces);
 criterion_main!(benches);

@@ -46,6 +46,7 @@ use crate::scheduler::SchedulerConfig;
 use crate::text::{did_you_mean, without_bom};
 use crate::training::ModelSpec;
 use crate::workload::WorkloadSpec;
+use crate::workload::trace::TraceCache;
 use source::Source;
 use spans::SpanIndex;
 
@@ -205,6 +206,26 @@ cause: None,
 /// A leading byte-order mark is skipped, and lines and columns are counted
 /// without it (as editors show them).
 pub fn load_str(file: &str, text: &str, overrides: &[SetArg]) -> Result<Loaded, ScenarioError> {
+    load_str_with(file, text, overrides, None)
+}
+
+/// [`load_str`], importing its trace (if any) through `traces`: the
+/// scenarios of one study share each trace file's parsed records.
+pub fn load_str_sharing(
+    file: &str,
+    text: &str,
+    overrides: &[SetArg],
+    traces: &TraceCache,
+) -> Result<Loaded, ScenarioError> {
+    load_str_with(file, text, overrides, Some(traces))
+}
+
+fn load_str_with(
+    file: &str,
+    text: &str,
+    overrides: &[SetArg],
+    traces: Option<&TraceCache>,
+) -> Result<Loaded, ScenarioError> {
     let mut source = Source::new(file, without_bom(text).to_string());
     if !overrides.is_empty() {
         if SpanIndex::build(&source.text).is_none() {
@@ -256,7 +277,7 @@ cause: None,
         }
     };
     let base_dir = Path::new(file).parent().unwrap_or(Path::new("."));
-    match validate::convert(parsed, base_dir) {
+    match validate::convert(parsed, base_dir, traces) {
         Ok((scenario, warnings)) => Ok(Loaded {
             scenario,
             warnings: warnings

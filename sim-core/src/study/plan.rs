@@ -4,7 +4,8 @@
 //! Every problem is reported at the study file's line:column with a fix,
 //! as a scenario's are; a point whose overrides the scenario refuses is
 //! reported at the parameter value that made it, with the scenario's own
-//! diagnosis. Nothing runs until every point has loaded.
+//! diagnosis. Nothing runs until every point has loaded. The points share
+//! one parse of a trace file ([`TraceCache`], dropped once loaded).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use crate::engine::{FNV_OFFSET_BASIS, fnv1a_64_from};
 use crate::scenario::{
     self, Diagnostic, Finding, Location, RonDocument, Scenario, ScenarioError, SetArg,
 };
+use crate::workload::trace::TraceCache;
 
 /// Most points a study may have (each is loaded, and kept, before the
 /// first run).
@@ -40,8 +42,14 @@ pub struct LoadedStudy {
     pub document: RonDocument,
 }
 
-/// Reads, checks and expands a study file, and loads every point.
+/// Reads, checks and expands a study file, and loads every point. A trace
+/// file is read and parsed once for all the points.
 pub fn load(path: &Path) -> Result<LoadedStudy, ScenarioError> {
+    load_sharing(path, &TraceCache::new())
+}
+
+/// [`load`], importing traces through `traces` (tests count its reads).
+pub fn load_sharing(path: &Path, traces: &TraceCache) -> Result<LoadedStudy, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         ScenarioError::single(Diagnostic {
@@ -86,7 +94,7 @@ pub fn load(path: &Path) -> Result<LoadedStudy, ScenarioError> {
         let sets: Vec<SetArg> = (point.sets(&checked.parameters).into_iter())
             .map(|s| SetArg::new("--set", s))
             .collect();
-        match scenario::load_str(&scenario_file, &scenario_text, &sets) {
+        match scenario::load_str_sharing(&scenario_file, &scenario_text, &sets, traces) {
             Ok(l) => {
                 for w in l.warnings {
                     if !warnings.contains(&w) {

@@ -12,6 +12,9 @@
 //!   RNG streams (`workload.<name>.arrivals`, `.sizes`, `.durations`,
 //!   `.users`), so changing a generator's size mix never moves its arrival
 //!   times, and adding a generator never changes another one's jobs;
+//! - a trace's jobs are redrawn per seed only when the scenario asks for a
+//!   resample or estimate noise (`trace::resample`, streams
+//!   `workload.trace.resample` and `.estimate_noise`);
 //! - a job's time limit is never zero, and user, account and name indices
 //!   are valid in the [`Directory`].
 
@@ -227,6 +230,10 @@ pub struct WorkloadSpec {
     /// entry 0 is the default (no checkpoints, requeued on node failure
     /// as the cluster says).
     pub policies: Vec<crate::reliability::JobPolicy>,
+    /// The trace's resample and estimate noise, drawn per seed when the
+    /// run starts ([`JobSource::new`]); `None` replays the trace as
+    /// imported.
+    pub trace_replication: Option<trace::TraceReplication>,
 }
 
 /// A training job's definition, resolved against the hardware of its
@@ -353,7 +360,17 @@ pub struct JobSource {
 
 impl JobSource {
     pub fn new(spec: &WorkloadSpec, streams: &RngStreams) -> Self {
-        let mut explicit = spec.jobs.clone();
+        let mut explicit = match &spec.trace_replication {
+            None => spec.jobs.clone(),
+            // The trace's jobs redrawn for this seed, in their place.
+            Some(r) => {
+                let range = r.jobs.clone();
+                let mut jobs = spec.jobs[..range.start].to_vec();
+                jobs.extend(r.apply(&spec.jobs[range.clone()], streams));
+                jobs.extend_from_slice(&spec.jobs[range.end..]);
+                jobs
+            }
+        };
         explicit.sort_by_key(|job| job.submit); // stable: file order breaks ties
         let mut explicit = explicit.into_iter();
         let mut generators: Vec<_> = spec

@@ -224,6 +224,33 @@ pub struct Trace {
     pub partition: Option<String>,
     #[serde(default)]
     pub qos: Option<String>,
+    /// Replicate the replay per seed: `Blocks(length: "7d")` (a bootstrap
+    /// of whole weeks) or `Jobs(window: "1d")` (a bootstrap of the jobs of
+    /// each day). None if omitted: the trace as recorded.
+    #[serde(default)]
+    pub resample: Option<Resample>,
+    /// `LogNormal(sigma: 0.5)`: each estimate times a log-normal factor of
+    /// median 1, drawn per seed. None if omitted.
+    #[serde(default)]
+    pub estimate_noise: Option<EstimateNoise>,
+}
+
+/// How a trace's jobs are redrawn for each seed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Resample {
+    /// Blocks of this length, drawn with replacement and laid end to end.
+    Blocks { length: Written<SimDuration> },
+    /// Within each window, as many jobs as it holds, drawn from it.
+    Jobs { window: Written<SimDuration> },
+}
+
+/// Noise on a trace's estimates.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum EstimateNoise {
+    /// ln(factor) is normal with mean 0 and this standard deviation.
+    LogNormal { sigma: f64 },
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -287,7 +287,11 @@ impl Issues {
 
 /// Converts a parsed file into a [`Scenario`], or lists all its problems.
 /// `base_dir` is where relative paths in the file (a trace) start from.
-pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> {
+pub fn convert(
+    f: file::Scenario,
+    base_dir: &Path,
+    traces: Option<&crate::workload::trace::TraceCache>,
+) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> {
     let mut issues = Issues::default();
     if let Some(version) = f.version.filter(|&v| v != file::SCHEMA_VERSION) {
         issues.error(Error {
@@ -370,6 +374,7 @@ pub fn convert(f: file::Scenario, base_dir: &Path) -> Result<(Scenario, Vec<Issu
         pool.as_ref(),
         &scheduler,
         base_dir,
+        traces,
         policy_rules,
         &mut issues,
     )

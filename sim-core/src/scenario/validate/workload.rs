@@ -10,6 +10,7 @@ use std::path::Path;
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
+use super::generators::MAX_LOGNORMAL_SIGMA;
 use super::policy::{PolicyFields, PolicyOf, PolicyRules};
 use super::{Error, Issues, Warning, scheduling};
 use crate::engine::{SimDuration, SimTime};
@@ -34,6 +35,8 @@ pub(super) struct Context<'a> {
     pub names: Names<'a>,
     /// Where relative paths in the file (a trace) start from.
     pub base_dir: &'a Path,
+    /// Parsed traces shared with other scenarios (a study's points).
+    pub traces: Option<&'a crate::workload::trace::TraceCache>,
     pub issues: &'a mut Issues,
     /// Names of jobs, users and accounts met so far.
     pub directory: Directory,
@@ -51,6 +54,7 @@ impl<'a> Context<'a> {
         pool: Option<&'a GpuPool>,
         scheduler: &'a SchedulerConfig,
         base_dir: &'a Path,
+        traces: Option<&'a crate::workload::trace::TraceCache>,
         policy_rules: PolicyRules,
         issues: &'a mut Issues,
     ) -> Self {
@@ -61,6 +65,7 @@ impl<'a> Context<'a> {
             scheduler,
             names: Names::of(scheduler),
             base_dir,
+            traces,
             issues,
             directory: Directory::default(),
             spec: WorkloadSpec::default(),
@@ -339,17 +344,20 @@ impl<'a> Context<'a> {
         let Some(cluster) = self.cluster else {
             return;
         };
+        // Computed once: it scans every node, and a trace has up to
+        // millions of jobs.
+        let max_gpus_per_node = cluster.max_gpus_per_node();
         let over: Vec<&SubmittedJob> = (self.spec.jobs[first..].iter())
             .filter(|job| {
                 let partition = &self.scheduler.partitions[job.partition as usize];
-                partition_limit_exceeded(job, partition, cluster.max_gpus_per_node()).is_some()
+                partition_limit_exceeded(job, partition, max_gpus_per_node).is_some()
             })
             .collect();
         let Some(example) = over.first() else {
             return;
         };
         let partition = &self.scheduler.partitions[example.partition as usize];
-        let (_, detail) = partition_limit_exceeded(example, partition, cluster.max_gpus_per_node())
+        let (_, detail) = partition_limit_exceeded(example, partition, max_gpus_per_node)
             .expect("filtered above");
         let fate = match self.scheduler.enforce_part_limits {
             EnforcePartLimits::No => "will wait forever (EnforcePartLimits=NO)",
@@ -435,13 +443,17 @@ impl<'a> Context<'a> {
                 .map(trace::MissingEstimate::Fixed),
             Some(file::MissingEstimate::Factor(f)) => Some(trace::MissingEstimate::Factor(*f)),
         };
+        let replication = self.trace_replication(path, t);
         let Some((partition, qos)) = self.resolve(path, t.partition.as_deref(), t.qos.as_deref())
         else {
             return;
         };
-        let (Some(negative_runtime), Some(zero_runtime), Some(missing_estimate)) =
-            (negative_runtime, zero_runtime, missing_estimate)
-        else {
+        let (Some(negative_runtime), Some(zero_runtime), Some(missing_estimate), Some(replication)) = (
+            negative_runtime,
+            zero_runtime,
+            missing_estimate,
+            replication,
+        ) else {
             return;
         };
         let part = &self.scheduler.partitions[partition as usize];
@@ -488,7 +500,11 @@ impl<'a> Context<'a> {
             file::TraceFormat::Sacct => trace::TraceFormat::Sacct,
         };
         let file_path = self.base_dir.join(&t.file);
-        let (jobs, report) = match trace::import_file(&file_path, format, &options) {
+        let imported = match self.traces {
+            Some(cache) => cache.import_file(&file_path, format, &options),
+            None => trace::import_file(&file_path, format, &options),
+        };
+        let (jobs, report) = match imported {
             Ok(imported) => imported,
             Err(e) if e.line == 0 => {
                 self.issues.error(Error {
@@ -531,23 +547,28 @@ impl<'a> Context<'a> {
         self.origin("workload.trace");
         let mut unknown = [0u64; 2];
         // Traces have hundreds of users and up to millions of jobs: look names
-        // up in an index rather than by the directory's linear search.
-        let mut users = std::collections::BTreeMap::new();
-        let mut accounts = std::collections::BTreeMap::new();
-        for job in jobs {
+        // up in an index rather than by the directory's linear search, and
+        // the importer shares one string per name, so a job of the same user
+        // (account) as the job before it is known by the string's address.
+        let mut users = NameIndex::default();
+        let mut accounts = NameIndex::default();
+        self.spec.jobs.reserve(jobs.len());
+        for job in &jobs {
             // A sacct job keeps its own partition and QOS when the scenario
             // defines them; otherwise it goes to the trace's (counted below).
-            let own =
-                |name: &Option<String>, list: &[&str], fallback: u16, miss: &mut u64| match name {
-                    None => fallback,
-                    Some(n) => list.iter().position(|x| x == n).map_or_else(
-                        || {
-                            *miss += 1;
-                            fallback
-                        },
-                        |i| i as u16,
-                    ),
-                };
+            let own = |name: &Option<std::sync::Arc<str>>,
+                       list: &[&str],
+                       fallback: u16,
+                       miss: &mut u64| match name {
+                None => fallback,
+                Some(n) => list.iter().position(|x| *x == &**n).map_or_else(
+                    || {
+                        *miss += 1;
+                        fallback
+                    },
+                    |i| i as u16,
+                ),
+            };
             let (job_partition, job_qos) = if matches!(format, trace::TraceFormat::Sacct) {
                 let [miss_p, miss_q] = &mut unknown;
                 (
@@ -557,12 +578,8 @@ impl<'a> Context<'a> {
             } else {
                 (partition, qos)
             };
-            let user = *users
-                .entry(job.user.clone())
-                .or_insert_with(|| self.directory.user(&job.user));
-            let account = *accounts
-                .entry(job.account.clone())
-                .or_insert_with(|| self.directory.account(&job.account));
+            let user = users.get(&job.user, |name| self.directory.user(name));
+            let account = accounts.get(&job.account, |name| self.directory.account(name));
             self.spec.jobs.push(SubmittedJob {
                 name: job_name,
                 user,
@@ -580,6 +597,13 @@ impl<'a> Context<'a> {
             });
         }
         self.trace_partition_limits(path, first);
+        self.check_blocks(path, &replication, first);
+        if replication.resample.is_some() || replication.estimate_noise.is_some() {
+            self.spec.trace_replication = Some(trace::TraceReplication {
+                jobs: first..self.spec.jobs.len(),
+                ..replication
+            });
+        }
         let mut altered = report.altered.clone();
         if unknown[0] > 0 {
             altered.push((
@@ -596,6 +620,105 @@ impl<'a> Context<'a> {
             kept: report.kept,
             dropped: report.dropped.clone(),
             altered,
+        });
+    }
+}
+
+impl Context<'_> {
+    /// The trace's `resample` and `estimate_noise`, checked (the job
+    /// range is set once the jobs are in); `None` after an error.
+    fn trace_replication(
+        &mut self,
+        path: &str,
+        t: &file::Trace,
+    ) -> Option<crate::workload::trace::TraceReplication> {
+        use crate::workload::trace::{EstimateNoise, Resample, TraceReplication};
+        let resample_path = field_path(path, "resample");
+        let resample = match &t.resample {
+            None => Some(None),
+            Some(file::Resample::Blocks { length }) => {
+                let at = field_path(&resample_path, "length");
+                self.issues
+                    .quantity(&at, length)
+                    .filter(|&length| {
+                        self.issues.positive_duration(
+                            &at,
+                            length,
+                            "a block",
+                            "use whole weeks, Blocks(length: \"7d\"), or whole days, \"1d\"",
+                        )
+                    })
+                    .map(|length| Some(Resample::Blocks { length }))
+            }
+            Some(file::Resample::Jobs { window }) => {
+                let at = field_path(&resample_path, "window");
+                self.issues
+                    .quantity(&at, window)
+                    .filter(|&window| {
+                        self.issues.positive_duration(
+                            &at,
+                            window,
+                            "a window",
+                            "draw each day's jobs from that day: Jobs(window: \"1d\")",
+                        )
+                    })
+                    .map(|window| Some(Resample::Jobs { window }))
+            }
+        };
+        let estimate_noise = match t.estimate_noise {
+            None => Some(None),
+            Some(file::EstimateNoise::LogNormal { sigma }) => {
+                if sigma.is_finite() && (0.0..=MAX_LOGNORMAL_SIGMA).contains(&sigma) {
+                    Some(Some(EstimateNoise::LogNormal { sigma }))
+                } else {
+                    self.issues.error(Error {
+                        path: &field_path(&field_path(path, "estimate_noise"), "sigma"),
+                        message: &format!("sigma must be between 0 and {MAX_LOGNORMAL_SIGMA}"),
+                        found: &sigma.to_string(),
+                        expected: "the spread of ln(factor), like 0.5 (half the estimates \
+                                   within a factor 1.4 of the recorded one)",
+                        fix: "use a sigma between 0 (no noise) and 5, e.g. LogNormal(sigma: 0.5)",
+                    });
+                    None
+                }
+            }
+        };
+        Some(TraceReplication {
+            jobs: 0..0,
+            resample: resample?,
+            estimate_noise: estimate_noise?,
+        })
+    }
+
+    /// A block bootstrap needs at least two blocks: a block as long as the
+    /// trace (from its first submit to its last) would redraw the trace
+    /// itself every time.
+    fn check_blocks(
+        &mut self,
+        path: &str,
+        replication: &crate::workload::trace::TraceReplication,
+        first: usize,
+    ) {
+        let Some(crate::workload::trace::Resample::Blocks { length }) = replication.resample else {
+            return;
+        };
+        let submits = self.spec.jobs[first..].iter().map(|j| j.submit);
+        let (Some(start), Some(end)) = (submits.clone().min(), submits.max()) else {
+            return;
+        };
+        let span = end - start;
+        if length <= span {
+            return;
+        }
+        self.issues.error(Error {
+            path: &field_path(&field_path(path, "resample"), "length"),
+            message: "a block longer than the trace: every draw would be the trace itself",
+            found: &format!("\"{}\"", format_duration(length)),
+            expected: &format!(
+                "at most the trace's span, {} from its first submit to its last",
+                format_duration(span)
+            ),
+            fix: "use a shorter block, like \"7d\" (whole weeks), or take more of the trace",
         });
     }
 }
@@ -651,5 +774,28 @@ impl<'a> Names<'a> {
             partitions: config.partitions.iter().map(|p| p.name.as_str()).collect(),
             qos: config.qos.iter().map(|q| q.name.as_str()).collect(),
         }
+    }
+}
+
+/// The directory ids of a trace's user or account names, looked up by
+/// name once per distinct name, and by address for a run of jobs that
+/// share the importer's one string of a name.
+#[derive(Default)]
+struct NameIndex<'a, T> {
+    last: Option<(&'a std::sync::Arc<str>, T)>,
+    ids: std::collections::BTreeMap<&'a str, T>,
+}
+
+impl<'a, T: Copy> NameIndex<'a, T> {
+    /// The id of `name`, added to the directory by `add` if new.
+    fn get(&mut self, name: &'a std::sync::Arc<str>, add: impl FnOnce(&str) -> T) -> T {
+        if let Some((last, id)) = self.last
+            && std::sync::Arc::ptr_eq(last, name)
+        {
+            return id;
+        }
+        let id = *self.ids.entry(&**name).or_insert_with(|| add(name));
+        self.last = Some((name, id));
+        id
     }
 }

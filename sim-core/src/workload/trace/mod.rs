@@ -40,16 +40,22 @@
 //! - reasons are listed in a fixed order, and no hash map decides anything:
 //!   the same input and options always give the same output.
 
+mod cache;
+pub mod resample;
 mod sacct;
 mod swf;
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::engine::{NS_PER_SEC, SimDuration, SimTime};
 use crate::text::{FileError, without_bom};
 use crate::units::{Bytes, format_duration};
+
+pub use cache::TraceCache;
+pub use resample::{EstimateNoise, Resample, TraceReplication};
 
 /// The format of a trace file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -283,17 +289,17 @@ pub struct TraceJob {
     /// `gres/gpu` count (sacct); at least 1.
     pub gpus: u32,
     /// SWF: `u<user id>`, or `u?` when unknown; sacct: `User` (`?` when
-    /// empty).
-    pub user: String,
+    /// empty). Names are shared: the jobs of one user hold one string.
+    pub user: Arc<str>,
     /// SWF: `g<group id>`, or `g?` when unknown; sacct: `Account` (`?` when
     /// empty).
-    pub account: String,
+    pub account: Arc<str>,
     /// SWF: `p<partition>` when known; sacct: `Partition` when not empty.
-    pub partition: Option<String>,
+    pub partition: Option<Arc<str>>,
     /// sacct `QOS` when not empty; SWF: `None`.
-    pub qos: Option<String>,
+    pub qos: Option<Arc<str>>,
     /// SWF: `q<queue number>` when known; sacct: `None`.
-    pub queue: Option<String>,
+    pub queue: Option<Arc<str>>,
     /// The 1-based line of the record in the (decompressed) file.
     pub source_line: usize,
 }
@@ -408,17 +414,42 @@ pub fn read_text(path: &Path, max: Bytes) -> Result<String, FileError> {
             "check the path and the file's permissions",
         )
     };
-    let mut file = BufReader::new(File::open(path).map_err(unreadable)?);
+    let mut file = File::open(path).map_err(unreadable)?;
+    // The text's size, to allocate it once: a regular file's length, or
+    // the size gzip records in its last 4 bytes (that of the last member,
+    // modulo 2^32: a hint only). Never more than the limit allows.
+    let metadata = file.metadata().map_err(unreadable)?;
+    let length = metadata.is_file().then_some(metadata.len());
+    let gzip_size = match length {
+        Some(len) if len >= 18 => {
+            let mut size = [0u8; 4];
+            file.seek(SeekFrom::End(-4)).map_err(unreadable)?;
+            file.read_exact(&mut size).map_err(unreadable)?;
+            file.seek(SeekFrom::Start(0)).map_err(unreadable)?;
+            Some(u64::from(u32::from_le_bytes(size)))
+        }
+        _ => None,
+    };
+    let mut file = BufReader::with_capacity(1 << 16, file);
     let gzip = file
         .fill_buf()
         .map_err(unreadable)?
         .starts_with(&[0x1f, 0x8b]);
+    // A forged size cannot make a small file reserve much: text compresses
+    // some 6 to 10 times, and a larger text grows the buffer as it comes.
+    let hint = if gzip {
+        gzip_size.map(|size| size.min(length.unwrap_or(0).saturating_mul(32)))
+    } else {
+        length
+    }
+    .unwrap_or(0);
     let source: Box<dyn Read> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(file))
+        Box::new(flate2::bufread::MultiGzDecoder::new(file))
     } else {
         Box::new(file)
     };
-    let mut bytes = Vec::new();
+    let capacity = hint.min(max.as_u64()).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     source
         .take(max.as_u64().saturating_add(1))
         .read_to_end(&mut bytes)
@@ -452,7 +483,8 @@ pub fn read_text(path: &Path, max: Bytes) -> Result<String, FileError> {
              decompresses to this much is no trace (a gzip bomb)",
         ));
     }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// Imports a trace held in memory; `path_for_messages` names it in errors.
@@ -465,12 +497,22 @@ pub fn import_str(
     options: &ImportOptions,
 ) -> Result<(Vec<TraceJob>, ImportReport), FileError> {
     check_options(path_for_messages, options)?;
+    let mut parsed = parse_text(path_for_messages, text, format)?;
+    let jobs = std::mem::take(&mut parsed.jobs);
+    Ok(convert_records(&parsed, jobs.into_iter(), options))
+}
+
+/// Parses a trace held in memory (a leading byte-order mark skipped).
+fn parse_text(
+    path_for_messages: &str,
+    text: &str,
+    format: TraceFormat,
+) -> Result<Parsed, FileError> {
     let text = without_bom(text);
-    let parsed = match format {
-        TraceFormat::Swf => swf::parse(path_for_messages, text)?,
-        TraceFormat::Sacct => sacct::parse(path_for_messages, text)?,
-    };
-    Ok(convert(parsed, options))
+    match format {
+        TraceFormat::Swf => swf::parse(path_for_messages, text),
+        TraceFormat::Sacct => sacct::parse(path_for_messages, text),
+    }
 }
 
 fn check_options(path: &str, options: &ImportOptions) -> Result<(), FileError> {
@@ -514,11 +556,11 @@ pub(crate) struct RawJob {
     pub requested_time_ns: Option<i64>,
     /// sacct: the job never started (pending, or cancelled before start).
     pub never_started: bool,
-    pub user: String,
-    pub account: String,
-    pub partition: Option<String>,
-    pub qos: Option<String>,
-    pub queue: Option<String>,
+    pub user: Arc<str>,
+    pub account: Arc<str>,
+    pub partition: Option<Arc<str>>,
+    pub qos: Option<Arc<str>>,
+    pub queue: Option<Arc<str>>,
 }
 
 /// A parsed trace: its records and what the format says about them.
@@ -563,26 +605,36 @@ enum AlterKind {
 }
 const ALTER_KINDS: usize = 9;
 
-/// A job that passed the drop filters, with what was changed.
+/// A job that passed the drop filters, with its absolute submit time (its
+/// `job.submit` is set after the window) and what was changed: a bit per
+/// [`AlterKind`].
 struct Usable {
-    raw: RawJob,
+    job: TraceJob,
     submit_ns: i64,
-    runtime: SimDuration,
-    estimate: SimDuration,
-    gpus: u32,
-    /// Bit per [`Alter`].
     altered: u16,
 }
 
-fn convert(parsed: Parsed, options: &ImportOptions) -> (Vec<TraceJob>, ImportReport) {
+/// Applies `options` to `jobs`, the records of `parsed` (whose own `jobs`
+/// are not read: the caller moves or clones them out).
+fn convert_records(
+    parsed: &Parsed,
+    jobs: impl ExactSizeIterator<Item = RawJob>,
+    options: &ImportOptions,
+) -> (Vec<TraceJob>, ImportReport) {
     let Parsed {
-        jobs,
         header,
         size_in_processors,
         sizes_from_cpus,
         steps_skipped,
         no_size_reason,
+        ..
     } = parsed;
+    let (size_in_processors, sizes_from_cpus, steps_skipped, no_size_reason) = (
+        *size_in_processors,
+        *sizes_from_cpus,
+        *steps_skipped,
+        *no_size_reason,
+    );
     let per_unit = if size_in_processors {
         u64::from(options.gpus_per_processor)
     } else {
@@ -607,10 +659,10 @@ fn convert(parsed: Parsed, options: &ImportOptions) -> (Vec<TraceJob>, ImportRep
     // The window, over the usable jobs.
     match options.skip_by {
         WindowOrder::JobId => {
-            usable.sort_by_key(|u| (u.raw.id, u.submit_ns, u.raw.line));
+            usable.sort_by_key(|u| (u.job.id, u.submit_ns, u.job.source_line));
         }
         WindowOrder::Submit => {
-            usable.sort_by_key(|u| (u.submit_ns, u.raw.id, u.raw.line));
+            usable.sort_by_key(|u| (u.submit_ns, u.job.id, u.job.source_line));
         }
     }
     let total = usable.len() as u64;
@@ -620,15 +672,12 @@ fn convert(parsed: Parsed, options: &ImportOptions) -> (Vec<TraceJob>, ImportRep
         .map_or(total, |t| start.saturating_add(t).min(total));
     dropped[DropReason::OutsideWindow as usize] += total - (end - start);
     // Both bounds are at most `usable.len()`, so they fit in usize.
-    let window: Vec<Usable> = usable
-        .into_iter()
-        .skip(start as usize)
-        .take((end - start) as usize)
-        .collect();
+    usable.truncate(end as usize);
+    usable.drain(..start as usize);
 
-    let first_ns = window.iter().map(|u| u.submit_ns).min().unwrap_or(0);
+    let first_ns = usable.iter().map(|u| u.submit_ns).min().unwrap_or(0);
     let mut altered = [0u64; ALTER_KINDS];
-    let mut out: Vec<TraceJob> = window
+    let mut out: Vec<TraceJob> = usable
         .into_iter()
         .map(|u| {
             for (kind, count) in altered.iter_mut().enumerate() {
@@ -639,17 +688,8 @@ fn convert(parsed: Parsed, options: &ImportOptions) -> (Vec<TraceJob>, ImportRep
             // Every submit is >= first_ns, so the gap is non-negative.
             let gap_ns = u.submit_ns.abs_diff(first_ns);
             TraceJob {
-                id: u.raw.id,
                 submit: SimTime::from_ns(scale_ns(gap_ns, options.interarrival_scale)),
-                runtime: u.runtime,
-                estimate: u.estimate,
-                gpus: u.gpus,
-                user: u.raw.user,
-                account: u.raw.account,
-                partition: u.raw.partition,
-                qos: u.raw.qos,
-                queue: u.raw.queue,
-                source_line: u.raw.line,
+                ..u.job
             }
         })
         .collect();
@@ -712,7 +752,7 @@ fn convert(parsed: Parsed, options: &ImportOptions) -> (Vec<TraceJob>, ImportRep
         kept: out.len() as u64,
         dropped: nonzero(&drop_names, &dropped),
         altered: nonzero(&alter_names, &altered),
-        header,
+        header: header.clone(),
         machine_gpus,
         steps_skipped,
         sizes_from_cpus,
@@ -799,11 +839,20 @@ fn usable_job(
         IdOrigin::HetComponent => mark(AlterKind::HetComponentId),
     }
     Ok(Usable {
-        raw,
+        job: TraceJob {
+            id: raw.id,
+            submit: SimTime::ZERO,
+            runtime,
+            estimate,
+            gpus,
+            user: raw.user,
+            account: raw.account,
+            partition: raw.partition,
+            qos: raw.qos,
+            queue: raw.queue,
+            source_line: raw.line,
+        },
         submit_ns,
-        runtime,
-        estimate,
-        gpus,
         altered,
     })
 }

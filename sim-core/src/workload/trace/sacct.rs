@@ -39,6 +39,8 @@
 //! Invariants: a malformed field is an error at its line and column, never a
 //! panic and never a silently wrong job.
 
+use std::sync::Arc;
+
 use super::{IdOrigin, Parsed, RawJob, SwfHeader, parse_nano};
 use crate::engine::NS_PER_SEC;
 use crate::text::FileError;
@@ -200,7 +202,7 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
             _ if finished => elapsed_ns,
             _ => None,
         };
-        let name = |c: Option<usize>| opt(c).filter(|s| !s.is_empty()).map(str::to_string);
+        let name = |c: Option<usize>| opt(c).filter(|s| !s.is_empty()).map(Arc::<str>::from);
         jobs.push(RawJob {
             line: line_no,
             id,
@@ -211,8 +213,8 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
             allocated_size: 0,
             requested_time_ns: limit_ns,
             never_started,
-            user: name(columns.user).unwrap_or_else(|| "?".to_string()),
-            account: name(columns.account).unwrap_or_else(|| "?".to_string()),
+            user: name(columns.user).unwrap_or_else(|| Arc::from("?")),
+            account: name(columns.account).unwrap_or_else(|| Arc::from("?")),
             partition: name(columns.partition),
             qos: name(columns.qos),
             queue: None,

@@ -67,8 +67,8 @@ fn header_values_may_carry_comments() {
     assert_eq!(report.machine_gpus, Some(300));
     assert_eq!(report.records_read, 2);
     assert_eq!(jobs.len(), 2);
-    assert_eq!(jobs[0].user, "u7");
-    assert_eq!(jobs[0].account, "g3");
+    assert_eq!(&*jobs[0].user, "u7");
+    assert_eq!(&*jobs[0].account, "g3");
     assert_eq!(jobs[0].queue.as_deref(), Some("q1"));
     assert_eq!(jobs[0].partition, None);
     assert_eq!(jobs[0].qos, None);
@@ -648,8 +648,8 @@ fn sacct_records_become_jobs() {
         ]
     );
     let first = &jobs[0];
-    assert_eq!(first.user, "alice");
-    assert_eq!(first.account, "proj1");
+    assert_eq!(&*first.user, "alice");
+    assert_eq!(&*first.account, "proj1");
     assert_eq!(first.partition.as_deref(), Some("gpu"));
     assert_eq!(first.qos.as_deref(), Some("normal"));
     assert_eq!(first.queue, None);
@@ -686,7 +686,7 @@ fn sacct_elapsed_alone_gives_the_run_time() {
         "bare number: minutes"
     );
     assert_eq!(jobs[1].submit, SimTime::from_ns(30 * S));
-    assert_eq!(jobs[0].user, "?");
+    assert_eq!(&*jobs[0].user, "?");
     assert_eq!(
         report.dropped,
         vec![("run time unknown or < 0".to_string(), 1)]
