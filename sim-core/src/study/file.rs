@@ -32,7 +32,21 @@ pub struct StudyFile {
     #[serde(default)]
     pub seeds: Option<SeedsFile>,
     #[serde(default)]
-    pub baseline: Option<u64>,
+    pub baseline: Option<BaselineFile>,
+}
+
+/// What points are compared with, as written: one point (its number), or,
+/// for each point, the point that differs from it only in `path`, which is
+/// `value` there (`(path: "scheduler.backfill", value: "None")`: every
+/// policy against no backfill at the same load).
+#[derive(Debug, Deserialize)]
+#[serde(
+    untagged,
+    expecting = "a point number such as 0, or (path: \"scheduler.backfill\", value: \"None\")"
+)]
+pub enum BaselineFile {
+    Point(u64),
+    Value { path: String, value: ValueFile },
 }
 
 /// One varied field: a list of values or a range.
@@ -118,7 +132,9 @@ pub struct ManifestFile {
     pub parameters: Vec<ParameterRecord>,
     pub metrics: Vec<String>,
     pub replications: RuleRecord,
-    pub baseline: u64,
+    /// What points are compared with: `point N`, or `PATH=VALUE` (the
+    /// point with that value and the same others).
+    pub baseline: String,
     pub seeds: SeedsRecord,
     pub points: Vec<PointRecord>,
 }
@@ -157,6 +173,9 @@ pub struct PointRecord {
     pub point: u64,
     pub values: Vec<String>,
     pub sets: Vec<String>,
+    /// The point it is compared with (absent: it is a baseline itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<u64>,
     /// Replications run (absent before the runs are done: a shard's copy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replications: Option<u64>,

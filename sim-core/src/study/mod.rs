@@ -68,12 +68,55 @@ pub struct Study {
     /// Paths into the summary JSON, in the order of the outputs' columns.
     pub metrics: Vec<String>,
     pub seeds: Seeds,
-    /// The point differences are taken against.
-    pub baseline: usize,
+    /// What differences are taken against.
+    pub baseline: Baseline,
     /// A hash of the study file, the base scenario's text and this
     /// program's version: shards and journals of another study (or of an
     /// edited one) are refused by it.
     pub fingerprint: u64,
+}
+
+/// What each point's differences are taken against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Baseline {
+    /// This point, for every other.
+    Point(usize),
+    /// For each point, the point with `parameters[parameter]` at its
+    /// `value`-th value and every other parameter as the point has it (a
+    /// grid has exactly one).
+    Value { parameter: usize, value: usize },
+}
+
+impl Study {
+    /// The point `point` is compared with; `None` for a baseline itself.
+    pub fn baseline_of(&self, point: usize) -> Option<usize> {
+        let here = self.points.get(point)?;
+        let base = match self.baseline {
+            Baseline::Point(b) => b,
+            Baseline::Value { parameter, value } => {
+                let wanted = &self.parameters[parameter].values[value];
+                (self.points.iter())
+                    .find(|q| {
+                        (q.values.iter().zip(&here.values).enumerate())
+                            .all(|(i, (a, b))| if i == parameter { a == wanted } else { a == b })
+                    })?
+                    .index
+            }
+        };
+        (base != point).then_some(base)
+    }
+
+    /// The baseline as `study.json` and the tables name it: `point N` or
+    /// `PATH=VALUE`.
+    pub fn baseline_label(&self) -> String {
+        match self.baseline {
+            Baseline::Point(b) => format!("point {b}"),
+            Baseline::Value { parameter, value } => {
+                let p = &self.parameters[parameter];
+                format!("{}={}", p.path, p.values[value])
+            }
+        }
+    }
 }
 
 /// One varied field.

@@ -65,7 +65,7 @@ pub(super) fn manifest(study: &Study) -> ManifestFile {
                 batch,
             },
         },
-        baseline: study.baseline as u64,
+        baseline: study.baseline_label(),
         seeds: SeedsRecord {
             scheme: match study.seeds.scheme {
                 SeedScheme::Common => "common",
@@ -79,6 +79,7 @@ pub(super) fn manifest(study: &Study) -> ManifestFile {
                 point: p.index as u64,
                 values: p.values.clone(),
                 sets: p.sets(&study.parameters),
+                baseline: study.baseline_of(p.index).map(|b| b as u64),
                 replications: None,
                 seeds: None,
             })
@@ -219,12 +220,11 @@ fn differences(manifest: &ManifestFile, by_point: &[Vec<&Row>]) -> Table {
         ]
         .map(String::from),
     );
-    let baseline = manifest.baseline as usize;
     let mut records = Vec::new();
     for (p, point) in manifest.points.iter().enumerate() {
-        if p == baseline {
+        let Some(baseline) = point.baseline.map(|b| b as usize) else {
             continue;
-        }
+        };
         for (m, metric) in manifest.metrics.iter().enumerate() {
             let comparison = compare(&by_point[p], &by_point[baseline], m);
             let mut record = vec![point.point.to_string()];

@@ -10,8 +10,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::file::{DesignFile, NumberFile, ReplicationsFile, SeedsFile, StudyFile, ValueFile};
-use super::{Parameter, Point, Rule, SeedScheme, Seeds, Study};
+use super::file::{
+    BaselineFile, DesignFile, NumberFile, ReplicationsFile, SeedsFile, StudyFile, ValueFile,
+};
+use super::{Baseline, Parameter, Point, Rule, SeedScheme, Seeds, Study};
 use crate::engine::{FNV_OFFSET_BASIS, fnv1a_64_from};
 use crate::scenario::{
     self, Diagnostic, Finding, Location, RonDocument, Scenario, ScenarioError, SetArg,
@@ -152,7 +154,7 @@ struct Checked {
     points: Vec<Point>,
     rule: Rule,
     metrics: Vec<String>,
-    baseline: usize,
+    baseline: Baseline,
 }
 
 fn finding(
@@ -299,18 +301,32 @@ fn check(file: &StudyFile) -> Result<Checked, Vec<Finding>> {
             }
         }
     };
-    let baseline = file.baseline.unwrap_or(0);
-    if !points.is_empty() && baseline >= points.len() as u64 {
-        problems.push(finding(
-            "baseline",
-            format!(
-                "there is no point {baseline}: the study has {} point(s), numbered from 0",
-                points.len()
-            ),
-            "a point number",
-            "write baseline: 0 for the first point",
-        ));
-    }
+    let baseline = match &file.baseline {
+        None => Baseline::Point(0),
+        Some(BaselineFile::Point(b)) => {
+            if !points.is_empty() && *b >= points.len() as u64 {
+                problems.push(finding(
+                    "baseline",
+                    format!(
+                        "there is no point {b}: the study has {} point(s), numbered from 0",
+                        points.len()
+                    ),
+                    "a point number",
+                    "write baseline: 0 for the first point",
+                ));
+            }
+            Baseline::Point(*b as usize)
+        }
+        Some(BaselineFile::Value { path, value }) => {
+            match baseline_by_value(file, &parameters, path, value) {
+                Ok(baseline) => baseline,
+                Err(f) => {
+                    problems.push(f);
+                    Baseline::Point(0)
+                }
+            }
+        }
+    };
     let tasks = (points.len() as u64).saturating_mul(rule.max_replications());
     if tasks > MAX_TASKS {
         problems.push(finding(
@@ -330,10 +346,54 @@ fn check(file: &StudyFile) -> Result<Checked, Vec<Finding>> {
             points,
             rule,
             metrics,
-            baseline: baseline as usize,
+            baseline,
         })
     } else {
         Err(problems)
+    }
+}
+
+/// `baseline: (path: ..., value: ...)`: a varied parameter and one of its
+/// values, in a grid (where every point has its counterpart).
+fn baseline_by_value(
+    file: &StudyFile,
+    parameters: &[Parameter],
+    path: &str,
+    value: &ValueFile,
+) -> Result<Baseline, Finding> {
+    let varied: Vec<&str> = parameters.iter().map(|p| p.path.as_str()).collect();
+    let canonical = scenario::parse_override(&SetArg::set(format!("{path}=0")))
+        .map(|o| o.path)
+        .unwrap_or_else(|_| path.to_string());
+    let Some(parameter) = varied.iter().position(|p| *p == canonical) else {
+        return Err(finding(
+            "baseline.path",
+            format!("`{path}` is not one of the study's parameters"),
+            "the path of a varied parameter",
+            &match crate::text::did_you_mean(path, varied.iter().copied()) {
+                Some(near) => format!("did you mean \"{near}\"?"),
+                None => format!("use one of: {}", varied.join(", ")),
+            },
+        ));
+    };
+    if matches!(file.design, DesignFile::Zip) {
+        return Err(finding(
+            "baseline",
+            "a baseline by value needs a grid: in a zip a point has no counterpart that differs in one parameter only",
+            "baseline: a point number, with design: Zip",
+            "write design: Grid, or baseline: 0",
+        ));
+    }
+    let wanted = render(value);
+    let values = &parameters[parameter].values;
+    match values.iter().position(|v| *v == wanted) {
+        Some(value) => Ok(Baseline::Value { parameter, value }),
+        None => Err(finding(
+            "baseline.value",
+            format!("{wanted} is not among the values of `{canonical}`"),
+            "one of the parameter's values",
+            &format!("use one of: {}", values.join(", ")),
+        )),
     }
 }
 

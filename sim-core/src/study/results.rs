@@ -25,7 +25,8 @@ pub struct StudyResults {
     pub scenario: String,
     pub parameters: Vec<Parameter>,
     pub metrics: Vec<String>,
-    pub baseline: usize,
+    /// What points are compared with: `point N` or `PATH=VALUE`.
+    pub baseline: String,
     pub points: Vec<ResultPoint>,
 }
 
@@ -37,6 +38,8 @@ pub struct ResultPoint {
     pub values: Vec<String>,
     /// Its overrides, `path=value`.
     pub sets: Vec<String>,
+    /// The point it is compared with (`None`: a baseline itself).
+    pub baseline: Option<usize>,
     /// The seed of each replication it ran.
     pub seeds: Vec<u64>,
     /// Its description of each metric (`None`: never a number).
@@ -82,11 +85,11 @@ pub fn read_results(dir: &Path) -> Result<StudyResults, ReadError> {
     let rows = read_rows(&dir.join("replications.csv"), &manifest)?;
     let by_point = split(manifest.points.len(), &rows);
     let stats = summaries(&manifest, &by_point);
-    let baseline = manifest.baseline as usize;
     let differences = |p: usize| -> Vec<Option<Describe>> {
+        let baseline = manifest.points[p].baseline;
         (0..manifest.metrics.len())
             .map(|m| {
-                let other = by_point.get(baseline).filter(|_| p != baseline)?;
+                let other = by_point.get(baseline? as usize)?;
                 compare(&by_point[p], other, m).map(|c| c.paired)
             })
             .collect()
@@ -104,12 +107,13 @@ pub fn read_results(dir: &Path) -> Result<StudyResults, ReadError> {
             })
             .collect(),
         metrics: manifest.metrics.clone(),
-        baseline: manifest.baseline as usize,
+        baseline: manifest.baseline.clone(),
         points: (manifest.points.iter().zip(stats).enumerate())
             .map(|(i, (p, stats))| ResultPoint {
                 index: p.point as usize,
                 values: p.values.clone(),
                 sets: p.sets.clone(),
+                baseline: p.baseline.map(|b| b as usize),
                 seeds: p.seeds.clone().unwrap_or_default(),
                 stats,
                 differences: differences(i),

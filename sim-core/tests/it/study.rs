@@ -485,7 +485,7 @@ fn paired_intervals_are_narrower_than_unpaired_ones() {
 #[test]
 fn bad_studies_are_refused_at_their_line_and_column_with_a_fix() {
     let dir = scratch("study-bad");
-    let cases: [(&str, &str, &str, &str); 11] = [
+    let cases: [(&str, &str, &str, &str); 14] = [
         // (name, body, position "line:column", what the message says)
         (
             "unknown-path",
@@ -546,6 +546,24 @@ fn bad_studies_are_refused_at_their_line_and_column_with_a_fix() {
             "    parameters: [(path: \"seed\", values: [1, 2])],\n    replications: Fixed(2),\n    metrics: [\"wait_s.mean\"],\n    baseline: 2,",
             ":7:15",
             "there is no point 2",
+        ),
+        (
+            "baseline-path",
+            "    parameters: [(path: \"seed\", values: [1, 2])],\n    replications: Fixed(2),\n    metrics: [\"wait_s.mean\"],\n    baseline: (path: \"sed\", value: 1),",
+            ":7:",
+            "did you mean \"seed\"?",
+        ),
+        (
+            "baseline-value",
+            "    parameters: [(path: \"seed\", values: [1, 2])],\n    replications: Fixed(2),\n    metrics: [\"wait_s.mean\"],\n    baseline: (path: \"seed\", value: 3),",
+            ":7:",
+            "3 is not among the values of `seed`",
+        ),
+        (
+            "baseline-zip",
+            "    parameters: [(path: \"seed\", values: [1, 2]), (path: \"scheduler.backfill\", values: [\"Easy\", \"None\"])],\n    design: Zip,\n    replications: Fixed(2),\n    metrics: [\"wait_s.mean\"],\n    baseline: (path: \"seed\", value: 1),",
+            ":8:",
+            "needs a grid",
         ),
         (
             "duplicate-value",
@@ -674,4 +692,50 @@ fn kept_runs_are_the_runs_their_overrides_and_seed_reproduce() {
         })
         .count();
     assert_eq!(kept_count, 9);
+}
+
+/// `baseline: (path, value)`: each point is compared with the point that
+/// has that value and the same others, and the paired difference is the
+/// mean of the per-replication differences, computed here by hand from
+/// replications.csv.
+#[test]
+fn a_baseline_by_value_pairs_each_point_with_its_counterpart() {
+    let dir = scratch("study-baseline-value");
+    let file = study_file(
+        &dir,
+        "by-value",
+        "scenarios/quickstart.ron",
+        "    parameters: [\n        (path: \"scheduler.backfill\", values: [\"None\", \"Easy\"]),\n        (path: \"cluster.node_groups[0].count\", values: [4, 6]),\n    ],\n    replications: Fixed(5),\n    metrics: [\"wait_s.mean\"],\n    baseline: (path: \"scheduler.backfill\", value: \"None\"),",
+    );
+    let out = dir.join("out");
+    run_study(&file, 2, &out);
+    let results = study::read_results(&out).unwrap();
+    assert_eq!(results.baseline, "scheduler.backfill=None");
+    // Points: (None, 4), (None, 6), (Easy, 4), (Easy, 6).
+    let baselines: Vec<Option<usize>> = results.points.iter().map(|p| p.baseline).collect();
+    assert_eq!(baselines, [None, None, Some(0), Some(1)]);
+    let csv = fs::read_to_string(out.join("replications.csv")).unwrap();
+    let wait = |point: usize| -> Vec<f64> {
+        (csv.lines().skip(1))
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[0] == point.to_string())
+            .map(|f| f[5].parse().unwrap())
+            .collect()
+    };
+    let by_hand: f64 = (wait(3).iter().zip(wait(1)))
+        .map(|(a, b)| a - b)
+        .sum::<f64>()
+        / 5.0;
+    let difference = results.points[3].differences[0].as_ref().unwrap();
+    assert!(
+        (difference.mean - by_hand).abs() <= 1e-9 * by_hand.abs().max(1.0),
+        "{} vs {by_hand}",
+        difference.mean
+    );
+    let table = fs::read_to_string(out.join("differences.csv")).unwrap();
+    // One row per compared point and metric, each naming its baseline.
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{table}");
+    assert!(rows[0].starts_with("2,Easy,4,wait_s.mean,0,5,"), "{table}");
+    assert!(rows[1].starts_with("3,Easy,6,wait_s.mean,1,5,"), "{table}");
 }

@@ -174,6 +174,7 @@ fn a_study_of_a_resampled_trace_replicates_it() {
         threads: 1,
         shard: None,
         journal: None,
+        keep_runs: None,
         progress: &|_| {},
     };
     let rows = study::run(&loaded, &options)

@@ -254,7 +254,8 @@ fn print_results(dir: &Path, stdout: &mut dyn Write) -> Result<(), Failure> {
         table.row(cells);
     }
     // Each point against the baseline, paired by replication.
-    let mut columns: Vec<(String, Align)> = vec![("point".into(), Align::Right)];
+    let mut columns: Vec<(String, Align)> =
+        vec![("point".into(), Align::Right), ("vs".into(), Align::Right)];
     columns.extend(
         results
             .parameters
@@ -269,12 +270,11 @@ fn print_results(dir: &Path, stdout: &mut dyn Write) -> Result<(), Failure> {
     );
     let named: Vec<(&str, Align)> = columns.iter().map(|(n, a)| (n.as_str(), *a)).collect();
     let mut paired = Table::new(&named);
-    for point in results
-        .points
-        .iter()
-        .filter(|p| p.index != results.baseline)
-    {
-        let mut cells = vec![point.index.to_string()];
+    for point in results.points.iter().filter(|p| p.baseline.is_some()) {
+        let mut cells = vec![
+            point.index.to_string(),
+            point.baseline.map_or(String::new(), |b| b.to_string()),
+        ];
         cells.extend(point.values.iter().cloned());
         cells.extend(
             point
@@ -292,13 +292,19 @@ fn print_results(dir: &Path, stdout: &mut dyn Write) -> Result<(), Failure> {
     )
     .and_then(|()| table.write(stdout))
     .and_then(|()| {
-        if results.points.len() < 2 {
+        if results.points.iter().all(|p| p.baseline.is_none()) {
             return Ok(());
         }
+        // `point N`, or `PATH=VALUE` with the other parameters as the point's.
+        let others = if results.baseline.starts_with("point ") {
+            ""
+        } else {
+            " at the same other values"
+        };
         writeln!(
             stdout,
-            "\ndifference from point {} (paired by replication, 95% interval)",
-            results.baseline
+            "\ndifference from {}{others}, the point in column vs (paired by replication, 95% interval)",
+            escape_control(&results.baseline)
         )
         .and_then(|()| paired.write(stdout))
     })
