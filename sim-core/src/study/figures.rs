@@ -10,8 +10,9 @@
 //!   the same bytes as one machine;
 //! - `plots/` holds exactly the current study's plots: stale `.svg` files
 //!   of an earlier study written to the same directory are removed;
-//! - a study that varies nothing has nothing to plot against and writes no
-//!   plot (its `points.csv` holds its one point).
+//! - a parameter with one value is a setting, not a sweep: nothing is
+//!   plotted against it and it does not split lines; a study that varies
+//!   nothing writes no plot (its `points.csv` holds its one point).
 
 use std::fs;
 use std::io;
@@ -39,7 +40,8 @@ pub struct Line {
 
 /// The lines of a plot against parameter `x`, given each point's values
 /// (one per parameter, in point order): one line per combination of the
-/// other parameters in a grid, in the order its first point appears; in a
+/// other parameters in a grid (those with one value aside), in the order
+/// its first point appears; in a
 /// zip (the parameters vary together, so there are fewer points than the
 /// grid of their values) every point on one line. With no parameter `x`,
 /// every point on one line.
@@ -49,7 +51,7 @@ pub fn lines(parameters: &[Parameter], point_values: &[&[String]], x: usize) -> 
     let mut lines: Vec<Line> = Vec::new();
     for (index, values) in point_values.iter().enumerate() {
         let fixed: Vec<String> = (parameters.iter().zip(values.iter()).enumerate())
-            .filter(|&(i, _)| grid && i != x)
+            .filter(|&(i, (p, _))| grid && i != x && p.values.len() > 1)
             .map(|(_, (p, v))| format!("{}={v}", p.path))
             .collect();
         match lines.iter_mut().find(|line| line.fixed == fixed) {
@@ -111,6 +113,10 @@ pub(super) fn write_plots(
         .collect();
     let mut wanted = Vec::new();
     for (x, parameter) in parameters.iter().enumerate() {
+        if parameter.values.len() < 2 {
+            // A setting, not a sweep: nothing to plot against.
+            continue;
+        }
         let lines = lines(&parameters, &point_values, x);
         let axis = if parameter.numeric {
             Axis::Numeric
@@ -245,6 +251,20 @@ mod tests {
             [Line {
                 fixed: vec![],
                 points: vec![1, 0]
+            }]
+        );
+    }
+
+    #[test]
+    fn a_parameter_with_one_value_does_not_split_lines() {
+        let parameters = [parameter("a", &["x", "y"]), parameter("b", &["1"])];
+        let points = values(&[&["x", "1"], &["y", "1"]]);
+        let refs: Vec<&[String]> = points.iter().map(Vec::as_slice).collect();
+        assert_eq!(
+            lines(&parameters, &refs, 0),
+            [Line {
+                fixed: vec![],
+                points: vec![0, 1]
             }]
         );
     }

@@ -310,7 +310,7 @@ fn print_results(dir: &Path, stdout: &mut dyn Write) -> Result<(), Failure> {
     })
     .and_then(|()| {
         // A study that varies nothing has nothing to plot against.
-        let plots = if results.parameters.is_empty() {
+        let plots = if results.parameters.iter().all(|p| p.values.len() < 2) {
             ""
         } else {
             ", plots/"
