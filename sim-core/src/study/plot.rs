@@ -348,9 +348,13 @@ fn shared_wrapper(names: &[String]) -> Option<(String, String)> {
     let prefix = first[..prefix].rfind(['(', '"']).map_or(0, |i| i + 1);
     let tail = &first[first.len() - suffix..];
     let suffix = tail.find([')', '"']).map_or(0, |i| tail.len() - i);
-    let wrapped = (prefix > 0 || suffix > 0)
-        && names.iter().all(|n| n.len() > prefix + suffix);
-    wrapped.then(|| (first[..prefix].to_string(), first[first.len() - suffix..].to_string()))
+    let wrapped = (prefix > 0 || suffix > 0) && names.iter().all(|n| n.len() > prefix + suffix);
+    wrapped.then(|| {
+        (
+            first[..prefix].to_string(),
+            first[first.len() - suffix..].to_string(),
+        )
+    })
 }
 
 fn text_width_px(chars: usize, size_px: u32) -> i32 {

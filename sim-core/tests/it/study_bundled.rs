@@ -30,7 +30,10 @@ fn thousands(n: u64) -> String {
 /// its subdirectories.
 fn study_files() -> Vec<String> {
     let files: Vec<String> = (ron_files("scenarios").into_iter())
-        .filter(|f| f.strip_prefix(STUDIES).is_some_and(|rest| !rest.contains('/')))
+        .filter(|f| {
+            f.strip_prefix(STUDIES)
+                .is_some_and(|rest| !rest.contains('/'))
+        })
         .collect();
     assert!(!files.is_empty(), "no study in {STUDIES}");
     files
@@ -40,11 +43,7 @@ fn study_files() -> Vec<String> {
 fn every_bundled_study_loads_cleanly_and_its_comment_states_its_runs() {
     for file in study_files() {
         let loaded = study::load(&path(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert!(
-            loaded.warnings.is_empty(),
-            "{file}: {:?}",
-            loaded.warnings
-        );
+        assert!(loaded.warnings.is_empty(), "{file}: {:?}", loaded.warnings);
         let text = fs::read_to_string(path(&file)).unwrap();
         let comment: String = (text.lines())
             .take_while(|l| l.starts_with("//"))
@@ -56,7 +55,10 @@ fn every_bundled_study_loads_cleanly_and_its_comment_states_its_runs() {
             "{file}: the comment opens with `// {name}: the question it answers`"
         );
         let command = format!("clustersim study {file}");
-        assert!(comment.contains(&command), "{file}: the comment shows `{command}`");
+        assert!(
+            comment.contains(&command),
+            "{file}: the comment shows `{command}`"
+        );
         let points = loaded.study.points.len() as u64;
         let runs = match loaded.study.rule {
             Rule::Fixed(n) => format!("{} runs", thousands(points * n)),
@@ -93,7 +95,9 @@ fn the_teaching_study_points_match_their_snapshot() {
     study::write_results(&out, &loaded.study, &rows).unwrap();
     assert!(RESULT_FILES.contains(&"points.csv"));
     let points = fs::read_to_string(out.join("points.csv")).unwrap();
-    expect_test::expect_file![workspace_root().join("sim-core/tests/snapshots/studies/fcfs-easy-conservative.points.csv")]
-        .assert_eq(&points);
+    let snapshot =
+        workspace_root().join("sim-core/tests/snapshots/studies/fcfs-easy-conservative.points.csv");
+    fs::create_dir_all(snapshot.parent().unwrap()).unwrap();
+    expect_test::expect_file![snapshot].assert_eq(&points);
     let _ = fs::remove_dir_all(&out);
 }

@@ -355,19 +355,25 @@ fn wrapped_categories_are_labelled_by_what_differs_and_thinned_when_crowded() {
         ..figure(Axis::Categories(categories), &series)
     };
     let elements = parse(&svg(&fig));
-    let names: Vec<String> = x_tick_labels(&elements).into_iter().map(|(_, n)| n).collect();
+    let names: Vec<String> = x_tick_labels(&elements)
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
     // Too many for 640 pixels at 6 characters each (about 62 px): every
     // other one, the first included.
     let every_other: Vec<&str> = values.iter().copied().step_by(2).collect();
     assert_eq!(names, every_other);
     let all_text: Vec<&str> = texts(&elements).map(|e| e.text.as_str()).collect();
     assert!(
-        all_text.contains(&"workload.training[0].checkpoint.interval (Every(\"…\"))"),
+        all_text.contains(&"workload.training[0].checkpoint.interval (Every(&quot;…&quot;))"),
         "{all_text:?}"
     );
     // Categories that share no wrapper keep their names whole.
     let (axis, series) = backfill_by_load();
     let elements = parse(&svg(&figure(axis, &series)));
-    let names: Vec<String> = x_tick_labels(&elements).into_iter().map(|(_, n)| n).collect();
+    let names: Vec<String> = x_tick_labels(&elements)
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
     assert_eq!(names, ["None", "Easy", "Conservative", "Slurm"]);
 }

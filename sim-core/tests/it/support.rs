@@ -65,7 +65,10 @@ pub fn simulate(relative: &str, overrides: &[&str]) -> RunResult {
 /// The bundled scenarios: every `.ron` under `scenarios/` but the studies.
 pub fn scenario_files() -> Vec<String> {
     (ron_files("scenarios").into_iter())
-        .filter(|f| !f.strip_prefix(STUDIES).is_some_and(|rest| !rest.contains('/')))
+        .filter(|f| {
+            !f.strip_prefix(STUDIES)
+                .is_some_and(|rest| !rest.contains('/'))
+        })
         .collect()
 }
 
