@@ -66,8 +66,8 @@ pub fn simulate(relative: &str, overrides: &[&str]) -> RunResult {
 pub fn scenario_files() -> Vec<String> {
     (ron_files("scenarios").into_iter())
         .filter(|f| {
-            !f.strip_prefix(STUDIES)
-                .is_some_and(|rest| !rest.contains('/'))
+            f.strip_prefix(STUDIES)
+                .is_none_or(|rest| rest.contains('/'))
         })
         .collect()
 }
