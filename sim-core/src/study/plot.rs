@@ -14,6 +14,10 @@
 //!   silently.
 //! - The y axis covers every plotted mean and interval bound, with a
 //!   margin; the x axis is padded so that end points are not on the frame.
+//! - Text fits: a title too long for the width is set smaller; categories
+//!   that all share a wrapper (`Every("15m")`, `Every("2h")`) are labelled
+//!   by what differs (`15m`, `2h`) with the wrapper in the axis title, and
+//!   labels too wide for their slot are shown for every k-th category only.
 //! - Text is SVG `<text>` in the browser's sans-serif: no font files.
 //!   Series differ in colour (Okabe-Ito, safe for colour-blind readers) and
 //!   marker shape, so they stay apart in greyscale too.
@@ -131,8 +135,15 @@ fn draw(
     let (plot_area, _) = root.split_horizontally(WIDTH_PX);
     let x_label = |v: &f64| x.label_at(*v);
     let y_label = |v: &f64| y.label_at(*v);
+    let x_desc = match &figure.axis {
+        Axis::Categories(names) => match shared_wrapper(names) {
+            Some((prefix, suffix)) => format!("{} ({prefix}…{suffix})", figure.x_label),
+            None => figure.x_label.to_string(),
+        },
+        Axis::Numeric => figure.x_label.to_string(),
+    };
     let mut chart = ChartBuilder::on(&plot_area)
-        .caption(figure.title, text_style(20))
+        .caption(figure.title, text_style(title_font_px(figure.title)))
         .margin(14)
         .x_label_area_size(60)
         .y_label_area_size(y_label_area_px)
@@ -145,7 +156,7 @@ fn draw(
         .axis_desc_style(text_style(16))
         .x_label_formatter(&x_label)
         .y_label_formatter(&y_label)
-        .x_desc(figure.x_label)
+        .x_desc(x_desc)
         .y_desc(figure.y_label)
         .draw()?;
 
@@ -301,6 +312,51 @@ fn text_style(size_px: u32) -> TextStyle<'static> {
 }
 
 /// The pixels `chars` characters take at most, for laying out margins.
+/// The title's font size: 20 px, smaller (down to 12) when the title
+/// would not fit the plot's width.
+fn title_font_px(title: &str) -> u32 {
+    let room_px = f64::from(WIDTH_PX) - 40.0;
+    let chars = title.chars().count().max(1) as f64;
+    let fitting = (room_px / (chars * CHAR_WIDTH_EM)).floor() as u32;
+    fitting.clamp(12, 20)
+}
+
+/// The text every category starts and ends with, when they all wrap their
+/// value alike: a prefix ending in `(` or `"` and a suffix starting with
+/// `)` or `"`, around a non-empty value in every category (`Every("15m")`,
+/// `Every("2h")` give `Every("` and `")`). `None` for fewer than two
+/// categories or none shared.
+fn shared_wrapper(names: &[String]) -> Option<(String, String)> {
+    let (first, rest) = names.split_first()?;
+    if rest.is_empty() {
+        return None;
+    }
+    let mut prefix = first.len();
+    let mut suffix = first.len();
+    for name in rest {
+        let common = |a: &mut dyn Iterator<Item = (u8, u8)>| a.take_while(|(x, y)| x == y).count();
+        prefix = prefix.min(common(&mut first.bytes().zip(name.bytes())));
+        suffix = suffix.min(common(&mut first.bytes().rev().zip(name.bytes().rev())));
+    }
+    while !first.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    while !first.is_char_boundary(first.len() - suffix) {
+        suffix -= 1;
+    }
+    // Cut back to the wrapper's own delimiters.
+    let prefix = first[..prefix].rfind(['(', '"']).map_or(0, |i| i + 1);
+    let tail = &first[first.len() - suffix..];
+    let suffix = tail.find([')', '"']).map_or(0, |i| tail.len() - i);
+    let wrapped = (prefix > 0 || suffix > 0) && names.iter().all(|n| n.len() > prefix + suffix);
+    wrapped.then(|| {
+        (
+            first[..prefix].to_string(),
+            first[first.len() - suffix..].to_string(),
+        )
+    })
+}
+
 fn text_width_px(chars: usize, size_px: u32) -> i32 {
     (chars as f64 * size_px as f64 * CHAR_WIDTH_EM).ceil() as i32
 }
@@ -370,10 +426,22 @@ impl Ranged for Scale {
 /// their labels fit between them, round ticks otherwise.
 fn x_axis(axis: &Axis, plotted: &[Vec<Point>]) -> Scale {
     if let Axis::Categories(names) = axis {
-        let ticks = names
-            .iter()
-            .enumerate()
-            .map(|(i, name)| (i as f64, name.clone()));
+        let shown: Vec<String> = match shared_wrapper(names) {
+            Some((prefix, suffix)) => (names.iter())
+                .map(|n| n[prefix.len()..n.len() - suffix.len()].to_string())
+                .collect(),
+            None => names.clone(),
+        };
+        // Every k-th label, so that each has the width of k slots.
+        let slot_px = (f64::from(WIDTH_PX) - 160.0) / names.len().max(1) as f64;
+        let widest_px = (shown.iter())
+            .map(|l| text_width_px(l.chars().count(), TICK_FONT_PX))
+            .max()
+            .unwrap_or(0);
+        let every = ((f64::from(widest_px + 12) / slot_px).ceil() as usize).max(1);
+        let ticks = (shown.into_iter().enumerate())
+            .filter(|(i, _)| i % every == 0)
+            .map(|(i, name)| (i as f64, name));
         let last = names.len().max(1) as f64 - 0.5;
         return Scale {
             range: (-0.5, last),

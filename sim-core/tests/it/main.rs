@@ -27,6 +27,7 @@
 //! | `fabric_failures` | cables and switches down and back: routes avoid them, cut-off nodes, flows moved and re-solved (hand-computed rates) |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
 //! | `study` | studies: the same bytes on 1, 2 or 4 threads and from 4 merged shards; merges that name missing, duplicate and foreign shards; resuming redoes nothing; common random numbers; M/M/8 intervals cover Erlang C ~95% of the time; paired intervals narrower than unpaired |
+//! | `study_bundled` | the bundled studies load without warnings and state their run counts; the teaching study's points.csv against its snapshot |
 //! | `study_plot` | a study's SVG plots read back: well formed, one error bar per finite point, the y axis covers every interval, categories in order, NaN skipped, same bytes |
 //! | `trace_resample` | trace replays replicated per seed (block and window bootstraps, estimate noise): same seed same run, another seed another; without them the seed changes nothing; bad values at their line and column |
 //! | `trace_reader` | trace.jsonl reads back as written (every record kind, v4 and v3); damaged traces refused where they break |
@@ -57,6 +58,7 @@ mod slurm_recorded;
 mod slurm_semantics;
 mod snapshots;
 mod study;
+mod study_bundled;
 mod study_launch;
 mod study_plot;
 mod teaching;

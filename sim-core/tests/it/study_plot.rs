@@ -337,3 +337,43 @@ fn round_ticks_are_labelled_with_the_decimals_their_step_needs() {
     let x_labels: Vec<String> = x_tick_labels(&elements).into_iter().map(|t| t.1).collect();
     assert_eq!(x_labels, ["0", "5", "10", "15", "20", "25", "30"]);
 }
+
+#[test]
+fn wrapped_categories_are_labelled_by_what_differs_and_thinned_when_crowded() {
+    // Thirteen checkpoint intervals, as scenarios/studies/checkpoint-interval.ron.
+    let values = [
+        "15m", "21m", "30m", "42m", "1h", "1h25m", "2h", "2h50m", "4h", "5h40m", "8h", "11h20m",
+        "16h",
+    ];
+    let categories: Vec<String> = values.iter().map(|v| format!("Every(\"{v}\")")).collect();
+    let series = [Series {
+        label: "checkpoint-interval".into(),
+        points: (0..13).map(|c| point(f64::from(c), 0.9, 0.01)).collect(),
+    }];
+    let fig = Figure {
+        x_label: "workload.training[0].checkpoint.interval",
+        ..figure(Axis::Categories(categories), &series)
+    };
+    let elements = parse(&svg(&fig));
+    let names: Vec<String> = x_tick_labels(&elements)
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    // Too many for 640 pixels at 6 characters each (about 62 px): every
+    // other one, the first included.
+    let every_other: Vec<&str> = values.iter().copied().step_by(2).collect();
+    assert_eq!(names, every_other);
+    let all_text: Vec<&str> = texts(&elements).map(|e| e.text.as_str()).collect();
+    assert!(
+        all_text.contains(&"workload.training[0].checkpoint.interval (Every(&quot;…&quot;))"),
+        "{all_text:?}"
+    );
+    // Categories that share no wrapper keep their names whole.
+    let (axis, series) = backfill_by_load();
+    let elements = parse(&svg(&figure(axis, &series)));
+    let names: Vec<String> = x_tick_labels(&elements)
+        .into_iter()
+        .map(|(_, n)| n)
+        .collect();
+    assert_eq!(names, ["None", "Easy", "Conservative", "Slurm"]);
+}

@@ -65,11 +65,15 @@ pub fn simulate(relative: &str, overrides: &[&str]) -> RunResult {
 /// The bundled scenarios: every `.ron` under `scenarios/` but the studies.
 pub fn scenario_files() -> Vec<String> {
     (ron_files("scenarios").into_iter())
-        .filter(|f| !f.starts_with(STUDIES))
+        .filter(|f| {
+            f.strip_prefix(STUDIES)
+                .is_none_or(|rest| rest.contains('/'))
+        })
         .collect()
 }
 
-/// Where the bundled studies are (study files, not scenarios).
+/// Where the bundled studies are: study files, not scenarios; their base
+/// scenarios, in subdirectories, are scenarios.
 pub const STUDIES: &str = "scenarios/studies/";
 
 pub fn ron_files(dir: &str) -> Vec<String> {
