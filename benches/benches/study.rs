@@ -53,6 +53,7 @@ fn bench_study(c: &mut Criterion) {
                             threads,
                             shard: None,
                             journal: None,
+                            keep_runs: None,
                             progress: &|_| {},
                         },
                     )

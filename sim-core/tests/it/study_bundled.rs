@@ -85,6 +85,7 @@ fn the_teaching_study_points_match_their_snapshot() {
             threads: 1,
             shard: None,
             journal: None,
+            keep_runs: None,
             progress: &|_| {},
         },
     )
