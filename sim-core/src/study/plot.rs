@@ -477,8 +477,9 @@ fn x_axis(axis: &Axis, plotted: &[Vec<Point>]) -> Scale {
     }
 }
 
-/// The y axis: every mean and interval bound plus 5% of the span, widened
-/// to the round ticks either side.
+/// The y axis: every mean and interval bound plus 5% of the span (not
+/// below zero when none is negative), widened to the round ticks either
+/// side.
 fn y_axis(plotted: &[Vec<Point>]) -> Scale {
     let ys: Vec<f64> = plotted
         .iter()
@@ -488,7 +489,12 @@ fn y_axis(plotted: &[Vec<Point>]) -> Scale {
             false => vec![p.mean],
         })
         .collect();
-    let (lo, hi) = padded(&ys, 0.05);
+    let (mut lo, hi) = padded(&ys, 0.05);
+    // Quantities that are never negative (waits, utilizations) keep the
+    // axis at zero rather than showing negative ticks nothing can reach.
+    if lo < 0.0 && ys.iter().all(|&y| y >= 0.0) {
+        lo = 0.0;
+    }
     let ticks = round_ticks(lo, hi);
     let range = match (ticks.first(), ticks.last()) {
         (Some(first), Some(last)) => (first.0.min(lo), last.0.max(hi)),
