@@ -9,14 +9,20 @@ use sim_gui::app::{Options, Tab, ViewerApp};
 /// Watch, scrub and compare simulated GPU clusters.
 ///
 /// Opens a scenario (runs it on a background thread and shows it as it
-/// unfolds) or a trace written by `clustersim run SCENARIO --out DIR`
-/// (DIR/trace.jsonl). Files can also be opened from File > Open… or by
-/// dropping them on the window.
+/// unfolds), a trace written by `clustersim run SCENARIO --out DIR`
+/// (DIR/trace.jsonl), or the results of `clustersim study STUDY --out DIR`
+/// (a metric against a parameter; a click on a point runs that point's
+/// replication). Files can also be opened from File > Open… or by dropping
+/// them on the window.
 #[derive(Parser, Debug)]
 #[command(name = "clustersim-gui", version)]
 struct Cli {
-    /// A scenario (.ron) or trace (.jsonl) to open.
+    /// A scenario (.ron), trace (.jsonl), or study results directory (one
+    /// holding study.json) to open.
     file: Option<PathBuf>,
+    /// The results directory of `clustersim study --out DIR` to open.
+    #[arg(long, value_name = "DIR", conflicts_with = "file")]
+    study: Option<PathBuf>,
     /// Override a scenario value, as `clustersim run --set` does (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     overrides: Vec<String>,
@@ -61,7 +67,20 @@ fn parse_size(s: &str) -> Result<[f32; 2], String> {
 }
 
 fn main() -> eframe::Result {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Some(path) = &cli.file
+        && let Some(dir) = sim_gui::views::study::results_dir(path)
+    {
+        cli.study = Some(dir);
+        cli.file = None;
+    }
+    if let Some(dir) = &cli.study
+        && let Err(e) = sim_core::study::read_results(dir)
+    {
+        // As for any bad input on the command line: say why, exit 2.
+        eprintln!("clustersim-gui: {e}");
+        std::process::exit(2);
+    }
     let scripted = cli.screenshot.is_some();
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("clustersim")
@@ -86,6 +105,7 @@ fn main() -> eframe::Result {
         at_s: cli.at,
         select_job: cli.select_job,
         screenshot: cli.screenshot,
+        study: cli.study,
     };
     eframe::run_native(
         "clustersim-gui",

@@ -42,8 +42,8 @@ pub mod stats;
 pub use output::RESULT_FILES;
 pub use output::write_results;
 pub use plan::{LoadedStudy, MAX_POINTS, MAX_TASKS, load};
-pub use results::ResultPoint;
 pub use results::{ReadError, StudyResults, read_results};
+pub use results::{ResultPoint, Series};
 pub use run::{Progress, RunOptions, Shard, StudyError, run};
 pub use shard::{MergeError, Merged, SHARD_DIR, merge, shard_path, write_shard};
 

@@ -117,6 +117,55 @@ impl StudyResults {
     }
 }
 
+/// Points that differ only in one parameter: one line of a plot of a
+/// metric against that parameter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Series {
+    /// What the line's points share: the other parameters' values as
+    /// `path=value`, in parameter order (empty when nothing else varies).
+    pub fixed: Vec<String>,
+    /// Indices into [`StudyResults::points`], in the order of the varied
+    /// parameter's values.
+    pub points: Vec<usize>,
+}
+
+impl StudyResults {
+    /// The lines of a plot against parameter `x`: one per combination of
+    /// the other parameters in a grid, in the order their first point
+    /// appears; in a zip (where the parameters vary together, so the
+    /// points are fewer than the grid of their values) one line of every
+    /// point. With no parameter `x`, every point on one line.
+    pub fn series(&self, x: usize) -> Vec<Series> {
+        let grid_size =
+            (self.parameters.iter()).try_fold(1usize, |n, p| n.checked_mul(p.values.len()));
+        let grid = grid_size == Some(self.points.len());
+        let mut lines: Vec<Series> = Vec::new();
+        for point in &self.points {
+            let fixed: Vec<String> = (self.parameters.iter().zip(&point.values).enumerate())
+                .filter(|&(i, _)| grid && i != x)
+                .map(|(_, (p, v))| format!("{}={v}", p.path))
+                .collect();
+            match lines.iter_mut().find(|s| s.fixed == fixed) {
+                Some(line) => line.points.push(point.index),
+                None => lines.push(Series {
+                    fixed,
+                    points: vec![point.index],
+                }),
+            }
+        }
+        if let Some(parameter) = self.parameters.get(x) {
+            let rank = |point: &usize| {
+                let value = &self.points[*point].values[x];
+                parameter.values.iter().position(|v| v == value)
+            };
+            for line in &mut lines {
+                line.points.sort_by_key(rank);
+            }
+        }
+        lines
+    }
+}
+
 fn read_rows(path: &Path, manifest: &ManifestFile) -> Result<Vec<Row>, ReadError> {
     let bad = |what: String| {
         ReadError(format!(
@@ -159,4 +208,92 @@ fn read_rows(path: &Path, manifest: &ManifestFile) -> Result<Vec<Row>, ReadError
         });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(parameters: &[(&str, &[&str])], points: &[&[&str]]) -> StudyResults {
+        StudyResults {
+            dir: PathBuf::new(),
+            name: "t".into(),
+            description: String::new(),
+            scenario: "s.ron".into(),
+            parameters: (parameters.iter())
+                .map(|(path, values)| Parameter {
+                    path: path.to_string(),
+                    values: values.iter().map(ToString::to_string).collect(),
+                    numeric: false,
+                })
+                .collect(),
+            metrics: vec!["m".into()],
+            baseline: 0,
+            points: (points.iter().enumerate())
+                .map(|(index, values)| ResultPoint {
+                    index,
+                    values: values.iter().map(ToString::to_string).collect(),
+                    sets: Vec::new(),
+                    seeds: vec![1],
+                    stats: vec![None],
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_grid_has_a_line_per_combination_of_the_other_parameters() {
+        // Grid order: the first parameter slowest.
+        let r = results(
+            &[("b", &["None", "Easy"]), ("n", &["64", "128", "192"])],
+            &[
+                &["None", "64"],
+                &["None", "128"],
+                &["None", "192"],
+                &["Easy", "64"],
+                &["Easy", "128"],
+                &["Easy", "192"],
+            ],
+        );
+        let against_n = r.series(1);
+        assert_eq!(
+            against_n,
+            vec![
+                Series {
+                    fixed: vec!["b=None".into()],
+                    points: vec![0, 1, 2]
+                },
+                Series {
+                    fixed: vec!["b=Easy".into()],
+                    points: vec![3, 4, 5]
+                },
+            ]
+        );
+        let against_b = r.series(0);
+        assert_eq!(against_b.len(), 3);
+        assert_eq!(against_b[1].fixed, vec!["n=128".to_string()]);
+        assert_eq!(against_b[1].points, vec![1, 4]);
+    }
+
+    #[test]
+    fn points_follow_the_order_of_the_values_not_of_the_points() {
+        // A zip of one parameter listed in another order than its points.
+        let mut r = results(&[("x", &["1", "2", "3"])], &[&["3"], &["1"], &["2"]]);
+        assert_eq!(r.series(0)[0].points, vec![1, 2, 0]);
+        // A zip of two: they vary together, one line.
+        r = results(
+            &[("x", &["1", "2"]), ("y", &["a", "b"])],
+            &[&["1", "a"], &["2", "b"]],
+        );
+        assert_eq!(
+            r.series(1),
+            vec![Series {
+                fixed: Vec::new(),
+                points: vec![0, 1]
+            }]
+        );
+        // No parameters: the one point.
+        r = results(&[], &[&[]]);
+        assert_eq!(r.series(0)[0].points, vec![0]);
+    }
 }
