@@ -34,6 +34,7 @@ mod file;
 pub mod metric;
 mod output;
 mod plan;
+pub mod plot;
 mod results;
 mod run;
 mod shard;
@@ -44,7 +45,7 @@ pub use output::write_results;
 pub use plan::{LoadedStudy, MAX_POINTS, MAX_TASKS, load};
 pub use results::{ReadError, StudyResults, read_results};
 pub use results::{ResultPoint, Series};
-pub use run::{Progress, RunOptions, Shard, StudyError, run};
+pub use run::{Finished, Progress, RunOptions, Shard, StudyError, run};
 pub use shard::{MergeError, Merged, SHARD_DIR, merge, shard_path, write_shard};
 
 use crate::engine::fnv1a_64;

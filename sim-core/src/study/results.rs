@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use super::file::{FORMAT, ManifestFile};
-use super::output::{split, summaries};
+use super::output::{compare, split, summaries};
 use super::stats::Describe;
 use super::{Parameter, Row};
 use crate::scenario::SetArg;
@@ -41,6 +41,9 @@ pub struct ResultPoint {
     pub seeds: Vec<u64>,
     /// Its description of each metric (`None`: never a number).
     pub stats: Vec<Option<Describe>>,
+    /// Each metric's difference from the baseline point, paired by
+    /// replication (`None` for the baseline itself, or without pairs).
+    pub differences: Vec<Option<Describe>>,
 }
 
 /// Why results could not be read.
@@ -77,7 +80,17 @@ pub fn read_results(dir: &Path) -> Result<StudyResults, ReadError> {
         )));
     }
     let rows = read_rows(&dir.join("replications.csv"), &manifest)?;
-    let stats = summaries(&manifest, &split(manifest.points.len(), &rows));
+    let by_point = split(manifest.points.len(), &rows);
+    let stats = summaries(&manifest, &by_point);
+    let baseline = manifest.baseline as usize;
+    let differences = |p: usize| -> Vec<Option<Describe>> {
+        (0..manifest.metrics.len())
+            .map(|m| {
+                let other = by_point.get(baseline).filter(|_| p != baseline)?;
+                compare(&by_point[p], other, m).map(|c| c.paired)
+            })
+            .collect()
+    };
     Ok(StudyResults {
         dir: dir.to_path_buf(),
         name: manifest.study.clone(),
@@ -92,13 +105,14 @@ pub fn read_results(dir: &Path) -> Result<StudyResults, ReadError> {
             .collect(),
         metrics: manifest.metrics.clone(),
         baseline: manifest.baseline as usize,
-        points: (manifest.points.iter().zip(stats))
-            .map(|(p, stats)| ResultPoint {
+        points: (manifest.points.iter().zip(stats).enumerate())
+            .map(|(i, (p, stats))| ResultPoint {
                 index: p.point as usize,
                 values: p.values.clone(),
                 sets: p.sets.clone(),
                 seeds: p.seeds.clone().unwrap_or_default(),
                 stats,
+                differences: differences(i),
             })
             .collect(),
     })
@@ -236,6 +250,7 @@ mod tests {
                     sets: Vec::new(),
                     seeds: vec![1],
                     stats: vec![None],
+                    differences: vec![None],
                 })
                 .collect(),
         }

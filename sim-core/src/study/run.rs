@@ -107,9 +107,18 @@ pub enum StudyError {
     Io(String),
 }
 
+/// What a run of a study did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finished {
+    /// The replications, sorted by (point, replication).
+    pub rows: Vec<Row>,
+    /// How many of them came from the journal rather than a run.
+    pub resumed: u64,
+}
+
 /// Runs the study's replications (or the shard's), resuming from the
-/// journal; the rows sorted by (point, replication).
-pub fn run(loaded: &LoadedStudy, options: &RunOptions) -> Result<Vec<Row>, StudyError> {
+/// journal.
+pub fn run(loaded: &LoadedStudy, options: &RunOptions) -> Result<Finished, StudyError> {
     let study = &loaded.study;
     let slice = options.shard.map_or("all".to_string(), |s| s.label());
     let mut done: BTreeMap<(usize, u64), Row> = BTreeMap::new();
@@ -121,7 +130,8 @@ pub fn run(loaded: &LoadedStudy, options: &RunOptions) -> Result<Vec<Row>, Study
         .num_threads(options.threads)
         .build()
         .map_err(|e| StudyError::Io(format!("cannot start the worker threads: {e}")))?;
-    let finished = AtomicU64::new(done.len() as u64);
+    let resumed = done.len() as u64;
+    let finished = AtomicU64::new(resumed);
     let max = study.rule.max_replications();
     let in_slice = |point: usize, replication: u64| {
         options
@@ -194,10 +204,12 @@ pub fn run(loaded: &LoadedStudy, options: &RunOptions) -> Result<Vec<Row>, Study
     }
     // Under a stopping rule a point keeps the replications the rule
     // decided on (a journal may hold more from an interrupted round).
-    Ok(done
-        .into_values()
-        .filter(|row| row.replication < wanted[row.point])
-        .collect())
+    Ok(Finished {
+        rows: (done.into_values())
+            .filter(|row| row.replication < wanted[row.point])
+            .collect(),
+        resumed,
+    })
 }
 
 /// What a stopping rule makes of a point's samples so far.

@@ -26,6 +26,8 @@
 //! | `slurm_semantics` | where the scheduler follows Slurm's source, not a simpler reading (each test cites the file and function) |
 //! | `fabric_failures` | cables and switches down and back: routes avoid them, cut-off nodes, flows moved and re-solved (hand-computed rates) |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
+//! | `study` | studies: the same bytes on 1, 2 or 4 threads and from 4 merged shards; merges that name missing, duplicate and foreign shards; resuming redoes nothing; common random numbers; M/M/8 intervals cover Erlang C ~95% of the time; paired intervals narrower than unpaired |
+//! | `study_plot` | a study's SVG plots read back: well formed, one error bar per finite point, the y axis covers every interval, categories in order, NaN skipped, same bytes |
 //! | `trace_reader` | trace.jsonl reads back as written (every record kind, v4 and v3); damaged traces refused where they break |
 //! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each); `validation_reliability`: Daly's model, job MTTF and k-of-N survival, Poisson counts, lost work, a run ends when its work does |
 
@@ -53,6 +55,8 @@ mod slurm_faithful;
 mod slurm_recorded;
 mod slurm_semantics;
 mod snapshots;
+mod study;
+mod study_plot;
 mod teaching;
 mod trace_reader;
 mod validation_collective;

@@ -12,7 +12,7 @@ use sim_core::scenario::Scenario;
 use sim_core::scheduler::{Backfill, SLURMD_LAUNCH};
 use sim_core::simulation::{RunResult, run};
 
-use crate::support::{load, path, ron_files, simulate};
+use crate::support::{load, path, scenario_files, simulate};
 
 /// Replays the trace as it is emitted and checks it against the cluster.
 struct CheckingSink {
@@ -258,7 +258,7 @@ fn check_invariants(path: &Path, scenario: &Scenario, result: &RunResult, sink: 
 
 #[test]
 fn every_bundled_scenario_runs_and_keeps_the_invariants() {
-    let files = ron_files("scenarios");
+    let files = scenario_files();
     assert!(files.contains(&"scenarios/quickstart.ron".to_string()));
     for file in files {
         let scenario = load(&file, &[]);

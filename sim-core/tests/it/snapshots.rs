@@ -19,7 +19,9 @@ use std::fs;
 
 use expect_test::expect_file;
 
-use crate::support::{clustersim, ron_files, scratch, stderr, stdout, workspace_root};
+use crate::support::{
+    clustersim, ron_files, scenario_files, scratch, stderr, stdout, workspace_root,
+};
 
 /// Checks `actual` against the snapshot at `path` (relative to the
 /// workspace root); collects a mismatch instead of stopping at the first.
@@ -52,7 +54,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 fn bundled_scenarios_match_their_snapshots() {
     let scratch = scratch("snapshots");
     let mut failures = Vec::new();
-    let scenarios = ron_files("scenarios");
+    let scenarios = scenario_files();
     assert!(!scenarios.is_empty());
     for scenario in &scenarios {
         let out_dir = scratch.join(scenario.trim_end_matches(".ron"));

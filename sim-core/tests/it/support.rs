@@ -62,6 +62,16 @@ pub fn simulate(relative: &str, overrides: &[&str]) -> RunResult {
 }
 
 /// Every `.ron` file below `dir` (relative to the workspace root), sorted.
+/// The bundled scenarios: every `.ron` under `scenarios/` but the studies.
+pub fn scenario_files() -> Vec<String> {
+    (ron_files("scenarios").into_iter())
+        .filter(|f| !f.starts_with(STUDIES))
+        .collect()
+}
+
+/// Where the bundled studies are (study files, not scenarios).
+pub const STUDIES: &str = "scenarios/studies/";
+
 pub fn ron_files(dir: &str) -> Vec<String> {
     fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
         for entry in fs::read_dir(dir).unwrap() {

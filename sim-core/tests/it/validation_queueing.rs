@@ -37,7 +37,7 @@ fn mmc_scenario() -> PathBuf {
 }
 
 /// Erlang C mean wait in queue, in seconds.
-fn erlang_c_wait_s(c: u32, lambda: f64, mu: f64) -> f64 {
+pub fn erlang_c_wait_s(c: u32, lambda: f64, mu: f64) -> f64 {
     let a = lambda / mu;
     assert!(a < f64::from(c), "unstable queue");
     let mut term = 1.0; // a^k / k!

@@ -58,7 +58,7 @@ pub fn run_study(dir: &Path) -> Vec<study::Row> {
         journal: None,
         progress: &|_| {},
     };
-    let rows = study::run(&loaded, &options).unwrap();
+    let rows = study::run(&loaded, &options).unwrap().rows;
     study::write_results(&dir.join("out"), &loaded.study, &rows).unwrap();
     rows
 }

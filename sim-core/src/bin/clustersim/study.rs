@@ -115,7 +115,7 @@ fn run_study(
     let bar = StudyBar::new(!args.quiet);
     let started = Instant::now();
     let progress = |p: Progress| bar.update(p);
-    let rows = study::run(
+    let finished = study::run(
         &loaded,
         &RunOptions {
             threads: args.threads,
@@ -131,6 +131,7 @@ fn run_study(
         }
         StudyError::Io(message) => Failure::Internal(message),
     })?;
+    let rows = finished.rows;
     bar.finish();
     let elapsed = started.elapsed().as_secs_f64();
     let written = match shard {
@@ -155,13 +156,17 @@ fn run_study(
         None => print_results(&dir, stdout)?,
     }
     if !args.quiet {
+        let ran = rows.len() as u64 - finished.resumed.min(rows.len() as u64);
         note!(
-            "{} replications in {elapsed:.2} s wall time ({:.1} ms each, {} threads)",
-            rows.len(),
-            1e3 * elapsed / (rows.len().max(1) as f64),
+            "{ran} replications run in {elapsed:.2} s wall time ({:.1} ms each, {} threads){}",
+            1e3 * elapsed / (ran.max(1) as f64),
             match args.threads {
                 0 => rayon_threads(),
                 n => n,
+            },
+            match finished.resumed {
+                0 => String::new(),
+                n => format!("; {n} resumed from the journal"),
             }
         );
     }
@@ -178,7 +183,10 @@ fn merge(dir: &Path, out: &Path, stdout: &mut dyn Write) -> Result<(), Failure> 
         study::MergeError::BadInput(message) => Failure::BadInput(format!(
             "error: cannot merge the shards in {}:\n{}",
             shown(dir),
-            escape_control(&message)
+            (message.lines())
+                .map(|line| format!("  {}", escape_control(line)))
+                .collect::<Vec<_>>()
+                .join("\n")
         )),
         study::MergeError::Io(message) => Failure::Internal(message),
     })?;
@@ -197,6 +205,13 @@ fn merge(dir: &Path, out: &Path, stdout: &mut dyn Write) -> Result<(), Failure> 
 /// files are.
 fn print_results(dir: &Path, stdout: &mut dyn Write) -> Result<(), Failure> {
     let results = study::read_results(dir).map_err(|e| Failure::Internal(e.to_string()))?;
+    let interval = |d: &sim_core::study::stats::Describe| {
+        if d.half_width.is_finite() {
+            format!("{} ± {}", significant(d.mean), significant(d.half_width))
+        } else {
+            significant(d.mean)
+        }
+    };
     let mut columns: Vec<(String, Align)> = vec![("point".into(), Align::Right)];
     columns.extend(
         results
@@ -205,35 +220,70 @@ fn print_results(dir: &Path, stdout: &mut dyn Write) -> Result<(), Failure> {
             .map(|p| (p.path.clone(), Align::Left)),
     );
     columns.push(("n".into(), Align::Right));
-    columns.extend(
-        results
-            .metrics
-            .iter()
-            .map(|m| (format!("{m} (95% CI)"), Align::Right)),
-    );
+    columns.extend(results.metrics.iter().map(|m| (m.clone(), Align::Right)));
     let named: Vec<(&str, Align)> = columns.iter().map(|(n, a)| (n.as_str(), *a)).collect();
     let mut table = Table::new(&named);
     for point in &results.points {
         let mut cells = vec![point.index.to_string()];
         cells.extend(point.values.iter().cloned());
         cells.push(point.seeds.len().to_string());
-        cells.extend(point.stats.iter().map(|d| match d {
-            Some(d) if d.half_width.is_finite() => {
-                format!("{} ± {}", significant(d.mean), significant(d.half_width))
-            }
-            Some(d) => significant(d.mean),
-            None => "-".into(),
-        }));
+        cells.extend(
+            point
+                .stats
+                .iter()
+                .map(|d| d.as_ref().map_or("-".into(), interval)),
+        );
         table.row(cells);
+    }
+    // Each point against the baseline, paired by replication.
+    let mut columns: Vec<(String, Align)> = vec![("point".into(), Align::Right)];
+    columns.extend(
+        results
+            .parameters
+            .iter()
+            .map(|p| (p.path.clone(), Align::Left)),
+    );
+    columns.extend(
+        results
+            .metrics
+            .iter()
+            .map(|m| (format!("Δ {m}"), Align::Right)),
+    );
+    let named: Vec<(&str, Align)> = columns.iter().map(|(n, a)| (n.as_str(), *a)).collect();
+    let mut paired = Table::new(&named);
+    for point in results
+        .points
+        .iter()
+        .filter(|p| p.index != results.baseline)
+    {
+        let mut cells = vec![point.index.to_string()];
+        cells.extend(point.values.iter().cloned());
+        cells.extend(
+            point
+                .differences
+                .iter()
+                .map(|d| d.as_ref().map_or("-".into(), interval)),
+        );
+        paired.row(cells);
     }
     writeln!(
         stdout,
-        "study \"{}\": {} point(s), baseline point {}",
+        "study \"{}\": {} point(s); mean ± half-width of the 95% interval",
         escape_control(&results.name),
         results.points.len(),
-        results.baseline
     )
     .and_then(|()| table.write(stdout))
+    .and_then(|()| {
+        if results.points.len() < 2 {
+            return Ok(());
+        }
+        writeln!(
+            stdout,
+            "\ndifference from point {} (paired by replication, 95% interval)",
+            results.baseline
+        )
+        .and_then(|()| paired.write(stdout))
+    })
     .and_then(|()| {
         writeln!(
             stdout,
