@@ -12,7 +12,7 @@
 # e.g. a run with failures at the first hour, job 1 in the inspector:
 #   scripts/screenshots.sh target/shots DIR/trace.jsonl --at 3600 --select-job 1
 # or the results of `clustersim study STUDY --out DIR` (DIR), shot once, in
-# the study view.
+# the study view (add --metric NAME --against PATH to choose its plot).
 #
 # Needs xvfb-run and Mesa; on Debian/Ubuntu:
 #   apt-get install xvfb mesa-vulkan-drivers libegl-mesa0 libgl1-mesa-dri
@@ -30,7 +30,8 @@ if ! command -v xvfb-run >/dev/null; then
     exit 1
 fi
 cargo build --release --locked -p sim-gui -p sim-core
-gui=target/release/clustersim-gui
+target=${CARGO_TARGET_DIR:-target}
+gui=$target/release/clustersim-gui
 # winit wants a runtime directory; a fresh one keeps runs independent.
 XDG_RUNTIME_DIR=$(mktemp -d)
 export XDG_RUNTIME_DIR
@@ -97,7 +98,9 @@ Study(
     metrics: ["gpu_utilization", "wait_s.mean", "wait_s.p95"],
 )
 EOF
-target/release/clustersim study "$study/study.ron" --out "$study/results" --fresh -q
+"$target/release/clustersim" study "$study/study.ron" --out "$study/results" --fresh -q
 shot study-nodes-by-backfill --study "$study/results"
+# The same study, the p95 wait against the policy: error bars per node count.
+shot study-p95-wait-by-backfill --study "$study/results" --metric wait_s.p95 --against scheduler.backfill
 # A malformed scenario: the CLI's error, in the window.
 shot error-bad-unit sim-core/tests/broken/03-bad-unit.ron

@@ -23,6 +23,14 @@ struct Cli {
     /// The results directory of `clustersim study --out DIR` to open.
     #[arg(long, value_name = "DIR", conflicts_with = "file")]
     study: Option<PathBuf>,
+    /// The study's metric to plot first, as its study file names it (e.g.
+    /// wait_s.p95).
+    #[arg(long, value_name = "METRIC")]
+    metric: Option<String>,
+    /// The study's parameter on the x axis, as its study file names it
+    /// (e.g. scheduler.backfill).
+    #[arg(long, value_name = "PATH")]
+    against: Option<String>,
     /// Override a scenario value, as `clustersim run --set` does (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     overrides: Vec<String>,
@@ -74,12 +82,25 @@ fn main() -> eframe::Result {
         cli.study = Some(dir);
         cli.file = None;
     }
-    if let Some(dir) = &cli.study
-        && let Err(e) = sim_core::study::read_results(dir)
-    {
-        // As for any bad input on the command line: say why, exit 2.
-        eprintln!("clustersim-gui: {e}");
+    // As for any bad input on the command line: say why, exit 2.
+    let refuse = |why: String| -> ! {
+        eprintln!("clustersim-gui: {why}");
         std::process::exit(2);
+    };
+    match &cli.study {
+        Some(dir) => {
+            let mut view = sim_gui::views::study::StudyView::open(dir);
+            if let Err(e) = &view.results {
+                refuse(e.to_string());
+            }
+            if let Err(e) = view.pick(cli.metric.as_deref(), cli.against.as_deref()) {
+                refuse(format!("{e} (in {})", dir.join("study.json").display()));
+            }
+        }
+        None if cli.metric.is_some() || cli.against.is_some() => {
+            refuse("--metric and --against choose a study's plot: open one with --study DIR".into())
+        }
+        None => {}
     }
     let scripted = cli.screenshot.is_some();
     let mut viewport = egui::ViewportBuilder::default()
@@ -106,6 +127,8 @@ fn main() -> eframe::Result {
         select_job: cli.select_job,
         screenshot: cli.screenshot,
         study: cli.study,
+        study_metric: cli.metric,
+        study_against: cli.against,
     };
     eframe::run_native(
         "clustersim-gui",

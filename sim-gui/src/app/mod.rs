@@ -75,6 +75,10 @@ pub struct Options {
     pub screenshot: Option<PathBuf>,
     /// A study's results directory to open.
     pub study: Option<PathBuf>,
+    /// The study's metric to plot (by name), and the parameter to plot it
+    /// against (by path); the first metric and numeric parameter if none.
+    pub study_metric: Option<String>,
+    pub study_against: Option<String>,
 }
 
 /// What is remembered between runs.
@@ -208,14 +212,21 @@ impl ViewerApp {
         self.pending.at_ns = options.at_s.map(|s| (s.max(0.0) * 1e9) as u64);
         self.pending.select_job = options.select_job;
         self.pending.screenshot = options.screenshot;
-        if let Some(dir) = &options.study {
-            self.open_study(dir);
+        let study_dir = (options.study.clone())
+            .or_else(|| options.open.as_deref().and_then(study::results_dir));
+        if let Some(dir) = study_dir {
+            self.open_study(&dir);
+            if let Some(view) = &mut self.study {
+                // The command line checked the names; a bad one changes
+                // nothing here.
+                let _ = view.pick(
+                    options.study_metric.as_deref(),
+                    options.study_against.as_deref(),
+                );
+            }
+            return;
         }
         if let Some(path) = &options.open {
-            if let Some(dir) = study::results_dir(path) {
-                self.open_study(&dir);
-                return;
-            }
             self.open(Source::from_path(path, options.overrides.clone()));
             let b = match (&options.compare, options.compare_overrides.is_empty()) {
                 (Some(other), _) => Some(Source::from_path(other, options.compare_overrides)),

@@ -111,6 +111,43 @@ impl StudyView {
         }
     }
 
+    /// Chooses the plotted metric and the x axis's parameter by name (as
+    /// the study file spells them); an unknown name is refused with the
+    /// names there are, and changes nothing.
+    pub fn pick(&mut self, metric: Option<&str>, against: Option<&str>) -> Result<(), String> {
+        let Ok(results) = &self.results else {
+            return Ok(());
+        };
+        let metric = match metric {
+            None => self.metric,
+            Some(m) => results.metrics.iter().position(|n| n == m).ok_or_else(|| {
+                format!(
+                    "the study collected no metric `{m}`; pick one of: {}",
+                    results.metrics.join(", ")
+                )
+            })?,
+        };
+        let x = match against {
+            None => self.x,
+            Some(x) => (results.parameters.iter())
+                .position(|p| p.path == x)
+                .ok_or_else(|| {
+                    let paths: Vec<&str> =
+                        results.parameters.iter().map(|p| p.path.as_str()).collect();
+                    if paths.is_empty() {
+                        format!("no parameter `{x}`: this study varies none")
+                    } else {
+                        format!(
+                            "the study varies no parameter `{x}`; pick one of: {}",
+                            paths.join(", ")
+                        )
+                    }
+                })?,
+        };
+        (self.metric, self.x) = (metric, x);
+        Ok(())
+    }
+
     /// The study's name, or the directory's while it cannot be read.
     pub fn title(&self) -> String {
         match &self.results {
@@ -308,6 +345,32 @@ fn header_ui(ui: &mut egui::Ui, view: &mut StudyView, results: &StudyResults) {
     });
 }
 
+/// The values of a numeric parameter, as x grid marks, with the smallest
+/// gap between two of them as their step.
+struct NumericMarks {
+    values: Vec<f64>,
+    step: f64,
+}
+
+/// Most values a numeric axis marks one by one; more, and egui_plot's own
+/// round-number grid reads better.
+const MAX_VALUE_MARKS: usize = 16;
+
+fn numeric_marks(parameter: Option<&sim_core::study::Parameter>) -> Option<NumericMarks> {
+    let mut values: Vec<f64> = (parameter?.values.iter())
+        .map(|v| v.parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect::<Option<_>>()?;
+    values.sort_by(f64::total_cmp);
+    values.dedup();
+    if values.len() < 2 || values.len() > MAX_VALUE_MARKS {
+        return None;
+    }
+    let step = (values.windows(2))
+        .map(|w| w[1] - w[0])
+        .fold(f64::INFINITY, f64::min);
+    Some(NumericMarks { values, step })
+}
+
 struct Plotted {
     hovered: Option<usize>,
     clicked: Option<usize>,
@@ -345,6 +408,18 @@ fn plot_ui(
         .show_x(false)
         .show_y(false)
         .allow_scroll(false);
+    if numeric && let Some(marks) = numeric_marks(parameter) {
+        // Grid lines at the values the study ran, not between them.
+        plot = plot.x_grid_spacer(move |input: GridInput| {
+            (marks.values.iter())
+                .filter(|&&v| (input.bounds.0..=input.bounds.1).contains(&v))
+                .map(|&value| GridMark {
+                    value,
+                    step_size: marks.step,
+                })
+                .collect()
+        });
+    }
     if !categories.is_empty() {
         let n = categories.len();
         plot = plot
@@ -381,7 +456,7 @@ fn plot_ui(
                     line.marks.iter().map(|m| interval(&m.stats)).unzip();
                 plot.add(
                     FilledArea::new(&line.name, &xs, &lows, &highs)
-                        .fill_color(line.color.gamma_multiply(0.25))
+                        .fill_color(line.color.gamma_multiply(0.18))
                         .allow_hover(false),
                 );
             } else {
@@ -424,7 +499,7 @@ fn plot_ui(
         };
         if let Some(at) = mark_of(baseline) {
             plot.points(
-                Points::new("baseline", vec![at])
+                Points::new(format!("baseline (point {baseline})"), vec![at])
                     .shape(MarkerShape::Diamond)
                     .radius(9.0)
                     .filled(false)

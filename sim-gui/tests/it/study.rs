@@ -12,7 +12,7 @@ use egui_kittest::kittest::Queryable;
 use sim_core::study::{self, RunOptions};
 use sim_gui::app::{Settings, Tab, ViewerApp};
 use sim_gui::session::{Source, Status};
-use sim_gui::views::study::OpenReplication;
+use sim_gui::views::study::{OpenReplication, StudyView};
 
 use crate::repo;
 
@@ -88,18 +88,24 @@ fn a_study_plots_each_points_mean_against_the_chosen_parameter() {
     // The pickers show the first metric and the first numeric parameter;
     // the metric's list offers both.
     h.get_by_value("cluster.node_groups[0].count");
+    let before = h.state_mut().study_mut().unwrap().lines().to_vec();
+    assert_eq!(before[0].marks[0].stats.n, 3);
     h.get_by_value("wait_s.mean").click();
     h.run_ok();
-    h.get_by_label("gpu_utilization");
-    h.key_press(egui::Key::Escape);
+    // Picking the other metric in the list replots.
+    h.get_by_label("gpu_utilization").click();
     h.run_ok();
+    h.get_by_value("gpu_utilization");
 
     // Against the node count (numeric, to scale): a line per backfill
     // policy, each through x = 3 and 4 at the mean of its replications.
     let view = h.state_mut().study_mut().unwrap();
-    assert_eq!(view.x, 1);
-    view.metric = 1;
+    assert_eq!((view.metric, view.x), (1, 1));
     let lines = view.lines().to_vec();
+    assert_ne!(
+        lines[0].marks[0].stats.mean, before[0].marks[0].stats.mean,
+        "a wait in seconds is not a utilization"
+    );
     let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["backfill=None", "backfill=Easy"]);
     for (line, first_point) in lines.iter().zip([0, 2]) {
@@ -234,6 +240,44 @@ fn a_click_on_a_point_in_the_plot_opens_it() {
         })
     );
     assert_eq!(h.state().with_result(|r| r.summary.nodes), Some(4));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn metrics_and_parameters_are_picked_by_name() {
+    let dir = scratch("study-pick");
+    run_study(&dir);
+    let mut view = StudyView::open(&dir.join("out"));
+    assert_eq!((view.metric, view.x), (0, 1));
+    view.pick(Some("gpu_utilization"), Some("scheduler.backfill"))
+        .unwrap();
+    assert_eq!((view.metric, view.x), (1, 0));
+    let e = view.pick(Some("wait_s.p99"), None).unwrap_err();
+    assert_eq!(
+        e,
+        "the study collected no metric `wait_s.p99`; pick one of: wait_s.mean, gpu_utilization"
+    );
+    let e = view.pick(None, Some("seed")).unwrap_err();
+    assert!(
+        e.contains("pick one of: scheduler.backfill, cluster.node_groups[0].count"),
+        "{e}"
+    );
+    // A refused name changes nothing.
+    assert_eq!((view.metric, view.x), (1, 0));
+
+    // On the command line, the same refusal, exit 2.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_clustersim-gui"))
+        .arg("--study")
+        .arg(dir.join("out"))
+        .args(["--metric", "wait_s.p99"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("clustersim-gui: the study collected no metric `wait_s.p99`"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
