@@ -11,6 +11,8 @@
 # trace written by `clustersim run SCENARIO --out DIR` (DIR/trace.jsonl),
 # e.g. a run with failures at the first hour, job 1 in the inspector:
 #   scripts/screenshots.sh target/shots DIR/trace.jsonl --at 3600 --select-job 1
+# or the results of `clustersim study STUDY --out DIR` (DIR), shot once, in
+# the study view (add --metric NAME --against PATH to choose its plot).
 #
 # Needs xvfb-run and Mesa; on Debian/Ubuntu:
 #   apt-get install xvfb mesa-vulkan-drivers libegl-mesa0 libgl1-mesa-dri
@@ -18,8 +20,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/screenshots}
 mkdir -p "$out"
-if [ $# -ge 2 ] && [ ! -f "$2" ]; then
-    echo "screenshots.sh: no file $2 (a scenario .ron or a trace.jsonl)" >&2
+if [ $# -ge 2 ] && [ ! -e "$2" ]; then
+    echo "screenshots.sh: no file $2 (a scenario .ron, a trace.jsonl or a study's results directory)" >&2
     exit 2
 fi
 
@@ -27,8 +29,9 @@ if ! command -v xvfb-run >/dev/null; then
     echo "screenshots.sh needs xvfb-run: apt-get install xvfb mesa-vulkan-drivers libegl-mesa0 libgl1-mesa-dri" >&2
     exit 1
 fi
-cargo build --release --locked -p sim-gui
-gui=target/release/clustersim-gui
+cargo build --release --locked -p sim-gui -p sim-core
+target=${CARGO_TARGET_DIR:-target}
+gui=$target/release/clustersim-gui
 # winit wants a runtime directory; a fresh one keeps runs independent.
 XDG_RUNTIME_DIR=$(mktemp -d)
 export XDG_RUNTIME_DIR
@@ -49,6 +52,10 @@ if [ $# -ge 2 ]; then
     shift 2
     name=$(basename "$file")
     name=${name%.*}
+    if [ -d "$file" ]; then
+        shot "study-$name" "$file" "$@"
+        exit 0
+    fi
     for view in map gantt plots jobs; do
         shot "$view-$name" "$file" --view "$view" "$@"
     done
@@ -74,5 +81,26 @@ shot gantt-2048-nodes sim-gui/benches/viewer-2048-nodes.ron --view gantt --at 20
 # while job 1 restarts on node1; the inspector shows the failure's cause.
 shot map-node-down sim-gui/tests/traces/failures-2x4.jsonl --view map --at 3600 --select-job 1
 shot gantt-failure sim-gui/tests/traces/failures-2x4.jsonl --view gantt --at 3600 --select-job 1
+# A study: GPU utilization against the node count of the quickstart under
+# each backfill policy, five replications a point, with 95% bands.
+study="$out/study-nodes-by-backfill"
+mkdir -p "$study"
+cat >"$study/study.ron" <<EOF
+Study(
+    name: "nodes-by-backfill",
+    description: "the quickstart's morning on 3 to 6 nodes under each backfill policy",
+    scenario: "$PWD/scenarios/quickstart.ron",
+    parameters: [
+        (path: "scheduler.backfill", values: ["None", "Easy", "Conservative"]),
+        (path: "cluster.node_groups[0].count", range: (3, 7, 1)),
+    ],
+    replications: Fixed(5),
+    metrics: ["gpu_utilization", "wait_s.mean", "wait_s.p95"],
+)
+EOF
+"$target/release/clustersim" study "$study/study.ron" --out "$study/results" --fresh -q
+shot study-nodes-by-backfill --study "$study/results"
+# The same study, the p95 wait against the policy: error bars per node count.
+shot study-p95-wait-by-backfill --study "$study/results" --metric wait_s.p95 --against scheduler.backfill
 # A malformed scenario: the CLI's error, in the window.
 shot error-bad-unit sim-core/tests/broken/03-bad-unit.ron

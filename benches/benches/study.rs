@@ -47,17 +47,8 @@ fn bench_study(c: &mut Criterion) {
         for &threads in threads {
             group.bench_function(format!("study_threads_{threads}"), |b| {
                 b.iter(|| {
-                    let finished = study::run(
-                        &loaded,
-                        &RunOptions {
-                            threads,
-                            shard: None,
-                            journal: None,
-                            keep_runs: None,
-                            progress: &|_| {},
-                        },
-                    )
-                    .expect("the study runs");
+                    let finished =
+                        study::run(&loaded, &RunOptions::quiet(threads)).expect("the study runs");
                     assert_eq!(finished.rows.len() as u64, replications);
                     finished.rows.len()
                 })

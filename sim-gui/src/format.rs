@@ -30,6 +30,21 @@ pub fn compact_s(s: f64) -> String {
     }
 }
 
+/// A measured value with four significant digits (`1234`, `0.8123`,
+/// `12.35`), whole numbers of five digits or more in full, and `—` for
+/// a value that is not a number.
+pub fn number(x: f64) -> String {
+    if !x.is_finite() {
+        return "—".into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = (3 - magnitude).clamp(0, 6) as usize;
+    format!("{x:.decimals$}")
+}
+
 /// `1 job`, `2 jobs`.
 pub fn count(n: impl Into<u64>, noun: &str) -> String {
     let n = n.into();
@@ -110,6 +125,17 @@ mod tests {
         assert_eq!(compact_s(1000.0), "17 min");
         assert_eq!(compact_s(10_000.0), "2.8 h");
         assert_eq!(compact_s(172_800.0), "2 d");
+    }
+
+    #[test]
+    fn numbers_keep_four_significant_digits() {
+        assert_eq!(number(1234.4), "1234");
+        assert_eq!(number(123_456.7), "123457");
+        assert_eq!(number(0.812_34), "0.8123");
+        assert_eq!(number(12.345_6), "12.35");
+        assert_eq!(number(0.0), "0");
+        assert_eq!(number(-2.5), "-2.500");
+        assert_eq!(number(f64::NAN), "—");
     }
 
     #[test]

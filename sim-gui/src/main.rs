@@ -9,14 +9,28 @@ use sim_gui::app::{Options, Tab, ViewerApp};
 /// Watch, scrub and compare simulated GPU clusters.
 ///
 /// Opens a scenario (runs it on a background thread and shows it as it
-/// unfolds) or a trace written by `clustersim run SCENARIO --out DIR`
-/// (DIR/trace.jsonl). Files can also be opened from File > Open… or by
-/// dropping them on the window.
+/// unfolds), a trace written by `clustersim run SCENARIO --out DIR`
+/// (DIR/trace.jsonl), or the results of `clustersim study STUDY --out DIR`
+/// (a metric against a parameter; a click on a point runs that point's
+/// replication). Files can also be opened from File > Open… or by dropping
+/// them on the window.
 #[derive(Parser, Debug)]
 #[command(name = "clustersim-gui", version)]
 struct Cli {
-    /// A scenario (.ron) or trace (.jsonl) to open.
+    /// A scenario (.ron), trace (.jsonl), or study results directory (one
+    /// holding study.json) to open.
     file: Option<PathBuf>,
+    /// The results directory of `clustersim study --out DIR` to open.
+    #[arg(long, value_name = "DIR", conflicts_with = "file")]
+    study: Option<PathBuf>,
+    /// The study's metric to plot first, as its study file names it (e.g.
+    /// wait_s.p95).
+    #[arg(long, value_name = "METRIC")]
+    metric: Option<String>,
+    /// The study's parameter on the x axis, as its study file names it
+    /// (e.g. scheduler.backfill).
+    #[arg(long, value_name = "PATH")]
+    against: Option<String>,
     /// Override a scenario value, as `clustersim run --set` does (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     overrides: Vec<String>,
@@ -61,7 +75,33 @@ fn parse_size(s: &str) -> Result<[f32; 2], String> {
 }
 
 fn main() -> eframe::Result {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Some(path) = &cli.file
+        && let Some(dir) = sim_gui::views::study::results_dir(path)
+    {
+        cli.study = Some(dir);
+        cli.file = None;
+    }
+    // As for any bad input on the command line: say why, exit 2.
+    let refuse = |why: String| -> ! {
+        eprintln!("clustersim-gui: {why}");
+        std::process::exit(2);
+    };
+    match &cli.study {
+        Some(dir) => {
+            let mut view = sim_gui::views::study::StudyView::open(dir);
+            if let Err(e) = &view.results {
+                refuse(e.to_string());
+            }
+            if let Err(e) = view.pick(cli.metric.as_deref(), cli.against.as_deref()) {
+                refuse(format!("{e} (in {})", dir.join("study.json").display()));
+            }
+        }
+        None if cli.metric.is_some() || cli.against.is_some() => {
+            refuse("--metric and --against choose a study's plot: open one with --study DIR".into())
+        }
+        None => {}
+    }
     let scripted = cli.screenshot.is_some();
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("clustersim")
@@ -86,6 +126,9 @@ fn main() -> eframe::Result {
         at_s: cli.at,
         select_job: cli.select_job,
         screenshot: cli.screenshot,
+        study: cli.study,
+        study_metric: cli.metric,
+        study_against: cli.against,
     };
     eframe::run_native(
         "clustersim-gui",

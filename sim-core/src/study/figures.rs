@@ -256,6 +256,13 @@ mod tests {
     }
 
     #[test]
+    fn without_parameters_the_one_point_is_one_line() {
+        let points = values(&[&[]]);
+        let refs: Vec<&[String]> = points.iter().map(Vec::as_slice).collect();
+        assert_eq!(lines(&[], &refs, 0)[0].points, [0]);
+    }
+
+    #[test]
     fn a_parameter_with_one_value_does_not_split_lines() {
         let parameters = [parameter("a", &["x", "y"]), parameter("b", &["1"])];
         let points = values(&[&["x", "1"], &["y", "1"]]);

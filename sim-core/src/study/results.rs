@@ -8,6 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::figures::{Line, lines};
 use super::file::{FORMAT, ManifestFile};
 use super::output::{compare, split, summaries};
 use super::stats::Describe;
@@ -132,6 +133,15 @@ impl StudyResults {
         let mut sets: Vec<SetArg> = p.sets.iter().map(SetArg::set).collect();
         sets.push(SetArg::set(format!("seed={seed}")));
         Some(sets)
+    }
+}
+
+impl StudyResults {
+    /// The lines of a plot against parameter `x` (see [`lines`]): the
+    /// same lines the study's SVG plots draw.
+    pub fn series(&self, x: usize) -> Vec<Line> {
+        let values: Vec<&[String]> = self.points.iter().map(|p| p.values.as_slice()).collect();
+        lines(&self.parameters, &values, x)
     }
 }
 

@@ -98,6 +98,22 @@ pub struct RunOptions<'a> {
     pub progress: &'a (dyn Fn(Progress) + Sync),
 }
 
+impl RunOptions<'static> {
+    /// The whole study on `threads` workers (0: one per core), with no
+    /// journal, no kept runs and no progress reports.
+    pub fn quiet(threads: usize) -> Self {
+        RunOptions {
+            threads,
+            shard: None,
+            journal: None,
+            keep_runs: None,
+            progress: &no_progress,
+        }
+    }
+}
+
+fn no_progress(_: Progress) {}
+
 /// Why a study could not run.
 #[derive(Debug)]
 pub enum StudyError {

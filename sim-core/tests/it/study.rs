@@ -28,18 +28,9 @@ fn study_file(dir: &Path, name: &str, scenario: &str, body: &str) -> PathBuf {
 /// results into `out`.
 fn run_study(file: &Path, threads: usize, out: &Path) -> Vec<study::Row> {
     let loaded = study::load(file).unwrap_or_else(|e| panic!("{e}"));
-    let rows = study::run(
-        &loaded,
-        &RunOptions {
-            threads,
-            shard: None,
-            journal: None,
-            keep_runs: None,
-            progress: &|_| {},
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e:?}"))
-    .rows;
+    let rows = study::run(&loaded, &RunOptions::quiet(threads))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .rows;
     study::write_results(out, &loaded.study, &rows).unwrap();
     rows
 }

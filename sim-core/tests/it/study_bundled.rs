@@ -79,18 +79,9 @@ fn every_bundled_study_loads_cleanly_and_its_comment_states_its_runs() {
 fn the_teaching_study_points_match_their_snapshot() {
     let file = path("scenarios/studies/fcfs-easy-conservative.ron");
     let loaded = study::load(&file).unwrap_or_else(|e| panic!("{e}"));
-    let rows = study::run(
-        &loaded,
-        &RunOptions {
-            threads: 1,
-            shard: None,
-            journal: None,
-            keep_runs: None,
-            progress: &|_| {},
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e:?}"))
-    .rows;
+    let rows = study::run(&loaded, &RunOptions::quiet(1))
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .rows;
     assert_eq!(rows.len(), 90);
     let out = scratch("study-bundled-teaching");
     study::write_results(&out, &loaded.study, &rows).unwrap();

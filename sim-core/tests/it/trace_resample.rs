@@ -170,13 +170,7 @@ fn a_study_of_a_resampled_trace_replicates_it() {
            (path: "workload.trace.resample", values: ["Blocks(length: \"7d\")"])"#,
     );
     let loaded = study::load(&file).unwrap_or_else(|e| panic!("{e}"));
-    let options = RunOptions {
-        threads: 1,
-        shard: None,
-        journal: None,
-        keep_runs: None,
-        progress: &|_| {},
-    };
+    let options = RunOptions::quiet(1);
     let rows = study::run(&loaded, &options)
         .unwrap_or_else(|e| panic!("{e:?}"))
         .rows;

@@ -2,7 +2,9 @@
 //! work (files dropped, the window's panels, the file dialog, a scripted
 //! screenshot). The panels themselves are drawn in `panels`.
 //!
-//! Invariants: the app owns at most two sessions (A, and B for compare);
+//! Invariants: the app owns at most two sessions (A, and B for compare)
+//! and at most one study's results, from which a replication opens as run
+//! A like any scenario;
 //! each frame locks a session once and draws from that snapshot; views
 //! report picks ([`Picks`]) and panels report requests, which the app
 //! carries out after drawing, so no view mutates another's state. Settings
@@ -17,6 +19,7 @@ use std::time::Instant;
 
 use egui::Color32;
 use serde::{Deserialize, Serialize};
+use sim_core::simulation::RunResult;
 
 use crate::playback::Playback;
 use crate::session::{Session, Source, Status};
@@ -26,6 +29,7 @@ use crate::views::gantt::GanttState;
 use crate::views::jobs::JobTable;
 use crate::views::map::MapState;
 use crate::views::plots::Series;
+use crate::views::study::{self, OpenReplication, StudyView};
 use crate::views::{ColorBy, Picks, Selection};
 use panels::{Panels, Requests};
 
@@ -38,9 +42,12 @@ pub enum Tab {
     Plots,
     Jobs,
     Compare,
+    /// A study's results (offered while one is open).
+    Study,
 }
 
 impl Tab {
+    /// The views of a run.
     const ALL: [(Tab, &'static str); 5] = [
         (Tab::Map, "Cluster map"),
         (Tab::Gantt, "Gantt"),
@@ -53,6 +60,7 @@ impl Tab {
 /// What the command line asked for.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
+    /// A scenario, trace or study results directory (or its study.json).
     pub open: Option<PathBuf>,
     pub overrides: Vec<String>,
     /// A second file for the compare view.
@@ -65,6 +73,12 @@ pub struct Options {
     pub select_job: Option<u64>,
     /// Save a PNG of the window once the run has been drawn, then quit.
     pub screenshot: Option<PathBuf>,
+    /// A study's results directory to open.
+    pub study: Option<PathBuf>,
+    /// The study's metric to plot (by name), and the parameter to plot it
+    /// against (by path); the first metric and numeric parameter if none.
+    pub study_metric: Option<String>,
+    pub study_against: Option<String>,
 }
 
 /// What is remembered between runs.
@@ -100,6 +114,7 @@ const MAX_RECENT: usize = 10;
 enum DialogPurpose {
     Open,
     Compare,
+    Study,
 }
 
 /// Commands waiting for a run to be ready (from the command line).
@@ -143,6 +158,9 @@ pub struct ViewerApp {
     pub settings: Settings,
     session: Option<Session>,
     compare: Option<Session>,
+    study: Option<StudyView>,
+    /// The replication run A is, when it was opened from the study.
+    from_study: Option<OpenReplication>,
     pub selection: Selection,
     views: ViewStates,
     compare_state: CompareState,
@@ -174,6 +192,8 @@ impl ViewerApp {
             settings,
             session: None,
             compare: None,
+            study: None,
+            from_study: None,
             selection: Selection::Nothing,
             views: ViewStates::default(),
             compare_state: CompareState::default(),
@@ -192,6 +212,20 @@ impl ViewerApp {
         self.pending.at_ns = options.at_s.map(|s| (s.max(0.0) * 1e9) as u64);
         self.pending.select_job = options.select_job;
         self.pending.screenshot = options.screenshot;
+        let study_dir = (options.study.clone())
+            .or_else(|| options.open.as_deref().and_then(study::results_dir));
+        if let Some(dir) = study_dir {
+            self.open_study(&dir);
+            if let Some(view) = &mut self.study {
+                // The command line checked the names; a bad one changes
+                // nothing here.
+                let _ = view.pick(
+                    options.study_metric.as_deref(),
+                    options.study_against.as_deref(),
+                );
+            }
+            return;
+        }
         if let Some(path) = &options.open {
             self.open(Source::from_path(path, options.overrides.clone()));
             let b = match (&options.compare, options.compare_overrides.is_empty()) {
@@ -205,13 +239,78 @@ impl ViewerApp {
         }
     }
 
-    /// Opens `source` as run A, replacing whatever was open.
-    pub fn open(&mut self, source: Source) {
-        let path = source.path().to_path_buf();
-        self.settings.recent.retain(|p| p != &path);
-        self.settings.recent.insert(0, path);
+    /// Opens what `path` names: a study's results (a directory holding
+    /// study.json, or that file), else a scenario or trace as run A.
+    pub fn open_path(&mut self, path: &Path) {
+        match study::results_dir(path) {
+            Some(dir) => self.open_study(&dir),
+            None => self.open(Source::from_path(path, Vec::new())),
+        }
+    }
+
+    /// Opens the results of a study in `dir` on the Study tab, replacing
+    /// whatever was open; a directory that cannot be read shows why.
+    pub fn open_study(&mut self, dir: &Path) {
+        self.remember(dir);
+        self.study = Some(StudyView::open(dir));
+        self.session = None;
+        self.compare = None;
+        self.from_study = None;
+        self.selection = Selection::Nothing;
+        self.settings.tab = Tab::Study;
+    }
+
+    /// Opens replication `open.replication` of the study's point
+    /// `open.point` as run A: the study's scenario with the point's
+    /// overrides and the replication's seed, as `--set`s.
+    pub fn open_replication(&mut self, open: OpenReplication) {
+        let Some(Ok(results)) = self.study.as_ref().map(|s| &s.results) else {
+            return;
+        };
+        let Some(overrides) = results.replication_overrides(open.point, open.replication) else {
+            return;
+        };
+        let source = Source::Scenario {
+            path: PathBuf::from(&results.scenario),
+            overrides: overrides.into_iter().map(|s| s.argument).collect(),
+        };
+        self.open(source);
+        self.from_study = Some(open);
+        if self.settings.tab == Tab::Study {
+            self.settings.tab = Tab::Map;
+        }
+    }
+
+    /// The open study, if any.
+    pub fn study(&self) -> Option<&StudyView> {
+        self.study.as_ref()
+    }
+
+    pub fn study_mut(&mut self) -> Option<&mut StudyView> {
+        self.study.as_mut()
+    }
+
+    /// The replication run A is, when it was opened from the study.
+    pub fn from_study(&self) -> Option<OpenReplication> {
+        self.from_study
+    }
+
+    /// What run A is, if anything is open.
+    pub fn source(&self) -> Option<&Source> {
+        self.session.as_ref().map(|s| &s.source)
+    }
+
+    fn remember(&mut self, path: &Path) {
+        self.settings.recent.retain(|p| p != path);
+        self.settings.recent.insert(0, path.to_path_buf());
         self.settings.recent.truncate(MAX_RECENT);
+    }
+
+    /// Opens `source` as run A, replacing whatever run was open.
+    pub fn open(&mut self, source: Source) {
+        self.remember(source.path());
         self.session = Some(Session::open(source, self.waker()));
+        self.from_study = None;
         self.compare = None;
         self.selection = Selection::Nothing;
         self.views = ViewStates::default();
@@ -245,6 +344,13 @@ impl ViewerApp {
         let session = self.session.as_ref()?;
         let shared = session.lock();
         shared.timeline.as_ref().map(f)
+    }
+
+    /// Reads run A's result, once its simulation is done (scenarios only).
+    pub fn with_result<R>(&self, f: impl FnOnce(&RunResult) -> R) -> Option<R> {
+        let session = self.session.as_ref()?;
+        let shared = session.lock();
+        shared.result.as_ref().map(f)
     }
 
     /// The Gantt chart's visible window.
@@ -297,6 +403,11 @@ impl ViewerApp {
     /// Moves the playhead, draws the window's panels from one lock of run
     /// A, then carries out what they asked for.
     fn draw(&mut self, ui: &mut egui::Ui) {
+        // The Study tab only while a study is open (a remembered tab or
+        // `--view study` without one shows the run).
+        if self.settings.tab == Tab::Study && self.study.is_none() {
+            self.settings.tab = Tab::Map;
+        }
         let dt = ui.input(|i| i.stable_dt).min(0.25);
         // Lock once per frame; the background thread waits at most a frame.
         let shared = self.session.as_ref().map(Session::lock);
@@ -327,6 +438,8 @@ impl ViewerApp {
             shared: shared.as_deref(),
             timeline,
             compare: self.compare.as_ref(),
+            study: self.study.as_mut(),
+            from_study: self.from_study,
             settings: &mut self.settings,
             selection: self.selection,
             views: &mut self.views,
@@ -353,6 +466,7 @@ impl ViewerApp {
             open_dialog,
             open_recent,
             compare,
+            open_replication,
         } = requests;
         let Picks { select, seek_ns } = picks;
         if let Some(selection) = select {
@@ -365,7 +479,10 @@ impl ViewerApp {
             self.open_dialog(purpose);
         }
         if let Some(path) = open_recent {
-            self.open(Source::from_path(&path, Vec::new()));
+            self.open_path(&path);
+        }
+        if let Some(open) = open_replication {
+            self.open_replication(open);
         }
         match compare {
             Some(CompareAction::OpenFile) => self.open_dialog(DialogPurpose::Compare),
@@ -375,7 +492,8 @@ impl ViewerApp {
         }
     }
 
-    /// Opens the first file dropped on the window as run A.
+    /// Opens the first file (or study results directory) dropped on the
+    /// window.
     fn open_dropped_file(&mut self, ctx: &egui::Context) {
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
@@ -386,7 +504,7 @@ impl ViewerApp {
                 .collect()
         });
         if let Some(path) = dropped.first() {
-            self.open(Source::from_path(path, Vec::new()));
+            self.open_path(path);
         }
     }
 
@@ -397,17 +515,27 @@ impl ViewerApp {
             .first()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .or_else(|| Some(PathBuf::from("scenarios")).filter(|p| p.is_dir()));
-        let mut dialog = egui_file::FileDialog::open_file();
+        let mut dialog = match purpose {
+            DialogPurpose::Study => egui_file::FileDialog::select_folder(),
+            DialogPurpose::Open | DialogPurpose::Compare => egui_file::FileDialog::open_file(),
+        };
         if let Some(start) = start {
             dialog = dialog.initial_path(start);
         }
         let mut dialog = dialog
             .title(match purpose {
-                DialogPurpose::Open => "Open a scenario (.ron) or trace (.jsonl)",
+                DialogPurpose::Open => {
+                    "Open a scenario (.ron), trace (.jsonl) or study results (study.json)"
+                }
                 DialogPurpose::Compare => "Open a second run to compare",
+                DialogPurpose::Study => {
+                    "Open a study's results directory (clustersim study --out DIR)"
+                }
             })
-            .show_files_filter(Box::new(|p: &Path| {
+            .show_files_filter(Box::new(move |p: &Path| {
                 p.extension().is_some_and(|e| e == "ron" || e == "jsonl")
+                    || (purpose == DialogPurpose::Open
+                        && p.file_name().is_some_and(|n| n == study::MANIFEST))
             }));
         dialog.open();
         self.dialog = Some((dialog, purpose));
@@ -425,7 +553,8 @@ impl ViewerApp {
             let purpose = *purpose;
             self.dialog = None;
             match purpose {
-                DialogPurpose::Open => self.open(Source::from_path(&path, Vec::new())),
+                DialogPurpose::Open => self.open_path(&path),
+                DialogPurpose::Study => self.open_study(&path),
                 DialogPurpose::Compare => {
                     self.open_compare(Source::from_path(&path, Vec::new()));
                     self.settings.tab = Tab::Compare;
@@ -503,7 +632,7 @@ fn drop_overlay_ui(ctx: &egui::Context) {
     painter.text(
         rect.center(),
         egui::Align2::CENTER_CENTER,
-        "Drop a scenario (.ron) or trace (.jsonl) to open it",
+        "Drop a scenario (.ron), trace (.jsonl) or study results directory to open it",
         egui::FontId::proportional(22.0),
         Color32::WHITE,
     );

@@ -1,6 +1,6 @@
 //! The window's panels, drawn once a frame: menu, playback bar and tabs on
 //! top, status at the bottom, the teaching panel on the left, the inspector
-//! on the right and the current view in the middle.
+//! on the right and the current view (or the open study) in the middle.
 //!
 //! Invariant: a [`Panels`] reads run A as it was locked for the whole
 //! frame and changes only the settings and the views' own state; what
@@ -17,6 +17,7 @@ use crate::playback::{MAX_SPEED, MIN_SPEED, Playback};
 use crate::session::{Session, Shared, Status};
 use crate::timeline::Timeline;
 use crate::views::compare::{self, CompareAction, CompareState, Side};
+use crate::views::study::{self, OpenReplication, StudyView};
 use crate::views::{Picks, Scene, Selection, gantt, inspector, jobs, map, plots};
 
 /// What the panels ask of the app during a frame.
@@ -27,6 +28,8 @@ pub(super) struct Requests {
     pub(super) open_dialog: Option<DialogPurpose>,
     pub(super) open_recent: Option<PathBuf>,
     pub(super) compare: Option<CompareAction>,
+    /// A study's point clicked: open this replication as run A.
+    pub(super) open_replication: Option<OpenReplication>,
 }
 
 /// One frame of the window: run A as locked for this frame, the state the
@@ -37,6 +40,9 @@ pub(super) struct Panels<'a> {
     pub(super) timeline: Option<&'a Timeline>,
     /// Run B, locked by the compare view when it draws.
     pub(super) compare: Option<&'a Session>,
+    pub(super) study: Option<&'a mut StudyView>,
+    /// The replication run A is, when it was opened from the study.
+    pub(super) from_study: Option<OpenReplication>,
     pub(super) settings: &'a mut Settings,
     pub(super) selection: Selection,
     pub(super) views: &'a mut ViewStates,
@@ -51,20 +57,27 @@ pub(super) struct Panels<'a> {
 }
 
 impl<'a> Panels<'a> {
-    /// Menu bar, playback bar and tab row.
+    /// Menu bar, playback bar (but on the Study tab) and tab row.
     pub(super) fn top_panel_ui(&mut self, ui: &mut egui::Ui) {
         egui::Panel::top("menu").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| self.menu_bar_ui(ui));
             ui.add_space(2.0);
-            playback_bar_ui(
-                ui,
-                &mut self.settings.playback,
-                self.timeline,
-                self.end_ns,
-                self.live,
-            );
-            ui.add_space(2.0);
+            // A study has no playhead.
+            if self.settings.tab != Tab::Study {
+                playback_bar_ui(
+                    ui,
+                    &mut self.settings.playback,
+                    self.timeline,
+                    self.end_ns,
+                    self.live,
+                );
+                ui.add_space(2.0);
+            }
             ui.horizontal(|ui| {
+                if self.study.is_some() {
+                    ui.selectable_value(&mut self.settings.tab, Tab::Study, "Study");
+                    ui.separator();
+                }
                 for (tab, name) in Tab::ALL {
                     ui.selectable_value(&mut self.settings.tab, tab, name);
                 }
@@ -85,6 +98,27 @@ impl<'a> Panels<'a> {
             egui::widgets::global_theme_preference_buttons(ui);
         });
         ui.separator();
+        if let Some(study) = self.study.as_deref() {
+            if self.settings.tab == Tab::Study {
+                ui.label(RichText::new(study.title()).strong());
+                return;
+            }
+            if let Some(open) = self.from_study {
+                if ui
+                    .button("< Study")
+                    .on_hover_text("back to the study's plot")
+                    .clicked()
+                {
+                    self.settings.tab = Tab::Study;
+                }
+                ui.label(format!(
+                    "{}: point {}, replication {} ·",
+                    study.title(),
+                    open.point,
+                    open.replication
+                ));
+            }
+        }
         if let Some(session) = self.session {
             ui.label(RichText::new(session.source.label()).strong());
             if let Some(shared) = self.shared
@@ -100,6 +134,9 @@ impl<'a> Panels<'a> {
     fn file_menu_ui(&mut self, ui: &mut egui::Ui) {
         if ui.button("Open…").clicked() {
             self.requests.open_dialog = Some(DialogPurpose::Open);
+        }
+        if ui.button("Open study results…").clicked() {
+            self.requests.open_dialog = Some(DialogPurpose::Study);
         }
         if ui.button("Compare with…").clicked() {
             self.requests.open_dialog = Some(DialogPurpose::Compare);
@@ -250,8 +287,12 @@ impl<'a> Panels<'a> {
     /// a welcome while nothing is loaded.
     pub(super) fn central_panel_ui(&mut self, ui: &mut egui::Ui) {
         egui::CentralPanel::default().show(ui, |ui| {
+            if self.settings.tab == Tab::Study {
+                self.study_tab_ui(ui);
+                return;
+            }
             if let Some(Status::Failed(message)) = self.shared.map(|s| &s.status) {
-                failure_ui(ui, message);
+                failure_ui(ui, "This file could not be opened", message);
                 return;
             }
             if let Some(shared) = self.shared
@@ -286,8 +327,21 @@ impl<'a> Panels<'a> {
                 self.compare_tab_ui(ui);
                 Picks::default()
             }
+            // Drawn in place of every run view by `study_tab_ui`.
+            Tab::Study => Picks::default(),
         };
         self.requests.picks.update(picks);
+    }
+
+    /// The open study, or why its results could not be read.
+    fn study_tab_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(view) = self.study.as_deref_mut() else {
+            return;
+        };
+        match &view.results {
+            Err(e) => failure_ui(ui, "These study results could not be opened", &e.0),
+            Ok(_) => self.requests.open_replication = study::show(ui, view),
+        }
     }
 
     /// Run A against run B, each side built by the compare view.
@@ -412,8 +466,8 @@ fn scrubber_ui(ui: &mut egui::Ui, playback: &mut Playback, end_ns: u64, live: bo
     );
 }
 
-fn failure_ui(ui: &mut egui::Ui, message: &str) {
-    ui.heading(RichText::new("This file could not be opened").color(ui.visuals().error_fg_color));
+fn failure_ui(ui: &mut egui::Ui, heading: &str, message: &str) {
+    ui.heading(RichText::new(heading).color(ui.visuals().error_fg_color));
     ui.label("The viewer is still working: fix the file and open it again (File > Open recent), or open another.");
     ui.add_space(8.0);
     egui::ScrollArea::both().show(ui, |ui| {
@@ -431,7 +485,7 @@ fn welcome_ui(ui: &mut egui::Ui, loading: bool) {
             ui.spinner();
             ui.label("reading the scenario…");
         } else {
-            ui.label("Open a scenario (.ron) or a trace (.jsonl) from File > Open…, or drop one on this window.");
+            ui.label("Open a scenario (.ron), a trace (.jsonl) or a study's results from File > Open…, or drop one on this window.");
             ui.label("Try scenarios/quickstart.ron, or the lessons in scenarios/teaching/.");
         }
     });

@@ -9,6 +9,7 @@ pub mod inspector;
 pub mod jobs;
 pub mod map;
 pub mod plots;
+pub mod study;
 
 use egui::Color32;
 use egui::ecolor::Hsva;

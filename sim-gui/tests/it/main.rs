@@ -1,12 +1,15 @@
 //! sim-gui's integration tests, one binary: the viewer driven as a user
 //! would (`ui`), its pixels (`snapshot`), the timeline against
-//! independent oracles (`timeline`), and failures and node states from a
-//! hand-written version-4 trace (`failures`).
+//! independent oracles (`timeline`), failures and node states from a
+//! hand-written version-4 trace (`failures`), and a study's results, their
+//! plot against the runner's rows and a point opened as its replication
+//! (`study`).
 
 use std::path::{Path, PathBuf};
 
 mod failures;
 mod snapshot;
+mod study;
 mod timeline;
 mod ui;
 

@@ -43,23 +43,33 @@ fn snapshot_of(tab: Tab, at_s: f64, select_job: Option<u64>, name: &str) {
 }
 
 fn snapshot(source: Source, tab: Tab, at_s: f64, selection: Selection, name: &str) {
-    let settings = Settings {
-        tab,
-        show_lesson: false,
-        ..Settings::default()
-    };
-    let mut harness = Harness::builder()
-        .with_size([1200.0, 720.0])
-        .with_pixels_per_point(1.0)
-        .with_theme(egui::Theme::Dark)
-        .wgpu_setup(software_gl())
-        .build_eframe(move |_| ViewerApp::with_settings(settings, None));
+    let mut harness = harness(tab);
     let app = harness.state_mut();
     app.open(source);
     app.wait_until_loaded();
     app.settings.show_lesson = false;
     app.settings.playback.now_ns = (at_s * 1e9) as u64;
     app.selection = selection;
+    shoot(harness, name);
+}
+
+/// A 1200x720 dark viewer on the software renderer, on `tab`.
+fn harness(tab: Tab) -> Harness<'static, ViewerApp> {
+    let settings = Settings {
+        tab,
+        show_lesson: false,
+        ..Settings::default()
+    };
+    Harness::builder()
+        .with_size([1200.0, 720.0])
+        .with_pixels_per_point(1.0)
+        .with_theme(egui::Theme::Dark)
+        .wgpu_setup(software_gl())
+        .build_eframe(move |_| ViewerApp::with_settings(settings, None))
+}
+
+/// Draws the window and compares it with the snapshot `name`.
+fn shoot(mut harness: Harness<'static, ViewerApp>, name: &str) {
     harness.run_ok();
     // The wall-clock readouts at the status bar's right end differ run to
     // run, in value and width; mask a fixed strip that holds both.
@@ -125,4 +135,20 @@ fn gantt_with_a_failed_run() {
         Selection::Job(1),
         "gantt_failure",
     );
+}
+
+#[test]
+fn study_of_backfill_by_node_count() {
+    // The study module's tiny study: mean GPU utilization against the node
+    // count, a line and a shaded 95% band per backfill policy; the
+    // baseline (point 1: no backfill, 4 nodes) ringed; the table below.
+    let dir = crate::study::scratch("study-snapshot");
+    crate::study::run_study(&dir);
+    let mut harness = harness(Tab::Study);
+    let app = harness.state_mut();
+    app.open_study(&dir.join("out"));
+    let view = app.study_mut().expect("the study is open");
+    view.metric = 1;
+    shoot(harness, "study_backfill_by_nodes");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -457,7 +457,7 @@ fn file_open_dialog_opens_the_picked_scenario() {
     h.run_ok();
     h.get_by_label("Open…").click();
     h.run_ok();
-    h.get_by_label_contains("Open a scenario (.ron) or trace (.jsonl)");
+    h.get_by_label_contains("Open a scenario (.ron), trace (.jsonl) or study results");
     h.get_by_label_contains("gang-deadlock.ron").click();
     h.run_ok();
     h.get_by_label("Open").click();
