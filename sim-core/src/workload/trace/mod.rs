@@ -623,9 +623,13 @@ fn parse_file(path: &Path, format: TraceFormat) -> Result<Parsed, FileError> {
                     carry.extend_from_slice(&piece[end + 1..]);
                 }
                 Some(end) => {
-                    carry.extend_from_slice(&piece[..=end]);
+                    // The cut line, completed; then the piece's own lines,
+                    // without copying them.
+                    let first_end = piece.iter().position(|&b| b == b'\n').unwrap_or(end);
+                    carry.extend_from_slice(&piece[..=first_end]);
                     parse(&carry, &mut parsed);
                     carry.clear();
+                    parse(&piece[first_end + 1..=end], &mut parsed);
                     carry.extend_from_slice(&piece[end + 1..]);
                 }
             }
