@@ -22,8 +22,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use super::{
-    ImportOptions, ImportReport, MAX_TRACE_TEXT, Parsed, TraceFormat, TraceJob, check_options,
-    convert_records, parse_text, read_text,
+    ImportOptions, ImportReport, Parsed, TraceFormat, TraceJob, check_options, convert_records,
+    parse_file,
 };
 use crate::text::FileError;
 
@@ -80,8 +80,7 @@ impl TraceCache {
             Some(parsed) => parsed,
             None => {
                 self.files_read.fetch_add(1, Ordering::Relaxed);
-                let text = read_text(path, MAX_TRACE_TEXT)?;
-                let parsed = Arc::new(parse_text(&shown, &text, format)?);
+                let parsed = Arc::new(parse_file(path, format)?);
                 let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
                 entries.push((key, Arc::clone(&parsed)));
                 parsed

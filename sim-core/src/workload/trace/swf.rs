@@ -80,35 +80,66 @@ const FIX_LINE: &str = "repair the line (an unknown value is written -1), or com
 
 /// Parses an SWF text.
 pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
-    let mut header = SwfHeader::default();
     // A data line of the archive's logs is some 90 bytes long.
-    let mut jobs = Vec::with_capacity(text.len() / 80);
-    let mut names = Names::default();
-    for (index, line) in text.lines().enumerate() {
-        let line_no = index + 1;
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() {
-            continue;
+    let mut parser = Parser::with_capacity(text.len() / 80);
+    parser.lines(path, text)?;
+    Ok(parser.finish())
+}
+
+/// Parses an SWF text given in pieces of whole lines, as it is read.
+pub(crate) struct Parser {
+    header: SwfHeader,
+    jobs: Vec<RawJob>,
+    names: Names,
+    /// Lines read so far.
+    lines: usize,
+}
+
+impl Parser {
+    /// A parser with room for `jobs` records.
+    pub fn with_capacity(jobs: usize) -> Self {
+        Parser {
+            header: SwfHeader::default(),
+            jobs: Vec::with_capacity(jobs),
+            names: Names::default(),
+            lines: 0,
         }
-        if let Some(rest) = trimmed.strip_prefix(';') {
-            let rest_offset = line.len() - rest.len();
-            header_line(path, line_no, line, rest, rest_offset, &mut header)?;
-            continue;
-        }
-        let values = match fast_values(line) {
-            Some(values) => values,
-            None => values(path, line_no, line)?,
-        };
-        jobs.push(names.job(line_no, values));
     }
-    Ok(Parsed {
-        jobs,
-        header,
-        size_in_processors: true,
-        sizes_from_cpus: false,
-        steps_skipped: 0,
-        no_size_reason: "size <= 0",
-    })
+
+    /// Parses the next lines of the text: `text` holds whole lines (only
+    /// the text's last may lack its line feed).
+    pub fn lines(&mut self, path: &str, text: &str) -> Result<(), FileError> {
+        for line in text.lines() {
+            self.lines += 1;
+            let line_no = self.lines;
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() {
+                continue;
+            }
+            if let Some(rest) = trimmed.strip_prefix(';') {
+                let rest_offset = line.len() - rest.len();
+                header_line(path, line_no, line, rest, rest_offset, &mut self.header)?;
+                continue;
+            }
+            let values = match fast_values(line) {
+                Some(values) => values,
+                None => values(path, line_no, line)?,
+            };
+            self.jobs.push(self.names.job(line_no, values));
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Parsed {
+        Parsed {
+            jobs: self.jobs,
+            header: self.header,
+            size_in_processors: true,
+            sizes_from_cpus: false,
+            steps_skipped: 0,
+            no_size_reason: "size <= 0",
+        }
+    }
 }
 
 /// Reads one `; Key: value` line into the header; other comments are
@@ -264,51 +295,102 @@ fn values(path: &str, line_no: usize, line: &str) -> Result<[i64; 18], FileError
 }
 
 /// The fast path of [`values`]: `None` unless the line has exactly 18
-/// fields, each read by [`plain_field`] or else by [`field`], and a job
-/// number >= 0; the general path then decides (and reports the error).
+/// fields, each a plain integer `-?[0-9]{1,18}` (read in the same pass
+/// that finds it), a plain real where a real may be ([`plain_real`]), or
+/// else read by [`field`]; and a job number >= 0. The general path then
+/// decides (and reports the error).
 fn fast_values(line: &str) -> Option<[i64; 18]> {
     let bytes = line.as_bytes();
+    let n = bytes.len();
     let mut values = [0i64; 18];
     let mut at = 0;
     for (value, &(_, kind)) in values.iter_mut().zip(&FIELDS) {
-        while bytes.get(at)?.is_ascii_whitespace() {
+        while at < n && bytes[at].is_ascii_whitespace() {
             at += 1;
         }
+        if at == n {
+            return None;
+        }
         let start = at;
-        while at < bytes.len() && !bytes[at].is_ascii_whitespace() {
+        let negative = bytes[at] == b'-';
+        at += usize::from(negative);
+        let digits_start = at;
+        let mut plain: i64 = 0;
+        // Eight bytes at a time where the line has them: most fields are
+        // read without a byte loop (and its mispredicted exit).
+        if let Some(word) = bytes.get(at..at + 8) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            let digits = leading_digits(word);
+            if digits > 0 {
+                plain = digits_value(word << (64 - 8 * digits)) as i64;
+                at += digits;
+            }
+        }
+        while at < n {
+            let digit = bytes[at].wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            // Wraps only past 18 digits, which are not taken below.
+            plain = plain.wrapping_mul(10).wrapping_add(i64::from(digit));
+            at += 1;
+        }
+        let digits = at - digits_start;
+        if (at == n || bytes[at].is_ascii_whitespace()) && (1..=18).contains(&digits) {
+            let plain = if negative { -plain } else { plain };
+            *value = match kind {
+                Kind::Seconds => plain.checked_mul(NS_PER_SEC as i64)?,
+                Kind::Whole => plain,
+                Kind::Real => 0,
+            };
+            continue;
+        }
+        while at < n && !bytes[at].is_ascii_whitespace() {
             at += 1;
         }
         // Tokens end at ASCII bytes, so both ends are character boundaries.
-        *value = plain_field(&bytes[start..at], kind).or_else(|| field(&line[start..at], kind))?;
+        let token = &bytes[start..at];
+        *value = match kind {
+            Kind::Real => plain_real(token).or_else(|| field(&line[start..at], kind))?,
+            _ => field(&line[start..at], kind)?,
+        };
     }
     let rest_is_blank = bytes[at..].iter().all(u8::is_ascii_whitespace);
     (rest_is_blank && values[0] >= 0).then_some(values)
 }
 
-/// A field written as a plain integer `-?[0-9]{1,18}`, read as [`field`]
-/// reads it; `None` for anything else.
-fn plain_field(token: &[u8], kind: Kind) -> Option<i64> {
-    let (negative, digits) = match token.split_first()? {
-        (b'-', digits) => (true, digits),
-        _ => (false, token),
-    };
-    if digits.is_empty() || digits.len() > 18 {
-        return None;
-    }
-    let mut value: i64 = 0;
-    for &b in digits {
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            return None;
-        }
-        value = value * 10 + i64::from(digit);
-    }
-    let value = if negative { -value } else { value };
-    match kind {
-        Kind::Seconds => value.checked_mul(NS_PER_SEC as i64),
-        Kind::Whole => Some(value),
-        Kind::Real => Some(0),
-    }
+/// How many ASCII digits the bytes of `word` (little-endian: the first
+/// byte lowest) start with, 0 to 8.
+fn leading_digits(word: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Each byte minus '0'; a byte below '0' wraps above 0x7f and borrows
+    // from the bytes after it only, which no longer count.
+    let x = word.wrapping_sub(ONES * u64::from(b'0'));
+    // The high bit of each byte that is not 0..=9 (the carry of the
+    // addition, too, only reaches bytes after a non-digit).
+    let not_digit = (x.wrapping_add(ONES * 0x76) | x) & (ONES * 0x80);
+    (not_digit.trailing_zeros() / 8) as usize
+}
+
+/// The value of the 8 ASCII digits of `word`, its first byte (lowest)
+/// the most significant; bytes 0 count as zeros (a shorter number is
+/// shifted up to its last byte).
+fn digits_value(word: u64) -> u64 {
+    let word = word & 0x0f0f_0f0f_0f0f_0f0f;
+    let word = ((word & 0x0f00_0f00_0f00_0f00) >> 8) + (word & 0x000f_000f_000f_000f) * 10;
+    let word = ((word & 0x00ff_0000_00ff_0000) >> 16) + (word & 0x0000_00ff_0000_00ff) * 100;
+    ((word & 0x0000_ffff_0000_0000) >> 32) + (word & 0x0000_0000_0000_ffff) * 10_000
+}
+
+/// A real number written `-?[0-9]{1,18}.[0-9]{1,18}`, read as [`field`]
+/// reads it (any such number is finite, and stored as 0); `None` for
+/// anything else.
+fn plain_real(token: &[u8]) -> Option<i64> {
+    let digits = token.strip_prefix(b"-").unwrap_or(token);
+    let dot = digits.iter().position(|&b| b == b'.')?;
+    let (whole, fraction) = (&digits[..dot], &digits[dot + 1..]);
+    let plain = |part: &[u8]| (1..=18).contains(&part.len()) && part.iter().all(u8::is_ascii_digit);
+    (plain(whole) && plain(fraction)).then_some(0)
 }
 
 /// The names of a trace's users, groups, queues and partitions, each built
@@ -417,6 +499,38 @@ fn field(token: &str, kind: Kind) -> Option<i64> {
                 .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
             let value: f64 = token.parse().ok()?;
             (plain && value.is_finite()).then_some(0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The eight-byte reader against a byte loop, over digit strings cut
+    /// at every length and followed by every kind of byte.
+    #[test]
+    fn eight_bytes_at_a_time_read_what_a_byte_loop_reads() {
+        for text in ["12345678", "90817263", "00000001", "99999999"] {
+            for len in 0..=8 {
+                for next in [b' ', b'\t', b'.', b'-', b'/', b':', b'a', 0x00, 0xff, b'0'] {
+                    let mut bytes = [b'7'; 8];
+                    bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
+                    if len < 8 {
+                        bytes[len] = next;
+                    }
+                    let word = u64::from_le_bytes(bytes);
+                    let expected = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+                    assert_eq!(leading_digits(word), expected, "{bytes:?}");
+                    if expected > 0 {
+                        let value: u64 = std::str::from_utf8(&bytes[..expected])
+                            .unwrap()
+                            .parse()
+                            .unwrap();
+                        assert_eq!(digits_value(word << (64 - 8 * expected)), value);
+                    }
+                }
+            }
         }
     }
 }

@@ -818,3 +818,61 @@ fn no_input_panics() {
         }
     }
 }
+
+#[test]
+fn a_file_parsed_as_it_is_read_gives_what_its_whole_text_gives() {
+    // Over 2 MiB of lines, so they come in several pieces and some line
+    // is cut by a piece's end; a byte-order mark, CRLF line ends, real
+    // numbers and a Latin-1 byte in a comment on the way.
+    let mut text = "\u{feff}; MaxProcs: 64\r\n; Computer: caf\u{e9}\n".to_string();
+    for i in 1..=30_000u64 {
+        text += &format!(
+            "{i} {} 5 {} 4 {}.25 -1 4 {} -1 1 {} {} -1 1 1 -1 -1{}",
+            i * 7,
+            10 + i % 50,
+            i % 9,
+            100 + i % 70,
+            i % 13,
+            i % 4,
+            if i % 3 == 0 { "\r\n" } else { "\n" }
+        );
+    }
+    let mut bytes = text.clone().into_bytes();
+    let latin1 = bytes.iter().position(|&b| b == 0xc3).expect("the e-acute");
+    bytes.splice(latin1..latin1 + 2, [0xe9]);
+    let lossy = String::from_utf8_lossy(&bytes).into_owned();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(&bytes).expect("compresses");
+    let gz = TempFile::new("pieces.swf.gz", &encoder.finish().expect("compresses"));
+    let plain = TempFile::new("pieces.swf", &bytes);
+    let options = ImportOptions::default();
+    let whole = import_str("x", &lossy, TraceFormat::Swf, &options).expect("text");
+    assert_eq!(whole.0.len(), 30_000);
+    assert_eq!(whole.1.header.computer.as_deref(), Some("caf\u{fffd}"));
+    assert_eq!(
+        import_file(&gz.0, TraceFormat::Swf, &options).unwrap(),
+        whole
+    );
+    assert_eq!(
+        import_file(&plain.0, TraceFormat::Swf, &options).unwrap(),
+        whole
+    );
+
+    // A bad line far in: the same error, at the same line and column.
+    let bad = lossy.replacen("29000 203000 5", "29000 203000 5x", 1);
+    let expected = import_str("x", &bad, TraceFormat::Swf, &options).unwrap_err();
+    let file = TempFile::new("pieces-bad.swf", bad.as_bytes());
+    let err = import_file(&file.0, TraceFormat::Swf, &options).unwrap_err();
+    assert_eq!((err.line, err.column), (expected.line, expected.column));
+    assert_eq!(err.message, expected.message);
+    assert!(err.line > 29_000, "{err}");
+    // A damaged gzip stream is reported as such, even after a bad line.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bad.as_bytes()).expect("compresses");
+    let mut damaged = encoder.finish().expect("compresses");
+    let end = damaged.len() - 8;
+    damaged[end - 100..end].fill(0);
+    let file = TempFile::new("pieces-damaged.swf.gz", &damaged);
+    let err = import_file(&file.0, TraceFormat::Swf, &options).unwrap_err();
+    assert!(err.message.contains("gzip"), "{err}");
+}
