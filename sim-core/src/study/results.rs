@@ -124,6 +124,21 @@ pub fn read_results(dir: &Path) -> Result<StudyResults, ReadError> {
 }
 
 impl StudyResults {
+    /// The base scenario's file from the current directory: as recorded
+    /// when it is there (the reader runs where the study ran), else found
+    /// from an ancestor of the results directory (a study run in `DIR`
+    /// writes to `DIR/out/NAME` unless told otherwise), else as recorded.
+    pub fn scenario_path(&self) -> PathBuf {
+        let recorded = Path::new(&self.scenario);
+        if recorded.is_file() || recorded.is_absolute() {
+            return recorded.to_path_buf();
+        }
+        (self.dir.ancestors().skip(1))
+            .map(|dir| dir.join(recorded))
+            .find(|candidate| candidate.is_file())
+            .unwrap_or_else(|| recorded.to_path_buf())
+    }
+
     /// The overrides that re-run replication `replication` of point
     /// `point` with `scenario::load_file(results.scenario, ...)`: the
     /// point's own and its seed.

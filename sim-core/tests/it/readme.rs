@@ -6,7 +6,7 @@
 
 use std::fs;
 
-use crate::support::{clustersim, path, stderr, stdout};
+use crate::support::{clustersim, path, stderr, stdout, with_commas};
 
 /// A sample: the command's arguments and the block's lines after it.
 struct Sample {
@@ -116,19 +116,6 @@ fn commands_split_into_words_as_a_shell_would() {
             "x=Exponential(mean: \"2h\")"
         ]
     );
-}
-
-/// `1000000` as `1,000,000`, as the README writes numbers.
-fn with_commas(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[test]

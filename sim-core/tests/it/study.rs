@@ -730,3 +730,29 @@ fn a_baseline_by_value_pairs_each_point_with_its_counterpart() {
     assert!(rows[0].starts_with("2,Easy,4,wait_s.mean,0,5,"), "{table}");
     assert!(rows[1].starts_with("3,Easy,6,wait_s.mean,1,5,"), "{table}");
 }
+
+/// A study's results record its scenario relative to the directory the
+/// study ran from; a reader elsewhere (this test runs in sim-core/) finds
+/// it from the results directory's ancestors.
+#[test]
+fn readers_elsewhere_find_the_scenario_from_the_results_directory() {
+    let out = "target/it-study-scenario-path";
+    let done = clustersim(&[
+        "study",
+        "sim-core/tests/studies/e2e.ron",
+        "--out",
+        out,
+        "-q",
+        "--fresh",
+    ]);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let results = study::read_results(&path(out)).unwrap();
+    let recorded = Path::new(&results.scenario);
+    assert!(recorded.is_relative(), "{}", results.scenario);
+    assert!(!recorded.is_file(), "the test runs where the study did not");
+    let found = results.scenario_path();
+    assert_eq!(
+        fs::canonicalize(&found).unwrap(),
+        fs::canonicalize(path("scenarios/quickstart.ron")).unwrap()
+    );
+}

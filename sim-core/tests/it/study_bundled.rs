@@ -11,20 +11,7 @@ use std::fs;
 
 use sim_core::study::{self, RESULT_FILES, Rule, RunOptions};
 
-use crate::support::{STUDIES, path, ron_files, scratch, workspace_root};
-
-/// `1234567` as `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::support::{STUDIES, path, ron_files, scratch, with_commas, workspace_root};
 
 /// The study files: `scenarios/studies/*.ron`, not the base scenarios in
 /// its subdirectories.
@@ -61,8 +48,8 @@ fn every_bundled_study_loads_cleanly_and_its_comment_states_its_runs() {
         );
         let points = loaded.study.points.len() as u64;
         let runs = match loaded.study.rule {
-            Rule::Fixed(n) => format!("{} runs", thousands(points * n)),
-            Rule::Until { max, .. } => format!("at most {} runs", thousands(points * max)),
+            Rule::Fixed(n) => format!("{} runs", with_commas(points * n)),
+            Rule::Until { max, .. } => format!("at most {} runs", with_commas(points * max)),
         };
         let flat = comment.replace('\n', " ");
         assert!(

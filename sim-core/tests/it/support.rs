@@ -94,3 +94,16 @@ pub fn ron_files(dir: &str) -> Vec<String> {
     files.sort();
     files
 }
+
+/// `1000000` as `1,000,000`, as the README writes numbers.
+pub fn with_commas(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

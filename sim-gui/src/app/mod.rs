@@ -271,7 +271,7 @@ impl ViewerApp {
             return;
         };
         let source = Source::Scenario {
-            path: PathBuf::from(&results.scenario),
+            path: results.scenario_path(),
             overrides: overrides.into_iter().map(|s| s.argument).collect(),
         };
         self.open(source);

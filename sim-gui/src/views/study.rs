@@ -309,11 +309,11 @@ fn header_ui(ui: &mut egui::Ui, view: &mut StudyView, results: &StudyResults) {
             results.dir.display()
         ));
     });
-    if !Path::new(&results.scenario).is_file() {
+    if !results.scenario_path().is_file() {
         ui.colored_label(
             ui.visuals().warn_fg_color,
             format!(
-                "{} is not found from here ({}): replications cannot be opened; start the viewer in the directory the study ran from",
+                "{} is not found from here ({}) nor from the results' parent directories: replications cannot be opened; start the viewer in the directory the study ran from",
                 results.scenario,
                 std::env::current_dir().map_or_else(|_| "?".into(), |d| d.display().to_string())
             ),
