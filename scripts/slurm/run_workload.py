@@ -55,11 +55,20 @@ def main():
     env = dict(os.environ, SLURM_TIME_FORMAT="%s")
     listing = subprocess.run(["squeue", "-h", "-t", "all", "-o", "%i|%j|%V|%S|%e|%T|%N"],
                              check=True, capture_output=True, text=True, env=env).stdout
+    rows = [line.split("|") for line in listing.splitlines()]
+    rows = [r for r in rows if r[0] in ids]
+    # slurmctld stamps a submission with its own clock in whole seconds; a
+    # virtual machine's clock can step back under us, and a job then shows
+    # a submit time before t=0. Every time is then measured from that
+    # submission instead (the times relative to one another are what the
+    # comparison uses), and said.
+    earliest = min((int(r[2]) for r in rows), default=t0)
+    if earliest < t0:
+        print(f"run_workload.py: slurmctld recorded a submission {t0 - earliest} s before t=0 "
+              f"(the clock stepped back?); t=0 moved to it", file=sys.stderr)
+        t0 = earliest
     records = []
-    for line in listing.splitlines():
-        jid, name, submit, start, end, state, nodes = line.split("|")
-        if jid not in ids:
-            continue
+    for jid, name, submit, start, end, state, nodes in rows:
         records.append((int(jid), name, int(submit) - t0, int(start) - t0, int(end) - t0, state,
                         nodes.replace(",", " ")))
     if len(records) != len(jobs):
