@@ -171,9 +171,15 @@ fn bad(e: launch::LaunchError) -> Failure {
 }
 
 /// Writes `files` (name, text) into `dir`, the scripts executable.
-fn write_files(dir: &Path, files: &[(&str, &str)], out: &mut dyn Write) -> Result<(), Failure> {
+/// Writes `texts[i]` to `dir/names[i]` (scripts executable), saying so.
+fn write_files(
+    dir: &Path,
+    names: &[&str; 3],
+    texts: [&String; 3],
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
     fs::create_dir_all(dir).map_err(|e| out_failure("cannot create the directory", dir, e))?;
-    for (name, text) in files {
+    for (name, text) in names.iter().zip(texts) {
         let path = dir.join(name);
         fs::write(&path, text).map_err(|e| out_failure("cannot write", &path, e))?;
         if name.ends_with(".sh") || name.ends_with(".sbatch") {
@@ -218,12 +224,7 @@ pub fn slurm(args: SlurmArgs, out: &mut dyn Write) -> Result<(), Failure> {
     };
     let scripts = launch::slurm_scripts(&launch, &options).map_err(bad)?;
     let texts = [&scripts.array, &scripts.merge, &scripts.submit];
-    let files: Vec<(&str, &str)> = SLURM_FILES
-        .iter()
-        .copied()
-        .zip(texts.map(String::as_str))
-        .collect();
-    write_files(&dir, &files, out)?;
+    write_files(&dir, &SLURM_FILES, texts, out)?;
     let submit = dir.join("submit.sh");
     if !args.submit {
         writeln!(
@@ -274,12 +275,7 @@ pub fn k8s(args: K8sArgs, out: &mut dyn Write) -> Result<(), Failure> {
     };
     let manifests = launch::k8s_manifests(&launch, &options).map_err(bad)?;
     let texts = [&manifests.job, &manifests.merge_job, &manifests.run];
-    let files: Vec<(&str, &str)> = K8S_FILES
-        .iter()
-        .copied()
-        .zip(texts.map(String::as_str))
-        .collect();
-    write_files(&dir, &files, out)?;
+    write_files(&dir, &K8S_FILES, texts, out)?;
     writeln!(
         out,
         "run with: bash {}\n(the Indexed Job {} of {} shards with image {}, results on the claim {}; then the Job {}, which merges them)",
