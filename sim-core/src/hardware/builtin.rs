@@ -89,6 +89,12 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             memory_bandwidth: Bandwidth::gbytes_per_s(3_350),
             // "Interconnect: NVLink: 900GB/s".
             nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(900)),
+            // Third-generation NVSwitch (HGX/DGX H100) reduces in the switch:
+            // "Third-generation NVIDIA NVSwitch supports ... SHARP in-network
+            // computing, previously only available on InfiniBand" (NVIDIA
+            // Hopper architecture page, nvidia.com/en-us/technologies/
+            // hopper-architecture/); NCCL runs it as NVLS.
+            nvlink_sharp: true,
             // "Max thermal design power (TDP) Up to 700W (configurable)".
             tdp_watts: 700,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
@@ -120,6 +126,10 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             memory_bandwidth: Bandwidth::gbytes_per_s(4_800),
             // "Interconnect: NVIDIA NVLink: 900GB/s".
             nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(900)),
+            // Same third-generation NVSwitch baseboard as H100 (Hopper
+            // architecture page: "2X increase in all-reduce throughput within
+            // eight H200 or H100 GPU servers" from NVSwitch SHARP).
+            nvlink_sharp: true,
             // "Max Thermal Design Power (TDP) Up to 700W (configurable)".
             tdp_watts: 700,
             // Indicative: RunPod public price page (runpod.io/pricing), H200
@@ -150,6 +160,10 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             memory_bandwidth: Bandwidth::gbytes_per_s(2_039),
             // "Interconnect: NVLink: 600GB/s".
             nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(600)),
+            // Second-generation NVSwitch (HGX A100) has no SHARP engines: NVLink
+            // SHARP came with the third generation (Hopper architecture
+            // page).
+            nvlink_sharp: false,
             // "Max Thermal Design Power (TDP) 400W".
             tdp_watts: 400,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
@@ -178,6 +192,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             memory_bandwidth: Bandwidth::gbytes_per_s(1_555),
             // "Interconnect: NVLink: 600GB/s".
             nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(600)),
+            // Second-generation NVSwitch: no NVLink SHARP (as A100 80GB).
+            nvlink_sharp: false,
             // "Max Thermal Design Power (TDP) 400W".
             tdp_watts: 400,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
@@ -209,6 +225,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // "Interconnect Interface PCIe Gen4 x16: 64GB/s bidirectional";
             // no NVLink.
             nvlink_bandwidth: None,
+            // No NVLink, so no NVSwitch and no NVLink SHARP.
+            nvlink_sharp: false,
             // "Max Power Consumption 350W".
             tdp_watts: 350,
             // Indicative: RunPod public price page (runpod.io/pricing), L40S
@@ -246,6 +264,10 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // HGX B200: "5th Generation NVLink: 1.8TB/s" per GPU (DGX B200:
             // "14.4 TB/s aggregate bandwidth" for eight).
             nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(1_800)),
+            // Fifth-generation NVLink Switch: "each NVLink Switch has engines
+            // for NVIDIA SHARP for in-network reductions and multicast
+            // acceleration" (nvidia.com/en-us/data-center/nvlink/).
+            nvlink_sharp: true,
             // HGX B200: "Max Thermal Design Power (TDP) Configurable up to
             // 1,000W"; nvidia-smi on DGX/HGX B200 shows a 1000 W cap.
             tdp_watts: 1_000,
@@ -277,6 +299,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             memory_bandwidth: Bandwidth::gbytes_per_s(1_008),
             // GeForce RTX 40 series has no NVLink.
             nvlink_bandwidth: None,
+            // No NVLink, so no NVLink SHARP.
+            nvlink_sharp: false,
             // Whitepaper table: TGP (Total Graphics Power) 450 W.
             tdp_watts: 450,
             // Indicative: RunPod public price page (runpod.io/pricing), RTX
@@ -307,6 +331,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // compute).
             compute_nics: 8,
             nic_bandwidth: Bandwidth::gbps(400),
+            // NVSwitches on the 8-GPU baseboard: one node per NVLink domain.
+            nvlink_domain_nodes: 1,
             // "Dual Intel Xeon Platinum 8480C Processors, 112 Cores total".
             cpu_cores: 112,
             // "System Memory 2TB" (32x 64GB DIMMs, so binary).
@@ -336,6 +362,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // with 56 cores each, "2 TB" as "32x 64GB".
             compute_nics: 8,
             nic_bandwidth: Bandwidth::gbps(400),
+            // NVSwitches on the 8-GPU baseboard: one node per NVLink domain.
+            nvlink_domain_nodes: 1,
             // "Dual Intel Xeon Platinum 8480C Processors, 112 Cores total".
             cpu_cores: 112,
             // "System Memory 2TB" (32x 64GB DIMMs).
@@ -359,6 +387,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // storage and management, not counted here).
             compute_nics: 8,
             nic_bandwidth: Bandwidth::gbps(200),
+            // NVSwitches on the 8-GPU baseboard: one node per NVLink domain.
+            nvlink_domain_nodes: 1,
             // Datasheet: dual AMD Rome (EPYC) 7742, 128 cores total, 2.25 GHz
             // base, 3.4 GHz max boost.
             cpu_cores: 128,
@@ -396,6 +426,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // split is our reading of the "-200" (per-GPU) suffix.
             compute_nics: 4,
             nic_bandwidth: Bandwidth::gbps(400),
+            // No NVLink: the node's GPUs meet over PCIe; a domain of one node.
+            nvlink_domain_nodes: 1,
             // MLPerf system description: 2x "Intel(R) Xeon(R) Platinum
             // 8462Y+", "host_processor_core_count": 32 each.
             cpu_cores: 64,

@@ -10,7 +10,14 @@
 //! - model names are unique within a catalog;
 //! - every node of a [`Cluster`] has between 1 and [`MAX_GPUS_PER_NODE`] GPUs
 //!   and refers to a GPU model present in the catalog it was built from;
-//! - node ids are dense `0..node_count` in group order, so they index arrays.
+//! - node ids are dense `0..node_count` in group order, so they index arrays;
+//! - NVLink domains: the nodes of a group are cut, in id order, into
+//!   consecutive domains of [`NodeModel::nvlink_domain_nodes`] nodes (1 for
+//!   8-GPU HGX/DGX servers, 18 compute trays for a GB200/GB300 NVL72 rack).
+//!   When the group's node count is not a multiple, the last domain is a
+//!   partial rack, a smaller domain of its own (scenario validation warns).
+//!   A domain never spans two groups. See [`NodeGroup::nvlink_domain_of`],
+//!   [`Cluster::nvlink_domain`] and [`Cluster::nvlink_domains`].
 
 mod builtin;
 pub mod hostlist;
@@ -35,6 +42,11 @@ pub const MAX_TOTAL_NODES: u64 = 1_000_000;
 /// 8-GPU nodes.
 pub const MAX_TOTAL_GPUS: u64 = 8 * MAX_TOTAL_NODES;
 
+/// Largest NVLink domain, in nodes: NVLink 5's switch system connects at
+/// most 576 GPUs in one domain (NVIDIA, "NVLink and NVLink Switch",
+/// nvidia.com/en-us/data-center/nvlink/), and a node has at least one GPU.
+pub const MAX_NVLINK_DOMAIN_NODES: u32 = 576;
+
 /// A GPU model. Throughputs are dense (no structured sparsity) peaks.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GpuModel {
@@ -57,6 +69,12 @@ pub struct GpuModel {
     /// NVLink bandwidth per GPU, both directions summed, as NVIDIA quotes
     /// it. `None` for GPUs without NVLink.
     pub nvlink_bandwidth: Option<Bandwidth>,
+    /// NVLink SHARP (NVLS): the NVSwitches this GPU is built with reduce
+    /// in the switch (third-generation NVSwitch, Hopper HGX/DGX, and later).
+    /// A property of the GPU's NVSwitch generation, not of its NVLink
+    /// bandwidth: the H800 has it at 400 GB/s; A100/A800 and PCIe cards do
+    /// not. `false` for a model a scenario adds without saying.
+    pub nvlink_sharp: bool,
     /// Board power limit (TDP / TGP).
     pub tdp_watts: u32,
     /// An indicative on-demand cloud price per GPU-hour.
@@ -89,6 +107,11 @@ pub struct NodeModel {
     pub compute_nics: u32,
     /// Data rate of each compute NIC.
     pub nic_bandwidth: Bandwidth,
+    /// How many consecutive nodes of a group share one NVLink/NVSwitch
+    /// domain: 1 for 8-GPU HGX/DGX servers (NVSwitches on the baseboard),
+    /// 18 for the 4-GPU compute trays of a GB200/GB300 NVL72 rack (NVLink
+    /// switch trays in the rack). 1..=[`MAX_NVLINK_DOMAIN_NODES`].
+    pub nvlink_domain_nodes: u32,
     pub cpu_cores: u32,
     pub host_memory: Bytes,
     /// Maximum system power draw.
@@ -171,6 +194,54 @@ pub struct NodeGroup {
     pub node_count: u32,
 }
 
+impl NodeGroup {
+    /// Nodes per NVLink domain of this group (at least 1; the last domain
+    /// of the group may hold fewer, see [`NodeGroup::nvlink_domain_len`]).
+    pub fn nvlink_domain_nodes(&self) -> u32 {
+        self.node_model.nvlink_domain_nodes.max(1)
+    }
+
+    /// GPUs of a whole NVLink domain of this group: all of them reach each
+    /// other over NVLink. 8 for an HGX/DGX server, 72 for an NVL72 rack.
+    /// A parallel group (TP, EP) of at most this many GPUs placed in one
+    /// domain is intra-domain (NVLink), however many nodes it spans.
+    pub fn nvlink_domain_gpus(&self) -> u32 {
+        self.nvlink_domain_nodes() * self.gpus_per_node
+    }
+
+    /// Number of NVLink domains of this group, a partial last one counted.
+    pub fn nvlink_domain_count(&self) -> u32 {
+        self.node_count.div_ceil(self.nvlink_domain_nodes())
+    }
+
+    /// The domain (0-based within this group) of `node`, a node of this
+    /// group.
+    pub fn nvlink_domain_of(&self, node: NodeId) -> u32 {
+        debug_assert!(node >= self.first_node && node - self.first_node < self.node_count);
+        (node - self.first_node) / self.nvlink_domain_nodes()
+    }
+
+    /// Nodes of domain `domain` of this group: [`Self::nvlink_domain_nodes`]
+    /// except for a partial last rack.
+    pub fn nvlink_domain_len(&self, domain: u32) -> u32 {
+        let per = self.nvlink_domain_nodes();
+        self.node_count.saturating_sub(domain * per).min(per)
+    }
+
+    /// Node ids of domain `domain` of this group.
+    pub fn nvlink_domain_nodes_range(&self, domain: u32) -> std::ops::Range<NodeId> {
+        let start = self.first_node + domain * self.nvlink_domain_nodes();
+        start..start + self.nvlink_domain_len(domain)
+    }
+}
+
+/// One NVLink domain of a cluster: a group and the domain's index in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct NvlinkDomain {
+    pub group: u32,
+    pub index: u32,
+}
+
 /// The concrete machine a run simulates.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {
@@ -221,6 +292,36 @@ impl Cluster {
 
     pub fn group_of(&self, node: NodeId) -> &NodeGroup {
         &self.groups[self.nodes[node as usize].group as usize]
+    }
+
+    /// The NVLink domain `node` belongs to.
+    pub fn nvlink_domain(&self, node: NodeId) -> NvlinkDomain {
+        let group = self.nodes[node as usize].group;
+        NvlinkDomain {
+            group,
+            index: self.groups[group as usize].nvlink_domain_of(node),
+        }
+    }
+
+    /// Whether two nodes reach each other over NVLink (same domain).
+    pub fn same_nvlink_domain(&self, a: NodeId, b: NodeId) -> bool {
+        self.nvlink_domain(a) == self.nvlink_domain(b)
+    }
+
+    /// Whether any NVLink domain spans more than one node.
+    pub fn has_multi_node_nvlink_domains(&self) -> bool {
+        self.groups
+            .iter()
+            .any(|g| g.nvlink_domain_nodes() > 1 && g.node_count > 1)
+    }
+
+    /// Every NVLink domain's node ids, in id order (domains partition the
+    /// nodes).
+    pub fn nvlink_domains(&self) -> Vec<std::ops::Range<NodeId>> {
+        self.groups
+            .iter()
+            .flat_map(|g| (0..g.nvlink_domain_count()).map(|d| g.nvlink_domain_nodes_range(d)))
+            .collect()
     }
 }
 
@@ -312,5 +413,88 @@ mod tests {
         assert_eq!(cluster.nodes[2].name, "b-000");
         assert_eq!(cluster.group_of(4).name, "b");
         assert_eq!(cluster.total_gpus(), 40);
+    }
+
+    /// A group of `count` nodes of 4 GPUs, `domain` nodes per NVLink domain.
+    fn rack_group(name: &str, count: u32, domain: u32) -> NodeGroup {
+        let catalog = Catalog::builtin();
+        let mut node_model = catalog.node("DGX-H100").unwrap().clone();
+        node_model.gpus_per_node = 4;
+        node_model.nvlink_domain_nodes = domain;
+        let gpu_model = catalog.gpu(&node_model.gpu_model).unwrap().clone();
+        NodeGroup {
+            name: name.into(),
+            gpus_per_node: 4,
+            node_model,
+            gpu_model,
+            first_node: 0,
+            node_count: count,
+        }
+    }
+
+    #[test]
+    fn nvlink_domains_cut_a_group_into_consecutive_racks_with_a_partial_last() {
+        // 8 single-node domains, then 40 trays of 18 per rack: 18 + 18 + 4.
+        let cluster =
+            Cluster::from_groups(vec![rack_group("hgx", 8, 1), rack_group("nvl", 40, 18)]);
+        let nvl = &cluster.groups[1];
+        assert_eq!(nvl.first_node, 8);
+        assert_eq!(nvl.nvlink_domain_gpus(), 72);
+        assert_eq!(nvl.nvlink_domain_count(), 3);
+        assert_eq!(nvl.nvlink_domain_of(8), 0);
+        assert_eq!(nvl.nvlink_domain_of(25), 0);
+        assert_eq!(nvl.nvlink_domain_of(26), 1);
+        assert_eq!(nvl.nvlink_domain_of(47), 2);
+        assert_eq!(nvl.nvlink_domain_len(2), 4, "partial last rack");
+        assert_eq!(nvl.nvlink_domain_nodes_range(1), 26..44);
+        assert_eq!(cluster.groups[0].nvlink_domain_gpus(), 4);
+        let domains = cluster.nvlink_domains();
+        assert_eq!(domains.len(), 8 + 3);
+        assert_eq!(domains[7], 7..8);
+        assert_eq!(domains[8], 8..26);
+        assert_eq!(domains[10], 44..48);
+        // Domains partition the nodes.
+        let covered: u32 = domains.iter().map(|r| r.end - r.start).sum();
+        assert_eq!(covered as usize, cluster.node_count());
+        assert!(cluster.same_nvlink_domain(8, 25));
+        assert!(!cluster.same_nvlink_domain(25, 26));
+        assert!(
+            !cluster.same_nvlink_domain(7, 8),
+            "a domain never spans groups"
+        );
+        assert_eq!(
+            cluster.nvlink_domain(30),
+            NvlinkDomain { group: 1, index: 1 }
+        );
+        assert!(cluster.has_multi_node_nvlink_domains());
+        let hgx_only = Cluster::from_groups(vec![rack_group("hgx", 8, 1)]);
+        assert!(!hgx_only.has_multi_node_nvlink_domains());
+    }
+
+    #[test]
+    fn nvlink_sharp_is_a_catalog_property_not_a_bandwidth_threshold() {
+        let c = Catalog::builtin();
+        for (gpu, nvls) in [
+            ("H100-SXM-80GB", true),
+            ("H200-SXM-141GB", true),
+            ("B200", true),
+            ("A100-SXM-80GB", false),
+            ("A100-SXM-40GB", false),
+            ("L40S", false),
+            ("RTX-4090", false),
+        ] {
+            assert_eq!(c.gpu(gpu).unwrap().nvlink_sharp, nvls, "{gpu}");
+        }
+        for n in &c.nodes {
+            assert!(n.nvlink_domain_nodes >= 1, "{}", n.name);
+        }
+        // No GPU claims NVLS without NVLink.
+        for g in &c.gpus {
+            assert!(
+                !g.nvlink_sharp || g.nvlink_bandwidth.is_some(),
+                "{}",
+                g.name
+            );
+        }
     }
 }

@@ -238,3 +238,91 @@ fn a_new_model_left_out_for_a_misspelling_is_not_reported_again() {
     assert_eq!(err.diagnostics.len(), 1, "{err}");
     assert_eq!(err.first().path.as_deref(), Some("catalog.gpus[0].memory"));
 }
+
+#[test]
+fn nvlink_sharp_and_nvlink_domains_are_overridable_in_the_catalog() {
+    let text = MINIMAL
+        .replace(
+            "seed: 3,",
+            r#"seed: 3,
+    catalog: (
+        gpus: [
+            (name: "A100-SXM-80GB", nvlink_sharp: true),
+            (name: "X1", memory: "96GiB", memory_bandwidth: "4TB/s", tdp_watts: 700,
+             price_per_gpu_hour: "$2.00", nvlink_bandwidth: "900GB/s"),
+        ],
+        nodes: [
+            (name: "DGX-A100", nvlink_domain_nodes: 2),
+            (name: "X1-4", gpu_model: "X1", gpus_per_node: 4, compute_nics: 4,
+             nic_bandwidth: "400Gbps", max_power_watts: 5000),
+        ],
+    ),"#,
+        )
+        .replace(
+            r#"(name: "a", count: 2, node_model: "DGX-A100")"#,
+            r#"(name: "a", count: 2, node_model: "DGX-A100"), (name: "x", count: 3, node_model: "X1-4")"#,
+        );
+    let loaded = load_str("m.ron", &text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let s = loaded.scenario;
+    assert!(s.catalog.gpu("A100-SXM-80GB").unwrap().nvlink_sharp);
+    assert!(
+        !s.catalog.gpu("X1").unwrap().nvlink_sharp,
+        "new models default to no NVLS"
+    );
+    assert!(!s.catalog.gpu("A100-SXM-40GB").unwrap().nvlink_sharp);
+    let a = &s.cluster.groups[0];
+    assert_eq!(a.nvlink_domain_nodes(), 2);
+    assert_eq!(a.nvlink_domain_gpus(), 16);
+    assert!(s.cluster.same_nvlink_domain(0, 1));
+    assert_eq!(
+        s.cluster.groups[1].nvlink_domain_nodes(),
+        1,
+        "new nodes: one per domain"
+    );
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}
+
+#[test]
+fn a_partial_last_nvlink_domain_runs_with_a_warning() {
+    let text = MINIMAL.replace(
+        r#"(name: "a", count: 2, node_model: "DGX-A100")"#,
+        r#"(name: "a", count: 20, node_model: "DGX-A100")"#,
+    );
+    let text = text.replace(
+        "seed: 3,",
+        r#"seed: 3, catalog: (nodes: [(name: "DGX-A100", nvlink_domain_nodes: 18)]),"#,
+    );
+    let loaded = load_str("m.ron", &text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.scenario.cluster.groups[0].nvlink_domain_len(1), 2);
+    assert_eq!(loaded.warnings.len(), 1);
+    let w = &loaded.warnings[0];
+    assert_eq!(w.path.as_deref(), Some("cluster.node_groups[0].count"));
+    assert!(
+        w.message.contains("partial rack of 2 nodes"),
+        "{}",
+        w.message
+    );
+}
+
+#[test]
+fn nvlink_sharp_without_nvlink_and_an_empty_domain_are_errors() {
+    let text = MINIMAL.replace(
+        "seed: 3,",
+        r#"seed: 3, catalog: (gpus: [(name: "L40S", nvlink_sharp: true)],
+                          nodes: [(name: "DGX-A100", nvlink_domain_nodes: 0)]),"#,
+    );
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    let paths: Vec<_> = err
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.path.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "catalog.gpus[0].nvlink_sharp",
+            "catalog.nodes[0].nvlink_domain_nodes"
+        ],
+        "{err}"
+    );
+}

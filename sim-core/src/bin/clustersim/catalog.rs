@@ -23,6 +23,23 @@ fn numbers_after_a_name<'a>(header: &[&'a str]) -> Vec<(&'a str, Align)> {
         .collect()
 }
 
+/// A node model's NVLink domain: its GPUs when the domain is the node,
+/// else GPUs and nodes of the whole domain (a rack); `-` when its GPU has
+/// no NVLink.
+fn nvlink_domain(catalog: &Catalog, n: &sim_core::hardware::NodeModel) -> String {
+    let nvlink = catalog.gpu(&n.gpu_model).and_then(|g| g.nvlink_bandwidth);
+    if nvlink.is_none() {
+        return "-".into();
+    }
+    let nodes = n.nvlink_domain_nodes.max(1);
+    let gpus = u64::from(nodes) * u64::from(n.gpus_per_node);
+    if nodes == 1 {
+        format!("{gpus} GPUs")
+    } else {
+        format!("{gpus} GPUs / {nodes} nodes")
+    }
+}
+
 pub fn print(scenario: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<(), Failure> {
     let catalog = match scenario {
         Some(path) => scenario::load_file(path, &[])?.scenario.catalog,
@@ -46,6 +63,7 @@ fn write_text(out: &mut dyn Write, catalog: &Catalog) -> io::Result<()> {
         "mem GiB",
         "mem GB/s",
         "NVLink GB/s",
+        "NVLS",
         "TDP W",
         "$/GPU-h",
     ]));
@@ -60,19 +78,22 @@ fn write_text(out: &mut dyn Write, catalog: &Catalog) -> io::Result<()> {
             format!("{:.0}", g.memory_bandwidth.as_gbytes_per_s_f64()),
             g.nvlink_bandwidth
                 .map_or("-".into(), |b| format!("{:.0}", b.as_gbytes_per_s_f64())),
+            if g.nvlink_sharp { "yes" } else { "-" }.to_string(),
             g.tdp_watts.to_string(),
             g.price_per_gpu_hour.to_string(),
         ]);
     }
     writeln!(
         out,
-        "GPU models (dense peak TFLOPS; NVLink both directions per GPU; indicative on-demand price)"
+        "GPU models (dense peak TFLOPS; NVLink both directions per GPU; NVLS: NVLink SHARP in the \
+         NVSwitch; indicative on-demand price)"
     )?;
     gpus.write(out)?;
     let mut nodes = Table::new(&numbers_after_a_name(&[
         "model",
         "GPU",
         "GPUs",
+        "NVLink domain",
         "compute NICs",
         "cores",
         "RAM GiB",
@@ -84,6 +105,7 @@ fn write_text(out: &mut dyn Write, catalog: &Catalog) -> io::Result<()> {
             n.name.clone(),
             n.gpu_model.clone(),
             n.gpus_per_node.to_string(),
+            nvlink_domain(catalog, n),
             format!("{} x {}", n.compute_nics, n.nic_bandwidth),
             n.cpu_cores.to_string(),
             format!("{:.0}", n.host_memory.as_gib_f64()),

@@ -99,6 +99,10 @@ pub struct GpuEntry {
     pub memory_bandwidth: Option<Written<Bandwidth>>,
     #[serde(default)]
     pub nvlink_bandwidth: Option<Written<Bandwidth>>,
+    /// NVLink SHARP (NVLS) in the NVSwitches (see
+    /// `hardware::GpuModel::nvlink_sharp`); `false` for a new model.
+    #[serde(default)]
+    pub nvlink_sharp: Option<bool>,
     #[serde(default)]
     pub tdp_watts: Option<u32>,
     #[serde(default)]
@@ -124,6 +128,10 @@ pub struct NodeEntry {
     pub compute_nics: Option<u32>,
     #[serde(default)]
     pub nic_bandwidth: Option<Written<Bandwidth>>,
+    /// Consecutive nodes sharing one NVLink domain (see
+    /// `hardware::NodeModel::nvlink_domain_nodes`); 1 for a new model.
+    #[serde(default)]
+    pub nvlink_domain_nodes: Option<u32>,
     #[serde(default)]
     pub cpu_cores: Option<u32>,
     #[serde(default)]

@@ -1,10 +1,18 @@
 //! The `catalog` section: GPU and node models added to the built-in
 //! catalog, or built-in ones amended field by field.
+//!
+//! Fields a new model may leave out take a conservative default:
+//! `nvlink_sharp` false, `nvlink_domain_nodes` 1 (one node per NVLink
+//! domain), `matmul_efficiency` the Hopper calibration. A GPU with
+//! `nvlink_sharp` needs NVLink (`nvlink_bandwidth`); a node's
+//! `nvlink_domain_nodes` is in 1..=[`MAX_NVLINK_DOMAIN_NODES`].
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::{Error, Issues, Misspelt};
-use crate::hardware::{Catalog, GpuModel, MAX_GPUS_PER_NODE, MAX_NICS_PER_NODE, NodeModel};
+use crate::hardware::{
+    Catalog, GpuModel, MAX_GPUS_PER_NODE, MAX_NICS_PER_NODE, MAX_NVLINK_DOMAIN_NODES, NodeModel,
+};
 use crate::text::did_you_mean;
 
 /// The models a scenario builds on: the built-in catalog plus its
@@ -26,7 +34,19 @@ impl Models {
             let path = index_path("catalog.gpus", i);
             let name = entry.name.clone();
             match gpu_from_entry(&path, entry, &models.catalog, issues) {
-                Ok(Some(model)) => models.catalog.upsert_gpu(model),
+                Ok(Some(model)) => {
+                    if model.nvlink_sharp && model.nvlink_bandwidth.is_none() {
+                        issues.error(Error {
+                            path: &field_path(&path, "nvlink_sharp"),
+                            message: &format!("`{}` has NVLink SHARP but no NVLink", model.name),
+                            found: "nvlink_sharp: true without nvlink_bandwidth",
+                            expected: "NVLink SHARP only on a GPU with NVLink",
+                            fix: "give nvlink_bandwidth (NVLink per GPU, both directions), \
+                                  or set nvlink_sharp: false",
+                        });
+                    }
+                    models.catalog.upsert_gpu(model)
+                }
                 Ok(None) => {}
                 Err(Misspelt) => models.left_out(name, |c, n| c.gpu(n).is_some()),
             }
@@ -191,6 +211,7 @@ fn gpu_from_entry(
             memory: memory.unwrap_or(b.memory),
             memory_bandwidth: memory_bandwidth.unwrap_or(b.memory_bandwidth),
             nvlink_bandwidth: nvlink_bandwidth.or(b.nvlink_bandwidth),
+            nvlink_sharp: e.nvlink_sharp.unwrap_or(b.nvlink_sharp),
             tdp_watts: e.tdp_watts.unwrap_or(b.tdp_watts),
             price_per_gpu_hour: price_per_gpu_hour.unwrap_or(b.price_per_gpu_hour),
             matmul_efficiency: e.matmul_efficiency.unwrap_or(b.matmul_efficiency),
@@ -233,6 +254,7 @@ fn gpu_from_entry(
         memory,
         memory_bandwidth,
         nvlink_bandwidth,
+        nvlink_sharp: e.nvlink_sharp.unwrap_or(false),
         tdp_watts,
         price_per_gpu_hour,
         matmul_efficiency: e
@@ -275,6 +297,20 @@ fn node_from_entry(
         });
         ok = false;
     }
+    if let Some(n) = e
+        .nvlink_domain_nodes
+        .filter(|&n| n == 0 || n > MAX_NVLINK_DOMAIN_NODES)
+    {
+        issues.error(Error {
+            path: &field_path(path, "nvlink_domain_nodes"),
+            message: &format!("an NVLink domain has between 1 and {MAX_NVLINK_DOMAIN_NODES} nodes"),
+            found: &n.to_string(),
+            expected: &format!("1..={MAX_NVLINK_DOMAIN_NODES}"),
+            fix: "give the nodes sharing one NVSwitch domain: 1 for 8-GPU HGX/DGX servers, \
+                  18 compute trays for a GB200/GB300 NVL72 rack",
+        });
+        ok = false;
+    }
     if e.max_power_watts == Some(0) {
         issues.error(Error {
             path: &field_path(path, "max_power_watts"),
@@ -303,6 +339,7 @@ fn node_from_entry(
             gpus_per_node: e.gpus_per_node.unwrap_or(b.gpus_per_node),
             compute_nics: e.compute_nics.unwrap_or(b.compute_nics),
             nic_bandwidth: nic_bandwidth.unwrap_or(b.nic_bandwidth),
+            nvlink_domain_nodes: e.nvlink_domain_nodes.unwrap_or(b.nvlink_domain_nodes),
             cpu_cores: e.cpu_cores.unwrap_or(b.cpu_cores),
             host_memory: host_memory.unwrap_or(b.host_memory),
             max_power_watts: e.max_power_watts.unwrap_or(b.max_power_watts),
@@ -339,6 +376,7 @@ fn node_from_entry(
         gpus_per_node: e.gpus_per_node.unwrap_or_default(),
         compute_nics: e.compute_nics.unwrap_or_default(),
         nic_bandwidth: nic_bandwidth.unwrap_or_default(),
+        nvlink_domain_nodes: e.nvlink_domain_nodes.unwrap_or(1),
         cpu_cores: e.cpu_cores.unwrap_or(0),
         host_memory: host_memory.unwrap_or_default(),
         max_power_watts: e.max_power_watts.unwrap_or_default(),

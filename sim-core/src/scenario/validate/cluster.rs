@@ -2,12 +2,14 @@
 //! at most [`MAX_TOTAL_NODES`] nodes and [`MAX_TOTAL_GPUS`] GPUs in all
 //! (checked before any node is made). A group's `hosts`, a Slurm host
 //! list, names its nodes as Slurm does (one name per node, unique over the
-//! cluster); without it nodes are `<group>-<index>`.
+//! cluster); without it nodes are `<group>-<index>`. A group whose count
+//! is not a multiple of its node model's `nvlink_domain_nodes` runs, its
+//! last NVLink domain a partial rack, with a warning.
 
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::catalog::{Models, gpus_per_node_in_range};
-use super::{Error, Issues, valid_label};
+use super::{Error, Issues, Warning, valid_label};
 use crate::hardware::hostlist::{self, HOSTLIST_EXPECTED};
 use crate::hardware::{Cluster, MAX_TOTAL_GPUS, MAX_TOTAL_NODES, NodeGroup};
 
@@ -121,6 +123,23 @@ pub(super) fn build_cluster(
         };
         let gpus_per_node = g.gpus_per_node.unwrap_or(node_model.gpus_per_node);
         ok &= gpus_per_node_in_range(&field_path(&path, "gpus_per_node"), gpus_per_node, issues);
+        let domain = node_model.nvlink_domain_nodes.max(1);
+        if g.count > 0 && g.count % domain != 0 {
+            issues.warning(Warning {
+                path: &field_path(&path, "count"),
+                message: &format!(
+                    "{} nodes of `{}` are not whole NVLink domains of {domain} nodes: \
+                     the last domain is a partial rack of {} nodes",
+                    g.count,
+                    node_model.name,
+                    g.count % domain
+                ),
+                fix: &format!(
+                    "set count to a multiple of {domain} for whole racks, \
+                     or keep it if a partial rack is meant"
+                ),
+            });
+        }
         groups.push(NodeGroup {
             name: g.name.clone(),
             node_model: node_model.clone(),
