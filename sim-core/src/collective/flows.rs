@@ -5,9 +5,10 @@
 //! data: rings run one channel per NIC, each channel's ring visiting the
 //! GPUs of a node in a rotated order and leaving it through the last
 //! GPU's NIC; trees exchange half the buffer per tree edge across nodes on
-//! every rail; NVLS sends each GPU's buffer to the NVSwitch and back;
-//! hierarchical runs its intra-node and inter-node phases one after the
-//! other. Transfers of a phase run at the same time; a phase ends when its
+//! every rail; NVLS sends each GPU's buffer to the NVSwitch and back
+//! (NVLS Tree adds the trees across nodes); CollNet reduces inside each
+//! node and runs the trees across nodes in the switches' stead; PAT moves
+//! a ring's bytes. Transfers of a phase run at the same time; a phase ends when its
 //! last transfer ends. Bytes are inflated by the protocol efficiency of
 //! the link they are bound by (see [`analytic::Params`]), so an
 //! uncontended collective in flow mode takes what the analytic model says
@@ -32,6 +33,10 @@ pub struct Transfer {
     pub src: VertexId,
     pub dst: VertexId,
     pub bytes: f64,
+    /// PXN: the GPU of the sender's node on the destination's rail, which
+    /// the message reaches over NVLink and leaves from by its own NIC; the
+    /// two legs run as two flows of the same bytes at once.
+    pub via: Option<VertexId>,
 }
 
 /// A collective as flows: phases run one after the other.
@@ -98,6 +103,8 @@ pub fn plan(
         params,
         protocol,
         nvlink: links.nvlink,
+        net_efficiency: params.per_nic_bytes_per_s(links) / links.nic_bytes_per_s.max(1.0),
+        pxn: links.pxn,
         phases: Vec::new(),
     };
     if ranks.len() > 1 {
@@ -105,7 +112,7 @@ pub fn plan(
         match (op, algorithm) {
             (CollectiveOp::AllToAll, _) => planner.all_to_all(ranks, size_bytes),
             (CollectiveOp::SendRecv, _) => {
-                let phase = vec![planner.transfer(ranks[0], ranks[1], size_bytes)];
+                let phase = vec![planner.message(ranks[0], ranks[1], size_bytes)];
                 planner.phases.push(phase);
             }
             (_, Algorithm::Ring) => {
@@ -119,13 +126,25 @@ pub fn plan(
                 planner.ring(&nodes, volume * size_bytes);
             }
             (_, Algorithm::Tree) => planner.tree(&nodes, size_bytes),
-            (_, Algorithm::Nvls) => {
+            (_, Algorithm::Nvls | Algorithm::NvlsTree) => {
                 planner.nvls(&nodes, size_bytes, links);
                 if nodes.len() > 1 {
                     planner.tree_across(&nodes, size_bytes / nodes[0].len() as f64);
                 }
             }
-            (_, Algorithm::Hierarchical) => planner.hierarchical(op, &nodes, size_bytes),
+            // CollNet: the node's share reduced inside it (over NVLink),
+            // then up and down the switches' reduction tree, drawn as the
+            // trees across nodes on every rail.
+            (_, Algorithm::CollNetDirect | Algorithm::CollNetChain) => {
+                for n in &nodes {
+                    planner.ring(std::slice::from_ref(n), size_bytes);
+                }
+                let merged: Vec<Transfer> = planner.phases.drain(..).flatten().collect();
+                planner.phases.push(merged);
+                planner.tree_across(&nodes, size_bytes / nodes[0].len() as f64);
+            }
+            // PAT (one GPU per node): the same bytes per rank as a ring.
+            (_, Algorithm::Pat) => planner.ring(&nodes, op.bus_factor(shape.ranks) * size_bytes),
         }
     }
     FlowPlan {
@@ -143,6 +162,11 @@ struct Planner<'a> {
     params: &'a Params,
     protocol: Protocol,
     nvlink: bool,
+    /// What the hardware delivers of a NIC's line rate to a ring
+    /// ([`Params::per_nic_bytes_per_s`]).
+    net_efficiency: f64,
+    /// Point-to-point messages between rails go through PXN.
+    pxn: bool,
     phases: Vec<Vec<Transfer>>,
 }
 
@@ -151,22 +175,30 @@ impl Planner<'_> {
     /// link that binds it: the NIC across nodes, NVLink (or PCIe) inside.
     fn transfer(&self, from: Rank, to: Rank, payload: f64) -> Transfer {
         let efficiency = if from.0 != to.0 {
-            self.params.nic_efficiency
+            self.net_efficiency
         } else if self.nvlink {
             self.params.nvlink_efficiency
         } else {
             self.params.pcie_efficiency
         };
-        let protocol = match self.protocol {
-            Protocol::Ll => self.params.ll_factor,
-            Protocol::Ll128 => self.params.ll128_factor,
-            Protocol::Simple => 1.0,
-        };
+        let protocol = analytic::protocol_factor(self.protocol);
         Transfer {
             src: self.fabric.gpu(from.0, from.1),
             dst: self.fabric.gpu(to.0, to.1),
             bytes: payload / (efficiency * protocol),
+            via: None,
         }
+    }
+
+    /// A point-to-point message: across nodes and rails, with PXN, it
+    /// goes through the GPU of the sender's node on the destination's
+    /// rail (when that node has such a GPU).
+    fn message(&self, from: Rank, to: Rank, payload: f64) -> Transfer {
+        let mut t = self.transfer(from, to, payload);
+        if self.pxn && from.0 != to.0 && from.1 != to.1 && to.1 < self.fabric.gpus_of(from.0) {
+            t.via = Some(self.fabric.gpu(from.0, to.1));
+        }
+        t
     }
 
     /// Ring channels: one per NIC the group's GPUs can use on a node (one
@@ -255,8 +287,7 @@ impl Planner<'_> {
         // The NVSwitch is not an endpoint of a transfer; a GPU's buffer
         // reaching all its peers at the NVLS rate is the same load on its
         // NVLink as one transfer of size / nvls_efficiency to a neighbour.
-        let scale = self.params.nvlink_efficiency / self.params.nvls_efficiency;
-        let _ = links;
+        let scale = self.params.nvlink_efficiency / self.params.nvls_algbw_fraction(links);
         for n in nodes {
             for i in 0..n.len() {
                 let next = n[(i + 1) % n.len()];
@@ -268,59 +299,6 @@ impl Planner<'_> {
         self.phases.push(phase);
     }
 
-    /// Reduce-scatter inside nodes, the op across nodes on each rail with
-    /// 1/ppn of the data, all-gather inside nodes.
-    fn hierarchical(&mut self, op: CollectiveOp, nodes: &[Vec<Rank>], size: f64) {
-        let ppn = nodes[0].len();
-        let k = ppn as f64;
-        let intra_volume = (k - 1.0) / k * size;
-        let single: Vec<Vec<Rank>> = nodes.iter().map(|n| n.to_vec()).collect();
-        let intra = |planner: &mut Planner| {
-            for n in &single {
-                planner.ring(std::slice::from_ref(n), intra_volume);
-            }
-            // The per-node rings run at the same time: merge them.
-            let merged: Vec<Transfer> = planner
-                .phases
-                .drain(planner.phases.len() - single.len()..)
-                .flatten()
-                .collect();
-            planner.phases.push(merged);
-        };
-        let across = |planner: &mut Planner| {
-            let nn = nodes.len() as f64;
-            let volume = match op {
-                CollectiveOp::AllReduce => 2.0 * (nn - 1.0) / nn,
-                _ => (nn - 1.0) / nn,
-            } * size
-                / k;
-            let mut phase = Vec::new();
-            for rail in 0..ppn {
-                for i in 0..nodes.len() {
-                    let a = nodes[i][rail];
-                    let b = nodes[(i + 1) % nodes.len()][rail];
-                    phase.push(planner.transfer(a, b, volume));
-                }
-            }
-            planner.phases.push(phase);
-        };
-        match op {
-            CollectiveOp::AllReduce => {
-                intra(self);
-                across(self);
-                intra(self);
-            }
-            CollectiveOp::ReduceScatter => {
-                intra(self);
-                across(self);
-            }
-            _ => {
-                across(self);
-                intra(self);
-            }
-        }
-    }
-
     /// Every rank sends 1/n of its buffer to every other rank.
     fn all_to_all(&mut self, ranks: &[Rank], size: f64) {
         let slice = size / ranks.len() as f64;
@@ -328,7 +306,7 @@ impl Planner<'_> {
         for &a in ranks {
             for &b in ranks {
                 if a != b {
-                    phase.push(self.transfer(a, b, slice));
+                    phase.push(self.message(a, b, slice));
                 }
             }
         }
@@ -377,9 +355,18 @@ pub fn start_phase(
 ) -> usize {
     let mut added = 0;
     for (i, t) in phase.iter().enumerate() {
-        if fabric.route(t.src, t.dst, salt.wrapping_add(i as u64), path) {
-            model.add_flow(now, path, t.bytes, tag);
-            added += 1;
+        let salt = salt.wrapping_add(i as u64);
+        // PXN: the NVLink leg and the network leg run at once (NCCL
+        // pipelines the message through the peer GPU).
+        let legs = match t.via {
+            None => [Some((t.src, t.dst)), None],
+            Some(via) => [Some((t.src, via)), Some((via, t.dst))],
+        };
+        for (src, dst) in legs.into_iter().flatten() {
+            if fabric.route(src, dst, salt, path) {
+                model.add_flow(now, path, t.bytes, tag);
+                added += 1;
+            }
         }
     }
     added

@@ -111,7 +111,9 @@ pub enum Fidelity {
     Flow,
 }
 
-/// How a collective is carried out.
+/// How a collective is carried out: NCCL's algorithms (`NCCL_ALGO`
+/// names them `Ring`, `Tree`, `CollnetDirect`, `CollnetChain`, `NVLS`,
+/// `NVLSTree`, `PAT`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Algorithm {
@@ -121,28 +123,43 @@ pub enum Algorithm {
     /// NCCL's double binary tree across nodes, a chain inside each node;
     /// all-reduce only, latency logarithmic in the node count.
     Tree,
+    /// In-network reduction (SHARP switches): each node's GPUs reduce
+    /// directly over NVLink and one message per NIC goes up the switch
+    /// tree; needs CollNet.
+    CollNetDirect,
+    /// CollNet with a chain inside the node.
+    CollNetChain,
     /// NVLink SHARP: the NVSwitch reduces in the switch (Hopper and
-    /// later); all-reduce inside one NVLink domain.
+    /// later); inside one NVLink domain (across nodes only with CollNet).
     Nvls,
-    /// Reduce-scatter over NVLink inside each node, the operation across
-    /// nodes on each GPU's rail, all-gather over NVLink.
-    Hierarchical,
+    /// NVLS inside each node, a tree across nodes.
+    NvlsTree,
+    /// Parallel aggregated trees: all-gather and reduce-scatter with one
+    /// GPU per node, latency logarithmic in the node count (NCCL 2.23+).
+    Pat,
 }
 
 impl Algorithm {
-    pub const ALL: [Algorithm; 4] = [
+    pub const ALL: [Algorithm; 7] = [
         Algorithm::Ring,
         Algorithm::Tree,
+        Algorithm::CollNetDirect,
+        Algorithm::CollNetChain,
         Algorithm::Nvls,
-        Algorithm::Hierarchical,
+        Algorithm::NvlsTree,
+        Algorithm::Pat,
     ];
 
+    /// The CLI and output spelling: NCCL's `NCCL_ALGO` names, lower case.
     pub fn name(self) -> &'static str {
         match self {
             Algorithm::Ring => "ring",
             Algorithm::Tree => "tree",
+            Algorithm::CollNetDirect => "collnetdirect",
+            Algorithm::CollNetChain => "collnetchain",
             Algorithm::Nvls => "nvls",
-            Algorithm::Hierarchical => "hierarchical",
+            Algorithm::NvlsTree => "nvlstree",
+            Algorithm::Pat => "pat",
         }
     }
 }
@@ -156,12 +173,18 @@ impl fmt::Display for Algorithm {
 impl FromStr for Algorithm {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let wanted = s.to_ascii_lowercase();
+        let wanted = s.replace(['_', '-'], "").to_ascii_lowercase();
         Algorithm::ALL
             .into_iter()
             .find(|a| a.name() == wanted)
             .ok_or_else(|| {
-                format!("unknown algorithm `{s}`; use one of ring, tree, nvls, hierarchical")
+                let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+                let hint = if wanted == "hierarchical" {
+                    " (hierarchical is not an NCCL algorithm: NCCL's two-level all-reduce is nvlstree, or tree across nodes)"
+                } else {
+                    ""
+                };
+                format!("unknown algorithm `{s}`; use one of {}{hint}", names.join(", "))
             })
     }
 }

@@ -164,6 +164,9 @@ pub struct RailOptimizedConfig {
     pub nodes_per_unit: u32,
     /// Ports per switch (QM9700: 64).
     pub radix: u32,
+    /// Host ports over uplinks per rail leaf (1.0: as many uplinks as
+    /// nodes; more thins the spine tier that cross-rail traffic needs).
+    pub oversubscription: f64,
     pub preset: LinkPreset,
     pub host: HostLinks,
 }
@@ -173,6 +176,7 @@ impl Default for RailOptimizedConfig {
         RailOptimizedConfig {
             nodes_per_unit: 32,
             radix: 64,
+            oversubscription: 1.0,
             preset: LinkPreset::IB_NDR,
             host: HostLinks::default(),
         }
@@ -614,9 +618,12 @@ pub fn rail_optimized(
             asm.attach_nic(nic, su * rails + r, rates[node as usize]);
         }
     }
+    // Each leaf's uplinks, spread evenly over the spines; a thinner tier
+    // keeps at least one cable per (leaf, spine).
+    let per_spine = ((f64::from(npu / spines) / config.oversubscription.max(1.0)).round() as u32).max(1);
     for leaf in 0..leaves {
         for s in 0..spines {
-            asm.connect_switches(leaf, leaves + s, npu / spines, rate);
+            asm.connect_switches(leaf, leaves + s, per_spine, rate);
         }
     }
     asm.finish()

@@ -121,6 +121,14 @@ pub struct NodeModel {
     pub purchase_price: Option<Usd>,
 }
 
+impl NodeModel {
+    /// GPUs of one NVLink domain of this model: the node's GPUs times the
+    /// nodes sharing the domain.
+    pub fn nvlink_domain_gpus(&self) -> u32 {
+        self.gpus_per_node * self.nvlink_domain_nodes.max(1)
+    }
+}
+
 /// The models a scenario may refer to.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Catalog {

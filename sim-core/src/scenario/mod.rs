@@ -37,7 +37,7 @@ use std::path::Path;
 use ron::extensions::Extensions;
 
 use crate::collective::Fidelity;
-use crate::collective::analytic::Choice;
+use crate::collective::analytic::{Choice, Links};
 use crate::engine::{SimDuration, StopCondition};
 use crate::fabric::Fabric;
 use crate::hardware::{Catalog, Cluster};
@@ -127,6 +127,10 @@ pub struct Network {
     pub collectives: Fidelity,
     /// NCCL_ALGO / NCCL_PROTO for training jobs; empty: the tuner's.
     pub forced: Choice,
+    /// PXN for point-to-point messages between rails (NCCL's default).
+    pub pxn: bool,
+    /// In-network reduction (SHARP): NCCL's CollNet algorithms may run.
+    pub collnet: bool,
 }
 
 impl Default for Network {
@@ -135,6 +139,26 @@ impl Default for Network {
             fabric: None,
             collectives: Fidelity::Analytic,
             forced: Choice::default(),
+            pxn: true,
+            collnet: false,
+        }
+    }
+}
+
+impl Network {
+    /// The NCCL settings of this network applied to `links`: PXN and
+    /// CollNet, and, with a fabric, its link rate, oversubscription and
+    /// switch latencies for a group under `leaf_switches` leaves
+    /// ([`Links::on_fabric`]).
+    pub fn links(&self, links: Links, leaf_switches: u32) -> Links {
+        let links = Links {
+            pxn: self.pxn,
+            collnet: self.collnet,
+            ..links
+        };
+        match &self.fabric {
+            Some(fabric) => links.on_fabric(fabric, leaf_switches),
+            None => links,
         }
     }
 }
@@ -163,6 +187,27 @@ cause: None,
     })?;
     let text = String::from_utf8(bytes).map_err(|e| ScenarioError::single(not_utf8(&file, &e)))?;
     load_str(&file, &text, overrides)
+}
+
+/// Reads a scenario for its cluster, catalog and fabric only, as
+/// `clustersim collective` and `plan --scenario` use it: as
+/// [`load_file`], except that an empty workload is fine.
+pub fn load_cluster_file(path: &Path, overrides: &[SetArg]) -> Result<Loaded, ScenarioError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        ScenarioError::single(Diagnostic {
+            cause: None,
+            severity: Severity::Error,
+            location: Location::WholeFile { file: file.clone() },
+            path: None,
+            message: format!("cannot read the scenario file: {e}"),
+            found: None,
+            expected: Some("a readable RON scenario file".into()),
+            fix: Some("check the path; the bundled scenarios are in scenarios/ (try scenarios/quickstart.ron)".into()),
+        })
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::single(not_utf8(&file, &e)))?;
+    load_str_with(&file, &text, overrides, None, false)
 }
 
 /// Where a file stops being UTF-8, located at its first bad byte (lines
@@ -206,7 +251,7 @@ cause: None,
 /// A leading byte-order mark is skipped, and lines and columns are counted
 /// without it (as editors show them).
 pub fn load_str(file: &str, text: &str, overrides: &[SetArg]) -> Result<Loaded, ScenarioError> {
-    load_str_with(file, text, overrides, None)
+    load_str_with(file, text, overrides, None, true)
 }
 
 /// [`load_str`], importing its trace (if any) through `traces`: the
@@ -217,7 +262,7 @@ pub fn load_str_sharing(
     overrides: &[SetArg],
     traces: &TraceCache,
 ) -> Result<Loaded, ScenarioError> {
-    load_str_with(file, text, overrides, Some(traces))
+    load_str_with(file, text, overrides, Some(traces), true)
 }
 
 fn load_str_with(
@@ -225,6 +270,7 @@ fn load_str_with(
     text: &str,
     overrides: &[SetArg],
     traces: Option<&TraceCache>,
+    needs_workload: bool,
 ) -> Result<Loaded, ScenarioError> {
     let mut source = Source::new(file, without_bom(text).to_string());
     if !overrides.is_empty() {
@@ -277,7 +323,7 @@ cause: None,
         }
     };
     let base_dir = Path::new(file).parent().unwrap_or(Path::new("."));
-    match validate::convert(parsed, base_dir, traces) {
+    match validate::convert(parsed, base_dir, traces, needs_workload) {
         Ok((scenario, warnings)) => Ok(Loaded {
             scenario,
             warnings: warnings

@@ -104,10 +104,6 @@ pub(super) struct Training<'a> {
     /// The fabric with its failed parts, when a failure class strikes the
     /// network (else the scenario's is used as built).
     live: Option<Fabric>,
-    /// Leaf-tier oversubscription of the fabric (1 without one).
-    oversubscription: f64,
-    /// One-way latency of the switch hops between leaves, in seconds.
-    cross_leaf_latency_s: f64,
     runs: Vec<Option<Run>>,
     outcomes: Vec<Outcome>,
     wake_at: Option<SimTime>,
@@ -133,9 +129,6 @@ impl<'a> Training<'a> {
             live: fabric
                 .filter(|_| (scenario.reliability.classes.iter()).any(|c| c.target.is_network()))
                 .cloned(),
-            oversubscription: fabric.map_or(1.0, |f| f.oversubscription().worst().max(1.0)),
-            cross_leaf_latency_s: fabric
-                .map_or(0.0, |f| 2.0 * f.preset().switch_latency_ns as f64 * 1e-9),
             runs: Vec::new(),
             outcomes: Vec::new(),
             wake_at: None,
@@ -171,15 +164,8 @@ impl<'a> Training<'a> {
 
     /// The links under a job placed across `leaf_switches` leaves.
     fn links(&self, spec: &TrainingSpec, leaf_switches: u32) -> Links {
-        let mut links = Links::for_models(&spec.gpu, &spec.node, spec.gpus_per_node);
-        if let Some(fabric) = &self.scenario.network.fabric {
-            links.nic_bytes_per_s = links.nic_bytes_per_s.min(fabric.preset().bytes_per_s());
-            if leaf_switches > 1 {
-                links.fabric_factor = 1.0 / self.oversubscription;
-                links.fabric_latency_s = self.cross_leaf_latency_s;
-            }
-        }
-        links
+        let links = Links::for_models(&spec.gpu, &spec.node, spec.gpus_per_node);
+        self.scenario.network.links(links, leaf_switches)
     }
 
     /// `running`, a job of training spec `spec_index`, started in `at`.
@@ -207,7 +193,7 @@ impl<'a> Training<'a> {
             &spec.layout,
             spec.precision,
             &spec.gpu,
-            spec.gpus_per_node,
+            spec.gpus_per_node * spec.node.nvlink_domain_nodes.max(1),
             &comm,
         )
         .unwrap_or_else(|_| spec.ideal.clone());
@@ -335,9 +321,16 @@ impl<'a> Training<'a> {
         for (i, t) in transfers.iter().enumerate() {
             self.salt = self.salt.wrapping_add(1);
             let salt = self.salt ^ (i as u64) << 20;
-            if let Some(id) = model.add_routed_flow(now, fabric, (t.src, t.dst), salt, t.bytes, tag)
-            {
-                run.flows.push(id);
+            // PXN: the NVLink leg and the network leg run at once (NCCL
+            // pipelines the message through the peer GPU).
+            let legs = match t.via {
+                None => [Some((t.src, t.dst)), None],
+                Some(via) => [Some((t.src, via)), Some((via, t.dst))],
+            };
+            for ends in legs.into_iter().flatten() {
+                if let Some(id) = model.add_routed_flow(now, fabric, ends, salt, t.bytes, tag) {
+                    run.flows.push(id);
+                }
             }
         }
         run.flows_left = run.flows.len();

@@ -312,7 +312,7 @@ fn collective_refuses_impossible_groups_with_a_fix() {
         vec!["--nodes", "99"],
         vec!["--gpus-per-node", "9"],
         vec!["--op", "sendrecv", "--nodes", "2"],
-        vec!["--algo", "nvls", "--op", "all_gather"],
+        vec!["--algo", "pat", "--nodes", "2"],
         vec!["-b", "1G", "-e", "1M"],
     ] {
         let mut full = vec!["collective", scenario.as_str()];

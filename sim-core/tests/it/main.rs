@@ -8,6 +8,7 @@
 //! | `readme` | the README's sample outputs are what the commands print |
 //! | `snapshots` | golden outputs of every bundled scenario, the CLI's tables and every broken scenario's diagnostic |
 //! | `cli` | the command line as scripts use it: the summary contract, output files, `compare`, `collective`, `plan` |
+//! | `cli_tools` | `collective` and `plan` as a careful user meets them: the fabric's rate and latency, cluster-only scenarios, `--group`, `error:` prefixes, help examples that exist (issue 15's defects) |
 //! | `cli_edges` | the command line at its edges: closed stdout, refused flag values, control characters, completions and man page |
 //! | `import_slurm` | `import slurm`: the guide's slurm.conf re-imports byte for byte and runs; a test per key family; bad slurm.conf input at its line and column |
 //! | `bad_input` | refusals with file:line:column and a fix, exit code 2, never a panic (with fuzzing) |
@@ -40,6 +41,7 @@ mod bad_input;
 mod bad_input_messages;
 mod cli;
 mod cli_edges;
+mod cli_tools;
 mod determinism;
 mod fabric_failures;
 mod fcfs;

@@ -16,7 +16,7 @@ use sim_core::hardware::NodeGroup;
 use sim_core::text::escape_control;
 use sim_core::units;
 
-use super::{Failure, Format, Overrides, load, write_json};
+use super::{Failure, Format, Overrides, load_cluster, write_json};
 
 /// `-b 8`, `-e 16G`: bytes as nccl-tests reads them.
 fn nccl_bytes(text: &str) -> Result<u64, String> {
@@ -56,11 +56,13 @@ pub struct CollectiveArgs {
     /// Or add this many bytes (used when the factor is 1).
     #[arg(short = 'i', long = "stepbytes", default_value = "0", value_parser = nccl_bytes)]
     step_bytes: u64,
-    /// Force an algorithm (ring, tree, nvls, hierarchical) as NCCL_ALGO
-    /// does [default: the tuner's choice per size].
+    /// Force an algorithm as NCCL_ALGO does (ring, tree, collnetdirect,
+    /// collnetchain, nvls, nvlstree, pat) [default: the scenario's
+    /// `fabric.algorithm`, else the tuner's choice per size].
     #[arg(long, value_parser = parse_algorithm)]
     algo: Option<Algorithm>,
-    /// Force a protocol (LL, LL128, Simple) as NCCL_PROTO does.
+    /// Force a protocol (LL, LL128, Simple) as NCCL_PROTO does [default:
+    /// the scenario's `fabric.protocol`, else the tuner's].
     #[arg(long, value_parser = parse_protocol)]
     proto: Option<Protocol>,
     /// analytic: NCCL's cost model; flow: the collective's flows on the
@@ -97,24 +99,9 @@ fn parse_protocol(s: &str) -> Result<Protocol, String> {
 }
 
 pub fn run(args: CollectiveArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let loaded = load(&args.scenario, &args.overrides.args())?;
+    let loaded = load_cluster(&args.scenario, &args.overrides.args())?;
     let cluster = &loaded.scenario.cluster;
-    let group = match &args.group {
-        Some(name) => cluster
-            .groups
-            .iter()
-            .find(|g| &g.name == name)
-            .ok_or_else(|| {
-                let names: Vec<&str> = cluster.groups.iter().map(|g| g.name.as_str()).collect();
-                Failure::BadInput(format!(
-                    "no node group `{}` in {}; use one of: {}",
-                    escape_control(name),
-                    super::shown(&args.scenario),
-                    escape_control(&names.join(", "))
-                ))
-            })?,
-        None => &cluster.groups[0],
-    };
+    let group = super::node_group(cluster, args.group.as_deref(), &args.scenario)?;
     let gpus_per_node = args.gpus_per_node.unwrap_or(group.gpus_per_node);
     if args.nodes == 0 || args.nodes > group.node_count {
         return Err(Failure::BadInput(format!(
@@ -133,24 +120,39 @@ pub fn run(args: CollectiveArgs, out: &mut dyn Write) -> Result<(), Failure> {
             group.gpus_per_node
         )));
     }
-    let shape = GroupShape::whole_nodes(args.nodes, gpus_per_node);
+    // A node here is an NVLink domain (one server, or the trays of an
+    // NVL72 rack the group's first nodes fill).
+    let domain_nodes = group.nvlink_domain_nodes().min(args.nodes);
+    let shape = GroupShape {
+        ranks: args.nodes * gpus_per_node,
+        ranks_per_node: gpus_per_node * domain_nodes,
+        concurrent_per_node: 1,
+    };
     if args.op == CollectiveOp::SendRecv && shape.ranks != 2 {
         return Err(Failure::BadInput(format!(
             "sendrecv is between two GPUs, but --nodes {} --gpus-per-node {gpus_per_node} gives {}; use --nodes 2 --gpus-per-node 1 (across nodes) or --nodes 1 --gpus-per-node 2",
             args.nodes, shape.ranks
         )));
     }
-    let links = Links::for_node_group(group);
+    let network = &loaded.scenario.network;
+    let nodes = group.first_node..group.first_node + args.nodes;
+    let leaves = network.fabric.as_ref().map_or(1, |f| {
+        f.leaf_groups()
+            .iter()
+            .filter(|l| l.nodes.iter().any(|n| nodes.contains(n)))
+            .count() as u32
+    });
+    let links = network.links(Links::for_node_group(group), leaves);
     let params = Params::default();
     let choice = Choice {
-        algorithm: args.algo,
-        protocol: args.proto,
+        algorithm: args.algo.or(network.forced.algorithm),
+        protocol: args.proto.or(network.forced.protocol),
     };
     if let Some(algorithm) = args.algo
         && !analytic::applies(args.op, algorithm, shape, &links)
     {
         return Err(Failure::BadInput(format!(
-            "algorithm {algorithm} cannot run {} on {} node(s) × {gpus_per_node} {} GPU(s): trees need several nodes and all_reduce, NVLS needs NVLink SHARP (H100 and later) and all_reduce, hierarchical several nodes with several GPUs each",
+            "algorithm {algorithm} cannot run {} on {} node(s) × {gpus_per_node} {} GPU(s), as NCCL would not: tree and NVLS Tree are for all_reduce (NVLS Tree across nodes); NVLS needs NVLink SHARP and more than 2 GPUs per node (across nodes also SHARP switches, `sharp: true`); PAT one GPU per node; CollNet SHARP switches; broadcast, all_to_all and sendrecv run on rings",
             args.op,
             args.nodes,
             escape_control(&group.gpu_model.name)

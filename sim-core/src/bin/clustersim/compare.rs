@@ -161,10 +161,10 @@ fn run_variant(side: &str, scenario: &sim_core::scenario::Scenario, quiet: bool)
     if !quiet {
         let secs = started.elapsed().as_secs_f64();
         note!(
-            "{side}: simulated {} events in {:.3} s wall time ({:.1} M events/s)",
+            "{side}: simulated {} events in {:.3} s wall time ({} events/s)",
             result.summary.events,
             secs,
-            result.summary.events as f64 / secs.max(1e-9) / 1e6
+            super::rate_per_s(result.summary.events, secs)
         );
     }
     result.summary

@@ -116,7 +116,7 @@ enum Command {
     /// nccl-tests on a scenario's cluster: time, algbw and busbw of a
     /// collective over a sweep of sizes.
     #[command(
-        after_help = "Examples:\n  clustersim collective scenarios/hardware/h100-ib-ndr.ron --nodes 2 -b 8 -e 16G -f 2\n  clustersim collective scenarios/hardware/h100-ib-ndr.ron --op all_gather --algo ring"
+        after_help = "Examples:\n  clustersim collective scenarios/hardware/ib-ndr-400g.ron --nodes 2 -b 8 -e 16G -f 2\n  clustersim collective scenarios/hardware/ib-ndr-400g.ron --op all_gather --algo ring"
     )]
     Collective(collective::CollectiveArgs),
     /// Run a study: replications and parameter sweeps of a scenario on
@@ -281,7 +281,13 @@ fn main() -> ExitCode {
     match outcome.and_then(|()| out.flush().map_err(Failure::stdout)) {
         Ok(()) | Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
         Err(Failure::BadInput(message)) => {
-            note!("{message}");
+            // Scenario diagnostics carry their own `error:`; the commands'
+            // own messages get it here, as every other error has it.
+            if message.starts_with("error") {
+                note!("{message}");
+            } else {
+                note!("error: {message}");
+            }
             ExitCode::from(2)
         }
         Err(Failure::Internal(message)) => {
@@ -302,6 +308,49 @@ fn load(path: &Path, overrides: &[SetArg]) -> Result<Loaded, Failure> {
         note!("{warning}");
     }
     Ok(loaded)
+}
+
+/// [`load`] for the commands that read a scenario for its cluster only
+/// (`collective`, `plan --scenario`): its workload may be empty.
+fn load_cluster(path: &Path, overrides: &[SetArg]) -> Result<Loaded, Failure> {
+    let loaded = scenario::load_cluster_file(path, overrides)?;
+    for warning in &loaded.warnings {
+        note!("{warning}");
+    }
+    Ok(loaded)
+}
+
+/// The node group named `name` of a scenario's cluster (`--group`), or
+/// its first.
+fn node_group<'a>(
+    cluster: &'a sim_core::hardware::Cluster,
+    name: Option<&str>,
+    path: &Path,
+) -> Result<&'a sim_core::hardware::NodeGroup, Failure> {
+    match name {
+        None => Ok(&cluster.groups[0]),
+        Some(name) => cluster.groups.iter().find(|g| g.name == name).ok_or_else(|| {
+            let names: Vec<&str> = cluster.groups.iter().map(|g| g.name.as_str()).collect();
+            Failure::BadInput(format!(
+                "no node group `{}` in {}; use one of: {}",
+                escape_control(name),
+                shown(path),
+                escape_control(&names.join(", "))
+            ))
+        }),
+    }
+}
+
+/// Events per second in the unit that shows it: `1.2 M`, `35.0 k`, `800`.
+fn rate_per_s(events: u64, secs: f64) -> String {
+    let rate = events as f64 / secs.max(1e-9);
+    if rate >= 1e6 {
+        format!("{:.1} M", rate / 1e6)
+    } else if rate >= 1e3 {
+        format!("{:.1} k", rate / 1e3)
+    } else {
+        format!("{rate:.0}")
+    }
 }
 
 fn validate(path: &Path, overrides: &[SetArg], out: &mut dyn Write) -> Result<(), Failure> {
@@ -360,10 +409,10 @@ fn run(
     if !quiet {
         let secs = elapsed.as_secs_f64();
         note!(
-            "simulated {} events in {:.3} s wall time ({:.1} M events/s)",
+            "simulated {} events in {:.3} s wall time ({} events/s)",
             result.summary.events,
             secs,
-            result.summary.events as f64 / secs.max(1e-9) / 1e6
+            rate_per_s(result.summary.events, secs)
         );
     }
     Ok(())

@@ -15,6 +15,7 @@ use std::str::FromStr;
 use serde::Serialize;
 use sim_core::collective::analytic::{Links, Nccl};
 use sim_core::hardware::{Catalog, GpuModel, NodeModel};
+use sim_core::scenario::Network;
 use sim_core::text::escape_control;
 use sim_core::training::{
     self, AttentionKernel, CommModel, Layout, ModelSpec, Precision, Recompute, StepReport,
@@ -40,11 +41,14 @@ pub struct PlanArgs {
     /// GPU count (a multiple of tp·pp·cp).
     #[arg(long, value_parser = count::<u64>)]
     gpus: Option<u64>,
-    /// Plan on this scenario's cluster: its first node group's GPU and
-    /// node models (with the scenario's catalog), its fabric's link rate,
-    /// and no more GPUs than it has.
+    /// Plan on this scenario's cluster: a node group's GPU and node
+    /// models (with the scenario's catalog), its fabric and NCCL settings,
+    /// and no more GPUs than the group has. Its workload is not needed.
     #[arg(long, value_name = "SCENARIO.ron")]
     scenario: Option<std::path::PathBuf>,
+    /// The scenario's node group to plan on [default: the first].
+    #[arg(long, requires = "scenario")]
+    group: Option<String>,
     /// GPU model from the catalog [default: the node's].
     #[arg(long)]
     gpu: Option<String>,
@@ -104,14 +108,18 @@ enum PrecisionArg {
     Fp8,
 }
 
-/// NCCL's analytic model on the node's links, on a non-blocking fabric
-/// whose ports run at `fabric_bytes_per_s` (the NIC's rate if `None`).
-fn comm_model(gpu: &GpuModel, node: &NodeModel, fabric_bytes_per_s: Option<f64>) -> impl CommModel {
-    let mut links = Links::for_models(gpu, node, node.gpus_per_node);
-    if let Some(rate) = fabric_bytes_per_s {
-        links.nic_bytes_per_s = links.nic_bytes_per_s.min(rate);
+/// NCCL's analytic model on the node's links, under one leaf of the
+/// scenario's fabric with its NCCL settings (a non-blocking fabric at the
+/// NICs' rate without a scenario).
+fn comm_model(gpu: &GpuModel, node: &NodeModel, network: Option<&Network>) -> impl CommModel {
+    let links = Links::for_models(gpu, node, node.gpus_per_node);
+    match network {
+        Some(network) => Nccl {
+            forced: network.forced,
+            ..Nccl::new(network.links(links, 1))
+        },
+        None => Nccl::new(links),
     }
-    Nccl::new(links)
 }
 
 /// A degree, batch size, GPU count or length: each divides or is divided
@@ -197,27 +205,31 @@ struct Plan {
 pub fn plan(args: PlanArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let bad = Failure::BadInput;
     let loaded = match &args.scenario {
-        Some(path) => Some(super::load(path, &[])?),
+        Some(path) => Some(super::load_cluster(path, &[])?),
         None => None,
     };
-    let cluster = loaded.as_ref().map(|l| &l.scenario.cluster);
+    let group = match (&loaded, &args.group) {
+        (Some(l), name) => Some(super::node_group(
+            &l.scenario.cluster,
+            name.as_deref(),
+            args.scenario.as_deref().unwrap_or(Path::new("")),
+        )?),
+        (None, _) => None,
+    };
     let catalog = match &loaded {
         Some(l) => l.scenario.catalog.clone(),
         None => Catalog::builtin(),
     };
-    // On a scenario's cluster: its first group's models, unless named.
-    let (gpu_name, node_name) = match cluster.map(|c| &c.groups[0]) {
+    // On a scenario's cluster: the group's models, unless named.
+    let (gpu_name, node_name) = match group {
         Some(g) if args.gpu.is_none() && args.node.is_none() => (
             Some(g.gpu_model.name.clone()),
             Some(g.node_model.name.clone()),
         ),
         _ => (args.gpu.clone(), args.node.clone()),
     };
-    let fabric_rate = loaded
-        .as_ref()
-        .and_then(|l| l.scenario.network.fabric.as_ref())
-        .map(|f| f.preset().bytes_per_s());
-    let cluster_gpus = cluster.map(|c| c.total_gpus());
+    let network = loaded.as_ref().map(|l| &l.scenario.network);
+    let cluster_gpus = group.map(|g| u64::from(g.node_count) * u64::from(g.gpus_per_node));
     let mut model = load_model(&args.model).map_err(bad)?;
     if let Some(s) = args.seq_len {
         model.seq_len = s;
@@ -264,7 +276,7 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write) -> Result<(), Failure> {
         overlap_grad_reduce: true,
         balance_embedding_stages: args.balance_embedding_stages,
     };
-    let comm = comm_model(gpu, node, fabric_rate);
+    let comm = comm_model(gpu, node, network);
     let per_replica = u64::from(args.tp)
         .checked_mul(u64::from(args.pp))
         .and_then(|n| n.checked_mul(u64::from(args.cp)))
@@ -276,7 +288,14 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write) -> Result<(), Failure> {
         })?;
     let simulate = |dp: u32| -> Result<(Layout, StepReport), TrainingError> {
         let layout = Layout { dp, ..base.clone() };
-        let r = training::step(&model, &layout, precision, gpu, node.gpus_per_node, &comm)?;
+        let r = training::step(
+            &model,
+            &layout,
+            precision,
+            gpu,
+            node.nvlink_domain_gpus(),
+            &comm,
+        )?;
         Ok((layout, r))
     };
     let days_of = |r: &StepReport| tokens / r.tokens_per_s / 86_400.0;

@@ -746,7 +746,8 @@ pub struct Fabric {
     #[serde(default)]
     pub collectives: Option<Fidelity>,
     /// Force NCCL's algorithm for training jobs' collectives, as
-    /// `NCCL_ALGO` does: `Ring`, `Tree`, `Nvls` or `Hierarchical`. The
+    /// `NCCL_ALGO` does: `Ring`, `Tree`, `CollNetDirect`, `CollNetChain`,
+    /// `Nvls`, `NvlsTree` or `Pat`. The
     /// tuner picks by size if omitted (and where the forced one cannot
     /// carry an operation).
     #[serde(default)]
@@ -755,14 +756,31 @@ pub struct Fabric {
     /// `Simple`.
     #[serde(default)]
     pub protocol: Option<NcclProtocol>,
+    /// `NCCL_PXN_DISABLE=1`: point-to-point messages between rails leave
+    /// by the sender's own NIC (and cross the spine of a rail-optimized
+    /// fabric). Default false: PXN on, as in NCCL.
+    #[serde(default)]
+    pub pxn_disable: Option<bool>,
+    /// `NCCL_P2P_PXN_LEVEL`: 0 never uses PXN, 1 and 2 (NCCL's default)
+    /// do.
+    #[serde(default)]
+    pub p2p_pxn_level: Option<u8>,
+    /// The switches reduce in the network (InfiniBand SHARP, with NCCL's
+    /// SHARP plugin and `NCCL_COLLNET_ENABLE=1`): NCCL's CollNet
+    /// algorithms, and NVLS across nodes, may run. Default false.
+    #[serde(default)]
+    pub sharp: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum NcclAlgorithm {
     Ring,
     Tree,
+    CollNetDirect,
+    CollNetChain,
     Nvls,
-    Hierarchical,
+    NvlsTree,
+    Pat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -802,6 +820,11 @@ pub enum Topology {
         nodes_per_unit: Option<u32>,
         #[serde(default)]
         radix: Option<u32>,
+        /// Host ports over uplinks per rail leaf: 1.0 (default, as in a
+        /// SuperPOD) is 1:1; a thinner spine tier for cross-rail traffic
+        /// is 2.0, 4.0, ...
+        #[serde(default)]
+        oversubscription: Option<f64>,
     },
     /// Switches and cables listed one by one.
     Explicit {

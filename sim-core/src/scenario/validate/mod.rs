@@ -291,6 +291,7 @@ pub fn convert(
     f: file::Scenario,
     base_dir: &Path,
     traces: Option<&crate::workload::trace::TraceCache>,
+    needs_workload: bool,
 ) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> {
     let mut issues = Issues::default();
     if let Some(version) = f.version.filter(|&v| v != file::SCHEMA_VERSION) {
@@ -369,7 +370,7 @@ pub fn convert(
     // Without a valid cluster the workload is still checked, minus the
     // "does it fit" rules, so that all mistakes are reported in one go.
     let pool = cluster.as_ref().map(GpuPool::new);
-    let workload = workload::Context::new(
+    let mut context = workload::Context::new(
         cluster.as_ref(),
         pool.as_ref(),
         &scheduler,
@@ -377,8 +378,9 @@ pub fn convert(
         traces,
         policy_rules,
         &mut issues,
-    )
-    .build(&f.workload);
+    );
+    context.allow_empty = !needs_workload;
+    let workload = context.build(&f.workload);
     run::check_run_length(
         &stop,
         &outputs,

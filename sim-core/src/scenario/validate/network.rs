@@ -72,6 +72,9 @@ pub(super) fn build_network(
         }
         | file::Topology::FatTree {
             oversubscription, ..
+        }
+        | file::Topology::RailOptimized {
+            oversubscription, ..
         } => *oversubscription,
         _ => None,
     };
@@ -84,6 +87,17 @@ pub(super) fn build_network(
             found: &v.to_string(),
             expected: "1.0 for 1:1, 2.0 for 2:1, ...",
             fix: "host ports over uplinks per leaf: use 1.0 for a non-blocking fabric",
+        });
+        return Network::default();
+    }
+    let pxn_level = section.p2p_pxn_level.unwrap_or(2);
+    if pxn_level > 2 {
+        issues.error(Error {
+            path: "fabric.p2p_pxn_level",
+            message: "NCCL_P2P_PXN_LEVEL is 0, 1 or 2",
+            found: &pxn_level.to_string(),
+            expected: "0 (never PXN), 1 or 2 (PXN, NCCL's default)",
+            fix: "use 0 to turn PXN off (or pxn_disable: true), or drop the field for NCCL's default",
         });
         return Network::default();
     }
@@ -126,11 +140,13 @@ pub(super) fn build_network(
         file::Topology::RailOptimized {
             nodes_per_unit,
             radix,
+            oversubscription,
         } => fabric::builders::rail_optimized(
             cluster,
             &RailOptimizedConfig {
                 nodes_per_unit: nodes_per_unit.unwrap_or(32),
                 radix: radix.unwrap_or(preset.switch_radix),
+                oversubscription: ratio(*oversubscription),
                 preset: preset.clone(),
                 host,
             },
@@ -164,12 +180,17 @@ pub(super) fn build_network(
         Ok(fabric) => Network {
             fabric: Some(fabric),
             collectives,
+            pxn: !section.pxn_disable.unwrap_or(false) && pxn_level != 0,
+            collnet: section.sharp.unwrap_or(false),
             forced: Choice {
                 algorithm: section.algorithm.map(|a| match a {
                     file::NcclAlgorithm::Ring => Algorithm::Ring,
                     file::NcclAlgorithm::Tree => Algorithm::Tree,
+                    file::NcclAlgorithm::CollNetDirect => Algorithm::CollNetDirect,
+                    file::NcclAlgorithm::CollNetChain => Algorithm::CollNetChain,
                     file::NcclAlgorithm::Nvls => Algorithm::Nvls,
-                    file::NcclAlgorithm::Hierarchical => Algorithm::Hierarchical,
+                    file::NcclAlgorithm::NvlsTree => Algorithm::NvlsTree,
+                    file::NcclAlgorithm::Pat => Algorithm::Pat,
                 }),
                 protocol: section.protocol.map(|p| match p {
                     file::NcclProtocol::Ll => Protocol::Ll,

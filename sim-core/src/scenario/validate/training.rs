@@ -97,7 +97,7 @@ impl Context<'_> {
             }
             let layout = &convert_layout(&job.layout);
             let layout_path = field_path(&path, "layout");
-            if let Err(e) = layout.validate(&model, group.gpus_per_node, None) {
+            if let Err(e) = layout.validate(&model, group.nvlink_domain_gpus(), None) {
                 self.issues.error(Error {
                     path: &layout_path,
                     message: "this layout cannot run",
@@ -152,7 +152,7 @@ impl Context<'_> {
                 layout,
                 precision,
                 &group.gpu_model,
-                group.gpus_per_node,
+                group.nvlink_domain_gpus(),
                 &comm,
             ) {
                 Ok(report) => report,

@@ -46,6 +46,9 @@ pub(super) struct Context<'a> {
     pub job_origins: Vec<(usize, String)>,
     /// What the reliability and storage sections say about job policies.
     pub policy_rules: PolicyRules,
+    /// An empty workload is fine: the scenario is read for its cluster
+    /// only (`clustersim collective`, `plan --scenario`).
+    pub allow_empty: bool,
 }
 
 impl<'a> Context<'a> {
@@ -59,6 +62,7 @@ impl<'a> Context<'a> {
         issues: &'a mut Issues,
     ) -> Self {
         Context {
+            allow_empty: false,
             policy_rules,
             cluster,
             pool,
@@ -75,7 +79,8 @@ impl<'a> Context<'a> {
 
     /// Builds the whole `workload` section.
     pub fn build(mut self, w: &file::Workload) -> WorkloadSpec {
-        if w.jobs.is_empty()
+        if !self.allow_empty
+            && w.jobs.is_empty()
             && w.training.is_empty()
             && w.generators.is_empty()
             && w.trace.is_none()
