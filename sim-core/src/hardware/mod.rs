@@ -340,10 +340,27 @@ mod tests {
             "L40S",
             "B200",
             "RTX-4090",
+            "GB200",
+            "GB300",
+            "H800-SXM-80GB",
+            "H20-96GB",
+            "A800-SXM-80GB",
         ] {
             assert!(catalog.gpu(gpu).is_some(), "missing GPU {gpu}");
         }
-        for node in ["DGX-H100", "HGX-H200", "DGX-A100", "PCIe-8GPU"] {
+        for node in [
+            "DGX-H100",
+            "HGX-H200",
+            "DGX-A100",
+            "PCIe-8GPU",
+            "DGX-B200",
+            "HGX-B200",
+            "GB200-NVL72-tray",
+            "GB300-NVL72-tray",
+            "HGX-H800",
+            "HGX-H20",
+            "HGX-A800",
+        ] {
             let model = catalog
                 .node(node)
                 .unwrap_or_else(|| panic!("missing node {node}"));
@@ -482,6 +499,11 @@ mod tests {
             ("A100-SXM-40GB", false),
             ("L40S", false),
             ("RTX-4090", false),
+            ("GB200", true),
+            ("GB300", true),
+            ("H800-SXM-80GB", true),
+            ("H20-96GB", true),
+            ("A800-SXM-80GB", false),
         ] {
             assert_eq!(c.gpu(gpu).unwrap().nvlink_sharp, nvls, "{gpu}");
         }
