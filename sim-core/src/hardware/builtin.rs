@@ -810,6 +810,61 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             max_power_watts: 6_500,
             purchase_price: None,
         },
+        // AWS GPU instances, for the EFA link presets (fabric/presets.rs).
+        // Source: the EC2 accelerated-computing instance-type pages
+        // (aws.amazon.com/ec2/instance-types/p5/, .../p4/) and the EC2 User
+        // Guide's EFA pages (docs.aws.amazon.com/AWSEC2/latest/UserGuide/
+        // efa-acc-inst-types.html: P5 takes 32 EFA interfaces); torchx's
+        // named resources (meta-pytorch/torchx PRs #995 and #1098) agree on
+        // 192 vCPUs, 2,048 GiB and 32 (p5) / 16 (p5en) EFA devices. Not
+        // re-checked against stored copies of the AWS pages. AWS publishes
+        // no power figure: the like DGX's is used, an assumption.
+        NodeModel {
+            name: "AWS-p5.48xlarge".into(),
+            description: "AWS EC2 p5.48xlarge (8x H100 80GB, 32x 100G EFA v2)".into(),
+            gpu_model: "H100-SXM-80GB".into(),
+            gpus_per_node: 8,
+            // "3200 Gbps" of EFA v2 as 32 network cards of 100 Gbps.
+            compute_nics: 32,
+            nic_bandwidth: Bandwidth::gbps(100),
+            nvlink_domain_nodes: 1,
+            // 192 vCPUs = 2x AMD EPYC 7R13, 96 cores.
+            cpu_cores: 96,
+            host_memory: Bytes::tib(2),
+            max_power_watts: 10_200,
+            purchase_price: None,
+        },
+        NodeModel {
+            name: "AWS-p5en.48xlarge".into(),
+            description: "AWS EC2 p5en.48xlarge (8x H200 141GB, 16x 200G EFA v3)".into(),
+            gpu_model: "H200-SXM-141GB".into(),
+            gpus_per_node: 8,
+            // "3200 Gbps" of EFA v3 as 16 network cards of 200 Gbps.
+            compute_nics: 16,
+            nic_bandwidth: Bandwidth::gbps(200),
+            nvlink_domain_nodes: 1,
+            // 192 vCPUs = 2x Intel Xeon (Sapphire Rapids), 96 cores.
+            cpu_cores: 96,
+            host_memory: Bytes::tib(2),
+            max_power_watts: 10_200,
+            purchase_price: None,
+        },
+        NodeModel {
+            name: "AWS-p4d.24xlarge".into(),
+            description: "AWS EC2 p4d.24xlarge (8x A100 40GB, 4x 100G EFA)".into(),
+            gpu_model: "A100-SXM-40GB".into(),
+            gpus_per_node: 8,
+            // "400 Gbps" of EFA as 4 network cards of 100 Gbps (first-
+            // generation EFA; the efa-v2 preset has its rate).
+            compute_nics: 4,
+            nic_bandwidth: Bandwidth::gbps(100),
+            nvlink_domain_nodes: 1,
+            // 96 vCPUs = 2x Xeon Platinum 8275CL, 48 cores; 1,152 GiB.
+            cpu_cores: 48,
+            host_memory: Bytes::gib(1_152),
+            max_power_watts: 6_500,
+            purchase_price: None,
+        },
     ]
 }
 
@@ -1097,6 +1152,25 @@ mod tests {
             ("HGX-A800", "A800-SXM-80GB"),
         ] {
             assert_eq!(node(n).gpu_model, g);
+        }
+    }
+
+    #[test]
+    fn aws_instances_have_their_efa_cards() {
+        // p5: 3,200 Gbps as 32 x 100G (EFA v2); p5en: 3,200 as 16 x 200G
+        // (EFA v3); p4d: 400 as 4 x 100G.
+        for (name, nics, gbps, total_gbps) in [
+            ("AWS-p5.48xlarge", 32, 100, 3_200),
+            ("AWS-p5en.48xlarge", 16, 200, 3_200),
+            ("AWS-p4d.24xlarge", 4, 100, 400),
+        ] {
+            let n = node(name);
+            assert_eq!(
+                (n.compute_nics, n.nic_bandwidth),
+                (nics, Bandwidth::gbps(gbps))
+            );
+            assert_eq!(u64::from(nics) * gbps, total_gbps, "{name}");
+            assert_eq!(n.gpus_per_node, 8);
         }
     }
 
