@@ -197,7 +197,12 @@ pub struct NodeGroup {
 impl NodeGroup {
     /// Nodes per NVLink domain of this group (at least 1; the last domain
     /// of the group may hold fewer, see [`NodeGroup::nvlink_domain_len`]).
+    /// 1 when the group's GPU has no NVLink (a GPU override can take it
+    /// away): without NVLink there is no domain beyond the node.
     pub fn nvlink_domain_nodes(&self) -> u32 {
+        if self.gpu_model.nvlink_bandwidth.is_none() {
+            return 1;
+        }
         self.node_model.nvlink_domain_nodes.max(1)
     }
 
@@ -486,6 +491,13 @@ mod tests {
         assert!(cluster.has_multi_node_nvlink_domains());
         let hgx_only = Cluster::from_groups(vec![rack_group("hgx", 8, 1)]);
         assert!(!hgx_only.has_multi_node_nvlink_domains());
+        // A GPU without NVLink has no domain beyond its node.
+        let mut pcie = rack_group("pcie", 36, 18);
+        pcie.gpu_model = Catalog::builtin().gpu("L40S").unwrap().clone();
+        assert_eq!(
+            (pcie.nvlink_domain_nodes(), pcie.nvlink_domain_gpus()),
+            (1, 4)
+        );
     }
 
     #[test]

@@ -185,11 +185,14 @@ pub fn check_mapping(model: &str, catalog: &Catalog) -> Result<(), String> {
 
 /// The catalog node model for nodes of GPU `gpu`: the one built around
 /// that GPU, else one around the same family (A100 40GB in a DGX A100),
-/// else the generic 8-GPU PCIe server with the GPU overridden.
+/// else the generic 8-GPU PCIe server with the GPU overridden. Cloud
+/// instance models (`AWS-...`) are never picked for a slurm.conf's nodes:
+/// their NICs are the cloud's, not an on-premises cluster's.
 pub fn node_model_for(gpu: &str, catalog: &Catalog) -> String {
     let family = |g: &str| g.split('-').next().unwrap_or(g).to_string();
     let nodes: Vec<_> = catalog
         .node_names()
+        .filter(|n| !n.starts_with("AWS-"))
         .filter_map(|n| catalog.node(n))
         .collect();
     nodes
