@@ -2,7 +2,9 @@
 //! config to a [`Fabric`].
 //!
 //! Every builder wires the inside of each node the same way (see
-//! [`HostLinks`]) and differs only in the switches: one switch; a two-tier
+//! [`HostLinks`]; the nodes of a multi-node NVLink domain, such as the
+//! trays of an NVL72 rack, share one NVSwitch hub) and differs only in the
+//! switches: one switch; a two-tier
 //! leaf-spine; a three-tier k-ary fat-tree (Al-Fares, Loukissas, Vahdat, "A
 //! Scalable, Commodity Data Center Network Architecture", SIGCOMM 2008);
 //! NVIDIA's rail-optimized scalable units; or an explicit list.
@@ -235,13 +237,20 @@ fn add_cluster(asm: &mut Assembly, cluster: &Cluster, host: &HostLinks) -> Vec<f
             .gpu_model
             .nvlink_bandwidth
             .map(|b| b.bytes_per_s_f64() / 2.0);
-        asm.add_node(
+        // A multi-node NVLink domain (an NVL72 rack) shares one hub; a
+        // domain of one node keeps its own, as before.
+        let domain = (group.nvlink_domain_nodes() > 1).then(|| {
+            let d = cluster.nvlink_domain(id as u32);
+            u64::from(d.group) << 32 | u64::from(d.index)
+        });
+        asm.add_node_in_domain(
             node.name.clone(),
             node.gpus,
             group.node_model.compute_nics,
             nvlink,
             host,
             pcie,
+            domain,
         );
         nic_rates.push(
             group
@@ -857,7 +866,7 @@ pub fn explicit(cluster: &Cluster, config: &ExplicitConfig) -> Result<Fabric, Fa
 mod tests {
     use super::*;
     use crate::fabric::test_support::{cluster, cluster_with_nics};
-    use crate::fabric::{LinkKind, Vertex};
+    use crate::fabric::{LinkKind, Vertex, VertexId};
 
     fn count_links(f: &Fabric, kind: LinkKind) -> usize {
         f.links().iter().filter(|l| l.kind == kind).count()
@@ -1068,6 +1077,47 @@ mod tests {
                 .any(|l| l.src == g && matches!(f.vertex(l.dst), Vertex::HostBridge { .. }))
         );
         assert!(f.links().iter().all(|l| l.kind != LinkKind::NvLink));
+    }
+
+    #[test]
+    fn trays_of_an_nvl72_rack_share_one_nvswitch_hub() {
+        // 40 GB200 trays: racks of 18, 18 and a partial 4; 4 GPUs each.
+        let c = cluster("GB200-NVL72-tray", 40);
+        let f = leaf_spine(&c, &LeafSpineConfig::default()).unwrap();
+        let hubs = (0..f.vertex_count() as u32)
+            .filter(|&v| matches!(f.vertex(VertexId(v)), Vertex::NvSwitch { .. }))
+            .count();
+        assert_eq!(hubs, 3, "one NVSwitch domain per rack");
+        // GPU 3 of tray 0 to GPU 1 of tray 17: the same rack, over NVLink
+        // only (GB200: 1.8 TB/s both ways = 900 GB/s each way).
+        let rack = f.route_vec(f.gpu(0, 3), f.gpu(17, 1), 5);
+        assert_eq!(rack.len(), 2);
+        for &l in &rack {
+            assert_eq!(f.link(l).kind, LinkKind::NvLink);
+            assert_eq!(f.link(l).bandwidth_bytes_per_s, 900e9);
+        }
+        assert_eq!(
+            f.vertex(f.link(rack[0]).dst),
+            &Vertex::NvSwitch { node: 0 },
+            "the rack's hub is named after its first tray"
+        );
+        // Tray 17 to tray 18: the next rack, through the NICs.
+        let across = f.route_vec(f.gpu(17, 0), f.gpu(18, 0), 5);
+        assert_eq!(f.link(across[0]).kind, LinkKind::Pcie);
+        assert!(across.iter().any(|&l| f.link(l).kind == LinkKind::Host));
+        // The partial last rack is a domain of its own.
+        let partial = f.route_vec(f.gpu(36, 0), f.gpu(39, 3), 5);
+        assert_eq!(partial.len(), 2);
+        assert_eq!(
+            f.vertex(f.link(partial[0]).dst),
+            &Vertex::NvSwitch { node: 36 }
+        );
+        // HGX nodes keep a hub each, as before.
+        let hgx = leaf_spine(&cluster("DGX-B200", 3), &LeafSpineConfig::default()).unwrap();
+        let hubs = (0..hgx.vertex_count() as u32)
+            .filter(|&v| matches!(hgx.vertex(VertexId(v)), Vertex::NvSwitch { .. }))
+            .count();
+        assert_eq!(hubs, 3);
     }
 
     fn two_leaves() -> ExplicitConfig {

@@ -10,7 +10,10 @@
 //!
 //! Inside a node, every GPU has a link to the node's hub (its NVSwitch, or
 //! a PCIe host bridge for GPUs without NVLink) and a PCIe link to its NIC;
-//! each NIC has one port on one switch (its *leaf*). A full-duplex cable is
+//! each NIC has one port on one switch (its *leaf*). The nodes of an NVLink
+//! domain larger than a node (the 18 compute trays of a GB200 NVL72 rack,
+//! `hardware::NodeModel::nvlink_domain_nodes`) share one NVSwitch hub, so
+//! GPU traffic between them stays on NVLink and never touches a NIC. A full-duplex cable is
 //! two directed links, one per direction, each with the full per-direction
 //! rate.
 //!
@@ -46,7 +49,7 @@ pub use builders::{
     RailOptimizedConfig, SingleSwitchConfig,
 };
 pub use flow::{FlowId, FlowModel, LostFlow};
-pub use presets::LinkPreset;
+pub use presets::{LinkPreset, PresetRouting};
 pub use state::{CableId, SwitchId};
 
 /// Dense index of a vertex of a [`Fabric`].
@@ -74,7 +77,9 @@ impl LinkId {
 pub enum Vertex {
     /// GPU `local` of node `node`.
     Gpu { node: u32, local: u32 },
-    /// The NVLink domain of a node (its NVSwitches, as one vertex).
+    /// The NVLink domain of a node (its NVSwitches, as one vertex); for a
+    /// domain of several nodes (an NVL72 rack's NVLink switch trays),
+    /// `node` is its first node.
     NvSwitch { node: u32 },
     /// The PCIe host bridge joining the GPUs of a node without NVLink.
     HostBridge { node: u32 },
@@ -252,7 +257,13 @@ pub(crate) struct NodeAttach {
 #[derive(Clone, Debug)]
 pub(crate) struct GpuAttach {
     pub vertex: VertexId,
+    /// Its node (routing now asks `hub`; kept for the flow model's and
+    /// reports' use).
+    #[allow(dead_code)]
     pub node: u32,
+    /// Its hub's vertex: GPUs with the same hub (one node, or one
+    /// multi-node NVLink domain) talk through it.
+    pub hub: VertexId,
     pub nic: u32,
     pub to_hub: LinkId,
     pub from_hub: LinkId,
@@ -473,6 +484,9 @@ pub(crate) struct Assembly {
     /// Switches added so far per tier, for [`Vertex::Switch::index`].
     per_tier: Vec<u32>,
     preset: LinkPreset,
+    /// The NVSwitch hub of the multi-node NVLink domain being added: its
+    /// caller's domain key and vertex.
+    open_domain: Option<(u64, VertexId)>,
 }
 
 impl Assembly {
@@ -488,6 +502,7 @@ impl Assembly {
             labels: Vec::new(),
             per_tier: Vec::new(),
             preset,
+            open_domain: None,
         }
     }
 
@@ -544,6 +559,31 @@ impl Assembly {
         host: &HostLinks,
         pcie_bytes_per_s: f64,
     ) {
+        self.add_node_in_domain(
+            name,
+            gpus,
+            nics,
+            nvlink_bytes_per_s,
+            host,
+            pcie_bytes_per_s,
+            None,
+        );
+    }
+
+    /// [`Assembly::add_node`] for a node of a multi-node NVLink domain:
+    /// consecutive nodes with NVLink and the same `domain` key share the
+    /// first one's NVSwitch hub (`None`: a hub of its own).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_node_in_domain(
+        &mut self,
+        name: String,
+        gpus: u32,
+        nics: u32,
+        nvlink_bytes_per_s: Option<f64>,
+        host: &HostLinks,
+        pcie_bytes_per_s: f64,
+        domain: Option<u64>,
+    ) {
         let node = self.nodes.len() as u32;
         let first_gpu = self.gpus.len() as u32;
         let first_nic = self.nics.len() as u32;
@@ -573,7 +613,21 @@ impl Assembly {
                     host.pcie_latency_ns,
                 ),
             };
-            let hub = self.add_vertex(hub_vertex, Role::Hub);
+            let shared = match (domain, self.open_domain, nvlink_bytes_per_s) {
+                (Some(key), Some((open, hub)), Some(_)) if key == open => Some(hub),
+                _ => None,
+            };
+            let hub = match shared {
+                Some(hub) => hub,
+                None => {
+                    let hub = self.add_vertex(hub_vertex, Role::Hub);
+                    self.open_domain = match (domain, nvlink_bytes_per_s) {
+                        (Some(key), Some(_)) => Some((key, hub)),
+                        _ => None,
+                    };
+                    hub
+                }
+            };
             for local in 0..gpus {
                 let g = self.gpus.len() as u32;
                 let vertex = self.add_vertex(Vertex::Gpu { node, local }, Role::Gpu(g));
@@ -602,6 +656,7 @@ impl Assembly {
                 self.gpus.push(GpuAttach {
                     vertex,
                     node,
+                    hub,
                     nic: if nics > 0 {
                         first_nic + local * nics / gpus
                     } else {

@@ -31,6 +31,37 @@
 //!   200 GbE): estimate 500 ns.
 //! - NIC latency (ConnectX-6/7, BlueField-3): estimate 500 ns per NIC, so
 //!   ~1.1 µs host to host over one IB switch.
+//! - AWS EFA (Elastic Fabric Adapter). Rates per network card, from the
+//!   EC2 User Guide's EFA pages ("Maximize network bandwidth on Amazon EC2
+//!   instances with multiple network cards", docs.aws.amazon.com/AWSEC2/
+//!   latest/UserGuide/efa-acc-inst-types.html: a P5 takes 32 EFA
+//!   interfaces) and the instance-type pages: p4d.24xlarge 400 Gbps as 4
+//!   cards of 100 Gbps (EFA v1), p5.48xlarge 3,200 Gbps as 32 of 100 Gbps
+//!   (EFA v2), p5en.48xlarge 3,200 Gbps as 16 of 200 Gbps (EFA v3; 16 EFA
+//!   devices, as torchx's named resources list them, meta-pytorch/torchx
+//!   PR #995). The per-card split was not checked against a stored copy
+//!   of the instance-type page. Latency: AWS publishes no per-hop figure;
+//!   EFA's SRD transport runs in the Nitro card and a one-way small
+//!   message takes ~15 µs through libfabric (a commonly reported
+//!   nccl-tests/OSU order of magnitude, not a measurement here): estimate
+//!   5 µs per NIC and 1 µs per switch, so ~12 µs host to host over three
+//!   switch tiers.
+//! - NVIDIA Spectrum-X 800G: Spectrum-4 SN5600 switches, 64 ports of 800
+//!   GbE (51.2 Tb/s; the same source as Spectrum-4 above), and
+//!   ConnectX-8 / BlueField-3 SuperNICs at 800 Gb/s ("NVIDIA Spectrum-X
+//!   Ethernet", nvidia.com/en-us/networking/spectrumx/; not re-checked
+//!   against a stored copy). Latencies as Spectrum-4 above (estimates).
+//!
+//! Routing (see [`PresetRouting`]): InfiniBand's subnet manager routes by
+//! destination (D-mod-k on fat-trees); plain RoCE hashes each flow onto
+//! one of the equal-cost paths, so flows collide. EFA is not InfiniBand:
+//! its SRD transport sprays each flow's packets over many ECMP paths and
+//! reorders at the receiver; Spectrum-X's adaptive routing likewise
+//! spreads packets by switch-port load, with the SuperNIC reordering. The
+//! flow model gives a flow one path, so it cannot split a flow: both are
+//! approximated by destination routing, which spreads a leaf's flows over
+//! its uplinks without hash collisions (what spraying achieves on average)
+//! but neither splits one elephant flow nor reacts to load.
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,6 +69,16 @@ use std::str::FromStr;
 use crate::units::Bandwidth;
 
 use super::FabricError;
+
+/// How a fabric of this technology picks a path among equal-cost ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresetRouting {
+    /// By destination, deterministically (InfiniBand's D-mod-k; also the
+    /// approximation of packet spraying: EFA SRD, Spectrum-X).
+    Destination,
+    /// A hash of the flow picks one path (RoCE ECMP): flows may collide.
+    FlowHash,
+}
 
 /// A fabric technology: rates and latencies of its links and switches.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +94,7 @@ pub struct LinkPreset {
     pub nic_latency_ns: u64,
     /// Ports of the typical switch of this generation at this rate.
     pub switch_radix: u32,
+    pub routing: PresetRouting,
 }
 
 impl LinkPreset {
@@ -63,6 +105,7 @@ impl LinkPreset {
         switch_latency_ns: 130,
         nic_latency_ns: 500,
         switch_radix: 40,
+        routing: PresetRouting::Destination,
     };
     pub const IB_NDR: LinkPreset = LinkPreset {
         name: "ib-ndr",
@@ -71,6 +114,7 @@ impl LinkPreset {
         switch_latency_ns: 130,
         nic_latency_ns: 500,
         switch_radix: 64,
+        routing: PresetRouting::Destination,
     };
     pub const IB_XDR: LinkPreset = LinkPreset {
         name: "ib-xdr",
@@ -79,6 +123,7 @@ impl LinkPreset {
         switch_latency_ns: 130,
         nic_latency_ns: 500,
         switch_radix: 144,
+        routing: PresetRouting::Destination,
     };
     pub const ROCE_400G: LinkPreset = LinkPreset {
         name: "roce-400g",
@@ -87,6 +132,7 @@ impl LinkPreset {
         switch_latency_ns: 500,
         nic_latency_ns: 500,
         switch_radix: 128,
+        routing: PresetRouting::FlowHash,
     };
     pub const ROCE_200G: LinkPreset = LinkPreset {
         name: "roce-200g",
@@ -95,15 +141,48 @@ impl LinkPreset {
         switch_latency_ns: 500,
         nic_latency_ns: 500,
         switch_radix: 64,
+        routing: PresetRouting::FlowHash,
+    };
+
+    pub const EFA_V2: LinkPreset = LinkPreset {
+        name: "efa-v2",
+        description: "AWS EFA v2, 100 Gb/s per network card (p5.48xlarge: 32 cards), SRD",
+        data_rate: Bandwidth::gbps(100),
+        switch_latency_ns: 1_000,
+        nic_latency_ns: 5_000,
+        // AWS does not publish its switches; a 64-port tier is assumed.
+        switch_radix: 64,
+        routing: PresetRouting::Destination,
+    };
+    pub const EFA_V3: LinkPreset = LinkPreset {
+        name: "efa-v3",
+        description: "AWS EFA v3, 200 Gb/s per network card (p5en.48xlarge: 16 cards), SRD",
+        data_rate: Bandwidth::gbps(200),
+        switch_latency_ns: 1_000,
+        nic_latency_ns: 5_000,
+        switch_radix: 64,
+        routing: PresetRouting::Destination,
+    };
+    pub const SPECTRUM_X_800G: LinkPreset = LinkPreset {
+        name: "spectrum-x-800g",
+        description: "NVIDIA Spectrum-X 800 GbE (Spectrum-4 SN5600, 64 ports; ConnectX-8 SuperNIC), adaptive routing",
+        data_rate: Bandwidth::gbps(800),
+        switch_latency_ns: 500,
+        nic_latency_ns: 500,
+        switch_radix: 64,
+        routing: PresetRouting::Destination,
     };
 
     /// Every preset, in the order error messages list them.
-    pub const ALL: [LinkPreset; 5] = [
+    pub const ALL: [LinkPreset; 8] = [
         LinkPreset::IB_HDR,
         LinkPreset::IB_NDR,
         LinkPreset::IB_XDR,
         LinkPreset::ROCE_400G,
         LinkPreset::ROCE_200G,
+        LinkPreset::EFA_V2,
+        LinkPreset::EFA_V3,
+        LinkPreset::SPECTRUM_X_800G,
     ];
 
     /// The preset's names, for help texts.
@@ -126,9 +205,15 @@ impl LinkPreset {
     }
 
     /// InfiniBand (routed per destination by the subnet manager) rather
-    /// than Ethernet/RoCE (hashed ECMP).
+    /// than Ethernet (RoCE, Spectrum-X) or EFA.
     pub fn is_infiniband(&self) -> bool {
         self.name.starts_with("ib-")
+    }
+
+    /// Whether paths are picked by destination (InfiniBand, and the
+    /// spraying fabrics approximated so) rather than by a flow hash.
+    pub fn is_destination_routed(&self) -> bool {
+        self.routing == PresetRouting::Destination
     }
 
     /// Per-direction data rate in bytes per second.
@@ -174,7 +259,16 @@ mod tests {
     fn unknown_name_lists_the_valid_ones() {
         let err = "ib-edr".parse::<LinkPreset>().unwrap_err();
         assert!(err.message.contains("ib-edr"));
-        for name in ["ib-hdr", "ib-ndr", "ib-xdr", "roce-400g", "roce-200g"] {
+        for name in [
+            "ib-hdr",
+            "ib-ndr",
+            "ib-xdr",
+            "roce-400g",
+            "roce-200g",
+            "efa-v2",
+            "efa-v3",
+            "spectrum-x-800g",
+        ] {
             assert!(err.fix.contains(name), "{} misses {name}", err.fix);
         }
     }
@@ -189,5 +283,30 @@ mod tests {
         assert_eq!(LinkPreset::ROCE_200G.bytes_per_s(), 25e9);
         // Ethernet switches are slower per hop than InfiniBand ones.
         const { assert!(LinkPreset::ROCE_400G.switch_latency_ns > LinkPreset::IB_NDR.switch_latency_ns) };
+        // EFA per card: v2 100 Gb/s (p5: 32 cards = 3,200 Gb/s), v3 200
+        // Gb/s (p5en: 16 cards = 3,200 Gb/s); Spectrum-X 800 GbE.
+        assert_eq!(LinkPreset::EFA_V2.bytes_per_s() * 32.0 * 8.0, 3_200e9);
+        assert_eq!(LinkPreset::EFA_V3.bytes_per_s() * 16.0 * 8.0, 3_200e9);
+        assert_eq!(LinkPreset::SPECTRUM_X_800G.bytes_per_s(), 100e9);
+    }
+
+    #[test]
+    fn routing_modes_follow_the_technology() {
+        // InfiniBand by destination, plain RoCE by flow hash; EFA's SRD
+        // spraying and Spectrum-X adaptive routing approximated by
+        // destination routing (no hash collisions), and none of them is
+        // InfiniBand.
+        for p in LinkPreset::ALL {
+            let sprays = matches!(p.name, "efa-v2" | "efa-v3" | "spectrum-x-800g");
+            assert_eq!(
+                p.is_destination_routed(),
+                p.is_infiniband() || sprays,
+                "{}",
+                p.name
+            );
+            if sprays {
+                assert!(!p.is_infiniband());
+            }
+        }
     }
 }

@@ -354,7 +354,8 @@ impl Fabric {
         let (dst_gpu, dst_nic) = self.endpoint(dst);
         if let (Some(a), Some(b)) = (src_gpu, dst_gpu) {
             let (a, b) = (&self.gpus[a as usize], &self.gpus[b as usize]);
-            if a.node == b.node {
+            // Same node, or nodes of one NVLink domain: through the hub.
+            if a.hub == b.hub {
                 if !(up(a.to_hub) && up(b.from_hub)) {
                     return Routed::NoPath;
                 }
@@ -379,7 +380,7 @@ impl Fabric {
             }
             out.push(from.up);
             let key = splitmix64((u64::from(src.0) << 32 | u64::from(dst.0)) ^ salt);
-            let destination_routed = self.preset().is_infiniband();
+            let destination_routed = self.preset().is_destination_routed();
             let mut divisor = 1u64;
             let mut sw = from.leaf;
             // A next hop that is up and still leads to the destination.

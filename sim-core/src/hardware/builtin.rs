@@ -269,7 +269,10 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // acceleration" (nvidia.com/en-us/data-center/nvlink/).
             nvlink_sharp: true,
             // HGX B200: "Max Thermal Design Power (TDP) Configurable up to
-            // 1,000W"; nvidia-smi on DGX/HGX B200 shows a 1000 W cap.
+            // 1,000W"; nvidia-smi on DGX/HGX B200 shows a 1000 W cap; an HGX
+            // B200 MLPerf description (mlcommons/inference_results_v6.0,
+            // closed/Nebius/systems/nebius_b200_n1.json) agrees: "B200 TGP
+            // 1000W", "180 GB", "18x 5th Gen NVLink, 14.4 TB/s aggregated".
             tdp_watts: 1_000,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
             // on-demand 8x B200 instance, $4.99 per GPU-hour, 2025. Not
@@ -309,6 +312,199 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // run lower ($0.34-$0.60 in 2026 third-party snapshots).
             price_per_gpu_hour: Usd::cents(69),
             matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+        },
+        // The Blackwell GPU of a GB200 Grace Blackwell Superchip as it runs
+        // in a GB200 NVL72 rack (more memory and power than the HGX B200).
+        // Source: "NVIDIA GB200 NVL72" specifications table (nvidia.com/
+        // en-us/data-center/gb200-nvl72/), rack figures for 72 GPUs printed
+        // with sparsity, so per GPU: / 72 / 2. Not re-checked against a
+        // stored copy of the page; the per-GPU memory agrees with an MLPerf
+        // system description (mlcommons/inference_results_v6.1, closed/
+        // Crusoe/systems/GB200-NVL72_GB200-186GB_aarch64x16_Dynamo.json:
+        // "accelerator_memory_capacity": "186 GB", 4 GPUs per node, "NV18
+        // via NVSwitch").
+        GpuModel {
+            name: "GB200".into(),
+            description: "NVIDIA Blackwell GPU of a GB200 superchip (GB200 NVL72, 186GB HBM3e)"
+                .into(),
+            // "FP64/FP64 Tensor Core 2,880 TFLOPS" / 72 (launch tables said
+            // 3,240; we take the later figure, as for B200).
+            fp64_tflops: Some(40.0),
+            // "TF32 Tensor Core 180 PFLOPS*" / 72 / 2.
+            tf32_tflops: Some(1_250.0),
+            // "FP16/BF16 Tensor Core 360 PFLOPS*" / 72 / 2.
+            bf16_tflops: Some(2_500.0),
+            // "FP8/FP6 Tensor Core 720 PFLOPS*" / 72 / 2.
+            fp8_tflops: Some(5_000.0),
+            // "GPU Memory | Bandwidth: Up to 13.4 TB HBM3e" / 72 = 186 GB,
+            // the MLPerf description's figure; GiB by the module convention
+            // (no nvidia-smi figure checked).
+            memory: Bytes::gib(186),
+            // "576 TB/s" / 72.
+            memory_bandwidth: Bandwidth::gbytes_per_s(8_000),
+            // "NVLink Bandwidth 130 TB/s" / 72 = 1.8 TB/s per GPU (18
+            // fifth-generation links).
+            nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(1_800)),
+            // NVLink Switch trays with SHARP engines ("each NVLink Switch has
+            // engines for NVIDIA SHARP", nvidia.com/en-us/data-center/
+            // nvlink/); NCCL runs NVLS across the rack's 72 GPUs (NCCL issue
+            // #1286, maintainer: "The full features of NVLink will be
+            // available to all GPUs in such a system, including NVLink
+            // SHARP").
+            nvlink_sharp: true,
+            // Not on NVIDIA's table (which gives the superchip, "up to
+            // 2,700W" in launch material, not the GPU): 1.2 kW per GPU as a
+            // third-party per-GPU table prints it (verda.com/blog/
+            // gb300-nvl72-architecture, GB200 column). Not verified against
+            // an NVIDIA document.
+            tdp_watts: 1_200,
+            // Indicative: CoreWeave's public price for a GB200 NVL72 instance
+            // of 4 GPUs, $42.00/h, i.e. $10.50 per GPU-hour (2025). Not
+            // re-checked against a stored copy of the page.
+            price_per_gpu_hour: Usd::cents(1_050),
+            matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+        },
+        // The Blackwell Ultra GPU of a GB300 superchip in a GB300 NVL72 rack.
+        // Source: "NVIDIA GB300 NVL72" specifications table (nvidia.com/
+        // en-us/data-center/gb300-nvl72/), rack figures for 72 GPUs with
+        // sparsity, so per GPU: / 72 / 2. Not re-checked against a stored
+        // copy of the page; the per-GPU dense figures agree with a
+        // third-party table (verda.com/blog/gb300-nvl72-architecture, GB300
+        // column: "FP8 5 PFLOPS", "FP16/BF16 2.5 PFLOPS", "TF32 1.25
+        // PFLOPS", "279 GB HBM3E", "8 TB/s", "1.4 kW").
+        GpuModel {
+            name: "GB300".into(),
+            description:
+                "NVIDIA Blackwell Ultra GPU of a GB300 superchip (GB300 NVL72, 279GB HBM3e)".into(),
+            // "FP64/FP64 Tensor Core 100 TFLOPS" for the rack / 72: Blackwell
+            // Ultra cuts FP64 to about 1.4 TFLOPS per GPU.
+            fp64_tflops: Some(1.39),
+            // "TF32 Tensor Core 180 PFLOPS*" / 72 / 2.
+            tf32_tflops: Some(1_250.0),
+            // "FP16/BF16 Tensor Core 360 PFLOPS*" / 72 / 2 (the same as GB200:
+            // Blackwell Ultra's gain is in FP4 and attention exponentials).
+            bf16_tflops: Some(2_500.0),
+            // "FP8/FP6 Tensor Core 720 PFLOPS*" / 72 / 2.
+            fp8_tflops: Some(5_000.0),
+            // "Up to 20 TB" HBM3e / 72 = 279 GB, as the third-party table
+            // prints it (the B300 package is marketed as 288 GB HBM3e; what
+            // is left visible in NVL72 is the smaller figure); GiB by the
+            // module convention, no nvidia-smi figure checked.
+            memory: Bytes::gib(279),
+            // "Up to 576 TB/s" / 72.
+            memory_bandwidth: Bandwidth::gbytes_per_s(8_000),
+            // "NVLink Bandwidth 130 TB/s" / 72.
+            nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(1_800)),
+            // Same NVLink Switch trays (SHARP engines) as GB200 NVL72.
+            nvlink_sharp: true,
+            // Third-party table: "Max Thermal Design Power (TDP) 1.4 kW"; not
+            // verified against an NVIDIA document.
+            tdp_watts: 1_400,
+            // No public on-demand price found for GB300 instances: GB200's
+            // $10.50 is used as a placeholder, not a quote.
+            price_per_gpu_hour: Usd::cents(1_050),
+            matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+        },
+        // The H100's export variant for China (2023): the same GH100 compute
+        // as H100 SXM, NVLink cut to 400 GB/s and FP64 to 1 TFLOPS. Source:
+        // the "NVIDIA H800 Tensor Core GPU" datasheet (nvidia.cn, H800 SXM
+        // column), which we could not retrieve: the figures below are as
+        // reported by third-party comparisons of that datasheet (e.g.
+        // philisun.com, "NVIDIA H800 vs H100"; aiwiki.ai/wiki/nvidia_h800)
+        // and, for the interconnect, by DeepSeek-V3's technical report
+        // (arXiv 2412.19437, §3.1: H800 nodes, NVLink within, IB across).
+        GpuModel {
+            name: "H800-SXM-80GB".into(),
+            description: "NVIDIA H800 Tensor Core GPU (SXM5, 80GB HBM3; export variant)".into(),
+            // "FP64 1 teraFLOPS", "FP64 Tensor Core 1 teraFLOPS".
+            fp64_tflops: Some(1.0),
+            // As H100 SXM: "TF32 Tensor Core 989 teraFLOPS*" / 2.
+            tf32_tflops: Some(494.5),
+            // As H100 SXM: "BFLOAT16 Tensor Core 1,979 teraFLOPS*" / 2.
+            bf16_tflops: Some(989.5),
+            // As H100 SXM: "FP8 Tensor Core 3,958 teraFLOPS*" / 2.
+            fp8_tflops: Some(1979.0),
+            // "GPU memory 80GB"; GiB as H100.
+            memory: Bytes::gib(80),
+            // "GPU memory bandwidth 3.35TB/s".
+            memory_bandwidth: Bandwidth::gbytes_per_s(3_350),
+            // "NVLink: 400GB/s" (8 of H100's 18 NVLink 4 links).
+            nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(400)),
+            // HGX H800 keeps the third-generation NVSwitch baseboard, so
+            // NVLink SHARP: nccl-tests on 8x H800 reach 215 GB/s all-reduce
+            // busbw, above the 200 GB/s per-direction NVLink rate, which only
+            // in-switch reduction gives (NCCL issue #1374). NCCL issue #892
+            // shows NVLS unavailable on one H800 box, a driver/fabric-manager
+            // setup matter, not the hardware.
+            nvlink_sharp: true,
+            // "Max thermal design power (TDP) Up to 700W".
+            tdp_watts: 700,
+            // H800 is not rented by the providers cited here; H100's $2.99
+            // is used as a placeholder, not a quote.
+            price_per_gpu_hour: Usd::cents(299),
+            matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+        },
+        // The second Hopper export variant for China (2024): full NVLink, a
+        // fraction of the compute, more memory. NVIDIA published no public
+        // datasheet; figures as widely reported from its product brief
+        // (e.g. willitrunai.com/gpus/h20-96gb: "96 GB HBM3 - 4,000 GB/s",
+        // "148 TFLOPS FP16", "NVLink 4.0 (900 GB/s)", "400W TDP"). Not
+        // verified against an NVIDIA document.
+        GpuModel {
+            name: "H20-96GB".into(),
+            description: "NVIDIA H20 (SXM, 96GB HBM3; export variant)".into(),
+            // Reported FP64 1 TFLOPS (FP64 Tensor Core likewise).
+            fp64_tflops: Some(1.0),
+            // Reported "TF32 Tensor Core 74 TFLOPS" (dense).
+            tf32_tflops: Some(74.0),
+            // Reported "BF16/FP16 Tensor Core 148 TFLOPS" (dense).
+            bf16_tflops: Some(148.0),
+            // Reported "FP8 Tensor Core 296 TFLOPS" (dense).
+            fp8_tflops: Some(296.0),
+            // "96 GB HBM3"; GiB by the module convention, unchecked.
+            memory: Bytes::gib(96),
+            // "4.0 TB/s".
+            memory_bandwidth: Bandwidth::gbytes_per_s(4_000),
+            // "NVLink 900GB/s" (all 18 NVLink 4 links).
+            nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(900)),
+            // Third-generation NVSwitch baseboard: NCCL issue #1244 measures
+            // all-reduce on 2 nodes of 8 H20 "with NVL SHARP" (343 GB/s).
+            nvlink_sharp: true,
+            // Reported "400W".
+            tdp_watts: 400,
+            // Not rented by the providers cited here; no price found. A
+            // placeholder at L40S's $0.86 (a GPU of like BF16 peak), not a
+            // quote.
+            price_per_gpu_hour: Usd::cents(86),
+            matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+        },
+        // The A100's export variant for China (2022): A100 80GB SXM with
+        // NVLink cut from 600 to 400 GB/s, all else as A100. Sources: the
+        // NVIDIA A800 announcement as reported by Reuters and Tweakers
+        // (tweakers.net/nieuws/203182, 2022-11: "de bandbreedte van de
+        // NVLink-interconnect is beperkt tot 400GB/s", performance and the
+        // 400W SXM TDP unchanged); an nccl-tests report on 8x
+        // A800-SXM4-80GB counts "8 NVLink links per GPU, 400 GB/s
+        // bidirectional". NVIDIA's own A800 SXM datasheet was not retrieved.
+        GpuModel {
+            name: "A800-SXM-80GB".into(),
+            description: "NVIDIA A800 Tensor Core GPU (SXM4, 80GB HBM2e; export variant)".into(),
+            // As A100 80GB SXM.
+            fp64_tflops: Some(19.5),
+            tf32_tflops: Some(156.0),
+            bf16_tflops: Some(312.0),
+            fp8_tflops: None,
+            memory: Bytes::gib(80),
+            memory_bandwidth: Bandwidth::gbytes_per_s(2_039),
+            // 400 GB/s (8 NVLink 3 links instead of 12).
+            nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(400)),
+            // Second-generation NVSwitch, as A100: no NVLink SHARP.
+            nvlink_sharp: false,
+            tdp_watts: 400,
+            // Not rented by the providers cited here; A100 80GB's $1.79 as a
+            // placeholder, not a quote.
+            price_per_gpu_hour: Usd::cents(179),
+            matmul_efficiency: AMPERE_MATMUL_EFFICIENCY,
         },
     ]
 }
@@ -441,6 +637,232 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // PSU losses.
             max_power_watts: 4_500,
             // No published system price.
+            purchase_price: None,
+        },
+        // Source: "NVIDIA DGX B200" datasheet and the DGX B200 User Guide,
+        // "Introduction to the NVIDIA DGX B200 System" (docs.nvidia.com/dgx/
+        // dgxb200-user-guide/introduction-to-dgxb200.html). Not re-checked
+        // against a stored copy; the networking agrees with an HGX B200
+        // MLPerf system description (below).
+        NodeModel {
+            name: "DGX-B200".into(),
+            description: "NVIDIA DGX B200 (8x B200 180GB)".into(),
+            gpu_model: "B200".into(),
+            // "GPU 8x NVIDIA B200 Tensor Core GPUs".
+            gpus_per_node: 8,
+            // "4x OSFP ports serving 8x single-port NVIDIA ConnectX-7 VPI, up
+            // to 400Gb/s InfiniBand/Ethernet" (the BlueField-3 DPUs are
+            // storage and management).
+            compute_nics: 8,
+            nic_bandwidth: Bandwidth::gbps(400),
+            // "2x NVIDIA NVSwitch" on the baseboard: one node per domain.
+            nvlink_domain_nodes: 1,
+            // "2 Intel Xeon Platinum 8570 Processors, 112 Cores total".
+            cpu_cores: 112,
+            // "System Memory 2TB, configurable to 4TB".
+            host_memory: Bytes::tib(2),
+            // "System Power Usage ~14.3kW max".
+            max_power_watts: 14_300,
+            // Reported launch prices vary; none verified.
+            purchase_price: None,
+        },
+        // An OEM HGX B200 server, as described in an MLPerf Inference v6.0
+        // system description (github.com/mlcommons/inference_results_v6.0,
+        // closed/Nebius/systems/nebius_b200_n1.json).
+        NodeModel {
+            name: "HGX-B200".into(),
+            description: "NVIDIA HGX B200 8-GPU server (2x Xeon Platinum 8580)".into(),
+            gpu_model: "B200".into(),
+            // "accelerators_per_node": 8, "NVIDIA B200-SXM-180GB".
+            gpus_per_node: 8,
+            // "host_networking": "8x ConnectX-7 IB NDR 400Gb/s + 200Gb/s
+            // Ethernet NIC" (the Ethernet NIC is north-south).
+            compute_nics: 8,
+            nic_bandwidth: Bandwidth::gbps(400),
+            // "18x 5th Gen NVLink, 14.4 TB/s aggregated" through the HGX
+            // baseboard's NVSwitches: one node per domain.
+            nvlink_domain_nodes: 1,
+            // 2x "Intel(R) Xeon(R) Platinum 8580", "host_processor_core_count":
+            // 60 each.
+            cpu_cores: 120,
+            // "host_memory_configuration": "32x 64GB" (printed as "1.8 TB",
+            // the binary 2 TiB in decimal-ish units).
+            host_memory: Bytes::tib(2),
+            // Not in the MLPerf description (which gives "B200 TGP 1000W"):
+            // DGX B200's ~14.3 kW max, an assumption for a like chassis.
+            max_power_watts: 14_300,
+            purchase_price: None,
+        },
+        // One compute tray of a GB200 NVL72 rack: two GB200 superchips (2
+        // Grace CPUs, 4 Blackwell GPUs). 18 trays and 9 NVLink switch trays
+        // make the rack, one NVLink domain of 72 GPUs. Sources: "NVIDIA
+        // GB200 NVL72" specifications (nvidia.com/en-us/data-center/
+        // gb200-nvl72/: "36 Grace CPU : 72 Blackwell GPUs", "2,592 Arm
+        // Neoverse V2 cores", "Up to 17 TB LPDDR5X"), the DGX SuperPOD GB200
+        // reference architecture (docs.nvidia.com/dgx-superpod/
+        // reference-architecture-scalable-infrastructure-gb200/, compute tray:
+        // 4x ConnectX-7 400Gb/s for the compute fabric) and the Crusoe MLPerf
+        // v6.1 system description cited at the GB200 GPU ("accelerators_per_
+        // node": 4, 4x "BlueField-3 [ConnectX-7 Lx]", 144 cores). Not
+        // re-checked against stored copies of NVIDIA's pages.
+        NodeModel {
+            name: "GB200-NVL72-tray".into(),
+            description: "NVIDIA GB200 NVL72 compute tray (2x GB200: 2 Grace, 4 Blackwell GPUs)"
+                .into(),
+            gpu_model: "GB200".into(),
+            gpus_per_node: 4,
+            // One 400Gb/s ConnectX-7 (or BlueField-3 SuperNIC in ConnectX
+            // mode) per GPU on the east-west fabric.
+            compute_nics: 4,
+            nic_bandwidth: Bandwidth::gbps(400),
+            // 18 compute trays share the rack's NVLink Switch domain.
+            nvlink_domain_nodes: 18,
+            // 2x Grace, 72 Neoverse V2 cores each (2,592 / 36).
+            cpu_cores: 144,
+            // "Up to 17 TB LPDDR5X" / 36 Grace = 480 GB each, 960 GB per tray
+            // (GiB by the module convention; the Crusoe description prints
+            // 1.87 TB per tray, a different memory option).
+            host_memory: Bytes::gib(960),
+            // Not a vendor figure: 4x 1.2 kW GPUs + 2x Grace (~0.3 kW each,
+            // from the superchip's "up to 2,700W") + ~0.5 kW of NICs, NVMe,
+            // fans and conversion; about 1/18 of a ~120 kW rack less its
+            // switch trays. An estimate.
+            max_power_watts: 5_900,
+            purchase_price: None,
+        },
+        // One compute tray of a GB300 NVL72 rack: two GB300 superchips (2
+        // Grace, 4 Blackwell Ultra GPUs), 18 trays per NVLink domain.
+        // Sources: "NVIDIA GB300 NVL72" specifications (nvidia.com/en-us/
+        // data-center/gb300-nvl72/: "72 NVIDIA Blackwell Ultra GPUs, 36
+        // NVIDIA Grace CPUs", "NVIDIA ConnectX-8 SuperNIC 800Gb/s" per GPU,
+        // "2,592 Arm Neoverse V2 cores", "Up to 18 TB SOCAMM with LPDDR5X").
+        // Not re-checked against a stored copy of the page.
+        NodeModel {
+            name: "GB300-NVL72-tray".into(),
+            description:
+                "NVIDIA GB300 NVL72 compute tray (2x GB300: 2 Grace, 4 Blackwell Ultra GPUs)".into(),
+            gpu_model: "GB300".into(),
+            gpus_per_node: 4,
+            // One ConnectX-8 SuperNIC, 800Gb/s, per GPU.
+            compute_nics: 4,
+            nic_bandwidth: Bandwidth::gbps(800),
+            nvlink_domain_nodes: 18,
+            cpu_cores: 144,
+            // "Up to 18 TB" / 36 = 500 GB per Grace, 1,000 GB per tray
+            // (decimal: SOCAMM module sizes were not checked).
+            host_memory: Bytes::gb(1_000),
+            // Not a vendor figure: 4x 1.4 kW GPUs + 2x Grace + NICs and
+            // fans, as for the GB200 tray. An estimate.
+            max_power_watts: 6_700,
+            purchase_price: None,
+        },
+        // An 8x H800 HGX server. NVIDIA sold no DGX H800 publicly; modelled
+        // on the DGX H100 chassis (same CPUs, memory, power), with the
+        // compute networking DeepSeek's H800 clusters use: one 400Gb/s
+        // InfiniBand NIC per GPU (DeepSeek-V3 technical report, arXiv
+        // 2412.19437, §3.1: "IB (50 GB/s)" per GPU across nodes, NVLink
+        // within).
+        NodeModel {
+            name: "HGX-H800".into(),
+            description: "NVIDIA HGX H800 8-GPU server (as DGX H100, 8x H800 SXM5 80GB)".into(),
+            gpu_model: "H800-SXM-80GB".into(),
+            gpus_per_node: 8,
+            compute_nics: 8,
+            nic_bandwidth: Bandwidth::gbps(400),
+            // NVSwitches on the 8-GPU baseboard.
+            nvlink_domain_nodes: 1,
+            // As DGX H100 (an assumption for OEM H800 servers).
+            cpu_cores: 112,
+            host_memory: Bytes::tib(2),
+            max_power_watts: 10_200,
+            purchase_price: None,
+        },
+        // An 8x H20 HGX server, modelled on the DGX H100 chassis and
+        // networking (8x 400Gb/s): an assumption, no H20 system description
+        // was found.
+        NodeModel {
+            name: "HGX-H20".into(),
+            description: "NVIDIA HGX H20 8-GPU server (8x H20 96GB; DGX H100-like chassis)".into(),
+            gpu_model: "H20-96GB".into(),
+            gpus_per_node: 8,
+            compute_nics: 8,
+            nic_bandwidth: Bandwidth::gbps(400),
+            nvlink_domain_nodes: 1,
+            cpu_cores: 112,
+            host_memory: Bytes::tib(2),
+            // Not a vendor figure: DGX H100's 10.2 kW less the 8 x 300 W its
+            // H100s draw above an H20's 400 W. An estimate.
+            max_power_watts: 7_800,
+            purchase_price: None,
+        },
+        // An 8x A800 HGX server, modelled on DGX A100 (same baseboard with
+        // the NVLink cut, same CPUs, networking and power): an assumption.
+        NodeModel {
+            name: "HGX-A800".into(),
+            description: "NVIDIA HGX A800 8-GPU server (as DGX A100, 8x A800 SXM4 80GB)".into(),
+            gpu_model: "A800-SXM-80GB".into(),
+            gpus_per_node: 8,
+            compute_nics: 8,
+            nic_bandwidth: Bandwidth::gbps(200),
+            nvlink_domain_nodes: 1,
+            cpu_cores: 128,
+            host_memory: Bytes::tib(2),
+            max_power_watts: 6_500,
+            purchase_price: None,
+        },
+        // AWS GPU instances, for the EFA link presets (fabric/presets.rs).
+        // Source: the EC2 accelerated-computing instance-type pages
+        // (aws.amazon.com/ec2/instance-types/p5/, .../p4/) and the EC2 User
+        // Guide's EFA pages (docs.aws.amazon.com/AWSEC2/latest/UserGuide/
+        // efa-acc-inst-types.html: P5 takes 32 EFA interfaces); torchx's
+        // named resources (meta-pytorch/torchx PRs #995 and #1098) agree on
+        // 192 vCPUs, 2,048 GiB and 32 (p5) / 16 (p5en) EFA devices. Not
+        // re-checked against stored copies of the AWS pages. AWS publishes
+        // no power figure: the like DGX's is used, an assumption.
+        NodeModel {
+            name: "AWS-p5.48xlarge".into(),
+            description: "AWS EC2 p5.48xlarge (8x H100 80GB, 32x 100G EFA v2)".into(),
+            gpu_model: "H100-SXM-80GB".into(),
+            gpus_per_node: 8,
+            // "3200 Gbps" of EFA v2 as 32 network cards of 100 Gbps.
+            compute_nics: 32,
+            nic_bandwidth: Bandwidth::gbps(100),
+            nvlink_domain_nodes: 1,
+            // 192 vCPUs = 2x AMD EPYC 7R13, 96 cores.
+            cpu_cores: 96,
+            host_memory: Bytes::tib(2),
+            max_power_watts: 10_200,
+            purchase_price: None,
+        },
+        NodeModel {
+            name: "AWS-p5en.48xlarge".into(),
+            description: "AWS EC2 p5en.48xlarge (8x H200 141GB, 16x 200G EFA v3)".into(),
+            gpu_model: "H200-SXM-141GB".into(),
+            gpus_per_node: 8,
+            // "3200 Gbps" of EFA v3 as 16 network cards of 200 Gbps.
+            compute_nics: 16,
+            nic_bandwidth: Bandwidth::gbps(200),
+            nvlink_domain_nodes: 1,
+            // 192 vCPUs = 2x Intel Xeon (Sapphire Rapids), 96 cores.
+            cpu_cores: 96,
+            host_memory: Bytes::tib(2),
+            max_power_watts: 10_200,
+            purchase_price: None,
+        },
+        NodeModel {
+            name: "AWS-p4d.24xlarge".into(),
+            description: "AWS EC2 p4d.24xlarge (8x A100 40GB, 4x 100G EFA)".into(),
+            gpu_model: "A100-SXM-40GB".into(),
+            gpus_per_node: 8,
+            // "400 Gbps" of EFA as 4 network cards of 100 Gbps (first-
+            // generation EFA; the efa-v2 preset has its rate).
+            compute_nics: 4,
+            nic_bandwidth: Bandwidth::gbps(100),
+            nvlink_domain_nodes: 1,
+            // 96 vCPUs = 2x Xeon Platinum 8275CL, 48 cores; 1,152 GiB.
+            cpu_cores: 48,
+            host_memory: Bytes::gib(1_152),
+            max_power_watts: 6_500,
             purchase_price: None,
         },
     ]
@@ -628,6 +1050,128 @@ mod tests {
         let h200 = gpu(&hgx_h200.gpu_model);
         let total = h200.memory.as_u64() * u64::from(hgx_h200.gpus_per_node);
         assert_eq!(Bytes(total), Bytes::gib(1_128));
+    }
+
+    #[test]
+    fn nvl72_gpus_match_the_rack_tables() {
+        // GB200 NVL72 / GB300 NVL72 tables, 72 GPUs, with sparsity: "FP8/FP6
+        // Tensor Core 720 PFLOPS", "FP16/BF16 Tensor Core 360 PFLOPS",
+        // "TF32 Tensor Core 180 PFLOPS", "576 TB/s", "NVLink Bandwidth 130
+        // TB/s"; GB200 "Up to 13.4 TB HBM3e", GB300 "Up to 20 TB".
+        for name in ["GB200", "GB300"] {
+            let g = gpu(name);
+            assert_close(g.fp8_tflops.unwrap() * 2.0 * 72.0, 720_000.0, "NVL72 FP8");
+            assert_close(g.bf16_tflops.unwrap() * 2.0 * 72.0, 360_000.0, "NVL72 BF16");
+            assert_close(g.tf32_tflops.unwrap() * 2.0 * 72.0, 180_000.0, "NVL72 TF32");
+            assert_close(
+                tbytes_per_s(g.memory_bandwidth) * 72.0,
+                576.0,
+                "NVL72 HBM TB/s",
+            );
+            // 130 TB/s is 72 x 1.8 = 129.6, rounded.
+            let nvlink = tbytes_per_s(g.nvlink_bandwidth.unwrap()) * 72.0;
+            assert!(
+                (129.0..=130.0).contains(&nvlink),
+                "{name}: NVLink {nvlink} TB/s"
+            );
+            assert!(g.nvlink_sharp);
+        }
+        let gb200 = gpu("GB200");
+        let rack_tb = gb200.memory.as_u64() as f64 * 72.0 / 1e12;
+        assert!(
+            (13.4..=14.4).contains(&rack_tb),
+            "GB200 rack HBM {rack_tb} TB"
+        );
+        assert_close(
+            gb200.fp64_tflops.unwrap() * 72.0,
+            2_880.0,
+            "GB200 NVL72 FP64",
+        );
+        let gb300 = gpu("GB300");
+        assert_close(gb300.fp64_tflops.unwrap() * 72.0, 100.0, "GB300 NVL72 FP64");
+        assert!(gb300.memory > gb200.memory && gb300.tdp_watts > gb200.tdp_watts);
+        // The trays: 4 GPUs, 18 per rack (72 GPUs in one NVLink domain),
+        // one NIC per GPU: ConnectX-7 400G on GB200, ConnectX-8 800G on
+        // GB300; 2 Grace = 144 cores (2,592 / 18).
+        for (tray, nic_gbps) in [("GB200-NVL72-tray", 400), ("GB300-NVL72-tray", 800)] {
+            let n = node(tray);
+            assert_eq!(n.gpus_per_node * n.nvlink_domain_nodes, 72, "{tray}");
+            assert_eq!(n.compute_nics, 4, "{tray}");
+            assert_eq!(n.nic_bandwidth, Bandwidth::gbps(nic_gbps), "{tray}");
+            assert_eq!(n.cpu_cores * 18, 2_592, "{tray}");
+        }
+    }
+
+    #[test]
+    fn b200_nodes_match_their_datasheet_and_system_description() {
+        // DGX B200 datasheet: 8x ConnectX-7 400Gb/s, 112 cores, ~14.3kW.
+        let dgx = node("DGX-B200");
+        assert_eq!((dgx.gpus_per_node, dgx.compute_nics), (8, 8));
+        assert_eq!(dgx.nic_bandwidth, Bandwidth::gbps(400));
+        assert_eq!(dgx.cpu_cores, 112);
+        assert_eq!(dgx.max_power_watts, 14_300);
+        // Nebius MLPerf v6.0 HGX B200: 2x 60-core Xeon 8580, 32x 64GB,
+        // 8x ConnectX-7 NDR 400Gb/s.
+        let hgx = node("HGX-B200");
+        assert_eq!(hgx.cpu_cores, 120);
+        assert_eq!(hgx.host_memory, Bytes::gib(32 * 64));
+        assert_eq!(hgx.nvlink_domain_nodes, 1);
+    }
+
+    #[test]
+    fn export_variants_differ_from_their_parents_where_reported() {
+        // H800: H100 compute, NVLink 400 GB/s, FP64 1 TFLOPS, NVLink SHARP
+        // kept (third-generation NVSwitch).
+        let (h800, h100) = (gpu("H800-SXM-80GB"), gpu("H100-SXM-80GB"));
+        assert_eq!(h800.bf16_tflops, h100.bf16_tflops);
+        assert_eq!(h800.fp8_tflops, h100.fp8_tflops);
+        assert_eq!(h800.memory_bandwidth, h100.memory_bandwidth);
+        assert_eq!(h800.nvlink_bandwidth, Some(Bandwidth::gbytes_per_s(400)));
+        assert_close(h800.fp64_tflops.unwrap(), 1.0, "H800 FP64");
+        assert!(
+            h800.nvlink_sharp,
+            "NVLS is a switch property, not a bandwidth"
+        );
+        // H20: full NVLink, "148 TFLOPS" BF16 dense, 96GB at 4.0 TB/s, 400W.
+        let h20 = gpu("H20-96GB");
+        assert_eq!(h20.nvlink_bandwidth, h100.nvlink_bandwidth);
+        assert_close(h20.bf16_tflops.unwrap(), 148.0, "H20 BF16 dense");
+        assert_close(h20.fp8_tflops.unwrap(), 296.0, "H20 FP8 dense");
+        assert_close(tbytes_per_s(h20.memory_bandwidth), 4.0, "H20 HBM TB/s");
+        assert_eq!((h20.memory, h20.tdp_watts), (Bytes::gib(96), 400));
+        assert!(h20.nvlink_sharp);
+        // A800: A100 80GB with NVLink cut from 600 to 400 GB/s; no NVLS.
+        let (a800, a100) = (gpu("A800-SXM-80GB"), gpu("A100-SXM-80GB"));
+        assert_eq!(a800.bf16_tflops, a100.bf16_tflops);
+        assert_eq!(a800.memory_bandwidth, a100.memory_bandwidth);
+        assert_eq!(a800.nvlink_bandwidth, Some(Bandwidth::gbytes_per_s(400)));
+        assert!(!a800.nvlink_sharp);
+        for (n, g) in [
+            ("HGX-H800", "H800-SXM-80GB"),
+            ("HGX-H20", "H20-96GB"),
+            ("HGX-A800", "A800-SXM-80GB"),
+        ] {
+            assert_eq!(node(n).gpu_model, g);
+        }
+    }
+
+    #[test]
+    fn aws_instances_have_their_efa_cards() {
+        // p5: 3,200 Gbps as 32 x 100G (EFA v2); p5en: 3,200 as 16 x 200G
+        // (EFA v3); p4d: 400 as 4 x 100G.
+        for (name, nics, gbps, total_gbps) in [
+            ("AWS-p5.48xlarge", 32, 100, 3_200),
+            ("AWS-p5en.48xlarge", 16, 200, 3_200),
+            ("AWS-p4d.24xlarge", 4, 100, 400),
+        ] {
+            let n = node(name);
+            assert_eq!(
+                (n.compute_nics, n.nic_bandwidth),
+                (nics, Bandwidth::gbps(gbps))
+            );
+            assert_eq!(u64::from(nics) * gbps, total_gbps, "{name}");
+            assert_eq!(n.gpus_per_node, 8);
+        }
     }
 
     #[test]

@@ -205,7 +205,12 @@ pub struct NodeGroup {
 impl NodeGroup {
     /// Nodes per NVLink domain of this group (at least 1; the last domain
     /// of the group may hold fewer, see [`NodeGroup::nvlink_domain_len`]).
+    /// 1 when the group's GPU has no NVLink (a GPU override can take it
+    /// away): without NVLink there is no domain beyond the node.
     pub fn nvlink_domain_nodes(&self) -> u32 {
+        if self.gpu_model.nvlink_bandwidth.is_none() {
+            return 1;
+        }
         self.node_model.nvlink_domain_nodes.max(1)
     }
 
@@ -348,10 +353,27 @@ mod tests {
             "L40S",
             "B200",
             "RTX-4090",
+            "GB200",
+            "GB300",
+            "H800-SXM-80GB",
+            "H20-96GB",
+            "A800-SXM-80GB",
         ] {
             assert!(catalog.gpu(gpu).is_some(), "missing GPU {gpu}");
         }
-        for node in ["DGX-H100", "HGX-H200", "DGX-A100", "PCIe-8GPU"] {
+        for node in [
+            "DGX-H100",
+            "HGX-H200",
+            "DGX-A100",
+            "PCIe-8GPU",
+            "DGX-B200",
+            "HGX-B200",
+            "GB200-NVL72-tray",
+            "GB300-NVL72-tray",
+            "HGX-H800",
+            "HGX-H20",
+            "HGX-A800",
+        ] {
             let model = catalog
                 .node(node)
                 .unwrap_or_else(|| panic!("missing node {node}"));
@@ -477,6 +499,13 @@ mod tests {
         assert!(cluster.has_multi_node_nvlink_domains());
         let hgx_only = Cluster::from_groups(vec![rack_group("hgx", 8, 1)]);
         assert!(!hgx_only.has_multi_node_nvlink_domains());
+        // A GPU without NVLink has no domain beyond its node.
+        let mut pcie = rack_group("pcie", 36, 18);
+        pcie.gpu_model = Catalog::builtin().gpu("L40S").unwrap().clone();
+        assert_eq!(
+            (pcie.nvlink_domain_nodes(), pcie.nvlink_domain_gpus()),
+            (1, 4)
+        );
     }
 
     #[test]
@@ -490,6 +519,11 @@ mod tests {
             ("A100-SXM-40GB", false),
             ("L40S", false),
             ("RTX-4090", false),
+            ("GB200", true),
+            ("GB300", true),
+            ("H800-SXM-80GB", true),
+            ("H20-96GB", true),
+            ("A800-SXM-80GB", false),
         ] {
             assert_eq!(c.gpu(gpu).unwrap().nvlink_sharp, nvls, "{gpu}");
         }

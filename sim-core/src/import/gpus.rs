@@ -115,7 +115,12 @@ fn split_outside_parens(value: &str) -> Vec<&str> {
 const FAMILIES: &[(&str, &str)] = &[
     ("h100", "H100-SXM-80GB"),
     ("h200", "H200-SXM-141GB"),
+    ("h800", "H800-SXM-80GB"),
+    ("h20", "H20-96GB"),
+    ("gb200", "GB200"),
+    ("gb300", "GB300"),
     ("b200", "B200"),
+    ("a800", "A800-SXM-80GB"),
     ("a100_40", "A100-SXM-40GB"),
     ("a100-40", "A100-SXM-40GB"),
     ("a100", "A100-SXM-80GB"),
@@ -180,11 +185,14 @@ pub fn check_mapping(model: &str, catalog: &Catalog) -> Result<(), String> {
 
 /// The catalog node model for nodes of GPU `gpu`: the one built around
 /// that GPU, else one around the same family (A100 40GB in a DGX A100),
-/// else the generic 8-GPU PCIe server with the GPU overridden.
+/// else the generic 8-GPU PCIe server with the GPU overridden. Cloud
+/// instance models (`AWS-...`) are never picked for a slurm.conf's nodes:
+/// their NICs are the cloud's, not an on-premises cluster's.
 pub fn node_model_for(gpu: &str, catalog: &Catalog) -> String {
     let family = |g: &str| g.split('-').next().unwrap_or(g).to_string();
     let nodes: Vec<_> = catalog
         .node_names()
+        .filter(|n| !n.starts_with("AWS-"))
         .filter_map(|n| catalog.node(n))
         .collect();
     nodes
@@ -255,6 +263,9 @@ mod tests {
         assert_eq!(m("h100"), "H100-SXM-80GB");
         assert_eq!(m("nvidia_h100_80gb_hbm3"), "H100-SXM-80GB");
         assert_eq!(m("a100"), "A100-SXM-80GB");
+        assert_eq!(m("gb200"), "GB200", "not the HGX B200");
+        assert_eq!(m("nvidia_h20"), "H20-96GB");
+        assert_eq!(m("h200"), "H200-SXM-141GB", "not the H20");
         assert_eq!(m("a100_40g"), "A100-SXM-40GB");
         // Variants of a family the catalog does not hold are asked for,
         // not given the SXM model: an H100 NVL is a 94 GB PCIe card, a MIG
@@ -277,6 +288,8 @@ mod tests {
         );
         assert_eq!(node_model_for("H100-SXM-80GB", &catalog), "DGX-H100");
         assert_eq!(node_model_for("A100-SXM-40GB", &catalog), "DGX-A100");
-        assert_eq!(node_model_for("B200", &catalog), "PCIe-8GPU");
+        assert_eq!(node_model_for("B200", &catalog), "DGX-B200");
+        assert_eq!(node_model_for("GB200", &catalog), "GB200-NVL72-tray");
+        assert_eq!(node_model_for("RTX-4090", &catalog), "PCIe-8GPU");
     }
 }

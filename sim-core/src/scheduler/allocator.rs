@@ -6,6 +6,19 @@
 //! does: the best-fitting single leaf that can hold the job, otherwise the
 //! leaves with the most free capacity first.
 //!
+//! When NVLink domains span several nodes (the 18 trays of an NVL72 rack),
+//! multi-node requests are first placed inside one domain, as Slurm's
+//! `topology/block` plugin does with one block per rack (topology.conf(5),
+//! "topology/block": `BlockName=` lines listing each block's nodes, and
+//! `BlockSizes=`; <https://slurm.schedmd.com/topology.conf.html>, and the
+//! topology guide, <https://slurm.schedmd.com/topology.html>): the
+//! best-fitting single block that can hold the job; a job larger than any
+//! free block gets the blocks with the most free capacity first, the
+//! fewest blocks. Slurm aggregates blocks only at the `BlockSizes` levels
+//! (powers of two of the base block by default); that restriction, and
+//! `--segment`, are not modelled. Blocks come first, leaves second (within
+//! the chosen blocks).
+//!
 //! Invariants:
 //! - a GPU is in at most one allocation: `try_allocate` only hands out bits
 //!   set in `free_mask`, and `release` panics if asked to free a GPU that is
@@ -112,6 +125,12 @@ pub struct GpuPool {
     leaf_ok: Vec<bool>,
     /// Per call: candidate capacity per leaf (scratch).
     leaf_capacity: Vec<(u64, u32)>,
+    /// NVLink domain (Slurm block) of each node; empty when every domain
+    /// is one node.
+    block_of: Vec<u32>,
+    block_count: usize,
+    /// Per call: which blocks placement may use (scratch).
+    block_ok: Vec<bool>,
     free_mask: Vec<u64>,
     free_count: Vec<u32>,
     free_total: u64,
@@ -150,6 +169,9 @@ impl GpuPool {
             leaf_count: 0,
             leaf_ok: Vec::new(),
             leaf_capacity: Vec::new(),
+            block_of: Vec::new(),
+            block_count: 0,
+            block_ok: Vec::new(),
             free_mask: capacity.iter().map(|&c| full_mask(c)).collect(),
             in_service: {
                 let mut bits = vec![0u64; capacity.len().div_ceil(64)];
@@ -187,6 +209,51 @@ impl GpuPool {
         self.leaf_capacity = Vec::with_capacity(self.leaf_count);
         self.leaf_of = leaf_of;
         self
+    }
+
+    /// Places multi-node jobs inside one NVLink domain when one can hold
+    /// them (Slurm's topology/block with a block per domain).
+    /// `block_of[node]` is the node's domain (`0..block_count`).
+    pub fn with_blocks(mut self, block_of: Vec<u32>) -> Self {
+        assert_eq!(block_of.len(), self.capacity.len(), "one block per node");
+        self.block_count = block_of.iter().map(|&b| b as usize + 1).max().unwrap_or(0);
+        self.block_ok = vec![true; self.block_count];
+        self.block_of = block_of;
+        self
+    }
+
+    /// The NVLink domains of `cluster` as blocks, when any spans more than
+    /// one node; `None` when every domain is a single node.
+    pub fn blocks_of(cluster: &Cluster) -> Option<Vec<u32>> {
+        if !cluster.has_multi_node_nvlink_domains() {
+            return None;
+        }
+        let mut block_of = vec![0u32; cluster.node_count()];
+        for (b, range) in cluster.nvlink_domains().into_iter().enumerate() {
+            for node in range {
+                block_of[node as usize] = b as u32;
+            }
+        }
+        Some(block_of)
+    }
+
+    /// Number of distinct blocks (NVLink domains) an allocation spans (0
+    /// without blocks).
+    pub fn blocks_spanned(&self, allocation: &[NodeGpus]) -> u32 {
+        if self.block_of.is_empty() {
+            return 0;
+        }
+        let mut seen = 0u32;
+        for (i, part) in allocation.iter().enumerate() {
+            let block = self.block_of[part.node as usize];
+            if !allocation[..i]
+                .iter()
+                .any(|p| self.block_of[p.node as usize] == block)
+            {
+                seen += 1;
+            }
+        }
+        seen
     }
 
     /// Number of distinct leaf switches an allocation spans (0 without a
@@ -582,6 +649,9 @@ impl GpuPool {
         set: Option<&NodeSet>,
         units: impl Fn(u32) -> u64,
     ) -> bool {
+        if !self.choose_blocks(need, set, &units) {
+            return false;
+        }
         self.leaf_ok.iter_mut().for_each(|ok| *ok = true);
         if self.leaf_of.is_empty() {
             return true;
@@ -590,7 +660,7 @@ impl GpuPool {
         per_leaf.clear();
         per_leaf.extend((0..self.leaf_count as u32).map(|leaf| (0u64, leaf)));
         for (node, &free) in self.free_count.iter().enumerate() {
-            if set.is_none_or(|s| s.member[node]) {
+            if set.is_none_or(|s| s.member[node]) && self.block_allows(node) {
                 per_leaf[self.leaf_of[node] as usize].0 += units(free);
             }
         }
@@ -621,9 +691,63 @@ impl GpuPool {
         fits
     }
 
+    /// With NVLink domains as blocks: keeps in `block_ok` only the blocks
+    /// placement may use, as [`Self::choose_leaves`] does for leaves (one
+    /// best-fitting block, else the blocks with the most capacity until
+    /// the job fits). Returns false if even all blocks cannot hold it.
+    fn choose_blocks(
+        &mut self,
+        need: u64,
+        set: Option<&NodeSet>,
+        units: &impl Fn(u32) -> u64,
+    ) -> bool {
+        self.block_ok.iter_mut().for_each(|ok| *ok = true);
+        if self.block_of.is_empty() {
+            return true;
+        }
+        let mut per_block = std::mem::take(&mut self.leaf_capacity);
+        per_block.clear();
+        per_block.extend((0..self.block_count as u32).map(|b| (0u64, b)));
+        for (node, &free) in self.free_count.iter().enumerate() {
+            if set.is_none_or(|s| s.member[node]) {
+                per_block[self.block_of[node] as usize].0 += units(free);
+            }
+        }
+        let total: u64 = per_block.iter().map(|p| p.0).sum();
+        let fits = total >= need;
+        if fits {
+            let single = per_block
+                .iter()
+                .filter(|p| p.0 >= need)
+                .min_by_key(|p| (p.0, p.1))
+                .copied();
+            self.block_ok.iter_mut().for_each(|ok| *ok = false);
+            if let Some((_, b)) = single {
+                self.block_ok[b as usize] = true;
+            } else {
+                per_block.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                let mut gathered = 0;
+                for &(cap, b) in per_block.iter() {
+                    if gathered >= need {
+                        break;
+                    }
+                    self.block_ok[b as usize] = true;
+                    gathered += cap;
+                }
+            }
+        }
+        self.leaf_capacity = per_block;
+        fits
+    }
+
+    fn block_allows(&self, node: usize) -> bool {
+        self.block_of.is_empty() || self.block_ok[self.block_of[node] as usize]
+    }
+
     /// Whether `node` may be used by the current request.
     fn eligible(&self, node: usize, set: Option<&NodeSet>) -> bool {
         set.is_none_or(|s| s.member[node])
+            && self.block_allows(node)
             && (self.leaf_of.is_empty() || self.leaf_ok[self.leaf_of[node] as usize])
     }
 
@@ -638,7 +762,7 @@ impl GpuPool {
             return false;
         }
         let nodes = self.free_count.len();
-        if set.is_some() || !self.leaf_of.is_empty() {
+        if set.is_some() || !self.leaf_of.is_empty() || !self.block_of.is_empty() {
             let available: u64 = (0..nodes)
                 .filter(|&m| self.eligible(m, set))
                 .map(|m| u64::from(self.free_count[m]))
@@ -940,6 +1064,54 @@ mod tests {
         assert_eq!(placed(&out), [10, 11, 12, 13, 14, 15]);
         assert_eq!(pool.leaves_spanned(&out), 2);
         pool.check_invariants();
+    }
+
+    #[test]
+    fn multi_node_jobs_stay_inside_one_nvlink_domain_when_they_fit() {
+        // Slurm topology/block with a block per NVL72 rack: three racks of
+        // 18 four-GPU trays (nodes 0-17, 18-35, 36-53).
+        let catalog = Catalog::builtin();
+        let node_model = catalog.node("GB200-NVL72-tray").unwrap().clone();
+        let gpu_model = catalog.gpu("GB200").unwrap().clone();
+        let racks = Cluster::from_groups(vec![NodeGroup {
+            name: "nvl".into(),
+            gpus_per_node: 4,
+            node_model,
+            gpu_model,
+            first_node: 0,
+            node_count: 54,
+        }]);
+        let blocks = GpuPool::blocks_of(&racks).expect("multi-node domains");
+        assert_eq!(blocks[17], 0);
+        assert_eq!(blocks[18], 1);
+        let mut pool = GpuPool::new(&racks).with_blocks(blocks);
+        let mut out = Vec::new();
+        let placed = |out: &Vec<NodeGpus>| out.iter().map(|p| p.node).collect::<Vec<_>>();
+        let nodes = |count| JobRequest::Nodes {
+            count,
+            gpus_per_node: 4,
+        };
+        // 10 trays on the empty racks: rack 0.
+        assert!(pool.try_allocate(nodes(10), &mut out));
+        assert_eq!(placed(&out), (0..10).collect::<Vec<_>>());
+        // 16 trays (64 GPUs: a TP 16 x 4 job): rack 0 has 8 left, so not
+        // there, and not split 8 + 8 as a flat placement would: rack 1.
+        assert!(pool.try_allocate(nodes(16), &mut out));
+        assert_eq!(placed(&out), (18..34).collect::<Vec<_>>());
+        assert_eq!(pool.blocks_spanned(&out), 1);
+        // 32 GPUs as a GPU count: the best-fitting rack that holds 8 whole
+        // trays is rack 0 (8 free), not rack 2 (18 free).
+        assert!(pool.try_allocate(JobRequest::Gpus(32), &mut out));
+        assert_eq!(placed(&out), (10..18).collect::<Vec<_>>());
+        // Free: rack 0 none, rack 1 two trays, rack 2 eighteen. 20 trays
+        // fit in no rack: the fallback takes the fullest racks first (2,
+        // then 1), two racks, as Slurm spans the fewest blocks.
+        assert!(pool.try_allocate(nodes(20), &mut out));
+        assert_eq!(pool.blocks_spanned(&out), 2);
+        assert_eq!(out.len(), 20);
+        pool.check_invariants();
+        // Without multi-node domains there are no blocks.
+        assert!(GpuPool::blocks_of(&cluster(&[(4, 8)])).is_none());
     }
 
     #[test]

@@ -295,6 +295,11 @@ impl Scheduler {
             }
             pool = pool.with_topology(leaf_of);
         }
+        // NVLink domains of several nodes (NVL72 racks) are Slurm blocks:
+        // multi-node jobs go inside one when it fits (allocator.rs).
+        if let Some(block_of) = GpuPool::blocks_of(cluster) {
+            pool = pool.with_blocks(block_of);
+        }
         let fairshare = (config.order == QueueOrder::Multifactor).then(|| {
             Fairshare::new(&config.accounts, directory, associations)
                 .expect("the scenario validated the account tree")

@@ -394,3 +394,53 @@ fn a_job_of_an_unknown_association_is_an_error_not_association_zero() {
     stranger.account = AccountId(1);
     sched.enqueue(1, stranger, at(0));
 }
+
+/// Two GB200 NVL72 racks (36 trays of 4 GPUs): the scheduler places a
+/// multi-node job inside one rack's NVLink domain (Slurm topology/block,
+/// a block per rack), even when a flat best fit would split it.
+#[test]
+fn multi_node_jobs_land_in_one_nvlink_domain() {
+    let catalog = Catalog::builtin();
+    let node_model = catalog.node("GB200-NVL72-tray").unwrap().clone();
+    let gpu_model = catalog.gpu("GB200").unwrap().clone();
+    let racks = Cluster::from_groups(vec![NodeGroup {
+        name: "nvl".into(),
+        gpus_per_node: 4,
+        node_model,
+        gpu_model,
+        first_node: 0,
+        node_count: 36,
+    }]);
+    let mut config = SchedulerConfig::fcfs(36);
+    config.backfill = Backfill::None;
+    let mut sched = Scheduler::new(config, &racks, &directory(), &ONE_ASSOCIATION);
+    let nodes = |count| SubmittedJob {
+        request: JobRequest::Nodes {
+            count,
+            gpus_per_node: 4,
+        },
+        runtime: s(100),
+        time_limit: s(100),
+        ..SubmittedJob::default()
+    };
+    // 12 trays, then 12 more: rack 0 keeps 6 free, so the second job
+    // goes whole to rack 1 rather than 6 + 6.
+    let mut out = Vec::new();
+    for (k, count) in [12, 12].into_iter().enumerate() {
+        sched.enqueue(k as u32, nodes(count), at(0));
+    }
+    sched.schedule(at(0), false, &mut out);
+    let racks_of = |d: &Decision| match *d {
+        Decision::Start { slot } => {
+            let mut r: Vec<u32> = (sched.running(slot).allocation.iter())
+                .map(|p| p.node / 18)
+                .collect();
+            r.dedup();
+            r
+        }
+        Decision::Preempt { .. } => unreachable!(),
+    };
+    assert_eq!(out.len(), 2);
+    assert_eq!(racks_of(&out[0]), [0]);
+    assert_eq!(racks_of(&out[1]), [1]);
+}

@@ -123,7 +123,13 @@ pub(super) fn build_cluster(
         };
         let gpus_per_node = g.gpus_per_node.unwrap_or(node_model.gpus_per_node);
         ok &= gpus_per_node_in_range(&field_path(&path, "gpus_per_node"), gpus_per_node, issues);
-        let domain = node_model.nvlink_domain_nodes.max(1);
+        // Without NVLink (a GPU override can take it away) a domain is one
+        // node, as `NodeGroup::nvlink_domain_nodes` says.
+        let domain = if gpu_model.nvlink_bandwidth.is_some() {
+            node_model.nvlink_domain_nodes.max(1)
+        } else {
+            1
+        };
         if g.count > 0 && g.count % domain != 0 {
             issues.warning(Warning {
                 path: &field_path(&path, "count"),
