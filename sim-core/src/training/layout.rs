@@ -420,6 +420,35 @@ mod tests {
     }
 
     #[test]
+    fn the_interleaved_schedule_needs_micro_batches_in_multiples_of_pp() {
+        // Megatron-LM's interleaved 1F1B (schedules.py,
+        // forward_backward_pipelining_with_interleaving) refuses a
+        // micro-batch count that pp does not divide.
+        let m = gpt3_175b();
+        let l = Layout {
+            virtual_stages: 2,
+            ..Layout::new(8, 8, 4, 1, 4 * 12)
+        };
+        assert_eq!(l.micro_batches(), 12);
+        let e = l.validate(&m, 8, None).unwrap_err().to_string();
+        assert!(e.contains("multiple of pp"), "{e}");
+        assert!(e.contains("global_batch"), "{e}");
+        Layout {
+            global_batch: 4 * 16,
+            ..l.clone()
+        }
+        .validate(&m, 8, None)
+        .unwrap();
+        // Plain 1F1B has no such rule.
+        Layout {
+            virtual_stages: 1,
+            ..l
+        }
+        .validate(&m, 8, None)
+        .unwrap();
+    }
+
+    #[test]
     fn llama3_balanced_stages_hold_one_layer_fewer_at_the_ends() {
         // Dubey et al. 2024, §3.3.2: first and last stage one layer fewer;
         // 126 layers over PP 16 -> 8 per rank, 7 on the first and last.
