@@ -337,3 +337,67 @@ fn too_big_and_invalid_layouts_are_refused() {
     let e = training::step(&m, &wide, Precision::Bf16, g, n.gpus_per_node, &comm).unwrap_err();
     assert!(e.to_string().contains("NVLink domain"));
 }
+
+/// Solves for the `matmul_efficiency` of `gpu` that reproduces
+/// `published` of `measure` (bisection on the step model).
+fn solve_efficiency(
+    precision: Precision,
+    model: &ModelSpec,
+    layout: &Layout,
+    gpu: &str,
+    node: &str,
+    published: f64,
+    measure: fn(&StepReport) -> f64,
+) -> f64 {
+    let c = Catalog::builtin();
+    let n = c.node(node).unwrap();
+    let (mut lo, mut hi) = (0.05, 1.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        let mut g = c.gpu(gpu).unwrap().clone();
+        g.matmul_efficiency = mid;
+        let comm = Nccl::new(Links::for_models(&g, n, n.gpus_per_node));
+        let r = training::step(model, layout, precision, &g, n.gpus_per_node, &comm).unwrap();
+        if measure(&r) < published {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+#[test]
+fn the_catalog_efficiencies_are_the_calibration_solves() {
+    // The two calibration points (module doc) solved for the GEMM
+    // efficiency cap; the catalog's constants are these, rounded.
+    let c = Catalog::builtin();
+    let a100 = solve_efficiency(
+        Precision::Bf16,
+        &training::model::megatron_145b(),
+        &megatron(8, 8, 24, 2304),
+        "A100-SXM-80GB",
+        "DGX-A100",
+        148.0,
+        |r| r.hardware_tflops_per_gpu,
+    );
+    let h100 = solve_efficiency(
+        Precision::Bf16,
+        &training::model::llama3_405b(),
+        &llama3_layout(64, 1, 2048),
+        "H100-SXM-80GB",
+        "DGX-H100",
+        430.0,
+        |r| r.model_tflops_per_gpu,
+    );
+    println!("solves: A100 {a100:.4}, H100 {h100:.4}");
+    let cat = |g: &str| c.gpu(g).unwrap().matmul_efficiency;
+    assert!(
+        (cat("A100-SXM-80GB") - a100).abs() < 0.006,
+        "A100 solve {a100}"
+    );
+    assert!(
+        (cat("H100-SXM-80GB") - h100).abs() < 0.006,
+        "H100 solve {h100}"
+    );
+}
