@@ -401,3 +401,135 @@ fn the_catalog_efficiencies_are_the_calibration_solves() {
         "H100 solve {h100}"
     );
 }
+
+/// A NeMo GPT-3 shape (NeMo-Megatron-Launcher conf/training/gpt3: 5B is
+/// 24 layers, h 4096, 32 heads; 20B is 44 layers, h 6144, 48 heads; FFN
+/// 4h, sequence 2,048).
+fn nemo_gpt(name: &str, layers: u32, hidden: u32, heads: u32) -> ModelSpec {
+    ModelSpec {
+        name: name.into(),
+        parameters: None,
+        layers,
+        hidden,
+        ffn_hidden: 4 * hidden,
+        heads,
+        ..training::model::gpt3_175b()
+    }
+}
+
+/// Llama 2 13B and 70B: Touvron et al. 2023, Table 1 and the released
+/// configurations (13B: 40 layers, 5,120, FFN 13,824, 40 heads; 70B: 80
+/// layers, 8,192, FFN 28,672, 64 heads, 8 KV heads); context 4,096,
+/// vocabulary 32,000.
+fn llama2(name: &str, layers: u32, hidden: u32, ffn: u32, heads: u32, kv: u32) -> ModelSpec {
+    ModelSpec {
+        name: name.into(),
+        parameters: None,
+        layers,
+        hidden,
+        ffn_hidden: ffn,
+        heads,
+        kv_heads: Some(kv),
+        ..training::model::llama2_7b()
+    }
+}
+
+/// NeMo's performance layouts: distributed optimizer (ZeRO 1), sequence
+/// parallelism with TP, TE fused attention, overlapped gradient reduction.
+#[allow(clippy::too_many_arguments)]
+fn nemo(tp: u32, pp: u32, cp: u32, vp: u32, gpus: u32, mbs: u32, gbs: u32) -> Layout {
+    Layout {
+        cp,
+        virtual_stages: vp,
+        sequence_parallel: tp > 1,
+        zero_stage: 1,
+        recompute: Recompute::Selective,
+        ..Layout::new(tp, pp, gpus / (tp * pp * cp), mbs, gbs)
+    }
+}
+
+#[test]
+fn nemo_24_07_fp8_rows_on_dgx_h100_are_within_15_percent() {
+    // NVIDIA NeMo 24.07 performance summary, pre-training at FP8 on
+    // DGX-H100 (NVIDIA/NeMo, docs/source/performance/performance_summary.md
+    // at commit 070a0bb, "Container: NeMo24.07"): tokens/s per GPU.
+    // Validation only: no constant is fitted on any FP8 point.
+    let rows: Vec<(&str, ModelSpec, Layout, f64)> = vec![
+        (
+            "GPT3-5B 64 GPUs",
+            nemo_gpt("gpt3-5b", 24, 4096, 32),
+            nemo(1, 1, 1, 1, 64, 4, 2048),
+            22_521.0,
+        ),
+        (
+            "GPT3-20B 64 GPUs",
+            nemo_gpt("gpt3-20b", 44, 6144, 48),
+            nemo(2, 1, 1, 1, 64, 2, 256),
+            5_851.0,
+        ),
+        (
+            "GPT3-175B 128 GPUs",
+            training::model::gpt3_175b(),
+            nemo(4, 8, 1, 6, 128, 1, 256),
+            726.0,
+        ),
+        (
+            "GPT3-175B 512 GPUs",
+            training::model::gpt3_175b(),
+            nemo(4, 8, 1, 6, 512, 2, 2048),
+            782.0,
+        ),
+        (
+            "LLAMA2-7B 8 GPUs",
+            training::model::llama2_7b(),
+            nemo(1, 1, 1, 1, 8, 1, 128),
+            16_847.0,
+        ),
+        (
+            "LLAMA2-13B 16 GPUs",
+            llama2("llama2-13b", 40, 5120, 13_824, 40, 40),
+            nemo(1, 4, 1, 10, 16, 1, 128),
+            8_646.0,
+        ),
+        (
+            "LLAMA2-70B 64 GPUs",
+            llama2("llama2-70b", 80, 8192, 28_672, 64, 8),
+            nemo(4, 4, 1, 20, 64, 1, 128),
+            1_707.0,
+        ),
+        (
+            "LLAMA3-8B 8 GPUs",
+            training::model::llama3_8b(),
+            nemo(1, 1, 2, 1, 8, 1, 128),
+            12_036.0,
+        ),
+        (
+            "LLAMA3-70B 64 GPUs",
+            training::model::llama3_70b(),
+            nemo(4, 4, 2, 5, 64, 1, 128),
+            1_533.0,
+        ),
+    ];
+    let mut worst: f64 = 0.0;
+    for (name, m, layout, published) in rows {
+        let r = run_in(Precision::Fp8, &m, &layout, "H100-SXM-80GB", "DGX-H100");
+        let per_gpu = r.tokens_per_s / r.gpus as f64;
+        println!(
+            "  {name}: gemm {:.0}% attention {:.0}% memory-bound {:.0}% of compute; bubble {:.1}% TP {:.1}% DP {:.1}% of step",
+            100.0 * r.compute_gemm_s / r.compute_s,
+            100.0 * r.compute_attention_s / r.compute_s,
+            100.0 * r.compute_memory_s / r.compute_s,
+            100.0 * r.bubble_s / r.step_s,
+            100.0 * r.exposed_tp_s / r.step_s,
+            100.0 * r.exposed_dp_s / r.step_s,
+        );
+        within(
+            per_gpu,
+            published,
+            1.0,
+            &format!("NeMo 24.07 FP8 {name}, tokens/s/GPU"),
+        );
+        worst = worst.max((per_gpu / published - 1.0).abs());
+    }
+    assert!(worst <= 0.15, "worst {worst}");
+}
