@@ -8,9 +8,18 @@
 //! - H100 `matmul_efficiency` on Dubey et al. 2024 ("The Llama 3 Herd of
 //!   Models"), Table 4, the 8,192-GPU row: 430 TFLOPs/GPU.
 //!
+//! Both solve for the GPU's `matmul_efficiency`, the GEMM cap of
+//! `training::compute` (`the_catalog_efficiencies_are_the_calibration_solves`).
+//! The other constants of the compute model (FlashAttention's efficiency,
+//! the memory-bandwidth efficiency, bytes per kernel) come from kernel
+//! benchmarks and byte counts, not from any training point.
+//!
 //! Everything else here is validation only: the other Table 1 rows, the
 //! GPT-3 175B rows of SC'21 Table 2 and its §5.1 estimate, and the two
-//! 16,384-GPU rows of Llama 3's Table 4. Tolerance 15%. Communication is
+//! 16,384-GPU rows of Llama 3's Table 4 (BF16, tolerance 10%); nine FP8
+//! rows of NVIDIA's NeMo 24.07 performance table on DGX H100 (tolerance
+//! 15%; the FP8 GEMM cap is the BF16 one, nothing is fitted on FP8). The
+//! table of all points is docs/validation-training.md. Communication is
 //! the analytic collective model (`collective::analytic::Nccl`) on the
 //! catalog's links, as `clustersim plan` uses it.
 //!
@@ -154,7 +163,7 @@ fn gpt3_175b_on_a100_matches_megatron_sc21() {
         within(
             r.hardware_tflops_per_gpu,
             published,
-            0.15,
+            0.10,
             &format!("GPT-3 175B on {gpus} A100"),
         );
         // The memory check passes and its breakdown is plausible.
@@ -168,7 +177,7 @@ fn gpt3_175b_on_a100_matches_megatron_sc21() {
     within(
         r.hardware_tflops_per_gpu,
         140.0,
-        0.15,
+        0.10,
         "GPT-3 175B on 1,024 A100",
     );
     let days = 300e9 / r.tokens_per_s / 86_400.0;
@@ -177,7 +186,7 @@ fn gpt3_175b_on_a100_matches_megatron_sc21() {
 }
 
 #[test]
-fn other_megatron_table1_rows_are_within_15_percent() {
+fn other_megatron_table1_rows_are_within_10_percent() {
     // SC'21 Table 1 (heads, hidden, layers, TP, PP, GPUs, batch, TFLOP/s).
     // The 1.7B-7.5B rows use TP < 8 with DP 32 on a few nodes; we keep the
     // TP 8 rows, which share the calibration row's setting.
@@ -200,7 +209,7 @@ fn other_megatron_table1_rows_are_within_15_percent() {
         within(
             r.hardware_tflops_per_gpu,
             published,
-            0.15,
+            0.10,
             &format!("Table 1, h={hidden} l={layers} on {gpus} GPUs"),
         );
     }
@@ -251,10 +260,10 @@ fn llama3_405b_on_16k_h100_matches_table_4() {
     within(
         r.model_tflops_per_gpu,
         400.0,
-        0.15,
+        0.10,
         "Llama 3 405B on 16,384 H100",
     );
-    within(r.mfu * 100.0, 41.0, 0.15, "its MFU in %");
+    within(r.mfu * 100.0, 41.0, 0.10, "its MFU in %");
     let r8k = run(&m, &llama3_layout(64, 1, 2048), "H100-SXM-80GB", "DGX-H100");
     assert!(
         r.mfu < r8k.mfu,
@@ -288,7 +297,7 @@ fn llama3_405b_long_context_row() {
     let attention = 3.0 * tokens * 126.0 * m.layer_attention_flops_per_token();
     let causal =
         (step_flops(&m, &layout).model_flops - attention / 2.0) / r.step_s / r.gpus as f64 / 1e12;
-    within(causal, 380.0, 0.15, "Llama 3 405B 128K, causal convention");
+    within(causal, 380.0, 0.10, "Llama 3 405B 128K, causal convention");
     assert!(r.exposed_cp_s > 0.0 && r.exposed_cp_s < 0.1 * r.step_s);
 }
 
