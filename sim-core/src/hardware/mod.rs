@@ -79,13 +79,14 @@ pub struct GpuModel {
     pub tdp_watts: u32,
     /// An indicative on-demand cloud price per GPU-hour.
     pub price_per_gpu_hour: Usd,
-    /// The fraction of the dense peak (of the training precision) that a
-    /// large transformer layer's matmul FLOPs sustain in training: the GEMMs
-    /// themselves plus the non-matmul kernels (norms, activations, softmax,
-    /// optimizer) whose time `training` charges to them, since its FLOP
-    /// count covers matmuls only. A hardware (and software-stack) parameter,
-    /// not an MFU: pipeline bubbles and communication are modelled apart.
-    /// `builtin.rs` says which published point each value is calibrated on.
+    /// The fraction of the dense peak (of the GEMM's precision) that a
+    /// large GEMM of a transformer's linear layers sustains in training:
+    /// the cap of `training::compute`'s roofline. Attention, norms,
+    /// activations, the loss and the optimizer are costed apart (by their
+    /// own efficiency or by memory bandwidth). A hardware (and
+    /// software-stack) parameter, not an MFU: pipeline bubbles and
+    /// communication are modelled apart. `builtin.rs` says which published
+    /// point each value is calibrated on.
     pub matmul_efficiency: f64,
 }
 

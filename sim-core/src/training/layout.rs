@@ -13,7 +13,10 @@
 //! Invariants of a layout that passed [`Layout::validate`]: every degree is
 //! at least 1; `tp·cp·pp·dp` is the GPU count; TP groups stay inside one
 //! node; the global batch splits into whole micro-batches per DP rank; the
-//! layers split evenly over the `pp·virtual_stages` model chunks.
+//! layers split evenly over the `pp·virtual_stages` model chunks; with the
+//! interleaved schedule (`virtual_stages > 1`) the micro-batches per
+//! pipeline are a multiple of `pp` (Megatron-LM's rule: the schedule
+//! walks the model chunks in groups of `pp` micro-batches).
 
 use serde::Serialize;
 
@@ -211,6 +214,17 @@ impl Layout {
             return err(format!(
                 "global_batch {} is not divisible by micro_batch·dp = {}·{} = {per_step}; make the global batch a multiple of {per_step}",
                 self.global_batch, self.micro_batch, self.dp
+            ));
+        }
+        let m = self.micro_batches();
+        if self.virtual_stages > 1 && !m.is_multiple_of(self.pp) {
+            let unit = u64::from(self.pp) * per_step;
+            return err(format!(
+                "the interleaved schedule (virtual_stages {}) runs micro-batches in groups of pp = {}, but global_batch {} / (micro_batch·dp = {per_step}) = {m} micro-batches is not a multiple of pp (Megatron-LM refuses it); make global_batch a multiple of pp·micro_batch·dp = {unit}, e.g. {}, or set virtual_stages to 1",
+                self.virtual_stages,
+                self.pp,
+                self.global_batch,
+                (u64::from(self.global_batch).div_ceil(unit)).max(1) * unit
             ));
         }
         if self.cp > 1 && !model.seq_len.is_multiple_of(2 * self.cp) {
@@ -417,6 +431,35 @@ mod tests {
                 .to_string()
                 .contains("heads")
         );
+    }
+
+    #[test]
+    fn the_interleaved_schedule_needs_micro_batches_in_multiples_of_pp() {
+        // Megatron-LM's interleaved 1F1B (schedules.py,
+        // forward_backward_pipelining_with_interleaving) refuses a
+        // micro-batch count that pp does not divide.
+        let m = gpt3_175b();
+        let l = Layout {
+            virtual_stages: 2,
+            ..Layout::new(8, 8, 4, 1, 4 * 12)
+        };
+        assert_eq!(l.micro_batches(), 12);
+        let e = l.validate(&m, 8, None).unwrap_err().to_string();
+        assert!(e.contains("multiple of pp"), "{e}");
+        assert!(e.contains("global_batch"), "{e}");
+        Layout {
+            global_batch: 4 * 16,
+            ..l.clone()
+        }
+        .validate(&m, 8, None)
+        .unwrap();
+        // Plain 1F1B has no such rule.
+        Layout {
+            virtual_stages: 1,
+            ..l
+        }
+        .validate(&m, 8, None)
+        .unwrap();
     }
 
     #[test]

@@ -15,6 +15,18 @@
 //!   (2 bytes per stored bf16 element, 1 per dropout mask element) to
 //!   GQA, SwiGLU, any FFN width, no dropout and FlashAttention; full
 //!   recomputation keeps only each layer's input (2·s·b·h);
+//! - FP8 (Transformer Engine): the linear layers save their inputs for
+//!   the weight-gradient GEMM as FP8 (1 byte per element, TE's cast
+//!   copy) instead of bf16: the QKV, projection, FC1 and FC2 inputs. The
+//!   attention output stays stored in bf16 for the fused attention's
+//!   backward as well, so the projection input costs 2 + 1 bytes with
+//!   FlashAttention. For GPT-3 with SP and selective recomputation that is
+//!   29·s·b·h/t bytes per layer instead of Korthikanti's 34. Weights are
+//!   counted at 2 bytes per parameter either way: with FP8 parameters
+//!   (Megatron-LM `--fp8-param-gather`) TE's 1-byte weight and its 1-byte
+//!   transpose take the place of the bf16 copy; a run that keeps bf16
+//!   weights *and* TE's cached FP8 copies needs about 2 more bytes per
+//!   local parameter, which is not counted;
 //! - in-flight micro-batches: 1F1B keeps min(m, p − i) micro-batches on
 //!   pipeline rank i; the interleaved schedule (v chunks per rank) keeps
 //!   2(p − i − 1) + (v − 1)·p + 1 chunks (Megatron-LM's warm-up count), so
@@ -25,6 +37,7 @@
 
 use serde::Serialize;
 
+use super::Precision;
 use super::layout::{AttentionKernel, Layout, Recompute};
 use super::model::ModelSpec;
 use crate::units::Bytes;
@@ -101,7 +114,7 @@ pub fn layer_params_per_gpu(model: &ModelSpec, layout: &Layout, layers: u32) -> 
 }
 
 /// Activation bytes one GPU keeps for one layer and one micro-batch.
-pub fn layer_activation_bytes(model: &ModelSpec, layout: &Layout) -> f64 {
+pub fn layer_activation_bytes(model: &ModelSpec, layout: &Layout, precision: Precision) -> f64 {
     let s = f64::from(model.seq_len) / f64::from(layout.cp);
     let b = f64::from(layout.micro_batch);
     let h = f64::from(model.hidden);
@@ -114,12 +127,24 @@ pub fn layer_activation_bytes(model: &ModelSpec, layout: &Layout) -> f64 {
     }
     let g = model.kv_hidden() / h;
     let drop = if model.dropout { 1.0 } else { 0.0 };
+    // Bytes per stored element of a linear layer's input (see the module
+    // doc): TE keeps the FP8 copy.
+    let gemm_in = match precision {
+        Precision::Bf16 => 2.0,
+        Precision::Fp8 => 1.0,
+    };
     // Korthikanti's parts, in units of s·b·h bytes: two norm inputs (2
     // each), the QKV and FFN inputs (2 each), dropout masks after attention
     // and FFN (1 each) are the 10 that TP alone does not split.
-    let unsplit = 4.0 + 4.0 + 2.0 * drop;
-    // Q (2), K and V (2 each, scaled by GQA), the projection input (2).
-    let attention = 2.0 + 4.0 * g + 2.0;
+    let unsplit = 4.0 + 2.0 * gemm_in + 2.0 * drop;
+    // Q (2), K and V (2 each, scaled by GQA), the projection input (2;
+    // in FP8 its 1-byte copy, plus the bf16 output FlashAttention keeps).
+    let proj_in = match (precision, layout.attention) {
+        (Precision::Bf16, _) => 2.0,
+        (Precision::Fp8, AttentionKernel::Flash) => 2.0 + gemm_in,
+        (Precision::Fp8, AttentionKernel::Unfused) => gemm_in,
+    };
+    let attention = 2.0 + 4.0 * g + proj_in;
     let (ffn_f, top_k) = match &model.moe {
         None => (f64::from(model.ffn_hidden), 1.0),
         Some(m) => (
@@ -129,9 +154,10 @@ pub fn layer_activation_bytes(model: &ModelSpec, layout: &Layout) -> f64 {
     };
     // GELU keeps its input and output (2·2f/h); SwiGLU gate, up and their
     // product (3·2f/h). A token's copy goes to each of its top_k experts.
+    // The last of them is FC2's input, 1 byte in FP8.
     let per_f = match model.ffn {
-        super::model::Ffn::Gelu => 4.0,
-        super::model::Ffn::SwiGlu => 6.0,
+        super::model::Ffn::Gelu => 2.0 + gemm_in,
+        super::model::Ffn::SwiGlu => 4.0 + gemm_in,
     };
     let ffn = top_k * per_f * ffn_f / h + (top_k - 1.0) * 2.0;
     // Scores: softmax output (2 bytes), and with dropout its mask (1) and
@@ -163,12 +189,17 @@ fn chunks_in_flight(layout: &Layout, i: u32) -> f64 {
 }
 
 /// The breakdown on the pipeline rank needing the most memory.
-pub fn memory_per_gpu(model: &ModelSpec, layout: &Layout, capacity_bytes: f64) -> MemoryBreakdown {
+pub fn memory_per_gpu(
+    model: &ModelSpec,
+    layout: &Layout,
+    precision: Precision,
+    capacity_bytes: f64,
+) -> MemoryBreakdown {
     let (first, middle, last) = layout.stage_layers(model);
     let tp = f64::from(layout.tp);
     let dp = f64::from(layout.dp) * f64::from(layout.cp);
     let expert_dp = (dp / f64::from(layout.ep)).max(1.0);
-    let act_layer = layer_activation_bytes(model, layout);
+    let act_layer = layer_activation_bytes(model, layout, precision);
     let mut worst: Option<MemoryBreakdown> = None;
     for i in 0..layout.pp {
         let layers = match i {
@@ -258,23 +289,23 @@ mod tests {
         };
         let close = |x: f64, y: f64| assert!((x - y).abs() / y < 1e-12, "{x} vs {y}");
         close(
-            layer_activation_bytes(&m, &lay(1, false, Recompute::None)),
+            layer_activation_bytes(&m, &lay(1, false, Recompute::None), Precision::Bf16),
             sbh * (34.0 + 5.0 * a * s / h),
         );
         close(
-            layer_activation_bytes(&m, &lay(8, false, Recompute::None)),
+            layer_activation_bytes(&m, &lay(8, false, Recompute::None), Precision::Bf16),
             sbh * (10.0 + 24.0 / t + 5.0 * a * s / (h * t)),
         );
         close(
-            layer_activation_bytes(&m, &lay(8, true, Recompute::None)),
+            layer_activation_bytes(&m, &lay(8, true, Recompute::None), Precision::Bf16),
             sbh * (34.0 / t + 5.0 * a * s / (h * t)),
         );
         close(
-            layer_activation_bytes(&m, &lay(8, true, Recompute::Selective)),
+            layer_activation_bytes(&m, &lay(8, true, Recompute::Selective), Precision::Bf16),
             sbh * 34.0 / t,
         );
         close(
-            layer_activation_bytes(&m, &lay(8, false, Recompute::Full)),
+            layer_activation_bytes(&m, &lay(8, false, Recompute::Full), Precision::Bf16),
             2.0 * sbh,
         );
     }
@@ -295,6 +326,7 @@ mod tests {
                     zero_stage: stage,
                     ..base.clone()
                 },
+                Precision::Bf16,
                 cap,
             );
             (mb.weights_bytes, mb.gradients_bytes, mb.optimizer_bytes)

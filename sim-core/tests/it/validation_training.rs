@@ -8,9 +8,18 @@
 //! - H100 `matmul_efficiency` on Dubey et al. 2024 ("The Llama 3 Herd of
 //!   Models"), Table 4, the 8,192-GPU row: 430 TFLOPs/GPU.
 //!
+//! Both solve for the GPU's `matmul_efficiency`, the GEMM cap of
+//! `training::compute` (`the_catalog_efficiencies_are_the_calibration_solves`).
+//! The other constants of the compute model (FlashAttention's efficiency,
+//! the memory-bandwidth efficiency, bytes per kernel) come from kernel
+//! benchmarks and byte counts, not from any training point.
+//!
 //! Everything else here is validation only: the other Table 1 rows, the
 //! GPT-3 175B rows of SC'21 Table 2 and its §5.1 estimate, and the two
-//! 16,384-GPU rows of Llama 3's Table 4. Tolerance 15%. Communication is
+//! 16,384-GPU rows of Llama 3's Table 4 (BF16, tolerance 10%); nine FP8
+//! rows of NVIDIA's NeMo 24.07 performance table on DGX H100 (tolerance
+//! 15%; the FP8 GEMM cap is the BF16 one, nothing is fitted on FP8). The
+//! table of all points is docs/validation-training.md. Communication is
 //! the analytic collective model (`collective::analytic::Nccl`) on the
 //! catalog's links, as `clustersim plan` uses it.
 //!
@@ -39,12 +48,54 @@ use sim_core::training::{
 };
 
 fn run(model: &ModelSpec, layout: &Layout, gpu: &str, node: &str) -> StepReport {
+    run_in(Precision::Bf16, model, layout, gpu, node)
+}
+
+fn run_in(
+    precision: Precision,
+    model: &ModelSpec,
+    layout: &Layout,
+    gpu: &str,
+    node: &str,
+) -> StepReport {
     let c = Catalog::builtin();
     let g = c.gpu(gpu).unwrap();
     let n = c.node(node).unwrap();
     let comm = Nccl::new(Links::for_models(g, n, n.gpus_per_node));
-    training::step(model, layout, Precision::Bf16, g, n.gpus_per_node, &comm)
+    training::step(model, layout, precision, g, n.gpus_per_node, &comm)
         .unwrap_or_else(|e| panic!("{}: {e}", model.name))
+}
+
+/// NeMo's GPT-3 175B layout on DGX H100 (TP 4, PP 8, VP 6, sequence
+/// parallel, distributed optimizer, selective recomputation, TE's fused
+/// attention), at `gpus` GPUs.
+fn nemo_gpt3(gpus: u32, micro_batch: u32, global_batch: u32) -> Layout {
+    Layout {
+        virtual_stages: 6,
+        sequence_parallel: true,
+        zero_stage: 1,
+        recompute: Recompute::Selective,
+        ..Layout::new(4, 8, gpus / 32, micro_batch, global_batch)
+    }
+}
+
+#[test]
+fn gpt3_175b_fp8_on_128_h100_fits_as_nvidia_runs_it() {
+    // Issue 15: refused at "82.3 GiB > 80". NVIDIA runs GPT-3 175B on 128
+    // H100 with TP 4, PP 8, VP 6 in FP8 (NeMo 24.07 performance table,
+    // NVIDIA/NeMo docs/source/performance/performance_summary.md, row
+    // "GPT3-175B 128": micro-batch 1, global batch 256; and row "GPT3-175B
+    // 512": micro-batch 2, global batch 2,048). The issue's variant,
+    // micro-batch 2 on 128 GPUs, must fit too, and so must both rows.
+    let m = training::model::gpt3_175b();
+    for layout in [
+        nemo_gpt3(128, 2, 256),
+        nemo_gpt3(128, 1, 256),
+        nemo_gpt3(512, 2, 2048),
+    ] {
+        let r = run_in(Precision::Fp8, &m, &layout, "H100-SXM-80GB", "DGX-H100");
+        assert!(r.memory.fits(), "{}", r.memory.describe());
+    }
 }
 
 fn within(actual: f64, published: f64, tolerance: f64, what: &str) {
@@ -112,7 +163,7 @@ fn gpt3_175b_on_a100_matches_megatron_sc21() {
         within(
             r.hardware_tflops_per_gpu,
             published,
-            0.15,
+            0.10,
             &format!("GPT-3 175B on {gpus} A100"),
         );
         // The memory check passes and its breakdown is plausible.
@@ -126,7 +177,7 @@ fn gpt3_175b_on_a100_matches_megatron_sc21() {
     within(
         r.hardware_tflops_per_gpu,
         140.0,
-        0.15,
+        0.10,
         "GPT-3 175B on 1,024 A100",
     );
     let days = 300e9 / r.tokens_per_s / 86_400.0;
@@ -135,7 +186,7 @@ fn gpt3_175b_on_a100_matches_megatron_sc21() {
 }
 
 #[test]
-fn other_megatron_table1_rows_are_within_15_percent() {
+fn other_megatron_table1_rows_are_within_10_percent() {
     // SC'21 Table 1 (heads, hidden, layers, TP, PP, GPUs, batch, TFLOP/s).
     // The 1.7B-7.5B rows use TP < 8 with DP 32 on a few nodes; we keep the
     // TP 8 rows, which share the calibration row's setting.
@@ -158,7 +209,7 @@ fn other_megatron_table1_rows_are_within_15_percent() {
         within(
             r.hardware_tflops_per_gpu,
             published,
-            0.15,
+            0.10,
             &format!("Table 1, h={hidden} l={layers} on {gpus} GPUs"),
         );
     }
@@ -209,10 +260,10 @@ fn llama3_405b_on_16k_h100_matches_table_4() {
     within(
         r.model_tflops_per_gpu,
         400.0,
-        0.15,
+        0.10,
         "Llama 3 405B on 16,384 H100",
     );
-    within(r.mfu * 100.0, 41.0, 0.15, "its MFU in %");
+    within(r.mfu * 100.0, 41.0, 0.10, "its MFU in %");
     let r8k = run(&m, &llama3_layout(64, 1, 2048), "H100-SXM-80GB", "DGX-H100");
     assert!(
         r.mfu < r8k.mfu,
@@ -246,7 +297,7 @@ fn llama3_405b_long_context_row() {
     let attention = 3.0 * tokens * 126.0 * m.layer_attention_flops_per_token();
     let causal =
         (step_flops(&m, &layout).model_flops - attention / 2.0) / r.step_s / r.gpus as f64 / 1e12;
-    within(causal, 380.0, 0.15, "Llama 3 405B 128K, causal convention");
+    within(causal, 380.0, 0.10, "Llama 3 405B 128K, causal convention");
     assert!(r.exposed_cp_s > 0.0 && r.exposed_cp_s < 0.1 * r.step_s);
 }
 
@@ -294,4 +345,200 @@ fn too_big_and_invalid_layouts_are_refused() {
     };
     let e = training::step(&m, &wide, Precision::Bf16, g, n.gpus_per_node, &comm).unwrap_err();
     assert!(e.to_string().contains("NVLink domain"));
+}
+
+/// Solves for the `matmul_efficiency` of `gpu` that reproduces
+/// `published` of `measure` (bisection on the step model).
+fn solve_efficiency(
+    precision: Precision,
+    model: &ModelSpec,
+    layout: &Layout,
+    gpu: &str,
+    node: &str,
+    published: f64,
+    measure: fn(&StepReport) -> f64,
+) -> f64 {
+    let c = Catalog::builtin();
+    let n = c.node(node).unwrap();
+    let (mut lo, mut hi) = (0.05, 1.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        let mut g = c.gpu(gpu).unwrap().clone();
+        g.matmul_efficiency = mid;
+        let comm = Nccl::new(Links::for_models(&g, n, n.gpus_per_node));
+        let r = training::step(model, layout, precision, &g, n.gpus_per_node, &comm).unwrap();
+        if measure(&r) < published {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+#[test]
+fn the_catalog_efficiencies_are_the_calibration_solves() {
+    // The two calibration points (module doc) solved for the GEMM
+    // efficiency cap; the catalog's constants are these, rounded.
+    let c = Catalog::builtin();
+    let a100 = solve_efficiency(
+        Precision::Bf16,
+        &training::model::megatron_145b(),
+        &megatron(8, 8, 24, 2304),
+        "A100-SXM-80GB",
+        "DGX-A100",
+        148.0,
+        |r| r.hardware_tflops_per_gpu,
+    );
+    let h100 = solve_efficiency(
+        Precision::Bf16,
+        &training::model::llama3_405b(),
+        &llama3_layout(64, 1, 2048),
+        "H100-SXM-80GB",
+        "DGX-H100",
+        430.0,
+        |r| r.model_tflops_per_gpu,
+    );
+    println!("solves: A100 {a100:.4}, H100 {h100:.4}");
+    let cat = |g: &str| c.gpu(g).unwrap().matmul_efficiency;
+    assert!(
+        (cat("A100-SXM-80GB") - a100).abs() < 0.006,
+        "A100 solve {a100}"
+    );
+    assert!(
+        (cat("H100-SXM-80GB") - h100).abs() < 0.006,
+        "H100 solve {h100}"
+    );
+}
+
+/// A NeMo GPT-3 shape (NeMo-Megatron-Launcher conf/training/gpt3: 5B is
+/// 24 layers, h 4096, 32 heads; 20B is 44 layers, h 6144, 48 heads; FFN
+/// 4h, sequence 2,048).
+fn nemo_gpt(name: &str, layers: u32, hidden: u32, heads: u32) -> ModelSpec {
+    ModelSpec {
+        name: name.into(),
+        parameters: None,
+        layers,
+        hidden,
+        ffn_hidden: 4 * hidden,
+        heads,
+        ..training::model::gpt3_175b()
+    }
+}
+
+/// Llama 2 13B and 70B: Touvron et al. 2023, Table 1 and the released
+/// configurations (13B: 40 layers, 5,120, FFN 13,824, 40 heads; 70B: 80
+/// layers, 8,192, FFN 28,672, 64 heads, 8 KV heads); context 4,096,
+/// vocabulary 32,000.
+fn llama2(name: &str, layers: u32, hidden: u32, ffn: u32, heads: u32, kv: u32) -> ModelSpec {
+    ModelSpec {
+        name: name.into(),
+        parameters: None,
+        layers,
+        hidden,
+        ffn_hidden: ffn,
+        heads,
+        kv_heads: Some(kv),
+        ..training::model::llama2_7b()
+    }
+}
+
+/// NeMo's performance layouts: distributed optimizer (ZeRO 1), sequence
+/// parallelism with TP, TE fused attention, overlapped gradient reduction.
+#[allow(clippy::too_many_arguments)]
+fn nemo(tp: u32, pp: u32, cp: u32, vp: u32, gpus: u32, mbs: u32, gbs: u32) -> Layout {
+    Layout {
+        cp,
+        virtual_stages: vp,
+        sequence_parallel: tp > 1,
+        zero_stage: 1,
+        recompute: Recompute::Selective,
+        ..Layout::new(tp, pp, gpus / (tp * pp * cp), mbs, gbs)
+    }
+}
+
+#[test]
+fn nemo_24_07_fp8_rows_on_dgx_h100_are_within_15_percent() {
+    // NVIDIA NeMo 24.07 performance summary, pre-training at FP8 on
+    // DGX-H100 (NVIDIA/NeMo, docs/source/performance/performance_summary.md
+    // at commit 070a0bb, "Container: NeMo24.07"): tokens/s per GPU.
+    // Validation only: no constant is fitted on any FP8 point.
+    let rows: Vec<(&str, ModelSpec, Layout, f64)> = vec![
+        (
+            "GPT3-5B 64 GPUs",
+            nemo_gpt("gpt3-5b", 24, 4096, 32),
+            nemo(1, 1, 1, 1, 64, 4, 2048),
+            22_521.0,
+        ),
+        (
+            "GPT3-20B 64 GPUs",
+            nemo_gpt("gpt3-20b", 44, 6144, 48),
+            nemo(2, 1, 1, 1, 64, 2, 256),
+            5_851.0,
+        ),
+        (
+            "GPT3-175B 128 GPUs",
+            training::model::gpt3_175b(),
+            nemo(4, 8, 1, 6, 128, 1, 256),
+            726.0,
+        ),
+        (
+            "GPT3-175B 512 GPUs",
+            training::model::gpt3_175b(),
+            nemo(4, 8, 1, 6, 512, 2, 2048),
+            782.0,
+        ),
+        (
+            "LLAMA2-7B 8 GPUs",
+            training::model::llama2_7b(),
+            nemo(1, 1, 1, 1, 8, 1, 128),
+            16_847.0,
+        ),
+        (
+            "LLAMA2-13B 16 GPUs",
+            llama2("llama2-13b", 40, 5120, 13_824, 40, 40),
+            nemo(1, 4, 1, 10, 16, 1, 128),
+            8_646.0,
+        ),
+        (
+            "LLAMA2-70B 64 GPUs",
+            llama2("llama2-70b", 80, 8192, 28_672, 64, 8),
+            nemo(4, 4, 1, 20, 64, 1, 128),
+            1_707.0,
+        ),
+        (
+            "LLAMA3-8B 8 GPUs",
+            training::model::llama3_8b(),
+            nemo(1, 1, 2, 1, 8, 1, 128),
+            12_036.0,
+        ),
+        (
+            "LLAMA3-70B 64 GPUs",
+            training::model::llama3_70b(),
+            nemo(4, 4, 2, 5, 64, 1, 128),
+            1_533.0,
+        ),
+    ];
+    let mut worst: f64 = 0.0;
+    for (name, m, layout, published) in rows {
+        let r = run_in(Precision::Fp8, &m, &layout, "H100-SXM-80GB", "DGX-H100");
+        let per_gpu = r.tokens_per_s / r.gpus as f64;
+        println!(
+            "  {name}: gemm {:.0}% attention {:.0}% memory-bound {:.0}% of compute; bubble {:.1}% TP {:.1}% DP {:.1}% of step",
+            100.0 * r.compute_gemm_s / r.compute_s,
+            100.0 * r.compute_attention_s / r.compute_s,
+            100.0 * r.compute_memory_s / r.compute_s,
+            100.0 * r.bubble_s / r.step_s,
+            100.0 * r.exposed_tp_s / r.step_s,
+            100.0 * r.exposed_dp_s / r.step_s,
+        );
+        within(
+            per_gpu,
+            published,
+            1.0,
+            &format!("NeMo 24.07 FP8 {name}, tokens/s/GPU"),
+        );
+        worst = worst.max((per_gpu / published - 1.0).abs());
+    }
+    assert!(worst <= 0.15, "worst {worst}");
 }

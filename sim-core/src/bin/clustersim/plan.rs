@@ -493,6 +493,11 @@ fn write_text(out: &mut dyn Write, p: &Plan, price: Usd) -> io::Result<()> {
     )?;
     writeln!(
         out,
+        "compute {:.3} s = GEMMs {:.3} + attention {:.3} + memory-bound {:.3} (of which optimizer step {:.3})",
+        s.compute_s, s.compute_gemm_s, s.compute_attention_s, s.compute_memory_s, s.optimizer_s
+    )?;
+    writeln!(
+        out,
         "throughput: {:.0} tokens/s; {:.1} model TFLOP/s per GPU (MFU {:.1}%), {:.1} hardware TFLOP/s per GPU (with recomputation)",
         s.tokens_per_s,
         s.model_tflops_per_gpu,

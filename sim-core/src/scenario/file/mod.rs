@@ -107,8 +107,9 @@ pub struct GpuEntry {
     pub tdp_watts: Option<u32>,
     #[serde(default)]
     pub price_per_gpu_hour: Option<Written<Usd>>,
-    /// Fraction of dense peak a transformer's matmuls sustain in training
-    /// (see `hardware::GpuModel::matmul_efficiency`), in (0, 1].
+    /// Fraction of dense peak a large GEMM of a transformer's linear
+    /// layers sustains in training, the cap of the training compute model's
+    /// roofline (see `hardware::GpuModel::matmul_efficiency`), in (0, 1].
     #[serde(default)]
     pub matmul_efficiency: Option<f64>,
 }
