@@ -44,8 +44,9 @@ mod tests {
     #[test]
     fn rail_groups_get_one_nic_each_and_single_ranks_cost_nothing() {
         // TP8 on DGX H100: each DP group has one rank per node, 8 groups
-        // per node, so each rides one 400G NIC; a ring over 4 nodes moves
-        // 2·3/4 of the buffer through it, plus NCCL's latency term.
+        // per node, so each rides one 400G NIC (at what its ring channels
+        // move); a ring over 4 nodes moves 2·3/4 of the buffer through
+        // it, plus NCCL's latency term.
         let comm = dgx_h100();
         let shape = GroupShape {
             ranks: 4,
@@ -54,7 +55,7 @@ mod tests {
         };
         let m = 16e9;
         let t = comm.collective_s(CollectiveOp::AllReduce, m, shape);
-        let per_gpu = 50e9 * Params::default().nic_efficiency;
+        let per_gpu = Params::default().per_nic_bytes_per_s(&comm.links);
         let bandwidth_term = 2.0 * 3.0 / 4.0 * m / per_gpu;
         assert!(
             t > bandwidth_term && t < bandwidth_term * 1.01,

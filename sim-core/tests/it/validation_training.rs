@@ -19,7 +19,7 @@
 //! 16,384-GPU rows of Llama 3's Table 4 (BF16, tolerance 10%); nine FP8
 //! rows of NVIDIA's NeMo 24.07 performance table on DGX H100 (tolerance
 //! 15%; the FP8 GEMM cap is the BF16 one, nothing is fitted on FP8). The
-//! table of all points is docs/validation-training.md. Communication is
+//! table of all points is docs/validation.md. Communication is
 //! the analytic collective model (`collective::analytic::Nccl`) on the
 //! catalog's links, as `clustersim plan` uses it.
 //!
