@@ -84,7 +84,9 @@ fn main() {
             start.elapsed().as_nanos()
         })
         .collect();
-    let cpu_per_solve = cpu_ns().zip(cpu_start).map(|(b, a)| (b - a) / u64::from(RUNS));
+    let cpu_per_solve = cpu_ns()
+        .zip(cpu_start)
+        .map(|(b, a)| (b - a) / u64::from(RUNS));
     times.sort_unstable();
 
     let mut dense = vec![u32::MAX; fabric.link_count()];

@@ -36,7 +36,12 @@ fn main() {
             cpu.map_or("?".to_string(), |c| format!("{c:.3}")),
             result.summary.events,
             result.summary.training.len(),
-            result.summary.training.iter().map(|t| t.steps_done).sum::<u64>(),
+            result
+                .summary
+                .training
+                .iter()
+                .map(|t| t.steps_done)
+                .sum::<u64>(),
             hash.finish(),
         );
     }
