@@ -32,12 +32,9 @@
 //!
 //! Time is integer nanoseconds. A flow's progress is lazy: bytes remaining
 //! at its last rate change plus the rate; its finish time is
-//! `updated + ceil(remaining / rate)` in ns. Completions sit in an indexed
-//! heap of `(finish, slot)` (`flow/completions.rs`), one entry per flow: a
-//! change of finish time moves the flow's entry in place and a flow that
-//! ends or stalls is taken out, so pops never skip stale entries. Each
-//! flow knows where it sits in the flow list of every link of its path,
-//! so taking it off its links is a swap per link, not a search.
+//! `updated + ceil(remaining / rate)` in ns. Completions sit in a binary
+//! heap of `(finish, slot, version)`; a change of finish time bumps the
+//! version, so a popped entry whose version is stale is skipped.
 //!
 //! Failures (`flow/reroute.rs`): a flow added with its ends
 //! ([`FlowModel::add_routed_flow`]) is moved when a link of its path goes
@@ -53,17 +50,14 @@
 //! - the same calls in the same order give the same rates and finish
 //!   times (slots are recycled LIFO, local numbering follows the order
 //!   flows are reached, the filling order breaks ties on local index, ties
-//!   in the completion heap break on slot);
+//!   in the completion heap break on slot then version);
 //! - in the steady state (slots, link lists and scratch buffers at their
 //!   high-water mark) no call allocates.
 
-mod completions;
 mod reroute;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-
-use completions::Completions;
 
 use crate::engine::{NS_PER_SEC, SimTime};
 
@@ -107,15 +101,13 @@ pub struct FlowModel {
 
     // Per flow slot.
     path: Vec<Vec<LinkId>>,
-    /// Per hop of `path`: where the flow sits in that link's `link_flows`
-    /// list, so taking it out is a swap, not a search.
-    hop_at: Vec<Vec<u32>>,
     remaining_bytes: Vec<f64>,
     updated_ns: Vec<u64>,
     rate: Vec<f64>,
     finish_ns: Vec<u64>,
     tag: Vec<u64>,
     generation: Vec<u32>,
+    version: Vec<u32>,
     active: Vec<bool>,
     stamp: Vec<u32>,
     free: Vec<u32>,
@@ -130,7 +122,7 @@ pub struct FlowModel {
     dirty_flows: Vec<u32>,
     dirty_links: Vec<u32>,
     epoch: u32,
-    completions: Completions,
+    completions: BinaryHeap<Reverse<(u64, u32, u32)>>,
     /// Slots of flows on a detour (some may have ended since; checked on
     /// use).
     detours: Vec<u32>,
@@ -243,13 +235,13 @@ impl FlowModel {
                 })
                 .collect(),
             path: Vec::new(),
-            hop_at: Vec::new(),
             remaining_bytes: Vec::new(),
             updated_ns: Vec::new(),
             rate: Vec::new(),
             finish_ns: Vec::new(),
             tag: Vec::new(),
             generation: Vec::new(),
+            version: Vec::new(),
             active: Vec::new(),
             stamp: Vec::new(),
             free: Vec::new(),
@@ -260,7 +252,7 @@ impl FlowModel {
             dirty_flows: Vec::new(),
             dirty_links: Vec::new(),
             epoch: 0,
-            completions: Completions::default(),
+            completions: BinaryHeap::new(),
             detours: Vec::new(),
             local: Local::default(),
             moving: Vec::new(),
@@ -277,13 +269,13 @@ impl FlowModel {
             None => {
                 let i = self.path.len() as u32;
                 self.path.push(Vec::new());
-                self.hop_at.push(Vec::new());
                 self.remaining_bytes.push(0.0);
                 self.updated_ns.push(0);
                 self.rate.push(UNSOLVED);
                 self.finish_ns.push(NEVER);
                 self.tag.push(0);
                 self.generation.push(0);
+                self.version.push(0);
                 self.active.push(false);
                 self.stamp.push(0);
                 self.route_key.push(RouteKey::NONE);
@@ -294,7 +286,10 @@ impl FlowModel {
         let i = index as usize;
         self.path[i].clear();
         self.path[i].extend_from_slice(path);
-        self.link(index);
+        for l in path {
+            self.link_flows[l.index()].push(index);
+            self.link_mark[l.index()].flows += 1;
+        }
         self.remaining_bytes[i] = if bytes > 0.0 { bytes } else { 0.0 };
         self.updated_ns[i] = now.as_ns();
         self.rate[i] = UNSOLVED;
@@ -333,6 +328,13 @@ impl FlowModel {
         self.apply(now.as_ns());
         self.dirty_flows.clear();
         self.dirty_links.clear();
+        // Stale completion entries pile up as rates change; drop them when
+        // they outnumber the live ones.
+        if self.completions.len() > 2 * self.active_count + 1024 {
+            let (active, version) = (&self.active, &self.version);
+            self.completions
+                .retain(|Reverse((_, i, v))| active[*i as usize] && version[*i as usize] == *v);
+        }
     }
 
     /// A new epoch: no link or flow is stamped with it yet.
@@ -357,31 +359,43 @@ impl FlowModel {
         self.recompute(now);
     }
 
-    /// The earliest scheduled completion. Flows not yet solved (added
-    /// since the last recompute) are not included.
+    /// The earliest scheduled completion, skipping stale entries. Flows not
+    /// yet solved (added since the last recompute) are not included.
     pub fn next_completion(&mut self) -> Option<SimTime> {
-        self.completions.peek().map(|(t, _)| SimTime::from_ns(t))
+        while let Some(&Reverse((t, i, v))) = self.completions.peek() {
+            if self.active[i as usize] && self.version[i as usize] == v {
+                return Some(SimTime::from_ns(t));
+            }
+            self.completions.pop();
+        }
+        None
     }
 
     /// A flow finished by `now`, removed from the model (its links become
     /// dirty: call [`FlowModel::recompute`] after popping all of an
     /// instant's completions). `None` when no flow has finished by `now`.
     pub fn pop_completed(&mut self, now: SimTime) -> Option<Completed> {
-        let (t, i) = self.completions.peek()?;
-        if t > now.as_ns() {
-            return None;
+        while let Some(&Reverse((t, i, v))) = self.completions.peek() {
+            if t > now.as_ns() {
+                return None;
+            }
+            self.completions.pop();
+            let s = i as usize;
+            if !(self.active[s] && self.version[s] == v) {
+                continue;
+            }
+            let done = Completed {
+                id: FlowId {
+                    index: i,
+                    generation: self.generation[s],
+                },
+                tag: self.tag[s],
+                finish: SimTime::from_ns(t),
+            };
+            self.release(i);
+            return Some(done);
         }
-        let s = i as usize;
-        let done = Completed {
-            id: FlowId {
-                index: i,
-                generation: self.generation[s],
-            },
-            tag: self.tag[s],
-            finish: SimTime::from_ns(t),
-        };
-        self.release(i);
-        Some(done)
+        None
     }
 
     /// Whether the id names a flow still in the model.
@@ -469,39 +483,15 @@ impl FlowModel {
         (self.remaining_bytes[i] - rate * elapsed_s).max(0.0)
     }
 
-    /// Lists a flow on the links of its path.
-    fn link(&mut self, index: u32) {
-        let i = index as usize;
-        self.hop_at[i].clear();
-        for l in &self.path[i] {
-            let list = &mut self.link_flows[l.index()];
-            self.hop_at[i].push(list.len() as u32);
-            list.push(index);
-            self.link_mark[l.index()].flows += 1;
-        }
-    }
-
-    /// Takes a flow out of its links, marking them dirty. The last flow of
-    /// a link's list takes the leaver's place (as `swap_remove`), and its
-    /// hop there learns its new position.
+    /// Takes a flow out of its links, marking them dirty.
     fn unlink(&mut self, index: u32) {
-        let i = index as usize;
-        for h in 0..self.path[i].len() {
-            let l = self.path[i][h];
-            let at = self.hop_at[i][h] as usize;
+        for l in &self.path[index as usize] {
             let list = &mut self.link_flows[l.index()];
-            debug_assert_eq!(list[at], index);
-            let last = list.len() - 1;
+            let at = list
+                .iter()
+                .position(|&f| f == index)
+                .expect("a flow is listed on every link of its path");
             list.swap_remove(at);
-            if at < last {
-                // The flow that sat last on this link: find which of its
-                // hops that was (a path could cross a link twice).
-                let moved = list[at] as usize;
-                let hop = (0..self.path[moved].len())
-                    .find(|&k| self.path[moved][k] == l && self.hop_at[moved][k] as usize == last)
-                    .expect("a flow's hops know where they sit");
-                self.hop_at[moved][hop] = at as u32;
-            }
             self.link_mark[l.index()].flows -= 1;
             self.dirty_links.push(l.0);
         }
@@ -517,7 +507,7 @@ impl FlowModel {
         self.detoured[i] = false;
         self.active[i] = false;
         self.generation[i] = self.generation[i].wrapping_add(1);
-        self.completions.remove(index);
+        self.version[i] = self.version[i].wrapping_add(1);
         self.rate[i] = UNSOLVED;
         self.finish_ns[i] = NEVER;
         self.active_count -= 1;
@@ -728,11 +718,12 @@ impl FlowModel {
                 let finish = now_ns.saturating_add(ns as u64);
                 if finish != self.finish_ns[i] {
                     self.finish_ns[i] = finish;
-                    self.completions.set(f, finish);
+                    self.version[i] = self.version[i].wrapping_add(1);
+                    self.completions.push(Reverse((finish, f, self.version[i])));
                 }
             } else {
                 self.stalled_count += 1;
-                self.completions.remove(f);
+                self.version[i] = self.version[i].wrapping_add(1);
                 self.finish_ns[i] = NEVER;
             }
         }

@@ -136,7 +136,10 @@ impl FlowModel {
                 self.unlink(f);
                 self.path[i].clear();
                 self.path[i].extend_from_slice(&path);
-                self.link(f);
+                for l in &path {
+                    self.link_flows[l.index()].push(f);
+                    self.link_mark[l.index()].flows += 1;
+                }
                 self.dirty_flows.push(f);
             }
         }
