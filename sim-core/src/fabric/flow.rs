@@ -733,6 +733,7 @@ impl FlowModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const GB: f64 = 1e9;
 
@@ -1005,5 +1006,92 @@ mod tests {
         assert!(m.completions.len() <= 2 * m.active_flows() + 1024 + 2);
         assert!(m.finish_time(long).is_some());
         assert_eq!(m.next_completion(), m.finish_time(long));
+    }
+
+    /// Max-min rates by the book (Bertsekas & Gallager §6.5.2), as plainly
+    /// as possible: every round, the link with the least fair share
+    /// `remaining capacity / unfrozen flows` freezes its unfrozen flows at
+    /// that share.
+    fn reference_rates(capacities: &[f64], paths: &[Vec<u32>]) -> Vec<f64> {
+        let mut rate = vec![f64::NAN; paths.len()];
+        let mut residual = capacities.to_vec();
+        loop {
+            let mut best: Option<(f64, usize)> = None;
+            for (l, &cap) in residual.iter().enumerate() {
+                let n = (0..paths.len())
+                    .filter(|&f| rate[f].is_nan() && paths[f].contains(&(l as u32)))
+                    .count();
+                if n > 0 {
+                    let share = cap.max(0.0) / n as f64;
+                    if best.is_none_or(|(b, _)| share < b) {
+                        best = Some((share, l));
+                    }
+                }
+            }
+            let Some((share, l)) = best else {
+                return rate;
+            };
+            for f in 0..paths.len() {
+                if rate[f].is_nan() && paths[f].contains(&(l as u32)) {
+                    rate[f] = share;
+                    for &k in &paths[f] {
+                        residual[k as usize] -= share;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A path: 1 to 4 distinct links of `links`.
+    fn path_strategy(links: u32) -> impl Strategy<Value = Vec<u32>> {
+        proptest::collection::btree_set(0..links, 1..=4usize.min(links as usize))
+            .prop_map(|s| s.into_iter().collect())
+    }
+
+    proptest! {
+        /// The solver (dense local numbering, private links, sorted order
+        /// with re-queued keys, incremental components) gives the rates of
+        /// the plain reference, after every batch of additions and
+        /// removals. Capacities come from a few values so that ties, and
+        /// sometimes a dead link, are common.
+        #[test]
+        fn rates_match_a_plain_progressive_filling(
+            capacities in proptest::collection::vec(
+                prop_oneof![Just(0.0), Just(1.0), Just(2.0), Just(3.0), 0.5f64..10.0],
+                1..10,
+            ),
+            batches in proptest::collection::vec(
+                (proptest::collection::vec(path_strategy(10), 0..12), proptest::collection::vec(any::<prop::sample::Index>(), 0..6)),
+                1..5,
+            ),
+        ) {
+            let n = capacities.len() as u32;
+            let mut m = FlowModel::with_capacities(capacities.iter().copied());
+            let mut live: Vec<(FlowId, Vec<u32>)> = Vec::new();
+            for (step, (adds, removes)) in batches.into_iter().enumerate() {
+                let now = t(step as u64);
+                for r in removes {
+                    if !live.is_empty() {
+                        let (id, _) = live.remove(r.index(live.len()));
+                        prop_assert!(m.remove_flow(now, id).is_some());
+                    }
+                }
+                for p in adds {
+                    let p: Vec<u32> = p.into_iter().map(|l| l % n).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+                    let id = m.add_flow(now, &links(&p), 1e18, 0);
+                    live.push((id, p));
+                }
+                m.recompute(now);
+                let paths: Vec<Vec<u32>> = live.iter().map(|(_, p)| p.clone()).collect();
+                let want = reference_rates(&capacities, &paths);
+                for ((id, _), w) in live.iter().zip(&want) {
+                    let got = m.rate_bytes_per_s(*id);
+                    prop_assert!(
+                        (got - w).abs() <= 1e-9 * w.abs().max(1.0),
+                        "rate {} against the reference's {}", got, w
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,97 @@
+//! The two `fabric` benchmarks (benches/benches/fabric.rs: a k = 32
+//! fat-tree with 10,000 flows; a full recompute, and one flow removed,
+//! one added and a recompute) timed in CPU time of this thread rather
+//! than wall time, for a machine other work shares: prints, per round,
+//! the mean CPU time of each operation over many, then the medians.
+//!
+//! `cargo run --profile bench -p clustersim-benches --example flow_cpu -- [rounds]`
+
+use rand::RngExt;
+use sim_core::engine::{RngStreams, SimTime};
+use sim_core::fabric::builders::fat_tree_hosts;
+use sim_core::fabric::{FatTreeConfig, FlowId, FlowModel, LinkId};
+
+const FLOWS: usize = 10_000;
+const SPARE_PATHS: usize = 4096;
+
+fn random_paths(fabric: &sim_core::fabric::Fabric, n: usize, stream: &str) -> Vec<Vec<LinkId>> {
+    let mut rng = RngStreams::new(1).stream(stream);
+    let hosts = fabric.node_count() as u32;
+    (0..n)
+        .map(|i| {
+            let src = rng.random_range(0..hosts);
+            let mut dst = rng.random_range(0..hosts - 1);
+            if dst >= src {
+                dst += 1;
+            }
+            fabric.route_vec(fabric.nic(src, 0), fabric.nic(dst, 0), i as u64)
+        })
+        .collect()
+}
+
+/// Nanoseconds this thread spent on a CPU (Linux).
+fn cpu_ns() -> u64 {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .expect("error: /proc/thread-self/schedstat is Linux only");
+    text.split_whitespace()
+        .next()
+        .and_then(|t| t.parse().ok())
+        .expect("schedstat starts with a number")
+}
+
+fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[0], v[v.len() / 2], v[v.len() - 1])
+}
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    let fabric = fat_tree_hosts(&FatTreeConfig {
+        k: 32,
+        ..FatTreeConfig::default()
+    })
+    .expect("k = 32 builds");
+    let paths = random_paths(&fabric, FLOWS, "bench.fabric.flows");
+    let spare = random_paths(&fabric, SPARE_PATHS, "bench.fabric.spare");
+    let bytes = 1e15;
+    let mut model = FlowModel::new(&fabric);
+    let mut ids: Vec<FlowId> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| model.add_flow(SimTime::ZERO, p, bytes, i as u64))
+        .collect();
+    model.recompute(SimTime::ZERO);
+    let (mut full, mut incremental) = (Vec::new(), Vec::new());
+    let (mut step, mut now_ns) = (0usize, 0u64);
+    for _ in 0..rounds {
+        let n = 200;
+        let start = cpu_ns();
+        for _ in 0..n {
+            model.recompute_all(SimTime::ZERO);
+        }
+        full.push((cpu_ns() - start) as f64 / n as f64 / 1e6);
+        let start = cpu_ns();
+        for _ in 0..n {
+            now_ns += 1_000;
+            let now = SimTime::from_ns(now_ns);
+            let slot = step % FLOWS;
+            model.remove_flow(now, ids[slot]);
+            ids[slot] = model.add_flow(now, &spare[step % SPARE_PATHS], bytes, step as u64);
+            model.recompute(now);
+            step += 1;
+        }
+        incremental.push((cpu_ns() - start) as f64 / n as f64 / 1e6);
+        println!(
+            "round: full {:.3} ms, incremental {:.3} ms (CPU)",
+            full.last().unwrap(),
+            incremental.last().unwrap()
+        );
+    }
+    let (a, m, b) = median(full);
+    println!("fabric/full_recompute_10k: median {m:.3} ms CPU ({a:.3}-{b:.3})");
+    let (a, m, b) = median(incremental);
+    println!("fabric/incremental_change_10k: median {m:.3} ms CPU ({a:.3}-{b:.3})");
+}
