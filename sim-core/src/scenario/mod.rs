@@ -172,20 +172,7 @@ pub struct Loaded {
 
 /// Reads, overrides and validates a scenario file.
 pub fn load_file(path: &Path, overrides: &[SetArg]) -> Result<Loaded, ScenarioError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        ScenarioError::single(Diagnostic {
-cause: None,
-            severity: Severity::Error,
-            location: Location::WholeFile { file: file.clone() },
-            path: None,
-            message: format!("cannot read the scenario file: {e}"),
-            found: None,
-            expected: Some("a readable RON scenario file".into()),
-            fix: Some("check the path; the bundled scenarios are in scenarios/ (try scenarios/quickstart.ron)".into()),
-        })
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::single(not_utf8(&file, &e)))?;
+    let (file, text) = read_scenario_file(path)?;
     load_str(&file, &text, overrides)
 }
 
@@ -193,6 +180,12 @@ cause: None,
 /// `clustersim collective` and `plan --scenario` use it: as
 /// [`load_file`], except that an empty workload is fine.
 pub fn load_cluster_file(path: &Path, overrides: &[SetArg]) -> Result<Loaded, ScenarioError> {
+    let (file, text) = read_scenario_file(path)?;
+    load_str_with(&file, &text, overrides, None, false)
+}
+
+/// A scenario file's name (for diagnostics) and its UTF-8 text.
+fn read_scenario_file(path: &Path) -> Result<(String, String), ScenarioError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| {
         ScenarioError::single(Diagnostic {
@@ -207,7 +200,7 @@ pub fn load_cluster_file(path: &Path, overrides: &[SetArg]) -> Result<Loaded, Sc
         })
     })?;
     let text = String::from_utf8(bytes).map_err(|e| ScenarioError::single(not_utf8(&file, &e)))?;
-    load_str_with(&file, &text, overrides, None, false)
+    Ok((file, text))
 }
 
 /// Where a file stops being UTF-8, located at its first bad byte (lines
