@@ -629,7 +629,8 @@ pub fn rail_optimized(
     }
     // Each leaf's uplinks, spread evenly over the spines; a thinner tier
     // keeps at least one cable per (leaf, spine).
-    let per_spine = ((f64::from(npu / spines) / config.oversubscription.max(1.0)).round() as u32).max(1);
+    let per_spine =
+        ((f64::from(npu / spines) / config.oversubscription.max(1.0)).round() as u32).max(1);
     for leaf in 0..leaves {
         for s in 0..spines {
             asm.connect_switches(leaf, leaves + s, per_spine, rate);

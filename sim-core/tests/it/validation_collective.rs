@@ -82,17 +82,31 @@ fn busbw(
 fn choice(node_model: &str, op: CollectiveOp, nodes: u32, gpus: u32, size: f64) -> Algorithm {
     let links = Links::for_node_group(&group(node_model, nodes));
     let shape = GroupShape::whole_nodes(nodes, gpus);
-    analytic::estimate(op, size, shape, &links, &Params::default(), Choice::default())
-        .unwrap()
-        .algorithm
+    analytic::estimate(
+        op,
+        size,
+        shape,
+        &links,
+        &Params::default(),
+        Choice::default(),
+    )
+    .unwrap()
+    .algorithm
 }
 
 /// Time in µs of `op` at `size` with the tuner's choice.
 fn time_us(links: &Links, op: CollectiveOp, nodes: u32, gpus: u32, size: f64) -> f64 {
     let shape = GroupShape::whole_nodes(nodes, gpus);
-    analytic::estimate(op, size, shape, links, &Params::default(), Choice::default())
-        .unwrap()
-        .time_s
+    analytic::estimate(
+        op,
+        size,
+        shape,
+        links,
+        &Params::default(),
+        Choice::default(),
+    )
+    .unwrap()
+    .time_s
         * 1e6
 }
 
@@ -223,7 +237,10 @@ fn the_tuner_picks_nccls_algorithms_where_nccl_does() {
         Algorithm::Pat
     );
     assert_eq!(
-        "hierarchical".parse::<Algorithm>().unwrap_err().contains("not an NCCL algorithm"),
+        "hierarchical"
+            .parse::<Algorithm>()
+            .unwrap_err()
+            .contains("not an NCCL algorithm"),
         true
     );
 }
@@ -260,8 +277,15 @@ fn h100_ring_at_128_nodes_with_32_channels_matches_nccl_tests_issue_322() {
         algorithm: Some(Algorithm::Ring),
         protocol: Some(Protocol::Ll128),
     };
-    let e = analytic::estimate(CollectiveOp::AllReduce, LARGE, shape, &links, &params, forced)
-        .unwrap();
+    let e = analytic::estimate(
+        CollectiveOp::AllReduce,
+        LARGE,
+        shape,
+        &links,
+        &params,
+        forced,
+    )
+    .unwrap();
     let bus = e.algorithm_bandwidth(LARGE) * CollectiveOp::AllReduce.bus_factor(shape.ranks) / 1e9;
     assert_within(bus, 367.29, 0.10, "128 x 8 H100 ring/LL128, 16 GiB");
 }
@@ -464,7 +488,6 @@ fn ring_times_follow_the_closed_forms() {
         }
     }
 }
-
 
 // ---- Flow mode: the same collectives as flows on a fabric. ----
 

@@ -329,15 +329,19 @@ fn node_group<'a>(
 ) -> Result<&'a sim_core::hardware::NodeGroup, Failure> {
     match name {
         None => Ok(&cluster.groups[0]),
-        Some(name) => cluster.groups.iter().find(|g| g.name == name).ok_or_else(|| {
-            let names: Vec<&str> = cluster.groups.iter().map(|g| g.name.as_str()).collect();
-            Failure::BadInput(format!(
-                "no node group `{}` in {}; use one of: {}",
-                escape_control(name),
-                shown(path),
-                escape_control(&names.join(", "))
-            ))
-        }),
+        Some(name) => cluster
+            .groups
+            .iter()
+            .find(|g| g.name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = cluster.groups.iter().map(|g| g.name.as_str()).collect();
+                Failure::BadInput(format!(
+                    "no node group `{}` in {}; use one of: {}",
+                    escape_control(name),
+                    shown(path),
+                    escape_control(&names.join(", "))
+                ))
+            }),
     }
 }
 

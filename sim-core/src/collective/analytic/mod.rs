@@ -375,8 +375,7 @@ pub fn estimate(
             continue;
         }
         for protocol in Protocol::ALL {
-            if choice.protocol.is_some_and(|p| p != protocol) || !runs_with(algorithm, protocol)
-            {
+            if choice.protocol.is_some_and(|p| p != protocol) || !runs_with(algorithm, protocol) {
                 continue;
             }
             // LL128 off by default where NCCL disables it; forcing it
@@ -554,7 +553,16 @@ fn time_of(
     links: &Links,
     params: &Params,
 ) -> f64 {
-    time_in(View::Hardware, op, algorithm, protocol, size_bytes, shape, links, params)
+    time_in(
+        View::Hardware,
+        op,
+        algorithm,
+        protocol,
+        size_bytes,
+        shape,
+        links,
+        params,
+    )
 }
 
 /// NCCL's `latency + size / bandwidth` with its bandwidth refinements, on
@@ -667,7 +675,11 @@ fn time_in(
             let heads = f64::from(links.nics_per_node.max(1)).min(f64::from(ppn));
             let ratio = f64::from(ppn) / heads;
             let ratio = ratio - (ratio - 1.0) / 2.0;
-            let hopper = if links.arch == Arch::Ampere { 1.0 } else { 0.85 };
+            let hopper = if links.arch == Arch::Ampere {
+                1.0
+            } else {
+                0.85
+            };
             match op {
                 CollectiveOp::AllReduce => f.intra.min(f.node_net) / ratio * hopper,
                 _ => f64::from(ppn) * (f.intra / f64::from(ppn)).min(f.gpu_net * 0.9),
@@ -694,7 +706,11 @@ fn time_in(
             } else {
                 // Chunk latency per step (tuning.cc, rings whose channels
                 // differ across nodes).
-                let row = if protocol == Protocol::Simple { Tree } else { Ring };
+                let row = if protocol == Protocol::Simple {
+                    Tree
+                } else {
+                    Ring
+                };
                 base + nsteps * (hop_latency_us(Hop::Net, row, protocol) + fabric_us)
             }
         }
@@ -733,7 +749,6 @@ fn time_in(
     };
     latency_us * 1e-6 + m / algorithm_bandwidth
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -838,13 +853,28 @@ mod tests {
             &links
         ));
         let two = GroupShape::whole_nodes(2, 8);
-        assert!(!applies(CollectiveOp::AllReduce, Algorithm::Nvls, two, &links));
-        assert!(applies(CollectiveOp::AllReduce, Algorithm::NvlsTree, two, &links));
+        assert!(!applies(
+            CollectiveOp::AllReduce,
+            Algorithm::Nvls,
+            two,
+            &links
+        ));
+        assert!(applies(
+            CollectiveOp::AllReduce,
+            Algorithm::NvlsTree,
+            two,
+            &links
+        ));
         let collnet = Links {
             collnet: true,
             ..links
         };
-        assert!(applies(CollectiveOp::AllReduce, Algorithm::Nvls, two, &collnet));
+        assert!(applies(
+            CollectiveOp::AllReduce,
+            Algorithm::Nvls,
+            two,
+            &collnet
+        ));
         links.nvls = false;
         assert!(!applies(
             CollectiveOp::AllReduce,

@@ -82,7 +82,6 @@ impl Arch {
     }
 }
 
-
 /// What the latency of a pipeline step is charged to: NCCL's `hwLat` rows.
 #[derive(Copy, Clone, PartialEq, Eq)]
 pub(super) enum Hop {
@@ -174,4 +173,3 @@ pub(super) fn tree_correction(protocol: Protocol, size_bytes: f64) -> f64 {
     };
     table.get(log).copied().unwrap_or(1.0)
 }
-

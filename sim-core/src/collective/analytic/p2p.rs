@@ -43,7 +43,8 @@ pub(super) fn point_to_point_s(
     let factor = protocol_factor(protocol);
     let intra_hop = if links.nvlink { Hop::NvLink } else { Hop::Pci };
     let intra_lat = hop_latency_us(intra_hop, Algorithm::Ring, protocol);
-    let net_lat = hop_latency_us(Hop::Net, Algorithm::Ring, protocol) + links.fabric_latency_s * 1e6;
+    let net_lat =
+        hop_latency_us(Hop::Net, Algorithm::Ring, protocol) + links.fabric_latency_s * 1e6;
     let m = m.max(0.0);
     // The share of a rank's off-node messages that go to another rail.
     let k = f64::from(ppn);
@@ -67,7 +68,11 @@ pub(super) fn point_to_point_s(
         _ => {
             let nf = f64::from(n);
             let intra_bytes = (k - 1.0) / nf * m;
-            let inter_bytes = if nodes > 1 { k * (nf - k) / nf * m } else { 0.0 };
+            let inter_bytes = if nodes > 1 {
+                k * (nf - k) / nf * m
+            } else {
+                0.0
+            };
             // PXN: the cross-rail share also crosses NVLink once at the
             // source (its aggregation is what NCCL gains in messages).
             let nvlink_bytes = intra_bytes + if pxn { inter_bytes / k * cross } else { 0.0 };
