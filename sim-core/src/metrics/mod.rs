@@ -21,9 +21,9 @@ mod writers;
 pub use recorder::{GpuTime, MAX_TIMESERIES_SAMPLES, Recorder, TimeSample, timeseries_samples};
 pub use reliability::{ClassFailures, JobReliability, LostGpuHours, ReliabilitySummary};
 pub use summary::{
-    AccountShare, BOUNDED_SLOWDOWN_TAU_S, FairnessSummary, JobCounts, RunTotals, SchedulingSummary,
-    StepBreakdown, StopReason, Summary, TrainingJobSummary, WaitStats, bounded_slowdown, fairness,
-    jain_index, percentile, summarize,
+    AccountShare, BOUNDED_SLOWDOWN_TAU_S, ComputeBreakdown, FairnessSummary, JobCounts, RunTotals,
+    SchedulingSummary, StepBreakdown, StopReason, Summary, TrainingJobSummary, WaitStats,
+    bounded_slowdown, fairness, jain_index, percentile, summarize,
 };
 pub use trace::{
     JsonlTraceReader, JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceAlloc, TraceEvent, TraceGroup,

@@ -402,10 +402,14 @@ pub struct TrainingJobSummary {
     pub cost_usd: f64,
 }
 
-/// Where a step's time goes, in seconds.
+/// Where a step's time goes, in seconds. The top-level parts
+/// (`compute_s`, the `exposed_*` parts and `bubble_s`) sum to the step;
+/// `compute` splits `compute_s` by kernel class, its four parts summing to
+/// `compute_s`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct StepBreakdown {
     pub compute_s: f64,
+    pub compute: ComputeBreakdown,
     pub exposed_tp_s: f64,
     pub exposed_cp_s: f64,
     pub exposed_pp_s: f64,
@@ -414,16 +418,85 @@ pub struct StepBreakdown {
     pub bubble_s: f64,
 }
 
+/// A step's compute by kernel class (see `training::compute`), in seconds;
+/// the parts are disjoint and sum to [`StepBreakdown::compute_s`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ComputeBreakdown {
+    /// The linear layers', logits' and router's GEMMs.
+    pub gemm_s: f64,
+    /// The attention core.
+    pub attention_s: f64,
+    /// Memory-bound kernels in the passes (norms, activations, residual
+    /// adds, FP8 casts, embedding, loss), without the optimizer step.
+    pub memory_s: f64,
+    /// The optimizer step, once per step after the pipeline drains.
+    pub optimizer_s: f64,
+}
+
 impl StepBreakdown {
     pub fn of(r: &StepReport) -> Self {
         StepBreakdown {
             compute_s: r.compute_s,
+            compute: ComputeBreakdown {
+                gemm_s: r.compute_gemm_s,
+                attention_s: r.compute_attention_s,
+                // The report's memory-bound part includes the optimizer.
+                memory_s: r.compute_memory_s - r.optimizer_s,
+                optimizer_s: r.optimizer_s,
+            },
             exposed_tp_s: r.exposed_tp_s,
             exposed_cp_s: r.exposed_cp_s,
             exposed_pp_s: r.exposed_pp_s,
             exposed_dp_s: r.exposed_dp_s,
             exposed_moe_s: r.exposed_moe_s,
             bubble_s: r.bubble_s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod breakdown_tests {
+    use super::*;
+    use crate::collective::{CollectiveOp, GroupShape};
+    use crate::hardware::Catalog;
+    use crate::training::{self, CommModel, Layout, Precision, Recompute};
+
+    /// Every collective costs a millisecond.
+    struct MillisecondComm;
+    impl CommModel for MillisecondComm {
+        fn collective_s(&self, _: CollectiveOp, _: f64, shape: GroupShape) -> f64 {
+            if shape.ranks > 1 { 1e-3 } else { 0.0 }
+        }
+    }
+
+    #[test]
+    fn the_breakdown_carries_the_compute_split_and_its_parts_sum_to_the_step() {
+        let gpu = Catalog::builtin().gpu("H100-SXM-80GB").unwrap().clone();
+        let layout = Layout {
+            virtual_stages: 2,
+            sequence_parallel: true,
+            zero_stage: 1,
+            recompute: Recompute::Selective,
+            ..Layout::new(2, 4, 2, 1, 16)
+        };
+        let model = training::model::llama3_8b();
+        let r = training::step(&model, &layout, Precision::Fp8, &gpu, 8, &MillisecondComm).unwrap();
+        let b = StepBreakdown::of(&r);
+        let c = &b.compute;
+        assert!(c.gemm_s > 0.0 && c.attention_s > 0.0 && c.memory_s > 0.0 && c.optimizer_s > 0.0);
+        let compute = c.gemm_s + c.attention_s + c.memory_s + c.optimizer_s;
+        assert!((compute - b.compute_s).abs() <= 1e-12 * b.compute_s);
+        let step = b.compute_s
+            + b.exposed_tp_s
+            + b.exposed_cp_s
+            + b.exposed_pp_s
+            + b.exposed_dp_s
+            + b.exposed_moe_s
+            + b.bubble_s;
+        assert!((step - r.step_s).abs() <= 1e-9 * r.step_s);
+        let json = serde_json::to_value(&b).unwrap();
+        for key in ["gemm_s", "attention_s", "memory_s", "optimizer_s"] {
+            assert!(json["compute"][key].is_number(), "{key}: {json}");
         }
     }
 }

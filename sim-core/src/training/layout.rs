@@ -76,6 +76,11 @@ pub struct Layout {
     /// (Megatron-LM `--overlap-grad-reduce`, PyTorch DDP buckets). Off, the
     /// reduction starts after the last backward (Megatron-LM in 2021).
     pub overlap_grad_reduce: bool,
+    /// Overlap the pipeline sends and receives with the next model chunk's
+    /// compute (Megatron-Core `--overlap-p2p-communication`, NeMo's
+    /// `overlap_p2p_comm`; interleaved schedule only, ignored when
+    /// `virtual_stages` is 1). Off, every send is on the critical path.
+    pub overlap_p2p_comm: bool,
     /// First and last pipeline stage each hold one transformer layer fewer,
     /// making room for the embedding and the output layer, as Llama 3 does
     /// (Dubey et al. 2024, §3.3.2). Then `layers + 2` must split evenly
@@ -100,6 +105,7 @@ impl Layout {
             sequence_parallel: false,
             attention: AttentionKernel::Flash,
             overlap_grad_reduce: true,
+            overlap_p2p_comm: false,
             balance_embedding_stages: false,
         }
     }

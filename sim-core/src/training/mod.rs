@@ -23,7 +23,9 @@
 //!   combine forward and again backward, over the EP group, exposed;
 //! - **PP**: per micro-batch and model chunk one activation send forward
 //!   and one gradient send backward of s·b·h·2/t bytes (Megatron's
-//!   scatter/gather over TP, Narayanan et al. SC'21 §4.1), exposed; and
+//!   scatter/gather over TP, Narayanan et al. SC'21 §4.1), exposed, or
+//!   with `overlap_p2p_comm` on the interleaved schedule only what outlasts
+//!   the next chunk's compute ([`pp_exposed_per_mb`]); and
 //!   the pipeline bubble of the interleaved 1F1B schedule,
 //!   t_pb = (p − 1)·(t_f + t_b)/v (SC'21 §2.2.2), where t_f + t_b is the
 //!   slowest rank's time per micro-batch including its TP/CP/MoE/PP
@@ -295,13 +297,13 @@ pub fn step(
         }
         _ => 0.0,
     };
-    let pp_per_mb = if layout.pp > 1 {
-        2.0 * v
-            * comm.collective_s(
-                CollectiveOp::SendRecv,
-                act_bytes / tp,
-                layout.pp_shape(gpus_per_node),
-            )
+    // One activation (or gradient) send between pipeline neighbours.
+    let pp_send = if layout.pp > 1 {
+        comm.collective_s(
+            CollectiveOp::SendRecv,
+            act_bytes / tp,
+            layout.pp_shape(gpus_per_node),
+        )
     } else {
         0.0
     };
@@ -323,7 +325,7 @@ pub fn step(
             l * tp_per_layer,
             l * cp_per_layer,
             l * moe_per_layer,
-            pp_per_mb,
+            pp_exposed_per_mb(pp_send, layout, f.total(), b.total()),
         ];
         (parts, f, b)
     };
@@ -456,6 +458,23 @@ pub fn step(
         dp_sync,
         moe_traffic,
     })
+}
+
+/// The exposed pipeline send/receive time of one micro-batch on a rank
+/// whose forward and backward over all its chunks take `t_f` and `t_b`:
+/// one send of `send_s` per chunk forward and one per chunk backward.
+/// Without `overlap_p2p_comm` all 2·v sends are exposed (Megatron's
+/// blocking `send_forward_recv_forward`); with it (Megatron-Core's
+/// interleaved schedule, `--overlap-p2p-communication`) each send runs
+/// while the next chunk computes, so only what outlasts a chunk's compute
+/// is exposed: v·(max(0, send − t_f/v) + max(0, send − t_b/v)).
+pub fn pp_exposed_per_mb(send_s: f64, layout: &Layout, t_f: f64, t_b: f64) -> f64 {
+    let v = f64::from(layout.virtual_stages);
+    if layout.overlap_p2p_comm && layout.virtual_stages > 1 {
+        v * ((send_s - t_f / v).max(0.0) + (send_s - t_b / v).max(0.0))
+    } else {
+        2.0 * v * send_s
+    }
 }
 
 /// A step's expert-parallel all-to-alls (dispatch and combine, forward and
@@ -629,6 +648,53 @@ mod tests {
         let b = step(&model, &inter, Precision::Bf16, &gpu, 8, &FreeComm).unwrap();
         assert!((a.bubble_s / b.bubble_s - 2.0).abs() < 1e-12);
         assert_eq!(bubble_over_ideal(16, 32, 8), 15.0 / 256.0);
+    }
+
+    #[test]
+    fn overlapped_pipeline_sends_hide_behind_the_next_chunk() {
+        // Megatron-Core's interleaved schedule with overlap_p2p_comm: a
+        // send shorter than a chunk's compute costs nothing; without the
+        // overlap each of the 2·v sends per micro-batch is exposed.
+        let model = model::llama3_8b();
+        let plain = Layout {
+            virtual_stages: 2,
+            recompute: Recompute::Selective,
+            sequence_parallel: true,
+            ..Layout::new(2, 4, 1, 1, 8)
+        };
+        let overlapped = Layout {
+            overlap_p2p_comm: true,
+            ..plain.clone()
+        };
+        let gpu = h100();
+        let a = step(&model, &plain, Precision::Bf16, &gpu, 8, &MillisecondComm).unwrap();
+        let b = step(
+            &model,
+            &overlapped,
+            Precision::Bf16,
+            &gpu,
+            8,
+            &MillisecondComm,
+        )
+        .unwrap();
+        let m = f64::from(a.micro_batches);
+        assert!((a.exposed_pp_s - m * 2.0 * 2.0 * 1e-3).abs() < 1e-12);
+        assert_eq!(b.exposed_pp_s, 0.0);
+        assert!(b.step_s < a.step_s);
+        // A send longer than a chunk's compute is exposed by the excess.
+        let l = Layout {
+            virtual_stages: 4,
+            overlap_p2p_comm: true,
+            ..Layout::new(1, 2, 1, 1, 8)
+        };
+        let e = pp_exposed_per_mb(3.0, &l, 4.0, 8.0);
+        assert!((e - 4.0 * ((3.0 - 1.0) + (3.0 - 2.0))).abs() < 1e-12);
+        // Plain 1F1B (v = 1) has nothing to overlap with.
+        let flat = Layout {
+            virtual_stages: 1,
+            ..l
+        };
+        assert_eq!(pp_exposed_per_mb(3.0, &flat, 4.0, 8.0), 6.0);
     }
 
     #[test]

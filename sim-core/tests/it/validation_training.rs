@@ -444,7 +444,10 @@ fn llama2(name: &str, layers: u32, hidden: u32, ffn: u32, heads: u32, kv: u32) -
 }
 
 /// NeMo's performance layouts: distributed optimizer (ZeRO 1), sequence
-/// parallelism with TP, TE fused attention, overlapped gradient reduction.
+/// parallelism with TP, TE fused attention, overlapped gradient reduction,
+/// and pipeline sends overlapped with compute on the interleaved schedule
+/// (`overlap_p2p_comm: True` in NeMo's launcher configurations, e.g.
+/// NVIDIA/NeMo-Framework-Launcher conf/training/nemotron/nemotron_340b.yaml).
 #[allow(clippy::too_many_arguments)]
 fn nemo(tp: u32, pp: u32, cp: u32, vp: u32, gpus: u32, mbs: u32, gbs: u32) -> Layout {
     Layout {
@@ -453,6 +456,7 @@ fn nemo(tp: u32, pp: u32, cp: u32, vp: u32, gpus: u32, mbs: u32, gbs: u32) -> La
         sequence_parallel: tp > 1,
         zero_stage: 1,
         recompute: Recompute::Selective,
+        overlap_p2p_comm: true,
         ..Layout::new(tp, pp, gpus / (tp * pp * cp), mbs, gbs)
     }
 }
@@ -541,4 +545,191 @@ fn nemo_24_07_fp8_rows_on_dgx_h100_are_within_15_percent() {
         worst = worst.max((per_gpu / published - 1.0).abs());
     }
     assert!(worst <= 0.15, "worst {worst}");
+}
+
+/// Nemotron-4 340B as NeMo trains it (NVIDIA/NeMo-Framework-Launcher,
+/// launcher_scripts/conf/training/nemotron/nemotron_340b.yaml, commit
+/// 3be81fc): 96 layers, hidden 18,432, FFN 4·h with squared ReLU (two
+/// matrices, as GELU's), 96 heads, 8 query groups, sequence 4,096, RoPE,
+/// no biases, no dropout, untied embeddings; vocabulary 256,000 (the
+/// DGXC recipe's FLOP note).
+fn nemotron4_340b() -> ModelSpec {
+    ModelSpec {
+        name: "nemotron4-340b".into(),
+        parameters: None,
+        layers: 96,
+        hidden: 18_432,
+        ffn_hidden: 73_728,
+        heads: 96,
+        kv_heads: Some(8),
+        seq_len: 4096,
+        vocab: 256_000,
+        ffn: training::Ffn::Gelu,
+        moe: None,
+        biases: false,
+        tied_embeddings: false,
+        learned_positions: false,
+        dropout: false,
+        causal: true,
+    }
+}
+
+#[test]
+fn large_scale_runs_at_1k_to_6k_h100() {
+    // Published runs at 1,024-6,144 H100, tokens/s per GPU (no FLOP
+    // convention: NVIDIA's MFU notes count 24·L·h² for GQA attention).
+    //
+    // - NVIDIA/dgxc-benchmarking (NeMo 24.09 container, DGX H100):
+    //   nemo_megatron/README_175b.md @0b71cfd: GPT-3 175B, TP 4, PP 8, VP
+    //   12, MBS 1, GBS = 2·GPUs (64 micro-batches per pipeline);
+    //   nemotron/README_340b.md @143b90d: Nemotron-4 340B, TP 8, PP 8, VP
+    //   12, MBS 1, GA 16, GBS = GPUs/4; llama3.1/README_405b.md @143b90d:
+    //   Llama 3.1 405B, TP 8, PP 9, CP 2, VP 7, MBS 1, GA 63, seq 8,192.
+    //   tokens/s ÷ GPUs from the "Throughput in tokens per second" rows.
+    // - Nemotron-4 340B technical report (NVIDIA 2024), Table 2, last
+    //   batch-ramp stage: 6,144 H100, batch 2,304, 8.0 s per iteration
+    //   (41.0% MFU), i.e. 2,304·4,096/8.0/6,144 = 192 tokens/s/GPU; the
+    //   layout is the launcher configuration above (768 nodes, TP 8, PP 8,
+    //   VP 12, MBS 1, GBS 2,304, sequence parallel, distributed optimizer,
+    //   overlapped grad/param sync and p2p). The report's own text (TP 8,
+    //   PP 12 with interleaving, as we recall it) could not be retrieved
+    //   here; the launcher's layout is the assumption.
+    //
+    // NeMo also overlaps the TP communication with the GEMMs (userbuffers,
+    // `ub_tp_comm_overlap: True`), which the step model exposes in full
+    // (8-18% of the step here): the BF16 rows, whose GEMMs leave the
+    // least room, come out 11-18% pessimistic and are outside the 10%
+    // target. They are asserted to stay within 20% (so that a regression
+    // shows) and listed as out of target in docs/validation-training.md.
+    let gpt = training::model::gpt3_175b();
+    let nemotron = nemotron4_340b();
+    let l405 = training::model::llama3_405b();
+    // (name, model, layout, precision, published tokens/s/GPU, tolerance)
+    let rows: Vec<(&str, &ModelSpec, Layout, Precision, f64, f64)> = vec![
+        (
+            "Nemotron-4 340B BF16, 6,144 H100 (report Table 2)",
+            &nemotron,
+            nemo(8, 8, 1, 12, 6144, 1, 2304),
+            Precision::Bf16,
+            2304.0 * 4096.0 / 8.0 / 6144.0,
+            0.10,
+        ),
+        (
+            "DGXC GPT-3 175B FP8, 1,024 H100",
+            &gpt,
+            nemo(4, 8, 1, 12, 1024, 1, 2048),
+            Precision::Fp8,
+            720_671.0 / 1024.0,
+            0.15,
+        ),
+        (
+            "DGXC GPT-3 175B FP8, 2,048 H100",
+            &gpt,
+            nemo(4, 8, 1, 12, 2048, 1, 4096),
+            Precision::Fp8,
+            1_407_485.0 / 2048.0,
+            0.15,
+        ),
+        (
+            "DGXC Nemotron-4 340B FP8, 1,024 H100",
+            &nemotron,
+            nemo(8, 8, 1, 12, 1024, 1, 256),
+            Precision::Fp8,
+            313_945.0 / 1024.0,
+            0.15,
+        ),
+        (
+            "DGXC Nemotron-4 340B FP8, 2,048 H100",
+            &nemotron,
+            nemo(8, 8, 1, 12, 2048, 1, 512),
+            Precision::Fp8,
+            600_903.0 / 2048.0,
+            0.15,
+        ),
+        (
+            "DGXC Llama 3.1 405B FP8, 2,304 H100",
+            &l405,
+            nemo(8, 9, 2, 7, 2304, 1, 1008),
+            Precision::Fp8,
+            668_626.0 / 2304.0,
+            0.15,
+        ),
+        // Out of target (TP overlap not modelled): bound 20%.
+        (
+            "DGXC Llama 3.1 405B FP8, 1,152 H100",
+            &l405,
+            nemo(8, 9, 2, 7, 1152, 1, 504),
+            Precision::Fp8,
+            365_055.0 / 1152.0,
+            0.20,
+        ),
+        (
+            "DGXC GPT-3 175B BF16, 1,024 H100",
+            &gpt,
+            nemo(4, 8, 1, 12, 1024, 1, 2048),
+            Precision::Bf16,
+            496_191.0 / 1024.0,
+            0.20,
+        ),
+        (
+            "DGXC GPT-3 175B BF16, 2,048 H100",
+            &gpt,
+            nemo(4, 8, 1, 12, 2048, 1, 4096),
+            Precision::Bf16,
+            988_057.0 / 2048.0,
+            0.20,
+        ),
+        (
+            "DGXC Nemotron-4 340B BF16, 1,024 H100",
+            &nemotron,
+            nemo(8, 8, 1, 12, 1024, 1, 256),
+            Precision::Bf16,
+            221_686.0 / 1024.0,
+            0.20,
+        ),
+        (
+            "DGXC Nemotron-4 340B BF16, 2,048 H100",
+            &nemotron,
+            nemo(8, 8, 1, 12, 2048, 1, 512),
+            Precision::Bf16,
+            433_296.0 / 2048.0,
+            0.20,
+        ),
+        (
+            "DGXC Llama 3.1 405B BF16, 1,152 H100",
+            &l405,
+            nemo(8, 9, 2, 7, 1152, 1, 504),
+            Precision::Bf16,
+            235_660.0 / 1152.0,
+            0.20,
+        ),
+        (
+            "DGXC Llama 3.1 405B BF16, 2,304 H100",
+            &l405,
+            nemo(8, 9, 2, 7, 2304, 1, 1008),
+            Precision::Bf16,
+            468_646.0 / 2304.0,
+            0.20,
+        ),
+    ];
+    for (name, m, layout, precision, published, tolerance) in rows {
+        let r = run_in(precision, m, &layout, "H100-SXM-80GB", "DGX-H100");
+        println!(
+            "  {name}: m {}; bubble {:.1}% TP {:.1}% PP {:.1}% DP {:.1}% of the step",
+            r.micro_batches,
+            100.0 * r.bubble_s / r.step_s,
+            100.0 * r.exposed_tp_s / r.step_s,
+            100.0 * r.exposed_pp_s / r.step_s,
+            100.0 * r.exposed_dp_s / r.step_s,
+        );
+        // Real runs at this scale keep m >= 2·pp micro-batches: the bubble
+        // is a few percent, not what dominates.
+        assert!(r.bubble_s < 0.05 * r.step_s, "{name}");
+        within(
+            r.tokens_per_s / r.gpus as f64,
+            published,
+            tolerance,
+            &format!("{name}, tokens/s/GPU"),
+        );
+    }
 }

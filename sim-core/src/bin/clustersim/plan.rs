@@ -83,6 +83,10 @@ pub struct PlanArgs {
     /// First and last pipeline stage one layer fewer (Llama 3).
     #[arg(long)]
     balance_embedding_stages: bool,
+    /// Overlap pipeline sends with the next chunk's compute (Megatron-Core
+    /// --overlap-p2p-communication; interleaved schedule only).
+    #[arg(long)]
+    overlap_p2p_comm: bool,
     /// Override the model's sequence length.
     #[arg(long, value_parser = count::<u32>)]
     seq_len: Option<u32>,
@@ -274,6 +278,7 @@ pub fn plan(args: PlanArgs, out: &mut dyn Write) -> Result<(), Failure> {
             AttentionKernel::Flash
         },
         overlap_grad_reduce: true,
+        overlap_p2p_comm: args.overlap_p2p_comm,
         balance_embedding_stages: args.balance_embedding_stages,
     };
     let comm = comm_model(gpu, node, network);

@@ -85,6 +85,8 @@ pub struct Layout {
     #[serde(default = "yes")]
     pub overlap_grad_reduce: bool,
     #[serde(default)]
+    pub overlap_p2p_comm: bool,
+    #[serde(default)]
     pub balance_embedding_stages: bool,
 }
 

@@ -392,6 +392,7 @@ fn convert_layout(l: &file::Layout) -> Layout {
             file::AttentionKernel::Flash => AttentionKernel::Flash,
         },
         overlap_grad_reduce: l.overlap_grad_reduce,
+        overlap_p2p_comm: l.overlap_p2p_comm,
         balance_embedding_stages: l.balance_embedding_stages,
     }
 }
