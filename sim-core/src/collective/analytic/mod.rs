@@ -18,9 +18,10 @@
 //! and per-channel speed follow NCCL's search (`search.cc`: one NVLS
 //! channel per GPU, at most 32, at the fastest speed of NCCL's speed table
 //! the GPU's NVLink can carry), which is why NVLS loses to the ring on 4
-//! GPUs of an 8-GPU H100 node and wins on 8. One model both chooses and
-//! costs: NCCL's tuner chooses with its own estimate and the hardware then
-//! takes what it takes; here the choice is made on the calibrated time.
+//! GPUs of an 8-GPU H100 node and wins on 8. Choosing and costing are
+//! kept apart, as in NCCL: the tuner chooses on its own figures (the
+//! speeds of its search tables, NVLink at NCCL's per-link rate), and the
+//! chosen pair then takes what the calibrated hardware figures give.
 //!
 //! All-to-all and send/recv are NCCL point-to-point operations (no tuner):
 //! their cost is the slowest of the NVLink and network volumes, and
