@@ -10,29 +10,11 @@
 //!   the flows; this measures the steady state of a busy fabric.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rand::RngExt;
-use sim_core::engine::{RngStreams, SimTime};
+use sim_core::engine::SimTime;
 use sim_core::fabric::builders::fat_tree_hosts;
-use sim_core::fabric::{FatTreeConfig, FlowId, FlowModel, LinkId};
+use sim_core::fabric::{FatTreeConfig, FlowId, FlowModel};
 
-const FLOWS: usize = 10_000;
-const SPARE_PATHS: usize = 4096;
-
-/// `n` ECMP paths between random distinct host pairs.
-fn random_paths(fabric: &sim_core::fabric::Fabric, n: usize, stream: &str) -> Vec<Vec<LinkId>> {
-    let mut rng = RngStreams::new(1).stream(stream);
-    let hosts = fabric.node_count() as u32;
-    (0..n)
-        .map(|i| {
-            let src = rng.random_range(0..hosts);
-            let mut dst = rng.random_range(0..hosts - 1);
-            if dst >= src {
-                dst += 1;
-            }
-            fabric.route_vec(fabric.nic(src, 0), fabric.nic(dst, 0), i as u64)
-        })
-        .collect()
-}
+use clustersim_benches::{FLOWS, SPARE_PATHS, random_paths};
 
 fn bench_fabric(c: &mut Criterion) {
     let fabric = fat_tree_hosts(&FatTreeConfig {

@@ -6,37 +6,15 @@
 //!
 //! `cargo run --profile bench -p clustersim-benches --example flow_cpu -- [rounds]`
 
-use rand::RngExt;
-use sim_core::engine::{RngStreams, SimTime};
+use sim_core::engine::SimTime;
 use sim_core::fabric::builders::fat_tree_hosts;
-use sim_core::fabric::{FatTreeConfig, FlowId, FlowModel, LinkId};
+use sim_core::fabric::{FatTreeConfig, FlowId, FlowModel};
 
-const FLOWS: usize = 10_000;
-const SPARE_PATHS: usize = 4096;
+use clustersim_benches::{FLOWS, SPARE_PATHS, random_paths};
 
-fn random_paths(fabric: &sim_core::fabric::Fabric, n: usize, stream: &str) -> Vec<Vec<LinkId>> {
-    let mut rng = RngStreams::new(1).stream(stream);
-    let hosts = fabric.node_count() as u32;
-    (0..n)
-        .map(|i| {
-            let src = rng.random_range(0..hosts);
-            let mut dst = rng.random_range(0..hosts - 1);
-            if dst >= src {
-                dst += 1;
-            }
-            fabric.route_vec(fabric.nic(src, 0), fabric.nic(dst, 0), i as u64)
-        })
-        .collect()
-}
-
-/// Nanoseconds this thread spent on a CPU (Linux).
+/// This thread's CPU time; the example is Linux only.
 fn cpu_ns() -> u64 {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat")
-        .expect("error: /proc/thread-self/schedstat is Linux only");
-    text.split_whitespace()
-        .next()
-        .and_then(|t| t.parse().ok())
-        .expect("schedstat starts with a number")
+    clustersim_benches::cpu_ns().expect("error: /proc/thread-self/schedstat is Linux only")
 }
 
 fn median(mut v: Vec<f64>) -> (f64, f64, f64) {

@@ -25,8 +25,8 @@
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
-use rand::RngExt;
-use sim_core::engine::{RngStreams, SimTime};
+use clustersim_benches::{cpu_ns, random_paths};
+use sim_core::engine::SimTime;
 use sim_core::fabric::builders::fat_tree_hosts;
 use sim_core::fabric::{FatTreeConfig, FlowModel, LinkId};
 
@@ -56,18 +56,7 @@ fn main() {
         }
     };
     // The benchmark's flows: the same stream, pairs and salts.
-    let mut rng = RngStreams::new(1).stream("bench.fabric.flows");
-    let hosts = fabric.node_count() as u32;
-    let paths: Vec<Vec<LinkId>> = (0..flows)
-        .map(|i| {
-            let src = rng.random_range(0..hosts);
-            let mut dst = rng.random_range(0..hosts - 1);
-            if dst >= src {
-                dst += 1;
-            }
-            fabric.route_vec(fabric.nic(src, 0), fabric.nic(dst, 0), i as u64)
-        })
-        .collect();
+    let paths = random_paths(&fabric, flows, "bench.fabric.flows");
     let mut model = FlowModel::new(&fabric);
     let ids: Vec<_> = paths
         .iter()
@@ -130,11 +119,4 @@ fn main() {
         eprintln!("error: writing the dump: {e}");
         std::process::exit(1);
     }
-}
-
-/// Nanoseconds this thread spent on a CPU (`/proc/thread-self/schedstat`,
-/// Linux); `None` elsewhere.
-fn cpu_ns() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    text.split_whitespace().next()?.parse().ok()
 }

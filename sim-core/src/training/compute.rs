@@ -179,6 +179,16 @@ fn tokens(model: &ModelSpec, layout: &Layout) -> f64 {
     f64::from(layout.micro_batch) * f64::from(model.seq_len) / f64::from(layout.cp)
 }
 
+/// Of `tokens`, those a GPU's element-wise kernels touch: a 1/tp share
+/// with sequence parallelism, all of them without.
+fn sequence_tokens(tokens: f64, layout: &Layout) -> f64 {
+    if layout.sequence_parallel {
+        tokens / f64::from(layout.tp)
+    } else {
+        tokens
+    }
+}
+
 /// One transformer layer, one micro-batch, one GPU: (forward, backward;
 /// the backward includes any recomputation).
 pub fn layer(model: &ModelSpec, layout: &Layout, r: &Rates) -> (Parts, Parts) {
@@ -255,11 +265,7 @@ pub fn layer(model: &ModelSpec, layout: &Layout, r: &Rates) -> (Parts, Parts) {
     };
 
     // Memory-bound kernels, bytes forward.
-    let sp_tok = if layout.sequence_parallel {
-        tok / t
-    } else {
-        tok
-    };
+    let sp_tok = sequence_tokens(tok, layout);
     let norms_residual = sp_tok * h * (8.0 + 12.0 + 2.0 * drop);
     let rotary = if model.learned_positions {
         0.0
@@ -308,13 +314,8 @@ pub fn layer(model: &ModelSpec, layout: &Layout, r: &Rates) -> (Parts, Parts) {
 /// The first stage's input embedding (a lookup and its scatter-add
 /// gradient, bf16 out, fp32 gradient), per micro-batch.
 pub fn embedding(model: &ModelSpec, layout: &Layout, r: &Rates) -> (Parts, Parts) {
-    let t = f64::from(layout.tp);
     let tok = tokens(model, layout);
-    let sp_tok = if layout.sequence_parallel {
-        tok / t
-    } else {
-        tok
-    };
+    let sp_tok = sequence_tokens(tok, layout);
     let h = f64::from(model.hidden);
     let mem = |bytes: f64| Parts {
         memory_s: bytes / r.memory,
@@ -328,11 +329,7 @@ pub fn embedding(model: &ModelSpec, layout: &Layout, r: &Rates) -> (Parts, Parts
 pub fn output(model: &ModelSpec, layout: &Layout, r: &Rates) -> (Parts, Parts) {
     let t = f64::from(layout.tp);
     let tok = tokens(model, layout);
-    let sp_tok = if layout.sequence_parallel {
-        tok / t
-    } else {
-        tok
-    };
+    let sp_tok = sequence_tokens(tok, layout);
     let h = f64::from(model.hidden);
     let v = f64::from(model.vocab) / t;
     let (gf, gb) = r.linear((tok, v, h, 1.0), false);

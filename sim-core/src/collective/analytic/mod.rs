@@ -400,7 +400,16 @@ pub fn estimate(
         }
     }
     best.map(|(_, (algorithm, protocol))| Estimate {
-        time_s: time_of(op, algorithm, protocol, size_bytes, shape, links, params),
+        time_s: time_in(
+            View::Hardware,
+            op,
+            algorithm,
+            protocol,
+            size_bytes,
+            shape,
+            links,
+            params,
+        ),
         algorithm,
         protocol,
     })
@@ -435,7 +444,16 @@ pub fn latency_s(
     if shape.ranks <= 1 {
         return 0.0;
     }
-    time_of(op, algorithm, protocol, 0.0, shape, links, params)
+    time_in(
+        View::Hardware,
+        op,
+        algorithm,
+        protocol,
+        0.0,
+        shape,
+        links,
+        params,
+    )
 }
 
 /// Which bandwidths a cost is computed from.
@@ -543,31 +561,8 @@ pub fn nvls_capacity_bytes_per_s(gpus: u32, links: &Links, params: &Params) -> f
     channels * speed * 1e9
 }
 
-/// Time of one (algorithm, protocol) pair, which must apply, on the
-/// hardware.
-fn time_of(
-    op: CollectiveOp,
-    algorithm: Algorithm,
-    protocol: Protocol,
-    size_bytes: f64,
-    shape: GroupShape,
-    links: &Links,
-    params: &Params,
-) -> f64 {
-    time_in(
-        View::Hardware,
-        op,
-        algorithm,
-        protocol,
-        size_bytes,
-        shape,
-        links,
-        params,
-    )
-}
-
 /// NCCL's `latency + size / bandwidth` with its bandwidth refinements, on
-/// the figures of `view`.
+/// the figures of `view`, for a pair that must apply.
 #[allow(clippy::too_many_arguments)]
 fn time_in(
     view: View,
