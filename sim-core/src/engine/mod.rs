@@ -15,6 +15,8 @@ mod run;
 mod time;
 
 pub use queue::{EventQueue, Scheduled};
-pub use rng::{FNV_OFFSET_BASIS, RngStreams, StreamRng, fnv1a_64, fnv1a_64_from, stream_id};
+pub use rng::{
+    FNV_OFFSET_BASIS, RngStreams, StreamRng, fnv1a_64, fnv1a_64_from, splitmix64, stream_id,
+};
 pub use run::{Engine, Halt, Model, PROGRESS_EVERY_EVENTS, Progress, StopCondition};
 pub use time::{NS_PER_SEC, SimDuration, SimTime, exact_seconds, write_exact_seconds};

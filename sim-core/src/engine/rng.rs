@@ -54,6 +54,16 @@ pub fn fnv1a_64_from(hash: u64, bytes: &[u8]) -> u64 {
     })
 }
 
+/// splitmix64's finaliser (Steele, Lea, Flood, "Fast splittable
+/// pseudorandom number generators", OOPSLA 2014): a bijection of u64 that
+/// spreads every input bit over the output.
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// FNV-1a's starting value.
 pub const FNV_OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
 

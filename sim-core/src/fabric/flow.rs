@@ -54,10 +54,14 @@
 //! - in the steady state (slots, link lists and scratch buffers at their
 //!   high-water mark) no call allocates.
 
+mod completions;
+mod delta;
 mod reroute;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+use completions::Completions;
 
 use crate::engine::{NS_PER_SEC, SimTime};
 
@@ -89,6 +93,8 @@ pub struct Completed {
 }
 
 const NEVER: u64 = u64::MAX;
+/// No link: the bottleneck of a flow never solved, or of an empty path.
+const NO_LINK: u32 = u32::MAX;
 /// Rate of a flow added but not yet solved.
 const UNSOLVED: f64 = -1.0;
 
@@ -101,6 +107,13 @@ pub struct FlowModel {
 
     // Per flow slot.
     path: Vec<Vec<LinkId>>,
+    /// Where the flow stands in each of its links' `link_flows` lists
+    /// (parallel to `path`), so taking it out costs no search.
+    link_pos: Vec<Vec<u32>>,
+    /// The link whose saturation froze the flow at its rate in the last
+    /// solve ([`NO_LINK`] before one): what [`FlowModel::recompute`]'s
+    /// delta solve needs to know which flows a change can reach.
+    bottleneck: Vec<u32>,
     remaining_bytes: Vec<f64>,
     updated_ns: Vec<u64>,
     rate: Vec<f64>,
@@ -122,16 +135,32 @@ pub struct FlowModel {
     dirty_flows: Vec<u32>,
     dirty_links: Vec<u32>,
     epoch: u32,
-    completions: BinaryHeap<Reverse<(u64, u32, u32)>>,
+    completions: Completions,
     /// Slots of flows on a detour (some may have ended since; checked on
     /// use).
     detours: Vec<u32>,
 
+    /// The next recompute solves whole components (set by
+    /// [`FlowModel::recompute_all`]).
+    full_next: bool,
+    solver: Solver,
     // Scratch, reused by every recompute.
     local: Local,
+    delta: delta::Delta,
     // Scratch of `reroute`.
     moving: Vec<u32>,
     route_buf: Vec<LinkId>,
+}
+
+/// How [`FlowModel::recompute`] solves (tests force one or the other).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Solver {
+    /// Whole components when many flows changed, else the delta solve.
+    Auto,
+    #[cfg_attr(not(test), allow(dead_code))]
+    Components,
+    #[cfg_attr(not(test), allow(dead_code))]
+    Delta,
 }
 
 /// Where a routed flow goes, to route it again.
@@ -191,8 +220,12 @@ struct Local {
     /// Per local flow: its max-min rate once frozen, [`UNSOLVED`] before.
     rate: Vec<f64>,
     /// Per local flow: the least capacity of the links it has to itself
-    /// (infinite if none). Such links are left out of the local links.
+    /// (infinite if none), and which link that is. Such links are left out
+    /// of the local links.
     private: Vec<f64>,
+    private_link: Vec<u32>,
+    /// Per local flow: the (global) link that froze it.
+    bottleneck: Vec<u32>,
     /// Flows of the component with a non-empty path.
     to_solve: usize,
     order: Vec<(u64, u32)>,
@@ -201,8 +234,9 @@ struct Local {
 
 impl Local {
     /// Freezes local flow `f` at `share`, taking it out of its links.
-    fn freeze(&mut self, f: usize, share: f64) {
+    fn freeze(&mut self, f: usize, share: f64, bottleneck: u32) {
         self.rate[f] = share;
+        self.bottleneck[f] = bottleneck;
         let (a, b) = (self.path_start[f] as usize, self.path_start[f + 1] as usize);
         for &l in &self.path_links[a..b] {
             self.residual[l as usize] -= share;
@@ -235,6 +269,8 @@ impl FlowModel {
                 })
                 .collect(),
             path: Vec::new(),
+            link_pos: Vec::new(),
+            bottleneck: Vec::new(),
             remaining_bytes: Vec::new(),
             updated_ns: Vec::new(),
             rate: Vec::new(),
@@ -252,9 +288,12 @@ impl FlowModel {
             dirty_flows: Vec::new(),
             dirty_links: Vec::new(),
             epoch: 0,
-            completions: BinaryHeap::new(),
+            completions: Completions::default(),
             detours: Vec::new(),
+            full_next: false,
+            solver: Solver::Auto,
             local: Local::default(),
+            delta: delta::Delta::default(),
             moving: Vec::new(),
             route_buf: Vec::new(),
         }
@@ -269,6 +308,8 @@ impl FlowModel {
             None => {
                 let i = self.path.len() as u32;
                 self.path.push(Vec::new());
+                self.link_pos.push(Vec::new());
+                self.bottleneck.push(NO_LINK);
                 self.remaining_bytes.push(0.0);
                 self.updated_ns.push(0);
                 self.rate.push(UNSOLVED);
@@ -286,10 +327,7 @@ impl FlowModel {
         let i = index as usize;
         self.path[i].clear();
         self.path[i].extend_from_slice(path);
-        for l in path {
-            self.link_flows[l.index()].push(index);
-            self.link_mark[l.index()].flows += 1;
-        }
+        self.link(index);
         self.remaining_bytes[i] = if bytes > 0.0 { bytes } else { 0.0 };
         self.updated_ns[i] = now.as_ns();
         self.rate[i] = UNSOLVED;
@@ -323,8 +361,21 @@ impl FlowModel {
             return;
         }
         self.next_epoch();
-        self.collect_component();
-        self.water_fill();
+        // A few changes among many solved flows: grow from the change.
+        // Many (a phase's flows starting, a first solve): solve their
+        // components whole, which costs less per flow.
+        let whole = match self.solver {
+            Solver::Auto => 4 * self.dirty_flows.len() > self.active_count,
+            Solver::Components => true,
+            Solver::Delta => false,
+        };
+        if self.full_next || whole {
+            self.collect_component();
+            self.water_fill();
+        } else {
+            self.solve_delta();
+        }
+        self.full_next = false;
         self.apply(now.as_ns());
         self.dirty_flows.clear();
         self.dirty_links.clear();
@@ -333,7 +384,7 @@ impl FlowModel {
         if self.completions.len() > 2 * self.active_count + 1024 {
             let (active, version) = (&self.active, &self.version);
             self.completions
-                .retain(|Reverse((_, i, v))| active[*i as usize] && version[*i as usize] == *v);
+                .retain(|&(_, i, v)| active[i as usize] && version[i as usize] == v);
         }
     }
 
@@ -348,6 +399,19 @@ impl FlowModel {
         }
     }
 
+    /// Removes every flow (their ids become stale) and forgets pending
+    /// changes and completions.
+    pub fn clear(&mut self) {
+        for i in 0..self.path.len() {
+            if self.active[i] {
+                self.release(i as u32);
+            }
+        }
+        self.dirty_flows.clear();
+        self.dirty_links.clear();
+        self.completions.clear();
+    }
+
     /// Re-solves every flow, as if all were new (for benchmarks and checks;
     /// simulations call [`FlowModel::recompute`]).
     pub fn recompute_all(&mut self, now: SimTime) {
@@ -356,13 +420,14 @@ impl FlowModel {
                 self.dirty_flows.push(i as u32);
             }
         }
+        self.full_next = true;
         self.recompute(now);
     }
 
     /// The earliest scheduled completion, skipping stale entries. Flows not
     /// yet solved (added since the last recompute) are not included.
     pub fn next_completion(&mut self) -> Option<SimTime> {
-        while let Some(&Reverse((t, i, v))) = self.completions.peek() {
+        while let Some((t, i, v)) = self.completions.peek() {
             if self.active[i as usize] && self.version[i as usize] == v {
                 return Some(SimTime::from_ns(t));
             }
@@ -375,7 +440,7 @@ impl FlowModel {
     /// dirty: call [`FlowModel::recompute`] after popping all of an
     /// instant's completions). `None` when no flow has finished by `now`.
     pub fn pop_completed(&mut self, now: SimTime) -> Option<Completed> {
-        while let Some(&Reverse((t, i, v))) = self.completions.peek() {
+        while let Some((t, i, v)) = self.completions.peek() {
             if t > now.as_ns() {
                 return None;
             }
@@ -443,8 +508,9 @@ impl FlowModel {
         self.stalled_count
     }
 
-    /// Flows re-solved by the last [`FlowModel::recompute`]: the size of
-    /// the dirty components, for tests and profiling.
+    /// Flows re-solved by the last [`FlowModel::recompute`] (the dirty
+    /// components, or the delta solve's subproblem), for tests and
+    /// profiling.
     pub fn last_component_flows(&self) -> usize {
         self.local.flows.len()
     }
@@ -483,15 +549,38 @@ impl FlowModel {
         (self.remaining_bytes[i] - rate * elapsed_s).max(0.0)
     }
 
-    /// Takes a flow out of its links, marking them dirty.
-    fn unlink(&mut self, index: u32) {
-        for l in &self.path[index as usize] {
+    /// Lists a flow on the links of its path.
+    fn link(&mut self, index: u32) {
+        let i = index as usize;
+        let pos = &mut self.link_pos[i];
+        pos.clear();
+        for l in &self.path[i] {
             let list = &mut self.link_flows[l.index()];
-            let at = list
-                .iter()
-                .position(|&f| f == index)
-                .expect("a flow is listed on every link of its path");
-            list.swap_remove(at);
+            pos.push(list.len() as u32);
+            list.push(index);
+            self.link_mark[l.index()].flows += 1;
+        }
+    }
+
+    /// Takes a flow out of its links, marking them dirty. The last flow of
+    /// each list moves into the gap (the order `swap_remove` leaves).
+    fn unlink(&mut self, index: u32) {
+        let i = index as usize;
+        for hop in 0..self.path[i].len() {
+            let l = self.path[i][hop];
+            let at = self.link_pos[i][hop];
+            let list = &mut self.link_flows[l.index()];
+            debug_assert_eq!(list[at as usize], index, "link_pos is where the flow is");
+            list.swap_remove(at as usize);
+            if let Some(&moved) = list.get(at as usize) {
+                // `moved` was last, at `list.len()`: find that hop of its.
+                let from = list.len() as u32;
+                let m = moved as usize;
+                let h = (self.path[m].iter().zip(&self.link_pos[m]))
+                    .position(|(&ml, &mp)| ml == l && mp == from)
+                    .expect("a listed flow has the link on its path");
+                self.link_pos[m][h] = at;
+            }
             self.link_mark[l.index()].flows -= 1;
             self.dirty_links.push(l.0);
         }
@@ -523,14 +612,16 @@ impl FlowModel {
         self.stamp[fi] = epoch;
         let local = &mut self.local;
         local.flows.push(f);
-        let mut private = f64::INFINITY;
+        let (mut private, mut private_link) = (f64::INFINITY, NO_LINK);
         for l in &self.path[fi] {
             let mark = &mut self.link_mark[l.index()];
             if mark.flows == 1 {
                 // This flow's alone here: the link caps it at its capacity
                 // and nothing else. One number per flow instead of a link
                 // to number, sort and update.
-                private = private.min(mark.capacity);
+                if mark.capacity < private {
+                    (private, private_link) = (mark.capacity, l.0);
+                }
                 continue;
             }
             if mark.stamp != epoch {
@@ -543,6 +634,7 @@ impl FlowModel {
         }
         local.path_start.push(local.path_links.len() as u32);
         local.private.push(private);
+        local.private_link.push(private_link);
         local.to_solve += usize::from(!self.path[fi].is_empty());
     }
 
@@ -558,6 +650,7 @@ impl FlowModel {
         local.path_start.push(0);
         local.residual.clear();
         local.private.clear();
+        local.private_link.clear();
         local.to_solve = 0;
         for d in 0..self.dirty_flows.len() {
             let f = self.dirty_flows[d];
@@ -640,6 +733,8 @@ impl FlowModel {
         let mut cursor = 0;
         local.rate.clear();
         local.rate.resize(local.flows.len(), UNSOLVED);
+        local.bottleneck.clear();
+        local.bottleneck.resize(local.flows.len(), NO_LINK);
         // Flows with an empty path are never frozen here.
         let mut left = local.to_solve;
         while left > 0 {
@@ -659,7 +754,8 @@ impl FlowModel {
                 let fi = (l & !PRIVATE) as usize;
                 if local.rate[fi] == UNSOLVED {
                     left -= 1;
-                    local.freeze(fi, f64::from_bits(key));
+                    let link = local.private_link[fi];
+                    local.freeze(fi, f64::from_bits(key), link);
                 }
                 continue;
             }
@@ -672,9 +768,18 @@ impl FlowModel {
             let bits = share.to_bits();
             if bits > key {
                 // Flows elsewhere froze below this link's share since the
-                // key was pushed: the key was a lower bound. Try again.
-                local.again.push(Reverse((bits, l)));
-                continue;
+                // key was pushed: the key was a lower bound. Try again,
+                // at once if the fresh key is still the least (what a push
+                // and a pop would do, without the heap).
+                let fresh = (bits, l);
+                let least =
+                    |q: Option<&Reverse<(u64, u32)>>| q.is_none_or(|&Reverse(top)| fresh < top);
+                if !(least(local.again.peek())
+                    && local.order.get(cursor).is_none_or(|&next| fresh < next))
+                {
+                    local.again.push(Reverse(fresh));
+                    continue;
+                }
             }
             let (a, b) = (
                 local.flow_start[li] as usize,
@@ -684,7 +789,7 @@ impl FlowModel {
                 let fi = local.link_flows[k] as usize;
                 if local.rate[fi] == UNSOLVED {
                     left -= 1;
-                    local.freeze(fi, share);
+                    local.freeze(fi, share, local.links[li]);
                 }
             }
         }
@@ -702,6 +807,7 @@ impl FlowModel {
             } else {
                 self.local.rate[k]
             };
+            self.bottleneck[i] = self.local.bottleneck[k];
             let old = self.rate[i];
             if old.to_bits() == new.to_bits() {
                 continue;
@@ -719,7 +825,7 @@ impl FlowModel {
                 if finish != self.finish_ns[i] {
                     self.finish_ns[i] = finish;
                     self.version[i] = self.version[i].wrapping_add(1);
-                    self.completions.push(Reverse((finish, f, self.version[i])));
+                    self.completions.push((finish, f, self.version[i]));
                 }
             } else {
                 self.stalled_count += 1;
@@ -911,6 +1017,7 @@ mod tests {
     #[test]
     fn only_the_touched_component_is_recomputed() {
         let mut m = FlowModel::with_capacities([GB, GB, GB]);
+        m.solver = Solver::Components;
         let a = m.add_flow(t(0), &links(&[0]), GB, 0);
         let b = m.add_flow(t(0), &links(&[0, 1]), GB, 0);
         m.recompute(t(0));
@@ -931,6 +1038,43 @@ mod tests {
         m.recompute(t(30));
         assert_eq!(m.rate_bytes_per_s(a), GB);
         assert_eq!(m.remove_flow(t(30), b), None, "stale id");
+    }
+
+    #[test]
+    fn the_delta_solve_stops_where_rates_stop_changing() {
+        // L0 (1): a and b, 1/2 each. L1 (10): b, c, d; b is held at 1/2 by
+        // L0, so c and d share 10 - 1/2: 4.75 each.
+        let mut m = FlowModel::with_capacities([1.0, 10.0]);
+        m.solver = Solver::Delta;
+        let a = m.add_flow(t(0), &links(&[0]), 1e9, 0);
+        let b = m.add_flow(t(0), &links(&[0, 1]), 1e9, 0);
+        let c = m.add_flow(t(0), &links(&[1]), 1e9, 0);
+        let d = m.add_flow(t(0), &links(&[1]), 1e9, 0);
+        m.recompute(t(0));
+        assert_eq!(m.rate_bytes_per_s(c), 4.75);
+        // e joins L1: c, d, e share 9.5. b enters with L1 but is capped by
+        // its clean bottleneck L0 at 1/2, so L0 and a are never looked at:
+        // four flows re-solved of five.
+        let e = m.add_flow(t(1), &links(&[1]), 1e9, 0);
+        m.recompute(t(1));
+        assert_eq!(m.last_component_flows(), 4);
+        assert_eq!(m.rate_bytes_per_s(a), 0.5);
+        assert_eq!(m.rate_bytes_per_s(b), 0.5);
+        for f in [c, d, e] {
+            assert!(close(m.rate_bytes_per_s(f), 9.5 / 3.0));
+        }
+        // a leaves: L0 is b's alone and caps it at 1 (L1's fair share,
+        // 10 / 4, is more); c, d and e share the other 9: 3 each.
+        m.remove_flow(t(2), a);
+        m.recompute(t(2));
+        assert_eq!(m.rate_bytes_per_s(b), 1.0);
+        for f in [c, d, e] {
+            assert!(
+                close(m.rate_bytes_per_s(f), 3.0),
+                "{}",
+                m.rate_bytes_per_s(f)
+            );
+        }
     }
 
     #[test]
@@ -1056,17 +1200,19 @@ mod tests {
         /// sometimes a dead link, are common.
         #[test]
         fn rates_match_a_plain_progressive_filling(
+            solver in prop_oneof![Just(Solver::Auto), Just(Solver::Components), Just(Solver::Delta)],
             capacities in proptest::collection::vec(
                 prop_oneof![Just(0.0), Just(1.0), Just(2.0), Just(3.0), 0.5f64..10.0],
                 1..10,
             ),
             batches in proptest::collection::vec(
                 (proptest::collection::vec(path_strategy(10), 0..12), proptest::collection::vec(any::<prop::sample::Index>(), 0..6)),
-                1..5,
+                1..8,
             ),
         ) {
             let n = capacities.len() as u32;
             let mut m = FlowModel::with_capacities(capacities.iter().copied());
+            m.solver = solver;
             let mut live: Vec<(FlowId, Vec<u32>)> = Vec::new();
             for (step, (adds, removes)) in batches.into_iter().enumerate() {
                 let now = t(step as u64);

@@ -56,6 +56,7 @@ use std::collections::HashMap;
 use petgraph::graph::DiGraph;
 
 use super::{Fabric, FabricError, Link, LinkId, NicAttach, Role, Vertex, VertexId};
+use crate::engine::splitmix64;
 
 const NONE: u32 = u32::MAX;
 
@@ -309,15 +310,6 @@ impl Routing {
         self.alive.is_empty()
             || self.alive[sw as usize * self.dests + self.dest_of_switch[leaf as usize] as usize]
     }
-}
-
-/// splitmix64's finaliser (Steele, Lea, Flood, "Fast splittable
-/// pseudorandom number generators", OOPSLA 2014).
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 impl Fabric {

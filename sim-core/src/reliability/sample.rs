@@ -21,7 +21,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Gamma};
 
 use super::{Frailty, Lifetime, RepairTime};
-use crate::engine::{SimDuration, StreamRng, stream_id};
+use crate::engine::{SimDuration, StreamRng, splitmix64, stream_id};
 
 /// The class name of the per-node frailty draws.
 pub const FRAILTY_STREAM: &str = "reliability.frailty";
@@ -119,16 +119,6 @@ fn chacha8_block(key: &[u8; 32], block: u64, stream: u64) -> [u32; 16] {
         *x = x.wrapping_add(i);
     }
     x
-}
-
-/// splitmix64's finaliser (Steele, Lea, Flood, "Fast splittable
-/// pseudorandom number generators", OOPSLA 2014): a bijection of u64 that
-/// spreads every input bit over the output.
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 /// The top 53 bits of `x` with the lowest of them forced to 1, scaled to

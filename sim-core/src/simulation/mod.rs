@@ -53,6 +53,7 @@
 
 mod checkpoints;
 mod faults;
+mod flow_phase;
 mod outages;
 mod outputs;
 mod progress;

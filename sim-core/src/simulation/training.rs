@@ -13,7 +13,10 @@
 //!   bubble) is a timer; the data-parallel synchronisation (dense and
 //!   expert gradients over their own groups) becomes flows on the fabric,
 //!   started when the backward pass reaches the point where it may
-//!   overlap. All flows share links max-min fairly with every other job's.
+//!   overlap. All flows share links max-min fairly with every other job's;
+//!   the groups of a phase's flows that no other job can touch (inside
+//!   nodes the job holds whole, or under one leaf) are solved once when the
+//!   job starts ([`super::flow_phase`]) and stand for a timer at each step.
 //!   The step ends by the same overlap rule the analytic step uses
 //!   ([`DpSync::exposed_s`]), so on an idle fabric the two fidelities agree
 //!   up to where the flow plan differs from the cost model.
@@ -31,10 +34,11 @@
 //! - nothing here decides by hash order or wall-clock time.
 
 use super::Event;
+use super::flow_phase::{FlowPhase, Splitter};
 use crate::collective::analytic::{self, Links, Nccl};
 use crate::collective::flows::{self, Rank, Transfer};
 use crate::collective::{CollectiveOp, Fidelity};
-use crate::engine::{Engine, SimDuration, SimTime};
+use crate::engine::{Engine, SimDuration, SimTime, splitmix64};
 use crate::fabric::{Fabric, FlowId, FlowModel, LostFlow};
 use crate::metrics::{StepBreakdown, TrainingJobSummary};
 use crate::scenario::Scenario;
@@ -73,17 +77,21 @@ struct Run {
     window: SimDuration,
     /// Flow mode: the DP synchronisation's phases of transfers, their
     /// latency term, and the rule that exposes them.
-    sync_phases: Vec<Vec<Transfer>>,
+    sync_phases: Vec<FlowPhase>,
     sync_latency: SimDuration,
     sync: Option<DpSync>,
     /// Flow mode: the step's expert all-to-alls across nodes, as phases of
     /// transfers, and their latency term.
-    moe_phases: Vec<Vec<Transfer>>,
+    moe_phases: Vec<FlowPhase>,
     moe_latency: SimDuration,
     phase: Phase,
     sync_started: SimTime,
+    /// The current phase's flows on the shared model, and how many are
+    /// still moving.
     flows: Vec<FlowId>,
     flows_left: usize,
+    /// When the current phase's local groups are done (`None`: never).
+    local_end: Option<SimTime>,
 }
 
 /// A finished (or stopped) training job's record.
@@ -101,6 +109,9 @@ pub(super) struct Training<'a> {
     scenario: &'a Scenario,
     /// Flow fidelity with a fabric: the flows of every job.
     flows: Option<FlowModel>,
+    /// Flow fidelity on a fabric nothing takes down: splits each job's
+    /// phases into what only it can touch and what it shares.
+    splitter: Option<Splitter>,
     /// The fabric with its failed parts, when a failure class strikes the
     /// network (else the scenario's is used as built).
     live: Option<Fabric>,
@@ -109,7 +120,6 @@ pub(super) struct Training<'a> {
     wake_at: Option<SimTime>,
     /// Slots whose flows all finished at this wake (scratch).
     finished: Vec<u32>,
-    salt: u64,
 }
 
 impl<'a> Training<'a> {
@@ -122,18 +132,23 @@ impl<'a> Training<'a> {
             }
             _ => None,
         };
+        let live = fabric
+            .filter(|_| (scenario.reliability.classes.iter()).any(|c| c.target.is_network()))
+            .cloned();
+        let splitter = match (&flows, &live, fabric) {
+            (Some(_), None, Some(f)) => Some(Splitter::new(f)),
+            _ => None,
+        };
         Training {
             specs: &scenario.workload.training,
             scenario,
             flows,
-            live: fabric
-                .filter(|_| (scenario.reliability.classes.iter()).any(|c| c.target.is_network()))
-                .cloned(),
+            splitter,
+            live,
             runs: Vec::new(),
             outcomes: Vec::new(),
             wake_at: None,
             finished: Vec::new(),
-            salt: 0,
         }
     }
 
@@ -234,6 +249,16 @@ impl<'a> Training<'a> {
             _ => SimDuration::ZERO,
         };
         let sync = report.dp_sync.clone().filter(|_| !sync_phases.is_empty());
+        let mut split = |phases: Vec<Vec<Transfer>>| match (
+            &mut self.splitter,
+            self.scenario.network.fabric.as_ref(),
+        ) {
+            (Some(splitter), Some(fabric)) => {
+                splitter.split_all(fabric, &running.allocation, phases)
+            }
+            _ => phases.iter().map(|p| FlowPhase::unsplit(p)).collect(),
+        };
+        let (sync_phases, moe_phases) = (split(sync_phases), split(moe_phases));
         self.runs[slot_index] = Some(Run {
             job,
             spec: spec_index,
@@ -252,6 +277,7 @@ impl<'a> Training<'a> {
             sync_started: now,
             flows: Vec::new(),
             flows_left: 0,
+            local_end: Some(now),
         });
         self.begin_step(at.slot(), engine);
         None
@@ -298,7 +324,13 @@ impl<'a> Training<'a> {
                 false
             }
             Phase::Compute | Phase::Finish => self.end_step(slot, engine),
-            Phase::Sync(_) | Phase::Moe(_) => false,
+            // The local groups' end, after the shared flows'.
+            Phase::Sync(_) | Phase::Moe(_) => {
+                if run.flows_left == 0 && run.local_end.is_some_and(|end| end <= engine.now()) {
+                    self.flow_phase_done(slot, engine);
+                }
+                false
+            }
         }
     }
 
@@ -312,33 +344,40 @@ impl<'a> Training<'a> {
         let run = self.runs[slot as usize].as_mut().expect("a running job");
         run.phase = phase;
         run.flows.clear();
-        let transfers = match phase {
+        let split = match phase {
             Phase::Moe(k) => &run.moe_phases[k],
             Phase::Sync(k) => &run.sync_phases[k],
             Phase::Compute | Phase::Finish => unreachable!("not a flow phase"),
         };
         let tag = run.at.to_bits();
-        for (i, t) in transfers.iter().enumerate() {
-            self.salt = self.salt.wrapping_add(1);
-            let salt = self.salt ^ (i as u64) << 20;
-            // PXN: the NVLink leg and the network leg run at once (NCCL
-            // pipelines the message through the peer GPU).
-            let legs = match t.via {
-                None => [Some((t.src, t.dst)), None],
-                Some(via) => [Some((t.src, via)), Some((via, t.dst))],
-            };
-            for ends in legs.into_iter().flatten() {
-                if let Some(id) = model.add_routed_flow(now, fabric, ends, salt, t.bytes, tag) {
-                    run.flows.push(id);
-                }
+        let base = salt_of(run.job, run.steps_done, phase);
+        for leg in &split.shared {
+            // Both legs of a PXN transfer alike.
+            let salt = base.wrapping_add(u64::from(leg.transfer));
+            let ends = (leg.src, leg.dst);
+            if let Some(id) = model.add_routed_flow(now, fabric, ends, salt, leg.bytes, tag) {
+                run.flows.push(id);
             }
         }
+        run.local_end = (split.local_ns).map(|ns| now + SimDuration::from_ns(ns));
         run.flows_left = run.flows.len();
         model.recompute(now);
         if run.flows_left == 0 {
-            self.flow_phase_done(slot, engine);
+            self.shared_flows_done(slot, engine);
         } else {
             self.keep_awake(engine);
+        }
+    }
+
+    /// The phase's shared flows are done: so is the phase once its local
+    /// groups are (at once, or by a timer).
+    fn shared_flows_done(&mut self, slot: u32, engine: &mut Engine<Event>) {
+        let run = self.runs[slot as usize].as_mut().expect("a running job");
+        match run.local_end {
+            Some(end) if end <= engine.now() => self.flow_phase_done(slot, engine),
+            Some(end) => engine.schedule_at(end, Event::TrainingTimer(run.at)),
+            // A local flow stalled on a dead link: the phase never ends.
+            None => {}
         }
     }
 
@@ -408,7 +447,7 @@ impl<'a> Training<'a> {
         }
         model.recompute(now);
         for &slot in &finished {
-            self.flow_phase_done(slot, engine);
+            self.shared_flows_done(slot, engine);
         }
         self.finished = finished;
         self.keep_awake(engine);
@@ -530,6 +569,19 @@ impl Grid {
             .get(t + self.tp * (c + self.cp * (d + self.dp * p)))
             .copied()
     }
+}
+
+/// The ECMP salt of transfer 0 of a phase (transfer `i` adds `i`): a
+/// function of the job, its step and the phase alone, so that a job's
+/// routes do not depend on which other job's event came first at an
+/// instant, nor on what other jobs there are.
+fn salt_of(job: JobIndex, step: u64, phase: Phase) -> u64 {
+    let phase = match phase {
+        Phase::Moe(k) => 2 * k as u64,
+        Phase::Sync(k) => 2 * k as u64 + 1,
+        Phase::Compute | Phase::Finish => unreachable!("not a flow phase"),
+    };
+    splitmix64(splitmix64(splitmix64(u64::from(job)) ^ step) ^ phase)
 }
 
 /// The job's GPUs as ranks: node by node in allocation order, GPUs of a

@@ -25,6 +25,7 @@
 //! | `fcfs`, `teaching` | hand-computed schedules |
 //! | `slurm_recorded` | start times against a real slurmctld's, recorded (`scripts/slurm/`): the share within 3 s, as a floor |
 //! | `slurm_semantics` | where the scheduler follows Slurm's source, not a simpler reading (each test cites the file and function) |
+//! | `flow_local` | flow groups only one job can touch, solved once per plan, give the runs the shared flow model gives |
 //! | `fabric_failures` | cables and switches down and back: routes avoid them, cut-off nodes, flows moved and re-solved (hand-computed rates) |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
 //! | `study` | studies: the same bytes on 1, 2 or 4 threads and from 4 merged shards; merges that name missing, duplicate and foreign shards; resuming redoes nothing; common random numbers; M/M/8 intervals cover Erlang C ~95% of the time; paired intervals narrower than unpaired |
@@ -45,6 +46,7 @@ mod cli_tools;
 mod determinism;
 mod fabric_failures;
 mod fcfs;
+mod flow_local;
 mod hardware;
 mod import_slurm;
 mod limits;

@@ -136,10 +136,7 @@ impl FlowModel {
                 self.unlink(f);
                 self.path[i].clear();
                 self.path[i].extend_from_slice(&path);
-                for l in &path {
-                    self.link_flows[l.index()].push(f);
-                    self.link_mark[l.index()].flows += 1;
-                }
+                self.link(f);
                 self.dirty_flows.push(f);
             }
         }
