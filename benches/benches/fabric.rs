@@ -6,8 +6,9 @@
 //! - `full_recompute_10k`: one max-min solve of all 10,000 flows;
 //! - `incremental_change_10k`: remove one flow, add another between a new
 //!   random pair, recompute, with 10,000 flows active. Random pairs on a
-//!   fat-tree share links transitively, so the dirty component is most of
-//!   the flows; this measures the steady state of a busy fabric.
+//!   fat-tree share links transitively, so the change's component is most
+//!   of the flows, but few rates move: the delta solve re-solves the flows
+//!   the change reaches (about 15). The steady state of a busy fabric.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sim_core::engine::SimTime;
