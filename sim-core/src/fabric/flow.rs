@@ -463,6 +463,21 @@ impl FlowModel {
         None
     }
 
+    /// Runs the flows from `now` with nothing else happening: solves,
+    /// takes out each instant's completions and solves again, until no
+    /// flow is left to complete (stalled ones stay). Returns the last
+    /// completion's instant (`now` if none).
+    pub fn run_to_end(&mut self, now: SimTime) -> SimTime {
+        let mut last = now;
+        self.recompute(now);
+        while let Some(at) = self.next_completion() {
+            while self.pop_completed(at).is_some() {}
+            last = at;
+            self.recompute(at);
+        }
+        last
+    }
+
     /// Whether the id names a flow still in the model.
     pub fn is_active(&self, id: FlowId) -> bool {
         let i = id.index as usize;

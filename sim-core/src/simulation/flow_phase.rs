@@ -225,15 +225,9 @@ impl Splitter {
     /// Runs the scratch model's flows to their end; empties it.
     fn run_solo(&mut self) -> Option<u64> {
         let model = &mut self.solo;
-        let mut end = 0;
-        model.recompute(SimTime::ZERO);
-        while let Some(at) = model.next_completion() {
-            while model.pop_completed(at).is_some() {}
-            end = at.as_ns();
-            model.recompute(at);
-        }
+        let end = model.run_to_end(SimTime::ZERO);
         if model.active_flows() == 0 {
-            return Some(end);
+            return Some(end.as_ns());
         }
         // Stalled on a dead link: these would never have finished.
         model.clear();
@@ -281,14 +275,7 @@ mod tests {
             assert!(f.route(leg.src, leg.dst, 0, &mut path));
             model.add_flow(SimTime::ZERO, &path, leg.bytes, 0);
         }
-        let mut end = 0;
-        model.recompute(SimTime::ZERO);
-        while let Some(at) = model.next_completion() {
-            while model.pop_completed(at).is_some() {}
-            end = at.as_ns();
-            model.recompute(at);
-        }
-        end
+        model.run_to_end(SimTime::ZERO).as_ns()
     }
 
     #[test]
