@@ -101,6 +101,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // Hopper architecture page, nvidia.com/en-us/technologies/
             // hopper-architecture/); NCCL runs it as NVLS.
             nvlink_sharp: true,
+            compute_capability: 90,
             // "Max thermal design power (TDP) Up to 700W (configurable)".
             tdp_watts: 700,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
@@ -136,6 +137,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // architecture page: "2X increase in all-reduce throughput within
             // eight H200 or H100 GPU servers" from NVSwitch SHARP).
             nvlink_sharp: true,
+            compute_capability: 90,
             // "Max Thermal Design Power (TDP) Up to 700W (configurable)".
             tdp_watts: 700,
             // Indicative: RunPod public price page (runpod.io/pricing), H200
@@ -170,6 +172,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // SHARP came with the third generation (Hopper architecture
             // page).
             nvlink_sharp: false,
+            compute_capability: 80,
             // "Max Thermal Design Power (TDP) 400W".
             tdp_watts: 400,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
@@ -200,6 +203,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(600)),
             // Second-generation NVSwitch: no NVLink SHARP (as A100 80GB).
             nvlink_sharp: false,
+            compute_capability: 80,
             // "Max Thermal Design Power (TDP) 400W".
             tdp_watts: 400,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
@@ -233,6 +237,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             nvlink_bandwidth: None,
             // No NVLink, so no NVSwitch and no NVLink SHARP.
             nvlink_sharp: false,
+            compute_capability: 89,
             // "Max Power Consumption 350W".
             tdp_watts: 350,
             // Indicative: RunPod public price page (runpod.io/pricing), L40S
@@ -274,6 +279,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // for NVIDIA SHARP for in-network reductions and multicast
             // acceleration" (nvidia.com/en-us/data-center/nvlink/).
             nvlink_sharp: true,
+            compute_capability: 100,
             // HGX B200: "Max Thermal Design Power (TDP) Configurable up to
             // 1,000W"; nvidia-smi on DGX/HGX B200 shows a 1000 W cap; an HGX
             // B200 MLPerf description (mlcommons/inference_results_v6.0,
@@ -310,6 +316,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             nvlink_bandwidth: None,
             // No NVLink, so no NVLink SHARP.
             nvlink_sharp: false,
+            compute_capability: 89,
             // Whitepaper table: TGP (Total Graphics Power) 450 W.
             tdp_watts: 450,
             // Indicative: RunPod public price page (runpod.io/pricing), RTX
@@ -358,6 +365,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // available to all GPUs in such a system, including NVLink
             // SHARP").
             nvlink_sharp: true,
+            compute_capability: 100,
             // Not on NVIDIA's table (which gives the superchip, "up to
             // 2,700W" in launch material, not the GPU): 1.2 kW per GPU as a
             // third-party per-GPU table prints it (verda.com/blog/
@@ -403,6 +411,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(1_800)),
             // Same NVLink Switch trays (SHARP engines) as GB200 NVL72.
             nvlink_sharp: true,
+            compute_capability: 103,
             // Third-party table: "Max Thermal Design Power (TDP) 1.4 kW"; not
             // verified against an NVIDIA document.
             tdp_watts: 1_400,
@@ -443,6 +452,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // shows NVLS unavailable on one H800 box, a driver/fabric-manager
             // setup matter, not the hardware.
             nvlink_sharp: true,
+            compute_capability: 90,
             // "Max thermal design power (TDP) Up to 700W".
             tdp_watts: 700,
             // H800 is not rented by the providers cited here; H100's $2.99
@@ -476,6 +486,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // Third-generation NVSwitch baseboard: NCCL issue #1244 measures
             // all-reduce on 2 nodes of 8 H20 "with NVL SHARP" (343 GB/s).
             nvlink_sharp: true,
+            compute_capability: 90,
             // Reported "400W".
             tdp_watts: 400,
             // Not rented by the providers cited here; no price found. A
@@ -506,6 +517,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             nvlink_bandwidth: Some(Bandwidth::gbytes_per_s(400)),
             // Second-generation NVSwitch, as A100: no NVLink SHARP.
             nvlink_sharp: false,
+            compute_capability: 80,
             tdp_watts: 400,
             // Not rented by the providers cited here; A100 80GB's $1.79 as a
             // placeholder, not a quote.

@@ -75,6 +75,10 @@ pub struct GpuModel {
     /// bandwidth: the H800 has it at 400 GB/s; A100/A800 and PCIe cards do
     /// not. `false` for a model a scenario adds without saying.
     pub nvlink_sharp: bool,
+    /// CUDA compute capability × 10 (A100 80, L40S 89, H100 90, B200 100,
+    /// GB300 103): which of NCCL's tuning tables apply (NCCL's rule: 100
+    /// and up Blackwell's, 90 and up Hopper's, else Ampere's).
+    pub compute_capability: u32,
     /// Board power limit (TDP / TGP).
     pub tdp_watts: u32,
     /// An indicative on-demand cloud price per GPU-hour.

@@ -326,3 +326,48 @@ fn nvlink_sharp_without_nvlink_and_an_empty_domain_are_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn compute_capability_is_a_catalog_property_guessed_only_for_new_models() {
+    // An amended B200 on a 900 GB/s NVLink is still Blackwell for NCCL's
+    // tables (the NVLink bandwidth used to decide); a new FP8 GPU with
+    // NVLink and no capability given is guessed as a Hopper; one given is
+    // kept.
+    let text = MINIMAL.replace(
+        "seed: 3,",
+        r#"seed: 3,
+    catalog: (gpus: [
+        (name: "B200", nvlink_bandwidth: "900GB/s"),
+        (name: "X1", memory: "96GiB", memory_bandwidth: "4TB/s", tdp_watts: 700,
+         price_per_gpu_hour: "$2.00", nvlink_bandwidth: "900GB/s", fp8_tflops: 1000.0),
+        (name: "X2", memory: "96GiB", memory_bandwidth: "4TB/s", tdp_watts: 600,
+         price_per_gpu_hour: "$2.00", compute_capability: 120),
+    ]),"#,
+    );
+    let s = load_str("m.ron", &text, &[])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .scenario;
+    let arch = |name: &str| crate::collective::analytic::Arch::of(s.catalog.gpu(name).unwrap());
+    use crate::collective::analytic::Arch;
+    assert_eq!(s.catalog.gpu("B200").unwrap().compute_capability, 100);
+    assert_eq!(arch("B200"), Arch::Blackwell);
+    assert_eq!(s.catalog.gpu("X1").unwrap().compute_capability, 90);
+    assert_eq!(arch("X1"), Arch::Hopper);
+    assert_eq!(arch("X2"), Arch::Blackwell, "no NVLink, but sm_120");
+    assert_eq!(arch("L40S"), Arch::Ampere, "Ada takes Ampere's tables");
+}
+
+#[test]
+fn a_compute_capability_not_times_ten_is_refused_at_its_field() {
+    let text = MINIMAL.replace(
+        "seed: 3,",
+        r#"seed: 3, catalog: (gpus: [(name: "H100-SXM-80GB", compute_capability: 9)]),"#,
+    );
+    let err = load_str("m.ron", &text, &[]).unwrap_err();
+    let d = &err.diagnostics[0];
+    assert_eq!(
+        d.path.as_deref(),
+        Some("catalog.gpus[0].compute_capability")
+    );
+    assert!(format!("{err}").contains("90 for an H100"), "{err}");
+}

@@ -22,20 +22,14 @@ pub enum Arch {
 }
 
 impl Arch {
-    /// The generation of a catalog GPU: Blackwell has FP8 and NVLink 5
-    /// (1.8 TB/s); Hopper has FP8 (H100, H200, H800, H20); the rest
-    /// (A100, A800, L40S's Ada is FP8-capable but has no NVLink) use
-    /// Ampere's constants.
+    /// The tables NCCL uses for a GPU, by its compute capability as NCCL
+    /// picks them (`tuning.cc`: 100 and up Blackwell, 90 and up Hopper,
+    /// else Ampere; Ada, 89, takes Ampere's).
     pub fn of(gpu: &GpuModel) -> Arch {
-        let nvlink_gbytes = gpu
-            .nvlink_bandwidth
-            .map_or(0.0, |b| b.as_gbytes_per_s_f64());
-        if nvlink_gbytes >= 1_800.0 {
-            Arch::Blackwell
-        } else if gpu.fp8_tflops.is_some() && gpu.nvlink_bandwidth.is_some() {
-            Arch::Hopper
-        } else {
-            Arch::Ampere
+        match gpu.compute_capability {
+            c if c >= 100 => Arch::Blackwell,
+            c if c >= 90 => Arch::Hopper,
+            _ => Arch::Ampere,
         }
     }
 

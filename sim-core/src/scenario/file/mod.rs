@@ -103,6 +103,12 @@ pub struct GpuEntry {
     /// `hardware::GpuModel::nvlink_sharp`); `false` for a new model.
     #[serde(default)]
     pub nvlink_sharp: Option<bool>,
+    /// CUDA compute capability × 10 (see
+    /// `hardware::GpuModel::compute_capability`); for a new model, guessed
+    /// when left out (100 with NVLink of 1.8 TB/s or more, 90 with FP8 and
+    /// NVLink, else 80).
+    #[serde(default)]
+    pub compute_capability: Option<u32>,
     #[serde(default)]
     pub tdp_watts: Option<u32>,
     #[serde(default)]

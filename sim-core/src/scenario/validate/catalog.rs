@@ -35,6 +35,19 @@ impl Models {
             let name = entry.name.clone();
             match gpu_from_entry(&path, entry, &models.catalog, issues) {
                 Ok(Some(model)) => {
+                    if !(50..=150).contains(&model.compute_capability) {
+                        issues.error(Error {
+                            path: &field_path(&path, "compute_capability"),
+                            message: &format!(
+                                "`{}` has compute capability {}",
+                                model.name, model.compute_capability
+                            ),
+                            found: &format!("compute_capability: {}", model.compute_capability),
+                            expected: "CUDA's compute capability times ten, 50 to 150",
+                            fix: "write it as NVIDIA lists it, times ten: 80 for an A100 \
+                                  (sm_80), 90 for an H100, 100 for a B200",
+                        });
+                    }
                     if model.nvlink_sharp && model.nvlink_bandwidth.is_none() {
                         issues.error(Error {
                             path: &field_path(&path, "nvlink_sharp"),
@@ -212,6 +225,7 @@ fn gpu_from_entry(
             memory_bandwidth: memory_bandwidth.unwrap_or(b.memory_bandwidth),
             nvlink_bandwidth: nvlink_bandwidth.or(b.nvlink_bandwidth),
             nvlink_sharp: e.nvlink_sharp.unwrap_or(b.nvlink_sharp),
+            compute_capability: e.compute_capability.unwrap_or(b.compute_capability),
             tdp_watts: e.tdp_watts.unwrap_or(b.tdp_watts),
             price_per_gpu_hour: price_per_gpu_hour.unwrap_or(b.price_per_gpu_hour),
             matmul_efficiency: e.matmul_efficiency.unwrap_or(b.matmul_efficiency),
@@ -255,6 +269,14 @@ fn gpu_from_entry(
         memory_bandwidth,
         nvlink_bandwidth,
         nvlink_sharp: e.nvlink_sharp.unwrap_or(false),
+        compute_capability: e.compute_capability.unwrap_or_else(|| {
+            let nvlink_gbytes = nvlink_bandwidth.map_or(0.0, |b| b.as_gbytes_per_s_f64());
+            match (nvlink_gbytes, e.fp8_tflops) {
+                (g, _) if g >= 1_800.0 => 100,
+                (g, Some(_)) if g > 0.0 => 90,
+                _ => 80,
+            }
+        }),
         tdp_watts,
         price_per_gpu_hour,
         matmul_efficiency: e
