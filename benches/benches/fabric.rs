@@ -12,10 +12,10 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use sim_core::engine::SimTime;
+use sim_core::fabric::FatTreeConfig;
 use sim_core::fabric::builders::fat_tree_hosts;
-use sim_core::fabric::{FatTreeConfig, FlowId, FlowModel};
 
-use clustersim_benches::{FLOWS, SPARE_PATHS, random_paths};
+use clustersim_benches::{BYTES, FLOWS, SPARE_PATHS, loaded, random_paths};
 
 fn bench_fabric(c: &mut Criterion) {
     let fabric = fat_tree_hosts(&FatTreeConfig {
@@ -25,16 +25,7 @@ fn bench_fabric(c: &mut Criterion) {
     .expect("k = 32 builds");
     let paths = random_paths(&fabric, FLOWS, "bench.fabric.flows");
     let spare = random_paths(&fabric, SPARE_PATHS, "bench.fabric.spare");
-    // Long enough that nothing completes during the benchmark.
-    let bytes = 1e15;
-
-    let mut model = FlowModel::new(&fabric);
-    let mut ids: Vec<FlowId> = paths
-        .iter()
-        .enumerate()
-        .map(|(i, p)| model.add_flow(SimTime::ZERO, p, bytes, i as u64))
-        .collect();
-    model.recompute(SimTime::ZERO);
+    let (mut model, mut ids) = loaded(&fabric, &paths);
     eprintln!(
         "fabric: {} hosts, {} links, {} flows",
         fabric.node_count(),
@@ -56,7 +47,7 @@ fn bench_fabric(c: &mut Criterion) {
             let now = SimTime::from_ns(now_ns);
             let slot = step % FLOWS;
             model.remove_flow(now, ids[slot]);
-            ids[slot] = model.add_flow(now, &spare[step % SPARE_PATHS], bytes, step as u64);
+            ids[slot] = model.add_flow(now, &spare[step % SPARE_PATHS], BYTES, step as u64);
             model.recompute(now);
             component = model.last_component_flows();
             step += 1;

@@ -7,10 +7,10 @@
 //! `cargo run --profile bench -p clustersim-benches --example flow_cpu -- [rounds]`
 
 use sim_core::engine::SimTime;
+use sim_core::fabric::FatTreeConfig;
 use sim_core::fabric::builders::fat_tree_hosts;
-use sim_core::fabric::{FatTreeConfig, FlowId, FlowModel};
 
-use clustersim_benches::{FLOWS, SPARE_PATHS, random_paths};
+use clustersim_benches::{BYTES, FLOWS, SPARE_PATHS, loaded, random_paths};
 
 /// This thread's CPU time; the example is Linux only.
 fn cpu_ns() -> u64 {
@@ -34,14 +34,7 @@ fn main() {
     .expect("k = 32 builds");
     let paths = random_paths(&fabric, FLOWS, "bench.fabric.flows");
     let spare = random_paths(&fabric, SPARE_PATHS, "bench.fabric.spare");
-    let bytes = 1e15;
-    let mut model = FlowModel::new(&fabric);
-    let mut ids: Vec<FlowId> = paths
-        .iter()
-        .enumerate()
-        .map(|(i, p)| model.add_flow(SimTime::ZERO, p, bytes, i as u64))
-        .collect();
-    model.recompute(SimTime::ZERO);
+    let (mut model, mut ids) = loaded(&fabric, &paths);
     // The full solve always on the benchmark's flows (the incremental
     // rounds swap them for spare paths).
     let mut fixed = model.clone();
@@ -63,7 +56,7 @@ fn main() {
             let now = SimTime::from_ns(now_ns);
             let slot = step % FLOWS;
             model.remove_flow(now, ids[slot]);
-            ids[slot] = model.add_flow(now, &spare[step % SPARE_PATHS], bytes, step as u64);
+            ids[slot] = model.add_flow(now, &spare[step % SPARE_PATHS], BYTES, step as u64);
             model.recompute(now);
             step += 1;
         }

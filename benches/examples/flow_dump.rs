@@ -25,10 +25,10 @@
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
-use clustersim_benches::{cpu_ns, random_paths};
+use clustersim_benches::{cpu_ns, loaded, random_paths};
 use sim_core::engine::SimTime;
 use sim_core::fabric::builders::fat_tree_hosts;
-use sim_core::fabric::{FatTreeConfig, FlowModel, LinkId};
+use sim_core::fabric::{FatTreeConfig, LinkId};
 
 fn main() {
     let mut k = 32u32;
@@ -57,13 +57,7 @@ fn main() {
     };
     // The benchmark's flows: the same stream, pairs and salts.
     let paths = random_paths(&fabric, flows, "bench.fabric.flows");
-    let mut model = FlowModel::new(&fabric);
-    let ids: Vec<_> = paths
-        .iter()
-        .enumerate()
-        .map(|(i, p)| model.add_flow(SimTime::ZERO, p, 1e15, i as u64))
-        .collect();
-    model.recompute(SimTime::ZERO);
+    let (mut model, ids) = loaded(&fabric, &paths);
     const RUNS: u32 = 51;
     let cpu_start = cpu_ns();
     let mut times: Vec<u128> = (0..RUNS)

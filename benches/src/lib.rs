@@ -7,8 +7,8 @@
 //! arguments (the engine's named random streams, seed 1).
 
 use rand::RngExt;
-use sim_core::engine::RngStreams;
-use sim_core::fabric::{Fabric, LinkId};
+use sim_core::engine::{RngStreams, SimTime};
+use sim_core::fabric::{Fabric, FlowId, FlowModel, LinkId};
 
 /// Flows of the fabric benchmark.
 pub const FLOWS: usize = 10_000;
@@ -32,6 +32,21 @@ pub fn random_paths(fabric: &Fabric, n: usize, stream: &str) -> Vec<Vec<LinkId>>
             fabric.route_vec(fabric.nic(src, 0), fabric.nic(dst, 0), i as u64)
         })
         .collect()
+}
+
+/// Bytes of each benchmark flow: long enough that none completes while
+/// the benchmarks run.
+pub const BYTES: f64 = 1e15;
+
+/// A model over `fabric` with a flow of [`BYTES`] on each path (flow `i`
+/// tagged `i`), solved at time zero.
+pub fn loaded(fabric: &Fabric, paths: &[Vec<LinkId>]) -> (FlowModel, Vec<FlowId>) {
+    let mut model = FlowModel::new(fabric);
+    let ids = (paths.iter().enumerate())
+        .map(|(i, p)| model.add_flow(SimTime::ZERO, p, BYTES, i as u64))
+        .collect();
+    model.recompute(SimTime::ZERO);
+    (model, ids)
 }
 
 /// Nanoseconds this thread spent on a CPU (`/proc/thread-self/schedstat`,

@@ -1070,17 +1070,7 @@ mod tests {
     fn multi_node_jobs_stay_inside_one_nvlink_domain_when_they_fit() {
         // Slurm topology/block with a block per NVL72 rack: three racks of
         // 18 four-GPU trays (nodes 0-17, 18-35, 36-53).
-        let catalog = Catalog::builtin();
-        let node_model = catalog.node("GB200-NVL72-tray").unwrap().clone();
-        let gpu_model = catalog.gpu("GB200").unwrap().clone();
-        let racks = Cluster::from_groups(vec![NodeGroup {
-            name: "nvl".into(),
-            gpus_per_node: 4,
-            node_model,
-            gpu_model,
-            first_node: 0,
-            node_count: 54,
-        }]);
+        let racks = crate::fabric::test_support::cluster("GB200-NVL72-tray", 54);
         let blocks = GpuPool::blocks_of(&racks).expect("multi-node domains");
         assert_eq!(blocks[17], 0);
         assert_eq!(blocks[18], 1);

@@ -400,17 +400,7 @@ fn a_job_of_an_unknown_association_is_an_error_not_association_zero() {
 /// a block per rack), even when a flat best fit would split it.
 #[test]
 fn multi_node_jobs_land_in_one_nvlink_domain() {
-    let catalog = Catalog::builtin();
-    let node_model = catalog.node("GB200-NVL72-tray").unwrap().clone();
-    let gpu_model = catalog.gpu("GB200").unwrap().clone();
-    let racks = Cluster::from_groups(vec![NodeGroup {
-        name: "nvl".into(),
-        gpus_per_node: 4,
-        node_model,
-        gpu_model,
-        first_node: 0,
-        node_count: 36,
-    }]);
+    let racks = crate::fabric::test_support::cluster("GB200-NVL72-tray", 36);
     let mut config = SchedulerConfig::fcfs(36);
     config.backfill = Backfill::None;
     let mut sched = Scheduler::new(config, &racks, &directory(), &ONE_ASSOCIATION);
