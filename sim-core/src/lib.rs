@@ -24,6 +24,8 @@
 //! - [`training`]: an LLM training step (FLOPs, memory, time, MFU) from
 //!   the model, the parallel layout and the hardware;
 //! - [`collective`]: NCCL's collectives, costed analytically or as flows;
+//! - [`cost`]: what owning or renting each node group costs, as rates;
+//! - [`power`]: what GPUs, nodes and switches draw, and the facility;
 //! - [`fabric`]: the network as a graph, routing, max-min fair flows;
 //! - [`hardware`]: GPU and node models (the catalog) and the cluster;
 //! - [`units`]: durations, sizes, bandwidths and money in human spellings;
@@ -52,11 +54,13 @@
 //! See ARCHITECTURE.md for the invariants each module keeps.
 
 pub mod collective;
+pub mod cost;
 pub mod engine;
 pub mod fabric;
 pub mod hardware;
 pub mod import;
 pub mod metrics;
+pub mod power;
 pub mod reliability;
 pub mod scenario;
 pub mod scheduler;

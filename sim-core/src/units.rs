@@ -6,6 +6,7 @@
 //! | [`Bytes`] | integer bytes | `"80GiB"`, `"141GB"`, `"512MiB"`, `"1.5TB"` |
 //! | [`Bandwidth`] | integer bits/s | `"400Gbps"`, `"900GB/s"`, `"3.35TB/s"` |
 //! | [`Usd`] | integer micro-dollars | `"$2.50"`, `"$0.0004"` |
+//! | [`Power`] | integer milliwatts | `"700W"`, `"10.2kW"`, `"1MW"` |
 //! | [`Rate`] | events per ns, `f64` | `"1.67e-4/day"`, `"6.5/1000d"`, `"2/y"` |
 //!
 //! A year (`y`) is 365 days (8,760 hours), the year of reliability
@@ -71,6 +72,29 @@ pub struct Bandwidth {
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Usd {
     micros: u64,
+}
+
+/// Electrical power, in milliwatts.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Power {
+    milliwatts: u64,
+}
+
+impl Power {
+    pub const fn from_milliwatts(milliwatts: u64) -> Self {
+        Power { milliwatts }
+    }
+    pub const fn watts(watts: u64) -> Self {
+        Power {
+            milliwatts: watts * 1_000,
+        }
+    }
+    pub const fn as_milliwatts(self) -> u64 {
+        self.milliwatts
+    }
+    pub fn as_watts_f64(self) -> f64 {
+        self.milliwatts as f64 / 1e3
+    }
 }
 
 impl Bytes {
@@ -746,6 +770,46 @@ impl fmt::Display for Bandwidth {
     }
 }
 
+const POWER_UNITS: &[(&str, u64)] = &[
+    ("mW", 1),
+    ("W", 1_000),
+    ("kW", 1_000_000),
+    ("MW", 1_000_000_000),
+];
+
+/// Parses electrical power: `"700W"`, `"10.2kW"`, `"1MW"`.
+pub fn parse_power(input: &str) -> Result<Power, UnitError> {
+    parse_scaled(
+        input,
+        "power",
+        POWER_UNITS,
+        "a power: a number and a unit (W, kW, MW)",
+        "write it like \"700W\", \"10.2kW\" or \"1MW\"",
+    )
+    .map(Power::from_milliwatts)
+}
+
+impl fmt::Display for Power {
+    /// With the largest unit not above the value, exact: `"700W"`,
+    /// `"10.2kW"`, `"1MW"`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mw = self.milliwatts;
+        for &(unit, scale) in POWER_UNITS.iter().rev() {
+            if mw >= scale {
+                return write!(f, "{}{unit}", exact_decimal(mw, scale));
+            }
+        }
+        write!(f, "{mw}mW")
+    }
+}
+
+impl FromStr for Power {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, UnitError> {
+        parse_power(s)
+    }
+}
+
 /// Parses money in US dollars: `"$2.50"`. At most six decimals.
 pub fn parse_usd(input: &str) -> Result<Usd, UnitError> {
     const EXPECTED: &str = "an amount of US dollars starting with $, like \"$2.50\"";
@@ -829,7 +893,7 @@ macro_rules! serialize_as_text {
     )*};
 }
 
-serialize_as_text!(Bytes, Bandwidth, Usd);
+serialize_as_text!(Bytes, Bandwidth, Usd, Power);
 
 #[cfg(test)]
 mod tests {
@@ -1068,6 +1132,13 @@ mod tests {
         assert_eq!(Usd::cents(250).to_string(), "$2.50");
         assert_eq!(Usd::from_micros(400).to_string(), "$0.0004");
         assert_eq!(Usd::dollars(3).to_string(), "$3.00");
+        assert_eq!(Power::watts(700).to_string(), "700W");
+        assert_eq!(Power::watts(10_200).to_string(), "10.2kW");
+        assert_eq!(Power::watts(1_000_000).to_string(), "1MW");
+        assert_eq!(parse_power("10.2kW").unwrap(), Power::watts(10_200));
+        assert_eq!(parse_power("0.5W").unwrap(), Power::from_milliwatts(500));
+        assert!(parse_power("700").unwrap_err().found.contains("no unit"));
+        assert!(parse_power("-1W").unwrap_err().found.contains("negative"));
     }
 
     proptest! {
@@ -1095,12 +1166,19 @@ mod tests {
         }
 
         #[test]
+        fn power_round_trip(m in any::<u64>()) {
+            let p = Power::from_milliwatts(m);
+            prop_assert_eq!(parse_power(&p.to_string()).unwrap(), p);
+        }
+
+        #[test]
         fn parsing_arbitrary_text_never_panics(s in ".{0,24}") {
             let _ = parse_duration(&s);
             let _ = parse_bytes(&s);
             let _ = parse_bandwidth(&s);
             let _ = parse_usd(&s);
             let _ = parse_rate(&s);
+            let _ = parse_power(&s);
         }
     }
 }

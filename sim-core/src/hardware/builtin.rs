@@ -104,6 +104,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 90,
             // "Max thermal design power (TDP) Up to 700W (configurable)".
             tdp_watts: 700,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 75,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
             // on-demand 8x H100 SXM instance, $2.99 per GPU-hour, 2025. Not
             // re-checked against a stored copy of the page; a May 2026
@@ -140,6 +142,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 90,
             // "Max Thermal Design Power (TDP) Up to 700W (configurable)".
             tdp_watts: 700,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 75,
             // Indicative: RunPod public price page (runpod.io/pricing), H200
             // SXM secure-cloud pod, $3.99 per GPU-hour, 2025 (Lambda lists no
             // on-demand H200). Not re-checked against a stored copy of the
@@ -175,6 +179,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 80,
             // "Max Thermal Design Power (TDP) 400W".
             tdp_watts: 400,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 55,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
             // on-demand 8x A100 SXM 80GB instance, $1.79 per GPU-hour, 2025.
             // Not re-checked against a stored copy of the page.
@@ -206,6 +212,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 80,
             // "Max Thermal Design Power (TDP) 400W".
             tdp_watts: 400,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 50,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
             // on-demand 8x A100 SXM 40GB instance, $1.29 per GPU-hour, 2025.
             // Not re-checked against a stored copy of the page; a May 2026
@@ -240,6 +248,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 89,
             // "Max Power Consumption 350W".
             tdp_watts: 350,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 35,
             // Indicative: RunPod public price page (runpod.io/pricing), L40S
             // secure-cloud pod, $0.86 per GPU-hour, 2025. Not re-checked
             // against a stored copy of the page; third-party 2025-2026
@@ -286,6 +296,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // closed/Nebius/systems/nebius_b200_n1.json) agrees: "B200 TGP
             // 1000W", "180 GB", "18x 5th Gen NVLink, 14.4 TB/s aggregated".
             tdp_watts: 1_000,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 140,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
             // on-demand 8x B200 instance, $4.99 per GPU-hour, 2025. Not
             // re-checked against a stored copy of the page (Lambda's site
@@ -319,6 +331,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 89,
             // Whitepaper table: TGP (Total Graphics Power) 450 W.
             tdp_watts: 450,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 20,
             // Indicative: RunPod public price page (runpod.io/pricing), RTX
             // 4090 secure-cloud pod, $0.69 per GPU-hour, 2025. Not re-checked
             // against a stored copy of the page; community-cloud listings
@@ -372,6 +386,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // gb300-nvl72-architecture, GB200 column). Not verified against
             // an NVIDIA document.
             tdp_watts: 1_200,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 160,
             // Indicative: CoreWeave's public price for a GB200 NVL72 instance
             // of 4 GPUs, $42.00/h, i.e. $10.50 per GPU-hour (2025). Not
             // re-checked against a stored copy of the page.
@@ -415,6 +431,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // Third-party table: "Max Thermal Design Power (TDP) 1.4 kW"; not
             // verified against an NVIDIA document.
             tdp_watts: 1_400,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 180,
             // No public on-demand price found for GB300 instances: GB200's
             // $10.50 is used as a placeholder, not a quote.
             price_per_gpu_hour: Usd::cents(1_050),
@@ -455,6 +473,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 90,
             // "Max thermal design power (TDP) Up to 700W".
             tdp_watts: 700,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 75,
             // H800 is not rented by the providers cited here; H100's $2.99
             // is used as a placeholder, not a quote.
             price_per_gpu_hour: Usd::cents(299),
@@ -489,6 +509,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 90,
             // Reported "400W".
             tdp_watts: 400,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 60,
             // Not rented by the providers cited here; no price found. A
             // placeholder at L40S's $0.86 (a GPU of like BF16 peak), not a
             // quote.
@@ -519,6 +541,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             nvlink_sharp: false,
             compute_capability: 80,
             tdp_watts: 400,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_watts: 55,
             // Not rented by the providers cited here; A100 80GB's $1.79 as a
             // placeholder, not a quote.
             price_per_gpu_hour: Usd::cents(179),
@@ -554,6 +578,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // "System Power Usage ~10.2kW max" (user guide: six 3.3 kW PSUs,
             // 10.2 kW maximum input).
             max_power_watts: 10_200,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 2500,
             // NVIDIA published no list price for DGX H100; reported figures
             // vary widely and we could not verify one.
             purchase_price: None,
@@ -584,6 +610,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             host_memory: Bytes::tib(2),
             // "System Power Usage ~10.2kW max".
             max_power_watts: 10_200,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 2500,
             // No list price published; OEM HGX H200 servers are quoted per
             // deal. Not verified, so none.
             purchase_price: None,
@@ -613,6 +641,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // Datasheet / user guide power specifications: 6.5 kW max (six
             // 3 kW PSUs, 3+3 redundant).
             max_power_watts: 6_500,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 1500,
             // NVIDIA's launch price, GTC keynote 14 May 2020 (reported e.g. by
             // AnandTech, "NVIDIA Ampere Unleashed", 2020-05-14): "$199,000".
             // That was the original 320GB (8x A100 40GB) system; NVIDIA gave
@@ -654,6 +684,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // Xeon 8462Y+ TDP + ~1.1 kW for 32 DIMMs, NICs, NVMe, fans and
             // PSU losses.
             max_power_watts: 4_500,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 900,
             // No published system price.
             purchase_price: None,
         },
@@ -681,6 +713,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             host_memory: Bytes::tib(2),
             // "System Power Usage ~14.3kW max".
             max_power_watts: 14_300,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 3500,
             // Reported launch prices vary; none verified.
             purchase_price: None,
         },
@@ -709,6 +743,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // Not in the MLPerf description (which gives "B200 TGP 1000W"):
             // DGX B200's ~14.3 kW max, an assumption for a like chassis.
             max_power_watts: 14_300,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 3500,
             purchase_price: None,
         },
         // One compute tray of a GB200 NVL72 rack: two GB200 superchips (2
@@ -746,6 +782,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // fans and conversion; about 1/18 of a ~120 kW rack less its
             // switch trays. An estimate.
             max_power_watts: 5_900,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 1500,
             purchase_price: None,
         },
         // One compute tray of a GB300 NVL72 rack: two GB300 superchips (2
@@ -772,6 +810,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // Not a vendor figure: 4x 1.4 kW GPUs + 2x Grace + NICs and
             // fans, as for the GB200 tray. An estimate.
             max_power_watts: 6_700,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 1700,
             purchase_price: None,
         },
         // An 8x H800 HGX server. NVIDIA sold no DGX H800 publicly; modelled
@@ -793,6 +833,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             cpu_cores: 112,
             host_memory: Bytes::tib(2),
             max_power_watts: 10_200,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 2500,
             purchase_price: None,
         },
         // An 8x H20 HGX server, modelled on the DGX H100 chassis and
@@ -811,6 +853,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // Not a vendor figure: DGX H100's 10.2 kW less the 8 x 300 W its
             // H100s draw above an H20's 400 W. An estimate.
             max_power_watts: 7_800,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 2000,
             purchase_price: None,
         },
         // An 8x A800 HGX server, modelled on DGX A100 (same baseboard with
@@ -826,6 +870,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             cpu_cores: 128,
             host_memory: Bytes::tib(2),
             max_power_watts: 6_500,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 1500,
             purchase_price: None,
         },
         // AWS GPU instances, for the EFA link presets (fabric/presets.rs).
@@ -850,6 +896,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             cpu_cores: 96,
             host_memory: Bytes::tib(2),
             max_power_watts: 10_200,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 2500,
             purchase_price: None,
         },
         NodeModel {
@@ -865,6 +913,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             cpu_cores: 96,
             host_memory: Bytes::tib(2),
             max_power_watts: 10_200,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 2500,
             purchase_price: None,
         },
         NodeModel {
@@ -881,6 +931,8 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             cpu_cores: 48,
             host_memory: Bytes::gib(1_152),
             max_power_watts: 6_500,
+            // PLACEHOLDER idle (cited in the power commit).
+            idle_power_watts: 1500,
             purchase_price: None,
         },
     ]

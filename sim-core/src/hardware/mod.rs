@@ -79,8 +79,12 @@ pub struct GpuModel {
     /// GB300 103): which of NCCL's tuning tables apply (NCCL's rule: 100
     /// and up Blackwell's, 90 and up Hopper's, else Ampere's).
     pub compute_capability: u32,
-    /// Board power limit (TDP / TGP).
+    /// Board power limit (TDP / TGP): what the GPU draws busy at full
+    /// activity (see `power`).
     pub tdp_watts: u32,
+    /// Board power with nothing running (driver loaded, persistence mode
+    /// on), as measured with nvidia-smi.
+    pub idle_watts: u32,
     /// An indicative on-demand cloud price per GPU-hour.
     pub price_per_gpu_hour: Usd,
     /// The fraction of the dense peak (of the GEMM's precision) that a
@@ -119,8 +123,10 @@ pub struct NodeModel {
     pub nvlink_domain_nodes: u32,
     pub cpu_cores: u32,
     pub host_memory: Bytes,
-    /// Maximum system power draw.
+    /// Maximum system power draw (every GPU at its limit).
     pub max_power_watts: u32,
+    /// System power with nothing running, its GPUs' idle power included.
+    pub idle_power_watts: u32,
     /// An indicative purchase price of the whole system, where one is
     /// published or widely reported.
     pub purchase_price: Option<Usd>,

@@ -68,6 +68,11 @@ pub struct Scenario {
     pub reliability: crate::reliability::ReliabilitySpec,
     /// The shared file system checkpoints are written to, if described.
     pub storage: Option<crate::reliability::StorageSpec>,
+    /// Power (PUE, a cap): `Some` when the scenario models power or cost.
+    pub power: Option<crate::power::PowerSpec>,
+    /// What the cluster costs: `Some` when the scenario has a `cost`
+    /// section or a group's `billing`.
+    pub cost: Option<crate::cost::CostSpec>,
     pub stop: StopCondition,
     pub outputs: OutputConfig,
 }

@@ -18,12 +18,14 @@ use std::path::Path;
 use crate::support::path;
 
 /// sim-core's modules, lowest first: each may import only those before it.
-pub const LAYERS: [&str; 15] = [
+pub const LAYERS: [&str; 17] = [
     "engine",
     "text",
     "units",
     "hardware",
     "fabric",
+    "power",
+    "cost",
     "collective",
     "training",
     "reliability",

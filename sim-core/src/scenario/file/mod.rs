@@ -14,12 +14,14 @@
 //! Field names are the schema: renaming one is a breaking change for every
 //! scenario file and `--set` script out there.
 
+mod cost;
 mod quantity;
 mod reliability;
 mod training;
 
 use serde::Deserialize;
 
+pub use cost::{Billing, Cost, Power};
 pub use quantity::{Quantity, Spelling, Written};
 pub use reliability::{
     Checkpoint, CheckpointMode, Distribution, FailureClass, Frailty, Interval, Maintenance,
@@ -62,6 +64,14 @@ pub struct Scenario {
     /// The shared file system checkpoints are written to.
     #[serde(default)]
     pub storage: Option<Storage>,
+    /// Power: PUE, a facility cap. With it (or `cost`), a run reports
+    /// energy and power.
+    #[serde(default)]
+    pub power: Option<Power>,
+    /// What the on-premise part costs to own and run. With it (or a group's
+    /// `billing`), a run reports cost.
+    #[serde(default)]
+    pub cost: Option<Cost>,
     #[serde(default)]
     pub stop: Option<Stop>,
     #[serde(default)]
@@ -111,6 +121,9 @@ pub struct GpuEntry {
     pub compute_capability: Option<u32>,
     #[serde(default)]
     pub tdp_watts: Option<u32>,
+    /// Board power idle; for a new model, 10% of `tdp_watts` if omitted.
+    #[serde(default)]
+    pub idle_watts: Option<u32>,
     #[serde(default)]
     pub price_per_gpu_hour: Option<Written<Usd>>,
     /// Fraction of dense peak a large GEMM of a transformer's linear
@@ -145,6 +158,10 @@ pub struct NodeEntry {
     pub host_memory: Option<Written<Bytes>>,
     #[serde(default)]
     pub max_power_watts: Option<u32>,
+    /// System power idle, GPUs included; for a new model, 30% of
+    /// `max_power_watts` if omitted.
+    #[serde(default)]
+    pub idle_power_watts: Option<u32>,
     #[serde(default)]
     pub purchase_price: Option<Written<Usd>>,
 }
@@ -172,6 +189,10 @@ pub struct NodeGroup {
     /// Overrides the node model's GPU count.
     #[serde(default)]
     pub gpus_per_node: Option<u32>,
+    /// How the group is paid for: `OnPremise` (default), `OnDemand(...)`,
+    /// `Reserved(...)` or `Spot(...)`.
+    #[serde(default)]
+    pub billing: Option<Billing>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

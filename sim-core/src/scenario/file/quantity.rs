@@ -16,8 +16,8 @@ use serde::de::{self, Deserializer, Visitor};
 
 use crate::engine::SimDuration;
 use crate::units::{
-    Bandwidth, Bytes, Rate, UnitError, Usd, parse_bandwidth, parse_bytes, parse_duration,
-    parse_rate, parse_usd,
+    Bandwidth, Bytes, Power, Rate, UnitError, Usd, parse_bandwidth, parse_bytes, parse_duration,
+    parse_power, parse_rate, parse_usd,
 };
 
 /// A quantity the schema reads as text.
@@ -59,6 +59,14 @@ impl Quantity for Usd {
     const EXAMPLE: &'static str = "\"$2.50\"";
     fn parse(text: &str) -> Result<Self, UnitError> {
         parse_usd(text)
+    }
+}
+
+impl Quantity for Power {
+    const WHAT: &'static str = "a power";
+    const EXAMPLE: &'static str = "\"700W\", \"10.2kW\" or \"1MW\"";
+    fn parse(text: &str) -> Result<Self, UnitError> {
+        parse_power(text)
     }
 }
 

@@ -174,6 +174,19 @@ fn gpu_from_entry(
     ] {
         check_tflops(path, field, value, issues);
     }
+    if let (Some(idle), Some(tdp)) = (
+        e.idle_watts,
+        e.tdp_watts.or(catalog.gpu(&e.name).map(|b| b.tdp_watts)),
+    ) && idle > tdp
+    {
+        issues.error(Error {
+            path: &field_path(path, "idle_watts"),
+            message: "idle power above the board's limit",
+            found: &format!("{idle} W idle, {tdp} W limit"),
+            expected: "idle_watts <= tdp_watts",
+            fix: "give the board power measured idle (nvidia-smi with nothing running)",
+        });
+    }
     if e.tdp_watts == Some(0) {
         issues.error(Error {
             path: &field_path(path, "tdp_watts"),
@@ -227,6 +240,11 @@ fn gpu_from_entry(
             nvlink_sharp: e.nvlink_sharp.unwrap_or(b.nvlink_sharp),
             compute_capability: e.compute_capability.unwrap_or(b.compute_capability),
             tdp_watts: e.tdp_watts.unwrap_or(b.tdp_watts),
+            idle_watts: e.idle_watts.unwrap_or(if e.tdp_watts.is_some() {
+                e.tdp_watts.unwrap_or(b.tdp_watts) / 10
+            } else {
+                b.idle_watts
+            }),
             price_per_gpu_hour: price_per_gpu_hour.unwrap_or(b.price_per_gpu_hour),
             matmul_efficiency: e.matmul_efficiency.unwrap_or(b.matmul_efficiency),
         }));
@@ -278,6 +296,7 @@ fn gpu_from_entry(
             }
         }),
         tdp_watts,
+        idle_watts: e.idle_watts.unwrap_or(tdp_watts / 10),
         price_per_gpu_hour,
         matmul_efficiency: e
             .matmul_efficiency
@@ -333,6 +352,21 @@ fn node_from_entry(
         });
         ok = false;
     }
+    if let (Some(idle), Some(max)) = (
+        e.idle_power_watts,
+        e.max_power_watts
+            .or(models.catalog.node(&e.name).map(|b| b.max_power_watts)),
+    ) && idle > max
+    {
+        issues.error(Error {
+            path: &field_path(path, "idle_power_watts"),
+            message: "idle power above the system's maximum",
+            found: &format!("{idle} W idle, {max} W maximum"),
+            expected: "idle_power_watts <= max_power_watts",
+            fix: "give the system's power measured with nothing running",
+        });
+        ok = false;
+    }
     if e.max_power_watts == Some(0) {
         issues.error(Error {
             path: &field_path(path, "max_power_watts"),
@@ -365,6 +399,13 @@ fn node_from_entry(
             cpu_cores: e.cpu_cores.unwrap_or(b.cpu_cores),
             host_memory: host_memory.unwrap_or(b.host_memory),
             max_power_watts: e.max_power_watts.unwrap_or(b.max_power_watts),
+            idle_power_watts: e
+                .idle_power_watts
+                .unwrap_or(if e.max_power_watts.is_some() {
+                    e.max_power_watts.unwrap_or(b.max_power_watts) * 3 / 10
+                } else {
+                    b.idle_power_watts
+                }),
             purchase_price: purchase_price.or(b.purchase_price),
         }));
     }
@@ -402,6 +443,9 @@ fn node_from_entry(
         cpu_cores: e.cpu_cores.unwrap_or(0),
         host_memory: host_memory.unwrap_or_default(),
         max_power_watts: e.max_power_watts.unwrap_or_default(),
+        idle_power_watts: e
+            .idle_power_watts
+            .unwrap_or(e.max_power_watts.unwrap_or_default() * 3 / 10),
         purchase_price,
     }))
 }

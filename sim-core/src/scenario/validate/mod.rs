@@ -42,6 +42,7 @@
 
 mod catalog;
 mod cluster;
+mod cost;
 mod failure_class;
 mod generators;
 mod network;
@@ -365,6 +366,14 @@ pub fn convert(
             .is_some_and(|s| s.snapshot_per_node.is_some()),
         flow: network.collectives == crate::collective::Fidelity::Flow,
     };
+    let costs = cost::build_cost(f.cost.as_ref(), &f.cluster, cluster.as_ref(), &mut issues);
+    let power = cost::build_power(
+        f.power.as_ref(),
+        costs.is_some(),
+        cluster.as_ref(),
+        network.fabric.as_ref(),
+        &mut issues,
+    );
     let stop = run::build_stop(f.stop.unwrap_or_default(), &mut issues);
     let outputs = run::build_outputs(f.outputs.unwrap_or_default(), &mut issues);
     // Without a valid cluster the workload is still checked, minus the
@@ -403,6 +412,8 @@ pub fn convert(
                 scheduler,
                 reliability,
                 storage,
+                power,
+                cost: costs,
                 stop,
                 outputs,
             },
