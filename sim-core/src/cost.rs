@@ -148,6 +148,9 @@ pub struct GroupRates {
     pub energy_per_mw_ns: f64,
     /// The yearly cost of one node, by part (on premise).
     pub node_year: YearlyCost,
+    /// Dollars per GPU-nanosecond of the network's and storage's
+    /// depreciation (part of `fixed_per_gpu_ns`; on premise).
+    pub shared_depreciation_per_gpu_ns: f64,
 }
 
 /// Dollars per milliwatt-nanosecond for `per_kwh` through `pue`.
@@ -168,11 +171,16 @@ impl CostSpec {
             .sum();
         let years = self.depreciation.as_ns() as f64 / NS_PER_YEAR;
         let shared_capital = self.network_capital.as_f64() + self.storage_capital.as_f64();
-        let shared_per_gpu_year = if on_prem_gpus > 0 && years > 0.0 {
-            shared_capital * (1.0 / years + self.maintenance_per_year) / on_prem_gpus as f64
-        } else {
-            0.0
+        let per_on_prem_gpu = |yearly: f64| {
+            if on_prem_gpus > 0 && years > 0.0 {
+                yearly / on_prem_gpus as f64
+            } else {
+                0.0
+            }
         };
+        let shared_per_gpu_year =
+            per_on_prem_gpu(shared_capital * (1.0 / years + self.maintenance_per_year));
+        let shared_depreciation_per_gpu_year = per_on_prem_gpu(shared_capital / years);
         let energy = energy_price_per_mw_ns(self.electricity_per_kwh, pue);
         cluster
             .groups
@@ -198,6 +206,8 @@ impl CostSpec {
                         fixed_per_gpu_ns: per_gpu_year / NS_PER_YEAR,
                         energy_per_mw_ns: energy,
                         node_year,
+                        shared_depreciation_per_gpu_ns: shared_depreciation_per_gpu_year
+                            / NS_PER_YEAR,
                     }
                 }
                 cloud => GroupRates {
@@ -205,6 +215,7 @@ impl CostSpec {
                         / NS_PER_HOUR,
                     energy_per_mw_ns: 0.0,
                     node_year: YearlyCost::default(),
+                    shared_depreciation_per_gpu_ns: 0.0,
                 },
             })
             .collect()

@@ -218,7 +218,12 @@ impl PowerModel {
     }
 
     pub fn group(&self, node: NodeId) -> &GroupPower {
-        &self.groups[self.group_of[node as usize] as usize]
+        &self.groups[self.group_of(node) as usize]
+    }
+
+    /// The group index of `node`.
+    pub fn group_of(&self, node: NodeId) -> u32 {
+        self.group_of[node as usize]
     }
 
     /// IT power with nothing running.

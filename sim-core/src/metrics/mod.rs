@@ -12,12 +12,14 @@
 //! - outputs contain only simulated quantities: nothing here reads a wall
 //!   clock, so the same run always writes the same bytes.
 
+mod money;
 mod recorder;
 mod reliability;
 mod summary;
 mod trace;
 mod writers;
 
+pub use money::{AccountCost, CostGroup, CostSummary, PowerSummary};
 pub use recorder::{GpuTime, MAX_TIMESERIES_SAMPLES, Recorder, TimeSample, timeseries_samples};
 pub use reliability::{ClassFailures, JobReliability, LostGpuHours, ReliabilitySummary};
 pub use summary::{
@@ -29,7 +31,9 @@ pub use trace::{
     JsonlTraceReader, JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceAlloc, TraceEvent, TraceGroup,
     TraceHeader, TraceLeaf, TraceNode, TraceRecord, TraceSink,
 };
-pub use writers::{OUTPUT_FILES, write_jobs_csv, write_summary_json, write_timeseries_csv};
+pub use writers::{
+    MoneyColumns, OUTPUT_FILES, write_jobs_csv, write_summary_json, write_timeseries_csv,
+};
 
 use serde::Serialize;
 
@@ -94,7 +98,7 @@ impl JobState {
 }
 
 /// One job: what was submitted and what became of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct JobRecord {
     /// 1-based, in submission order.
     pub id: u64,
@@ -125,6 +129,12 @@ pub struct JobRecord {
     /// Why a PENDING job can never start (a partition limit under
     /// `EnforcePartLimits=NO`); `None` otherwise.
     pub reason: Option<PendingReason>,
+    /// Energy its GPUs drew (their share of idle power included), in
+    /// milliwatt-nanoseconds; 0 unless the scenario models power.
+    pub energy_mw_ns: u128,
+    /// What its GPUs' time and energy cost; 0 unless the scenario
+    /// reports cost.
+    pub cost_usd: f64,
 }
 
 impl JobRecord {
@@ -145,6 +155,8 @@ impl JobRecord {
             restart_ns: 0,
             state: JobState::Pending,
             reason: None,
+            energy_mw_ns: 0,
+            cost_usd: 0.0,
         }
     }
 

@@ -45,6 +45,9 @@ pub struct TimeSample {
     /// Idle GPUs held out of service on DRAINING or DRAINED nodes (not
     /// busy, not DOWN): busy + down + draining + idle = all GPUs.
     pub draining_gpus: u64,
+    /// IT power (nodes and switches), in milliwatts; 0 unless the scenario
+    /// models power.
+    pub it_power_mw: u64,
 }
 
 /// A run's GPU-time by what the GPUs were doing, in exact GPU-nanoseconds.
@@ -72,6 +75,12 @@ pub struct Recorder {
     down_gpu_ns: u128,
     draining_gpu_ns: u128,
     idle_gpu_ns: u128,
+    cap_held_gpu_ns: u128,
+    /// IT power now, in milliwatts (runs that model power).
+    pub it_power_mw: u64,
+    /// GPUs the power cap holds idle now (free, with a job waiting that
+    /// they could run).
+    pub cap_held_gpus: u64,
     pub busy_gpus: u64,
     pub queue_length: u64,
     pub running_jobs: u64,
@@ -96,6 +105,9 @@ impl Recorder {
             down_gpu_ns: 0,
             draining_gpu_ns: 0,
             idle_gpu_ns: 0,
+            cap_held_gpu_ns: 0,
+            it_power_mw: 0,
+            cap_held_gpus: 0,
             busy_gpus: 0,
             queue_length: 0,
             running_jobs: 0,
@@ -125,6 +137,7 @@ impl Recorder {
         self.down_gpu_ns += u128::from(self.down_gpus) * u128::from(elapsed);
         self.draining_gpu_ns += u128::from(self.draining_gpus) * u128::from(elapsed);
         self.idle_gpu_ns += u128::from(self.idle_gpus) * u128::from(elapsed);
+        self.cap_held_gpu_ns += u128::from(self.cap_held_gpus) * u128::from(elapsed);
         self.last_change = now;
     }
 
@@ -144,6 +157,7 @@ impl Recorder {
             running_jobs: self.running_jobs,
             down_gpus: self.down_gpus,
             draining_gpus: self.draining_gpus,
+            it_power_mw: self.it_power_mw,
         });
         if self.samples.len() == MAX_TIMESERIES_SAMPLES {
             self.coarsen();
@@ -182,6 +196,11 @@ impl Recorder {
     /// GPU-nanoseconds idle in service so far (runs that model failures).
     pub fn idle_gpu_ns(&self) -> u128 {
         self.idle_gpu_ns
+    }
+
+    /// GPU-nanoseconds held idle by the power cap so far.
+    pub fn cap_held_gpu_ns(&self) -> u128 {
+        self.cap_held_gpu_ns
     }
 
     /// The four GPU-time totals so far.

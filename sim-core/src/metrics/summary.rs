@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{JobRecord, JobState, Recorder, ReliabilitySummary};
+use super::{CostSummary, JobRecord, JobState, PowerSummary, Recorder, ReliabilitySummary};
 use crate::engine::{SimDuration, SimTime};
 use crate::training::StepReport;
 use crate::workload::TraceImport;
@@ -64,6 +64,12 @@ pub struct Summary {
     /// has failure classes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reliability: Option<ReliabilitySummary>,
+    /// Energy and power; present when the scenario models power.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub power: Option<PowerSummary>,
+    /// What the run cost; present when the scenario reports cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostSummary>,
 }
 
 /// What the scheduler did beyond starting jobs in order.
@@ -259,6 +265,8 @@ pub struct RunTotals<'a> {
     pub trace_import: Option<TraceImport>,
     pub training: Vec<TrainingJobSummary>,
     pub reliability: Option<ReliabilitySummary>,
+    pub power: Option<PowerSummary>,
+    pub cost: Option<CostSummary>,
 }
 
 pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>) -> Summary {
@@ -335,6 +343,8 @@ pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>)
         trace_import: totals.trace_import,
         training: totals.training,
         reliability: totals.reliability,
+        power: totals.power,
+        cost: totals.cost,
     }
 }
 

@@ -3,8 +3,8 @@
 //! | file | content |
 //! | --- | --- |
 //! | `summary.json` | [`Summary`], pretty-printed |
-//! | `jobs.csv` | one row per job: `id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state,reason,trace_id`; `reason` is Slurm's pending reason (`PartitionTimeLimit`, `PartitionNodeLimit`) of a job that can never start, `trace_id` the job's id in the trace it was replayed from; both empty otherwise |
-//! | `timeseries.csv` | `time_s,busy_gpus,gpu_utilization,queue_length,running_jobs,down_gpus,draining_gpus` every sampling interval |
+//! | `jobs.csv` | one row per job: `id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state,reason,trace_id`; `reason` is Slurm's pending reason (`PartitionTimeLimit`, `PartitionNodeLimit`) of a job that can never start, `trace_id` the job's id in the trace it was replayed from; both empty otherwise; then `failures,rework_s,checkpoint_s,restart_s,energy_kwh,cost_usd` (the last two empty unless the scenario models power, or cost) |
+//! | `timeseries.csv` | `time_s,busy_gpus,gpu_utilization,queue_length,running_jobs,down_gpus,draining_gpus,it_power_kw,facility_power_kw` every sampling interval (power empty unless modelled) |
 //! | `trace.jsonl` | every state change (see `trace`) |
 //!
 //! Times are seconds written as exact decimals (`3600`, `0.25`), so they
@@ -30,6 +30,7 @@ pub fn write_jobs_csv(
     out: impl Write,
     jobs: &[JobRecord],
     directory: &Directory,
+    money: MoneyColumns,
 ) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record([
@@ -56,6 +57,8 @@ pub fn write_jobs_csv(
         "rework_s",
         "checkpoint_s",
         "restart_s",
+        "energy_kwh",
+        "cost_usd",
     ])?;
     let secs = |ns: Option<u64>| ns.map(exact_seconds).unwrap_or_default();
     for job in jobs {
@@ -84,15 +87,33 @@ pub fn write_jobs_csv(
             &exact_seconds(job.rework_ns),
             &exact_seconds(job.checkpoint_ns),
             &exact_seconds(job.restart_ns),
+            &money
+                .power
+                .then(|| format!("{:.6}", job.energy_mw_ns as f64 / 3.6e18))
+                .unwrap_or_default(),
+            &money
+                .cost
+                .then(|| format!("{:.6}", job.cost_usd))
+                .unwrap_or_default(),
         ])?;
     }
     csv.flush()
+}
+
+/// Which of the power and cost columns a run fills.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MoneyColumns {
+    pub power: bool,
+    pub cost: bool,
+    /// The facility's PUE (with `power`).
+    pub pue: f64,
 }
 
 pub fn write_timeseries_csv(
     out: impl Write,
     samples: &[TimeSample],
     total_gpus: u64,
+    money: MoneyColumns,
 ) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record([
@@ -103,6 +124,8 @@ pub fn write_timeseries_csv(
         "running_jobs",
         "down_gpus",
         "draining_gpus",
+        "it_power_kw",
+        "facility_power_kw",
     ])?;
     for s in samples {
         let utilization = if total_gpus == 0 {
@@ -118,9 +141,29 @@ pub fn write_timeseries_csv(
             s.running_jobs.to_string(),
             s.down_gpus.to_string(),
             s.draining_gpus.to_string(),
+            if money.power {
+                exact_decimal_kw(s.it_power_mw)
+            } else {
+                String::new()
+            },
+            if money.power {
+                format!("{:.3}", s.it_power_mw as f64 * money.pue / 1e6)
+            } else {
+                String::new()
+            },
         ])?;
     }
     csv.flush()
+}
+
+/// Milliwatts as exact kilowatts (`10.2`, `0.000001`).
+fn exact_decimal_kw(mw: u64) -> String {
+    let (int, frac) = (mw / 1_000_000, mw % 1_000_000);
+    if frac == 0 {
+        return int.to_string();
+    }
+    let digits = format!("{frac:06}");
+    format!("{int}.{}", digits.trim_end_matches('0'))
 }
 
 /// GPU-nanoseconds as exact GPU-seconds (they can exceed `u64`).

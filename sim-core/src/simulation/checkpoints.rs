@@ -377,6 +377,7 @@ impl ClusterSim<'_> {
         self.recorder.busy_gpus += after - before;
         self.rel().attempts[slot.slot() as usize] = None;
         let renewed = self.restart_in_place(slot, job, engine);
+        self.energy_reopen(renewed, now);
         let held = self.scheduler.running(renewed).allocation.len() as u32;
         self.set_rate(renewed, held, count, engine);
         let id = self.jobs[job as usize].id;

@@ -52,6 +52,7 @@
 //!   steady state allocates nothing per event.
 
 mod checkpoints;
+mod energy;
 mod faults;
 mod flow_phase;
 mod outages;
@@ -207,6 +208,8 @@ struct ClusterSim<'a> {
     /// Failures, repairs and checkpoints; `None` when nothing can fail
     /// and no job checkpoints.
     reliability: Option<recovery::Reliability<'a>>,
+    /// Power, energy and cost; `None` unless the scenario models power.
+    energy: Option<energy::Ledger>,
 }
 
 /// Runs `scenario` to its stop condition. State changes go to `trace`;
@@ -261,6 +264,14 @@ pub fn run(
         last_change: SimTime::ZERO,
         trace_alloc: Vec::new(),
         reliability: recovery::Reliability::new(scenario),
+        energy: scenario.power.as_ref().map(|p| {
+            energy::Ledger::new(
+                p,
+                scenario.cost.as_ref(),
+                &scenario.cluster,
+                scenario.network.fabric.as_ref(),
+            )
+        }),
     };
     if scenario.reliability.spares > 0 {
         sim.scheduler.set_spares(scenario.reliability.spares);
@@ -309,6 +320,17 @@ pub fn run(
     };
     sim.recorder.finish(end);
     sim.cut_running_training(end);
+    let (power, cost) = match sim.energy.as_mut() {
+        Some(ledger) => {
+            let (mut power, cost) = ledger.finish(end, &mut sim.jobs);
+            power.cap_held_gpu_hours = sim.recorder.cap_held_gpu_ns() as f64 / 3.6e12;
+            (
+                Some(power),
+                cost.map(|c| with_accounts(c, &sim.jobs, directory)),
+            )
+        }
+        None => (None, None),
+    };
     let stats = sim.scheduler.stats();
     let held_gpus_at_end = sim.scheduler.held_gpus();
     let multi_node: Vec<u32> = sim
@@ -346,6 +368,8 @@ pub fn run(
             trace_import: scenario.workload.trace_import.clone(),
             training: sim.training.summaries(&sim.jobs),
             reliability: sim.reliability_summary(end),
+            power,
+            cost,
         },
     );
     let gpu_time = sim.recorder.gpu_time();
@@ -399,10 +423,36 @@ fn configured_shares(config: &SchedulerConfig, directory: &Directory) -> Vec<f64
         .collect()
 }
 
+/// The jobs' cost by account, in the directory's account order.
+fn with_accounts(
+    mut cost: crate::metrics::CostSummary,
+    jobs: &[JobRecord],
+    directory: &Directory,
+) -> crate::metrics::CostSummary {
+    let mut accounts: Vec<crate::metrics::AccountCost> = (directory.accounts.iter())
+        .map(|name| crate::metrics::AccountCost {
+            account: name.clone(),
+            ..Default::default()
+        })
+        .collect();
+    for job in jobs {
+        let a = &mut accounts[job.job.account.0 as usize];
+        a.usd += job.cost_usd;
+        a.gpu_hours += job.run().map_or(0.0, |r| {
+            r.as_secs_f64() * job.job.request.total_gpus() as f64 / 3600.0
+        });
+    }
+    cost.accounts = accounts;
+    cost
+}
+
 impl Model<Event> for ClusterSim<'_> {
     fn handle(&mut self, event: Event, engine: &mut Engine<Event>) {
         self.handle_event(event, engine);
         self.count_node_states();
+        if let Some(ledger) = &self.energy {
+            self.recorder.it_power_mw = ledger.it_mw();
+        }
     }
 
     fn progress(&mut self, progress: Progress) {
@@ -711,6 +761,19 @@ impl ClusterSim<'_> {
             // Flow fidelity: the steps end the job; until then its run
             // time is unknown (longer than any limit).
             record.job.runtime = started.unwrap_or(SimDuration::MAX);
+            if let Some(ledger) = self.energy.as_mut() {
+                ledger.set_activity(running.job as usize, self.training.last_activity);
+            }
+        }
+        if let Some(ledger) = self.energy.as_mut() {
+            let training = record.job.training.is_some();
+            ledger.open(
+                slot.slot(),
+                running.job as usize,
+                training,
+                &running.allocation,
+                now,
+            );
         }
         let job = record.job;
         let id = record.id;
@@ -776,6 +839,7 @@ impl ClusterSim<'_> {
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
         self.forget_attempt(slot, engine);
+        self.energy_close(slot, now);
         let ended = self.scheduler.end(slot, now);
         let record = &mut self.jobs[ended.job as usize];
         record.end = Some(now);
@@ -806,6 +870,7 @@ impl ClusterSim<'_> {
         let started = self.scheduler.running(slot).start;
         self.training.stop(slot, now, started);
         self.forget_attempt(slot, engine);
+        self.energy_close(slot, now);
         let ended = self.scheduler.end(slot, now);
         if self.jobs[ended.job as usize].job.training.is_some() {
             self.training
@@ -859,6 +924,31 @@ impl ClusterSim<'_> {
                 .kept_work(index as JobIndex, end)
                 .unwrap_or_else(|| end.saturating_since(start));
             self.training.cut_short(index as JobIndex, ran);
+        }
+    }
+
+    /// Charges the job in `slot` its energy and cost up to `now` (before
+    /// its GPUs are freed).
+    fn energy_close(&mut self, slot: SlotRef, now: SimTime) {
+        if let Some(ledger) = self.energy.as_mut() {
+            ledger.close(slot.slot(), now, &mut self.jobs);
+        }
+    }
+
+    /// The job in `slot` changed its allocation at `now` (a spare swapped
+    /// in, shrunk, grown back): a new segment on what it holds now.
+    fn energy_reopen(&mut self, slot: SlotRef, now: SimTime) {
+        if let Some(ledger) = self.energy.as_mut() {
+            ledger.close(slot.slot(), now, &mut self.jobs);
+            let running = self.scheduler.running(slot);
+            let training = self.jobs[running.job as usize].job.training.is_some();
+            ledger.open(
+                slot.slot(),
+                running.job as usize,
+                training,
+                &running.allocation,
+                now,
+            );
         }
     }
 

@@ -101,10 +101,20 @@ pub fn write_outputs(
     write(OUTPUT_FILES[0], &|out| {
         metrics::write_summary_json(out, &result.summary)
     })?;
+    let money = metrics::MoneyColumns {
+        power: scenario.power.is_some(),
+        cost: scenario.cost.is_some(),
+        pue: scenario.power.as_ref().map_or(1.0, |p| p.pue),
+    };
     write(OUTPUT_FILES[1], &|out| {
-        metrics::write_jobs_csv(out, &result.jobs, &scenario.workload.directory)
+        metrics::write_jobs_csv(out, &result.jobs, &scenario.workload.directory, money)
     })?;
     write(OUTPUT_FILES[2], &|out| {
-        metrics::write_timeseries_csv(out, &result.timeseries, scenario.cluster.total_gpus())
+        metrics::write_timeseries_csv(
+            out,
+            &result.timeseries,
+            scenario.cluster.total_gpus(),
+            money,
+        )
     })
 }

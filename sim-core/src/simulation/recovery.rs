@@ -525,6 +525,7 @@ impl<'a> ClusterSim<'a> {
                 lost_gpu_s,
             });
             let renewed = self.restart_in_place(slot, job, engine);
+            self.energy_reopen(renewed, now);
             self.trace.record(&TraceEvent::Start {
                 time: now,
                 job: id,
@@ -543,6 +544,7 @@ impl<'a> ClusterSim<'a> {
             self.training.stop(slot, now, started);
             self.training.cut_short(job, now.saturating_since(started));
         }
+        self.energy_close(slot, now);
         let ended = self.scheduler.end(slot, now);
         self.recorder.running_jobs -= 1;
         self.recorder.busy_gpus -= ended.gpus;

@@ -120,6 +120,9 @@ pub(super) struct Training<'a> {
     wake_at: Option<SimTime>,
     /// Slots whose flows all finished at this wake (scratch).
     finished: Vec<u32>,
+    /// The GPU activity of the job last started: its step's compute share
+    /// (`power`'s model of a training job).
+    pub(super) last_activity: f64,
 }
 
 impl<'a> Training<'a> {
@@ -149,6 +152,7 @@ impl<'a> Training<'a> {
             outcomes: Vec::new(),
             wake_at: None,
             finished: Vec::new(),
+            last_activity: 1.0,
         }
     }
 
@@ -212,6 +216,11 @@ impl<'a> Training<'a> {
             &comm,
         )
         .unwrap_or_else(|_| spec.ideal.clone());
+        self.last_activity = if report.step_s > 0.0 {
+            (report.compute_s / report.step_s).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
         let slot_index = at.slot() as usize;
         if self.runs.len() <= slot_index {
             self.runs.resize_with(slot_index + 1, || None);

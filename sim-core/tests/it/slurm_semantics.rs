@@ -306,7 +306,13 @@ fn a_job_over_max_time_waits_with_reason_partition_time_limit_by_default() {
     // Nothing else can happen: the run is over, not deadlocked.
     assert_eq!(result.stop_reason, StopReason::AllWorkDone);
     let mut csv = Vec::new();
-    write_jobs_csv(&mut csv, &result.jobs, &loaded.scenario.workload.directory).unwrap();
+    write_jobs_csv(
+        &mut csv,
+        &result.jobs,
+        &loaded.scenario.workload.directory,
+        Default::default(),
+    )
+    .unwrap();
     let csv = String::from_utf8(csv).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     let column = header
@@ -533,7 +539,7 @@ fn the_job_size_factor_counts_nodes_and_gpus() {
 /// of these scenarios holds one).
 fn jobs_csv(result: &RunResult, directory: &sim_core::workload::Directory) -> Vec<Vec<String>> {
     let mut csv = Vec::new();
-    write_jobs_csv(&mut csv, &result.jobs, directory).unwrap();
+    write_jobs_csv(&mut csv, &result.jobs, directory, Default::default()).unwrap();
     (String::from_utf8(csv).unwrap().lines())
         .map(|l| l.split(',').map(str::to_string).collect())
         .collect()
