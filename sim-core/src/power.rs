@@ -48,14 +48,15 @@ pub struct PowerSpec {
     pub switches: Option<Power>,
 }
 
-/// Uptime Institute Global Data Center Survey 2024: average annual PUE of
-/// the respondents' largest data centers, 1.56.
+/// Uptime Institute Global Data Center Survey 2024: the average annual PUE
+/// of the respondents' largest data centers, 1.56 (1.58 in 2023).
 pub const DEFAULT_PUE: f64 = 1.56;
 
-/// GPU activity of a plain job: the board power of a GPU running a typical
-/// HPC/AI batch job sits well below its limit. Patel et al. (ASPLOS 2024)
-/// report training at up to the limit and inference at about 60-70% of it;
-/// 0.8 is a middle assumption, not a measurement: set `job_activity`.
+/// GPU activity of a plain job. Busy GPUs in public nvidia-smi snapshots
+/// run at 0.8-0.9 of their cap (A100 334-358 W of 400 W); memory-bound
+/// inference decode at 0.2-0.45 (H200 137-300 W of 700 W, Ma et al.,
+/// arXiv 2605.11999). 0.8 is an assumption for batch jobs, not a
+/// measurement: set `job_activity` for your mix.
 pub const DEFAULT_JOB_ACTIVITY: f64 = 0.8;
 
 impl Default for PowerSpec {
@@ -82,33 +83,39 @@ pub struct PortPower {
     pub optic_watts: f64,
 }
 
-/// Per-port switch and optic power by rate. Switch figures are the
-/// datasheets' maximum power over the radix, optics the transceivers'
-/// maximum (sources in `docs/cost.md`).
+/// Per-port switch and optic power by rate: a switch's typical power
+/// with passive cables over its ports, and one transceiver. Sources
+/// (NVIDIA hardware manuals and transceiver pages; details in
+/// docs/cost.md):
+/// - 200G: QM8700 (40 × HDR) power not found; an estimate of 250 W over 40
+///   ports, and NVIDIA's "an HDR cable can require 6W per port" (DGX
+///   SuperPOD cabling guide, Port Power);
+/// - 400G: QM9700 (64 × NDR) "0.747 typical, passive", 1.72 kW with
+///   active cables; an NDR port is half a twin-port OSFP, 17 W
+///   ("Twin-port single mode OSFP transceivers remain at 17 Watts");
+/// - 800G: SN5600 (64 × 800G) "0.94 typical, passive"; one 800G OSFP,
+///   15-17 W;
+/// - faster: twice the 800G figures, an estimate.
 pub const PORT_POWER: [PortPower; 4] = [
-    // Quantum QM8700 (40 × 200G HDR): 253 W typical without optics... see docs.
     PortPower {
         up_to_gbps: 200,
-        switch_watts_per_port: 16.0,
-        optic_watts: 5.0,
+        switch_watts_per_port: 6.25,
+        optic_watts: 6.0,
     },
-    // Quantum-2 QM9700 (64 × 400G NDR over 32 OSFP cages): 1,720 W max
-    // with active cables; ~750 W without.
     PortPower {
         up_to_gbps: 400,
-        switch_watts_per_port: 12.0,
+        switch_watts_per_port: 11.7,
         optic_watts: 8.5,
     },
-    // Quantum-X800 Q3400 / Spectrum-4 SN5600 (800G).
     PortPower {
         up_to_gbps: 800,
-        switch_watts_per_port: 22.0,
-        optic_watts: 15.0,
+        switch_watts_per_port: 14.7,
+        optic_watts: 16.0,
     },
     PortPower {
         up_to_gbps: u64::MAX,
-        switch_watts_per_port: 30.0,
-        optic_watts: 25.0,
+        switch_watts_per_port: 29.4,
+        optic_watts: 32.0,
     },
 ];
 

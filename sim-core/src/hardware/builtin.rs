@@ -104,8 +104,9 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 90,
             // "Max thermal design power (TDP) Up to 700W (configurable)".
             tdp_watts: 700,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_watts: 75,
+            // nvidia-smi with nothing running: 67-71 W in five independent
+            // public snapshots (see docs/cost.md); bare idle, no CUDA context.
+            idle_watts: 70,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
             // on-demand 8x H100 SXM instance, $2.99 per GPU-hour, 2025. Not
             // re-checked against a stored copy of the page; a May 2026
@@ -142,7 +143,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 90,
             // "Max Thermal Design Power (TDP) Up to 700W (configurable)".
             tdp_watts: 700,
-            // PLACEHOLDER idle (cited in the power commit).
+            // nvidia-smi idle snapshots, 73 and 76 W (docs/cost.md).
             idle_watts: 75,
             // Indicative: RunPod public price page (runpod.io/pricing), H200
             // SXM secure-cloud pod, $3.99 per GPU-hour, 2025 (Lambda lists no
@@ -179,8 +180,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 80,
             // "Max Thermal Design Power (TDP) 400W".
             tdp_watts: 400,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_watts: 55,
+            // nvidia-smi idle snapshots at the 400 W cap, 62-65 W (docs/cost.md).
+            idle_watts: 62,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
             // on-demand 8x A100 SXM 80GB instance, $1.79 per GPU-hour, 2025.
             // Not re-checked against a stored copy of the page.
@@ -212,8 +213,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 80,
             // "Max Thermal Design Power (TDP) 400W".
             tdp_watts: 400,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_watts: 50,
+            // Not measured here: the 80GB's 62 W less its larger HBM, an estimate.
+            idle_watts: 55,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
             // on-demand 8x A100 SXM 40GB instance, $1.29 per GPU-hour, 2025.
             // Not re-checked against a stored copy of the page; a May 2026
@@ -248,8 +249,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 89,
             // "Max Power Consumption 350W".
             tdp_watts: 350,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_watts: 35,
+            // nvidia-smi idle snapshots in P8, 22-36 W (docs/cost.md).
+            idle_watts: 30,
             // Indicative: RunPod public price page (runpod.io/pricing), L40S
             // secure-cloud pod, $0.86 per GPU-hour, 2025. Not re-checked
             // against a stored copy of the page; third-party 2025-2026
@@ -296,7 +297,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // closed/Nebius/systems/nebius_b200_n1.json) agrees: "B200 TGP
             // 1000W", "180 GB", "18x 5th Gen NVLink, 14.4 TB/s aggregated".
             tdp_watts: 1_000,
-            // PLACEHOLDER idle (cited in the power commit).
+            // nvidia-smi idle snapshots, 136-145 W (docs/cost.md).
             idle_watts: 140,
             // Indicative: Lambda Cloud public price page (lambda.ai/pricing),
             // on-demand 8x B200 instance, $4.99 per GPU-hour, 2025. Not
@@ -331,7 +332,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 89,
             // Whitepaper table: TGP (Total Graphics Power) 450 W.
             tdp_watts: 450,
-            // PLACEHOLDER idle (cited in the power commit).
+            // Not measured here: an estimate for a GeForce card idling in P8.
             idle_watts: 20,
             // Indicative: RunPod public price page (runpod.io/pricing), RTX
             // 4090 secure-cloud pod, $0.69 per GPU-hour, 2025. Not re-checked
@@ -386,8 +387,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // gb300-nvl72-architecture, GB200 column). Not verified against
             // an NVIDIA document.
             tdp_watts: 1_200,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_watts: 160,
+            // Not measured here: taken as the B200's 140 W, an estimate.
+            idle_watts: 140,
             // Indicative: CoreWeave's public price for a GB200 NVL72 instance
             // of 4 GPUs, $42.00/h, i.e. $10.50 per GPU-hour (2025). Not
             // re-checked against a stored copy of the page.
@@ -431,8 +432,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // Third-party table: "Max Thermal Design Power (TDP) 1.4 kW"; not
             // verified against an NVIDIA document.
             tdp_watts: 1_400,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_watts: 180,
+            // Not measured here: an estimate above the GB200's.
+            idle_watts: 150,
             // No public on-demand price found for GB300 instances: GB200's
             // $10.50 is used as a placeholder, not a quote.
             price_per_gpu_hour: Usd::cents(1_050),
@@ -473,8 +474,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 90,
             // "Max thermal design power (TDP) Up to 700W".
             tdp_watts: 700,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_watts: 75,
+            // The H100's die and board: its 70 W, an assumption.
+            idle_watts: 70,
             // H800 is not rented by the providers cited here; H100's $2.99
             // is used as a placeholder, not a quote.
             price_per_gpu_hour: Usd::cents(299),
@@ -509,7 +510,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             compute_capability: 90,
             // Reported "400W".
             tdp_watts: 400,
-            // PLACEHOLDER idle (cited in the power commit).
+            // Not measured here: an estimate (Hopper board at 400 W).
             idle_watts: 60,
             // Not rented by the providers cited here; no price found. A
             // placeholder at L40S's $0.86 (a GPU of like BF16 peak), not a
@@ -541,8 +542,8 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             nvlink_sharp: false,
             compute_capability: 80,
             tdp_watts: 400,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_watts: 55,
+            // The A100 80GB's board: its 62 W, an assumption.
+            idle_watts: 62,
             // Not rented by the providers cited here; A100 80GB's $1.79 as a
             // placeholder, not a quote.
             price_per_gpu_hour: Usd::cents(179),
@@ -558,6 +559,7 @@ pub(super) fn nodes() -> Vec<NodeModel> {
         // Guide, "Introduction" / hardware overview (docs.nvidia.com/dgx/
         // dgxh100-user-guide/introduction-to-dgxh100.html).
         NodeModel {
+            instance_price_per_hour: None,
             name: "DGX-H100".into(),
             description: "NVIDIA DGX H100 (8x H100 SXM5 80GB)".into(),
             gpu_model: "H100-SXM-80GB".into(),
@@ -578,16 +580,25 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // "System Power Usage ~10.2kW max" (user guide: six 3.3 kW PSUs,
             // 10.2 kW maximum input).
             max_power_watts: 10_200,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 2500,
-            // NVIDIA published no list price for DGX H100; reported figures
-            // vary widely and we could not verify one.
-            purchase_price: None,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 2040,
+            // NVIDIA publishes no list price. SemiAnalysis, "AI Server Cost
+            // Analysis - Memory Is The Biggest Loser" (May 2023), estimates
+            // the sale price at ~$270,000 (quoted in Epoch AI's
+            // training-cost-trends notebook); HGX H100 quotes with 8x 400G
+            // NICs are $310-317k (Thinkmate, 2024). Secondary: a starting
+            // point, set your own quote (catalog: nodes: [(name: "DGX-H100",
+            // purchase_price: "...")]).
+            purchase_price: Some(Usd::dollars(270_000)),
         },
         // An 8x H200 HGX server, modelled on NVIDIA's own: "NVIDIA DGX H200"
         // datasheet and the DGX H100/H200 User Guide (same chassis, CPUs,
         // networking and power as DGX H100).
         NodeModel {
+            instance_price_per_hour: None,
             name: "HGX-H200".into(),
             description: "NVIDIA HGX H200 8-GPU server (as DGX H200, 8x H200 SXM5 141GB)".into(),
             gpu_model: "H200-SXM-141GB".into(),
@@ -610,8 +621,11 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             host_memory: Bytes::tib(2),
             // "System Power Usage ~10.2kW max".
             max_power_watts: 10_200,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 2500,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 2040,
             // No list price published; OEM HGX H200 servers are quoted per
             // deal. Not verified, so none.
             purchase_price: None,
@@ -619,6 +633,7 @@ pub(super) fn nodes() -> Vec<NodeModel> {
         // Sources: "NVIDIA DGX A100" datasheet (640GB system) and the DGX
         // A100 User Guide (DU-09821-001), "Hardware Overview".
         NodeModel {
+            instance_price_per_hour: None,
             name: "DGX-A100".into(),
             description: "NVIDIA DGX A100 640GB (8x A100 SXM4 80GB)".into(),
             gpu_model: "A100-SXM-80GB".into(),
@@ -641,8 +656,11 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // Datasheet / user guide power specifications: 6.5 kW max (six
             // 3 kW PSUs, 3+3 redundant).
             max_power_watts: 6_500,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 1500,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 1300,
             // NVIDIA's launch price, GTC keynote 14 May 2020 (reported e.g. by
             // AnandTech, "NVIDIA Ampere Unleashed", 2020-05-14): "$199,000".
             // That was the original 320GB (8x A100 40GB) system; NVIDIA gave
@@ -657,6 +675,7 @@ pub(super) fn nodes() -> Vec<NodeModel> {
         // pattern (2 CPUs, 8 GPUs, 5 NICs; docs.nvidia.com/ai-enterprise/
         // reference-architecture/latest/compute-node-hardware.html).
         NodeModel {
+            instance_price_per_hour: None,
             name: "PCIe-8GPU".into(),
             description: "8x NVIDIA L40S PCIe server (Supermicro SYS-521GE-TNRT class)".into(),
             gpu_model: "L40S".into(),
@@ -684,7 +703,10 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // Xeon 8462Y+ TDP + ~1.1 kW for 32 DIMMs, NICs, NVMe, fans and
             // PSU losses.
             max_power_watts: 4_500,
-            // PLACEHOLDER idle (cited in the power commit).
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
             idle_power_watts: 900,
             // No published system price.
             purchase_price: None,
@@ -695,6 +717,7 @@ pub(super) fn nodes() -> Vec<NodeModel> {
         // against a stored copy; the networking agrees with an HGX B200
         // MLPerf system description (below).
         NodeModel {
+            instance_price_per_hour: None,
             name: "DGX-B200".into(),
             description: "NVIDIA DGX B200 (8x B200 180GB)".into(),
             gpu_model: "B200".into(),
@@ -713,8 +736,11 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             host_memory: Bytes::tib(2),
             // "System Power Usage ~14.3kW max".
             max_power_watts: 14_300,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 3500,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 2860,
             // Reported launch prices vary; none verified.
             purchase_price: None,
         },
@@ -722,6 +748,7 @@ pub(super) fn nodes() -> Vec<NodeModel> {
         // system description (github.com/mlcommons/inference_results_v6.0,
         // closed/Nebius/systems/nebius_b200_n1.json).
         NodeModel {
+            instance_price_per_hour: None,
             name: "HGX-B200".into(),
             description: "NVIDIA HGX B200 8-GPU server (2x Xeon Platinum 8580)".into(),
             gpu_model: "B200".into(),
@@ -743,8 +770,11 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // Not in the MLPerf description (which gives "B200 TGP 1000W"):
             // DGX B200's ~14.3 kW max, an assumption for a like chassis.
             max_power_watts: 14_300,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 3500,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 2860,
             purchase_price: None,
         },
         // One compute tray of a GB200 NVL72 rack: two GB200 superchips (2
@@ -760,6 +790,7 @@ pub(super) fn nodes() -> Vec<NodeModel> {
         // node": 4, 4x "BlueField-3 [ConnectX-7 Lx]", 144 cores). Not
         // re-checked against stored copies of NVIDIA's pages.
         NodeModel {
+            instance_price_per_hour: None,
             name: "GB200-NVL72-tray".into(),
             description: "NVIDIA GB200 NVL72 compute tray (2x GB200: 2 Grace, 4 Blackwell GPUs)"
                 .into(),
@@ -782,8 +813,11 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // fans and conversion; about 1/18 of a ~120 kW rack less its
             // switch trays. An estimate.
             max_power_watts: 5_900,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 1500,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 1180,
             purchase_price: None,
         },
         // One compute tray of a GB300 NVL72 rack: two GB300 superchips (2
@@ -794,6 +828,7 @@ pub(super) fn nodes() -> Vec<NodeModel> {
         // "2,592 Arm Neoverse V2 cores", "Up to 18 TB SOCAMM with LPDDR5X").
         // Not re-checked against a stored copy of the page.
         NodeModel {
+            instance_price_per_hour: None,
             name: "GB300-NVL72-tray".into(),
             description:
                 "NVIDIA GB300 NVL72 compute tray (2x GB300: 2 Grace, 4 Blackwell Ultra GPUs)".into(),
@@ -810,8 +845,11 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // Not a vendor figure: 4x 1.4 kW GPUs + 2x Grace + NICs and
             // fans, as for the GB200 tray. An estimate.
             max_power_watts: 6_700,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 1700,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 1340,
             purchase_price: None,
         },
         // An 8x H800 HGX server. NVIDIA sold no DGX H800 publicly; modelled
@@ -821,6 +859,7 @@ pub(super) fn nodes() -> Vec<NodeModel> {
         // 2412.19437, §3.1: "IB (50 GB/s)" per GPU across nodes, NVLink
         // within).
         NodeModel {
+            instance_price_per_hour: None,
             name: "HGX-H800".into(),
             description: "NVIDIA HGX H800 8-GPU server (as DGX H100, 8x H800 SXM5 80GB)".into(),
             gpu_model: "H800-SXM-80GB".into(),
@@ -833,14 +872,18 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             cpu_cores: 112,
             host_memory: Bytes::tib(2),
             max_power_watts: 10_200,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 2500,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 2040,
             purchase_price: None,
         },
         // An 8x H20 HGX server, modelled on the DGX H100 chassis and
         // networking (8x 400Gb/s): an assumption, no H20 system description
         // was found.
         NodeModel {
+            instance_price_per_hour: None,
             name: "HGX-H20".into(),
             description: "NVIDIA HGX H20 8-GPU server (8x H20 96GB; DGX H100-like chassis)".into(),
             gpu_model: "H20-96GB".into(),
@@ -853,13 +896,17 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // Not a vendor figure: DGX H100's 10.2 kW less the 8 x 300 W its
             // H100s draw above an H20's 400 W. An estimate.
             max_power_watts: 7_800,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 2000,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 1560,
             purchase_price: None,
         },
         // An 8x A800 HGX server, modelled on DGX A100 (same baseboard with
         // the NVLink cut, same CPUs, networking and power): an assumption.
         NodeModel {
+            instance_price_per_hour: None,
             name: "HGX-A800".into(),
             description: "NVIDIA HGX A800 8-GPU server (as DGX A100, 8x A800 SXM4 80GB)".into(),
             gpu_model: "A800-SXM-80GB".into(),
@@ -870,8 +917,11 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             cpu_cores: 128,
             host_memory: Bytes::tib(2),
             max_power_watts: 6_500,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 1500,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 1300,
             purchase_price: None,
         },
         // AWS GPU instances, for the EFA link presets (fabric/presets.rs).
@@ -884,7 +934,12 @@ pub(super) fn nodes() -> Vec<NodeModel> {
         // re-checked against stored copies of the AWS pages. AWS publishes
         // no power figure: the like DGX's is used, an assumption.
         NodeModel {
+            instance_price_per_hour: Some(Usd::from_micros(55_040_000)),
             name: "AWS-p5.48xlarge".into(),
+            // On demand, us-east-1, after AWS's June 2025 cut ("up to 45%"):
+            // $55.04 an hour for the instance ($6.88 per GPU), as listed in
+            // instances.vantage.sh's data (snapshot 2026-08-26); $98.32
+            // before the cut.
             description: "AWS EC2 p5.48xlarge (8x H100 80GB, 32x 100G EFA v2)".into(),
             gpu_model: "H100-SXM-80GB".into(),
             gpus_per_node: 8,
@@ -896,12 +951,18 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             cpu_cores: 96,
             host_memory: Bytes::tib(2),
             max_power_watts: 10_200,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 2500,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 2040,
             purchase_price: None,
         },
         NodeModel {
+            instance_price_per_hour: Some(Usd::from_micros(63_296_000)),
             name: "AWS-p5en.48xlarge".into(),
+            // On demand, us-east-1: $63.296 an hour (instances.vantage.sh
+            // data, 2026; dstack PR #4110's `dstack offer` output agrees).
             description: "AWS EC2 p5en.48xlarge (8x H200 141GB, 16x 200G EFA v3)".into(),
             gpu_model: "H200-SXM-141GB".into(),
             gpus_per_node: 8,
@@ -913,12 +974,18 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             cpu_cores: 96,
             host_memory: Bytes::tib(2),
             max_power_watts: 10_200,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 2500,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 2040,
             purchase_price: None,
         },
         NodeModel {
+            instance_price_per_hour: Some(Usd::from_micros(21_957_642)),
             name: "AWS-p4d.24xlarge".into(),
+            // On demand, us-east-1, after the June 2025 cut: $21.957642 an
+            // hour (instances.vantage.sh data, 2026-08-26); $32.7726 before.
             description: "AWS EC2 p4d.24xlarge (8x A100 40GB, 4x 100G EFA)".into(),
             gpu_model: "A100-SXM-40GB".into(),
             gpus_per_node: 8,
@@ -931,8 +998,11 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             cpu_cores: 48,
             host_memory: Bytes::gib(1_152),
             max_power_watts: 6_500,
-            // PLACEHOLDER idle (cited in the power commit).
-            idle_power_watts: 1500,
+            // 20% of the maximum: LBNL's estimate of a GPU server's idle draw
+            // ("around 20% of nameplate", quoted by Uptime Institute, "GPU
+            // utilization is a confusing metric", UII Update 362, May 2025); no
+            // measured idle figure of this system was found.
+            idle_power_watts: 1300,
             purchase_price: None,
         },
     ]

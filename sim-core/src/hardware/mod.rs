@@ -130,6 +130,9 @@ pub struct NodeModel {
     /// An indicative purchase price of the whole system, where one is
     /// published or widely reported.
     pub purchase_price: Option<Usd>,
+    /// A cloud instance's on-demand price per hour (the whole instance,
+    /// all its GPUs), for cloud instance types.
+    pub instance_price_per_hour: Option<Usd>,
 }
 
 impl NodeModel {

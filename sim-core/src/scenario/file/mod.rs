@@ -164,6 +164,9 @@ pub struct NodeEntry {
     pub idle_power_watts: Option<u32>,
     #[serde(default)]
     pub purchase_price: Option<Written<Usd>>,
+    /// A cloud instance's on-demand price per hour, all its GPUs.
+    #[serde(default)]
+    pub instance_price_per_hour: Option<Written<Usd>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -377,8 +377,16 @@ fn node_from_entry(
         });
         ok = false;
     }
-    let (nic_bandwidth, host_memory, purchase_price) =
-        (nic_bandwidth?, host_memory?, purchase_price?);
+    let instance_price = issues.optional(
+        &field_path(path, "instance_price_per_hour"),
+        e.instance_price_per_hour.as_ref(),
+    );
+    let (nic_bandwidth, host_memory, purchase_price, instance_price) = (
+        nic_bandwidth?,
+        host_memory?,
+        purchase_price?,
+        instance_price?,
+    );
     // A node of a left-out GPU is left out too, without more messages.
     if e.gpu_model
         .as_deref()
@@ -407,6 +415,7 @@ fn node_from_entry(
                     b.idle_power_watts
                 }),
             purchase_price: purchase_price.or(b.purchase_price),
+            instance_price_per_hour: instance_price.or(b.instance_price_per_hour),
         }));
     }
     let missing: Vec<&str> = [
@@ -447,6 +456,7 @@ fn node_from_entry(
             .idle_power_watts
             .unwrap_or(e.max_power_watts.unwrap_or_default() * 3 / 10),
         purchase_price,
+        instance_price_per_hour: instance_price,
     }))
 }
 

@@ -216,7 +216,14 @@ pub(super) fn build_cost(
     for (i, g) in groups.node_groups.iter().enumerate() {
         let path = field_path(&index_path("cluster.node_groups", i), "billing");
         let group = cluster.and_then(|c| c.groups.get(i));
-        let list = group.map_or(Usd::default(), |g| g.gpu_model.price_per_gpu_hour);
+        // The instance's price over its GPUs for a cloud instance type,
+        // else the GPU model's indicative price.
+        let list = group.map_or(Usd::default(), |g| {
+            match g.node_model.instance_price_per_hour {
+                Some(p) => Usd::from_micros(p.as_micros() / u64::from(g.gpus_per_node.max(1))),
+                None => g.gpu_model.price_per_gpu_hour,
+            }
+        });
         let b = match &g.billing {
             None | Some(file::Billing::OnPremise) => Billing::OnPremise,
             Some(file::Billing::OnDemand { price_per_gpu_hour }) => Billing::OnDemand {
