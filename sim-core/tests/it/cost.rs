@@ -1,0 +1,182 @@
+//! Power, energy and cost against hand-computed cases (issue 16), and the
+//! conservation laws the ledger keeps.
+//!
+//! The node is a DGX H100 from the catalog: 10,200 W maximum (user
+//! guide), 2,040 W idle (20% of nameplate), 8 × H100 at 700 W limit and
+//! 70 W idle. So one busy GPU at activity 1 adds (700 − 70) + the rest of
+//! the box's span over 8: rest at max 10,200 − 8 × 700 = 4,600 W, rest
+//! idle 2,040 − 8 × 70 = 1,480 W, span 3,120 W, 390 W a GPU: 1,020 W.
+
+use sim_core::metrics::CostSummary;
+use sim_core::scenario::load_str;
+use sim_core::simulation::{RunResult, run};
+
+/// Runs a scenario written inline.
+fn run_text(text: &str) -> RunResult {
+    let loaded = load_str("cost.ron", text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    run(&loaded.scenario, &mut (), &mut |_| {})
+}
+
+fn cost(r: &RunResult) -> &CostSummary {
+    r.summary.cost.as_ref().expect("a cost block")
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol
+}
+
+const IDLE_W: f64 = 2_040.0;
+const GPU_SPAN_W: f64 = 1_020.0;
+
+#[test]
+fn the_energy_of_one_job_is_power_times_time_times_pue() {
+    let r = run_text(
+        r#"(name: "one-job", seed: 1,
+            cluster: (node_groups: [(name: "dgx", count: 1, node_model: "DGX-H100")]),
+            workload: (jobs: [(submit: "0s", request: Gpus(8), runtime: "1h", time_limit: "2h")]),
+            power: Some((pue: 1.5, job_activity: 0.5)),
+        )"#,
+    );
+    // 2,040 W idle + 8 GPUs × 1,020 W × 0.5 = 6,120 W for one hour.
+    let job_kwh = (IDLE_W + 8.0 * GPU_SPAN_W * 0.5) / 1e3;
+    assert!(close(job_kwh, 6.12, 1e-12));
+    let p = r.summary.power.as_ref().unwrap();
+    assert!(close(p.jobs_energy_kwh, job_kwh, 1e-9), "{p:?}");
+    assert!(close(p.it_energy_kwh, job_kwh, 1e-9));
+    assert!(close(p.facility_energy_kwh, job_kwh * 1.5, 1e-9));
+    assert!(close(p.peak_facility_kw, 6.12 * 1.5, 1e-9));
+    assert!(close(p.idle_facility_kw, IDLE_W / 1e3 * 1.5, 1e-9));
+    assert_eq!(r.jobs[0].energy_mw_ns, 6_120_000 * 3_600_000_000_000);
+}
+
+#[test]
+fn a_node_over_a_year_costs_its_depreciation_operations_and_energy() {
+    // Busy half the year at activity 1 (a training-like plain job), idle
+    // the other half but for the last hour's job, which ends the run at
+    // 365 days (a run ends when its work does).
+    let r = run_text(
+        r#"(name: "node-year", seed: 1,
+            catalog: (nodes: [(name: "DGX-H100", purchase_price: "$270000")]),
+            cluster: (node_groups: [(name: "dgx", count: 1, node_model: "DGX-H100")]),
+            workload: (jobs: [(submit: "0s", request: Gpus(8), runtime: "4380h", time_limit: "4380h"),
+                              (submit: "8759h", request: Gpus(8), runtime: "1h", time_limit: "1h")]),
+            power: Some((pue: 1.2, job_activity: 1.0)),
+            cost: Some((electricity_per_kwh: "$0.10", depreciation: "5y", maintenance_per_year: 0.08,
+                        space_per_rack_month: "$1200", nodes_per_rack: 4,
+                        staff_per_year: "$150000", nodes_per_staff: 100)),
+            stop: (horizon: "365d"),
+        )"#,
+    );
+    let c = cost(&r);
+    let depreciation = 270_000.0 / 5.0;
+    let maintenance = 0.08 * 270_000.0;
+    let space = 1_200.0 * 12.0 / 4.0;
+    let staff = 150_000.0 / 100.0;
+    // Half a year idle at 2,040 W and half busy at the 10,200 W maximum,
+    // through the PUE at $0.10 a kWh.
+    let energy_kwh = (IDLE_W * 4_379.0 + 10_200.0 * 4_381.0) / 1e3;
+    let energy = energy_kwh * 1.2 * 0.10;
+    let total = depreciation + maintenance + space + staff + energy;
+    assert!(close(c.total_usd, total, 0.01), "{} vs {total}", c.total_usd);
+    assert!(close(c.groups[0].node_year_usd, depreciation + maintenance + space + staff, 1e-6));
+    assert!(close(c.groups[0].capital_usd, 270_000.0, 1e-6));
+    assert!(close(c.groups[0].depreciation_usd, depreciation, 1e-6));
+    assert!(close(c.per_delivered_gpu_hour_usd, total / (8.0 * 4_381.0), 1e-6));
+    // The jobs paid for their hours: fixed cost of their GPU-time and
+    // their energy.
+    let job = (depreciation + maintenance + space + staff) * 4_381.0 / 8_760.0
+        + 10_200.0 * 4.381 * 1.2 * 0.10;
+    assert!(close(c.jobs_usd, job, 0.01), "{} vs {job}", c.jobs_usd);
+    assert!(close(c.idle_usd, total - job, 0.01));
+}
+
+#[test]
+fn a_reserved_node_that_sits_idle_is_paid_for_all_the_same() {
+    // AWS p5.48xlarge at $55.04 an hour on demand, reserved at 40% off,
+    // for 30 days with nothing to run (the one job comes after the
+    // horizon).
+    let r = run_text(
+        r#"(name: "reserved-idle", seed: 1,
+            cluster: (node_groups: [(name: "p5", count: 1, node_model: "AWS-p5.48xlarge",
+                                     billing: Some(Reserved(term: "1y", discount: 0.4)))]),
+            workload: (jobs: [(submit: "31d", request: Gpus(8), runtime: "1h", time_limit: "1h")]),
+            stop: (horizon: "30d"),
+        )"#,
+    );
+    let c = cost(&r);
+    // $6.88 per GPU-hour less 40% = $4.128, for 8 GPUs × 720 h.
+    let total = 6.88 * 0.6 * 8.0 * 720.0;
+    assert!(close(total, 23_777.28, 1e-6));
+    assert!(close(c.total_usd, total, 0.01), "{c:?}");
+    assert!(close(c.idle_usd, total, 0.01));
+    assert_eq!(c.jobs_usd, 0.0);
+    assert_eq!(c.groups[0].billing, "reserved");
+    // The cloud's price includes power: no energy is billed.
+    assert_eq!(c.groups[0].energy_usd, 0.0);
+}
+
+/// A mixed cluster (on-premise and on demand) with jobs of several sizes
+/// and lengths, every time a multiple of the sampling interval.
+const MIXED: &str = r#"(name: "mixed", seed: 7,
+    catalog: (nodes: [(name: "DGX-H100", purchase_price: "$270000")]),
+    cluster: (node_groups: [
+        (name: "dgx", count: 3, node_model: "DGX-H100"),
+        (name: "p5", count: 2, node_model: "AWS-p5.48xlarge", billing: Some(OnDemand())),
+    ]),
+    workload: (jobs: [
+        (submit: "0s", request: Gpus(8), runtime: "2h", time_limit: "3h", account: "a"),
+        (submit: "0s", request: Gpus(3), runtime: "1h", time_limit: "3h", account: "b"),
+        (submit: "10m", request: Gpus(16), runtime: "90m", time_limit: "3h", account: "a"),
+        (submit: "20m", request: Gpus(1), runtime: "4h", time_limit: "5h", account: "b"),
+        (submit: "30m", request: Gpus(24), runtime: "1h", time_limit: "2h", account: "c"),
+        (submit: "1h", request: Gpus(5), runtime: "30m", time_limit: "1h", account: "a"),
+        (submit: "2h", request: Gpus(40), runtime: "20m", time_limit: "1h", account: "c"),
+    ]),
+    power: Some((pue: 1.3, job_activity: 0.7)),
+    cost: Some((electricity_per_kwh: "$0.12", space_per_rack_month: "$2000", staff_per_year: "$160000",
+                network_capital: "$150000", storage_capital: "$400000")),
+    outputs: (timeseries_interval: "1m"),
+)"#;
+
+#[test]
+fn job_and_idle_costs_add_up_to_the_cluster_total_to_the_cent() {
+    let r = run_text(MIXED);
+    let c = cost(&r);
+    assert!(c.jobs_usd > 0.0 && c.idle_usd > 0.0);
+    assert!(
+        close(c.jobs_usd + c.idle_usd, c.total_usd, 0.005),
+        "{} + {} vs {}",
+        c.jobs_usd,
+        c.idle_usd,
+        c.total_usd
+    );
+    let groups: f64 = c.groups.iter().map(|g| g.usd).sum();
+    assert!(close(groups, c.total_usd, 0.005));
+    let accounts: f64 = c.accounts.iter().map(|a| a.usd).sum();
+    assert!(close(accounts, c.jobs_usd, 0.005));
+    let per_job: f64 = r.jobs.iter().map(|j| j.cost_usd).sum();
+    assert!(close(per_job, c.jobs_usd, 0.005));
+    assert_eq!(c.accounts.len(), 3);
+}
+
+#[test]
+fn energy_integrates_the_power_series_exactly() {
+    let r = run_text(MIXED);
+    let p = r.summary.power.as_ref().unwrap();
+    // Every event falls on a whole minute, so the state over each minute
+    // is the sample at its start: the sum of samples × 60 s is the
+    // integral, exactly, in mW·ns.
+    let samples = &r.timeseries;
+    let mut mw_ns: u128 = 0;
+    for pair in samples.windows(2) {
+        let dt = (pair[1].time.as_ns() - pair[0].time.as_ns()) as u128;
+        mw_ns += u128::from(pair[0].it_power_mw) * dt;
+    }
+    let integral_kwh = mw_ns as f64 / 3.6e18;
+    assert_eq!(samples.last().unwrap().time, r.end);
+    assert!(close(integral_kwh, p.it_energy_kwh, 1e-12), "{integral_kwh} vs {}", p.it_energy_kwh);
+    let jobs: u128 = r.jobs.iter().map(|j| j.energy_mw_ns).sum();
+    assert!(close(jobs as f64 / 3.6e18, p.jobs_energy_kwh, 1e-12));
+    assert!(close(p.jobs_energy_kwh + p.idle_energy_kwh, p.it_energy_kwh, 1e-9));
+    assert!(p.peak_facility_kw * 1e6 >= samples.iter().map(|s| s.it_power_mw).max().unwrap() as f64 * 1.3 - 1.0);
+}
