@@ -77,11 +77,23 @@ fn a_node_over_a_year_costs_its_depreciation_operations_and_energy() {
     let energy_kwh = (IDLE_W * 4_379.0 + 10_200.0 * 4_381.0) / 1e3;
     let energy = energy_kwh * 1.2 * 0.10;
     let total = depreciation + maintenance + space + staff + energy;
-    assert!(close(c.total_usd, total, 0.01), "{} vs {total}", c.total_usd);
-    assert!(close(c.groups[0].node_year_usd, depreciation + maintenance + space + staff, 1e-6));
+    assert!(
+        close(c.total_usd, total, 0.01),
+        "{} vs {total}",
+        c.total_usd
+    );
+    assert!(close(
+        c.groups[0].node_year_usd,
+        depreciation + maintenance + space + staff,
+        1e-6
+    ));
     assert!(close(c.groups[0].capital_usd, 270_000.0, 1e-6));
     assert!(close(c.groups[0].depreciation_usd, depreciation, 1e-6));
-    assert!(close(c.per_delivered_gpu_hour_usd, total / (8.0 * 4_381.0), 1e-6));
+    assert!(close(
+        c.per_delivered_gpu_hour_usd,
+        total / (8.0 * 4_381.0),
+        1e-6
+    ));
     // The jobs paid for their hours: fixed cost of their GPU-time and
     // their energy.
     let job = (depreciation + maintenance + space + staff) * 4_381.0 / 8_760.0
@@ -174,9 +186,20 @@ fn energy_integrates_the_power_series_exactly() {
     }
     let integral_kwh = mw_ns as f64 / 3.6e18;
     assert_eq!(samples.last().unwrap().time, r.end);
-    assert!(close(integral_kwh, p.it_energy_kwh, 1e-12), "{integral_kwh} vs {}", p.it_energy_kwh);
+    assert!(
+        close(integral_kwh, p.it_energy_kwh, 1e-12),
+        "{integral_kwh} vs {}",
+        p.it_energy_kwh
+    );
     let jobs: u128 = r.jobs.iter().map(|j| j.energy_mw_ns).sum();
     assert!(close(jobs as f64 / 3.6e18, p.jobs_energy_kwh, 1e-12));
-    assert!(close(p.jobs_energy_kwh + p.idle_energy_kwh, p.it_energy_kwh, 1e-9));
-    assert!(p.peak_facility_kw * 1e6 >= samples.iter().map(|s| s.it_power_mw).max().unwrap() as f64 * 1.3 - 1.0);
+    assert!(close(
+        p.jobs_energy_kwh + p.idle_energy_kwh,
+        p.it_energy_kwh,
+        1e-9
+    ));
+    assert!(
+        p.peak_facility_kw * 1e6
+            >= samples.iter().map(|s| s.it_power_mw).max().unwrap() as f64 * 1.3 - 1.0
+    );
 }

@@ -39,12 +39,12 @@
 mod support;
 
 mod architecture;
-mod cost;
 mod bad_input;
 mod bad_input_messages;
 mod cli;
 mod cli_edges;
 mod cli_tools;
+mod cost;
 mod determinism;
 mod fabric_failures;
 mod fcfs;

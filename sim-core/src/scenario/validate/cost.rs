@@ -333,7 +333,7 @@ fn check_discount(issues: &mut Issues, path: &str, d: f64) -> f64 {
         message: "a discount is a fraction of the on-demand price, below 1",
         found: &d.to_string(),
         expected: "a number from 0 up to (not including) 1",
-        fix: "write 40% off as 0.4; a discount of 1 or more would make the capacity free or paid for",
+        fix: "write 40% off as 0.4; a discount of 1 or more would make the capacity free, or pay you to use it",
     });
     0.0
 }
