@@ -53,11 +53,15 @@ pub enum Billing {
         term: SimDuration,
     },
     /// Spare capacity at a discount, reclaimed by the provider at
-    /// `interruptions_per_node_hour` with `notice` beforehand.
+    /// `interruptions_per_node_hour` with `notice` beforehand; not billed
+    /// while lost.
     Spot {
         price_per_gpu_hour: Usd,
         interruptions_per_node_hour: f64,
         notice: SimDuration,
+        /// How long a lost node takes to be replaced (a new spot
+        /// instance provisioned).
+        replaced_after: SimDuration,
     },
 }
 

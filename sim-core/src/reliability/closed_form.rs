@@ -344,6 +344,8 @@ mod tests {
             action: RepairAction::Reboot,
         };
         let class = |name: &str, target, mean_days: f64| FailureClass {
+            nodes: None,
+            notice: SimDuration::ZERO,
             name: name.into(),
             target,
             kind: ClassKind::Unexpected {
@@ -365,6 +367,8 @@ mod tests {
             class("leaf", Target::LeafSwitch, 1.0),
             class("spine", Target::SpineSwitch, 1.0),
             FailureClass {
+                nodes: None,
+                notice: SimDuration::ZERO,
                 name: "maintenance".into(),
                 target: Target::Node,
                 kind: ClassKind::Planned(Maintenance {

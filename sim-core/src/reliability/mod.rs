@@ -167,6 +167,20 @@ pub struct FailureClass {
     /// node-level failures are noticed at the first health check after
     /// this delay.
     pub detection: SimDuration,
+    /// The nodes a node-level class strikes: all (`None`), or one node
+    /// group's (a spot group's interruptions).
+    pub nodes: Option<NodeRange>,
+    /// Warning before the failure strikes (a spot interruption's notice):
+    /// jobs on the node run on and write a checkpoint, then the node is
+    /// lost. Zero: no warning.
+    pub notice: SimDuration,
+}
+
+/// Consecutive nodes: a node group's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeRange {
+    pub first: u32,
+    pub count: u32,
 }
 
 /// Per-node heterogeneity: some nodes fail more than others.

@@ -187,6 +187,8 @@ fn llama3_h100() -> Vec<FailureClass> {
                 ),
             };
             FailureClass {
+                nodes: None,
+                notice: SimDuration::ZERO,
                 name: name.to_string(),
                 target,
                 kind: ClassKind::Unexpected { lifetime, repair },
@@ -202,6 +204,8 @@ fn llama3_h100() -> Vec<FailureClass> {
 /// paper gives no repair time.
 fn meta_rsc_node(name: &str, per_1000_node_days: f64) -> FailureClass {
     FailureClass {
+        nodes: None,
+        notice: SimDuration::ZERO,
         name: name.to_string(),
         target: Target::Node,
         kind: ClassKind::Unexpected {

@@ -164,6 +164,30 @@ impl ClusterSim<'_> {
         engine.schedule_at(at, Event::JobTimer(slot));
     }
 
+    /// The job in `slot` is warned it will lose its nodes: if it is
+    /// working and checkpoints, it writes a checkpoint of its work so far
+    /// now (its pending timer is left behind), as a spot job's handler
+    /// does on the two-minute notice.
+    pub(super) fn checkpoint_now(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
+        let now = engine.now();
+        let Some(a) = self.reliability.as_mut().and_then(|r| r.attempt_mut(slot)) else {
+            return;
+        };
+        if a.frozen_at.is_some() || a.phase != Phase::Work || a.interval.is_none() {
+            return;
+        }
+        let job = a.job;
+        let rel = self.rel();
+        let work = rel.works[job as usize];
+        if work.cost.is_none() || work.total == u64::MAX {
+            return;
+        }
+        let a = rel.attempt_mut(slot).expect("an attempt");
+        let done = a.work_at(now, work.total);
+        a.timer_at = None;
+        self.begin_checkpoint(slot, done, engine);
+    }
+
     /// A job's phase timer: restart done, checkpoint due, checkpoint or
     /// snapshot done, or all its work done.
     pub(super) fn on_job_timer(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {

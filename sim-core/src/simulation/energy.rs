@@ -70,6 +70,13 @@ pub(super) struct Ledger {
     peak_it_mw: u64,
     /// Per group: busy GPU-ns.
     busy_gpu_ns: Vec<u128>,
+    /// Per group billed only while held (on demand, spot): its nodes not
+    /// held now (lost to an interruption, not provisioned), and their
+    /// GPU-ns so far.
+    group_down_gpus: Vec<u64>,
+    group_down_gpu_ns: Vec<u128>,
+    /// Per node: it is not held now (cloud groups).
+    node_down: Vec<bool>,
     jobs_energy_mw_ns: u128,
     jobs_usd: f64,
 }
@@ -118,6 +125,9 @@ impl Ledger {
             energy_mw_ns: 0,
             peak_it_mw: model.idle_it_mw(),
             busy_gpu_ns: vec![0; groups],
+            group_down_gpus: vec![0; groups],
+            group_down_gpu_ns: vec![0; groups],
+            node_down: vec![false; cluster.node_count()],
             jobs_energy_mw_ns: 0,
             jobs_usd: 0.0,
             model,
@@ -137,7 +147,42 @@ impl Ledger {
             for (e, &mw) in self.group_energy.iter_mut().zip(&self.group_mw) {
                 *e += u128::from(mw) * dt;
             }
+            for (d, &gpus) in self.group_down_gpu_ns.iter_mut().zip(&self.group_down_gpus) {
+                *d += u128::from(gpus) * dt;
+            }
             self.last = now;
+        }
+    }
+
+    /// `node` is out of service from `now`: a node of a group billed only
+    /// while held is no longer held (not billed, drawing nothing); others
+    /// keep drawing their idle power and being paid for.
+    pub(super) fn node_down(&mut self, node: u32, now: SimTime) {
+        self.set_held(node, false, now);
+    }
+
+    /// `node` is back in service from `now`.
+    pub(super) fn node_up(&mut self, node: u32, now: SimTime) {
+        self.set_held(node, true, now);
+    }
+
+    fn set_held(&mut self, node: u32, held: bool, now: SimTime) {
+        let g = self.model.group_of(node) as usize;
+        if self.billing[g].paid_when_idle() || self.node_down[node as usize] == !held {
+            return;
+        }
+        self.advance(now);
+        self.node_down[node as usize] = !held;
+        let idle = self.model.groups[g].idle_node_mw;
+        let gpus = u64::from(self.model.groups[g].gpus_per_node);
+        if held {
+            self.group_down_gpus[g] -= gpus;
+            self.group_mw[g] += idle;
+            self.it_mw += idle;
+        } else {
+            self.group_down_gpus[g] += gpus;
+            self.group_mw[g] -= idle;
+            self.it_mw -= idle;
         }
     }
 
@@ -275,7 +320,7 @@ impl Ledger {
             let (mut total, mut idle, mut shared_depreciation) = (0.0, 0.0, 0.0);
             for (g, r) in rates.iter().enumerate() {
                 let gpus = self.group_gpus[g];
-                let billed = u128::from(gpus) * u128::from(end_ns);
+                let billed = u128::from(gpus) * u128::from(end_ns) - self.group_down_gpu_ns[g];
                 let busy = self.busy_gpu_ns[g];
                 let idle_gpu_ns = billed.saturating_sub(busy) as f64;
                 let switch_mw_ns = self.switch_per_gpu_mw * billed as f64;

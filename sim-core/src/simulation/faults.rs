@@ -35,8 +35,8 @@ use std::collections::BinaryHeap;
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::{Cluster, NodeId};
 use crate::reliability::{
-    ClassKind, ClassStream, FailureClass, Lifetime, Maintenance, ReliabilitySpec, RepairAction,
-    Target,
+    ClassKind, ClassStream, FailureClass, Lifetime, Maintenance, NodeRange, ReliabilitySpec,
+    RepairAction, Target,
 };
 
 /// Where a node is in its failure and repair cycle.
@@ -150,7 +150,7 @@ impl<'a> Faults<'a> {
             let node_of = if network {
                 Vec::new()
             } else {
-                components(class.target, cluster)
+                components(class.target, cluster, class.nodes)
             };
             let count = if network {
                 parts(class.target)
@@ -437,8 +437,9 @@ impl<'a> Faults<'a> {
 }
 
 /// The node of each component a class of `target` strikes.
-fn components(target: Target, cluster: &Cluster) -> Vec<NodeId> {
+fn components(target: Target, cluster: &Cluster, nodes: Option<NodeRange>) -> Vec<NodeId> {
     let mut out = Vec::new();
+    let within = |node: NodeId| nodes.is_none_or(|r| node >= r.first && node - r.first < r.count);
     for group in &cluster.groups {
         let per_node = match target {
             Target::Gpu => group.gpus_per_node,
@@ -449,6 +450,9 @@ fn components(target: Target, cluster: &Cluster) -> Vec<NodeId> {
             Target::Link | Target::LeafSwitch | Target::SpineSwitch | Target::Job => 0,
         };
         for n in 0..group.node_count {
+            if !within(group.first_node + n) {
+                continue;
+            }
             for _ in 0..per_node {
                 out.push(group.first_node + n);
             }

@@ -238,9 +238,32 @@ impl<'a> ClusterSim<'a> {
             }
             Struck::Node(node) => node,
         };
+        let notice = self.rel().faults.class(class).notice;
+        if !notice.is_zero() {
+            // A warning (a spot interruption's notice): the jobs on the
+            // node run on and checkpoint; the node is lost when it ends,
+            // and the failure is noticed then.
+            let lost = now + notice;
+            self.rel().faults.health[node as usize] = Health::Failed { class, at: lost };
+            self.checkpoint_jobs_on(node, engine);
+            engine.schedule_at(lost, Event::Detect { node, class });
+            return;
+        }
         self.freeze_jobs_on([node], engine);
         let at = self.rel().faults.noticed_at(class, now);
         engine.schedule_at(at, Event::Detect { node, class });
+    }
+
+    /// The jobs on `node` start a checkpoint now (a warning before the
+    /// node is lost).
+    fn checkpoint_jobs_on(&mut self, node: NodeId, engine: &mut Engine<Event>) {
+        let mut slots = std::mem::take(&mut self.rel().slots);
+        slots.clear();
+        self.scheduler.jobs_on(node, &mut slots);
+        for &slot in &slots {
+            self.checkpoint_now(slot, engine);
+        }
+        self.rel().slots = slots;
     }
 
     /// The jobs holding GPUs of `nodes` hang from now.
@@ -278,6 +301,9 @@ impl<'a> ClusterSim<'a> {
         self.rel().slots = slots;
         self.last_change = now;
         self.scheduler.set_down(node);
+        if let Some(ledger) = self.energy.as_mut() {
+            ledger.node_down(node, now);
+        }
         let (back, retire) = self.rel().faults.take_down(node, class, now);
         let cause = self.rel().faults.class_name(class);
         self.trace.record(&TraceEvent::NodeDown {
@@ -311,6 +337,9 @@ impl<'a> ClusterSim<'a> {
             return;
         }
         self.scheduler.resume(node);
+        if let Some(ledger) = self.energy.as_mut() {
+            ledger.node_up(node, now);
+        }
         if self.rel().requeued_waiting > 0 {
             // A job requeued after a failure waits: the spares are its.
             self.scheduler.release_spares();

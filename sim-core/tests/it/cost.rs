@@ -203,3 +203,78 @@ fn energy_integrates_the_power_series_exactly() {
             >= samples.iter().map(|s| s.it_power_mw).max().unwrap() as f64 * 1.3 - 1.0
     );
 }
+
+/// Node downs and ups, as the trace records them.
+#[derive(Default)]
+struct Outages {
+    down: Vec<u64>,
+    up: Vec<u64>,
+}
+
+impl sim_core::metrics::TraceSink for Outages {
+    fn record(&mut self, event: &sim_core::metrics::TraceEvent<'_>) {
+        use sim_core::metrics::TraceEvent;
+        match event {
+            TraceEvent::NodeDown { time, .. } => self.down.push(time.as_ns()),
+            TraceEvent::NodeUp { time, .. } => self.up.push(time.as_ns()),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_spot_job_interrupted_twice_with_notice_loses_a_minute_each_time_and_pays_for_held_hours() {
+    // One p5.48xlarge on spot at 60% off ($6.88 × 0.4 = $2.752 a GPU-hour),
+    // interrupted once per 8 node-hours on average (seed 5 draws two
+    // interruptions during the job), two minutes' notice, replaced after
+    // ten minutes. The job checkpoints every hour of work at a cost of one
+    // minute, and on each notice: its checkpoint is written one minute
+    // into the notice, it works one more minute, and that minute is lost.
+    let text = r#"(name: "spot-twice", seed: 5,
+        cluster: (node_groups: [(name: "spot", count: 1, node_model: "AWS-p5.48xlarge",
+            billing: Some(Spot(discount: 0.6, interruptions: "1/8h")))]),
+        workload: (jobs: [(submit: "0s", request: Gpus(8), runtime: "10h", time_limit: "2d",
+            checkpoint: (interval: Every("1h"), cost: "1m"))]),
+    )"#;
+    let loaded = load_str("spot.ron", text, &[]).unwrap();
+    let mut outages = Outages::default();
+    let r = run(&loaded.scenario, &mut outages, &mut |_| {});
+    assert_eq!(outages.down.len(), 2, "seed 5 interrupts twice");
+    assert_eq!(outages.up.len(), 2);
+    let job = &r.jobs[0];
+    assert_eq!(job.failures, 2);
+    assert_eq!(
+        job.rework_ns,
+        2 * 60 * 1_000_000_000,
+        "one minute lost per interruption"
+    );
+    // Each node loss: ten minutes without the node, the job waiting.
+    let down_ns: u64 = outages
+        .up
+        .iter()
+        .zip(&outages.down)
+        .map(|(u, d)| u - d)
+        .sum();
+    assert_eq!(down_ns, 2 * 600 * 1_000_000_000);
+    // The wall time: ten hours of work, its checkpoints, the lost minutes
+    // and the two replacements.
+    let end = r.end.as_ns();
+    assert_eq!(
+        end,
+        36_000e9 as u64 + job.checkpoint_ns + job.rework_ns + down_ns
+    );
+    // Billed only while held.
+    let held_h = (end - down_ns) as f64 / 3.6e12;
+    let bill = 6.88 * 0.4 * 8.0 * held_h;
+    let c = cost(&r);
+    assert!(close(c.total_usd, bill, 0.005), "{} vs {bill}", c.total_usd);
+    assert!(close(job.cost_usd, bill, 0.005));
+    assert!(close(c.groups[0].billed_gpu_hours, 8.0 * held_h, 1e-9));
+    let rel = r.summary.reliability.as_ref().unwrap();
+    assert!(
+        rel.classes
+            .iter()
+            .any(|k| k.class == "spot-spot" && k.failures == 2),
+        "{rel:?}"
+    );
+}

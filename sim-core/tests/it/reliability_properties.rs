@@ -128,6 +128,8 @@ fn unexpected_class(index: usize) -> impl Strategy<Value = FailureClass> {
     ];
     (target, lifetime(), repair(), 0u64..15).prop_map(move |(target, lifetime, repair, det)| {
         FailureClass {
+            nodes: None,
+            notice: SimDuration::ZERO,
             name: format!("class-{index}"),
             target,
             kind: ClassKind::Unexpected { lifetime, repair },
@@ -139,6 +141,8 @@ fn unexpected_class(index: usize) -> impl Strategy<Value = FailureClass> {
 fn maintenance() -> impl Strategy<Value = FailureClass> {
     (0u64..300, 120u64..720, 5u64..120, 1u32..3).prop_map(|(first, every, duration, at_once)| {
         FailureClass {
+            nodes: None,
+            notice: SimDuration::ZERO,
             name: "maintenance".to_string(),
             target: Target::Node,
             kind: ClassKind::Planned(Maintenance {
@@ -730,6 +734,8 @@ fn a_repair_after_the_last_job_does_not_run_the_clock_past_the_end() {
     let s = one_job(
         "0s",
         vec![FailureClass {
+            nodes: None,
+            notice: SimDuration::ZERO,
             name: "maintenance".into(),
             target: Target::Node,
             kind: ClassKind::Planned(Maintenance {
@@ -764,6 +770,8 @@ fn the_idle_time_before_the_first_event_counts() {
     let s = one_job(
         "60s",
         vec![FailureClass {
+            nodes: None,
+            notice: SimDuration::ZERO,
             name: "software".into(),
             target: Target::Job,
             kind: ClassKind::Unexpected {
@@ -872,6 +880,8 @@ fn adding_a_class_leaves_the_other_classes_draws_unchanged() {
     outputs: (timeseries_interval: "1h"),
 )"#;
     let class = |name: &str, target: Target, mean_h: f64| FailureClass {
+        nodes: None,
+        notice: SimDuration::ZERO,
         name: name.into(),
         target,
         kind: ClassKind::Unexpected {
@@ -932,6 +942,8 @@ fn a_pending_software_failure_of_a_job_gone_does_not_hide_a_deadlock() {
         .unwrap_or_else(|e| panic!("{e}"))
         .scenario;
     let class = |name: &str, target: Target, mean_h: f64| FailureClass {
+        nodes: None,
+        notice: SimDuration::ZERO,
         name: name.into(),
         target,
         kind: ClassKind::Unexpected {

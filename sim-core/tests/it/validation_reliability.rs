@@ -54,6 +54,8 @@ fn base(nodes: u32, job_nodes: u32, work: SimDuration) -> Scenario {
 
 fn exponential(name: &str, target: Target, mean: SimDuration, repair: SimDuration) -> FailureClass {
     FailureClass {
+        nodes: None,
+        notice: SimDuration::ZERO,
         name: name.to_string(),
         target,
         kind: ClassKind::Unexpected {
@@ -428,6 +430,8 @@ fn a_software_failure_beyond_the_time_limit_does_not_keep_the_run_going() {
     let mut s = base(1, 1, SimDuration::from_secs(3600));
     s.workload.jobs[0].time_limit = SimDuration::from_secs(2 * 3600);
     s.reliability.classes = vec![FailureClass {
+        nodes: None,
+        notice: SimDuration::ZERO,
         name: "software".to_string(),
         target: Target::Job,
         kind: ClassKind::Unexpected {

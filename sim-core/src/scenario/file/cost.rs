@@ -88,13 +88,16 @@ pub enum Billing {
     /// Spare capacity at `discount` off on demand, interrupted at
     /// `interruptions` (an AWS Spot Advisor bucket such as `"5-10%"`, a
     /// share of instances interrupted per month, or a rate per node such as
-    /// `"2/30d"`), each with `notice` beforehand (default "2m").
+    /// `"2/30d"`), each with `notice` beforehand (default "2m"); a lost
+    /// node is replaced after `replaced_after` (default "10m").
     Spot {
         discount: f64,
         #[serde(default)]
         interruptions: Option<String>,
         #[serde(default)]
         notice: Option<Written<SimDuration>>,
+        #[serde(default)]
+        replaced_after: Option<Written<SimDuration>>,
         #[serde(default)]
         price_per_gpu_hour: Option<Written<Usd>>,
     },

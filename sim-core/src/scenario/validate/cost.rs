@@ -24,6 +24,7 @@ use crate::engine::SimDuration;
 use crate::fabric::Fabric;
 use crate::hardware::Cluster;
 use crate::power::{DEFAULT_JOB_ACTIVITY, DEFAULT_PUE, PowerModel, PowerSpec};
+use crate::reliability;
 use crate::units::{Usd, parse_rate};
 
 /// The largest PUE accepted: the worst facilities surveyed are near 2.5.
@@ -253,6 +254,7 @@ pub(super) fn build_cost(
                 discount,
                 interruptions,
                 notice,
+                replaced_after,
                 price_per_gpu_hour,
             }) => {
                 let d = check_discount(issues, &path, *discount);
@@ -263,10 +265,15 @@ pub(super) fn build_cost(
                     .as_ref()
                     .and_then(|w| issues.quantity(&field_path(&path, "notice"), w))
                     .unwrap_or(SPOT_NOTICE);
+                let replaced_after = replaced_after
+                    .as_ref()
+                    .and_then(|w| issues.quantity(&field_path(&path, "replaced_after"), w))
+                    .unwrap_or(SPOT_REPLACEMENT);
                 Billing::Spot {
                     price_per_gpu_hour: price(issues, &path, price_per_gpu_hour, list, d),
                     interruptions_per_node_hour: per_hour,
                     notice,
+                    replaced_after,
                 }
             }
         };
@@ -321,7 +328,13 @@ pub const DEFAULT_DEPRECIATION: SimDuration = SimDuration::from_secs(5 * 365 * 8
 pub const DEFAULT_MAINTENANCE: f64 = 0.08;
 pub const DEFAULT_NODES_PER_RACK: u32 = 4;
 pub const DEFAULT_NODES_PER_STAFF: u32 = 100;
-/// AWS's two-minute spot interruption notice.
+/// How long an interrupted spot node takes to be replaced: no published
+/// figure was found for GPU instances (launch, driver and fabric start,
+/// image pull); 10 minutes is an assumption.
+pub const SPOT_REPLACEMENT: SimDuration = SimDuration::from_secs(600);
+/// AWS's two-minute spot interruption notice ("A Spot Instance
+/// interruption notice is a warning that is issued two minutes before
+/// Amazon EC2 stops or terminates your Spot Instance", EC2 User Guide).
 pub const SPOT_NOTICE: SimDuration = SimDuration::from_secs(120);
 
 fn check_discount(issues: &mut Issues, path: &str, d: f64) -> f64 {
@@ -374,4 +387,43 @@ fn spot_rate(issues: &mut Issues, path: &str, text: &str) -> f64 {
             0.0
         }
     }
+}
+
+/// Each spot group's interruptions as a failure class of its nodes: a
+/// node-level class with the group's rate, its notice, no detection delay
+/// (the provider says so), replaced after `replaced_after` as a new
+/// instance. Named `spot-<group>`; its draws come from that name's
+/// streams, so they move no other class's.
+pub(super) fn spot_classes(cost: &CostSpec, cluster: &Cluster) -> Vec<reliability::FailureClass> {
+    cost.billing
+        .iter()
+        .zip(&cluster.groups)
+        .filter_map(|(b, g)| match *b {
+            Billing::Spot {
+                interruptions_per_node_hour,
+                notice,
+                replaced_after,
+                ..
+            } if interruptions_per_node_hour > 0.0 => Some(reliability::FailureClass {
+                name: format!("spot-{}", g.name),
+                target: reliability::Target::Node,
+                kind: reliability::ClassKind::Unexpected {
+                    lifetime: reliability::Lifetime::Exponential {
+                        mean_ns: 3.6e12 / interruptions_per_node_hour,
+                    },
+                    repair: reliability::Repair {
+                        time: reliability::RepairTime::Fixed(replaced_after),
+                        action: reliability::RepairAction::Replace,
+                    },
+                },
+                detection: SimDuration::ZERO,
+                nodes: Some(reliability::NodeRange {
+                    first: g.first_node,
+                    count: g.node_count,
+                }),
+                notice,
+            }),
+            _ => None,
+        })
+        .collect()
 }

@@ -145,6 +145,8 @@ pub(super) fn own_class(
     };
     let kind = kind.filter(|_| issues.errors.len() == errors_before)?;
     Some(FailureClass {
+        nodes: None,
+        notice: SimDuration::ZERO,
         name: c.name.clone(),
         target,
         kind,

@@ -346,7 +346,8 @@ pub fn convert(
             })
             .collect();
     }
-    let reliability = reliability::build_reliability(
+    let costs = cost::build_cost(f.cost.as_ref(), &f.cluster, cluster.as_ref(), &mut issues);
+    let mut reliability = reliability::build_reliability(
         f.reliability.as_ref(),
         &failure_class::Strikeable {
             cluster: cluster.as_ref(),
@@ -356,6 +357,11 @@ pub fn convert(
         },
         &mut issues,
     );
+    if let (Some(costs), Some(cluster)) = (&costs, &cluster) {
+        reliability
+            .classes
+            .extend(cost::spot_classes(costs, cluster));
+    }
     let storage = reliability::build_storage(f.storage.as_ref(), &mut issues);
     let policy_rules = policy::PolicyRules {
         failures: !reliability.classes.is_empty(),
@@ -366,7 +372,6 @@ pub fn convert(
             .is_some_and(|s| s.snapshot_per_node.is_some()),
         flow: network.collectives == crate::collective::Fidelity::Flow,
     };
-    let costs = cost::build_cost(f.cost.as_ref(), &f.cluster, cluster.as_ref(), &mut issues);
     let power = cost::build_power(
         f.power.as_ref(),
         costs.is_some(),
