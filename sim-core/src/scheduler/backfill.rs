@@ -43,6 +43,7 @@
 //!   reserved time it keeps its place and is planned again at the next
 //!   pass.
 
+use super::power_cap::Attempt;
 use super::{Backfill, Decision, PreemptType, SLURMCTLD_PHASE, SLURMD_LAUNCH, STARTED, Scheduler};
 use crate::engine::{SimDuration, SimTime};
 
@@ -193,7 +194,7 @@ impl Scheduler {
                     continue; // it would delay the head
                 }
             }
-            if self.try_start(i, now, true, out) {
+            if self.try_start(i, now, true, out).started() {
                 smallest = self.smallest_queued();
                 if partition == head_partition
                     && let Some(Some((shadow, extra))) = &mut guard
@@ -330,8 +331,16 @@ impl Scheduler {
             else {
                 continue;
             };
-            // At `now` but not placeable (fragmentation): hold the GPUs.
-            if start != now || self.try_start(i, now, i != from, out) {
+            // At `now` but not placeable (fragmentation), or refused by
+            // the power cap: hold the GPUs (unless it could never start
+            // under the cap).
+            if start == now {
+                match self.try_start(i, now, i != from, out) {
+                    Attempt::Started => smallest = self.smallest_queued(),
+                    Attempt::NoPower { ever: false } => continue,
+                    Attempt::NoRoom | Attempt::NoPower { ever: true } => {}
+                }
+            } else {
                 smallest = self.smallest_queued();
             }
             self.profiles[partition].reserve(start, duration, gpus);

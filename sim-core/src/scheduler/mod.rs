@@ -23,11 +23,17 @@
 //! its pods are placed, which is how partial allocations deadlock
 //! (`pods.rs`).
 //!
+//! With a power budget ([`Scheduler::set_power_budget`]) every start is
+//! also gated by the facility power cap: a job whose budget does not fit
+//! the headroom the running jobs leave does not start, and blocks its
+//! partition as a job that does not fit (`power_cap.rs`).
+//!
 //! Where things are: this file holds the [`Scheduler`], its queue, and
 //! starting and ending jobs. `backfill.rs`, `preemption.rs`, `pods.rs`,
 //! `limits.rs` (partition and QOS limits), `multifactor.rs`
-//! (priorities and fair-share usage) and `nodes.rs` (node states, hot
-//! spares, and what failures do to allocations) extend it with
+//! (priorities and fair-share usage), `power_cap.rs` (the power cap) and
+//! `nodes.rs` (node states, hot spares, and what failures do to
+//! allocations) extend it with
 //! `impl Scheduler` blocks over the same private fields. `config.rs` holds
 //! the settings, `allocator.rs` GPU placement, `profile.rs` the
 //! availability profile, and `priority.rs` and `fairshare.rs` Slurm's
@@ -47,7 +53,9 @@
 //!   pin whole nodes (`node_space.rs`);
 //! - no job is placed on a node out of service (DOWN, DRAINING, DRAINED,
 //!   or a hot spare), and reservations count only GPUs in service
-//!   (`nodes.rs`).
+//!   (`nodes.rs`);
+//! - the running jobs' power budgets never sum above the power budget's
+//!   headroom (`power_cap.rs`).
 
 mod allocator;
 mod backfill;
@@ -59,6 +67,7 @@ mod multifactor;
 mod node_space;
 mod nodes;
 mod pods;
+mod power_cap;
 mod preemption;
 pub mod priority;
 mod profile;
@@ -74,6 +83,8 @@ pub use limits::{PendingReason, partition_limit_exceeded};
 use multifactor::Fairshare;
 pub use nodes::NodeState;
 use nodes::NodeStates;
+pub use power_cap::PowerBudget;
+use power_cap::{Attempt, PowerState};
 use profile::{Profile, round_up};
 use slurm_backfill::SlurmState;
 pub use slurm_backfill::{SLURMCTLD_PHASE, SLURMCTLD_WAKEUP, SLURMD_LAUNCH};
@@ -165,6 +176,9 @@ pub struct RunningJob {
     /// Bumped each time the slot is vacated, so handles of an earlier
     /// occupant are recognised as stale ([`SlotRef`]).
     generation: u32,
+    /// Its power budget in milliwatts, reserved from its start to its
+    /// end (0 without a power budget; `power_cap.rs`).
+    power_mw: u64,
 }
 
 impl RunningJob {
@@ -173,6 +187,14 @@ impl RunningJob {
     /// `GRACE_PREEMPT`, see `preemption.rs`).
     pub fn is_being_preempted(&self) -> bool {
         self.preempting
+    }
+
+    /// The facility power it has reserved under the power cap, in
+    /// milliwatts: its budget at its start, held at that full size until
+    /// it ends whatever recovery does to its allocation (0 without a
+    /// power budget; see [`Scheduler::set_power_budget`]).
+    pub fn power_budget_mw(&self) -> u64 {
+        self.power_mw
     }
 }
 
@@ -193,6 +215,9 @@ pub struct SchedulerStats {
     /// Jobs started by the backfill phase ahead of a blocked job.
     pub backfilled_jobs: u64,
     pub preemptions: u64,
+    /// Starts the power cap refused: jobs that could be placed but whose
+    /// power budget did not fit, each counted at most once per pass.
+    pub power_refusals: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -220,6 +245,9 @@ struct Queued {
     /// GPUs it freed are not taken by jobs ahead of it in the queue order
     /// (such as its own requeued victims under FCFS).
     preemptor: bool,
+    /// The last pass whose power cap refused it (0: none), so a refusal
+    /// counts once per pass.
+    power_refused_pass: u64,
 }
 
 /// The queue, the free GPUs and the running jobs.
@@ -270,6 +298,8 @@ pub struct Scheduler {
     slurm: SlurmState,
     /// Node states and hot spares (`nodes.rs`).
     nodes: NodeStates,
+    /// The power cap, its budget in use and what it cost (`power_cap.rs`).
+    power: PowerState,
     stats: SchedulerStats,
 }
 
@@ -344,6 +374,7 @@ impl Scheduler {
                 .iter()
                 .any(|q| q.max_gpus_per_user.is_some() || q.grp_gpus.is_some()),
             stats: SchedulerStats::default(),
+            power: PowerState::default(),
             slurm: if config.backfill == Backfill::Slurm {
                 SlurmState::new(&config.partitions, cluster.node_count())
             } else {
@@ -407,6 +438,7 @@ impl Scheduler {
             eligible: now,
             awaiting_victims: 0,
             preemptor: false,
+            power_refused_pass: 0,
         };
         entry.priority = self.priority_of(&entry, now);
         *self
@@ -469,6 +501,13 @@ impl Scheduler {
     /// slurmctld's backfill thread does, and other passes are the main
     /// scheduler alone.
     pub fn schedule(&mut self, now: SimTime, backfill_tick: bool, out: &mut Vec<Decision>) {
+        self.power_pass_begins();
+        self.schedule_pass(now, backfill_tick, out);
+        self.power_pass_ends();
+    }
+
+    /// [`Scheduler::schedule`] less the power cap's bookkeeping.
+    fn schedule_pass(&mut self, now: SimTime, backfill_tick: bool, out: &mut Vec<Decision>) {
         if !self.config.gang {
             self.place_pods(now, out);
             self.drop_started();
@@ -483,7 +522,7 @@ impl Scheduler {
             for i in 0..self.queue.len() {
                 if self.queue[i].preemptor
                     && self.within_limits(&self.queue[i].ticket)
-                    && self.try_start(i, now, false, out)
+                    && self.try_start(i, now, false, out).started()
                 {
                     self.preemptors_waiting -= 1;
                 }
@@ -499,14 +538,24 @@ impl Scheduler {
             {
                 continue;
             }
-            if self.try_start(i, now, false, out)
-                || (self.pool.out_of_service() > 0 && !self.blocks_partition(i))
-            {
-                continue;
+            let attempt = self.try_start(i, now, false, out);
+            match attempt {
+                Attempt::Started => continue,
+                // Its budget exceeds the whole headroom: it could never
+                // start under this cap, and blocks nothing (power_cap.rs).
+                Attempt::NoPower { ever: false } => continue,
+                Attempt::NoRoom if self.pool.out_of_service() > 0 && !self.blocks_partition(i) => {
+                    continue;
+                }
+                Attempt::NoRoom | Attempt::NoPower { ever: true } => {}
             }
             self.blocked_partition[partition] = true;
             first_blocked.get_or_insert(i);
-            if self.config.preempt_type != PreemptType::None && self.queue[i].awaiting_victims == 0
+            // Preemption frees GPUs, not power: a job the cap refused
+            // picks no victims.
+            if attempt == Attempt::NoRoom
+                && self.config.preempt_type != PreemptType::None
+                && self.queue[i].awaiting_victims == 0
             {
                 self.try_preempt(i, out);
             }
@@ -575,6 +624,7 @@ impl Scheduler {
             was_preempted: r.preempting,
         };
         let (assoc, charged_from) = (r.assoc, r.charged_until);
+        self.power.used_mw -= std::mem::take(&mut r.power_mw);
         let preempted_for = r.preempted_for.take();
         if self.config.backfill == Backfill::Slurm {
             self.slurm.remove_running(r.planned_end, r.job, slot);
@@ -625,18 +675,19 @@ impl Scheduler {
         }
     }
 
-    /// Starts queue entry `i` now if its partition has room.
+    /// Starts queue entry `i` now if its partition has room and the power
+    /// cap allows it.
     fn try_start(
         &mut self,
         i: usize,
         now: SimTime,
         backfilled: bool,
         out: &mut Vec<Decision>,
-    ) -> bool {
+    ) -> Attempt {
         let ticket = self.queue[i].ticket;
         let set = &self.config.partitions[ticket.partition as usize].nodes;
         if set.is_all() && ticket.request.total_gpus() > self.pool.free_gpus() {
-            return false; // the common case of a busy cluster, decided in O(1)
+            return Attempt::NoRoom; // the common case of a busy cluster, decided in O(1)
         }
         let slot = self.take_slot();
         let mut allocation = std::mem::take(&mut self.running[slot as usize].allocation);
@@ -651,17 +702,32 @@ impl Scheduler {
         if !placed {
             self.running[slot as usize].allocation = allocation;
             self.free_slots.push(slot);
-            return false;
+            return Attempt::NoRoom;
         }
-        self.occupy(i, slot, allocation, now, backfilled, out);
-        true
+        // The power cap's gate: refused, the allocation goes back.
+        match self.power_gate(i, &allocation) {
+            Ok(power_mw) => {
+                self.occupy(i, slot, allocation, power_mw, now, backfilled, out);
+                Attempt::Started
+            }
+            Err(ever) => {
+                self.pool.release(&allocation);
+                self.running[slot as usize].allocation = allocation;
+                self.free_slots.push(slot);
+                Attempt::NoPower { ever }
+            }
+        }
     }
 
+    /// Starts queue entry `i` in `slot` on `allocation`, with its power
+    /// budget `power_mw` (the gate, `Scheduler::power_gate`, passed).
+    #[allow(clippy::too_many_arguments)]
     fn occupy(
         &mut self,
         i: usize,
         slot: u32,
         allocation: Vec<NodeGpus>,
+        power_mw: u64,
         now: SimTime,
         backfilled: bool,
         out: &mut Vec<Decision>,
@@ -715,6 +781,8 @@ impl Scheduler {
         r.preempted_for = None;
         r.charged_until = now;
         r.assoc = q.assoc;
+        r.power_mw = power_mw;
+        self.power.used_mw += power_mw;
         if backfilled {
             self.stats.backfilled_jobs += 1;
         }

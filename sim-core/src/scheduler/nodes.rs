@@ -351,8 +351,11 @@ impl Scheduler {
     /// GPUs, else its lowest ones; the job keeps its slot and handle). The
     /// spare is the lowest-id idle one with enough GPUs, whatever its
     /// partition. Returns it, or `None` (nothing changed) when no spare is
-    /// idle or `failed` is not in the allocation. The failed node's GPUs
-    /// are released from the job (the caller then calls
+    /// idle or `failed` is not in the allocation, or when the spare draws
+    /// more power than the failed node and the power cap has no room for
+    /// the difference (`power_cap.rs`: the job's budget is reserved at its
+    /// start, so a spare of the same node group needs none). The failed
+    /// node's GPUs are released from the job (the caller then calls
     /// [`Scheduler::set_down`] on it).
     pub fn swap_in_spare(&mut self, slot: SlotRef, failed: NodeId) -> Option<NodeId> {
         assert!(self.is_current(slot), "{slot:?} is stale");
@@ -362,15 +365,24 @@ impl Scheduler {
         let gpus = old.gpu_count();
         let pick = (self.nodes.spares.iter()).position(|&n| self.pool.capacity_of(n) >= gpus)?;
         let spare = self.nodes.spares[pick];
-        self.nodes.remove_spare(&self.pool, spare);
-        self.nodes.service[spare as usize] = Service::Up;
-        self.set_in_service(spare, true);
         let fits = old.mask & !allocator::full_mask(self.pool.capacity_of(spare)) == 0;
         let mask = if fits {
             old.mask
         } else {
             allocator::full_mask(gpus)
         };
+        if self.power.budget.is_some() {
+            let swapped = allocator::NodeGpus { node: spare, mask };
+            let parts = (r.allocation.iter().enumerate())
+                .map(|(k, &p)| if k == at { swapped } else { p })
+                .collect::<Vec<_>>();
+            if !self.power_regrow(slot.slot, parts) {
+                return None;
+            }
+        }
+        self.nodes.remove_spare(&self.pool, spare);
+        self.nodes.service[spare as usize] = Service::Up;
+        self.set_in_service(spare, true);
         let new = self.pool.take_mask(spare, mask);
         let r = &mut self.running[slot.slot as usize];
         r.allocation[at] = new;
@@ -382,7 +394,8 @@ impl Scheduler {
 
     /// Elastic recovery: drops `node` from the running job's allocation
     /// (its GPUs released; usage charged at the old count up to `now`);
-    /// returns the nodes the job still holds.
+    /// returns the nodes the job still holds. Its power budget stays
+    /// reserved at its full size (`power_cap.rs`).
     pub fn shrink(&mut self, slot: SlotRef, node: NodeId, now: SimTime) -> u32 {
         assert!(self.is_current(slot), "{slot:?} is stale");
         let r = &self.running[slot.slot as usize];
@@ -407,7 +420,11 @@ impl Scheduler {
     /// the most it holds on one node), if there is one; returns it. Usage
     /// is charged at the old count up to `now`. Like a start by the main
     /// phase, it takes free GPUs regardless of backfill reservations and
-    /// QOS limits.
+    /// QOS limits. Under a power cap the job's budget, reserved at its
+    /// start, covers a grow back to its original size on nodes of the
+    /// same group; a node that would take it above its budget needs the
+    /// difference from the headroom, and without it there is no grow
+    /// (`None`; `power_cap.rs`).
     pub fn grow(&mut self, slot: SlotRef, now: SimTime) -> Option<NodeId> {
         assert!(self.is_current(slot), "{slot:?} is stale");
         let r = &self.running[slot.slot as usize];
@@ -418,6 +435,17 @@ impl Scheduler {
         };
         let set = &self.config.partitions[r.ticket.partition as usize].nodes;
         let node = self.pool.whole_free_node(per_node, set)?;
+        if self.power.budget.is_some() {
+            let added = allocator::NodeGpus {
+                node,
+                mask: allocator::full_mask(per_node),
+            };
+            let parts = r.allocation.iter().copied().chain([added]);
+            let parts = parts.collect::<Vec<_>>();
+            if !self.power_regrow(slot.slot, parts) {
+                return None;
+            }
+        }
         self.charge_held(slot.slot, now);
         let r = &mut self.running[slot.slot as usize];
         self.pool

@@ -12,9 +12,12 @@
 //! - a pod is one node of a `Nodes` request, or a full node's worth of
 //!   GPUs (the last pod the rest) of a `Gpus` request larger than a node;
 //! - a job starts only once all its pods are placed, with their GPUs as
-//!   its allocation; a placed pod is never taken back.
+//!   its allocation; a placed pod is never taken back;
+//! - under a power cap the gate applies when the last pod is placed: a job
+//!   it refuses keeps its pods and is tried again first at every pass, in
+//!   queue order (`power_cap.rs`).
 
-use super::{Decision, Scheduler};
+use super::{Decision, STARTED, Scheduler};
 use crate::engine::SimTime;
 use crate::workload::JobRequest;
 
@@ -22,12 +25,23 @@ impl Scheduler {
     /// Without gang scheduling: one pod per job per round, round-robin in
     /// queue order, until a round places nothing.
     pub(super) fn place_pods(&mut self, now: SimTime, out: &mut Vec<Decision>) {
+        // Jobs whose pods were all placed but the power cap refused.
+        if self.power.budget.is_some() {
+            for i in 0..self.queue.len() {
+                let q = &self.queue[i];
+                let (pods, _) = pods_of(q.ticket.request, self.max_node_gpus);
+                if pods > 0 && q.pods_placed == pods && self.within_limits(&q.ticket) {
+                    self.commit_pods(i, now, out);
+                }
+            }
+        }
         loop {
             let mut placed_any = false;
             for i in 0..self.queue.len() {
                 let q = &self.queue[i];
                 let (pods, _) = pods_of(q.ticket.request, self.max_node_gpus);
-                // All pods placed means started.
+                // All pods placed means started, or refused by the power
+                // cap (tried once per pass, above).
                 if q.pods_placed == pods || !self.within_limits(&q.ticket) {
                     continue;
                 }
@@ -44,14 +58,26 @@ impl Scheduler {
                 q.held.extend_from_slice(&self.scratch_alloc);
                 q.pods_placed += 1;
                 if q.pods_placed == pods {
-                    let held = std::mem::take(&mut q.held);
-                    let slot = self.take_slot();
-                    self.occupy(i, slot, held, now, false, out);
+                    self.commit_pods(i, now, out);
                 }
             }
             if !placed_any {
                 return;
             }
+        }
+    }
+
+    /// Queue entry `i` has all its pods placed: it starts on them if the
+    /// power cap allows, else keeps holding them.
+    fn commit_pods(&mut self, i: usize, now: SimTime, out: &mut Vec<Decision>) {
+        debug_assert_ne!(self.queue_gpus[i], STARTED);
+        let held = std::mem::take(&mut self.queue[i].held);
+        match self.power_gate(i, &held) {
+            Ok(power_mw) => {
+                let slot = self.take_slot();
+                self.occupy(i, slot, held, power_mw, now, false, out);
+            }
+            Err(_) => self.queue[i].held = held,
         }
     }
 }

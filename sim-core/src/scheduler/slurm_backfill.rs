@@ -49,6 +49,7 @@
 
 use super::cons_tres::ConsTres;
 use super::node_space::{self, NodeSpace};
+use super::power_cap::Attempt;
 use super::{Decision, GpuPool, JobIndex, NodeGpus, NodeSet, RunningJob, STARTED, Scheduler};
 use crate::engine::{SimDuration, SimTime};
 use crate::workload::JobRequest;
@@ -223,9 +224,20 @@ impl Scheduler {
                 };
                 let start = expected.max(start_from);
                 if start <= now {
-                    let started = self.start_on_usable(i, start_now, out);
-                    debug_assert!(started, "the test placed it on the same free GPUs");
-                    break;
+                    match self.start_on_usable(i, start_now, out) {
+                        Attempt::Started => break,
+                        // The test placed it on the same free GPUs, so
+                        // only the power cap refuses it: its nodes are
+                        // reserved from now, as for a job that will start
+                        // (the plan does not model power), unless it could
+                        // never start under the cap (`power_cap.rs`).
+                        Attempt::NoPower { ever: true } => {}
+                        Attempt::NoPower { ever: false } => break,
+                        Attempt::NoRoom => {
+                            debug_assert!(false, "the test placed it on the same free GPUs");
+                            break;
+                        }
+                    }
                 }
                 if let Some(later) = later
                     && start > later
@@ -239,6 +251,9 @@ impl Scheduler {
                 let from = round_down(start, resolution);
                 let to = round_down(start + limit, resolution);
                 if self.slurm.map.overlaps(&self.slurm.chosen, from, to) {
+                    if start <= now {
+                        break; // refused by the power cap: no retry
+                    }
                     debug_assert!(start > start_from, "a retry must move on");
                     start_from = start;
                     continue;
@@ -254,8 +269,8 @@ impl Scheduler {
     }
 
     /// Starts queue entry `i` now on its usable nodes (`_start_job` with
-    /// the other nodes excluded). Returns whether it started.
-    fn start_on_usable(&mut self, i: usize, now: SimTime, out: &mut Vec<Decision>) -> bool {
+    /// the other nodes excluded) if the power cap allows it.
+    fn start_on_usable(&mut self, i: usize, now: SimTime, out: &mut Vec<Decision>) -> Attempt {
         let request = self.queue[i].ticket.request;
         let slot = self.take_slot();
         let mut allocation = std::mem::take(&mut self.running[slot as usize].allocation);
@@ -268,10 +283,21 @@ impl Scheduler {
         ) {
             self.running[slot as usize].allocation = allocation;
             self.free_slots.push(slot);
-            return false;
+            return Attempt::NoRoom;
         }
-        self.occupy(i, slot, allocation, now, true, out);
-        true
+        // The power cap's gate: refused, the allocation goes back.
+        match self.power_gate(i, &allocation) {
+            Ok(power_mw) => {
+                self.occupy(i, slot, allocation, power_mw, now, true, out);
+                Attempt::Started
+            }
+            Err(ever) => {
+                self.pool.release(&allocation);
+                self.running[slot as usize].allocation = allocation;
+                self.free_slots.push(slot);
+                Attempt::NoPower { ever }
+            }
+        }
     }
 
     /// When queue entry `i` could start on its usable nodes
