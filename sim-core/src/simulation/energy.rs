@@ -134,6 +134,11 @@ impl Ledger {
         }
     }
 
+    /// The power model the ledger runs on.
+    pub(super) fn model(&self) -> &PowerModel {
+        &self.model
+    }
+
     /// IT power now, for the time series.
     pub(super) fn it_mw(&self) -> u64 {
         self.it_mw

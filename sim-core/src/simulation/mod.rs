@@ -276,6 +276,14 @@ pub fn run(
     if scenario.reliability.spares > 0 {
         sim.scheduler.set_spares(scenario.reliability.spares);
     }
+    if let (Some(ledger), Some(cap)) = (
+        sim.energy.as_ref(),
+        scenario.power.as_ref().and_then(|p| p.cap),
+    ) {
+        let budget =
+            crate::scheduler::PowerBudget::for_model(ledger.model(), &scenario.cluster, cap);
+        sim.scheduler.set_power_budget(budget);
+    }
     if let Some(rel) = sim.reliability.as_mut() {
         rel.arm(&mut engine);
     }
@@ -320,10 +328,12 @@ pub fn run(
     };
     sim.recorder.finish(end);
     sim.cut_running_training(end);
+    let stats = sim.scheduler.stats();
     let (power, cost) = match sim.energy.as_mut() {
         Some(ledger) => {
             let (mut power, cost) = ledger.finish(end, &mut sim.jobs);
             power.cap_held_gpu_hours = sim.recorder.cap_held_gpu_ns() as f64 / 3.6e12;
+            power.cap_refusals = stats.power_refusals;
             (
                 Some(power),
                 cost.map(|c| with_accounts(c, &sim.jobs, directory)),
@@ -331,7 +341,6 @@ pub fn run(
         }
         None => (None, None),
     };
-    let stats = sim.scheduler.stats();
     let held_gpus_at_end = sim.scheduler.held_gpus();
     let multi_node: Vec<u32> = sim
         .jobs
@@ -452,6 +461,7 @@ impl Model<Event> for ClusterSim<'_> {
         self.count_node_states();
         if let Some(ledger) = &self.energy {
             self.recorder.it_power_mw = ledger.it_mw();
+            self.recorder.cap_held_gpus = self.scheduler.power_held_gpus();
         }
     }
 
