@@ -3,7 +3,7 @@
 //! axis covers every interval, categories keep their order, NaN and
 //! infinities are skipped, and the same figure gives the same bytes.
 
-use sim_core::study::plot::{Axis, Figure, Point, Series, svg};
+use sim_core::study::plot::{Axis, Figure, Point, Series, TickFormat, svg};
 
 /// One element of the SVG: its name, attributes and text content.
 #[derive(Debug)]
@@ -128,6 +128,8 @@ fn figure<'a>(axis: Axis, series: &'a [Series]) -> Figure<'a> {
         x_label: "scheduler.backfill",
         y_label: "wait_s.mean",
         axis,
+        y_format: TickFormat::Plain,
+        mark_every: 1,
         series,
     }
 }
