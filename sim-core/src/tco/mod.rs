@@ -181,7 +181,8 @@ pub fn run(
 pub fn project(name: &str, summary: &Summary, spec: &CostSpec, years: u32) -> Option<Projection> {
     let cost: &CostSummary = summary.cost.as_ref()?;
     let sim_years = cost.simulated_years;
-    if !(sim_years > 0.0) {
+    // Also refuses NaN.
+    if sim_years.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
         return None;
     }
     let n = f64::from(years);
