@@ -6,6 +6,9 @@
 //! modules, top to bottom: each imports only those below it
 //! (`tests/it/architecture.rs` checks it).
 //!
+//! - [`tco`]: total cost of ownership: options run once each and their
+//!   cost projected over N years, as cash (capital up front, then running
+//!   cost) and as book cost (depreciation);
 //! - [`study`]: Monte Carlo replications and parameter sweeps of a
 //!   scenario, with confidence intervals, on every core or sharded;
 //! - [`simulation`]: one run, tying the rest together on the engine;
@@ -66,6 +69,7 @@ pub mod scenario;
 pub mod scheduler;
 pub mod simulation;
 pub mod study;
+pub mod tco;
 pub mod text;
 pub mod training;
 pub mod units;

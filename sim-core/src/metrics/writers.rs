@@ -87,14 +87,16 @@ pub fn write_jobs_csv(
             &exact_seconds(job.rework_ns),
             &exact_seconds(job.checkpoint_ns),
             &exact_seconds(job.restart_ns),
-            &money
-                .power
-                .then(|| format!("{:.6}", job.energy_mw_ns as f64 / 3.6e18))
-                .unwrap_or_default(),
-            &money
-                .cost
-                .then(|| format!("{:.6}", job.cost_usd))
-                .unwrap_or_default(),
+            &if money.power {
+                format!("{:.6}", job.energy_mw_ns as f64 / 3.6e18)
+            } else {
+                String::new()
+            },
+            &if money.cost {
+                format!("{:.6}", job.cost_usd)
+            } else {
+                String::new()
+            },
         ])?;
     }
     csv.flush()

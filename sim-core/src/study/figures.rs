@@ -157,6 +157,8 @@ pub(super) fn write_plots(
                 x_label: &parameter.path,
                 y_label: &y_label,
                 axis: axis.clone(),
+                y_format: plot::TickFormat::Plain,
+                mark_every: 1,
                 series: &series,
             });
             let name = file_name(metric, &parameter.path);

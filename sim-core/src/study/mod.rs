@@ -45,6 +45,7 @@ pub mod stats;
 pub use figures::{Line, PLOTS_DIR, file_name as plot_file_name, lines};
 pub use output::RESULT_FILES;
 pub use output::write_results;
+pub(crate) use output::{Table, number, write_csv};
 pub use plan::{LoadedStudy, MAX_POINTS, MAX_TASKS, load, load_sharing};
 pub use results::ResultPoint;
 pub use results::{ReadError, StudyResults, read_results};

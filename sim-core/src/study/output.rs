@@ -135,7 +135,7 @@ pub(super) fn summaries(
         .collect()
 }
 
-type Table = (Vec<String>, Vec<Vec<String>>);
+pub(crate) type Table = (Vec<String>, Vec<Vec<String>>);
 
 fn replications(manifest: &ManifestFile, rows: &[Row]) -> Table {
     let mut header: Vec<String> = ["point", "replication", "seed"].map(String::from).to_vec();
@@ -283,8 +283,8 @@ pub(super) fn compare(point: &[&Row], baseline: &[&Row], metric: usize) -> Optio
 }
 
 /// A number as the results print it: shortest round-trip, empty when not
-/// finite (no interval from one value).
-fn number(x: f64) -> String {
+/// finite (no interval from one value). Also `tco.csv`'s.
+pub(crate) fn number(x: f64) -> String {
     if x.is_finite() {
         x.to_string()
     } else {
@@ -292,7 +292,8 @@ fn number(x: f64) -> String {
     }
 }
 
-fn write_csv(path: &Path, (header, records): Table) -> io::Result<()> {
+/// A CSV file of a header and records (the study's tables, `tco.csv`).
+pub(crate) fn write_csv(path: &Path, (header, records): Table) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(&header)?;
     for record in records {

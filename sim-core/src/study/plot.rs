@@ -58,7 +58,25 @@ pub struct Figure<'a> {
     pub x_label: &'a str,
     pub y_label: &'a str,
     pub axis: Axis,
+    /// How the y axis's tick labels read.
+    pub y_format: TickFormat,
+    /// A marker on every k-th point of a series (its first included): 1
+    /// marks every point; a long series (months) reads better marked per
+    /// year (12).
+    pub mark_every: usize,
     pub series: &'a [Series],
+}
+
+/// How an axis's tick labels read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TickFormat {
+    /// Numbers with exactly the decimals the step needs: `0.25`, `0.50`.
+    #[default]
+    Plain,
+    /// Dollars, in thousands (`k`) or millions (`M`) once the ticks reach
+    /// them, with the decimals the step needs in that unit: `$0`,
+    /// `$250k`, `$1.5M`, `-$20k`.
+    Dollars,
 }
 
 /// The plot's size in pixels; a legend, when there is one, is added on the
@@ -104,7 +122,7 @@ pub fn svg(figure: &Figure) -> String {
         HEIGHT_PX.max(legend_height_px as u32),
     );
     let x = x_axis(&figure.axis, &plotted);
-    let y = y_axis(&plotted);
+    let y = y_axis(&plotted, figure.y_format);
     let y_tick_chars = y.ticks.iter().map(|(_, label)| label.chars().count());
     let y_label_area_px = 44 + text_width_px(y_tick_chars.max().unwrap_or(1), TICK_FONT_PX);
 
@@ -208,7 +226,7 @@ fn draw(
         }
     }
     for (i, points) in plotted.iter().enumerate() {
-        for p in points {
+        for p in points.iter().step_by(figure.mark_every.max(1)) {
             let (px, py) = chart.backend_coord(&(p.x, p.mean));
             draw_marker(root, i, (px + offset_px(i), py))?;
         }
@@ -480,7 +498,7 @@ fn x_axis(axis: &Axis, plotted: &[Vec<Point>]) -> Scale {
 /// The y axis: every mean and interval bound plus 5% of the span (not
 /// below zero when none is negative), widened to the round ticks either
 /// side.
-fn y_axis(plotted: &[Vec<Point>]) -> Scale {
+fn y_axis(plotted: &[Vec<Point>], format: TickFormat) -> Scale {
     let ys: Vec<f64> = plotted
         .iter()
         .flatten()
@@ -495,7 +513,10 @@ fn y_axis(plotted: &[Vec<Point>]) -> Scale {
     if lo < 0.0 && ys.iter().all(|&y| y >= 0.0) {
         lo = 0.0;
     }
-    let ticks = round_ticks(lo, hi);
+    let ticks = match format {
+        TickFormat::Plain => round_ticks(lo, hi),
+        TickFormat::Dollars => dollar_ticks(round_ticks(lo, hi)),
+    };
     let range = match (ticks.first(), ticks.last()) {
         (Some(first), Some(last)) => (first.0.min(lo), last.0.max(hi)),
         _ => (lo, hi),
@@ -521,6 +542,40 @@ fn padded(values: &[f64], fraction: f64) -> (f64, f64) {
         (a, b) if a.is_finite() && b.is_finite() && a < b => (a, b),
         _ => (0.0, 1.0),
     }
+}
+
+/// Round ticks relabelled as dollars ([`TickFormat::Dollars`]): in the
+/// unit (1, k or M) of the largest tick, with the decimals the step needs
+/// in it.
+fn dollar_ticks(ticks: Vec<(f64, String)>) -> Vec<(f64, String)> {
+    let largest = ticks.iter().map(|(v, _)| v.abs()).fold(0.0, f64::max);
+    let (unit, suffix) = match largest {
+        x if x >= 1e6 => (1e6, "M"),
+        x if x >= 1e3 => (1e3, "k"),
+        _ => (1.0, ""),
+    };
+    let step = match ticks.as_slice() {
+        [a, b, ..] => (b.0 - a.0).abs() / unit,
+        _ => 1.0,
+    };
+    let decimals = match step {
+        s if s > 0.0 && s.is_finite() => (-(s.log10() + 1e-9).floor()).max(0.0) as usize,
+        _ => 0,
+    };
+    (ticks.into_iter())
+        .map(|(value, _)| {
+            if value == 0.0 {
+                return (value, "$0".to_string());
+            }
+            let scaled = format!("{:.decimals$}", (value / unit).abs());
+            let sign = if value < 0.0 && scaled.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+                "-"
+            } else {
+                ""
+            };
+            (value, format!("{sign}${scaled}{suffix}"))
+        })
+        .collect()
 }
 
 /// Ticks at multiples of 1, 2 or 5 × 10^k enclosing [lo, hi], about six

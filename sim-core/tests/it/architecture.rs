@@ -18,7 +18,7 @@ use std::path::Path;
 use crate::support::path;
 
 /// sim-core's modules, lowest first: each may import only those before it.
-pub const LAYERS: [&str; 17] = [
+pub const LAYERS: [&str; 18] = [
     "engine",
     "text",
     "units",
@@ -36,6 +36,7 @@ pub const LAYERS: [&str; 17] = [
     "import",
     "simulation",
     "study",
+    "tco",
 ];
 
 /// What sim-gui may import from sim-core.

@@ -109,7 +109,7 @@ fn collective_header_names_the_mode_that_ran() {
 /// must exist.
 #[test]
 fn help_examples_name_files_that_exist() {
-    for command in ["collective", "plan", "run", "compare", "study"] {
+    for command in ["collective", "plan", "run", "compare", "study", "tco"] {
         let out = clustersim(&[command, "--help"]);
         let text = String::from_utf8_lossy(&out.stdout);
         for word in text.split_whitespace() {

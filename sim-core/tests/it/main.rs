@@ -31,7 +31,8 @@
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
 //! | `study` | studies: the same bytes on 1, 2 or 4 threads and from 4 merged shards; merges that name missing, duplicate and foreign shards; resuming redoes nothing; common random numbers; M/M/8 intervals cover Erlang C ~95% of the time; paired intervals narrower than unpaired |
 //! | `study_bundled` | the bundled studies load without warnings and state their run counts; the teaching study's points.csv against its snapshot |
-//! | `study_plot` | a study's SVG plots read back: well formed, one error bar per finite point, the y axis covers every interval, categories in order, NaN skipped, same bytes |
+//! | `study_plot` | a study's SVG plots read back: well formed, one error bar per finite point, the y axis covers every interval, categories in order, NaN skipped, same bytes; dollar ticks (k, M) and thinned markers (`tco.svg`) |
+//! | `tco` | `tco`: a year on premise and a year in the cloud projected by hand (capital, running cost, cash, book cost, book value left, per delivered GPU-hour); `tco.csv` and `tco.svg`; a scenario without a cost model and malformed ones refused with exit 2 |
 //! | `trace_resample` | trace replays replicated per seed (block and window bootstraps, estimate noise): same seed same run, another seed another; without them the seed changes nothing; bad values at their line and column |
 //! | `trace_reader` | trace.jsonl reads back as written (every record kind, v4 and v3); damaged traces refused where they break |
 //! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each); `validation_reliability`: Daly's model, job MTTF and k-of-N survival, Poisson counts, lost work, a run ends when its work does |
@@ -67,6 +68,7 @@ mod study;
 mod study_bundled;
 mod study_launch;
 mod study_plot;
+mod tco;
 mod teaching;
 mod trace_reader;
 mod trace_resample;

@@ -3,7 +3,7 @@
 //! axis covers every interval, categories keep their order, NaN and
 //! infinities are skipped, and the same figure gives the same bytes.
 
-use sim_core::study::plot::{Axis, Figure, Point, Series, svg};
+use sim_core::study::plot::{Axis, Figure, Point, Series, TickFormat, svg};
 
 /// One element of the SVG: its name, attributes and text content.
 #[derive(Debug)]
@@ -128,6 +128,8 @@ fn figure<'a>(axis: Axis, series: &'a [Series]) -> Figure<'a> {
         x_label: "scheduler.backfill",
         y_label: "wait_s.mean",
         axis,
+        y_format: TickFormat::Plain,
+        mark_every: 1,
         series,
     }
 }
@@ -376,4 +378,49 @@ fn wrapped_categories_are_labelled_by_what_differs_and_thinned_when_crowded() {
         .map(|(_, n)| n)
         .collect();
     assert_eq!(names, ["None", "Easy", "Conservative", "Slurm"]);
+}
+
+/// `tco.svg`'s axis: dollars in k or M with the decimals the step needs,
+/// and a marker every twelfth month.
+#[test]
+fn dollar_ticks_read_in_thousands_or_millions_and_markers_can_be_thinned() {
+    let line = |slope: f64, start: f64| Series {
+        label: "cash".into(),
+        points: (0..=60)
+            .map(|m| Point {
+                x: f64::from(m),
+                mean: start + slope * f64::from(m),
+                ci95_low: f64::NAN,
+                ci95_high: f64::NAN,
+            })
+            .collect(),
+    };
+    let y_labels = |series: &[Series], mark_every: usize| {
+        let fig = Figure {
+            y_format: TickFormat::Dollars,
+            mark_every,
+            ..figure(Axis::Numeric, series)
+        };
+        let elements = parse(&svg(&fig));
+        let labels: Vec<String> = texts(&elements)
+            .filter(|e| e.get("text-anchor") == "end")
+            .map(|e| e.text.clone())
+            .collect();
+        let markers = elements.iter().filter(|e| e.name == "circle").count();
+        (labels, markers)
+    };
+    // $270,000 to $390,000, padded by 5%: [$264k, $396k], a step of $20k.
+    let (labels, markers) = y_labels(&[line(2_000.0, 270_000.0)], 12);
+    let expected = [
+        "$260k", "$280k", "$300k", "$320k", "$340k", "$360k", "$380k", "$400k",
+    ];
+    assert_eq!(labels, expected);
+    assert_eq!(markers, 6, "months 0, 12, 24, 36, 48 and 60");
+    // $0 to $1,401,600: the axis stays at zero, a step of $0.2M.
+    let (labels, markers) = y_labels(&[line(23_360.0, 0.0)], 1);
+    let expected = [
+        "$0", "$0.2M", "$0.4M", "$0.6M", "$0.8M", "$1.0M", "$1.2M", "$1.4M", "$1.6M",
+    ];
+    assert_eq!(labels, expected);
+    assert_eq!(markers, 61);
 }

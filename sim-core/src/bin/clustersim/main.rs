@@ -41,6 +41,7 @@ mod report;
 mod study;
 mod study_launch;
 mod table;
+mod tco;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,7 @@ Examples:
   clustersim compare scenarios/traces/sdsc-sp2.ron --a-set scheduler.backfill=None --b-set scheduler.backfill=Easy
   clustersim study scenarios/studies/fcfs-easy-conservative.ron
   clustersim validate scenarios/quickstart.ron --set cluster.node_groups[0].count=64
+  clustersim tco on-prem.ron cloud.ron --years 5 --out out/tco
   clustersim catalog
   clustersim import slurm /etc/slurm/slurm.conf -o my-cluster.ron
   clustersim plan --model llama3-405b --tokens 15T --gpus 16384 --node DGX-H100 --tp 8 --pp 16 --virtual-stages 8 --global-batch 2048 --zero-stage 2 --recompute none --sequence-parallel --balance-embedding-stages";
@@ -135,6 +137,14 @@ enum Command {
     /// Plan an LLM training run: FLOPs, memory per GPU, step time, MFU,
     /// days, GPU-hours and cost.
     Plan(plan::PlanArgs),
+    /// Total cost of ownership: run two or more options and project each
+    /// one's cost over N years, as cash (capital up front, then running
+    /// cost) and as book cost (depreciation).
+    ///
+    /// Each scenario needs a cost model: a `cost` section with the node
+    /// models' `purchase_price` (on premise), or a node group's cloud
+    /// `billing`. Every year is assumed to repeat the simulated span.
+    Tco(tco::TcoArgs),
     /// Print the GPU and node models a scenario can use.
     Catalog {
         /// Include the models this scenario adds or overrides.
@@ -268,6 +278,7 @@ fn main() -> ExitCode {
         Command::Study(args) => study::run(args, out),
         Command::Collective(args) => collective::run(args, out),
         Command::Plan(args) => plan::plan(args, out),
+        Command::Tco(args) => tco::run(args, out),
         Command::Import(kind) => import::run(kind, out),
         Command::Validate {
             scenario,
