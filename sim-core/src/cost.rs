@@ -95,12 +95,30 @@ impl Billing {
     }
 }
 
+/// A cloud group that grows with the queue and shrinks when idle
+/// (`simulation/autoscale.rs`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Autoscale {
+    /// Nodes held from the start and never released.
+    pub min: u32,
+    /// Nodes held at most (at most the group's count).
+    pub max: u32,
+    /// From provisioning (billed) to in service.
+    pub provision: SimDuration,
+    /// A node idle this long is released.
+    pub release_after: SimDuration,
+    /// A job waiting this long makes the group grow.
+    pub wait: SimDuration,
+}
+
 /// The operating and capital assumptions of a site (the scenario's `cost`
 /// section), and each group's billing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CostSpec {
     /// Per node group, in group order.
     pub billing: Vec<Billing>,
+    /// Per node group: its autoscaling, if any (cloud groups).
+    pub autoscale: Vec<Option<Autoscale>>,
     /// Per node group: the capital of one node (the node model's
     /// purchase price unless the scenario says otherwise); `None` for
     /// groups in the cloud.

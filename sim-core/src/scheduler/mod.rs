@@ -396,6 +396,28 @@ impl Scheduler {
         self.queue.len()
     }
 
+    /// GPUs asked for by queued jobs (not yet started this pass) that
+    /// became eligible at or before `since`: the demand an autoscaler
+    /// answers.
+    pub fn gpus_waiting_since(&self, since: SimTime) -> u64 {
+        self.queue
+            .iter()
+            .zip(&self.queue_gpus)
+            .filter(|(q, gpus)| **gpus != STARTED && q.eligible <= since)
+            .map(|(_, &gpus)| gpus)
+            .sum()
+    }
+
+    /// The earliest eligible time of a queued job, if any.
+    pub fn oldest_waiting(&self) -> Option<SimTime> {
+        self.queue.iter().map(|q| q.eligible).min()
+    }
+
+    /// Free GPUs of nodes in service.
+    pub fn free_gpus(&self) -> u64 {
+        self.pool.free_gpus()
+    }
+
     /// The job in `slot` (valid from its `Start` decision until `end`).
     pub fn running(&self, slot: SlotRef) -> &RunningJob {
         debug_assert!(self.is_current(slot), "{slot:?} is stale");

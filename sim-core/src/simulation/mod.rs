@@ -51,6 +51,7 @@
 //! - running jobs hold a slot whose allocation vector is reused, so the
 //!   steady state allocates nothing per event.
 
+mod autoscale;
 mod checkpoints;
 mod energy;
 mod faults;
@@ -175,6 +176,16 @@ enum Event {
     StorageWake,
     /// Planned maintenance of this class drains its next nodes.
     Maintenance(u16),
+    /// Autoscaling: jobs may have waited long enough to add nodes.
+    ScaleCheck,
+    /// Autoscaling: `node` is provisioned and goes into service.
+    Provisioned {
+        node: u32,
+    },
+    /// Autoscaling: `node` may have been idle long enough to release.
+    Release {
+        node: u32,
+    },
 }
 
 // The event heap holds one or two events per running job: keep them small.
@@ -210,6 +221,12 @@ struct ClusterSim<'a> {
     reliability: Option<recovery::Reliability<'a>>,
     /// Power, energy and cost; `None` unless the scenario models power.
     energy: Option<energy::Ledger>,
+    /// Cloud groups that grow and shrink; `None` unless one autoscales.
+    autoscale: Option<autoscale::Autoscaler>,
+    /// Nodes a job just left (autoscaling checks whether they are idle).
+    freed_nodes: Vec<u32>,
+    /// Scratch for autoscaling decisions.
+    scale_out: Vec<(u32, SimTime)>,
 }
 
 /// Runs `scenario` to its stop condition. State changes go to `trace`;
@@ -264,6 +281,12 @@ pub fn run(
         last_change: SimTime::ZERO,
         trace_alloc: Vec::new(),
         reliability: recovery::Reliability::new(scenario),
+        autoscale: scenario
+            .cost
+            .as_ref()
+            .and_then(|c| autoscale::Autoscaler::new(&c.autoscale, &scenario.cluster)),
+        freed_nodes: Vec::new(),
+        scale_out: Vec::new(),
         energy: scenario.power.as_ref().map(|p| {
             energy::Ledger::new(
                 p,
@@ -275,6 +298,14 @@ pub fn run(
     };
     if scenario.reliability.spares > 0 {
         sim.scheduler.set_spares(scenario.reliability.spares);
+    }
+    if let Some(scaler) = sim.autoscale.as_ref() {
+        for node in scaler.initially_released() {
+            sim.scheduler.set_down(node);
+            if let Some(ledger) = sim.energy.as_mut() {
+                ledger.node_down(node, SimTime::ZERO);
+            }
+        }
     }
     if let (Some(ledger), Some(cap)) = (
         sim.energy.as_ref(),
@@ -459,6 +490,9 @@ impl Model<Event> for ClusterSim<'_> {
     fn handle(&mut self, event: Event, engine: &mut Engine<Event>) {
         self.handle_event(event, engine);
         self.count_node_states();
+        if self.autoscale.is_some() && !self.freed_nodes.is_empty() {
+            self.note_idle_nodes(engine);
+        }
         if let Some(ledger) = &self.energy {
             self.recorder.it_power_mw = ledger.it_mw();
             self.recorder.cap_held_gpus = self.scheduler.power_held_gpus();
@@ -519,6 +553,7 @@ impl ClusterSim<'_> {
         match event {
             Event::Arrival => {
                 self.arrive(engine);
+                self.schedule_scale_check(engine);
                 if let Some(phase) = self.scheduler.slurmctld_phase() {
                     triggers_pass = false;
                     if !self.submit_pass_pending {
@@ -544,8 +579,20 @@ impl ClusterSim<'_> {
             Event::PersistDone(slot) => self.persist_done(slot, engine),
             Event::StorageWake => self.on_storage_wake(engine),
             Event::Maintenance(class) => self.on_maintenance(class, engine),
+            Event::ScaleCheck => {
+                self.scale_check(engine);
+                return;
+            }
+            Event::Provisioned { node } => self.on_provisioned(node, engine),
+            Event::Release { node } => {
+                self.on_release(node, now);
+                return;
+            }
             Event::PreemptStop(slot) => self.stop_preempted(slot, engine),
-            Event::Eligible => self.scheduler.release_requeued(now),
+            Event::Eligible => {
+                self.scheduler.release_requeued(now);
+                self.schedule_scale_check(engine);
+            }
             Event::SchedulePass => {
                 self.pass_pending = false;
                 self.schedule(engine, false);
@@ -785,6 +832,11 @@ impl ClusterSim<'_> {
                 now,
             );
         }
+        if let Some(scaler) = self.autoscale.as_mut() {
+            for part in &running.allocation {
+                scaler.busy(part.node);
+            }
+        }
         let job = record.job;
         let id = record.id;
         if tracked {
@@ -942,6 +994,10 @@ impl ClusterSim<'_> {
     fn energy_close(&mut self, slot: SlotRef, now: SimTime) {
         if let Some(ledger) = self.energy.as_mut() {
             ledger.close(slot.slot(), now, &mut self.jobs);
+        }
+        if self.autoscale.is_some() {
+            let allocation = &self.scheduler.running(slot).allocation;
+            self.freed_nodes.extend(allocation.iter().map(|p| p.node));
         }
     }
 

@@ -238,6 +238,12 @@ impl<'a> ClusterSim<'a> {
             }
             Struck::Node(node) => node,
         };
+        if self.autoscale.as_ref().is_some_and(|a| !a.held(node)) {
+            // A released cloud node cannot be interrupted: no failure.
+            self.rel().faults.health[node as usize] = Health::Up;
+            self.rel().faults.counts[usize::from(class)].failures -= 1;
+            return;
+        }
         let notice = self.rel().faults.class(class).notice;
         if !notice.is_zero() {
             // A warning (a spot interruption's notice): the jobs on the
@@ -304,6 +310,10 @@ impl<'a> ClusterSim<'a> {
         if let Some(ledger) = self.energy.as_mut() {
             ledger.node_down(node, now);
         }
+        if let Some(scaler) = self.autoscale.as_mut() {
+            // An autoscaled group provisions another when it needs one.
+            scaler.lost(node);
+        }
         let (back, retire) = self.rel().faults.take_down(node, class, now);
         let cause = self.rel().faults.class_name(class);
         self.trace.record(&TraceEvent::NodeDown {
@@ -334,6 +344,10 @@ impl<'a> ClusterSim<'a> {
         self.rel().faults.repaired(node, class, now, retire);
         if self.rel().faults.cut[node as usize] > 0 {
             // Still cut off by a switch outage: it returns with the switch.
+            return;
+        }
+        if self.autoscale.as_ref().is_some_and(|a| a.autoscaled(node)) {
+            // Replaced by the autoscaler when the queue needs it.
             return;
         }
         self.scheduler.resume(node);
@@ -569,9 +583,9 @@ impl<'a> ClusterSim<'a> {
             return;
         }
         // Leave the nodes: requeued, or NODE_FAIL.
-        if self.jobs[job as usize].job.training.is_some() {
+        let training = self.jobs[job as usize].job.training.is_some();
+        if training {
             self.training.stop(slot, now, started);
-            self.training.cut_short(job, now.saturating_since(started));
         }
         self.energy_close(slot, now);
         let ended = self.scheduler.end(slot, now);
@@ -603,6 +617,14 @@ impl<'a> ClusterSim<'a> {
             record.state = JobState::NodeFail;
             self.jobs_finished += 1;
             self.rel().node_fail_jobs += 1;
+            if training {
+                // It ends here: the steps it did are its kept work. A
+                // requeued job goes on, its steps counted when it ends.
+                let kept = self
+                    .kept_work(job, now)
+                    .unwrap_or_else(|| now.saturating_since(started));
+                self.training.cut_short(job, kept);
+            }
             let id = self.jobs[job as usize].id;
             self.trace.record(&TraceEvent::End {
                 time: now,

@@ -340,3 +340,85 @@ mod cap {
         }
     }
 }
+
+#[test]
+fn an_autoscaled_group_is_billed_from_provisioning_to_release() {
+    // Up to 4 p5.48xlarge, none held at first; a node takes 5 minutes to
+    // provision and is released after 10 idle minutes. An 8-GPU job at 0
+    // waits for its node (5 min), runs an hour; the node goes at 1h15m. A
+    // 16-GPU job at 2h gets two nodes at 2h05m, runs 30 minutes; both go
+    // at 2h45m, the run's end.
+    let r = run_text(
+        r#"(name: "autoscale", seed: 1,
+            cluster: (node_groups: [(name: "p5", count: 4, node_model: "AWS-p5.48xlarge",
+                billing: Some(OnDemand()), autoscale: Some((min: 0, provision: "5m", release_after: "10m")))]),
+            workload: (jobs: [(submit: "0s", request: Gpus(8), runtime: "1h", time_limit: "2h"),
+                              (submit: "2h", request: Gpus(16), runtime: "30m", time_limit: "2h")]),
+        )"#,
+    );
+    let starts: Vec<u64> = r
+        .jobs
+        .iter()
+        .map(|j| j.start.unwrap().as_ns() / 1_000_000_000)
+        .collect();
+    assert_eq!(starts, [300, 7_500]);
+    assert_eq!(r.end.as_ns(), 9_900 * 1_000_000_000);
+    // 1h15m of one node, 45 minutes of two: 22 GPU-hours at $6.88.
+    let c = cost(&r);
+    assert!(close(c.groups[0].billed_gpu_hours, 22.0, 1e-9), "{c:?}");
+    assert!(close(c.total_usd, 22.0 * 6.88, 0.005));
+    assert!(close(c.jobs_usd + c.idle_usd, c.total_usd, 0.005));
+}
+
+#[test]
+fn the_guides_cloud_column_is_eight_times_too_high() {
+    // scenarios/cost/lab-year-cloud.ron: 16 p5.48xlarge held all year. At
+    // the guide's own $98.32 an instance-hour ($12.29 a GPU-hour, before
+    // the June 2025 cut), the year costs 16 × $98.32 × 8,760 h; the guide
+    // priced each of the 128 GPUs at $98.32, eight times that.
+    let loaded = sim_core::scenario::load_file(
+        &crate::support::path("scenarios/cost/lab-year-cloud.ron"),
+        &[sim_core::scenario::SetArg::set(
+            "cluster.node_groups[0].billing=Some(OnDemand(price_per_gpu_hour: \"$12.29\"))",
+        )],
+    )
+    .unwrap();
+    let r = run(&loaded.scenario, &mut (), &mut |_| {});
+    let c = cost(&r);
+    let correct = 16.0 * 98.32 * 8_760.0;
+    let guide = 128.0 * 98.32 * 8_760.0;
+    assert!(close(correct, 13_780_531.2, 0.01));
+    assert!(close(guide / correct, 8.0, 1e-12));
+    assert!(
+        close(c.total_usd, correct, 0.01),
+        "{} vs {correct}",
+        c.total_usd
+    );
+    // Today's price: $55.04 an instance-hour.
+    let today = crate::support::simulate("scenarios/cost/lab-year-cloud.ron", &[]);
+    assert!(close(cost(&today).total_usd, 16.0 * 55.04 * 8_760.0, 0.01));
+}
+
+#[test]
+fn a_training_run_on_spot_is_requeued_finishes_every_step_and_costs_under_half() {
+    // scenarios/cost/spot-training.ron: three interruptions (seed 3), each
+    // noticed two minutes ahead, against the same run on demand. Before
+    // the fix, a requeued analytic training job's summary kept only the
+    // steps of its first attempt (8,290 of 95,368 here).
+    let spot = crate::support::simulate("scenarios/cost/spot-training.ron", &[]);
+    let job = &spot.jobs[0];
+    assert!(job.failures >= 2, "{}", job.failures);
+    assert_eq!(job.requeues, job.failures);
+    let t = &spot.summary.training[0];
+    assert_eq!(t.steps_done, t.steps);
+    // The notice's checkpoint (2 minutes) is written before the node goes:
+    // no work is redone.
+    assert_eq!(job.rework_ns, 0);
+    let on_demand = crate::support::simulate(
+        "scenarios/cost/spot-training.ron",
+        &["cluster.node_groups[0].billing=Some(OnDemand())"],
+    );
+    let (s, d) = (cost(&spot).total_usd, cost(&on_demand).total_usd);
+    assert!(s < 0.45 * d, "spot ${s:.0} vs on demand ${d:.0}");
+    assert!(spot.end > on_demand.end);
+}

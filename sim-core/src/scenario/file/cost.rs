@@ -102,3 +102,27 @@ pub enum Billing {
         price_per_gpu_hour: Option<Written<Usd>>,
     },
 }
+
+/// A cloud group's `autoscale`: the group's `count` nodes are its
+/// capacity; `min` are held from the start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Autoscale {
+    /// Nodes always held. Default 0.
+    #[serde(default)]
+    pub min: Option<u32>,
+    /// Nodes held at most. Default: the group's count.
+    #[serde(default)]
+    pub max: Option<u32>,
+    /// From the request to the node in service (billed from the request).
+    /// Default "5m".
+    #[serde(default)]
+    pub provision: Option<Written<SimDuration>>,
+    /// An idle node is released after this. Default "10m" (the Kubernetes
+    /// cluster autoscaler's `--scale-down-unneeded-time`).
+    #[serde(default)]
+    pub release_after: Option<Written<SimDuration>>,
+    /// Jobs waiting this long make the group grow. Default "0s".
+    #[serde(default)]
+    pub wait: Option<Written<SimDuration>>,
+}

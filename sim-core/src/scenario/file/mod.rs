@@ -21,7 +21,7 @@ mod training;
 
 use serde::Deserialize;
 
-pub use cost::{Billing, Cost, Power};
+pub use cost::{Autoscale, Billing, Cost, Power};
 pub use quantity::{Quantity, Spelling, Written};
 pub use reliability::{
     Checkpoint, CheckpointMode, Distribution, FailureClass, Frailty, Interval, Maintenance,
@@ -196,6 +196,10 @@ pub struct NodeGroup {
     /// `Reserved(...)` or `Spot(...)`.
     #[serde(default)]
     pub billing: Option<Billing>,
+    /// Cloud groups only: grow with the queue, shrink when idle, from `min`
+    /// to `max` nodes of the group's `count`.
+    #[serde(default)]
+    pub autoscale: Option<Autoscale>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

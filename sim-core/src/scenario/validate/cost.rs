@@ -19,7 +19,7 @@
 use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::{Error, Issues};
-use crate::cost::{Billing, CostSpec};
+use crate::cost::{Autoscale, Billing, CostSpec};
 use crate::engine::SimDuration;
 use crate::fabric::Fabric;
 use crate::hardware::Cluster;
@@ -214,6 +214,7 @@ pub(super) fn build_cost(
     let nodes_per_staff = c.nodes_per_staff.unwrap_or(DEFAULT_NODES_PER_STAFF);
     let mut billing = Vec::new();
     let mut node_capital = Vec::new();
+    let mut autoscales = Vec::new();
     for (i, g) in groups.node_groups.iter().enumerate() {
         let path = field_path(&index_path("cluster.node_groups", i), "billing");
         let group = cluster.and_then(|c| c.groups.get(i));
@@ -299,11 +300,22 @@ pub(super) fn build_cost(
             }
             _ => None,
         };
+        let scaled = g.autoscale.as_ref().and_then(|a| {
+            autoscale(
+                a,
+                b,
+                &field_path(&index_path("cluster.node_groups", i), "autoscale"),
+                g.count,
+                issues,
+            )
+        });
+        autoscales.push(scaled);
         billing.push(b);
         node_capital.push(capital);
     }
     Some(CostSpec {
         billing,
+        autoscale: autoscales,
         node_capital,
         electricity_per_kwh,
         depreciation,
@@ -427,3 +439,72 @@ pub(super) fn spot_classes(cost: &CostSpec, cluster: &Cluster) -> Vec<reliabilit
         })
         .collect()
 }
+
+/// A group's `autoscale`, checked: cloud billing held by the hour
+/// (on demand or spot), `min <= max <= count`.
+fn autoscale(
+    a: &file::Autoscale,
+    billing: Billing,
+    path: &str,
+    count: u32,
+    issues: &mut Issues,
+) -> Option<Autoscale> {
+    let min = a.min.unwrap_or(0);
+    let max = a.max.unwrap_or(count);
+    let mut ok = true;
+    if billing.paid_when_idle() {
+        issues.error(Error {
+            path,
+            message: "only a group billed while held (on demand or spot) can autoscale",
+            found: &format!("billing {}", billing.name()),
+            expected: "billing: Some(OnDemand(...)) or Some(Spot(...))",
+            fix: "remove autoscale: on-premise and reserved nodes are paid for whether held or not",
+        });
+        ok = false;
+    }
+    if max < min {
+        issues.error(Error {
+            path: &field_path(path, "max"),
+            message: "an autoscale maximum below its minimum",
+            found: &format!("min {min}, max {max}"),
+            expected: "min <= max",
+            fix: "raise max to at least min, or lower min",
+        });
+        ok = false;
+    } else if max > count {
+        issues.error(Error {
+            path: &field_path(path, "max"),
+            message: "an autoscale maximum above the group's node count",
+            found: &format!("max {max}, count {count}"),
+            expected: &format!("max <= {count}"),
+            fix: "the group's count is its capacity: raise count to the most nodes it may hold",
+        });
+        ok = false;
+    }
+    let duration = |issues: &mut Issues,
+                    field: &str,
+                    w: &Option<file::Written<SimDuration>>,
+                    default: SimDuration| {
+        w.as_ref()
+            .and_then(|w| issues.quantity(&field_path(path, field), w))
+            .unwrap_or(default)
+    };
+    let provision = duration(issues, "provision", &a.provision, AUTOSCALE_PROVISION);
+    let release_after = duration(issues, "release_after", &a.release_after, AUTOSCALE_RELEASE);
+    let wait = duration(issues, "wait", &a.wait, SimDuration::ZERO);
+    ok.then_some(Autoscale {
+        min,
+        max,
+        provision,
+        release_after,
+        wait,
+    })
+}
+
+/// From a provisioning request to a GPU node in service: no published
+/// figure was found for GPU instances (launch, driver, fabric manager,
+/// image pull); 5 minutes is an assumption.
+pub const AUTOSCALE_PROVISION: SimDuration = SimDuration::from_secs(300);
+/// The Kubernetes cluster autoscaler's `--scale-down-unneeded-time`
+/// default, 10 minutes.
+pub const AUTOSCALE_RELEASE: SimDuration = SimDuration::from_secs(600);
