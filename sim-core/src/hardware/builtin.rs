@@ -742,7 +742,10 @@ pub(super) fn nodes() -> Vec<NodeModel> {
             // measured idle figure of this system was found.
             idle_power_watts: 2860,
             // Reported launch prices vary; none verified.
-            purchase_price: None,
+            // No list price. $515,000 as reported in March 2025 (vengineer's
+            // blog, "DGX B200のお値段 ... $515K"): secondary, a starting
+            // point; set your own quote.
+            purchase_price: Some(Usd::dollars(515_000)),
         },
         // An OEM HGX B200 server, as described in an MLPerf Inference v6.0
         // system description (github.com/mlcommons/inference_results_v6.0,

@@ -409,7 +409,15 @@ pub struct TrainingJobSummary {
     pub model_tflops_per_gpu: f64,
     pub mfu: f64,
     pub gpu_hours: f64,
+    /// What the run cost: the job's share of the cluster's cost when the
+    /// scenario reports cost, else its GPU-hours at the GPU model's
+    /// indicative price.
     pub cost_usd: f64,
+    /// `cost_usd` per million tokens trained.
+    pub usd_per_million_tokens: f64,
+    /// Energy its GPUs drew (with their share of idle power), when the
+    /// scenario models power.
+    pub energy_kwh: Option<f64>,
 }
 
 /// Where a step's time goes, in seconds. The top-level parts

@@ -286,7 +286,7 @@ impl ClusterSim<'_> {
     pub(super) fn note_idle_nodes(&mut self, engine: &mut Engine<Event>) {
         let now = engine.now();
         let mut freed = std::mem::take(&mut self.freed_nodes);
-        let mut slots = Vec::new();
+        let mut slots = std::mem::take(&mut self.freed_slots);
         for &node in &freed {
             slots.clear();
             self.scheduler.jobs_on(node, &mut slots);
@@ -299,5 +299,6 @@ impl ClusterSim<'_> {
         }
         freed.clear();
         self.freed_nodes = freed;
+        self.freed_slots = slots;
     }
 }

@@ -173,7 +173,7 @@ impl Ledger {
 
     fn set_held(&mut self, node: u32, held: bool, now: SimTime) {
         let g = self.model.group_of(node) as usize;
-        if self.billing[g].paid_when_idle() || self.node_down[node as usize] == !held {
+        if self.billing[g].paid_when_idle() || self.node_down[node as usize] != held {
             return;
         }
         self.advance(now);

@@ -223,8 +223,10 @@ struct ClusterSim<'a> {
     energy: Option<energy::Ledger>,
     /// Cloud groups that grow and shrink; `None` unless one autoscales.
     autoscale: Option<autoscale::Autoscaler>,
-    /// Nodes a job just left (autoscaling checks whether they are idle).
+    /// Nodes a job just left (autoscaling checks whether they are idle),
+    /// and the jobs on one (scratch).
     freed_nodes: Vec<u32>,
+    freed_slots: Vec<SlotRef>,
     /// Scratch for autoscaling decisions.
     scale_out: Vec<(u32, SimTime)>,
 }
@@ -286,6 +288,7 @@ pub fn run(
             .as_ref()
             .and_then(|c| autoscale::Autoscaler::new(&c.autoscale, &scenario.cluster)),
         freed_nodes: Vec::new(),
+        freed_slots: Vec::new(),
         scale_out: Vec::new(),
         energy: scenario.power.as_ref().map(|p| {
             energy::Ledger::new(

@@ -526,6 +526,12 @@ impl<'a> Training<'a> {
                 let slowdown = o.report.step_s / step_s.max(1e-12);
                 let gpus = spec.layout.gpus();
                 let gpu_hours = secs * gpus as f64 / 3600.0;
+                let cost_usd = if self.scenario.cost.is_some() {
+                    record.cost_usd
+                } else {
+                    gpu_hours * spec.gpu.price_per_gpu_hour.as_f64()
+                };
+                let tokens = spec.tokens_per_step() * o.steps_done as f64;
                 TrainingJobSummary {
                     job: record.id,
                     name: directory.job_names[record.job.name as usize].clone(),
@@ -543,7 +549,17 @@ impl<'a> Training<'a> {
                     model_tflops_per_gpu: o.report.model_tflops_per_gpu * slowdown,
                     mfu: o.report.mfu * slowdown,
                     gpu_hours,
-                    cost_usd: gpu_hours * spec.gpu.price_per_gpu_hour.as_f64(),
+                    cost_usd,
+                    usd_per_million_tokens: if tokens > 0.0 {
+                        cost_usd / tokens * 1e6
+                    } else {
+                        0.0
+                    },
+                    energy_kwh: self
+                        .scenario
+                        .power
+                        .is_some()
+                        .then(|| record.energy_mw_ns as f64 / 3.6e18),
                 }
             })
             .collect()

@@ -41,6 +41,11 @@ fn the_summary_has_exactly_the_documented_top_level_keys() {
     // `reliability` appears only with failure classes; quickstart has none.
     assert!(!keys.iter().any(|k| k == "reliability"));
     keys.push("reliability".to_string());
+    // `power` and `cost` appear only when the scenario models them.
+    for optional in ["power", "cost"] {
+        assert!(!keys.iter().any(|k| k == optional));
+        keys.push(optional.to_string());
+    }
     keys.sort();
     assert_eq!(keys, documented_summary_keys());
 }
@@ -80,13 +85,13 @@ fn out_dir_gets_all_four_files_in_their_formats() {
     let mut lines = jobs.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state,reason,trace_id,failures,rework_s,checkpoint_s,restart_s"
+        "id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state,reason,trace_id,failures,rework_s,checkpoint_s,restart_s,energy_kwh,cost_usd"
     );
     assert_eq!(lines.count() as u64, submitted);
 
     let series = fs::read_to_string(dir.join("timeseries.csv")).unwrap();
     assert!(series.starts_with(
-        "time_s,busy_gpus,gpu_utilization,queue_length,running_jobs,down_gpus,draining_gpus\n0,"
+        "time_s,busy_gpus,gpu_utilization,queue_length,running_jobs,down_gpus,draining_gpus,it_power_kw,facility_power_kw\n0,"
     ));
 
     let trace = fs::read_to_string(dir.join("trace.jsonl")).unwrap();

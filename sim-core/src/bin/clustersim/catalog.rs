@@ -65,6 +65,7 @@ fn write_text(out: &mut dyn Write, catalog: &Catalog) -> io::Result<()> {
         "NVLink GB/s",
         "NVLS",
         "TDP W",
+        "idle W",
         "$/GPU-h",
     ]));
     for g in &catalog.gpus {
@@ -80,6 +81,7 @@ fn write_text(out: &mut dyn Write, catalog: &Catalog) -> io::Result<()> {
                 .map_or("-".into(), |b| format!("{:.0}", b.as_gbytes_per_s_f64())),
             if g.nvlink_sharp { "yes" } else { "-" }.to_string(),
             g.tdp_watts.to_string(),
+            g.idle_watts.to_string(),
             g.price_per_gpu_hour.to_string(),
         ]);
     }
@@ -98,7 +100,9 @@ fn write_text(out: &mut dyn Write, catalog: &Catalog) -> io::Result<()> {
         "cores",
         "RAM GiB",
         "max kW",
+        "idle kW",
         "price",
+        "cloud $/h",
     ]));
     for n in &catalog.nodes {
         nodes.row([
@@ -110,14 +114,18 @@ fn write_text(out: &mut dyn Write, catalog: &Catalog) -> io::Result<()> {
             n.cpu_cores.to_string(),
             format!("{:.0}", n.host_memory.as_gib_f64()),
             format!("{:.1}", f64::from(n.max_power_watts) / 1000.0),
+            format!("{:.2}", f64::from(n.idle_power_watts) / 1000.0),
             n.purchase_price
                 .map_or("-".into(), |p| format!("${:.0}", p.as_f64())),
+            n.instance_price_per_hour
+                .map_or("-".into(), |p| p.to_string()),
         ]);
     }
     writeln!(out, "\nNode models")?;
     nodes.write(out)?;
     writeln!(
         out,
-        "\nSources: sim-core/src/hardware/builtin.rs cites the datasheet of every number."
+        "\nSources: sim-core/src/hardware/builtin.rs cites the datasheet of every number; \
+         prices are volatile: set your own in a scenario's catalog (see docs/cost.md)."
     )
 }

@@ -198,6 +198,49 @@ pub fn write_text(out: &mut dyn Write, result: &RunResult, dir: Option<&Path>) -
     if let Some(r) = &s.reliability {
         super::reliability::write_text(out, r)?;
     }
+    if let Some(p) = &s.power {
+        writeln!(
+            out,
+            "power        facility {:.1} MWh (IT {:.1} MWh x PUE {}), mean {:.1} kW, peak {:.1} kW, idle {:.1} kW",
+            p.facility_energy_kwh / 1e3,
+            p.it_energy_kwh / 1e3,
+            p.pue,
+            p.mean_facility_kw,
+            p.peak_facility_kw,
+            p.idle_facility_kw
+        )?;
+        if let Some(cap) = p.cap_kw {
+            writeln!(
+                out,
+                "             cap {cap:.1} kW: {:.0} GPU-hours held idle by it, {} starts refused",
+                p.cap_held_gpu_hours, p.cap_refusals
+            )?;
+        }
+    }
+    if let Some(c) = &s.cost {
+        writeln!(
+            out,
+            "cost         ${:.0}: jobs ${:.0} + idle ${:.0}; ${:.2} per delivered GPU-hour",
+            c.total_usd, c.jobs_usd, c.idle_usd, c.per_delivered_gpu_hour_usd
+        )?;
+        for g in &c.groups {
+            writeln!(
+                out,
+                "  group {:<3} {:<10} {:>6} GPUs  billed {:>10.0} GPU-h  busy {:>10.0}  ${:.0}{}",
+                g.group,
+                g.billing,
+                g.gpus,
+                g.billed_gpu_hours,
+                g.busy_gpu_hours,
+                g.usd,
+                if g.energy_usd > 0.0 {
+                    format!(" (energy ${:.0})", g.energy_usd)
+                } else {
+                    String::new()
+                }
+            )?;
+        }
+    }
     writeln!(out, "events       {}", s.events)?;
     if let Some(dir) = dir {
         let files: Vec<String> = OUTPUT_FILES
