@@ -72,7 +72,8 @@
 //!
 //! [`SchedulerStats::power_refusals`]: super::SchedulerStats::power_refusals
 
-use super::{NodeGpus, Scheduler};
+use super::{Decision, NodeGpus, Scheduler};
+use crate::engine::SimTime;
 use crate::hardware::Cluster;
 use crate::units::Power;
 use crate::workload::SubmittedJob;
@@ -247,6 +248,33 @@ impl Scheduler {
             self.stats.power_refusals += 1;
         }
         Err(ever)
+    }
+
+    /// Starts queue entry `i` in `slot` on the `allocation` just placed if
+    /// the power gate lets it; else gives the allocation and the slot back.
+    /// Every start path (the main phase, EASY and conservative backfill,
+    /// Slurm's backfill cycle) ends here.
+    pub(super) fn start_if_powered(
+        &mut self,
+        i: usize,
+        slot: u32,
+        allocation: Vec<NodeGpus>,
+        now: SimTime,
+        backfilled: bool,
+        out: &mut Vec<Decision>,
+    ) -> Attempt {
+        match self.power_gate(i, &allocation) {
+            Ok(power_mw) => {
+                self.occupy(i, slot, allocation, power_mw, now, backfilled, out);
+                Attempt::Started
+            }
+            Err(ever) => {
+                self.pool.release(&allocation);
+                self.running[slot as usize].allocation = allocation;
+                self.free_slots.push(slot);
+                Attempt::NoPower { ever }
+            }
+        }
     }
 
     /// Recovery: the running job in `slot` would hold `parts` (its

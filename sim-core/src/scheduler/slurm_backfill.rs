@@ -285,19 +285,7 @@ impl Scheduler {
             self.free_slots.push(slot);
             return Attempt::NoRoom;
         }
-        // The power cap's gate: refused, the allocation goes back.
-        match self.power_gate(i, &allocation) {
-            Ok(power_mw) => {
-                self.occupy(i, slot, allocation, power_mw, now, true, out);
-                Attempt::Started
-            }
-            Err(ever) => {
-                self.pool.release(&allocation);
-                self.running[slot as usize].allocation = allocation;
-                self.free_slots.push(slot);
-                Attempt::NoPower { ever }
-            }
-        }
+        self.start_if_powered(i, slot, allocation, now, true, out)
     }
 
     /// When queue entry `i` could start on its usable nodes
