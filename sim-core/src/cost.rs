@@ -29,6 +29,7 @@
 //! simulated use; nothing here knows the scheduler or the event queue.
 
 use crate::engine::SimDuration;
+use crate::fabric::{Fabric, LinkKind, Vertex};
 use crate::hardware::Cluster;
 use crate::units::Usd;
 
@@ -242,4 +243,65 @@ impl CostSpec {
             })
             .collect()
     }
+}
+
+/// Capital of a switch port and of one transceiver, by port rate (USD).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PortPrice {
+    pub up_to_gbps: u64,
+    /// A switch's price over its ports.
+    pub switch_per_port: f64,
+    /// One transceiver (an optic at each end of a cable).
+    pub optic: f64,
+}
+
+/// Port and optic prices by rate, all *secondary* (docs/cost.md):
+/// - 400G: a 64-port NDR switch at $36,000 (FS.com's QM9700 variant, as a
+///   community cost sheet of August 2024 quotes it; NVIDIA's own about
+///   $50k), $562.50 a port; an NDR port is half a twin-port 800G OSFP at
+///   $1,250 ($1,100-1,400 in volume, a vendor's cost analysis, 2025);
+/// - 800G: twice the 400G figures, an estimate (64-port 800G switches are
+///   quoted at $70k-250k);
+/// - 200G and below: half the 400G figures, an estimate.
+pub const PORT_PRICES: [PortPrice; 3] = [
+    PortPrice {
+        up_to_gbps: 200,
+        switch_per_port: 281.25,
+        optic: 312.5,
+    },
+    PortPrice {
+        up_to_gbps: 400,
+        switch_per_port: 562.5,
+        optic: 625.0,
+    },
+    PortPrice {
+        up_to_gbps: u64::MAX,
+        switch_per_port: 1_125.0,
+        optic: 1_250.0,
+    },
+];
+
+/// The capital of a fabric's switches and optics: every switch port in
+/// use at its rate's price, and a transceiver at each end of every cable
+/// (host and switch-to-switch; passive copper inside a rack would cost
+/// less: an upper figure).
+pub fn network_capital(fabric: &Fabric) -> Usd {
+    let mut usd = 0.0;
+    for link in fabric.links() {
+        let gbps = (link.bandwidth_bytes_per_s * 8.0 / 1e9).round() as u64;
+        let row = PORT_PRICES
+            .iter()
+            .find(|p| gbps <= p.up_to_gbps)
+            .unwrap_or(&PORT_PRICES[PORT_PRICES.len() - 1]);
+        // Each direction leaving a switch is one port and its optic; a
+        // host cable's NIC end is one more optic.
+        match (link.kind, fabric.vertex(link.src)) {
+            (LinkKind::Fabric | LinkKind::Host, Vertex::Switch { .. }) => {
+                usd += row.switch_per_port + row.optic;
+            }
+            (LinkKind::Host, Vertex::Nic { .. }) => usd += row.optic,
+            _ => {}
+        }
+    }
+    Usd::from_micros((usd * 1e6).round() as u64)
 }

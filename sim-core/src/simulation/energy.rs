@@ -61,7 +61,8 @@ pub(super) struct Ledger {
     segments: Vec<Segment>,
     /// Activity of each job (by job index) when it last started training.
     activity: Vec<f32>,
-    /// IT power now, and per group (nodes only).
+    /// IT power now, and per group (nodes only); the highest level held
+    /// for a positive time.
     it_mw: u64,
     group_mw: Vec<u64>,
     group_energy: Vec<u128>,
@@ -123,7 +124,7 @@ impl Ledger {
             group_energy: vec![0; groups],
             last: SimTime::ZERO,
             energy_mw_ns: 0,
-            peak_it_mw: model.idle_it_mw(),
+            peak_it_mw: 0,
             busy_gpu_ns: vec![0; groups],
             group_down_gpus: vec![0; groups],
             group_down_gpu_ns: vec![0; groups],
@@ -148,6 +149,8 @@ impl Ledger {
     fn advance(&mut self, now: SimTime) {
         let dt = u128::from(now.saturating_since(self.last).as_ns());
         if dt > 0 {
+            // The peak of the power series: a level held for some time.
+            self.peak_it_mw = self.peak_it_mw.max(self.it_mw);
             self.energy_mw_ns += u128::from(self.it_mw) * dt;
             for (e, &mw) in self.group_energy.iter_mut().zip(&self.group_mw) {
                 *e += u128::from(mw) * dt;
@@ -209,8 +212,21 @@ impl Ledger {
         }
     }
 
+    /// A segment of the running job in `slot` starts at `now` on what it
+    /// holds.
+    pub(super) fn open_running(
+        &mut self,
+        slot: crate::scheduler::SlotRef,
+        running: &crate::scheduler::RunningJob,
+        training: bool,
+        now: SimTime,
+    ) {
+        let job = running.job as usize;
+        self.open(slot.slot(), job, training, &running.allocation, now);
+    }
+
     /// A segment of the job in `slot` starts at `now` on `allocation`.
-    pub(super) fn open(
+    fn open(
         &mut self,
         slot: u32,
         job: usize,
@@ -258,7 +274,6 @@ impl Ledger {
         }
         seg.idle_mw = idle_f.round() as u64;
         self.it_mw += seg.busy_mw;
-        self.peak_it_mw = self.peak_it_mw.max(self.it_mw);
         self.segments[slot as usize] = seg;
     }
 

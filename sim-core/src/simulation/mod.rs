@@ -826,14 +826,7 @@ impl ClusterSim<'_> {
             }
         }
         if let Some(ledger) = self.energy.as_mut() {
-            let training = record.job.training.is_some();
-            ledger.open(
-                slot.slot(),
-                running.job as usize,
-                training,
-                &running.allocation,
-                now,
-            );
+            ledger.open_running(slot, running, record.job.training.is_some(), now);
         }
         if let Some(scaler) = self.autoscale.as_mut() {
             for part in &running.allocation {
@@ -1011,13 +1004,7 @@ impl ClusterSim<'_> {
             ledger.close(slot.slot(), now, &mut self.jobs);
             let running = self.scheduler.running(slot);
             let training = self.jobs[running.job as usize].job.training.is_some();
-            ledger.open(
-                slot.slot(),
-                running.job as usize,
-                training,
-                &running.allocation,
-                now,
-            );
+            ledger.open_running(slot, running, training, now);
         }
     }
 

@@ -447,3 +447,28 @@ fn a_training_node_draws_what_measured_h100_nodes_draw() {
     );
     assert!(node_kw > 0.76 * 10.2);
 }
+
+#[test]
+fn the_network_capital_and_power_come_from_the_fabric_s_ports() {
+    // Two DGX H100 on one NDR switch: 16 host cables, each a 400G switch
+    // port ($562.50 and 11.7 W) with an optic at both ends ($625 and 8.5 W
+    // each; docs/cost.md).
+    let r = run_text(
+        r#"(name: "fabric-cost", seed: 1,
+            cluster: (node_groups: [(name: "dgx", count: 2, node_model: "DGX-H100")]),
+            fabric: (topology: SingleSwitch, links: "ib-ndr"),
+            workload: (jobs: [(submit: "0s", request: Gpus(16), runtime: "1h", time_limit: "2h")]),
+            cost: Some(()),
+        )"#,
+    );
+    let c = cost(&r);
+    assert!(
+        close(c.shared_capital_usd, 16.0 * (562.5 + 2.0 * 625.0), 1e-6),
+        "{c:?}"
+    );
+    let p = r.summary.power.as_ref().unwrap();
+    assert!(
+        close(p.switches_kw, 16.0 * (11.7 + 2.0 * 8.5) / 1e3, 1e-9),
+        "{p:?}"
+    );
+}

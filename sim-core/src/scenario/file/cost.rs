@@ -57,7 +57,8 @@ pub struct Cost {
     /// Nodes one staff member looks after. Default 100.
     #[serde(default)]
     pub nodes_per_staff: Option<u32>,
-    /// Capital of switches, optics and cables. Default "$0".
+    /// Capital of switches, optics and cables. Default: from the fabric's
+    /// ports and optics (`cost::network_capital`), "$0" without a fabric.
     #[serde(default)]
     pub network_capital: Option<Written<Usd>>,
     /// Capital of the shared storage. Default "$0".

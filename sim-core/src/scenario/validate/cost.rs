@@ -150,6 +150,7 @@ pub(super) fn build_cost(
     section: Option<&file::Cost>,
     groups: &file::Cluster,
     cluster: Option<&Cluster>,
+    fabric: Option<&Fabric>,
     issues: &mut Issues,
 ) -> Option<CostSpec> {
     if !costed(section, groups) {
@@ -174,12 +175,18 @@ pub(super) fn build_cost(
         Usd::default(),
     );
     let staff_per_year = usd(issues, "staff_per_year", &c.staff_per_year, Usd::default());
-    let network_capital = usd(
-        issues,
-        "network_capital",
-        &c.network_capital,
-        Usd::default(),
-    );
+    // From the fabric's ports and optics unless given (none without a
+    // fabric, or with no on-premise group: the cloud's network is the
+    // provider's).
+    let on_premise = groups
+        .node_groups
+        .iter()
+        .any(|g| matches!(g.billing, None | Some(file::Billing::OnPremise)));
+    let from_fabric = match fabric {
+        Some(f) if on_premise => crate::cost::network_capital(f),
+        _ => Usd::default(),
+    };
+    let network_capital = usd(issues, "network_capital", &c.network_capital, from_fabric);
     let storage_capital = usd(
         issues,
         "storage_capital",

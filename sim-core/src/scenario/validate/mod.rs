@@ -346,7 +346,13 @@ pub fn convert(
             })
             .collect();
     }
-    let costs = cost::build_cost(f.cost.as_ref(), &f.cluster, cluster.as_ref(), &mut issues);
+    let costs = cost::build_cost(
+        f.cost.as_ref(),
+        &f.cluster,
+        cluster.as_ref(),
+        network.fabric.as_ref(),
+        &mut issues,
+    );
     let mut reliability = reliability::build_reliability(
         f.reliability.as_ref(),
         &failure_class::Strikeable {
