@@ -472,3 +472,15 @@ fn the_network_capital_and_power_come_from_the_fabric_s_ports() {
         "{p:?}"
     );
 }
+
+#[test]
+fn an_absurd_spot_interruption_rate_is_refused_at_its_field() {
+    let text = r#"(name: "spot", seed: 1,
+        cluster: (node_groups: [(name: "spot", count: 1, node_model: "AWS-p5.48xlarge",
+            billing: Some(Spot(discount: 0.6, interruptions: "100/1s")))]),
+        workload: (jobs: [(submit: "0s", request: Gpus(8), runtime: "1h", time_limit: "2h")]),
+    )"#;
+    let err = load_str("spot.ron", text, &[]).unwrap_err().to_string();
+    assert!(err.contains("spot.ron:3:62"), "{err}");
+    assert!(err.contains("more often than once a minute"), "{err}");
+}

@@ -41,6 +41,10 @@ pub const SPOT_BUCKETS: [(&str, f64); 5] = [
     (">20%", 0.25),
 ];
 
+/// The most spot interruptions per node-hour accepted: more is a typo, and
+/// a run would do nothing but lose nodes.
+pub const MAX_SPOT_INTERRUPTIONS_PER_HOUR: f64 = 60.0;
+
 /// Hours in the month of the Spot Advisor's buckets (30 days).
 const HOURS_PER_MONTH: f64 = 720.0;
 
@@ -393,6 +397,16 @@ fn spot_rate(issues: &mut Issues, path: &str, text: &str) -> f64 {
         return share / HOURS_PER_MONTH;
     }
     match parse_rate(text) {
+        Ok(rate) if rate.per_ns() * 3.6e12 > MAX_SPOT_INTERRUPTIONS_PER_HOUR => {
+            issues.error(Error {
+                path,
+                message: "spot interruptions more often than once a minute per node",
+                found: &format!("\"{text}\""),
+                expected: "a rate of at most 60 an hour per node (the Spot Advisor's worst bucket is about one a month)",
+                fix: "check the unit: \"2/30d\" is twice a month",
+            });
+            0.0
+        }
         Ok(rate) => rate.per_ns() * 3.6e12,
         Err(_) => {
             issues.error(Error {
