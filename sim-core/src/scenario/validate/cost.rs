@@ -12,7 +12,13 @@
 //! - an on-premise group has a capital price (the node model's
 //!   `purchase_price`) when cost is reported;
 //! - a reserved term and the depreciation period are longer than zero;
-//! - spot interruptions are an AWS Spot Advisor bucket or a rate.
+//! - spot interruptions are an AWS Spot Advisor bucket or a rate of at
+//!   most [`MAX_SPOT_INTERRUPTIONS_PER_HOUR`] per node;
+//! - only groups billed while held (on demand, spot) autoscale, with
+//!   `min <= max <= count`.
+//!
+//! Each spot group's interruptions become a failure class of its nodes
+//! ([`spot_classes`]).
 //!
 //! Prices cannot be negative: the unit parser refuses them.
 
