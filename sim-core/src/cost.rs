@@ -29,8 +29,9 @@
 //! simulated use; nothing here knows the scheduler or the event queue.
 
 use crate::engine::SimDuration;
-use crate::fabric::{Fabric, LinkKind, Vertex};
+use crate::fabric::Fabric;
 use crate::hardware::Cluster;
+use crate::power::{CableEnd, cable_ends};
 use crate::units::Usd;
 
 /// Nanoseconds in a year of 365 days (the `y` of `units`).
@@ -286,22 +287,17 @@ pub const PORT_PRICES: [PortPrice; 3] = [
 /// (host and switch-to-switch; passive copper inside a rack would cost
 /// less: an upper figure).
 pub fn network_capital(fabric: &Fabric) -> Usd {
-    let mut usd = 0.0;
-    for link in fabric.links() {
-        let gbps = (link.bandwidth_bytes_per_s * 8.0 / 1e9).round() as u64;
-        let row = PORT_PRICES
-            .iter()
-            .find(|p| gbps <= p.up_to_gbps)
-            .unwrap_or(&PORT_PRICES[PORT_PRICES.len() - 1]);
-        // Each direction leaving a switch is one port and its optic; a
-        // host cable's NIC end is one more optic.
-        match (link.kind, fabric.vertex(link.src)) {
-            (LinkKind::Fabric | LinkKind::Host, Vertex::Switch { .. }) => {
-                usd += row.switch_per_port + row.optic;
+    let usd: f64 = cable_ends(fabric)
+        .map(|(gbps, end)| {
+            let row = PORT_PRICES
+                .iter()
+                .find(|p| gbps <= p.up_to_gbps)
+                .unwrap_or(&PORT_PRICES[PORT_PRICES.len() - 1]);
+            match end {
+                CableEnd::SwitchPort => row.switch_per_port + row.optic,
+                CableEnd::NicOptic => row.optic,
             }
-            (LinkKind::Host, Vertex::Nic { .. }) => usd += row.optic,
-            _ => {}
-        }
-    }
+        })
+        .sum();
     Usd::from_micros((usd * 1e6).round() as u64)
 }

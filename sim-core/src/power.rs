@@ -127,27 +127,47 @@ pub fn port_power(gbps: u64) -> PortPower {
         .unwrap_or(&PORT_POWER[PORT_POWER.len() - 1])
 }
 
+/// One end of a fabric cable that holds equipment: a switch port (with
+/// its transceiver), or the transceiver at a NIC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CableEnd {
+    SwitchPort,
+    NicOptic,
+}
+
+/// Every equipped cable end of `fabric` with its rate in Gbit/s: each
+/// direction of a cable leaving a switch is one switch port (and its
+/// optic), and a host cable's NIC end is one more optic. What the
+/// network draws ([`switch_power`]) and costs (`cost::network_capital`)
+/// both count these.
+pub fn cable_ends(fabric: &Fabric) -> impl Iterator<Item = (u64, CableEnd)> + '_ {
+    fabric.links().iter().filter_map(|link| {
+        let gbps = (link.bandwidth_bytes_per_s * 8.0 / 1e9).round() as u64;
+        match (link.kind, fabric.vertex(link.src)) {
+            (LinkKind::Fabric | LinkKind::Host, Vertex::Switch { .. }) => {
+                Some((gbps, CableEnd::SwitchPort))
+            }
+            (LinkKind::Host, Vertex::Nic { .. }) => Some((gbps, CableEnd::NicOptic)),
+            _ => None,
+        }
+    })
+}
+
 /// What a fabric's switches draw: every switch port in use at its rate's
 /// per-port power, plus a transceiver at the switch end of every cable and
 /// at the NIC end of every host cable (NIC optics count with the
 /// network, not the node, whose datasheet maximum leaves them out only
 /// for some vendors: an approximation stated in the docs).
 pub fn switch_power(fabric: &Fabric) -> Power {
-    let mut milliwatts = 0.0;
-    for link in fabric.links() {
-        // One direction of each cable carries the count: the one leaving a
-        // switch counts its port and optic; a host cable's NIC end counts
-        // its optic from the NIC side.
-        let gbps = (link.bandwidth_bytes_per_s * 8.0 / 1e9).round() as u64;
-        let row = port_power(gbps);
-        match (link.kind, fabric.vertex(link.src)) {
-            (LinkKind::Fabric | LinkKind::Host, Vertex::Switch { .. }) => {
-                milliwatts += (row.switch_watts_per_port + row.optic_watts) * 1e3;
+    let milliwatts: f64 = cable_ends(fabric)
+        .map(|(gbps, end)| {
+            let row = port_power(gbps);
+            match end {
+                CableEnd::SwitchPort => (row.switch_watts_per_port + row.optic_watts) * 1e3,
+                CableEnd::NicOptic => row.optic_watts * 1e3,
             }
-            (LinkKind::Host, Vertex::Nic { .. }) => milliwatts += row.optic_watts * 1e3,
-            _ => {}
-        }
-    }
+        })
+        .sum();
     Power::from_milliwatts(milliwatts.round() as u64)
 }
 

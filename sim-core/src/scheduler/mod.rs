@@ -408,11 +408,6 @@ impl Scheduler {
             .sum()
     }
 
-    /// The earliest eligible time of a queued job, if any.
-    pub fn oldest_waiting(&self) -> Option<SimTime> {
-        self.queue.iter().map(|q| q.eligible).min()
-    }
-
     /// Free GPUs of nodes in service.
     pub fn free_gpus(&self) -> u64 {
         self.pool.free_gpus()

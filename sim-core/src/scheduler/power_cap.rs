@@ -190,11 +190,6 @@ impl Scheduler {
         self.power.budget = Some(budget);
     }
 
-    /// The power budget set, if any.
-    pub fn power_budget(&self) -> Option<&PowerBudget> {
-        self.power.budget.as_ref()
-    }
-
     /// The sum of the running jobs' budgets, in milliwatts (0 without a
     /// budget).
     pub fn power_budget_used_mw(&self) -> u64 {

@@ -52,8 +52,6 @@ pub(super) struct Autoscaler {
     /// Shortest `wait` of any group: how long after eligibility a job
     /// counts as waiting.
     pub(super) wait: SimDuration,
-    pub(super) provisioned: u64,
-    pub(super) released: u64,
 }
 
 impl Autoscaler {
@@ -94,8 +92,6 @@ impl Autoscaler {
             state,
             provisioning_gpus: 0,
             wait,
-            provisioned: 0,
-            released: 0,
         })
     }
 
@@ -135,7 +131,6 @@ impl Autoscaler {
                 self.state[node as usize] = State::Provisioning;
                 g.held += 1;
                 self.provisioning_gpus += g.gpus_per_node;
-                self.provisioned += 1;
                 missing = missing.saturating_sub(g.gpus_per_node);
                 out.push((node, now + g.rule.provision));
             }
@@ -185,7 +180,6 @@ impl Autoscaler {
             } if since + group.rule.release_after <= now && group.held > group.rule.min => {
                 self.state[node as usize] = State::Released;
                 group.held -= 1;
-                self.released += 1;
                 true
             }
             _ => false,

@@ -8,21 +8,8 @@ use std::io::{self, Write};
 use sim_core::metrics::ReliabilitySummary;
 use sim_core::text::escape_control;
 
-use super::report::human;
+use super::report::{grouped, human};
 use super::table::{Align, Table};
-
-/// Thousands separated by commas, for counts and GPU-hours.
-fn grouped(value: f64) -> String {
-    let digits = format!("{:.0}", value.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if value < -0.5 { format!("-{out}") } else { out }
-}
 
 pub fn write_text(out: &mut dyn Write, r: &ReliabilitySummary) -> io::Result<()> {
     writeln!(

@@ -16,6 +16,24 @@ pub(crate) fn human(secs: Option<f64>) -> String {
     secs.map_or_else(|| "-".into(), format_duration_approx)
 }
 
+/// A number rounded to a whole one, with thousands separated by commas
+/// (counts, GPU-hours, dollars): `70,080`, `-1,200`.
+pub(crate) fn grouped(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if value < 0.0 && digits != "0" {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
 pub fn write_text(out: &mut dyn Write, result: &RunResult, dir: Option<&Path>) -> io::Result<()> {
     let s = &result.summary;
     let j = &s.jobs;

@@ -14,6 +14,7 @@ use sim_core::tco::{self, Tco};
 use sim_core::text::escape_control;
 use sim_core::units::format_duration_approx;
 
+use super::report::grouped;
 use super::table::{Align, Table};
 use super::{Failure, Overrides, check_out_dir, load, out_failure, progress, shown};
 
@@ -164,22 +165,6 @@ fn usd(x: f64) -> String {
     match x < 0.0 && text != "0" {
         true => format!("-${text}"),
         false => format!("${text}"),
-    }
-}
-
-/// A number rounded to a whole one, with thousands separators.
-fn grouped(x: f64) -> String {
-    let digits = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match x < 0.0 && digits != "0" {
-        true => format!("-{out}"),
-        false => out,
     }
 }
 
