@@ -41,7 +41,7 @@
 //!   prices are given only where an official or widely reported figure
 //!   exists.
 
-use super::{GpuModel, NodeModel};
+use super::{GpuModel, MigGeometry, NodeModel};
 use crate::units::{Bandwidth, Bytes, Usd};
 
 // `matmul_efficiency` (see `GpuModel`): the fraction of the dense peak a
@@ -114,6 +114,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // SXM instance at $3.78/h.
             price_per_gpu_hour: Usd::cents(299),
             matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+            mig: MigGeometry::Gb80,
         },
         // Source: "NVIDIA H200 Tensor Core GPU" datasheet, H200 SXM column
         // (nvidia.com/en-us/data-center/h200/). Same GH100 compute as H100
@@ -151,6 +152,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // page; third-party snapshots for 2026 range from $3.59 to $6.35.
             price_per_gpu_hour: Usd::cents(399),
             matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+            mig: MigGeometry::H200,
         },
         // Source: "NVIDIA A100 Tensor Core GPU" datasheet, A100 80GB SXM
         // column (nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/
@@ -187,6 +189,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // Not re-checked against a stored copy of the page.
             price_per_gpu_hour: Usd::cents(179),
             matmul_efficiency: AMPERE_MATMUL_EFFICIENCY,
+            mig: MigGeometry::Gb80,
         },
         // Source: the same A100 datasheet, A100 40GB SXM column. Compute is
         // identical to the 80GB part; memory and bandwidth differ.
@@ -221,6 +224,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // third-party snapshot reports Lambda's 1x A100 40GB at $1.48/h.
             price_per_gpu_hour: Usd::cents(129),
             matmul_efficiency: AMPERE_MATMUL_EFFICIENCY,
+            mig: MigGeometry::A100_40GB,
         },
         // Source: "NVIDIA L40S" datasheet (nvidia.com/en-us/data-center/l40s/),
         // which prints dense and sparse side by side ("183 | 366*").
@@ -257,6 +261,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // snapshots range from $0.79 to $1.40.
             price_per_gpu_hour: Usd::cents(86),
             matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+            mig: MigGeometry::None,
         },
         // Sources: "NVIDIA DGX B200" datasheet and user guide (docs.nvidia.com/
         // dgx/dgxb200-user-guide/introduction-to-dgxb200.html) for memory,
@@ -305,6 +310,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // does announce on-demand 8x B200 instances).
             price_per_gpu_hour: Usd::cents(499),
             matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+            mig: MigGeometry::B200,
         },
         // Source: "NVIDIA ADA GPU ARCHITECTURE" whitepaper (v2.01), Appendix A
         // table for GeForce RTX 4090, which prints "dense/sparse" pairs.
@@ -340,6 +346,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // run lower ($0.34-$0.60 in 2026 third-party snapshots).
             price_per_gpu_hour: Usd::cents(69),
             matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+            mig: MigGeometry::None,
         },
         // The Blackwell GPU of a GB200 Grace Blackwell Superchip as it runs
         // in a GB200 NVL72 rack (more memory and power than the HGX B200).
@@ -394,6 +401,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // re-checked against a stored copy of the page.
             price_per_gpu_hour: Usd::cents(1_050),
             matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+            mig: MigGeometry::None,
         },
         // The Blackwell Ultra GPU of a GB300 superchip in a GB300 NVL72 rack.
         // Source: "NVIDIA GB300 NVL72" specifications table (nvidia.com/
@@ -438,6 +446,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // $10.50 is used as a placeholder, not a quote.
             price_per_gpu_hour: Usd::cents(1_050),
             matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+            mig: MigGeometry::None,
         },
         // The H100's export variant for China (2023): the same GH100 compute
         // as H100 SXM, NVLink cut to 400 GB/s and FP64 to 1 TFLOPS. Source:
@@ -480,6 +489,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // is used as a placeholder, not a quote.
             price_per_gpu_hour: Usd::cents(299),
             matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+            mig: MigGeometry::Gb80,
         },
         // The second Hopper export variant for China (2024): full NVLink, a
         // fraction of the compute, more memory. NVIDIA published no public
@@ -517,6 +527,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // quote.
             price_per_gpu_hour: Usd::cents(86),
             matmul_efficiency: HOPPER_MATMUL_EFFICIENCY,
+            mig: MigGeometry::None,
         },
         // The A100's export variant for China (2022): A100 80GB SXM with
         // NVLink cut from 600 to 400 GB/s, all else as A100. Sources: the
@@ -548,6 +559,7 @@ pub(super) fn gpus() -> Vec<GpuModel> {
             // placeholder, not a quote.
             price_per_gpu_hour: Usd::cents(179),
             matmul_efficiency: AMPERE_MATMUL_EFFICIENCY,
+            mig: MigGeometry::Gb80,
         },
     ]
 }

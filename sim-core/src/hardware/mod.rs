@@ -21,6 +21,9 @@
 
 mod builtin;
 pub mod hostlist;
+pub mod mig;
+
+pub use mig::{MigGeometry, MigProfile};
 
 use serde::Serialize;
 
@@ -96,6 +99,9 @@ pub struct GpuModel {
     /// communication are modelled apart. `builtin.rs` says which published
     /// point each value is calibrated on.
     pub matmul_efficiency: f64,
+    /// The MIG profiles it can be cut into (`mig.rs`); `None` for GPUs
+    /// without MIG and for models a scenario adds.
+    pub mig: MigGeometry,
 }
 
 /// The `matmul_efficiency` of a GPU model a scenario adds without giving

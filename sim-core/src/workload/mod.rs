@@ -39,6 +39,50 @@ pub enum JobRequest {
     Nodes { count: u32, gpus_per_node: u32 },
 }
 
+/// How a job uses the GPU it asks for: whole GPUs (every request), or,
+/// for a one-GPU request, a fraction of one GPU or a MIG slice of one
+/// (the scheduler's `sharing.rs` places those; see `hardware::mig`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub enum GpuShare {
+    #[default]
+    Whole,
+    /// A share of one GPU in thousandths (1..=999), as Kubernetes GPU
+    /// sharing schedulers ask (Alibaba's `gpu_milli`): tenants of a GPU
+    /// sum to at most 1000 unless time-slicing oversubscribes it.
+    Fraction { milli: u16 },
+    /// A MIG slice: an index into [`crate::hardware::mig::MIG_NAMES`].
+    Mig { profile: u8 },
+}
+
+impl GpuShare {
+    /// The share of one GPU's compute it asks for, in thousandths (1000
+    /// for whole GPUs; a MIG slice's compute slices over the GPU's, as
+    /// the largest geometry with that name has them).
+    pub fn milli(self) -> u16 {
+        match self {
+            GpuShare::Whole => 1000,
+            GpuShare::Fraction { milli } => milli,
+            GpuShare::Mig { profile } => {
+                let name = crate::hardware::mig::MIG_NAMES[profile as usize];
+                crate::hardware::mig::geometries_with(name)
+                    .filter_map(|g| {
+                        g.profile(name).map(|p| {
+                            (u32::from(p.compute_slices) * 1000 / u32::from(g.compute_slices()))
+                                as u16
+                        })
+                    })
+                    .next()
+                    .unwrap_or(1000)
+            }
+        }
+    }
+
+    /// Whether it shares a GPU with other jobs.
+    pub fn is_shared(self) -> bool {
+        self != GpuShare::Whole
+    }
+}
+
 /// `Gpus(0)`: a placeholder for vacant slots; validation never lets a job
 /// ask for zero GPUs.
 impl Default for JobRequest {
@@ -115,6 +159,17 @@ pub struct SubmittedJob {
     /// Index into [`WorkloadSpec::policies`]: its checkpoints and recovery
     /// (0: the default policy).
     pub policy: u16,
+    /// Whole GPUs, or a fraction or MIG slice of its one GPU.
+    pub share: GpuShare,
+    /// The GPU types it may run on: an index into the scheduler's node
+    /// selectors (`SchedulerConfig::selectors`; 0: any node).
+    pub gpu_type: u16,
+    /// Its Kubernetes queue (a Kueue LocalQueue or a Volcano queue): an
+    /// index into the queueing model's queues (0: the default one).
+    pub queue: u16,
+    /// Its Kubernetes priority (the PriorityClass or
+    /// WorkloadPriorityClass value; 0 if none).
+    pub priority: i32,
 }
 
 impl SubmittedJob {
@@ -234,6 +289,10 @@ pub struct WorkloadSpec {
     /// run starts ([`JobSource::new`]); `None` replays the trace as
     /// imported.
     pub trace_replication: Option<trace::TraceReplication>,
+    /// The GPU types jobs ask for, each a sorted set of GPU model names
+    /// (catalog keys of the cluster's groups): job `gpu_type` k > 0 may
+    /// run only on nodes whose GPU is one of `gpu_types[k - 1]`.
+    pub gpu_types: Vec<Vec<String>>,
 }
 
 /// A training job's definition, resolved against the hardware of its

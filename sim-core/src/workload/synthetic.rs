@@ -272,6 +272,10 @@ impl GeneratorState {
             training: None,
             trace_id: None,
             policy: self.spec.policy,
+            share: crate::workload::GpuShare::Whole,
+            gpu_type: 0,
+            queue: 0,
+            priority: 0,
         })
     }
 }

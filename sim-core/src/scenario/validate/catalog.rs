@@ -247,6 +247,7 @@ fn gpu_from_entry(
             }),
             price_per_gpu_hour: price_per_gpu_hour.unwrap_or(b.price_per_gpu_hour),
             matmul_efficiency: e.matmul_efficiency.unwrap_or(b.matmul_efficiency),
+            mig: b.mig,
         }));
     }
     let missing: Vec<&str> = [
@@ -301,6 +302,7 @@ fn gpu_from_entry(
         matmul_efficiency: e
             .matmul_efficiency
             .unwrap_or(crate::hardware::DEFAULT_MATMUL_EFFICIENCY),
+        mig: crate::hardware::MigGeometry::None,
     }))
 }
 

@@ -298,6 +298,10 @@ impl Context<'_> {
                 training: Some(index),
                 trace_id: None,
                 policy,
+                share: crate::workload::GpuShare::Whole,
+                gpu_type: 0,
+                queue: 0,
+                priority: 0,
             });
         }
     }

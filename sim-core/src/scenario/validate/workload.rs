@@ -250,6 +250,48 @@ impl<'a> Context<'a> {
         Some((p?, q?))
     }
 
+    /// The index of the GPU type `names` (GPU model names, any of which
+    /// will do) in [`WorkloadSpec::gpu_types`], plus one; 0 for none. Each
+    /// name must be the GPU model of some node group.
+    pub fn gpu_type(&mut self, path: &str, names: &[&str]) -> Option<u16> {
+        if names.is_empty() {
+            return Some(0);
+        }
+        let models: Vec<&str> = self
+            .cluster
+            .map(|c| c.groups.iter().map(|g| g.gpu_model.name.as_str()).collect())
+            .unwrap_or_default();
+        let mut set: Vec<String> = Vec::with_capacity(names.len());
+        for &name in names {
+            if self.cluster.is_some() && !models.contains(&name) {
+                let fix = match crate::text::did_you_mean(name, models.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "name the GPU model of one of the cluster's node groups, or add a group of that model".into(),
+                };
+                self.issues.error(Error {
+                    path,
+                    message: &format!("no node of the cluster has GPU type `{name}`"),
+                    found: &format!("\"{name}\""),
+                    expected: &format!("one of {}", models.join(", ")),
+                    fix: &fix,
+                });
+                return None;
+            }
+            set.push(name.to_string());
+        }
+        set.sort();
+        set.dedup();
+        let types = &mut self.spec.gpu_types;
+        let at = match types.iter().position(|t| *t == set) {
+            Some(at) => at,
+            None => {
+                types.push(set);
+                types.len() - 1
+            }
+        };
+        Some(at as u16 + 1)
+    }
+
     /// `workload.jobs`, written out one by one.
     fn jobs(&mut self, jobs: &[file::Job]) {
         for (i, job) in jobs.iter().enumerate() {
@@ -336,6 +378,10 @@ impl<'a> Context<'a> {
                 training: None,
                 trace_id: None,
                 policy,
+                share: crate::workload::GpuShare::Whole,
+                gpu_type: 0,
+                queue: 0,
+                priority: 0,
             };
             self.partition_limits(&path, &built, given_limit.is_some());
             self.spec.jobs.push(built);
@@ -599,6 +645,10 @@ impl<'a> Context<'a> {
                 training: None,
                 trace_id: Some(job.id),
                 policy: 0,
+                share: crate::workload::GpuShare::Whole,
+                gpu_type: 0,
+                queue: 0,
+                priority: 0,
             });
         }
         self.trace_partition_limits(path, first);
