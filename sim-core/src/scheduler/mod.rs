@@ -71,6 +71,7 @@ mod power_cap;
 mod preemption;
 pub mod priority;
 mod profile;
+mod sharing;
 mod slurm_backfill;
 
 pub use allocator::{GpuPool, NeverFits, NodeGpus, NodeSet};
@@ -86,6 +87,8 @@ use nodes::NodeStates;
 pub use power_cap::PowerBudget;
 use power_cap::{Attempt, PowerState};
 use profile::{Profile, round_up};
+pub use sharing::SharePlace;
+use sharing::Sharing;
 use slurm_backfill::SlurmState;
 pub use slurm_backfill::{SLURMCTLD_PHASE, SLURMCTLD_WAKEUP, SLURMD_LAUNCH};
 
@@ -179,6 +182,11 @@ pub struct RunningJob {
     /// Its power budget in milliwatts, reserved from its start to its
     /// end (0 without a power budget; `power_cap.rs`).
     power_mw: u64,
+    /// A shared job's GPU and MIG placement (`sharing.rs`).
+    pub share: SharePlace,
+    /// Whole GPUs it took out of the pool when it started: its GPUs, or
+    /// for a shared job 1 if its GPU had no tenant before, else 0.
+    pub pool_gpus: u64,
 }
 
 impl RunningJob {
@@ -206,6 +214,9 @@ pub struct Ended {
     pub start: SimTime,
     pub gpus: u64,
     pub was_preempted: bool,
+    /// Whole GPUs that went back to the pool: its GPUs, or for a shared
+    /// job 1 if it was its GPU's last tenant, else 0.
+    pub pool_gpus: u64,
 }
 
 /// Counters a run reports.
@@ -300,6 +311,12 @@ pub struct Scheduler {
     nodes: NodeStates,
     /// The power cap, its budget in use and what it cost (`power_cap.rs`).
     power: PowerState,
+    /// GPUs shared in fractions or MIG slices (`sharing.rs`).
+    sharing: Sharing,
+    /// Nodes of each GPU type jobs ask for (entry 0: every node), and a
+    /// scratch set for a partition's nodes of one type.
+    gpu_types: Vec<NodeSet>,
+    scratch_set: NodeSet,
     stats: SchedulerStats,
 }
 
@@ -375,6 +392,9 @@ impl Scheduler {
                 .any(|q| q.max_gpus_per_user.is_some() || q.grp_gpus.is_some()),
             stats: SchedulerStats::default(),
             power: PowerState::default(),
+            sharing: Sharing::new(cluster),
+            gpu_types: vec![NodeSet::all(cluster.node_count())],
+            scratch_set: NodeSet::default(),
             slurm: if config.backfill == Backfill::Slurm {
                 SlurmState::new(&config.partitions, cluster.node_count())
             } else {
@@ -639,6 +659,7 @@ impl Scheduler {
             start: r.start,
             gpus,
             was_preempted: r.preempting,
+            pool_gpus: gpus,
         };
         let (assoc, charged_from) = (r.assoc, r.charged_until);
         self.power.used_mw -= std::mem::take(&mut r.power_mw);
@@ -650,7 +671,15 @@ impl Scheduler {
         {
             self.planned_ends.remove(at);
         }
-        self.pool.release(&r.allocation);
+        let mut ended = ended;
+        if ended.ticket.share.is_shared() {
+            let gpu = r.share.gpu.expect("a started shared job has its GPU");
+            let freed =
+                (self.sharing).release(&mut self.pool, gpu, ended.ticket.share, r.share.mig_start);
+            ended.pool_gpus = u64::from(freed);
+        } else {
+            self.pool.release(&r.allocation);
+        }
         if self.pool.out_of_service() > 0 {
             self.nodes.note_drained(&self.pool, &r.allocation);
         }
@@ -702,13 +731,17 @@ impl Scheduler {
         out: &mut Vec<Decision>,
     ) -> Attempt {
         let ticket = self.queue[i].ticket;
+        if ticket.share.is_shared() {
+            return self.try_start_shared(i, now, backfilled, out);
+        }
         let set = &self.config.partitions[ticket.partition as usize].nodes;
         if set.is_all() && ticket.request.total_gpus() > self.pool.free_gpus() {
             return Attempt::NoRoom; // the common case of a busy cluster, decided in O(1)
         }
         let slot = self.take_slot();
         let mut allocation = std::mem::take(&mut self.running[slot as usize].allocation);
-        let set = &self.config.partitions[ticket.partition as usize].nodes;
+        self.prepare_placement_set(&ticket);
+        let set = placement_set(&self.config, &self.gpu_types, &self.scratch_set, &ticket);
         let placed = if self.config.backfill == Backfill::Slurm {
             let set = Some(set).filter(|s| !s.is_all());
             (self.slurm.cons_tres).place(&mut self.pool, ticket.request, set, &mut allocation)
@@ -722,6 +755,54 @@ impl Scheduler {
             return Attempt::NoRoom;
         }
         self.start_if_powered(i, slot, allocation, now, backfilled, out)
+    }
+
+    /// Makes `scratch_set` the nodes `ticket` may be placed on when that
+    /// is a partition's nodes of a GPU type ([`placement_set`] reads it).
+    fn prepare_placement_set(&mut self, ticket: &SubmittedJob) {
+        let partition = &self.config.partitions[ticket.partition as usize].nodes;
+        if ticket.gpu_type == 0 || partition.is_all() {
+            return;
+        }
+        let of_type = &self.gpu_types[usize::from(ticket.gpu_type)];
+        let member = (0..self.cluster_nodes)
+            .map(|n| partition.contains(n) && of_type.contains(n))
+            .collect();
+        self.scratch_set = NodeSet::from_members(member);
+    }
+
+    /// Sets the nodes of each GPU type jobs name (`SubmittedJob::gpu_type`
+    /// k is `types[k - 1]`).
+    pub fn set_gpu_types(&mut self, types: Vec<NodeSet>) {
+        self.gpu_types.truncate(1);
+        self.gpu_types.extend(types);
+    }
+
+    /// Starts queue entry `i`, a fraction or MIG slice of a GPU, if a GPU
+    /// has room for it (`sharing.rs`).
+    fn try_start_shared(
+        &mut self,
+        i: usize,
+        now: SimTime,
+        backfilled: bool,
+        out: &mut Vec<Decision>,
+    ) -> Attempt {
+        let ticket = self.queue[i].ticket;
+        self.prepare_placement_set(&ticket);
+        let set = placement_set(&self.config, &self.gpu_types, &self.scratch_set, &ticket);
+        let free_before = self.pool.free_gpus();
+        let Some(place) = self.sharing.place(&mut self.pool, ticket.share, set) else {
+            return Attempt::NoRoom;
+        };
+        let slot = self.take_slot();
+        let mut allocation = std::mem::take(&mut self.running[slot as usize].allocation);
+        allocation.clear();
+        allocation.extend(place.gpu);
+        let r = &mut self.running[slot as usize];
+        r.share = place;
+        r.pool_gpus = free_before - self.pool.free_gpus();
+        self.occupy(i, slot, allocation, 0, now, backfilled, out);
+        Attempt::Started
     }
 
     /// Starts queue entry `i` in `slot` on `allocation`, with its power
@@ -787,6 +868,10 @@ impl Scheduler {
         r.charged_until = now;
         r.assoc = q.assoc;
         r.power_mw = power_mw;
+        if !ticket.share.is_shared() {
+            r.pool_gpus = gpus;
+            r.share = SharePlace::default();
+        }
         self.power.used_mw += power_mw;
         if backfilled {
             self.stats.backfilled_jobs += 1;
@@ -797,6 +882,23 @@ impl Scheduler {
                 generation: r.generation,
             },
         });
+    }
+}
+
+/// The nodes `ticket` may be placed on: its partition's, of its GPU type
+/// when it names one (`scratch` made by
+/// [`Scheduler::prepare_placement_set`] when both restrict).
+fn placement_set<'a>(
+    config: &'a SchedulerConfig,
+    gpu_types: &'a [NodeSet],
+    scratch: &'a NodeSet,
+    ticket: &SubmittedJob,
+) -> &'a NodeSet {
+    let partition = &config.partitions[ticket.partition as usize].nodes;
+    match (ticket.gpu_type, partition.is_all()) {
+        (0, _) => partition,
+        (t, true) => &gpu_types[usize::from(t)],
+        (_, false) => scratch,
     }
 }
 

@@ -39,6 +39,17 @@ impl Scheduler {
             let mut placed_any = false;
             for i in 0..self.queue.len() {
                 let q = &self.queue[i];
+                if q.ticket.share.is_shared() {
+                    // One pod on a shared GPU (`sharing.rs`): it starts
+                    // when placed.
+                    if self.queue_gpus[i] != STARTED
+                        && self.within_limits(&q.ticket)
+                        && self.try_start_shared(i, now, false, out).started()
+                    {
+                        placed_any = true;
+                    }
+                    continue;
+                }
                 let (pods, _) = pods_of(q.ticket.request, self.max_node_gpus);
                 // All pods placed means started, or refused by the power
                 // cap (tried once per pass, above).
@@ -46,7 +57,10 @@ impl Scheduler {
                     continue;
                 }
                 let pod = pod_request(q.ticket.request, self.max_node_gpus, q.pods_placed);
-                let set = &self.config.partitions[q.ticket.partition as usize].nodes;
+                let ticket = q.ticket;
+                self.prepare_placement_set(&ticket);
+                let set =
+                    super::placement_set(&self.config, &self.gpu_types, &self.scratch_set, &ticket);
                 if !self
                     .pool
                     .try_allocate_in(pod, Some(set), &mut self.scratch_alloc)

@@ -14,7 +14,7 @@ use crate::workload::JobRequest;
 /// `nodes` DGX H100 nodes with `gpus_per_node` GPUs each: the cluster
 /// every scheduler unit test builds (also used by `cons_tres` and
 /// `slurm_backfill`'s tests).
-pub(super) fn cluster(nodes: u32, gpus_per_node: u32) -> Cluster {
+pub(crate) fn cluster(nodes: u32, gpus_per_node: u32) -> Cluster {
     let catalog = Catalog::builtin();
     let node_model = catalog.node("DGX-H100").unwrap().clone();
     let gpu_model = catalog.gpu(&node_model.gpu_model).unwrap().clone();

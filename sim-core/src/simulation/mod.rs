@@ -73,7 +73,7 @@ use crate::metrics::{
 use crate::scenario::Scenario;
 use crate::scheduler::fairshare::AccountTree;
 use crate::scheduler::{
-    Decision, JobIndex, NodeGpus, SLURMCTLD_WAKEUP, Scheduler, SchedulerConfig, SlotRef,
+    Decision, JobIndex, NodeGpus, NodeSet, SLURMCTLD_WAKEUP, Scheduler, SchedulerConfig, SlotRef,
 };
 use crate::workload::{Directory, JobSource, SubmittedJob};
 
@@ -299,6 +299,19 @@ pub fn run(
             )
         }),
     };
+    if !scenario.workload.gpu_types.is_empty() {
+        let cluster = &scenario.cluster;
+        let sets = (scenario.workload.gpu_types.iter())
+            .map(|models| {
+                NodeSet::from_members(
+                    (cluster.nodes.iter())
+                        .map(|n| models.contains(&cluster.groups[n.group as usize].gpu_model.name))
+                        .collect(),
+                )
+            })
+            .collect();
+        sim.scheduler.set_gpu_types(sets);
+    }
     if scenario.reliability.spares > 0 {
         sim.scheduler.set_spares(scenario.reliability.spares);
     }
@@ -856,7 +869,7 @@ impl ClusterSim<'_> {
         }
         self.recorder.queue_length -= 1;
         self.recorder.running_jobs += 1;
-        self.recorder.busy_gpus += job.request.total_gpus();
+        self.recorder.busy_gpus += running.pool_gpus;
         self.trace_alloc.clear();
         let as_traced = |p: &NodeGpus| TraceAlloc {
             node: p.node,
@@ -911,7 +924,7 @@ impl ClusterSim<'_> {
                 .cut_short(ended.job, now.saturating_since(started));
         }
         self.recorder.running_jobs -= 1;
-        self.recorder.busy_gpus -= ended.gpus;
+        self.recorder.busy_gpus -= ended.pool_gpus;
         self.jobs_finished += 1;
         self.trace.record(&TraceEvent::End {
             time: now,
@@ -938,7 +951,7 @@ impl ClusterSim<'_> {
             u128::from(now.saturating_since(ended.start).as_ns()) * u128::from(ended.gpus);
         self.lost_gpu_ns += lost_gpu_ns;
         self.recorder.running_jobs -= 1;
-        self.recorder.busy_gpus -= ended.gpus;
+        self.recorder.busy_gpus -= ended.pool_gpus;
         let requeue =
             self.scheduler.config().preempt_mode == crate::scheduler::PreemptMode::Requeue;
         let record = &mut self.jobs[ended.job as usize];

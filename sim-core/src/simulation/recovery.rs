@@ -590,7 +590,7 @@ impl<'a> ClusterSim<'a> {
         self.energy_close(slot, now);
         let ended = self.scheduler.end(slot, now);
         self.recorder.running_jobs -= 1;
-        self.recorder.busy_gpus -= ended.gpus;
+        self.recorder.busy_gpus -= ended.pool_gpus;
         let spec = &scenario.reliability;
         let record = &mut self.jobs[job as usize];
         let requeue = policy.requeue.unwrap_or(spec.requeue) && record.requeues < spec.max_requeues;

@@ -293,6 +293,9 @@ pub struct WorkloadSpec {
     /// (catalog keys of the cluster's groups): job `gpu_type` k > 0 may
     /// run only on nodes whose GPU is one of `gpu_types[k - 1]`.
     pub gpu_types: Vec<Vec<String>>,
+    /// The Kubernetes queue names jobs name: job `queue` k > 0 is
+    /// `queues[k - 1]` (0: none named, the default queue).
+    pub queues: Vec<String>,
 }
 
 /// A training job's definition, resolved against the hardware of its

@@ -12,7 +12,7 @@ use rand::RngExt;
 use rand::distr::weighted::WeightedIndex;
 use rand_distr::{Distribution, Exp, LogNormal, Uniform};
 
-use super::{AccountId, JobRequest, SubmittedJob, UserId};
+use super::{AccountId, GpuShare, JobRequest, SubmittedJob, UserId};
 use crate::engine::{NS_PER_SEC, RngStreams, SimDuration, SimTime, StreamRng};
 
 /// How jobs arrive.
@@ -89,7 +89,8 @@ pub struct GeneratorSpec {
     pub count: Option<u64>,
     pub until: Option<SimTime>,
     pub start: SimTime,
-    pub sizes: Vec<(JobRequest, f64)>,
+    /// Requests with the share of a GPU they take and their weights.
+    pub sizes: Vec<(JobRequest, GpuShare, f64)>,
     pub duration: DurationDist,
     pub time_limit_factor: f64,
     /// Never empty.
@@ -99,6 +100,11 @@ pub struct GeneratorSpec {
     pub qos: u16,
     /// Index into `WorkloadSpec::policies` of every job.
     pub policy: u16,
+    /// GPU type, Kubernetes queue and priority of every job (see
+    /// [`SubmittedJob`]).
+    pub gpu_type: u16,
+    pub queue: u16,
+    pub priority: i32,
 }
 
 impl GeneratorSpec {
@@ -120,9 +126,11 @@ impl GeneratorSpec {
     /// GPU-seconds a job holds on average: the mean size times the mean
     /// time it holds its GPUs.
     pub fn mean_gpu_seconds(&self, kill_at_time_limit: bool) -> f64 {
-        let total_weight: f64 = self.sizes.iter().map(|&(_, w)| w).sum();
+        let total_weight: f64 = self.sizes.iter().map(|&(_, _, w)| w).sum();
         let mean_gpus = (self.sizes.iter())
-            .map(|&(request, w)| request.total_gpus() as f64 * w)
+            .map(|&(request, share, w)| {
+                request.total_gpus() as f64 * f64::from(share.milli()) / 1000.0 * w
+            })
             .sum::<f64>()
             / total_weight;
         mean_gpus * self.mean_occupancy_secs(kill_at_time_limit)
@@ -230,7 +238,7 @@ impl GeneratorState {
             durations: stream("durations"),
             users: stream("users"),
             gap: Exp::new(1.0 / mean_interarrival.as_secs_f64()).expect(VALIDATED),
-            size_index: WeightedIndex::new(spec.sizes.iter().map(|&(_, w)| w)).expect(VALIDATED),
+            size_index: WeightedIndex::new(spec.sizes.iter().map(|&(_, _, w)| w)).expect(VALIDATED),
             user_index: WeightedIndex::new(spec.users.iter().map(|u| u.weight)).expect(VALIDATED),
             duration: DurationSampler::new(&spec.duration),
             clock: spec.start,
@@ -250,7 +258,7 @@ impl GeneratorState {
             return None;
         }
         self.generated += 1;
-        let (request, _) = self.spec.sizes[self.size_index.sample(&mut self.sizes)];
+        let (request, share, _) = self.spec.sizes[self.size_index.sample(&mut self.sizes)];
         let runtime = self.duration.sample(&mut self.durations);
         let user = &self.spec.users[self.user_index.sample(&mut self.users)];
         // A zero limit would make the job unrunnable; a one-nanosecond
@@ -272,10 +280,10 @@ impl GeneratorState {
             training: None,
             trace_id: None,
             policy: self.spec.policy,
-            share: crate::workload::GpuShare::Whole,
-            gpu_type: 0,
-            queue: 0,
-            priority: 0,
+            share,
+            gpu_type: self.spec.gpu_type,
+            queue: self.spec.queue,
+            priority: self.spec.priority,
         })
     }
 }
@@ -294,7 +302,10 @@ mod tests {
             count: Some(20_000),
             until: None,
             start: SimTime::ZERO,
-            sizes: vec![(JobRequest::Gpus(1), 3.0), (JobRequest::Gpus(8), 1.0)],
+            sizes: vec![
+                (JobRequest::Gpus(1), GpuShare::Whole, 3.0),
+                (JobRequest::Gpus(8), GpuShare::Whole, 1.0),
+            ],
             duration: DurationDist::Exponential {
                 mean: SimDuration::from_secs(600),
             },
@@ -307,6 +318,9 @@ mod tests {
             partition: 0,
             qos: 0,
             policy: 0,
+            gpu_type: 0,
+            queue: 0,
+            priority: 0,
         }
     }
 
@@ -364,7 +378,7 @@ mod tests {
     fn changing_sizes_or_durations_leaves_arrival_times_alone() {
         let base = generate(spec(), 9);
         let mut other = spec();
-        other.sizes = vec![(JobRequest::Gpus(2), 1.0)];
+        other.sizes = vec![(JobRequest::Gpus(2), GpuShare::Whole, 1.0)];
         other.duration = DurationDist::LogNormal {
             median: SimDuration::from_secs(100),
             sigma: 2.0,

@@ -28,6 +28,7 @@
 //! | `flow_local` | flow groups only one job can touch, solved once per plan, give the runs the shared flow model gives |
 //! | `fabric_failures` | cables and switches down and back: routes avoid them, cut-off nodes, flows moved and re-solved (hand-computed rates) |
 //! | `cost` | power, energy and cost against hand-computed cases (one job's energy, a node's year, an idle reserved node); job + idle cost = total to the cent; energy = the integral of the power series |
+//! | `sharing` | fractions of a GPU and MIG slices end to end: start times and utilization by hand, bad shares refused at their field |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
 //! | `study` | studies: the same bytes on 1, 2 or 4 threads and from 4 merged shards; merges that name missing, duplicate and foreign shards; resuming redoes nothing; common random numbers; M/M/8 intervals cover Erlang C ~95% of the time; paired intervals narrower than unpaired |
 //! | `study_bundled` | the bundled studies load without warnings and state their run counts; the teaching study's points.csv against its snapshot |
@@ -60,6 +61,7 @@ mod reliability_properties;
 mod reliability_schema;
 mod robustness;
 mod scenarios;
+mod sharing;
 mod slurm_faithful;
 mod slurm_recorded;
 mod slurm_semantics;

@@ -336,7 +336,7 @@ pub enum WindowOrder {
 }
 
 /// What a job asks for.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Request {
     /// N GPUs: within one node if some node has that many, else spread over
@@ -344,6 +344,11 @@ pub enum Request {
     Gpus(u32),
     /// `count` distinct nodes with `gpus_per_node` GPUs on each.
     Nodes { count: u32, gpus_per_node: u32 },
+    /// A fraction of one GPU, shared with other jobs (`Fraction(0.25)`):
+    /// Kubernetes GPU sharing (Alibaba's `gpu_milli`), in steps of 0.001.
+    Fraction(f64),
+    /// A MIG slice of one GPU by NVIDIA's profile name (`Mig("3g.40gb")`).
+    Mig(String),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -370,6 +375,17 @@ pub struct Job {
     /// The default QOS if omitted.
     #[serde(default)]
     pub qos: Option<String>,
+    /// GPU types it may run on: catalog GPU model names of the cluster's
+    /// groups (a Kubernetes node selector); any GPU if empty.
+    #[serde(default)]
+    pub gpu_type: Vec<String>,
+    /// Its Kubernetes queue (a Kueue LocalQueue or a Volcano queue); the
+    /// default queue if omitted.
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// Its Kubernetes priority (PriorityClass value); 0 if omitted.
+    #[serde(default)]
+    pub priority: Option<i32>,
     /// Slurm's `--nice`: lowers the multifactor priority by this much.
     #[serde(default)]
     pub nice: Option<i32>,
@@ -463,6 +479,17 @@ pub struct Generator {
     /// The default QOS if omitted.
     #[serde(default)]
     pub qos: Option<String>,
+    /// GPU types it may run on: catalog GPU model names of the cluster's
+    /// groups (a Kubernetes node selector); any GPU if empty.
+    #[serde(default)]
+    pub gpu_type: Vec<String>,
+    /// Its Kubernetes queue (a Kueue LocalQueue or a Volcano queue); the
+    /// default queue if omitted.
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// Its Kubernetes priority (PriorityClass value); 0 if omitted.
+    #[serde(default)]
+    pub priority: Option<i32>,
     /// Checkpoints: interval, cost and mode. None if omitted (a training
     /// job in a scenario with failure classes checkpoints by default).
     #[serde(default)]
@@ -486,7 +513,7 @@ pub enum Arrival {
     },
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightedRequest {
     pub request: Request,

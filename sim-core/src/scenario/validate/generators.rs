@@ -8,6 +8,7 @@ use super::workload::{Context, check_request};
 use super::{Error, Issues, Warning, valid_label};
 use crate::engine::{SimDuration, SimTime};
 use crate::units::format_duration;
+use crate::workload::GpuShare;
 use crate::workload::{
     Arrival, DurationDist, GeneratorSpec, JobRequest, MAX_TOTAL_JOBS, WeightedUser,
 };
@@ -46,7 +47,6 @@ impl Context<'_> {
             let nodes = self.cluster.and_then(|c| {
                 (g.sizes.iter())
                     .map(|s| match s.request {
-                        file::Request::Gpus(n) => JobRequest::Gpus(n),
                         file::Request::Nodes {
                             count,
                             gpus_per_node,
@@ -54,6 +54,8 @@ impl Context<'_> {
                             count,
                             gpus_per_node,
                         },
+                        file::Request::Gpus(n) => JobRequest::Gpus(n),
+                        file::Request::Fraction(_) | file::Request::Mig(_) => JobRequest::Gpus(1),
                     })
                     .map(|r| r.min_nodes(c.max_gpus_per_node()))
                     .max()
@@ -66,7 +68,31 @@ impl Context<'_> {
             let Some(policy) = self.policy(&path, fields, PolicyOf { nodes, model: None }) else {
                 continue;
             };
+            let sizes_path = field_path(&path, "sizes");
+            let shares: Vec<(String, GpuShare)> = (g.sizes.iter().enumerate())
+                .filter_map(|(j, s)| {
+                    let at = index_path(&field_path(&index_path(&sizes_path, j), "request"), 0);
+                    let share = match &s.request {
+                        file::Request::Mig(name) => GpuShare::Mig {
+                            profile: crate::hardware::mig::name_index(name)?,
+                        },
+                        file::Request::Fraction(f) if (0.0..0.9995).contains(f) => {
+                            GpuShare::Fraction { milli: 1 }
+                        }
+                        _ => return None,
+                    };
+                    Some((at, share))
+                })
+                .collect();
+            let Some((gpu_type, queue)) =
+                self.kube_fields(&path, &g.gpu_type, g.queue.as_deref(), &shares)
+            else {
+                continue;
+            };
             if let Some(mut spec) = self.generator(&path, g) {
+                spec.gpu_type = gpu_type;
+                spec.queue = queue;
+                spec.priority = g.priority.unwrap_or(0);
                 spec.partition = partition;
                 spec.qos = qos;
                 spec.policy = policy;
@@ -171,7 +197,7 @@ impl Context<'_> {
         let mut sizes = Vec::new();
         for (j, s) in g.sizes.iter().enumerate() {
             let p = field_path(&index_path(&sizes_path, j), "request");
-            if let Some(request) = check_request(&p, s.request, self.issues) {
+            if let Some((request, share)) = check_request(&p, &s.request, self.issues) {
                 if let Some(Err(never)) = self.pool.map(|p| p.check_fits_when_idle(request))
                     && s.weight > 0.0
                 {
@@ -181,7 +207,7 @@ impl Context<'_> {
                         fix: "shrink the size, give it weight 0, or add nodes",
                     });
                 }
-                sizes.push((request, s.weight));
+                sizes.push((request, share, s.weight));
             }
         }
 
@@ -256,6 +282,9 @@ impl Context<'_> {
             partition: 0,
             qos: 0,
             policy: 0,
+            gpu_type: 0,
+            queue: 0,
+            priority: 0,
         })
     }
 }

@@ -400,6 +400,15 @@ pub fn convert(
         &mut issues,
     );
     context.allow_empty = !needs_workload;
+    context.sharing_unsupported = if !reliability.classes.is_empty() {
+        Some("failure classes (reliability)")
+    } else if power.is_some() {
+        Some("the power model")
+    } else if costs.is_some() {
+        Some("the cost model")
+    } else {
+        None
+    };
     let workload = context.build(&f.workload);
     run::check_run_length(
         &stop,

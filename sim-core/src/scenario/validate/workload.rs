@@ -6,6 +6,7 @@
 //! a valid cluster they are still checked, minus the "does it fit" rules, so
 //! that all mistakes are reported in one go.
 
+use crate::workload::GpuShare;
 use std::path::Path;
 
 use super::super::file;
@@ -49,6 +50,9 @@ pub(super) struct Context<'a> {
     /// An empty workload is fine: the scenario is read for its cluster
     /// only (`clustersim collective`, `plan --scenario`).
     pub allow_empty: bool,
+    /// Why jobs may not share GPUs in this scenario (a section whose
+    /// model does not know shared GPUs yet), if they may not.
+    pub sharing_unsupported: Option<&'static str>,
 }
 
 impl<'a> Context<'a> {
@@ -63,6 +67,7 @@ impl<'a> Context<'a> {
     ) -> Self {
         Context {
             allow_empty: false,
+            sharing_unsupported: None,
             policy_rules,
             cluster,
             pool,
@@ -292,6 +297,99 @@ impl<'a> Context<'a> {
         Some(at as u16 + 1)
     }
 
+    /// A job's or generator's Kubernetes fields: its GPU type (0: any) and
+    /// queue (0: the default); every MIG slice in `shares` (at its path)
+    /// must be a profile of a GPU it may run on.
+    pub fn kube_fields(
+        &mut self,
+        path: &str,
+        gpu_type: &[String],
+        queue: Option<&str>,
+        shares: &[(String, GpuShare)],
+    ) -> Option<(u16, u16)> {
+        let names: Vec<&str> = gpu_type.iter().map(String::as_str).collect();
+        let gpu_type = self.gpu_type(&field_path(path, "gpu_type"), &names)?;
+        if gpu_type != 0 && self.scheduler.backfill != crate::scheduler::Backfill::None {
+            self.issues.error(Error {
+                path: &field_path(path, "gpu_type"),
+                message: "GPU types with backfilling are not modelled: backfill reservations count a partition's GPUs, not a type's",
+                found: &format!("gpu_type with backfill {:?}", self.scheduler.backfill),
+                expected: "backfill: None (Kubernetes queues have no backfill), or no gpu_type",
+                fix: "set scheduler.backfill: None, or give each GPU type its own partition (Slurm's usual way) and name the partition",
+            });
+            return None;
+        }
+        if let Some(reason) = self.sharing_unsupported
+            && let Some((share_path, _)) = shares.iter().find(|(_, s)| s.is_shared())
+        {
+            self.issues.error(Error {
+                path: share_path,
+                message: &format!(
+                    "shared GPUs (fractions and MIG slices) cannot be simulated with {reason} yet"
+                ),
+                found: "a fraction or MIG slice of a GPU",
+                expected: "whole GPUs, or a scenario without that section",
+                fix: "ask for whole GPUs (Gpus(1)), or leave that section out of this scenario",
+            });
+            return None;
+        }
+        if let Some(cluster) = self.cluster {
+            let allowed: Vec<&crate::hardware::NodeGroup> = (cluster.groups.iter())
+                .filter(|g| names.is_empty() || names.contains(&g.gpu_model.name.as_str()))
+                .collect();
+            for (share_path, share) in shares {
+                let GpuShare::Mig { profile } = *share else {
+                    continue;
+                };
+                let name = crate::hardware::mig::MIG_NAMES[profile as usize];
+                if allowed
+                    .iter()
+                    .any(|g| g.gpu_model.mig.profile(name).is_some())
+                {
+                    continue;
+                }
+                let mut models: Vec<&str> =
+                    allowed.iter().map(|g| g.gpu_model.name.as_str()).collect();
+                models.dedup();
+                let mut offered: Vec<&str> = (allowed.iter())
+                    .flat_map(|g| g.gpu_model.mig.profiles().iter().map(|p| p.name))
+                    .collect();
+                offered.dedup();
+                let fix = if offered.is_empty() {
+                    "none of these GPUs has MIG: ask for a fraction (Fraction(0.25)) or whole GPUs, or add a MIG-capable group (A100, H100, H200, B200)".to_string()
+                } else {
+                    format!("ask for one of their profiles: {}", offered.join(", "))
+                };
+                self.issues.error(Error {
+                    path: share_path,
+                    message: &format!(
+                        "no GPU this job may run on ({}) has the MIG profile `{name}`",
+                        models.join(", ")
+                    ),
+                    found: &format!("\"{name}\""),
+                    expected: "a MIG profile of the GPU model",
+                    fix: &fix,
+                });
+                return None;
+            }
+        }
+        let queue = match queue {
+            None => 0,
+            Some(name) => {
+                let queues = &mut self.spec.queues;
+                let at = match queues.iter().position(|q| q == name) {
+                    Some(at) => at,
+                    None => {
+                        queues.push(name.to_string());
+                        queues.len() - 1
+                    }
+                };
+                at as u16 + 1
+            }
+        };
+        Some((gpu_type, queue))
+    }
+
     /// `workload.jobs`, written out one by one.
     fn jobs(&mut self, jobs: &[file::Job]) {
         for (i, job) in jobs.iter().enumerate() {
@@ -314,7 +412,8 @@ impl<'a> Context<'a> {
                 .optional(&limit_path, written_limit)
                 .map(|l| l.or(unlimited.then_some(INFINITE_TIME_LIMIT)));
             let request_path = field_path(&path, "request");
-            let Some(request) = check_request(&request_path, job.request, self.issues) else {
+            let Some((request, share)) = check_request(&request_path, &job.request, self.issues)
+            else {
                 continue;
             };
             let Some((partition, qos)) =
@@ -361,6 +460,14 @@ impl<'a> Context<'a> {
             let Some(policy) = self.policy(&path, fields, PolicyOf { nodes, model: None }) else {
                 continue;
             };
+            let Some((gpu_type, queue)) = self.kube_fields(
+                &path,
+                &job.gpu_type,
+                job.queue.as_deref(),
+                &[(index_path(&request_path, 0), share)],
+            ) else {
+                continue;
+            };
             let name = job.name.clone().unwrap_or_else(|| format!("job{}", i + 1));
             self.origin(&path);
             let directory = &mut self.directory;
@@ -378,10 +485,10 @@ impl<'a> Context<'a> {
                 training: None,
                 trace_id: None,
                 policy,
-                share: crate::workload::GpuShare::Whole,
-                gpu_type: 0,
-                queue: 0,
-                priority: 0,
+                share,
+                gpu_type,
+                queue,
+                priority: job.priority.unwrap_or(0),
             };
             self.partition_limits(&path, &built, given_limit.is_some());
             self.spec.jobs.push(built);
@@ -781,18 +888,20 @@ impl Context<'_> {
 /// Checks a request's shape; `None` if it is malformed.
 pub(super) fn check_request(
     path: &str,
-    request: file::Request,
+    request: &file::Request,
     issues: &mut Issues,
-) -> Option<JobRequest> {
-    match request {
-        file::Request::Gpus(n) => issues
-            .positive_u32(
+) -> Option<(JobRequest, GpuShare)> {
+    let whole = |r| Some((r, GpuShare::Whole));
+    match *request {
+        file::Request::Gpus(n) => {
+            let ok = issues.positive_u32(
                 &index_path(path, 0),
                 n,
                 "a GPU count",
                 "ask for at least one GPU, e.g. Gpus(8)",
-            )
-            .then_some(JobRequest::Gpus(n)),
+            );
+            if ok { whole(JobRequest::Gpus(n)) } else { None }
+        }
         file::Request::Nodes {
             count,
             gpus_per_node,
@@ -809,11 +918,54 @@ pub(super) fn check_request(
                 "GPUs per node",
                 "ask for at least one GPU per node",
             );
-            (a && b).then_some(JobRequest::Nodes {
-                count,
-                gpus_per_node,
-            })
+            if a && b {
+                whole(JobRequest::Nodes {
+                    count,
+                    gpus_per_node,
+                })
+            } else {
+                None
+            }
         }
+        file::Request::Fraction(f) => {
+            let milli = (f * 1000.0).round();
+            if !(f > 0.0 && f <= 1.0) || milli < 1.0 {
+                issues.error(Error {
+                    path: &index_path(path, 0),
+                    message: "a fraction of a GPU lies in (0, 1]",
+                    found: &format!("{f}"),
+                    expected: "a share of one GPU from 0.001 to 1, e.g. Fraction(0.25)",
+                    fix: "ask for whole GPUs with Gpus(n) beyond one GPU; a share below 0.001 cannot be scheduled",
+                });
+                return None;
+            }
+            if milli >= 1000.0 {
+                return whole(JobRequest::Gpus(1));
+            }
+            let share = GpuShare::Fraction {
+                milli: milli as u16,
+            };
+            Some((JobRequest::Gpus(1), share))
+        }
+        file::Request::Mig(ref name) => match crate::hardware::mig::name_index(name) {
+            Some(profile) => Some((JobRequest::Gpus(1), GpuShare::Mig { profile })),
+            None => {
+                let names = crate::hardware::mig::MIG_NAMES;
+                let shown = crate::text::escape_control(name);
+                let fix = match crate::text::did_you_mean(name, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "name a profile of NVIDIA's MIG user guide, e.g. \"3g.40gb\" on an H100 80GB".into(),
+                };
+                issues.error(Error {
+                    path: &index_path(path, 0),
+                    message: &format!("`{shown}` is not a MIG profile"),
+                    found: &format!("\"{shown}\""),
+                    expected: &format!("one of {}", names.join(", ")),
+                    fix: &fix,
+                });
+                None
+            }
+        },
     }
 }
 
