@@ -60,7 +60,8 @@ impl MigProfile {
 }
 
 /// The MIG profile table a GPU model has (none for GPUs without MIG).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+/// Written (`catalog --format json`) as its profiles' names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MigGeometry {
     #[default]
     None,
@@ -74,6 +75,12 @@ pub enum MigGeometry {
     B200,
     /// A30 24GB (four slices).
     A30,
+}
+
+impl serde::Serialize for MigGeometry {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.profiles().iter().map(|p| p.name))
+    }
 }
 
 const SEVEN: &[u8] = &[0, 1, 2, 3, 4, 5, 6];

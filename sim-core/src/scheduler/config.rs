@@ -307,6 +307,23 @@ pub struct SchedulerConfig {
     pub enforce_part_limits: EnforcePartLimits,
     /// Leaf switches; empty means no topology-aware placement.
     pub topology: Vec<LeafSwitch>,
+    /// NVIDIA's GPU time-slicing (`sharing.timeSlicing` of the GPU
+    /// operator's device plugin config): each GPU advertised as
+    /// `replicas` GPUs. `None`: every GPU is whole or shared in isolated
+    /// fractions and MIG slices.
+    pub time_slicing: Option<TimeSlicing>,
+}
+
+/// GPU time-slicing: one-GPU jobs share GPUs, up to `replicas` to a GPU,
+/// and slow each other (see `sharing.rs` for where they go and
+/// `simulation/time_slicing.rs` for the slowdown model).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeSlicing {
+    /// The device plugin's `replicas`: tenants per GPU at most.
+    pub replicas: u32,
+    /// The share of a GPU's time lost to switching contexts while two or
+    /// more tenants are active (0 by default: an assumption to set).
+    pub switch_overhead: f64,
 }
 
 impl SchedulerConfig {
@@ -370,6 +387,7 @@ impl SchedulerConfig {
             preempt_mode: PreemptMode::Requeue,
             enforce_part_limits: EnforcePartLimits::No,
             topology: Vec::new(),
+            time_slicing: None,
         }
     }
 }

@@ -77,7 +77,8 @@ mod slurm_backfill;
 pub use allocator::{GpuPool, NeverFits, NodeGpus, NodeSet};
 pub use config::{
     Backfill, BackfillParams, EnforcePartLimits, INFINITE_TIME_LIMIT, LeafSwitch, Partition,
-    PreemptMode, PreemptType, PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
+    PreemptMode, PreemptType, PriorityParams, Qos, QueueOrder, SchedulerConfig, TimeSlicing,
+    preemption_cycle,
 };
 use fairshare::UserAssoc;
 pub use limits::{PendingReason, partition_limit_exceeded};
@@ -96,7 +97,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::{SimDuration, SimTime};
 use crate::hardware::Cluster;
-use crate::workload::{AccountId, Directory, SubmittedJob, UserId};
+use crate::workload::{AccountId, Directory, GpuShare, SubmittedJob, UserId};
 
 /// Index of a job in the simulation's job table.
 pub type JobIndex = u32;
@@ -392,7 +393,7 @@ impl Scheduler {
                 .any(|q| q.max_gpus_per_user.is_some() || q.grp_gpus.is_some()),
             stats: SchedulerStats::default(),
             power: PowerState::default(),
-            sharing: Sharing::new(cluster),
+            sharing: Sharing::new(cluster, config.time_slicing.map_or(0, |t| t.replicas)),
             gpu_types: vec![NodeSet::all(cluster.node_count())],
             scratch_set: NodeSet::default(),
             slurm: if config.backfill == Backfill::Slurm {
@@ -672,10 +673,9 @@ impl Scheduler {
             self.planned_ends.remove(at);
         }
         let mut ended = ended;
-        if ended.ticket.share.is_shared() {
-            let gpu = r.share.gpu.expect("a started shared job has its GPU");
-            let freed =
-                (self.sharing).release(&mut self.pool, gpu, ended.ticket.share, r.share.mig_start);
+        if let Some(gpu) = r.share.gpu {
+            let share = std::mem::take(&mut r.share);
+            let freed = (self.sharing).release(&mut self.pool, gpu, share.share, share.mig_start);
             ended.pool_gpus = u64::from(freed);
         } else {
             self.pool.release(&r.allocation);
@@ -731,7 +731,7 @@ impl Scheduler {
         out: &mut Vec<Decision>,
     ) -> Attempt {
         let ticket = self.queue[i].ticket;
-        if ticket.share.is_shared() {
+        if self.share_of(&ticket).is_shared() {
             return self.try_start_shared(i, now, backfilled, out);
         }
         let set = &self.config.partitions[ticket.partition as usize].nodes;
@@ -778,6 +778,21 @@ impl Scheduler {
         self.gpu_types.extend(types);
     }
 
+    /// What `ticket` holds of a GPU: its own share, or under time-slicing
+    /// a replica with a whole GPU's demand for a one-GPU job.
+    fn share_of(&self, ticket: &SubmittedJob) -> GpuShare {
+        match ticket.share {
+            GpuShare::Whole
+                if self.config.time_slicing.is_some()
+                    && ticket.request == crate::workload::JobRequest::Gpus(1)
+                    && ticket.training.is_none() =>
+            {
+                GpuShare::Fraction { milli: 1000 }
+            }
+            share => share,
+        }
+    }
+
     /// Starts queue entry `i`, a fraction or MIG slice of a GPU, if a GPU
     /// has room for it (`sharing.rs`).
     fn try_start_shared(
@@ -791,7 +806,8 @@ impl Scheduler {
         self.prepare_placement_set(&ticket);
         let set = placement_set(&self.config, &self.gpu_types, &self.scratch_set, &ticket);
         let free_before = self.pool.free_gpus();
-        let Some(place) = self.sharing.place(&mut self.pool, ticket.share, set) else {
+        let share = self.share_of(&ticket);
+        let Some(place) = self.sharing.place(&mut self.pool, share, set) else {
             return Attempt::NoRoom;
         };
         let slot = self.take_slot();
@@ -853,6 +869,7 @@ impl Scheduler {
                 .partition_point(|&e| e < (planned_end, slot));
             self.planned_ends.insert(at, (planned_end, slot));
         }
+        let whole = !self.share_of(&ticket).is_shared();
         let r = &mut self.running[slot as usize];
         r.planned_end = planned_end;
         r.job = q.job;
@@ -868,7 +885,7 @@ impl Scheduler {
         r.charged_until = now;
         r.assoc = q.assoc;
         r.power_mw = power_mw;
-        if !ticket.share.is_shared() {
+        if whole {
             r.pool_gpus = gpus;
             r.share = SharePlace::default();
         }

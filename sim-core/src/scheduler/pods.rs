@@ -39,7 +39,7 @@ impl Scheduler {
             let mut placed_any = false;
             for i in 0..self.queue.len() {
                 let q = &self.queue[i];
-                if q.ticket.share.is_shared() {
+                if self.share_of(&q.ticket).is_shared() {
                     // One pod on a shared GPU (`sharing.rs`): it starts
                     // when placed.
                     if self.queue_gpus[i] != STARTED

@@ -11,14 +11,21 @@
 //!
 //! Fractions are isolated shares: tenants of a GPU sum to at most 1000
 //! thousandths and run at full speed, as with Alibaba's cGPU isolation the
-//! trace's cluster ran. MIG slices follow the GPU's geometry
+//! trace's cluster ran. With time-slicing (`TimeSlicing`, NVIDIA's device
+//! plugin advertising each GPU as `replicas` GPUs) every one-GPU job is a
+//! tenant whose share is its demand (a whole GPU's 1000 for `Gpus(1)`),
+//! and a GPU takes up to `replicas` tenants whatever their sum: a job goes
+//! where its demand still fits (best fit), else to a fresh GPU, else to
+//! the least loaded GPU with a replica left, where tenants slow each other
+//! (`simulation/time_slicing.rs`). MIG slices follow the GPU's geometry
 //! (`hardware::mig`): a slice takes a free placement of its profile; a GPU
 //! is either cut into MIG slices or shared in fractions, never both.
 //!
 //! Invariants:
 //! - a GPU is shared only while it has a tenant, and is then out of the
 //!   pool (allocated) exactly once, whatever its tenant count;
-//! - a fraction GPU's tenants sum to at most 1000; a MIG GPU's slices never
+//! - a fraction GPU's tenants sum to at most 1000 (time-slicing: it has
+//!   at most `replicas` tenants instead); a MIG GPU's slices never
 //!   overlap and every one sits at an allowed placement (proptest in
 //!   `tests/it/kubernetes.rs`);
 //! - placement is deterministic: shared GPUs are kept in a `BTreeMap` by
@@ -35,8 +42,9 @@ use crate::workload::{GpuShare, JobRequest};
 struct SharedGpu {
     /// Cut into MIG slices (else shared in fractions).
     mig: bool,
-    /// Thousandths of the GPU its fraction tenants hold.
-    used_milli: u16,
+    /// Thousandths of the GPU its fraction tenants hold (their demand,
+    /// above 1000 when time-slicing oversubscribes it).
+    used_milli: u32,
     /// Memory slices its MIG tenants occupy.
     used_slices: u8,
     tenants: u32,
@@ -48,6 +56,9 @@ struct SharedGpu {
 pub struct SharePlace {
     pub gpu: Option<NodeGpus>,
     pub mig_start: u8,
+    /// The share it holds: its own, or under time-slicing a whole GPU's
+    /// demand for a `Gpus(1)` job.
+    pub share: GpuShare,
 }
 
 /// The shared GPUs of a cluster.
@@ -55,15 +66,18 @@ pub struct SharePlace {
 pub(super) struct Sharing {
     gpus: BTreeMap<(NodeId, u8), SharedGpu>,
     geometry: Vec<MigGeometry>,
+    /// Time-slicing's tenants per GPU at most (0: no time-slicing).
+    replicas: u32,
     /// Scratch: the nodes a fresh GPU may come from.
     scratch_set: NodeSet,
     scratch_alloc: Vec<NodeGpus>,
 }
 
 impl Sharing {
-    pub fn new(cluster: &Cluster) -> Self {
+    pub fn new(cluster: &Cluster, replicas: u32) -> Self {
         Sharing {
             gpus: BTreeMap::new(),
+            replicas,
             geometry: (cluster.nodes.iter())
                 .map(|n| cluster.groups[n.group as usize].gpu_model.mig)
                 .collect(),
@@ -115,10 +129,11 @@ impl Sharing {
             let (left, start) = match share {
                 GpuShare::Whole => return None,
                 GpuShare::Fraction { milli } => {
-                    if g.mig || g.used_milli + milli > 1000 {
+                    let after = g.used_milli + u32::from(milli);
+                    if g.mig || after > 1000 || !self.has_replica(g) {
                         continue;
                     }
-                    (u32::from(1000 - g.used_milli - milli), 0)
+                    (1000 - after, 0)
                 }
                 GpuShare::Mig { .. } => {
                     let Some(p) = profile_on(node).filter(|_| g.mig) else {
@@ -143,6 +158,7 @@ impl Sharing {
                     mask: 1 << key.1,
                 }),
                 mig_start: start,
+                share,
             });
         }
         // A fresh GPU, on a node whose GPU has the profile for a slice.
@@ -156,7 +172,7 @@ impl Sharing {
             allowed
         };
         if !pool.try_allocate_in(JobRequest::Gpus(1), Some(set), &mut self.scratch_alloc) {
-            return None;
+            return self.oversubscribe(share, allowed);
         }
         let part = self.scratch_alloc[0];
         let key = (part.node, part.mask.trailing_zeros() as u8);
@@ -183,6 +199,36 @@ impl Sharing {
         Some(SharePlace {
             gpu: Some(part),
             mig_start: start,
+            share,
+        })
+    }
+
+    /// Whether time-slicing lets `g` take one more tenant (always true
+    /// without time-slicing: isolated shares are bounded by their sum).
+    fn has_replica(&self, g: &SharedGpu) -> bool {
+        self.replicas == 0 || g.tenants < self.replicas
+    }
+
+    /// Time-slicing's last resort: the least loaded fraction GPU with a
+    /// replica left (ties to the lowest), oversubscribed.
+    fn oversubscribe(&mut self, share: GpuShare, allowed: &NodeSet) -> Option<SharePlace> {
+        let GpuShare::Fraction { .. } = share else {
+            return None;
+        };
+        if self.replicas == 0 {
+            return None;
+        }
+        let (&key, _) = (self.gpus.iter())
+            .filter(|(key, g)| !g.mig && g.tenants < self.replicas && allowed.contains(key.0))
+            .min_by_key(|(key, g)| (g.used_milli, **key))?;
+        self.take(key, share, 0);
+        Some(SharePlace {
+            gpu: Some(NodeGpus {
+                node: key.0,
+                mask: 1 << key.1,
+            }),
+            mig_start: 0,
+            share,
         })
     }
 
@@ -192,7 +238,7 @@ impl Sharing {
         g.tenants += 1;
         match share {
             GpuShare::Whole => unreachable!("whole GPUs are not shared"),
-            GpuShare::Fraction { milli } => g.used_milli += milli,
+            GpuShare::Fraction { milli } => g.used_milli += u32::from(milli),
             GpuShare::Mig { profile } => {
                 let p = geometry
                     .profile(mig::MIG_NAMES[profile as usize])
@@ -218,7 +264,7 @@ impl Sharing {
         g.tenants -= 1;
         match share {
             GpuShare::Whole => unreachable!("whole GPUs are not shared"),
-            GpuShare::Fraction { milli } => g.used_milli -= milli,
+            GpuShare::Fraction { milli } => g.used_milli -= u32::from(milli),
             GpuShare::Mig { profile } => {
                 let p = geometry
                     .profile(mig::MIG_NAMES[profile as usize])
@@ -245,7 +291,8 @@ impl Sharing {
                 assert_eq!(g.used_milli, 0);
                 assert!(self.geometry[node as usize] != MigGeometry::None);
             } else {
-                assert!(g.used_milli <= 1000);
+                assert!(g.used_milli <= 1000 || self.replicas > 0);
+                assert!(self.replicas == 0 || g.tenants <= self.replicas);
                 assert_eq!(g.used_slices, 0);
             }
         }
@@ -261,7 +308,7 @@ mod tests {
     fn setup() -> (Sharing, GpuPool, NodeSet) {
         let cluster = super::super::tests::cluster(2, 2);
         let pool = GpuPool::new(&cluster);
-        (Sharing::new(&cluster), pool, NodeSet::all(2))
+        (Sharing::new(&cluster, 0), pool, NodeSet::all(2))
     }
 
     fn mig(name: &str) -> GpuShare {

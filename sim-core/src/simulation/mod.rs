@@ -61,6 +61,7 @@ mod outputs;
 mod progress;
 mod recovery;
 mod reliability_summary;
+mod time_slicing;
 mod training;
 
 pub use outputs::{OutputError, run_into_dir, write_outputs};
@@ -73,9 +74,10 @@ use crate::metrics::{
 use crate::scenario::Scenario;
 use crate::scheduler::fairshare::AccountTree;
 use crate::scheduler::{
-    Decision, JobIndex, NodeGpus, NodeSet, SLURMCTLD_WAKEUP, Scheduler, SchedulerConfig, SlotRef,
+    Decision, Ended, JobIndex, NodeGpus, NodeSet, SLURMCTLD_WAKEUP, Scheduler, SchedulerConfig,
+    SlotRef,
 };
-use crate::workload::{Directory, JobSource, SubmittedJob};
+use crate::workload::{Directory, GpuShare, JobSource, SubmittedJob};
 
 /// What a run produced.
 #[derive(Clone, Debug)]
@@ -124,6 +126,9 @@ enum Event {
     Arrival,
     /// The job reaches its true end or its time limit.
     JobEnd(SlotRef),
+    /// A tenant of a time-sliced GPU may have done its work (ignored
+    /// unless its latest re-timing says now, `time_slicing.rs`).
+    SliceDone(SlotRef),
     /// A preempted job's grace time is over.
     PreemptStop(SlotRef),
     /// Requeued jobs reach their begin time and join the queue.
@@ -221,6 +226,8 @@ struct ClusterSim<'a> {
     reliability: Option<recovery::Reliability<'a>>,
     /// Power, energy and cost; `None` unless the scenario models power.
     energy: Option<energy::Ledger>,
+    /// Tenants of time-sliced GPUs; `None` without time-slicing.
+    time_sliced: Option<time_slicing::TimeSliced>,
     /// Cloud groups that grow and shrink; `None` unless one autoscales.
     autoscale: Option<autoscale::Autoscaler>,
     /// Nodes a job just left (autoscaling checks whether they are idle),
@@ -290,6 +297,8 @@ pub fn run(
         freed_nodes: Vec::new(),
         freed_slots: Vec::new(),
         scale_out: Vec::new(),
+        time_sliced: (scenario.scheduler.time_slicing)
+            .map(|t| time_slicing::TimeSliced::new(t.switch_overhead)),
         energy: scenario.power.as_ref().map(|p| {
             energy::Ledger::new(
                 p,
@@ -550,6 +559,7 @@ impl ClusterSim<'_> {
         // An event for a job that has left its slot changes nothing, not
         // even the clock the time series follows.
         if let Event::JobEnd(slot)
+        | Event::SliceDone(slot)
         | Event::PreemptStop(slot)
         | Event::TrainingTimer(slot)
         | Event::JobFault(slot)
@@ -580,6 +590,11 @@ impl ClusterSim<'_> {
                 }
             }
             Event::JobEnd(slot) => self.end_job(slot, engine),
+            Event::SliceDone(slot) => {
+                if (self.time_sliced.as_ref()).and_then(|t| t.done_at(slot)) == Some(now) {
+                    self.end_job_as(slot, engine, false);
+                }
+            }
             Event::Failure(class) => self.on_failure(class, engine),
             Event::Detect { node, class } => self.on_detect(node, class, engine),
             Event::Repaired {
@@ -856,6 +871,19 @@ impl ClusterSim<'_> {
                 }
                 engine.schedule_at(now + job.time_limit, Event::JobEnd(slot));
             }
+        } else if let Some(sliced) = self.time_sliced.as_mut()
+            && let Some(gpu) = running.share.gpu
+            && let GpuShare::Fraction { milli } = running.share.share
+        {
+            // Its speed depends on its GPU's other tenants: its work ends
+            // it (`SliceDone`), its time limit kills it.
+            if kill_at_limit {
+                engine.schedule_at(now + job.time_limit, Event::JobEnd(slot));
+            }
+            sliced.join(slot, (gpu.node, gpu.mask), milli, job.runtime, now);
+            for &(tenant, at) in &sliced.retimed {
+                engine.schedule_at(at, Event::SliceDone(tenant));
+            }
         } else if job.runtime != SimDuration::MAX || kill_at_limit {
             let (duration, killed) = job.occupancy(kill_at_limit);
             // The job's work starts once it is launched; a time limit
@@ -887,10 +915,26 @@ impl ClusterSim<'_> {
         }
     }
 
+    /// Frees `slot` in the scheduler, and re-times the other tenants of its
+    /// GPU when it was time-sliced: the one way a running job leaves.
+    fn end_in_scheduler(&mut self, slot: SlotRef, engine: &mut Engine<Event>) -> Ended {
+        let now = engine.now();
+        let ended = self.scheduler.end(slot, now);
+        if let Some(sliced) = self.time_sliced.as_mut() {
+            sliced.leave(slot, now);
+            for &(tenant, at) in &sliced.retimed {
+                engine.schedule_at(at, Event::SliceDone(tenant));
+            }
+        }
+        ended
+    }
+
     /// The job in `slot` reached its true end or its time limit (a
     /// `JobEnd`); a tracked job's `JobEnd` is its time limit only.
     fn end_job(&mut self, slot: SlotRef, engine: &mut Engine<Event>) {
-        let killed = self.reliability.is_some() || {
+        // A time-sliced tenant's JobEnd is its time limit.
+        let sliced = (self.time_sliced.as_ref()).is_some_and(|t| t.done_at(slot).is_some());
+        let killed = sliced || self.reliability.is_some() || {
             let job = &self.jobs[self.scheduler.running(slot).job as usize].job;
             job.occupancy(self.scheduler.config().kill_at_time_limit).1
         };
@@ -911,7 +955,7 @@ impl ClusterSim<'_> {
         self.training.stop(slot, now, started);
         self.forget_attempt(slot, engine);
         self.energy_close(slot, now);
-        let ended = self.scheduler.end(slot, now);
+        let ended = self.end_in_scheduler(slot, engine);
         let record = &mut self.jobs[ended.job as usize];
         record.end = Some(now);
         record.state = if killed {
@@ -942,7 +986,7 @@ impl ClusterSim<'_> {
         self.training.stop(slot, now, started);
         self.forget_attempt(slot, engine);
         self.energy_close(slot, now);
-        let ended = self.scheduler.end(slot, now);
+        let ended = self.end_in_scheduler(slot, engine);
         if self.jobs[ended.job as usize].job.training.is_some() {
             self.training
                 .cut_short(ended.job, now.saturating_since(started));

@@ -588,7 +588,7 @@ impl<'a> ClusterSim<'a> {
             self.training.stop(slot, now, started);
         }
         self.energy_close(slot, now);
-        let ended = self.scheduler.end(slot, now);
+        let ended = self.end_in_scheduler(slot, engine);
         self.recorder.running_jobs -= 1;
         self.recorder.busy_gpus -= ended.pool_gpus;
         let spec = &scenario.reliability;

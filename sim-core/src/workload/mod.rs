@@ -46,9 +46,10 @@ pub enum JobRequest {
 pub enum GpuShare {
     #[default]
     Whole,
-    /// A share of one GPU in thousandths (1..=999), as Kubernetes GPU
-    /// sharing schedulers ask (Alibaba's `gpu_milli`): tenants of a GPU
-    /// sum to at most 1000 unless time-slicing oversubscribes it.
+    /// A share of one GPU in thousandths (1..=999; the scheduler uses 1000
+    /// for a `Gpus(1)` job under time-slicing), as Kubernetes GPU sharing
+    /// schedulers ask (Alibaba's `gpu_milli`): tenants of a GPU sum to at
+    /// most 1000 unless time-slicing oversubscribes it.
     Fraction { milli: u16 },
     /// A MIG slice: an index into [`crate::hardware::mig::MIG_NAMES`].
     Mig { profile: u8 },

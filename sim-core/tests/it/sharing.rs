@@ -98,3 +98,93 @@ fn bad_shares_are_refused_at_their_field() {
         );
     }
 }
+
+fn ends_s(r: &RunResult) -> Vec<f64> {
+    r.jobs
+        .iter()
+        .map(|j| j.end.expect("ended").as_ns() as f64 / 1e9)
+        .collect()
+}
+
+/// Time-slicing computed by hand (the model of
+/// `simulation/time_slicing.rs`: GPU time shared max-min fairly by
+/// demand). One GPU with 4 replicas; two one-GPU jobs (demand 1000) and a
+/// 0.2 job (demand 200), each one hour of work, all at time 0. The 0.2
+/// job gets its whole demand (speed 1) and ends at 1 h; the others get
+/// 400 each (speed 0.4): 0.4 h of work done by 1 h, 0.6 h left at speed
+/// 0.5 alone together: 1.2 h more, so they end at 2.2 h = 7,920 s. The
+/// GPU is busy (one GPU, held) from 0 to 2.2 h.
+#[test]
+fn time_sliced_tenants_slow_each_other_by_the_stated_model() {
+    let r = run_text(
+        r#"(name: "slices", seed: 1,
+            cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100", gpus_per_node: Some(1))]),
+            scheduler: (backfill: None, time_slicing: Some((replicas: 4))),
+            workload: (jobs: [
+                (submit: "0s", request: Gpus(1), runtime: "1h", time_limit: "5h"),
+                (submit: "0s", request: Gpus(1), runtime: "1h", time_limit: "5h"),
+                (submit: "0s", request: Fraction(0.2), runtime: "1h", time_limit: "5h"),
+            ]),
+        )"#,
+    );
+    assert_eq!(starts_s(&r), [0, 0, 0]);
+    assert_eq!(ends_s(&r), [7920.0, 7920.0, 3600.0]);
+    assert!((r.summary.gpu_utilization - 1.0).abs() < 1e-12);
+
+    // With 5% of the GPU's time lost to switching while shared: the 0.2
+    // job still gets its 200 (speed 1); the others 375 each (speed
+    // 0.375): 0.375 h done by 1 h, then 0.625 h at 475/1000 = 0.475:
+    // 1.3158 h more, to 8,336.842... s, rounded up to the nanosecond.
+    let r = run_text(
+        r#"(name: "slices", seed: 1,
+            cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100", gpus_per_node: Some(1))]),
+            scheduler: (backfill: None, time_slicing: Some((replicas: 4, switch_overhead: Some(0.05)))),
+            workload: (jobs: [
+                (submit: "0s", request: Gpus(1), runtime: "1h", time_limit: "5h"),
+                (submit: "0s", request: Gpus(1), runtime: "1h", time_limit: "5h"),
+                (submit: "0s", request: Fraction(0.2), runtime: "1h", time_limit: "5h"),
+            ]),
+        )"#,
+    );
+    let want = 3600.0 + 0.625 * 3600.0 / 0.475;
+    for end in &ends_s(&r)[..2] {
+        assert!((end - want).abs() < 1e-6, "{end} vs {want}");
+    }
+
+    // Replicas bound the tenants: with 2, the third job waits for a
+    // replica (FCFS, no backfill) until the first two end together at
+    // 2 h (speed 0.5 each), then runs alone for 1 h.
+    let r = run_text(
+        r#"(name: "slices", seed: 1,
+            cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100", gpus_per_node: Some(1))]),
+            scheduler: (backfill: None, time_slicing: Some((replicas: 2))),
+            workload: (jobs: [
+                (submit: "0s", request: Gpus(1), runtime: "1h", time_limit: "5h"),
+                (submit: "0s", request: Gpus(1), runtime: "1h", time_limit: "5h"),
+                (submit: "0s", request: Fraction(0.2), runtime: "1h", time_limit: "5h"),
+            ]),
+        )"#,
+    );
+    assert_eq!(starts_s(&r), [0, 0, 7200]);
+    assert_eq!(ends_s(&r), [7200.0, 7200.0, 10800.0]);
+}
+
+/// A time limit still kills a tenant that time-slicing slowed past it.
+#[test]
+fn a_slowed_tenant_is_killed_at_its_limit() {
+    let r = run_text(
+        r#"(name: "limit", seed: 1,
+            cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100", gpus_per_node: Some(1))]),
+            scheduler: (backfill: None, time_slicing: Some((replicas: 2))),
+            workload: (jobs: [
+                (submit: "0s", request: Gpus(1), runtime: "1h", time_limit: "90m"),
+                (submit: "0s", request: Gpus(1), runtime: "1h", time_limit: "5h"),
+            ]),
+        )"#,
+    );
+    // Both at speed 0.5: the first is killed at 1.5 h with 0.75 h done;
+    // the second has 0.25 h left at full speed: ends at 1.75 h.
+    assert_eq!(ends_s(&r), [5400.0, 6300.0]);
+    assert_eq!(r.jobs[0].state, sim_core::metrics::JobState::Timeout);
+    assert_eq!(r.jobs[1].state, sim_core::metrics::JobState::Completed);
+}

@@ -608,6 +608,22 @@ pub struct Scheduler {
     /// Leaf switches and their nodes (Slurm's topology.conf, tree plugin).
     #[serde(default)]
     pub topology: Vec<Switch>,
+    /// NVIDIA GPU time-slicing: one-GPU jobs share GPUs, `replicas` to a
+    /// GPU at most, and slow each other. None by default.
+    #[serde(default)]
+    pub time_slicing: Option<TimeSlicing>,
+}
+
+/// The GPU operator's time-slicing config.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSlicing {
+    /// GPUs advertised per physical GPU (the device plugin's `replicas`).
+    pub replicas: u32,
+    /// Share of the GPU's time lost to context switches while two or more
+    /// tenants run; 0 if omitted.
+    #[serde(default)]
+    pub switch_overhead: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

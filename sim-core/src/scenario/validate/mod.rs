@@ -409,6 +409,17 @@ pub fn convert(
     } else {
         None
     };
+    if let Some(reason) = context.sharing_unsupported
+        && scheduler.time_slicing.is_some()
+    {
+        context.issues.error(Error {
+            path: "scheduler.time_slicing",
+            message: &format!("time-sliced GPUs cannot be simulated with {reason} yet"),
+            found: "time_slicing",
+            expected: "whole GPUs, or a scenario without that section",
+            fix: "leave time_slicing out, or that section",
+        });
+    }
     let workload = context.build(&f.workload);
     run::check_run_length(
         &stop,

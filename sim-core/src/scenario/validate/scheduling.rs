@@ -14,7 +14,7 @@ use crate::scheduler::fairshare::{AccountSpec, AccountTree, FairshareAlgorithm, 
 use crate::scheduler::priority::MultifactorWeights;
 use crate::scheduler::{
     Backfill, BackfillParams, EnforcePartLimits, LeafSwitch, NodeSet, Partition, PreemptMode,
-    PreemptType, PriorityParams, Qos, QueueOrder, SchedulerConfig, preemption_cycle,
+    PreemptType, PriorityParams, Qos, QueueOrder, SchedulerConfig, TimeSlicing, preemption_cycle,
 };
 use crate::text::did_you_mean;
 use crate::units::format_duration;
@@ -54,6 +54,7 @@ pub(super) fn build_scheduler(
         });
     }
     config.kill_at_time_limit = s.kill_at_time_limit.unwrap_or(true);
+    config.time_slicing = s.time_slicing.and_then(|t| time_slicing(t, issues));
     if !config.gang && config.backfill != Backfill::None {
         issues.error(Error {
             path: "scheduler.gang",
@@ -105,6 +106,39 @@ pub(super) fn build_scheduler(
         });
     }
     config
+}
+
+/// Replicas from 2 to [`MAX_REPLICAS`] (one replica is no sharing) and an
+/// overhead below one half.
+fn time_slicing(t: file::TimeSlicing, issues: &mut Issues) -> Option<TimeSlicing> {
+    const MAX_REPLICAS: u32 = 64;
+    let path = "scheduler.time_slicing";
+    let mut ok = true;
+    if !(2..=MAX_REPLICAS).contains(&t.replicas) {
+        issues.error(Error {
+            path: &field_path(path, "replicas"),
+            message: "time-slicing shares a GPU among 2 or more replicas",
+            found: &t.replicas.to_string(),
+            expected: &format!("replicas from 2 to {MAX_REPLICAS}"),
+            fix: "NVIDIA's examples use 4 or 10; leave time_slicing out for whole GPUs",
+        });
+        ok = false;
+    }
+    let overhead = t.switch_overhead.unwrap_or(0.0);
+    if !(0.0..0.5).contains(&overhead) {
+        issues.error(Error {
+            path: &field_path(path, "switch_overhead"),
+            message: "the switching overhead is a share of the GPU's time below one half",
+            found: &format!("{overhead}"),
+            expected: "a value in [0, 0.5)",
+            fix: "give the share of time lost to context switches you measured, e.g. 0.05, or leave it out for 0",
+        });
+        ok = false;
+    }
+    ok.then_some(TimeSlicing {
+        replicas: t.replicas,
+        switch_overhead: overhead,
+    })
 }
 
 fn backfill_params(s: &file::Scheduler, issues: &mut Issues) -> BackfillParams {
