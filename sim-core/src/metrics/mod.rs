@@ -24,8 +24,8 @@ pub use recorder::{GpuTime, MAX_TIMESERIES_SAMPLES, Recorder, TimeSample, timese
 pub use reliability::{ClassFailures, JobReliability, LostGpuHours, ReliabilitySummary};
 pub use summary::{
     AccountShare, BOUNDED_SLOWDOWN_TAU_S, ComputeBreakdown, FairnessSummary, JobCounts, RunTotals,
-    SchedulingSummary, StepBreakdown, StopReason, Summary, TrainingJobSummary, WaitStats,
-    bounded_slowdown, fairness, jain_index, percentile, summarize,
+    SchedulingSummary, SharingSummary, StepBreakdown, StopReason, Summary, TrainingJobSummary,
+    WaitStats, bounded_slowdown, fairness, jain_index, percentile, summarize,
 };
 pub use trace::{
     JsonlTraceReader, JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceAlloc, TraceEvent, TraceGroup,

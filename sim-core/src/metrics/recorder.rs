@@ -76,11 +76,18 @@ pub struct Recorder {
     draining_gpu_ns: u128,
     idle_gpu_ns: u128,
     cap_held_gpu_ns: u128,
+    /// Allocated and fragmented GPU capacity integrated over time, in
+    /// thousandth-GPU-nanoseconds, when measured.
+    capacity_ns: Option<(u128, u128)>,
     /// IT power now, in milliwatts (runs that model power).
     pub it_power_mw: u64,
     /// GPUs the power cap holds idle now (free, with a job waiting that
     /// they could run).
     pub cap_held_gpus: u64,
+    /// Allocated and fragmented GPU capacity in thousandths of a GPU
+    /// (kept only with [`Recorder::measure_capacity`]).
+    pub allocated_milli: u64,
+    pub fragmented_milli: u64,
     pub busy_gpus: u64,
     pub queue_length: u64,
     pub running_jobs: u64,
@@ -106,6 +113,9 @@ impl Recorder {
             draining_gpu_ns: 0,
             idle_gpu_ns: 0,
             cap_held_gpu_ns: 0,
+            capacity_ns: None,
+            allocated_milli: 0,
+            fragmented_milli: 0,
             it_power_mw: 0,
             cap_held_gpus: 0,
             busy_gpus: 0,
@@ -138,6 +148,10 @@ impl Recorder {
         self.draining_gpu_ns += u128::from(self.draining_gpus) * u128::from(elapsed);
         self.idle_gpu_ns += u128::from(self.idle_gpus) * u128::from(elapsed);
         self.cap_held_gpu_ns += u128::from(self.cap_held_gpus) * u128::from(elapsed);
+        if let Some((allocated, fragmented)) = self.capacity_ns.as_mut() {
+            *allocated += u128::from(self.allocated_milli) * u128::from(elapsed);
+            *fragmented += u128::from(self.fragmented_milli) * u128::from(elapsed);
+        }
         self.last_change = now;
     }
 
@@ -199,6 +213,15 @@ impl Recorder {
     }
 
     /// GPU-nanoseconds held idle by the power cap so far.
+    pub fn capacity_integrals(&self) -> Option<(u128, u128)> {
+        self.capacity_ns
+    }
+
+    /// Integrates `allocated_milli` and `fragmented_milli` from now on.
+    pub fn measure_capacity(&mut self) {
+        self.capacity_ns.get_or_insert((0, 0));
+    }
+
     pub fn cap_held_gpu_ns(&self) -> u128 {
         self.cap_held_gpu_ns
     }

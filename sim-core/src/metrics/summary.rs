@@ -70,6 +70,27 @@ pub struct Summary {
     /// What the run cost; present when the scenario reports cost.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostSummary>,
+    /// Shared GPUs: allocation and fragmentation (FGD's measure); present
+    /// when some job shares a GPU or time-slicing is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<SharingSummary>,
+}
+
+/// GPU capacity allocated and fragmented, averaged over the run (time
+/// integrals over all GPUs × the run's end), as the FGD paper (Weng et
+/// al., ATC'23) measures them (`scheduler/fragmentation.rs`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SharingSummary {
+    /// Jobs that asked for a fraction or MIG slice of a GPU.
+    pub shared_jobs: u64,
+    /// Allocated GPU capacity (whole GPUs held plus the shares of shared
+    /// GPUs) over all GPU capacity.
+    pub gpu_allocation_rate: f64,
+    /// Free GPU capacity the workload's next task could not use, over all
+    /// GPU capacity.
+    pub fragmentation_rate: f64,
+    /// The same over the free capacity only.
+    pub fragmented_share_of_free: f64,
 }
 
 /// What the scheduler did beyond starting jobs in order.
@@ -267,6 +288,7 @@ pub struct RunTotals<'a> {
     pub reliability: Option<ReliabilitySummary>,
     pub power: Option<PowerSummary>,
     pub cost: Option<CostSummary>,
+    pub sharing: Option<SharingSummary>,
 }
 
 pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>) -> Summary {
@@ -345,6 +367,7 @@ pub fn summarize(jobs: &[JobRecord], recorder: &Recorder, totals: RunTotals<'_>)
         reliability: totals.reliability,
         power: totals.power,
         cost: totals.cost,
+        sharing: totals.sharing,
     }
 }
 

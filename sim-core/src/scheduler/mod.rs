@@ -62,6 +62,7 @@ mod backfill;
 mod config;
 mod cons_tres;
 pub mod fairshare;
+mod fragmentation;
 mod limits;
 mod multifactor;
 mod node_space;
@@ -81,6 +82,8 @@ pub use config::{
     preemption_cycle,
 };
 use fairshare::UserAssoc;
+use fragmentation::Fragmentation;
+pub use fragmentation::TaskShape;
 pub use limits::{PendingReason, partition_limit_exceeded};
 use multifactor::Fairshare;
 pub use nodes::NodeState;
@@ -314,6 +317,9 @@ pub struct Scheduler {
     power: PowerState,
     /// GPUs shared in fractions or MIG slices (`sharing.rs`).
     sharing: Sharing,
+    /// Allocated and fragmented GPU capacity (`fragmentation.rs`), when
+    /// measured ([`Scheduler::measure_fragmentation`]).
+    fragmentation: Option<Fragmentation>,
     /// Nodes of each GPU type jobs ask for (entry 0: every node), and a
     /// scratch set for a partition's nodes of one type.
     gpu_types: Vec<NodeSet>,
@@ -393,6 +399,7 @@ impl Scheduler {
                 .any(|q| q.max_gpus_per_user.is_some() || q.grp_gpus.is_some()),
             stats: SchedulerStats::default(),
             power: PowerState::default(),
+            fragmentation: None,
             sharing: Sharing::new(cluster, config.time_slicing.map_or(0, |t| t.replicas)),
             gpu_types: vec![NodeSet::all(cluster.node_count())],
             scratch_set: NodeSet::default(),
@@ -673,6 +680,9 @@ impl Scheduler {
             self.planned_ends.remove(at);
         }
         let mut ended = ended;
+        if let Some(frag) = self.fragmentation.as_mut() {
+            r.allocation.iter().for_each(|p| frag.mark(p.node));
+        }
         if let Some(gpu) = r.share.gpu {
             let share = std::mem::take(&mut r.share);
             let freed = (self.sharing).release(&mut self.pool, gpu, share.share, share.mig_start);
@@ -771,6 +781,20 @@ impl Scheduler {
         self.scratch_set = NodeSet::from_members(member);
     }
 
+    /// Measures allocated and fragmented GPU capacity against the
+    /// workload's task shapes from now on (FGD's measure,
+    /// `fragmentation.rs`).
+    pub fn measure_fragmentation(&mut self, mix: Vec<TaskShape>) {
+        self.fragmentation = Some(Fragmentation::new(mix, self.cluster_nodes as usize));
+    }
+
+    /// Allocated and fragmented GPU capacity now, in thousandths of a
+    /// GPU, when measured.
+    pub fn capacity_in_use(&mut self) -> Option<(u64, u64)> {
+        let frag = self.fragmentation.as_mut()?;
+        Some(frag.totals(&self.pool, &self.sharing))
+    }
+
     /// Sets the nodes of each GPU type jobs name (`SubmittedJob::gpu_type`
     /// k is `types[k - 1]`).
     pub fn set_gpu_types(&mut self, types: Vec<NodeSet>) {
@@ -855,6 +879,9 @@ impl Scheduler {
                 .or_insert(0) += gpus;
         }
         let leaf_switches = self.pool.leaves_spanned(&allocation);
+        if let Some(frag) = self.fragmentation.as_mut() {
+            allocation.iter().for_each(|p| frag.mark(p.node));
+        }
         // Only backfilling plans with expected ends; FCFS would pay an
         // O(running jobs) insertion per start for nothing.
         let mut planned_end = SimTime::MAX;

@@ -104,6 +104,23 @@ impl Sharing {
             .sum()
     }
 
+    /// The shared GPUs of `node`: whether cut into MIG slices, their free
+    /// and used thousandths (MIG: memory slices over the GPU's; a
+    /// time-sliced GPU's use counted up to the whole GPU).
+    pub fn on_node(&self, node: NodeId) -> impl Iterator<Item = (bool, u16, u64)> + '_ {
+        let geometry = self.geometry[node as usize];
+        (self.gpus.range((node, 0)..=(node, u8::MAX))).map(move |(_, g)| {
+            if g.mig {
+                let per = 1000 / u64::from(geometry.memory_slices());
+                let used = u64::from(g.used_slices.count_ones()) * per;
+                (true, (1000 - used) as u16, used)
+            } else {
+                let used = g.used_milli.min(1000);
+                (false, (1000 - used) as u16, u64::from(used))
+            }
+        })
+    }
+
     /// Places `share` on a GPU of a node `allowed` accepts: a shared GPU
     /// with room, the best fit, else a whole free GPU of the pool. `None`
     /// if nothing fits now.

@@ -68,16 +68,16 @@ pub use outputs::{OutputError, run_into_dir, write_outputs};
 
 use crate::engine::{Engine, Halt, Model, Progress, RngStreams, SimDuration, SimTime};
 use crate::metrics::{
-    GpuTime, JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, StopReason, Summary,
-    TimeSample, TraceAlloc, TraceEvent, TraceSink, fairness, summarize,
+    GpuTime, JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, SharingSummary,
+    StopReason, Summary, TimeSample, TraceAlloc, TraceEvent, TraceSink, fairness, summarize,
 };
 use crate::scenario::Scenario;
 use crate::scheduler::fairshare::AccountTree;
 use crate::scheduler::{
     Decision, Ended, JobIndex, NodeGpus, NodeSet, SLURMCTLD_WAKEUP, Scheduler, SchedulerConfig,
-    SlotRef,
+    SlotRef, TaskShape,
 };
-use crate::workload::{Directory, GpuShare, JobSource, SubmittedJob};
+use crate::workload::{Directory, GpuShare, JobRequest, JobSource, SubmittedJob};
 
 /// What a run produced.
 #[derive(Clone, Debug)]
@@ -321,6 +321,10 @@ pub fn run(
             .collect();
         sim.scheduler.set_gpu_types(sets);
     }
+    if let Some(mix) = task_mix(scenario) {
+        sim.scheduler.measure_fragmentation(mix);
+        sim.recorder.measure_capacity();
+    }
     if scenario.reliability.spares > 0 {
         sim.scheduler.set_spares(scenario.reliability.spares);
     }
@@ -435,6 +439,7 @@ pub fn run(
             reliability: sim.reliability_summary(end),
             power,
             cost,
+            sharing: sharing_summary(&sim.recorder, &sim.jobs, total_gpus, end),
         },
     );
     let gpu_time = sim.recorder.gpu_time();
@@ -446,6 +451,71 @@ pub fn run(
         end,
         gpu_time,
     }
+}
+
+/// The workload's task shapes and how many jobs have each, the target
+/// workload of the fragmentation measure (`scheduler/fragmentation.rs`);
+/// `None` unless some job shares a GPU (or time-slicing shares them all).
+fn task_mix(scenario: &Scenario) -> Option<Vec<TaskShape>> {
+    let w = &scenario.workload;
+    let sliced = scenario.scheduler.time_slicing.is_some();
+    let shared = (w.jobs.iter()).any(|j| j.share.is_shared())
+        || (w.generators.iter()).any(|g| g.sizes.iter().any(|s| s.1.is_shared()));
+    if !shared && !sliced {
+        return None;
+    }
+    let max_node_gpus = scenario.cluster.max_gpus_per_node();
+    let shape = |request: JobRequest, share: GpuShare| {
+        let (gpus_per_node, whole) = match request {
+            JobRequest::Gpus(n) => (n.min(max_node_gpus), 1000),
+            JobRequest::Nodes { gpus_per_node, .. } => (gpus_per_node, 1000),
+        };
+        match share {
+            GpuShare::Whole if sliced && request == JobRequest::Gpus(1) => (1, 1000),
+            GpuShare::Whole => (gpus_per_node, whole),
+            share => (1, share.milli()),
+        }
+    };
+    let mut counts: std::collections::BTreeMap<(u32, u16), u64> = Default::default();
+    for job in &w.jobs {
+        *counts.entry(shape(job.request, job.share)).or_default() += 1;
+    }
+    for g in &w.generators {
+        let total: f64 = g.sizes.iter().map(|s| s.2).sum();
+        let expected = g.expected_count() as f64;
+        for &(request, share, weight) in &g.sizes {
+            let n = (expected * weight / total).round() as u64;
+            *counts.entry(shape(request, share)).or_default() += n.max(1);
+        }
+    }
+    Some(
+        (counts.into_iter())
+            .map(|((gpus_per_node, milli), count)| TaskShape {
+                gpus_per_node,
+                milli,
+                count,
+            })
+            .collect(),
+    )
+}
+
+/// The summary's `sharing` block: time-averaged allocation and
+/// fragmentation, when they were measured.
+fn sharing_summary(
+    recorder: &Recorder,
+    jobs: &[JobRecord],
+    gpus: u64,
+    end: SimTime,
+) -> Option<SharingSummary> {
+    let (allocated, fragmented) = recorder.capacity_integrals()?;
+    let capacity = u128::from(gpus) * 1000 * u128::from(end.as_ns());
+    let ratio = |a: u128, b: u128| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    Some(SharingSummary {
+        shared_jobs: jobs.iter().filter(|j| j.job.share.is_shared()).count() as u64,
+        gpu_allocation_rate: ratio(allocated, capacity),
+        fragmentation_rate: ratio(fragmented, capacity),
+        fragmented_share_of_free: ratio(fragmented, capacity - allocated),
+    })
 }
 
 /// Each directory account's configured share: its top-level account's raw
@@ -521,6 +591,10 @@ impl Model<Event> for ClusterSim<'_> {
         if let Some(ledger) = &self.energy {
             self.recorder.it_power_mw = ledger.it_mw();
             self.recorder.cap_held_gpus = self.scheduler.power_held_gpus();
+        }
+        if let Some((allocated, fragmented)) = self.scheduler.capacity_in_use() {
+            self.recorder.allocated_milli = allocated;
+            self.recorder.fragmented_milli = fragmented;
         }
     }
 

@@ -188,3 +188,45 @@ fn a_slowed_tenant_is_killed_at_its_limit() {
     assert_eq!(r.jobs[0].state, sim_core::metrics::JobState::Timeout);
     assert_eq!(r.jobs[1].state, sim_core::metrics::JobState::Completed);
 }
+
+/// The summary's allocation and fragmentation (FGD's measure, ATC'23 §3)
+/// by hand. One node of 2 H100s; three 0.6-GPU jobs of one hour at time
+/// 0: two run (one per GPU: 0.4 is left on each, too little for a third),
+/// the third waits an hour. The workload's only task shape is 0.6.
+/// - 0-1 h: allocated 1,200 of 2,000; the free 800 (0.4 + 0.4) is all
+///   fragmented: no GPU can take a 0.6 task;
+/// - 1-2 h: the third job on one GPU: allocated 600; its 0.4 free is
+///   fragmented, the other GPU's whole 1,000 is not (a 0.6 fits there).
+///
+/// Averages over 2 h: allocation (0.6 + 0.3) / 2 = 0.45, fragmentation
+/// (0.4 + 0.2) / 2 = 0.3, fragmented share of free (800 + 400) /
+/// (800 + 1400).
+#[test]
+fn allocation_and_fragmentation_by_hand() {
+    let r = run_text(
+        r#"(name: "frag", seed: 1,
+            cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100", gpus_per_node: Some(2))]),
+            scheduler: (backfill: None),
+            workload: (jobs: [
+                (submit: "0s", request: Fraction(0.6), runtime: "1h", time_limit: "2h"),
+                (submit: "0s", request: Fraction(0.6), runtime: "1h", time_limit: "2h"),
+                (submit: "0s", request: Fraction(0.6), runtime: "1h", time_limit: "2h"),
+            ]),
+        )"#,
+    );
+    assert_eq!(starts_s(&r), [0, 0, 3600]);
+    let s = r.summary.sharing.as_ref().expect("a sharing block");
+    assert_eq!(s.shared_jobs, 3);
+    assert!((s.gpu_allocation_rate - 0.45).abs() < 1e-12, "{s:?}");
+    assert!((s.fragmentation_rate - 0.3).abs() < 1e-12, "{s:?}");
+    assert!((s.fragmented_share_of_free - 1200.0 / 2200.0).abs() < 1e-12, "{s:?}");
+    // Whole-GPU scenarios have no sharing block (and their summaries are
+    // unchanged).
+    let whole = run_text(
+        r#"(name: "whole", seed: 1,
+            cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100")]),
+            workload: (jobs: [(submit: "0s", request: Gpus(1), runtime: "1h")]),
+        )"#,
+    );
+    assert!(whole.summary.sharing.is_none());
+}
