@@ -412,7 +412,7 @@ fn the_perfetto_trace_has_a_slice_per_job_and_gpu_on_named_tracks() {
                     .as_u64()
                     .unwrap()
             })
-            .last()
+            .next_back()
     };
     assert_eq!(at("jobs pending", 1_200_000_000), Some(1));
     assert_eq!(at("busy GPUs", 1_200_000_000), Some(4));
