@@ -118,12 +118,18 @@ pub(super) fn check_run_length(
     let samples = timeseries_samples(span, interval);
     if outputs.openmetrics.is_some() {
         let weighed = timeseries_samples(horizon.unwrap_or(span), interval);
-        outputs.openmetrics =
-            Some(series_detail(total_gpus, nodes, weighed).unwrap_or(SeriesDetail::PerNode));
-        if series_detail(total_gpus, nodes, weighed).is_none() {
-            let per_node = MAX_MONITOR_SERIES_SAMPLES / nodes.max(1);
+        let detail = series_detail(total_gpus, nodes, weighed);
+        outputs.openmetrics = Some(detail.unwrap_or(SeriesDetail::PerNode));
+        if detail.is_none() {
             let over = horizon.unwrap_or(span);
-            let fewest = SimDuration::from_ns(over.as_ns().div_ceil(per_node.max(2) - 1));
+            // The shortest interval giving at most `budget` samples over
+            // the span, up to a whole second.
+            let shortest = |units: u64| {
+                let budget = (MAX_MONITOR_SERIES_SAMPLES / units.max(1)).max(2);
+                let ns = over.as_ns().div_ceil(budget - 1);
+                SimDuration::from_secs(ns.div_ceil(1_000_000_000))
+            };
+            let fewest = shortest(nodes);
             let message = format!(
                 "metrics.om with a sample every {} over {} is {weighed} samples of {nodes} nodes ({total_gpus} GPUs); its series hold at most {MAX_MONITOR_SERIES_SAMPLES} node samples",
                 format_duration(interval),
@@ -132,10 +138,7 @@ pub(super) fn check_run_length(
             let fix_interval = format!(
                 "raise outputs.timeseries_interval to at least {} (per node; {} per GPU), shorten stop.horizon, or turn outputs.openmetrics off",
                 format_duration(fewest),
-                format_duration(SimDuration::from_ns(
-                    over.as_ns()
-                        .div_ceil((MAX_MONITOR_SERIES_SAMPLES / total_gpus.max(1)).max(2) - 1)
-                )),
+                format_duration(shortest(total_gpus)),
             );
             if horizon.is_some() {
                 issues.error(Error {
