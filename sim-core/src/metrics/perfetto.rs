@@ -73,9 +73,7 @@ impl<W: Write> PerfettoWriter<W> {
             last_ns: 0,
             counters_dirty: false,
         };
-        writer
-            .out
-            .write_all(b"{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n")?;
+        writer.out.write_all(b"{\"traceEvents\":[\n")?;
         let meta = |name: &str, pid: u64, tid: u64, args: serde_json::Value| json!({"ph": "M", "name": name, "pid": pid, "tid": tid, "args": args});
         let mut events = Vec::new();
         for (n, node) in header.nodes.iter().enumerate() {
@@ -134,7 +132,7 @@ impl<W: Write> PerfettoWriter<W> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        self.out.write_all(b"\n]}\n")?;
+        self.out.write_all(b"\n],\"displayTimeUnit\":\"ms\"}\n")?;
         self.out.flush()?;
         Ok(self.out)
     }
