@@ -212,7 +212,8 @@ def perfetto(out):
             "processes": one("select count(*) as n from process where name is not null and pid > 0"),
             "instants": one("select count(*) as n from slice where category = 'event' and dur = 0"),
         }
-        counters = one("select count(*) as n from counter_track where name like 'jobs pending%' or name like 'busy GPUs%'")
+        counters = one("select count(distinct t.id) as n from counter c join track t on c.track_id = t.id"
+                       " where t.name like 'jobs pending%' or t.name like 'busy GPUs%'")
         check(counters >= 2, f"trace processor: counter tracks for pending jobs and busy GPUs ({counters})")
         tp.close()
         print("      checked in Perfetto's trace processor")

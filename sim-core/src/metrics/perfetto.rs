@@ -4,9 +4,10 @@
 //!
 //! Layout: one process per node (`pid` = node index + 1, named after the
 //! node by a `process_name` metadata event, `"ph":"M"`), one thread per
-//! GPU (`tid` = the GPU's index over the whole cluster + 1, so unique, named
-//! `GPU <i>` by `thread_name`), and a last process `cluster` holding the
-//! counters. A job is a complete event (`"ph":"X"`, `ts` and `dur` in
+//! GPU (named `GPU <i>` by `thread_name`; its `tid` is the nodes + 2 plus
+//! the GPU's index over the whole cluster, unique and apart from every
+//! pid, since process-level events use `tid` = `pid`), and a last process
+//! `cluster` (pid = nodes + 1) holding the counters. A job is a complete event (`"ph":"X"`, `ts` and `dur` in
 //! microseconds of simulated time) on every GPU track it held, one per
 //! stretch of holding (a resize or a requeue starts another); preemptions
 //! and failures are process-scoped instants (`"ph":"i"`, `"s":"p"`) on each
@@ -82,17 +83,17 @@ impl<W: Write> PerfettoWriter<W> {
             events.push(meta(
                 "process_name",
                 pid,
-                0,
+                pid,
                 json!({"name": format!("{} ({})", node.name, group.gpu_model)}),
             ));
             events.push(meta(
                 "process_sort_index",
                 pid,
-                0,
+                pid,
                 json!({"sort_index": pid}),
             ));
             for gpu in 0..node.gpus {
-                let tid = u64::from(writer.first_gpu[n] + gpu) + 1;
+                let tid = writer.gpu_tid(writer.first_gpu[n], u64::from(gpu));
                 events.push(meta(
                     "thread_name",
                     pid,
@@ -108,8 +109,13 @@ impl<W: Write> PerfettoWriter<W> {
             }
         }
         let pid = writer.cluster_pid;
-        events.push(meta("process_name", pid, 0, json!({"name": "cluster"})));
-        events.push(meta("process_sort_index", pid, 0, json!({"sort_index": 0})));
+        events.push(meta("process_name", pid, pid, json!({"name": "cluster"})));
+        events.push(meta(
+            "process_sort_index",
+            pid,
+            pid,
+            json!({"sort_index": 0}),
+        ));
         for (i, event) in events.iter().enumerate() {
             if i > 0 {
                 writer.out.write_all(b",\n")?;
@@ -117,6 +123,13 @@ impl<W: Write> PerfettoWriter<W> {
             serde_json::to_writer(&mut writer.out, event)?;
         }
         Ok(writer)
+    }
+
+    /// The track of GPU `gpu` of the node whose first GPU is `first`: past
+    /// every pid, so that no GPU's thread shares its id with a process's
+    /// main thread (`tid` = `pid`, which process-level events use).
+    fn gpu_tid(&self, first: u32, gpu: u64) -> u64 {
+        self.cluster_pid + 1 + u64::from(first) + gpu
     }
 
     /// Closes the slices of jobs still running at `end`, writes the last
@@ -165,8 +178,8 @@ impl<W: Write> PerfettoWriter<W> {
         }
         self.counters_dirty = false;
         let (pid, ts) = (self.cluster_pid, micros(self.last_ns));
-        self.emit(json!({"ph": "C", "name": "jobs pending", "pid": pid, "tid": 0, "ts": ts, "args": {"jobs": self.pending}}));
-        self.emit(json!({"ph": "C", "name": "busy GPUs", "pid": pid, "tid": 0, "ts": ts, "args": {"gpus": self.busy_gpus}}));
+        self.emit(json!({"ph": "C", "name": "jobs pending", "pid": pid, "tid": pid, "ts": ts, "args": {"jobs": self.pending}}));
+        self.emit(json!({"ph": "C", "name": "busy GPUs", "pid": pid, "tid": pid, "ts": ts, "args": {"gpus": self.busy_gpus}}));
     }
 
     fn name(&self, id: u64) -> &str {
@@ -198,7 +211,7 @@ impl<W: Write> PerfettoWriter<W> {
                 continue;
             };
             for gpu in (0..64).filter(|g| part.mask & (1 << g) != 0) {
-                let tid = u64::from(first) + gpu + 1;
+                let tid = self.gpu_tid(first, gpu);
                 self.emit(json!({
                     "ph": "X", "cat": "job", "name": name, "pid": part.node + 1, "tid": tid,
                     "ts": ts, "dur": dur, "args": {"job": id, "state": state}
@@ -213,7 +226,7 @@ impl<W: Write> PerfettoWriter<W> {
     fn instant(&mut self, nodes: &[u32], now_ns: u64, name: &str, args: serde_json::Value) {
         for &node in nodes {
             self.emit(json!({
-                "ph": "i", "s": "p", "cat": "event", "name": name, "pid": node + 1, "tid": 0,
+                "ph": "i", "s": "p", "cat": "event", "name": name, "pid": node + 1, "tid": node + 1,
                 "ts": micros(now_ns), "args": args
             }));
         }

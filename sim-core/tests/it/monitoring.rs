@@ -394,7 +394,8 @@ fn the_perfetto_trace_has_a_slice_per_job_and_gpu_on_named_tracks() {
     assert_eq!(b.len(), 4);
     assert!(b.iter().all(|s| s.3 == 1_200_000_000 && s.4 == 600_000_000));
     let tracks: Vec<(u64, u64)> = b.iter().map(|s| (s.1, s.2)).collect();
-    assert_eq!(tracks, [(1, 1), (1, 2), (2, 3), (2, 4)]);
+    // GPU tracks are numbered past the pids (2 nodes and the cluster).
+    assert_eq!(tracks, [(1, 4), (1, 5), (2, 6), (2, 7)]);
     let c: Vec<_> = slices.iter().filter(|s| s.0 == "job 3 c").collect();
     assert_eq!(c.len(), 1);
     assert_eq!((c[0].3, c[0].4), (1_800_000_000, 300_000_000));
