@@ -30,7 +30,8 @@
 #
 # Installs what is missing (apt-get: needs root; a venv under
 # ${MONITORING_VENV:-/tmp/clustersim-monitoring-venv} with perfetto and
-# PyYAML). Exits 1 on any disagreement. About 30 s after the installs.
+# PyYAML). Exits 1 on any disagreement. About 20 s with the installs, 2 s
+# without.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -41,13 +42,20 @@ started=$(date +%s)
 if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
     echo "monitoring.sh: installing Debian's prometheus (promtool)" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
 fi
 # Debian's package may start a server of its own: this script starts its
 # own on another port, and stops only that one.
 if ! [ -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import perfetto.trace_processor, yaml' 2>/dev/null; then
     echo "monitoring.sh: creating $venv with perfetto and PyYAML" >&2
-    python3 -m venv "$venv"
+    rm -rf "$venv"
+    if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+        # Debian's python3 keeps venv (ensurepip) in its own package.
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >&2
+        rm -rf "$venv"
+        python3 -m venv "$venv"
+    fi
     "$venv/bin/pip" install -q perfetto pyyaml >&2
 fi
 python="$venv/bin/python"
