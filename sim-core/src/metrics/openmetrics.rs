@@ -114,8 +114,8 @@ fn family(out: &mut dyn Write, name: &str, help: &str, unit: &str) -> io::Result
     writeln!(out, "# HELP {name} {}", escape_help(help))
 }
 
-/// One GPU family: its value for a GPU of `group` held by `job` (`None`:
-/// idle), or `None` to leave the family out.
+/// One GPU family's value for a GPU of node group `group` held by `job`
+/// (`None`: idle).
 type GpuValue<'a> = &'a dyn Fn(&Monitor, usize, Option<&MonitorJob>) -> String;
 
 fn write_gpu_families(out: &mut dyn Write, m: &Monitor) -> io::Result<()> {
