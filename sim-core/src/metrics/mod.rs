@@ -1,5 +1,8 @@
 //! What happened in a run: per-job records, a sampled time series, the
-//! summary, and the writers that turn them into files.
+//! summary, and the writers that turn them into files; on request, the
+//! monitoring outputs: OpenMetrics samples as dcgm-exporter and a queue
+//! exporter would give them (`monitor.rs` samples, `openmetrics.rs`
+//! writes) and a Perfetto trace (`perfetto.rs`).
 //!
 //! Invariants:
 //! - every submitted job has exactly one [`JobRecord`] and ends the run in
@@ -13,6 +16,9 @@
 //!   clock, so the same run always writes the same bytes.
 
 mod money;
+mod monitor;
+mod openmetrics;
+mod perfetto;
 mod recorder;
 mod reliability;
 mod summary;
@@ -20,6 +26,13 @@ mod trace;
 mod writers;
 
 pub use money::{AccountCost, CostGroup, CostSummary, PowerSummary};
+pub use monitor::{
+    GpuPower, HOLDER_DOWN, HOLDER_IDLE, MAX_MONITOR_SERIES_SAMPLES, Monitor, MonitorGroup,
+    MonitorJob, MonitorLayout, MonitorNode, PLAIN_JOB_FB_SHARE, QueueSample, SeriesDetail,
+    series_detail,
+};
+pub use openmetrics::{QUEUE_GAUGES, QueueGauge, gpu_share_percent, write_openmetrics};
+pub use perfetto::PerfettoWriter;
 pub use recorder::{GpuTime, MAX_TIMESERIES_SAMPLES, Recorder, TimeSample, timeseries_samples};
 pub use reliability::{ClassFailures, JobReliability, LostGpuHours, ReliabilitySummary};
 pub use summary::{
@@ -28,11 +41,12 @@ pub use summary::{
     WaitStats, bounded_slowdown, fairness, jain_index, percentile, summarize,
 };
 pub use trace::{
-    JsonlTraceReader, JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceAlloc, TraceEvent, TraceGroup,
-    TraceHeader, TraceLeaf, TraceNode, TraceRecord, TraceSink,
+    JobDetail, JsonlTraceReader, JsonlTraceWriter, TRACE_FORMAT_VERSION, TraceAlloc, TraceEvent,
+    TraceGroup, TraceHeader, TraceLeaf, TraceNode, TraceRecord, TraceSink,
 };
 pub use writers::{
-    MoneyColumns, OUTPUT_FILES, write_jobs_csv, write_summary_json, write_timeseries_csv,
+    MoneyColumns, OPENMETRICS_FILE, OUTPUT_FILES, PERFETTO_FILE, write_jobs_csv,
+    write_summary_json, write_timeseries_csv,
 };
 
 use serde::Serialize;

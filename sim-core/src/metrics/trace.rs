@@ -177,6 +177,29 @@ impl TraceAlloc {
 /// Receives state changes as they happen.
 pub trait TraceSink {
     fn record(&mut self, event: &TraceEvent<'_>);
+
+    /// What the trace's records leave out about a job, for sinks that
+    /// export per-queue or per-GPU metrics (`monitor.rs`); the JSON-lines
+    /// trace does not carry it, so its format is unchanged. Ignored unless
+    /// a sink wants it.
+    fn detail(&mut self, _detail: &JobDetail) {}
+}
+
+/// A job's facts beyond its trace records: the run gives them right after
+/// the job's `Submit` ([`JobDetail::Submitted`]) and, for a training job,
+/// when its step is simulated at its start ([`JobDetail::Activity`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum JobDetail {
+    Submitted {
+        job: u64,
+        /// Index into the scheduler's partitions (the job's queue).
+        partition: u16,
+        /// Index into the workload's training specs, for a training job.
+        training: Option<u32>,
+    },
+    /// A training job's GPU activity (its step's compute share, as the
+    /// power model charges it).
+    Activity { job: u64, activity: f64 },
 }
 
 /// Discards everything (benchmarks, Monte Carlo replications).

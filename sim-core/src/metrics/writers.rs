@@ -6,6 +6,8 @@
 //! | `jobs.csv` | one row per job: `id,name,user,account,submit_s,start_s,end_s,wait_s,run_s,time_limit_s,gpus,nodes,leaf_switches,requeues,lost_gpu_s,backfilled,state,reason,trace_id`; `reason` is Slurm's pending reason (`PartitionTimeLimit`, `PartitionNodeLimit`) of a job that can never start, `trace_id` the job's id in the trace it was replayed from; both empty otherwise; then `failures,rework_s,checkpoint_s,restart_s,energy_kwh,cost_usd` (the last two empty unless the scenario models power, or cost) |
 //! | `timeseries.csv` | `time_s,busy_gpus,gpu_utilization,queue_length,running_jobs,down_gpus,draining_gpus,it_power_kw,facility_power_kw` every sampling interval (power empty unless modelled) |
 //! | `trace.jsonl` | every state change (see `trace`) |
+//! | `metrics.om` | with `outputs.openmetrics`: OpenMetrics text (see `openmetrics`) |
+//! | `trace.perfetto.json` | with `outputs.perfetto`: a Perfetto trace (see `perfetto`) |
 //!
 //! Times are seconds written as exact decimals (`3600`, `0.25`), so they
 //! convert back to the simulated nanoseconds without loss; a time that does
@@ -19,6 +21,14 @@ use crate::workload::Directory;
 
 /// The files `clustersim run --out DIR` writes.
 pub const OUTPUT_FILES: [&str; 4] = ["summary.json", "jobs.csv", "timeseries.csv", "trace.jsonl"];
+
+/// The OpenMetrics text of a run, written when `outputs.openmetrics` is on
+/// (`openmetrics.rs`).
+pub const OPENMETRICS_FILE: &str = "metrics.om";
+
+/// The Perfetto (trace-event JSON) trace of a run, written when
+/// `outputs.perfetto` is on (`perfetto.rs`).
+pub const PERFETTO_FILE: &str = "trace.perfetto.json";
 
 pub fn write_summary_json(out: impl Write, summary: &Summary) -> io::Result<()> {
     let mut out = out;

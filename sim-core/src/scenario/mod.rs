@@ -113,12 +113,20 @@ impl Scenario {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutputConfig {
     pub timeseries_interval: SimDuration,
+    /// `metrics.om`, at this detail (decided when the scenario is loaded,
+    /// from the GPUs and samples it takes: `metrics::series_detail`);
+    /// `None`: not written.
+    pub openmetrics: Option<crate::metrics::SeriesDetail>,
+    /// `trace.perfetto.json`.
+    pub perfetto: bool,
 }
 
 impl Default for OutputConfig {
     fn default() -> Self {
         OutputConfig {
             timeseries_interval: SimDuration::from_secs(600),
+            openmetrics: None,
+            perfetto: false,
         }
     }
 }

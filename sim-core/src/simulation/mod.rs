@@ -64,12 +64,13 @@ mod reliability_summary;
 mod time_slicing;
 mod training;
 
-pub use outputs::{OutputError, run_into_dir, write_outputs};
+pub use outputs::{OutputError, monitor_layout, output_files, run_into_dir, write_outputs};
 
 use crate::engine::{Engine, Halt, Model, Progress, RngStreams, SimDuration, SimTime};
 use crate::metrics::{
-    GpuTime, JobRecord, JobState, Recorder, RunTotals, SchedulingSummary, SharingSummary,
-    StopReason, Summary, TimeSample, TraceAlloc, TraceEvent, TraceSink, fairness, summarize,
+    GpuTime, JobDetail, JobRecord, JobState, Recorder, RunTotals, SchedulingSummary,
+    SharingSummary, StopReason, Summary, TimeSample, TraceAlloc, TraceEvent, TraceSink, fairness,
+    summarize,
 };
 use crate::scenario::Scenario;
 use crate::scheduler::fairshare::AccountTree;
@@ -859,6 +860,11 @@ impl ClusterSim<'_> {
             gpus: job.request.total_gpus(),
             time_limit: job.time_limit,
         });
+        self.trace.detail(&JobDetail::Submitted {
+            job: id,
+            partition: job.partition,
+            training: job.training,
+        });
         match self.scheduler.admit(&job) {
             Ok(None) => {
                 self.scheduler.enqueue(index, job, now);
@@ -926,6 +932,10 @@ impl ClusterSim<'_> {
             if let Some(ledger) = self.energy.as_mut() {
                 ledger.set_activity(running.job as usize, self.training.last_activity);
             }
+            self.trace.detail(&JobDetail::Activity {
+                job: record.id,
+                activity: self.training.last_activity,
+            });
         }
         if let Some(ledger) = self.energy.as_mut() {
             ledger.open_running(slot, running, record.job.training.is_some(), now);

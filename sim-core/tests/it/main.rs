@@ -30,6 +30,7 @@
 //! | `cost` | power, energy and cost against hand-computed cases (one job's energy, a node's year, an idle reserved node); job + idle cost = total to the cent; energy = the integral of the power series |
 //! | `sharing` | fractions of a GPU and MIG slices end to end: start times and utilization by hand, bad shares refused at their field |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
+//! | `monitoring` | `metrics.om` and `trace.perfetto.json`: DCGM and queue gauges of a hand-computed case (utilization, power from the catalog, framebuffer, pending/running/oldest wait), OpenMetrics well-formedness, same bytes twice, Perfetto slices per (job, GPU), tracks and instants, the size bound (per node, refused, coarsened) |
 //! | `study` | studies: the same bytes on 1, 2 or 4 threads and from 4 merged shards; merges that name missing, duplicate and foreign shards; resuming redoes nothing; common random numbers; M/M/8 intervals cover Erlang C ~95% of the time; paired intervals narrower than unpaired |
 //! | `study_bundled` | the bundled studies load without warnings and state their run counts; the teaching study's points.csv against its snapshot |
 //! | `study_plot` | a study's SVG plots read back: well formed, one error bar per finite point, the y axis covers every interval, categories in order, NaN skipped, same bytes; dollar ticks (k, M) and thinned markers (`tco.svg`) |
@@ -54,6 +55,7 @@ mod flow_local;
 mod hardware;
 mod import_slurm;
 mod limits;
+mod monitoring;
 mod readme;
 mod refusals;
 mod reliability_fabric;

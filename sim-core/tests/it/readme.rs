@@ -156,4 +156,8 @@ fn the_readme_states_the_limits_the_code_enforces() {
         "at most {} rows",
         with_commas(metrics::MAX_TIMESERIES_SAMPLES as u64)
     )));
+    assert!(readme.contains(&format!(
+        "stay at most {}, else per node",
+        with_commas(metrics::MAX_MONITOR_SERIES_SAMPLES)
+    )));
 }

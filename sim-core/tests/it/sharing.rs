@@ -219,7 +219,10 @@ fn allocation_and_fragmentation_by_hand() {
     assert_eq!(s.shared_jobs, 3);
     assert!((s.gpu_allocation_rate - 0.45).abs() < 1e-12, "{s:?}");
     assert!((s.fragmentation_rate - 0.3).abs() < 1e-12, "{s:?}");
-    assert!((s.fragmented_share_of_free - 1200.0 / 2200.0).abs() < 1e-12, "{s:?}");
+    assert!(
+        (s.fragmented_share_of_free - 1200.0 / 2200.0).abs() < 1e-12,
+        "{s:?}"
+    );
     // Whole-GPU scenarios have no sharing block (and their summaries are
     // unchanged).
     let whole = run_text(

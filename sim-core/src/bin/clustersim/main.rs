@@ -100,6 +100,14 @@ enum Command {
         /// Write summary.json, jobs.csv, timeseries.csv and trace.jsonl here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Also write metrics.om (OpenMetrics: dcgm-exporter's GPU gauges
+        /// and queue gauges) into --out; same as `--set outputs.openmetrics=true`.
+        #[arg(long, requires = "out")]
+        openmetrics: bool,
+        /// Also write trace.perfetto.json (open it in ui.perfetto.dev) into
+        /// --out; same as `--set outputs.perfetto=true`.
+        #[arg(long, requires = "out")]
+        perfetto: bool,
         /// How to print the summary on stdout.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -264,11 +272,20 @@ fn main() -> ExitCode {
             scenario,
             overrides,
             out: dir,
+            openmetrics,
+            perfetto,
             format,
             quiet,
         } => run(
             &scenario,
-            &overrides.args(),
+            &[
+                overrides.args(),
+                (openmetrics.then(|| SetArg::new("--openmetrics", "outputs.openmetrics=true")))
+                    .into_iter()
+                    .chain(perfetto.then(|| SetArg::new("--perfetto", "outputs.perfetto=true")))
+                    .collect(),
+            ]
+            .concat(),
             dir.as_deref(),
             format,
             quiet,
@@ -402,6 +419,10 @@ fn run(
     let scenario = &loaded.scenario;
     let started = Instant::now();
     let mut bar = progress::DelayedBar::new(!quiet);
+    let files = simulation::output_files(scenario);
+    if let Some(dir) = out {
+        check_out_dir(dir, &files)?;
+    }
     let result = match out {
         Some(dir) => simulation::run_into_dir(dir, scenario, &mut |p| bar.update(p)).map_err(|e| {
             match e.creating {
@@ -417,7 +438,7 @@ fn run(
 
     match format {
         Format::Json => metrics::write_summary_json(&mut *stdout, &result.summary),
-        Format::Text => report::write_text(stdout, &result, out),
+        Format::Text => report::write_text(stdout, &result, out.map(|dir| (dir, &files[..]))),
     }
     .and_then(|()| stdout.flush())
     .map_err(Failure::stdout)?;

@@ -5,7 +5,6 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use sim_core::metrics::OUTPUT_FILES;
 use sim_core::simulation::RunResult;
 use sim_core::text::escape_control;
 use sim_core::units::format_duration_approx;
@@ -34,7 +33,12 @@ pub(crate) fn grouped(value: f64) -> String {
     }
 }
 
-pub fn write_text(out: &mut dyn Write, result: &RunResult, dir: Option<&Path>) -> io::Result<()> {
+/// `dir`: the output directory and the files written into it.
+pub fn write_text(
+    out: &mut dyn Write,
+    result: &RunResult,
+    dir: Option<(&Path, &[&str])>,
+) -> io::Result<()> {
     let s = &result.summary;
     let j = &s.jobs;
     writeln!(
@@ -260,11 +264,8 @@ pub fn write_text(out: &mut dyn Write, result: &RunResult, dir: Option<&Path>) -
         }
     }
     writeln!(out, "events       {}", s.events)?;
-    if let Some(dir) = dir {
-        let files: Vec<String> = OUTPUT_FILES
-            .iter()
-            .map(|f| super::shown(&dir.join(f)))
-            .collect();
+    if let Some((dir, files)) = dir {
+        let files: Vec<String> = files.iter().map(|f| super::shown(&dir.join(f))).collect();
         writeln!(out, "written      {}", files.join(", "))?;
     }
     Ok(())

@@ -956,4 +956,10 @@ pub struct Outputs {
     /// Sampling interval of the time-series CSV. Default 10 minutes.
     #[serde(default)]
     pub timeseries_interval: Option<Written<SimDuration>>,
+    /// Write `metrics.om` (OpenMetrics) beside the other outputs.
+    #[serde(default)]
+    pub openmetrics: Option<bool>,
+    /// Write `trace.perfetto.json` (a Perfetto trace) beside the others.
+    #[serde(default)]
+    pub perfetto: Option<bool>,
 }

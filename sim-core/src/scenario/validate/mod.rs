@@ -386,7 +386,7 @@ pub fn convert(
         &mut issues,
     );
     let stop = run::build_stop(f.stop.unwrap_or_default(), &mut issues);
-    let outputs = run::build_outputs(f.outputs.unwrap_or_default(), &mut issues);
+    let mut outputs = run::build_outputs(f.outputs.unwrap_or_default(), &mut issues);
     // Without a valid cluster the workload is still checked, minus the
     // "does it fit" rules, so that all mistakes are reported in one go.
     let pool = cluster.as_ref().map(GpuPool::new);
@@ -423,10 +423,12 @@ pub fn convert(
     let workload = context.build(&f.workload);
     run::check_run_length(
         &stop,
-        &outputs,
+        &mut outputs,
         &scheduler,
         &workload,
-        cluster.as_ref().map(|c| c.total_gpus()),
+        cluster
+            .as_ref()
+            .map(|c| (c.total_gpus(), c.node_count() as u64)),
         &mut issues,
     );
 

@@ -7,7 +7,10 @@ use super::super::OutputConfig;
 use super::super::file;
 use super::{Error, Issues, PERIODIC_EVENTS_WARNING, Warning};
 use crate::engine::{SimDuration, SimTime, StopCondition};
-use crate::metrics::{MAX_TIMESERIES_SAMPLES, timeseries_samples};
+use crate::metrics::{
+    MAX_MONITOR_SERIES_SAMPLES, MAX_TIMESERIES_SAMPLES, SeriesDetail, series_detail,
+    timeseries_samples,
+};
 use crate::scheduler::{Backfill, QueueOrder, SchedulerConfig};
 use crate::units::format_duration;
 use crate::workload::WorkloadSpec;
@@ -53,6 +56,9 @@ pub(super) fn build_outputs(o: file::Outputs, issues: &mut Issues) -> OutputConf
     {
         out.timeseries_interval = interval;
     }
+    // Per GPU until the run's length is weighed (`check_run_length`).
+    out.openmetrics = (o.openmetrics == Some(true)).then_some(SeriesDetail::PerGpu);
+    out.perfetto = o.perfetto == Some(true);
     out
 }
 
@@ -63,15 +69,21 @@ pub(super) fn build_outputs(o: file::Outputs, issues: &mut Issues) -> OutputConf
 ///   would not be the one delivered); without a horizon, a run expected to
 ///   exceed it gets a warning;
 /// - periodic scheduler work expected to take more than
-///   [`PERIODIC_EVENTS_WARNING`] events gets a warning with the count.
+///   [`PERIODIC_EVENTS_WARNING`] events gets a warning with the count;
+/// - `metrics.om`'s series are per GPU while GPUs × samples over the
+///   horizon (or, without one, the expected span) stay within
+///   [`MAX_MONITOR_SERIES_SAMPLES`], else per node; over the horizon, more
+///   than that per node is refused; over an expected span, it is a warning
+///   (the series is coarsened as the run goes).
 ///
-/// `total_gpus` is `None` when the cluster is invalid (nothing to weigh).
+/// `size` is the cluster's GPUs and nodes, `None` when the cluster is
+/// invalid (nothing to weigh).
 pub(super) fn check_run_length(
     stop: &StopCondition,
-    outputs: &OutputConfig,
+    outputs: &mut OutputConfig,
     scheduler: &SchedulerConfig,
     workload: &WorkloadSpec,
-    total_gpus: Option<u64>,
+    size: Option<(u64, u64)>,
     issues: &mut Issues,
 ) {
     let interval = outputs.timeseries_interval;
@@ -98,12 +110,55 @@ pub(super) fn check_run_length(
             });
         }
     }
-    let Some(total_gpus) = total_gpus else {
+    let Some((total_gpus, nodes)) = size else {
         return;
     };
     let expected = workload.expected_span(total_gpus, scheduler.kill_at_time_limit);
     let span = horizon.map_or(expected, |h| h.min(expected));
     let samples = timeseries_samples(span, interval);
+    if outputs.openmetrics.is_some() {
+        let weighed = timeseries_samples(horizon.unwrap_or(span), interval);
+        let detail = series_detail(total_gpus, nodes, weighed);
+        outputs.openmetrics = Some(detail.unwrap_or(SeriesDetail::PerNode));
+        if detail.is_none() {
+            let over = horizon.unwrap_or(span);
+            // The shortest interval giving at most `budget` samples over
+            // the span, up to a whole second.
+            let shortest = |units: u64| {
+                let budget = (MAX_MONITOR_SERIES_SAMPLES / units.max(1)).max(2);
+                let ns = over.as_ns().div_ceil(budget - 1);
+                SimDuration::from_secs(ns.div_ceil(1_000_000_000))
+            };
+            let fewest = shortest(nodes);
+            let message = format!(
+                "metrics.om with a sample every {} over {} is {weighed} samples of {nodes} nodes ({total_gpus} GPUs); its series hold at most {MAX_MONITOR_SERIES_SAMPLES} node samples",
+                format_duration(interval),
+                format_duration(SimDuration::from_secs(over.as_secs_f64().round() as u64)),
+            );
+            let fix_interval = format!(
+                "raise outputs.timeseries_interval to at least {} (per node; {} per GPU), shorten stop.horizon, or turn outputs.openmetrics off",
+                format_duration(fewest),
+                format_duration(shortest(total_gpus)),
+            );
+            if horizon.is_some() {
+                issues.error(Error {
+                    path: "outputs.openmetrics",
+                    message: &message,
+                    found: "true",
+                    expected: &format!("an interval of at least {}", format_duration(fewest)),
+                    fix: &fix_interval,
+                });
+            } else {
+                issues.warning(Warning {
+                    path: "outputs.openmetrics",
+                    message: &format!(
+                        "{message} over the run's expected span; they will be coarsened as the run goes"
+                    ),
+                    fix: &fix_interval,
+                });
+            }
+        }
+    }
     if horizon.is_none() && samples > MAX_TIMESERIES_SAMPLES as u64 {
         issues.warning(Warning {
             path: "outputs.timeseries_interval",
