@@ -295,6 +295,9 @@ fn node_power_watts(gpus: u32, gpu_tdp_watts: u32, cpus: u32) -> (u32, u32) {
     (max, max / 5)
 }
 
+/// A node group's (trace GPU name, GPUs, CPUs, memory in MiB).
+type GroupKey = (String, u32, u32, u64);
+
 fn write(
     source: &str,
     nodes: &[Node],
@@ -304,7 +307,7 @@ fn write(
     catalog: &Catalog,
 ) -> String {
     // Groups: (model, gpus, cpus, memory) in order of first appearance.
-    let mut groups: Vec<((String, u32, u32, u64), Vec<&str>)> = Vec::new();
+    let mut groups: Vec<(GroupKey, Vec<&str>)> = Vec::new();
     for n in nodes {
         let key = (n.model.clone(), n.gpus, n.cpus, n.memory_mib);
         match groups.iter_mut().find(|(k, _)| *k == key) {

@@ -196,7 +196,7 @@ fn preset(
 ) -> (Vec<TraceJob>, sim_core::workload::trace::ImportReport) {
     import_file(
         &path(&format!("sim-core/tests/gpu-traces/{file}")),
-        TraceFormat::Csv(preset.columns()),
+        TraceFormat::Csv(Box::new(preset.columns())),
         &ImportOptions::default(),
     )
     .unwrap_or_else(|e| panic!("{e}"))

@@ -316,7 +316,7 @@ pub enum TraceFormat {
         #[serde(default)]
         preset: Option<CsvPreset>,
         #[serde(default)]
-        columns: CsvColumns,
+        columns: Box<CsvColumns>,
         /// `Unix` (seconds) or `DateTime` (`YYYY-MM-DD HH:MM:SS`, an
         /// optional UTC offset); default the preset's, else `DateTime`.
         #[serde(default)]

@@ -72,7 +72,7 @@ impl Context<'_> {
             });
             return None;
         }
-        Some(TraceFormat::Csv(columns))
+        Some(TraceFormat::Csv(Box::new(columns)))
     }
 
     /// Checks that every column the map names is in the table's header;

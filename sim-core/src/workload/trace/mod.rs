@@ -84,7 +84,7 @@ pub enum TraceFormat {
     AlibabaPods,
     /// A CSV job table with a header line, its columns mapped to jobs'
     /// fields.
-    Csv(CsvColumns),
+    Csv(Box<CsvColumns>),
 }
 
 /// Which field gives a job's size (SWF: requested or allocated processors;

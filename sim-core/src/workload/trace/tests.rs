@@ -813,7 +813,7 @@ fn no_input_panics() {
         TraceFormat::Swf,
         TraceFormat::Sacct,
         TraceFormat::AlibabaPods,
-        TraceFormat::Csv(super::CsvPreset::Helios.columns()),
+        TraceFormat::Csv(Box::new(super::CsvPreset::Helios.columns())),
     ];
     for text in [swf_text.as_str(), SACCT, pods, helios] {
         for format in formats.clone() {
