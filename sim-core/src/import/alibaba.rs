@@ -509,6 +509,6 @@ mod tests {
         crate::scenario::load_str("imported.ron", &ron, &[]).expect("loads");
         let bad = "sn,cpu_milli,memory_mib,gpu,model\nn-0,64000,262144,two,P100\n";
         let e = read_nodes("n.csv", bad).err().unwrap();
-        assert_eq!((e.line, e.column), (2, 23));
+        assert_eq!((e.line, e.column), (2, 18));
     }
 }
