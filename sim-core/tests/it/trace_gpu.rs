@@ -365,3 +365,56 @@ fn import_alibaba_writes_the_node_list_and_replays_the_pods() {
     assert_eq!(result.summary.jobs.submitted, 7_064);
     assert_eq!(result.summary.jobs.completed, 7_064);
 }
+
+#[test]
+fn a_pods_gpu_spec_is_a_gpu_type_of_the_cluster() {
+    let dir = scratch("trace-gpu-gpu-spec");
+    fs::create_dir_all(&dir).unwrap();
+    let sample = path("sim-core/tests/gpu-traces/openb_pods_sample.csv");
+    let scenario = |gpu_models: &str, backfill: &str| {
+        format!(
+            r#"Scenario(name: "spec", seed: 1,
+    cluster: (node_groups: [
+        (name: "v16", count: 2, node_model: "PCIe-8GPU", gpu_model: "V100-SXM2-16GB"),
+        (name: "v32", count: 2, node_model: "PCIe-8GPU", gpu_model: "V100-SXM2-32GB"),
+    ]),
+    workload: (trace: (file: {sample:?}, format: AlibabaPods, gpu_models: {{{gpu_models}}})),
+    scheduler: (backfill: {backfill}),
+)"#
+        )
+    };
+    let write = |text: String| {
+        fs::write(dir.join("s.ron"), text).unwrap();
+        load_file(&dir.join("s.ron"), &[])
+    };
+    let mapped = r#""V100M16": "V100-SXM2-16GB", "V100M32": "V100-SXM2-32GB""#;
+    let loaded = write(scenario(mapped, "None")).unwrap_or_else(|e| panic!("{e}"));
+    let w = &loaded.scenario.workload;
+    assert_eq!(
+        w.gpu_types,
+        vec![vec![
+            "V100-SXM2-16GB".to_string(),
+            "V100-SXM2-32GB".to_string()
+        ]]
+    );
+    let p35 = w.jobs.iter().find(|j| j.trace_id == Some(35)).unwrap();
+    assert_eq!(p35.gpu_type, 1);
+    assert_eq!(p35.priority, 3);
+    let p22 = w.jobs.iter().find(|j| j.trace_id == Some(22)).unwrap();
+    assert_eq!(
+        (p22.gpu_type, p22.share),
+        (0, GpuShare::Fraction { milli: 220 })
+    );
+
+    // A name the map leaves out is taken as a model name: none has it.
+    let e = write(scenario(r#""V100M16": "V100-SXM2-16GB""#, "None"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("asks for GPU type `V100M32`"), "{e}");
+    assert!(e.contains("gpu_models: {\"V100M32\": \"MODEL\"}"), "{e}");
+    // GPU types with backfilling are refused, as explicit jobs' are.
+    let e = write(scenario(mapped, "Conservative"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("set scheduler.backfill: None"), "{e}");
+}

@@ -3,7 +3,9 @@
 //! scenario's `columns`), checked against the table's header before the
 //! import so that a column that is not there is shown at its name in the
 //! scenario; and a pod's GPU types (`gpu_spec`) as the cluster's GPU
-//! models, through the trace's `gpu_models` map.
+//! models, through the trace's `gpu_models` map (refused with
+//! backfilling, whose reservations count a partition's GPUs, not a
+//! type's).
 //!
 //! Invariant: every column the map names is in the header, or the load
 //! fails at the field that named it (the scenario's column, or its
@@ -180,6 +182,19 @@ impl Context<'_> {
             });
             return None;
         }
-        self.gpu_type(path, &names)
+        let gpu_type = self.gpu_type(path, &names)?;
+        if gpu_type != 0 && self.scheduler.backfill != crate::scheduler::Backfill::None {
+            self.issues.error(Error {
+                path: &field_path(path, "file"),
+                message: &format!(
+                    "trace job {job_id} asks for GPU types (`{spec}`), and GPU types with backfilling are not modelled: backfill reservations count a partition's GPUs, not a type's"
+                ),
+                found: &format!("gpu_spec with backfill {:?}", self.scheduler.backfill),
+                expected: "backfill: None (Kubernetes queues have no backfill), or a trace without GPU types",
+                fix: "set scheduler.backfill: None",
+            });
+            return None;
+        }
+        Some(gpu_type)
     }
 }
