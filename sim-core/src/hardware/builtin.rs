@@ -67,7 +67,8 @@ pub(super) const AMPERE_MATMUL_EFFICIENCY: f64 = 0.67;
 /// 430 TFLOPs/GPU. The solve gives 0.542 (0.532 before). The same cap
 /// applies to FP8 GEMMs (of the FP8 peak): not fitted on any FP8 point.
 /// Also used, unvalidated, for GPUs without a published training point of
-/// their own (B200, L40S, RTX 4090, and GPU models a scenario adds
+/// their own (B200, L40S, RTX 4090, the older cards of `builtin_older.rs`,
+/// and GPU models a scenario adds
 /// without a value).
 pub(super) const HOPPER_MATMUL_EFFICIENCY: f64 = 0.54;
 

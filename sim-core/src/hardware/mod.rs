@@ -20,6 +20,7 @@
 //!   [`Cluster::nvlink_domain`] and [`Cluster::nvlink_domains`].
 
 mod builtin;
+mod builtin_older;
 pub mod hostlist;
 pub mod mig;
 
@@ -160,7 +161,7 @@ impl Catalog {
     /// The models that ship with clustersim.
     pub fn builtin() -> Self {
         Catalog {
-            gpus: builtin::gpus(),
+            gpus: [builtin::gpus(), builtin_older::gpus()].concat(),
             nodes: builtin::nodes(),
         }
     }

@@ -1,6 +1,8 @@
 //! Imports a site's Slurm configuration as a commented scenario:
 //! `clustersim import slurm slurm.conf [--topology topology.conf]
-//! [--sacct FILE] [--qos FILE] [--gpu-model TYPE=MODEL]...`.
+//! [--sacct FILE] [--qos FILE] [--gpu-model TYPE=MODEL]...`; and
+//! Alibaba's GPU cluster trace (`alibaba`: its node list as the cluster,
+//! its pod list as the workload).
 //!
 //! - `conf`: slurm.conf's syntax as slurmctld reads it (Include,
 //!   continuation lines, comments, keys in any case);
@@ -20,6 +22,7 @@
 //! expected and the fix. The scenario is checked by the caller with
 //! `scenario::load_*`, as any other; this module builds no model.
 
+mod alibaba;
 mod conf;
 mod gpus;
 mod keys;
@@ -33,6 +36,9 @@ use std::path::{Component, Path, PathBuf};
 use crate::hardware::Catalog;
 use crate::text::{FileError, Report};
 
+pub use alibaba::{
+    AlibabaFiles, MODELS as ALIBABA_MODELS, STAND_INS as ALIBABA_STAND_INS, alibaba,
+};
 pub use mapping::SLURM_BACKFILL;
 
 /// What `import slurm` reads.

@@ -332,6 +332,11 @@ pub struct TraceImport {
     pub dropped: Vec<(String, u64)>,
     /// `(what was changed, jobs)`, in a fixed order.
     pub altered: Vec<(String, u64)>,
+    /// `(final state, jobs)` of the replayed jobs as the trace records
+    /// them (CSV tables, pod phases), sorted by state; empty for SWF and
+    /// sacct.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub states: Vec<(String, u64)>,
 }
 
 impl WorkloadSpec {

@@ -123,17 +123,18 @@ fn trace_files_may_start_with_a_byte_order_mark() {
         ),
     ] {
         let marked = format!("\u{feff}{text}");
-        let plain = import_str("t", text, format, &options).unwrap();
+        let plain = import_str("t", text, format.clone(), &options).unwrap();
         assert_eq!(
-            import_str("t", &marked, format, &options).unwrap(),
+            import_str("t", &marked, format.clone(), &options).unwrap(),
             plain,
             "{format:?}"
         );
         let file = scratch_file("messages-bom-trace", "trace.txt", marked.as_bytes());
-        assert_eq!(import_file(&file, format, &options).unwrap(), plain);
+        assert_eq!(import_file(&file, format.clone(), &options).unwrap(), plain);
         // A bad field is where it is without the mark.
-        let plain = import_str("t", &damaged, format, &options).unwrap_err();
-        let marked = import_str("t", &format!("\u{feff}{damaged}"), format, &options).unwrap_err();
+        let plain = import_str("t", &damaged, format.clone(), &options).unwrap_err();
+        let marked =
+            import_str("t", &format!("\u{feff}{damaged}"), format.clone(), &options).unwrap_err();
         assert_eq!(marked, plain, "{format:?}");
     }
 }

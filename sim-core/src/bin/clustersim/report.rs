@@ -62,6 +62,16 @@ pub fn write_text(
         for (what, n) in &t.altered {
             writeln!(out, "               altered {n}: {what}")?;
         }
+        if !t.states.is_empty() {
+            let states: Vec<String> = (t.states.iter())
+                .map(|(state, n)| format!("{} {n}", escape_control(state)))
+                .collect();
+            writeln!(
+                out,
+                "               final states in the trace: {}",
+                states.join(", ")
+            )?;
+        }
     }
     write!(
         out,

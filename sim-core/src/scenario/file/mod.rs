@@ -19,6 +19,8 @@ mod quantity;
 mod reliability;
 mod training;
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 pub use cost::{Autoscale, Billing, Cost, Power};
@@ -228,9 +230,16 @@ pub struct Workload {
 #[serde(deny_unknown_fields)]
 pub struct Trace {
     pub file: String,
-    /// `Swf` (Standard Workload Format, plain or gzip) or `Sacct`
-    /// (`sacct --parsable2` output).
+    /// `Swf` (Standard Workload Format, plain or gzip), `Sacct`
+    /// (`sacct --parsable2` output), `AlibabaPods` (an Alibaba
+    /// cluster-trace-gpu-v2023 pod list) or `Csv(...)` (a CSV job table,
+    /// its columns mapped or a preset's).
     pub format: TraceFormat,
+    /// GPU types a trace names (an Alibaba pod's `gpu_spec`, like
+    /// `V100M16`) as the cluster's GPU models: `{"V100M16": "V100-SXM2-16GB"}`.
+    /// A name not listed is taken as a model name.
+    #[serde(default)]
+    pub gpu_models: BTreeMap<String, String>,
     /// Which field gives a job's size. Default `Requested` (requested
     /// processors if > 0, else allocated).
     #[serde(default)]
@@ -296,10 +305,65 @@ pub enum EstimateNoise {
     LogNormal { sigma: f64 },
 }
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub enum TraceFormat {
     Swf,
     Sacct,
+    AlibabaPods,
+    /// A CSV job table: a preset's columns, any of them replaced by
+    /// `columns`.
+    Csv {
+        #[serde(default)]
+        preset: Option<CsvPreset>,
+        #[serde(default)]
+        columns: Box<CsvColumns>,
+        /// `Unix` (seconds) or `DateTime` (`YYYY-MM-DD HH:MM:SS`, an
+        /// optional UTC offset); default the preset's, else `DateTime`.
+        #[serde(default)]
+        time_format: Option<TimeFormat>,
+    },
+}
+
+/// The public job tables whose columns `Csv` knows.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum CsvPreset {
+    Helios,
+    Philly,
+    Acme,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum TimeFormat {
+    Unix,
+    DateTime,
+}
+
+/// The column of the table that gives each field of a job.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvColumns {
+    #[serde(default)]
+    pub job_id: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The virtual cluster: the job's queue and account.
+    #[serde(default)]
+    pub vc: Option<String>,
+    #[serde(default)]
+    pub gpus: Option<String>,
+    #[serde(default)]
+    pub nodes: Option<String>,
+    #[serde(default)]
+    pub submit: Option<String>,
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+    /// The run time in seconds.
+    #[serde(default)]
+    pub duration: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

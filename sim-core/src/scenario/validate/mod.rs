@@ -50,6 +50,7 @@ mod policy;
 mod reliability;
 mod run;
 mod scheduling;
+mod trace_format;
 mod training;
 mod workload;
 

@@ -653,14 +653,18 @@ impl<'a> Context<'a> {
             });
             return;
         }
-        let format = match t.format {
-            file::TraceFormat::Swf => trace::TraceFormat::Swf,
-            file::TraceFormat::Sacct => trace::TraceFormat::Sacct,
+        let Some(format) = self.trace_format(path, &t.format) else {
+            return;
         };
         let file_path = self.base_dir.join(&t.file);
+        if let trace::TraceFormat::Csv(columns) = &format
+            && !self.csv_columns_in_header(path, &t.format, columns, &file_path)
+        {
+            return;
+        }
         let imported = match self.traces {
-            Some(cache) => cache.import_file(&file_path, format, &options),
-            None => trace::import_file(&file_path, format, &options),
+            Some(cache) => cache.import_file(&file_path, format.clone(), &options),
+            None => trace::import_file(&file_path, format.clone(), &options),
         };
         let (jobs, report) = match imported {
             Ok(imported) => imported,
@@ -710,8 +714,23 @@ impl<'a> Context<'a> {
         // (account) as the job before it is known by the string's address.
         let mut users = NameIndex::default();
         let mut accounts = NameIndex::default();
+        // One GPU-type constraint per distinct `gpu_spec` text.
+        let mut gpu_types: Vec<(std::sync::Arc<str>, u16)> = Vec::new();
         self.spec.jobs.reserve(jobs.len());
         for job in &jobs {
+            let gpu_type = match &job.gpu_spec {
+                None => 0,
+                Some(spec) => match gpu_types.iter().find(|(s, _)| s == spec) {
+                    Some(&(_, index)) => index,
+                    None => {
+                        let Some(index) = self.trace_gpu_type(path, t, spec, job.id) else {
+                            return;
+                        };
+                        gpu_types.push((spec.clone(), index));
+                        index
+                    }
+                },
+            };
             // A sacct job keeps its own partition and QOS when the scenario
             // defines them; otherwise it goes to the trace's (counted below).
             let own = |name: &Option<std::sync::Arc<str>>,
@@ -727,8 +746,20 @@ impl<'a> Context<'a> {
                     |i| i as u16,
                 ),
             };
-            let (job_partition, job_qos) = if matches!(format, trace::TraceFormat::Sacct) {
+            let (job_partition, job_qos) = if matches!(
+                format,
+                trace::TraceFormat::Sacct | trace::TraceFormat::AlibabaPods
+            ) {
                 let [miss_p, miss_q] = &mut unknown;
+                // A pod's QoS class is its priority already: the trace's
+                // QOS is used when the scenario defines it, and not
+                // counted when it does not.
+                let mut uncounted = 0;
+                let miss_q = if matches!(format, trace::TraceFormat::AlibabaPods) {
+                    &mut uncounted
+                } else {
+                    miss_q
+                };
                 (
                     own(&job.partition, &self.names.partitions, partition, miss_p),
                     own(&job.qos, &self.names.qos, qos, miss_q),
@@ -743,7 +774,14 @@ impl<'a> Context<'a> {
                 user,
                 account,
                 submit: job.submit,
-                request: JobRequest::Gpus(job.gpus),
+                request: if job.nodes > 1 {
+                    JobRequest::Nodes {
+                        count: job.nodes,
+                        gpus_per_node: job.gpus / job.nodes,
+                    }
+                } else {
+                    JobRequest::Gpus(job.gpus)
+                },
                 runtime: job.runtime,
                 time_limit: job.estimate,
                 partition: job_partition,
@@ -752,10 +790,12 @@ impl<'a> Context<'a> {
                 training: None,
                 trace_id: Some(job.id),
                 policy: 0,
-                share: crate::workload::GpuShare::Whole,
-                gpu_type: 0,
+                share: job.share,
+                gpu_type,
+                // Queues are not modelled yet: a CSV table's virtual
+                // cluster is the job's account (`TraceJob::queue` keeps it).
                 queue: 0,
-                priority: 0,
+                priority: job.priority,
             });
         }
         self.trace_partition_limits(path, first);
@@ -782,6 +822,7 @@ impl<'a> Context<'a> {
             kept: report.kept,
             dropped: report.dropped.clone(),
             altered,
+            states: report.states.clone(),
         });
     }
 }

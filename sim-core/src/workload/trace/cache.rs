@@ -73,7 +73,7 @@ impl TraceCache {
         check_options(&shown, options)?;
         // A file whose metadata cannot be read is not kept: the import
         // then says why it cannot be read.
-        let Some(key) = key(path, format) else {
+        let Some(key) = key(path, format.clone()) else {
             return super::import_file(path, format, options);
         };
         let parsed = match self.find(&key) {

@@ -1,6 +1,9 @@
 //! Importing job traces recorded on real machines: the Standard Workload
-//! Format (SWF) of the Parallel Workloads Archive and Slurm's
-//! `sacct --parsable2` output.
+//! Format (SWF) of the Parallel Workloads Archive, Slurm's
+//! `sacct --parsable2` output, Alibaba's GPU pod lists (`alibaba.rs`,
+//! cluster-trace-gpu-v2023 "openb") and any CSV job table whose columns
+//! the user maps (`csv_map.rs`, with presets for Helios, Philly and Acme;
+//! `csv_table.rs` reads it).
 //!
 //! Job: turn a trace file (plain or gzip, detected by the magic bytes
 //! `1f 8b`, never by the extension; a UTF-8 byte-order mark is skipped)
@@ -12,11 +15,11 @@
 //!    malformed record is a [`FileError`] naming the exact line and
 //!    column, never a panic;
 //! 2. drop filters, each job counted under the first reason that applies, in
-//!    this fixed order: never started (sacct), submit time unknown, run time
+//!    this fixed order: never started (sacct, CSV), submit time unknown, run time
 //!    unknown or < 0 ([`ImportOptions::negative_runtime`]), run time 0
-//!    ([`ImportOptions::zero_runtime`]), no size (`size <= 0`, or no GPUs
-//!    for sacct), larger than the machine, size overflowing a `u32` GPU
-//!    count;
+//!    ([`ImportOptions::zero_runtime`]), no size (`size <= 0`, no GPUs
+//!    for sacct and CSV tables, a CPU-only pod), larger than the machine,
+//!    size overflowing a `u32` GPU count;
 //! 3. the window: over the jobs that survived step 2 ("the first K usable
 //!    jobs"), ordered by job id or by submit time ([`WindowOrder`]), skip
 //!    `skip`, then keep `take`; the others are dropped as "outside the
@@ -39,9 +42,14 @@
 //! - a kept job has a size of at least one GPU, at most the machine's
 //!   capacity when that is known, and an estimate of at least one second;
 //! - reasons are listed in a fixed order, and no hash map decides anything:
-//!   the same input and options always give the same output.
+//!   the same input and options always give the same output;
+//! - a kept job's final state (sacct-like tables, pod phases) is counted in
+//!   `report.states`, sorted by name.
 
+mod alibaba;
 mod cache;
+mod csv_map;
+mod csv_table;
 mod read;
 pub mod resample;
 mod sacct;
@@ -54,18 +62,29 @@ use crate::engine::{NS_PER_SEC, SimDuration, SimTime};
 use crate::text::{FileError, without_bom};
 use crate::units::{Bytes, format_duration};
 
+pub use alibaba::qos_priority;
 pub use cache::TraceCache;
+pub use csv_map::{CsvColumns, CsvPreset, TimeFormat};
+pub(crate) use csv_table::split_line as split_csv_line;
 use read::parse_file;
-pub use read::read_text;
+pub use read::{csv_header, read_text};
+
+use crate::workload::GpuShare;
 pub use resample::{EstimateNoise, Resample, TraceReplication};
 
 /// The format of a trace file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceFormat {
     /// The Standard Workload Format of the Parallel Workloads Archive.
     Swf,
     /// `sacct --parsable2` output with a header line.
     Sacct,
+    /// An Alibaba GPU pod list (cluster-trace-gpu-v2023,
+    /// `openb_pod_list_*.csv`), see `alibaba.rs`.
+    AlibabaPods,
+    /// A CSV job table with a header line, its columns mapped to jobs'
+    /// fields.
+    Csv(Box<CsvColumns>),
 }
 
 /// Which field gives a job's size (SWF: requested or allocated processors;
@@ -300,10 +319,25 @@ pub struct TraceJob {
     pub partition: Option<Arc<str>>,
     /// sacct `QOS` when not empty; SWF: `None`.
     pub qos: Option<Arc<str>>,
-    /// SWF: `q<queue number>` when known; sacct: `None`.
+    /// SWF: `q<queue number>` when known; CSV tables: the virtual
+    /// cluster; otherwise `None`.
     pub queue: Option<Arc<str>>,
     /// The 1-based line of the record in the (decompressed) file.
     pub source_line: usize,
+    /// Whole GPUs, or a fraction of its one GPU (Alibaba's `gpu_milli`).
+    pub share: GpuShare,
+    /// The GPU types it may run on, `|`-separated as the trace wrote them
+    /// (Alibaba's `gpu_spec`); `None`: any.
+    pub gpu_spec: Option<Arc<str>>,
+    /// Its priority (an Alibaba pod's QoS class, [`qos_priority`]); 0
+    /// otherwise.
+    pub priority: i32,
+    /// The nodes its GPUs are spread over, when the trace says and the
+    /// GPUs divide evenly among them (CSV tables' node count); 0 otherwise.
+    pub nodes: u32,
+    /// Its final state as the trace records it (CSV tables' `state`, a
+    /// pod's phase); `None` when not given.
+    pub state: Option<Arc<str>>,
 }
 
 /// The header of an SWF file (`; Key: value` lines); all `None` for sacct.
@@ -353,6 +387,9 @@ pub struct ImportReport {
     /// sacct only: the trace has no `gres/gpu` at all, so sizes are CPUs
     /// times `gpus_per_processor`.
     pub sizes_from_cpus: bool,
+    /// (final state, count) of the kept jobs, sorted by state; empty when
+    /// the format records no state (SWF, sacct).
+    pub states: Vec<(String, u64)>,
 }
 
 impl ImportReport {
@@ -424,6 +461,8 @@ fn parse_text(
     match format {
         TraceFormat::Swf => swf::parse(path_for_messages, text),
         TraceFormat::Sacct => sacct::parse(path_for_messages, text),
+        TraceFormat::AlibabaPods => alibaba::parse(path_for_messages, text),
+        TraceFormat::Csv(columns) => csv_table::parse(path_for_messages, text, &columns),
     }
 }
 
@@ -473,6 +512,25 @@ pub(crate) struct RawJob {
     pub partition: Option<Arc<str>>,
     pub qos: Option<Arc<str>>,
     pub queue: Option<Arc<str>>,
+    /// What only the GPU-cluster formats say.
+    pub extra: Extra,
+}
+
+/// What a record of a GPU-cluster trace (pod lists, CSV tables) says
+/// beyond the fields every format has; the default for SWF and sacct.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Extra {
+    pub share: GpuShare,
+    pub gpu_spec: Option<Arc<str>>,
+    pub priority: i32,
+    pub state: Option<Arc<str>>,
+    /// Nodes the GPUs are spread over; 0 when not given.
+    pub nodes: u32,
+    /// A pod that was never scheduled, replayed with run time = deletion -
+    /// creation.
+    pub never_scheduled: bool,
+    /// The trace's id is not a number: the row's number is used.
+    pub id_from_row: bool,
 }
 
 /// A parsed trace: its records and what the format says about them.
@@ -514,8 +572,11 @@ enum AlterKind {
     EstimateRaised,
     ArrayTaskId,
     HetComponentId,
+    NeverScheduled,
+    IdFromRow,
+    NodesUneven,
 }
-const ALTER_KINDS: usize = 9;
+const ALTER_KINDS: usize = 12;
 
 /// A job that passed the drop filters, with its absolute submit time (its
 /// `job.submit` is set after the window) and what was changed: a bit per
@@ -649,6 +710,9 @@ fn convert_records(
         "estimate 0 raised to 1s".to_string(),
         "array task: id is the array's job id".to_string(),
         "heterogeneous job component: id is the job's id".to_string(),
+        "never scheduled (Pending): replayed with run time = deletion - creation".to_string(),
+        "job id not a number: its row number used".to_string(),
+        "GPUs not a multiple of the nodes: placed as a GPU count".to_string(),
     ];
     let nonzero = |names: &[String], counts: &[u64]| -> Vec<(String, u64)> {
         names
@@ -659,7 +723,17 @@ fn convert_records(
             .collect()
     };
 
+    let mut states = std::collections::BTreeMap::<&str, u64>::new();
+    for job in &out {
+        if let Some(state) = &job.state {
+            *states.entry(state).or_default() += 1;
+        }
+    }
+    let states = (states.into_iter())
+        .map(|(s, n)| (s.to_string(), n))
+        .collect();
     let report = ImportReport {
+        states,
         records_read,
         kept: out.len() as u64,
         dropped: nonzero(&drop_names, &dropped),
@@ -750,6 +824,21 @@ fn usable_job(
         IdOrigin::ArrayTask => mark(AlterKind::ArrayTaskId),
         IdOrigin::HetComponent => mark(AlterKind::HetComponentId),
     }
+    let extra = raw.extra;
+    if extra.never_scheduled {
+        mark(AlterKind::NeverScheduled);
+    }
+    if extra.id_from_row {
+        mark(AlterKind::IdFromRow);
+    }
+    let nodes = match extra.nodes {
+        0 | 1 => 0,
+        n if gpus % n == 0 => n,
+        _ => {
+            mark(AlterKind::NodesUneven);
+            0
+        }
+    };
     Ok(Usable {
         job: TraceJob {
             id: raw.id,
@@ -763,6 +852,11 @@ fn usable_job(
             qos: raw.qos,
             queue: raw.queue,
             source_line: raw.line,
+            share: extra.share,
+            gpu_spec: extra.gpu_spec,
+            priority: extra.priority,
+            nodes,
+            state: extra.state,
         },
         submit_ns,
         altered,

@@ -37,6 +37,43 @@ pub fn read_text(path: &Path, max: Bytes) -> Result<String, FileError> {
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
+/// The column names of the first non-blank line of the CSV file at
+/// `path` (plain or gzip, a byte-order mark skipped), each trimmed, and
+/// that line's 1-based number; what a column map is checked against
+/// before the file is imported. Reads the file only up to that line.
+pub fn csv_header(path: &Path) -> Result<(usize, Vec<String>), FileError> {
+    let opened = TextSource::open(path, MAX_TRACE_TEXT)?;
+    let gzip = opened.gzip;
+    let mut reader = BufReader::new(opened.reader.take(MAX_TRACE_TEXT.as_u64()));
+    let mut line = String::new();
+    let mut number = 0;
+    loop {
+        line.clear();
+        let n = reader
+            .read_line(&mut line)
+            .map_err(|e| opened.errors.read(gzip, e))?;
+        number += 1;
+        if n == 0 {
+            return Ok((number, Vec::new()));
+        }
+        let text = if number == 1 {
+            without_bom(&line)
+        } else {
+            &line
+        };
+        if !text.trim().is_empty() {
+            let fields = super::csv_table::split_line(text.trim_end_matches(['\r', '\n']));
+            return Ok((
+                number,
+                fields
+                    .into_iter()
+                    .map(|(_, f)| f.trim().to_string())
+                    .collect(),
+            ));
+        }
+    }
+}
+
 /// A trace file opened for reading: plain or gzip, with the size of its
 /// text when it is known.
 struct TextSource {
@@ -157,7 +194,7 @@ impl TextSource {
 /// lines of the pieces before.
 pub(super) fn parse_file(path: &Path, format: TraceFormat) -> Result<Parsed, FileError> {
     let shown = path.display().to_string();
-    if format == TraceFormat::Sacct {
+    if format != TraceFormat::Swf {
         let text = read_text(path, MAX_TRACE_TEXT)?;
         return parse_text(&shown, &text, format);
     }

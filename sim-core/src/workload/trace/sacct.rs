@@ -218,6 +218,7 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
             partition: name(columns.partition),
             qos: name(columns.qos),
             queue: None,
+            extra: super::Extra::default(),
         });
         sizes.push(Sizes {
             req_gpus,

@@ -476,6 +476,7 @@ impl Names {
             partition: known(partition).map(|p| self.partitions.get('p', p)),
             qos: None,
             queue: known(queue).map(|q| self.queues.get('q', q)),
+            extra: super::Extra::default(),
         }
     }
 }

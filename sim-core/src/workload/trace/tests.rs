@@ -804,15 +804,26 @@ fn no_input_panics() {
     // Damaged variants of valid inputs: every prefix, and single-byte edits.
     let swf_text =
         "; MaxProcs: 8\n".to_string() + &swf(1, 0, 10, 4, 4, 20) + &swf(2, 3, 10, 2, 2, 20);
-    for text in [swf_text.as_str(), SACCT] {
-        for format in [TraceFormat::Swf, TraceFormat::Sacct] {
+    let pods = "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n\
+                openb-pod-0001,6000,12288,1,460,,LS,Running,0,100,0\n\
+                openb-pod-0002,6000,12288,2,1000,\"V100M16|V100M32\",BE,Pending,5,100,\n";
+    let helios = "job_id,user,vc,gpu_num,cpu_num,node_num,state,submit_time,start_time,end_time,duration,queue\n\
+                  1,u,vc,8,1,1,COMPLETED,2020-06-09 18:41:01,2020-06-09 18:41:01,2020-06-10 04:55:09,36848,0\n";
+    let formats = [
+        TraceFormat::Swf,
+        TraceFormat::Sacct,
+        TraceFormat::AlibabaPods,
+        TraceFormat::Csv(Box::new(super::CsvPreset::Helios.columns())),
+    ];
+    for text in [swf_text.as_str(), SACCT, pods, helios] {
+        for format in formats.clone() {
             for end in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
-                let _ = import_str("x", &text[..end], format, &ImportOptions::default());
+                let _ = import_str("x", &text[..end], format.clone(), &ImportOptions::default());
             }
             for (i, replacement) in [(3, "|"), (10, "-"), (20, "."), (40, ":"), (60, "_")] {
                 if i < text.len() && text.is_char_boundary(i) && text.is_char_boundary(i + 1) {
                     let damaged = format!("{}{replacement}{}", &text[..i], &text[i + 1..]);
-                    let _ = import_str("x", &damaged, format, &ImportOptions::default());
+                    let _ = import_str("x", &damaged, format.clone(), &ImportOptions::default());
                 }
             }
         }
