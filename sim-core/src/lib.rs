@@ -62,6 +62,11 @@ pub mod engine;
 pub mod fabric;
 pub mod hardware;
 pub mod import;
+/// Kueue's admission model (`scheduler/kueue/`, in the `scheduler`
+/// layer). Declared here while `scheduler/mod.rs` is being changed
+/// elsewhere; it moves to `scheduler::kueue` when the scheduler uses it.
+#[path = "scheduler/kueue/mod.rs"]
+pub mod kueue;
 pub mod metrics;
 pub mod power;
 pub mod reliability;
