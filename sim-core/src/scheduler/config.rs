@@ -307,6 +307,9 @@ pub struct SchedulerConfig {
     pub enforce_part_limits: EnforcePartLimits,
     /// Leaf switches; empty means no topology-aware placement.
     pub topology: Vec<LeafSwitch>,
+    /// Kueue's admission model (`crate::kueue`): ResourceFlavors,
+    /// ClusterQueues, cohorts and LocalQueues. `None`: no Kueue.
+    pub kueue: Option<crate::kueue::KueueConfig>,
 }
 
 impl SchedulerConfig {
@@ -370,6 +373,7 @@ impl SchedulerConfig {
             preempt_mode: PreemptMode::Requeue,
             enforce_part_limits: EnforcePartLimits::No,
             topology: Vec::new(),
+            kueue: None,
         }
     }
 }
