@@ -398,3 +398,115 @@ fn fungibility(f: Option<&file::FlavorFungibility>) -> FlavorFungibility {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load_str;
+
+    const TEXT: &str = r#"Scenario(
+    name: "kueue", seed: 1,
+    cluster: (node_groups: [
+        (name: "h", count: 2, node_model: "DGX-H100"),
+        (name: "a", count: 2, node_model: "DGX-A100"),
+    ]),
+    workload: (jobs: [(submit: "0s", request: Gpus(8), runtime: "1h", time_limit: "2h")]),
+    scheduler: Some((kueue: Some((
+        flavors: [(name: "h100", gpu_type: Some("H100-SXM-80GB")), (name: "any")],
+        cluster_queues: [
+            (name: "team-a", cohort: Some("research"), queueing_strategy: Some(StrictFIFO),
+             flavors: [(flavor: "h100", nominal_quota: 16, borrowing_limit: Some(8))],
+             preemption: Some((within_cluster_queue: Some(LowerOrNewerEqualPriority),
+                 reclaim_within_cohort: Some(Any),
+                 borrow_within_cohort: Some((policy: LowerPriority, max_priority_threshold: Some(100))))),
+             flavor_fungibility: Some((when_can_borrow: Some(TryNextFlavor), when_can_preempt: Some(Preempt)))),
+            (name: "team-b", cohort: Some("research"),
+             flavors: [(flavor: "h100", nominal_quota: 8, lending_limit: Some(2)), (flavor: "any", nominal_quota: 4)]),
+            (name: "solo", flavors: [(flavor: "any", nominal_quota: 1)]),
+        ],
+        local_queues: [
+            (name: "a", namespace: Some("team-a"), cluster_queue: "team-a"),
+            (name: "b", cluster_queue: "team-b"),
+        ],
+    )))),
+)"#;
+
+    #[test]
+    fn the_kueue_section_converts_with_kueues_defaults() {
+        let loaded = load_str("k.ron", TEXT, &[]).unwrap();
+        assert!(loaded.warnings.is_empty());
+        let k = loaded.scenario.scheduler.kueue.unwrap();
+        assert_eq!(k.cohorts, ["research"]);
+        assert_eq!(k.flavors[0].gpu_type.as_deref(), Some("H100-SXM-80GB"));
+        assert_eq!(k.flavors[1].gpu_type, None);
+        let a = &k.cluster_queues[0];
+        assert_eq!(a.cohort, Some(0));
+        assert_eq!(a.queueing_strategy, QueueingStrategy::StrictFifo);
+        assert_eq!(
+            a.flavors,
+            [FlavorQuotas {
+                flavor: 0,
+                nominal_quota: 16_000,
+                borrowing_limit: Some(8_000),
+                lending_limit: None,
+            }]
+        );
+        assert_eq!(
+            a.preemption,
+            ClusterQueuePreemption {
+                within_cluster_queue: PreemptionPolicy::LowerOrNewerEqualPriority,
+                reclaim_within_cohort: PreemptionPolicy::Any,
+                borrow_within_cohort: BorrowWithinCohort {
+                    policy: BorrowWithinCohortPolicy::LowerPriority,
+                    max_priority_threshold: Some(100),
+                },
+            }
+        );
+        assert_eq!(
+            a.flavor_fungibility,
+            FlavorFungibility {
+                when_can_borrow: FungibilityPolicy::TryNextFlavor,
+                when_can_preempt: FungibilityPolicy::MayStopSearch,
+            }
+        );
+        // Kueue's defaults: BestEffortFIFO, preemption Never, Borrow and
+        // TryNextFlavor.
+        let b = &k.cluster_queues[1];
+        assert_eq!(b.queueing_strategy, QueueingStrategy::BestEffortFifo);
+        assert_eq!(b.preemption, ClusterQueuePreemption::default());
+        assert_eq!(b.flavor_fungibility, FlavorFungibility::default());
+        assert_eq!(b.flavors[0].lending_limit, Some(2_000));
+        assert_eq!(b.flavors[1].flavor, 1);
+        assert_eq!(k.cluster_queues[2].cohort, None);
+        assert_eq!(k.local_queues[1].namespace, "default");
+        assert_eq!(k.queue_index("b"), Some(1));
+        assert_eq!(k.cluster_queue_of(1), 1);
+    }
+
+    #[test]
+    fn a_job_names_a_known_local_queue() {
+        let k = load_str("k.ron", TEXT, &[]).unwrap().scenario.scheduler.kueue;
+        let mut issues = Issues::default();
+        assert_eq!(lookup_queue("q", None, k.as_ref(), &mut issues), Some(0));
+        assert_eq!(lookup_queue("q", Some("b"), k.as_ref(), &mut issues), Some(1));
+        assert!(issues.errors.is_empty());
+        assert_eq!(lookup_queue("q", Some("bb"), k.as_ref(), &mut issues), None);
+        assert_eq!(issues.errors[0].fix.as_deref(), Some("did you mean `b`?"));
+        assert_eq!(lookup_queue("q", Some("b"), None, &mut issues), None);
+        assert_eq!(issues.errors.len(), 2);
+    }
+
+    #[test]
+    fn an_empty_queue_and_no_local_queue_are_warned_about() {
+        let text = TEXT.replace(
+            "(name: \"solo\", flavors: [(flavor: \"any\", nominal_quota: 1)])",
+            "(name: \"solo\", flavors: [])",
+        );
+        let text = text.replace(
+            "(name: \"a\", namespace: Some(\"team-a\"), cluster_queue: \"team-a\"),\n            (name: \"b\", cluster_queue: \"team-b\"),",
+            "",
+        );
+        let warnings = load_str("k.ron", &text, &[]).unwrap().warnings;
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+    }
+}
