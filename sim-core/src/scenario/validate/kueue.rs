@@ -485,10 +485,17 @@ mod tests {
 
     #[test]
     fn a_job_names_a_known_local_queue() {
-        let k = load_str("k.ron", TEXT, &[]).unwrap().scenario.scheduler.kueue;
+        let k = load_str("k.ron", TEXT, &[])
+            .unwrap()
+            .scenario
+            .scheduler
+            .kueue;
         let mut issues = Issues::default();
         assert_eq!(lookup_queue("q", None, k.as_ref(), &mut issues), Some(0));
-        assert_eq!(lookup_queue("q", Some("b"), k.as_ref(), &mut issues), Some(1));
+        assert_eq!(
+            lookup_queue("q", Some("b"), k.as_ref(), &mut issues),
+            Some(1)
+        );
         assert!(issues.errors.is_empty());
         assert_eq!(lookup_queue("q", Some("bb"), k.as_ref(), &mut issues), None);
         assert_eq!(issues.errors[0].fix.as_deref(), Some("did you mean `b`?"));

@@ -685,6 +685,9 @@ pub struct Kueue {
     /// sorted.
     inadmissible: Vec<Vec<u32>>,
     gauges: Vec<QueueGauges>,
+    /// Ids of workloads a cycle evicted and the caller has not released
+    /// yet, sorted.
+    evicting: Vec<u32>,
     scratch: Scratch,
 }
 
@@ -697,6 +700,7 @@ impl Kueue {
             quotas,
             inadmissible: vec![Vec::new(); queues],
             gauges: vec![QueueGauges::default(); queues],
+            evicting: Vec::new(),
             config,
             scratch: Scratch::default(),
         }
@@ -811,7 +815,18 @@ impl Kueue {
             let r = w.gpu_milli as i64;
             let cq = e.cq;
             let set_aside = match e.mode {
-                Mode::NoFit | Mode::NoCandidates => true,
+                Mode::NoFit => true,
+                Mode::NoCandidates => {
+                    // `reserveCapacityForUnreclaimablePreempt`: unless its
+                    // queue can always reclaim, hold the quota it waits
+                    // for, so later entries of the cycle do not take it.
+                    let queue = &config.cluster_queues[usize::from(cq)];
+                    if queue.preemption.reclaim_within_cohort != PreemptionPolicy::Any {
+                        let at = q.at(cq, e.flavor);
+                        s.usage[at] += reserve(q.q(cq, e.flavor), s.usage[at], r, e.borrows);
+                    }
+                    true
+                }
                 Mode::Preempt | Mode::Reclaim => {
                     let victims = &s.targets[e.targets.0 as usize..e.targets.1 as usize];
                     if (victims.iter()).any(|t| s.preempted.binary_search(&t.admitted).is_ok()) {
@@ -829,24 +844,19 @@ impl Kueue {
                             for t in victims {
                                 let at = s.preempted.binary_search(&t.admitted).unwrap_err();
                                 s.preempted.insert(at, t.admitted);
+                                let id = admitted[t.admitted as usize].id;
+                                if let Err(at) = self.evicting.binary_search(&id) {
+                                    self.evicting.insert(at, id);
+                                }
                                 out.push(KueueDecision::Evict {
-                                    workload: admitted[t.admitted as usize].id,
+                                    workload: id,
                                     by: w.id,
                                     reason: t.reason,
                                 });
                                 outcome.evicted += 1;
                             }
-                            // `quotaResourcesToReserve`.
-                            let quota = q.q(cq, e.flavor);
-                            let used = s.usage[q.at(cq, e.flavor)];
-                            let reserve = if e.borrows {
-                                quota
-                                    .borrowing_limit
-                                    .map_or(r, |b| r.min(quota.nominal + b - used))
-                            } else {
-                                r.min(quota.nominal - used).max(0)
-                            };
-                            s.usage[q.at(cq, e.flavor)] += reserve;
+                            let at = q.at(cq, e.flavor);
+                            s.usage[at] += reserve(q.q(cq, e.flavor), s.usage[at], r, e.borrows);
                         }
                         false
                     }
@@ -891,16 +901,25 @@ impl Kueue {
         outcome
     }
 
-    /// A workload stopped holding quota (it finished, failed or was
+    /// A workload stopped holding quota (it finished, failed, or was
     /// evicted): its usage is given back, and every workload set aside as
-    /// inadmissible is tried again.
+    /// inadmissible is tried again, unless a cycle evicted it: quota
+    /// freed by a preemption goes to its preemptor, which was not set
+    /// aside (else a set-aside head of higher priority could come back
+    /// and let the victim in again, for ever; Kueue's
+    /// `PrioritizePreemptorWorkloads` has the same aim).
     pub fn release(&mut self, w: &AdmittedWorkload) {
         let cq = self.config.cluster_queue_of(w.queue);
         let i = self.quotas.at(cq, w.flavor);
         self.usage[i] = (self.usage[i] - w.gpu_milli as i64).max(0);
         let g = &mut self.gauges[usize::from(cq)];
         g.admitted = g.admitted.saturating_sub(1);
-        self.requeue_inadmissible();
+        match self.evicting.binary_search(&w.id) {
+            Ok(at) => {
+                self.evicting.remove(at);
+            }
+            Err(_) => self.requeue_inadmissible(),
+        }
     }
 
     /// Every workload set aside as inadmissible becomes a candidate head
@@ -1052,6 +1071,19 @@ fn assign(
         borrows: best.borrows,
         targets: (start, targets.len() as u32),
     }
+}
+
+/// What an entry that waits for preemption holds of the quota for the
+/// rest of its cycle (`quotaResourcesToReserve`): while borrowing, its
+/// request up to the borrowing limit; otherwise what is left of the
+/// nominal quota, up to its request.
+fn reserve(quota: &Quota, used: i64, r: i64, borrows: bool) -> i64 {
+    if borrows {
+        (quota.borrowing_limit).map_or(r, |b| r.min(quota.nominal + b - used))
+    } else {
+        r.min(quota.nominal - used)
+    }
+    .max(0)
 }
 
 /// `SatisfiesPreemptionPolicy`.

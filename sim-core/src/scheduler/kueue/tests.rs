@@ -166,7 +166,16 @@ impl Harness {
                 return all;
             }
         }
-        panic!("no quiescence after 100 cycles: {all:?}");
+        eprintln!("{:#?}", self.kueue.config.cluster_queues);
+        eprintln!("pending {:?}", self.pending);
+        eprintln!("admitted {:?}", self.admitted);
+        for _ in 0..2 {
+            let (out, _) = self.cycle();
+            eprintln!("cycle {out:?}");
+            eprintln!("pending {:?}", self.pending);
+            eprintln!("admitted {:?}", self.admitted);
+        }
+        panic!("no quiescence after 100 cycles: {:?}", &all[..4]);
     }
 
     /// The admitted workload `id` ends.
@@ -594,4 +603,165 @@ fn request_milli_counts_fractions_exactly() {
     job.request = crate::workload::JobRequest::Gpus(1);
     job.share = crate::workload::GpuShare::Fraction { milli: 250 };
     assert_eq!(request_milli(&job), 250);
+}
+
+/// scheduler.go's `reserveCapacityForUnreclaimablePreempt`: a head that
+/// needs preemption but has no candidate (and whose queue cannot always
+/// reclaim) holds the quota it waits for against the entries after it in
+/// the cycle. A (nominal 4) wants 4 of the 2 left: under StrictFIFO it
+/// stays the head and B's borrowing head never gets those 2; under
+/// BestEffortFIFO it is set aside and B's head is admitted next cycle.
+#[test]
+fn a_head_waiting_for_quota_holds_it_against_later_entries() {
+    for strategy in [
+        QueueingStrategy::StrictFifo,
+        QueueingStrategy::BestEffortFifo,
+    ] {
+        let (mut a, b) = two_teams(quotas(0, 4), quotas(0, 4));
+        a.queueing_strategy = strategy;
+        let mut h = Harness::new(config(vec![flavor("h100")], vec![a, b]));
+        let b1 = h.submit(1, 0, 4);
+        let b2 = h.submit(1, 0, 2);
+        assert_eq!(h.run(), [admit(b1, 0, false), admit(b2, 0, true)]);
+        let a1 = h.submit(0, 0, 4);
+        let b3 = h.submit(1, 0, 2);
+        let (first, _) = h.cycle();
+        assert_eq!(first, [], "{strategy:?}");
+        let rest = h.run();
+        if strategy == QueueingStrategy::StrictFifo {
+            assert_eq!(rest, []);
+        } else {
+            assert_eq!(rest, [admit(b3, 0, true)]);
+        }
+        assert!(h.is_pending(a1));
+    }
+}
+
+/// A small deterministic generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) % n
+    }
+}
+
+/// The module's invariants over random configurations and workloads:
+/// every run of cycles settles, no ClusterQueue uses more than its nominal
+/// quota plus its borrowing limit, no cohort lends more than its members
+/// let it, every admission is in a flavor of the workload's queue, and the
+/// same inputs give the same decisions.
+#[test]
+fn random_workloads_keep_the_quota_invariants() {
+    let policies = [
+        PreemptionPolicy::Never,
+        PreemptionPolicy::LowerPriority,
+        PreemptionPolicy::LowerOrNewerEqualPriority,
+    ];
+    for seed in 1..=60u64 {
+        let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        let mut cqs = Vec::new();
+        for i in 0..4u16 {
+            let cohort = (i < 3).then_some(0);
+            let mut flavors = Vec::new();
+            for f in 0..2u16 {
+                if rng.below(4) == 0 {
+                    continue;
+                }
+                let nominal = rng.below(9);
+                let mut fq = quotas(f, nominal);
+                if cohort.is_some() && rng.below(2) == 0 {
+                    fq.borrowing_limit = Some(rng.below(5) * GPU);
+                }
+                if cohort.is_some() && rng.below(2) == 0 {
+                    fq.lending_limit = Some(rng.below(nominal + 1) * GPU);
+                }
+                flavors.push(fq);
+            }
+            let mut q = cq(&format!("q{i}"), cohort, flavors);
+            if rng.below(2) == 0 {
+                q.queueing_strategy = QueueingStrategy::StrictFifo;
+            }
+            q.preemption.within_cluster_queue = policies[rng.below(3) as usize];
+            q.preemption.reclaim_within_cohort = [
+                PreemptionPolicy::Never,
+                PreemptionPolicy::LowerPriority,
+                PreemptionPolicy::Any,
+            ][rng.below(3) as usize];
+            if rng.below(2) == 0 {
+                q.preemption.borrow_within_cohort = BorrowWithinCohort {
+                    policy: BorrowWithinCohortPolicy::LowerPriority,
+                    max_priority_threshold: (rng.below(2) == 0).then(|| rng.below(3) as i32),
+                };
+            }
+            if rng.below(2) == 0 {
+                q.flavor_fungibility.when_can_borrow = FungibilityPolicy::TryNextFlavor;
+            }
+            if rng.below(2) == 0 {
+                q.flavor_fungibility.when_can_preempt = FungibilityPolicy::MayStopSearch;
+            }
+            cqs.push(q);
+        }
+        let config = config(vec![flavor("h100"), flavor("a100")], cqs);
+        let check = |h: &Harness| {
+            let q = &h.kueue.quotas;
+            for f in 0..2u16 {
+                let (mut lent, mut used) = (0i64, 0i64);
+                for c in 0..4u16 {
+                    let usage = (h.usage(c, f) * GPU) as i64;
+                    let quota = q.q(c, f);
+                    if !quota.listed {
+                        assert_eq!(usage, 0, "seed {seed}: unlisted flavor used");
+                        continue;
+                    }
+                    let most = match (c < 3, quota.borrowing_limit) {
+                        (false, _) => quota.nominal,
+                        (true, Some(b)) => quota.nominal + b,
+                        (true, None) => i64::MAX,
+                    };
+                    assert!(
+                        usage <= most,
+                        "seed {seed}: queue {c} uses {usage} > {most}"
+                    );
+                    if c < 3 {
+                        lent += quota.nominal - quota.guaranteed;
+                        used += (usage - quota.guaranteed).max(0);
+                    }
+                }
+                assert!(used <= lent, "seed {seed}: cohort lends {used} > {lent}");
+            }
+        };
+        let mut decisions = Vec::new();
+        for round in 0..2 {
+            let mut h = Harness::new(config.clone());
+            let mut rng = Rng(seed);
+            let mut all = Vec::new();
+            for _ in 0..150 {
+                match rng.below(3) {
+                    0 | 1 => {
+                        let queue = rng.below(4) as u16;
+                        let priority = rng.below(3) as i32;
+                        let gpus = 1 + rng.below(5);
+                        h.submit(queue, priority, gpus);
+                    }
+                    _ if !h.admitted.is_empty() => {
+                        let i = rng.below(h.admitted.len() as u64) as usize;
+                        let id = h.admitted[i].id;
+                        h.end(id);
+                    }
+                    _ => {}
+                }
+                all.extend(h.run());
+                check(&h);
+            }
+            if round == 0 {
+                decisions = all;
+            } else {
+                assert_eq!(all, decisions, "seed {seed}: not deterministic");
+            }
+        }
+    }
 }
