@@ -62,8 +62,12 @@
 //!   of its queue becomes the head; inadmissible workloads come back when
 //!   quota or room is freed ([`Kueue::release`] puts every one back,
 //!   where Kueue puts back those of the freed queue's cohort; the
-//!   simulator's nodes are shared across cohorts). Under StrictFIFO the
-//!   head stays and blocks its queue.
+//!   simulator's nodes are shared across cohorts), except by an eviction
+//!   this engine decided: that quota goes to the preemptor. Under
+//!   StrictFIFO the head stays and blocks its queue. A head that needs
+//!   preemption but finds no candidate holds the quota it waits for until
+//!   the end of the cycle, unless its `reclaimWithinCohort` is `Any`
+//!   (`reserveCapacityForUnreclaimablePreempt`).
 //! - **Preemption** is `preemption.go`'s classical algorithm: candidates
 //!   in the same ClusterQueue by `withinClusterQueue`, in borrowing
 //!   ClusterQueues of the cohort by `reclaimWithinCohort` (with the
