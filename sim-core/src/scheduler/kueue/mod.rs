@@ -302,6 +302,7 @@ pub fn request_milli(job: &SubmittedJob) -> u64 {
 pub struct PendingWorkload {
     /// The caller's id (a job index): unique, and the last tie-breaker.
     pub id: u32,
+    /// Its LocalQueue: a valid index into [`KueueConfig::local_queues`].
     pub queue: LocalQueueId,
     /// Its WorkloadPriorityClass value.
     pub priority: i32,
@@ -804,7 +805,7 @@ impl Kueue {
         }
 
         // Non-borrowing first, then higher priority, then FIFO.
-        s.entries.sort_by(|a, b| {
+        s.entries.sort_unstable_by(|a, b| {
             let (wa, wb) = (&pending[a.pending as usize], &pending[b.pending as usize]);
             (a.borrows.cmp(&b.borrows))
                 .then(wb.priority.cmp(&wa.priority))
