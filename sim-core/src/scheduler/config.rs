@@ -312,6 +312,9 @@ pub struct SchedulerConfig {
     /// `replicas` GPUs. `None`: every GPU is whole or shared in isolated
     /// fractions and MIG slices.
     pub time_slicing: Option<TimeSlicing>,
+    /// Kueue's admission model (`kueue/`): ResourceFlavors,
+    /// ClusterQueues, cohorts and LocalQueues. `None`: no Kueue.
+    pub kueue: Option<super::kueue::KueueConfig>,
 }
 
 /// GPU time-slicing: one-GPU jobs share GPUs, up to `replicas` to a GPU,
@@ -388,6 +391,7 @@ impl SchedulerConfig {
             enforce_part_limits: EnforcePartLimits::No,
             topology: Vec::new(),
             time_slicing: None,
+            kueue: None,
         }
     }
 }

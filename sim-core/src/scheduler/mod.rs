@@ -63,6 +63,7 @@ mod config;
 mod cons_tres;
 pub mod fairshare;
 mod fragmentation;
+pub mod kueue;
 mod limits;
 mod multifactor;
 mod node_space;

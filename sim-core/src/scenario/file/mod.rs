@@ -676,6 +676,11 @@ pub struct Scheduler {
     /// GPU at most, and slow each other. None by default.
     #[serde(default)]
     pub time_slicing: Option<TimeSlicing>,
+    /// Kueue's admission model (kueue.sigs.k8s.io): ResourceFlavors,
+    /// ClusterQueues and LocalQueues, Kueue's camelCase field names in
+    /// snake case (`nominalQuota` is `nominal_quota`).
+    #[serde(default)]
+    pub kueue: Option<Kueue>,
 }
 
 /// The GPU operator's time-slicing config.
@@ -688,6 +693,160 @@ pub struct TimeSlicing {
     /// tenants run; 0 if omitted.
     #[serde(default)]
     pub switch_overhead: Option<f64>,
+}
+
+/// Kueue's objects (`scheduler.kueue`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kueue {
+    #[serde(default)]
+    pub flavors: Vec<ResourceFlavor>,
+    #[serde(default)]
+    pub cluster_queues: Vec<ClusterQueue>,
+    #[serde(default)]
+    pub local_queues: Vec<LocalQueue>,
+}
+
+/// A ResourceFlavor.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceFlavor {
+    pub name: String,
+    /// The GPU model of its nodes (its `nodeLabels`, as the
+    /// `nvidia.com/gpu.product` label); every node if omitted.
+    #[serde(default)]
+    pub gpu_type: Option<String>,
+}
+
+/// A ClusterQueue with one resource group covering `nvidia.com/gpu`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterQueue {
+    pub name: String,
+    /// `cohort`: ClusterQueues naming the same cohort borrow from each
+    /// other. None by default.
+    #[serde(default)]
+    pub cohort: Option<String>,
+    /// `queueingStrategy`: `StrictFIFO` or `BestEffortFIFO` (default).
+    #[serde(default)]
+    pub queueing_strategy: Option<QueueingStrategy>,
+    /// The resource group's flavors, in the order they are tried
+    /// (`resourceGroups[0].flavors`, for `nvidia.com/gpu`).
+    pub flavors: Vec<FlavorQuota>,
+    #[serde(default)]
+    pub preemption: Option<KueuePreemption>,
+    #[serde(default)]
+    pub flavor_fungibility: Option<FlavorFungibility>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum QueueingStrategy {
+    #[serde(rename = "StrictFIFO")]
+    StrictFifo,
+    #[serde(rename = "BestEffortFIFO")]
+    BestEffortFifo,
+}
+
+/// A flavor's quota of `nvidia.com/gpu`, in GPUs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlavorQuota {
+    /// A ResourceFlavor's name.
+    pub flavor: String,
+    /// `nominalQuota`.
+    pub nominal_quota: u32,
+    /// `borrowingLimit`: at most this much borrowed (default: no limit);
+    /// only in a cohort.
+    #[serde(default)]
+    pub borrowing_limit: Option<u32>,
+    /// `lendingLimit`: at most this much lent (default: all of
+    /// `nominal_quota`); only in a cohort.
+    #[serde(default)]
+    pub lending_limit: Option<u32>,
+}
+
+/// A ClusterQueue's `preemption` (every policy `Never` by default).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KueuePreemption {
+    /// `Never`, `LowerPriority` or `LowerOrNewerEqualPriority`.
+    #[serde(default)]
+    pub within_cluster_queue: Option<WithinClusterQueue>,
+    /// `Never`, `LowerPriority` or `Any`.
+    #[serde(default)]
+    pub reclaim_within_cohort: Option<ReclaimWithinCohort>,
+    #[serde(default)]
+    pub borrow_within_cohort: Option<BorrowWithinCohort>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum WithinClusterQueue {
+    Never,
+    LowerPriority,
+    LowerOrNewerEqualPriority,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum ReclaimWithinCohort {
+    Never,
+    LowerPriority,
+    Any,
+}
+
+/// `borrowWithinCohort`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BorrowWithinCohort {
+    /// `Never` (default) or `LowerPriority`.
+    pub policy: BorrowWithinCohortPolicy,
+    /// `maxPriorityThreshold`: no limit if omitted.
+    #[serde(default)]
+    pub max_priority_threshold: Option<i32>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum BorrowWithinCohortPolicy {
+    Never,
+    LowerPriority,
+}
+
+/// `flavorFungibility`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlavorFungibility {
+    /// `Borrow` (default; v1beta2's `MayStopSearch`) or `TryNextFlavor`.
+    #[serde(default)]
+    pub when_can_borrow: Option<WhenCanBorrow>,
+    /// `TryNextFlavor` (default) or `Preempt` (v1beta2's
+    /// `MayStopSearch`).
+    #[serde(default)]
+    pub when_can_preempt: Option<WhenCanPreempt>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum WhenCanBorrow {
+    #[serde(alias = "MayStopSearch")]
+    Borrow,
+    TryNextFlavor,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum WhenCanPreempt {
+    #[serde(alias = "MayStopSearch")]
+    Preempt,
+    TryNextFlavor,
+}
+
+/// A LocalQueue: jobs name it in their `queue`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalQueue {
+    pub name: String,
+    /// `default` if omitted.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    /// `clusterQueue`: the ClusterQueue it submits to.
+    pub cluster_queue: String,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -3,7 +3,7 @@
 //! [`convert`] builds the scenario section by section, each in the child
 //! module named after what it builds: `catalog`, `cluster`, `scheduling`,
 //! `network`, `reliability` (failure classes, with `failure_class`, and
-//! storage), `run` (stop
+//! storage), `kueue` (inside `scheduling`: Kueue's queues), `run` (stop
 //! condition and outputs), then the workload (`workload`: explicit jobs
 //! and the trace; `training`; `generators`; `policy`: their checkpoints
 //! and recovery) around one `workload::Context`, which holds what every workload
@@ -45,6 +45,7 @@ mod cluster;
 mod cost;
 mod failure_class;
 mod generators;
+mod kueue;
 mod network;
 mod policy;
 mod reliability;

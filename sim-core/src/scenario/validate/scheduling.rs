@@ -75,6 +75,7 @@ pub(super) fn build_scheduler(
     if !s.qos.is_empty() {
         config.qos = qos_list(&s.qos, issues);
     }
+    config.kueue = (s.kueue.as_ref()).map(|k| super::kueue::build_kueue(k, cluster, issues));
     config.preempt_type = match s.preempt_type {
         file::PreemptType::None => PreemptType::None,
         file::PreemptType::Qos => PreemptType::Qos,
