@@ -64,6 +64,7 @@ mod cons_tres;
 pub mod fairshare;
 mod fragmentation;
 pub mod kueue;
+mod kueue_pass;
 mod limits;
 mod multifactor;
 mod node_space;
@@ -192,6 +193,8 @@ pub struct RunningJob {
     /// Whole GPUs it took out of the pool when it started: its GPUs, or
     /// for a shared job 1 if its GPU had no tenant before, else 0.
     pub pool_gpus: u64,
+    /// The Kueue ResourceFlavor it was admitted in (0 without Kueue).
+    pub kueue_flavor: u16,
 }
 
 impl RunningJob {
@@ -318,6 +321,8 @@ pub struct Scheduler {
     power: PowerState,
     /// GPUs shared in fractions or MIG slices (`sharing.rs`).
     sharing: Sharing,
+    /// Kueue's engine and its pass's buffers (`kueue_pass.rs`).
+    kueue: kueue_pass::KueueState,
     /// Allocated and fragmented GPU capacity (`fragmentation.rs`), when
     /// measured ([`Scheduler::measure_fragmentation`]).
     fragmentation: Option<Fragmentation>,
@@ -401,6 +406,7 @@ impl Scheduler {
             stats: SchedulerStats::default(),
             power: PowerState::default(),
             fragmentation: None,
+            kueue: kueue_pass::KueueState::new(config.kueue.as_ref(), cluster),
             sharing: Sharing::new(cluster, config.time_slicing.map_or(0, |t| t.replicas)),
             gpu_types: vec![NodeSet::all(cluster.node_count())],
             scratch_set: NodeSet::default(),
@@ -520,7 +526,13 @@ impl Scheduler {
     /// `priority/basic` keeps a requeued job's priority. Returns when it
     /// becomes eligible: call [`Scheduler::release_requeued`] then.
     pub fn requeue(&mut self, job: JobIndex, ticket: SubmittedJob, now: SimTime) -> SimTime {
-        let eligible = now + REQUEUE_DELAY;
+        // Kueue puts an evicted workload back in its queue at once.
+        let delay = if self.config.kueue.is_some() {
+            SimDuration::ZERO
+        } else {
+            REQUEUE_DELAY
+        };
+        let eligible = now + delay;
         self.requeued.push_back((eligible, job, ticket));
         eligible
     }
@@ -554,6 +566,11 @@ impl Scheduler {
 
     /// [`Scheduler::schedule`] less the power cap's bookkeeping.
     fn schedule_pass(&mut self, now: SimTime, backfill_tick: bool, out: &mut Vec<Decision>) {
+        if self.config.kueue.is_some() {
+            self.kueue_pass(now, out);
+            self.drop_started();
+            return;
+        }
         if !self.config.gang {
             self.place_pods(now, out);
             self.drop_started();
@@ -658,6 +675,7 @@ impl Scheduler {
     pub fn end(&mut self, handle: SlotRef, now: SimTime) -> Ended {
         assert!(self.is_current(handle), "{handle:?} ended twice");
         let slot = handle.slot;
+        self.kueue_release(slot);
         let r = &mut self.running[slot as usize];
         r.active = false;
         r.generation = r.generation.wrapping_add(1);
@@ -796,6 +814,20 @@ impl Scheduler {
         Some(frag.totals(&self.pool, &self.sharing))
     }
 
+    /// Maps the queue names jobs carry (`SubmittedJob::queue` k is
+    /// `names[k - 1]`) to Kueue's LocalQueues (no name: the first).
+    pub fn set_queue_names(&mut self, names: &[String]) {
+        if let Some(kueue) = &self.config.kueue {
+            self.kueue.local_queue_of = std::iter::once(0)
+                .chain(names.iter().map(|n| {
+                    kueue
+                        .queue_index(n)
+                        .expect("the scenario checked job queues")
+                }))
+                .collect();
+        }
+    }
+
     /// Sets the nodes of each GPU type jobs name (`SubmittedJob::gpu_type`
     /// k is `types[k - 1]`).
     pub fn set_gpu_types(&mut self, types: Vec<NodeSet>) {
@@ -806,16 +838,7 @@ impl Scheduler {
     /// What `ticket` holds of a GPU: its own share, or under time-slicing
     /// a replica with a whole GPU's demand for a one-GPU job.
     fn share_of(&self, ticket: &SubmittedJob) -> GpuShare {
-        match ticket.share {
-            GpuShare::Whole
-                if self.config.time_slicing.is_some()
-                    && ticket.request == crate::workload::JobRequest::Gpus(1)
-                    && ticket.training.is_none() =>
-            {
-                GpuShare::Fraction { milli: 1000 }
-            }
-            share => share,
-        }
+        share_of(&self.config, ticket)
     }
 
     /// Starts queue entry `i`, a fraction or MIG slice of a GPU, if a GPU
@@ -927,6 +950,22 @@ impl Scheduler {
                 generation: r.generation,
             },
         });
+    }
+}
+
+/// What `ticket` holds of a GPU: its own share, or under time-slicing a
+/// replica with a whole GPU's demand for a one-GPU job (not a training
+/// job, which always holds whole GPUs).
+fn share_of(config: &SchedulerConfig, ticket: &SubmittedJob) -> GpuShare {
+    match ticket.share {
+        GpuShare::Whole
+            if config.time_slicing.is_some()
+                && ticket.request == crate::workload::JobRequest::Gpus(1)
+                && ticket.training.is_none() =>
+        {
+            GpuShare::Fraction { milli: 1000 }
+        }
+        share => share,
     }
 }
 

@@ -322,6 +322,7 @@ pub fn run(
             .collect();
         sim.scheduler.set_gpu_types(sets);
     }
+    sim.scheduler.set_queue_names(&scenario.workload.queues);
     if let Some(mix) = task_mix(scenario) {
         sim.scheduler.measure_fragmentation(mix);
         sim.recorder.measure_capacity();

@@ -29,6 +29,7 @@
 //! | `fabric_failures` | cables and switches down and back: routes avoid them, cut-off nodes, flows moved and re-solved (hand-computed rates) |
 //! | `cost` | power, energy and cost against hand-computed cases (one job's energy, a node's year, an idle reserved node); job + idle cost = total to the cent; energy = the integral of the power series |
 //! | `sharing` | fractions of a GPU and MIG slices end to end: start times and utilization by hand, bad shares refused at their field |
+//! | `kubernetes` | Kueue (and Volcano) driving runs: borrowing, reclaim, lending and borrowing limits by hand against the projects' documentation; unknown queues refused at the job |
 //! | `hardware` | the what-if pairs answer in the direction the physics says |
 //! | `monitoring` | `metrics.om` and `trace.perfetto.json`: DCGM and queue gauges of a hand-computed case (utilization, power from the catalog, framebuffer, pending/running/oldest wait), OpenMetrics well-formedness, same bytes twice, Perfetto slices per (job, GPU), tracks and instants, the size bound (per node, refused, coarsened) |
 //! | `study` | studies: the same bytes on 1, 2 or 4 threads and from 4 merged shards; merges that name missing, duplicate and foreign shards; resuming redoes nothing; common random numbers; M/M/8 intervals cover Erlang C ~95% of the time; paired intervals narrower than unpaired |
@@ -55,6 +56,7 @@ mod fcfs;
 mod flow_local;
 mod hardware;
 mod import_slurm;
+mod kubernetes;
 mod limits;
 mod monitoring;
 mod readme;

@@ -281,7 +281,6 @@ pub(super) fn build_kueue(
 /// `SubmittedJob::queue` holds; 0, the first local queue, when it names
 /// none), or an error with a did-you-mean. Without a Kueue section any
 /// name is an error.
-#[allow(dead_code)] // called by the workload rules when jobs name queues
 pub(super) fn lookup_queue(
     path: &str,
     name: Option<&str>,

@@ -387,6 +387,15 @@ pub fn convert(
         network.fabric.as_ref(),
         &mut issues,
     );
+    if scheduler.kueue.is_some() && power.as_ref().is_some_and(|p| p.cap.is_some()) {
+        issues.error(Error {
+            path: "power.cap",
+            message: "a facility power cap is not modelled under Kueue's admission",
+            found: "power.cap with scheduler.kueue",
+            expected: "no power cap, or Slurm-style scheduling",
+            fix: "leave power.cap out (power is still measured), or drop scheduler.kueue",
+        });
+    }
     let stop = run::build_stop(f.stop.unwrap_or_default(), &mut issues);
     let mut outputs = run::build_outputs(f.outputs.unwrap_or_default(), &mut issues);
     // Without a valid cluster the workload is still checked, minus the

@@ -37,7 +37,8 @@ pub(super) fn build_scheduler(
         // conservative backfill plans it (every tested job reserved), with
         // Slurm's bf_* defaults. Without gang scheduling (the default
         // kube-scheduler) nothing is reserved.
-        file::Backfill::Unset if config.gang => Backfill::Conservative,
+        // Kueue admits workloads by quota and has no backfilling.
+        file::Backfill::Unset if config.gang && s.kueue.is_none() => Backfill::Conservative,
         file::Backfill::Unset | file::Backfill::None => Backfill::None,
         file::Backfill::Easy => Backfill::Easy,
         file::Backfill::Conservative => Backfill::Conservative,
@@ -76,6 +77,38 @@ pub(super) fn build_scheduler(
         config.qos = qos_list(&s.qos, issues);
     }
     config.kueue = (s.kueue.as_ref()).map(|k| super::kueue::build_kueue(k, cluster, issues));
+    if config.kueue.is_some() {
+        let clash = if !config.gang {
+            Some((
+                "scheduler.gang",
+                "gang: false",
+                "Kueue admits a workload's pods all or nothing: leave gang out (true)",
+            ))
+        } else if config.backfill != Backfill::None {
+            Some((
+                "scheduler.backfill",
+                "a backfill policy",
+                "Kueue has no backfilling: leave backfill out, or set None",
+            ))
+        } else if config.preempt_type != PreemptType::None {
+            Some((
+                "scheduler.preempt_type",
+                "Slurm preemption",
+                "Kueue preempts by its ClusterQueues' preemption rules: leave preempt_type out",
+            ))
+        } else {
+            None
+        };
+        if let Some((path, found, fix)) = clash {
+            issues.error(Error {
+                path,
+                message: "this Slurm setting does not combine with Kueue",
+                found,
+                expected: "Kueue's own admission and preemption",
+                fix,
+            });
+        }
+    }
     config.preempt_type = match s.preempt_type {
         file::PreemptType::None => PreemptType::None,
         file::PreemptType::Qos => PreemptType::Qos,

@@ -376,6 +376,12 @@ impl<'a> Context<'a> {
         let queue = match queue {
             None => 0,
             Some(name) => {
+                super::kueue::lookup_queue(
+                    &field_path(path, "queue"),
+                    Some(name),
+                    self.scheduler.kueue.as_ref(),
+                    self.issues,
+                )?;
                 let queues = &mut self.spec.queues;
                 let at = match queues.iter().position(|q| q == name) {
                     Some(at) => at,
