@@ -9,6 +9,7 @@ use super::allocator::NodeSet;
 use super::fairshare::{AccountSpec, FairshareAlgorithm, UsageReset};
 use super::priority::MultifactorWeights;
 use crate::engine::SimDuration;
+use crate::volcano::VolcanoConfig;
 
 /// The order in which queued jobs are considered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -312,6 +313,9 @@ pub struct SchedulerConfig {
     /// `replicas` GPUs. `None`: every GPU is whole or shared in isolated
     /// fractions and MIG slices.
     pub time_slicing: Option<TimeSlicing>,
+    /// Volcano's queues (`crate::volcano`): weights, capabilities,
+    /// reclaim and node order. `None`: no Volcano.
+    pub volcano: Option<VolcanoConfig>,
 }
 
 /// GPU time-slicing: one-GPU jobs share GPUs, up to `replicas` to a GPU,
@@ -387,6 +391,7 @@ impl SchedulerConfig {
             preempt_mode: PreemptMode::Requeue,
             enforce_part_limits: EnforcePartLimits::No,
             topology: Vec::new(),
+            volcano: None,
             time_slicing: None,
         }
     }

@@ -51,6 +51,7 @@ mod reliability;
 mod run;
 mod scheduling;
 mod training;
+mod volcano;
 mod workload;
 
 pub(super) use training::convert_model;
