@@ -52,7 +52,7 @@ pub(super) fn build_volcano(
         issues.error(Error {
             path: "scheduler.backfill",
             message: "Volcano does its own backfilling; Slurm-style backfill cannot be combined with it",
-            found: "a backfill policy with scheduler.volcano",
+            found: &format!("backfill: {backfill:?} with scheduler.volcano"),
             expected: "backfill left out (or None) with volcano",
             fix: "remove backfill: Volcano's backfill action places only best-effort pods (no resource requests), so it never starts a GPU job early",
         });
@@ -72,13 +72,13 @@ pub(super) fn build_volcano(
             });
         }
         let weight = q.weight.unwrap_or(1);
-        if weight == 0 {
+        if weight == 0 || weight > i32::MAX as u32 {
             issues.error(Error {
                 path: &field_path(&at, "weight"),
                 message: "a Volcano queue's weight is at least 1",
-                found: "weight: 0",
+                found: &format!("weight: {weight}"),
                 expected: "a weight from 1 to 2147483647 (Volcano's default is 1)",
-                fix: "give it weight 1 or more; to keep a queue from running jobs, leave it out",
+                fix: "give it a weight of 1 or more: its share of the cluster is its weight over all queues' weights",
             });
         }
         let capability = q.capability.map(|c| (c, milli(c)));
@@ -117,7 +117,7 @@ pub(super) fn build_volcano(
         }
         queues.push(VolcanoQueue {
             name: q.name.clone(),
-            weight: weight.max(1),
+            weight: weight.clamp(1, i32::MAX as u32),
             capability: capability.map(|(_, m)| m.max(1)),
             reclaimable: q.reclaimable.unwrap_or(true),
             guarantee: guarantee.map(|(_, m)| m),
