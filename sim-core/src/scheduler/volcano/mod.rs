@@ -260,6 +260,22 @@ pub struct VolcanoJob {
     pub created: SimTime,
 }
 
+impl VolcanoJob {
+    /// The engine's view of simulation job `id`, in Volcano queue `queue`
+    /// (the caller maps the job's queue name with [`queue_index`]): its
+    /// priority, GPU-milli, user and submission time.
+    pub fn of(id: u32, job: &SubmittedJob, queue: u16) -> Self {
+        VolcanoJob {
+            id,
+            queue,
+            priority: job.priority,
+            milli: job_milli(job),
+            user: job.user.0,
+            created: job.submit,
+        }
+    }
+}
+
 /// One thing the session decided, in the order decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VolcanoDecision {

@@ -329,6 +329,40 @@ fn volcano_reclaim_evicts_just_enough_lowest_priority_newest_first() {
     assert_eq!(out, vec![]);
 }
 
+/// Two reclaimers in one session: the second counts the GPUs the first
+/// was pipelined onto (`fits_after_evicting`'s `pipelined`) and the
+/// victims already chosen. A holds 12 GPUs in six 2-GPU jobs, B asks two
+/// 3-GPU jobs (deserved 6 / 6): job 100 takes jobs 6 and 5 (4 GPUs
+/// freed, 3 used), job 101 finds 1 free and takes job 4, leaving A at 6.
+#[test]
+fn volcano_reclaim_counts_earlier_reclaimers() {
+    let running: Vec<VolcanoJob> = (1..=6).map(|i| job(i, 0, 2, 0, 1, u64::from(i))).collect();
+    let pending = [job(100, 1, 3, 0, 2, 10), job(101, 1, 3, 0, 2, 11)];
+    let (out, volcano) = run(
+        config(vec![queue("a", 1), queue("b", 1)], true),
+        12,
+        &pending,
+        &running,
+    );
+    let evict = |job, for_job| VolcanoDecision::Evict {
+        job,
+        for_job,
+        for_queue: 1,
+    };
+    assert_eq!(
+        out,
+        vec![
+            evict(6, 100),
+            evict(5, 100),
+            VolcanoDecision::Pipeline { job: 100 },
+            evict(4, 101),
+            VolcanoDecision::Pipeline { job: 101 },
+        ]
+    );
+    assert_eq!(volcano.queue(0).allocated, 6 * G);
+    assert_eq!(volcano.queue(1).allocated, 6 * G);
+}
+
 /// proportion.go's reclaimable check admits a victim while its queue's
 /// allocation less the victims before it is above deserved, so with
 /// 4-GPU jobs A (12 held, deserved 6) loses two (12 > 6, then 8 > 6) and
@@ -400,4 +434,46 @@ fn volcano_queue_index_and_defaults() {
     let d = VolcanoConfig::default();
     assert_eq!(queue_index(&d, DEFAULT_QUEUE), Some(0));
     assert!(!d.reclaim && d.queues[0].reclaimable && d.queues[0].weight == 1);
+}
+
+/// GPU-milli of a submitted job: 1000 per whole GPU, a fraction's milli,
+/// a MIG slice's compute share (`GpuShare::milli`).
+#[test]
+fn volcano_jobs_count_gpu_milli() {
+    use crate::workload::{GpuShare, JobRequest, UserId};
+    let whole = SubmittedJob {
+        request: JobRequest::Nodes {
+            count: 2,
+            gpus_per_node: 8,
+        },
+        user: UserId(7),
+        priority: 3,
+        submit: SimTime::from_ns(5),
+        ..SubmittedJob::default()
+    };
+    assert_eq!(
+        VolcanoJob::of(42, &whole, 1),
+        VolcanoJob {
+            id: 42,
+            queue: 1,
+            priority: 3,
+            milli: 16 * G,
+            user: 7,
+            created: SimTime::from_ns(5),
+        }
+    );
+    let fraction = SubmittedJob {
+        request: JobRequest::Gpus(1),
+        share: GpuShare::Fraction { milli: 250 },
+        ..SubmittedJob::default()
+    };
+    assert_eq!(job_milli(&fraction), 250);
+    let profile = crate::hardware::mig::name_index("3g.40gb").unwrap();
+    let mig = SubmittedJob {
+        request: JobRequest::Gpus(1),
+        share: GpuShare::Mig { profile },
+        ..SubmittedJob::default()
+    };
+    // 3 of a 7-slice GPU's compute slices.
+    assert_eq!(job_milli(&mig), 428);
 }
