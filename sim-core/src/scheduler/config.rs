@@ -9,6 +9,7 @@ use super::allocator::NodeSet;
 use super::fairshare::{AccountSpec, FairshareAlgorithm, UsageReset};
 use super::priority::MultifactorWeights;
 use crate::engine::SimDuration;
+use super::volcano::VolcanoConfig;
 
 /// The order in which queued jobs are considered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -315,6 +316,9 @@ pub struct SchedulerConfig {
     /// Kueue's admission model (`kueue/`): ResourceFlavors,
     /// ClusterQueues, cohorts and LocalQueues. `None`: no Kueue.
     pub kueue: Option<super::kueue::KueueConfig>,
+    /// Volcano's queues (`crate::scheduler::volcano`): weights, capabilities,
+    /// reclaim and node order. `None`: no Volcano.
+    pub volcano: Option<VolcanoConfig>,
 }
 
 /// GPU time-slicing: one-GPU jobs share GPUs, up to `replicas` to a GPU,
@@ -390,6 +394,7 @@ impl SchedulerConfig {
             preempt_mode: PreemptMode::Requeue,
             enforce_part_limits: EnforcePartLimits::No,
             topology: Vec::new(),
+            volcano: None,
             time_slicing: None,
             kueue: None,
         }

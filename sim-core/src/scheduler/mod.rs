@@ -76,6 +76,7 @@ pub mod priority;
 mod profile;
 mod sharing;
 mod slurm_backfill;
+pub mod volcano;
 
 pub use allocator::{GpuPool, NeverFits, NodeGpus, NodeSet};
 pub use config::{

@@ -681,6 +681,55 @@ pub struct Scheduler {
     /// snake case (`nominalQuota` is `nominal_quota`).
     #[serde(default)]
     pub kueue: Option<Kueue>,
+    /// Volcano's queues (the `volcano-scheduler`'s proportion, drf,
+    /// binpack/nodeorder plugins and its reclaim action). None by default.
+    #[serde(default)]
+    pub volcano: Option<Volcano>,
+}
+
+/// Volcano: its queues and the choices of its scheduler configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Volcano {
+    /// Volcano `Queue`s; a `default` queue (weight 1) is added unless one
+    /// is named so, for jobs that name no queue.
+    #[serde(default)]
+    pub queues: Vec<VolcanoQueue>,
+    /// `Spread` (default: the nodeorder plugin's least-requested) or
+    /// `Binpack` (the binpack plugin scoring GPUs).
+    #[serde(default)]
+    pub node_order: Option<VolcanoNodeOrder>,
+    /// Whether the `reclaim` action runs; false by default, as in
+    /// Volcano's default `actions: "enqueue, allocate, backfill"`.
+    #[serde(default)]
+    pub reclaim: Option<bool>,
+}
+
+/// A Volcano `Queue`, GPUs only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VolcanoQueue {
+    pub name: String,
+    /// `spec.weight`, default 1.
+    #[serde(default)]
+    pub weight: Option<u32>,
+    /// `spec.capability` in GPUs (fractions allowed): a hard limit. The
+    /// cluster if omitted.
+    #[serde(default)]
+    pub capability: Option<f64>,
+    /// `spec.reclaimable`, default true.
+    #[serde(default)]
+    pub reclaimable: Option<bool>,
+    /// `spec.guarantee` in GPUs: a floor on its deserved share, withheld
+    /// from the other queues. None if omitted.
+    #[serde(default)]
+    pub guarantee: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub enum VolcanoNodeOrder {
+    Binpack,
+    Spread,
 }
 
 /// The GPU operator's time-slicing config.

@@ -53,6 +53,7 @@ mod run;
 mod scheduling;
 mod trace_format;
 mod training;
+mod volcano;
 mod workload;
 
 pub(super) use training::convert_model;

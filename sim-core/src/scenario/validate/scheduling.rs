@@ -139,6 +139,7 @@ pub(super) fn build_scheduler(
             fix: "add preempt: [\"low\"] to the QOS that may preempt",
         });
     }
+    super::volcano::apply_volcano(s, &mut config, cluster, issues);
     config
 }
 
