@@ -338,6 +338,11 @@ impl GpuPool {
         self.capacity[node as usize]
     }
 
+    /// The most GPUs a node has.
+    pub fn max_node_gpus(&self) -> u32 {
+        self.max_node_gpus
+    }
+
     /// GPUs of `node` no job holds, in service or not.
     pub fn idle_on(&self, node: NodeId) -> u32 {
         self.free_count[node as usize] + self.held_mask[node as usize].count_ones()

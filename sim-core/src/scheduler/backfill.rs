@@ -50,6 +50,10 @@ use crate::engine::{SimDuration, SimTime};
 impl Scheduler {
     /// Whether periodic backfill ticks are needed (`bf_interval` > 0).
     pub fn backfill_interval(&self) -> Option<SimDuration> {
+        if self.config.volcano.is_some() {
+            // Volcano's sessions tick as backfill cycles do.
+            return Some(super::volcano_pass::SCHEDULE_PERIOD);
+        }
         (self.config.backfill != Backfill::None && !self.config.backfill_params.interval.is_zero())
             .then_some(self.config.backfill_params.interval)
     }

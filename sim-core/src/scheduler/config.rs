@@ -8,8 +8,8 @@
 use super::allocator::NodeSet;
 use super::fairshare::{AccountSpec, FairshareAlgorithm, UsageReset};
 use super::priority::MultifactorWeights;
-use crate::engine::SimDuration;
 use super::volcano::VolcanoConfig;
+use crate::engine::SimDuration;
 
 /// The order in which queued jobs are considered.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -359,7 +359,12 @@ impl SchedulerConfig {
         } else {
             0
         };
-        backfill.saturating_add(priority).saturating_add(main)
+        let volcano = if self.volcano.is_some() {
+            every(super::volcano_pass::SCHEDULE_PERIOD)
+        } else {
+            0
+        };
+        (backfill.saturating_add(priority).saturating_add(main)).saturating_add(volcano)
     }
 
     /// Strict FCFS over one partition of `node_count` nodes.

@@ -77,6 +77,7 @@ mod profile;
 mod sharing;
 mod slurm_backfill;
 pub mod volcano;
+mod volcano_pass;
 
 pub use allocator::{GpuPool, NeverFits, NodeGpus, NodeSet};
 pub use config::{
@@ -324,6 +325,8 @@ pub struct Scheduler {
     sharing: Sharing,
     /// Kueue's engine and its pass's buffers (`kueue_pass.rs`).
     kueue: kueue_pass::KueueState,
+    /// Volcano's engine and its session's buffers (`volcano_pass.rs`).
+    volcano: volcano_pass::VolcanoState,
     /// Allocated and fragmented GPU capacity (`fragmentation.rs`), when
     /// measured ([`Scheduler::measure_fragmentation`]).
     fragmentation: Option<Fragmentation>,
@@ -408,6 +411,7 @@ impl Scheduler {
             power: PowerState::default(),
             fragmentation: None,
             kueue: kueue_pass::KueueState::new(config.kueue.as_ref(), cluster),
+            volcano: volcano_pass::VolcanoState::new(config.volcano.as_ref()),
             sharing: Sharing::new(cluster, config.time_slicing.map_or(0, |t| t.replicas)),
             gpu_types: vec![NodeSet::all(cluster.node_count())],
             scratch_set: NodeSet::default(),
@@ -527,8 +531,9 @@ impl Scheduler {
     /// `priority/basic` keeps a requeued job's priority. Returns when it
     /// becomes eligible: call [`Scheduler::release_requeued`] then.
     pub fn requeue(&mut self, job: JobIndex, ticket: SubmittedJob, now: SimTime) -> SimTime {
-        // Kueue puts an evicted workload back in its queue at once.
-        let delay = if self.config.kueue.is_some() {
+        // Kueue puts an evicted workload back in its queue at once, and
+        // Volcano's job controller recreates evicted pods at once.
+        let delay = if self.config.kueue.is_some() || self.config.volcano.is_some() {
             SimDuration::ZERO
         } else {
             REQUEUE_DELAY
@@ -570,6 +575,14 @@ impl Scheduler {
         if self.config.kueue.is_some() {
             self.kueue_pass(now, out);
             self.drop_started();
+            return;
+        }
+        if self.config.volcano.is_some() {
+            // A session per schedule period, on its tick.
+            if backfill_tick {
+                self.volcano_pass(now, out);
+                self.drop_started();
+            }
             return;
         }
         if !self.config.gang {
@@ -816,8 +829,10 @@ impl Scheduler {
     }
 
     /// Maps the queue names jobs carry (`SubmittedJob::queue` k is
-    /// `names[k - 1]`) to Kueue's LocalQueues (no name: the first).
+    /// `names[k - 1]`) to Kueue's LocalQueues (no name: the first) or
+    /// Volcano's queues (no name: `default`).
     pub fn set_queue_names(&mut self, names: &[String]) {
+        self.set_volcano_queue_names(names);
         if let Some(kueue) = &self.config.kueue {
             self.kueue.local_queue_of = std::iter::once(0)
                 .chain(names.iter().map(|n| {

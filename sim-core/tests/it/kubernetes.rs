@@ -140,3 +140,68 @@ fn an_unknown_local_queue_is_refused_at_the_job() {
         "{err}"
     );
 }
+
+/// Volcano's proportion plugin (<https://volcano.sh/en/docs/queue/>,
+/// pkg/scheduler/plugins/proportion): weights 1:2:3 on 12 GPUs give
+/// deserved shares 2/4/6, and a queue that asks for nothing gives its
+/// share to the others. The bundled scenario's comment derives the times
+/// (sessions every second: the first at 1 s).
+#[test]
+fn volcano_queues_share_the_cluster_by_weight() {
+    let r = simulate("scenarios/kubernetes/volcano-proportion.ron", &[]);
+    let starts = |queue: usize| {
+        let mut s: Vec<u64> = r.jobs[queue * 12..(queue + 1) * 12]
+            .iter()
+            .map(|j| j.start.expect("ran").as_ns() / 1_000_000_000)
+            .collect();
+        s.sort_unstable();
+        s
+    };
+    let at = |counts: &[(usize, u64)]| -> Vec<u64> {
+        counts
+            .iter()
+            .flat_map(|&(n, t)| std::iter::repeat_n(t, n))
+            .collect()
+    };
+    assert_eq!(starts(0), at(&[(2, 1), (2, 3601), (8, 7201)]));
+    assert_eq!(starts(1), at(&[(4, 1), (4, 3601), (4, 7201)]));
+    assert_eq!(starts(2), at(&[(6, 1), (6, 3601)]));
+}
+
+/// Volcano's reclaim action (pkg/scheduler/actions/reclaim): queue A
+/// (weight 1) holds all 12 GPUs with three 4-GPU jobs; at 1 h queue B
+/// (weight 1) asks for 4. Deserved: B 4, A 8 (water-filled), so A is
+/// overused by 4: its newest job (job 3; all of A's were created at 0, the
+/// highest id is the newest) is evicted at the 3,601 s session and B's job
+/// starts at the next, 3,602 s; job 3, requeued, waits (A is at its
+/// deserved 8) until B's job ends at 7,202 s. With reclaim off (Volcano's
+/// default actions), B waits until 4 h for A's jobs to end.
+#[test]
+fn volcano_reclaims_an_overused_queues_newest_job() {
+    let text = |reclaim: bool| {
+        format!(
+            r#"(name: "reclaim", seed: 1,
+            cluster: (node_groups: [(name: "n", count: 3, node_model: "DGX-H100", gpus_per_node: Some(4))]),
+            scheduler: (volcano: Some((queues: [(name: "a"), (name: "b")], reclaim: Some({reclaim})))),
+            workload: (jobs: [
+                (queue: Some("a"), submit: "0s", request: Gpus(4), runtime: "4h"),
+                (queue: Some("a"), submit: "0s", request: Gpus(4), runtime: "4h"),
+                (queue: Some("a"), submit: "0s", request: Gpus(4), runtime: "4h"),
+                (queue: Some("b"), submit: "1h", request: Gpus(4), runtime: "1h"),
+            ]),
+        )"#
+        )
+    };
+    let r = run_text(&text(true));
+    assert_eq!(
+        schedule(&r),
+        [(1, 14401), (1, 14401), (7202, 7202 + 14400), (3602, 7202)]
+    );
+    assert_eq!(r.summary.scheduling.preemptions, 1);
+    let r = run_text(&text(false));
+    assert_eq!(
+        schedule(&r),
+        [(1, 14401), (1, 14401), (1, 14401), (14401, 18001)]
+    );
+    assert_eq!(r.summary.scheduling.preemptions, 0);
+}

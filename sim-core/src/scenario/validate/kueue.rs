@@ -293,10 +293,10 @@ pub(super) fn lookup_queue(
     let Some(kueue) = kueue else {
         issues.error(Error {
             path,
-            message: &format!("a job names the queue `{name}`, but there is no Kueue"),
+            message: &format!("a job names the queue `{name}`, but there is no Kueue or Volcano"),
             found: &format!("\"{name}\""),
-            expected: "a local queue under scheduler.kueue.local_queues",
-            fix: "add scheduler.kueue with this local queue, or remove queue",
+            expected: "a local queue under scheduler.kueue.local_queues, or a queue under scheduler.volcano.queues",
+            fix: "add scheduler.kueue (or scheduler.volcano) with this queue, or remove queue",
         });
         return None;
     };

@@ -388,13 +388,15 @@ pub fn convert(
         network.fabric.as_ref(),
         &mut issues,
     );
-    if scheduler.kueue.is_some() && power.as_ref().is_some_and(|p| p.cap.is_some()) {
+    if (scheduler.kueue.is_some() || scheduler.volcano.is_some())
+        && power.as_ref().is_some_and(|p| p.cap.is_some())
+    {
         issues.error(Error {
             path: "power.cap",
-            message: "a facility power cap is not modelled under Kueue's admission",
-            found: "power.cap with scheduler.kueue",
+            message: "a facility power cap is not modelled under Kueue or Volcano",
+            found: "power.cap with scheduler.kueue or scheduler.volcano",
             expected: "no power cap, or Slurm-style scheduling",
-            fix: "leave power.cap out (power is still measured), or drop scheduler.kueue",
+            fix: "leave power.cap out (power is still measured), or drop the Kubernetes queues",
         });
     }
     let stop = run::build_stop(f.stop.unwrap_or_default(), &mut issues);

@@ -140,6 +140,38 @@ pub(super) fn build_scheduler(
         });
     }
     super::volcano::apply_volcano(s, &mut config, cluster, issues);
+    if config.volcano.is_some() {
+        let clash = if config.kueue.is_some() {
+            Some((
+                "scheduler.volcano",
+                "both kueue and volcano",
+                "choose one queueing system: Kueue admits for the default scheduler, Volcano schedules by itself",
+            ))
+        } else if !config.gang {
+            Some((
+                "scheduler.gang",
+                "gang: false",
+                "Volcano schedules a job's pods as a gang (minAvailable): leave gang out (true)",
+            ))
+        } else if config.preempt_type != PreemptType::None {
+            Some((
+                "scheduler.preempt_type",
+                "Slurm preemption",
+                "Volcano takes GPUs back by its reclaim action: leave preempt_type out and set volcano.reclaim",
+            ))
+        } else {
+            None
+        };
+        if let Some((path, found, fix)) = clash {
+            issues.error(Error {
+                path,
+                message: "this setting does not combine with Volcano",
+                found,
+                expected: "Volcano's own queues and reclaim",
+                fix,
+            });
+        }
+    }
     config
 }
 

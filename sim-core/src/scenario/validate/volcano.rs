@@ -13,10 +13,10 @@ use super::super::file;
 use super::super::spans::{field_path, index_path};
 use super::{Error, Issues, Warning};
 use crate::hardware::Cluster;
-use crate::scheduler::{Backfill, SchedulerConfig};
 use crate::scheduler::volcano::{
     DEFAULT_QUEUE, MILLI_PER_GPU, NodeOrder, VolcanoConfig, VolcanoQueue, queue_index,
 };
+use crate::scheduler::{Backfill, SchedulerConfig};
 
 /// Sets `config.volcano` from `s.volcano`, if written; Volcano turns the
 /// scheduler's default backfilling off (an explicit one is refused).
@@ -213,4 +213,30 @@ mod tests {
             ]
         );
     }
+}
+
+/// The index of the Volcano queue a job names, or an error at `path` with
+/// a did-you-mean.
+pub(super) fn lookup_queue(
+    path: &str,
+    name: &str,
+    volcano: &VolcanoConfig,
+    issues: &mut Issues,
+) -> Option<u16> {
+    if let Some(at) = crate::scheduler::volcano::queue_index(volcano, name) {
+        return Some(at);
+    }
+    let names: Vec<&str> = volcano.queues.iter().map(|q| q.name.as_str()).collect();
+    let fix = match crate::text::did_you_mean(name, names.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "name one of scheduler.volcano.queues, or add it there".into(),
+    };
+    issues.error(Error {
+        path,
+        message: &format!("unknown Volcano queue `{name}`"),
+        found: &format!("\"{name}\""),
+        expected: &format!("one of {}", names.join(", ")),
+        fix: &fix,
+    });
+    None
 }

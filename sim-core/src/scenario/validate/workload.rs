@@ -376,12 +376,20 @@ impl<'a> Context<'a> {
         let queue = match queue {
             None => 0,
             Some(name) => {
-                super::kueue::lookup_queue(
-                    &field_path(path, "queue"),
-                    Some(name),
-                    self.scheduler.kueue.as_ref(),
-                    self.issues,
-                )?;
+                let queue_path = field_path(path, "queue");
+                match &self.scheduler.volcano {
+                    Some(volcano) => {
+                        super::volcano::lookup_queue(&queue_path, name, volcano, self.issues)?;
+                    }
+                    None => {
+                        super::kueue::lookup_queue(
+                            &queue_path,
+                            Some(name),
+                            self.scheduler.kueue.as_ref(),
+                            self.issues,
+                        )?;
+                    }
+                }
                 let queues = &mut self.spec.queues;
                 let at = match queues.iter().position(|q| q == name) {
                     Some(at) => at,
