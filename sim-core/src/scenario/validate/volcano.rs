@@ -146,6 +146,32 @@ pub(super) fn build_volcano(
     config
 }
 
+/// The index of the Volcano queue a job names, or an error at `path` with
+/// a did-you-mean.
+pub(super) fn lookup_queue(
+    path: &str,
+    name: &str,
+    volcano: &VolcanoConfig,
+    issues: &mut Issues,
+) -> Option<u16> {
+    if let Some(at) = crate::scheduler::volcano::queue_index(volcano, name) {
+        return Some(at);
+    }
+    let names: Vec<&str> = volcano.queues.iter().map(|q| q.name.as_str()).collect();
+    let fix = match crate::text::did_you_mean(name, names.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => "name one of scheduler.volcano.queues, or add it there".into(),
+    };
+    issues.error(Error {
+        path,
+        message: &format!("unknown Volcano queue `{name}`"),
+        found: &format!("\"{name}\""),
+        expected: &format!("one of {}", names.join(", ")),
+        fix: &fix,
+    });
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,30 +239,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// The index of the Volcano queue a job names, or an error at `path` with
-/// a did-you-mean.
-pub(super) fn lookup_queue(
-    path: &str,
-    name: &str,
-    volcano: &VolcanoConfig,
-    issues: &mut Issues,
-) -> Option<u16> {
-    if let Some(at) = crate::scheduler::volcano::queue_index(volcano, name) {
-        return Some(at);
-    }
-    let names: Vec<&str> = volcano.queues.iter().map(|q| q.name.as_str()).collect();
-    let fix = match crate::text::did_you_mean(name, names.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => "name one of scheduler.volcano.queues, or add it there".into(),
-    };
-    issues.error(Error {
-        path,
-        message: &format!("unknown Volcano queue `{name}`"),
-        found: &format!("\"{name}\""),
-        expected: &format!("one of {}", names.join(", ")),
-        fix: &fix,
-    });
-    None
 }
