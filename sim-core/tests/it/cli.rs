@@ -41,8 +41,9 @@ fn the_summary_has_exactly_the_documented_top_level_keys() {
     // `reliability` appears only with failure classes; quickstart has none.
     assert!(!keys.iter().any(|k| k == "reliability"));
     keys.push("reliability".to_string());
-    // `power` and `cost` appear only when the scenario models them.
-    for optional in ["power", "cost"] {
+    // `power` and `cost` appear only when the scenario models them,
+    // `sharing` only when a job shares a GPU.
+    for optional in ["power", "cost", "sharing"] {
         assert!(!keys.iter().any(|k| k == optional));
         keys.push(optional.to_string());
     }
