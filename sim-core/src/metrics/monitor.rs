@@ -99,8 +99,12 @@ impl GpuPower {
 pub struct MonitorLayout {
     pub nodes: Vec<MonitorNode>,
     pub groups: Vec<MonitorGroup>,
-    /// Queue names by partition index (today Slurm's partitions).
+    /// Queue names by index: Kueue's ClusterQueues, Volcano's queues, or
+    /// Slurm's partitions.
     pub queues: Vec<String>,
+    /// Whether the queues have quotas (Kueue, Volcano): the quota gauges
+    /// are written.
+    pub quotas: bool,
     /// Per training spec, the framebuffer its busiest pipeline rank uses
     /// (the step report's memory), in MiB.
     pub training_fb_mib: Vec<u64>,
@@ -137,6 +141,11 @@ pub struct QueueSample {
     pub running: u32,
     /// Submission time of the oldest pending job (`None`: none pending).
     pub oldest_submit_ns: Option<u64>,
+    /// Quota in use, the quota (Kueue's nominal, Volcano's deserved) and
+    /// the quota borrowed from the cohort, in thousandths of a GPU.
+    pub used_milli: u64,
+    pub quota_milli: u64,
+    pub borrowed_milli: u64,
 }
 
 /// A GPU's holder in a per-GPU sample: idle, down, or a job index + 1.
@@ -161,6 +170,8 @@ pub struct Monitor {
     running: BTreeMap<u64, Vec<TraceAlloc>>,
     pending: Vec<BTreeSet<(u64, u64)>>,
     running_per_queue: Vec<u32>,
+    /// Each queue's latest quota (used, quota, borrowed), thousandths.
+    quota_per_queue: Vec<(u64, u64, u64)>,
     /// Sample instants, in nanoseconds.
     pub times: Vec<u64>,
     /// Per sample, per unit: a GPU's holder ([`HOLDER_IDLE`],
@@ -192,6 +203,7 @@ impl Monitor {
             running: BTreeMap::new(),
             pending: vec![BTreeSet::new(); queues],
             running_per_queue: vec![0; queues],
+            quota_per_queue: vec![(0, 0, 0); queues],
             times: Vec::new(),
             units: Vec::new(),
             queues: Vec::new(),
@@ -275,10 +287,14 @@ impl Monitor {
             }
         }
         for (q, pending) in self.pending.iter().enumerate() {
+            let (used_milli, quota_milli, borrowed_milli) = self.quota_per_queue[q];
             self.queues.push(QueueSample {
                 pending: pending.len() as u32,
                 running: self.running_per_queue[q],
                 oldest_submit_ns: pending.first().map(|&(submit, _)| submit),
+                used_milli,
+                quota_milli,
+                borrowed_milli,
             });
         }
         let per_sample = self.unit_width().max(1) as u64;
@@ -496,6 +512,19 @@ impl TraceSink for Monitor {
             JobDetail::Activity { job, activity } => {
                 if let Some(j) = self.jobs.get_mut((job as usize).wrapping_sub(1)) {
                     j.activity = activity as f32;
+                }
+            }
+            JobDetail::Quota {
+                time,
+                queue,
+                used_milli,
+                quota_milli,
+                borrowed_milli,
+            } => {
+                // Samples before `time` show the quota before it changed.
+                self.advance(time);
+                if let Some(q) = self.quota_per_queue.get_mut(usize::from(queue)) {
+                    *q = (used_milli, quota_milli, borrowed_milli);
                 }
             }
         }

@@ -80,6 +80,33 @@ pub const QUEUE_GAUGES: [QueueGauge; 3] = [
     },
 ];
 
+/// The per-queue quota gauges, written when the queues have quotas
+/// (Kueue ClusterQueues, Volcano queues), in GPUs: after Kueue's
+/// `kueue_cluster_queue_resource_usage` and `kueue_cluster_queue_nominal_quota`
+/// (for `resource="nvidia.com/gpu"`, summed over flavors; Volcano: the
+/// queue's allocation and deserved share), and the quota borrowed from
+/// the cohort (usage above nominal; 0 for Volcano).
+pub const QUOTA_GAUGES: [QueueGauge; 3] = [
+    QueueGauge {
+        name: "clustersim_queue_quota_used_gpus",
+        help: "GPUs of quota the queue's admitted workloads use (Kueue: ClusterQueue usage; Volcano: allocated).",
+        unit: "",
+        value: |q, _| milli(q.used_milli),
+    },
+    QueueGauge {
+        name: "clustersim_queue_quota_gpus",
+        help: "The queue's quota in GPUs (Kueue: nominal quota; Volcano: deserved share at the last session).",
+        unit: "",
+        value: |q, _| milli(q.quota_milli),
+    },
+    QueueGauge {
+        name: "clustersim_queue_borrowed_gpus",
+        help: "GPUs the queue borrows from its cohort (Kueue: usage above nominal quota).",
+        unit: "",
+        value: |q, _| milli(q.borrowed_milli),
+    },
+];
+
 /// The share of a GPU a job holds, in percent: the hook for fractional
 /// GPUs (MIG slices, time-slicing). Today a job holds whole GPUs.
 pub fn gpu_share_percent(_job: &MonitorJob) -> u32 {
@@ -303,7 +330,8 @@ fn write_cluster_families(
 
 fn write_queue_families(out: &mut dyn Write, m: &Monitor) -> io::Result<()> {
     let queues = m.layout.queues.len().max(1);
-    for gauge in &QUEUE_GAUGES {
+    let quotas: &[QueueGauge] = if m.layout.quotas { &QUOTA_GAUGES } else { &[] };
+    for gauge in QUEUE_GAUGES.iter().chain(quotas) {
         family(out, gauge.name, gauge.help, gauge.unit)?;
         for q in 0..queues {
             let name = m.layout.queues.get(q).map_or("default", String::as_str);
@@ -317,7 +345,8 @@ fn write_queue_families(out: &mut dyn Write, m: &Monitor) -> io::Result<()> {
     Ok(())
 }
 
-/// Milliwatts as exact watts (`700`, `87.5`).
+/// Thousandths as an exact decimal (`700`, `87.5`): milliwatts as watts,
+/// thousandths of a GPU as GPUs.
 fn milli(mw: u64) -> String {
     let (int, frac) = (mw / 1_000, mw % 1_000);
     if frac == 0 {

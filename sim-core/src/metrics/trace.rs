@@ -187,12 +187,14 @@ pub trait TraceSink {
 
 /// A job's facts beyond its trace records: the run gives them right after
 /// the job's `Submit` ([`JobDetail::Submitted`]) and, for a training job,
-/// when its step is simulated at its start ([`JobDetail::Activity`]).
+/// when its step is simulated at its start ([`JobDetail::Activity`]); and
+/// a Kubernetes queue's quota when a pass changed it ([`JobDetail::Quota`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum JobDetail {
     Submitted {
         job: u64,
-        /// Index into the scheduler's partitions (the job's queue).
+        /// The job's queue: its Kueue ClusterQueue or Volcano queue, else
+        /// its Slurm partition (an index into the monitor's queues).
         partition: u16,
         /// Index into the workload's training specs, for a training job.
         training: Option<u32>,
@@ -200,6 +202,16 @@ pub enum JobDetail {
     /// A training job's GPU activity (its step's compute share, as the
     /// power model charges it).
     Activity { job: u64, activity: f64 },
+    /// A Kubernetes queue's quota changed (a Kueue ClusterQueue's usage,
+    /// nominal quota and borrowed quota over its flavors; a Volcano
+    /// queue's allocation and deserved share), in thousandths of a GPU.
+    Quota {
+        time: SimTime,
+        queue: u16,
+        used_milli: u64,
+        quota_milli: u64,
+        borrowed_milli: u64,
+    },
 }
 
 /// Discards everything (benchmarks, Monte Carlo replications).

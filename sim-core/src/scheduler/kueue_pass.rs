@@ -215,7 +215,11 @@ impl Scheduler {
             }
             self.kueue.decisions = decisions;
             debug_assert!(self.kueue.placed.is_empty(), "every placement started");
-            if !outcome.progress() {
+            // Victims hold their quota until they have left their GPUs
+            // (`Scheduler::end` releases it), and their preemptors are
+            // admitted in the next pass: another cycle now would only
+            // choose the same victims again.
+            if !outcome.progress() || outcome.evicted > 0 {
                 break;
             }
         }

@@ -828,6 +828,43 @@ impl Scheduler {
         Some(frag.totals(&self.pool, &self.sharing))
     }
 
+    /// The queue `ticket` counts in for monitoring: its Kueue
+    /// ClusterQueue, its Volcano queue, else its partition.
+    pub fn monitor_queue(&self, ticket: &SubmittedJob) -> u16 {
+        let queue = usize::from(ticket.queue);
+        if let Some(kueue) = &self.config.kueue
+            && let Some(&lq) = self.kueue.local_queue_of.get(queue)
+        {
+            return kueue.cluster_queue_of(lq);
+        }
+        if let Some(&q) = self.volcano.queue_of.get(queue) {
+            return q;
+        }
+        ticket.partition
+    }
+
+    /// Each Kubernetes queue's quota now, in thousandths of a GPU: (used,
+    /// quota, borrowed) per Kueue ClusterQueue (over its flavors: usage,
+    /// nominal quota, usage above nominal) or per Volcano queue (allocated,
+    /// deserved at the last session, 0); nothing without either.
+    pub fn queue_quotas(&self, out: &mut Vec<(u64, u64, u64)>) {
+        out.clear();
+        if let (Some(config), Some(engine)) = (&self.config.kueue, &self.kueue.engine) {
+            for cq in 0..config.cluster_queues.len() as u16 {
+                let mut sum = (0, 0, 0);
+                for f in engine.flavor_gauges(cq) {
+                    sum = (sum.0 + f.usage, sum.1 + f.nominal_quota, sum.2 + f.borrowed);
+                }
+                out.push(sum);
+            }
+        } else if let (Some(config), Some(engine)) = (&self.config.volcano, &self.volcano.engine) {
+            for q in 0..config.queues.len() as u16 {
+                let state = engine.queue(q);
+                out.push((state.allocated, state.deserved, 0));
+            }
+        }
+    }
+
     /// Maps the queue names jobs carry (`SubmittedJob::queue` k is
     /// `names[k - 1]`) to Kueue's LocalQueues (no name: the first) or
     /// Volcano's queues (no name: `default`).

@@ -229,6 +229,9 @@ struct ClusterSim<'a> {
     energy: Option<energy::Ledger>,
     /// Tenants of time-sliced GPUs; `None` without time-slicing.
     time_sliced: Option<time_slicing::TimeSliced>,
+    /// Kubernetes queues' quotas as last told to the trace, and a buffer.
+    quotas_seen: Vec<(u64, u64, u64)>,
+    quotas_now: Vec<(u64, u64, u64)>,
     /// Cloud groups that grow and shrink; `None` unless one autoscales.
     autoscale: Option<autoscale::Autoscaler>,
     /// Nodes a job just left (autoscaling checks whether they are idle),
@@ -298,6 +301,8 @@ pub fn run(
         freed_nodes: Vec::new(),
         freed_slots: Vec::new(),
         scale_out: Vec::new(),
+        quotas_seen: Vec::new(),
+        quotas_now: Vec::new(),
         time_sliced: (scenario.scheduler.time_slicing)
             .map(|t| time_slicing::TimeSliced::new(t.switch_overhead)),
         energy: scenario.power.as_ref().map(|p| {
@@ -863,7 +868,7 @@ impl ClusterSim<'_> {
         });
         self.trace.detail(&JobDetail::Submitted {
             job: id,
-            partition: job.partition,
+            partition: self.scheduler.monitor_queue(&job),
             training: job.training,
         });
         match self.scheduler.admit(&job) {
@@ -897,6 +902,7 @@ impl ClusterSim<'_> {
         let mut decisions = std::mem::take(&mut self.decisions);
         decisions.clear();
         self.scheduler.schedule(now, backfill_tick, &mut decisions);
+        self.note_quotas(now);
         for &decision in &decisions {
             match decision {
                 Decision::Start { slot } => self.start_job(slot, engine),
@@ -1000,11 +1006,32 @@ impl ClusterSim<'_> {
         }
     }
 
+    /// Tells the trace's sinks of every Kubernetes queue whose quota
+    /// changed (nothing without Kueue or Volcano).
+    fn note_quotas(&mut self, time: SimTime) {
+        let mut now = std::mem::take(&mut self.quotas_now);
+        self.scheduler.queue_quotas(&mut now);
+        for (q, &(used, quota, borrowed)) in now.iter().enumerate() {
+            if self.quotas_seen.get(q) != Some(&(used, quota, borrowed)) {
+                self.trace.detail(&JobDetail::Quota {
+                    time,
+                    queue: q as u16,
+                    used_milli: used,
+                    quota_milli: quota,
+                    borrowed_milli: borrowed,
+                });
+            }
+        }
+        std::mem::swap(&mut self.quotas_seen, &mut now);
+        self.quotas_now = now;
+    }
+
     /// Frees `slot` in the scheduler, and re-times the other tenants of its
     /// GPU when it was time-sliced: the one way a running job leaves.
     fn end_in_scheduler(&mut self, slot: SlotRef, engine: &mut Engine<Event>) -> Ended {
         let now = engine.now();
         let ended = self.scheduler.end(slot, now);
+        self.note_quotas(now);
         if let Some(sliced) = self.time_sliced.as_mut() {
             sliced.leave(slot, now);
             for &(tenant, at) in &sliced.retimed {

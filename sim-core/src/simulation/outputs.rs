@@ -192,9 +192,14 @@ pub fn monitor_layout(scenario: &Scenario, detail: SeriesDetail) -> MonitorLayou
                 }),
             })
             .collect(),
-        queues: (scenario.scheduler.partitions.iter())
-            .map(|p| p.name.clone())
-            .collect(),
+        queues: match (&scenario.scheduler.kueue, &scenario.scheduler.volcano) {
+            (Some(k), _) => k.cluster_queues.iter().map(|q| q.name.clone()).collect(),
+            (None, Some(v)) => v.queues.iter().map(|q| q.name.clone()).collect(),
+            (None, None) => (scenario.scheduler.partitions.iter())
+                .map(|p| p.name.clone())
+                .collect(),
+        },
+        quotas: scenario.scheduler.kueue.is_some() || scenario.scheduler.volcano.is_some(),
         training_fb_mib: (scenario.workload.training.iter())
             .map(|t| mib(t.ideal.memory.total_bytes))
             .collect(),

@@ -532,3 +532,56 @@ fn a_run_longer_than_the_budget_gets_a_coarser_series_never_a_longer_one() {
             .is_ok()
     }));
 }
+
+/// Kueue's quota gauges on the bundled borrowing scenario, sampled every
+/// 30 minutes (the scenario's comment derives the schedule): team A uses
+/// 8 GPUs of its own quota from 0 and borrows 8 more from 10 min until
+/// B reclaims them at 1 h; B uses its 8 from 1 h to 2 h; A borrows 8
+/// again from 2 h until its last jobs end at 6 h (its first two end at
+/// 4 h). Pending workloads: A's two evicted ones from 1 h to 2 h.
+#[test]
+fn kueue_queue_gauges_follow_borrowing_and_reclaim() {
+    let text = std::fs::read_to_string(crate::support::path(
+        "scenarios/kubernetes/kueue-borrow-reclaim.ron",
+    ))
+    .unwrap()
+    .replacen(
+        "name: \"kueue-borrow-reclaim\",",
+        "name: \"kueue-borrow-reclaim\", outputs: Some((timeseries_interval: Some(\"30m\"), openmetrics: Some(true))),",
+        1,
+    );
+    let (om, _) = run_files(&text, "kueue-gauges");
+    assert_well_formed(&om);
+    let all = samples(&om);
+    let of = |name: &str, queue: &str| -> Vec<(f64, f64)> {
+        all.iter()
+            .filter(|s| s.name == name && s.labels["queue"] == queue)
+            .map(|s| (s.ts / 1800.0, s.value))
+            .collect()
+    };
+    // Half-hour samples 0, 0.5 h, ..., 6 h: 13 of them.
+    let hours = |values: [f64; 13]| -> Vec<(f64, f64)> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| (k as f64, v))
+            .collect()
+    };
+    assert_eq!(
+        of("clustersim_queue_quota_used_gpus", "team-a"),
+        hours([8., 16., 8., 8., 16., 16., 16., 16., 8., 8., 8., 8., 0.])
+    );
+    assert_eq!(
+        of("clustersim_queue_borrowed_gpus", "team-a"),
+        hours([0., 8., 0., 0., 8., 8., 8., 8., 0., 0., 0., 0., 0.])
+    );
+    assert_eq!(
+        of("clustersim_queue_quota_used_gpus", "team-b"),
+        hours([0., 0., 8., 8., 0., 0., 0., 0., 0., 0., 0., 0., 0.])
+    );
+    assert_eq!(of("clustersim_queue_quota_gpus", "team-b"), hours([8.; 13]));
+    assert_eq!(
+        of("clustersim_jobs_pending", "team-a"),
+        hours([0., 0., 2., 2., 0., 0., 0., 0., 0., 0., 0., 0., 0.])
+    );
+}
