@@ -31,7 +31,7 @@ pub use monitor::{
     MonitorJob, MonitorLayout, MonitorNode, PLAIN_JOB_FB_SHARE, QueueSample, SeriesDetail,
     series_detail,
 };
-pub use openmetrics::{QUEUE_GAUGES, QueueGauge, gpu_share_percent, write_openmetrics};
+pub use openmetrics::{QUEUE_GAUGES, QUOTA_GAUGES, QueueGauge, write_openmetrics};
 pub use perfetto::PerfettoWriter;
 pub use recorder::{GpuTime, MAX_TIMESERIES_SAMPLES, Recorder, TimeSample, timeseries_samples};
 pub use reliability::{ClassFailures, JobReliability, LostGpuHours, ReliabilitySummary};

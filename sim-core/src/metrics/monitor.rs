@@ -132,6 +132,8 @@ pub struct MonitorJob {
     pub training: Option<u32>,
     /// A training job's step activity (NaN until it starts).
     pub activity: f32,
+    /// The share of each GPU it holds, thousandths (1000: whole).
+    pub milli: u16,
 }
 
 /// One queue at one instant.
@@ -161,6 +163,11 @@ pub struct Monitor {
     /// Each node's first GPU in the flat GPU order.
     first_gpu: Vec<u32>,
     holders: Vec<u32>,
+    /// Each GPU's tenants (job ids) in arrival order: its holder is the
+    /// first; more than one only on a shared GPU.
+    tenants: Vec<Vec<u32>>,
+    /// Each GPU's tenants' shares summed, thousandths.
+    gpu_milli: Vec<u32>,
     node_down: Vec<bool>,
     /// Job names and accounts, interned.
     pub names: Vec<String>,
@@ -178,6 +185,9 @@ pub struct Monitor {
     /// [`HOLDER_DOWN`], job index + 1), or a node's busy GPUs
     /// ([`HOLDER_DOWN`] when down) and busy power (mW over idle) in pairs.
     pub units: Vec<u32>,
+    /// Per sample, per GPU (per-GPU series only): the share of the GPU
+    /// its tenants hold, thousandths, at most 1000.
+    pub shares: Vec<u16>,
     /// Per sample, per queue.
     pub queues: Vec<QueueSample>,
 }
@@ -195,6 +205,9 @@ impl Monitor {
             interval: layout.interval.max(SimDuration::from_ns(1)),
             next_sample: Some(SimTime::ZERO),
             holders: vec![HOLDER_IDLE; gpus as usize],
+            tenants: vec![Vec::new(); gpus as usize],
+            gpu_milli: vec![0; gpus as usize],
+            shares: Vec::new(),
             node_down: vec![false; layout.nodes.len()],
             first_gpu,
             names: Vec::new(),
@@ -273,8 +286,13 @@ impl Monitor {
                     let gpus = self.layout.nodes[node].gpus as usize;
                     if down {
                         (self.units).extend(std::iter::repeat_n(HOLDER_DOWN, gpus));
+                        (self.shares).extend(std::iter::repeat_n(0, gpus));
                     } else {
                         (self.units).extend_from_slice(&self.holders[first..first + gpus]);
+                        (self.shares).extend(
+                            (self.gpu_milli[first..first + gpus].iter())
+                                .map(|&m| m.min(1000) as u16),
+                        );
                     }
                 }
             }
@@ -338,6 +356,9 @@ impl Monitor {
         let width = self.unit_width();
         keep_rows(&mut self.times, 1, &keep);
         keep_rows(&mut self.units, width, &keep);
+        if self.layout.detail == SeriesDetail::PerGpu {
+            keep_rows(&mut self.shares, width, &keep);
+        }
         keep_rows(&mut self.queues, self.pending.len(), &keep);
         self.interval = SimDuration::from_ns(doubled);
     }
@@ -378,15 +399,17 @@ impl Monitor {
     }
 
     fn hold(&mut self, id: u64, alloc: &[TraceAlloc]) {
+        let milli = self.job(id).map_or(1000, |j| u32::from(j.milli));
         for part in alloc {
             let Some(&first) = self.first_gpu.get(part.node as usize) else {
                 continue;
             };
             for gpu in 0..64 {
-                if part.mask & (1 << gpu) != 0
-                    && let Some(h) = self.holders.get_mut(first as usize + gpu)
-                {
-                    *h = id as u32;
+                let flat = first as usize + gpu;
+                if part.mask & (1 << gpu) != 0 && flat < self.holders.len() {
+                    self.tenants[flat].push(id as u32);
+                    self.gpu_milli[flat] += milli;
+                    self.holders[flat] = self.tenants[flat][0];
                 }
             }
         }
@@ -398,14 +421,18 @@ impl Monitor {
         let Some(alloc) = self.running.remove(&id) else {
             return false;
         };
+        let milli = self.job(id).map_or(1000, |j| u32::from(j.milli));
         for part in &alloc {
             let first = self.first_gpu[part.node as usize] as usize;
             for gpu in 0..64 {
-                if part.mask & (1 << gpu) != 0
-                    && let Some(h) = self.holders.get_mut(first + gpu)
-                    && *h == id as u32
-                {
-                    *h = HOLDER_IDLE;
+                let flat = first + gpu;
+                if part.mask & (1 << gpu) != 0 && flat < self.holders.len() {
+                    let tenants = &mut self.tenants[flat];
+                    if let Some(at) = tenants.iter().position(|&t| t == id as u32) {
+                        tenants.remove(at);
+                        self.gpu_milli[flat] -= milli;
+                    }
+                    self.holders[flat] = tenants.first().copied().unwrap_or(HOLDER_IDLE);
                 }
             }
         }
@@ -439,6 +466,7 @@ impl TraceSink for Monitor {
                     partition: 0,
                     training: None,
                     activity: f32::NAN,
+                    milli: 1000,
                 });
             }
             TraceEvent::Refuse { time, job, .. } => {
@@ -502,10 +530,12 @@ impl TraceSink for Monitor {
                 job,
                 partition,
                 training,
+                milli,
             } => {
                 if let Some(j) = self.jobs.get_mut((job as usize).wrapping_sub(1)) {
                     j.partition = partition;
                     j.training = training;
+                    j.milli = milli;
                 }
                 self.enqueue(job);
             }

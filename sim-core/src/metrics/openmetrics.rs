@@ -10,7 +10,7 @@
 //!
 //! | family | value |
 //! | --- | --- |
-//! | `DCGM_FI_DEV_GPU_UTIL` (gauge, "GPU utilization (in %).") | 100 while a job holds the GPU, else 0 ([`gpu_share_percent`]) |
+//! | `DCGM_FI_DEV_GPU_UTIL` (gauge, "GPU utilization (in %).") | 100 while a job holds the GPU, a shared GPU's tenants' share (fractions, MIG slices) otherwise, 0 idle |
 //! | `DCGM_FI_DEV_POWER_USAGE` (gauge, "Power draw (in W).") | the GPU's share of its node's idle power plus, busy, its busy power at the job's activity (`power::GroupPower`); only when the scenario models power |
 //! | `DCGM_FI_DEV_FB_USED` (gauge, "Framebuffer memory used (in MiB).") | a training job's step-report memory (its busiest pipeline rank's), a plain job's [`super::PLAIN_JOB_FB_SHARE`] of the GPU's memory (an assumption), 0 idle |
 //! | `DCGM_FI_DEV_FB_FREE` (gauge, "Framebuffer memory free (in MiB).") | the GPU's memory less the used |
@@ -107,10 +107,24 @@ pub const QUOTA_GAUGES: [QueueGauge; 3] = [
     },
 ];
 
-/// The share of a GPU a job holds, in percent: the hook for fractional
-/// GPUs (MIG slices, time-slicing). Today a job holds whole GPUs.
-pub fn gpu_share_percent(_job: &MonitorJob) -> u32 {
-    100
+/// DCGM's GPU utilization for a GPU whose tenants hold `share`
+/// thousandths of it, in percent: 100 for a whole GPU, a fraction's or MIG
+/// slice's share (summed over tenants, at most 100) otherwise.
+fn gpu_share_percent(share: u16) -> String {
+    milli(u64::from(share) * 100)
+}
+
+/// Framebuffer used on a GPU of `memory_mib` whose first tenant is `job`
+/// and whose tenants hold `share`: the job's own use on a whole GPU
+/// ([`Monitor::fb_used_mib`]), the tenants' share of the memory on a
+/// shared one (a fraction's memory is its share, as GPU-sharing
+/// schedulers allot it).
+fn fb_used(m: &Monitor, job: Option<&MonitorJob>, share: u16, memory_mib: u64) -> u64 {
+    match job {
+        None => 0,
+        Some(j) if j.milli < 1000 => memory_mib * u64::from(share) / 1000,
+        Some(j) => m.fb_used_mib(j, memory_mib),
+    }
 }
 
 /// Writes `monitor`'s samples, and the cluster gauges from `timeseries`
@@ -142,24 +156,23 @@ fn family(out: &mut dyn Write, name: &str, help: &str, unit: &str) -> io::Result
 }
 
 /// One GPU family's value for a GPU of node group `group` held by `job`
-/// (`None`: idle).
-type GpuValue<'a> = &'a dyn Fn(&Monitor, usize, Option<&MonitorJob>) -> String;
+/// (`None`: idle; on a shared GPU, its first tenant) whose tenants hold
+/// `share` thousandths of it.
+type GpuValue<'a> = &'a dyn Fn(&Monitor, usize, Option<&MonitorJob>, u16) -> String;
 
 fn write_gpu_families(out: &mut dyn Write, m: &Monitor) -> io::Result<()> {
     let power = m.layout.groups.iter().all(|g| g.power.is_some()) && !m.layout.groups.is_empty();
     let memory = |m: &Monitor, group: usize| m.layout.groups[group].gpu_memory_mib;
-    let util: GpuValue = &|_, _, job| job.map_or(0, gpu_share_percent).to_string();
-    let watts: GpuValue = &|m, group, job| {
+    let util: GpuValue = &|_, _, _, share| gpu_share_percent(share);
+    let watts: GpuValue = &|m, group, job, _| {
         let p = m.layout.groups[group].power.expect("power is modelled");
         milli(p.at_mw(job.map(|j| m.activity(j))))
     };
-    let used: GpuValue = &|m, group, job| {
-        job.map_or(0, |j| m.fb_used_mib(j, memory(m, group)))
-            .to_string()
-    };
-    let free: GpuValue = &|m, group, job| {
+    let used: GpuValue =
+        &|m, group, job, share| fb_used(m, job, share, memory(m, group)).to_string();
+    let free: GpuValue = &|m, group, job, share| {
         let total = memory(m, group);
-        (total - job.map_or(0, |j| m.fb_used_mib(j, total))).to_string()
+        (total - fb_used(m, job, share, total)).to_string()
     };
     let families: [(&str, &str, GpuValue, bool); 4] = [
         (
@@ -213,8 +226,8 @@ fn write_gpu_families(out: &mut dyn Write, m: &Monitor) -> io::Result<()> {
                 for (holder, samples) in series {
                     let job = (holder != HOLDER_IDLE).then(|| &m.jobs[holder as usize - 1]);
                     let labels = gpu_labels(m, n, gpu, holder, job);
-                    let v = value(m, node.group as usize, job);
                     for k in samples {
+                        let v = value(m, node.group as usize, job, m.shares[k * width + flat]);
                         writeln!(out, "{name}{{{labels}}} {v} {}", exact_seconds(m.times[k]))?;
                     }
                 }

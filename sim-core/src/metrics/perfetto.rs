@@ -9,7 +9,10 @@
 //! pid, since process-level events use `tid` = `pid`), and a last process
 //! `cluster` (pid = nodes + 1) holding the counters. A job is a complete event (`"ph":"X"`, `ts` and `dur` in
 //! microseconds of simulated time) on every GPU track it held, one per
-//! stretch of holding (a resize or a requeue starts another); preemptions
+//! stretch of holding (a resize or a requeue starts another); a shared
+//! GPU's second (third, ...) tenant gets a track of its own under the
+//! node, `GPU <i> (shared, tenant <k>)`, so slices never overlap on a
+//! track, and the busy GPUs count a shared GPU once; preemptions
 //! and failures are process-scoped instants (`"ph":"i"`, `"s":"p"`) on each
 //! node the job held, node down, drain and up the same on the node;
 //! counters (`"ph":"C"`) give the jobs pending and the busy GPUs after
@@ -29,10 +32,12 @@ use serde_json::json;
 use super::{TraceAlloc, TraceEvent, TraceHeader, TraceSink};
 use crate::engine::SimTime;
 
-/// A job holding GPUs since `since_ns`.
+/// A job holding GPUs since `since_ns`, on lane `lanes[i]` of the i-th GPU
+/// of its allocation (0: the GPU's own track).
 struct Holding {
     since_ns: u64,
     alloc: Vec<TraceAlloc>,
+    lanes: Vec<u32>,
 }
 
 /// Writes the trace-event JSON as the run goes. I/O errors are kept and
@@ -46,6 +51,13 @@ pub struct PerfettoWriter<W: Write> {
     /// Job names by job index (id - 1).
     names: Vec<String>,
     running: BTreeMap<u64, Holding>,
+    /// Per GPU (flat order), which lanes its tenants use: a shared GPU's
+    /// second tenant gets a track of its own, so slices never overlap on
+    /// one track.
+    lanes_in_use: Vec<Vec<bool>>,
+    /// Lanes past the first that already have a `thread_name`.
+    named_lanes: std::collections::BTreeSet<(u32, u32)>,
+    total_gpus: u32,
     pending: u64,
     busy_gpus: u64,
     /// The instant of the last change, and whether counters changed then.
@@ -69,6 +81,9 @@ impl<W: Write> PerfettoWriter<W> {
             cluster_pid: header.nodes.len() as u64 + 1,
             names: Vec::new(),
             running: BTreeMap::new(),
+            lanes_in_use: vec![Vec::new(); gpus as usize],
+            named_lanes: std::collections::BTreeSet::new(),
+            total_gpus: gpus,
             pending: 0,
             busy_gpus: 0,
             last_ns: 0,
@@ -188,14 +203,62 @@ impl<W: Write> PerfettoWriter<W> {
             .map_or("", String::as_str)
     }
 
+    /// The track of lane `lane` of GPU `flat`: the GPU's own for lane 0,
+    /// else one past every GPU track per lane.
+    fn lane_tid(&self, flat: u32, lane: u32) -> u64 {
+        self.cluster_pid + 1 + u64::from(lane) * u64::from(self.total_gpus) + u64::from(flat)
+    }
+
+    /// Every GPU of `alloc` as (node, GPU index in the node, flat index).
+    fn gpus_of(&self, alloc: &[TraceAlloc]) -> Vec<(u32, u32, u32)> {
+        let mut out = Vec::new();
+        for part in alloc {
+            let Some(&first) = self.first_gpu.get(part.node as usize) else {
+                continue;
+            };
+            for gpu in (0..64).filter(|g| part.mask & (1 << g) != 0) {
+                out.push((part.node, gpu, first + gpu));
+            }
+        }
+        out
+    }
+
     fn open(&mut self, id: u64, now_ns: u64, alloc: &[TraceAlloc]) {
-        self.busy_gpus += alloc.iter().map(|a| u64::from(a.gpu_count())).sum::<u64>();
+        let mut lanes = Vec::new();
+        for (node, gpu, flat) in self.gpus_of(alloc) {
+            let in_use = &mut self.lanes_in_use[flat as usize];
+            if !in_use.contains(&true) {
+                self.busy_gpus += 1;
+            }
+            let lane = match in_use.iter().position(|&u| !u) {
+                Some(free) => free,
+                None => {
+                    in_use.push(false);
+                    in_use.len() - 1
+                }
+            };
+            in_use[lane] = true;
+            let lane = lane as u32;
+            if lane > 0 && self.named_lanes.insert((flat, lane)) {
+                let tid = self.lane_tid(flat, lane);
+                self.emit(
+                    json!({"ph": "M", "name": "thread_name", "pid": node + 1, "tid": tid,
+                    "args": {"name": format!("GPU {gpu} (shared, tenant {})", lane + 1)}}),
+                );
+                self.emit(
+                    json!({"ph": "M", "name": "thread_sort_index", "pid": node + 1, "tid": tid,
+                    "args": {"sort_index": gpu}}),
+                );
+            }
+            lanes.push(lane);
+        }
         self.counters_dirty = true;
         self.running.insert(
             id,
             Holding {
                 since_ns: now_ns,
                 alloc: alloc.to_vec(),
+                lanes,
             },
         );
     }
@@ -205,17 +268,17 @@ impl<W: Write> PerfettoWriter<W> {
         let holding = self.running.remove(&id)?;
         let name = format!("job {id} {}", self.name(id));
         let (ts, dur) = (micros(holding.since_ns), micros(now_ns - holding.since_ns));
-        for part in &holding.alloc {
-            self.busy_gpus -= u64::from(part.gpu_count());
-            let Some(&first) = self.first_gpu.get(part.node as usize) else {
-                continue;
-            };
-            for gpu in (0..64).filter(|g| part.mask & (1 << g) != 0) {
-                let tid = self.gpu_tid(first, gpu);
-                self.emit(json!({
-                    "ph": "X", "cat": "job", "name": name, "pid": part.node + 1, "tid": tid,
-                    "ts": ts, "dur": dur, "args": {"job": id, "state": state}
-                }));
+        let gpus = self.gpus_of(&holding.alloc);
+        for ((node, _, flat), &lane) in gpus.into_iter().zip(&holding.lanes) {
+            let tid = self.lane_tid(flat, lane);
+            self.emit(json!({
+                "ph": "X", "cat": "job", "name": name, "pid": node + 1, "tid": tid,
+                "ts": ts, "dur": dur, "args": {"job": id, "state": state}
+            }));
+            let in_use = &mut self.lanes_in_use[flat as usize];
+            in_use[lane as usize] = false;
+            if !in_use.contains(&true) {
+                self.busy_gpus -= 1;
             }
         }
         self.counters_dirty = true;

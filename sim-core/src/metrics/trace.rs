@@ -198,6 +198,10 @@ pub enum JobDetail {
         partition: u16,
         /// Index into the workload's training specs, for a training job.
         training: Option<u32>,
+        /// The share of each of its GPUs it asks for, in thousandths
+        /// (1000 for whole GPUs; a fraction, a MIG slice's compute share,
+        /// or a time-sliced job's demand).
+        milli: u16,
     },
     /// A training job's GPU activity (its step's compute share, as the
     /// power model charges it).

@@ -894,6 +894,12 @@ impl Scheduler {
         share_of(&self.config, ticket)
     }
 
+    /// What `job` will hold of each of its GPUs: its share, or under
+    /// time-slicing a replica with a whole GPU's demand.
+    pub fn share_of_job(&self, job: &SubmittedJob) -> GpuShare {
+        share_of(&self.config, job)
+    }
+
     /// Starts queue entry `i`, a fraction or MIG slice of a GPU, if a GPU
     /// has room for it (`sharing.rs`).
     fn try_start_shared(

@@ -870,6 +870,7 @@ impl ClusterSim<'_> {
             job: id,
             partition: self.scheduler.monitor_queue(&job),
             training: job.training,
+            milli: self.scheduler.share_of_job(&job).milli(),
         });
         match self.scheduler.admit(&job) {
             Ok(None) => {

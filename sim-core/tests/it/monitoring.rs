@@ -585,3 +585,96 @@ fn kueue_queue_gauges_follow_borrowing_and_reclaim() {
         hours([0., 0., 2., 2., 0., 0., 0., 0., 0., 0., 0., 0., 0.])
     );
 }
+
+/// Shared GPUs in both outputs, by hand: one node of 2 H100s (80 GiB = 81,920 MiB
+/// each), three 0.6-GPU jobs of 1 h and a 0.3 job of 90 min submitted at
+/// 1 s, FCFS without backfilling, samples every 30 min.
+/// - 0 h: job 1 takes GPU 0, job 2 GPU 1 (0.4 left on GPU 0 is too
+///   little); job 3 waits, and job 4 behind it (FCFS: the head blocks);
+/// - 1 h: jobs 1 and 2 end; job 3 takes GPU 0, job 4 joins it (0.3 fits
+///   the 0.4 left: best fit), 0.9 in all; job 3 ends at 2 h, job 4 at
+///   2h30m.
+///
+/// GPU 0's utilization: 60, 60, 90, 90, 30, 0 (%); GPU 1's: 60, 60, then
+/// 0; its framebuffer at 1 h: 0.9 x 81,920 MiB = 73,728 MiB. In the Perfetto trace job
+/// 4 is on GPU 0's second track, and no track has overlapping slices.
+#[test]
+fn shared_gpus_report_their_tenants_share_and_get_a_track_each() {
+    let text = r#"(name: "shared", seed: 1,
+        cluster: (node_groups: [(name: "n", count: 1, node_model: "DGX-H100", gpus_per_node: Some(2))]),
+        scheduler: (backfill: None),
+        outputs: Some((timeseries_interval: Some("30m"), openmetrics: Some(true), perfetto: Some(true))),
+        workload: (jobs: [
+            (submit: "0s", request: Fraction(0.6), runtime: "1h", time_limit: "2h"),
+            (submit: "0s", request: Fraction(0.6), runtime: "1h", time_limit: "2h"),
+            (submit: "0s", request: Fraction(0.6), runtime: "1h", time_limit: "2h"),
+            (submit: "1s", request: Fraction(0.3), runtime: "90m", time_limit: "2h"),
+        ]),
+    )"#;
+    let (om, perfetto) = run_files(text, "shared");
+    assert_well_formed(&om);
+    let all = samples(&om);
+    let series = |name: &str, gpu: &str| -> Vec<(f64, f64)> {
+        let mut v: Vec<(f64, f64)> = per_gpu(&all, name, "n-000", gpu)
+            .into_iter()
+            .map(|(t, v, _)| (t / 1800.0, v))
+            .collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        v
+    };
+    let halves = |values: &[f64]| -> Vec<(f64, f64)> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| (k as f64, v))
+            .collect()
+    };
+    assert_eq!(
+        series("DCGM_FI_DEV_GPU_UTIL", "0"),
+        halves(&[60., 60., 90., 90., 30., 0.])
+    );
+    assert_eq!(
+        series("DCGM_FI_DEV_GPU_UTIL", "1"),
+        halves(&[60., 60., 0., 0., 0., 0.])
+    );
+    let fb = series("DCGM_FI_DEV_FB_USED", "0");
+    assert_eq!(fb[2], (2.0, 73_728.0));
+
+    let v: serde_json::Value = serde_json::from_str(&perfetto).expect("JSON");
+    let events = v["traceEvents"].as_array().unwrap();
+    let names: BTreeMap<u64, String> = events
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+        .map(|e| {
+            (
+                e["tid"].as_u64().unwrap(),
+                e["args"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let mut slices: BTreeMap<u64, Vec<(u64, u64, u64)>> = BTreeMap::new();
+    for e in events.iter().filter(|e| e["ph"] == "X") {
+        let (ts, dur) = (e["ts"].as_u64().unwrap(), e["dur"].as_u64().unwrap());
+        let job = e["args"]["job"].as_u64().unwrap();
+        slices
+            .entry(e["tid"].as_u64().unwrap())
+            .or_default()
+            .push((ts, ts + dur, job));
+    }
+    let track_of = |job: u64| -> String {
+        let tid = slices
+            .iter()
+            .find(|(_, s)| s.iter().any(|&(_, _, j)| j == job))
+            .map(|(t, _)| *t)
+            .expect("a slice");
+        names[&tid].clone()
+    };
+    assert_eq!(track_of(3), "GPU 0");
+    assert_eq!(track_of(4), "GPU 0 (shared, tenant 2)");
+    for s in slices.values_mut() {
+        s.sort_unstable();
+        for w in s.windows(2) {
+            assert!(w[0].1 <= w[1].0, "overlapping slices on one track: {w:?}");
+        }
+    }
+}

@@ -420,10 +420,6 @@ pub fn convert(
         Some("the power model")
     } else if costs.is_some() {
         Some("the cost model")
-    } else if outputs.openmetrics.is_some() {
-        Some("metrics.om's per-GPU series (outputs.openmetrics)")
-    } else if outputs.perfetto {
-        Some("the Perfetto trace's one track per GPU (outputs.perfetto)")
     } else {
         None
     };
