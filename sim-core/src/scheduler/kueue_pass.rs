@@ -22,9 +22,10 @@
 //! the queue and the running jobs, so runs are deterministic.
 
 use super::kueue::{AdmittedWorkload, FlavorId, Kueue, KueueDecision, Nodes, PendingWorkload};
+use super::queueing::Placed;
 use super::sharing::{SharePlace, Sharing};
 use super::{Decision, GpuPool, NodeGpus, NodeSet, STARTED, Scheduler};
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::SimTime;
 use crate::hardware::Cluster;
 use crate::workload::SubmittedJob;
 
@@ -46,11 +47,19 @@ pub(super) struct KueueState {
     position: Vec<(u32, usize)>,
     admitted: Vec<AdmittedWorkload>,
     decisions: Vec<KueueDecision>,
-    /// Placements made for this cycle's admissions: (job, placement).
-    placed: Vec<(u32, Placement)>,
+    /// Placeds made for this cycle's admissions: (job, placement).
+    placed: Vec<(u32, Placed)>,
 }
 
 impl KueueState {
+    /// The placement made for `job`'s admission this cycle.
+    fn take_placed(&mut self, job: u32) -> Placed {
+        let at = (self.placed.iter())
+            .position(|(j, _)| *j == job)
+            .expect("an admitted job was placed");
+        self.placed.swap_remove(at).1
+    }
+
     /// The engine and the flavors' nodes, with Kueue; empty without.
     pub fn new(config: Option<&super::kueue::KueueConfig>, cluster: &Cluster) -> Self {
         let Some(config) = config else {
@@ -78,14 +87,6 @@ impl KueueState {
     }
 }
 
-/// Where an admitted job's pods went.
-#[derive(Clone, Debug, Default)]
-struct Placement {
-    allocation: Vec<NodeGpus>,
-    share: SharePlace,
-    pool_gpus: u64,
-}
-
 /// The node side of a cycle: the scheduler's pool, placing on a flavor's
 /// nodes.
 struct PoolNodes<'a> {
@@ -97,7 +98,7 @@ struct PoolNodes<'a> {
     tickets: &'a dyn Fn(usize) -> SubmittedJob,
     config: &'a super::SchedulerConfig,
     node_count: u32,
-    placed: &'a mut Vec<(u32, Placement)>,
+    placed: &'a mut Vec<(u32, Placed)>,
     scratch_set: NodeSet,
     scratch_alloc: Vec<NodeGpus>,
 }
@@ -111,7 +112,7 @@ impl PoolNodes<'_> {
     }
 
     /// Places `ticket` on `flavor`'s nodes; `None` if it does not fit.
-    fn place(&mut self, ticket: &SubmittedJob, flavor: FlavorId) -> Option<Placement> {
+    fn place(&mut self, ticket: &SubmittedJob, flavor: FlavorId) -> Option<Placed> {
         let nodes = &self.flavor_nodes[usize::from(flavor)];
         let set = if ticket.gpu_type == 0 {
             nodes
@@ -127,7 +128,7 @@ impl PoolNodes<'_> {
         if share.is_shared() {
             let before = self.pool.free_gpus();
             let place = self.sharing.place(self.pool, share, set)?;
-            return Some(Placement {
+            return Some(Placed {
                 allocation: place.gpu.into_iter().collect(),
                 share: place,
                 pool_gpus: before - self.pool.free_gpus(),
@@ -136,7 +137,7 @@ impl PoolNodes<'_> {
         if !(self.pool).try_allocate_in(ticket.request, Some(set), &mut self.scratch_alloc) {
             return None;
         }
-        Some(Placement {
+        Some(Placed {
             allocation: self.scratch_alloc.clone(),
             share: SharePlace::default(),
             pool_gpus: ticket.request.total_gpus(),
@@ -144,7 +145,7 @@ impl PoolNodes<'_> {
     }
 
     /// Gives a placement's GPUs back.
-    fn unplace(&mut self, p: &Placement) {
+    fn unplace(&mut self, p: &Placed) {
         match p.share.gpu {
             Some(gpu) => {
                 self.sharing
@@ -209,8 +210,11 @@ impl Scheduler {
                 match d {
                     KueueDecision::Admit {
                         workload, flavor, ..
-                    } => self.kueue_start(workload, flavor, now, out),
-                    KueueDecision::Evict { workload, .. } => self.kueue_evict(workload, out),
+                    } => {
+                        let placed = self.kueue.take_placed(workload);
+                        self.start_placed(workload, placed, flavor, now, out);
+                    }
+                    KueueDecision::Evict { workload, .. } => self.evict_now(workload, out),
                 }
             }
             self.kueue.decisions = decisions;
@@ -249,42 +253,6 @@ impl Scheduler {
         for r in self.running.iter().filter(|r| r.active) {
             k.admitted.push(admitted_workload(&k.local_queue_of, r));
         }
-    }
-
-    /// Starts the admitted job `job` on the placement made for it.
-    fn kueue_start(&mut self, job: u32, flavor: FlavorId, now: SimTime, out: &mut Vec<Decision>) {
-        let at = (self.kueue.placed.iter())
-            .position(|(j, _)| *j == job)
-            .expect("an admitted job was placed");
-        let (_, placement) = self.kueue.placed.swap_remove(at);
-        let i = (self.queue.iter())
-            .position(|q| q.job == job)
-            .expect("an admitted job is queued");
-        let slot = self.take_slot();
-        let r = &mut self.running[slot as usize];
-        r.share = placement.share;
-        r.pool_gpus = placement.pool_gpus;
-        r.kueue_flavor = flavor;
-        self.occupy(i, slot, placement.allocation, 0, now, false, out);
-    }
-
-    /// Preempts the running job `job` at once.
-    fn kueue_evict(&mut self, job: u32, out: &mut Vec<Decision>) {
-        let Some(slot) =
-            (self.running.iter()).position(|r| r.active && r.job == job && !r.preempting)
-        else {
-            return;
-        };
-        let r = &mut self.running[slot];
-        r.preempting = true;
-        self.stats.preemptions += 1;
-        out.push(Decision::Preempt {
-            slot: super::SlotRef {
-                slot: slot as u32,
-                generation: r.generation,
-            },
-            grace: SimDuration::ZERO,
-        });
     }
 
     /// A running job under Kueue leaves its GPUs: its quota goes back.

@@ -74,6 +74,7 @@ mod power_cap;
 mod preemption;
 pub mod priority;
 mod profile;
+mod queueing;
 mod sharing;
 mod slurm_backfill;
 pub mod volcano;

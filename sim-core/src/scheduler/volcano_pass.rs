@@ -22,9 +22,10 @@
 //! is left over); the question "would it fit after these evictions" is
 //! answered on copies of the pool and the shared GPUs, never on them.
 
+use super::queueing::Placed;
 use super::sharing::{SharePlace, Sharing};
 use super::volcano::{NodeOrder, Placement, Volcano, VolcanoDecision, VolcanoJob};
-use super::{Decision, GpuPool, NodeGpus, NodeSet, STARTED, Scheduler, SlotRef};
+use super::{Decision, GpuPool, NodeGpus, NodeSet, STARTED, Scheduler};
 use crate::engine::{SimDuration, SimTime};
 use crate::workload::{JobRequest, SubmittedJob};
 
@@ -42,14 +43,6 @@ pub(super) struct VolcanoState {
     running: Vec<VolcanoJob>,
     decisions: Vec<VolcanoDecision>,
     placed: Vec<(u32, Placed)>,
-}
-
-/// Where an allocated job's pods went.
-#[derive(Clone, Debug, Default)]
-struct Placed {
-    allocation: Vec<NodeGpus>,
-    share: SharePlace,
-    pool_gpus: u64,
 }
 
 /// How a session places a job: the node order and where jobs may go.
@@ -258,8 +251,14 @@ impl Scheduler {
         let decisions = std::mem::take(&mut self.volcano.decisions);
         for &d in &decisions {
             match d {
-                VolcanoDecision::Allocate { job } => self.volcano_start(job, now, out),
-                VolcanoDecision::Evict { job, .. } => self.volcano_evict(job, out),
+                VolcanoDecision::Allocate { job } => {
+                    let at = (self.volcano.placed.iter())
+                        .position(|(j, _)| *j == job)
+                        .expect("an allocated job was placed");
+                    let (_, placed) = self.volcano.placed.swap_remove(at);
+                    self.start_placed(job, placed, 0, now, out);
+                }
+                VolcanoDecision::Evict { job, .. } => self.evict_now(job, out),
                 // Started by the next session, once its victims are gone.
                 VolcanoDecision::Pipeline { .. } => {}
             }
@@ -267,39 +266,6 @@ impl Scheduler {
         self.volcano.decisions = decisions;
         debug_assert!(self.volcano.placed.is_empty(), "every placement started");
         self.volcano.engine = Some(engine);
-    }
-
-    fn volcano_start(&mut self, job: u32, now: SimTime, out: &mut Vec<Decision>) {
-        let at = (self.volcano.placed.iter())
-            .position(|(j, _)| *j == job)
-            .expect("an allocated job was placed");
-        let (_, placed) = self.volcano.placed.swap_remove(at);
-        let i = (self.queue.iter())
-            .position(|q| q.job == job)
-            .expect("an allocated job is queued");
-        let slot = self.take_slot();
-        let r = &mut self.running[slot as usize];
-        r.share = placed.share;
-        r.pool_gpus = placed.pool_gpus;
-        self.occupy(i, slot, placed.allocation, 0, now, false, out);
-    }
-
-    fn volcano_evict(&mut self, job: u32, out: &mut Vec<Decision>) {
-        let Some(slot) =
-            (self.running.iter()).position(|r| r.active && r.job == job && !r.preempting)
-        else {
-            return;
-        };
-        let r = &mut self.running[slot];
-        r.preempting = true;
-        self.stats.preemptions += 1;
-        out.push(Decision::Preempt {
-            slot: SlotRef {
-                slot: slot as u32,
-                generation: r.generation,
-            },
-            grace: SimDuration::ZERO,
-        });
     }
 
     /// Maps the queue names jobs carry to Volcano's queues (no name: the

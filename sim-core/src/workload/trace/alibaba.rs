@@ -49,7 +49,7 @@
 
 use std::sync::Arc;
 
-use super::csv_table::{Names, is_missing, missing_column_fix, split_line};
+use super::csv_table::{Names, csv_rows, is_missing, missing_column_fix, split_line};
 use super::{Extra, IdOrigin, Parsed, RawJob, SwfHeader, parse_nano};
 use crate::text::FileError;
 use crate::workload::GpuShare;
@@ -135,44 +135,12 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
     let mut names = Names::default();
     let mut jobs = Vec::new();
     let mut row = 0u64;
-    for (line_no, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
+    for r in csv_rows(path, lines, columns.count, "repair the line") {
+        let r = r?;
         row += 1;
-        let line = line.trim_end_matches('\r');
-        let fields = split_line(line);
-        if fields.len() != columns.count {
-            let span = match fields.get(columns.count) {
-                Some(&(offset, _)) => offset..line.len(),
-                None => line.len()..line.len(),
-            };
-            return Err(FileError::in_line(
-                path,
-                line_no,
-                line,
-                span,
-                format!(
-                    "{} fields on this line, but the header names {}",
-                    fields.len(),
-                    columns.count
-                ),
-                "one comma-separated field per column of the header",
-                "repair the line",
-            ));
-        }
-        let value = |i: usize| fields[i].1.trim();
+        let value = |i: usize| r.value(i);
         let err = |i: usize, message: String, expected: &str, fix: &str| {
-            let (offset, text) = (fields[i].0, &fields[i].1);
-            FileError::in_line(
-                path,
-                line_no,
-                line,
-                offset..offset + text.len(),
-                message,
-                expected,
-                fix,
-            )
+            r.error(path, i, message, expected, fix)
         };
         let count = |i: usize, name: &str| -> Result<u32, FileError> {
             let v = value(i);
@@ -244,7 +212,7 @@ pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
         let qos = text_of(columns.qos);
         let class = names.get(qos.unwrap_or("?"));
         jobs.push(RawJob {
-            line: line_no,
+            line: r.line_no,
             id,
             id_origin: IdOrigin::Plain,
             submit_ns: creation,

@@ -47,6 +47,83 @@ use crate::text::{FileError, did_you_mean};
 const FIX_FORMAT: &str = "map the table's columns in the scenario's \
      `format: Csv(columns: (...))`, or start from a preset: `Csv(preset: Helios)`";
 
+/// One data line of a comma-separated file: its number, its text and its
+/// fields (byte offset, text without quotes).
+pub(crate) struct CsvRow<'a> {
+    pub line_no: usize,
+    pub line: &'a str,
+    pub fields: Vec<(usize, Cow<'a, str>)>,
+}
+
+impl CsvRow<'_> {
+    /// Field `i`'s text, trimmed.
+    pub fn value(&self, i: usize) -> &str {
+        self.fields[i].1.trim()
+    }
+
+    /// A problem with field `i` of this row, underlined in `path`.
+    pub fn error(
+        &self,
+        path: &str,
+        i: usize,
+        message: String,
+        expected: &str,
+        fix: &str,
+    ) -> FileError {
+        let (offset, text) = (self.fields[i].0, &self.fields[i].1);
+        FileError::in_line(
+            path,
+            self.line_no,
+            self.line,
+            offset..offset + text.len(),
+            message,
+            expected,
+            fix,
+        )
+    }
+}
+
+/// The data rows that follow a header naming `count` columns, blank lines
+/// skipped: each row split into exactly `count` fields, or an error at the
+/// first field too many (or at the end of a short line) with `repair` as
+/// the fix. The one row reader of the CSV trace formats.
+pub(crate) fn csv_rows<'a>(
+    path: &'a str,
+    lines: impl Iterator<Item = (usize, &'a str)> + 'a,
+    count: usize,
+    repair: &'a str,
+) -> impl Iterator<Item = Result<CsvRow<'a>, FileError>> + 'a {
+    lines
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(move |(line_no, line)| {
+            let line = line.trim_end_matches('\r');
+            let fields = split_line(line);
+            if fields.len() != count {
+                let span = match fields.get(count) {
+                    Some(&(offset, _)) => offset..line.len(),
+                    None => line.len()..line.len(),
+                };
+                return Err(FileError::in_line(
+                    path,
+                    line_no,
+                    line,
+                    span,
+                    format!(
+                        "{} fields on this line, but the header names {count}",
+                        fields.len()
+                    ),
+                    "one comma-separated field per column of the header",
+                    repair,
+                ));
+            }
+            Ok(CsvRow {
+                line_no,
+                line,
+                fields,
+            })
+        })
+}
+
 /// The fields of one CSV line: (byte offset of the field's text, the text
 /// with quotes removed). A line without quotes is split at every comma.
 pub(crate) fn split_line(line: &str) -> Vec<(usize, Cow<'_, str>)> {
@@ -216,44 +293,13 @@ pub(crate) fn parse(path: &str, text: &str, columns: &CsvColumns) -> Result<Pars
     let mut names = Names::default();
     let mut jobs = Vec::new();
     let mut row = 0u64;
-    for (line_no, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
+    let repair = "repair the line; a field holding a comma must be quoted (\"a,b\")";
+    for r in csv_rows(path, lines, at.count, repair) {
+        let r = r?;
         row += 1;
-        let line = line.trim_end_matches('\r');
-        let fields = split_line(line);
-        if fields.len() != at.count {
-            let span = match fields.get(at.count) {
-                Some(&(offset, _)) => offset..line.len(),
-                None => line.len()..line.len(),
-            };
-            return Err(FileError::in_line(
-                path,
-                line_no,
-                line,
-                span,
-                format!(
-                    "{} fields on this line, but the header names {}",
-                    fields.len(),
-                    at.count
-                ),
-                "one comma-separated field per column of the header",
-                "repair the line; a field holding a comma must be quoted (\"a,b\")",
-            ));
-        }
-        let value = |i: usize| fields[i].1.trim();
+        let value = |i: usize| r.value(i);
         let err = |i: usize, message: String, expected: &str| {
-            let (offset, text) = (fields[i].0, &fields[i].1);
-            FileError::in_line(
-                path,
-                line_no,
-                line,
-                offset..offset + text.len(),
-                message,
-                expected,
-                FIX_FORMAT,
-            )
+            r.error(path, i, message, expected, FIX_FORMAT)
         };
         let time = |c: Option<usize>, field: &str| -> Result<Option<i64>, FileError> {
             let Some(i) = c else { return Ok(None) };
@@ -337,7 +383,7 @@ pub(crate) fn parse(path: &str, text: &str, columns: &CsvColumns) -> Result<Pars
             .filter(|v| !is_missing(v))
             .map(|v| names.get(v));
         jobs.push(RawJob {
-            line: line_no,
+            line: r.line_no,
             id,
             id_origin: IdOrigin::Plain,
             submit_ns,
