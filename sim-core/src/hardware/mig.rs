@@ -233,30 +233,30 @@ pub fn geometries_with(name: &str) -> impl Iterator<Item = MigGeometry> + '_ {
 mod tests {
     use super::*;
 
-    /// The MIG User Guide's A100 40GB table: seven 1g.5gb, four 1g.10gb,
-    /// three 2g.10gb, two 3g.20gb, one 4g.20gb, one 7g.40gb fit an empty
-    /// GPU, placed one after another.
+    /// How many instances of `p` an empty GPU takes, placed one after
+    /// another.
+    fn instances(p: &MigProfile) -> u32 {
+        let mut occupied = 0u8;
+        let mut n = 0;
+        while let Some(s) = MigGeometry::place(p, occupied) {
+            occupied |= p.mask_at(s);
+            n += 1;
+        }
+        n
+    }
+
+    /// The MIG User Guide's tables: on an A100 40GB seven 1g.5gb, four
+    /// 1g.10gb, three 2g.10gb, two 3g.20gb, one 4g.20gb, one 7g.40gb; on an
+    /// A30 four 1g.6gb, two 2g.12gb, one 4g.24gb.
     #[test]
     fn instance_counts_match_nvidias_table() {
-        let counts = [7, 4, 3, 2, 1, 1];
-        for (p, &want) in MigGeometry::A100_40GB.profiles().iter().zip(&counts) {
-            let mut occupied = 0u8;
-            let mut n = 0;
-            while let Some(s) = MigGeometry::place(p, occupied) {
-                occupied |= p.mask_at(s);
-                n += 1;
+        for (g, counts) in [
+            (MigGeometry::A100_40GB, &[7, 4, 3, 2, 1, 1][..]),
+            (MigGeometry::A30, &[4, 2, 1][..]),
+        ] {
+            for (p, &want) in g.profiles().iter().zip(counts) {
+                assert_eq!(instances(p), want, "{}", p.name);
             }
-            assert_eq!(n, want, "{}", p.name);
-        }
-        let a30 = [4, 2, 1];
-        for (p, &want) in MigGeometry::A30.profiles().iter().zip(&a30) {
-            let mut occupied = 0u8;
-            let mut n = 0;
-            while let Some(s) = MigGeometry::place(p, occupied) {
-                occupied |= p.mask_at(s);
-                n += 1;
-            }
-            assert_eq!(n, want, "{}", p.name);
         }
     }
 
