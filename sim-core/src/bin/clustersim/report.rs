@@ -273,6 +273,16 @@ pub fn write_text(
             )?;
         }
     }
+    if let Some(sh) = &s.sharing {
+        writeln!(
+            out,
+            "sharing      {} jobs on shared GPUs; allocated {:.1}% of GPU capacity, fragmented {:.1}% ({:.1}% of the free)",
+            sh.shared_jobs,
+            100.0 * sh.gpu_allocation_rate,
+            100.0 * sh.fragmentation_rate,
+            100.0 * sh.fragmented_share_of_free
+        )?;
+    }
     writeln!(out, "events       {}", s.events)?;
     if let Some((dir, files)) = dir {
         let files: Vec<String> = files.iter().map(|f| super::shown(&dir.join(f))).collect();
