@@ -138,6 +138,7 @@ impl Recorder {
     /// Call before changing any counter at `now`: accounts the time since
     /// the last change and emits samples for instants strictly before `now`
     /// (the state at those instants is the current, unchanged one).
+    #[inline]
     pub fn advance(&mut self, now: SimTime) {
         while let Some(at) = self.next_sample.filter(|&at| at < now) {
             self.push_sample(at);

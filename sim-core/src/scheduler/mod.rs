@@ -803,6 +803,7 @@ impl Scheduler {
 
     /// Makes `scratch_set` the nodes `ticket` may be placed on when that
     /// is a partition's nodes of a GPU type ([`placement_set`] reads it).
+    #[inline]
     fn prepare_placement_set(&mut self, ticket: &SubmittedJob) {
         let partition = &self.config.partitions[ticket.partition as usize].nodes;
         if ticket.gpu_type == 0 || partition.is_all() {
@@ -827,6 +828,13 @@ impl Scheduler {
     pub fn capacity_in_use(&mut self) -> Option<(u64, u64)> {
         let frag = self.fragmentation.as_mut()?;
         Some(frag.totals(&self.pool, &self.sharing))
+    }
+
+    /// Whether Kueue or Volcano decides admissions (so queues have
+    /// quotas to report).
+    #[inline]
+    pub fn has_queue_engine(&self) -> bool {
+        self.kueue.engine.is_some() || self.volcano.engine.is_some()
     }
 
     /// The queue `ticket` counts in for monitoring: its Kueue
@@ -1016,6 +1024,7 @@ impl Scheduler {
 /// What `ticket` holds of a GPU: its own share, or under time-slicing a
 /// replica with a whole GPU's demand for a one-GPU job (not a training
 /// job, which always holds whole GPUs).
+#[inline]
 fn share_of(config: &SchedulerConfig, ticket: &SubmittedJob) -> GpuShare {
     match ticket.share {
         GpuShare::Whole
@@ -1032,6 +1041,7 @@ fn share_of(config: &SchedulerConfig, ticket: &SubmittedJob) -> GpuShare {
 /// The nodes `ticket` may be placed on: its partition's, of its GPU type
 /// when it names one (`scratch` made by
 /// [`Scheduler::prepare_placement_set`] when both restrict).
+#[inline]
 fn placement_set<'a>(
     config: &'a SchedulerConfig,
     gpu_types: &'a [NodeSet],

@@ -229,6 +229,9 @@ struct ClusterSim<'a> {
     energy: Option<energy::Ledger>,
     /// Tenants of time-sliced GPUs; `None` without time-slicing.
     time_sliced: Option<time_slicing::TimeSliced>,
+    /// Whether allocated and fragmented capacity are measured (a job
+    /// shares a GPU, `task_mix`).
+    measures_capacity: bool,
     /// Kubernetes queues' quotas as last told to the trace, and a buffer.
     quotas_seen: Vec<(u64, u64, u64)>,
     quotas_now: Vec<(u64, u64, u64)>,
@@ -301,6 +304,7 @@ pub fn run(
         freed_nodes: Vec::new(),
         freed_slots: Vec::new(),
         scale_out: Vec::new(),
+        measures_capacity: false,
         quotas_seen: Vec::new(),
         quotas_now: Vec::new(),
         time_sliced: (scenario.scheduler.time_slicing)
@@ -331,6 +335,7 @@ pub fn run(
     if let Some(mix) = task_mix(scenario) {
         sim.scheduler.measure_fragmentation(mix);
         sim.recorder.measure_capacity();
+        sim.measures_capacity = true;
     }
     if scenario.reliability.spares > 0 {
         sim.scheduler.set_spares(scenario.reliability.spares);
@@ -599,7 +604,9 @@ impl Model<Event> for ClusterSim<'_> {
             self.recorder.it_power_mw = ledger.it_mw();
             self.recorder.cap_held_gpus = self.scheduler.power_held_gpus();
         }
-        if let Some((allocated, fragmented)) = self.scheduler.capacity_in_use() {
+        if self.measures_capacity
+            && let Some((allocated, fragmented)) = self.scheduler.capacity_in_use()
+        {
             self.recorder.allocated_milli = allocated;
             self.recorder.fragmented_milli = fragmented;
         }
@@ -1009,7 +1016,14 @@ impl ClusterSim<'_> {
 
     /// Tells the trace's sinks of every Kubernetes queue whose quota
     /// changed (nothing without Kueue or Volcano).
+    #[inline]
     fn note_quotas(&mut self, time: SimTime) {
+        if self.scheduler.has_queue_engine() {
+            self.note_changed_quotas(time);
+        }
+    }
+
+    fn note_changed_quotas(&mut self, time: SimTime) {
         let mut now = std::mem::take(&mut self.quotas_now);
         self.scheduler.queue_quotas(&mut now);
         for (q, &(used, quota, borrowed)) in now.iter().enumerate() {

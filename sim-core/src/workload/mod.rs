@@ -59,6 +59,7 @@ impl GpuShare {
     /// The share of one GPU's compute it asks for, in thousandths (1000
     /// for whole GPUs; a MIG slice's compute slices over the GPU's, as
     /// the largest geometry with that name has them).
+    #[inline]
     pub fn milli(self) -> u16 {
         match self {
             GpuShare::Whole => 1000,
@@ -79,6 +80,7 @@ impl GpuShare {
     }
 
     /// Whether it shares a GPU with other jobs.
+    #[inline]
     pub fn is_shared(self) -> bool {
         self != GpuShare::Whole
     }
