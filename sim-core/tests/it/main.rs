@@ -53,6 +53,7 @@ mod cost;
 mod determinism;
 mod fabric_failures;
 mod fcfs;
+mod fgd_openb;
 mod flow_local;
 mod hardware;
 mod import_slurm;
