@@ -6,8 +6,8 @@
 //! (`benches/kueue-10k.ron`). Measures the run only (the scenario is
 //! loaded once, outside the loop).
 //!
-//! The Kueue bench runs the first 1,600 of kueue-10k.ron's workloads (200
-//! a team, `--set workload.generators[i].count=200`): the full 10,000 take
+//! The Kueue bench runs the first 400 of kueue-10k.ron's workloads (50
+//! a team, `--set workload.generators[i].count=50`): the full 10,000 take
 //! more than 20 minutes a run (docs/kubernetes.md has the figures), too
 //! long for criterion's samples; time them with `farm-bench` instead.
 
@@ -48,14 +48,14 @@ fn bench_openb(c: &mut Criterion) {
 
 fn bench_kueue(c: &mut Criterion) {
     let counts: Vec<SetArg> = (0..8)
-        .map(|i| SetArg::set(format!("workload.generators[{i}].count=200")))
+        .map(|i| SetArg::set(format!("workload.generators[{i}].count=50")))
         .collect();
     bench_run(
         c,
         "kueue",
         "kueue-10k.ron",
         &counts,
-        "kueue_1600_workloads_8_cqs",
+        "kueue_400_workloads_8_cqs",
     );
 }
 
