@@ -1,5 +1,5 @@
 //! The FGD paper's experiment on the openb trace, as clustersim can run it
-//! (Weng et al., "Beware of Fragmentation", USENIX ATC'23, §6; their
+//! (Weng et al., "Beware of Fragmentation", USENIX ATC'23; their
 //! simulator, hkust-adsl/kubernetes-scheduler-simulator): GPU pods arrive
 //! one after another into the 1,213-node cluster and never leave; a pod
 //! that does not fit when it arrives stays unplaced (in the FGD simulator
@@ -17,14 +17,15 @@
 //! the arrivals to within 7 ms / 1 day (under 1e-7).
 //!
 //! What is asserted: every pod is accounted for (submitted = kept); the
-//! allocation plus the free capacity is the capacity; the fragmentation
-//! is at most the free capacity; pods run only where they fit (no pod
-//! starts after the arrivals); and, from the paper's published results
-//! (`experiments/analysis/expected_results/analysis_allo_discrete.csv`,
+//! allocation is at most the capacity; the fragmentation is at most the
+//! free capacity (and the fragmented share of free agrees with it); no
+//! pod starts after the arrivals (nothing left); and, from the results
+//! the paper's simulator publishes (hkust-adsl/kubernetes-scheduler-simulator,
+//! `experiments/analysis/expected_results/analysis_allo_discrete.csv`,
 //! workload `openb_pod_list_default`, column 98 = 98% of the capacity
 //! arrived), BestFit's allocation is 92.63% to 93.03% over its 10 seeds
-//! and FGD's 95.04% to 95.37%: clustersim's best fit must land in a band
-//! around that stated below, with the reasons in `docs/kubernetes.md`.
+//! and FGD's 95.04% to 95.37%: clustersim's best fit must lie in the
+//! one-sided band stated below, with the reasons in `docs/kubernetes.md`.
 
 use sim_core::engine::{SimDuration, SimTime};
 use sim_core::scenario::{SetArg, load_file};
