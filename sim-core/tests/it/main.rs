@@ -37,6 +37,7 @@
 //! | `study_plot` | a study's SVG plots read back: well formed, one error bar per finite point, the y axis covers every interval, categories in order, NaN skipped, same bytes; dollar ticks (k, M) and thinned markers (`tco.svg`) |
 //! | `tco` | `tco`: a year on premise and a year in the cloud projected by hand (capital, running cost, cash, book cost, book value left, per delivered GPU-hour); `tco.csv` and `tco.svg`; a scenario without a cost model and malformed ones refused with exit 2 |
 //! | `trace_resample` | trace replays replicated per seed (block and window bootstraps, estimate noise): same seed same run, another seed another; without them the seed changes nothing; bad values at their line and column |
+//! | `fgd_openb` | the FGD paper's no-departure experiment on the openb trace: every pod accounted for, allocation <= capacity, fragmentation <= free, best fit's allocation at 98% arrived against the paper's simulator's published BestFit (one-sided band; `docs/kubernetes.md`) |
 //! | `trace_gpu` | GPU-cluster traces: every pod of Alibaba's openb list accounted for (counts from the CSV with the csv crate), `import alibaba`'s nodes and GPUs from the node list and its scenario replaying the pods, malformed pods at their line and column, the Helios, Philly and Acme presets on fixtures written from their READMEs |
 //! | `trace_reader` | trace.jsonl reads back as written (every record kind, v4 and v3); damaged traces refused where they break |
 //! | `validation_*` | closed forms, published measurements and a peer simulator (sources cited in each); `validation_reliability`: Daly's model, job MTTF and k-of-N survival, Poisson counts, lost work, a run ends when its work does |
@@ -53,6 +54,7 @@ mod cost;
 mod determinism;
 mod fabric_failures;
 mod fcfs;
+mod fgd_openb;
 mod flow_local;
 mod hardware;
 mod import_slurm;

@@ -418,3 +418,36 @@ fn a_pods_gpu_spec_is_a_gpu_type_of_the_cluster() {
         .to_string();
     assert!(e.contains("set scheduler.backfill: None"), "{e}");
 }
+
+/// `whole_gpus: true` (the scenario's `workload.trace.whole_gpus`): a
+/// pod's share of one GPU becomes one whole GPU, counted as altered;
+/// whole-GPU pods are unchanged.
+#[test]
+fn whole_gpus_rounds_a_share_up_to_one_gpu() {
+    let options = ImportOptions {
+        whole_gpus: true,
+        ..ImportOptions::default()
+    };
+    let (jobs, report) = import_file(
+        &path("sim-core/tests/gpu-traces/openb_pods_sample.csv"),
+        TraceFormat::AlibabaPods,
+        &options,
+    )
+    .unwrap();
+    let by = |id: u64| jobs.iter().find(|j| j.id == id).unwrap();
+    assert_eq!((by(22).gpus, by(22).share), (1, GpuShare::Whole));
+    assert_eq!((by(17).gpus, by(17).share), (8, GpuShare::Whole));
+    assert!(jobs.iter().all(|j| j.share == GpuShare::Whole));
+    let (shared, _) = import_file(
+        &path("sim-core/tests/gpu-traces/openb_pods_sample.csv"),
+        TraceFormat::AlibabaPods,
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let fractions = shared.iter().filter(|j| j.share.is_shared()).count() as u64;
+    assert!(fractions > 0);
+    assert_eq!(
+        report.altered_for("whole_gpus: a share of one GPU rounded up to a whole GPU"),
+        fractions
+    );
+}

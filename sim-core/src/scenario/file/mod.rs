@@ -285,6 +285,11 @@ pub struct Trace {
     /// median 1, drawn per seed. None if omitted.
     #[serde(default)]
     pub estimate_noise: Option<EstimateNoise>,
+    /// `true`: every share of one GPU (an Alibaba pod's `gpu_milli` under
+    /// 1000) rounded up to a whole GPU, the same pods without GPU sharing
+    /// (counted as altered). Default `false`.
+    #[serde(default)]
+    pub whole_gpus: Option<bool>,
 }
 
 /// How a trace's jobs are redrawn for each seed.

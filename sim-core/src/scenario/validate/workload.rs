@@ -650,6 +650,7 @@ impl<'a> Context<'a> {
             gpus_per_processor: t.gpus_per_processor.unwrap_or(defaults.gpus_per_processor),
             // Larger than the partition the jobs go to: dropped and counted.
             machine_gpus: self.pool.map(|p| p.capacity_in(&part.nodes)),
+            whole_gpus: t.whole_gpus.unwrap_or(defaults.whole_gpus),
         };
         if let Err(e) = options.validate() {
             // Every option but the machine's size is a field of the trace.

@@ -181,6 +181,10 @@ pub struct ImportOptions {
     /// means no limit for sacct or an SWF trace without a size in its
     /// header.
     pub machine_gpus: Option<u64>,
+    /// A share of one GPU (an Alibaba pod's `gpu_milli < 1000`, a
+    /// fraction) rounded up to one whole GPU: the same pods on a cluster
+    /// without GPU sharing. Counted as altered. Default `false`.
+    pub whole_gpus: bool,
 }
 
 impl Default for ImportOptions {
@@ -196,6 +200,7 @@ impl Default for ImportOptions {
             interarrival_scale: 1.0,
             gpus_per_processor: 1,
             machine_gpus: None,
+            whole_gpus: false,
         }
     }
 }
@@ -575,8 +580,9 @@ enum AlterKind {
     NeverScheduled,
     IdFromRow,
     NodesUneven,
+    WholeGpus,
 }
-const ALTER_KINDS: usize = 12;
+const ALTER_KINDS: usize = 13;
 
 /// A job that passed the drop filters, with its absolute submit time (its
 /// `job.submit` is set after the window) and what was changed: a bit per
@@ -713,6 +719,7 @@ fn convert_records(
         "never scheduled (Pending): replayed with run time = deletion - creation".to_string(),
         "job id not a number: its row number used".to_string(),
         "GPUs not a multiple of the nodes: placed as a GPU count".to_string(),
+        "whole_gpus: a share of one GPU rounded up to a whole GPU".to_string(),
     ];
     let nonzero = |names: &[String], counts: &[u64]| -> Vec<(String, u64)> {
         names
@@ -824,7 +831,11 @@ fn usable_job(
         IdOrigin::ArrayTask => mark(AlterKind::ArrayTaskId),
         IdOrigin::HetComponent => mark(AlterKind::HetComponentId),
     }
-    let extra = raw.extra;
+    let mut extra = raw.extra;
+    if options.whole_gpus && extra.share.is_shared() {
+        mark(AlterKind::WholeGpus);
+        extra.share = GpuShare::Whole;
+    }
     if extra.never_scheduled {
         mark(AlterKind::NeverScheduled);
     }
