@@ -2,6 +2,7 @@
 //! says; each test cites its page.
 
 use super::*;
+use crate::workload::SubmittedJob;
 
 const GPU: u64 = MILLI;
 
