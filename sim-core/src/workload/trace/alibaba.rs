@@ -49,7 +49,7 @@
 
 use std::sync::Arc;
 
-use super::csv_table::{Names, csv_rows, is_missing, missing_column_fix, split_line};
+use super::csv_table::{Names, csv_rows, is_missing, missing_column_fix, split_line, with_header};
 use super::{Extra, IdOrigin, Parsed, RawJob, SwfHeader, parse_nano};
 use crate::text::FileError;
 use crate::workload::GpuShare;
@@ -120,17 +120,7 @@ fn header(path: &str, line_no: usize, line: &str) -> Result<Columns, FileError> 
 
 /// Parses a pod list.
 pub(crate) fn parse(path: &str, text: &str) -> Result<Parsed, FileError> {
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let Some((header_no, header_line)) = lines.find(|(_, l)| !l.trim().is_empty()) else {
-        return Err(FileError::at(
-            path,
-            1,
-            1,
-            "the file is empty",
-            "a header line naming the columns, then one line per pod",
-            FIX_FORMAT,
-        ));
-    };
+    let (lines, header_no, header_line) = with_header(path, text, "pod", FIX_FORMAT)?;
     let columns = header(path, header_no, header_line)?;
     let mut names = Names::default();
     let mut jobs = Vec::new();

@@ -83,6 +83,29 @@ impl CsvRow<'_> {
     }
 }
 
+/// A comma-separated file's numbered lines after its header, and the
+/// header (its line number and text): the first non-blank line, or an
+/// error at 1:1 if there is none (`rows` says what should follow it).
+pub(crate) fn with_header<'a>(
+    path: &str,
+    text: &'a str,
+    rows: &str,
+    fix: &str,
+) -> Result<(impl Iterator<Item = (usize, &'a str)> + 'a, usize, &'a str), FileError> {
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+    match lines.find(|(_, l)| !l.trim().is_empty()) {
+        Some((header_no, header_line)) => Ok((lines, header_no, header_line)),
+        None => Err(FileError::at(
+            path,
+            1,
+            1,
+            "the file is empty",
+            format!("a header line naming the columns, then one line per {rows}"),
+            fix,
+        )),
+    }
+}
+
 /// The data rows that follow a header naming `count` columns, blank lines
 /// skipped: each row split into exactly `count` fields, or an error at the
 /// first field too many (or at the end of a short line) with `repair` as
@@ -278,17 +301,7 @@ impl Names {
 
 /// Parses a CSV job table through `columns`.
 pub(crate) fn parse(path: &str, text: &str, columns: &CsvColumns) -> Result<Parsed, FileError> {
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let Some((header_no, header_line)) = lines.find(|(_, l)| !l.trim().is_empty()) else {
-        return Err(FileError::at(
-            path,
-            1,
-            1,
-            "the file is empty",
-            "a header line naming the columns, then one line per job",
-            FIX_FORMAT,
-        ));
-    };
+    let (lines, header_no, header_line) = with_header(path, text, "job", FIX_FORMAT)?;
     let at = indices(path, header_no, header_line, columns)?;
     let mut names = Names::default();
     let mut jobs = Vec::new();
